@@ -1,0 +1,64 @@
+// ParsedMessage: one validated Segment-spec message with its identifiers already
+// normalized and pseudonymized. Nothing in here is a raw phone, email or MAC.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "holo/result.h"
+#include "privacy/pseudonymizer.h"
+
+namespace holo::ingest {
+
+// Segment message types. DO NOT CHANGE the values: they are stored in event records.
+enum class MessageType : uint8_t {
+  kIdentify = 1,
+  kTrack = 2,
+  kPage = 3,
+  kScreen = 4,
+  kAlias = 5,
+  kGroup = 6,
+};
+
+// Where in the message an identifier came from. DO NOT CHANGE the values.
+enum class IdRole : uint8_t {
+  kUserId = 1,
+  kAnonymousId = 2,
+  kPreviousId = 3,
+  kDeviceId = 4,
+  kAdId = 5,
+  kTraitEmail = 6,
+  kTraitPhone = 7,
+  kExternalId = 8,
+};
+
+struct ParsedIdentifier {
+  // Canonical identifier type: "user_id@taobao", "anonymous_id@web", "device_id", "ad_id",
+  // "email", "phone", "mac", "cookie", or an external type as given ("idfa", ...).
+  // External types declared as a namespace's account id (taobao_id, ...) become "user_id@<ns>".
+  std::string type;
+  privacy::Pseudonym pseudonym;  // keyed hash of type + '\0' + normalized value
+  IdRole role = IdRole::kUserId;
+  // A value that identifies no one: a randomized (locally administered) MAC, an all-zero
+  // advertising id, or a configured placeholder. Such identifiers are kept on the event but
+  // never become identity-graph nodes.
+  bool placeholder = false;
+};
+
+struct ParsedMessage {
+  std::string source;
+  MessageType type = MessageType::kTrack;
+  std::string message_id;
+  std::string event;          // track: event name; page/screen: name (may be empty)
+  int64_t timestamp_ms = 0;   // from "timestamp", else "receivedAt", else ingest time
+  std::vector<ParsedIdentifier> ids;  // distinct by pseudonym, in message order
+  // Minified JSON object of "properties" (track/page/screen) or "traits" (identify/group),
+  // with raw PII removed: traits email/phone/name/address and
+  // properties.shipping_address.{name,phone,street} are dropped; city and postcode are kept.
+  std::string properties_json;
+  bool explicit_link = false;  // alias, or identify carrying more than one account identifier
+};
+
+}  // namespace holo::ingest

@@ -1,0 +1,183 @@
+#include "storage/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "common/coding.h"
+
+namespace holo::storage {
+namespace {
+
+constexpr std::string_view kCfNames[] = {"default", "meta",  "events", "dedupe",  "node_events",
+                                          "nodes",   "edges", "graph",  "profiles"};
+static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
+
+class StatsMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    StatsRecord add;
+    if (!StatsRecord::Decode(std::string_view(value.data(), value.size()), &add)) return false;
+    if (existing == nullptr) {
+      new_value->assign(value.data(), value.size());
+      return true;
+    }
+    StatsRecord cur;
+    if (!StatsRecord::Decode(std::string_view(existing->data(), existing->size()), &cur)) {
+      return false;
+    }
+    cur.kind = std::max(cur.kind, add.kind);
+    if (add.first_ts < cur.first_ts) {
+      cur.first_ts = add.first_ts;
+      cur.tail = std::move(add.tail);
+    }
+    cur.last_ts = std::max(cur.last_ts, add.last_ts);
+    cur.count += add.count;
+    *new_value = cur.Encode();
+    return true;
+  }
+  const char* Name() const override { return "holo.stats"; }
+};
+
+}  // namespace
+
+std::string_view CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
+
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::OK();
+  std::string msg = std::string(context) + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::DataLoss(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Unavailable(msg);
+  if (s.IsIOError()) {
+    // A held LOCK file surfaces as an IO error; say so plainly.
+    if (s.ToString().find("lock") != std::string::npos) {
+      return Status::Unavailable(msg + " (is another holo process using this data directory?)");
+    }
+    return Status::IOError(msg);
+  }
+  return Status::Internal(msg);
+}
+
+std::string StatsRecord::Encode() const {
+  std::string out;
+  out.reserve(25 + tail.size());
+  out.push_back(static_cast<char>(kind));
+  coding::PutFixed64BE(&out, static_cast<uint64_t>(first_ts));
+  coding::PutFixed64BE(&out, static_cast<uint64_t>(last_ts));
+  coding::PutFixed64BE(&out, count);
+  out += tail;
+  return out;
+}
+
+bool StatsRecord::Decode(std::string_view in, StatsRecord* out) {
+  if (in.size() < 25) return false;
+  out->kind = static_cast<uint8_t>(in[0]);
+  out->first_ts = static_cast<int64_t>(coding::DecodeFixed64BE(in.data() + 1));
+  out->last_ts = static_cast<int64_t>(coding::DecodeFixed64BE(in.data() + 9));
+  out->count = coding::DecodeFixed64BE(in.data() + 17);
+  out->tail.assign(in.substr(25));
+  return true;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 3;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.IncreaseParallelism(2);
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  auto merge = std::make_shared<StatsMergeOperator>();
+  for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.OptimizeLevelStyleCompaction(64 << 20);
+    cf_options.compression = rocksdb::kLZ4Compression;
+    cf_options.bottommost_compression = rocksdb::kZSTD;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    table.cache_index_and_filter_blocks = false;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    Cf cf = static_cast<Cf>(i);
+    if (cf == Cf::kNodes || cf == Cf::kEdges) cf_options.merge_operator = merge;
+    if (cf == Cf::kEdges || cf == Cf::kNodeEvents) {
+      // Adjacency scans are by the first node's 16-byte pseudonym.
+      cf_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+    }
+    descriptors.emplace_back(std::string(kCfNames[i]), cf_options);
+  }
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = path;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, path, descriptors, &store->handles_, &store->db_);
+  if (!s.ok()) return FromRocks(s, "open " + path);
+  return store;
+}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+  delete db_;
+}
+
+Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, batch), "write batch");
+}
+
+Result<std::optional<std::string>> Store::Get(Cf c, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(c), rocksdb::Slice(key.data(), key.size()),
+                               &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::Put(Cf c, std::string_view key, std::string_view value, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Put(wo, cf(c), rocksdb::Slice(key.data(), key.size()),
+                            rocksdb::Slice(value.data(), value.size())),
+                   "put");
+}
+
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Cf c) const {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, cf(c)));
+}
+
+uint64_t Store::EstimateKeys(Cf c) const {
+  uint64_t n = 0;
+  db_->GetIntProperty(cf(c), "rocksdb.estimate-num-keys", &n);
+  return n;
+}
+
+Status Store::CompactAll() {
+  for (auto* h : handles_) {
+    rocksdb::CompactRangeOptions o;
+    o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    HOLO_RETURN_IF_ERROR(FromRocks(db_->CompactRange(o, h, nullptr, nullptr), "compact"));
+  }
+  return Status::OK();
+}
+
+}  // namespace holo::storage

@@ -1,0 +1,96 @@
+// Store: Holo's one RocksDB database, its column families and write rules.
+// The key layout of every column family is documented in docs/storage_format.md.
+//
+// Thread-safety: a Store may be used from several threads (RocksDB is); the
+// Store object itself is immutable after Open.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "holo/result.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Iterator;
+class WriteBatch;
+class Status;
+}  // namespace rocksdb
+
+namespace holo::storage {
+
+// Column families. DO NOT CHANGE the names: they are the on-disk layout.
+enum class Cf : int {
+  kDefault = 0,
+  kMeta,        // configuration, sequences, dirty marks
+  kEvents,      // seq -> event record
+  kDedupe,      // source \0 messageId -> seq
+  kNodeEvents,  // node pseudonym + seq -> ""
+  kNodes,       // node pseudonym -> stats record (type, first/last seen, count)
+  kEdges,       // node a + node b -> stats record (kind, source, first/last seen, count)
+  kGraph,       // 'n' node -> OneID ; 'o' OneID node -> ""
+  kProfiles,    // OneID -> profile JSON
+  kCount,
+};
+std::string_view CfName(Cf cf);
+
+struct StoreOptions {
+  // Create the database if the directory holds none. Default: true.
+  bool create_if_missing = true;
+  // Block cache for reads, in MiB. Default: 256.
+  size_t block_cache_mb = 256;
+};
+
+// Translates a RocksDB status; `context` prefixes the message.
+Status FromRocks(const rocksdb::Status& s, std::string_view context);
+
+class Store {
+ public:
+  // Opens (or creates) the database at `path`. Fails with kUnavailable if another
+  // process holds it.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
+  const std::string& path() const { return path_; }
+
+  // Writes `batch` atomically. With sync, returns only after the WAL is on disk.
+  Status Write(rocksdb::WriteBatch* batch, bool sync);
+  // Returns the value or std::nullopt when absent.
+  Result<std::optional<std::string>> Get(Cf c, std::string_view key) const;
+  Status Put(Cf c, std::string_view key, std::string_view value, bool sync);
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf c) const;
+  // Returns the approximate number of keys in `c` (RocksDB's estimate).
+  uint64_t EstimateKeys(Cf c) const;
+  // Flushes memtables and compacts every column family.
+  Status CompactAll();
+
+ private:
+  Store() = default;
+  std::string path_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+// The "stats record" shared by kNodes and kEdges and combined by the store's
+// merge operator: [kind u8][first_ts i64 BE][last_ts i64 BE][count u64 BE][tail].
+// Merge keeps the max kind, min first_ts (with its tail), max last_ts, sum of counts.
+struct StatsRecord {
+  uint8_t kind = 0;
+  int64_t first_ts = 0;
+  int64_t last_ts = 0;
+  uint64_t count = 0;
+  std::string tail;  // nodes: identifier type; edges: source of the first sighting
+
+  std::string Encode() const;
+  static bool Decode(std::string_view in, StatsRecord* out);
+};
+
+}  // namespace holo::storage
