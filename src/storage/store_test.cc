@@ -70,3 +70,39 @@ TEST(StoreTest, StatsMergeKeepsEarliestTailAndSumsCounts) {
 
 }  // namespace
 }  // namespace holo::storage
+
+#include "storage/event_record.h"
+
+namespace holo::storage {
+namespace {
+
+TEST(EventRecordTest, RoundTripsAndRejectsTruncation) {
+  EventRecord r;
+  r.msg_type = 2;
+  r.timestamp_ms = -5;  // before the epoch must survive too
+  r.source = "taobao";
+  r.event = "Order Completed";
+  r.message_id = "m-1";
+  EventId id;
+  id.pseudonym[0] = 0xab;
+  id.role = 1;
+  id.flags = 1;
+  id.type = "user_id@taobao";
+  r.ids = {id, id};
+  r.properties_json = R"({"revenue":12.5})";
+  std::string enc;
+  r.EncodeTo(&enc);
+  EventRecord back;
+  ASSERT_TRUE(back.DecodeFrom(enc));
+  EXPECT_EQ(back.timestamp_ms, -5);
+  EXPECT_EQ(back.event, "Order Completed");
+  ASSERT_EQ(back.ids.size(), 2u);
+  EXPECT_EQ(back.ids[1].type, "user_id@taobao");
+  EXPECT_TRUE(back.ids[1].placeholder());
+  EXPECT_EQ(back.ids[0].pseudonym[0], 0xab);
+  EXPECT_EQ(back.properties_json, r.properties_json);
+  EXPECT_FALSE(back.DecodeFrom(std::string_view(enc).substr(0, enc.size() - 1)));
+}
+
+}  // namespace
+}  // namespace holo::storage

@@ -1,0 +1,158 @@
+// File: holo/engine.h — start here.
+//
+// Engine is Holo's embedded API: one RocksDB data directory holding events,
+// the identity graph and profiles. The CLI (`holo`) and, later, the HTTP
+// server are thin layers over it.
+//
+//   holo::Options options;
+//   options.data_dir = "./holo-data";
+//   auto engine = holo::Engine::Open(options);
+//   if (!engine.ok()) { ... engine.status().ToString() ... }
+//   holo::IngestReport report;
+//   holo::Status s = (*engine)->Ingest({"world/"}, holo::IngestOptions(), &report);
+//   auto oneid = (*engine)->LookupOneId("phone", "+86 138 0013 8000");
+//   auto profile = (*engine)->ProfileJson("phone:+8613800138000");
+//
+// Thread-safety: an Engine may be shared by threads for reads (lookups,
+// profiles); Ingest and Resolve must not run concurrently with each other.
+// Only one process may open a data directory at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "holo/result.h"
+#include "holo/status.h"
+
+namespace holo {
+
+struct Options {
+  // The data directory. Default: "./holo-data".
+  std::string data_dir = "./holo-data";
+  // Read cache, MiB. Default: 256.
+  size_t block_cache_mb = 256;
+  // Country code for phone numbers without one. Default: "86" (China).
+  std::string default_country_code = "86";
+};
+
+struct IngestProgress {
+  std::string file;
+  uint64_t line = 0;        // last line of `file` that is durable
+  uint64_t bytes_done = 0;  // over all files
+  uint64_t bytes_total = 0;
+  uint64_t stored = 0;      // new events so far
+};
+
+struct IngestOptions {
+  // Source of every file; empty: the file name's stem (taobao.jsonl -> taobao).
+  std::string source;
+  // Where rejected lines go (JSON lines). Empty: <data_dir>/dead_letter.jsonl.
+  std::string dead_letter_path;
+  // Lines per atomic, synced write batch. Default: 4096.
+  size_t batch_lines = 4096;
+  // Called after every durable batch (an acknowledgement: every line up to
+  // progress.line of progress.file is stored or dead-lettered).
+  std::function<void(const IngestProgress&)> on_batch;
+  // Resolve identities and rebuild touched profiles after the files. Default: true.
+  bool resolve = true;
+};
+
+struct ResolveReport {
+  bool full_graph = false;
+  uint64_t dirty_nodes = 0;
+  uint64_t resolved_nodes = 0;
+  uint64_t shared_nodes = 0;
+  uint64_t refused_merges = 0;
+  uint64_t changed_nodes = 0;
+  double resolve_seconds = 0;
+  bool full_profiles = false;
+  uint64_t profiles_written = 0;
+  uint64_t profiles_deleted = 0;
+  double profile_seconds = 0;
+};
+
+struct IngestReport {
+  uint64_t files = 0;
+  uint64_t lines = 0;       // non-empty lines read
+  uint64_t stored = 0;      // new events written
+  uint64_t duplicates = 0;  // (source, messageId) already stored
+  uint64_t rejected = 0;    // written to the dead-letter file
+  uint64_t warnings = 0;    // lines stored with a dropped identifier
+  uint64_t bytes = 0;
+  double seconds = 0;       // ingestion only, without resolution
+  std::string dead_letter_path;
+  std::vector<std::string> sample_errors;  // the first few, "file:line: reason"
+  ResolveReport resolve;
+};
+
+struct StoreStats {
+  uint64_t events = 0;
+  uint64_t identifiers = 0;  // identity-graph nodes
+  uint64_t oneids = 0;       // distinct OneIDs (profiles)
+  uint64_t pending_nodes = 0;
+  uint64_t pending_profiles = 0;
+};
+
+class Engine {
+ public:
+  // Opens or creates the data directory. The pseudonymization key is created
+  // on first open and kept in the store; it is never printed.
+  static Result<std::unique_ptr<Engine>> Open(const Options& options);
+  virtual ~Engine() = default;
+
+  // Ingests JSON Lines files; a directory ingests every *.jsonl file in it
+  // (sorted by name). Bad lines go to the dead-letter file and never stop the
+  // run. Idempotent by (source, messageId).
+  virtual Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
+                        IngestReport* report) = 0;
+
+  // Resolves pending identity changes and rebuilds the touched profiles.
+  // `full` re-resolves the whole graph and rebuilds every profile.
+  virtual Status Resolve(bool full, ResolveReport* report) = 0;
+
+  // Returns the OneID of a raw identifier (type as in truth.csv: "phone",
+  // "user_id@taobao", "mac", "eleme_id", ...), or 0 when unknown.
+  // kInvalidArgument when the value cannot be normalized.
+  virtual Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) = 0;
+
+  // Returns the profile JSON for `id`: a OneID ("1234") or "type:value".
+  virtual Result<std::string> ProfileJson(std::string_view id) = 0;
+
+  // Writes every profile as one JSON line.
+  virtual Status ExportProfiles(std::ostream& out) = 0;
+  // Writes every stored event as one JSON line (pseudonyms only).
+  virtual Status ExportEvents(std::ostream& out) = 0;
+
+  virtual Result<StoreStats> Stats() = 0;
+};
+
+// Pairwise identity quality against a generated world's ground truth.
+struct IdentityQuality {
+  uint64_t identifiers = 0;          // rows of truth.csv
+  uint64_t persons = 0;              // distinct person ids in truth.csv
+  uint64_t oneids = 0;               // distinct OneIDs over those rows (unknown = own)
+  uint64_t unknown = 0;              // rows the store does not know
+  uint64_t predicted_pairs = 0;
+  uint64_t true_pairs = 0;           // same person (truth.csv)
+  uint64_t linkable_pairs = 0;       // same component (truth_linkable.csv)
+  uint64_t correct_pairs = 0;        // predicted and same person
+  uint64_t correct_linkable_pairs = 0;
+  double precision = 0;              // vs truth.csv
+  double recall = 0;                 // vs truth_linkable.csv
+  double f1 = 0;
+  double recall_vs_truth = 0;        // vs truth.csv (bounded by the linkable share)
+  double linkable_share = 0;         // linkable_pairs / true_pairs
+  double bcubed_precision = 0;
+  double bcubed_recall = 0;          // vs truth_linkable.csv
+};
+
+// Scores the store's OneIDs against truth.csv and truth_linkable.csv.
+Result<IdentityQuality> EvaluateIdentity(Engine& engine, const std::string& truth_csv,
+                                         const std::string& linkable_csv);
+
+}  // namespace holo

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs Holo's build dependencies from Debian 12 packages. Idempotent: a
+# no-op (no apt-get at all) when everything is already present.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  librocksdb-dev libroaring-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
+  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev time
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq || true
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

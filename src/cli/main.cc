@@ -1,0 +1,398 @@
+// holo: the command-line interface. Machine-readable output goes to stdout,
+// progress and logs to stderr; every failure exits non-zero with one line.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "holo/engine.h"
+#include "holo/generate.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "holo: error: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Check(const holo::Status& s, const std::string& context = "") {
+  if (!s.ok()) Fail(context.empty() ? s.ToString() : context + ": " + s.ToString());
+}
+
+std::unique_ptr<holo::Engine> OpenEngine(const std::string& data) {
+  holo::Options options;
+  options.data_dir = data;
+  auto engine = holo::Engine::Open(options);
+  Check(engine.status(), "cannot open data directory " + data);
+  return std::move(engine).value();
+}
+
+std::string Thousands(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Throttled progress line on stderr.
+class Progress {
+ public:
+  explicit Progress(std::string label) : label_(std::move(label)), tty_(isatty(2)) {}
+  void Update(double fraction, const std::string& detail) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(tty_ ? 200 : 2000) && fraction < 1.0) return;
+    last_ = now;
+    std::fprintf(stderr, "%s%s: %5.1f%% %s%s", tty_ ? "\r" : "", label_.c_str(), 100.0 * fraction,
+                 detail.c_str(), tty_ ? "   " : "\n");
+    printed_ = true;
+  }
+  void Done() {
+    if (printed_ && tty_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::string label_;
+  bool tty_;
+  bool printed_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+std::string IngestJson(const holo::IngestReport& r) {
+  char buf[1024];
+  std::snprintf(buf, sizeof(buf),
+                "{\"files\":%llu,\"lines\":%llu,\"stored\":%llu,\"duplicates\":%llu,\"rejected\":%llu,"
+                "\"warnings\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"events_per_sec\":%.0f,"
+                "\"resolve_seconds\":%.3f,\"profile_seconds\":%.3f,\"profiles_written\":%llu}",
+                (unsigned long long)r.files, (unsigned long long)r.lines, (unsigned long long)r.stored,
+                (unsigned long long)r.duplicates, (unsigned long long)r.rejected,
+                (unsigned long long)r.warnings, (unsigned long long)r.bytes, r.seconds,
+                r.seconds > 0 ? r.stored / r.seconds : 0.0, r.resolve.resolve_seconds,
+                r.resolve.profile_seconds, (unsigned long long)r.resolve.profiles_written);
+  std::string out(buf);
+  // dead_letter path is a file name: escape quotes and backslashes.
+  std::string path;
+  for (char c : r.dead_letter_path) {
+    if (c == '"' || c == '\\') path.push_back('\\');
+    path.push_back(c);
+  }
+  out.insert(out.size() - 1, ",\"dead_letter\":\"" + path + "\"");
+  return out;
+}
+
+holo::Status RunIngest(holo::Engine& engine, const std::vector<std::string>& paths,
+                       holo::IngestOptions options, const std::string& ack_log,
+                       holo::IngestReport* report) {
+  Progress progress("ingest");
+  std::FILE* ack = nullptr;
+  if (!ack_log.empty()) {
+    ack = std::fopen(ack_log.c_str(), "a");
+    if (ack == nullptr) return holo::Status::IOError("cannot open ack log " + ack_log);
+  }
+  auto start = std::chrono::steady_clock::now();
+  options.on_batch = [&](const holo::IngestProgress& p) {
+    if (ack != nullptr) {
+      std::fprintf(ack, "%s\t%llu\t%llu\n", p.file.c_str(), (unsigned long long)p.line,
+                   (unsigned long long)p.stored);
+      std::fflush(ack);
+    }
+    double secs = Seconds(start);
+    progress.Update(p.bytes_total ? double(p.bytes_done) / p.bytes_total : 1.0,
+                    Thousands(p.stored) + " events stored, " +
+                        Thousands(static_cast<uint64_t>(secs > 0 ? p.stored / secs : 0)) + " events/s");
+  };
+  holo::Status s = engine.Ingest(paths, options, report);
+  progress.Done();
+  if (ack != nullptr) std::fclose(ack);
+  return s;
+}
+
+void PrintQuality(const holo::IdentityQuality& q) {
+  std::printf(
+      "{\"identifiers\":%llu,\"persons\":%llu,\"oneids\":%llu,\"unknown\":%llu,"
+      "\"predicted_pairs\":%llu,\"true_pairs\":%llu,\"linkable_pairs\":%llu,"
+      "\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"recall_vs_truth\":%.6f,"
+      "\"linkable_share\":%.6f,\"bcubed_precision\":%.6f,\"bcubed_recall\":%.6f}\n",
+      (unsigned long long)q.identifiers, (unsigned long long)q.persons, (unsigned long long)q.oneids,
+      (unsigned long long)q.unknown, (unsigned long long)q.predicted_pairs,
+      (unsigned long long)q.true_pairs, (unsigned long long)q.linkable_pairs, q.precision, q.recall,
+      q.f1, q.recall_vs_truth, q.linkable_share, q.bcubed_precision, q.bcubed_recall);
+}
+
+int RunLookup(holo::Engine& engine) {
+  std::ios::sync_with_stdio(false);
+  std::string line, out;
+  out.reserve(1 << 16);
+  uint64_t n = 0;
+  while (std::getline(std::cin, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    size_t comma = line.find(',');
+    std::string oneid;
+    if (comma != std::string::npos) {
+      auto id = engine.LookupOneId(std::string_view(line).substr(0, comma),
+                                   std::string_view(line).substr(comma + 1));
+      if (id.ok() && *id != 0) oneid = std::to_string(*id);
+      if (!id.ok()) std::fprintf(stderr, "holo: line %llu: %s\n", (unsigned long long)n,
+                                 id.status().message().c_str());
+    } else {
+      std::fprintf(stderr, "holo: line %llu: expected type,value\n", (unsigned long long)n);
+    }
+    out += line;
+    if (comma == std::string::npos) out += ',';
+    out += ',';
+    out += oneid;
+    out += '\n';
+    if (out.size() > (1 << 16) - 256) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
+  fs::path root(dir);
+  fs::path world = root / "world";
+  fs::path data = root / "data";
+  std::error_code ec;
+  fs::remove_all(world, ec);
+  fs::remove_all(data, ec);
+  fs::create_directories(world, ec);
+  if (ec) Fail("cannot create " + world.string() + ": " + ec.message());
+
+  std::printf("Holo demo: %s persons, seed %llu, in %s\n", Thousands(persons).c_str(),
+              (unsigned long long)seed, root.string().c_str());
+  std::fflush(stdout);
+  auto total_start = std::chrono::steady_clock::now();
+  holo::WorldOptions wo;
+  wo.persons = persons;
+  wo.seed = seed;
+  wo.out_dir = world.string();
+  holo::WorldStats ws;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    Progress progress("generate");
+    Check(holo::GenerateWorld(wo, &ws,
+                              [&](uint64_t done, uint64_t total) {
+                                progress.Update(total ? double(done) / total : 1.0,
+                                                Thousands(done) + " persons");
+                              }),
+          "generate");
+    progress.Done();
+  }
+  double gen_secs = Seconds(t0);
+  std::printf("world     %s messages from %s persons in %s households, generated in %.1f s\n",
+              Thousands(ws.events).c_str(), Thousands(ws.persons).c_str(),
+              Thousands(ws.households).c_str(), gen_secs);
+  std::fflush(stdout);
+
+  auto engine = OpenEngine(data.string());
+  holo::IngestReport report;
+  holo::IngestOptions io;
+  Check(RunIngest(*engine, {world.string()}, io, "", &report), "ingest");
+  std::printf("ingest    %s events stored in %.1f s = %s events/s (%s rejected, %s duplicates)\n",
+              Thousands(report.stored).c_str(), report.seconds,
+              Thousands(static_cast<uint64_t>(report.stored / std::max(report.seconds, 1e-9))).c_str(),
+              Thousands(report.rejected).c_str(), Thousands(report.duplicates).c_str());
+  auto stats = engine->Stats();
+  Check(stats.status());
+  std::printf("identity  %s identifiers resolved into %s OneIDs in %.1f s (%s shared identifiers kept apart, %s merges refused)\n",
+              Thousands(stats->identifiers).c_str(), Thousands(stats->oneids).c_str(),
+              report.resolve.resolve_seconds, Thousands(report.resolve.shared_nodes).c_str(),
+              Thousands(report.resolve.refused_merges).c_str());
+  std::printf("profiles  %s profiles built in %.1f s\n", Thousands(report.resolve.profiles_written).c_str(),
+              report.resolve.profile_seconds);
+  auto q = holo::EvaluateIdentity(*engine, (world / "truth.csv").string(),
+                                  (world / "truth_linkable.csv").string());
+  Check(q.status(), "evaluate");
+  std::printf("truth     %s identifiers of %s persons (incl. shared devices) -> %s OneIDs over them\n",
+              Thousands(q->identifiers).c_str(), Thousands(q->persons).c_str(), Thousands(q->oneids).c_str());
+  std::printf("quality   pairwise precision %.4f (vs truth.csv), recall %.4f (vs truth_linkable.csv), F1 %.4f\n",
+              q->precision, q->recall, q->f1);
+  std::printf("          linkable share %.4f of true pairs; recall vs all of truth.csv %.4f; B-cubed P %.4f R %.4f\n",
+              q->linkable_share, q->recall_vs_truth, q->bcubed_precision, q->bcubed_recall);
+  if (ws.wifi_macs_seen > 0) {
+    std::printf("stores    %.1f%% of the %s phones seen by wifi sensors carry a MAC some app also reports\n",
+                100.0 * ws.wifi_macs_linked / ws.wifi_macs_seen, Thousands(ws.wifi_macs_seen).c_str());
+  }
+  // A sample profile: the OneID of the first truth row with a taobao account.
+  std::ifstream truth(world / "truth.csv");
+  std::string line;
+  while (std::getline(truth, line)) {
+    if (line.find(",user_id@taobao,") == std::string::npos) continue;
+    size_t a = line.find(',');
+    size_t b = line.find(',', a + 1);
+    size_t c = line.find(',', b + 1);
+    std::string id = line.substr(a + 1, b - a - 1) + ":" + line.substr(b + 1, c - b - 1);
+    auto profile = engine->ProfileJson(id);
+    if (profile.ok()) {
+      std::printf("sample profile of %s:\n%s\n", id.c_str(), profile->c_str());
+      break;
+    }
+  }
+  std::printf("total     %.1f s\n", Seconds(total_start));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Holo: one holistic, privacy-safe view of each consumer across apps and stores"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "holo 0.1.0");
+
+  std::string data = "./holo-data";
+  auto add_data = [&](CLI::App* sub) {
+    sub->add_option("--data", data, "Data directory (RocksDB)")->capture_default_str();
+  };
+
+  // generate
+  holo::WorldOptions world;
+  auto* gen = app.add_subcommand("generate", "Generate a simulated world with ground truth");
+  gen->add_option("--persons", world.persons, "Number of persons")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
+  gen->add_option("--seed", world.seed, "Random seed")->capture_default_str();
+  gen->add_option("--out", world.out_dir, "Output directory")->required();
+  gen->add_option("--days", world.days, "Days of activity")->capture_default_str()->check(CLI::Range(1, 3650));
+  gen->add_option("--noise", world.noise, "PII noise level 0..2")->capture_default_str()->check(CLI::Range(0, 2));
+
+  // ingest
+  std::vector<std::string> paths;
+  holo::IngestOptions ingest_options;
+  std::string ack_log;
+  bool no_resolve = false;
+  auto* ing = app.add_subcommand("ingest", "Ingest Segment-spec JSON Lines files or directories");
+  add_data(ing);
+  ing->add_option("paths", paths, "Files (SOURCE.jsonl) or directories of them")->required();
+  ing->add_option("--source", ingest_options.source, "Source of every file (default: file name)");
+  ing->add_option("--dead-letter", ingest_options.dead_letter_path, "Dead-letter file (default: DATA/dead_letter.jsonl)");
+  ing->add_option("--batch", ingest_options.batch_lines, "Lines per durable batch")->capture_default_str()->check(CLI::Range(1ull, 1000000ull));
+  ing->add_option("--ack-log", ack_log, "Append 'file<TAB>line<TAB>stored' after every durable batch");
+  ing->add_flag("--no-resolve", no_resolve, "Store only; resolve later with 'holo resolve'");
+
+  // resolve
+  bool full = false;
+  auto* res = app.add_subcommand("resolve", "Resolve pending identity changes and rebuild profiles");
+  add_data(res);
+  res->add_flag("--full", full, "Re-resolve the whole graph and rebuild every profile");
+
+  auto* look = app.add_subcommand("lookup", "stdin 'type,value' lines -> stdout 'type,value,oneid'");
+  add_data(look);
+
+  std::string id;
+  auto* prof = app.add_subcommand("profile", "Print the profile of a OneID or type:value identifier");
+  add_data(prof);
+  prof->add_option("id", id, "OneID, or type:value (phone:+8613800000000, user_id@taobao:u123)")->required();
+
+  auto* exp = app.add_subcommand("export", "Export data as JSON Lines");
+  exp->require_subcommand(1);
+  auto* exp_profiles = exp->add_subcommand("profiles", "Every profile, one JSON object per line");
+  add_data(exp_profiles);
+  auto* exp_events = exp->add_subcommand("events", "Every stored event (pseudonyms only)");
+  add_data(exp_events);
+
+  std::string truth, linkable;
+  auto* ev = app.add_subcommand("eval", "Score identity resolution against a world's ground truth");
+  add_data(ev);
+  ev->add_option("--truth", truth, "truth.csv")->required()->check(CLI::ExistingFile);
+  ev->add_option("--linkable", linkable, "truth_linkable.csv")->required()->check(CLI::ExistingFile);
+
+  auto* st = app.add_subcommand("stats", "Counts of events, identifiers, OneIDs and pending work");
+  add_data(st);
+
+  uint64_t demo_persons = 50000, demo_seed = 42;
+  std::string demo_dir = "./demo-world";
+  auto* demo = app.add_subcommand("demo", "Generate a world, ingest it, resolve identities, report quality");
+  demo->add_option("--persons", demo_persons, "Persons in the world")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
+  demo->add_option("--seed", demo_seed, "Random seed")->capture_default_str();
+  demo->add_option("--dir", demo_dir, "Working directory (world/ and data/ are replaced)")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (gen->parsed()) {
+    holo::WorldStats stats;
+    Progress progress("generate");
+    std::error_code ec;
+    fs::create_directories(world.out_dir, ec);
+    if (ec) Fail("cannot create " + world.out_dir + ": " + ec.message());
+    Check(holo::GenerateWorld(world, &stats,
+                              [&](uint64_t done, uint64_t total) {
+                                progress.Update(total ? double(done) / total : 1.0, Thousands(done) + " persons");
+                              }),
+          "generate");
+    progress.Done();
+    std::printf("{\"persons\":%llu,\"households\":%llu,\"events\":%llu,\"out\":\"%s\"}\n",
+                (unsigned long long)stats.persons, (unsigned long long)stats.households,
+                (unsigned long long)stats.events, world.out_dir.c_str());
+    return 0;
+  }
+  if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir);
+
+  auto engine = OpenEngine(data);
+  if (ing->parsed()) {
+    ingest_options.resolve = !no_resolve;
+    holo::IngestReport report;
+    holo::Status s = RunIngest(*engine, paths, ingest_options, ack_log, &report);
+    for (const auto& e : report.sample_errors) std::fprintf(stderr, "holo: rejected %s\n", e.c_str());
+    if (report.rejected > 5) {
+      std::fprintf(stderr, "holo: ... %llu rejected lines in all, see %s\n",
+                   (unsigned long long)report.rejected, report.dead_letter_path.c_str());
+    }
+    Check(s, "ingest");
+    std::printf("%s\n", IngestJson(report).c_str());
+  } else if (res->parsed()) {
+    holo::ResolveReport report;
+    Check(engine->Resolve(full, &report), "resolve");
+    std::printf("{\"full_graph\":%s,\"dirty_nodes\":%llu,\"resolved_nodes\":%llu,\"changed_nodes\":%llu,"
+                "\"shared_nodes\":%llu,\"refused_merges\":%llu,\"profiles_written\":%llu,"
+                "\"resolve_seconds\":%.3f,\"profile_seconds\":%.3f}\n",
+                report.full_graph ? "true" : "false", (unsigned long long)report.dirty_nodes,
+                (unsigned long long)report.resolved_nodes, (unsigned long long)report.changed_nodes,
+                (unsigned long long)report.shared_nodes, (unsigned long long)report.refused_merges,
+                (unsigned long long)report.profiles_written, report.resolve_seconds, report.profile_seconds);
+  } else if (look->parsed()) {
+    return RunLookup(*engine);
+  } else if (prof->parsed()) {
+    auto json = engine->ProfileJson(id);
+    Check(json.status());
+    std::printf("%s\n", json->c_str());
+  } else if (exp_profiles->parsed()) {
+    std::ios::sync_with_stdio(false);
+    Check(engine->ExportProfiles(std::cout), "export profiles");
+    std::cout.flush();
+  } else if (exp_events->parsed()) {
+    std::ios::sync_with_stdio(false);
+    Check(engine->ExportEvents(std::cout), "export events");
+    std::cout.flush();
+  } else if (ev->parsed()) {
+    auto q = holo::EvaluateIdentity(*engine, truth, linkable);
+    Check(q.status(), "eval");
+    PrintQuality(*q);
+  } else if (st->parsed()) {
+    auto s = engine->Stats();
+    Check(s.status());
+    std::printf("{\"events\":%llu,\"identifiers\":%llu,\"oneids\":%llu,\"pending_nodes\":%llu,\"pending_profiles\":%llu}\n",
+                (unsigned long long)s->events, (unsigned long long)s->identifiers,
+                (unsigned long long)s->oneids, (unsigned long long)s->pending_nodes,
+                (unsigned long long)s->pending_profiles);
+  }
+  return 0;
+}

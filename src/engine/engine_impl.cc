@@ -1,0 +1,205 @@
+#include "engine/engine_impl.h"
+
+#include <rocksdb/db.h>
+
+#include <ostream>
+
+#include "common/coding.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "identity/graph_store.h"
+#include "privacy/normalize.h"
+#include "profile/profile_store.h"
+#include "storage/event_record.h"
+#include "storage/keys.h"
+
+namespace holo {
+
+Result<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
+  return engine::EngineImpl::Open(options);
+}
+
+namespace engine {
+namespace {
+
+using storage::Cf;
+namespace keys = storage::keys;
+
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+Result<privacy::PseudonymKey> LoadOrCreateKey(storage::Store* store) {
+  HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kMeta, keys::kPseudonymKey));
+  privacy::PseudonymKey key{};
+  if (v.has_value()) {
+    if (v->size() != key.size()) return Status::DataLoss("pseudonymization key has the wrong size");
+    std::copy(v->begin(), v->end(), key.begin());
+    return key;
+  }
+  key = privacy::Pseudonymizer::NewKey();
+  HOLO_RETURN_IF_ERROR(store->Put(Cf::kMeta, keys::kPseudonymKey,
+                                  std::string_view(reinterpret_cast<const char*>(key.data()), key.size()),
+                                  /*sync=*/true));
+  return key;
+}
+
+uint64_t CountPrefix(const storage::Store& store, Cf cf, std::string_view prefix) {
+  uint64_t n = 0;
+  auto it = store.NewIterator(cf);
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key)
+    : options_(std::move(options)), store_(std::move(store)), pseudonymizer_(key),
+      parser_options_(ingest::ParserOptions::Defaults()) {
+  parser_options_.default_country_code = options_.default_country_code;
+}
+
+Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
+  storage::StoreOptions so;
+  so.block_cache_mb = options.block_cache_mb;
+  HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
+  HOLO_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(store.get()));
+  return std::unique_ptr<Engine>(new EngineImpl(options, std::move(store), key));
+}
+
+Status EngineImpl::Resolve(bool full, ResolveReport* report) {
+  *report = ResolveReport();
+  identity::ResolveOptions ro;
+  ro.force_full = full;
+  identity::ResolveStats rs;
+  HOLO_RETURN_IF_ERROR(identity::ResolvePending(store_.get(), ro, &rs));
+  report->full_graph = rs.full;
+  report->dirty_nodes = rs.dirty_nodes;
+  report->resolved_nodes = rs.resolved_nodes;
+  report->shared_nodes = rs.shared_nodes;
+  report->refused_merges = rs.refused_merges;
+  report->changed_nodes = rs.changed_nodes;
+  report->resolve_seconds = rs.seconds;
+  profile::BuildOptions bo;
+  bo.force_full = full;
+  if (full) {
+    // Every OneID is rebuilt: mark them all.
+    rocksdb::WriteBatch batch;
+    auto it = store_->NewIterator(Cf::kGraph);
+    uint64_t last = 0;
+    for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) {
+      uint64_t id = coding::DecodeFixed64BE(it->key().data() + 1);
+      if (id != last) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
+      last = id;
+    }
+    HOLO_RETURN_IF_ERROR(store_->Write(&batch, false));
+  }
+  profile::BuildStats ps;
+  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
+  report->full_profiles = ps.full;
+  report->profiles_written = ps.written;
+  report->profiles_deleted = ps.deleted;
+  report->profile_seconds = ps.seconds;
+  return Status::OK();
+}
+
+Result<std::optional<privacy::Pseudonym>> EngineImpl::PseudonymOf(std::string_view type,
+                                                                 std::string_view raw) {
+  std::string canonical(type);
+  if (auto it = parser_options_.account_id_types.find(canonical);
+      it != parser_options_.account_id_types.end()) {
+    canonical = "user_id@" + it->second;
+  } else if (type.starts_with("user_id@")) {
+    auto ns = parser_options_.source_namespace.find(std::string(type.substr(8)));
+    if (ns != parser_options_.source_namespace.end()) canonical = "user_id@" + ns->second;
+  }
+  bool placeholder = false;
+  auto value = privacy::NormalizeIdentifierValue(canonical, raw, &placeholder,
+                                                 options_.default_country_code);
+  if (!value.ok()) return value.status();
+  if (placeholder) return std::optional<privacy::Pseudonym>();
+  return std::optional<privacy::Pseudonym>(pseudonymizer_.Hash(canonical, *value));
+}
+
+Result<uint64_t> EngineImpl::LookupOneId(std::string_view type, std::string_view raw_value) {
+  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(type, raw_value));
+  if (!p.has_value()) return uint64_t{0};
+  return identity::LookupOneId(*store_, *p);
+}
+
+Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
+  uint64_t oneid = 0;
+  bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits) {
+    oneid = std::stoull(std::string(id));
+  } else {
+    size_t colon = id.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return Status::InvalidArgument("'" + std::string(id) +
+                                     "' is neither a OneID (digits) nor type:value");
+    }
+    HOLO_ASSIGN_OR_RETURN(oneid, LookupOneId(id.substr(0, colon), id.substr(colon + 1)));
+    if (oneid == 0) return Status::NotFound("identifier " + std::string(id) + " is not known");
+  }
+  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
+  if (!json.has_value()) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
+  return std::move(*json);
+}
+
+Status EngineImpl::ExportProfiles(std::ostream& out) {
+  auto it = store_->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out.write(it->value().data(), static_cast<std::streamsize>(it->value().size()));
+    out.put('\n');
+  }
+  if (!out) return Status::IOError("write failed while exporting profiles");
+  return storage::FromRocks(it->status(), "scan profiles");
+}
+
+Status EngineImpl::ExportEvents(std::ostream& out) {
+  auto it = store_->NewIterator(Cf::kEvents);
+  storage::EventRecord ev;
+  std::string line;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    line.clear();
+    JsonWriter w(&line);
+    w.BeginObject();
+    w.Key("seq").Uint(coding::DecodeFixed64BE(it->key().data()));
+    w.Key("source").String(ev.source);
+    w.Key("message_id").String(ev.message_id);
+    w.Key("type").Int(ev.msg_type);
+    w.Key("event").String(ev.event);
+    w.Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
+    w.Key("ids").BeginArray();
+    for (const auto& id : ev.ids) {
+      w.BeginObject();
+      w.Key("type").String(id.type);
+      w.Key("pseudonym").String(privacy::PseudonymToHex(id.pseudonym));
+      if (id.placeholder()) w.Key("placeholder").Bool(true);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("properties").RawValue(ev.properties_json.empty() ? "{}" : ev.properties_json);
+    w.EndObject();
+    line.push_back('\n');
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+  if (!out) return Status::IOError("write failed while exporting events");
+  return storage::FromRocks(it->status(), "scan events");
+}
+
+Result<StoreStats> EngineImpl::Stats() {
+  StoreStats s;
+  HOLO_ASSIGN_OR_RETURN(auto seq, store_->Get(Cf::kMeta, keys::kEventSeq));
+  if (seq.has_value() && seq->size() == 8) s.events = coding::DecodeFixed64BE(seq->data());
+  s.identifiers = CountPrefix(*store_, Cf::kNodes, "");
+  s.oneids = CountPrefix(*store_, Cf::kProfiles, "");
+  s.pending_nodes = CountPrefix(*store_, Cf::kMeta, keys::kDirtyNodePrefix);
+  s.pending_profiles = CountPrefix(*store_, Cf::kMeta, keys::kDirtyProfilePrefix);
+  return s;
+}
+
+}  // namespace engine
+}  // namespace holo

@@ -1,0 +1,317 @@
+// EngineImpl::Ingest: files -> parsed, pseudonymized messages -> one atomic,
+// synced RocksDB batch per `batch_lines` lines. Reading and parsing of batch
+// N+1 overlaps the write of batch N.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/coding.h"
+#include "engine/engine_impl.h"
+#include "ingest/dead_letter.h"
+#include "ingest/line_reader.h"
+#include "identity/resolver.h"
+#include "storage/event_record.h"
+#include "storage/keys.h"
+
+namespace holo::engine {
+namespace {
+
+namespace fs = std::filesystem;
+using storage::Cf;
+namespace keys = storage::keys;
+using Key16 = keys::Key16;
+
+struct InputFile {
+  std::string path;
+  std::string source;
+  uint64_t size = 0;
+};
+
+Status ValidateSource(std::string_view source, const std::string& path) {
+  if (source.empty() || source.size() > 64 ||
+      source.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
+    return Status::InvalidArgument("source name '" + std::string(source) + "' of " + path +
+                                   " must be 1-64 characters of [a-z0-9_-]");
+  }
+  return Status::OK();
+}
+
+Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths,
+                                           const std::string& source_override) {
+  std::vector<InputFile> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::directory_iterator(p, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".jsonl") found.push_back(entry.path());
+      }
+      if (ec) return Status::IOError("cannot list " + p + ": " + ec.message());
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return Status::NotFound("no *.jsonl files in directory " + p);
+      for (const auto& f : found) files.push_back({f.string(), "", 0});
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back({p, "", 0});
+    } else {
+      return Status::NotFound("no such file or directory: " + p);
+    }
+  }
+  for (InputFile& f : files) {
+    f.source = source_override.empty() ? fs::path(f.path).stem().string() : source_override;
+    HOLO_RETURN_IF_ERROR(ValidateSource(f.source, f.path));
+    f.size = fs::file_size(f.path);
+  }
+  return files;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct ParsedLine {
+  uint64_t number = 0;
+  std::optional<ingest::ParsedMessage> message;
+  std::string error;
+  std::string raw;  // only for rejected lines
+};
+
+struct Batch {
+  std::vector<ParsedLine> lines;
+  uint64_t last_line = 0;
+  uint64_t bytes = 0;
+  bool eof = false;
+};
+
+struct KeyHash {
+  size_t operator()(const Key16& k) const {
+    uint64_t h;
+    std::memcpy(&h, k.data(), 8);
+    return h;
+  }
+};
+struct PairHash {
+  size_t operator()(const std::pair<Key16, Key16>& p) const {
+    return KeyHash()(p.first) * 31 + KeyHash()(p.second);
+  }
+};
+
+// Reads and parses up to `max_lines` non-empty lines.
+Result<Batch> ReadBatch(ingest::LineReader* reader, ingest::MessageParser* parser,
+                        const std::string& source, size_t max_lines, size_t max_line_bytes) {
+  Batch b;
+  b.lines.reserve(max_lines);
+  ingest::Line line;
+  int64_t now = NowMs();
+  while (b.lines.size() < max_lines) {
+    HOLO_ASSIGN_OR_RETURN(bool more, reader->Next(&line));
+    if (!more) {
+      b.eof = true;
+      break;
+    }
+    b.last_line = line.number;
+    b.bytes = line.next_offset;
+    ParsedLine pl;
+    pl.number = line.number;
+    if (line.oversized) {
+      pl.error = "line exceeds " + std::to_string(max_line_bytes) + " bytes (" +
+                 std::to_string(line.length) + ")";
+      pl.raw.assign(line.text.substr(0, 4096));
+    } else {
+      auto m = parser->Parse(line.text, source, now);
+      if (m.ok()) {
+        pl.message = std::move(m).value();
+      } else {
+        pl.error = m.status().message();
+        pl.raw.assign(line.text);
+      }
+    }
+    b.lines.push_back(std::move(pl));
+  }
+  return b;
+}
+
+}  // namespace
+
+Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
+                          IngestReport* report) {
+  *report = IngestReport();
+  auto start = std::chrono::steady_clock::now();
+  HOLO_ASSIGN_OR_RETURN(std::vector<InputFile> files, ExpandPaths(paths, options.source));
+  uint64_t bytes_total = 0;
+  for (const auto& f : files) bytes_total += f.size;
+  report->dead_letter_path = options.dead_letter_path.empty()
+                                 ? (fs::path(options_.data_dir) / "dead_letter.jsonl").string()
+                                 : options.dead_letter_path;
+  ingest::DeadLetterWriter dead_letter(report->dead_letter_path);
+
+  uint64_t seq = 0;
+  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, keys::kEventSeq));
+  if (seq_value.has_value() && seq_value->size() == 8) seq = coding::DecodeFixed64BE(seq_value->data());
+  int64_t max_ts = INT64_MIN;
+  HOLO_ASSIGN_OR_RETURN(auto ts_value, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
+  if (ts_value.has_value() && ts_value->size() == 8) {
+    max_ts = static_cast<int64_t>(coding::DecodeFixed64BE(ts_value->data()));
+  }
+
+  ingest::MessageParser parser(parser_options_, &pseudonymizer_);
+  const size_t batch_lines = std::max<size_t>(1, options.batch_lines);
+  std::unordered_set<Key16, KeyHash> dirty_marked;  // nodes already marked in this run
+  uint64_t bytes_before = 0;
+
+  for (const InputFile& file : files) {
+    ingest::LineReaderOptions lro;
+    lro.max_line_bytes = parser_options_.max_line_bytes;
+    HOLO_ASSIGN_OR_RETURN(auto reader, ingest::LineReader::Open(file.path, lro));
+    report->files++;
+    auto read_next = [&]() {
+      return std::async(std::launch::async, [&]() {
+        return ReadBatch(reader.get(), &parser, file.source, batch_lines, lro.max_line_bytes);
+      });
+    };
+    auto pending = read_next();
+    while (true) {
+      Result<Batch> got = pending.get();
+      if (!got.ok()) return got.status().WithContext(file.path);
+      Batch batch = std::move(got).value();
+      if (!batch.eof) pending = read_next();
+
+      // Dedupe against the store and within the batch.
+      std::vector<std::string> dedupe_keys;
+      std::vector<size_t> candidates;
+      for (size_t i = 0; i < batch.lines.size(); ++i) {
+        ParsedLine& pl = batch.lines[i];
+        report->lines++;
+        if (!pl.message) {
+          report->rejected++;
+          HOLO_RETURN_IF_ERROR(dead_letter.Write(file.path, pl.number, file.source, pl.error, pl.raw));
+          if (report->sample_errors.size() < 5) {
+            report->sample_errors.push_back(file.path + ":" + std::to_string(pl.number) + ": " + pl.error);
+          }
+          continue;
+        }
+        if (!pl.message->warnings.empty()) report->warnings++;
+        dedupe_keys.push_back(keys::DedupeKey(file.source, pl.message->message_id));
+        candidates.push_back(i);
+      }
+      std::vector<rocksdb::Slice> key_slices(dedupe_keys.begin(), dedupe_keys.end());
+      std::vector<rocksdb::PinnableSlice> values(key_slices.size());
+      std::vector<rocksdb::Status> statuses(key_slices.size());
+      if (!key_slices.empty()) {
+        store_->db()->MultiGet(rocksdb::ReadOptions(), store_->cf(Cf::kDedupe), key_slices.size(),
+                               key_slices.data(), values.data(), statuses.data());
+      }
+      rocksdb::WriteBatch wb;
+      std::unordered_set<std::string_view> in_batch;
+      std::unordered_map<Key16, storage::StatsRecord, KeyHash> nodes;
+      std::unordered_map<std::pair<Key16, Key16>, storage::StatsRecord, PairHash> edges;
+      std::string value;
+      for (size_t c = 0; c < candidates.size(); ++c) {
+        if (statuses[c].ok() || !in_batch.insert(dedupe_keys[c]).second) {
+          report->duplicates++;
+          continue;
+        }
+        if (!statuses[c].IsNotFound()) return storage::FromRocks(statuses[c], "dedupe lookup");
+        ingest::ParsedMessage& m = *batch.lines[candidates[c]].message;
+        ++seq;
+        std::string seq_key = keys::EventKey(seq);
+        storage::EventRecord rec;
+        rec.msg_type = static_cast<uint8_t>(m.type);
+        rec.timestamp_ms = m.timestamp_ms;
+        rec.source = file.source;
+        rec.event = std::move(m.event);
+        rec.message_id = std::move(m.message_id);
+        rec.properties_json = std::move(m.properties_json);
+        max_ts = std::max(max_ts, m.timestamp_ms);
+        std::vector<size_t> graph_ids;
+        for (size_t k = 0; k < m.ids.size(); ++k) {
+          const ingest::ParsedIdentifier& id = m.ids[k];
+          storage::EventId eid;
+          eid.pseudonym = id.pseudonym;
+          eid.role = static_cast<uint8_t>(id.role);
+          eid.flags = id.placeholder ? 1 : 0;
+          eid.type = id.type;
+          rec.ids.push_back(std::move(eid));
+          if (id.placeholder) continue;
+          graph_ids.push_back(k);
+          wb.Put(store_->cf(Cf::kNodeEvents), keys::NodeEventKey(id.pseudonym, seq), "");
+          auto [it, fresh] = nodes.try_emplace(id.pseudonym);
+          storage::StatsRecord& n = it->second;
+          if (fresh || m.timestamp_ms < n.first_ts) {
+            n.first_ts = m.timestamp_ms;
+            n.tail = id.type;
+          }
+          if (fresh || m.timestamp_ms > n.last_ts) n.last_ts = m.timestamp_ms;
+          n.count++;
+        }
+        for (size_t x = 0; x < graph_ids.size(); ++x) {
+          for (size_t y = 0; y < graph_ids.size(); ++y) {
+            if (x == y) continue;
+            const auto& a = m.ids[graph_ids[x]];
+            const auto& b = m.ids[graph_ids[y]];
+            bool link = m.explicit_link && a.type.starts_with("user_id@") && b.type.starts_with("user_id@");
+            auto [it, fresh] = edges.try_emplace({a.pseudonym, b.pseudonym});
+            storage::StatsRecord& e = it->second;
+            uint8_t kind = static_cast<uint8_t>(link ? identity::EdgeKind::kExplicitLink
+                                                     : identity::EdgeKind::kCooccurrence);
+            e.kind = std::max(e.kind, kind);
+            if (fresh || m.timestamp_ms < e.first_ts) {
+              e.first_ts = m.timestamp_ms;
+              e.tail = file.source;
+            }
+            if (fresh || m.timestamp_ms > e.last_ts) e.last_ts = m.timestamp_ms;
+            e.count++;
+          }
+        }
+        value.clear();
+        rec.EncodeTo(&value);
+        wb.Put(store_->cf(Cf::kEvents), seq_key, value);
+        wb.Put(store_->cf(Cf::kDedupe), dedupe_keys[c], seq_key);
+        report->stored++;
+      }
+      for (auto& [key, rec] : nodes) {
+        wb.Merge(store_->cf(Cf::kNodes), keys::AsView(key), rec.Encode());
+        if (dirty_marked.insert(key).second) wb.Put(store_->cf(Cf::kMeta), keys::DirtyNode(key), "");
+      }
+      for (auto& [pair, rec] : edges) {
+        wb.Merge(store_->cf(Cf::kEdges), keys::EdgeKey(pair.first, pair.second), rec.Encode());
+      }
+      std::string counter;
+      coding::PutFixed64BE(&counter, seq);
+      wb.Put(store_->cf(Cf::kMeta), keys::kEventSeq, counter);
+      if (max_ts != INT64_MIN) {
+        counter.clear();
+        coding::PutFixed64BE(&counter, static_cast<uint64_t>(max_ts));
+        wb.Put(store_->cf(Cf::kMeta), keys::kMaxTimestamp, counter);
+      }
+      // Dead letters are flushed before the acknowledgement, too.
+      HOLO_RETURN_IF_ERROR(dead_letter.Flush());
+      HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/true));
+      if (options.on_batch) {
+        IngestProgress p;
+        p.file = file.path;
+        p.line = batch.last_line;
+        p.bytes_done = bytes_before + batch.bytes;
+        p.bytes_total = bytes_total;
+        p.stored = report->stored;
+        options.on_batch(p);
+      }
+      if (batch.eof) break;
+    }
+    bytes_before += file.size;
+  }
+  HOLO_RETURN_IF_ERROR(dead_letter.Close());
+  report->bytes = bytes_total;
+  report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.resolve) return Resolve(/*full=*/false, &report->resolve);
+  return Status::OK();
+}
+
+}  // namespace holo::engine

@@ -1,0 +1,51 @@
+// GraphStore: the identity graph as persisted in the store (nodes, edges and
+// the 'n'/'o' OneID maps of the graph column family) and its incremental
+// re-resolution. Ingestion marks touched nodes dirty; ResolvePending re-resolves
+// only the components those nodes touch (or everything, on a first load).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "holo/result.h"
+#include "identity/resolver.h"
+#include "storage/store.h"
+
+namespace holo::identity {
+
+struct ResolveStats {
+  bool full = false;              // whole graph re-resolved
+  uint64_t dirty_nodes = 0;
+  uint64_t resolved_nodes = 0;    // nodes in the re-resolved part
+  uint64_t edges = 0;
+  uint64_t shared_nodes = 0;
+  uint64_t refused_merges = 0;
+  uint64_t changed_nodes = 0;     // nodes whose OneID changed
+  uint64_t dirty_profiles = 0;
+  double seconds = 0;
+};
+
+struct ResolveOptions {
+  MergePolicy policy;
+  // Re-resolve the whole graph when dirty nodes exceed this share of all nodes.
+  double full_threshold = 0.25;
+  // Re-resolve the whole graph regardless of the dirty set.
+  bool force_full = false;
+};
+
+// Re-resolves the components touched by dirty nodes and writes the new OneIDs,
+// member lists and dirty-profile marks. Safe to re-run after a crash.
+Status ResolvePending(storage::Store* store, const ResolveOptions& options, ResolveStats* stats);
+
+// Returns the OneID of `node`, or 0 when the node is unknown.
+Result<uint64_t> LookupOneId(const storage::Store& store, const NodeKey& node);
+
+// Returns the member nodes of `oneid` (empty when unknown).
+Result<std::vector<NodeKey>> Members(const storage::Store& store, uint64_t oneid);
+
+// Returns the identifier type of `node` ("" when unknown).
+Result<std::string> NodeType(const storage::Store& store, const NodeKey& node);
+
+}  // namespace holo::identity

@@ -1,0 +1,250 @@
+#include "identity/resolver.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <unordered_set>
+#include <tuple>
+
+namespace holo::identity {
+
+IdClass ClassOf(std::string_view type) {
+  if (type.starts_with("user_id@")) return IdClass::kAccount;
+  if (type == "email") return IdClass::kEmail;
+  if (type == "phone") return IdClass::kPhone;
+  if (type == "device_id") return IdClass::kDevice;
+  if (type == "ad_id" || type == "idfa" || type == "gaid") return IdClass::kAdId;
+  if (type == "mac") return IdClass::kMac;
+  if (type.starts_with("anonymous_id@") || type == "cookie") return IdClass::kAnonymous;
+  return IdClass::kOther;
+}
+
+std::string_view NamespaceOf(std::string_view type) {
+  if (!type.starts_with("user_id@")) return {};
+  return type.substr(8);
+}
+
+std::string_view RefusalName(RefusalReason r) {
+  switch (r) {
+    case RefusalReason::kNamespaceConflict: return "two accounts in one namespace";
+    case RefusalReason::kTooManyDevices: return "too many devices";
+    case RefusalReason::kTooManyPhones: return "too many phone numbers";
+    case RefusalReason::kTooManyEmails: return "too many email addresses";
+  }
+  return "unknown";
+}
+
+namespace {
+
+struct ComponentState {
+  // (namespace id, node) of every account in the component, sorted.
+  std::vector<std::pair<uint16_t, uint32_t>> accounts;
+  int devices = 0;
+  int phones = 0;
+  int emails = 0;
+};
+
+class UnionFind {
+ public:
+  explicit UnionFind(size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0u); }
+  uint32_t Find(uint32_t x) {
+    while (parent_[x] != x) {
+      parent_[x] = parent_[parent_[x]];
+      x = parent_[x];
+    }
+    return x;
+  }
+  void Link(uint32_t child_root, uint32_t parent_root) { parent_[child_root] = parent_root; }
+
+ private:
+  std::vector<uint32_t> parent_;
+};
+
+}  // namespace
+
+Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
+  const size_t n = g.nodes.size();
+  // Per type: class and namespace id (0 = none).
+  std::vector<IdClass> type_class(g.type_names.size());
+  std::vector<uint16_t> type_ns(g.type_names.size(), 0);
+  std::map<std::string_view, uint16_t> ns_ids;
+  for (size_t t = 0; t < g.type_names.size(); ++t) {
+    type_class[t] = ClassOf(g.type_names[t]);
+    std::string_view ns = NamespaceOf(g.type_names[t]);
+    if (!ns.empty()) {
+      auto [it, inserted] = ns_ids.emplace(ns, static_cast<uint16_t>(ns_ids.size() + 1));
+      type_ns[t] = it->second;
+    }
+  }
+  auto cls = [&](uint32_t i) { return type_class[g.nodes[i].type_id]; };
+
+  // Rule 2: shared identifiers, from each node's direct account neighbours.
+  std::vector<std::vector<std::pair<uint16_t, uint32_t>>> account_nbrs(n);
+  for (const GraphEdge& e : g.edges) {
+    if (cls(e.b) == IdClass::kAccount) account_nbrs[e.a].emplace_back(type_ns[g.nodes[e.b].type_id], e.b);
+    if (cls(e.a) == IdClass::kAccount) account_nbrs[e.b].emplace_back(type_ns[g.nodes[e.a].type_id], e.a);
+  }
+  Resolution r;
+  r.shared.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (cls(i) == IdClass::kAccount) continue;
+    auto& v = account_nbrs[i];
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    bool shared = static_cast<int>(v.size()) > policy.shared_max_accounts;
+    for (size_t k = 1; k < v.size() && !shared; ++k) {
+      if (v[k].first == v[k - 1].first) shared = true;
+    }
+    r.shared[i] = shared ? 1 : 0;
+  }
+  std::vector<std::vector<std::pair<uint16_t, uint32_t>>>().swap(account_nbrs);
+  // Install-level identifiers on a shared device are shared too.
+  for (const GraphEdge& e : g.edges) {
+    for (auto [dev, other] : {std::pair{e.a, e.b}, std::pair{e.b, e.a}}) {
+      if (!r.shared[dev] || cls(dev) != IdClass::kDevice || g.nodes[dev].boundary) continue;
+      IdClass c = cls(other);
+      if (c == IdClass::kAnonymous || c == IdClass::kAdId || c == IdClass::kMac) r.shared[other] = 1;
+    }
+  }
+
+  // Rule 3: greedy constrained union in a content-defined order.
+  std::vector<uint32_t> order;
+  order.reserve(g.edges.size());
+  for (uint32_t i = 0; i < g.edges.size(); ++i) {
+    const GraphEdge& e = g.edges[i];
+    if (e.a == e.b || r.shared[e.a] || r.shared[e.b]) continue;
+    if (g.nodes[e.a].boundary || g.nodes[e.b].boundary) continue;
+    order.push_back(i);
+  }
+  auto edge_keys = [&](uint32_t i) {
+    const NodeKey& ka = g.nodes[g.edges[i].a].key;
+    const NodeKey& kb = g.nodes[g.edges[i].b].key;
+    return ka < kb ? std::pair(ka, kb) : std::pair(kb, ka);
+  };
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const GraphEdge& ex = g.edges[x];
+    const GraphEdge& ey = g.edges[y];
+    if (ex.kind != ey.kind) return ex.kind > ey.kind;
+    if (ex.count != ey.count) return ex.count > ey.count;
+    return edge_keys(x) < edge_keys(y);
+  });
+
+  UnionFind uf(n);
+  std::vector<ComponentState> state(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    switch (cls(i)) {
+      case IdClass::kAccount: state[i].accounts.emplace_back(type_ns[g.nodes[i].type_id], i); break;
+      case IdClass::kDevice: state[i].devices = 1; break;
+      case IdClass::kPhone: state[i].phones = 1; break;
+      case IdClass::kEmail: state[i].emails = 1; break;
+      default: break;
+    }
+  }
+  for (uint32_t ei : order) {
+    uint32_t ra = uf.Find(g.edges[ei].a);
+    uint32_t rb = uf.Find(g.edges[ei].b);
+    if (ra == rb) continue;
+    ComponentState& sa = state[ra];
+    ComponentState& sb = state[rb];
+    std::optional<RefusalReason> refusal;
+    if (sa.devices + sb.devices > policy.max_device_ids) refusal = RefusalReason::kTooManyDevices;
+    if (sa.phones + sb.phones > policy.max_phones) refusal = RefusalReason::kTooManyPhones;
+    if (sa.emails + sb.emails > policy.max_emails) refusal = RefusalReason::kTooManyEmails;
+    std::vector<std::pair<uint16_t, uint32_t>> merged;
+    if (!refusal) {
+      merged.reserve(sa.accounts.size() + sb.accounts.size());
+      std::merge(sa.accounts.begin(), sa.accounts.end(), sb.accounts.begin(), sb.accounts.end(),
+                 std::back_inserter(merged));
+      int run = 1;
+      for (size_t k = 1; k < merged.size(); ++k) {
+        run = merged[k].first == merged[k - 1].first ? run + 1 : 1;
+        if (run > policy.max_accounts_per_namespace) {
+          refusal = RefusalReason::kNamespaceConflict;
+          break;
+        }
+      }
+    }
+    if (refusal) {
+      r.refused.push_back({ei, *refusal});
+      continue;
+    }
+    // Union by size of account lists is unnecessary at these sizes; keep ra as root.
+    uf.Link(rb, ra);
+    sa.accounts = std::move(merged);
+    sa.devices += sb.devices;
+    sa.phones += sb.phones;
+    sa.emails += sb.emails;
+    sb = ComponentState();
+  }
+
+  r.component.assign(n, kNoComponent);
+  std::vector<uint32_t> root_index(n, kNoComponent);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (g.nodes[i].boundary) continue;
+    uint32_t root = uf.Find(i);
+    if (root_index[root] == kNoComponent) root_index[root] = r.num_components++;
+    r.component[i] = root_index[root];
+  }
+  return r;
+}
+
+std::vector<uint64_t> AssignOneIds(const Subgraph& g, const Resolution& r,
+                                   const std::vector<uint64_t>& old_oneid, uint64_t* next_oneid) {
+  struct Comp {
+    std::vector<uint64_t> olds;  // sorted distinct old OneIDs of members
+    size_t size = 0;
+    int64_t first_ts = INT64_MAX;
+    NodeKey min_key{};
+    bool has_key = false;
+    uint64_t chosen = 0;
+  };
+  std::vector<Comp> comps(r.num_components);
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    uint32_t c = r.component[i];
+    if (c == kNoComponent) continue;
+    Comp& comp = comps[c];
+    comp.size++;
+    if (old_oneid[i] != 0) comp.olds.push_back(old_oneid[i]);
+    comp.first_ts = std::min(comp.first_ts, g.nodes[i].first_ts);
+    if (!comp.has_key || g.nodes[i].key < comp.min_key) {
+      comp.min_key = g.nodes[i].key;
+      comp.has_key = true;
+    }
+  }
+  std::vector<uint32_t> with_old;
+  std::vector<uint32_t> without_old;
+  for (uint32_t c = 0; c < comps.size(); ++c) {
+    auto& olds = comps[c].olds;
+    std::sort(olds.begin(), olds.end());
+    olds.erase(std::unique(olds.begin(), olds.end()), olds.end());
+    (olds.empty() ? without_old : with_old).push_back(c);
+  }
+  std::sort(with_old.begin(), with_old.end(), [&](uint32_t x, uint32_t y) {
+    const Comp& a = comps[x];
+    const Comp& b = comps[y];
+    return std::tie(a.olds.front(), b.size, a.min_key) < std::tie(b.olds.front(), a.size, b.min_key);
+  });
+  std::unordered_set<uint64_t> taken;
+  for (uint32_t c : with_old) {
+    for (uint64_t id : comps[c].olds) {
+      if (taken.insert(id).second) {
+        comps[c].chosen = id;
+        break;
+      }
+    }
+    if (comps[c].chosen == 0) without_old.push_back(c);
+  }
+  std::sort(without_old.begin(), without_old.end(), [&](uint32_t x, uint32_t y) {
+    return std::tie(comps[x].first_ts, comps[x].min_key) < std::tie(comps[y].first_ts, comps[y].min_key);
+  });
+  for (uint32_t c : without_old) comps[c].chosen = (*next_oneid)++;
+
+  std::vector<uint64_t> out(g.nodes.size(), 0);
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    if (r.component[i] != kNoComponent) out[i] = comps[r.component[i]].chosen;
+  }
+  return out;
+}
+
+}  // namespace holo::identity

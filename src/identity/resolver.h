@@ -1,0 +1,97 @@
+// Resolver: the deterministic identity-resolution rules, as a pure function
+// from an identity subgraph to its components (OneIDs). No I/O; graph_store.h
+// loads the subgraph from the store and writes the result back.
+//
+// The rules (docs/identity.md explains them with examples):
+//  1. Accounts (user_id@<namespace>) anchor people: a person holds at most
+//     `max_accounts_per_namespace` account(s) per namespace.
+//  2. An identifier that directly co-occurs with two accounts of one namespace,
+//     or with more than `shared_max_accounts` accounts in all, is *shared*
+//     (a household tablet, a kiosk, a family phone): it never joins anyone and
+//     becomes a OneID of its own. Install-level identifiers (anonymous ids,
+//     advertising ids, MACs) seen on a shared device are shared too.
+//  3. The remaining edges are unioned greedily in a fixed order — explicit links
+//     (alias, membership identify) first, then co-occurrence by evidence count —
+//     and a union that would break a per-person limit is refused and recorded.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace holo::identity {
+
+using NodeKey = std::array<uint8_t, 16>;
+
+// Identifier classes, derived from the type string.
+enum class IdClass : uint8_t { kAccount, kEmail, kPhone, kDevice, kAdId, kMac, kAnonymous, kOther };
+IdClass ClassOf(std::string_view type);
+// Returns the namespace of an account type ("user_id@taobao" -> "taobao"), else "".
+std::string_view NamespaceOf(std::string_view type);
+
+// Edge kinds. DO NOT CHANGE the values: they are stored in the edges column family.
+enum class EdgeKind : uint8_t { kCooccurrence = 1, kExplicitLink = 2 };
+
+struct GraphNode {
+  NodeKey key{};
+  uint16_t type_id = 0;  // index into Subgraph::type_names
+  int64_t first_ts = 0;  // first sighting, ms since epoch
+  // Boundary nodes are neighbours outside the part being re-resolved: they count
+  // towards the shared rule but are never unioned and their result is ignored.
+  bool boundary = false;
+};
+
+struct GraphEdge {
+  uint32_t a = 0;  // indexes into Subgraph::nodes
+  uint32_t b = 0;
+  EdgeKind kind = EdgeKind::kCooccurrence;
+  uint64_t count = 1;
+};
+
+struct Subgraph {
+  std::vector<std::string> type_names;
+  std::vector<GraphNode> nodes;
+  std::vector<GraphEdge> edges;
+};
+
+struct MergePolicy {
+  int max_accounts_per_namespace = 1;
+  int max_device_ids = 6;
+  int max_phones = 3;
+  int max_emails = 4;
+  // An identifier co-occurring with more than this many distinct accounts is shared.
+  int shared_max_accounts = 10;
+};
+
+enum class RefusalReason : uint8_t { kNamespaceConflict = 1, kTooManyDevices, kTooManyPhones, kTooManyEmails };
+std::string_view RefusalName(RefusalReason r);
+
+struct RefusedMerge {
+  uint32_t edge = 0;  // index into Subgraph::edges
+  RefusalReason reason = RefusalReason::kNamespaceConflict;
+};
+
+struct Resolution {
+  std::vector<uint32_t> component;  // per node; boundary nodes get kNoComponent
+  std::vector<uint8_t> shared;      // per node: 1 if judged shared
+  uint32_t num_components = 0;
+  std::vector<RefusedMerge> refused;
+};
+inline constexpr uint32_t kNoComponent = 0xffffffffu;
+
+// Returns the components of `g` under `policy`. Deterministic: the result
+// depends only on the subgraph's content, not on the order of nodes or edges.
+Resolution Resolve(const Subgraph& g, const MergePolicy& policy);
+
+// Chooses a OneID for every non-boundary node. `old_oneid[i]` is node i's
+// current OneID (0 if none). Rule (stable): components are visited by their
+// smallest old OneID, ties by larger size first; each takes the smallest old
+// OneID of its members that no earlier component took (so a merge keeps the
+// older id and, on a split, the larger part keeps it). Components left without
+// one get fresh ids from *next_oneid in order of (earliest first_ts, smallest key).
+std::vector<uint64_t> AssignOneIds(const Subgraph& g, const Resolution& r,
+                                   const std::vector<uint64_t>& old_oneid, uint64_t* next_oneid);
+
+}  // namespace holo::identity

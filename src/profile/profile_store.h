@@ -1,0 +1,36 @@
+// Profile store: builds and persists the profiles of OneIDs marked dirty by
+// identity resolution, and reads them back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "holo/result.h"
+#include "storage/store.h"
+
+namespace holo::profile {
+
+struct BuildStats {
+  bool full = false;          // one scan over all events rather than per-OneID reads
+  uint64_t dirty = 0;         // OneIDs marked dirty
+  uint64_t written = 0;       // profiles written
+  uint64_t deleted = 0;       // OneIDs that no longer exist
+  uint64_t events_scanned = 0;
+  int64_t as_of_ms = 0;
+  double seconds = 0;
+};
+
+struct BuildOptions {
+  // Scan all events once when the dirty OneIDs exceed this share of profiles.
+  double full_threshold = 0.2;
+  bool force_full = false;
+};
+
+// Rebuilds the profile of every OneID marked dirty, then clears the marks.
+Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, BuildStats* stats);
+
+// Returns the stored profile JSON of `oneid`, or nullopt.
+Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid);
+
+}  // namespace holo::profile

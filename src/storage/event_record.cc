@@ -1,0 +1,54 @@
+#include "storage/event_record.h"
+
+#include <cstring>
+
+#include "common/coding.h"
+
+namespace holo::storage {
+
+void EventRecord::EncodeTo(std::string* out) const {
+  out->push_back(1);  // version
+  out->push_back(static_cast<char>(msg_type));
+  coding::PutVarsint64(out, timestamp_ms);
+  coding::PutLengthPrefixed(out, source);
+  coding::PutLengthPrefixed(out, event);
+  coding::PutLengthPrefixed(out, message_id);
+  coding::PutVarint64(out, ids.size());
+  for (const EventId& id : ids) {
+    out->append(reinterpret_cast<const char*>(id.pseudonym.data()), id.pseudonym.size());
+    out->push_back(static_cast<char>(id.role));
+    out->push_back(static_cast<char>(id.flags));
+    coding::PutLengthPrefixed(out, id.type);
+  }
+  coding::PutLengthPrefixed(out, properties_json);
+}
+
+bool EventRecord::DecodeFrom(std::string_view in) {
+  if (in.size() < 2 || in[0] != 1) return false;
+  msg_type = static_cast<uint8_t>(in[1]);
+  in.remove_prefix(2);
+  std::string_view s;
+  uint64_t n;
+  if (!coding::GetVarsint64(&in, &timestamp_ms)) return false;
+  if (!coding::GetLengthPrefixed(&in, &s)) return false;
+  source.assign(s);
+  if (!coding::GetLengthPrefixed(&in, &s)) return false;
+  event.assign(s);
+  if (!coding::GetLengthPrefixed(&in, &s)) return false;
+  message_id.assign(s);
+  if (!coding::GetVarint64(&in, &n) || n > 1024) return false;
+  ids.resize(n);
+  for (EventId& id : ids) {
+    if (!coding::GetBytes(&in, 18, &s)) return false;
+    std::memcpy(id.pseudonym.data(), s.data(), 16);
+    id.role = static_cast<uint8_t>(s[16]);
+    id.flags = static_cast<uint8_t>(s[17]);
+    if (!coding::GetLengthPrefixed(&in, &s)) return false;
+    id.type.assign(s);
+  }
+  if (!coding::GetLengthPrefixed(&in, &s)) return false;
+  properties_json.assign(s);
+  return in.empty();
+}
+
+}  // namespace holo::storage

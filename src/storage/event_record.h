@@ -1,0 +1,37 @@
+// EventRecord: the stored form of one ingested message (events column family).
+// Identifiers are kept only as pseudonyms. Layout (varints, length-prefixed strings):
+//   version=1, msg_type u8, timestamp (zigzag varint ms), source, event, message_id,
+//   n_ids, { pseudonym[16], role u8, flags u8, type }*, properties_json
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace holo::storage {
+
+struct EventId {
+  std::array<uint8_t, 16> pseudonym{};
+  uint8_t role = 0;      // ingest::IdRole
+  uint8_t flags = 0;     // bit 0: placeholder (never a graph node)
+  std::string type;      // canonical identifier type
+  bool placeholder() const { return flags & 1; }
+};
+
+struct EventRecord {
+  uint8_t msg_type = 0;  // ingest::MessageType
+  int64_t timestamp_ms = 0;
+  std::string source;
+  std::string event;
+  std::string message_id;
+  std::vector<EventId> ids;
+  std::string properties_json;
+
+  void EncodeTo(std::string* out) const;
+  // Returns false on a malformed record.
+  bool DecodeFrom(std::string_view in);
+};
+
+}  // namespace holo::storage

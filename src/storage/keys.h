@@ -1,0 +1,90 @@
+// Key encodings of every column family (docs/storage_format.md is the prose
+// version). DO NOT CHANGE the prefixes: they are the on-disk format.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/coding.h"
+
+namespace holo::storage::keys {
+
+using Key16 = std::array<uint8_t, 16>;
+
+inline std::string_view AsView(const Key16& k) {
+  return {reinterpret_cast<const char*>(k.data()), k.size()};
+}
+inline Key16 ToKey16(std::string_view s) {
+  Key16 k{};
+  for (size_t i = 0; i < 16 && i < s.size(); ++i) k[i] = static_cast<uint8_t>(s[i]);
+  return k;
+}
+
+// meta
+inline constexpr std::string_view kPseudonymKey = "cfg/pseudonym_key";
+inline constexpr std::string_view kEventSeq = "seq/event";
+inline constexpr std::string_view kNextOneId = "seq/oneid";
+inline constexpr std::string_view kMaxTimestamp = "stat/max_ts";  // newest event timestamp, i64 BE
+inline constexpr std::string_view kDirtyNodePrefix = "d/n/";     // + node16
+inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
+inline std::string DirtyNode(const Key16& node) {
+  return std::string(kDirtyNodePrefix) + std::string(AsView(node));
+}
+inline std::string DirtyProfile(uint64_t oneid) {
+  std::string k(kDirtyProfilePrefix);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+
+// events: seq8
+inline std::string EventKey(uint64_t seq) {
+  std::string k;
+  coding::PutFixed64BE(&k, seq);
+  return k;
+}
+// dedupe: source \0 messageId
+inline std::string DedupeKey(std::string_view source, std::string_view message_id) {
+  std::string k;
+  k.reserve(source.size() + 1 + message_id.size());
+  k.append(source).push_back('\0');
+  k.append(message_id);
+  return k;
+}
+// node_events: node16 seq8
+inline std::string NodeEventKey(const Key16& node, uint64_t seq) {
+  std::string k(AsView(node));
+  coding::PutFixed64BE(&k, seq);
+  return k;
+}
+// edges: a16 b16 (stored in both directions)
+inline std::string EdgeKey(const Key16& a, const Key16& b) {
+  std::string k(AsView(a));
+  k.append(AsView(b));
+  return k;
+}
+// graph: 'n' node16 -> oneid8 ; 'o' oneid8 node16 -> ""
+inline std::string NodeOneIdKey(const Key16& node) {
+  std::string k("n");
+  k.append(AsView(node));
+  return k;
+}
+inline std::string MemberPrefix(uint64_t oneid) {
+  std::string k("o");
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline std::string MemberKey(uint64_t oneid, const Key16& node) {
+  std::string k = MemberPrefix(oneid);
+  k.append(AsView(node));
+  return k;
+}
+// profiles: oneid8
+inline std::string ProfileKey(uint64_t oneid) {
+  std::string k;
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+
+}  // namespace holo::storage::keys
