@@ -1,0 +1,291 @@
+// End-to-end tests of the holo binary: generate -> ingest -> resolve -> profile,
+// scored against the world's ground truth, plus bad input, idempotency,
+// incremental resolution and a SIGKILL crash in the middle of an ingest.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "testing/test_util.h"
+
+namespace holo {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Lines;
+using testing::ReadFile;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WriteFile;
+
+std::string Holo() { return testing::HoloBinary(); }
+
+// Runs holo with args; asserts success; returns stdout.
+std::string HoloOk(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+  std::vector<std::string> argv{Holo()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string out, err;
+  int rc = RunCommand(argv, stdin_text, &out, &err);
+  EXPECT_EQ(rc, 0) << "holo " << args[0] << " failed: " << err;
+  return out;
+}
+
+// Returns the number after "key": in a flat JSON object.
+double JsonNumber(const std::string& json, const std::string& key) {
+  size_t p = json.find("\"" + key + "\":");
+  if (p == std::string::npos) return -1;
+  return std::stod(json.substr(p + key.size() + 3));
+}
+
+std::string MessageId(const std::string& line) {
+  size_t p = line.find("\"messageId\":\"");
+  if (p == std::string::npos) return "";
+  p += 13;
+  return line.substr(p, line.find('"', p) - p);
+}
+
+void Generate(const std::string& dir, int persons, int seed) {
+  HoloOk({"generate", "--persons", std::to_string(persons), "--seed", std::to_string(seed), "--out", dir});
+}
+
+TEST(EndToEndTest, SmallWorldMeetsIdentityQualityTargets) {
+  TempDir tmp("e2e_quality");
+  Generate(tmp / "world", 3000, 7);
+  std::string ingest = HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  EXPECT_GT(JsonNumber(ingest, "stored"), 30000) << ingest;
+  EXPECT_EQ(JsonNumber(ingest, "rejected"), 0) << ingest;
+  std::string eval = HoloOk({"eval", "--data", tmp / "data", "--truth", tmp / "world/truth.csv",
+                             "--linkable", tmp / "world/truth_linkable.csv"});
+  std::cerr << eval;
+  EXPECT_GE(JsonNumber(eval, "precision"), 0.99) << eval;
+  EXPECT_GE(JsonNumber(eval, "recall"), 0.97) << eval;
+  EXPECT_EQ(JsonNumber(eval, "unknown"), 0) << eval;
+
+  // lookup echoes type and value exactly and answers OneIDs; unknown -> empty.
+  std::vector<std::string> truth = Lines(ReadFile(tmp / "world/truth.csv"));
+  ASSERT_GT(truth.size(), 10u);
+  std::string query;
+  for (size_t i = 1; i <= 5; ++i) {
+    std::string row = truth[i].substr(truth[i].find(',') + 1);
+    query += row.substr(0, row.rfind(',')) + "\n";
+  }
+  query += "phone,+86 199 0000 0000\n";
+  std::vector<std::string> got = Lines(HoloOk({"lookup", "--data", tmp / "data"}, query));
+  std::vector<std::string> asked = Lines(query);
+  ASSERT_EQ(got.size(), asked.size());
+  for (size_t i = 0; i < 5; ++i) {
+    ASSERT_EQ(got[i].rfind(asked[i] + ",", 0), 0u) << got[i];
+    EXPECT_GT(got[i].size(), asked[i].size() + 1) << "no OneID for " << asked[i];
+  }
+  EXPECT_EQ(got[5], "phone,+86 199 0000 0000,");
+
+  // profile by raw identifier and by OneID give the same document.
+  std::string first = asked[0];
+  std::string oneid = got[0].substr(asked[0].size() + 1);
+  std::string by_id = HoloOk({"profile", "--data", tmp / "data", first.replace(first.find(','), 1, ":")});
+  std::string by_oneid = HoloOk({"profile", "--data", tmp / "data", oneid});
+  EXPECT_EQ(by_id, by_oneid);
+  EXPECT_NE(by_id.find("\"oneid\":\"" + oneid + "\""), std::string::npos) << by_id;
+  EXPECT_NE(by_id.find("\"traits\""), std::string::npos);
+
+  // export profiles: one JSON object per OneID.
+  std::string stats = HoloOk({"stats", "--data", tmp / "data"});
+  std::vector<std::string> profiles = Lines(HoloOk({"export", "profiles", "--data", tmp / "data"}));
+  EXPECT_EQ(static_cast<double>(profiles.size()), JsonNumber(stats, "oneids"));
+  EXPECT_EQ(JsonNumber(stats, "pending_nodes"), 0);
+  EXPECT_EQ(JsonNumber(stats, "pending_profiles"), 0);
+}
+
+TEST(EndToEndTest, IncrementalIngestResolvesLikeOneShot) {
+  TempDir tmp("e2e_incremental");
+  Generate(tmp / "world", 1500, 11);
+  // One shot.
+  HoloOk({"ingest", "--data", tmp / "once", tmp / "world"});
+  // Source by source, resolving after each file.
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(tmp / "world")) {
+    if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
+  }
+  std::sort(files.rbegin(), files.rend());  // a different order on purpose
+  for (const auto& f : files) HoloOk({"ingest", "--data", tmp / "steps", f});
+
+  std::string truth = ReadFile(tmp / "world/truth.csv");
+  std::string query;
+  for (const auto& row : Lines(truth)) {
+    if (row.rfind("source,", 0) == 0) continue;
+    std::string rest = row.substr(row.find(',') + 1);
+    query += rest.substr(0, rest.rfind(',')) + "\n";
+  }
+  std::vector<std::string> a = Lines(HoloOk({"lookup", "--data", tmp / "once"}, query));
+  std::vector<std::string> b = Lines(HoloOk({"lookup", "--data", tmp / "steps"}, query));
+  ASSERT_EQ(a.size(), b.size());
+  // The partitions must be identical up to the OneID labels.
+  std::map<std::string, std::string> ab, ba;
+  size_t mismatches = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    std::string x = a[i].substr(a[i].rfind(',') + 1), y = b[i].substr(b[i].rfind(',') + 1);
+    auto [it1, n1] = ab.emplace(x, y);
+    auto [it2, n2] = ba.emplace(y, x);
+    if (it1->second != y || it2->second != x) ++mismatches;
+  }
+  EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(IngestTest, BadLinesAreDeadLetteredAndNeverStopGoodOnes) {
+  TempDir tmp("e2e_bad");
+  std::string good1 =
+      R"({"type":"identify","messageId":"g1","timestamp":"2026-10-01T10:00:00Z","userId":"u1","traits":{"email":"Wang.Fang@Example.com","phone":"+86 138 0013 8000","name":"Wang Fang"}})";
+  std::string good2 =
+      R"({"type":"track","messageId":"g2","timestamp":"2026-10-01T10:05:00.123+08:00","userId":"u1","event":"Order Completed","properties":{"revenue":99.5,"shipping_address":{"name":"Wang Fang","phone":"13800138000","street":"No. 88 Jianguo Road","city":"Beijing","postcode":"100022"}},"context":{"device":{"id":"dev-1"},"externalIds":[{"id":"AA-BB-CC-00-11-22","type":"mac","collection":"users","encoding":"none"}]}})";
+  std::string good3 = R"({"type":"page","messageId":"g3","anonymousId":"cookie-9","name":"Home"})";
+  std::string content;
+  content += good1 + "\n";
+  content += "{\"type\":\"track\",\"messageId\":\"b1\",\"userId\":\"u1\",\"event\":\n";       // 2 malformed JSON
+  content += "{\"type\":\"track\",\"messageId\":\"b2\",\"userId\":\"u\xff\",\"event\":\"x\"}\n";  // 3 invalid UTF-8
+  content += R"({"type":"track","messageId":"b3","userId":"u1"})" "\n";                       // 4 missing event
+  content += R"({"type":"shout","messageId":"b4","userId":"u1"})" "\n";                       // 5 unknown type
+  content += R"({"type":"track","messageId":"b5","userId":"u1","event":"e","properties":{"pad":")" +
+             std::string(70000, 'x') + "\"}}\n";                                                   // 6 oversized
+  content += R"({"type":"track","messageId":"b6","userId":"u1","event":"e","timestamp":"2026-13-01T00:00:00Z"})" "\n";  // 7 bad timestamp
+  content += R"({"type":"track","userId":"u1","event":"e"})" "\n";                             // 8 no messageId
+  content += R"({"type":"track","messageId":"b8","event":"e"})" "\n";                           // 9 no user/anon id
+  content += good2 + "\n" + good3;  // no final newline
+  WriteFile(tmp / "taobao.jsonl", content);
+
+  std::string out = HoloOk({"ingest", "--data", tmp / "data", tmp / "taobao.jsonl"});
+  EXPECT_EQ(JsonNumber(out, "stored"), 3) << out;
+  EXPECT_EQ(JsonNumber(out, "rejected"), 8) << out;
+  std::vector<std::string> dead = Lines(ReadFile(tmp / "data/dead_letter.jsonl"));
+  ASSERT_EQ(dead.size(), 8u);
+  const std::vector<std::pair<int, std::string>> expected = {
+      {2, "JSON"}, {3, "UTF-8"}, {4, "event"}, {5, "type"}, {6, "exceeds"},
+      {7, "month"}, {8, "messageId"}, {9, "userId"}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NE(dead[i].find("\"line\":" + std::to_string(expected[i].first) + ","), std::string::npos) << dead[i];
+    EXPECT_NE(dead[i].find(expected[i].second), std::string::npos) << dead[i];
+    EXPECT_NE(dead[i].find("taobao.jsonl"), std::string::npos) << dead[i];
+  }
+  // The good lines are there, pseudonymized: no raw phone, email, MAC or name anywhere on disk.
+  std::string events = HoloOk({"export", "events", "--data", tmp / "data"});
+  EXPECT_EQ(Lines(events).size(), 3u);
+  HoloOk({"resolve", "--data", tmp / "data"});
+  for (const auto& entry : fs::recursive_directory_iterator(tmp / "data")) {
+    if (!entry.is_regular_file() || entry.path().filename() == "dead_letter.jsonl") continue;
+    std::string bytes = ReadFile(entry.path().string());
+    for (std::string raw : {"wang.fang@example.com", "Wang.Fang@Example.com", "8613800138000",
+                            "13800138000", "aa:bb:cc:00:11:22", "AA-BB-CC-00-11-22", "Wang Fang",
+                            "Jianguo"}) {
+      EXPECT_EQ(bytes.find(raw), std::string::npos) << raw << " found in " << entry.path();
+    }
+  }
+  // The same person is found by any of their identifiers, in any format.
+  std::string look = HoloOk({"lookup", "--data", tmp / "data"},
+                            "email,wang.fang@example.com\nphone,138-0013-8000\nmac,aa:bb:cc:00:11:22\n"
+                            "user_id@taobao,u1\nuser_id@tmall,u1\ndevice_id,dev-1\n");
+  std::vector<std::string> rows = Lines(look);
+  ASSERT_EQ(rows.size(), 6u);
+  std::string id = rows[0].substr(rows[0].rfind(',') + 1);
+  EXPECT_FALSE(id.empty());
+  for (const auto& r : rows) EXPECT_EQ(r.substr(r.rfind(',') + 1), id) << r;
+
+  // A missing input is a one-line error and a non-zero exit.
+  std::string err;
+  int rc = RunCommand({Holo(), "ingest", "--data", tmp / "data", tmp / "nope.jsonl"}, "", nullptr, &err);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(err.find("no such file"), std::string::npos) << err;
+}
+
+TEST(IngestTest, IngestingTwiceStoresNothingNew) {
+  TempDir tmp("e2e_idem");
+  Generate(tmp / "world", 300, 3);
+  std::string first = HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  std::string stats1 = HoloOk({"stats", "--data", tmp / "data"});
+  std::string profiles1 = HoloOk({"export", "profiles", "--data", tmp / "data"});
+  std::string second = HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  EXPECT_GT(JsonNumber(first, "stored"), 0);
+  EXPECT_EQ(JsonNumber(second, "stored"), 0) << second;
+  EXPECT_EQ(JsonNumber(second, "duplicates"), JsonNumber(first, "stored")) << second;
+  EXPECT_EQ(stats1, HoloOk({"stats", "--data", tmp / "data"}));
+  EXPECT_EQ(profiles1, HoloOk({"export", "profiles", "--data", tmp / "data"}));
+}
+
+TEST(CrashTest, SigkillMidIngestLosesNoAcknowledgedEventAndDuplicatesNone) {
+  TempDir tmp("e2e_crash");
+  Generate(tmp / "world", 1500, 5);
+  std::string ack = tmp / "ack.log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(Holo().c_str(), Holo().c_str(), "ingest", "--data", (tmp / "data").c_str(), "--batch", "50",
+          "--ack-log", ack.c_str(), (tmp / "world").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until a good number of batches are acknowledged, then kill without warning.
+  for (int i = 0; i < 6000 && Lines(ReadFile(ack)).size() < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "ingest finished before it could be killed";
+  std::vector<std::string> acks = Lines(ReadFile(ack));
+  ASSERT_GE(acks.size(), 40u);
+
+  // Every line up to the last acknowledgement, in file order, must be stored exactly once.
+  std::string last = acks.back();
+  std::string last_file = last.substr(0, last.find('\t'));
+  uint64_t last_line = std::stoull(last.substr(last.find('\t') + 1));
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(tmp / "world")) {
+    if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::multiset<std::string> stored;
+  for (const auto& ev : Lines(HoloOk({"export", "events", "--data", tmp / "data"}))) {
+    size_t p = ev.find("\"source\":\"") + 10;
+    std::string source = ev.substr(p, ev.find('"', p) - p);
+    p = ev.find("\"message_id\":\"") + 14;
+    stored.insert(source + "/" + ev.substr(p, ev.find('"', p) - p));
+  }
+  uint64_t acknowledged = 0, total = 0;
+  bool past = false;
+  for (const auto& f : files) {
+    std::string source = fs::path(f).stem().string();
+    uint64_t n = 0;
+    for (const auto& line : Lines(ReadFile(f))) {
+      ++n;
+      ++total;
+      bool acked = !past && (f != last_file || n <= last_line);
+      if (acked) {
+        ++acknowledged;
+        ASSERT_EQ(stored.count(source + "/" + MessageId(line)), 1u) << f << ":" << n;
+      }
+    }
+    if (f == last_file) past = true;
+  }
+  EXPECT_GT(acknowledged, 1000u);
+  for (const auto& key : stored) ASSERT_EQ(stored.count(key), 1u) << key;
+
+  // Re-running completes the work: every line exactly once, nothing pending.
+  HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  std::string stats = HoloOk({"stats", "--data", tmp / "data"});
+  EXPECT_EQ(JsonNumber(stats, "events"), static_cast<double>(total)) << stats;
+  EXPECT_EQ(JsonNumber(stats, "pending_nodes"), 0);
+  std::string eval = HoloOk({"eval", "--data", tmp / "data", "--truth", tmp / "world/truth.csv",
+                             "--linkable", tmp / "world/truth_linkable.csv"});
+  EXPECT_GE(JsonNumber(eval, "precision"), 0.99) << eval;
+  EXPECT_GE(JsonNumber(eval, "recall"), 0.97) << eval;
+}
+
+}  // namespace
+}  // namespace holo
