@@ -57,8 +57,13 @@ struct ParsedMessage {
   // Minified JSON object of "properties" (track/page/screen) or "traits" (identify/group),
   // with raw PII removed: traits email/phone/name/address and
   // properties.shipping_address.{name,phone,street} are dropped; city and postcode are kept.
+  // (The exact list of dropped keys is in ingest/README.md.)
   std::string properties_json;
   bool explicit_link = false;  // alias, or identify carrying more than one account identifier
+  std::string group_id;        // group: "groupId" (string or integer), else empty
+  // Non-fatal problems, one line each, e.g. "invalid phone in traits.phone: contains letters"
+  // (an identifier that failed normalization and was dropped). Never contains raw PII.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace holo::ingest

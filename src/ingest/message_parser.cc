@@ -1,0 +1,673 @@
+#include "ingest/message_parser.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <utility>
+
+#include "common/time_util.h"
+#include "privacy/normalize.h"
+
+namespace holo::ingest {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// Longest value quoted inside an error message.
+constexpr size_t kMaxQuotedBytes = 64;
+
+// Keys dropped from the top level of identify/group "traits" (Segment reserved traits that
+// are personal data; "address" is an object holding the street).
+constexpr std::string_view kTraitPiiKeys[] = {"email",    "phone",      "name",      "firstName",
+                                              "lastName", "first_name", "last_name", "address"};
+// Keys dropped from the top level of track/page/screen "properties".
+constexpr std::string_view kPropertyPiiKeys[] = {"email", "phone"};
+// Objects inside "properties" whose personal fields are dropped (city, postcode, ... are kept).
+constexpr std::string_view kAddressObjects[] = {"shipping_address", "billing_address"};
+constexpr std::string_view kAddressPiiKeys[] = {"name", "phone", "street", "email"};
+
+template <size_t N>
+bool OneOf(std::string_view key, const std::string_view (&set)[N]) {
+  for (std::string_view s : set) {
+    if (key == s) return true;
+  }
+  return false;
+}
+
+// Returns `v` single-quoted for an error message: cut to kMaxQuotedBytes (at a UTF-8 character
+// boundary, with "..." appended) and with control characters replaced so the message stays on
+// one line. `v` is valid UTF-8 (the whole line was validated).
+std::string Quote(std::string_view v) {
+  std::string out = "'";
+  bool cut = false;
+  if (v.size() > kMaxQuotedBytes) {
+    size_t n = kMaxQuotedBytes;
+    while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
+    v = v.substr(0, n);
+    cut = true;
+  }
+  for (char c : v) out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+  if (cut) out += "...";
+  out.push_back('\'');
+  return out;
+}
+
+Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
+
+// Appends `s` (valid UTF-8) as a JSON string literal.
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out->append(esc, 6);
+      }
+    }
+  }
+  out->append(s.data() + start, s.size() - start);
+  out->push_back('"');
+}
+
+template <typename T>
+void AppendNumber(T v, std::string* out) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip for double
+  out->append(buf, res.ptr);
+}
+
+// REQUIRES: e is an object / an array. (Returned by value: a range-for directly over
+// value_unsafe() of a temporary simdjson_result would iterate a destroyed temporary.)
+dom::object AsObject(dom::element e) { return e.get_object().value_unsafe(); }
+dom::array AsArray(dom::element e) { return e.get_array().value_unsafe(); }
+
+enum class Filter { kNone, kTraits, kProperties, kAddress };
+
+// Appends `e` as minified JSON. `filter` applies to the keys of `e` itself if it is an object.
+void AppendJson(dom::element e, Filter filter, std::string* out) {
+  switch (e.type()) {
+    case dom::element_type::OBJECT: {
+      dom::object obj = AsObject(e);
+      out->push_back('{');
+      bool first = true;
+      for (dom::key_value_pair kv : obj) {
+        Filter child = Filter::kNone;
+        if (filter == Filter::kTraits && OneOf(kv.key, kTraitPiiKeys)) continue;
+        if (filter == Filter::kProperties) {
+          if (OneOf(kv.key, kPropertyPiiKeys)) continue;
+          if (OneOf(kv.key, kAddressObjects)) child = Filter::kAddress;
+        }
+        if (filter == Filter::kAddress && OneOf(kv.key, kAddressPiiKeys)) continue;
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(kv.key, out);
+        out->push_back(':');
+        AppendJson(kv.value, child, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case dom::element_type::ARRAY: {
+      dom::array arr = AsArray(e);
+      out->push_back('[');
+      bool first = true;
+      for (dom::element item : arr) {
+        if (!first) out->push_back(',');
+        first = false;
+        // An array of addresses keeps its address filter; other arrays are copied verbatim.
+        AppendJson(item, filter == Filter::kAddress ? Filter::kAddress : Filter::kNone, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case dom::element_type::STRING:
+      AppendJsonString(e.get_string().value_unsafe(), out);
+      return;
+    case dom::element_type::INT64:
+      AppendNumber(e.get_int64().value_unsafe(), out);
+      return;
+    case dom::element_type::UINT64:
+      AppendNumber(e.get_uint64().value_unsafe(), out);
+      return;
+    case dom::element_type::DOUBLE:
+      AppendNumber(e.get_double().value_unsafe(), out);
+      return;
+    case dom::element_type::BOOL:
+      out->append(e.get_bool().value_unsafe() ? "true" : "false");
+      return;
+    case dom::element_type::NULL_VALUE:
+      out->append("null");
+      return;
+  }
+}
+
+// A top-level or nested field captured during the single pass over an object.
+struct Field {
+  dom::element value;
+  bool present = false;  // present and not null
+
+  void Set(dom::element v) {
+    value = v;
+    present = !v.is_null();
+  }
+};
+
+enum class IdRead { kAbsent, kOk, kBadType };
+
+// Reads an identifier value: a string, or an integer written as its decimal string (Segment
+// clients accept numeric user ids). An empty string counts as absent. `scratch` holds the
+// digits of an integer and must outlive *out.
+IdRead ReadIdValue(const Field& f, std::string_view* out, char (&scratch)[24]) {
+  if (!f.present) return IdRead::kAbsent;
+  switch (f.value.type()) {
+    case dom::element_type::STRING:
+      *out = f.value.get_string().value_unsafe();
+      return out->empty() ? IdRead::kAbsent : IdRead::kOk;
+    case dom::element_type::INT64: {
+      auto r =
+          std::to_chars(scratch, scratch + sizeof(scratch), f.value.get_int64().value_unsafe());
+      *out = std::string_view(scratch, r.ptr - scratch);
+      return IdRead::kOk;
+    }
+    case dom::element_type::UINT64: {
+      auto r =
+          std::to_chars(scratch, scratch + sizeof(scratch), f.value.get_uint64().value_unsafe());
+      *out = std::string_view(scratch, r.ptr - scratch);
+      return IdRead::kOk;
+    }
+    default:
+      return IdRead::kBadType;
+  }
+}
+
+bool ParseType(std::string_view s, MessageType* t) {
+  switch (s.size()) {
+    case 4:
+      if (s == "page") return *t = MessageType::kPage, true;
+      return false;
+    case 5:
+      if (s == "track") return *t = MessageType::kTrack, true;
+      if (s == "alias") return *t = MessageType::kAlias, true;
+      if (s == "group") return *t = MessageType::kGroup, true;
+      return false;
+    case 6:
+      if (s == "screen") return *t = MessageType::kScreen, true;
+      return false;
+    case 8:
+      if (s == "identify") return *t = MessageType::kIdentify, true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+ParserOptions ParserOptions::Defaults() {
+  ParserOptions o;
+  o.source_namespace = {{"tmall", "taobao"}, {"store_beacon", "taobao"}};
+  for (const char* ns :
+       {"taobao", "alipay", "eleme", "youku", "fliggy", "amap", "weibo", "minigame"}) {
+    o.account_id_types[std::string(ns) + "_id"] = ns;
+  }
+  return o;
+}
+
+class MessageParser::Impl {
+ public:
+  Impl(ParserOptions options, const privacy::Pseudonymizer* pseudonymizer)
+      : options_(std::move(options)), pseudonymizer_(pseudonymizer) {
+    for (const auto& [type, ns] : options_.account_id_types) {
+      account_types_.emplace(type, "user_id@" + ns);
+    }
+  }
+
+  Result<ParsedMessage> Parse(std::string_view line, std::string_view source, int64_t now_ms);
+
+  const ParserOptions& options() const { return options_; }
+
+ private:
+  void SetSource(std::string_view source);
+  // Adds an identifier whose value needs no normalization (user ids, device ids, cookies, ...).
+  void AddPlain(std::string_view type, std::string_view value, IdRole role, ParsedMessage* m);
+  // Normalizes an email/phone/mac value and adds it, or records a warning naming `where`.
+  void AddNormalized(std::string_view type, std::string_view raw, IdRole role,
+                     std::string_view where, ParsedMessage* m);
+  void AddId(std::string_view type, std::string_view value, IdRole role, bool placeholder,
+             ParsedMessage* m);
+  // traits.email / traits.phone (or the same under context.traits).
+  void AddTraitIds(dom::element traits, std::string_view where, ParsedMessage* m);
+  void AddExternalIds(dom::element ids, ParsedMessage* m);
+
+  ParserOptions options_;
+  const privacy::Pseudonymizer* pseudonymizer_;
+  std::map<std::string, std::string, std::less<>> account_types_;  // type -> "user_id@ns"
+
+  dom::parser parser_;
+  std::unique_ptr<char[]> buf_;  // padded copy of the line for simdjson
+  size_t buf_capacity_ = 0;
+
+  // Identifier types for the last source seen (files are single-source: computed once).
+  bool have_source_ = false;
+  std::string source_;
+  std::string user_type_;  // "user_id@<ns>"
+  std::string anon_type_;  // "anonymous_id@<source>"
+};
+
+void MessageParser::Impl::SetSource(std::string_view source) {
+  if (have_source_ && source == source_) return;
+  have_source_ = true;
+  source_.assign(source);
+  auto it = options_.source_namespace.find(source_);
+  const std::string& ns = it == options_.source_namespace.end() ? source_ : it->second;
+  user_type_ = "user_id@" + ns;
+  anon_type_ = "anonymous_id@" + source_;
+}
+
+void MessageParser::Impl::AddId(std::string_view type, std::string_view value, IdRole role,
+                                bool placeholder, ParsedMessage* m) {
+  const privacy::Pseudonym p = pseudonymizer_->Hash(type, value);
+  for (const ParsedIdentifier& id : m->ids) {
+    if (id.pseudonym == p) return;
+  }
+  ParsedIdentifier& id = m->ids.emplace_back();
+  id.type.assign(type);
+  id.pseudonym = p;
+  id.role = role;
+  id.placeholder = placeholder;
+}
+
+void MessageParser::Impl::AddPlain(std::string_view type, std::string_view value, IdRole role,
+                                   ParsedMessage* m) {
+  AddId(type, value, role, privacy::IsPlaceholderId(value), m);
+}
+
+void MessageParser::Impl::AddNormalized(std::string_view type, std::string_view raw, IdRole role,
+                                        std::string_view where, ParsedMessage* m) {
+  bool placeholder = false;
+  Result<std::string> v =
+      privacy::NormalizeIdentifierValue(type, raw, &placeholder, options_.default_country_code);
+  if (!v.ok()) {
+    std::string w = "invalid ";
+    w += type;
+    w += " in ";
+    w += where;
+    w += ": ";
+    w += v.status().message();
+    m->warnings.push_back(std::move(w));
+    return;
+  }
+  AddId(type, *v, role, placeholder, m);
+}
+
+void MessageParser::Impl::AddTraitIds(dom::element traits, std::string_view where,
+                                      ParsedMessage* m) {
+  if (traits.type() != dom::element_type::OBJECT) {
+    if (!traits.is_null())
+      m->warnings.push_back(std::string(where) + " must be an object; ignored");
+    return;
+  }
+  Field email, phone;
+  for (dom::key_value_pair kv : AsObject(traits)) {
+    if (kv.key == "email")
+      email.Set(kv.value);
+    else if (kv.key == "phone")
+      phone.Set(kv.value);
+  }
+  char scratch[24];
+  std::string_view v;
+  const std::pair<Field*, std::string_view> fields[] = {{&email, "email"}, {&phone, "phone"}};
+  for (auto [field, type] : fields) {
+    switch (ReadIdValue(*field, &v, scratch)) {
+      case IdRead::kAbsent:
+        break;
+      case IdRead::kOk:
+        AddNormalized(type, v, type == "email" ? IdRole::kTraitEmail : IdRole::kTraitPhone,
+                      std::string(where) + "." + std::string(type), m);
+        break;
+      case IdRead::kBadType:
+        m->warnings.push_back(std::string(where) + "." + std::string(type) +
+                              " must be a string; ignored");
+        break;
+    }
+  }
+}
+
+void MessageParser::Impl::AddExternalIds(dom::element ids, ParsedMessage* m) {
+  if (ids.type() != dom::element_type::ARRAY) {
+    if (!ids.is_null()) m->warnings.push_back("context.externalIds must be an array; ignored");
+    return;
+  }
+  size_t index = 0;
+  char scratch[24];
+  for (dom::element item : AsArray(ids)) {
+    const size_t i = index++;
+    auto where = [i] { return "context.externalIds[" + std::to_string(i) + "]"; };
+    if (item.type() != dom::element_type::OBJECT) {
+      m->warnings.push_back(where() + " must be an object; ignored");
+      continue;
+    }
+    Field id, type;
+    for (dom::key_value_pair kv : AsObject(item)) {
+      if (kv.key == "id")
+        id.Set(kv.value);
+      else if (kv.key == "type")
+        type.Set(kv.value);
+    }
+    std::string_view type_sv;
+    if (!type.present || type.value.type() != dom::element_type::STRING ||
+        (type_sv = type.value.get_string().value_unsafe()).empty()) {
+      m->warnings.push_back(where() + ".type must be a non-empty string; ignored");
+      continue;
+    }
+    std::string_view value;
+    if (ReadIdValue(id, &value, scratch) != IdRead::kOk) {
+      m->warnings.push_back(where() + ".id must be a non-empty string; ignored");
+      continue;
+    }
+    if (auto it = account_types_.find(type_sv); it != account_types_.end()) {
+      AddPlain(it->second, value, IdRole::kExternalId, m);
+    } else if (type_sv == "mac" || type_sv == "email" || type_sv == "phone") {
+      AddNormalized(type_sv, value, IdRole::kExternalId, where(), m);
+    } else {
+      AddPlain(type_sv, value, IdRole::kExternalId, m);
+    }
+  }
+}
+
+Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::string_view source,
+                                                 int64_t now_ms) {
+  if (line.size() > options_.max_line_bytes) {
+    return Invalid("line exceeds " + std::to_string(options_.max_line_bytes) + " bytes");
+  }
+  if (!simdjson::validate_utf8(line.data(), line.size())) return Invalid("invalid UTF-8");
+  if (source.empty()) return Invalid("empty source name");
+
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse from our own padded copy.
+  if (buf_capacity_ < line.size()) {
+    buf_capacity_ = std::max(line.size(), options_.max_line_bytes);
+    buf_.reset(new char[buf_capacity_ + simdjson::SIMDJSON_PADDING]);
+  }
+  std::memcpy(buf_.get(), line.data(), line.size());
+  std::memset(buf_.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+
+  dom::element root;
+  if (auto err = parser_.parse(buf_.get(), line.size(), false).get(root)) {
+    return Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+  }
+  if (root.type() != dom::element_type::OBJECT) return Invalid("message is not a JSON object");
+
+  // One pass over the top-level keys.
+  Field type, message_id, event, name, user_id, anonymous_id, previous_id, group_id, timestamp,
+      received_at, context, traits, properties;
+  for (dom::key_value_pair kv : AsObject(root)) {
+    std::string_view k = kv.key;
+    if (k.empty()) continue;
+    switch (k[0]) {
+      case 't':
+        if (k == "type")
+          type.Set(kv.value);
+        else if (k == "timestamp")
+          timestamp.Set(kv.value);
+        else if (k == "traits")
+          traits.Set(kv.value);
+        break;
+      case 'm':
+        if (k == "messageId") message_id.Set(kv.value);
+        break;
+      case 'e':
+        if (k == "event") event.Set(kv.value);
+        break;
+      case 'n':
+        if (k == "name") name.Set(kv.value);
+        break;
+      case 'u':
+        if (k == "userId") user_id.Set(kv.value);
+        break;
+      case 'a':
+        if (k == "anonymousId") anonymous_id.Set(kv.value);
+        break;
+      case 'p':
+        if (k == "previousId")
+          previous_id.Set(kv.value);
+        else if (k == "properties")
+          properties.Set(kv.value);
+        break;
+      case 'g':
+        if (k == "groupId") group_id.Set(kv.value);
+        break;
+      case 'r':
+        if (k == "receivedAt") received_at.Set(kv.value);
+        break;
+      case 'c':
+        if (k == "context") context.Set(kv.value);
+        break;
+      default:
+        break;
+    }
+  }
+
+  ParsedMessage m;
+
+  // type
+  if (!type.present) return Invalid("missing required field 'type'");
+  if (type.value.type() != dom::element_type::STRING) return Invalid("type must be a string");
+  {
+    std::string_view t = type.value.get_string().value_unsafe();
+    if (!ParseType(t, &m.type)) return Invalid("unknown type " + Quote(t));
+  }
+
+  // messageId
+  if (!message_id.present) return Invalid("missing required field 'messageId'");
+  if (message_id.value.type() != dom::element_type::STRING) {
+    return Invalid("messageId must be a string");
+  }
+  m.message_id = message_id.value.get_string().value_unsafe();
+  if (m.message_id.empty()) return Invalid("messageId must not be empty");
+
+  // event / name
+  if (m.type == MessageType::kTrack) {
+    if (!event.present) return Invalid("missing required field 'event' for type track");
+    if (event.value.type() != dom::element_type::STRING) return Invalid("event must be a string");
+    m.event = event.value.get_string().value_unsafe();
+    if (m.event.empty()) return Invalid("event must not be empty for type track");
+  } else if ((m.type == MessageType::kPage || m.type == MessageType::kScreen) && name.present &&
+             name.value.type() == dom::element_type::STRING) {
+    m.event = name.value.get_string().value_unsafe();
+  }
+
+  // userId / anonymousId / previousId
+  char user_scratch[24], anon_scratch[24], prev_scratch[24], scratch[24];
+  std::string_view user_v, anon_v, prev_v;
+  const IdRead user_r = ReadIdValue(user_id, &user_v, user_scratch);
+  if (user_r == IdRead::kBadType) return Invalid("userId must be a string");
+  const IdRead anon_r = ReadIdValue(anonymous_id, &anon_v, anon_scratch);
+  if (anon_r == IdRead::kBadType) return Invalid("anonymousId must be a string");
+  IdRead prev_r = IdRead::kAbsent;
+  if (m.type == MessageType::kAlias) {
+    if (user_r != IdRead::kOk) return Invalid("missing required field 'userId' for type alias");
+    prev_r = ReadIdValue(previous_id, &prev_v, prev_scratch);
+    if (prev_r == IdRead::kBadType) return Invalid("previousId must be a string");
+    if (prev_r != IdRead::kOk) {
+      return Invalid("missing required field 'previousId' for type alias");
+    }
+  } else if (user_r != IdRead::kOk && anon_r != IdRead::kOk) {
+    return Invalid("missing required field 'userId' or 'anonymousId'");
+  }
+
+  // groupId
+  if (m.type == MessageType::kGroup) {
+    std::string_view g;
+    if (ReadIdValue(group_id, &g, scratch) == IdRead::kBadType) {
+      return Invalid("groupId must be a string");
+    }
+    m.group_id.assign(g);
+  }
+
+  // timestamp, else receivedAt, else now
+  if (timestamp.present || received_at.present) {
+    const Field& f = timestamp.present ? timestamp : received_at;
+    const char* field_name = timestamp.present ? "timestamp" : "receivedAt";
+    if (f.value.type() != dom::element_type::STRING) {
+      return Invalid(std::string(field_name) + " must be a string");
+    }
+    std::string_view ts = f.value.get_string().value_unsafe();
+    Result<int64_t> ms = ParseIso8601Ms(ts);
+    if (!ms.ok()) {
+      return Invalid(std::string("bad ") + field_name + " " + Quote(ts) + ": " +
+                     ms.status().message());
+    }
+    m.timestamp_ms = *ms;
+  } else {
+    m.timestamp_ms = now_ms;
+  }
+
+  // Identifiers, in a fixed order: userId, anonymousId, previousId, context.device.id,
+  // context.device.advertisingId, traits.{email,phone}, context.traits.{email,phone},
+  // context.externalIds[] in array order. Later duplicates (same pseudonym) are dropped.
+  SetSource(source);
+  m.source = source_;
+  m.ids.reserve(4);
+  if (user_r == IdRead::kOk) AddPlain(user_type_, user_v, IdRole::kUserId, &m);
+  if (anon_r == IdRead::kOk) AddPlain(anon_type_, anon_v, IdRole::kAnonymousId, &m);
+  if (prev_r == IdRead::kOk) {
+    // previousId has no type of its own. If it is this message's anonymousId it is that
+    // anonymous id (deduplicated above); otherwise it is taken as an account id of the source's
+    // namespace. See README.md.
+    if (anon_r == IdRead::kOk && prev_v == anon_v) {
+      AddPlain(anon_type_, prev_v, IdRole::kPreviousId, &m);
+    } else {
+      AddPlain(user_type_, prev_v, IdRole::kPreviousId, &m);
+    }
+  }
+
+  Field device, context_traits, external_ids;
+  if (context.present) {
+    if (context.value.type() == dom::element_type::OBJECT) {
+      for (dom::key_value_pair kv : AsObject(context.value)) {
+        if (kv.key == "device")
+          device.Set(kv.value);
+        else if (kv.key == "traits")
+          context_traits.Set(kv.value);
+        else if (kv.key == "externalIds")
+          external_ids.Set(kv.value);
+      }
+    } else {
+      m.warnings.push_back("context must be an object; ignored");
+    }
+  }
+  if (device.present) {
+    if (device.value.type() == dom::element_type::OBJECT) {
+      Field device_id, ad_id;
+      for (dom::key_value_pair kv : AsObject(device.value)) {
+        if (kv.key == "id")
+          device_id.Set(kv.value);
+        else if (kv.key == "advertisingId")
+          ad_id.Set(kv.value);
+      }
+      std::string_view v;
+      switch (ReadIdValue(device_id, &v, scratch)) {
+        case IdRead::kOk:
+          AddPlain("device_id", v, IdRole::kDeviceId, &m);
+          break;
+        case IdRead::kBadType:
+          m.warnings.push_back("context.device.id must be a string; ignored");
+          break;
+        case IdRead::kAbsent:
+          break;
+      }
+      switch (ReadIdValue(ad_id, &v, scratch)) {
+        case IdRead::kOk:
+          AddPlain("ad_id", v, IdRole::kAdId, &m);
+          break;
+        case IdRead::kBadType:
+          m.warnings.push_back("context.device.advertisingId must be a string; ignored");
+          break;
+        case IdRead::kAbsent:
+          break;
+      }
+    } else {
+      m.warnings.push_back("context.device must be an object; ignored");
+    }
+  }
+  // Top-level traits describe the user only in identify; in group they describe the group.
+  if (traits.present && m.type == MessageType::kIdentify) AddTraitIds(traits.value, "traits", &m);
+  if (context_traits.present) AddTraitIds(context_traits.value, "context.traits", &m);
+  if (external_ids.present) AddExternalIds(external_ids.value, &m);
+
+  if (m.ids.empty()) {
+    // Every identifier the message had was invalid.
+    return Invalid(m.warnings.empty() ? std::string("no usable identifier") : m.warnings.front());
+  }
+
+  if (m.type == MessageType::kAlias) {
+    m.explicit_link = true;
+  } else if (m.type == MessageType::kIdentify) {
+    int accounts = 0;
+    for (const ParsedIdentifier& id : m.ids) {
+      if (!id.placeholder && id.type.compare(0, 8, "user_id@") == 0) ++accounts;
+    }
+    m.explicit_link = accounts >= 2;
+  }
+
+  // properties_json
+  const bool uses_traits = m.type == MessageType::kIdentify || m.type == MessageType::kGroup;
+  const Field& props = uses_traits ? traits : properties;
+  if (m.type != MessageType::kAlias && props.present) {
+    if (props.value.type() == dom::element_type::OBJECT) {
+      m.properties_json.reserve(line.size());
+      AppendJson(props.value, uses_traits ? Filter::kTraits : Filter::kProperties,
+                 &m.properties_json);
+    } else {
+      m.warnings.push_back(std::string(uses_traits ? "traits" : "properties") +
+                           " must be an object; ignored");
+    }
+  }
+  if (m.properties_json.empty()) m.properties_json = "{}";
+  return m;
+}
+
+MessageParser::MessageParser(ParserOptions options, const privacy::Pseudonymizer* pseudonymizer)
+    : impl_(std::make_unique<Impl>(std::move(options), pseudonymizer)) {}
+MessageParser::~MessageParser() = default;
+MessageParser::MessageParser(MessageParser&&) noexcept = default;
+MessageParser& MessageParser::operator=(MessageParser&&) noexcept = default;
+
+Result<ParsedMessage> MessageParser::Parse(std::string_view line, std::string_view source,
+                                           int64_t now_ms) {
+  return impl_->Parse(line, source, now_ms);
+}
+
+const ParserOptions& MessageParser::options() const { return impl_->options(); }
+
+}  // namespace holo::ingest

@@ -1,0 +1,74 @@
+// MessageParser: one JSON Lines message (Segment spec, see shared/EVENTS.md) -> ParsedMessage,
+// validated, with its identifiers typed, normalized and pseudonymized and its properties
+// stripped of raw PII.
+//
+//   privacy::Pseudonymizer pseudonymizer(key);
+//   MessageParser parser(ParserOptions::Defaults(), &pseudonymizer);
+//   Result<ParsedMessage> m = parser.Parse(line, "tmall", now_ms);
+//   if (!m.ok()) dead_letters.Write(file, line_no, "tmall", m.status().message(), line);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "holo/result.h"
+#include "ingest/message.h"
+#include "privacy/pseudonymizer.h"
+
+namespace holo::ingest {
+
+struct ParserOptions {
+  // source -> account namespace; a source not listed is its own namespace.
+  // Defaults(): tmall -> taobao, store_beacon -> taobao.
+  std::map<std::string, std::string> source_namespace;
+  // External id type (context.externalIds[].type) -> namespace whose user_id it is: such an id
+  // becomes "user_id@<ns>" and pseudonymizes exactly like a userId of that namespace.
+  // Defaults(): taobao_id, alipay_id, eleme_id, youku_id, fliggy_id, amap_id, weibo_id,
+  // minigame_id -> taobao, alipay, eleme, youku, fliggy, amap, weibo, minigame.
+  std::map<std::string, std::string> account_id_types;
+  // Country code given to phone numbers written without one (1..3 digits). Default: "86".
+  std::string default_country_code = "86";
+  // Longer lines are rejected ("line exceeds 65536 bytes"). Default: 64 KiB.
+  size_t max_line_bytes = 64 * 1024;
+
+  // Returns the options above with their documented defaults filled in.
+  static ParserOptions Defaults();
+};
+
+// Not thread-safe: use one MessageParser per thread (it owns a simdjson parser and scratch
+// buffers that are reused from line to line). The Pseudonymizer is not owned, is shared
+// (it is thread-safe) and must outlive the parser.
+class MessageParser {
+ public:
+  MessageParser(ParserOptions options, const privacy::Pseudonymizer* pseudonymizer);
+  ~MessageParser();
+  MessageParser(MessageParser&&) noexcept;
+  MessageParser& operator=(MessageParser&&) noexcept;
+  MessageParser(const MessageParser&) = delete;
+  MessageParser& operator=(const MessageParser&) = delete;
+
+  // Parses and validates one line (without its newline) from `source`. now_ms is used when
+  // the message has neither "timestamp" nor "receivedAt".
+  //
+  // On error returns kInvalidArgument with a one-line reason naming the field, e.g.
+  //   "line exceeds 65536 bytes", "invalid UTF-8", "invalid JSON: <simdjson's reason>",
+  //   "message is not a JSON object", "missing required field 'type'", "unknown type 'foo'",
+  //   "missing required field 'event' for type track", "missing required field 'messageId'",
+  //   "missing required field 'userId' or 'anonymousId'", "userId must be a string",
+  //   "missing required field 'previousId' for type alias",
+  //   "bad timestamp '2026-13-01': month out of range",
+  //   "invalid phone in traits.phone: contains letters" (only when that was the sole identifier).
+  // Values quoted in errors are truncated to 64 bytes; raw PII values are never quoted.
+  Result<ParsedMessage> Parse(std::string_view line, std::string_view source, int64_t now_ms);
+
+  const ParserOptions& options() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace holo::ingest

@@ -1,0 +1,482 @@
+#include "ingest/message_parser.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <string>
+
+#include "privacy/pseudonymizer.h"
+
+namespace holo::ingest {
+namespace {
+
+using privacy::Pseudonymizer;
+
+constexpr int64_t kNow = 1'800'000'000'000;
+// 2026-09-01T12:34:56Z
+constexpr int64_t kBase = 1788266096000;
+
+privacy::PseudonymKey TestKey(uint8_t fill = 42) {
+  privacy::PseudonymKey k;
+  k.fill(fill);
+  return k;
+}
+
+class MessageParserTest : public ::testing::Test {
+ protected:
+  MessageParserTest()
+      : pseudonymizer_(TestKey()), parser_(ParserOptions::Defaults(), &pseudonymizer_) {}
+
+  ParsedMessage ParseOk(std::string_view line, std::string_view source = "taobao") {
+    Result<ParsedMessage> r = parser_.Parse(line, source, kNow);
+    EXPECT_TRUE(r.ok()) << line << "\n -> " << r.status().ToString();
+    return r.ok() ? std::move(r).value() : ParsedMessage{};
+  }
+
+  std::string ParseError(std::string_view line, std::string_view source = "taobao") {
+    Result<ParsedMessage> r = parser_.Parse(line, source, kNow);
+    EXPECT_FALSE(r.ok()) << line;
+    if (r.ok()) return "";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    return r.status().message();
+  }
+
+  // The identifier of `type`, or nullptr.
+  static const ParsedIdentifier* Find(const ParsedMessage& m, std::string_view type) {
+    for (const ParsedIdentifier& id : m.ids) {
+      if (id.type == type) return &id;
+    }
+    return nullptr;
+  }
+
+  privacy::Pseudonym P(std::string_view type, std::string_view value) const {
+    return pseudonymizer_.Hash(type, value);
+  }
+
+  Pseudonymizer pseudonymizer_;
+  MessageParser parser_;
+};
+
+// ---- well-formed messages -----------------------------------------------------------------
+
+TEST_F(MessageParserTest, ParsesTrack) {
+  ParsedMessage m = ParseOk(
+      R"({"type":"track","event":"Product Viewed","messageId":"m-1","userId":"u1",)"
+      R"("anonymousId":"a1","timestamp":"2026-09-01T12:34:56.789Z",)"
+      R"("context":{"device":{"id":"dev-1","advertisingId":"ad-9"}},)"
+      R"("properties":{"product_id":"p1","price":19.99,"tags":["x","y"],"n":null,"ok":true}})");
+  EXPECT_EQ(m.source, "taobao");
+  EXPECT_EQ(m.type, MessageType::kTrack);
+  EXPECT_EQ(m.message_id, "m-1");
+  EXPECT_EQ(m.event, "Product Viewed");
+  EXPECT_EQ(m.timestamp_ms, kBase + 789);
+  ASSERT_EQ(m.ids.size(), 4u);
+  EXPECT_EQ(m.ids[0].type, "user_id@taobao");
+  EXPECT_EQ(m.ids[0].role, IdRole::kUserId);
+  EXPECT_EQ(m.ids[0].pseudonym, P("user_id@taobao", "u1"));
+  EXPECT_EQ(m.ids[1].type, "anonymous_id@taobao");
+  EXPECT_EQ(m.ids[1].role, IdRole::kAnonymousId);
+  EXPECT_EQ(m.ids[2].type, "device_id");
+  EXPECT_EQ(m.ids[2].role, IdRole::kDeviceId);
+  EXPECT_EQ(m.ids[2].pseudonym, P("device_id", "dev-1"));
+  EXPECT_EQ(m.ids[3].type, "ad_id");
+  EXPECT_EQ(m.ids[3].role, IdRole::kAdId);
+  for (const auto& id : m.ids) EXPECT_FALSE(id.placeholder) << id.type;
+  EXPECT_EQ(m.properties_json,
+            R"({"product_id":"p1","price":19.99,"tags":["x","y"],"n":null,"ok":true})");
+  EXPECT_FALSE(m.explicit_link);
+  EXPECT_TRUE(m.warnings.empty());
+}
+
+TEST_F(MessageParserTest, TimestampFallbacks) {
+  EXPECT_EQ(ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a",)"
+                    R"("receivedAt":"2026-09-01T20:34:56+08:00"})")
+                .timestamp_ms,
+            kBase);
+  EXPECT_EQ(ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a"})").timestamp_ms, kNow);
+  EXPECT_EQ(ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a","timestamp":null,)"
+                    R"("sentAt":"garbage","originalTimestamp":"garbage"})")
+                .timestamp_ms,
+            kNow);
+  // timestamp wins over receivedAt.
+  EXPECT_EQ(ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a",)"
+                    R"("timestamp":"2026-09-01 12:34:56","receivedAt":"2030-01-01T00:00:00Z"})")
+                .timestamp_ms,
+            kBase);
+}
+
+TEST_F(MessageParserTest, PageAndScreenName) {
+  EXPECT_EQ(ParseOk(R"({"type":"page","name":"Home","messageId":"m","anonymousId":"a"})").event,
+            "Home");
+  ParsedMessage s = ParseOk(R"({"type":"screen","name":"Cart","messageId":"m","userId":"u"})");
+  EXPECT_EQ(s.type, MessageType::kScreen);
+  EXPECT_EQ(s.event, "Cart");
+  EXPECT_EQ(ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a"})").event, "");
+}
+
+TEST_F(MessageParserTest, IntegerUserIdBecomesDecimalString) {
+  ParsedMessage m = ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":12345})");
+  ASSERT_EQ(m.ids.size(), 1u);
+  EXPECT_EQ(m.ids[0].pseudonym, P("user_id@taobao", "12345"));
+  m = ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":18446744073709551615})");
+  EXPECT_EQ(m.ids[0].pseudonym, P("user_id@taobao", "18446744073709551615"));
+  m = ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":-7})");
+  EXPECT_EQ(m.ids[0].pseudonym, P("user_id@taobao", "-7"));
+}
+
+TEST_F(MessageParserTest, NullOrEmptyAnonymousIdIsAbsent) {
+  ParsedMessage m =
+      ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"u","anonymousId":null})");
+  ASSERT_EQ(m.ids.size(), 1u);
+  m = ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"u","anonymousId":""})");
+  ASSERT_EQ(m.ids.size(), 1u);
+}
+
+// ---- namespaces and identifier types ------------------------------------------------------
+
+TEST_F(MessageParserTest, TmallUserIdIsTaobaoAccount) {
+  ParsedMessage tmall = ParseOk(
+      R"({"type":"track","event":"E","messageId":"m","userId":"U7","anonymousId":"A"})", "tmall");
+  ParsedMessage taobao = ParseOk(
+      R"({"type":"track","event":"E","messageId":"m","userId":"U7","anonymousId":"A"})", "taobao");
+  EXPECT_EQ(tmall.ids[0].type, "user_id@taobao");
+  EXPECT_EQ(tmall.ids[0].pseudonym, taobao.ids[0].pseudonym);
+  // anonymousId is per source, not per namespace.
+  EXPECT_EQ(tmall.ids[1].type, "anonymous_id@tmall");
+  EXPECT_EQ(taobao.ids[1].type, "anonymous_id@taobao");
+  EXPECT_NE(tmall.ids[1].pseudonym, taobao.ids[1].pseudonym);
+  // store_beacon shares taobao's accounts; an unlisted source is its own namespace.
+  EXPECT_EQ(ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"U7"})", "store_beacon")
+                .ids[0]
+                .type,
+            "user_id@taobao");
+  EXPECT_EQ(
+      ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"U7"})", "web").ids[0].type,
+      "user_id@web");
+}
+
+TEST_F(MessageParserTest, AccountExternalIdJoinsNamespaceUserId) {
+  ParsedMessage eleme = ParseOk(
+      R"({"type":"track","event":"Order Completed","messageId":"m","userId":"E-55"})", "eleme");
+  ParsedMessage taobao =
+      ParseOk(R"({"type":"identify","messageId":"m2","userId":"T-1","context":{"externalIds":[)"
+              R"({"id":"E-55","type":"eleme_id","collection":"users","encoding":"none"}]}})");
+  ASSERT_EQ(taobao.ids.size(), 2u);
+  EXPECT_EQ(taobao.ids[1].type, "user_id@eleme");
+  EXPECT_EQ(taobao.ids[1].role, IdRole::kExternalId);
+  EXPECT_EQ(taobao.ids[1].pseudonym, eleme.ids[0].pseudonym);
+  // Two distinct account ids in one identify: a membership link.
+  EXPECT_TRUE(taobao.explicit_link);
+}
+
+TEST_F(MessageParserTest, OtherExternalIdTypes) {
+  ParsedMessage m = ParseOk(
+      R"({"type":"track","event":"Probe Seen","messageId":"m","anonymousId":"s-1","context":{)"
+      R"("externalIds":[{"id":"00-1A-2B-3C-4D-5E","type":"mac"},)"
+      R"({"id":"ck-1","type":"cookie"},{"id":"IDFA-1","type":"idfa"},)"
+      R"({"id":" Bob@Example.com ","type":"email"},{"id":"138 1234 5678","type":"phone"}]}})",
+      "store_wifi");
+  ASSERT_EQ(m.ids.size(), 6u);
+  EXPECT_EQ(m.ids[1].type, "mac");
+  EXPECT_EQ(m.ids[1].pseudonym, P("mac", "00:1a:2b:3c:4d:5e"));
+  EXPECT_FALSE(m.ids[1].placeholder);
+  EXPECT_EQ(m.ids[2].type, "cookie");
+  EXPECT_EQ(m.ids[3].type, "idfa");
+  EXPECT_EQ(m.ids[4].type, "email");
+  EXPECT_EQ(m.ids[4].pseudonym, P("email", "bob@example.com"));
+  EXPECT_EQ(m.ids[5].type, "phone");
+  EXPECT_EQ(m.ids[5].pseudonym, P("phone", "+8613812345678"));
+}
+
+TEST_F(MessageParserTest, RandomizedMacAndPlaceholdersAreFlagged) {
+  ParsedMessage m = ParseOk(
+      R"({"type":"track","event":"Probe Seen","messageId":"m","anonymousId":"s-1","context":{)"
+      R"("device":{"id":"unknown","advertisingId":"00000000-0000-0000-0000-000000000000"},)"
+      R"("externalIds":[{"id":"DA:A1:19:00:11:22","type":"mac"},{"id":"null","type":"cookie"}]}})",
+      "store_wifi");
+  ASSERT_EQ(m.ids.size(), 5u);
+  EXPECT_FALSE(m.ids[0].placeholder);
+  EXPECT_EQ(m.ids[1].type, "device_id");
+  EXPECT_TRUE(m.ids[1].placeholder);
+  EXPECT_EQ(m.ids[2].type, "ad_id");
+  EXPECT_TRUE(m.ids[2].placeholder);
+  EXPECT_EQ(m.ids[3].type, "mac");
+  EXPECT_TRUE(m.ids[3].placeholder);
+  EXPECT_EQ(m.ids[3].pseudonym, P("mac", "da:a1:19:00:11:22"));
+  EXPECT_TRUE(m.ids[4].placeholder);
+  EXPECT_TRUE(
+      ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":0})").ids[0].placeholder);
+}
+
+TEST_F(MessageParserTest, TraitIdentifiersAreNormalizedAndDeduplicated) {
+  ParsedMessage m = ParseOk(
+      R"({"type":"identify","messageId":"m","userId":"u","traits":{"email":"Ann@Mail.com",)"
+      R"("phone":"+86 138-1234-5678","name":"Ann"},"context":{"traits":{"email":"ann@mail.com",)"
+      R"("phone":"13812345678"}}})");
+  ASSERT_EQ(m.ids.size(), 3u);
+  EXPECT_EQ(m.ids[1].type, "email");
+  EXPECT_EQ(m.ids[1].role, IdRole::kTraitEmail);
+  EXPECT_EQ(m.ids[1].pseudonym, P("email", "ann@mail.com"));
+  EXPECT_EQ(m.ids[2].type, "phone");
+  EXPECT_EQ(m.ids[2].role, IdRole::kTraitPhone);
+  EXPECT_EQ(m.ids[2].pseudonym, P("phone", "+8613812345678"));
+  EXPECT_FALSE(m.explicit_link);  // one account id only
+  // Track messages carry traits in context.traits.
+  ParsedMessage t = ParseOk(R"({"type":"track","event":"E","messageId":"m","anonymousId":"a",)"
+                            R"("context":{"traits":{"email":"x@y.cn"}}})");
+  ASSERT_EQ(t.ids.size(), 2u);
+  EXPECT_EQ(t.ids[1].pseudonym, P("email", "x@y.cn"));
+}
+
+TEST_F(MessageParserTest, GroupTraitsAreNotUserIdentifiers) {
+  ParsedMessage m = ParseOk(R"({"type":"group","messageId":"m","userId":"u","groupId":"g-1",)"
+                            R"("traits":{"email":"sales@corp.com","industry":"retail"}})");
+  ASSERT_EQ(m.ids.size(), 1u);
+  EXPECT_EQ(m.group_id, "g-1");
+  EXPECT_EQ(m.properties_json, R"({"industry":"retail"})");
+}
+
+TEST_F(MessageParserTest, BadIdentifierValueIsAWarningNotAnError) {
+  ParsedMessage m = ParseOk(
+      R"({"type":"identify","messageId":"m","userId":"u","traits":{"phone":"call me maybe",)"
+      R"("email":"not-an-email"},"context":{"externalIds":[{"id":"zz:zz","type":"mac"},)"
+      R"({"id":"x"},{"type":"cookie"},7]}})");
+  ASSERT_EQ(m.ids.size(), 1u);
+  ASSERT_EQ(m.warnings.size(), 6u);
+  EXPECT_EQ(m.warnings[0], "invalid email in traits.email: missing '@'");
+  EXPECT_EQ(m.warnings[1], "invalid phone in traits.phone: contains letters");
+  EXPECT_EQ(m.warnings[2].rfind("invalid mac in context.externalIds[0]: ", 0), 0u) << m.warnings[2];
+  EXPECT_EQ(m.warnings[3], "context.externalIds[1].type must be a non-empty string; ignored");
+  EXPECT_EQ(m.warnings[4], "context.externalIds[2].id must be a non-empty string; ignored");
+  EXPECT_EQ(m.warnings[5], "context.externalIds[3] must be an object; ignored");
+  // No warning quotes the raw value.
+  for (const std::string& w : m.warnings) EXPECT_EQ(w.find("call me"), std::string::npos);
+}
+
+TEST_F(MessageParserTest, AliasLinksPreviousIdToUserId) {
+  ParsedMessage m =
+      ParseOk(R"({"type":"alias","messageId":"m","userId":"new","previousId":"old"})");
+  EXPECT_EQ(m.type, MessageType::kAlias);
+  EXPECT_TRUE(m.explicit_link);
+  ASSERT_EQ(m.ids.size(), 2u);
+  EXPECT_EQ(m.ids[1].type, "user_id@taobao");
+  EXPECT_EQ(m.ids[1].role, IdRole::kPreviousId);
+  EXPECT_EQ(m.ids[1].pseudonym, P("user_id@taobao", "old"));
+  EXPECT_EQ(m.properties_json, "{}");
+  // previousId equal to the message's anonymousId is that anonymous id.
+  m = ParseOk(R"({"type":"alias","messageId":"m","userId":"new","previousId":"anon-1",)"
+              R"("anonymousId":"anon-1"})",
+              "web");
+  ASSERT_EQ(m.ids.size(), 2u);
+  EXPECT_EQ(m.ids[1].type, "anonymous_id@web");
+  EXPECT_EQ(m.ids[1].pseudonym, P("anonymous_id@web", "anon-1"));
+}
+
+TEST_F(MessageParserTest, IdentifyWithOneAccountIsNotExplicitLink) {
+  EXPECT_FALSE(ParseOk(R"({"type":"identify","messageId":"m","userId":"u","anonymousId":"a",)"
+                       R"("context":{"device":{"id":"d"}}})")
+                   .explicit_link);
+  // A placeholder account id does not count.
+  EXPECT_FALSE(ParseOk(R"({"type":"identify","messageId":"m","userId":"u","context":{)"
+                       R"("externalIds":[{"id":"0","type":"alipay_id"}]}})")
+                   .explicit_link);
+  EXPECT_TRUE(ParseOk(R"({"type":"identify","messageId":"m","userId":"u","context":{)"
+                      R"("externalIds":[{"id":"A-1","type":"alipay_id"}]}})")
+                  .explicit_link);
+}
+
+TEST_F(MessageParserTest, IdsAreDistinctByPseudonym) {
+  ParsedMessage m =
+      ParseOk(R"({"type":"identify","messageId":"m","userId":"E-1","context":{"externalIds":[)"
+              R"({"id":"E-1","type":"eleme_id"},{"id":"E-1","type":"eleme_id"}]}})",
+              "eleme");
+  ASSERT_EQ(m.ids.size(), 1u);
+  EXPECT_EQ(m.ids[0].role, IdRole::kUserId);
+  EXPECT_FALSE(m.explicit_link);
+}
+
+// ---- PII removal -------------------------------------------------------------------------
+
+TEST_F(MessageParserTest, StripsPiiFromOrderProperties) {
+  ParsedMessage m =
+      ParseOk(R"({"type":"track","event":"Order Completed","messageId":"m","userId":"u",)"
+              R"("properties":{"order_id":"o-1","revenue":99.5,"currency":"CNY",)"
+              R"("products":[{"product_id":"p1","price":49.75,"quantity":2}],)"
+              R"("shipping_address":{"name":"Wang Fang","phone":"13912345678",)"
+              R"("street":"88 Nanjing Rd","city":"Shanghai","postcode":"200001"}}})");
+  for (const char* pii :
+       {"Wang Fang", "13912345678", "Nanjing", "\"name\"", "\"phone\"", "\"street\""}) {
+    EXPECT_EQ(m.properties_json.find(pii), std::string::npos) << pii;
+  }
+  EXPECT_EQ(m.properties_json, R"({"order_id":"o-1","revenue":99.5,"currency":"CNY",)"
+                               R"("products":[{"product_id":"p1","price":49.75,"quantity":2}],)"
+                               R"("shipping_address":{"city":"Shanghai","postcode":"200001"}})");
+  // Valid JSON.
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  EXPECT_EQ(p.parse(m.properties_json).get(e), simdjson::SUCCESS);
+}
+
+TEST_F(MessageParserTest, StripsPiiFromIdentifyTraits) {
+  ParsedMessage m =
+      ParseOk(R"({"type":"identify","messageId":"m","userId":"u","traits":{"name":"Li Lei",)"
+              R"("firstName":"Lei","email":"li@x.cn","phone":"13800000000","address":{"street":)"
+              R"("1 Long St","city":"Beijing"},"age":30,"vip":true}})");
+  EXPECT_EQ(m.properties_json, R"({"age":30,"vip":true})");
+}
+
+TEST_F(MessageParserTest, PropertiesJsonIsMinifiedAndEscaped) {
+  ParsedMessage m = ParseOk(
+      "{ \"type\" : \"track\", \"event\":\"E\", \"messageId\":\"m\", \"userId\":\"u\",\n"
+      "  \"properties\" : { \"q\" : \"say \\\"hi\\\"\\n\\u0001 \\u4e2d\\u6587 中\" ,"
+      " \"big\": 1e300, \"neg\": -0.5, \"arr\" : [ 1 , { } , [ ] ] } }");
+  EXPECT_EQ(m.properties_json,
+            "{\"q\":\"say \\\"hi\\\"\\n\\u0001 中文 中\",\"big\":1e+300,\"neg\":-0.5,"
+            "\"arr\":[1,{},[]]}");
+  EXPECT_EQ(ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"u"})").properties_json,
+            "{}");
+  EXPECT_EQ(ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"u",)"
+                    R"("properties":null})")
+                .properties_json,
+            "{}");
+  ParsedMessage w = ParseOk(R"({"type":"track","event":"E","messageId":"m","userId":"u",)"
+                            R"("properties":[1]})");
+  EXPECT_EQ(w.properties_json, "{}");
+  ASSERT_EQ(w.warnings.size(), 1u);
+  EXPECT_EQ(w.warnings[0], "properties must be an object; ignored");
+}
+
+// ---- bad input: every class, with its error text -----------------------------------------
+
+TEST_F(MessageParserTest, RejectsMalformedJson) {
+  EXPECT_EQ(ParseError(R"({"type":"track",)").rfind("invalid JSON: ", 0), 0u);
+  EXPECT_EQ(ParseError(R"({"type":"track" "event":"E"})").rfind("invalid JSON: ", 0), 0u);
+  EXPECT_EQ(ParseError(R"({"type":"track"} trailing)").rfind("invalid JSON: ", 0), 0u);
+  EXPECT_EQ(ParseError("   ").rfind("invalid JSON: ", 0), 0u);
+  EXPECT_EQ(ParseError(R"(["type","track"])"), "message is not a JSON object");
+  EXPECT_EQ(ParseError("42"), "message is not a JSON object");
+}
+
+TEST_F(MessageParserTest, RejectsInvalidUtf8) {
+  EXPECT_EQ(ParseError("{\"type\":\"track\",\"event\":\"\xff\xfe\",\"messageId\":\"m\","
+                       "\"userId\":\"u\"}"),
+            "invalid UTF-8");
+  EXPECT_EQ(ParseError("{\"type\":\"track\",\"event\":\"\xed\xa0\x80\"}"), "invalid UTF-8");
+}
+
+TEST_F(MessageParserTest, RejectsOversizedLine) {
+  std::string line = R"({"type":"track","event":"E","messageId":"m","userId":"u","p":")";
+  line.append(70000, 'x');
+  line += "\"}";
+  EXPECT_EQ(ParseError(line), "line exceeds 65536 bytes");
+}
+
+TEST_F(MessageParserTest, RejectsMissingRequiredFields) {
+  EXPECT_EQ(ParseError(R"({"event":"E","messageId":"m","userId":"u"})"),
+            "missing required field 'type'");
+  EXPECT_EQ(ParseError(R"({"type":null,"event":"E","messageId":"m","userId":"u"})"),
+            "missing required field 'type'");
+  EXPECT_EQ(ParseError(R"({"type":"track","messageId":"m","userId":"u"})"),
+            "missing required field 'event' for type track");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"","messageId":"m","userId":"u"})"),
+            "event must not be empty for type track");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m"})"),
+            "missing required field 'userId' or 'anonymousId'");
+  EXPECT_EQ(ParseError(R"({"type":"page","messageId":"m","userId":"","anonymousId":null})"),
+            "missing required field 'userId' or 'anonymousId'");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","userId":"u"})"),
+            "missing required field 'messageId'");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"","userId":"u"})"),
+            "messageId must not be empty");
+  EXPECT_EQ(ParseError(R"({"type":"alias","messageId":"m","userId":"u"})"),
+            "missing required field 'previousId' for type alias");
+  EXPECT_EQ(ParseError(R"({"type":"alias","messageId":"m","anonymousId":"a","previousId":"p"})"),
+            "missing required field 'userId' for type alias");
+}
+
+TEST_F(MessageParserTest, RejectsWrongTypes) {
+  EXPECT_EQ(ParseError(R"({"type":7,"messageId":"m","userId":"u"})"), "type must be a string");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","userId":{"a":1}})"),
+            "userId must be a string");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","userId":1.5})"),
+            "userId must be a string");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","anonymousId":true})"),
+            "anonymousId must be a string");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":5,"userId":"u"})"),
+            "messageId must be a string");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":["E"],"messageId":"m","userId":"u"})"),
+            "event must be a string");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","userId":"u",)"
+                       R"("timestamp":1788266096})"),
+            "timestamp must be a string");
+}
+
+TEST_F(MessageParserTest, RejectsUnknownType) {
+  EXPECT_EQ(ParseError(R"({"type":"foo","messageId":"m","userId":"u"})"), "unknown type 'foo'");
+  EXPECT_EQ(ParseError(R"({"type":"Track","messageId":"m","userId":"u"})"), "unknown type 'Track'");
+  // Long or multi-line values are cut and kept on one line.
+  std::string long_type(100, 'z');
+  std::string err = ParseError(R"({"type":")" + long_type + R"(\n","messageId":"m","userId":"u"})");
+  EXPECT_EQ(err, "unknown type '" + std::string(64, 'z') + "...'");
+  EXPECT_EQ(ParseError(R"({"type":"a\nb","messageId":"m","userId":"u"})"), "unknown type 'a?b'");
+}
+
+TEST_F(MessageParserTest, RejectsBadTimestamp) {
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","userId":"u",)"
+                       R"("timestamp":"2026-13-01"})"),
+            "bad timestamp '2026-13-01': month out of range");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","userId":"u",)"
+                       R"("timestamp":"2026-09-01T12:34:56Z junk"})"),
+            "bad timestamp '2026-09-01T12:34:56Z junk': trailing characters after time");
+  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"m","userId":"u",)"
+                       R"("receivedAt":"yesterday"})"),
+            "bad receivedAt 'yesterday': expected a four-digit year");
+}
+
+TEST_F(MessageParserTest, ReusesParserAcrossLinesAndSources) {
+  // Interleave sizes and sources: no state may leak from one line into the next.
+  for (int i = 0; i < 50; ++i) {
+    std::string big =
+        R"({"type":"track","event":"E","messageId":"m","userId":"u","properties":{"s":")" +
+        std::string(static_cast<size_t>(i) * 997, 'x') + "\"}}";
+    ParsedMessage a = ParseOk(big, i % 2 ? "tmall" : "eleme");
+    EXPECT_EQ(a.ids[0].type, i % 2 ? "user_id@taobao" : "user_id@eleme");
+    ParsedMessage b = ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a"})", "web");
+    EXPECT_EQ(b.properties_json, "{}");
+    EXPECT_EQ(b.ids[0].type, "anonymous_id@web");
+  }
+}
+
+TEST(MessageParserOptionsTest, CustomNamespacesAndCountry) {
+  Pseudonymizer ps(TestKey());
+  ParserOptions o = ParserOptions::Defaults();
+  o.source_namespace["koubei"] = "alipay";
+  o.account_id_types["koubei_id"] = "alipay";
+  o.default_country_code = "44";
+  o.max_line_bytes = 100;
+  MessageParser parser(o, &ps);
+  Result<ParsedMessage> m = parser.Parse(
+      R"({"type":"identify","messageId":"m","userId":"K","traits":{"phone":"020 7946 0958"}})",
+      "koubei", kNow);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->ids[0].type, "user_id@alipay");
+  EXPECT_EQ(m->ids[1].pseudonym, ps.Hash("phone", "+442079460958"));
+  Result<ParsedMessage> big = parser.Parse(std::string(101, ' '), "koubei", kNow);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().message(), "line exceeds 100 bytes");
+}
+
+TEST(MessageParserKeyTest, PseudonymsDependOnKey) {
+  Pseudonymizer k1(TestKey(1)), k2(TestKey(2));
+  MessageParser p1(ParserOptions::Defaults(), &k1), p2(ParserOptions::Defaults(), &k2);
+  const char* line = R"({"type":"track","event":"E","messageId":"m","userId":"u"})";
+  Result<ParsedMessage> a = p1.Parse(line, "taobao", kNow);
+  Result<ParsedMessage> a2 = p1.Parse(line, "taobao", kNow);
+  Result<ParsedMessage> b = p2.Parse(line, "taobao", kNow);
+  ASSERT_TRUE(a.ok() && a2.ok() && b.ok());
+  EXPECT_EQ(a->ids[0].pseudonym, a2->ids[0].pseudonym);
+  EXPECT_NE(a->ids[0].pseudonym, b->ids[0].pseudonym);
+}
+
+}  // namespace
+}  // namespace holo::ingest

@@ -1,0 +1,191 @@
+#include "privacy/normalize.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace holo::privacy {
+namespace {
+
+struct Case {
+  const char* raw;
+  const char* want;  // nullptr: must be rejected
+};
+
+TEST(NormalizePhoneTest, Table) {
+  const Case cases[] = {
+      {"13812345678", "+8613812345678"},
+      {"138 1234 5678", "+8613812345678"},
+      {"138-1234-5678", "+8613812345678"},
+      {"138.1234.5678", "+8613812345678"},
+      {"(138) 1234-5678", "+8613812345678"},
+      {"+86 138 1234 5678", "+8613812345678"},
+      {"+86-138-1234-5678", "+8613812345678"},
+      {"008613812345678", "+8613812345678"},
+      {"0086 138 1234 5678", "+8613812345678"},
+      {"8613812345678", "+8613812345678"},
+      {"86 138 1234 5678", "+8613812345678"},
+      {"  13812345678  ", "+8613812345678"},
+      {"010-6552-9988", "+861065529988"},
+      {"+1 (415) 555-0100", "+14155550100"},
+      {"001 415 555 0100", "+14155550100"},
+      {"+44 (0)20 7946 0958", "+442079460958"},
+      {"+852 9123 4567", "+85291234567"},
+      {"", nullptr},
+      {"   ", nullptr},
+      {"+", nullptr},
+      {"abc", nullptr},
+      {"138a12345678", nullptr},
+      {"+86 138 1234 5678 ext 9", nullptr},
+      {"1234", nullptr},               // +861234: too short
+      {"+1234567", nullptr},           // 7 digits
+      {"+1234567890123456", nullptr},  // 16 digits
+      {"86+13812345678", nullptr},     // '+' not first
+      {"++8613812345678", nullptr},
+      {"138#1234#5678", nullptr},
+      {"+0123456789", nullptr},             // country code 0
+      {"１３８１２３４５６７８", nullptr},  // full-width digits
+  };
+  for (const Case& c : cases) {
+    Result<std::string> r = NormalizePhone(c.raw);
+    if (c.want == nullptr) {
+      EXPECT_FALSE(r.ok()) << "'" << c.raw << "' -> " << (r.ok() ? *r : "");
+      if (!r.ok()) {
+        EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+        // The raw value is PII and must not be echoed.
+        if (std::string(c.raw).size() > 3) {
+          EXPECT_EQ(r.status().message().find(c.raw), std::string::npos);
+        }
+      }
+    } else {
+      ASSERT_TRUE(r.ok()) << "'" << c.raw << "': " << r.status().ToString();
+      EXPECT_EQ(*r, c.want) << c.raw;
+    }
+  }
+}
+
+TEST(NormalizePhoneTest, Messages) {
+  EXPECT_EQ(NormalizePhone("13a").status().message(), "contains letters");
+  EXPECT_EQ(NormalizePhone("+1234567").status().message(),
+            "too short for E.164 (fewer than 8 digits)");
+  EXPECT_EQ(NormalizePhone("+1234567890123456").status().message(),
+            "too long for E.164 (more than 15 digits)");
+}
+
+TEST(NormalizePhoneTest, OtherDefaultCountry) {
+  EXPECT_EQ(*NormalizePhone("020 7946 0958", "44"), "+442079460958");
+  EXPECT_EQ(*NormalizePhone("4155550100", "1"), "+14155550100");
+  // The "86" shortcut for 13-digit numbers only applies when the default country is CN.
+  EXPECT_EQ(*NormalizePhone("8613812345678", "1"), "+18613812345678");
+  EXPECT_FALSE(NormalizePhone("13812345678", "").ok());
+  EXPECT_FALSE(NormalizePhone("13812345678", "8a").ok());
+  EXPECT_FALSE(NormalizePhone("13812345678", "1234").ok());
+}
+
+TEST(NormalizeEmailTest, Table) {
+  const Case cases[] = {
+      {"alice@example.com", "alice@example.com"},
+      {"  Alice@Example.COM \t", "alice@example.com"},
+      {"A.B+tag@Mail.Example.cn", "a.b+tag@mail.example.cn"},
+      {"张三@例子.中国", "张三@例子.中国"},
+      {"", nullptr},
+      {"   ", nullptr},
+      {"alice", nullptr},
+      {"alice@", nullptr},
+      {"@example.com", nullptr},
+      {"alice@example", nullptr},
+      {"a@b@example.com", nullptr},
+      {"alice@.example.com", nullptr},
+      {"alice@example.com.", nullptr},
+      {"alice@example..com", nullptr},
+      {"ali ce@example.com", nullptr},
+  };
+  for (const Case& c : cases) {
+    Result<std::string> r = NormalizeEmail(c.raw);
+    if (c.want == nullptr) {
+      EXPECT_FALSE(r.ok()) << "'" << c.raw << "' -> " << (r.ok() ? *r : "");
+    } else {
+      ASSERT_TRUE(r.ok()) << "'" << c.raw << "': " << r.status().ToString();
+      EXPECT_EQ(*r, c.want) << c.raw;
+    }
+  }
+  EXPECT_EQ(NormalizeEmail("alice").status().message(), "missing '@'");
+  EXPECT_EQ(NormalizeEmail("@x.com").status().message(), "empty local part");
+  EXPECT_EQ(NormalizeEmail("a@b@x.com").status().message(), "more than one '@'");
+}
+
+TEST(NormalizeMacTest, Table) {
+  struct MacCase {
+    const char* raw;
+    const char* want;
+    bool randomized;
+  };
+  const MacCase cases[] = {
+      {"00:1a:2b:3c:4d:5e", "00:1a:2b:3c:4d:5e", false},
+      {"00:1A:2B:3C:4D:5E", "00:1a:2b:3c:4d:5e", false},
+      {"00-1A-2B-3C-4D-5E", "00:1a:2b:3c:4d:5e", false},
+      {"001a.2b3c.4d5e", "00:1a:2b:3c:4d:5e", false},
+      {"001A2B3C4D5E", "00:1a:2b:3c:4d:5e", false},
+      {" 00:1a:2b:3c:4d:5e ", "00:1a:2b:3c:4d:5e", false},
+      // Locally administered: second hex digit 2, 6, A or E.
+      {"02:00:00:00:00:01", "02:00:00:00:00:01", true},
+      {"da:a1:19:00:11:22", "da:a1:19:00:11:22", true},
+      {"A6-00-00-00-00-01", "a6:00:00:00:00:01", true},
+      {"fe:00:00:00:00:01", "fe:00:00:00:00:01", true},
+      {"f0:00:00:00:00:01", "f0:00:00:00:00:01", false},
+      {"01:00:5e:00:00:01", "01:00:5e:00:00:01", false},
+  };
+  for (const MacCase& c : cases) {
+    bool randomized = !c.randomized;
+    Result<std::string> r = NormalizeMac(c.raw, &randomized);
+    ASSERT_TRUE(r.ok()) << "'" << c.raw << "': " << r.status().ToString();
+    EXPECT_EQ(*r, c.want) << c.raw;
+    EXPECT_EQ(randomized, c.randomized) << c.raw;
+  }
+  const char* bad[] = {"",
+                       "00:1a:2b:3c:4d",
+                       "00:1a:2b:3c:4d:5e:6f",
+                       "00:1a-2b:3c:4d:5e",
+                       "00:1a:2b:3c:4d:5g",
+                       "001a2b3c4d5",
+                       "001a2b3c4d5e7",
+                       "001a.2b3c-4d5e",
+                       "0:1a:2b:3c:4d:5e:",
+                       "zz:zz:zz:zz:zz:zz"};
+  for (const char* b : bad) {
+    EXPECT_FALSE(NormalizeMac(b, nullptr).ok()) << "'" << b << "'";
+  }
+  EXPECT_TRUE(NormalizeMac("001a2b3c4d5e", nullptr).ok());  // null out-param is allowed
+}
+
+TEST(IsPlaceholderIdTest, Table) {
+  for (const char* p :
+       {"", "  ", "0", "00000000-0000-0000-0000-000000000000", "00:00:00:00:00:00", "unknown",
+        "UNKNOWN", "null", "NULL", "undefined", "none", "nil", "(null)", "N/A", " null "}) {
+    EXPECT_TRUE(IsPlaceholderId(p)) << "'" << p << "'";
+  }
+  for (const char* p : {"1", "10", "u-1", "6f1c2a9e-0000-0000-0000-000000000000", "nullable",
+                        "anonymous", "-", "a@b.co", "+8613812345678"}) {
+    EXPECT_FALSE(IsPlaceholderId(p)) << "'" << p << "'";
+  }
+}
+
+TEST(NormalizeIdentifierValueTest, DispatchesByType) {
+  bool placeholder = true;
+  EXPECT_EQ(*NormalizeIdentifierValue("email", " A@B.co ", &placeholder), "a@b.co");
+  EXPECT_FALSE(placeholder);
+  EXPECT_EQ(*NormalizeIdentifierValue("phone", "138 1234 5678", &placeholder), "+8613812345678");
+  EXPECT_EQ(*NormalizeIdentifierValue("mac", "DA-A1-19-00-11-22", &placeholder),
+            "da:a1:19:00:11:22");
+  EXPECT_TRUE(placeholder);
+  EXPECT_EQ(*NormalizeIdentifierValue("user_id@taobao", " Tb-1 ", &placeholder), " Tb-1 ");
+  EXPECT_FALSE(placeholder);
+  EXPECT_EQ(
+      *NormalizeIdentifierValue("ad_id", "00000000-0000-0000-0000-000000000000", &placeholder),
+      "00000000-0000-0000-0000-000000000000");
+  EXPECT_TRUE(placeholder);
+  EXPECT_FALSE(NormalizeIdentifierValue("phone", "call me", &placeholder).ok());
+}
+
+}  // namespace
+}  // namespace holo::privacy
