@@ -103,6 +103,19 @@ struct PairHash {
   }
 };
 
+// Returns true when `a`-`b` is an explicit link of `m`: two accounts of a membership
+// identify, or the userId and previousId of an alias.
+bool IsLinkPair(const ingest::ParsedMessage& m, const ingest::ParsedIdentifier& a,
+                const ingest::ParsedIdentifier& b) {
+  if (a.type.starts_with("user_id@") && b.type.starts_with("user_id@")) return true;
+  if (m.type != ingest::MessageType::kAlias) return false;
+  auto alias_role = [](ingest::IdRole r) {
+    return r == ingest::IdRole::kUserId || r == ingest::IdRole::kPreviousId ||
+           r == ingest::IdRole::kAnonymousId;
+  };
+  return alias_role(a.role) && alias_role(b.role);
+}
+
 // Reads and parses up to `max_lines` non-empty lines.
 Result<Batch> ReadBatch(ingest::LineReader* reader, ingest::MessageParser* parser,
                         const std::string& source, size_t max_lines, size_t max_line_bytes) {
@@ -256,7 +269,7 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
             if (x == y) continue;
             const auto& a = m.ids[graph_ids[x]];
             const auto& b = m.ids[graph_ids[y]];
-            bool link = m.explicit_link && a.type.starts_with("user_id@") && b.type.starts_with("user_id@");
+            bool link = m.explicit_link && IsLinkPair(m, a, b);
             auto [it, fresh] = edges.try_emplace({a.pseudonym, b.pseudonym});
             storage::StatsRecord& e = it->second;
             uint8_t kind = static_cast<uint8_t>(link ? identity::EdgeKind::kExplicitLink

@@ -113,7 +113,9 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   order.reserve(g.edges.size());
   for (uint32_t i = 0; i < g.edges.size(); ++i) {
     const GraphEdge& e = g.edges[i];
-    if (e.a == e.b || r.shared[e.a] || r.shared[e.b]) continue;
+    // A shared identifier joins no person, but the identifiers of one shared device
+    // (its id, MAC, app installs) do belong together.
+    if (e.a == e.b || r.shared[e.a] != r.shared[e.b]) continue;
     if (g.nodes[e.a].boundary || g.nodes[e.b].boundary) continue;
     order.push_back(i);
   }

@@ -7,8 +7,9 @@
 //     `max_accounts_per_namespace` account(s) per namespace.
 //  2. An identifier that directly co-occurs with two accounts of one namespace,
 //     or with more than `shared_max_accounts` accounts in all, is *shared*
-//     (a household tablet, a kiosk, a family phone): it never joins anyone and
-//     becomes a OneID of its own. Install-level identifiers (anonymous ids,
+//     (a household tablet, a kiosk, a family phone): it never joins a person;
+//     the shared identifiers of one device (its id, MAC, app installs) form a
+//     OneID of their own. Install-level identifiers (anonymous ids,
 //     advertising ids, MACs) seen on a shared device are shared too.
 //  3. The remaining edges are unioned greedily in a fixed order — explicit links
 //     (alias, membership identify) first, then co-occurrence by evidence count —

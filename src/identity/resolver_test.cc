@@ -83,6 +83,8 @@ TEST(ResolverTest, SharedTabletDoesNotFuseHousehold) {
   EXPECT_TRUE(r.shared[b.Id("tablet_anon")]);
   EXPECT_FALSE(Together(r, b.Id("tablet"), b.Id("mom")));
   EXPECT_FALSE(Together(r, b.Id("tablet_anon"), b.Id("dad_youku")));
+  // The tablet's own identifiers stay together, as the household's device.
+  EXPECT_TRUE(Together(r, b.Id("tablet"), b.Id("tablet_anon")));
 }
 
 TEST(ResolverTest, IndirectConflictIsRefusedAndRecorded) {

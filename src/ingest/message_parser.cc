@@ -561,14 +561,10 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
   if (user_r == IdRead::kOk) AddPlain(user_type_, user_v, IdRole::kUserId, &m);
   if (anon_r == IdRead::kOk) AddPlain(anon_type_, anon_v, IdRole::kAnonymousId, &m);
   if (prev_r == IdRead::kOk) {
-    // previousId has no type of its own. If it is this message's anonymousId it is that
-    // anonymous id (deduplicated above); otherwise it is taken as an account id of the source's
-    // namespace. See README.md.
-    if (anon_r == IdRead::kOk && prev_v == anon_v) {
-      AddPlain(anon_type_, prev_v, IdRole::kPreviousId, &m);
-    } else {
-      AddPlain(user_type_, prev_v, IdRole::kPreviousId, &m);
-    }
+    // previousId has no type of its own. Segment's alias is nearly always "this anonymous
+    // visitor is now this user", so previousId is taken as an anonymous id of the source
+    // (deduplicated when it is also the message's anonymousId). See README.md.
+    AddPlain(anon_type_, prev_v, IdRole::kPreviousId, &m);
   }
 
   Field device, context_traits, external_ids;

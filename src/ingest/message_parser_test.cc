@@ -259,9 +259,9 @@ TEST_F(MessageParserTest, AliasLinksPreviousIdToUserId) {
   EXPECT_EQ(m.type, MessageType::kAlias);
   EXPECT_TRUE(m.explicit_link);
   ASSERT_EQ(m.ids.size(), 2u);
-  EXPECT_EQ(m.ids[1].type, "user_id@taobao");
+  EXPECT_EQ(m.ids[1].type, "anonymous_id@taobao");
   EXPECT_EQ(m.ids[1].role, IdRole::kPreviousId);
-  EXPECT_EQ(m.ids[1].pseudonym, P("user_id@taobao", "old"));
+  EXPECT_EQ(m.ids[1].pseudonym, P("anonymous_id@taobao", "old"));
   EXPECT_EQ(m.properties_json, "{}");
   // previousId equal to the message's anonymousId is that anonymous id.
   m = ParseOk(R"({"type":"alias","messageId":"m","userId":"new","previousId":"anon-1",)"
