@@ -42,6 +42,20 @@ int AttributionRank(std::string_view type) {
   return 6;
 }
 
+int AttributionIndex(const storage::EventRecord& event) {
+  int best = -1;
+  int best_rank = 1 << 30;
+  for (size_t i = 0; i < event.ids.size(); ++i) {
+    if (event.ids[i].placeholder()) continue;
+    int rank = AttributionRank(event.ids[i].type);
+    if (rank < best_rank) {
+      best = static_cast<int>(i);
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
 int SpendingPowerTier(double spend_90d) {
   if (spend_90d < 300) return 1;
   if (spend_90d < 1500) return 2;

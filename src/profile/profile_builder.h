@@ -22,6 +22,9 @@ namespace holo::profile {
 // Attribution priority of an identifier type (lower is stronger): the OneID of
 // an event is the OneID of its strongest non-placeholder identifier.
 int AttributionRank(std::string_view type);
+// Returns the index in event.ids of the identifier the event is attributed to
+// (lowest AttributionRank, first on ties, placeholders skipped), or -1.
+int AttributionIndex(const storage::EventRecord& event);
 
 class ProfileAccumulator {
  public:

@@ -40,21 +40,6 @@ std::string Hex(const Key16& k) {
   return out;
 }
 
-// Returns the index of the event's attribution identifier, or -1.
-int AttributionIndex(const storage::EventRecord& ev) {
-  int best = -1;
-  int best_rank = 1 << 30;
-  for (size_t i = 0; i < ev.ids.size(); ++i) {
-    if (ev.ids[i].placeholder()) continue;
-    int rank = AttributionRank(ev.ids[i].type);
-    if (rank < best_rank) {
-      best = static_cast<int>(i);
-      best_rank = rank;
-    }
-  }
-  return best;
-}
-
 Result<int64_t> MaxTimestamp(const storage::Store& store) {
   HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kMaxTimestamp));
   if (!v.has_value() || v->size() != 8) return int64_t{0};
@@ -139,19 +124,11 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   return w.MaybeFlush(/*sync=*/true);
 }
 
-// Per-OneID reads through the node_events index; used for small changes.
+// Per-OneID reads through the node_events index (events by the identifier they are
+// attributed to); used for small changes.
 Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t>& dirty,
                         int64_t as_of, BuildStats* stats) {
   Writer w(store);
-  std::unordered_map<Key16, uint64_t, KeyHash> oneid_cache;
-  auto oneid_of = [&](const Key16& k) -> Result<uint64_t> {
-    auto it = oneid_cache.find(k);
-    if (it != oneid_cache.end()) return it->second;
-    HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(k)));
-    uint64_t id = v.has_value() ? DecodeOneId(*v) : 0;
-    oneid_cache.emplace(k, id);
-    return id;
-  };
   for (uint64_t id : dirty) {
     std::vector<ProfileAccumulator::Identifier> ids;
     std::vector<Key16> nodes;
@@ -190,10 +167,7 @@ Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t
       if (!v.has_value()) continue;
       if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record");
       stats->events_scanned++;
-      int idx = AttributionIndex(ev);
-      if (idx < 0) continue;
-      HOLO_ASSIGN_OR_RETURN(uint64_t owner, oneid_of(ev.ids[idx].pseudonym));
-      if (owner == id) acc.Add(ev, as_of);
+      acc.Add(ev, as_of);
     }
     w.Put(id, acc.ToJson(id, ids, as_of));
     w.Clear(id);

@@ -29,7 +29,7 @@ enum class Cf : int {
   kMeta,        // configuration, sequences, dirty marks
   kEvents,      // seq -> event record
   kDedupe,      // source \0 messageId -> seq
-  kNodeEvents,  // node pseudonym + seq -> ""
+  kNodeEvents,  // attribution node pseudonym + seq -> ""
   kNodes,       // node pseudonym -> stats record (type, first/last seen, count)
   kEdges,       // node a + node b -> stats record (kind, source, first/last seen, count)
   kGraph,       // 'n' node -> OneID ; 'o' OneID node -> ""
