@@ -60,6 +60,9 @@ struct IngestOptions {
   std::function<void(const IngestProgress&)> on_batch;
   // Resolve identities and rebuild touched profiles after the files. Default: true.
   bool resolve = true;
+  // Re-resolve the whole graph (rather than the touched components) when more
+  // than this share of identifiers is touched. Default: 0.25; 1.0 = always incremental.
+  double full_threshold = 0.25;
 };
 
 struct ResolveReport {
@@ -113,7 +116,8 @@ class Engine {
 
   // Resolves pending identity changes and rebuilds the touched profiles.
   // `full` re-resolves the whole graph and rebuilds every profile.
-  virtual Status Resolve(bool full, ResolveReport* report) = 0;
+  // `full_threshold` as in IngestOptions.
+  virtual Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) = 0;
 
   // Returns the OneID of a raw identifier (type as in truth.csv: "phone",
   // "user_id@taobao", "mac", "eleme_id", ...), or 0 when unknown.

@@ -87,7 +87,8 @@ std::string IngestJson(const holo::IngestReport& r) {
     if (c == '"' || c == '\\') path.push_back('\\');
     path.push_back(c);
   }
-  out.insert(out.size() - 1, ",\"dead_letter\":\"" + path + "\"");
+  out.insert(out.size() - 1, ",\"dead_letter\":\"" + path + "\",\"resolve_full_graph\":" +
+                                 (r.resolve.full_graph ? "true" : "false"));
   return out;
 }
 
@@ -283,12 +284,19 @@ int main(int argc, char** argv) {
   ing->add_option("--batch", ingest_options.batch_lines, "Lines per durable batch")->capture_default_str()->check(CLI::Range(1ull, 1000000ull));
   ing->add_option("--ack-log", ack_log, "Append 'file<TAB>line<TAB>stored' after every durable batch");
   ing->add_flag("--no-resolve", no_resolve, "Store only; resolve later with 'holo resolve'");
+  ing->add_option("--full-threshold", ingest_options.full_threshold,
+                  "Re-resolve everything when more than this share of identifiers is touched (1 = never)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
 
   // resolve
   bool full = false;
   auto* res = app.add_subcommand("resolve", "Resolve pending identity changes and rebuild profiles");
   add_data(res);
   res->add_flag("--full", full, "Re-resolve the whole graph and rebuild every profile");
+  double resolve_threshold = 0.25;
+  res->add_option("--full-threshold", resolve_threshold,
+                  "Re-resolve everything when more than this share of identifiers is touched (1 = never)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
 
   auto* look = app.add_subcommand("lookup", "stdin 'type,value' lines -> stdout 'type,value,oneid'");
   add_data(look);
@@ -360,7 +368,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", IngestJson(report).c_str());
   } else if (res->parsed()) {
     holo::ResolveReport report;
-    Check(engine->Resolve(full, &report), "resolve");
+    Check(engine->Resolve(full, &report, resolve_threshold), "resolve");
     std::printf("{\"full_graph\":%s,\"dirty_nodes\":%llu,\"resolved_nodes\":%llu,\"changed_nodes\":%llu,"
                 "\"shared_nodes\":%llu,\"refused_merges\":%llu,\"profiles_written\":%llu,"
                 "\"resolve_seconds\":%.3f,\"profile_seconds\":%.3f}\n",

@@ -68,10 +68,11 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   return std::unique_ptr<Engine>(new EngineImpl(options, std::move(store), key));
 }
 
-Status EngineImpl::Resolve(bool full, ResolveReport* report) {
+Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_threshold) {
   *report = ResolveReport();
   identity::ResolveOptions ro;
   ro.force_full = full;
+  ro.full_threshold = full_threshold;
   identity::ResolveStats rs;
   HOLO_RETURN_IF_ERROR(identity::ResolvePending(store_.get(), ro, &rs));
   report->full_graph = rs.full;
@@ -83,6 +84,7 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report) {
   report->resolve_seconds = rs.seconds;
   profile::BuildOptions bo;
   bo.force_full = full;
+  bo.full_threshold = full_threshold;
   if (full) {
     // Every OneID is rebuilt: mark them all.
     rocksdb::WriteBatch batch;

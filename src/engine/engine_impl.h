@@ -20,7 +20,7 @@ class EngineImpl final : public Engine {
 
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
-  Status Resolve(bool full, ResolveReport* report) override;
+  Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
   Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) override;
   Result<std::string> ProfileJson(std::string_view id) override;
   Status ExportProfiles(std::ostream& out) override;

@@ -328,7 +328,7 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
   HOLO_RETURN_IF_ERROR(dead_letter.Close());
   report->bytes = bytes_total;
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (options.resolve) return Resolve(/*full=*/false, &report->resolve);
+  if (options.resolve) return Resolve(/*full=*/false, &report->resolve, options.full_threshold);
   return Status::OK();
 }
 

@@ -115,7 +115,12 @@ TEST(EndToEndTest, IncrementalIngestResolvesLikeOneShot) {
     if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
   }
   std::sort(files.rbegin(), files.rend());  // a different order on purpose
-  for (const auto& f : files) HoloOk({"ingest", "--data", tmp / "steps", f});
+  // --full-threshold 1: every step after the first resolves only what it touched.
+  for (const auto& f : files) {
+    std::string out = HoloOk({"ingest", "--data", tmp / "steps", "--full-threshold", "1", f});
+    EXPECT_GT(JsonNumber(out, "stored"), 0) << f;
+    if (&f != &files.front()) EXPECT_NE(out.find("\"resolve_full_graph\":false"), std::string::npos) << out;
+  }
 
   std::string truth = ReadFile(tmp / "world/truth.csv");
   std::string query;
