@@ -231,7 +231,7 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
     std::printf("stores    %.1f%% of the %s phones seen by wifi sensors carry a MAC some app also reports\n",
                 100.0 * ws.wifi_macs_linked / ws.wifi_macs_seen, Thousands(ws.wifi_macs_seen).c_str());
   }
-  // A sample profile: the OneID of the first truth row with a taobao account.
+  // A sample profile: the first taobao account in truth.csv whose person has ordered.
   std::ifstream truth(world / "truth.csv");
   std::string line;
   while (std::getline(truth, line)) {
@@ -241,7 +241,8 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
     size_t c = line.find(',', b + 1);
     std::string id = line.substr(a + 1, b - a - 1) + ":" + line.substr(b + 1, c - b - 1);
     auto profile = engine->ProfileJson(id);
-    if (profile.ok()) {
+    // Show someone who has bought something: the richest kind of profile.
+    if (profile.ok() && profile->find("\"city\":null") == std::string::npos) {
       std::printf("sample profile of %s:\n%s\n", id.c_str(), profile->c_str());
       break;
     }

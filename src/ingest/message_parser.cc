@@ -309,7 +309,11 @@ void MessageParser::Impl::AddId(std::string_view type, std::string_view value, I
 
 void MessageParser::Impl::AddPlain(std::string_view type, std::string_view value, IdRole role,
                                    ParsedMessage* m) {
-  AddId(type, value, role, privacy::IsPlaceholderId(value), m);
+  // Same rule as lookups: a placeholder value, or a randomized MAC used as an id.
+  bool placeholder = false;
+  Result<std::string> unused = privacy::NormalizeIdentifierValue(type, value, &placeholder);
+  (void)unused;
+  AddId(type, value, role, placeholder, m);
 }
 
 void MessageParser::Impl::AddNormalized(std::string_view type, std::string_view raw, IdRole role,

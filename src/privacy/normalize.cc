@@ -1,5 +1,7 @@
 #include "privacy/normalize.h"
 
+#include <cctype>
+
 namespace holo::privacy {
 namespace {
 
@@ -181,6 +183,25 @@ bool IsPlaceholderId(std::string_view normalized) {
   return false;
 }
 
+namespace {
+
+// True for "aa:bb:cc:dd:ee:ff" / "AA-BB-CC-DD-EE-FF": a MAC written as one, whatever field it is in.
+bool LooksLikeSeparatedMac(std::string_view raw) {
+  if (raw.size() != 17) return false;
+  char sep = raw[2];
+  if (sep != ':' && sep != '-') return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (i % 3 == 2) {
+      if (raw[i] != sep) return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(raw[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_view raw,
                                              bool* placeholder,
                                              std::string_view default_country_code) {
@@ -193,7 +214,15 @@ Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_
   Result<std::string> value = type == "email"   ? NormalizeEmail(raw)
                               : type == "phone" ? NormalizePhone(raw, default_country_code)
                                                 : Result<std::string>(std::string(raw));
-  if (value.ok() && placeholder != nullptr) *placeholder = IsPlaceholderId(*value);
+  if (value.ok() && placeholder != nullptr) {
+    *placeholder = IsPlaceholderId(*value);
+    // A randomized MAC identifies no one, even as another field's value (a wifi sensor's
+    // anonymousId is the probed MAC).
+    bool randomized = false;
+    if (LooksLikeSeparatedMac(raw) && NormalizeMac(raw, &randomized).ok() && randomized) {
+      *placeholder = true;
+    }
+  }
   return value;
 }
 

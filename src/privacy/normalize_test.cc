@@ -170,6 +170,20 @@ TEST(IsPlaceholderIdTest, Table) {
   }
 }
 
+TEST(NormalizeIdentifierValueTest, RandomizedMacAsAnotherFieldIsAPlaceholder) {
+  bool placeholder = false;
+  // A wifi sensor's anonymousId is the probed MAC: randomized (0x2A has bit 0x02) -> no one.
+  EXPECT_EQ(*NormalizeIdentifierValue("anonymous_id@store_wifi", "2A-11-22-33-44-55", &placeholder),
+            "2A-11-22-33-44-55");
+  EXPECT_TRUE(placeholder);
+  EXPECT_EQ(*NormalizeIdentifierValue("anonymous_id@store_wifi", "28:11:22:33:44:55", &placeholder),
+            "28:11:22:33:44:55");
+  EXPECT_FALSE(placeholder);
+  // A 12-hex-digit account id is not taken for a MAC.
+  EXPECT_EQ(*NormalizeIdentifierValue("user_id@taobao", "2a1122334455", &placeholder), "2a1122334455");
+  EXPECT_FALSE(placeholder);
+}
+
 TEST(NormalizeIdentifierValueTest, DispatchesByType) {
   bool placeholder = true;
   EXPECT_EQ(*NormalizeIdentifierValue("email", " A@B.co ", &placeholder), "a@b.co");
