@@ -66,8 +66,8 @@ struct WorldStats {
   uint64_t isolated_persons = 0;     // one app, one phone, never logged in
   uint64_t membership_links = 0;     // persons who linked apps through the taobao programme
   uint64_t placeholder_ad_id_phones = 0;
-  uint64_t randomizing_phones = 0;   // phones probing with per-visit randomized MACs
-  uint64_t randomized_macs = 0;      // distinct randomized MACs probed (not in truth)
+  uint64_t randomizing_phones = 0;  // phones probing with per-visit randomized MACs
+  uint64_t randomized_macs = 0;     // distinct randomized MACs probed (not in truth)
   // Hardware MACs probed by store_wifi sensors, and those of them that also appear in some
   // app message of the same person (what a retailer can link to an online account).
   uint64_t wifi_macs_seen = 0;
@@ -76,9 +76,9 @@ struct WorldStats {
 
   // Returns wifi_macs_linked / wifi_macs_seen (0 when none were seen).
   double WifiLinkedRatio() const {
-    return wifi_macs_seen == 0 ? 0.0
-                               : static_cast<double>(wifi_macs_linked) /
-                                     static_cast<double>(wifi_macs_seen);
+    return wifi_macs_seen == 0
+               ? 0.0
+               : static_cast<double>(wifi_macs_linked) / static_cast<double>(wifi_macs_seen);
   }
 };
 

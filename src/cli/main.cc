@@ -266,7 +266,7 @@ int main(int argc, char** argv) {
   // generate
   holo::WorldOptions world;
   auto* gen = app.add_subcommand("generate", "Generate a simulated world with ground truth");
-  gen->add_option("--persons", world.persons, "Number of persons")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
+  gen->add_option("--persons", world.persons, "Number of persons")->capture_default_str()->check(CLI::Range(1ull, 4000000ull));
   gen->add_option("--seed", world.seed, "Random seed")->capture_default_str();
   gen->add_option("--out", world.out_dir, "Output directory")->required();
   gen->add_option("--days", world.days, "Days of activity")->capture_default_str()->check(CLI::Range(1, 3650));
@@ -326,7 +326,7 @@ int main(int argc, char** argv) {
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
   auto* demo = app.add_subcommand("demo", "Generate a world, ingest it, resolve identities, report quality");
-  demo->add_option("--persons", demo_persons, "Persons in the world")->capture_default_str()->check(CLI::Range(1ull, 100000000ull));
+  demo->add_option("--persons", demo_persons, "Persons in the world")->capture_default_str()->check(CLI::Range(1ull, 4000000ull));
   demo->add_option("--seed", demo_seed, "Random seed")->capture_default_str();
   demo->add_option("--dir", demo_dir, "Working directory (world/ and data/ are replaced)")->capture_default_str();
 

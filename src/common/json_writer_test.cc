@@ -27,12 +27,19 @@ TEST(JsonWriterTest, NestingAndCommas) {
     w.BeginObject().Key("id").Int(i).Key("q").Uint(7).EndObject();
   }
   w.EndArray();
-  w.Key("nested").BeginArray().BeginArray().Int(1).Int(2).EndArray().BeginArray().EndArray().EndArray();
+  w.Key("nested")
+      .BeginArray()
+      .BeginArray()
+      .Int(1)
+      .Int(2)
+      .EndArray()
+      .BeginArray()
+      .EndArray()
+      .EndArray();
   w.Key("ok").Bool(true).Key("no").Bool(false).Key("nothing").Null();
   w.EndObject();
-  EXPECT_EQ(out,
-            R"({"type":"track","products":[{"id":0,"q":7},{"id":1,"q":7}],)"
-            R"("nested":[[1,2],[]],"ok":true,"no":false,"nothing":null})");
+  EXPECT_EQ(out, R"({"type":"track","products":[{"id":0,"q":7},{"id":1,"q":7}],)"
+                 R"("nested":[[1,2],[]],"ok":true,"no":false,"nothing":null})");
 }
 
 TEST(JsonWriterTest, AppendsWithoutClearing) {

@@ -1,0 +1,262 @@
+// model.h: the latent world the generator samples and then writes messages about.
+//
+// Phase 1 (plan.h) walks every household skeleton once and keeps only a few bytes per person
+// (city, adopted apps, flags) plus the friendship graph, the stores and the kiosks. Phase 2
+// rebuilds each household in full (household.h), simulates its members' messages
+// (behavior.h), streams them out and forgets the household. Everything here is deterministic
+// given the world seed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "generate/catalog.h"
+#include "generate/emitter.h"
+#include "generate/ids.h"
+#include "generate/ledger.h"
+#include "holo/generate.h"
+
+namespace holo::generate {
+
+inline constexpr int64_t kMsPerSecond = 1000;
+inline constexpr int64_t kMsPerMinute = 60 * kMsPerSecond;
+inline constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
+inline constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+// People live on China Standard Time (UTC+8); messages are stamped in UTC.
+inline constexpr int64_t kLocalOffsetMs = 8 * kMsPerHour;
+inline constexpr int64_t kAlways = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+// The simulated time span [start_ms, end_ms).
+struct Window {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  int days = 0;
+  // days / 90: event counts are calibrated for a 90-day window and scale linearly.
+  double scale = 1.0;
+};
+
+enum class Role : uint8_t { kSingle, kHead, kSpouse, kChild, kElder, kRoommate };
+
+// What phase 1 needs to know about a person: drawn from the household's skeleton stream.
+struct MemberSkeleton {
+  int age = 30;
+  bool female = false;
+  Role role = Role::kSingle;
+  int income_tier = 3;
+  bool works = true;
+  bool minimal = false;          // one app, one phone, never logs in: links nothing
+  bool kiosk_candidate = false;  // uses public terminals (if the city has enough such users)
+  uint16_t apps = 0;             // Bit(Source) of the adopted apps
+};
+
+struct HouseholdSkeleton {
+  int city = 0;
+  int size = 1;
+  std::array<MemberSkeleton, 5> members;
+  bool tablet = false;  // a shared tablet used by >= 2 members' taobao accounts
+};
+
+// Per-person summary kept for the whole run (4 bytes).
+struct PersonPlan {
+  uint8_t city = 0;
+  uint8_t flags = 0;
+  uint16_t apps = 0;
+  static constexpr uint8_t kMinimal = 1;
+};
+
+struct Sensor {
+  std::string id;
+  std::string_view zone;
+};
+
+struct Store {
+  std::string id;
+  int city = 0;
+  std::string_view chain;
+  double lat = 0, lon = 0;
+  MacFormat sensor_format = MacFormat::kLowerColon;  // how this store's sensors print MACs
+  std::vector<Sensor> sensors;                       // sensors[0] is the entrance
+  std::vector<Sensor> beacons;
+};
+
+// A browser cookie's lifetime: the web anonymousId until the cookie is cleared.
+struct CookiePeriod {
+  std::string id;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  bool logs_in = false;    // the owner logs in while this cookie lives
+  bool logged_in = false;  // runtime: login already happened
+};
+
+// A public terminal (internet café PC, mall kiosk) that many people log into.
+struct Kiosk {
+  int city = 0;
+  std::string device_id;
+  std::string taobao_anon;
+  std::vector<CookiePeriod> cookies;
+  DeviceContext context;
+  EntityLedger ledger;
+  uint32_t users = 0;
+};
+
+struct Install {
+  Source app = Source::kTaobao;
+  std::string anon_id;
+  int64_t login_ms = kAlways;        // messages at or after carry the userId
+  bool login_identify = false;       // an identify is sent at login_ms
+  int64_t refresh_identify_ms = -1;  // a later re-identify on a pre-existing install
+  bool sends_mac = false;            // the app's SDK adds the hardware MAC to externalIds
+};
+
+struct Phone {
+  bool ios = false;
+  std::string device_id;
+  std::string ad_id;
+  bool ad_limited = false;  // sends the all-zero placeholder
+  uint64_t mac48 = 0;
+  std::array<std::string, 4> mac_text;  // by MacFormat
+  bool randomizes_mac = false;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  std::vector<Install> installs;
+  DeviceContext context;         // app messages
+  DeviceContext beacon_context;  // beacon SDK: device id only
+  bool seen_by_wifi = false;     // runtime: the hardware MAC was probed at a store
+  bool mac_sent_online = false;  // runtime: an app sent the hardware MAC
+
+  Install* Find(Source app) {
+    for (Install& i : installs) {
+      if (i.app == app) return &i;
+    }
+    return nullptr;
+  }
+};
+
+struct Browser {
+  bool mobile = false;
+  std::vector<CookiePeriod> cookies;
+  DeviceContext context;
+};
+
+// A campaign ad shown to the person (planned before the apps are simulated, so purchases
+// can respond to earlier exposures).
+struct Exposure {
+  int64_t ts = 0;
+  int campaign = 0;
+  Source app = Source::kTaobao;
+  bool clicked = false;
+};
+
+struct Person {
+  uint64_t index = 0;
+  std::string id;  // "p000123"
+  int member = 0;  // position in the household
+  MemberSkeleton sk;
+  int city = 0;
+
+  const NameChar* surname = nullptr;
+  std::vector<const NameChar*> given;
+  std::string name_zh;      // "王芳"
+  std::string name_pinyin;  // "Wang Fang"
+
+  std::string mobile;       // "13812345678"
+  std::string email;        // canonical (lower case), empty if none
+  std::string email_typed;  // as the person types it
+  std::string email2;       // a second address, rarely used
+
+  double travel_propensity = 0.2;
+  double activity = 1.0;
+  double store_affinity = 1.0;
+  std::array<double, kNumCategories> category_affinity{};
+  std::array<std::array<double, kBrandsPerCategory>, kNumCategories> brand_affinity{};
+  std::array<double, 6> genre_affinity{};  // youku genres
+
+  bool works = false;
+  double work_lat = 0, work_lon = 0;
+  std::string work_street;
+
+  std::array<std::string, kNumApps> user_ids;  // per app; tmall holds the taobao id
+  std::vector<Phone> phones;
+  std::vector<Browser> browsers;
+  bool web_account = false;
+  int64_t web_signup_ms = kAlways;       // account created in the window (alias), or kAlways
+  int64_t minigame_signup_ms = kAlways;  // guest upgraded to an account, or kAlways
+  bool member_programme = false;
+  uint16_t linked_apps = 0;  // apps linked through the taobao membership programme
+  int64_t membership_ms = 0;
+  bool bluetooth = false;
+  bool uses_tablet = false;
+  int kiosk = -1;
+  std::vector<int> home_stores;
+  std::vector<int> work_stores;
+  int salary_day = 0;  // 0: no salary
+  double salary = 0;
+  std::vector<Exposure> exposures;
+  EntityLedger* ledger = nullptr;
+
+  bool Has(Source app) const { return (sk.apps & Bit(app)) != 0; }
+  const std::string& UserId(Source app) const { return user_ids[Index(app)]; }
+};
+
+struct Address {
+  int district = 0;
+  int street = 0;
+  int number = 1;
+  int building = 0;  // 0: none
+  int unit = 0;
+  int room = 101;
+  std::string postcode;
+};
+
+struct Tablet {
+  bool ios = false;
+  std::string device_id;
+  std::string ad_id;
+  bool ad_limited = false;
+  uint64_t mac48 = 0;
+  std::string mac_text;
+  bool sends_mac = false;
+  std::string taobao_anon;
+  std::string youku_anon;
+  DeviceContext context;
+  EntityLedger ledger;
+};
+
+struct Household {
+  uint64_t index = 0;
+  std::string id;  // "h000045"
+  int city = 0;
+  double home_lat = 0, home_lon = 0;
+  Address address;
+  std::vector<Person> members;
+  bool has_tablet = false;
+  Tablet tablet;
+  int payer = -1;  // member who pays the utility bills (alipay), or -1
+};
+
+// Everything phase 2 reads besides the household at hand.
+struct World {
+  WorldOptions options;
+  Window window;
+  uint64_t seed = 0;
+  uint64_t id_key = 0;  // key of the identifier permutations
+  uint64_t households = 0;
+  std::vector<PersonPlan> plan;
+  std::vector<uint32_t> friend_offsets;  // CSR, size persons + 1
+  std::vector<uint32_t> friends;
+  std::vector<int32_t> kiosk_of;  // per person, -1 if none
+  std::vector<Kiosk> kiosks;
+  std::vector<Store> stores;
+  std::vector<std::vector<int>> stores_by_city;
+  uint64_t shared_tablets = 0;
+
+  std::span<const uint32_t> FriendsOf(uint64_t person) const {
+    return {friends.data() + friend_offsets[person], friends.data() + friend_offsets[person + 1]};
+  }
+};
+
+}  // namespace holo::generate
