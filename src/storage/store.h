@@ -66,6 +66,9 @@ class Store {
   // Returns the value or std::nullopt when absent.
   Result<std::optional<std::string>> Get(Cf c, std::string_view key) const;
   Status Put(Cf c, std::string_view key, std::string_view value, bool sync);
+  // Makes every write made so far durable (fsync of the WAL). Safe to call while
+  // another thread writes.
+  Status SyncWal();
   std::unique_ptr<rocksdb::Iterator> NewIterator(Cf c) const;
   // Returns the approximate number of keys in `c` (RocksDB's estimate).
   uint64_t EstimateKeys(Cf c) const;
