@@ -31,6 +31,12 @@ void JsonWriter::AppendQuoted(std::string_view value, std::string* out) {
       out->append("\\\"");
     } else if (c == '\\') {
       out->append("\\\\");
+    } else if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '\r') {
+      out->append("\\r");
+    } else if (c == '\t') {
+      out->append("\\t");
     } else {
       const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
       out->append(esc, sizeof(esc));

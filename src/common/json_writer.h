@@ -10,9 +10,9 @@
 //   // out == R"({"name":"Wang \"Fang\"","tags":["vip",3],"score":0.1})"
 //
 // Commas between members/elements and the ':' after a key are inserted automatically.
-// Strings are escaped per RFC 8259: '"' and '\' are backslash-escaped, control characters
-// (U+0000..U+001F) are written as \u00XX, and every other byte (UTF-8 included) is copied
-// unchanged; the writer does not validate UTF-8.
+// Strings are escaped per RFC 8259: '"' and '\' are backslash-escaped, \n \r \t use their
+// short escapes, other control characters (U+0000..U+001F) are written as \u00XX, and every
+// other byte (UTF-8 included) is copied unchanged; the writer does not validate UTF-8.
 //
 // The call sequence is the caller's responsibility: a value inside an object must follow a
 // Key(), and Begin*/End* must nest. Misuse is caught by assert() in debug builds and yields

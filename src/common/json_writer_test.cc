@@ -55,7 +55,7 @@ TEST(JsonWriterTest, EscapesQuotesBackslashAndControls) {
   std::string out;
   JsonWriter w(&out);
   w.String(std::string_view("a\"b\\c\n\t\x01\x1f\x7f", 10));
-  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u0009\\u0001\\u001f\x7f\"");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\x7f\"");
 }
 
 TEST(JsonWriterTest, EscapesNulByte) {
@@ -69,7 +69,7 @@ TEST(JsonWriterTest, EscapesKeys) {
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("we\"ird\n").Int(1).EndObject();
-  EXPECT_EQ(out, "{\"we\\\"ird\\u000a\":1}");
+  EXPECT_EQ(out, "{\"we\\\"ird\\n\":1}");
 }
 
 TEST(JsonWriterTest, PassesUtf8Through) {

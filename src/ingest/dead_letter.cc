@@ -1,5 +1,7 @@
 #include "ingest/dead_letter.h"
 
+#include "common/json_writer.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -38,55 +40,22 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 }  // namespace
 
 void AppendJsonStringLossy(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
+  // Repair invalid UTF-8 first, so the JSON line is always valid.
+  std::string valid;
+  valid.reserve(s.size());
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const size_t n = Utf8SequenceLength(s, i);
-      if (n == 0) {
-        out->append("\xEF\xBF\xBD");  // U+FFFD
-        ++i;
-      } else {
-        out->append(s.data() + i, n);
-        i += n;
-      }
-      continue;
+    const size_t n = c < 0x80 ? 1 : Utf8SequenceLength(s, i);
+    if (n == 0) {
+      valid.append("\xEF\xBF\xBD");  // U+FFFD
+      ++i;
+    } else {
+      valid.append(s.data() + i, n);
+      i += n;
     }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (c < 0x20) {
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-          out->append(esc, 6);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
   }
-  out->push_back('"');
+  JsonWriter::AppendQuoted(valid, out);
 }
 
 DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}

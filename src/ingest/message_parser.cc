@@ -1,5 +1,7 @@
 #include "ingest/message_parser.h"
 
+#include "common/json_writer.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -57,47 +59,6 @@ std::string Quote(std::string_view v) {
 
 Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
 
-// Appends `s` (valid UTF-8) as a JSON string literal.
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + start, i - start);
-    start = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(s.data() + start, s.size() - start);
-  out->push_back('"');
-}
 
 template <typename T>
 void AppendNumber(T v, std::string* out) {
@@ -130,7 +91,7 @@ void AppendJson(dom::element e, Filter filter, std::string* out) {
         if (filter == Filter::kAddress && OneOf(kv.key, kAddressPiiKeys)) continue;
         if (!first) out->push_back(',');
         first = false;
-        AppendJsonString(kv.key, out);
+        JsonWriter::AppendQuoted(kv.key, out);
         out->push_back(':');
         AppendJson(kv.value, child, out);
       }
@@ -151,7 +112,7 @@ void AppendJson(dom::element e, Filter filter, std::string* out) {
       return;
     }
     case dom::element_type::STRING:
-      AppendJsonString(e.get_string().value_unsafe(), out);
+      JsonWriter::AppendQuoted(e.get_string().value_unsafe(), out);
       return;
     case dom::element_type::INT64:
       AppendNumber(e.get_int64().value_unsafe(), out);
