@@ -20,6 +20,20 @@ IdClass ClassOf(std::string_view type) {
   return IdClass::kOther;
 }
 
+int TypePriority(IdClass c) {
+  switch (c) {
+    case IdClass::kAccount: return 0;
+    case IdClass::kEmail:
+    case IdClass::kPhone: return 1;
+    case IdClass::kDevice: return 2;
+    case IdClass::kAdId: return 3;
+    case IdClass::kMac: return 4;
+    case IdClass::kAnonymous: return 5;
+    case IdClass::kOther: return 6;
+  }
+  return 6;
+}
+
 std::string_view NamespaceOf(std::string_view type) {
   if (!type.starts_with("user_id@")) return {};
   return type.substr(8);
@@ -124,10 +138,17 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     const NodeKey& kb = g.nodes[g.edges[i].b].key;
     return ka < kb ? std::pair(ka, kb) : std::pair(kb, ka);
   };
+  // An edge is as strong as its weaker end (type priority: account > email/phone >
+  // device > advertising id > MAC > anonymous id > other).
+  auto weaker_rank = [&](uint32_t i) {
+    return std::max(TypePriority(cls(g.edges[i].a)), TypePriority(cls(g.edges[i].b)));
+  };
   std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
     const GraphEdge& ex = g.edges[x];
     const GraphEdge& ey = g.edges[y];
     if (ex.kind != ey.kind) return ex.kind > ey.kind;
+    int rx = weaker_rank(x), ry = weaker_rank(y);
+    if (rx != ry) return rx < ry;
     if (ex.count != ey.count) return ex.count > ey.count;
     return edge_keys(x) < edge_keys(y);
   });

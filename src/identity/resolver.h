@@ -12,8 +12,9 @@
 //     OneID of their own. Install-level identifiers (anonymous ids,
 //     advertising ids, MACs) seen on a shared device are shared too.
 //  3. The remaining edges are unioned greedily in a fixed order — explicit links
-//     (alias, membership identify) first, then co-occurrence by evidence count —
-//     and a union that would break a per-person limit is refused and recorded.
+//     (alias, membership identify) first, then co-occurrence by the type priority
+//     of the edge's weaker end, then by evidence count — and a union that would
+//     break a per-person limit is refused and recorded.
 #pragma once
 
 #include <array>
@@ -29,6 +30,9 @@ using NodeKey = std::array<uint8_t, 16>;
 // Identifier classes, derived from the type string.
 enum class IdClass : uint8_t { kAccount, kEmail, kPhone, kDevice, kAdId, kMac, kAnonymous, kOther };
 IdClass ClassOf(std::string_view type);
+// Identifier-type priority, lower is stronger: account 0, email/phone 1, device 2,
+// advertising id 3, MAC 4, anonymous id 5, other 6.
+int TypePriority(IdClass c);
 // Returns the namespace of an account type ("user_id@taobao" -> "taobao"), else "".
 std::string_view NamespaceOf(std::string_view type);
 

@@ -104,6 +104,22 @@ TEST(ResolverTest, IndirectConflictIsRefusedAndRecorded) {
   EXPECT_EQ(r.refused[0].reason, RefusalReason::kNamespaceConflict);
 }
 
+TEST(ResolverTest, StrongerIdentifierTypesWinConflictsOverCounts) {
+  // A login on a device (account-device) outranks MAC evidence, however frequent.
+  GraphBuilder b;
+  b.Node("a", "user_id@taobao");
+  b.Node("c", "user_id@taobao");
+  b.Node("dev", "device_id");
+  b.Node("mac", "mac");
+  b.Edge("a", "dev", EdgeKind::kCooccurrence, 1);
+  b.Edge("dev", "mac", EdgeKind::kCooccurrence, 10);
+  b.Edge("mac", "c", EdgeKind::kCooccurrence, 10);
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_TRUE(Together(r, b.Id("a"), b.Id("dev")));
+  EXPECT_FALSE(Together(r, b.Id("a"), b.Id("c")));
+  ASSERT_EQ(r.refused.size(), 1u);
+}
+
 TEST(ResolverTest, ExplicitLinksBeatCooccurrence) {
   GraphBuilder b;
   b.Node("tb", "user_id@taobao");
