@@ -36,6 +36,9 @@ struct Options {
   std::string data_dir = "./holo-data";
   // Read cache, MiB. Default: 256.
   size_t block_cache_mb = 256;
+  // Create the data directory (and its parents) when missing. Default: true.
+  // Read-only tools pass false to fail clearly on a mistyped path.
+  bool create_if_missing = true;
   // Country code for phone numbers without one. Default: "86" (China).
   std::string default_country_code = "86";
 };

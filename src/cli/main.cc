@@ -28,9 +28,10 @@ void Check(const holo::Status& s, const std::string& context = "") {
   if (!s.ok()) Fail(context.empty() ? s.ToString() : context + ": " + s.ToString());
 }
 
-std::unique_ptr<holo::Engine> OpenEngine(const std::string& data) {
+std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = true) {
   holo::Options options;
   options.data_dir = data;
+  options.create_if_missing = create;
   auto engine = holo::Engine::Open(options);
   Check(engine.status(), "cannot open data directory " + data);
   return std::move(engine).value();
@@ -355,7 +356,8 @@ int main(int argc, char** argv) {
   }
   if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir);
 
-  auto engine = OpenEngine(data);
+  // Only ingest creates a data directory; the other commands read an existing one.
+  auto engine = OpenEngine(data, /*create=*/ing->parsed());
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

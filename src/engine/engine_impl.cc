@@ -2,6 +2,8 @@
 
 #include <rocksdb/db.h>
 
+#include <charconv>
+#include <filesystem>
 #include <ostream>
 
 #include "common/coding.h"
@@ -63,6 +65,13 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, p
 Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   storage::StoreOptions so;
   so.block_cache_mb = options.block_cache_mb;
+  so.create_if_missing = options.create_if_missing;
+  std::error_code ec;
+  if (!options.create_if_missing && !std::filesystem::exists(options.data_dir, ec)) {
+    return Status::NotFound("no Holo data directory at " + options.data_dir +
+                            " (create one with 'holo ingest --data " + options.data_dir + " ...')");
+  }
+  if (options.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
   HOLO_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(store.get()));
   return std::unique_ptr<Engine>(new EngineImpl(options, std::move(store), key));
@@ -134,7 +143,10 @@ Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
   uint64_t oneid = 0;
   bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
   if (digits) {
-    oneid = std::stoull(std::string(id));
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), oneid);
+    if (ec != std::errc() || end != id.data() + id.size()) {
+      return Status::InvalidArgument("OneID '" + std::string(id) + "' is out of range");
+    }
   } else {
     size_t colon = id.find(':');
     if (colon == std::string_view::npos || colon == 0) {

@@ -68,7 +68,9 @@ Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths
   for (InputFile& f : files) {
     f.source = source_override.empty() ? fs::path(f.path).stem().string() : source_override;
     HOLO_RETURN_IF_ERROR(ValidateSource(f.source, f.path));
-    f.size = fs::file_size(f.path);
+    std::error_code ec;
+    f.size = fs::file_size(f.path, ec);
+    if (ec) return Status::IOError("cannot stat " + f.path + ": " + ec.message());
   }
   return files;
 }

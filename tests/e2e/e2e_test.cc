@@ -206,6 +206,15 @@ TEST(IngestTest, BadLinesAreDeadLetteredAndNeverStopGoodOnes) {
   int rc = RunCommand({Holo(), "ingest", "--data", tmp / "data", tmp / "nope.jsonl"}, "", nullptr, &err);
   EXPECT_NE(rc, 0);
   EXPECT_NE(err.find("no such file"), std::string::npos) << err;
+  // Read commands do not create a store on a mistyped path.
+  rc = RunCommand({Holo(), "profile", "--data", tmp / "typo", "1"}, "", nullptr, &err);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(err.find("no Holo data directory"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(tmp / "typo"));
+  // A OneID that does not fit 64 bits is a clear error, not a crash.
+  rc = RunCommand({Holo(), "profile", "--data", tmp / "data", "123456789012345678901234"}, "", nullptr, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("out of range"), std::string::npos) << err;
 }
 
 TEST(IngestTest, IngestingTwiceStoresNothingNew) {
