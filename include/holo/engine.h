@@ -122,6 +122,9 @@ class Engine {
   // `full_threshold` as in IngestOptions.
   virtual Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) = 0;
 
+  // Receives progress lines of long phases (resolution, profile builds); default: none.
+  virtual void SetLog(std::function<void(const std::string&)> log) = 0;
+
   // Returns the OneID of a raw identifier (type as in truth.csv: "phone",
   // "user_id@taobao", "mac", "eleme_id", ...), or 0 when unknown.
   // kInvalidArgument when the value cannot be normalized.

@@ -34,6 +34,7 @@ std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = 
   options.create_if_missing = create;
   auto engine = holo::Engine::Open(options);
   Check(engine.status(), "cannot open data directory " + data);
+  (*engine)->SetLog([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   return std::move(engine).value();
 }
 
@@ -331,6 +332,10 @@ int main(int argc, char** argv) {
   demo->add_option("--seed", demo_seed, "Random seed")->capture_default_str();
   demo->add_option("--dir", demo_dir, "Working directory (world/ and data/ are replaced)")->capture_default_str();
 
+  // Parse errors in one line, like every other failure.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("holo: error: ") + e.what() + " (see --help)\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -82,6 +82,7 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   identity::ResolveOptions ro;
   ro.force_full = full;
   ro.full_threshold = full_threshold;
+  ro.log = log_;
   identity::ResolveStats rs;
   HOLO_RETURN_IF_ERROR(identity::ResolvePending(store_.get(), ro, &rs));
   report->full_graph = rs.full;
@@ -94,6 +95,7 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   profile::BuildOptions bo;
   bo.force_full = full;
   bo.full_threshold = full_threshold;
+  bo.log = log_;
   if (full) {
     // Every OneID is rebuilt: mark them all.
     rocksdb::WriteBatch batch;

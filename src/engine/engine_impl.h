@@ -26,6 +26,7 @@ class EngineImpl final : public Engine {
   Status ExportProfiles(std::ostream& out) override;
   Status ExportEvents(std::ostream& out) override;
   Result<StoreStats> Stats() override;
+  void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
 
  private:
   EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key);
@@ -38,6 +39,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<storage::Store> store_;
   privacy::Pseudonymizer pseudonymizer_;
   ingest::ParserOptions parser_options_;
+  std::function<void(const std::string&)> log_;
 };
 
 }  // namespace holo::engine

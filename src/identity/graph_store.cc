@@ -233,9 +233,17 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
     HOLO_RETURN_IF_ERROR(LoadAffected(*store, dirty, &builder, &old_ids, &stats->edges));
   }
   Subgraph& g = builder.graph();
+  auto log = [&](const std::string& line) {
+    if (!options.log) return;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    options.log(line + " (" + std::to_string(static_cast<int>(secs)) + " s)");
+  };
+  log("resolve: loaded " + std::to_string(g.nodes.size()) + " identifiers and " +
+      std::to_string(g.edges.size()) + " edges" + (stats->full ? " (whole graph)" : ""));
   Resolution res = Resolve(g, options.policy);
   std::vector<uint64_t> new_ids = AssignOneIds(g, res, old_ids, &next_oneid);
   stats->refused_merges = res.refused.size();
+  log("resolve: " + std::to_string(res.num_components) + " components");
 
   // Collect the changes, then write them in key order (RocksDB's memtable inserts sorted
   // keys far faster than random ones); dirty-node marks go last so a crash re-runs.

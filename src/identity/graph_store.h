@@ -33,6 +33,8 @@ struct ResolveOptions {
   double full_threshold = 0.25;
   // Re-resolve the whole graph regardless of the dirty set.
   bool force_full = false;
+  // Receives one line per phase ("resolve: loaded ..."); may be empty.
+  std::function<void(const std::string&)> log;
 };
 
 // Re-resolves the components touched by dirty nodes and writes the new OneIDs,

@@ -197,6 +197,10 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   HOLO_ASSIGN_OR_RETURN(stats->as_of_ms, MaxTimestamp(*store));
   uint64_t profiles = store->EstimateKeys(Cf::kProfiles);
   stats->full = options.force_full || static_cast<double>(dirty.size()) > options.full_threshold * profiles;
+  if (options.log) {
+    options.log("profiles: rebuilding " + std::to_string(dirty.size()) + " profiles" +
+                (stats->full ? " with one scan of all events" : " from their events"));
+  }
   Status s = stats->full ? BuildFull(store, dirty, stats->as_of_ms, stats)
                          : BuildIncremental(store, dirty, stats->as_of_ms, stats);
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,8 @@ struct BuildOptions {
   // Scan all events once when the dirty OneIDs exceed this share of profiles.
   double full_threshold = 0.2;
   bool force_full = false;
+  // Receives one line per phase ("profiles: ..."); may be empty.
+  std::function<void(const std::string&)> log;
 };
 
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.
