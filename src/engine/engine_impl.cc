@@ -26,8 +26,7 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+using storage::View;
 
 Result<privacy::PseudonymKey> LoadOrCreateKey(storage::Store* store) {
   HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kMeta, keys::kPseudonymKey));

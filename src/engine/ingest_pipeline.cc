@@ -28,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using storage::Cf;
 namespace keys = storage::keys;
+using storage::View;
 using Key16 = keys::Key16;
 
 struct InputFile {
@@ -93,14 +94,6 @@ struct Batch {
   uint64_t last_line = 0;
   uint64_t bytes = 0;
   bool eof = false;
-};
-
-struct KeyHash {
-  size_t operator()(const Key16& k) const {
-    uint64_t h;
-    std::memcpy(&h, k.data(), 8);
-    return h;
-  }
 };
 
 // Returns true when `a`-`b` is an explicit link of `m`: two accounts of a membership
@@ -211,7 +204,7 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
 
   ingest::MessageParser parser(parser_options_, &pseudonymizer_);
   const size_t batch_lines = std::max<size_t>(1, options.batch_lines);
-  std::unordered_set<Key16, KeyHash> dirty_marked;  // nodes already marked in this run
+  std::unordered_set<Key16, keys::Key16Hash> dirty_marked;  // nodes already marked in this run
   uint64_t bytes_before = 0;
   DurableAcks acks(store_.get(), options.on_batch);
 

@@ -16,16 +16,7 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-
-struct KeyHash {
-  size_t operator()(const NodeKey& k) const {
-    uint64_t h;
-    std::memcpy(&h, k.data(), 8);
-    return h;
-  }
-};
-
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+using storage::View;
 
 class SubgraphBuilder {
  public:
@@ -56,7 +47,7 @@ class SubgraphBuilder {
 
  private:
   Subgraph g_;
-  std::unordered_map<NodeKey, uint32_t, KeyHash> index_;
+  std::unordered_map<NodeKey, uint32_t, keys::Key16Hash> index_;
   std::unordered_map<std::string, uint16_t> types_;
 };
 
@@ -117,7 +108,7 @@ Status ForEachNeighbour(const storage::Store& store, const NodeKey& node, Fn fn)
 }
 
 Status AddMembers(const storage::Store& store, uint64_t oneid,
-                  std::unordered_set<NodeKey, KeyHash>* out) {
+                  std::unordered_set<NodeKey, keys::Key16Hash>* out) {
   HOLO_ASSIGN_OR_RETURN(auto members, Members(store, oneid));
   out->insert(members.begin(), members.end());
   return Status::OK();
@@ -128,7 +119,7 @@ Status AddMembers(const storage::Store& store, uint64_t oneid,
 // outside it come in as boundary nodes.
 Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& dirty,
                     SubgraphBuilder* b, std::vector<uint64_t>* old_ids, uint64_t* edge_count) {
-  std::unordered_set<NodeKey, KeyHash> part(dirty.begin(), dirty.end());
+  std::unordered_set<NodeKey, keys::Key16Hash> part(dirty.begin(), dirty.end());
   std::vector<NodeKey> frontier;
   for (const NodeKey& d : dirty) {
     HOLO_RETURN_IF_ERROR(ForEachNeighbour(store, d, [&](const NodeKey& nb, const storage::StatsRecord&) {

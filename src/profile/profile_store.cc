@@ -18,27 +18,9 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
+using storage::View;
 using Key16 = keys::Key16;
 
-struct KeyHash {
-  size_t operator()(const Key16& k) const {
-    uint64_t h;
-    std::memcpy(&h, k.data(), 8);
-    return h;
-  }
-};
-
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-std::string Hex(const Key16& k) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (size_t i = 0; i < 16; ++i) {
-    out[2 * i] = kDigits[k[i] >> 4];
-    out[2 * i + 1] = kDigits[k[i] & 15];
-  }
-  return out;
-}
 
 Result<int64_t> MaxTimestamp(const storage::Store& store) {
   HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kMaxTimestamp));
@@ -71,9 +53,9 @@ class Writer {
 // One pass over every event; used on a first load or when most OneIDs changed.
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
                  BuildStats* stats) {
-  std::unordered_map<Key16, uint64_t, KeyHash> node_oneid;
+  std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
   std::unordered_map<uint64_t, std::vector<ProfileAccumulator::Identifier>> members;
-  std::unordered_map<Key16, std::string, KeyHash> node_type;
+  std::unordered_map<Key16, std::string, keys::Key16Hash> node_type;
   {
     auto it = store->NewIterator(Cf::kNodes);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -90,11 +72,11 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       Key16 k = keys::ToKey16(View(it->key()).substr(1));
       uint64_t id = DecodeOneId(View(it->value()));
       node_oneid.emplace(k, id);
-      if (dirty.count(id)) members[id].push_back({node_type[k], Hex(k)});
+      if (dirty.count(id)) members[id].push_back({node_type[k], keys::ToHex(k)});
     }
     HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan graph"));
   }
-  std::unordered_map<Key16, std::string, KeyHash>().swap(node_type);
+  std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   auto it = store->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
@@ -149,7 +131,7 @@ Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t
     for (const Key16& k : nodes) {
       HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kNodes, keys::AsView(k)));
       storage::StatsRecord rec;
-      if (v.has_value() && storage::StatsRecord::Decode(*v, &rec)) ids.push_back({rec.tail, Hex(k)});
+      if (v.has_value() && storage::StatsRecord::Decode(*v, &rec)) ids.push_back({rec.tail, keys::ToHex(k)});
       auto eit = store->NewIterator(Cf::kNodeEvents);
       std::string_view p = keys::AsView(k);
       for (eit->Seek(rocksdb::Slice(p.data(), p.size()));

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,27 @@ inline Key16 ToKey16(std::string_view s) {
   Key16 k{};
   for (size_t i = 0; i < 16 && i < s.size(); ++i) k[i] = static_cast<uint8_t>(s[i]);
   return k;
+}
+
+// Hash of a 16-byte key for unordered containers: its first 8 bytes (keys are keyed
+// hashes, so uniformly distributed).
+struct Key16Hash {
+  size_t operator()(const Key16& k) const {
+    uint64_t h;
+    std::memcpy(&h, k.data(), sizeof(h));
+    return h;
+  }
+};
+
+// Returns lower-case hex of `k` (32 characters): how pseudonyms are shown.
+inline std::string ToHex(const Key16& k) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (size_t i = 0; i < 16; ++i) {
+    out[2 * i] = kDigits[k[i] >> 4];
+    out[2 * i + 1] = kDigits[k[i] & 15];
+  }
+  return out;
 }
 
 // meta

@@ -23,6 +23,12 @@ class Status;
 
 namespace holo::storage {
 
+// Returns a view of a RocksDB slice (any type with data() and size()).
+template <typename SliceT>
+std::string_view View(const SliceT& s) {
+  return {s.data(), s.size()};
+}
+
 // Column families. DO NOT CHANGE the names: they are the on-disk layout.
 enum class Cf : int {
   kDefault = 0,
