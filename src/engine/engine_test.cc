@@ -1,0 +1,119 @@
+// Engine tests against a real RocksDB store: incremental re-resolution when new
+// evidence reveals a shared device, OneID stability, and profiles following it.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "holo/engine.h"
+#include "testing/test_util.h"
+
+namespace holo {
+namespace {
+
+std::string Identify(const std::string& id, const std::string& user, const std::string& device,
+                     const std::string& ts) {
+  return R"({"type":"identify","messageId":")" + id + R"(","timestamp":")" + ts +
+         R"(","userId":")" + user + R"(","context":{"device":{"id":")" + device + R"("}}})" "\n";
+}
+
+std::string Order(const std::string& id, const std::string& user, const std::string& device,
+                  double revenue, const std::string& ts) {
+  return R"({"type":"track","event":"Order Completed","messageId":")" + id + R"(","timestamp":")" + ts +
+         R"(","userId":")" + user + R"(","properties":{"revenue":)" + std::to_string(revenue) +
+         R"(,"products":[{"brand":"Anta","category":"sports"}],"shipping_address":{"city":"Hangzhou"}},)"
+         R"("context":{"device":{"id":")" + device + R"("}}})" "\n";
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options options;
+    options.data_dir = dir_ / "data";
+    auto engine = Engine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+  }
+  IngestReport Ingest(const std::string& name, const std::string& content) {
+    testing::WriteFile(dir_ / name, content);
+    IngestReport report;
+    IngestOptions options;
+    options.full_threshold = 1.0;  // always incremental after the first load
+    Status s = engine_->Ingest({dir_ / name}, options, &report);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return report;
+  }
+  uint64_t OneId(const std::string& type, const std::string& value) {
+    auto id = engine_->LookupOneId(type, value);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  testing::TempDir dir_{"engine_test"};
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, NewEvidenceSplitsASharedTabletOffAndKeepsTheOlderOneId) {
+  // Day 1: mom uses her phone and the family tablet: the tablet looks like hers.
+  Ingest("taobao.jsonl", Identify("m1", "mom", "mom-phone", "2026-10-01T10:00:00Z") +
+                             Identify("m2", "mom", "tablet", "2026-10-01T11:00:00Z") +
+                             Order("m3", "mom", "tablet", 120, "2026-10-01T11:05:00Z"));
+  uint64_t mom = OneId("user_id@taobao", "mom");
+  ASSERT_NE(mom, 0u);
+  EXPECT_EQ(OneId("device_id", "tablet"), mom);
+  EXPECT_EQ(OneId("device_id", "mom-phone"), mom);
+
+  // Day 2: dad logs into his own account on the same tablet. Only the touched
+  // component is re-resolved; the tablet is now shared and leaves mom.
+  IngestReport r = Ingest("tmall.jsonl", Identify("d1", "dad", "tablet", "2026-10-02T20:00:00Z") +
+                                             Identify("d2", "dad", "dad-phone", "2026-10-02T21:00:00Z"));
+  EXPECT_FALSE(r.resolve.full_graph);
+  EXPECT_EQ(r.resolve.shared_nodes, 1u);
+  uint64_t dad = OneId("user_id@taobao", "dad");  // tmall shares taobao's namespace
+  EXPECT_EQ(OneId("user_id@taobao", "mom"), mom) << "mom keeps her OneID";
+  EXPECT_EQ(OneId("device_id", "mom-phone"), mom);
+  EXPECT_NE(dad, mom);
+  EXPECT_EQ(OneId("device_id", "dad-phone"), dad);
+  uint64_t tablet = OneId("device_id", "tablet");
+  EXPECT_NE(tablet, mom);
+  EXPECT_NE(tablet, dad);
+
+  // Mom's order on the tablet stays hers (events follow their account), and the
+  // tablet's identifier is no longer listed in her profile.
+  auto profile = engine_->ProfileJson("user_id@taobao:mom");
+  ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+  EXPECT_NE(profile->find(R"("order_count":1)"), std::string::npos) << *profile;
+  // One device left: the array holds a single quoted 32-hex pseudonym.
+  size_t devices = profile->find(R"("device_id":[)");
+  ASSERT_NE(devices, std::string::npos) << *profile;
+  devices += std::string(R"("device_id":[)").size();
+  EXPECT_EQ(profile->find(']', devices) - devices, 34u) << *profile;
+  auto tablet_profile = engine_->ProfileJson(std::to_string(tablet));
+  ASSERT_TRUE(tablet_profile.ok());
+  EXPECT_NE(tablet_profile->find(R"("order_count":0)"), std::string::npos) << *tablet_profile;
+
+  // Resolving everything from scratch gives the same partition.
+  ResolveReport full;
+  ASSERT_TRUE(engine_->Resolve(/*full=*/true, &full).ok());
+  EXPECT_EQ(OneId("user_id@taobao", "mom"), mom);
+  EXPECT_EQ(OneId("user_id@taobao", "dad"), dad);
+  EXPECT_EQ(OneId("device_id", "tablet"), tablet);
+}
+
+TEST_F(EngineTest, LookupNormalizesLikeIngestion) {
+  Ingest("alipay.jsonl",
+         R"({"type":"identify","messageId":"a1","userId":"2088","traits":{"phone":"+86 138-0013-8000","email":" Li.Lei@Example.COM "}})"
+         "\n");
+  uint64_t id = OneId("user_id@alipay", "2088");
+  ASSERT_NE(id, 0u);
+  EXPECT_EQ(OneId("phone", "13800138000"), id);
+  EXPECT_EQ(OneId("phone", "0086 138 0013 8000"), id);
+  EXPECT_EQ(OneId("email", "li.lei@example.com"), id);
+  EXPECT_EQ(OneId("alipay_id", "2088"), id);  // the membership external id type
+  EXPECT_EQ(OneId("user_id@alipay", "2089"), 0u);
+  EXPECT_FALSE(engine_->LookupOneId("phone", "not a phone").ok());
+  auto missing = engine_->ProfileJson("phone:+8613900000000");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace holo
