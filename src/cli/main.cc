@@ -223,8 +223,11 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
   auto q = holo::EvaluateIdentity(*engine, (world / "truth.csv").string(),
                                   (world / "truth_linkable.csv").string());
   Check(q.status(), "evaluate");
-  std::printf("truth     %s identifiers of %s persons (incl. shared devices) -> %s OneIDs over them\n",
-              Thousands(q->identifiers).c_str(), Thousands(q->persons).c_str(), Thousands(q->oneids).c_str());
+  std::printf("truth     %s identifiers of %s persons and %s shared devices (tablets, kiosks): "
+              "%s OneIDs found, %s components the evidence supports\n",
+              Thousands(q->identifiers).c_str(), Thousands(ws.persons).c_str(),
+              Thousands(q->persons - std::min<uint64_t>(q->persons, ws.persons)).c_str(),
+              Thousands(q->oneids).c_str(), Thousands(ws.linkable_components).c_str());
   std::printf("quality   pairwise precision %.4f (vs truth.csv), recall %.4f (vs truth_linkable.csv), F1 %.4f\n",
               q->precision, q->recall, q->f1);
   std::printf("          linkable share %.4f of true pairs; recall vs all of truth.csv %.4f; B-cubed P %.4f R %.4f\n",
