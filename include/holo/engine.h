@@ -139,6 +139,16 @@ class Engine {
   virtual Status ExportEvents(std::ostream& out) = 0;
 
   virtual Result<StoreStats> Stats() = 0;
+
+  // Why `a` and `b` (OneIDs or "type:value" identifiers) are or are not one
+  // person: the path of evidence, each edge's kind, source, time and count, and
+  // the rule that cut any step between two OneIDs.
+  struct Explanation {
+    bool same_person = false;
+    std::string json;  // machine-readable (the API form)
+    std::string text;  // for people
+  };
+  virtual Result<Explanation> Explain(std::string_view a, std::string_view b) = 0;
 };
 
 // Pairwise identity quality against a generated world's ground truth.

@@ -325,6 +325,14 @@ int main(int argc, char** argv) {
   ev->add_option("--truth", truth, "truth.csv")->required()->check(CLI::ExistingFile);
   ev->add_option("--linkable", linkable, "truth_linkable.csv")->required()->check(CLI::ExistingFile);
 
+  std::string explain_a, explain_b;
+  bool explain_json = false;
+  auto* expl = app.add_subcommand("explain", "Why two identifiers or OneIDs are, or are not, one person");
+  add_data(expl);
+  expl->add_option("a", explain_a, "OneID or type:value")->required();
+  expl->add_option("b", explain_b, "OneID or type:value")->required();
+  expl->add_flag("--json", explain_json, "Print JSON (the API form) instead of text");
+
   auto* st = app.add_subcommand("stats", "Counts of events, identifiers, OneIDs and pending work");
   add_data(st);
 
@@ -405,6 +413,10 @@ int main(int argc, char** argv) {
     auto q = holo::EvaluateIdentity(*engine, truth, linkable);
     Check(q.status(), "eval");
     PrintQuality(*q);
+  } else if (expl->parsed()) {
+    auto ex = engine->Explain(explain_a, explain_b);
+    Check(ex.status(), "explain");
+    std::printf("%s\n", explain_json ? ex->json.c_str() : ex->text.c_str());
   } else if (st->parsed()) {
     auto s = engine->Stats();
     Check(s.status());

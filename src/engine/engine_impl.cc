@@ -9,6 +9,7 @@
 #include "common/coding.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "identity/explain.h"
 #include "identity/graph_store.h"
 #include "privacy/normalize.h"
 #include "profile/profile_store.h"
@@ -214,6 +215,87 @@ Result<StoreStats> EngineImpl::Stats() {
   s.pending_nodes = CountPrefix(*store_, Cf::kMeta, keys::kDirtyNodePrefix);
   s.pending_profiles = CountPrefix(*store_, Cf::kMeta, keys::kDirtyProfilePrefix);
   return s;
+}
+
+
+Result<std::vector<privacy::Pseudonym>> EngineImpl::NodesOf(std::string_view id) {
+  bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits) {
+    uint64_t oneid = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), oneid);
+    if (ec != std::errc() || end != id.data() + id.size()) {
+      return Status::InvalidArgument("OneID '" + std::string(id) + "' is out of range");
+    }
+    HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+    if (members.empty()) return Status::NotFound("no OneID " + std::string(id));
+    return members;
+  }
+  size_t colon = id.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument("'" + std::string(id) + "' is neither a OneID (digits) nor type:value");
+  }
+  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(id.substr(0, colon), id.substr(colon + 1)));
+  if (!p.has_value()) {
+    return Status::NotFound(std::string(id) + " identifies no one (randomized MAC or placeholder)");
+  }
+  HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, *p));
+  if (oneid == 0) return Status::NotFound("identifier " + std::string(id) + " is not known");
+  return std::vector<privacy::Pseudonym>{*p};
+}
+
+Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_view b) {
+  HOLO_ASSIGN_OR_RETURN(auto a_nodes, NodesOf(a));
+  HOLO_ASSIGN_OR_RETURN(auto b_nodes, NodesOf(b));
+  HOLO_ASSIGN_OR_RETURN(identity::Explanation ex,
+                        identity::Explain(*store_, identity::ExplainOptions(), a_nodes, b_nodes));
+  Explanation out;
+  out.same_person = ex.same_person;
+  JsonWriter w(&out.json);
+  w.BeginObject();
+  w.Key("a").String(a);
+  w.Key("b").String(b);
+  w.Key("oneid_a").String(std::to_string(ex.oneid_a));
+  w.Key("oneid_b").String(std::to_string(ex.oneid_b));
+  w.Key("same_person").Bool(ex.same_person);
+  w.Key("path_found").Bool(ex.path_found);
+  w.Key("path").BeginArray();
+  std::string& t = out.text;
+  t = std::string(a) + " and " + std::string(b) +
+      (ex.same_person ? " are the same person: OneID " + std::to_string(ex.oneid_a) + "\n"
+                      : " are different people: OneIDs " + std::to_string(ex.oneid_a) + " and " +
+                            std::to_string(ex.oneid_b) + "\n");
+  if (ex.path_found) t += ex.path.empty() ? "they are the same identifier\n" : "evidence path:\n";
+  for (const auto& s : ex.path) {
+    const char* kind = s.kind == identity::EdgeKind::kExplicitLink ? "explicit link" : "co-occurrence";
+    std::string from = privacy::PseudonymToHex(s.from), to = privacy::PseudonymToHex(s.to);
+    w.BeginObject();
+    w.Key("from_type").String(s.from_type);
+    w.Key("from").String(from);
+    w.Key("from_oneid").String(std::to_string(s.from_oneid));
+    w.Key("to_type").String(s.to_type);
+    w.Key("to").String(to);
+    w.Key("to_oneid").String(std::to_string(s.to_oneid));
+    w.Key("kind").String(kind);
+    w.Key("source").String(s.source);
+    w.Key("first_seen").String(FormatIso8601Ms(s.first_ts));
+    w.Key("last_seen").String(FormatIso8601Ms(s.last_ts));
+    w.Key("messages").Uint(s.count);
+    if (!s.blocked_by.empty()) w.Key("blocked_by").String(s.blocked_by);
+    w.EndObject();
+    t += "  " + s.from_type + " " + from.substr(0, 12) + "… -> " + s.to_type + " " + to.substr(0, 12) +
+         "…  " + kind + ", " + std::to_string(s.count) + " message(s), first in " + s.source + " at " +
+         FormatIso8601Ms(s.first_ts) + ", last " + FormatIso8601Ms(s.last_ts) + "\n";
+    if (!s.blocked_by.empty()) t += "    CUT: " + s.blocked_by + "\n";
+  }
+  w.EndArray();
+  w.Key("notes").BeginArray();
+  for (const auto& n : ex.notes) {
+    w.String(n);
+    t += n + "\n";
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
 }
 
 }  // namespace engine

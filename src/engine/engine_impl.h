@@ -26,6 +26,7 @@ class EngineImpl final : public Engine {
   Status ExportProfiles(std::ostream& out) override;
   Status ExportEvents(std::ostream& out) override;
   Result<StoreStats> Stats() override;
+  Result<Explanation> Explain(std::string_view a, std::string_view b) override;
   void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
 
  private:
@@ -34,6 +35,8 @@ class EngineImpl final : public Engine {
   // Returns the canonical type and the pseudonym of a raw identifier, or
   // nullopt for a value that identifies no one (randomized MAC, placeholder).
   Result<std::optional<privacy::Pseudonym>> PseudonymOf(std::string_view type, std::string_view raw);
+  // Returns the identity-graph nodes `id` names: a OneID's members, or one identifier.
+  Result<std::vector<privacy::Pseudonym>> NodesOf(std::string_view id);
 
   Options options_;
   std::unique_ptr<storage::Store> store_;

@@ -8,7 +8,11 @@
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
+#include <map>
+#include <optional>
+#include <tuple>
 
+#include "identity/explain.h"
 #include "storage/keys.h"
 
 namespace holo::identity {
@@ -302,6 +306,154 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   HOLO_RETURN_IF_ERROR(flush(/*last=*/true));
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
+}
+
+
+// ---------------------------------------------------------------------------
+// Explain (declared in identity/explain.h); lives here to share the loaders.
+
+namespace {
+
+std::string ShortHex(const NodeKey& k) { return keys::ToHex(k).substr(0, 12); }
+
+// Why `i` is shared, from its account neighbours in `g`.
+std::string SharedReason(const Subgraph& g, uint32_t i, const MergePolicy& policy,
+                         const std::vector<uint8_t>& shared) {
+  std::map<std::string, int> per_namespace;
+  int accounts = 0;
+  bool on_shared_device = false;
+  for (const GraphEdge& e : g.edges) {
+    if (e.a != i && e.b != i) continue;
+    uint32_t other = e.a == i ? e.b : e.a;
+    const std::string& type = g.type_names[g.nodes[other].type_id];
+    if (ClassOf(type) == IdClass::kAccount) {
+      per_namespace[type]++;
+      accounts++;
+    } else if (ClassOf(type) == IdClass::kDevice && shared[other]) {
+      on_shared_device = true;
+    }
+  }
+  for (const auto& [type, n] : per_namespace) {
+    if (n >= 2) {
+      return "shared identifier: seen with " + std::to_string(n) + " different " + type +
+             " accounts (a person has at most " + std::to_string(policy.max_accounts_per_namespace) + ")";
+    }
+  }
+  if (accounts > policy.shared_max_accounts) {
+    return "shared identifier: seen with " + std::to_string(accounts) + " accounts (limit " +
+           std::to_string(policy.shared_max_accounts) + ")";
+  }
+  if (on_shared_device) return "shared identifier: an app install on a shared device";
+  return "shared identifier";
+}
+
+}  // namespace
+
+Result<Explanation> Explain(const storage::Store& store, const ExplainOptions& options,
+                            const std::vector<NodeKey>& a, const std::vector<NodeKey>& b) {
+  if (a.empty() || b.empty()) return Status::NotFound("nothing to explain: an identifier is unknown");
+  Explanation ex;
+  HOLO_ASSIGN_OR_RETURN(ex.oneid_a, LookupOneId(store, a.front()));
+  HOLO_ASSIGN_OR_RETURN(ex.oneid_b, LookupOneId(store, b.front()));
+  ex.same_person = ex.oneid_a != 0 && ex.oneid_a == ex.oneid_b;
+
+  // Breadth-first search over stored evidence from `a` to `b`; within the OneID
+  // when they are the same person, across the graph otherwise.
+  std::unordered_set<NodeKey, keys::Key16Hash> targets(b.begin(), b.end());
+  std::unordered_map<NodeKey, std::pair<NodeKey, storage::StatsRecord>, keys::Key16Hash> parent;
+  std::vector<NodeKey> queue(a.begin(), a.end());
+  std::unordered_set<NodeKey, keys::Key16Hash> seen(a.begin(), a.end());
+  std::optional<NodeKey> hit;
+  for (const NodeKey& k : a) {
+    if (targets.count(k)) hit = k;
+  }
+  for (size_t head = 0; head < queue.size() && !hit && seen.size() < options.max_visited; ++head) {
+    NodeKey cur = queue[head];
+    std::vector<std::pair<NodeKey, storage::StatsRecord>> nbrs;
+    HOLO_RETURN_IF_ERROR(ForEachNeighbour(store, cur, [&](const NodeKey& nb, const storage::StatsRecord& rec) {
+      nbrs.emplace_back(nb, rec);
+    }));
+    // Stronger evidence first, so the path shown is the one that counts most.
+    std::sort(nbrs.begin(), nbrs.end(), [](const auto& x, const auto& y) {
+      return std::tie(y.second.kind, y.second.count, x.first) < std::tie(x.second.kind, x.second.count, y.first);
+    });
+    for (auto& [nb, rec] : nbrs) {
+      if (seen.count(nb)) continue;
+      if (ex.same_person) {
+        HOLO_ASSIGN_OR_RETURN(uint64_t id, LookupOneId(store, nb));
+        if (id != ex.oneid_a) continue;
+      }
+      seen.insert(nb);
+      parent.emplace(nb, std::make_pair(cur, rec));
+      if (targets.count(nb)) {
+        hit = nb;
+        break;
+      }
+      queue.push_back(nb);
+    }
+  }
+  if (!hit) {
+    ex.notes.push_back(ex.same_person ? "no evidence path found within the OneID"
+                                      : "no evidence links them (searched " + std::to_string(seen.size()) +
+                                            " identifiers)");
+    return ex;
+  }
+  ex.path_found = true;
+  std::vector<NodeKey> nodes{*hit};
+  for (NodeKey cur = *hit; parent.count(cur);) {
+    const auto& [prev, rec] = parent.at(cur);
+    EvidenceStep step;
+    step.from = prev;
+    step.to = cur;
+    step.kind = static_cast<EdgeKind>(rec.kind);
+    step.source = rec.tail;
+    step.first_ts = rec.first_ts;
+    step.last_ts = rec.last_ts;
+    step.count = rec.count;
+    ex.path.push_back(std::move(step));
+    nodes.push_back(prev);
+    cur = prev;
+  }
+  std::reverse(ex.path.begin(), ex.path.end());
+  for (EvidenceStep& s : ex.path) {
+    HOLO_ASSIGN_OR_RETURN(s.from_type, NodeType(store, s.from));
+    HOLO_ASSIGN_OR_RETURN(s.to_type, NodeType(store, s.to));
+    HOLO_ASSIGN_OR_RETURN(s.from_oneid, LookupOneId(store, s.from));
+    HOLO_ASSIGN_OR_RETURN(s.to_oneid, LookupOneId(store, s.to));
+  }
+  if (ex.same_person) return ex;
+
+  // The path crosses OneIDs: re-run the rules on the components around it to
+  // name what cut each crossing step.
+  SubgraphBuilder builder;
+  std::vector<uint64_t> old_ids;
+  uint64_t edge_count = 0;
+  HOLO_RETURN_IF_ERROR(LoadAffected(store, nodes, &builder, &old_ids, &edge_count));
+  Subgraph& g = builder.graph();
+  Resolution res = Resolve(g, options.policy);
+  for (EvidenceStep& s : ex.path) {
+    if (s.from_oneid == s.to_oneid) continue;
+    uint32_t i = builder.Find(s.from), j = builder.Find(s.to);
+    if (i == kNoComponent || j == kNoComponent) {
+      s.blocked_by = "outside the resolved neighbourhood";
+      continue;
+    }
+    if (res.shared[i] || res.shared[j]) {
+      uint32_t sh = res.shared[i] ? i : j;
+      s.blocked_by = SharedReason(g, sh, options.policy, res.shared) + " (" + g.type_names[g.nodes[sh].type_id] + " " +
+                     ShortHex(g.nodes[sh].key) + "…)";
+      continue;
+    }
+    for (const RefusedMerge& rm : res.refused) {
+      const GraphEdge& e = g.edges[rm.edge];
+      if ((e.a == i && e.b == j) || (e.a == j && e.b == i)) {
+        s.blocked_by = "merge refused: " + std::string(RefusalName(rm.reason));
+        break;
+      }
+    }
+    if (s.blocked_by.empty()) s.blocked_by = "merge refused: stronger evidence placed them apart";
+  }
+  return ex;
 }
 
 }  // namespace holo::identity
