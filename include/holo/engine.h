@@ -137,6 +137,11 @@ class Engine {
   virtual Status ExportProfiles(std::ostream& out) = 0;
   // Writes every stored event as one JSON line (pseudonyms only).
   virtual Status ExportEvents(std::ostream& out) = 0;
+  // Writes the identity graph as TSV: `nodes` gets "index<TAB>type<TAB>oneid" per
+  // identifier (index = position in pseudonym order), `edges` gets
+  // "a<TAB>b<TAB>kind<TAB>messages" once per undirected edge (kind 1 co-occurrence,
+  // 2 explicit link). For analysis and the side-by-side benchmarks.
+  virtual Status ExportGraph(std::ostream& nodes, std::ostream& edges) = 0;
 
   virtual Result<StoreStats> Stats() = 0;
 

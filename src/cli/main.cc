@@ -318,6 +318,10 @@ int main(int argc, char** argv) {
   add_data(exp_profiles);
   auto* exp_events = exp->add_subcommand("events", "Every stored event (pseudonyms only)");
   add_data(exp_events);
+  std::string graph_out;
+  auto* exp_graph = exp->add_subcommand("graph", "The identity graph as OUT/nodes.tsv and OUT/edges.tsv");
+  add_data(exp_graph);
+  exp_graph->add_option("--out", graph_out, "Output directory")->required();
 
   std::string truth, linkable;
   auto* ev = app.add_subcommand("eval", "Score identity resolution against a world's ground truth");
@@ -409,6 +413,12 @@ int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     Check(engine->ExportEvents(std::cout), "export events");
     std::cout.flush();
+  } else if (exp_graph->parsed()) {
+    std::error_code ec;
+    fs::create_directories(graph_out, ec);
+    if (ec) Fail("cannot create " + graph_out + ": " + ec.message());
+    std::ofstream nodes(fs::path(graph_out) / "nodes.tsv"), edges(fs::path(graph_out) / "edges.tsv");
+    Check(engine->ExportGraph(nodes, edges), "export graph");
   } else if (ev->parsed()) {
     auto q = holo::EvaluateIdentity(*engine, truth, linkable);
     Check(q.status(), "eval");

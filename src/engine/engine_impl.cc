@@ -5,6 +5,7 @@
 #include <charconv>
 #include <filesystem>
 #include <ostream>
+#include <unordered_map>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -204,6 +205,46 @@ Status EngineImpl::ExportEvents(std::ostream& out) {
   }
   if (!out) return Status::IOError("write failed while exporting events");
   return storage::FromRocks(it->status(), "scan events");
+}
+
+Status EngineImpl::ExportGraph(std::ostream& nodes, std::ostream& edges) {
+  std::unordered_map<keys::Key16, uint32_t, keys::Key16Hash> index;
+  auto git = store_->NewIterator(Cf::kGraph);
+  git->Seek("n");
+  auto it = store_->NewIterator(Cf::kNodes);
+  std::string line;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    storage::StatsRecord rec;
+    if (!storage::StatsRecord::Decode(View(it->value()), &rec)) return Status::DataLoss("corrupt node record");
+    keys::Key16 key = keys::ToKey16(View(it->key()));
+    uint32_t i = static_cast<uint32_t>(index.size());
+    index.emplace(key, i);
+    // The graph's 'n' rows are in the same pseudonym order as the nodes.
+    uint64_t oneid = 0;
+    std::string want = keys::NodeOneIdKey(key);
+    while (git->Valid() && git->key().starts_with("n") && View(git->key()) < want) git->Next();
+    if (git->Valid() && View(git->key()) == want && git->value().size() == 8) {
+      oneid = coding::DecodeFixed64BE(git->value().data());
+    }
+    line = std::to_string(i) + "\t" + rec.tail + "\t" + std::to_string(oneid) + "\n";
+    nodes.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan nodes"));
+  auto eit = store_->NewIterator(Cf::kEdges);
+  for (eit->SeekToFirst(); eit->Valid(); eit->Next()) {
+    std::string_view k = View(eit->key());
+    if (k.size() != 32 || k.substr(0, 16) >= k.substr(16)) continue;
+    storage::StatsRecord rec;
+    if (!storage::StatsRecord::Decode(View(eit->value()), &rec)) return Status::DataLoss("corrupt edge");
+    auto a = index.find(keys::ToKey16(k.substr(0, 16)));
+    auto b = index.find(keys::ToKey16(k.substr(16)));
+    if (a == index.end() || b == index.end()) continue;
+    line = std::to_string(a->second) + "\t" + std::to_string(b->second) + "\t" +
+           std::to_string(rec.kind) + "\t" + std::to_string(rec.count) + "\n";
+    edges.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+  if (!nodes || !edges) return Status::IOError("write failed while exporting the graph");
+  return storage::FromRocks(eit->status(), "scan edges");
 }
 
 Result<StoreStats> EngineImpl::Stats() {

@@ -25,6 +25,7 @@ class EngineImpl final : public Engine {
   Result<std::string> ProfileJson(std::string_view id) override;
   Status ExportProfiles(std::ostream& out) override;
   Status ExportEvents(std::ostream& out) override;
+  Status ExportGraph(std::ostream& nodes, std::ostream& edges) override;
   Result<StoreStats> Stats() override;
   Result<Explanation> Explain(std::string_view a, std::string_view b) override;
   void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }

@@ -94,25 +94,37 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   auto cls = [&](uint32_t i) { return type_class[g.nodes[i].type_id]; };
 
   // Rule 2: shared identifiers, from each node's direct account neighbours.
-  std::vector<std::vector<std::pair<uint16_t, uint32_t>>> account_nbrs(n);
+  // Account neighbours of every node in one flat, CSR-style array (no per-node vectors).
+  std::vector<uint32_t> start(n + 1, 0);
   for (const GraphEdge& e : g.edges) {
-    if (cls(e.b) == IdClass::kAccount) account_nbrs[e.a].emplace_back(type_ns[g.nodes[e.b].type_id], e.b);
-    if (cls(e.a) == IdClass::kAccount) account_nbrs[e.b].emplace_back(type_ns[g.nodes[e.a].type_id], e.a);
+    if (cls(e.b) == IdClass::kAccount) start[e.a + 1]++;
+    if (cls(e.a) == IdClass::kAccount) start[e.b + 1]++;
+  }
+  for (size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+  std::vector<std::pair<uint16_t, uint32_t>> nbrs(start[n]);
+  {
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (const GraphEdge& e : g.edges) {
+      if (cls(e.b) == IdClass::kAccount) nbrs[fill[e.a]++] = {type_ns[g.nodes[e.b].type_id], e.b};
+      if (cls(e.a) == IdClass::kAccount) nbrs[fill[e.b]++] = {type_ns[g.nodes[e.a].type_id], e.a};
+    }
   }
   Resolution r;
   r.shared.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     if (cls(i) == IdClass::kAccount) continue;
-    auto& v = account_nbrs[i];
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    bool shared = static_cast<int>(v.size()) > policy.shared_max_accounts;
-    for (size_t k = 1; k < v.size() && !shared; ++k) {
-      if (v[k].first == v[k - 1].first) shared = true;
+    if (start[i + 1] - start[i] < 2 && policy.shared_max_accounts >= 1) continue;
+    auto first = nbrs.begin() + start[i], last = nbrs.begin() + start[i + 1];
+    std::sort(first, last);
+    last = std::unique(first, last);
+    bool shared = last - first > policy.shared_max_accounts;
+    for (auto it = first + 1; it < last && !shared; ++it) {
+      if (it->first == (it - 1)->first) shared = true;
     }
     r.shared[i] = shared ? 1 : 0;
   }
-  std::vector<std::vector<std::pair<uint16_t, uint32_t>>>().swap(account_nbrs);
+  std::vector<std::pair<uint16_t, uint32_t>>().swap(nbrs);
+  std::vector<uint32_t>().swap(start);
   // Install-level identifiers on a shared device are shared too.
   for (const GraphEdge& e : g.edges) {
     for (auto [dev, other] : {std::pair{e.a, e.b}, std::pair{e.b, e.a}}) {
@@ -122,8 +134,22 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     }
   }
 
-  // Rule 3: greedy constrained union in a content-defined order.
-  std::vector<uint32_t> order;
+  // Rule 3: greedy constrained union in a content-defined order: explicit links first,
+  // then by the type priority of the edge's weaker end (account > email/phone > device >
+  // advertising id > MAC > anonymous id > other), then by evidence count, then by the
+  // edge's keys. The first three are packed into one integer so that the sort of
+  // millions of edges mostly compares integers.
+  auto edge_keys = [&](uint32_t i) {
+    const NodeKey& ka = g.nodes[g.edges[i].a].key;
+    const NodeKey& kb = g.nodes[g.edges[i].b].key;
+    return ka < kb ? std::pair(ka, kb) : std::pair(kb, ka);
+  };
+  struct SortKey {
+    uint64_t primary;
+    uint64_t lo8;  // first 8 bytes of the smaller key, big-endian
+    uint32_t edge;
+  };
+  std::vector<SortKey> order;
   order.reserve(g.edges.size());
   for (uint32_t i = 0; i < g.edges.size(); ++i) {
     const GraphEdge& e = g.edges[i];
@@ -131,26 +157,18 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     // (its id, MAC, app installs) do belong together.
     if (e.a == e.b || r.shared[e.a] != r.shared[e.b]) continue;
     if (g.nodes[e.a].boundary || g.nodes[e.b].boundary) continue;
-    order.push_back(i);
+    uint64_t kind_desc = 3 - static_cast<uint64_t>(e.kind);
+    uint64_t rank = static_cast<uint64_t>(std::max(TypePriority(cls(e.a)), TypePriority(cls(e.b))));
+    uint64_t count_desc = 0xffffffffull - std::min<uint64_t>(e.count, 0xffffffffull);
+    uint64_t lo8 = 0;
+    const NodeKey& lo = edge_keys(i).first;
+    for (int k = 0; k < 8; ++k) lo8 = (lo8 << 8) | lo[k];
+    order.push_back({(kind_desc << 62) | (rank << 58) | (count_desc << 26), lo8, i});
   }
-  auto edge_keys = [&](uint32_t i) {
-    const NodeKey& ka = g.nodes[g.edges[i].a].key;
-    const NodeKey& kb = g.nodes[g.edges[i].b].key;
-    return ka < kb ? std::pair(ka, kb) : std::pair(kb, ka);
-  };
-  // An edge is as strong as its weaker end (type priority: account > email/phone >
-  // device > advertising id > MAC > anonymous id > other).
-  auto weaker_rank = [&](uint32_t i) {
-    return std::max(TypePriority(cls(g.edges[i].a)), TypePriority(cls(g.edges[i].b)));
-  };
-  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    const GraphEdge& ex = g.edges[x];
-    const GraphEdge& ey = g.edges[y];
-    if (ex.kind != ey.kind) return ex.kind > ey.kind;
-    int rx = weaker_rank(x), ry = weaker_rank(y);
-    if (rx != ry) return rx < ry;
-    if (ex.count != ey.count) return ex.count > ey.count;
-    return edge_keys(x) < edge_keys(y);
+  std::sort(order.begin(), order.end(), [&](const SortKey& x, const SortKey& y) {
+    if (x.primary != y.primary) return x.primary < y.primary;
+    if (x.lo8 != y.lo8) return x.lo8 < y.lo8;
+    return edge_keys(x.edge) < edge_keys(y.edge);
   });
 
   UnionFind uf(n);
@@ -164,7 +182,8 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
       default: break;
     }
   }
-  for (uint32_t ei : order) {
+  for (const SortKey& sk : order) {
+    const uint32_t ei = sk.edge;
     uint32_t ra = uf.Find(g.edges[ei].a);
     uint32_t rb = uf.Find(g.edges[ei].b);
     if (ra == rb) continue;
@@ -175,7 +194,11 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     if (sa.phones + sb.phones > policy.max_phones) refusal = RefusalReason::kTooManyPhones;
     if (sa.emails + sb.emails > policy.max_emails) refusal = RefusalReason::kTooManyEmails;
     std::vector<std::pair<uint16_t, uint32_t>> merged;
-    if (!refusal) {
+    if (!refusal && sb.accounts.empty()) {
+      merged = std::move(sa.accounts);  // nothing to check
+    } else if (!refusal && sa.accounts.empty()) {
+      merged = std::move(sb.accounts);
+    } else if (!refusal) {
       merged.reserve(sa.accounts.size() + sb.accounts.size());
       std::merge(sa.accounts.begin(), sa.accounts.end(), sb.accounts.begin(), sb.accounts.end(),
                  std::back_inserter(merged));
