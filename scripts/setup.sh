@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   librocksdb-dev libroaring-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
-  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev time
+  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev time
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -14,6 +14,7 @@
 
 #include "holo/engine.h"
 #include "holo/generate.h"
+#include "holo/match.h"
 
 namespace {
 
@@ -337,6 +338,12 @@ int main(int argc, char** argv) {
   expl->add_option("b", explain_b, "OneID or type:value")->required();
   expl->add_flag("--json", explain_json, "Print JSON (the API form) instead of text");
 
+  holo::MatchOptions match_options;
+  auto* mat = app.add_subcommand("match", "Deduplicate one CSV file or link two (Fellegi-Sunter, unsupervised)");
+  mat->add_option("--config", match_options.config_path, "TOML config (see src/match/README.md)")->required()->check(CLI::ExistingFile);
+  mat->add_option("--out", match_options.out_dir, "Output directory (clusters.csv, pairs.csv)")->required();
+  mat->add_option("inputs", match_options.inputs, "INPUT.csv [INPUT2.csv]")->required()->expected(1, 2)->check(CLI::ExistingFile);
+
   auto* st = app.add_subcommand("stats", "Counts of events, identifiers, OneIDs and pending work");
   add_data(st);
 
@@ -375,6 +382,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir);
+  if (mat->parsed()) {
+    holo::MatchReport report;
+    Check(holo::RunMatch(match_options, &report), "match");
+    for (const auto& w : report.warnings) std::fprintf(stderr, "holo: warning: %s\n", w.c_str());
+    std::printf("{\"records\":%llu,\"candidate_pairs\":%llu,\"matched_pairs\":%llu,\"clusters\":%llu,"
+                "\"threshold_weight\":%.3f,\"seconds\":%.3f}\n",
+                (unsigned long long)report.records, (unsigned long long)report.candidate_pairs,
+                (unsigned long long)report.matched_pairs, (unsigned long long)report.clusters,
+                report.threshold_weight, report.seconds);
+    return 0;
+  }
 
   // Only ingest creates a data directory; the other commands read an existing one.
   auto engine = OpenEngine(data, /*create=*/ing->parsed());

@@ -1,0 +1,186 @@
+#include "match/evaluate.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "match/clustering.h"
+#include "match/csv_reader.h"
+
+namespace holo::match {
+namespace {
+
+struct Dataset {
+  const char* name;
+  const char* config;
+  std::vector<const char*> inputs;  // relative to shared_dir/datasets/er
+  enum class Truth { kFebrlId, kColumn, kMapping } truth;
+  const char* label_column = nullptr;  // kColumn
+  const char* id_column = nullptr;     // kColumn
+  const char* mapping = nullptr;       // kMapping
+};
+
+const std::vector<Dataset>& Datasets() {
+  static const std::vector<Dataset> kDatasets = {
+      {"febrl1", "febrl.toml", {"febrl/febrl_dataset1.csv"}, Dataset::Truth::kFebrlId},
+      {"febrl2", "febrl.toml", {"febrl/febrl_dataset2.csv"}, Dataset::Truth::kFebrlId},
+      {"febrl3", "febrl.toml", {"febrl/febrl_dataset3.csv"}, Dataset::Truth::kFebrlId},
+      {"febrl4", "febrl.toml", {"febrl/febrl_dataset4a.csv", "febrl/febrl_dataset4b.csv"},
+       Dataset::Truth::kFebrlId},
+      {"rldata500", "rldata500.toml", {"rldata500/RLdata500.csv"}, Dataset::Truth::kColumn,
+       "label_true", "record_id"},
+      {"fake_1000", "fake_1000.toml", {"splink_fake_1000/fake_1000.csv"}, Dataset::Truth::kColumn,
+       "cluster", "unique_id"},
+      {"chicago", "chicago_childcare.toml",
+       {"dedupe_chicago_childcare/csv_example_input_with_true_ids.csv"}, Dataset::Truth::kColumn,
+       "True Id", "Id"},
+      {"dblp_acm", "dblp_acm.toml", {"dblp_acm/DBLP2.csv", "dblp_acm/ACM.csv"},
+       Dataset::Truth::kMapping, nullptr, nullptr, "dblp_acm/DBLP-ACM_perfectMapping.csv"},
+  };
+  return kDatasets;
+}
+
+const Dataset* FindDataset(const std::string& name) {
+  for (const Dataset& d : Datasets()) {
+    if (name == d.name) return &d;
+  }
+  return nullptr;
+}
+
+std::string StripSource(const std::string& id) {
+  if (id.size() > 2 && (id[0] == '1' || id[0] == '2') && id[1] == ':') return id.substr(2);
+  return id;
+}
+
+}  // namespace
+
+Result<Clustering> ReadClusters(const std::string& path) {
+  HOLO_ASSIGN_OR_RETURN(CsvTable t, ReadCsvFile(path));
+  if (t.header.size() != 2) return Status::InvalidArgument(path + ": expected 2 columns");
+  Clustering c;
+  for (const auto& row : t.rows) c[row[0]] = row[1];
+  return c;
+}
+
+PairScore ScoreClustering(const Clustering& predicted, const Clustering& truth,
+                          bool cross_source_only) {
+  auto source = [](const std::string& id) { return id.size() > 1 && id[1] == ':' ? id[0] : 0; };
+  std::map<std::string, std::vector<std::string>> pred_groups, true_groups;
+  for (const auto& [id, c] : predicted) {
+    pred_groups[c].push_back(id);
+    auto it = truth.find(id);
+    true_groups[it == truth.end() ? "\x01" + id : it->second].push_back(id);
+  }
+  auto label_of = [&](const std::string& id) {
+    auto it = truth.find(id);
+    return it == truth.end() ? "\x01" + id : it->second;
+  };
+  auto count_pairs = [&](const std::vector<std::string>& g) {
+    if (!cross_source_only) return static_cast<uint64_t>(g.size()) * (g.size() - 1) / 2;
+    uint64_t a = 0, b = 0;
+    for (const auto& id : g) (source(id) == '1' ? a : b) += 1;
+    return a * b;
+  };
+  PairScore s;
+  uint64_t predicted_pairs = 0, true_pairs = 0;
+  for (const auto& [c, g] : pred_groups) {
+    predicted_pairs += count_pairs(g);
+    // Split the predicted cluster by truth label: pairs inside a split are true positives.
+    std::map<std::string, std::vector<std::string>> split;
+    for (const auto& id : g) split[label_of(id)].push_back(id);
+    for (const auto& [l, sub] : split) s.true_positives += count_pairs(sub);
+  }
+  for (const auto& [l, g] : true_groups) true_pairs += count_pairs(g);
+  s.false_positives = predicted_pairs - s.true_positives;
+  s.false_negatives = true_pairs - s.true_positives;
+  s.precision = predicted_pairs ? static_cast<double>(s.true_positives) / predicted_pairs : 1.0;
+  s.recall = true_pairs ? static_cast<double>(s.true_positives) / true_pairs : 1.0;
+  s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0;
+  // B-cubed over all records.
+  double bp = 0, br = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> overlap;
+  for (const auto& [id, c] : predicted) ++overlap[{c, label_of(id)}];
+  for (const auto& [id, c] : predicted) {
+    double inter = static_cast<double>(overlap[{c, label_of(id)}]);
+    bp += inter / static_cast<double>(pred_groups[c].size());
+    br += inter / static_cast<double>(true_groups[label_of(id)].size());
+  }
+  if (!predicted.empty()) {
+    s.bcubed_precision = bp / predicted.size();
+    s.bcubed_recall = br / predicted.size();
+    double d = s.bcubed_precision + s.bcubed_recall;
+    s.bcubed_f1 = d > 0 ? 2 * s.bcubed_precision * s.bcubed_recall / d : 0;
+  }
+  return s;
+}
+
+std::vector<std::string> BenchmarkNames() {
+  std::vector<std::string> names;
+  for (const Dataset& d : Datasets()) names.push_back(d.name);
+  return names;
+}
+
+bool BenchmarkAvailable(const std::string& name, const std::string& shared_dir) {
+  const Dataset* d = FindDataset(name);
+  if (d == nullptr) return false;
+  for (const char* in : d->inputs) {
+    if (!std::filesystem::exists(shared_dir + "/datasets/er/" + in)) return false;
+  }
+  return true;
+}
+
+Result<BenchmarkResult> RunBenchmark(const std::string& name, const std::string& shared_dir,
+                                     const std::string& examples_dir, const std::string& out_dir) {
+  const Dataset* d = FindDataset(name);
+  if (d == nullptr) return Status::NotFound("unknown benchmark " + name);
+  const std::string er = shared_dir + "/datasets/er/";
+  MatchOptions opts;
+  opts.config_path = examples_dir + "/" + d->config;
+  opts.out_dir = out_dir;
+  for (const char* in : d->inputs) opts.inputs.push_back(er + in);
+  BenchmarkResult result;
+  result.name = name;
+  HOLO_RETURN_IF_ERROR(RunMatch(opts, &result.report));
+  HOLO_ASSIGN_OR_RETURN(Clustering predicted, ReadClusters(out_dir + "/clusters.csv"));
+
+  Clustering truth;
+  const bool link = d->inputs.size() == 2;
+  switch (d->truth) {
+    case Dataset::Truth::kFebrlId:
+      for (const auto& [id, c] : predicted) {
+        std::string raw = StripSource(id);  // rec-<N>-org / rec-<N>-dup-<k>
+        size_t a = raw.find('-'), b = raw.find('-', a + 1);
+        truth[id] = raw.substr(a + 1, b - a - 1);
+      }
+      break;
+    case Dataset::Truth::kColumn: {
+      HOLO_ASSIGN_OR_RETURN(CsvTable t, ReadCsvFile(opts.inputs[0]));
+      int id_col = t.ColumnIndex(d->id_column), label_col = t.ColumnIndex(d->label_column);
+      if (id_col < 0 || label_col < 0) return Status::InvalidArgument(name + ": truth columns");
+      for (const auto& row : t.rows) truth[row[id_col]] = row[label_col];
+      break;
+    }
+    case Dataset::Truth::kMapping: {
+      HOLO_ASSIGN_OR_RETURN(CsvTable t, ReadCsvFile(er + d->mapping));
+      std::vector<std::string> ids;
+      std::unordered_map<std::string, uint32_t> index;
+      for (const auto& [id, c] : predicted) {
+        index[id] = static_cast<uint32_t>(ids.size());
+        ids.push_back(id);
+      }
+      std::vector<ScoredPair> links;
+      for (const auto& row : t.rows) {
+        auto a = index.find("1:" + row[0]), b = index.find("2:" + row[1]);
+        if (a == index.end() || b == index.end()) continue;
+        links.push_back({{a->second, b->second}, 0, 0});
+      }
+      std::vector<uint32_t> cid = ClusterIds(ids.size(), links);
+      for (size_t i = 0; i < ids.size(); ++i) truth[ids[i]] = std::to_string(cid[i]);
+      break;
+    }
+  }
+  result.score = ScoreClustering(predicted, truth, link);
+  return result;
+}
+
+}  // namespace holo::match
