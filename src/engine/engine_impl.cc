@@ -55,6 +55,32 @@ uint64_t CountPrefix(const storage::Store& store, Cf cf, std::string_view prefix
   return n;
 }
 
+// An id as users write it: a OneID (digits) or "type:value".
+struct UserId {
+  uint64_t oneid = 0;  // set when the id is a OneID
+  std::string_view type;
+  std::string_view value;
+};
+
+Result<UserId> ParseUserId(std::string_view id) {
+  UserId out;
+  bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits) {
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), out.oneid);
+    if (ec != std::errc() || end != id.data() + id.size()) {
+      return Status::InvalidArgument("OneID '" + std::string(id) + "' is out of range");
+    }
+    return out;
+  }
+  size_t colon = id.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::InvalidArgument("'" + std::string(id) + "' is neither a OneID (digits) nor type:value");
+  }
+  out.type = id.substr(0, colon);
+  out.value = id.substr(colon + 1);
+  return out;
+}
+
 }  // namespace
 
 EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key)
@@ -143,20 +169,10 @@ Result<uint64_t> EngineImpl::LookupOneId(std::string_view type, std::string_view
 }
 
 Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
-  uint64_t oneid = 0;
-  bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
-  if (digits) {
-    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), oneid);
-    if (ec != std::errc() || end != id.data() + id.size()) {
-      return Status::InvalidArgument("OneID '" + std::string(id) + "' is out of range");
-    }
-  } else {
-    size_t colon = id.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      return Status::InvalidArgument("'" + std::string(id) +
-                                     "' is neither a OneID (digits) nor type:value");
-    }
-    HOLO_ASSIGN_OR_RETURN(oneid, LookupOneId(id.substr(0, colon), id.substr(colon + 1)));
+  HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
+  uint64_t oneid = parsed.oneid;
+  if (!parsed.type.empty()) {
+    HOLO_ASSIGN_OR_RETURN(oneid, LookupOneId(parsed.type, parsed.value));
     if (oneid == 0) return Status::NotFound("identifier " + std::string(id) + " is not known");
   }
   HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
@@ -260,22 +276,13 @@ Result<StoreStats> EngineImpl::Stats() {
 
 
 Result<std::vector<privacy::Pseudonym>> EngineImpl::NodesOf(std::string_view id) {
-  bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
-  if (digits) {
-    uint64_t oneid = 0;
-    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), oneid);
-    if (ec != std::errc() || end != id.data() + id.size()) {
-      return Status::InvalidArgument("OneID '" + std::string(id) + "' is out of range");
-    }
-    HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
+  if (parsed.type.empty()) {
+    HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, parsed.oneid));
     if (members.empty()) return Status::NotFound("no OneID " + std::string(id));
     return members;
   }
-  size_t colon = id.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return Status::InvalidArgument("'" + std::string(id) + "' is neither a OneID (digits) nor type:value");
-  }
-  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(id.substr(0, colon), id.substr(colon + 1)));
+  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(parsed.type, parsed.value));
   if (!p.has_value()) {
     return Status::NotFound(std::string(id) + " identifies no one (randomized MAC or placeholder)");
   }
