@@ -75,6 +75,8 @@ struct ResolveReport {
   uint64_t shared_nodes = 0;
   uint64_t refused_merges = 0;
   uint64_t changed_nodes = 0;
+  uint64_t merges = 0;  // records written to the merge/split feed
+  uint64_t splits = 0;
   double resolve_seconds = 0;
   bool full_profiles = false;
   uint64_t profiles_written = 0;
@@ -153,7 +155,58 @@ class Engine {
     std::string json;  // machine-readable (the API form)
     std::string text;  // for people
   };
-  virtual Result<Explanation> Explain(std::string_view a, std::string_view b) = 0;
+  // `as_of_ms` (ms since epoch; 0 = now): OneIDs as they were then and only
+  // evidence first seen by then (docs/identity.md, "History").
+  virtual Result<Explanation> Explain(std::string_view a, std::string_view b, int64_t as_of_ms = 0) = 0;
+
+  // The OneID a raw identifier had at `as_of_ms` (0 when it had none then).
+  virtual Result<uint64_t> LookupOneIdAsOf(std::string_view type, std::string_view raw_value,
+                                           int64_t as_of_ms) = 0;
+
+  // ---- Identity maintenance: every change re-resolves only the components it
+  // touches; merges and splits go to the feed (IdentityFeed). ----
+
+  // Removes an identifier ("type:value") from the identity graph.
+  virtual Status EraseIdentifier(std::string_view id, ResolveReport* report) = 0;
+  // Withdraws the link between two identifiers: no evidence between them counts
+  // any more, including from later events.
+  virtual Status WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
+                              ResolveReport* report) = 0;
+  // Deletes one stored event and its evidence.
+  virtual Status DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) = 0;
+
+  struct MatchImport {
+    // Identifier type of the record ids of input 1 (and of input 2 for linkage;
+    // empty = same as type_a). Record ids "1:x" / "2:y" lose their prefix.
+    std::string type_a;
+    std::string type_b;
+    // Recorded on each match edge. Default: the pairs file's name.
+    std::string source;
+    uint64_t imported = 0;  // out: pairs stored
+    uint64_t skipped = 0;   // out: pairs whose ids identify no one
+  };
+  // Adds the pairs of a `holo match` pairs.csv as probabilistic-match edges.
+  virtual Status ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) = 0;
+
+  // The identity policy in force, as TOML (identity/policy.h).
+  virtual Result<std::string> IdentityPolicy() = 0;
+  // Applies a new policy: a change of min_match_weight alone re-resolves the
+  // components whose match edges flip; any other change re-resolves everything.
+  virtual Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) = 0;
+
+  struct Report {
+    std::string text;  // for people
+    std::string json;  // for programs
+    bool alert = false;
+  };
+  // What a policy would merge and split, without applying it.
+  virtual Result<Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) = 0;
+  // Hub identifiers cut by the shared/hub rules, widest bridges first.
+  virtual Result<Report> IdentityHubs(size_t top = 20) = 0;
+  // Cluster-size distribution against the last saved one; alert on drift.
+  virtual Result<Report> MonitorClusterSizes(double max_distance = 0.05, bool save = true) = 0;
+  // Writes merge/split feed records with sequence > `since` as JSON lines.
+  virtual Status IdentityFeed(uint64_t since, std::ostream& out) = 0;
 };
 
 // Pairwise identity quality against a generated world's ground truth.

@@ -15,6 +15,7 @@
 #include "holo/engine.h"
 #include "holo/generate.h"
 #include "holo/match.h"
+#include "common/time_util.h"
 
 namespace {
 
@@ -134,7 +135,37 @@ void PrintQuality(const holo::IdentityQuality& q) {
       q.f1, q.recall_vs_truth, q.linkable_share, q.bcubed_precision, q.bcubed_recall);
 }
 
-int RunLookup(holo::Engine& engine) {
+// A point in time from the command line: ISO-8601 ("2026-11-23T10:00:00Z",
+// "2026-11-23" = that day's start, UTC) or milliseconds since the epoch.
+int64_t ParseWhen(const std::string& text, const std::string& option) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoll(text);
+  std::string full = text.size() == 10 ? text + "T00:00:00Z" : text;
+  auto ms = holo::ParseIso8601Ms(full);
+  if (!ms.ok()) Fail(option + ": '" + text + "' is not an ISO-8601 time or epoch milliseconds");
+  return *ms;
+}
+
+std::string ResolveJson(const holo::ResolveReport& r) {
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "{\"full_graph\":%s,\"dirty_nodes\":%llu,\"resolved_nodes\":%llu,\"changed_nodes\":%llu,"
+                "\"shared_nodes\":%llu,\"refused_merges\":%llu,\"merges\":%llu,\"splits\":%llu,"
+                "\"profiles_written\":%llu,\"resolve_seconds\":%.3f,\"profile_seconds\":%.3f}",
+                r.full_graph ? "true" : "false", (unsigned long long)r.dirty_nodes,
+                (unsigned long long)r.resolved_nodes, (unsigned long long)r.changed_nodes,
+                (unsigned long long)r.shared_nodes, (unsigned long long)r.refused_merges,
+                (unsigned long long)r.merges, (unsigned long long)r.splits,
+                (unsigned long long)r.profiles_written, r.resolve_seconds, r.profile_seconds);
+  return buf;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int RunLookup(holo::Engine& engine, int64_t as_of_ms) {
   std::ios::sync_with_stdio(false);
   std::string line, out;
   out.reserve(1 << 16);
@@ -146,8 +177,9 @@ int RunLookup(holo::Engine& engine) {
     size_t comma = line.find(',');
     std::string oneid;
     if (comma != std::string::npos) {
-      auto id = engine.LookupOneId(std::string_view(line).substr(0, comma),
-                                   std::string_view(line).substr(comma + 1));
+      auto type = std::string_view(line).substr(0, comma);
+      auto value = std::string_view(line).substr(comma + 1);
+      auto id = as_of_ms != 0 ? engine.LookupOneIdAsOf(type, value, as_of_ms) : engine.LookupOneId(type, value);
       if (id.ok() && *id != 0) oneid = std::to_string(*id);
       if (!id.ok()) std::fprintf(stderr, "holo: line %llu: %s\n", (unsigned long long)n,
                                  id.status().message().c_str());
@@ -307,6 +339,8 @@ int main(int argc, char** argv) {
 
   auto* look = app.add_subcommand("lookup", "stdin 'type,value' lines -> stdout 'type,value,oneid'");
   add_data(look);
+  std::string as_of;
+  look->add_option("--as-of", as_of, "The OneID each identifier had at this time (ISO-8601 or epoch ms)");
 
   std::string id;
   auto* prof = app.add_subcommand("profile", "Print the profile of a OneID or type:value identifier");
@@ -337,6 +371,57 @@ int main(int argc, char** argv) {
   expl->add_option("a", explain_a, "OneID or type:value")->required();
   expl->add_option("b", explain_b, "OneID or type:value")->required();
   expl->add_flag("--json", explain_json, "Print JSON (the API form) instead of text");
+  expl->add_option("--as-of", as_of, "Explain as of this time: OneIDs then, evidence seen by then");
+
+  // identity: maintenance of the identity graph (docs/identity.md)
+  auto* idn = app.add_subcommand("identity", "Identity graph maintenance: remove evidence, matches, policy, reports");
+  idn->require_subcommand(1);
+  std::string id_a, id_b, reason = "withdrawn by operator", source, message_id, config_path;
+  bool as_json = false, no_save = false;
+  size_t top = 20;
+  double max_distance = 0.05;
+  uint64_t since = 0;
+  holo::Engine::MatchImport import;
+  auto* id_erase = idn->add_subcommand("erase", "Remove an identifier from the graph; its OneID may split");
+  add_data(id_erase);
+  id_erase->add_option("id", id_a, "type:value")->required();
+  auto* id_unlink = idn->add_subcommand("unlink", "Withdraw the link between two identifiers (for good)");
+  add_data(id_unlink);
+  id_unlink->add_option("a", id_a, "type:value")->required();
+  id_unlink->add_option("b", id_b, "type:value")->required();
+  id_unlink->add_option("--reason", reason, "Why (recorded with the withdrawal)")->capture_default_str();
+  auto* id_delete = idn->add_subcommand("delete-event", "Delete one stored event and the evidence it carried");
+  add_data(id_delete);
+  id_delete->add_option("--source", source, "The event's source")->required();
+  id_delete->add_option("--message-id", message_id, "The event's messageId")->required();
+  auto* id_import = idn->add_subcommand("import-matches", "Add a 'holo match' pairs.csv as probabilistic-match edges");
+  add_data(id_import);
+  id_import->add_option("pairs", config_path, "pairs.csv from holo match")->required()->check(CLI::ExistingFile);
+  id_import->add_option("--type", import.type_a, "Identifier type of the record ids (of input 1 for linkage)")->required();
+  id_import->add_option("--type-b", import.type_b, "Identifier type of input 2's record ids (linkage)");
+  id_import->add_option("--source", import.source, "Source recorded on the edges (default: file name)");
+  auto* id_policy = idn->add_subcommand("policy", "Print the identity policy in force (TOML)");
+  add_data(id_policy);
+  auto* id_apply = idn->add_subcommand("apply", "Apply a new identity policy and re-resolve what it changes");
+  add_data(id_apply);
+  id_apply->add_option("--config", config_path, "Policy TOML (see docs/identity.md)")->required()->check(CLI::ExistingFile);
+  auto* id_dry = idn->add_subcommand("dry-run", "Show what a policy would merge and split, without applying it");
+  add_data(id_dry);
+  id_dry->add_option("--config", config_path, "Policy TOML (see docs/identity.md)")->required()->check(CLI::ExistingFile);
+  id_dry->add_option("--examples", top, "Examples of merges and splits to list")->capture_default_str();
+  id_dry->add_flag("--json", as_json, "Print JSON");
+  auto* id_hubs = idn->add_subcommand("hubs", "Report hub and shared identifiers and what they were kept from joining");
+  add_data(id_hubs);
+  id_hubs->add_option("--top", top, "Hubs to list")->capture_default_str();
+  id_hubs->add_flag("--json", as_json, "Print JSON");
+  auto* id_monitor = idn->add_subcommand("monitor", "Cluster-size distribution vs the last snapshot; exit 3 on drift");
+  add_data(id_monitor);
+  id_monitor->add_option("--max-distance", max_distance, "Alert above this total-variation distance")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  id_monitor->add_flag("--no-save", no_save, "Do not save this snapshot for the next comparison");
+  id_monitor->add_flag("--json", as_json, "Print JSON");
+  auto* id_feed = idn->add_subcommand("feed", "Merge and split records as JSON lines (for downstream systems)");
+  add_data(id_feed);
+  id_feed->add_option("--since", since, "Only records after this sequence number")->capture_default_str();
 
   holo::MatchOptions match_options;
   auto* mat = app.add_subcommand("match", "Deduplicate one CSV file or link two (Fellegi-Sunter, unsupervised)");
@@ -410,15 +495,9 @@ int main(int argc, char** argv) {
   } else if (res->parsed()) {
     holo::ResolveReport report;
     Check(engine->Resolve(full, &report, resolve_threshold), "resolve");
-    std::printf("{\"full_graph\":%s,\"dirty_nodes\":%llu,\"resolved_nodes\":%llu,\"changed_nodes\":%llu,"
-                "\"shared_nodes\":%llu,\"refused_merges\":%llu,\"profiles_written\":%llu,"
-                "\"resolve_seconds\":%.3f,\"profile_seconds\":%.3f}\n",
-                report.full_graph ? "true" : "false", (unsigned long long)report.dirty_nodes,
-                (unsigned long long)report.resolved_nodes, (unsigned long long)report.changed_nodes,
-                (unsigned long long)report.shared_nodes, (unsigned long long)report.refused_merges,
-                (unsigned long long)report.profiles_written, report.resolve_seconds, report.profile_seconds);
+    std::printf("%s\n", ResolveJson(report).c_str());
   } else if (look->parsed()) {
-    return RunLookup(*engine);
+    return RunLookup(*engine, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
   } else if (prof->parsed()) {
     auto json = engine->ProfileJson(id);
     Check(json.status());
@@ -442,9 +521,43 @@ int main(int argc, char** argv) {
     Check(q.status(), "eval");
     PrintQuality(*q);
   } else if (expl->parsed()) {
-    auto ex = engine->Explain(explain_a, explain_b);
+    auto ex = engine->Explain(explain_a, explain_b, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
     Check(ex.status(), "explain");
     std::printf("%s\n", explain_json ? ex->json.c_str() : ex->text.c_str());
+  } else if (idn->parsed()) {
+    holo::ResolveReport report;
+    if (id_erase->parsed()) {
+      Check(engine->EraseIdentifier(id_a, &report), "identity erase");
+    } else if (id_unlink->parsed()) {
+      Check(engine->WithdrawLink(id_a, id_b, reason, &report), "identity unlink");
+    } else if (id_delete->parsed()) {
+      Check(engine->DeleteEvent(source, message_id, &report), "identity delete-event");
+    } else if (id_import->parsed()) {
+      Check(engine->ImportMatches(config_path, &import, &report), "identity import-matches");
+      std::fprintf(stderr, "holo: %llu match pairs imported, %llu skipped (ids that identify no one)\n",
+                   (unsigned long long)import.imported, (unsigned long long)import.skipped);
+    } else if (id_policy->parsed()) {
+      auto p = engine->IdentityPolicy();
+      Check(p.status(), "identity policy");
+      std::printf("%s", p->c_str());
+      return 0;
+    } else if (id_apply->parsed()) {
+      Check(engine->ApplyIdentityPolicy(ReadWholeFile(config_path), &report), "identity apply");
+    } else if (id_feed->parsed()) {
+      std::ios::sync_with_stdio(false);
+      Check(engine->IdentityFeed(since, std::cout), "identity feed");
+      std::cout.flush();
+      return 0;
+    } else {
+      holo::Result<holo::Engine::Report> r = holo::Status::Internal("no report");
+      if (id_dry->parsed()) r = engine->DryRunIdentityPolicy(ReadWholeFile(config_path), top);
+      if (id_hubs->parsed()) r = engine->IdentityHubs(top);
+      if (id_monitor->parsed()) r = engine->MonitorClusterSizes(max_distance, !no_save);
+      Check(r.status(), "identity");
+      std::printf("%s\n", as_json ? r->json.c_str() : r->text.c_str());
+      return r->alert ? 3 : 0;
+    }
+    std::printf("%s\n", ResolveJson(report).c_str());
   } else if (st->parsed()) {
     auto s = engine->Stats();
     Check(s.status());

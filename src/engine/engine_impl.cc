@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <ostream>
 #include <unordered_map>
@@ -55,6 +56,12 @@ uint64_t CountPrefix(const storage::Store& store, Cf cf, std::string_view prefix
   return n;
 }
 
+std::string FormatWeight(float w) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(w));
+  return buf;
+}
+
 // An id as users write it: a OneID (digits) or "type:value".
 struct UserId {
   uint64_t oneid = 0;  // set when the id is a OneID
@@ -105,11 +112,17 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
 }
 
 Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_threshold) {
+  return ResolveWith(full, full_threshold, full ? "full rebuild" : "ingest", report);
+}
+
+Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
   *report = ResolveReport();
   identity::ResolveOptions ro;
+  HOLO_ASSIGN_OR_RETURN(ro.policy, Policy());
   ro.force_full = full;
   ro.full_threshold = full_threshold;
   ro.log = log_;
+  ro.cause = std::string(cause);
   identity::ResolveStats rs;
   HOLO_RETURN_IF_ERROR(identity::ResolvePending(store_.get(), ro, &rs));
   report->full_graph = rs.full;
@@ -118,6 +131,8 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   report->shared_nodes = rs.shared_nodes;
   report->refused_merges = rs.refused_merges;
   report->changed_nodes = rs.changed_nodes;
+  report->merges = rs.merges;
+  report->splits = rs.splits;
   report->resolve_seconds = rs.seconds;
   profile::BuildOptions bo;
   bo.force_full = full;
@@ -144,8 +159,7 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   return Status::OK();
 }
 
-Result<std::optional<privacy::Pseudonym>> EngineImpl::PseudonymOf(std::string_view type,
-                                                                 std::string_view raw) {
+std::string EngineImpl::CanonicalType(std::string_view type) const {
   std::string canonical(type);
   if (auto it = parser_options_.account_id_types.find(canonical);
       it != parser_options_.account_id_types.end()) {
@@ -154,6 +168,12 @@ Result<std::optional<privacy::Pseudonym>> EngineImpl::PseudonymOf(std::string_vi
     auto ns = parser_options_.source_namespace.find(std::string(type.substr(8)));
     if (ns != parser_options_.source_namespace.end()) canonical = "user_id@" + ns->second;
   }
+  return canonical;
+}
+
+Result<std::optional<privacy::Pseudonym>> EngineImpl::PseudonymOf(std::string_view type,
+                                                                 std::string_view raw) {
+  std::string canonical = CanonicalType(type);
   bool placeholder = false;
   auto value = privacy::NormalizeIdentifierValue(canonical, raw, &placeholder,
                                                  options_.default_country_code);
@@ -275,6 +295,16 @@ Result<StoreStats> EngineImpl::Stats() {
 }
 
 
+Result<privacy::Pseudonym> EngineImpl::NodeOf(std::string_view id) {
+  HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
+  if (parsed.type.empty()) return Status::InvalidArgument("expected an identifier as type:value, got a OneID: " + std::string(id));
+  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(parsed.type, parsed.value));
+  if (!p.has_value()) {
+    return Status::NotFound(std::string(id) + " identifies no one (randomized MAC or placeholder)");
+  }
+  return *p;
+}
+
 Result<std::vector<privacy::Pseudonym>> EngineImpl::NodesOf(std::string_view id) {
   HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
   if (parsed.type.empty()) {
@@ -291,11 +321,13 @@ Result<std::vector<privacy::Pseudonym>> EngineImpl::NodesOf(std::string_view id)
   return std::vector<privacy::Pseudonym>{*p};
 }
 
-Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_view b) {
+Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_view b, int64_t as_of_ms) {
   HOLO_ASSIGN_OR_RETURN(auto a_nodes, NodesOf(a));
   HOLO_ASSIGN_OR_RETURN(auto b_nodes, NodesOf(b));
-  HOLO_ASSIGN_OR_RETURN(identity::Explanation ex,
-                        identity::Explain(*store_, identity::ExplainOptions(), a_nodes, b_nodes));
+  identity::ExplainOptions eo;
+  HOLO_ASSIGN_OR_RETURN(eo.policy, Policy());
+  eo.as_of_ms = as_of_ms;
+  HOLO_ASSIGN_OR_RETURN(identity::Explanation ex, identity::Explain(*store_, eo, a_nodes, b_nodes));
   Explanation out;
   out.same_person = ex.same_person;
   JsonWriter w(&out.json);
@@ -304,6 +336,7 @@ Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_
   w.Key("b").String(b);
   w.Key("oneid_a").String(std::to_string(ex.oneid_a));
   w.Key("oneid_b").String(std::to_string(ex.oneid_b));
+  if (as_of_ms != 0) w.Key("as_of").String(FormatIso8601Ms(as_of_ms));
   w.Key("same_person").Bool(ex.same_person);
   w.Key("path_found").Bool(ex.path_found);
   w.Key("path").BeginArray();
@@ -312,9 +345,10 @@ Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_
       (ex.same_person ? " are the same person: OneID " + std::to_string(ex.oneid_a) + "\n"
                       : " are different people: OneIDs " + std::to_string(ex.oneid_a) + " and " +
                             std::to_string(ex.oneid_b) + "\n");
+  if (as_of_ms != 0) t = "as of " + FormatIso8601Ms(as_of_ms) + ": " + t;
   if (ex.path_found) t += ex.path.empty() ? "they are the same identifier\n" : "evidence path:\n";
   for (const auto& s : ex.path) {
-    const char* kind = s.kind == identity::EdgeKind::kExplicitLink ? "explicit link" : "co-occurrence";
+    std::string kind(identity::EdgeKindName(s.kind));
     std::string from = privacy::PseudonymToHex(s.from), to = privacy::PseudonymToHex(s.to);
     w.BeginObject();
     w.Key("from_type").String(s.from_type);
@@ -328,10 +362,14 @@ Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_
     w.Key("first_seen").String(FormatIso8601Ms(s.first_ts));
     w.Key("last_seen").String(FormatIso8601Ms(s.last_ts));
     w.Key("messages").Uint(s.count);
+    if (s.kind == identity::EdgeKind::kMatch) w.Key("match_weight").Double(s.weight);
     if (!s.blocked_by.empty()) w.Key("blocked_by").String(s.blocked_by);
     w.EndObject();
     t += "  " + s.from_type + " " + from.substr(0, 12) + "… -> " + s.to_type + " " + to.substr(0, 12) +
-         "…  " + kind + ", " + std::to_string(s.count) + " message(s), first in " + s.source + " at " +
+         "…  " + kind +
+         (s.kind == identity::EdgeKind::kMatch ? " (weight " + FormatWeight(s.weight) + ")"
+                                              : ", " + std::to_string(s.count) + " message(s)") +
+         ", first in " + s.source + " at " +
          FormatIso8601Ms(s.first_ts) + ", last " + FormatIso8601Ms(s.last_ts) + "\n";
     if (!s.blocked_by.empty()) t += "    CUT: " + s.blocked_by + "\n";
   }

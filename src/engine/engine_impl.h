@@ -8,6 +8,7 @@
 #include <string>
 
 #include "holo/engine.h"
+#include "identity/resolver.h"
 #include "ingest/message_parser.h"
 #include "privacy/pseudonymizer.h"
 #include "storage/store.h"
@@ -27,7 +28,19 @@ class EngineImpl final : public Engine {
   Status ExportEvents(std::ostream& out) override;
   Status ExportGraph(std::ostream& nodes, std::ostream& edges) override;
   Result<StoreStats> Stats() override;
-  Result<Explanation> Explain(std::string_view a, std::string_view b) override;
+  Result<Explanation> Explain(std::string_view a, std::string_view b, int64_t as_of_ms = 0) override;
+  Result<uint64_t> LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) override;
+  Status EraseIdentifier(std::string_view id, ResolveReport* report) override;
+  Status WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
+                      ResolveReport* report) override;
+  Status DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) override;
+  Status ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) override;
+  Result<std::string> IdentityPolicy() override;
+  Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) override;
+  Result<Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) override;
+  Result<Report> IdentityHubs(size_t top = 20) override;
+  Result<Report> MonitorClusterSizes(double max_distance = 0.05, bool save = true) override;
+  Status IdentityFeed(uint64_t since, std::ostream& out) override;
   void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
 
  private:
@@ -36,6 +49,15 @@ class EngineImpl final : public Engine {
   // Returns the canonical type and the pseudonym of a raw identifier, or
   // nullopt for a value that identifies no one (randomized MAC, placeholder).
   Result<std::optional<privacy::Pseudonym>> PseudonymOf(std::string_view type, std::string_view raw);
+  // Resolves pending changes with the stored policy, recording `cause` in the
+  // feed, and rebuilds the touched profiles.
+  Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report);
+  // The stored identity policy (defaults when none is stored).
+  Result<identity::MergePolicy> Policy();
+  // Canonical type of a user-written identifier type (tmall -> user_id@taobao, ...).
+  std::string CanonicalType(std::string_view type) const;
+  // The pseudonym of a "type:value" id; kNotFound when it identifies no one.
+  Result<privacy::Pseudonym> NodeOf(std::string_view id);
   // Returns the identity-graph nodes `id` names: a OneID's members, or one identifier.
   Result<std::vector<privacy::Pseudonym>> NodesOf(std::string_view id);
 

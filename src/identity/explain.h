@@ -26,6 +26,7 @@ struct EvidenceStep {
   int64_t first_ts = 0;
   int64_t last_ts = 0;
   uint64_t count = 0;  // messages that carried the pair
+  float weight = 0;    // kMatch: the match weight
   // Empty when the step is used; otherwise the rule that cut it.
   std::string blocked_by;
 };
@@ -43,6 +44,9 @@ struct ExplainOptions {
   MergePolicy policy;
   // Search bound: identifiers visited while looking for a path.
   size_t max_visited = 50000;
+  // Explain as of this time (ms since epoch; 0 = now): OneIDs as they were then
+  // (the resolution history) and only evidence first seen by then.
+  int64_t as_of_ms = 0;
 };
 
 // Explains the relation between the identifiers `a` and `b` (each a set: all

@@ -24,6 +24,8 @@ struct ResolveStats {
   uint64_t refused_merges = 0;
   uint64_t changed_nodes = 0;     // nodes whose OneID changed
   uint64_t dirty_profiles = 0;
+  uint64_t merges = 0;            // merge records written to the feed
+  uint64_t splits = 0;            // split records written to the feed
   double seconds = 0;
 };
 
@@ -33,6 +35,11 @@ struct ResolveOptions {
   double full_threshold = 0.25;
   // Re-resolve the whole graph regardless of the dirty set.
   bool force_full = false;
+  // Clock of the history and feed records, ms since epoch; 0 = now.
+  int64_t now_ms = 0;
+  // Why this resolution runs ("ingest", "erase", "unlink", "delete-event", "policy", ...),
+  // recorded in the merge/split feed.
+  std::string cause = "ingest";
   // Receives one line per phase ("resolve: loaded ..."); may be empty.
   std::function<void(const std::string&)> log;
 };
@@ -43,6 +50,10 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
 
 // Returns the OneID of `node`, or 0 when the node is unknown.
 Result<uint64_t> LookupOneId(const storage::Store& store, const NodeKey& node);
+
+// Returns the OneID `node` had at `as_of_ms` (resolution clock), from the
+// history; 0 when it had none then (not yet seen, or erased).
+Result<uint64_t> LookupOneIdAsOf(const storage::Store& store, const NodeKey& node, int64_t as_of_ms);
 
 // Returns the member nodes of `oneid` (empty when unknown).
 Result<std::vector<NodeKey>> Members(const storage::Store& store, uint64_t oneid);

@@ -39,6 +39,26 @@ std::string_view NamespaceOf(std::string_view type) {
   return type.substr(8);
 }
 
+std::string_view EdgeKindName(EdgeKind k) {
+  switch (k) {
+    case EdgeKind::kCooccurrence: return "co-occurrence";
+    case EdgeKind::kExplicitLink: return "explicit link";
+    case EdgeKind::kMatch: return "probabilistic match";
+  }
+  return "unknown";
+}
+
+std::string_view SharedReasonName(uint8_t reason) {
+  switch (reason) {
+    case kNotShared: return "not shared";
+    case kSharedNamespace: return "seen with two accounts of one namespace";
+    case kSharedManyAccounts: return "seen with too many accounts";
+    case kSharedOnDevice: return "an app install on a shared device";
+    case kSharedHub: return "a hub: seen with too many devices";
+  }
+  return "shared";
+}
+
 std::string_view RefusalName(RefusalReason r) {
   switch (r) {
     case RefusalReason::kNamespaceConflict: return "two accounts in one namespace";
@@ -96,7 +116,11 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   // Rule 2: shared identifiers, from each node's direct account neighbours.
   // Account neighbours of every node in one flat, CSR-style array (no per-node vectors).
   std::vector<uint32_t> start(n + 1, 0);
+  std::vector<uint32_t> device_nbrs(n, 0);
   for (const GraphEdge& e : g.edges) {
+    if (e.kind == EdgeKind::kMatch) continue;  // probabilistic evidence decides no sharing
+    if (cls(e.b) == IdClass::kDevice) device_nbrs[e.a]++;
+    if (cls(e.a) == IdClass::kDevice) device_nbrs[e.b]++;
     if (cls(e.b) == IdClass::kAccount) start[e.a + 1]++;
     if (cls(e.a) == IdClass::kAccount) start[e.b + 1]++;
   }
@@ -105,6 +129,7 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   {
     std::vector<uint32_t> fill(start.begin(), start.end() - 1);
     for (const GraphEdge& e : g.edges) {
+      if (e.kind == EdgeKind::kMatch) continue;
       if (cls(e.b) == IdClass::kAccount) nbrs[fill[e.a]++] = {type_ns[g.nodes[e.b].type_id], e.b};
       if (cls(e.a) == IdClass::kAccount) nbrs[fill[e.b]++] = {type_ns[g.nodes[e.a].type_id], e.a};
     }
@@ -113,15 +138,20 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   r.shared.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     if (cls(i) == IdClass::kAccount) continue;
+    if (cls(i) != IdClass::kDevice && device_nbrs[i] > static_cast<uint32_t>(policy.hub_max_devices)) {
+      r.shared[i] = kSharedHub;
+    }
     if (start[i + 1] - start[i] < 2 && policy.shared_max_accounts >= 1) continue;
     auto first = nbrs.begin() + start[i], last = nbrs.begin() + start[i + 1];
     std::sort(first, last);
     last = std::unique(first, last);
-    bool shared = last - first > policy.shared_max_accounts;
-    for (auto it = first + 1; it < last && !shared; ++it) {
-      if (it->first == (it - 1)->first) shared = true;
+    for (auto it = first + 1; it < last; ++it) {
+      if (it->first == (it - 1)->first) {
+        r.shared[i] = kSharedNamespace;
+        break;
+      }
     }
-    r.shared[i] = shared ? 1 : 0;
+    if (last - first > policy.shared_max_accounts) r.shared[i] = kSharedManyAccounts;
   }
   std::vector<std::pair<uint16_t, uint32_t>>().swap(nbrs);
   std::vector<uint32_t>().swap(start);
@@ -130,12 +160,14 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     for (auto [dev, other] : {std::pair{e.a, e.b}, std::pair{e.b, e.a}}) {
       if (!r.shared[dev] || cls(dev) != IdClass::kDevice || g.nodes[dev].boundary) continue;
       IdClass c = cls(other);
-      if (c == IdClass::kAnonymous || c == IdClass::kAdId || c == IdClass::kMac) r.shared[other] = 1;
+      if ((c == IdClass::kAnonymous || c == IdClass::kAdId || c == IdClass::kMac) && !r.shared[other]) {
+        r.shared[other] = kSharedOnDevice;
+      }
     }
   }
 
   // Rule 3: greedy constrained union in a content-defined order: explicit links first,
-  // then by the type priority of the edge's weaker end (account > email/phone > device >
+  // then co-occurrence, then probabilistic matches (by weight); within a kind by the type priority of the edge's weaker end (account > email/phone > device >
   // advertising id > MAC > anonymous id > other), then by evidence count, then by the
   // edge's keys. The first three are packed into one integer so that the sort of
   // millions of edges mostly compares integers.
@@ -155,11 +187,15 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     const GraphEdge& e = g.edges[i];
     // A shared identifier joins no person, but the identifiers of one shared device
     // (its id, MAC, app installs) do belong together.
-    if (e.a == e.b || r.shared[e.a] != r.shared[e.b]) continue;
+    if (e.a == e.b || (r.shared[e.a] != 0) != (r.shared[e.b] != 0)) continue;
     if (g.nodes[e.a].boundary || g.nodes[e.b].boundary) continue;
-    uint64_t kind_desc = 3 - static_cast<uint64_t>(e.kind);
+    if (e.kind == EdgeKind::kMatch && e.weight < policy.min_match_weight) continue;
+    // 0 explicit link, 1 co-occurrence, 2 match.
+    uint64_t kind_desc = e.kind == EdgeKind::kExplicitLink ? 0 : e.kind == EdgeKind::kCooccurrence ? 1 : 2;
     uint64_t rank = static_cast<uint64_t>(std::max(TypePriority(cls(e.a)), TypePriority(cls(e.b))));
-    uint64_t count_desc = 0xffffffffull - std::min<uint64_t>(e.count, 0xffffffffull);
+    // Matches order by weight (centi-bits), other edges by message count.
+    uint64_t strength = e.kind == EdgeKind::kMatch ? static_cast<uint64_t>(std::max(0.0f, e.weight) * 100) : e.count;
+    uint64_t count_desc = 0xffffffffull - std::min<uint64_t>(strength, 0xffffffffull);
     uint64_t lo8 = 0;
     const NodeKey& lo = edge_keys(i).first;
     for (int k = 0; k < 8; ++k) lo8 = (lo8 << 8) | lo[k];

@@ -37,7 +37,12 @@ int TypePriority(IdClass c);
 std::string_view NamespaceOf(std::string_view type);
 
 // Edge kinds. DO NOT CHANGE the values: they are stored in the edges column family.
-enum class EdgeKind : uint8_t { kCooccurrence = 1, kExplicitLink = 2 };
+// kMatch edges come from probabilistic matching of PII (`holo identity import-matches`):
+// weaker evidence, applied after every co-occurrence and only when the match weight
+// reaches MergePolicy::min_match_weight. They are stored apart from the evidence
+// edges (keys.h MatchEdgeKey) so a pair that also co-occurs keeps both.
+enum class EdgeKind : uint8_t { kCooccurrence = 1, kExplicitLink = 2, kMatch = 3 };
+std::string_view EdgeKindName(EdgeKind k);
 
 struct GraphNode {
   NodeKey key{};
@@ -53,6 +58,7 @@ struct GraphEdge {
   uint32_t b = 0;
   EdgeKind kind = EdgeKind::kCooccurrence;
   uint64_t count = 1;
+  float weight = 0;  // kMatch: match weight (log2 Bayes factor); 0 otherwise
 };
 
 struct Subgraph {
@@ -68,7 +74,22 @@ struct MergePolicy {
   int max_emails = 4;
   // An identifier co-occurring with more than this many distinct accounts is shared.
   int shared_max_accounts = 10;
+  // A non-account identifier co-occurring with more than this many device ids is a
+  // hub (a shop's phone number typed at every sign-up, a public terminal's MAC).
+  int hub_max_devices = 15;
+  // Match edges below this weight are ignored.
+  double min_match_weight = 0;
 };
+
+// Why an identifier is shared (Resolution::shared); 0 = not shared.
+enum SharedReason : uint8_t {
+  kNotShared = 0,
+  kSharedNamespace = 1,    // two accounts of one namespace
+  kSharedManyAccounts = 2, // more than shared_max_accounts accounts
+  kSharedOnDevice = 3,     // an install-level id on a shared device
+  kSharedHub = 4,          // more than hub_max_devices device ids
+};
+std::string_view SharedReasonName(uint8_t reason);
 
 enum class RefusalReason : uint8_t { kNamespaceConflict = 1, kTooManyDevices, kTooManyPhones, kTooManyEmails };
 std::string_view RefusalName(RefusalReason r);
@@ -80,7 +101,7 @@ struct RefusedMerge {
 
 struct Resolution {
   std::vector<uint32_t> component;  // per node; boundary nodes get kNoComponent
-  std::vector<uint8_t> shared;      // per node: 1 if judged shared
+  std::vector<uint8_t> shared;      // per node: 0 or a SharedReason
   uint32_t num_components = 0;
   std::vector<RefusedMerge> refused;
 };

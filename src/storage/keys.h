@@ -86,6 +86,40 @@ inline std::string EdgeKey(const Key16& a, const Key16& b) {
   k.append(AsView(b));
   return k;
 }
+// Beside each evidence edge, same prefix, a 33-byte key with a variant byte:
+//   a16 b16 'm' -> probabilistic match (StatsRecord kind 3, tail "<weight>\x1f<source>"), Put
+//   a16 b16 'w' -> withdrawn pair: no edge between a and b counts (tail: reason)
+inline constexpr char kMatchVariant = 'm';
+inline constexpr char kWithdrawnVariant = 'w';
+inline std::string EdgeVariantKey(const Key16& a, const Key16& b, char variant) {
+  std::string k = EdgeKey(a, b);
+  k.push_back(variant);
+  return k;
+}
+// graph: 'h' node16 when8 -> oneid8: the node's OneID from `when` (ms, resolution
+// clock) on; 0 = no OneID (erased). Kept for `lookup --as-of` and `explain --as-of`.
+inline std::string HistoryPrefix(const Key16& node) {
+  std::string k("h");
+  k.append(AsView(node));
+  return k;
+}
+inline std::string HistoryKey(const Key16& node, int64_t when_ms) {
+  std::string k = HistoryPrefix(node);
+  coding::PutFixed64BE(&k, static_cast<uint64_t>(when_ms));
+  return k;
+}
+// meta: merge/split feed, one JSON object per record, in order.
+inline constexpr std::string_view kFeedSeq = "seq/feed";
+inline constexpr std::string_view kFeedPrefix = "feed/";
+inline std::string FeedKey(uint64_t seq) {
+  std::string k(kFeedPrefix);
+  coding::PutFixed64BE(&k, seq);
+  return k;
+}
+// meta: the identity policy in force (TOML text) and the last cluster-size histogram.
+inline constexpr std::string_view kIdentityPolicy = "cfg/identity_policy";
+inline constexpr std::string_view kSizeHistogram = "stat/cluster_sizes";
+
 // graph: 'n' node16 -> oneid8 ; 'o' oneid8 node16 -> ""
 inline std::string NodeOneIdKey(const Key16& node) {
   std::string k("n");

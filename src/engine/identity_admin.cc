@@ -1,0 +1,311 @@
+// EngineImpl's identity maintenance: evidence removal, match import, policy,
+// dry runs, hub and cluster-size reports, the merge/split feed and history.
+#include <rocksdb/db.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+
+#include "common/coding.h"
+#include "common/json_writer.h"
+#include "engine/engine_impl.h"
+#include "identity/evidence.h"
+#include "identity/graph_store.h"
+#include "identity/policy.h"
+#include "identity/reports.h"
+#include "match/csv_reader.h"
+#include "privacy/pseudonymizer.h"
+#include "storage/keys.h"
+
+namespace holo::engine {
+namespace {
+
+using storage::Cf;
+namespace keys = storage::keys;
+using storage::View;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Percent(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f%%", 100 * x);
+  return buf;
+}
+
+void WriteHistogram(const identity::SizeHistogram& h, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("oneids").Uint(h.total_oneids);
+  w->Key("identifiers").Uint(h.total_identifiers);
+  w->Key("largest").Uint(h.largest);
+  w->Key("buckets").BeginArray();
+  for (size_t b = 0; b < identity::kSizeBuckets; ++b) {
+    w->BeginObject();
+    w->Key("size").String(identity::SizeBucketName(b));
+    w->Key("oneids").Uint(h.oneids[b]);
+    w->Key("identifiers").Uint(h.identifiers[b]);
+    w->EndObject();
+  }
+  w->EndArray();
+  w->EndObject();
+}
+
+std::string HistogramText(const identity::SizeHistogram& h) {
+  std::string t = "  size      OneIDs   identifiers\n";
+  for (size_t b = 0; b < identity::kSizeBuckets; ++b) {
+    char line[96];
+    std::snprintf(line, sizeof(line), "  %-6s %10llu %13llu\n", identity::SizeBucketName(b),
+                  static_cast<unsigned long long>(h.oneids[b]), static_cast<unsigned long long>(h.identifiers[b]));
+    t += line;
+  }
+  t += "  largest OneID: " + std::to_string(h.largest) + " identifiers\n";
+  return t;
+}
+
+}  // namespace
+
+Result<identity::MergePolicy> EngineImpl::Policy() {
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, keys::kIdentityPolicy));
+  if (!v.has_value()) return identity::MergePolicy();
+  return identity::ParsePolicy(*v, "stored identity policy");
+}
+
+Result<std::string> EngineImpl::IdentityPolicy() {
+  HOLO_ASSIGN_OR_RETURN(auto p, Policy());
+  return identity::FormatPolicy(p);
+}
+
+Status EngineImpl::ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) {
+  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy next, identity::ParsePolicy(toml, "policy"));
+  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy cur, Policy());
+  const bool threshold_only = identity::OnlyMatchThresholdDiffers(cur, next);
+  if (threshold_only && next.min_match_weight != cur.min_match_weight) {
+    HOLO_RETURN_IF_ERROR(
+        identity::MarkMatchThresholdChange(store_.get(), cur.min_match_weight, next.min_match_weight).status());
+  }
+  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kIdentityPolicy, identity::FormatPolicy(next), /*sync=*/true));
+  return ResolveWith(/*full=*/!threshold_only, /*full_threshold=*/1.0, "policy", report);
+}
+
+Status EngineImpl::EraseIdentifier(std::string_view id, ResolveReport* report) {
+  HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym node, NodeOf(id));
+  Status s = identity::EraseNode(store_.get(), node);
+  if (s.code() == StatusCode::kNotFound) return Status::NotFound("identifier " + std::string(id) + " is not known");
+  HOLO_RETURN_IF_ERROR(s);
+  return ResolveWith(false, 1.0, "erase", report);
+}
+
+Status EngineImpl::WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
+                                ResolveReport* report) {
+  HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym na, NodeOf(a));
+  HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym nb, NodeOf(b));
+  Status s = identity::WithdrawPair(store_.get(), na, nb, reason, NowMs());
+  if (s.code() == StatusCode::kNotFound) {
+    return Status::NotFound("cannot withdraw: " + std::string(a) + " or " + std::string(b) + " is not known");
+  }
+  HOLO_RETURN_IF_ERROR(s);
+  return ResolveWith(false, 1.0, "withdraw", report);
+}
+
+Status EngineImpl::DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) {
+  identity::RemovedEvent removed;
+  HOLO_RETURN_IF_ERROR(identity::RemoveEvent(store_.get(), source, message_id, &removed));
+  return ResolveWith(false, 1.0, "delete-event", report);
+}
+
+Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) {
+  if (import->type_a.empty()) return Status::InvalidArgument("import matches: the identifier type of the records is required");
+  HOLO_ASSIGN_OR_RETURN(match::CsvTable table, match::ReadCsvFile(pairs_csv));
+  int ia = table.ColumnIndex("id_a"), ib = table.ColumnIndex("id_b"), iw = table.ColumnIndex("weight");
+  if (ia < 0 || ib < 0 || iw < 0) {
+    return Status::InvalidArgument(pairs_csv + ": expected the columns id_a,id_b,weight (a holo match pairs.csv)");
+  }
+  const std::string type_a = CanonicalType(import->type_a);
+  const std::string type_b = CanonicalType(import->type_b.empty() ? import->type_a : import->type_b);
+  const std::string source =
+      import->source.empty() ? std::filesystem::path(pairs_csv).filename().string() : import->source;
+  std::vector<identity::MatchLink> links;
+  import->imported = import->skipped = 0;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    auto strip = [](std::string_view id, std::string_view prefix) {
+      return id.starts_with(prefix) ? id.substr(prefix.size()) : id;
+    };
+    std::string_view a = strip(row[ia], "1:");
+    std::string_view b = strip(strip(row[ib], "2:"), "1:");
+    const std::string& tb = std::string_view(row[ib]).starts_with("1:") ? type_a : type_b;
+    float weight = 0;
+    if (std::sscanf(row[iw].c_str(), "%f", &weight) != 1) {
+      return Status::InvalidArgument(pairs_csv + ":" + std::to_string(r + 2) + ": weight '" + row[iw] +
+                                     "' is not a number");
+    }
+    auto pa = PseudonymOf(type_a, a);
+    auto pb = PseudonymOf(tb, b);
+    if (!pa.ok() || !pb.ok() || !pa->has_value() || !pb->has_value()) {
+      import->skipped++;
+      continue;
+    }
+    identity::MatchLink l;
+    l.a = **pa;
+    l.b = **pb;
+    l.type_a = type_a;
+    l.type_b = tb;
+    l.weight = weight;
+    links.push_back(std::move(l));
+  }
+  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, source, NowMs()));
+  import->imported = links.size();
+  return ResolveWith(false, 0.25, "match import", report);
+}
+
+Result<Engine::Report> EngineImpl::DryRunIdentityPolicy(std::string_view toml, size_t examples) {
+  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy next, identity::ParsePolicy(toml, "policy"));
+  HOLO_ASSIGN_OR_RETURN(identity::DryRunReport r, identity::DryRun(*store_, next, examples));
+  Report out;
+  JsonWriter w(&out.json);
+  w.BeginObject();
+  w.Key("identifiers").Uint(r.identifiers);
+  w.Key("current_oneids").Uint(r.current_oneids);
+  w.Key("new_oneids").Uint(r.new_components);
+  w.Key("merges").Uint(r.merges);
+  w.Key("splits").Uint(r.splits);
+  w.Key("identifiers_changing_oneid").Uint(r.identifiers_moved);
+  for (const auto& [name, list] : {std::pair{"merge_examples", &r.merge_examples}, std::pair{"split_examples", &r.split_examples}}) {
+    w.Key(name).BeginArray();
+    for (const auto& c : *list) {
+      w.BeginObject();
+      w.Key("oneids").BeginArray();
+      for (uint64_t id : c.oneids) w.Uint(id);
+      w.EndArray();
+      w.Key("identifiers").Uint(c.identifiers);
+      w.Key("parts").Uint(c.parts);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.Key("sizes_before");
+  WriteHistogram(r.before, &w);
+  w.Key("sizes_after");
+  WriteHistogram(r.after, &w);
+  w.EndObject();
+  std::string& t = out.text;
+  t = "dry run over " + std::to_string(r.identifiers) + " identifiers: " + std::to_string(r.current_oneids) +
+      " OneIDs now, " + std::to_string(r.new_components) + " under the new policy\n";
+  t += "  " + std::to_string(r.merges) + " merges (new OneIDs joining two or more current ones)\n";
+  t += "  " + std::to_string(r.splits) + " splits (current OneIDs falling apart)\n";
+  t += "  " + std::to_string(r.identifiers_moved) + " identifiers would change OneID\n";
+  for (const auto& c : r.merge_examples) {
+    t += "  merge of " + std::to_string(c.oneids.size()) + " OneIDs (" + std::to_string(c.identifiers) +
+         " identifiers):";
+    for (uint64_t id : c.oneids) t += " " + std::to_string(id);
+    t += "\n";
+  }
+  for (const auto& c : r.split_examples) {
+    t += "  split of OneID " + std::to_string(c.oneids.front()) + " (" + std::to_string(c.identifiers) +
+         " identifiers) into " + std::to_string(c.parts) + " parts\n";
+  }
+  t += "cluster sizes now:\n" + HistogramText(r.before) + "cluster sizes under the new policy:\n" + HistogramText(r.after);
+  return out;
+}
+
+Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
+  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy policy, Policy());
+  HOLO_ASSIGN_OR_RETURN(identity::HubReport r, identity::FindHubs(*store_, policy, top));
+  Report out;
+  JsonWriter w(&out.json);
+  w.BeginObject();
+  w.Key("identifiers").Uint(r.identifiers);
+  w.Key("shared").Uint(r.shared);
+  w.Key("edges_cut").Uint(r.edges_cut);
+  w.Key("by_reason").BeginObject();
+  for (uint8_t k = 1; k <= 4; ++k) w.Key(identity::SharedReasonName(k)).Uint(r.by_reason[k]);
+  w.EndObject();
+  w.Key("hubs").BeginArray();
+  std::string& t = out.text;
+  t = std::to_string(r.shared) + " of " + std::to_string(r.identifiers) +
+      " identifiers are shared or hubs and join no one; " + std::to_string(r.edges_cut) + " edges cut\n";
+  for (uint8_t k = 1; k <= 4; ++k) {
+    t += "  " + std::to_string(r.by_reason[k]) + "  " + std::string(identity::SharedReasonName(k)) + "\n";
+  }
+  if (!r.top.empty()) t += "widest bridges (type, pseudonym, reason, accounts, devices, OneIDs it would join):\n";
+  for (const auto& h : r.top) {
+    std::string hex = privacy::PseudonymToHex(h.node);
+    w.BeginObject();
+    w.Key("type").String(h.type);
+    w.Key("pseudonym").String(hex);
+    w.Key("reason").String(identity::SharedReasonName(h.reason));
+    w.Key("accounts").Uint(h.accounts);
+    w.Key("devices").Uint(h.devices);
+    w.Key("neighbours").Uint(h.neighbours);
+    w.Key("oneids_bridged").Uint(h.oneids_bridged);
+    w.Key("edges_cut").Uint(h.edges_cut);
+    w.EndObject();
+    t += "  " + h.type + " " + hex.substr(0, 12) + "…  " + std::string(identity::SharedReasonName(h.reason)) + ", " +
+         std::to_string(h.accounts) + " accounts, " + std::to_string(h.devices) + " devices, would join " +
+         std::to_string(h.oneids_bridged) + " OneIDs\n";
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+Result<Engine::Report> EngineImpl::MonitorClusterSizes(double max_distance, bool save) {
+  HOLO_ASSIGN_OR_RETURN(identity::SizeHistogram now, identity::CurrentSizes(*store_));
+  HOLO_ASSIGN_OR_RETURN(auto saved, store_->Get(Cf::kMeta, keys::kSizeHistogram));
+  identity::SizeHistogram before;
+  const bool has_before = saved.has_value() && identity::SizeHistogram::Decode(*saved, &before);
+  identity::DriftCheck d;
+  if (has_before) d = identity::CompareSizes(before, now, max_distance);
+  if (save) HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kSizeHistogram, now.Encode(), /*sync=*/true));
+  Report out;
+  out.alert = d.alert;
+  JsonWriter w(&out.json);
+  w.BeginObject();
+  w.Key("alert").Bool(d.alert);
+  w.Key("reasons").BeginArray();
+  for (const auto& r : d.reasons) w.String(r);
+  w.EndArray();
+  w.Key("distance").Double(d.distance);
+  w.Key("max_distance").Double(max_distance);
+  w.Key("now");
+  WriteHistogram(now, &w);
+  if (has_before) {
+    w.Key("before");
+    WriteHistogram(before, &w);
+  }
+  w.EndObject();
+  std::string& t = out.text;
+  t = "cluster sizes (identifiers per OneID):\n" + HistogramText(now);
+  if (!has_before) {
+    t += "no earlier snapshot to compare with" + std::string(save ? "; this one is saved" : "") + "\n";
+  } else {
+    t += "distance to the last snapshot: " + Percent(d.distance) + " (limit " + Percent(max_distance) + ")\n";
+    for (const auto& r : d.reasons) t += "ALERT: " + r + "\n";
+    if (!d.alert) t += "no drift\n";
+  }
+  return out;
+}
+
+Status EngineImpl::IdentityFeed(uint64_t since, std::ostream& out) {
+  auto it = store_->NewIterator(Cf::kMeta);
+  std::string start = keys::FeedKey(since + 1);
+  for (it->Seek(start); it->Valid() && View(it->key()).starts_with(keys::kFeedPrefix); it->Next()) {
+    uint64_t seq = coding::DecodeFixed64BE(it->key().data() + keys::kFeedPrefix.size());
+    std::string_view rec = View(it->value());
+    // {"seq":N, ...the stored record}
+    out << "{\"seq\":" << seq << "," << rec.substr(1) << "\n";
+  }
+  if (!out) return Status::IOError("write failed while writing the feed");
+  return storage::FromRocks(it->status(), "scan feed");
+}
+
+Result<uint64_t> EngineImpl::LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) {
+  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(type, raw_value));
+  if (!p.has_value()) return uint64_t{0};
+  return identity::LookupOneIdAsOf(*store_, *p, as_of_ms);
+}
+
+}  // namespace holo::engine
