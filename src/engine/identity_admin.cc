@@ -3,6 +3,8 @@
 #include <rocksdb/db.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
@@ -137,8 +139,9 @@ Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* impo
     std::string_view a = strip(row[ia], "1:");
     std::string_view b = strip(strip(row[ib], "2:"), "1:");
     const std::string& tb = std::string_view(row[ib]).starts_with("1:") ? type_a : type_b;
-    float weight = 0;
-    if (std::sscanf(row[iw].c_str(), "%f", &weight) != 1) {
+    char* end = nullptr;
+    const float weight = std::strtof(row[iw].c_str(), &end);
+    if (row[iw].empty() || end == nullptr || *end != '\0' || !std::isfinite(weight)) {
       return Status::InvalidArgument(pairs_csv + ":" + std::to_string(r + 2) + ": weight '" + row[iw] +
                                      "' is not a number");
     }

@@ -23,7 +23,7 @@ std::string DescribeShared(const Subgraph& g, uint32_t i, const MergePolicy& pol
   int accounts = 0;
   int devices = 0;
   for (const GraphEdge& e : g.edges) {
-    if ((e.a != i && e.b != i) || e.kind == EdgeKind::kMatch) continue;
+    if ((e.a != i && e.b != i) || !IsMessageEvidence(e.kind)) continue;
     uint32_t other = e.a == i ? e.b : e.a;
     const std::string& type = g.type_names[g.nodes[other].type_id];
     if (ClassOf(type) == IdClass::kAccount) {
@@ -86,7 +86,7 @@ Result<Explanation> Explain(const storage::Store& store, const ExplainOptions& o
   for (size_t head = 0; head < queue.size() && !hit && seen.size() < options.max_visited; ++head) {
     std::vector<StoredEdge> edges;
     HOLO_RETURN_IF_ERROR(ForEachEdge(store, queue[head], [&](const StoredEdge& e) {
-      if (as_of == 0 || e.first_ts <= as_of) edges.push_back(e);
+      if (e.kind != EdgeKind::kApart && (as_of == 0 || e.first_ts <= as_of)) edges.push_back(e);
     }));
     // Stronger evidence first (explicit link, co-occurrence, match; then more
     // messages or a higher weight), so the path shown is the one that counts most.

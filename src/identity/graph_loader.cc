@@ -55,9 +55,17 @@ class PairGroup {
   // Emits the live edges of the pair.
   template <typename Fn>
   void Emit(Fn&& fn) {
-    if (pair_.empty() || withdrawn_) return;
+    if (pair_.empty()) return;
     NodeKey a = keys::ToKey16(std::string_view(pair_).substr(0, 16));
     NodeKey b = keys::ToKey16(std::string_view(pair_).substr(16, 16));
+    if (withdrawn_) {
+      StoredEdge apart;
+      apart.from = a;
+      apart.to = b;
+      apart.kind = EdgeKind::kApart;
+      fn(apart);
+      return;
+    }
     if (has_evidence_) {
       evidence_.from = a;
       evidence_.to = b;

@@ -42,8 +42,8 @@ struct StoredEdge {
 std::string EncodeMatchTail(float weight, std::string_view source);
 void DecodeMatchTail(std::string_view tail, float* weight, std::string* source);
 
-// Calls fn(edge) for every live edge of `node` (evidence and match edges of
-// pairs that are not withdrawn), in neighbour order.
+// Calls fn(edge) for every edge of `node` in neighbour order: evidence and match
+// edges of pairs that are not withdrawn, and one kApart edge per withdrawn pair.
 Status ForEachEdge(const storage::Store& store, const NodeKey& node,
                    const std::function<void(const StoredEdge&)>& fn);
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <map>
+#include <set>
 #include <optional>
 #include <tuple>
 
@@ -44,46 +45,64 @@ Result<uint64_t> PreviousOneId(const storage::Store& store, const NodeKey& node,
   return uint64_t{0};
 }
 
-// Un-merging returns a part to its own OneID: a split part that AssignOneIds gave
-// a fresh id takes instead the OneID most of its members had before their
-// current one, when no one holds that id any more (it was retired by the merge
-// being undone) and no other component of this resolution took it.
+// Un-merging returns each part to its own OneID. When the members of one old
+// OneID end up in several components (a split), each part takes the OneID most
+// of its members had before their current one — or the current one, for
+// members that never had another — provided no one outside this resolution
+// holds it and no earlier part took it; parts are served largest first. A part
+// without such an id keeps what AssignOneIds chose, or a fresh one if that was
+// taken.
 Status RestorePreMergeIds(const storage::Store& store, const Subgraph& g, const Resolution& res,
-                          const std::vector<uint64_t>& old_ids, uint64_t first_fresh, std::vector<uint64_t>* new_ids) {
-  std::map<uint32_t, std::vector<uint32_t>> fresh_parts;  // component -> members with an old id
-  std::unordered_set<uint64_t> taken;
+                          const std::vector<uint64_t>& old_ids, uint64_t* next_oneid, std::vector<uint64_t>* new_ids) {
+  std::map<uint64_t, std::set<uint32_t>> comps_of_old;
+  std::map<uint32_t, std::vector<uint32_t>> members;  // component -> nodes
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
     if (res.component[i] == kNoComponent) continue;
-    taken.insert((*new_ids)[i]);
-    if ((*new_ids)[i] >= first_fresh && old_ids[i] != 0) fresh_parts[res.component[i]].push_back(i);
+    members[res.component[i]].push_back(i);
+    if (old_ids[i] != 0) comps_of_old[old_ids[i]].insert(res.component[i]);
   }
-  for (const auto& [comp, members] : fresh_parts) {
+  std::set<uint32_t> split_parts;
+  for (const auto& [id, comps] : comps_of_old) {
+    if (comps.size() > 1) split_parts.insert(comps.begin(), comps.end());
+  }
+  if (split_parts.empty()) return Status::OK();
+  std::unordered_set<uint64_t> taken;
+  for (const auto& [c, nodes] : members) {
+    if (!split_parts.count(c)) taken.insert((*new_ids)[nodes.front()]);
+  }
+  std::vector<uint32_t> order(split_parts.begin(), split_parts.end());
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return std::make_pair(members[y].size(), x) < std::make_pair(members[x].size(), y);
+  });
+  NodeSet loaded;
+  for (const GraphNode& n : g.nodes) loaded.insert(n.key);
+  for (uint32_t c : order) {
+    const std::vector<uint32_t>& nodes = members[c];
     std::map<uint64_t, size_t> votes;
-    for (uint32_t i : members) {
+    for (uint32_t i : nodes) {
+      if (old_ids[i] == 0) continue;
       HOLO_ASSIGN_OR_RETURN(uint64_t prev, PreviousOneId(store, g.nodes[i].key, old_ids[i]));
-      if (prev != 0) votes[prev]++;
+      votes[prev != 0 ? prev : old_ids[i]]++;
     }
-    uint64_t best = 0;
-    size_t best_votes = 0;
-    for (const auto& [id, n] : votes) {
-      if (n > best_votes) best = id, best_votes = n;
-    }
-    if (best == 0 || best >= first_fresh || taken.count(best)) continue;
-    HOLO_ASSIGN_OR_RETURN(auto holders, Members(store, best));
-    bool free = true;
-    for (const NodeKey& h : holders) {
-      uint32_t idx = kNoComponent;
-      for (uint32_t i : members) {
-        if (g.nodes[i].key == h) idx = i;
+    uint64_t chosen = 0;
+    std::vector<std::pair<size_t, uint64_t>> ranked;
+    for (const auto& [id, n] : votes) ranked.emplace_back(n, id);
+    std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) {
+      return std::make_pair(y.first, x.second) < std::make_pair(x.first, y.second);
+    });
+    for (const auto& [n, id] : ranked) {
+      if (taken.count(id)) continue;
+      HOLO_ASSIGN_OR_RETURN(auto holders, Members(store, id));
+      bool free = true;
+      for (const NodeKey& h : holders) free = free && loaded.count(h) > 0;
+      if (free) {
+        chosen = id;
+        break;
       }
-      if (idx == kNoComponent) free = false;
     }
-    if (!free) continue;
-    taken.insert(best);
-    const uint64_t fresh = (*new_ids)[members.front()];
-    for (uint32_t i = 0; i < g.nodes.size(); ++i) {
-      if (res.component[i] == comp && (*new_ids)[i] == fresh) (*new_ids)[i] = best;
-    }
+    if (chosen == 0) chosen = taken.count((*new_ids)[nodes.front()]) ? (*next_oneid)++ : (*new_ids)[nodes.front()];
+    taken.insert(chosen);
+    for (uint32_t i : nodes) (*new_ids)[i] = chosen;
   }
   return Status::OK();
 }
@@ -208,9 +227,8 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   log("resolve: loaded " + std::to_string(g.nodes.size()) + " identifiers and " +
       std::to_string(g.edges.size()) + " edges" + (stats->full ? " (whole graph)" : ""));
   Resolution res = Resolve(g, options.policy);
-  const uint64_t first_fresh = next_oneid;
   std::vector<uint64_t> new_ids = AssignOneIds(g, res, old_ids, &next_oneid);
-  HOLO_RETURN_IF_ERROR(RestorePreMergeIds(*store, g, res, old_ids, first_fresh, &new_ids));
+  HOLO_RETURN_IF_ERROR(RestorePreMergeIds(*store, g, res, old_ids, &next_oneid, &new_ids));
   stats->refused_merges = res.refused.size();
   log("resolve: " + std::to_string(res.num_components) + " components");
 

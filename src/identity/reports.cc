@@ -43,7 +43,7 @@ Result<HubReport> FindHubs(const storage::Store& store, const MergePolicy& polic
   // Neighbour counts and the OneIDs around each hub.
   std::vector<std::vector<uint64_t>> around(entries.size());
   for (const GraphEdge& ge : g.edges) {
-    if (ge.kind == EdgeKind::kMatch) continue;
+    if (!IsMessageEvidence(ge.kind)) continue;
     for (auto [hub, other] : {std::pair{ge.a, ge.b}, std::pair{ge.b, ge.a}}) {
       auto it = index.find(hub);
       if (it == index.end()) continue;

@@ -44,6 +44,7 @@ std::string_view EdgeKindName(EdgeKind k) {
     case EdgeKind::kCooccurrence: return "co-occurrence";
     case EdgeKind::kExplicitLink: return "explicit link";
     case EdgeKind::kMatch: return "probabilistic match";
+    case EdgeKind::kApart: return "withdrawn";
   }
   return "unknown";
 }
@@ -65,6 +66,7 @@ std::string_view RefusalName(RefusalReason r) {
     case RefusalReason::kTooManyDevices: return "too many devices";
     case RefusalReason::kTooManyPhones: return "too many phone numbers";
     case RefusalReason::kTooManyEmails: return "too many email addresses";
+    case RefusalReason::kWithdrawn: return "a withdrawn link keeps them apart";
   }
   return "unknown";
 }
@@ -77,6 +79,7 @@ struct ComponentState {
   int devices = 0;
   int phones = 0;
   int emails = 0;
+  std::vector<uint32_t> apart;  // nodes this component must never join (withdrawn pairs)
 };
 
 class UnionFind {
@@ -118,7 +121,7 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   std::vector<uint32_t> start(n + 1, 0);
   std::vector<uint32_t> device_nbrs(n, 0);
   for (const GraphEdge& e : g.edges) {
-    if (e.kind == EdgeKind::kMatch) continue;  // probabilistic evidence decides no sharing
+    if (!IsMessageEvidence(e.kind)) continue;  // matches and withdrawals decide no sharing
     if (cls(e.b) == IdClass::kDevice) device_nbrs[e.a]++;
     if (cls(e.a) == IdClass::kDevice) device_nbrs[e.b]++;
     if (cls(e.b) == IdClass::kAccount) start[e.a + 1]++;
@@ -129,7 +132,7 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   {
     std::vector<uint32_t> fill(start.begin(), start.end() - 1);
     for (const GraphEdge& e : g.edges) {
-      if (e.kind == EdgeKind::kMatch) continue;
+      if (!IsMessageEvidence(e.kind)) continue;
       if (cls(e.b) == IdClass::kAccount) nbrs[fill[e.a]++] = {type_ns[g.nodes[e.b].type_id], e.b};
       if (cls(e.a) == IdClass::kAccount) nbrs[fill[e.b]++] = {type_ns[g.nodes[e.a].type_id], e.a};
     }
@@ -189,6 +192,7 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     // (its id, MAC, app installs) do belong together.
     if (e.a == e.b || (r.shared[e.a] != 0) != (r.shared[e.b] != 0)) continue;
     if (g.nodes[e.a].boundary || g.nodes[e.b].boundary) continue;
+    if (e.kind == EdgeKind::kApart) continue;
     if (e.kind == EdgeKind::kMatch && e.weight < policy.min_match_weight) continue;
     // 0 explicit link, 1 co-occurrence, 2 match.
     uint64_t kind_desc = e.kind == EdgeKind::kExplicitLink ? 0 : e.kind == EdgeKind::kCooccurrence ? 1 : 2;
@@ -218,6 +222,11 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
       default: break;
     }
   }
+  for (const GraphEdge& e : g.edges) {
+    if (e.kind != EdgeKind::kApart || e.a == e.b) continue;
+    state[e.a].apart.push_back(e.b);
+    state[e.b].apart.push_back(e.a);
+  }
   for (const SortKey& sk : order) {
     const uint32_t ei = sk.edge;
     uint32_t ra = uf.Find(g.edges[ei].a);
@@ -229,6 +238,12 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     if (sa.devices + sb.devices > policy.max_device_ids) refusal = RefusalReason::kTooManyDevices;
     if (sa.phones + sb.phones > policy.max_phones) refusal = RefusalReason::kTooManyPhones;
     if (sa.emails + sb.emails > policy.max_emails) refusal = RefusalReason::kTooManyEmails;
+    for (uint32_t x : sa.apart) {
+      if (!refusal && uf.Find(x) == rb) refusal = RefusalReason::kWithdrawn;
+    }
+    for (uint32_t x : sb.apart) {
+      if (!refusal && uf.Find(x) == ra) refusal = RefusalReason::kWithdrawn;
+    }
     std::vector<std::pair<uint16_t, uint32_t>> merged;
     if (!refusal && sb.accounts.empty()) {
       merged = std::move(sa.accounts);  // nothing to check
@@ -257,6 +272,7 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
     sa.devices += sb.devices;
     sa.phones += sb.phones;
     sa.emails += sb.emails;
+    sa.apart.insert(sa.apart.end(), sb.apart.begin(), sb.apart.end());
     sb = ComponentState();
   }
 

@@ -41,7 +41,11 @@ std::string_view NamespaceOf(std::string_view type);
 // weaker evidence, applied after every co-occurrence and only when the match weight
 // reaches MergePolicy::min_match_weight. They are stored apart from the evidence
 // edges (keys.h MatchEdgeKey) so a pair that also co-occurs keeps both.
-enum class EdgeKind : uint8_t { kCooccurrence = 1, kExplicitLink = 2, kMatch = 3 };
+// kApart is never stored as an edge record: it is a withdrawn pair (keys.h 'w'),
+// loaded as a cannot-link constraint — no union may put its two ends together.
+enum class EdgeKind : uint8_t { kCooccurrence = 1, kExplicitLink = 2, kMatch = 3, kApart = 4 };
+// True for edges that are evidence from messages (co-occurrence, explicit link).
+inline bool IsMessageEvidence(EdgeKind k) { return k == EdgeKind::kCooccurrence || k == EdgeKind::kExplicitLink; }
 std::string_view EdgeKindName(EdgeKind k);
 
 struct GraphNode {
@@ -91,7 +95,13 @@ enum SharedReason : uint8_t {
 };
 std::string_view SharedReasonName(uint8_t reason);
 
-enum class RefusalReason : uint8_t { kNamespaceConflict = 1, kTooManyDevices, kTooManyPhones, kTooManyEmails };
+enum class RefusalReason : uint8_t {
+  kNamespaceConflict = 1,
+  kTooManyDevices,
+  kTooManyPhones,
+  kTooManyEmails,
+  kWithdrawn,  // would join the two ends of a withdrawn pair
+};
 std::string_view RefusalName(RefusalReason r);
 
 struct RefusedMerge {
