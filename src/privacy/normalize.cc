@@ -175,8 +175,21 @@ bool IsPlaceholderId(std::string_view normalized) {
     }
   }
   if (zeros_only && any_zero) return true;
-  static constexpr std::string_view kWords[] = {"unknown", "null",   "undefined", "none",
-                                                "nil",     "(null)", "n/a"};
+  // One character repeated (separators aside): "11111111", "ffff-ffff-ffff", "aaaaaa".
+  {
+    char first = 0;
+    size_t n = 0;
+    bool same = true;
+    for (char c : s) {
+      if (c == '-' || c == ':' || c == '.' || c == ' ' || c == '_') continue;
+      if (n++ == 0) first = c;
+      same = same && std::tolower(static_cast<unsigned char>(c)) == std::tolower(static_cast<unsigned char>(first));
+    }
+    if (same && n >= 6) return true;
+  }
+  static constexpr std::string_view kWords[] = {"unknown", "null",      "undefined", "none",  "nil",
+                                                "(null)",  "n/a",       "anonymous", "guest", "default",
+                                                "test",    "nobody",    "noreply@example.com"};
   for (std::string_view w : kWords) {
     if (EqualsIgnoreCase(s, w)) return true;
   }
@@ -216,6 +229,11 @@ Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_
                                                 : Result<std::string>(std::string(raw));
   if (value.ok() && placeholder != nullptr) {
     *placeholder = IsPlaceholderId(*value);
+    // A phone whose national number is one repeated digit (+86 11111111111) is a form filler.
+    if (type == "phone" && value->size() > 8 && IsPlaceholderId(std::string_view(*value).substr(value->size() - 8)) &&
+        IsPlaceholderId(std::string_view(*value).substr(value->size() - 10))) {
+      *placeholder = true;
+    }
     // A randomized MAC identifies no one, even as another field's value (a wifi sensor's
     // anonymousId is the probed MAC).
     bool randomized = false;

@@ -161,11 +161,12 @@ TEST(NormalizeMacTest, Table) {
 TEST(IsPlaceholderIdTest, Table) {
   for (const char* p :
        {"", "  ", "0", "00000000-0000-0000-0000-000000000000", "00:00:00:00:00:00", "unknown",
-        "UNKNOWN", "null", "NULL", "undefined", "none", "nil", "(null)", "N/A", " null "}) {
+        "UNKNOWN", "null", "NULL", "undefined", "none", "nil", "(null)", "N/A", " null ", "anonymous",
+        "Guest", "test", "11111111", "ffffffff-ffff-ffff", "999999"}) {
     EXPECT_TRUE(IsPlaceholderId(p)) << "'" << p << "'";
   }
   for (const char* p : {"1", "10", "u-1", "6f1c2a9e-0000-0000-0000-000000000000", "nullable",
-                        "anonymous", "-", "a@b.co", "+8613812345678"}) {
+                        "anonymous1", "-", "a@b.co", "+8613812345678", "11111", "1111112"}) {
     EXPECT_FALSE(IsPlaceholderId(p)) << "'" << p << "'";
   }
 }
@@ -182,6 +183,16 @@ TEST(NormalizeIdentifierValueTest, RandomizedMacAsAnotherFieldIsAPlaceholder) {
   // A 12-hex-digit account id is not taken for a MAC.
   EXPECT_EQ(*NormalizeIdentifierValue("user_id@taobao", "2a1122334455", &placeholder), "2a1122334455");
   EXPECT_FALSE(placeholder);
+}
+
+TEST(NormalizeIdentifierValueTest, FormFillerPhonesAndWordsArePlaceholders) {
+  bool placeholder = false;
+  EXPECT_EQ(*NormalizeIdentifierValue("phone", "111 1111 1111", &placeholder), "+8611111111111");
+  EXPECT_TRUE(placeholder);
+  EXPECT_EQ(*NormalizeIdentifierValue("phone", "138 0000 0000", &placeholder), "+8613800000000");
+  EXPECT_FALSE(placeholder) << "a real number with trailing zeros";
+  EXPECT_EQ(*NormalizeIdentifierValue("user_id@web", "anonymous", &placeholder), "anonymous");
+  EXPECT_TRUE(placeholder);
 }
 
 TEST(NormalizeIdentifierValueTest, DispatchesByType) {
