@@ -104,6 +104,59 @@ TEST(EndToEndTest, SmallWorldMeetsIdentityQualityTargets) {
   EXPECT_EQ(JsonNumber(stats, "pending_profiles"), 0);
 }
 
+// The identity maintenance commands on a generated world: reports, a dry run that
+// changes nothing, a policy applied, clear errors, and the feed they leave.
+TEST(EndToEndTest, IdentityCommandsReportDryRunApplyAndFeed) {
+  TempDir tmp("e2e_identity");
+  Generate(tmp / "world", 1500, 3);
+  HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  const std::string data = tmp / "data";
+  std::string hubs = HoloOk({"identity", "hubs", "--data", data, "--json", "--top", "3"});
+  EXPECT_GT(JsonNumber(hubs, "shared"), 0) << "the world's shared tablets and kiosks" << hubs;
+  EXPECT_NE(hubs.find("\"oneids_bridged\""), std::string::npos) << hubs;
+
+  std::string first = HoloOk({"identity", "monitor", "--data", data});
+  EXPECT_NE(first.find("no earlier snapshot"), std::string::npos) << first;
+  EXPECT_NE(HoloOk({"identity", "monitor", "--data", data}).find("no drift"), std::string::npos);
+
+  // A policy allowing one device per person would split many OneIDs: the dry run says
+  // so and changes nothing.
+  WriteFile(tmp / "strict.toml", "max_device_ids = 1\n");
+  const std::string before = HoloOk({"stats", "--data", data});
+  std::string dry = HoloOk({"identity", "dry-run", "--data", data, "--config", tmp / "strict.toml", "--json"});
+  EXPECT_GT(JsonNumber(dry, "splits"), 10) << dry;
+  EXPECT_EQ(JsonNumber(dry, "merges"), 0) << dry;
+  EXPECT_EQ(HoloOk({"stats", "--data", data}), before);
+  EXPECT_TRUE(HoloOk({"identity", "feed", "--data", data}).empty()) << "a first load records no merges";
+
+  // Applying it splits exactly what the dry run announced, and the feed records each split.
+  std::string applied = HoloOk({"identity", "apply", "--data", data, "--config", tmp / "strict.toml"});
+  EXPECT_EQ(JsonNumber(applied, "splits"), JsonNumber(dry, "splits")) << applied;
+  EXPECT_NE(applied.find("\"full_graph\":true"), std::string::npos) << "a limit change re-resolves everything";
+  std::vector<std::string> feed = Lines(HoloOk({"identity", "feed", "--data", data}));
+  EXPECT_EQ(static_cast<double>(feed.size()), JsonNumber(dry, "splits"));
+  ASSERT_FALSE(feed.empty());
+  EXPECT_NE(feed[0].find("\"type\":\"split\""), std::string::npos) << feed[0];
+  EXPECT_NE(feed[0].find("\"cause\":\"policy\""), std::string::npos) << feed[0];
+  EXPECT_TRUE(Lines(HoloOk({"identity", "feed", "--data", data, "--since", std::to_string(feed.size())})).empty());
+  EXPECT_NE(HoloOk({"identity", "policy", "--data", data}).find("max_device_ids = 1"), std::string::npos);
+  std::string drift, err;
+  int rc = RunCommand({Holo(), "identity", "monitor", "--data", data, "--max-distance", "0.001"}, "", &drift, &err);
+  EXPECT_EQ(rc, 3) << "the policy change moved the size distribution: " << drift << err;
+
+  // Bad input: a clear one-line error naming the problem.
+  WriteFile(tmp / "bad.toml", "max_devices = 2\n");
+  rc = RunCommand({Holo(), "identity", "apply", "--data", data, "--config", tmp / "bad.toml"}, "", nullptr, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("unknown key 'max_devices'"), std::string::npos) << err;
+  rc = RunCommand({Holo(), "explain", "--data", data, "1", "2", "--as-of", "yesterday"}, "", nullptr, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("--as-of: 'yesterday'"), std::string::npos) << err;
+  rc = RunCommand({Holo(), "identity", "erase", "--data", data, "phone:+86 139 0000 1234"}, "", nullptr, &err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("is not known"), std::string::npos) << err;
+}
+
 TEST(EndToEndTest, IncrementalIngestResolvesLikeOneShot) {
   TempDir tmp("e2e_incremental");
   Generate(tmp / "world", 1500, 11);
