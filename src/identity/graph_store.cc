@@ -54,44 +54,68 @@ Result<uint64_t> PreviousOneId(const storage::Store& store, const NodeKey& node,
 // taken.
 Status RestorePreMergeIds(const storage::Store& store, const Subgraph& g, const Resolution& res,
                           const std::vector<uint64_t>& old_ids, uint64_t* next_oneid, std::vector<uint64_t>* new_ids) {
-  std::map<uint64_t, std::set<uint32_t>> comps_of_old;
-  std::map<uint32_t, std::vector<uint32_t>> members;  // component -> nodes
+  // Only a OneID that some member left can have split (cheap on a stable full rebuild).
+  std::unordered_set<uint64_t> moved;
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
-    if (res.component[i] == kNoComponent) continue;
-    members[res.component[i]].push_back(i);
-    if (old_ids[i] != 0) comps_of_old[old_ids[i]].insert(res.component[i]);
+    if (res.component[i] != kNoComponent && old_ids[i] != 0 && (*new_ids)[i] != old_ids[i]) moved.insert(old_ids[i]);
+  }
+  if (moved.empty()) return Status::OK();
+  std::unordered_map<uint64_t, std::set<uint32_t>> comps_of_old;
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    if (res.component[i] != kNoComponent && moved.count(old_ids[i])) comps_of_old[old_ids[i]].insert(res.component[i]);
   }
   std::set<uint32_t> split_parts;
   for (const auto& [id, comps] : comps_of_old) {
     if (comps.size() > 1) split_parts.insert(comps.begin(), comps.end());
   }
   if (split_parts.empty()) return Status::OK();
-  std::unordered_set<uint64_t> taken;
-  for (const auto& [c, nodes] : members) {
-    if (!split_parts.count(c)) taken.insert((*new_ids)[nodes.front()]);
+  std::map<uint32_t, std::vector<uint32_t>> members;  // split part -> nodes
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    if (res.component[i] != kNoComponent && split_parts.count(res.component[i])) members[res.component[i]].push_back(i);
   }
-  std::vector<uint32_t> order(split_parts.begin(), split_parts.end());
-  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    return std::make_pair(members[y].size(), x) < std::make_pair(members[x].size(), y);
-  });
-  NodeSet loaded;
-  for (const GraphNode& n : g.nodes) loaded.insert(n.key);
-  for (uint32_t c : order) {
-    const std::vector<uint32_t>& nodes = members[c];
+  // Each part's candidates, most votes first.
+  std::map<uint32_t, std::vector<uint64_t>> candidates;
+  std::unordered_set<uint64_t> all_candidates;
+  for (const auto& [c, nodes] : members) {
     std::map<uint64_t, size_t> votes;
     for (uint32_t i : nodes) {
       if (old_ids[i] == 0) continue;
       HOLO_ASSIGN_OR_RETURN(uint64_t prev, PreviousOneId(store, g.nodes[i].key, old_ids[i]));
       votes[prev != 0 ? prev : old_ids[i]]++;
     }
-    uint64_t chosen = 0;
     std::vector<std::pair<size_t, uint64_t>> ranked;
     for (const auto& [id, n] : votes) ranked.emplace_back(n, id);
     std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) {
       return std::make_pair(y.first, x.second) < std::make_pair(x.first, y.second);
     });
     for (const auto& [n, id] : ranked) {
-      if (taken.count(id)) continue;
+      candidates[c].push_back(id);
+      all_candidates.insert(id);
+    }
+  }
+  // Ids held by components that did not split stay where they are.
+  std::unordered_set<uint64_t> taken;
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    if (res.component[i] != kNoComponent && !split_parts.count(res.component[i]) &&
+        all_candidates.count((*new_ids)[i])) {
+      taken.insert((*new_ids)[i]);
+    }
+  }
+  std::vector<uint32_t> order(split_parts.begin(), split_parts.end());
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return std::make_pair(members[y].size(), x) < std::make_pair(members[x].size(), y);
+  });
+  NodeSet loaded;
+  for (const auto& [c, nodes] : members) {
+    for (uint32_t i : nodes) loaded.insert(g.nodes[i].key);
+  }
+  std::unordered_set<uint64_t> given;
+  for (uint32_t c : order) {
+    const std::vector<uint32_t>& nodes = members[c];
+    uint64_t chosen = 0;
+    for (uint64_t id : candidates[c]) {
+      if (taken.count(id) || given.count(id)) continue;
+      // Free: everyone holding it now is in one of the parts being re-assigned.
       HOLO_ASSIGN_OR_RETURN(auto holders, Members(store, id));
       bool free = true;
       for (const NodeKey& h : holders) free = free && loaded.count(h) > 0;
@@ -100,8 +124,11 @@ Status RestorePreMergeIds(const storage::Store& store, const Subgraph& g, const 
         break;
       }
     }
-    if (chosen == 0) chosen = taken.count((*new_ids)[nodes.front()]) ? (*next_oneid)++ : (*new_ids)[nodes.front()];
-    taken.insert(chosen);
+    if (chosen == 0) {
+      const uint64_t assigned = (*new_ids)[nodes.front()];
+      chosen = given.count(assigned) || taken.count(assigned) ? (*next_oneid)++ : assigned;
+    }
+    given.insert(chosen);
     for (uint32_t i : nodes) (*new_ids)[i] = chosen;
   }
   return Status::OK();
@@ -117,12 +144,22 @@ int64_t WallClockMs() {
 // an old OneID end up in two or more new ones.
 std::vector<std::string> MergeSplitEvents(const Subgraph& g, const Resolution& res, const std::vector<uint64_t>& old_ids,
                                           const std::vector<uint64_t>& new_ids, int64_t now, std::string_view cause) {
+  // Only OneIDs touched by a change can be part of a merge or split.
+  std::unordered_set<uint64_t> olds, news;
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    if (res.component[i] == kNoComponent || old_ids[i] == 0 || old_ids[i] == new_ids[i]) continue;
+    olds.insert(old_ids[i]);
+    news.insert(new_ids[i]);
+  }
   std::map<uint64_t, std::map<uint64_t, uint64_t>> by_new;  // new -> old -> members
   std::map<uint64_t, std::map<uint64_t, uint64_t>> by_old;  // old -> new -> members
-  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
-    if (res.component[i] == kNoComponent || old_ids[i] == 0) continue;
-    by_new[new_ids[i]][old_ids[i]]++;
-    by_old[old_ids[i]][new_ids[i]]++;
+  if (!olds.empty()) {
+    for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+      if (res.component[i] == kNoComponent || old_ids[i] == 0) continue;
+      if (!olds.count(old_ids[i]) && !news.count(new_ids[i])) continue;
+      by_new[new_ids[i]][old_ids[i]]++;
+      by_old[old_ids[i]][new_ids[i]]++;
+    }
   }
   std::vector<std::string> out;
   auto emit = [&](std::string_view type, uint64_t oneid, std::string_view list_name,
