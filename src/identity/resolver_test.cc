@@ -37,6 +37,11 @@ class GraphBuilder {
             uint64_t count = 1) {
     g_.edges.push_back({ids_.at(a), ids_.at(b), kind, count});
   }
+  void Match(const std::string& a, const std::string& b, float weight) {
+    GraphEdge e{ids_.at(a), ids_.at(b), EdgeKind::kMatch, 1};
+    e.weight = weight;
+    g_.edges.push_back(e);
+  }
   uint32_t Id(const std::string& name) const { return ids_.at(name); }
   Subgraph& g() { return g_; }
 
@@ -202,6 +207,72 @@ TEST(AssignOneIdsTest, MergeKeepsOlderIdAndSplitLeavesItToLargerPart) {
   EXPECT_EQ(ids[0], 3u);
   EXPECT_EQ(ids[2], 10u);
   EXPECT_EQ(next, 11u);
+}
+
+
+TEST(ResolverTest, HubPhoneSeenWithManyDevicesBridgesNoOne) {
+  // A shop's phone number typed at 20 sign-ups on 20 customers' phones: a hub.
+  GraphBuilder b;
+  b.Node("shop-phone", "phone");
+  for (int i = 0; i < 20; ++i) {
+    b.Node("dev" + std::to_string(i), "device_id");
+    b.Edge("shop-phone", "dev" + std::to_string(i));
+  }
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_EQ(r.shared[b.Id("shop-phone")], kSharedHub);
+  EXPECT_FALSE(Together(r, b.Id("dev0"), b.Id("dev1")));
+  // Under the limit it is an ordinary phone.
+  MergePolicy lax;
+  lax.hub_max_devices = 25;
+  lax.max_device_ids = 30;
+  Resolution r2 = Resolve(b.g(), lax);
+  EXPECT_EQ(r2.shared[b.Id("shop-phone")], kNotShared);
+  EXPECT_TRUE(Together(r2, b.Id("dev0"), b.Id("dev1")));
+}
+
+TEST(ResolverTest, MatchesComeAfterCooccurrenceAndRespectTheThreshold) {
+  GraphBuilder b;
+  b.Node("tb1", "user_id@taobao");
+  b.Node("tb2", "user_id@taobao");
+  b.Node("el", "user_id@eleme");
+  b.Node("dev", "device_id");
+  b.Edge("tb2", "dev");
+  b.Edge("el", "dev");        // co-occurrence: el belongs with tb2
+  b.Match("el", "tb1", 20.0f);  // a strong match cannot override it (one taobao account)
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_TRUE(Together(r, b.Id("el"), b.Id("tb2")));
+  EXPECT_FALSE(Together(r, b.Id("el"), b.Id("tb1")));
+  ASSERT_EQ(r.refused.size(), 1u);
+  EXPECT_EQ(b.g().edges[r.refused[0].edge].kind, EdgeKind::kMatch);
+
+  GraphBuilder m;
+  m.Node("tb", "user_id@taobao");
+  m.Node("el", "user_id@eleme");
+  m.Match("tb", "el", 8.0f);
+  EXPECT_TRUE(Together(Resolve(m.g(), MergePolicy()), m.Id("tb"), m.Id("el")));
+  MergePolicy strict;
+  strict.min_match_weight = 10;
+  EXPECT_FALSE(Together(Resolve(m.g(), strict), m.Id("tb"), m.Id("el")));
+}
+
+TEST(ResolverTest, WithdrawnPairIsNeverJoinedWhateverThePath) {
+  GraphBuilder b;
+  b.Node("tb", "user_id@taobao");
+  b.Node("ap", "user_id@alipay");
+  b.Node("dev", "device_id");
+  b.Node("mac", "mac");
+  b.Edge("tb", "dev");
+  b.Edge("dev", "mac");
+  b.Edge("mac", "ap");
+  b.Edge("tb", "ap", EdgeKind::kApart);
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_FALSE(Together(r, b.Id("tb"), b.Id("ap")));
+  bool withdrawn = false;
+  for (const RefusedMerge& rm : r.refused) withdrawn = withdrawn || rm.reason == RefusalReason::kWithdrawn;
+  EXPECT_TRUE(withdrawn);
+  // Without the withdrawal the same path joins them.
+  b.g().edges.pop_back();
+  EXPECT_TRUE(Together(Resolve(b.g(), MergePolicy()), b.Id("tb"), b.Id("ap")));
 }
 
 }  // namespace
