@@ -4,7 +4,9 @@
 // one CSV (deduplication) or two CSVs (linkage), compares candidate pairs found
 // by blocking, learns m/u probabilities (u from random pairs, m and the match
 // prior by EM), scores the pairs, keeps those above a threshold and clusters
-// them. The TOML config format is documented in src/match/README.md.
+// them (average linkage inside the components of the accepted pairs, so one
+// wrong pair does not chain two people together). The TOML config format is
+// documented in src/match/README.md.
 //
 //   holo::MatchOptions opts;
 //   opts.config_path = "examples/match/febrl.toml";
@@ -15,7 +17,9 @@
 //
 // Writes out_dir/clusters.csv (`record_id,cluster_id`, every input record
 // exactly once; for linkage ids are prefixed `1:`/`2:` by input) and
-// out_dir/pairs.csv (`id_a,id_b,weight,probability` for accepted pairs).
+// out_dir/pairs.csv (`id_a,id_b,weight,probability` for accepted pairs whose
+// records ended in the same cluster), out_dir/model.txt (what the model
+// learned) and out_dir/report.json (the MatchReport).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +39,9 @@ struct MatchOptions {
   std::vector<std::string> inputs;
   // Seed of the random-pair sample used to estimate u probabilities.
   uint64_t seed = 42;
+  // Threads comparing pairs; 0 = the hardware's (at most 8). Results do not
+  // depend on it.
+  int threads = 0;
 };
 
 struct MatchReport {
@@ -42,11 +49,27 @@ struct MatchReport {
   uint64_t candidate_pairs = 0;
   uint64_t matched_pairs = 0;
   uint64_t clusters = 0;
-  // The match weight (log2 likelihood ratio) at or above which pairs are accepted.
+  // Distinct comparison patterns among the candidates (what EM iterates over).
+  uint64_t patterns = 0;
+  // Records in the largest connected component of accepted pairs, and record
+  // pairs scored inside components by the clustering step.
+  uint64_t largest_component = 0;
+  uint64_t cluster_pairs_scored = 0;
+  // The threshold pairs had to reach: with the automatic rule the posterior
+  // log2 odds of the last accepted pair, with a fixed `threshold` that weight.
   double threshold_weight = 0;
+  // Wall-clock seconds: total, and reading + preparing the inputs, u from
+  // random pairs, blocking + comparing, EM + scoring, clustering.
   double seconds = 0;
-  // Candidate pairs compared and scored per second.
+  double read_seconds = 0;
+  double u_seconds = 0;
+  double compare_seconds = 0;
+  double em_seconds = 0;
+  double cluster_seconds = 0;
+  // Candidate pairs enumerated and compared per second (compare_seconds).
   double pairs_per_second = 0;
+  // Peak resident set size of the process so far (Linux VmHWM), 0 if unknown.
+  uint64_t peak_rss_bytes = 0;
   std::vector<std::string> warnings;
 };
 

@@ -15,6 +15,7 @@
 #include "holo/engine.h"
 #include "holo/generate.h"
 #include "holo/match.h"
+#include "generate/pii_records.h"
 #include "common/time_util.h"
 
 namespace {
@@ -428,6 +429,27 @@ int main(int argc, char** argv) {
   mat->add_option("--config", match_options.config_path, "TOML config (see src/match/README.md)")->required()->check(CLI::ExistingFile);
   mat->add_option("--out", match_options.out_dir, "Output directory (clusters.csv, pairs.csv)")->required();
   mat->add_option("inputs", match_options.inputs, "INPUT.csv [INPUT2.csv]")->required()->expected(1, 2)->check(CLI::ExistingFile);
+
+  // generate-pii: noisy person records with a truth column, to test `holo match`
+  // (src/generate/pii_records.h). Self-contained: runs from its callback.
+  holo::generate::PiiOptions pii_options;
+  std::string pii_noise = "medium", pii_out;
+  auto* gen_pii = app.add_subcommand("generate-pii", "Generate noisy PII records with ground truth (CSV for holo match)");
+  gen_pii->add_option("--records", pii_options.records, "Number of records")->capture_default_str()->check(CLI::Range(1ull, 20000000ull));
+  gen_pii->add_option("--noise", pii_noise, "Noise level: low, medium or high")->capture_default_str()->check(CLI::IsMember({"low", "medium", "high"}));
+  gen_pii->add_option("--seed", pii_options.seed, "Random seed")->capture_default_str();
+  gen_pii->add_option("--out", pii_out, "Output CSV file (person_id is the truth column)")->required();
+  gen_pii->callback([&] {
+    auto noise = holo::generate::ParsePiiNoise(pii_noise);
+    Check(noise.status(), "generate-pii");
+    pii_options.noise = *noise;
+    holo::generate::PiiStats stats;
+    Check(holo::generate::WritePiiCsv(pii_options, pii_out, &stats), "generate-pii");
+    std::printf("{\"records\":%llu,\"persons\":%llu,\"noise\":\"%s\",\"out\":\"%s\"}\n",
+                (unsigned long long)stats.records, (unsigned long long)stats.persons,
+                holo::generate::PiiNoiseName(pii_options.noise), pii_out.c_str());
+    throw CLI::Success();  // done: app.exit() returns 0 without opening a data directory
+  });
 
   auto* st = app.add_subcommand("stats", "Counts of events, identifiers, OneIDs and pending work");
   add_data(st);

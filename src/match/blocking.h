@@ -1,6 +1,15 @@
 // Blocking: candidate pairs are the record pairs that share a key under at
 // least one rule (rules are OR-ed, the keys of a rule AND-ed). Blocks with more
 // than max_block_size records are skipped with a warning.
+//
+// BlockingIndex keeps, per rule, every record's key hashes (filled while the
+// input is read, so raw rows need not be kept) and the records sorted by key.
+// Each candidate pair is produced exactly once without a global "seen" set: a
+// pair found under rule r is dropped when an earlier rule (whose block was not
+// skipped) also puts it together, or when under rule r it shares a smaller key
+// (multi-key transforms such as "tokens"). Enumeration is cut into chunks of
+// bounded size that threads can process independently and that always come
+// out in the same order.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +19,6 @@
 
 #include "holo/result.h"
 #include "match/config.h"
-#include "match/csv_reader.h"
 
 namespace holo::match {
 
@@ -20,14 +28,95 @@ using RecordPair = std::pair<uint32_t, uint32_t>;  // indices into the record li
 // ("tokens") or none (empty value).
 std::vector<std::string> TransformKey(const std::string& value, const std::string& transform);
 
-// `tables[s]` is input s; records are numbered consecutively over the inputs.
-// For one input all within-block pairs are candidates; for two, only pairs
-// across the inputs.
-// If `first_rule` is not null it receives, per returned pair, the index of
-// the first rule that produced it.
-Result<std::vector<RecordPair>> BuildCandidatePairs(const MatchConfig& config,
-                                                    const std::vector<const CsvTable*>& tables,
-                                                    std::vector<std::string>* warnings,
-                                                    std::vector<uint8_t>* first_rule = nullptr);
+class BlockingIndex {
+ public:
+  // A slice of the enumeration: block `block` of rule `rule`, outer positions
+  // [begin, end) of that block.
+  struct Chunk {
+    uint32_t rule = 0;
+    uint32_t block = 0;
+    uint32_t begin = 0, end = 0;
+  };
+
+  explicit BlockingIndex(const MatchConfig& config)
+      : config_(config), rules_(config.blocking.size()) {}
+
+  // Resolves the blocking columns against the header of an input; call before
+  // adding that input's records.
+  Status SetHeader(const std::vector<std::string>& header);
+
+  // The key hashes of one record under every rule: rule r's are
+  // hashes[ends[r-1], ends[r]).
+  struct RecordKeys {
+    std::vector<uint64_t> hashes;
+    std::vector<uint32_t> ends;
+  };
+
+  // Computes a row's keys (under the columns of the last SetHeader).
+  // Thread-safe: may run in parallel between SetHeader and AddKeys calls.
+  void KeysOf(const std::vector<std::string>& row, RecordKeys* out) const;
+
+  // Adds the next record (numbered consecutively from 0) from input `source`.
+  void AddKeys(uint8_t source, const RecordKeys& keys);
+  void AddRecord(uint8_t source, const std::vector<std::string>& row);
+
+  // Groups records into blocks, drops blocks above max_block_size and cuts the
+  // enumeration into chunks of about `chunk_pairs` pairs. Call once after the
+  // last AddRecord. `linkage`: only pairs across the two inputs are candidates.
+  void Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::string>* warnings);
+
+  const std::vector<Chunk>& chunks() const { return chunks_; }
+  // Returns the number of record pairs the chunk looks at (candidates or not).
+  uint64_t Work(const Chunk& chunk) const;
+  size_t num_records() const { return sources_.size(); }
+
+  // Calls visit(a, b) with a < b for every candidate pair of the chunk that no
+  // other chunk produces. Thread-safe (const) after Finish.
+  template <typename Visit>
+  void ForEachPair(const Chunk& chunk, Visit&& visit) const;
+
+ private:
+  struct Rule {
+    std::vector<int> columns;                 // per key, in the current input
+    std::vector<uint32_t> key_offsets = {0};  // per record: [off[r], off[r+1]) in keys
+    std::vector<uint64_t> keys;               // sorted, unique per record
+    // Kept blocks (2..max_block_size records): block b holds
+    // records[block_starts[b], block_ends[b]) in increasing order.
+    std::vector<uint32_t> records;
+    std::vector<uint32_t> block_starts;
+    std::vector<uint32_t> block_ends;
+    std::vector<uint64_t> block_keys;
+    bool multi_key = false;  // some record has several keys
+  };
+
+  // True when records a and b share a kept key under rule r.
+  bool Share(size_t r, uint32_t a, uint32_t b) const;
+  // The smallest kept key that a and b share under rule r (0 if none).
+  uint64_t FirstShared(size_t r, uint32_t a, uint32_t b) const;
+  // Whether the pair belongs to this chunk's rule and key (see the file comment).
+  bool Owns(size_t r, uint64_t key, uint32_t a, uint32_t b) const;
+
+  const MatchConfig& config_;
+  std::vector<Rule> rules_;
+  std::vector<uint8_t> sources_;
+  std::vector<Chunk> chunks_;
+  bool linkage_ = false;
+};
+
+template <typename Visit>
+void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
+  const Rule& rule = rules_[chunk.rule];
+  const uint32_t start = rule.block_starts[chunk.block], end = rule.block_ends[chunk.block];
+  const uint64_t key = rule.block_keys[chunk.block];
+  for (uint32_t i = start + chunk.begin; i < start + chunk.end; ++i) {
+    const uint32_t a = rule.records[i];
+    for (uint32_t j = i + 1; j < end; ++j) {
+      const uint32_t b = rule.records[j];
+      if (linkage_ && sources_[a] == sources_[b]) continue;
+      if (!Owns(chunk.rule, key, a, b)) continue;
+      visit(a, b);  // records of a block are in increasing order: a < b
+    }
+  }
+}
 
 }  // namespace holo::match

@@ -1,9 +1,9 @@
 #include "match/config.h"
 
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 namespace holo::match {
 namespace {
@@ -13,23 +13,25 @@ struct TypeName {
   FieldType type;
 };
 constexpr TypeName kTypes[] = {
-    {"name", FieldType::kName},       {"string", FieldType::kString},
-    {"date", FieldType::kDate},       {"phone", FieldType::kPhone},
+    {"name", FieldType::kName},         {"string", FieldType::kString},
+    {"date", FieldType::kDate},         {"phone", FieldType::kPhone},
     {"postcode", FieldType::kPostcode}, {"address", FieldType::kAddress},
-    {"text", FieldType::kText},       {"numeric", FieldType::kNumeric},
-    {"exact", FieldType::kExact},     {"email", FieldType::kEmail},
+    {"text", FieldType::kText},         {"numeric", FieldType::kNumeric},
+    {"exact", FieldType::kExact},       {"email", FieldType::kEmail},
 };
 
 bool ValidTransform(const std::string& t) {
-  if (t.empty() || t == "soundex" || t == "year" || t == "suffix4" || t == "digits" ||
-      t == "tokens" || t == "lower") {
+  if (t.empty() || t == "soundex" || t == "year" || t == "digits" || t == "tokens" ||
+      t == "lower" || t == "number") {
     return true;
   }
-  if (t.rfind("prefix", 0) == 0 && t.size() > 6) {
-    for (size_t i = 6; i < t.size(); ++i) {
-      if (t[i] < '0' || t[i] > '9') return false;
+  for (const char* stem : {"prefix", "suffix"}) {
+    if (t.rfind(stem, 0) == 0 && t.size() > 6 && t.size() < 10) {
+      for (size_t i = 6; i < t.size(); ++i) {
+        if (t[i] < '0' || t[i] > '9') return false;
+      }
+      return std::stoul(t.substr(6)) > 0;
     }
-    return true;
   }
   return false;
 }
@@ -70,7 +72,7 @@ Result<MatchConfig> FromTable(const toml::table& root) {
     f.format = (*t)["format"].value_or<std::string>(f.type == FieldType::kDate ? "%Y-%m-%d" : "");
     f.swap_with = (*t)["swap_with"].value_or<std::string>("");
     f.term_frequency = (*t)["term_frequency"].value_or<bool>(f.type == FieldType::kName ||
-                                                            f.type == FieldType::kString);
+                                                             f.type == FieldType::kString);
     if (f.type == FieldType::kDate && f.columns.size() != 1 && f.columns.size() != 3) {
       return bad("date field " + f.name + " needs 1 column or 3 (year, month, day)");
     }
@@ -121,10 +123,26 @@ Result<MatchConfig> FromTable(const toml::table& root) {
     if (*v < 1000) return bad("u_sample_pairs must be >= 1000");
     cfg.u_sample_pairs = static_cast<uint64_t>(*v);
   }
-  if (auto v = root["em_max_iterations"].value<int64_t>()) cfg.em_max_iterations = static_cast<int>(*v);
+  if (auto v = root["em_max_iterations"].value<int64_t>())
+    cfg.em_max_iterations = static_cast<int>(*v);
   cfg.em_estimate_u = root["em_estimate_u"].value_or<bool>(true);
   if (auto v = root["min_precision"].value<double>()) cfg.min_precision = *v;
   if (auto v = root["min_posterior"].value<double>()) cfg.min_posterior = *v;
+  if (auto v = root["clustering"].value<std::string>()) {
+    if (*v == "average") {
+      cfg.linkage = Linkage::kAverage;
+    } else if (*v == "single") {
+      cfg.linkage = Linkage::kSingle;
+    } else {
+      return bad("clustering must be \"average\" or \"single\"");
+    }
+  }
+  cfg.write_candidates = root["write_candidates"].value_or<bool>(false);
+  cfg.rule_models = root["rule_models"].value_or<bool>(false);
+  if (auto v = root["max_component"].value<int64_t>()) {
+    if (*v < 3) return bad("max_component must be >= 3");
+    cfg.max_component = static_cast<uint64_t>(*v);
+  }
   return cfg;
 }
 

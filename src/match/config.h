@@ -10,21 +10,38 @@
 
 namespace holo::match {
 
-enum class FieldType { kName, kString, kDate, kPhone, kPostcode, kAddress, kText, kNumeric,
-                       kExact, kEmail };
+enum class FieldType {
+  kName,
+  kString,
+  kDate,
+  kPhone,
+  kPostcode,
+  kAddress,
+  kText,
+  kNumeric,
+  kExact,
+  kEmail
+};
+
+// How accepted pairs become clusters (see clustering.h).
+enum class Linkage {
+  kSingle,   // connected components of the accepted pairs (union-find)
+  kAverage,  // average linkage inside each component
+};
 
 struct FieldConfig {
   std::string name;                  // defaults to the (first) column name
   std::vector<std::string> columns;  // one column, or several joined (dates: year, month, day)
   FieldType type = FieldType::kString;
-  std::string format;                // dates only; default "%Y-%m-%d"
-  std::string swap_with;             // names only: field whose value may be swapped with this one
-  bool term_frequency = false;       // TF-adjust exact agreement (default on for name/string)
+  std::string format;           // dates only; default "%Y-%m-%d"
+  std::string swap_with;        // names only: field whose value may be swapped with this one
+  bool term_frequency = false;  // TF-adjust exact agreement (default on for name/string)
 };
 
 struct BlockingKey {
   std::string column;
-  // "", "soundex", "year", "suffix4", "prefixN", "digits", "tokens" (one key per word of >= 4 chars).
+  // "", "soundex", "year", "digits", "number" (first digit run), "prefixN" (code points),
+  // "suffixN" (last N digits), "tokens" (one key per word of >= 4 chars).
   std::string transform;
 };
 
@@ -34,13 +51,17 @@ struct MatchConfig {
   std::vector<std::vector<BlockingKey>> blocking;  // rules OR-ed; keys AND-ed; [] = all pairs
   std::optional<double> threshold;                 // fixed match-weight threshold
   bool one_to_one = false;                         // linkage: 1:1 assignment by best weight
-  std::vector<std::string> encodings;              // per input ("utf8"/"latin1"); one applies to all
-  uint64_t max_block_size = 2000;                  // blocks larger than this are skipped
+  std::vector<std::string> encodings;  // per input ("utf8"/"latin1"); one applies to all
+  uint64_t max_block_size = 2000;      // blocks larger than this are skipped
   uint64_t u_sample_pairs = 1000000;
-  int em_max_iterations = 100;
-  bool em_estimate_u = true;                       // re-estimate u among candidates
-  double min_precision = 0.95;                     // estimated precision of accepted pairs
+  int em_max_iterations = 200;
+  bool em_estimate_u = true;    // re-estimate u among candidates
+  double min_precision = 0.95;  // estimated precision of accepted pairs
   double min_posterior = 0.5;
+  Linkage linkage = Linkage::kAverage;  // "average" or "single"
+  uint64_t max_component = 400;         // see ClusterOptions (clustering.h)
+  bool write_candidates = false;        // also write candidates.csv (every scored pair)
+  bool rule_models = false;             // u and lambda per blocking rule (see README)
 };
 
 // Parses TOML text / a TOML file into a MatchConfig; kInvalidArgument on errors.

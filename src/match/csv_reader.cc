@@ -47,7 +47,7 @@ std::string Latin1ToUtf8(std::string_view text) {
   return out;
 }
 
-Result<CsvTable> ParseCsv(std::string_view input, Encoding encoding) {
+Status ParseCsvRows(std::string_view input, Encoding encoding, const CsvRowCallback& on_row) {
   std::string converted;
   std::string_view text = input;
   if (encoding == Encoding::kLatin1) {
@@ -56,11 +56,13 @@ Result<CsvTable> ParseCsv(std::string_view input, Encoding encoding) {
   }
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
 
-  std::vector<std::vector<std::string>> records;
+  size_t num_records = 0;
+  size_t width = 0;
+  Status status;
   std::vector<std::string> row;
   std::string field;
-  bool quoted = false;       // the current field started with a quote
-  bool in_quotes = false;    // inside the quoted section
+  bool quoted = false;     // the current field started with a quote
+  bool in_quotes = false;  // inside the quoted section
   bool field_started = false;
   size_t line = 1;
   auto end_field = [&]() {
@@ -69,10 +71,25 @@ Result<CsvTable> ParseCsv(std::string_view input, Encoding encoding) {
     quoted = false;
     field_started = false;
   };
+  // Hands a finished record to on_row; returns false when parsing must stop.
   auto end_row = [&]() {
     end_field();
-    if (!(row.size() == 1 && row[0].empty())) records.push_back(std::move(row));
+    if (!(row.size() == 1 && row[0].empty())) {
+      if (num_records == 0) {
+        width = row.size();
+      } else if (row.size() > width) {
+        status = Status::InvalidArgument("csv record " + std::to_string(num_records) + " has " +
+                                         std::to_string(row.size()) + " fields, header has " +
+                                         std::to_string(width));
+        return false;
+      } else {
+        row.resize(width);
+      }
+      status = on_row(num_records++, row);
+      if (!status.ok()) return false;
+    }
     row.clear();
+    return true;
   };
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -100,10 +117,10 @@ Result<CsvTable> ParseCsv(std::string_view input, Encoding encoding) {
       end_field();
     } else if (c == '\r') {
       if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      end_row();
+      if (!end_row()) return status;
       ++line;
     } else if (c == '\n') {
-      end_row();
+      if (!end_row()) return status;
       ++line;
     } else {
       if (quoted) {
@@ -118,32 +135,54 @@ Result<CsvTable> ParseCsv(std::string_view input, Encoding encoding) {
     }
   }
   if (in_quotes) return Status::InvalidArgument("csv: unterminated quoted field");
-  if (field_started || !field.empty() || !row.empty()) end_row();
-  if (records.empty()) return Status::InvalidArgument("csv: no header");
-
-  CsvTable table;
-  table.header = std::move(records[0]);
-  for (size_t r = 1; r < records.size(); ++r) {
-    auto& rec = records[r];
-    if (rec.size() > table.header.size()) {
-      return Status::InvalidArgument("csv record " + std::to_string(r) + " has " +
-                                     std::to_string(rec.size()) + " fields, header has " +
-                                     std::to_string(table.header.size()));
-    }
-    rec.resize(table.header.size());
-    table.rows.push_back(std::move(rec));
+  if (field_started || !field.empty() || !row.empty()) {
+    if (!end_row()) return status;
   }
+  if (num_records == 0) return Status::InvalidArgument("csv: no header");
+  return Status::OK();
+}
+
+Result<CsvTable> ParseCsv(std::string_view text, Encoding encoding) {
+  CsvTable table;
+  HOLO_RETURN_IF_ERROR(
+      ParseCsvRows(text, encoding, [&](size_t index, std::vector<std::string>& row) {
+        if (index == 0) {
+          table.header = std::move(row);
+        } else {
+          table.rows.push_back(std::move(row));
+        }
+        return Status::OK();
+      }));
   return table;
 }
 
-Result<CsvTable> ReadCsvFile(const std::string& path, Encoding encoding) {
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  Result<CsvTable> t = ParseCsv(ss.str(), encoding);
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  std::string text(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  if (size > 0 && !in.read(text.data(), size)) return Status::Unavailable("cannot read " + path);
+  return text;
+}
+
+}  // namespace
+
+Result<CsvTable> ReadCsvFile(const std::string& path, Encoding encoding) {
+  HOLO_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  Result<CsvTable> t = ParseCsv(text, encoding);
   if (!t.ok()) return t.status().WithContext(path);
   return t;
+}
+
+Status ReadCsvRows(const std::string& path, Encoding encoding, const CsvRowCallback& on_row) {
+  HOLO_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  Status s = ParseCsvRows(text, encoding, on_row);
+  if (!s.ok()) return s.WithContext(path);
+  return s;
 }
 
 }  // namespace holo::match

@@ -4,6 +4,7 @@
 // surrounding spaces, so Febrl's ", "-separated values read cleanly.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,18 @@ Result<CsvTable> ParseCsv(std::string_view text, Encoding encoding = Encoding::k
 
 // Reads and parses the file at `path`.
 Result<CsvTable> ReadCsvFile(const std::string& path, Encoding encoding = Encoding::kUtf8);
+
+// Called once per CSV record: index 0 is the header, then 1.. for data rows.
+// Data rows are padded to the header's width. The row may be modified and is
+// reused for the next record. A non-OK status stops the parse and is returned.
+using CsvRowCallback = std::function<Status(size_t index, std::vector<std::string>& row)>;
+
+// Streams the records of `text` to `on_row` without building a table (memory
+// stays at the size of the text); same rules and errors as ParseCsv.
+Status ParseCsvRows(std::string_view text, Encoding encoding, const CsvRowCallback& on_row);
+
+// Reads the file at `path` and streams its records to `on_row`.
+Status ReadCsvRows(const std::string& path, Encoding encoding, const CsvRowCallback& on_row);
 
 // Returns `text` (Latin-1 bytes) converted to UTF-8.
 std::string Latin1ToUtf8(std::string_view text);

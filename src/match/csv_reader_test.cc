@@ -48,5 +48,19 @@ TEST(CsvReaderTest, Utf8BomIsSkipped) {
   EXPECT_EQ(t->header[0], "id");
 }
 
+TEST(CsvReaderTest, StreamsRowsAndStopsOnCallbackError) {
+  std::vector<std::string> seen;
+  Status s = ParseCsvRows("a,b\n1,x\n2\n3,z\n", Encoding::kUtf8,
+                          [&](size_t index, std::vector<std::string>& row) {
+                            if (index == 0) return Status::OK();
+                            EXPECT_EQ(row.size(), 2u);  // short rows are padded
+                            seen.push_back(row[0] + row[1]);
+                            if (row[0] == "2") return Status::InvalidArgument("stop");
+                            return Status::OK();
+                          });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"1x", "2"}));
+}
+
 }  // namespace
 }  // namespace holo::match

@@ -1,10 +1,12 @@
 #include "match/evaluate.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 
 #include "match/clustering.h"
+#include "match/comparators.h"
 #include "match/csv_reader.h"
 
 namespace holo::match {
@@ -25,17 +27,35 @@ const std::vector<Dataset>& Datasets() {
       {"febrl1", "febrl.toml", {"febrl/febrl_dataset1.csv"}, Dataset::Truth::kFebrlId},
       {"febrl2", "febrl.toml", {"febrl/febrl_dataset2.csv"}, Dataset::Truth::kFebrlId},
       {"febrl3", "febrl.toml", {"febrl/febrl_dataset3.csv"}, Dataset::Truth::kFebrlId},
-      {"febrl4", "febrl.toml", {"febrl/febrl_dataset4a.csv", "febrl/febrl_dataset4b.csv"},
+      {"febrl4",
+       "febrl.toml",
+       {"febrl/febrl_dataset4a.csv", "febrl/febrl_dataset4b.csv"},
        Dataset::Truth::kFebrlId},
-      {"rldata500", "rldata500.toml", {"rldata500/RLdata500.csv"}, Dataset::Truth::kColumn,
-       "label_true", "record_id"},
-      {"fake_1000", "fake_1000.toml", {"splink_fake_1000/fake_1000.csv"}, Dataset::Truth::kColumn,
-       "cluster", "unique_id"},
-      {"chicago", "chicago_childcare.toml",
-       {"dedupe_chicago_childcare/csv_example_input_with_true_ids.csv"}, Dataset::Truth::kColumn,
-       "True Id", "Id"},
-      {"dblp_acm", "dblp_acm.toml", {"dblp_acm/DBLP2.csv", "dblp_acm/ACM.csv"},
-       Dataset::Truth::kMapping, nullptr, nullptr, "dblp_acm/DBLP-ACM_perfectMapping.csv"},
+      {"rldata500",
+       "rldata500.toml",
+       {"rldata500/RLdata500.csv"},
+       Dataset::Truth::kColumn,
+       "label_true",
+       "record_id"},
+      {"fake_1000",
+       "fake_1000.toml",
+       {"splink_fake_1000/fake_1000.csv"},
+       Dataset::Truth::kColumn,
+       "cluster",
+       "unique_id"},
+      {"chicago",
+       "chicago_childcare.toml",
+       {"dedupe_chicago_childcare/csv_example_input_with_true_ids.csv"},
+       Dataset::Truth::kColumn,
+       "True Id",
+       "Id"},
+      {"dblp_acm",
+       "dblp_acm.toml",
+       {"dblp_acm/DBLP2.csv", "dblp_acm/ACM.csv"},
+       Dataset::Truth::kMapping,
+       nullptr,
+       nullptr,
+       "dblp_acm/DBLP-ACM_perfectMapping.csv"},
   };
   return kDatasets;
 }
@@ -180,6 +200,101 @@ Result<BenchmarkResult> RunBenchmark(const std::string& name, const std::string&
     }
   }
   result.score = ScoreClustering(predicted, truth, link);
+  return result;
+}
+
+namespace {
+
+std::string IdentifyingValue(const std::vector<std::string>& row, const std::vector<int>& cols,
+                             ColumnTruthBenchmark::Identifying::Kind kind) {
+  std::vector<std::string> parts;
+  for (int c : cols) {
+    std::string v;
+    if (kind == ColumnTruthBenchmark::Identifying::Kind::kDigits) {
+      v = DigitsOf(row[c]);
+      if (v.size() > 10) v = v.substr(v.size() - 10);
+    } else {
+      for (const std::string& t : AddressTokens(row[c])) {
+        if (!v.empty()) v.push_back(' ');
+        v += t;
+      }
+    }
+    if (v.empty()) return "";  // every column of the value must be present
+    parts.push_back(std::move(v));
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (const auto& p : parts) out += p + '\x1f';
+  return out;
+}
+
+}  // namespace
+
+Result<Clustering> SupportLabels(const ColumnTruthBenchmark& b) {
+  HOLO_ASSIGN_OR_RETURN(CsvTable t, ReadCsvFile(b.input));
+  const int id_col = t.ColumnIndex(b.id_column), truth_col = t.ColumnIndex(b.truth_column);
+  if (id_col < 0 || truth_col < 0) return Status::InvalidArgument(b.name + ": id/truth column");
+  std::vector<std::vector<int>> cols;
+  for (const auto& ident : b.identifying) {
+    cols.emplace_back();
+    for (const auto& c : ident.columns) {
+      const int i = t.ColumnIndex(c);
+      if (i < 0) return Status::InvalidArgument(b.name + ": no column " + c);
+      cols.back().push_back(i);
+    }
+  }
+  std::map<std::string, std::vector<size_t>> by_truth;
+  for (size_t r = 0; r < t.rows.size(); ++r) by_truth[t.rows[r][truth_col]].push_back(r);
+  Clustering labels;
+  for (const auto& [label, rows] : by_truth) {
+    std::vector<std::vector<std::string>> values(rows.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+      for (size_t g = 0; g < cols.size(); ++g) {
+        values[k].push_back(IdentifyingValue(t.rows[rows[k]], cols[g], b.identifying[g].kind));
+      }
+    }
+    UnionFind uf(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      for (size_t j = i + 1; j < rows.size(); ++j) {
+        int shared = 0;
+        for (size_t g = 0; g < cols.size(); ++g) {
+          shared += !values[i][g].empty() && values[i][g] == values[j][g];
+        }
+        if (shared >= b.min_shared) uf.Union(static_cast<uint32_t>(i), static_cast<uint32_t>(j));
+      }
+    }
+    for (size_t k = 0; k < rows.size(); ++k) {
+      labels[t.rows[rows[k]][id_col]] =
+          label + "\x1f" + std::to_string(uf.Find(static_cast<uint32_t>(k)));
+    }
+  }
+  return labels;
+}
+
+Result<BenchmarkResult> RunColumnTruthBenchmark(const ColumnTruthBenchmark& b,
+                                                const std::string& out_dir) {
+  MatchOptions opts;
+  opts.config_path = b.config_path;
+  opts.out_dir = out_dir;
+  opts.inputs = {b.input};
+  BenchmarkResult result;
+  result.name = b.name;
+  HOLO_RETURN_IF_ERROR(RunMatch(opts, &result.report));
+  HOLO_ASSIGN_OR_RETURN(Clustering predicted, ReadClusters(out_dir + "/clusters.csv"));
+  HOLO_ASSIGN_OR_RETURN(CsvTable t, ReadCsvFile(b.input));
+  const int id_col = t.ColumnIndex(b.id_column), truth_col = t.ColumnIndex(b.truth_column);
+  if (id_col < 0 || truth_col < 0) return Status::InvalidArgument(b.name + ": id/truth column");
+  Clustering truth;
+  for (const auto& row : t.rows) truth[row[id_col]] = row[truth_col];
+  result.score = ScoreClustering(predicted, truth, false);
+  result.true_pairs = result.score.true_positives + result.score.false_negatives;
+  if (!b.identifying.empty()) {
+    HOLO_ASSIGN_OR_RETURN(Clustering support, SupportLabels(b));
+    const PairScore s = ScoreClustering(predicted, support, false);
+    result.has_supported = true;
+    result.supported_pairs = s.true_positives + s.false_negatives;
+    result.supported_recall = s.recall;
+  }
   return result;
 }
 

@@ -33,7 +33,44 @@ struct BenchmarkResult {
   std::string name;
   MatchReport report;
   PairScore score;
+  // With an evidence-support definition (ColumnTruthBenchmark::identifying):
+  // the recall over the true pairs that the records' own evidence supports.
+  bool has_supported = false;
+  uint64_t supported_pairs = 0;
+  uint64_t true_pairs = 0;
+  double supported_recall = 0;
 };
+
+// A data set scored against a truth column of its own (single) CSV input.
+struct ColumnTruthBenchmark {
+  std::string name;
+  std::string config_path;
+  std::string input;
+  std::string id_column;
+  std::string truth_column;
+  // Optional evidence support. Each entry is one identifying value made of
+  // one or more columns: "text" values are lower-cased words (address
+  // abbreviations expanded), several columns taken in either order (a name in
+  // first/last or last/first order); "digits" values are the last 10 digits.
+  // Two records of one truth entity support each other when they share at
+  // least `min_shared` identifying values (equal and non-empty); a true pair is
+  // *supported* when a chain of such records joins them.
+  struct Identifying {
+    std::vector<std::string> columns;
+    enum class Kind { kText, kDigits } kind = Kind::kText;
+  };
+  std::vector<Identifying> identifying;
+  int min_shared = 2;
+};
+
+// Runs the benchmark's config on its input into `out_dir` and scores it.
+// Only this function reads truth_column; RunMatch never sees which it is.
+Result<BenchmarkResult> RunColumnTruthBenchmark(const ColumnTruthBenchmark& benchmark,
+                                                const std::string& out_dir);
+
+// Returns per record id its support label (truth label + component of the
+// support graph), read from benchmark.input.
+Result<Clustering> SupportLabels(const ColumnTruthBenchmark& benchmark);
 
 // Names of the built-in benchmark datasets: febrl1, febrl2, febrl3, febrl4,
 // rldata500, fake_1000, chicago, dblp_acm.

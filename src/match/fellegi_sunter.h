@@ -1,56 +1,119 @@
 // The Fellegi–Sunter model: per field and agreement level, m = P(level | match)
 // and u = P(level | non-match); lambda = P(match) among candidate pairs.
-// u is estimated from random record pairs, m and lambda by EM over the
-// comparison vectors of the candidate pairs (u held fixed).
+// u is first estimated from random record pairs; m, lambda and (by default) u
+// among candidates are then fitted by EM over the distinct comparison
+// patterns of the candidate pairs.
 #pragma once
 
 #include <cstdint>
-#include <random>
+#include <utility>
 #include <vector>
 
-#include "match/blocking.h"
 #include "match/fields.h"
 
 namespace holo::match {
+
+// The comparison vector of a pair: 4 bits per field holding level + 1
+// (0 = missing), at most kMaxFields fields; the top 8 bits may hold the
+// blocking rule that produced the pair.
+using Pattern = uint64_t;
+
+inline int8_t PatternLevel(Pattern p, size_t f) {
+  return static_cast<int8_t>(static_cast<int>((p >> (4 * f)) & 0xF) - 1);
+}
+inline uint32_t PatternRule(Pattern p) { return static_cast<uint32_t>(p >> 56); }
+inline Pattern WithRule(Pattern p, uint32_t rule) {
+  return (p & ((Pattern{1} << 56) - 1)) | (static_cast<Pattern>(rule) << 56);
+}
+inline Pattern WithoutRule(Pattern p) { return p & ((Pattern{1} << 56) - 1); }
+
+// Returns the comparison pattern of records a and b.
+Pattern ComparePair(const std::vector<FieldSpec>& specs, const RecordStore& store, uint32_t a,
+                    uint32_t b);
+
+// A candidate pair and its comparison pattern.
+struct ComparedPair {
+  uint32_t a = 0, b = 0;
+  Pattern pattern = 0;
+};
 
 struct FsModel {
   std::vector<std::vector<double>> m;  // [field][level]
   std::vector<std::vector<double>> u;
   std::vector<std::vector<double>> random_u;  // u from random pairs (kept for TF adjustment)
+  std::vector<std::vector<double>> weight;    // log2(m/u), filled by RunEm
   double lambda = 0.1;
   int em_iterations = 0;
   bool converged = false;
 };
 
-// Comparison vectors, `num_fields` levels per pair, flattened.
-struct ComparisonMatrix {
-  size_t num_fields = 0;
-  std::vector<int8_t> levels;
-  size_t size() const { return num_fields == 0 ? 0 : levels.size() / num_fields; }
-  const int8_t* row(size_t i) const { return levels.data() + i * num_fields; }
-};
+// Sets model->u (and random_u) from `max_pairs` random pairs (all pairs when
+// there are fewer); `num_first` is the size of input 1 for linkage, 0 for
+// dedupe. Uses `threads` threads; the result depends only on `seed`.
+void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store, size_t num_first,
+               uint64_t max_pairs, uint64_t seed, int threads, FsModel* model);
 
-ComparisonMatrix CompareAll(const std::vector<FieldSpec>& specs, const std::vector<Record>& records,
-                            const std::vector<RecordPair>& pairs);
+// Runs EM over the distinct comparison patterns of the candidate pairs, split
+// into groups (one per blocking rule, or one for all pairs): m is shared by all
+// groups (a match looks alike whichever rule found it), u and lambda are
+// fitted per group (the non-matches that "same postcode and house number"
+// finds are household members who share the address; those "same birth date"
+// finds share the birth date). Among candidates non-matches are not random
+// pairs, so with `estimate_u` u is re-estimated, shrunk towards and floored at
+// a tenth of the random-pair u; without it u stays at `random_u`. In every M
+// step each u is made monotone against m (MakeMonotoneU).
+// Init: m puts 0.8 on the top level and 0.05 on disagreement (0.9/0.1 for
+// two-level fields), u = random u, lambda = 0.1. Stops when no parameter of m
+// or lambda moves more than 1e-6, or after max_iterations.
+// Fills one FsModel per group and `pooled` (u over all groups' non-matches,
+// lambda over all pairs) for pairs that no group covers.
+void RunEm(const std::vector<FieldSpec>& specs,
+           const std::vector<std::vector<std::pair<Pattern, uint64_t>>>& groups, int max_iterations,
+           bool estimate_u, const std::vector<std::vector<double>>& random_u,
+           std::vector<FsModel>* group_models, FsModel* pooled);
 
-// Sets model->u from `max_pairs` random pairs (all pairs when there are fewer);
-// `num_first` is the size of input 1 for linkage, 0 for dedupe.
-void EstimateU(const std::vector<FieldSpec>& specs, const std::vector<Record>& records,
-               size_t num_first, uint64_t max_pairs, uint64_t seed, FsModel* model);
-
-// Initialises m and runs EM for m and lambda over `cmp`. With `estimate_u`, u
-// is re-estimated too (among candidate pairs non-matches are not random pairs:
-// blocking makes them agree more), starting from and shrunk towards the
-// random-pair u; otherwise u stays fixed.
-void RunEm(const std::vector<FieldSpec>& specs, const ComparisonMatrix& cmp, int max_iterations,
-           bool estimate_u, FsModel* model);
+// Makes m/u non-increasing over the levels of one field by changing u (m is
+// shared by all rule groups). Levels run from the strongest agreement to
+// disagreement, so a weaker agreement must never count more. EM alone can
+// break that: among blocked pairs the non-matches are often household members
+// who share the address, and "address differs" then looks like evidence *for*
+// a match. Pool-adjacent-violators on m/u: within a pooled block u is
+// redistributed in proportion to m, keeping the block's total u (floored at
+// 1e-9). Applied to every u in every M step.
+void MakeMonotoneU(const std::vector<double>& m, std::vector<double>* u);
 
 // Returns the match weight log2(P(γ|M)/P(γ|U)) of a pair, with term-frequency
-// adjustment on exact agreement of fields that ask for it.
-double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model, const int8_t* levels,
-                   const Record& a);
+// adjustment on exact agreement of fields that ask for it (`a` is either record).
+double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model, Pattern pattern,
+                   const RecordStore& store, uint32_t a);
+
+// Returns log2(lambda / (1 - lambda)).
+double PriorLogOdds(const FsModel& model);
 
 // Returns the posterior match probability of a pair with weight `w`.
 double Posterior(const FsModel& model, double w);
+
+// Returns 1 / (1 + 2^-x): the probability of log2 odds x.
+double ProbabilityOfLogOdds(double x);
+
+// The fitted models: `pooled` over all candidate pairs (also used for pairs
+// no rule produced) and, with rule_models, one per blocking rule (shared m, the
+// rule's own u and lambda; see RunEm). A pair is scored by the model of its
+// rule when there is one.
+struct MatchModel {
+  FsModel pooled;
+  std::vector<FsModel> rules;  // empty when per-rule models are off
+
+  const FsModel& For(Pattern p) const {
+    const uint32_t r = PatternRule(p);
+    return r < rules.size() ? rules[r] : pooled;
+  }
+  // Returns the posterior log2 odds of a pair (weight + prior of its model).
+  double LogOdds(const std::vector<FieldSpec>& specs, Pattern p, const RecordStore& store,
+                 uint32_t a) const {
+    const FsModel& m = For(p);
+    return MatchWeight(specs, m, p, store, a) + PriorLogOdds(m);
+  }
+};
 
 }  // namespace holo::match

@@ -1,13 +1,19 @@
-// RunMatch: config -> read inputs -> prepare fields -> u from random pairs ->
-// blocking -> compare -> EM -> score -> threshold -> cluster -> write.
+// RunMatch: config -> stream inputs (prepare fields, blocking keys) -> u from
+// random pairs -> enumerate and compare candidate pairs in parallel -> EM over
+// pattern counts -> score -> threshold -> cluster -> write.
 #include "holo/match.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <thread>
+#include <unordered_map>
 
 #include "match/blocking.h"
 #include "match/clustering.h"
@@ -19,10 +25,21 @@
 namespace holo {
 namespace {
 
-using match::CsvTable;
+using match::ComparedPair;
 using match::FieldSpec;
-using match::Record;
+using match::Pattern;
+using match::RecordStore;
 using match::ScoredPair;
+using Clock = std::chrono::steady_clock;
+
+// Candidate pairs per unit of parallel work.
+constexpr uint64_t kTaskPairs = 1 << 18;
+// Input rows prepared per batch.
+constexpr size_t kReadBatch = 1 << 15;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string CsvQuote(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
@@ -35,62 +52,140 @@ std::string CsvQuote(const std::string& s) {
   return out;
 }
 
-Result<std::vector<FieldSpec>> ResolveFields(const match::MatchConfig& cfg,
-                                             const std::vector<CsvTable>& tables) {
-  std::vector<FieldSpec> specs;
+// Resolves the configured fields against the header of input `input`; every
+// input must have the field columns at the same positions.
+Status ResolveFields(const match::MatchConfig& cfg, const std::vector<std::string>& header,
+                     size_t input, std::vector<FieldSpec>* specs) {
+  auto index_of = [&](const std::string& col) {
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == col) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  if (input > 0) {
+    for (const FieldSpec& spec : *specs) {
+      for (size_t c = 0; c < spec.config.columns.size(); ++c) {
+        if (index_of(spec.config.columns[c]) != spec.column_indices[c]) {
+          return Status::InvalidArgument("column '" + spec.config.columns[c] +
+                                         "' must be at the same position in every input");
+        }
+      }
+    }
+    return Status::OK();
+  }
+  if (cfg.fields.size() > match::kMaxFields) {
+    return Status::InvalidArgument("match: at most " + std::to_string(match::kMaxFields) +
+                                   " fields");
+  }
   for (const auto& fc : cfg.fields) {
     FieldSpec spec;
     spec.config = fc;
     for (const std::string& col : fc.columns) {
-      int idx = tables[0].ColumnIndex(col);
-      for (size_t t = 1; t < tables.size(); ++t) {
-        if (tables[t].ColumnIndex(col) != idx) {
-          return Status::InvalidArgument("column '" + col +
-                                         "' must be at the same position in every input");
-        }
-      }
+      int idx = index_of(col);
       if (idx < 0) return Status::InvalidArgument("field column '" + col + "' not in input");
       spec.column_indices.push_back(idx);
     }
     spec.level_names = match::LevelNames(fc.type);
     spec.num_levels = static_cast<int>(spec.level_names.size());
-    specs.push_back(std::move(spec));
+    specs->push_back(std::move(spec));
   }
-  for (auto& spec : specs) {
+  for (auto& spec : *specs) {
     if (spec.config.swap_with.empty()) continue;
-    for (size_t g = 0; g < specs.size(); ++g) {
-      if (specs[g].config.name == spec.config.swap_with) spec.swap_field = static_cast<int>(g);
+    for (size_t g = 0; g < specs->size(); ++g) {
+      if ((*specs)[g].config.name == spec.config.swap_with) spec.swap_field = static_cast<int>(g);
     }
   }
-  return specs;
+  return Status::OK();
 }
 
-Status WriteModel(const std::string& path, const std::vector<FieldSpec>& specs,
-                  const match::FsModel& model, double threshold) {
-  std::ofstream out(path);
-  if (!out) return Status::Unavailable("cannot write " + path);
+void WriteFsModel(std::ofstream& out, const std::vector<FieldSpec>& specs,
+                  const match::FsModel& model) {
   char buf[256];
-  std::snprintf(buf, sizeof(buf), "lambda %.6g\nem_iterations %d converged %d\nthreshold %.4f\n",
-                model.lambda, model.em_iterations, model.converged ? 1 : 0, threshold);
+  std::snprintf(buf, sizeof(buf), "lambda %.6g\nem_iterations %d converged %d\n", model.lambda,
+                model.em_iterations, model.converged ? 1 : 0);
   out << buf;
   for (size_t f = 0; f < specs.size(); ++f) {
     out << "field " << specs[f].config.name << " (" << match::FieldTypeName(specs[f].config.type)
         << ")\n";
     for (int l = 0; l < specs[f].num_levels; ++l) {
-      std::snprintf(buf, sizeof(buf), "  %-26s m=%.6f u=%.6f u_random=%.6f weight=%+.3f\n",
+      std::snprintf(buf, sizeof(buf), "  %-28s m=%.6f u=%.6f u_random=%.6f weight=%+.3f\n",
                     specs[f].level_names[l].c_str(), model.m[f][l], model.u[f][l],
-                    model.random_u[f][l],
-                    std::log2(model.m[f][l] / model.u[f][l]));
+                    model.random_u[f][l], model.weight[f][l]);
       out << buf;
     }
   }
+}
+
+Status WriteModel(const std::string& path, const std::vector<FieldSpec>& specs,
+                  const match::MatchModel& model, const match::MatchConfig& cfg, double threshold) {
+  std::ofstream out(path);
+  if (!out) return Status::Unavailable("cannot write " + path);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "threshold_log_odds %.4f\n", threshold);
+  out << buf << "# pooled model (all candidate pairs; also for pairs no rule produced)\n";
+  WriteFsModel(out, specs, model.pooled);
+  for (size_t r = 0; r < model.rules.size(); ++r) {
+    out << "# rule " << r << ":";
+    for (const auto& k : cfg.blocking[r]) {
+      out << " " << k.column << (k.transform.empty() ? "" : "/" + k.transform);
+    }
+    out << "\n";
+    WriteFsModel(out, specs, model.rules[r]);
+  }
   return out ? Status::OK() : Status::Unavailable("write failed: " + path);
+}
+
+// Returns the process's peak resident set size (VmHWM), 0 if unknown.
+uint64_t PeakRssBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+  }
+  return 0;
+}
+
+Status WriteReport(const std::string& path, const MatchReport& r) {
+  std::ofstream out(path);
+  if (!out) return Status::Unavailable("cannot write " + path);
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof(buf),
+      "{\"records\":%llu,\"candidate_pairs\":%llu,\"patterns\":%llu,\"matched_pairs\":%llu,"
+      "\"clusters\":%llu,\"largest_component\":%llu,\"cluster_pairs_scored\":%llu,"
+      "\"threshold_log_odds\":%.4f,\"seconds\":%.3f,\"read_seconds\":%.3f,\"u_seconds\":%.3f,"
+      "\"compare_seconds\":%.3f,\"em_seconds\":%.3f,\"cluster_seconds\":%.3f,"
+      "\"pairs_per_second\":%.0f,\"peak_rss_bytes\":%llu,\"warnings\":%zu}\n",
+      static_cast<unsigned long long>(r.records),
+      static_cast<unsigned long long>(r.candidate_pairs),
+      static_cast<unsigned long long>(r.patterns), static_cast<unsigned long long>(r.matched_pairs),
+      static_cast<unsigned long long>(r.clusters),
+      static_cast<unsigned long long>(r.largest_component),
+      static_cast<unsigned long long>(r.cluster_pairs_scored), r.threshold_weight, r.seconds,
+      r.read_seconds, r.u_seconds, r.compare_seconds, r.em_seconds, r.cluster_seconds,
+      r.pairs_per_second, static_cast<unsigned long long>(r.peak_rss_bytes), r.warnings.size());
+  out << buf;
+  return out ? Status::OK() : Status::Unavailable("write failed: " + path);
+}
+
+// Runs fn(task) for task in [0, num_tasks) on `threads` threads, handing out
+// tasks in order.
+template <typename Fn>
+void ParallelFor(size_t num_tasks, int threads, Fn&& fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t t = next++; t < num_tasks; t = next++) fn(t);
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
 }
 
 }  // namespace
 
 Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   MatchReport report;
   if (options.inputs.empty() || options.inputs.size() > 2) {
     return Status::InvalidArgument("match: need one input (dedupe) or two (link)");
@@ -98,93 +193,249 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   if (options.out_dir.empty()) return Status::InvalidArgument("match: out_dir is required");
   HOLO_ASSIGN_OR_RETURN(match::MatchConfig cfg, match::LoadMatchConfig(options.config_path));
   const bool link = options.inputs.size() == 2;
+  const int threads =
+      options.threads > 0
+          ? options.threads
+          : static_cast<int>(std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
 
-  std::vector<CsvTable> tables;
-  for (size_t i = 0; i < options.inputs.size(); ++i) {
-    std::string enc = cfg.encodings.empty() ? ""
+  // Stream the inputs: prepared field values and blocking keys; rows are not kept.
+  std::vector<FieldSpec> specs;
+  RecordStore store;
+  match::BlockingIndex blocking(cfg);
+  size_t num_first = 0;
+  // Rows are prepared in batches: field values and blocking keys in parallel,
+  // then appended in input order.
+  std::vector<std::vector<std::string>> batch;
+  std::vector<std::vector<match::PreparedValue>> prepared;
+  std::vector<match::BlockingIndex::RecordKeys> keys;
+  auto flush = [&](size_t s, int id_col) {
+    prepared.resize(batch.size());
+    keys.resize(batch.size());
+    const size_t per_task = 1024;
+    ParallelFor((batch.size() + per_task - 1) / per_task, threads, [&](size_t t) {
+      for (size_t i = t * per_task; i < std::min(batch.size(), (t + 1) * per_task); ++i) {
+        prepared[i].clear();
+        for (const FieldSpec& spec : specs)
+          prepared[i].push_back(match::PrepareValue(spec, batch[i]));
+        blocking.KeysOf(batch[i], &keys[i]);
+      }
+    });
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::string& id = batch[i][id_col];
+      store.ids.push_back(link ? std::to_string(s + 1) + ":" + id : id);
+      store.sources.push_back(static_cast<uint8_t>(s));
+      for (size_t f = 0; f < specs.size(); ++f) store.fields[f].Append(prepared[i][f]);
+      blocking.AddKeys(static_cast<uint8_t>(s), keys[i]);
+    }
+    batch.clear();
+  };
+  for (size_t s = 0; s < options.inputs.size(); ++s) {
+    std::string enc = cfg.encodings.empty()       ? ""
                       : cfg.encodings.size() == 1 ? cfg.encodings[0]
-                      : i < cfg.encodings.size() ? cfg.encodings[i] : "";
+                      : s < cfg.encodings.size()  ? cfg.encodings[s]
+                                                  : "";
     HOLO_ASSIGN_OR_RETURN(match::Encoding encoding, match::ParseEncoding(enc));
-    HOLO_ASSIGN_OR_RETURN(CsvTable t, match::ReadCsvFile(options.inputs[i], encoding));
-    tables.push_back(std::move(t));
+    int id_col = -1;
+    HOLO_RETURN_IF_ERROR(match::ReadCsvRows(
+        options.inputs[s], encoding, [&](size_t index, std::vector<std::string>& row) -> Status {
+          if (index == 0) {
+            for (size_t i = 0; i < row.size(); ++i) {
+              if (row[i] == cfg.id_column) id_col = static_cast<int>(i);
+            }
+            if (id_col < 0) {
+              return Status::InvalidArgument("id_column '" + cfg.id_column + "' not in " +
+                                             options.inputs[s]);
+            }
+            HOLO_RETURN_IF_ERROR(ResolveFields(cfg, row, s, &specs));
+            if (store.fields.empty()) store.fields.resize(specs.size());
+            return blocking.SetHeader(row);
+          }
+          batch.push_back(std::move(row));
+          row = {};
+          if (batch.size() == kReadBatch) flush(s, id_col);
+          return Status::OK();
+        }));
+    flush(s, id_col);
+    if (s == 0) num_first = store.size();
   }
-  HOLO_ASSIGN_OR_RETURN(std::vector<FieldSpec> specs, ResolveFields(cfg, tables));
-
-  std::vector<Record> records;
-  for (size_t s = 0; s < tables.size(); ++s) {
-    int id_col = tables[s].ColumnIndex(cfg.id_column);
-    if (id_col < 0) {
-      return Status::InvalidArgument("id_column '" + cfg.id_column + "' not in " +
-                                     options.inputs[s]);
-    }
-    for (const auto& row : tables[s].rows) {
-      Record r;
-      r.source = static_cast<int>(s);
-      r.id = link ? std::to_string(s + 1) + ":" + row[id_col] : row[id_col];
-      for (const FieldSpec& spec : specs) r.values.push_back(match::PrepareValue(spec, row));
-      records.push_back(std::move(r));
-    }
-  }
-  match::ComputeTermFrequencies(specs, &records);
-  report.records = records.size();
-  const size_t num_first = link ? tables[0].rows.size() : 0;
-  if (records.size() < 2 || (link && (num_first == 0 || num_first == records.size()))) {
+  if (!link) num_first = 0;
+  match::ComputeTermFrequencies(specs, &store);
+  report.records = store.size();
+  if (store.size() < 2 || (link && (num_first == 0 || num_first == store.size()))) {
     return Status::InvalidArgument("match: not enough records");
   }
+  report.read_seconds = SecondsSince(start);
 
-  match::FsModel model;
-  match::EstimateU(specs, records, num_first, cfg.u_sample_pairs, options.seed, &model);
+  const auto u_start = Clock::now();
+  match::FsModel random_model;
+  match::EstimateU(specs, store, num_first, cfg.u_sample_pairs, options.seed, threads,
+                   &random_model);
+  report.u_seconds = SecondsSince(u_start);
 
-  std::vector<const CsvTable*> table_ptrs;
-  for (const auto& t : tables) table_ptrs.push_back(&t);
-  HOLO_ASSIGN_OR_RETURN(std::vector<match::RecordPair> pairs,
-                        match::BuildCandidatePairs(cfg, table_ptrs, &report.warnings));
-  report.candidate_pairs = pairs.size();
-  const auto compare_start = std::chrono::steady_clock::now();
-  match::ComparisonMatrix cmp = match::CompareAll(specs, records, pairs);
-  match::RunEm(specs, cmp, cfg.em_max_iterations, cfg.em_estimate_u, &model);
-  if (!model.converged) {
-    report.warnings.push_back("EM did not converge in " + std::to_string(model.em_iterations) +
-                              " iterations");
+  // Candidate pairs: enumerate and compare in parallel, in tasks of about
+  // kTaskPairs pairs; each task keeps its pairs and its pattern counts.
+  const auto compare_start = Clock::now();
+  blocking.Finish(link, kTaskPairs, &report.warnings);
+  const auto& chunks = blocking.chunks();
+  std::vector<size_t> task_starts = {0};
+  {
+    uint64_t acc = 0;
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      acc += blocking.Work(chunks[c]);
+      if (acc >= kTaskPairs) {
+        task_starts.push_back(c + 1);
+        acc = 0;
+      }
+    }
+    if (task_starts.back() != chunks.size()) task_starts.push_back(chunks.size());
   }
-
-  std::vector<ScoredPair> scored(pairs.size());
-  for (size_t p = 0; p < pairs.size(); ++p) {
-    scored[p].pair = pairs[p];
-    scored[p].weight = match::MatchWeight(specs, model, cmp.row(p), records[pairs[p].first]);
-    scored[p].probability = match::Posterior(model, scored[p].weight);
+  const size_t num_tasks = task_starts.size() - 1;
+  std::vector<std::vector<ComparedPair>> task_pairs(num_tasks);
+  std::vector<std::unordered_map<Pattern, uint64_t>> task_patterns(num_tasks);
+  ParallelFor(num_tasks, threads, [&](size_t t) {
+    auto& out = task_pairs[t];
+    auto& patterns = task_patterns[t];
+    for (size_t c = task_starts[t]; c < task_starts[t + 1]; ++c) {
+      const uint32_t rule = chunks[c].rule;
+      blocking.ForEachPair(chunks[c], [&](uint32_t a, uint32_t b) {
+        const Pattern p = match::WithRule(match::ComparePair(specs, store, a, b), rule);
+        out.push_back({a, b, p});
+        ++patterns[p];
+      });
+    }
+    out.shrink_to_fit();
+  });
+  std::unordered_map<Pattern, uint64_t> pattern_map;
+  for (auto& tp : task_patterns) {
+    for (const auto& [p, c] : tp) pattern_map[p] += c;
+    tp = {};
   }
-  const double compare_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - compare_start).count();
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const ScoredPair& a, const ScoredPair& b) { return a.weight > b.weight; });
+  for (const auto& tp : task_pairs) report.candidate_pairs += tp.size();
+  std::vector<std::pair<Pattern, uint64_t>> pattern_counts(pattern_map.begin(), pattern_map.end());
+  std::sort(pattern_counts.begin(), pattern_counts.end());
+  report.patterns = pattern_counts.size();
+  report.compare_seconds = SecondsSince(compare_start);
 
-  // Threshold: accept pairs in descending weight while the posterior is at
+  const auto em_start = Clock::now();
+  match::MatchModel model;
+  {
+    // Pattern counts per blocking rule (rule_models) or all in one group.
+    const size_t num_groups = cfg.rule_models ? cfg.blocking.size() : 1;
+    std::vector<std::vector<std::pair<Pattern, uint64_t>>> groups(num_groups);
+    for (const auto& [p, c] : pattern_counts) {
+      groups[cfg.rule_models ? match::PatternRule(p) : 0].emplace_back(match::WithoutRule(p), c);
+    }
+    std::vector<match::FsModel> group_models;
+    match::RunEm(specs, groups, cfg.em_max_iterations, cfg.em_estimate_u, random_model.random_u,
+                 &group_models, &model.pooled);
+    if (cfg.rule_models) model.rules = std::move(group_models);
+    if (!model.pooled.converged) {
+      report.warnings.push_back("EM did not converge in " +
+                                std::to_string(model.pooled.em_iterations) + " iterations");
+    }
+  }
+  if (cfg.write_candidates) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.out_dir, ec);
+    const std::string path = options.out_dir + "/candidates.csv";
+    std::ofstream out(path);
+    if (!out) return Status::Unavailable("cannot write " + path);
+    out << "id_a,id_b,weight,probability,rule\n";
+    char buf[80];
+    for (const auto& tp : task_pairs) {
+      for (const ComparedPair& cp : tp) {
+        const match::FsModel& m = model.For(cp.pattern);
+        const double w = match::MatchWeight(specs, m, cp.pattern, store, cp.a);
+        std::snprintf(buf, sizeof(buf), ",%.4f,%.6f,%u\n", w, match::Posterior(m, w),
+                      match::PatternRule(cp.pattern));
+        out << CsvQuote(store.ids[cp.a]) << ',' << CsvQuote(store.ids[cp.b]) << buf;
+      }
+    }
+    if (!out) return Status::Unavailable("write failed: " + path);
+  }
+  // Score every candidate with its rule's model; keep the pairs that can be
+  // accepted: posterior >= min_posterior (automatic threshold) or weight >=
+  // threshold (fixed).
+  const double min_log_odds = std::log2(cfg.min_posterior / (1 - cfg.min_posterior));
+  std::vector<std::vector<ScoredPair>> task_kept(num_tasks);
+  ParallelFor(num_tasks, threads, [&](size_t t) {
+    for (const ComparedPair& cp : task_pairs[t]) {
+      const match::FsModel& m = model.For(cp.pattern);
+      const double w = match::MatchWeight(specs, m, cp.pattern, store, cp.a);
+      const double x = w + match::PriorLogOdds(m);
+      if (cfg.threshold ? w < *cfg.threshold : x < min_log_odds) continue;
+      task_kept[t].push_back({{cp.a, cp.b}, w, x, match::ProbabilityOfLogOdds(x)});
+    }
+    task_pairs[t] = {};
+  });
+  std::vector<ScoredPair> scored;
+  for (auto& tk : task_kept) {
+    scored.insert(scored.end(), tk.begin(), tk.end());
+    tk = {};
+  }
+  std::sort(scored.begin(), scored.end(), [](const ScoredPair& a, const ScoredPair& b) {
+    if (a.log_odds != b.log_odds) return a.log_odds > b.log_odds;
+    return a.pair < b.pair;
+  });
+  report.em_seconds = SecondsSince(em_start);
+
+  // Threshold: accept pairs in descending posterior while the posterior is at
   // least min_posterior and the estimated precision of everything accepted so
   // far (the mean posterior) stays at least min_precision.
   size_t accepted = 0;
   double threshold = 0;
   if (cfg.threshold) {
     threshold = *cfg.threshold;
-    while (accepted < scored.size() && scored[accepted].weight >= threshold) ++accepted;
+    accepted = scored.size();
   } else {
     double sum = 0;
     for (size_t k = 0; k < scored.size(); ++k) {
-      if (scored[k].probability < cfg.min_posterior) break;
       sum += scored[k].probability;
       if (sum / static_cast<double>(k + 1) >= cfg.min_precision) accepted = k + 1;
     }
-    threshold = accepted > 0 ? scored[accepted - 1].weight
-                             : std::log2((1 - model.lambda) / model.lambda) +
-                                   std::log2(cfg.min_posterior / (1 - cfg.min_posterior));
+    threshold = accepted > 0 ? scored[accepted - 1].log_odds : min_log_odds;
   }
   report.threshold_weight = threshold;
-  std::vector<ScoredPair> kept(scored.begin(), scored.begin() + accepted);
+  scored.resize(accepted);
+  std::vector<ScoredPair> kept = std::move(scored);
   if (link && cfg.one_to_one) kept = match::OneToOne(std::move(kept));
   report.matched_pairs = kept.size();
-  std::vector<uint32_t> cluster_ids = match::ClusterIds(records.size(), kept);
-  report.clusters = cluster_ids.empty() ? 0
-                                        : *std::max_element(cluster_ids.begin(), cluster_ids.end()) + 1;
+
+  const auto cluster_start = Clock::now();
+  match::ClusterOptions cluster_options;
+  cluster_options.linkage = cfg.linkage;
+  cluster_options.max_component = cfg.max_component;
+  // Clusters merge through a pair at least as confident as the precision the
+  // accepted pairs must reach, and only when their pairs agree on average.
+  cluster_options.min_link_log_odds =
+      std::log2(cfg.min_precision / std::max(1e-12, 1 - cfg.min_precision));
+  // Pairs that no rule produced are scored by the pooled model.
+  match::PairScorer scorer = [&](uint32_t a, uint32_t b) {
+    return match::MatchWeight(specs, model.pooled, match::ComparePair(specs, store, a, b), store,
+                              a) +
+           match::PriorLogOdds(model.pooled);
+  };
+  match::ClusterStats cluster_stats;
+  std::vector<uint32_t> cluster_ids =
+      match::ClusterRecords(store.size(), kept, scorer, cluster_options, &cluster_stats);
+  report.clusters =
+      cluster_ids.empty() ? 0 : *std::max_element(cluster_ids.begin(), cluster_ids.end()) + 1;
+  report.cluster_pairs_scored = cluster_stats.pairs_scored;
+  report.largest_component = cluster_stats.largest_component;
+  if (cluster_stats.components_cut > 0) {
+    report.warnings.push_back(
+        "clustering: " + std::to_string(cluster_stats.components_cut) +
+        " components above max_component=" + std::to_string(cfg.max_component) +
+        " were cut at their weakest pairs first");
+  }
+  report.cluster_seconds = SecondsSince(cluster_start);
+  // pairs.csv lists the accepted pairs that clustering kept together.
+  kept.erase(std::remove_if(kept.begin(), kept.end(),
+                            [&](const ScoredPair& p) {
+                              return cluster_ids[p.pair.first] != cluster_ids[p.pair.second];
+                            }),
+             kept.end());
+  report.matched_pairs = kept.size();
 
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
@@ -194,8 +445,8 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     std::ofstream out(path);
     if (!out) return Status::Unavailable("cannot write " + path);
     out << "record_id,cluster_id\n";
-    for (size_t i = 0; i < records.size(); ++i) {
-      out << CsvQuote(records[i].id) << ',' << cluster_ids[i] << '\n';
+    for (size_t i = 0; i < store.size(); ++i) {
+      out << CsvQuote(store.ids[i]) << ',' << cluster_ids[i] << '\n';
     }
     if (!out) return Status::Unavailable("write failed: " + path);
   }
@@ -207,17 +458,19 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     char buf[64];
     for (const ScoredPair& p : kept) {
       std::snprintf(buf, sizeof(buf), ",%.4f,%.6f\n", p.weight, p.probability);
-      out << CsvQuote(records[p.pair.first].id) << ',' << CsvQuote(records[p.pair.second].id)
-          << buf;
+      out << CsvQuote(store.ids[p.pair.first]) << ',' << CsvQuote(store.ids[p.pair.second]) << buf;
     }
     if (!out) return Status::Unavailable("write failed: " + path);
   }
-  HOLO_RETURN_IF_ERROR(WriteModel(options.out_dir + "/model.txt", specs, model, threshold));
+  HOLO_RETURN_IF_ERROR(WriteModel(options.out_dir + "/model.txt", specs, model, cfg, threshold));
 
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = SecondsSince(start);
   report.pairs_per_second =
-      compare_seconds > 0 ? static_cast<double>(pairs.size()) / compare_seconds : 0;
+      report.compare_seconds > 0
+          ? static_cast<double>(report.candidate_pairs) / report.compare_seconds
+          : 0;
+  report.peak_rss_bytes = PeakRssBytes();
+  HOLO_RETURN_IF_ERROR(WriteReport(options.out_dir + "/report.json", report));
   if (report_out != nullptr) *report_out = std::move(report);
   return Status::OK();
 }

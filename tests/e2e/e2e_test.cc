@@ -172,7 +172,9 @@ TEST(EndToEndTest, IncrementalIngestResolvesLikeOneShot) {
   for (const auto& f : files) {
     std::string out = HoloOk({"ingest", "--data", tmp / "steps", "--full-threshold", "1", f});
     EXPECT_GT(JsonNumber(out, "stored"), 0) << f;
-    if (&f != &files.front()) EXPECT_NE(out.find("\"resolve_full_graph\":false"), std::string::npos) << out;
+    if (&f != &files.front()) {
+      EXPECT_NE(out.find("\"resolve_full_graph\":false"), std::string::npos) << out;
+    }
   }
 
   std::string truth = ReadFile(tmp / "world/truth.csv");
