@@ -153,6 +153,12 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
   report->full_profiles = ps.full;
+  if (report->full_graph || ps.full) {
+    // A full pass deleted every dirty mark one key at a time; compact them away so that
+    // the next incremental resolve's scan of the marks does not step over millions of
+    // deletion markers (measured: p50 782 ms -> 7.9 ms per event on a 14.9M-identifier store).
+    HOLO_RETURN_IF_ERROR(store_->CompactPrefix(Cf::kMeta, "d/"));
+  }
   report->profiles_written = ps.written;
   report->profiles_deleted = ps.deleted;
   report->profile_seconds = ps.seconds;

@@ -176,6 +176,18 @@ uint64_t Store::EstimateKeys(Cf c) const {
   return n;
 }
 
+Status Store::CompactPrefix(Cf c, std::string_view prefix) {
+  if (prefix.empty()) return Status::InvalidArgument("CompactPrefix needs a prefix");
+  std::string begin(prefix), end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return CompactAll();
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  rocksdb::Slice b(begin), e(end);
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(o, cf(c), &b, &e), "compact " + std::string(CfName(c)));
+}
+
 Status Store::CompactAll() {
   for (auto* h : handles_) {
     rocksdb::CompactRangeOptions o;

@@ -80,6 +80,9 @@ class Store {
   uint64_t EstimateKeys(Cf c) const;
   // Flushes memtables and compacts every column family.
   Status CompactAll();
+  // Compacts the keys of `c` that start with `prefix` (non-empty): drops the deletion
+  // markers a bulk delete left there, which later scans of the range would step over.
+  Status CompactPrefix(Cf c, std::string_view prefix);
 
  private:
   Store() = default;
