@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/csv.h"
 #include "generate/rng.h"
 
 namespace holo::generate {
@@ -1034,16 +1035,6 @@ class RecordWriter {
   const NoiseRates& n_;
 };
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 }  // namespace
 
@@ -1130,7 +1121,7 @@ Status WritePiiCsv(const PiiOptions& options, const std::string& path, PiiStats*
              {&r.record_id, &r.first_name, &r.last_name, &r.birth_date, &r.phone, &r.email,
               &r.street_address, &r.postcode, &r.city, &r.source, &r.person_id}) {
           if (f != &r.record_id) line.push_back(',');
-          line += CsvField(*f);
+          line += holo::CsvQuote(*f);
         }
         line.push_back('\n');
         out << line;

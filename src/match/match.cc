@@ -21,6 +21,7 @@
 #include "match/csv_reader.h"
 #include "match/fellegi_sunter.h"
 #include "match/fields.h"
+#include "common/csv.h"
 
 namespace holo {
 namespace {
@@ -41,16 +42,6 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::string CsvQuote(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 // Resolves the configured fields against the header of input `input`; every
 // input must have the field columns at the same positions.
@@ -348,7 +339,7 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
         const double w = match::MatchWeight(specs, m, cp.pattern, store, cp.a);
         std::snprintf(buf, sizeof(buf), ",%.4f,%.6f,%u\n", w, match::Posterior(m, w),
                       match::PatternRule(cp.pattern));
-        out << CsvQuote(store.ids[cp.a]) << ',' << CsvQuote(store.ids[cp.b]) << buf;
+        out << holo::CsvQuote(store.ids[cp.a]) << ',' << holo::CsvQuote(store.ids[cp.b]) << buf;
       }
     }
     if (!out) return Status::Unavailable("write failed: " + path);
@@ -446,7 +437,7 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     if (!out) return Status::Unavailable("cannot write " + path);
     out << "record_id,cluster_id\n";
     for (size_t i = 0; i < store.size(); ++i) {
-      out << CsvQuote(store.ids[i]) << ',' << cluster_ids[i] << '\n';
+      out << holo::CsvQuote(store.ids[i]) << ',' << cluster_ids[i] << '\n';
     }
     if (!out) return Status::Unavailable("write failed: " + path);
   }
@@ -458,7 +449,7 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     char buf[64];
     for (const ScoredPair& p : kept) {
       std::snprintf(buf, sizeof(buf), ",%.4f,%.6f\n", p.weight, p.probability);
-      out << CsvQuote(store.ids[p.pair.first]) << ',' << CsvQuote(store.ids[p.pair.second]) << buf;
+      out << holo::CsvQuote(store.ids[p.pair.first]) << ',' << holo::CsvQuote(store.ids[p.pair.second]) << buf;
     }
     if (!out) return Status::Unavailable("write failed: " + path);
   }
