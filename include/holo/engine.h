@@ -192,6 +192,7 @@ class Engine {
   virtual Result<std::string> IdentityPolicy() = 0;
   // Applies a new policy: a change of min_match_weight alone re-resolves the
   // components whose match edges flip; any other change re-resolves everything.
+  // Like Ingest and Resolve, it must not run concurrently with other calls.
   virtual Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) = 0;
 
   struct Report {

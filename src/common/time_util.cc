@@ -1,5 +1,6 @@
 #include "common/time_util.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace holo {
@@ -157,6 +158,11 @@ std::string FormatIso8601Ms(int64_t ms) {
                         static_cast<long long>(hour), static_cast<long long>(minute),
                         static_cast<long long>(second), static_cast<long long>(millis));
   return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace holo

@@ -32,6 +32,9 @@ Result<int64_t> ParseIso8601Ms(std::string_view text);
 // (and a leading '-' for negative years); ParseIso8601Ms accepts only four-digit years.
 std::string FormatIso8601Ms(int64_t ms);
 
+// The wall clock, ms since the Unix epoch.
+int64_t NowMs();
+
 // Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31; not validated).
 // After Howard Hinnant's days_from_civil.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);

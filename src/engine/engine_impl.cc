@@ -90,9 +90,10 @@ Result<UserId> ParseUserId(std::string_view id) {
 
 }  // namespace
 
-EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key)
+EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key,
+                       identity::MergePolicy policy)
     : options_(std::move(options)), store_(std::move(store)), pseudonymizer_(key),
-      parser_options_(ingest::ParserOptions::Defaults()) {
+      parser_options_(ingest::ParserOptions::Defaults()), policy_(policy) {
   parser_options_.default_country_code = options_.default_country_code;
 }
 
@@ -108,7 +109,8 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   if (options.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
   HOLO_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(store.get()));
-  return std::unique_ptr<Engine>(new EngineImpl(options, std::move(store), key));
+  HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
+  return std::unique_ptr<Engine>(new EngineImpl(options, std::move(store), key, policy));
 }
 
 Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_threshold) {
@@ -118,7 +120,7 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
   *report = ResolveReport();
   identity::ResolveOptions ro;
-  HOLO_ASSIGN_OR_RETURN(ro.policy, Policy());
+  ro.policy = policy_;
   ro.force_full = full;
   ro.full_threshold = full_threshold;
   ro.log = log_;
@@ -331,7 +333,7 @@ Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_
   HOLO_ASSIGN_OR_RETURN(auto a_nodes, NodesOf(a));
   HOLO_ASSIGN_OR_RETURN(auto b_nodes, NodesOf(b));
   identity::ExplainOptions eo;
-  HOLO_ASSIGN_OR_RETURN(eo.policy, Policy());
+  eo.policy = policy_;
   eo.as_of_ms = as_of_ms;
   HOLO_ASSIGN_OR_RETURN(identity::Explanation ex, identity::Explain(*store_, eo, a_nodes, b_nodes));
   Explanation out;

@@ -44,7 +44,8 @@ class EngineImpl final : public Engine {
   void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
 
  private:
-  EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key);
+  EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key,
+             identity::MergePolicy policy);
 
   // Returns the canonical type and the pseudonym of a raw identifier, or
   // nullopt for a value that identifies no one (randomized MAC, placeholder).
@@ -52,8 +53,8 @@ class EngineImpl final : public Engine {
   // Resolves pending changes with the stored policy, recording `cause` in the
   // feed, and rebuilds the touched profiles.
   Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report);
-  // The stored identity policy (defaults when none is stored).
-  Result<identity::MergePolicy> Policy();
+  // The stored identity policy (defaults when none is stored), read once at Open.
+  static Result<identity::MergePolicy> LoadPolicy(const storage::Store& store);
   // Canonical type of a user-written identifier type (tmall -> user_id@taobao, ...).
   std::string CanonicalType(std::string_view type) const;
   // The pseudonym of a "type:value" id; kNotFound when it identifies no one.
@@ -66,6 +67,7 @@ class EngineImpl final : public Engine {
   privacy::Pseudonymizer pseudonymizer_;
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
+  identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy
 };
 
 }  // namespace holo::engine

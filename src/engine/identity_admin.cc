@@ -11,6 +11,7 @@
 
 #include "common/coding.h"
 #include "common/json_writer.h"
+#include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "identity/evidence.h"
 #include "identity/graph_store.h"
@@ -26,11 +27,6 @@ namespace {
 using storage::Cf;
 namespace keys = storage::keys;
 using storage::View;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Percent(double x) {
   char buf[32];
@@ -69,26 +65,24 @@ std::string HistogramText(const identity::SizeHistogram& h) {
 
 }  // namespace
 
-Result<identity::MergePolicy> EngineImpl::Policy() {
-  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, keys::kIdentityPolicy));
+Result<identity::MergePolicy> EngineImpl::LoadPolicy(const storage::Store& store) {
+  HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kIdentityPolicy));
   if (!v.has_value()) return identity::MergePolicy();
   return identity::ParsePolicy(*v, "stored identity policy");
 }
 
-Result<std::string> EngineImpl::IdentityPolicy() {
-  HOLO_ASSIGN_OR_RETURN(auto p, Policy());
-  return identity::FormatPolicy(p);
-}
+Result<std::string> EngineImpl::IdentityPolicy() { return identity::FormatPolicy(policy_); }
 
 Status EngineImpl::ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) {
   HOLO_ASSIGN_OR_RETURN(identity::MergePolicy next, identity::ParsePolicy(toml, "policy"));
-  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy cur, Policy());
+  const identity::MergePolicy cur = policy_;
   const bool threshold_only = identity::OnlyMatchThresholdDiffers(cur, next);
   if (threshold_only && next.min_match_weight != cur.min_match_weight) {
     HOLO_RETURN_IF_ERROR(
         identity::MarkMatchThresholdChange(store_.get(), cur.min_match_weight, next.min_match_weight).status());
   }
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kIdentityPolicy, identity::FormatPolicy(next), /*sync=*/true));
+  policy_ = next;
   return ResolveWith(/*full=*/!threshold_only, /*full_threshold=*/1.0, "policy", report);
 }
 
@@ -129,13 +123,13 @@ Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* impo
   const std::string type_b = CanonicalType(import->type_b.empty() ? import->type_a : import->type_b);
   const std::string source =
       import->source.empty() ? std::filesystem::path(pairs_csv).filename().string() : import->source;
+  auto strip = [](std::string_view id, std::string_view prefix) {
+    return id.starts_with(prefix) ? id.substr(prefix.size()) : id;
+  };
   std::vector<identity::MatchLink> links;
   import->imported = import->skipped = 0;
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
-    auto strip = [](std::string_view id, std::string_view prefix) {
-      return id.starts_with(prefix) ? id.substr(prefix.size()) : id;
-    };
     std::string_view a = strip(row[ia], "1:");
     std::string_view b = strip(strip(row[ib], "2:"), "1:");
     const std::string& tb = std::string_view(row[ib]).starts_with("1:") ? type_a : type_b;
@@ -215,8 +209,7 @@ Result<Engine::Report> EngineImpl::DryRunIdentityPolicy(std::string_view toml, s
 }
 
 Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
-  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy policy, Policy());
-  HOLO_ASSIGN_OR_RETURN(identity::HubReport r, identity::FindHubs(*store_, policy, top));
+  HOLO_ASSIGN_OR_RETURN(identity::HubReport r, identity::FindHubs(*store_, policy_, top));
   Report out;
   JsonWriter w(&out.json);
   w.BeginObject();

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/time_util.h"
 #include "holo/engine.h"
 #include "holo/generate.h"
 #include "testing/test_util.h"
@@ -29,11 +30,6 @@ std::string Identify(const std::string& id, const std::string& user, const std::
 }
 std::string External(const std::string& type, const std::string& value) {
   return R"({"id":")" + value + R"(","type":")" + type + R"(","collection":"users","encoding":"none"})";
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 class IdentityAdminTest : public ::testing::Test {

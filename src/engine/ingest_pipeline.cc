@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "common/coding.h"
+#include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "ingest/dead_letter.h"
 #include "ingest/line_reader.h"
@@ -74,12 +75,6 @@ Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths
     if (ec) return Status::IOError("cannot stat " + f.path + ": " + ec.message());
   }
   return files;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 struct ParsedLine {

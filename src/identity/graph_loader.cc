@@ -580,12 +580,18 @@ Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& see
   for (const NodeKey& d : seeds) {
     HOLO_RETURN_IF_ERROR(ForEachEdge(store, d, [&](const StoredEdge& e) { part.insert(e.to); }));
   }
+  // Current OneIDs, read once: the part's nodes by lookup, their OneIDs' members by scan.
+  std::unordered_map<NodeKey, uint64_t, keys::Key16Hash> oneid_of;
   std::unordered_set<uint64_t> oneids;
   for (const NodeKey& k : std::vector<NodeKey>(part.begin(), part.end())) {
     HOLO_ASSIGN_OR_RETURN(uint64_t id, LookupOneId(store, k));
+    oneid_of[k] = id;
     if (id == 0 || !oneids.insert(id).second) continue;
     HOLO_ASSIGN_OR_RETURN(auto members, Members(store, id));
-    part.insert(members.begin(), members.end());
+    for (const NodeKey& m : members) {
+      part.insert(m);
+      oneid_of[m] = id;
+    }
   }
   // Deterministic node order; nodes without a record (erased) are skipped.
   std::vector<NodeKey> sorted(part.begin(), part.end());
@@ -618,7 +624,8 @@ Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& see
   }
   out->old_ids.assign(g.nodes.size(), 0);
   for (uint32_t i = 0; i < inner; ++i) {
-    HOLO_ASSIGN_OR_RETURN(out->old_ids[i], LookupOneId(store, g.nodes[i].key));
+    auto it = oneid_of.find(g.nodes[i].key);
+    if (it != oneid_of.end()) out->old_ids[i] = it->second;
   }
   return Status::OK();
 }

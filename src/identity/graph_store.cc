@@ -134,16 +134,12 @@ Status RestorePreMergeIds(const storage::Store& store, const Subgraph& g, const 
   return Status::OK();
 }
 
-int64_t WallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The merge and split records of one re-resolution, as JSON objects: a merge when
 // a new OneID gathers members of two or more old ones, a split when the members of
-// an old OneID end up in two or more new ones.
+// an old OneID end up in two or more new ones. Counts them into `stats`.
 std::vector<std::string> MergeSplitEvents(const Subgraph& g, const Resolution& res, const std::vector<uint64_t>& old_ids,
-                                          const std::vector<uint64_t>& new_ids, int64_t now, std::string_view cause) {
+                                          const std::vector<uint64_t>& new_ids, int64_t now, std::string_view cause,
+                                          ResolveStats* stats) {
   // Only OneIDs touched by a change can be part of a merge or split.
   std::unordered_set<uint64_t> olds, news;
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
@@ -181,10 +177,16 @@ std::vector<std::string> MergeSplitEvents(const Subgraph& g, const Resolution& r
     out.push_back(std::move(json));
   };
   for (const auto& [id, parts] : by_old) {
-    if (parts.size() > 1) emit("split", id, "into", parts);
+    if (parts.size() > 1) {
+      emit("split", id, "into", parts);
+      stats->splits++;
+    }
   }
   for (const auto& [id, parts] : by_new) {
-    if (parts.size() > 1) emit("merge", id, "from", parts);
+    if (parts.size() > 1) {
+      emit("merge", id, "from", parts);
+      stats->merges++;
+    }
   }
   return out;
 }
@@ -282,7 +284,7 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
     bool del = false;
     bool operator<(const Op& o) const { return key < o.key; }
   };
-  const int64_t now = options.now_ms != 0 ? options.now_ms : WallClockMs();
+  const int64_t now = options.now_ms != 0 ? options.now_ms : NowMs();
   std::vector<Op> graph_ops;
   std::string when;
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
@@ -306,9 +308,7 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
     }
   }
   std::sort(graph_ops.begin(), graph_ops.end());
-  std::vector<std::string> feed = MergeSplitEvents(g, res, old_ids, new_ids, now, options.cause);
-  stats->merges = stats->splits = 0;
-  for (const std::string& f : feed) (f.find("\"merge\"") != std::string::npos ? stats->merges : stats->splits)++;
+  std::vector<std::string> feed = MergeSplitEvents(g, res, old_ids, new_ids, now, options.cause, stats);
   std::vector<uint64_t> profile_ids(dirty_profiles.begin(), dirty_profiles.end());
   std::sort(profile_ids.begin(), profile_ids.end());
   stats->dirty_profiles = profile_ids.size();
