@@ -74,26 +74,68 @@ dom::array AsArray(dom::element e) { return e.get_array().value_unsafe(); }
 
 enum class Filter { kNone, kTraits, kProperties, kAddress };
 
+// What AppendJson needs to replace identifiers inside properties by pseudonyms.
+struct Rewrite {
+  const privacy::Pseudonymizer* pseudonymizer = nullptr;
+  const std::map<std::string, std::string, std::less<>>* references = nullptr;
+  std::string_view user_type;  // "@source" references
+
+  // Returns the hex pseudonym of reference property `key` = `value`, or "" when `key` is not
+  // a reference property.
+  std::string Reference(std::string_view key, std::string_view value) const {
+    if (references == nullptr) return "";
+    auto it = references->find(key);
+    if (it == references->end()) return "";
+    std::string_view type = it->second == "@source" ? user_type : std::string_view(it->second);
+    return privacy::PseudonymToHex(pseudonymizer->Hash(type, value));
+  }
+};
+
 // Appends `e` as minified JSON. `filter` applies to the keys of `e` itself if it is an object.
-void AppendJson(dom::element e, Filter filter, std::string* out) {
+void AppendJson(dom::element e, Filter filter, std::string* out, const Rewrite& rw) {
   switch (e.type()) {
     case dom::element_type::OBJECT: {
       dom::object obj = AsObject(e);
       out->push_back('{');
       bool first = true;
+      std::string_view street, postcode;
       for (dom::key_value_pair kv : obj) {
         Filter child = Filter::kNone;
         if (filter == Filter::kTraits && OneOf(kv.key, kTraitPiiKeys)) continue;
         if (filter == Filter::kProperties) {
           if (OneOf(kv.key, kPropertyPiiKeys)) continue;
           if (OneOf(kv.key, kAddressObjects)) child = Filter::kAddress;
+          std::string_view value;
+          if (kv.value.get_string().get(value) == simdjson::SUCCESS && !value.empty()) {
+            std::string ref = rw.Reference(kv.key, value);
+            if (!ref.empty()) {
+              if (!first) out->push_back(',');
+              first = false;
+              JsonWriter::AppendQuoted(kv.key, out);
+              out->push_back(':');
+              JsonWriter::AppendQuoted(ref, out);
+              continue;
+            }
+          }
         }
-        if (filter == Filter::kAddress && OneOf(kv.key, kAddressPiiKeys)) continue;
+        if (filter == Filter::kAddress) {
+          if (kv.key == "street" && kv.value.get_string().get(street) != simdjson::SUCCESS) street = {};
+          if (kv.key == "postcode" && kv.value.get_string().get(postcode) != simdjson::SUCCESS) postcode = {};
+          if (OneOf(kv.key, kAddressPiiKeys) || kv.key == "address_key") continue;
+        }
         if (!first) out->push_back(',');
         first = false;
         JsonWriter::AppendQuoted(kv.key, out);
         out->push_back(':');
-        AppendJson(kv.value, child, out);
+        AppendJson(kv.value, child, out, rw);
+      }
+      if (filter == Filter::kAddress && rw.pseudonymizer != nullptr) {
+        std::string key_text = privacy::AddressKeyText(street, postcode);
+        if (!key_text.empty()) {
+          if (!first) out->push_back(',');
+          out->append("\"address_key\":");
+          JsonWriter::AppendQuoted(privacy::PseudonymToHex(rw.pseudonymizer->Hash("address", key_text)), out);
+        }
       }
       out->push_back('}');
       return;
@@ -106,7 +148,7 @@ void AppendJson(dom::element e, Filter filter, std::string* out) {
         if (!first) out->push_back(',');
         first = false;
         // An array of addresses keeps its address filter; other arrays are copied verbatim.
-        AppendJson(item, filter == Filter::kAddress ? Filter::kAddress : Filter::kNone, out);
+        AppendJson(item, filter == Filter::kAddress ? Filter::kAddress : Filter::kNone, out, rw);
       }
       out->push_back(']');
       return;
@@ -201,6 +243,7 @@ ParserOptions ParserOptions::Defaults() {
        {"taobao", "alipay", "eleme", "youku", "fliggy", "amap", "weibo", "minigame"}) {
     o.account_id_types[std::string(ns) + "_id"] = ns;
   }
+  o.reference_properties = {{"invited_by", "@source"}, {"card_owner", "user_id@alipay"}};
   return o;
 }
 
@@ -607,8 +650,9 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
   if (m.type != MessageType::kAlias && props.present) {
     if (props.value.type() == dom::element_type::OBJECT) {
       m.properties_json.reserve(line.size());
+      Rewrite rw{pseudonymizer_, &options_.reference_properties, user_type_};
       AppendJson(props.value, uses_traits ? Filter::kTraits : Filter::kProperties,
-                 &m.properties_json);
+                 &m.properties_json, rw);
     } else {
       m.warnings.push_back(std::string(uses_traits ? "traits" : "properties") +
                            " must be an object; ignored");

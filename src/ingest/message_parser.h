@@ -1,6 +1,9 @@
 // MessageParser: one JSON Lines message (Segment spec, see shared/EVENTS.md) -> ParsedMessage,
 // validated, with its identifiers typed, normalized and pseudonymized and its properties
-// stripped of raw PII.
+// stripped of raw PII: personal fields of properties are dropped, identifiers of other people
+// (ParserOptions::reference_properties) become pseudonyms, and a delivery address keeps
+// city and postcode plus `address_key`, the keyed hash of privacy::AddressKeyText (the
+// household key), never the street or the recipient.
 //
 //   privacy::Pseudonymizer pseudonymizer(key);
 //   MessageParser parser(ParserOptions::Defaults(), &pseudonymizer);
@@ -29,6 +32,12 @@ struct ParserOptions {
   // Defaults(): taobao_id, alipay_id, eleme_id, youku_id, fliggy_id, amap_id, weibo_id,
   // minigame_id -> taobao, alipay, eleme, youku, fliggy, amap, weibo, minigame.
   std::map<std::string, std::string> account_id_types;
+  // Properties of track/page/screen messages whose value is another person's identifier
+  // (property -> identifier type; "@source" = the user_id type of the message's own
+  // namespace). The raw value never reaches the store: it is replaced by the hex pseudonym of
+  // that identifier, so it can be joined to the identity graph. Defaults(): invited_by ->
+  // @source (minigame invites), card_owner -> user_id@alipay (family-card payments).
+  std::map<std::string, std::string, std::less<>> reference_properties;
   // Country code given to phone numbers written without one (1..3 digits). Default: "86".
   std::string default_country_code = "86";
   // Longer lines are rejected ("line exceeds 65536 bytes"). Default: 64 KiB.

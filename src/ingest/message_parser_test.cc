@@ -317,6 +317,41 @@ TEST_F(MessageParserTest, StripsPiiFromOrderProperties) {
   EXPECT_EQ(p.parse(m.properties_json).get(e), simdjson::SUCCESS);
 }
 
+TEST_F(MessageParserTest, DeliveryAddressKeepsOnlyItsKeyedHouseholdKey) {
+  auto order = [&](std::string_view street, std::string_view postcode) {
+    std::string line = R"({"type":"track","event":"Order Completed","messageId":"m","userId":"u",)"
+                       R"("properties":{"shipping_address":{"name":"Wang Fang","street":")" +
+                       std::string(street) + R"(","city":"Beijing","postcode":")" + std::string(postcode) +
+                       R"("}}})";
+    return ParseOk(line).properties_json;
+  };
+  const std::string en = order("Room 1203, No. 88 Jianguo Road, Chaoyang District", "100020");
+  const std::string zh = order("朝阳区建国路88号1203室", "100020");
+  const std::string key = privacy::PseudonymToHex(P("address", "100020|88|1203"));
+  EXPECT_EQ(en, R"({"shipping_address":{"city":"Beijing","postcode":"100020","address_key":")" + key + R"("}})");
+  EXPECT_EQ(zh, en);
+  for (const char* pii : {"Jianguo", "1203", "Wang"}) EXPECT_EQ(en.find(pii), std::string::npos) << pii;
+  // No room: no key (the whole building would share it).
+  EXPECT_EQ(order("No. 88 Jianguo Road", "100020"),
+            R"({"shipping_address":{"city":"Beijing","postcode":"100020"}})");
+}
+
+TEST_F(MessageParserTest, ReferencesToOtherPeopleBecomePseudonyms) {
+  ParsedMessage team = ParseOk(
+      R"({"type":"track","event":"Team Joined","messageId":"m","userId":"mg_1",)"
+      R"("properties":{"team_id":"t9","invited_by":"mg_2"}})",
+      "minigame");
+  EXPECT_EQ(team.properties_json, R"({"team_id":"t9","invited_by":")" +
+                                      privacy::PseudonymToHex(P("user_id@minigame", "mg_2")) + R"("})");
+  ParsedMessage pay = ParseOk(
+      R"({"type":"track","event":"Payment Made","messageId":"m","userId":"2088000000000001",)"
+      R"("properties":{"amount":12.5,"counterparty_type":"family_card","card_owner":"2088000000000002"}})",
+      "alipay");
+  EXPECT_EQ(pay.properties_json.find("2088000000000002"), std::string::npos);
+  EXPECT_NE(pay.properties_json.find(privacy::PseudonymToHex(P("user_id@alipay", "2088000000000002"))),
+            std::string::npos);
+}
+
 TEST_F(MessageParserTest, StripsPiiFromIdentifyTraits) {
   ParsedMessage m =
       ParseOk(R"({"type":"identify","messageId":"m","userId":"u","traits":{"name":"Li Lei",)"

@@ -1,6 +1,9 @@
 #include "privacy/normalize.h"
 
+#include <algorithm>
 #include <cctype>
+#include <string>
+#include <vector>
 
 namespace holo::privacy {
 namespace {
@@ -242,6 +245,50 @@ Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_
     }
   }
   return value;
+}
+
+std::string AddressKeyText(std::string_view street, std::string_view postcode) {
+  std::string_view pc = postcode;
+  while (!pc.empty() && pc.front() == ' ') pc.remove_prefix(1);
+  while (!pc.empty() && pc.back() == ' ') pc.remove_suffix(1);
+  if (pc.size() != 6 || pc.find_first_not_of("0123456789") != std::string_view::npos) return "";
+  std::string lower;
+  lower.reserve(street.size());
+  for (char c : street) lower.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  auto has_word = [&](std::string_view w) {
+    for (size_t pos = lower.find(w); pos != std::string::npos; pos = lower.find(w, pos + 1)) {
+      bool left = pos == 0 || !std::isalpha(static_cast<unsigned char>(lower[pos - 1]));
+      size_t end = pos + w.size();
+      bool right = end >= lower.size() || !std::isalpha(static_cast<unsigned char>(lower[end]));
+      if (left && right) return true;
+    }
+    return false;
+  };
+  const bool has_room = has_word("room") || has_word("rm") || lower.find("室") != std::string::npos ||
+                        lower.find("房") != std::string::npos;
+  if (!has_room) return "";
+  std::vector<uint64_t> groups;
+  uint64_t cur = 0;
+  bool in = false;
+  for (char c : lower) {
+    if (c >= '0' && c <= '9') {
+      if (cur < (uint64_t{1} << 40)) cur = cur * 10 + static_cast<uint64_t>(c - '0');
+      in = true;
+    } else if (in) {
+      groups.push_back(cur);
+      cur = 0;
+      in = false;
+    }
+  }
+  if (in) groups.push_back(cur);
+  if (groups.size() < 2) return "";
+  std::sort(groups.begin(), groups.end());
+  std::string out(pc);
+  for (uint64_t g : groups) {
+    out.push_back('|');
+    out += std::to_string(g);
+  }
+  return out;
 }
 
 }  // namespace holo::privacy

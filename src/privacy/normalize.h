@@ -56,4 +56,12 @@ Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_
                                              bool* placeholder,
                                              std::string_view default_country_code = "86");
 
+// Returns the household key text of a delivery address, the same for the English, Chinese and
+// abbreviated forms of one flat: "<postcode>|<the street's digit groups, sorted>", e.g.
+// "Room 1203, No. 88 Jianguo Road" and "建国路88号1203室" with postcode 100020 both give
+// "100020|88|1203". Returns "" when the address cannot name one flat: no 6-digit postcode,
+// no room marker ("room", "rm", "室", "房"), or fewer than two digit groups. Only the keyed
+// hash of this text is stored (ingest adds it as shipping_address.address_key).
+std::string AddressKeyText(std::string_view street, std::string_view postcode);
+
 }  // namespace holo::privacy

@@ -214,3 +214,31 @@ TEST(NormalizeIdentifierValueTest, DispatchesByType) {
 
 }  // namespace
 }  // namespace holo::privacy
+
+namespace holo::privacy {
+namespace {
+
+TEST(AddressKeyTest, OneFlatInEveryFormGivesOneKey) {
+  const std::string key = AddressKeyText("Building 3, Unit 2, Room 1203, No. 88 Jianguo Road, Chaoyang District", "100020");
+  EXPECT_EQ(key, "100020|2|3|88|1203");
+  EXPECT_EQ(AddressKeyText("Bldg 3, Unit 2, Rm 1203, 88 Jianguo Rd, Chaoyang District", "100020"), key);
+  EXPECT_EQ(AddressKeyText("朝阳区建国路88号3栋2单元1203室", "100020"), key);
+  EXPECT_EQ(AddressKeyText("building 3 unit 2 room 1203 no. 88 jianguo road chaoyang district", " 100020 "), key);
+}
+
+TEST(AddressKeyTest, AddressesThatCannotNameOneFlatGiveNoKey) {
+  // No room: the whole building would share the key.
+  EXPECT_EQ(AddressKeyText("No. 88 Jianguo Road, Chaoyang District", "100020"), "");
+  EXPECT_EQ(AddressKeyText("朝阳区建国路88号", "100020"), "");
+  // "Rmb" or "Roomy" is not a room marker.
+  EXPECT_EQ(AddressKeyText("Roomy Plaza 12, No. 88 Jianguo Road", "100020"), "");
+  // Missing or malformed postcode.
+  EXPECT_EQ(AddressKeyText("Room 1203, No. 88 Jianguo Road", ""), "");
+  EXPECT_EQ(AddressKeyText("Room 1203, No. 88 Jianguo Road", "10002"), "");
+  // A different flat, a different key.
+  EXPECT_NE(AddressKeyText("Room 1204, No. 88 Jianguo Road", "100020"),
+            AddressKeyText("Room 1203, No. 88 Jianguo Road", "100020"));
+}
+
+}  // namespace
+}  // namespace holo::privacy

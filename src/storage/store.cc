@@ -17,7 +17,8 @@ namespace holo::storage {
 namespace {
 
 constexpr std::string_view kCfNames[] = {"default", "meta",  "events", "dedupe",  "node_events",
-                                          "nodes",   "edges", "graph",  "profiles"};
+                                          "nodes",   "edges", "graph",  "profiles",
+                                          "people",  "segments"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 class StatsMergeOperator : public rocksdb::AssociativeMergeOperator {

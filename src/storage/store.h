@@ -40,6 +40,8 @@ enum class Cf : int {
   kEdges,       // node a + node b -> stats record (kind, source, first/last seen, count)
   kGraph,       // 'n' node -> OneID ; 'o' OneID node -> ""
   kProfiles,    // OneID -> profile JSON
+  kPeople,      // people-graph link index (household addresses, card owners, invites, teams)
+  kSegments,    // segment definitions, versions, memberships; group-profile query log
   kCount,
 };
 std::string_view CfName(Cf cf);
