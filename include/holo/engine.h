@@ -208,6 +208,68 @@ class Engine {
   virtual Result<Report> MonitorClusterSizes(double max_distance = 0.05, bool save = true) = 0;
   // Writes merge/split feed records with sequence > `since` as JSON lines.
   virtual Status IdentityFeed(uint64_t since, std::ostream& out) = 0;
+
+  // ---- Audiences (docs/segments.md): computed traits, segments, group profiles,
+  // people graph, AIPL funnels and campaigns. Segment memberships are kept current
+  // by every Ingest/Resolve that changes profiles. ----
+
+  // A user-defined computed trait: `name` = an aggregate expression such as
+  // `count(Order Completed where category = "luxury", 180d)`. Every profile is
+  // rebuilt with it; segments then use `name` like any trait.
+  virtual Status DefineTrait(std::string_view name, std::string_view expression) = 0;
+  // name -> definition of every user-defined (and segment-implied) computed trait.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListTraits() = 0;
+
+  struct SegmentInfo {
+    std::string name;
+    std::string definition;  // canonical expression
+    uint32_t version = 0;
+    int64_t created_ms = 0;
+    int64_t updated_ms = 0;
+    uint64_t members = 0;
+    std::vector<std::string> warnings;  // e.g. traits no profile has
+    std::vector<std::pair<uint32_t, std::string>> history;  // version -> definition
+  };
+  // Creates or redefines (new version) a named segment and evaluates it.
+  virtual Result<SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) = 0;
+  virtual Status DropSegment(std::string_view name) = 0;
+  virtual Result<std::vector<SegmentInfo>> ListSegments() = 0;
+  virtual Result<SegmentInfo> GetSegment(std::string_view name) = 0;
+  // Members of an unsaved expression (its computed traits must already exist).
+  virtual Result<uint64_t> CountExpression(std::string_view expression) = 0;
+  struct Overlap {
+    uint64_t a = 0, b = 0, both = 0;
+    double jaccard = 0;
+  };
+  virtual Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) = 0;
+  // Writes the segment's OneIDs, one per line.
+  virtual Status ExportSegment(std::string_view name, std::ostream& out) = 0;
+
+  struct GroupProfileOptions {
+    uint32_t k = 50;     // minimum group size; never below 10
+    double epsilon = 0;  // Laplace noise on counts; 0 = none
+  };
+  // Trait distributions of a segment (name) or expression, index vs everyone,
+  // overlap with the other segments; cells under k suppressed, differencing-safe
+  // against every earlier group profile of this store.
+  virtual Result<Report> GroupProfile(std::string_view segment_or_expression,
+                                      const GroupProfileOptions& options) = 0;
+
+  // Household, family and friend ties of a OneID or "type:value" identifier.
+  virtual Result<Report> People(std::string_view id) = 0;
+
+  struct FunnelQuery {
+    std::string brand;
+    std::string category;  // optional
+    int64_t at_ms = 0;     // 0 = newest event
+    int64_t from_ms = 0;   // 0 = no flows
+    uint32_t k = 50;
+  };
+  // AIPL stage sizes (and flows from `from_ms`) for a brand.
+  virtual Result<Report> Funnel(const FunnelQuery& query) = 0;
+  // Effect of a campaign on buying its brand: exposed vs matched unexposed, with a
+  // 95% confidence interval.
+  virtual Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
 };
 
 // Pairwise identity quality against a generated world's ground truth.

@@ -15,6 +15,7 @@
 #include "holo/engine.h"
 #include "holo/generate.h"
 #include "holo/match.h"
+#include "cli/audience_commands.h"
 #include "generate/pii_records.h"
 #include "common/time_util.h"
 
@@ -454,6 +455,9 @@ int main(int argc, char** argv) {
   auto* st = app.add_subcommand("stats", "Counts of events, identifiers, OneIDs and pending work");
   add_data(st);
 
+  holo::cli::AudienceCommands audience;
+  audience.Add(app, add_data);
+
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
   auto* demo = app.add_subcommand("demo", "Generate a world, ingest it, resolve identities, report quality");
@@ -503,6 +507,7 @@ int main(int argc, char** argv) {
 
   // Only ingest creates a data directory; the other commands read an existing one.
   auto engine = OpenEngine(data, /*create=*/ing->parsed());
+  if (audience.Parsed()) return audience.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

@@ -110,7 +110,9 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
   HOLO_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(store.get()));
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
-  return std::unique_ptr<Engine>(new EngineImpl(options, std::move(store), key, policy));
+  std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), key, policy));
+  HOLO_RETURN_IF_ERROR(engine->LoadComputedTraits());
+  return std::unique_ptr<Engine>(std::move(engine));
 }
 
 Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_threshold) {
@@ -140,20 +142,11 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   bo.force_full = full;
   bo.full_threshold = full_threshold;
   bo.log = log_;
-  if (full) {
-    // Every OneID is rebuilt: mark them all.
-    rocksdb::WriteBatch batch;
-    auto it = store_->NewIterator(Cf::kGraph);
-    uint64_t last = 0;
-    for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) {
-      uint64_t id = coding::DecodeFixed64BE(it->key().data() + 1);
-      if (id != last) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
-      last = id;
-    }
-    HOLO_RETURN_IF_ERROR(store_->Write(&batch, false));
-  }
+  bo.computed = &computed_traits_;
+  if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
+  HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, ps.full));
   report->full_profiles = ps.full;
   if (report->full_graph || ps.full) {
     // A full pass deleted every dirty mark one key at a time; compact them away so that
@@ -165,6 +158,19 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   report->profiles_deleted = ps.deleted;
   report->profile_seconds = ps.seconds;
   return Status::OK();
+}
+
+Status EngineImpl::MarkAllProfilesDirty() {
+  rocksdb::WriteBatch batch;
+  auto it = store_->NewIterator(Cf::kGraph);
+  uint64_t last = 0;
+  for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) {
+    uint64_t id = coding::DecodeFixed64BE(it->key().data() + 1);
+    if (id != last) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
+    last = id;
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan OneIDs"));
+  return store_->Write(&batch, false);
 }
 
 std::string EngineImpl::CanonicalType(std::string_view type) const {
@@ -196,13 +202,18 @@ Result<uint64_t> EngineImpl::LookupOneId(std::string_view type, std::string_view
   return identity::LookupOneId(*store_, *p);
 }
 
-Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
+Result<uint64_t> EngineImpl::OneIdOf(std::string_view id) {
   HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
   uint64_t oneid = parsed.oneid;
   if (!parsed.type.empty()) {
     HOLO_ASSIGN_OR_RETURN(oneid, LookupOneId(parsed.type, parsed.value));
     if (oneid == 0) return Status::NotFound("identifier " + std::string(id) + " is not known");
   }
+  return oneid;
+}
+
+Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
+  HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
   HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
   if (!json.has_value()) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
   return std::move(*json);

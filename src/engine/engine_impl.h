@@ -11,6 +11,9 @@
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
 #include "privacy/pseudonymizer.h"
+#include "profile/computed_trait.h"
+#include "segment/segment_set.h"
+#include "segment/trait_table.h"
 #include "storage/store.h"
 
 namespace holo::engine {
@@ -43,6 +46,21 @@ class EngineImpl final : public Engine {
   Status IdentityFeed(uint64_t since, std::ostream& out) override;
   void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
 
+  // Audiences (audience.cc).
+  Status DefineTrait(std::string_view name, std::string_view expression) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListTraits() override;
+  Result<SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) override;
+  Status DropSegment(std::string_view name) override;
+  Result<std::vector<SegmentInfo>> ListSegments() override;
+  Result<SegmentInfo> GetSegment(std::string_view name) override;
+  Result<uint64_t> CountExpression(std::string_view expression) override;
+  Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
+  Status ExportSegment(std::string_view name, std::ostream& out) override;
+  Result<Report> GroupProfile(std::string_view segment_or_expression, const GroupProfileOptions& options) override;
+  Result<Report> People(std::string_view id) override;
+  Result<Report> Funnel(const FunnelQuery& query) override;
+  Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
+
  private:
   EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key,
              identity::MergePolicy policy);
@@ -59,6 +77,24 @@ class EngineImpl final : public Engine {
   std::string CanonicalType(std::string_view type) const;
   // The pseudonym of a "type:value" id; kNotFound when it identifies no one.
   Result<privacy::Pseudonym> NodeOf(std::string_view id);
+  // The OneID `id` names: a OneID (digits) or a "type:value" identifier's; kNotFound if unknown.
+  Result<uint64_t> OneIdOf(std::string_view id);
+  Status MarkAllProfilesDirty();
+
+  // ---- audience state (audience.cc) ----
+  // Reads the computed-trait registry (segments column family) into computed_traits_.
+  Status LoadComputedTraits();
+  // Loads the trait table and the segments from the store on first use.
+  Status EnsureAudience();
+  // After profiles of `changed` OneIDs were rebuilt: updates the trait table and every
+  // segment's membership (a no-op while no segment exists and nothing is loaded).
+  Status RefreshAudience(const std::vector<uint64_t>& changed, bool full);
+  // Registers computed traits (name -> spec) and rebuilds every profile with them.
+  Status AddComputedTraits(const std::vector<profile::AggregateSpec>& specs,
+                           const std::vector<std::string>& definitions);
+  Status LoadTraitTable();
+  Status SaveSegment(const std::string& name);
+
   // Returns the identity-graph nodes `id` names: a OneID's members, or one identifier.
   Result<std::vector<privacy::Pseudonym>> NodesOf(std::string_view id);
 
@@ -68,6 +104,10 @@ class EngineImpl final : public Engine {
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
   identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy
+
+  std::vector<profile::AggregateSpec> computed_traits_;
+  std::unique_ptr<segment::TraitTable> table_;      // null until first used
+  std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
 };
 
 }  // namespace holo::engine

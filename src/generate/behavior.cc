@@ -115,6 +115,16 @@ double PriceAt(const Category& c, double q) {
   return price < 100 ? std::floor(price) + 0.9 : std::round(price) - 1;
 }
 
+// Shopping-session odds, shared by ShopSession and SessionBuyProbability (which must agree).
+constexpr double kSteerAfterClick = 0.45;  // a recent clicked exposure steers the session
+constexpr double kSteerAfterView = 0.12;   // a recent viewed-only exposure steers the session
+constexpr int kSteerDays = kCampaignHorizonDays;  // how long an exposure keeps steering
+constexpr double kExtraViewsMean = 0.8;    // views per session = 1 + min(Poisson(0.8), 5)
+constexpr double kSameBrandView = 0.6;     // a later view stays on the session's brand
+constexpr double kCartChance = 0.32;
+constexpr double kOrderChance = 0.6;       // cart -> order
+constexpr double kSecondItemChance = 0.2;  // an order adds an item of any category and brand
+
 struct Product {
   int category;
   int brand;
@@ -156,6 +166,7 @@ class PersonSim {
     if (p_.uses_tablet) TabletUse();
     if (p_.kiosk >= 0) KioskUse();
     if (p_.ledger->rows() == 0) LeaveAFootprint();
+    CampaignTruthTally();
     Tally();
   }
 
@@ -362,9 +373,10 @@ class PersonSim {
 
   void EmitExposures() {
     const auto campaigns = Campaigns();
-    for (const Exposure& e : p_.exposures) {
+    for (Exposure& e : p_.exposures) {
       Identity who;
       if (!AppIdentity(e.app, e.ts, &who)) continue;
+      e.shown = true;
       const Campaign& camp = campaigns[e.campaign];
       const Category& cat = Categories()[camp.category];
       const std::string_view creative = Creatives()[rng_.Below(Creatives().size())];
@@ -385,6 +397,81 @@ class PersonSim {
         em_.Track(e.app, click_ts + Seconds(20, 90), "Product Viewed", who,
                   [&](JsonWriter& w) { ProductProps(w, prod); });
       }
+    }
+  }
+
+  // The shown exposure that steers a shopping session at `ts` (ShopSession's rule: the most
+  // recent shown exposure in the kSteerDays before), ignoring those of campaign `skip` (the
+  // counterfactual without that campaign); nullptr if none.
+  const Exposure* SteeringExposure(int64_t ts, int skip) const {
+    for (auto it = p_.exposures.rbegin(); it != p_.exposures.rend(); ++it) {
+      if (it->ts >= ts) continue;
+      if (it->ts < ts - kSteerDays * kMsPerDay) break;
+      if (!it->shown || it->campaign == skip) continue;
+      return &*it;
+    }
+    return nullptr;
+  }
+
+  // The model's probability that a shopping session at `ts` orders a product of brand `brand`
+  // of `category`, mirroring ShopSession: the session's category and brand (affinities, or the
+  // steering campaign's), the last viewed product (which goes to the cart), cart and order
+  // odds, the optional second item. Exposures of campaign `skip` are ignored.
+  double SessionBuyProbability(int64_t ts, int category, int brand, int skip) const {
+    const auto& cats = p_.category_affinity;
+    const auto& brands = p_.brand_affinity[category];
+    double cat_total = 0, brand_total = 0;
+    for (double a : cats) cat_total += a;
+    for (double a : brands) brand_total += a;
+    if (cat_total <= 0 || brand_total <= 0) return 0;
+    const double pi = cats[category] / cat_total;  // PickCategory
+    const double w = brands[brand] / brand_total;  // PickBrand
+    double p_category = pi;
+    double p_brand = pi * w;
+    if (const Exposure* e = SteeringExposure(ts, skip); e != nullptr) {
+      const double steer = e->clicked ? kSteerAfterClick : kSteerAfterView;
+      const Campaign& camp = Campaigns()[e->campaign];
+      const bool same_category = camp.category == category;
+      p_category = steer * (same_category ? 1 : 0) + (1 - steer) * pi;
+      p_brand = steer * (same_category && camp.brand == brand ? 1 : 0) + (1 - steer) * pi * w;
+    }
+    const double one_view = std::exp(-kExtraViewsMean);
+    const double last = p_brand * (one_view + (1 - one_view) * kSameBrandView) +
+                        p_category * (1 - one_view) * (1 - kSameBrandView) * w;
+    const double second = kSecondItemChance * pi * w;
+    return kCartChance * kOrderChance * (1 - (1 - last) * (1 - second));
+  }
+
+  // Adds this person to the campaign truth (campaigns.csv) of every campaign they were shown:
+  // P(buy the brand within the horizon after the first shown exposure), as exposed and without
+  // the campaign, over the shopping sessions the person actually had. Uses no randomness.
+  void CampaignTruthTally() {
+    const auto campaigns = Campaigns();
+    for (int c = 0; c < kNumCampaigns; ++c) {
+      int64_t first = kNever;
+      uint64_t shown = 0;
+      bool clicked = false;
+      for (const Exposure& e : p_.exposures) {
+        if (!e.shown || e.campaign != c) continue;
+        first = std::min(first, e.ts);
+        ++shown;
+        clicked = clicked || e.clicked;
+      }
+      if (shown == 0) continue;
+      const Campaign& camp = campaigns[c];
+      const int64_t horizon_end = first + kCampaignHorizonDays * kMsPerDay;
+      double no_buy_exposed = 1, no_buy_unexposed = 1;
+      for (const SessionLog& s : sessions_) {
+        if (!s.can_buy || s.ts <= first || s.ts > horizon_end) continue;
+        no_buy_exposed *= 1 - SessionBuyProbability(s.ts, camp.category, camp.brand, -1);
+        no_buy_unexposed *= 1 - SessionBuyProbability(s.ts, camp.category, camp.brand, c);
+      }
+      CampaignTruth& truth = world_.campaign_truth[c];
+      ++truth.exposed_persons;
+      if (clicked) ++truth.clicked_persons;
+      truth.exposures += shown;
+      truth.sum_p_exposed += 1 - no_buy_exposed;
+      truth.sum_p_unexposed += 1 - no_buy_unexposed;
     }
   }
 
@@ -441,17 +528,16 @@ class PersonSim {
 
   // One browsing session: search, views, maybe cart, order, wishlist, and a later review.
   void ShopSession(Source src, int64_t ts, const Identity& who) {
+    sessions_.push_back(SessionLog{ts, !who.user_id.empty()});
     int category = PickCategory();
     int brand = PickBrand(category);
-    // Campaign response: a recent exposure steers the session towards the campaign's brand.
-    for (auto it = p_.exposures.rbegin(); it != p_.exposures.rend(); ++it) {
-      if (it->ts >= ts) continue;
-      if (it->ts < ts - 7 * kMsPerDay) break;
-      if (rng_.Chance(it->clicked ? 0.45 : 0.12)) {
-        category = Campaigns()[it->campaign].category;
-        brand = Campaigns()[it->campaign].brand;
+    // Campaign response: a recent shown exposure steers the session towards the campaign's
+    // brand (SessionBuyProbability computes the resulting odds for campaigns.csv).
+    if (const Exposure* e = SteeringExposure(ts, -1); e != nullptr) {
+      if (rng_.Chance(e->clicked ? kSteerAfterClick : kSteerAfterView)) {
+        category = Campaigns()[e->campaign].category;
+        brand = Campaigns()[e->campaign].brand;
       }
-      break;
     }
     const Category& cat = Categories()[category];
     int64_t t = ts;
@@ -465,10 +551,11 @@ class PersonSim {
       });
       t += Seconds(5, 40);
     }
-    const int views = 1 + std::min<int>(static_cast<int>(rng_.Poisson(0.8)), 5);
+    const int views = 1 + std::min<int>(static_cast<int>(rng_.Poisson(kExtraViewsMean)), 5);
     Product last;
     for (int v = 0; v < views; ++v) {
-      last = PickProduct(src, category, v == 0 || rng_.Chance(0.6) ? brand : PickBrand(category));
+      last = PickProduct(src, category,
+                         v == 0 || rng_.Chance(kSameBrandView) ? brand : PickBrand(category));
       if (!InWindow(t)) return;
       em_.Track(src, t, "Product Viewed", who, [&](JsonWriter& w) { ProductProps(w, last); });
       t += Seconds(15, 180);
@@ -479,16 +566,16 @@ class PersonSim {
                 [&](JsonWriter& w) { ProductProps(w, last); });
       t += Seconds(5, 60);
     }
-    if (!rng_.Chance(0.32) || !InWindow(t)) return;
+    if (!rng_.Chance(kCartChance) || !InWindow(t)) return;
     const int quantity = rng_.Chance(0.85) ? 1 : 2;
     em_.Track(src, t, "Product Added", who, [&](JsonWriter& w) {
       ProductProps(w, last);
       w.Key("quantity").Int(quantity);
     });
     t += Seconds(20, 600);
-    if (!rng_.Chance(0.6) || !InWindow(t)) return;
+    if (!rng_.Chance(kOrderChance) || !InWindow(t)) return;
     std::vector<std::pair<Product, int>> items{{last, quantity}};
-    if (rng_.Chance(0.2)) {
+    if (rng_.Chance(kSecondItemChance)) {
       const int c2 = PickCategory();
       items.emplace_back(PickProduct(src, c2, PickBrand(c2)), 1);
     }
@@ -681,8 +768,9 @@ class PersonSim {
   }
 
   // ---- alipay ----
+  // `card_owner`, for family-card payments: the raw alipay user id of the card's owner.
   void Payment(int64_t ts, bool made, double amount, std::string_view counterparty,
-               std::string_view category) {
+               std::string_view category, std::string_view card_owner = {}) {
     Identity who;
     if (!InWindow(ts) || !AppIdentity(Source::kAlipay, ts, &who)) return;
     em_.Track(Source::kAlipay, ts, made ? "Payment Made" : "Payment Received", who,
@@ -691,6 +779,7 @@ class PersonSim {
                 w.Key("currency").String("CNY");
                 w.Key("counterparty_type").String(counterparty);
                 w.Key("category").String(category);
+                if (!card_owner.empty()) w.Key("card_owner").String(card_owner);
               });
   }
 
@@ -752,11 +841,12 @@ class PersonSim {
     const bool dependant = p_.sk.role == Role::kChild || p_.sk.role == Role::kElder ||
                            (p_.sk.role == Role::kSpouse && rng_.Chance(0.3));
     if (hh_.payer >= 0 && !payer && dependant) {
+      const std::string& owner = hh_.members[hh_.payer].UserId(Source::kAlipay);
       const uint32_t n = Count(1.5);
       for (uint32_t i = 0; i < n; ++i) {
         const size_t c = rng_.Weighted({3.0, 2.0, 0.0, 2.0, 1.0, 0.5});
         Payment(RandomTime(kGeneralHours), true, kMerchantMedian[c] * rng_.LogNormal(1, 0.5),
-                "family_card", kMerchantCategories[c]);
+                "family_card", kMerchantCategories[c], owner);
       }
     }
   }
@@ -1365,6 +1455,12 @@ class PersonSim {
   const int64_t start_day_;
   const NoiseRates noise_;
   uint64_t order_counter_ = 0;
+  // Every shopping session's start and whether it could end in an order (logged in).
+  struct SessionLog {
+    int64_t ts;
+    bool can_buy;
+  };
+  std::vector<SessionLog> sessions_;
 };
 
 }  // namespace

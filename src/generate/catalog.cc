@@ -441,5 +441,6 @@ std::span<const uint32_t> AppleOuis() { return kAppleOuis; }
 std::span<const uint32_t> AndroidOuis() { return kAndroidOuis; }
 
 static_assert(sizeof(kCategories) / sizeof(kCategories[0]) == kNumCategories);
+static_assert(sizeof(kCampaigns) / sizeof(kCampaigns[0]) == kNumCampaigns);
 
 }  // namespace holo::generate

@@ -52,6 +52,7 @@ struct Category {
 };
 std::span<const Category> Categories();
 
+inline constexpr int kNumCampaigns = 8;
 struct Campaign {
   std::string_view id;    // "c03"
   std::string_view name;  // "Mate Launch"

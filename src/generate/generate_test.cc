@@ -136,7 +136,8 @@ TEST_F(GeneratedWorldTest, WritesEveryFile) {
     ASSERT_TRUE(fs::exists(path)) << path;
     EXPECT_GT(fs::file_size(path), 0u) << path;
   }
-  for (const char* name : {"truth.csv", "truth_linkable.csv", "persons.csv", "world.json"}) {
+  for (const char* name :
+       {"truth.csv", "truth_linkable.csv", "persons.csv", "world.json", "campaigns.csv"}) {
     EXPECT_TRUE(fs::exists(dir() / name)) << name;
   }
   EXPECT_EQ(GeneratedSources().size(), 12u);
@@ -249,7 +250,7 @@ TEST(GenerateWorldTest, SameSeedSameBytesDifferentSeedDifferentWorld) {
     EXPECT_EQ(ReadFile(entry.path()), ReadFile(b.path() / name)) << name;
     ++files;
   }
-  EXPECT_EQ(files, 12u + 4u);
+  EXPECT_EQ(files, 12u + 5u);
   EXPECT_NE(ReadFile(a.path() / "taobao.jsonl"), ReadFile(c.path() / "taobao.jsonl"));
   EXPECT_NE(ReadFile(a.path() / "truth.csv"), ReadFile(c.path() / "truth.csv"));
 }
@@ -341,6 +342,77 @@ class LargerWorldTest : public ::testing::Test {
 };
 TempDir* LargerWorldTest::dir_ = nullptr;
 WorldStats* LargerWorldTest::stats_ = nullptr;
+
+// campaigns.csv: one row per campaign whose exposed_persons are exactly the persons with a
+// Promotion Viewed of it, and whose model probabilities give a positive, plausible effect.
+TEST_F(LargerWorldTest, CampaignsCsvCountsExposedPersonsAndAPositiveEffect) {
+  std::map<std::string, std::string> person_of;  // identifier value -> person
+  for (const TruthRow& t : ReadTruth(dir() / "truth.csv")) person_of[t.value] = t.person;
+  std::map<std::string, std::set<std::string>> exposed;  // campaign -> persons
+  std::map<std::string, uint64_t> views;
+  for (const char* source : {"taobao", "tmall", "youku", "weibo"}) {
+    for (const std::string& line : Lines(dir() / (std::string(source) + ".jsonl"))) {
+      if (line.find("\"event\":\"Promotion Viewed\"") == std::string::npos) continue;
+      const std::string campaign = Field(line, "campaign");
+      auto person = person_of.find(Field(line, "anonymousId"));
+      ASSERT_NE(person, person_of.end()) << line;
+      exposed[campaign].insert(person->second);
+      views[campaign]++;
+    }
+  }
+  const std::vector<std::string> lines = Lines(dir() / "campaigns.csv");
+  ASSERT_EQ(lines.size(), 9u);
+  EXPECT_EQ(lines[0],
+            "campaign_id,campaign,brand,category,start,end,horizon_days,exposed_persons,"
+            "clicked_persons,exposures,p_buy_exposed,p_buy_unexposed,true_effect_pp");
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> f;
+    std::stringstream ss(lines[i]);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) f.push_back(cell);
+    ASSERT_EQ(f.size(), 13u) << lines[i];
+    EXPECT_EQ(f[6], "7");
+    EXPECT_EQ(std::stoull(f[7]), exposed[f[1]].size()) << f[1];
+    EXPECT_EQ(std::stoull(f[9]), views[f[1]]) << f[1];
+    EXPECT_GT(std::stoull(f[7]), 100u) << f[1];
+    const double exposed_p = std::stod(f[10]), unexposed_p = std::stod(f[11]);
+    const double effect = std::stod(f[12]);
+    EXPECT_GT(unexposed_p, 0) << f[1];
+    EXPECT_GT(exposed_p, unexposed_p) << f[1];
+    EXPECT_NEAR(effect, 100 * (exposed_p - unexposed_p), 1e-3) << f[1];
+    EXPECT_GT(effect, 0.05) << f[1];
+    EXPECT_LT(effect, 5) << f[1];
+  }
+}
+
+// A dependant's family-card payment names the card's owner: the alipay user id of another
+// member of the same household.
+TEST_F(LargerWorldTest, FamilyCardPaymentsNameTheCardOwner) {
+  std::map<std::string, std::string> person_of;
+  for (const TruthRow& t : ReadTruth(dir() / "truth.csv")) person_of[t.value] = t.person;
+  std::map<std::string, std::string> household_of;
+  for (const std::string& line : Lines(dir() / "persons.csv")) {
+    const size_t comma = line.find(',');
+    household_of[line.substr(0, comma)] = line.substr(comma + 1, line.find(',', comma + 1) - comma - 1);
+  }
+  uint64_t payments = 0;
+  for (const std::string& line : Lines(dir() / "alipay.jsonl")) {
+    if (line.find("\"family_card\"") == std::string::npos) continue;
+    ++payments;
+    const std::string owner = Field(line, "card_owner");
+    ASSERT_EQ(owner.rfind("2088", 0), 0u) << line;
+    const std::string payer = person_of[Field(line, "anonymousId")];
+    ASSERT_FALSE(payer.empty()) << line;
+    ASSERT_TRUE(person_of.count(owner)) << owner;
+    EXPECT_NE(person_of[owner], payer) << line;
+    EXPECT_EQ(household_of[person_of[owner]], household_of[payer]) << line;
+  }
+  EXPECT_GT(payments, 50u);
+  for (const std::string& line : Lines(dir() / "alipay.jsonl")) {
+    if (line.find("\"family_card\"") != std::string::npos) continue;
+    EXPECT_EQ(line.find("card_owner"), std::string::npos) << line;
+  }
+}
 
 TEST_F(LargerWorldTest, WifiLinkageRatioIsRealistic) {
   EXPECT_GT(stats().wifi_macs_seen, 300u);

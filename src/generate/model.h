@@ -149,6 +149,23 @@ struct Exposure {
   int campaign = 0;
   Source app = Source::kTaobao;
   bool clicked = false;
+  bool shown = false;  // a Promotion Viewed was emitted (the app was on the phone in use)
+};
+
+// The horizon of a campaign's true effect (campaigns.csv): a purchase of the campaign's brand
+// within this many days after the person's first shown exposure.
+inline constexpr int kCampaignHorizonDays = 7;
+
+// Per campaign, over the persons shown at least one of its ads: the model's probability that
+// the person buys the campaign's brand within kCampaignHorizonDays after the first exposure,
+// as exposed and in the counterfactual without any of the campaign's exposures (same shopping
+// sessions, same other campaigns). Written to campaigns.csv by world.cc.
+struct CampaignTruth {
+  uint64_t exposed_persons = 0;
+  uint64_t clicked_persons = 0;
+  uint64_t exposures = 0;  // Promotion Viewed messages
+  double sum_p_exposed = 0;
+  double sum_p_unexposed = 0;
 };
 
 struct Person {
@@ -253,6 +270,7 @@ struct World {
   std::vector<Store> stores;
   std::vector<std::vector<int>> stores_by_city;
   uint64_t shared_tablets = 0;
+  std::array<CampaignTruth, kNumCampaigns> campaign_truth{};
 
   std::span<const uint32_t> FriendsOf(uint64_t person) const {
     return {friends.data() + friend_offsets[person], friends.data() + friend_offsets[person + 1]};

@@ -151,6 +151,36 @@ void AppendPersonRow(const generate::Household& hh, const generate::Person& p, s
   out->push_back('\n');
 }
 
+// campaigns.csv: each campaign's planned window and its true effect (model.h CampaignTruth).
+std::string CampaignsCsv(const generate::World& world) {
+  std::string out =
+      "campaign_id,campaign,brand,category,start,end,horizon_days,exposed_persons,"
+      "clicked_persons,exposures,p_buy_exposed,p_buy_unexposed,true_effect_pp\n";
+  const auto campaigns = generate::Campaigns();
+  const generate::Window& win = world.window;
+  for (int c = 0; c < generate::kNumCampaigns; ++c) {
+    const generate::Campaign& camp = campaigns[c];
+    const generate::Category& cat = generate::Categories()[camp.category];
+    const generate::CampaignTruth& t = world.campaign_truth[c];
+    const auto at = [&](double frac) {
+      return FormatIso8601Ms(win.start_ms +
+                             static_cast<int64_t>(frac * (win.end_ms - win.start_ms)));
+    };
+    const double n = static_cast<double>(t.exposed_persons);
+    const double p_exposed = n > 0 ? t.sum_p_exposed / n : 0;
+    const double p_unexposed = n > 0 ? t.sum_p_unexposed / n : 0;
+    fmt::format_to(std::back_inserter(out), "{},", camp.id);
+    generate::AppendCsvField(camp.name, &out);
+    out.push_back(',');
+    generate::AppendCsvField(cat.brands[camp.brand], &out);
+    fmt::format_to(std::back_inserter(out), ",{},{},{},{},{},{},{},{:.6f},{:.6f},{:.4f}\n",
+                   cat.name, at(camp.start_frac), at(camp.end_frac),
+                   generate::kCampaignHorizonDays, t.exposed_persons, t.clicked_persons,
+                   t.exposures, p_exposed, p_unexposed, 100 * (p_exposed - p_unexposed));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::span<const std::string_view> GeneratedSources() { return kSourceFiles; }
@@ -304,6 +334,13 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   result.wifi_macs_seen = counters.wifi_macs_seen;
   result.wifi_macs_linked = counters.wifi_macs_linked;
 
+  {
+    OutFile campaigns;
+    HOLO_RETURN_IF_ERROR(campaigns.Open(dir / "campaigns.csv"));
+    campaigns.buffer()->append(CampaignsCsv(world));
+    HOLO_RETURN_IF_ERROR(campaigns.Close());
+    result.bytes_written += campaigns.bytes();
+  }
   {
     OutFile world_json;
     HOLO_RETURN_IF_ERROR(world_json.Open(dir / "world.json"));

@@ -3,7 +3,12 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
 
 #include "common/json_writer.h"
 #include "common/time_util.h"
@@ -11,26 +16,344 @@
 namespace holo::profile {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
+using simdjson::dom::element;
 
-double NumberOr(simdjson::dom::element e, double dflt) {
+constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kDayMs = 86'400'000;
+// People live on UTC+8: local hours and days are computed in that zone.
+constexpr int64_t kLocalOffsetMs = 8 * kHourMs;
+// storage::EventRecord::msg_type values (ingest::MessageType).
+constexpr uint8_t kIdentifyMessage = 1;
+constexpr uint8_t kTrackMessage = 2;
+
+// Half-lives of the recency weights.
+constexpr double kAffinityHalfLifeDays = 30;
+constexpr double kTrendHalfLifeDays = 14;
+constexpr double kVideoHalfLifeDays = 30;
+// Views of a category this long before an order count as comparing.
+constexpr int64_t kCompareWindowMs = 7 * kDayMs;
+// Bookings to the same destination within this time are one trip.
+constexpr int64_t kTripGapMs = 3 * kDayMs;
+// Sources whose orders are food delivery: they count as orders and spend but not as
+// category/brand affinity or price comparison.
+constexpr std::string_view kFoodDeliverySources[] = {"eleme", "meituan"};
+
+constexpr std::string_view kConsentPurposes[] = {"analytics", "personalization", "marketing",
+                                                 "third_party"};
+
+enum class Kind : uint8_t {
+  kOther,
+  kOrder,
+  kCartAdd,
+  kWishlist,
+  kView,
+  kSearch,
+  kReview,
+  kCoupon,
+  kPaymentReceived,
+  kPaymentMade,
+  kTrip,
+  kFlight,
+  kHotel,
+  kVideo,
+  kPost,
+  kConsentGiven,
+  kConsentWithdrawn,
+  kStoreSighting,
+};
+
+Kind KindOf(std::string_view event) {
+  static const std::unordered_map<std::string_view, Kind> kKinds = {
+      {"Order Completed", Kind::kOrder},
+      {"Product Added", Kind::kCartAdd},
+      {"Product Added to Wishlist", Kind::kWishlist},
+      {"Product Viewed", Kind::kView},
+      {"Products Searched", Kind::kSearch},
+      {"Product Reviewed", Kind::kReview},
+      {"Coupon Redeemed", Kind::kCoupon},
+      {"Payment Received", Kind::kPaymentReceived},
+      {"Payment Made", Kind::kPaymentMade},
+      {"Trip Completed", Kind::kTrip},
+      {"Flight Booked", Kind::kFlight},
+      {"Hotel Booked", Kind::kHotel},
+      {"Video Content Playing", Kind::kVideo},
+      {"Post Created", Kind::kPost},
+      {"Consent Given", Kind::kConsentGiven},
+      {"Consent Withdrawn", Kind::kConsentWithdrawn},
+      {"Probe Seen", Kind::kStoreSighting},
+      {"Beacon Seen", Kind::kStoreSighting},
+  };
+  auto it = kKinds.find(event);
+  return it == kKinds.end() ? Kind::kOther : it->second;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t LocalDay(int64_t ts) { return FloorDiv(ts + kLocalOffsetMs, kDayMs); }
+int LocalHour(int64_t ts) {
+  return static_cast<int>((ts + kLocalOffsetMs - LocalDay(ts) * kDayMs) / kHourMs);
+}
+bool IsWeekend(int64_t local_day) {
+  const int64_t wd = ((local_day + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday; 0 = Sunday
+  return wd == 0 || wd == 6;
+}
+
+double Decay(int64_t as_of, int64_t ts, double half_life_days) {
+  const double age = static_cast<double>(std::max<int64_t>(0, as_of - ts));
+  return std::exp2(-age / (half_life_days * static_cast<double>(kDayMs)));
+}
+
+// Evidence saturation: 0 without evidence, 0.63 at n = k, 0.95 at n = 3k.
+double Saturate(double n, double k) { return n <= 0 ? 0 : 1 - std::exp(-n / k); }
+double Round3(double x) { return std::round(x * 1000) / 1000; }
+
+bool GetNumber(element e, double* d) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::INT64:
+      *d = static_cast<double>(e.get_int64().value_unsafe());
+      return true;
+    case simdjson::dom::element_type::UINT64:
+      *d = static_cast<double>(e.get_uint64().value_unsafe());
+      return true;
+    case simdjson::dom::element_type::DOUBLE:
+      *d = e.get_double().value_unsafe();
+      return true;
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = e.get_string().value_unsafe();
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *d);
+      return ec == std::errc() && end == s.data() + s.size();
+    }
+    default:
+      return false;
+  }
+}
+
+double NumberAt(element obj, std::string_view key, double dflt) {
+  element e;
   double d;
-  if (e.get_double().get(d) == simdjson::SUCCESS) return d;
-  int64_t i;
-  if (e.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+  if (obj[key].get(e) == simdjson::SUCCESS && GetNumber(e, &d) && std::isfinite(d)) return d;
   return dflt;
 }
 
-void TopN(const std::map<std::string, double>& scores, size_t n, JsonWriter* w) {
-  std::vector<std::pair<double, std::string_view>> v;
-  for (const auto& [k, s] : scores) v.emplace_back(-s, k);
-  std::sort(v.begin(), v.end());
-  w->BeginArray();
-  for (size_t i = 0; i < v.size() && i < n; ++i) w->String(v[i].second);
-  w->EndArray();
+std::string_view StringAt(element obj, std::string_view key) {
+  std::string_view s;
+  if (obj[key].get_string().get(s) != simdjson::SUCCESS) return {};
+  return s;
 }
 
+// Adds `w` to the score of `key`, allocating the key only the first time.
+template <typename V>
+V& Slot(std::map<std::string, V, std::less<>>* m, std::string_view key) {
+  auto it = m->find(key);
+  if (it == m->end()) it = m->emplace(std::string(key), V{}).first;
+  return it->second;
+}
+
+// The key with the highest value (ties: the smaller key), or end().
+template <typename M>
+typename M::const_iterator ArgMax(const M& m) {
+  auto best = m.end();
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    if (best == m.end() || it->second > best->second) best = it;
+  }
+  return best;
+}
+
+template <typename V>
+std::vector<std::string_view> TopKeys(const std::map<std::string, V, std::less<>>& scores,
+                                      size_t n) {
+  std::vector<std::pair<V, std::string_view>> v;
+  for (const auto& [k, s] : scores) v.emplace_back(s, k);
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < v.size() && i < n; ++i) out.push_back(v[i].second);
+  return out;
+}
+
+template <typename T>
+T Median(std::vector<T> v) {
+  if (v.empty()) return T{};
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// ---- locations: 0.01-degree grid cells ----
+struct Cell {
+  int32_t lat = 0;  // round(lat * 100)
+  int32_t lon = 0;
+  bool operator<(const Cell& o) const { return lat != o.lat ? lat < o.lat : lon < o.lon; }
+  bool operator==(const Cell& o) const = default;
+  bool Near(const Cell& o) const { return std::abs(lat - o.lat) <= 1 && std::abs(lon - o.lon) <= 1; }
+  std::string Text() const {
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%.2f,%.2f", lat / 100.0, lon / 100.0);
+    return buf;
+  }
+};
+
+bool ReadPoint(element props, std::string_view key, Cell* cell) {
+  element p;
+  if (props[key].get(p) != simdjson::SUCCESS || !p.is_object()) return false;
+  const double lat = NumberAt(p, "lat", NAN), lon = NumberAt(p, "lon", NAN);
+  if (!(std::abs(lat) <= 90) || !(std::abs(lon) <= 180)) return false;
+  cell->lat = static_cast<int32_t>(std::lround(lat * 100));
+  cell->lon = static_cast<int32_t>(std::lround(lon * 100));
+  return true;
+}
+
+struct CellPick {
+  Cell cell;
+  double votes = 0;  // votes in the 3x3 neighbourhood
+  double share = 0;  // of all votes
+  bool found = false;
+};
+
+// Picks the cell whose 3x3 neighbourhood holds the most votes (ties: the smaller cell), skipping
+// cells near `exclude`.
+CellPick PickCell(const std::map<Cell, double>& votes, const Cell* exclude) {
+  CellPick best;
+  double total = 0;
+  for (const auto& [c, v] : votes) total += v;
+  for (const auto& [c, v] : votes) {
+    if (exclude != nullptr && c.Near(*exclude)) continue;
+    double sum = 0;
+    for (int dlat = -1; dlat <= 1; ++dlat) {
+      for (int dlon = -1; dlon <= 1; ++dlon) {
+        auto it = votes.find(Cell{c.lat + dlat, c.lon + dlon});
+        if (it != votes.end()) sum += it->second;
+      }
+    }
+    if (!best.found || sum > best.votes + 1e-9) {
+      best.cell = c;
+      best.votes = sum;
+      best.found = true;
+    }
+  }
+  if (best.found && total > 0) best.share = std::min(1.0, best.votes / total);
+  return best;
+}
+
+// ---- cities ----
+struct CityInfo {
+  std::string_view en;
+  std::string_view zh;
+  double lat, lon;
+};
+constexpr CityInfo kCities[] = {
+    {"Beijing", "北京", 39.904, 116.407},    {"Shanghai", "上海", 31.230, 121.474},
+    {"Guangzhou", "广州", 23.129, 113.264},  {"Shenzhen", "深圳", 22.543, 114.058},
+    {"Chengdu", "成都", 30.573, 104.067},    {"Hangzhou", "杭州", 30.274, 120.155},
+    {"Wuhan", "武汉", 30.593, 114.306},      {"Xi'an", "西安", 34.341, 108.940},
+    {"Nanjing", "南京", 32.060, 118.797},    {"Chongqing", "重庆", 29.563, 106.551},
+    {"Suzhou", "苏州", 31.299, 120.585},     {"Qingdao", "青岛", 36.067, 120.383},
+    {"Xiamen", "厦门", 24.480, 118.089},     {"Kunming", "昆明", 25.038, 102.718},
+    {"Harbin", "哈尔滨", 45.803, 126.535},   {"Dalian", "大连", 38.914, 121.615},
+    {"Luoyang", "洛阳", 34.620, 112.454},    {"Guilin", "桂林", 25.274, 110.290},
+    {"Yichang", "宜昌", 30.692, 111.287},    {"Baoding", "保定", 38.874, 115.465},
+    {"Tianjin", "天津", 39.343, 117.362},    {"Changsha", "长沙", 28.228, 112.939},
+    {"Zhengzhou", "郑州", 34.747, 113.625},  {"Shenyang", "沈阳", 41.806, 123.432},
+    {"Jinan", "济南", 36.651, 117.120},      {"Hefei", "合肥", 31.821, 117.227},
+    {"Fuzhou", "福州", 26.074, 119.296},     {"Ningbo", "宁波", 29.868, 121.544},
+    {"Dongguan", "东莞", 23.021, 113.752},   {"Foshan", "佛山", 23.022, 113.122},
+    {"Nanning", "南宁", 22.817, 108.367},    {"Changchun", "长春", 43.817, 125.324},
+    {"Shijiazhuang", "石家庄", 38.042, 114.515}, {"Taiyuan", "太原", 37.871, 112.549},
+    {"Nanchang", "南昌", 28.683, 115.858},   {"Guiyang", "贵阳", 26.647, 106.630},
+    {"Lanzhou", "兰州", 36.061, 103.834},    {"Urumqi", "乌鲁木齐", 43.826, 87.617},
+    {"Wuxi", "无锡", 31.491, 120.312},       {"Xuzhou", "徐州", 34.205, 117.285},
+};
+
+// Lower-case ASCII letters and digits only ("Xi'an" -> "xian").
+std::string AsciiKey(std::string_view s) {
+  std::string k;
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') k.push_back(static_cast<char>(c - 'A' + 'a'));
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) k.push_back(c);
+  }
+  return k;
+}
+
+double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kRad = M_PI / 180;
+  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) *
+                       std::sin(dlon / 2);
+  return 2 * 6371.0 * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+std::string_view NearestCity(const Cell& c, double max_km) {
+  std::string_view best;
+  double best_km = max_km;
+  for (const CityInfo& city : kCities) {
+    const double km = DistanceKm(c.lat / 100.0, c.lon / 100.0, city.lat, city.lon);
+    if (km < best_km) {
+      best_km = km;
+      best = city.en;
+    }
+  }
+  return best;
+}
+
+// ---- demographics ----
+std::string_view AgeBand(int age) {
+  if (age < 18) return "<18";
+  if (age < 25) return "18-24";
+  if (age < 35) return "25-34";
+  if (age < 45) return "35-44";
+  if (age < 55) return "45-54";
+  if (age < 65) return "55-64";
+  return "65+";
+}
+
+std::string_view NormalizeGender(std::string_view g) {
+  const std::string k = AsciiKey(g);
+  if (k == "f" || k == "female" || k == "woman" || g == "女") return "female";
+  if (k == "m" || k == "male" || k == "man" || g == "男") return "male";
+  return k.empty() && g.empty() ? std::string_view() : std::string_view("other");
+}
+
+// Age in whole years on `as_of` for a "YYYY-MM-DD..." birthday, or -1.
+int AgeFromBirthday(std::string_view s, int64_t as_of) {
+  int y = 0, m = 0, d = 0;
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return -1;
+  auto num = [&](size_t pos, size_t len, int* out) {
+    auto [end, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, *out);
+    return ec == std::errc() && end == s.data() + pos + len;
+  };
+  if (!num(0, 4, &y) || !num(5, 2, &m) || !num(8, 2, &d) || m < 1 || m > 12 || d < 1 || d > 31) {
+    return -1;
+  }
+  const CivilDate now = CivilFromDays(LocalDay(as_of));
+  int age = static_cast<int>(now.year) - y;
+  if (static_cast<int>(now.month) < m || (static_cast<int>(now.month) == m && static_cast<int>(now.day) < d)) {
+    --age;
+  }
+  return age >= 0 && age < 130 ? age : -1;
+}
+
+std::string_view SalaryBand(double monthly) {
+  if (monthly < 5000) return "<5k";
+  if (monthly < 10000) return "5k-10k";
+  if (monthly < 20000) return "10k-20k";
+  if (monthly < 50000) return "20k-50k";
+  return "50k+";
+}
+
+std::string_view CommuteClass(std::string_view mode) {
+  if (mode == "car" || mode == "taxi" || mode == "ride_hailing") return "car";
+  if (mode == "subway" || mode == "bus" || mode == "metro" || mode == "train") {
+    return "public_transport";
+  }
+  if (mode == "bike" || mode == "bicycle" || mode == "ebike") return "bike";
+  if (mode == "walk") return "walk";
+  return {};
+}
+
+constexpr std::string_view kCommuteClasses[] = {"car", "public_transport", "bike", "walk"};
+
 }  // namespace
+
+// ---- public helpers ----
 
 int AttributionRank(std::string_view type) {
   if (type.starts_with("user_id@")) return 0;
@@ -64,61 +387,575 @@ int SpendingPowerTier(double spend_90d) {
   return 5;
 }
 
-void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
-  if (events_ == 0 || ev.timestamp_ms < first_seen_) first_seen_ = ev.timestamp_ms;
-  if (events_ == 0 || ev.timestamp_ms > last_seen_) last_seen_ = ev.timestamp_ms;
-  ++events_;
-  sources_.insert(ev.source);
-  double weight = 0;
-  bool is_order = ev.event == "Order Completed";
-  if (is_order) {
-    weight = 3;
-  } else if (ev.event == "Product Added" || ev.event == "Product Added to Wishlist") {
-    weight = 2;
-  } else if (ev.event == "Product Viewed" || ev.event == "Products Searched" ||
-             ev.event == "Product Reviewed") {
-    weight = 1;
-  } else {
-    return;
+int SpendingPowerScore(const SpendingSignals& s, double* weight) {
+  auto tier = [](double v, double t1, double t2, double t3, double t4) {
+    return v < t1 ? 1 : v < t2 ? 2 : v < t3 ? 3 : v < t4 ? 4 : 5;
+  };
+  double sum = 0, w_total = 0;
+  auto add = [&](double t, double w) {
+    sum += t * w;
+    w_total += w;
+  };
+  if (s.salary_months > 0) {
+    add(tier(s.monthly_salary, 4500, 8000, 13000, 25000),
+        3.0 * std::min(1.0, static_cast<double>(s.salary_months) / 2));
   }
-  // One parser per thread: profile building is single-threaded per builder.
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element props;
-  if (parser.parse(ev.properties_json).get(props) != simdjson::SUCCESS) return;
-  auto credit = [&](simdjson::dom::element item, double w) {
-    std::string_view cat, brand;
-    if (item["category"].get_string().get(cat) == simdjson::SUCCESS && !cat.empty()) {
-      categories_[std::string(cat)] += w;
-    }
-    if (item["brand"].get_string().get(brand) == simdjson::SUCCESS && !brand.empty()) {
-      brands_[std::string(brand)] += w;
+  if (s.orders > 0) {
+    add(SpendingPowerTier(s.spend_90d), std::min(1.0, static_cast<double>(s.orders) / 3));
+  }
+  if (s.flights > 0) add(s.cabin_score, std::min(1.0, static_cast<double>(s.flights) / 2));
+  if (s.hotels > 0) {
+    add(tier(s.hotel_night_price, 330, 450, 570, 700),
+        std::min(1.0, static_cast<double>(s.hotels) / 2));
+  }
+  if (weight != nullptr) *weight = w_total;
+  if (w_total <= 0) return 0;
+  return std::clamp(static_cast<int>(std::lround(sum / w_total)), 1, 5);
+}
+
+std::string NormalizeCity(std::string_view name) {
+  while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  constexpr std::string_view kShi = "市";
+  if (name.ends_with(kShi)) name.remove_suffix(kShi.size());
+  if (name.size() > 5) {
+    std::string tail = AsciiKey(name.substr(name.size() - 5));
+    if (tail == "city" && name[name.size() - 5] == ' ') name.remove_suffix(5);
+  }
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  if (name.empty()) return {};
+  const std::string key = AsciiKey(name);
+  for (const CityInfo& c : kCities) {
+    if (name == c.zh || (!key.empty() && key == AsciiKey(c.en))) return std::string(c.en);
+  }
+  return std::string(name);
+}
+
+const std::vector<std::string_view>& BuiltinTraitNames() {
+  static const std::vector<std::string_view> kNames = {
+      "order_count",         "total_spend",          "spend_90d",
+      "spending_power",      "top_categories",       "top_brands",
+      "top_category",        "top_brand",            "city",
+      "price_sensitivity",   "price_sensitivity_score", "home_area",
+      "work_area",           "home_city",            "home_postcode",
+      "commute_mode",        "travel_domestic_trips", "travel_international_trips",
+      "travel_class",        "travel_style",         "salary_day",
+      "salary_band",         "pays_utilities",       "family_card_user",
+      "trending_interests",  "video_genres",         "consent_analytics",
+      "consent_personalization", "consent_marketing", "consent_third_party",
+      "age",                 "age_band",             "gender",
+      "store_visits_90d",
+  };
+  return kNames;
+}
+
+// ---- accumulator state ----
+
+struct ProfileAccumulator::State {
+  // Which sources and how many events back one piece of evidence.
+  struct Meta {
+    uint64_t mask = 0;
+    uint64_t events = 0;
+  };
+  struct Trip {
+    Cell from, to;
+    uint8_t mode;  // index in kCommuteClasses, or 255
+    uint8_t source;
+  };
+  struct Booking {
+    int64_t ts;
+    size_t destination;  // hash
+    bool international;
+  };
+  struct Stamped {
+    int64_t ts = 0;
+    std::string value;
+    bool set = false;
+    // Keeps the value with the latest timestamp (ties: the larger text).
+    void Offer(int64_t t, std::string_view v) {
+      if (!set || t > ts || (t == ts && v > value)) {
+        ts = t;
+        value.assign(v);
+        set = true;
+      }
     }
   };
-  if (!props.is_object()) return;
-  if (!is_order) {
-    credit(props, weight);
+
+  const std::vector<AggregateSpec>* computed_specs = nullptr;
+  std::vector<ComputedTraitAccumulator> computed;
+
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+  std::vector<std::string> sources;  // interned; the index is the bit of Meta::mask
+
+  // Orders and spend.
+  uint64_t order_count = 0;
+  double total_spend = 0;
+  double spend_90d = 0;
+  Meta orders, orders_90d;
+  // Affinity (retail only).
+  std::map<std::string, double, std::less<>> categories, brands;
+  Meta affinity;
+  // Price sensitivity.
+  std::map<std::string, uint32_t, std::less<>> category_ids;
+  std::vector<std::pair<uint32_t, int64_t>> views;        // (category id, ts)
+  std::vector<std::pair<uint32_t, int64_t>> order_items;  // (category id, ts)
+  uint64_t retail_orders = 0;
+  uint64_t discounted_orders = 0;
+  uint64_t coupons = 0;
+  Meta price;
+  // Shipping.
+  std::map<std::string, uint32_t, std::less<>> cities, postcodes;
+  Meta shipping;
+  // Trips.
+  std::map<Cell, double> home_votes, work_votes;
+  std::vector<Trip> trips;
+  Meta home_meta, work_meta;
+  // Travel.
+  std::vector<Booking> bookings;
+  uint64_t flights = 0, premium_flights = 0;
+  double cabin_sum = 0;
+  std::vector<double> hotel_night_prices;
+  Meta travel, flight_meta;
+  // Payments.
+  std::vector<std::pair<int64_t, double>> salaries;  // (ts, amount)
+  uint64_t payments = 0, utility_payments = 0, family_card_payments = 0;
+  Meta salary_meta, payment_meta, utility_meta, family_card_meta;
+  // Interests.
+  std::map<std::string, std::pair<double, uint32_t>, std::less<>> topics;  // recent w, count
+  uint64_t posts = 0;
+  std::map<std::string, double, std::less<>> genres;
+  Meta topic_meta, video_meta;
+  // Consent: latest (ts, given) per purpose.
+  struct ConsentState {
+    int64_t ts = 0;
+    bool given = false;
+    bool set = false;
+  };
+  std::array<ConsentState, 4> consent;
+  std::array<Meta, 4> consent_meta;
+  // Demographics.
+  Stamped age, gender;
+  Meta age_meta, gender_meta;
+  // Store visits: hash(store_id) mixed with the local day, within 90 days.
+  std::vector<uint64_t> visits_90d;
+  Meta store_meta;
+  uint64_t store_events = 0;
+
+  uint8_t SourceIndex(std::string_view s) {
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i] == s) return static_cast<uint8_t>(i);
+    }
+    sources.emplace_back(s);
+    return static_cast<uint8_t>(sources.size() - 1);
+  }
+  static void Note(Meta* m, uint8_t src) {
+    if (src < 64) m->mask |= uint64_t{1} << src;
+    ++m->events;
+  }
+  uint32_t CategoryId(std::string_view c) {
+    auto it = category_ids.find(c);
+    if (it == category_ids.end()) {
+      it = category_ids.emplace(std::string(c), static_cast<uint32_t>(category_ids.size())).first;
+    }
+    return it->second;
+  }
+
+  void AddCommerce(Kind kind, const storage::EventRecord& ev, element props, int64_t as_of,
+                   uint8_t src);
+  void AddPayment(Kind kind, const storage::EventRecord& ev, element props, uint8_t src);
+  void AddTrip(const storage::EventRecord& ev, element props, uint8_t src);
+  void AddTravel(Kind kind, const storage::EventRecord& ev, element props, uint8_t src);
+  void AddIdentify(const storage::EventRecord& ev, element props, int64_t as_of, uint8_t src);
+};
+
+void ProfileAccumulator::State::AddCommerce(Kind kind, const storage::EventRecord& ev,
+                                            element props, int64_t as_of, uint8_t src) {
+  bool food = false;
+  for (std::string_view f : kFoodDeliverySources) food = food || ev.source == f;
+  double weight = 0;
+  switch (kind) {
+    case Kind::kOrder:
+      weight = 3;
+      break;
+    case Kind::kCartAdd:
+    case Kind::kWishlist:
+      weight = 2;
+      break;
+    default:
+      weight = 1;
+  }
+  const double w = weight * Decay(as_of, ev.timestamp_ms, kAffinityHalfLifeDays);
+  bool credited = false;
+  auto credit = [&](element item) {
+    if (food) return;
+    std::string_view cat = StringAt(item, "category"), brand = StringAt(item, "brand");
+    if (!cat.empty()) {
+      Slot(&categories, cat) += w;
+      credited = true;
+    }
+    if (!brand.empty()) {
+      Slot(&brands, brand) += w;
+      credited = true;
+    }
+  };
+  if (kind != Kind::kOrder) {
+    credit(props);
+    if (credited) Note(&affinity, src);
+    std::string_view cat = StringAt(props, "category");
+    if (kind == Kind::kView && !food && !cat.empty()) {
+      views.emplace_back(CategoryId(cat), ev.timestamp_ms);
+    }
     return;
   }
-  ++order_count_;
-  double revenue = 0;
-  simdjson::dom::element rev;
-  if (props["revenue"].get(rev) == simdjson::SUCCESS) revenue = NumberOr(rev, 0);
-  total_spend_ += revenue;
-  if (ev.timestamp_ms > as_of_ms - 90 * kDayMs && ev.timestamp_ms <= as_of_ms) spend_90d_ += revenue;
+  ++order_count;
+  Note(&orders, src);
+  const double revenue = NumberAt(props, "revenue", 0);
+  total_spend += revenue;
+  if (ev.timestamp_ms > as_of - 90 * kDayMs && ev.timestamp_ms <= as_of) {
+    spend_90d += revenue;
+    Note(&orders_90d, src);
+  }
+  bool discounted = !StringAt(props, "coupon").empty() || NumberAt(props, "discount", 0) > 0;
   simdjson::dom::array products;
   if (props["products"].get_array().get(products) == simdjson::SUCCESS) {
-    for (simdjson::dom::element item : products) {
-      if (item.is_object()) credit(item, weight);
+    for (element item : products) {
+      if (!item.is_object()) continue;
+      credit(item);
+      discounted = discounted || !StringAt(item, "coupon").empty() ||
+                   NumberAt(item, "discount", 0) > 0;
+      std::string_view cat = StringAt(item, "category");
+      if (!food && !cat.empty()) order_items.emplace_back(CategoryId(cat), ev.timestamp_ms);
     }
   }
-  std::string_view city;
-  if (props["shipping_address"]["city"].get_string().get(city) == simdjson::SUCCESS && !city.empty()) {
-    cities_[std::string(city)]++;
+  if (credited) Note(&affinity, src);
+  if (!food) {
+    ++retail_orders;
+    if (discounted) ++discounted_orders;
+    Note(&price, src);
+  }
+  element addr;
+  if (props["shipping_address"].get(addr) == simdjson::SUCCESS && addr.is_object()) {
+    const std::string city = NormalizeCity(StringAt(addr, "city"));
+    std::string_view postcode = StringAt(addr, "postcode");
+    if (!city.empty()) ++Slot(&cities, city);
+    if (!postcode.empty()) ++Slot(&postcodes, postcode);
+    if (!city.empty() || !postcode.empty()) Note(&shipping, src);
   }
 }
 
+void ProfileAccumulator::State::AddPayment(Kind kind, const storage::EventRecord& ev,
+                                           element props, uint8_t src) {
+  std::string_view counterparty = StringAt(props, "counterparty_type");
+  const double amount = NumberAt(props, "amount", 0);
+  ++payments;
+  Note(&payment_meta, src);
+  if (kind == Kind::kPaymentReceived) {
+    if (counterparty == "employer" && amount > 0) {
+      salaries.emplace_back(ev.timestamp_ms, amount);
+      Note(&salary_meta, src);
+    }
+    return;
+  }
+  if (counterparty == "utility" && StringAt(props, "category") != "mobile") {
+    ++utility_payments;
+    Note(&utility_meta, src);
+  } else if (counterparty == "family_card") {
+    ++family_card_payments;
+    Note(&family_card_meta, src);
+  }
+}
+
+void ProfileAccumulator::State::AddTrip(const storage::EventRecord& ev, element props,
+                                        uint8_t src) {
+  Cell from, to;
+  const bool has_from = ReadPoint(props, "from", &from);
+  const bool has_to = ReadPoint(props, "to", &to);
+  if (!has_from && !has_to) return;
+  const int64_t day = LocalDay(ev.timestamp_ms);
+  const int hour = LocalHour(ev.timestamp_ms);
+  const bool weekend = IsWeekend(day);
+  bool home = false, work = false;
+  // Leaving in the morning: the night was spent at `from`.
+  if (has_from && hour >= 5 && hour < 10) {
+    home_votes[from] += 1;
+    home = true;
+  }
+  // Arriving in the evening or at night: the night will be spent at `to`.
+  if (has_to && (hour >= 18 || hour < 5)) {
+    home_votes[to] += 1;
+    home = true;
+  }
+  // Weekend daytime trips mostly start at home.
+  if (has_from && weekend && hour >= 10 && hour < 18) {
+    home_votes[from] += 0.5;
+    home = true;
+  }
+  if (!weekend) {
+    // Arriving on a weekday morning, leaving on a weekday late afternoon: the workplace.
+    if (has_to && hour >= 7 && hour < 10) {
+      work_votes[to] += 1;
+      work = true;
+    }
+    if (has_from && hour >= 16 && hour < 20) {
+      work_votes[from] += 1;
+      work = true;
+    }
+  }
+  if (home) Note(&home_meta, src);
+  if (work) Note(&work_meta, src);
+  if (has_from && has_to) {
+    std::string_view cls = CommuteClass(StringAt(props, "mode"));
+    uint8_t mode = 255;
+    for (size_t i = 0; i < std::size(kCommuteClasses); ++i) {
+      if (cls == kCommuteClasses[i]) mode = static_cast<uint8_t>(i);
+    }
+    trips.push_back(Trip{from, to, mode, src});
+  }
+}
+
+void ProfileAccumulator::State::AddTravel(Kind kind, const storage::EventRecord& ev, element props,
+                                          uint8_t src) {
+  std::string_view dest = StringAt(props, "destination");
+  std::string_view country = StringAt(props, "country");
+  const bool international = !country.empty() && country != "CN" && country != "China";
+  bookings.push_back(Booking{ev.timestamp_ms, std::hash<std::string_view>()(dest), international});
+  Note(&travel, src);
+  if (kind == Kind::kFlight) {
+    std::string_view cabin = StringAt(props, "cabin_class");
+    double score = 2.5;
+    if (cabin == "premium" || cabin == "premium_economy") score = 4;
+    if (cabin == "business" || cabin == "first") score = 5;
+    ++flights;
+    if (score > 2.5) ++premium_flights;
+    cabin_sum += score;
+    Note(&flight_meta, src);
+  } else {
+    const double price = NumberAt(props, "price", 0);
+    const double nights = std::max(1.0, NumberAt(props, "nights", 1));
+    if (price > 0) hotel_night_prices.push_back(price / nights);
+  }
+}
+
+void ProfileAccumulator::State::AddIdentify(const storage::EventRecord& ev, element props,
+                                            int64_t as_of, uint8_t src) {
+  element e;
+  double d;
+  if (props["age"].get(e) == simdjson::SUCCESS && GetNumber(e, &d) && d >= 0 && d < 130) {
+    age.Offer(ev.timestamp_ms, std::to_string(static_cast<int>(d)));
+    Note(&age_meta, src);
+  } else if (std::string_view b = StringAt(props, "birthday"); !b.empty()) {
+    const int a = AgeFromBirthday(b, as_of);
+    if (a >= 0) {
+      age.Offer(ev.timestamp_ms, std::to_string(a));
+      Note(&age_meta, src);
+    }
+  }
+  std::string_view g = NormalizeGender(StringAt(props, "gender"));
+  if (!g.empty()) {
+    gender.Offer(ev.timestamp_ms, g);
+    Note(&gender_meta, src);
+  }
+}
+
+ProfileAccumulator::ProfileAccumulator(const std::vector<AggregateSpec>* computed)
+    : s_(std::make_unique<State>()) {
+  s_->computed_specs = computed;
+  if (computed != nullptr) {
+    s_->computed.reserve(computed->size());
+    for (const AggregateSpec& spec : *computed) s_->computed.emplace_back(&spec);
+  }
+}
+ProfileAccumulator::~ProfileAccumulator() = default;
+ProfileAccumulator::ProfileAccumulator(ProfileAccumulator&&) noexcept = default;
+ProfileAccumulator& ProfileAccumulator::operator=(ProfileAccumulator&&) noexcept = default;
+
+void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
+  State& s = *s_;
+  if (events_ == 0 || ev.timestamp_ms < s.first_seen) s.first_seen = ev.timestamp_ms;
+  if (events_ == 0 || ev.timestamp_ms > s.last_seen) s.last_seen = ev.timestamp_ms;
+  ++events_;
+  const uint8_t src = s.SourceIndex(ev.source);
+
+  const bool track = ev.msg_type == kTrackMessage || ev.msg_type == 0;
+  const Kind kind = track ? KindOf(ev.event) : Kind::kOther;
+  bool want_computed = false;
+  for (const ComputedTraitAccumulator& c : s.computed) want_computed = want_computed || c.Wants(ev);
+  if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && !want_computed) return;
+
+  // One parser per thread: profile building is single-threaded per accumulator.
+  thread_local simdjson::dom::parser parser;
+  element props;
+  if (parser.parse(ev.properties_json).get(props) != simdjson::SUCCESS || !props.is_object()) {
+    return;
+  }
+  for (ComputedTraitAccumulator& c : s.computed) c.Add(ev, props, as_of_ms);
+  if (ev.msg_type == kIdentifyMessage) {
+    s.AddIdentify(ev, props, as_of_ms, src);
+    return;
+  }
+  switch (kind) {
+    case Kind::kOrder:
+    case Kind::kCartAdd:
+    case Kind::kWishlist:
+    case Kind::kView:
+    case Kind::kSearch:
+    case Kind::kReview:
+      s.AddCommerce(kind, ev, props, as_of_ms, src);
+      break;
+    case Kind::kCoupon:
+      ++s.coupons;
+      State::Note(&s.price, src);
+      break;
+    case Kind::kPaymentReceived:
+    case Kind::kPaymentMade:
+      s.AddPayment(kind, ev, props, src);
+      break;
+    case Kind::kTrip:
+      s.AddTrip(ev, props, src);
+      break;
+    case Kind::kFlight:
+    case Kind::kHotel:
+      s.AddTravel(kind, ev, props, src);
+      break;
+    case Kind::kVideo: {
+      std::string_view genre = StringAt(props, "genre");
+      if (genre.empty()) break;
+      Slot(&s.genres, genre) += Decay(as_of_ms, ev.timestamp_ms, kVideoHalfLifeDays);
+      State::Note(&s.video_meta, src);
+      break;
+    }
+    case Kind::kPost: {
+      simdjson::dom::array topics;
+      if (props["topics"].get_array().get(topics) != simdjson::SUCCESS) break;
+      const double w = Decay(as_of_ms, ev.timestamp_ms, kTrendHalfLifeDays);
+      bool any = false;
+      for (element t : topics) {
+        std::string_view topic;
+        if (t.get_string().get(topic) != simdjson::SUCCESS || topic.empty()) continue;
+        auto& slot = Slot(&s.topics, topic);
+        slot.first += w;
+        slot.second += 1;
+        any = true;
+      }
+      if (any) {
+        ++s.posts;
+        State::Note(&s.topic_meta, src);
+      }
+      break;
+    }
+    case Kind::kConsentGiven:
+    case Kind::kConsentWithdrawn: {
+      simdjson::dom::array purposes;
+      if (props["purposes"].get_array().get(purposes) != simdjson::SUCCESS) break;
+      const bool given = kind == Kind::kConsentGiven;
+      for (element p : purposes) {
+        std::string_view purpose;
+        if (p.get_string().get(purpose) != simdjson::SUCCESS) continue;
+        for (size_t i = 0; i < std::size(kConsentPurposes); ++i) {
+          if (purpose != kConsentPurposes[i]) continue;
+          State::ConsentState& c = s.consent[i];
+          // The latest event wins; on a tie a withdrawal wins.
+          if (!c.set || ev.timestamp_ms > c.ts || (ev.timestamp_ms == c.ts && !given)) {
+            c.ts = ev.timestamp_ms;
+            c.given = given;
+            c.set = true;
+          }
+          State::Note(&s.consent_meta[i], src);
+        }
+      }
+      break;
+    }
+    case Kind::kStoreSighting: {
+      std::string_view store = StringAt(props, "store_id");
+      if (store.empty()) break;
+      ++s.store_events;
+      if (ev.timestamp_ms > as_of_ms - 90 * kDayMs && ev.timestamp_ms <= as_of_ms) {
+        const uint64_t h = std::hash<std::string_view>()(store);
+        s.visits_90d.push_back(h * 0x9E3779B97F4A7C15ULL ^
+                               static_cast<uint64_t>(LocalDay(ev.timestamp_ms)));
+        State::Note(&s.store_meta, src);
+      }
+      break;
+    }
+    case Kind::kOther:
+      break;
+  }
+}
+
+// ---- output ----
+
+namespace {
+
+// Writes the flat "traits" object and remembers the meta of each trait with a value.
+class TraitWriter {
+ public:
+  TraitWriter(JsonWriter* w, const std::vector<std::string>* sources) : w_(w), sources_(sources) {}
+
+  struct Meta {
+    std::string name;
+    std::vector<std::string_view> sources;
+    uint64_t events;
+    double confidence;
+  };
+
+  JsonWriter& Key(std::string_view name) { return w_->Key(name); }
+  void Note(std::string_view name, uint64_t mask, uint64_t events, double confidence) {
+    if (events == 0) return;
+    Meta m{std::string(name), {}, events, std::clamp(Round3(confidence), 0.0, 1.0)};
+    for (size_t i = 0; i < sources_->size() && i < 64; ++i) {
+      if (mask >> i & 1) m.sources.push_back((*sources_)[i]);
+    }
+    std::sort(m.sources.begin(), m.sources.end());
+    metas_.push_back(std::move(m));
+  }
+  void NoteSources(std::string_view name, const std::vector<std::string>& sources, uint64_t events,
+                   double confidence) {
+    if (events == 0) return;
+    Meta m{std::string(name), {}, events, confidence};
+    for (const std::string& s : sources) m.sources.push_back(s);
+    metas_.push_back(std::move(m));
+  }
+  void WriteMeta() {
+    w_->BeginObject();
+    for (const Meta& m : metas_) {
+      w_->Key(m.name);
+      w_->BeginObject();
+      w_->Key("sources").BeginArray();
+      for (std::string_view s : m.sources) w_->String(s);
+      w_->EndArray();
+      w_->Key("events").Uint(m.events);
+      w_->Key("confidence").Double(m.confidence);
+      w_->EndObject();
+    }
+    w_->EndObject();
+  }
+
+ private:
+  JsonWriter* w_;
+  const std::vector<std::string>* sources_;
+  std::vector<Meta> metas_;
+};
+
+void StringOrNull(JsonWriter* w, std::string_view v) {
+  if (v.empty()) {
+    w->Null();
+  } else {
+    w->String(v);
+  }
+}
+
+void StringArray(JsonWriter* w, const std::vector<std::string_view>& v) {
+  w->BeginArray();
+  for (std::string_view s : v) w->String(s);
+  w->EndArray();
+}
+
+}  // namespace
+
 std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
                                        int64_t as_of_ms) const {
+  const State& s = *s_;
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
@@ -137,40 +974,404 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   }
   w.EndObject();
   w.Key("sources");
-  w.BeginArray();
-  for (const auto& s : sources_) w.String(s);
-  w.EndArray();
+  std::vector<std::string_view> sources(s.sources.begin(), s.sources.end());
+  std::sort(sources.begin(), sources.end());
+  StringArray(&w, sources);
   w.Key("events");
   w.Uint(events_);
   if (events_ > 0) {
     w.Key("first_seen");
-    w.String(FormatIso8601Ms(first_seen_));
+    w.String(FormatIso8601Ms(s.first_seen));
     w.Key("last_seen");
-    w.String(FormatIso8601Ms(last_seen_));
+    w.String(FormatIso8601Ms(s.last_seen));
   }
+
+  TraitWriter t(&w, &s.sources);
+  int families = 0, filled = 0;
+  auto family = [&](bool has) {
+    ++families;
+    filled += has ? 1 : 0;
+  };
   w.Key("traits");
   w.BeginObject();
-  w.Key("order_count");
-  w.Uint(order_count_);
-  w.Key("total_spend");
-  w.Double(std::round(total_spend_ * 100) / 100);
-  w.Key("spend_90d");
-  w.Double(std::round(spend_90d_ * 100) / 100);
-  w.Key("spending_power");
-  w.Int(SpendingPowerTier(spend_90d_));
-  w.Key("top_categories");
-  TopN(categories_, 5, &w);
-  w.Key("top_brands");
-  TopN(brands_, 5, &w);
-  w.Key("city");
-  if (cities_.empty()) {
-    w.Null();
+
+  // -- spend --
+  t.Key("order_count").Uint(s.order_count);
+  t.Note("order_count", s.orders.mask, s.orders.events, 1);
+  t.Key("total_spend").Double(std::round(s.total_spend * 100) / 100);
+  t.Note("total_spend", s.orders.mask, s.orders.events, 1);
+  t.Key("spend_90d").Double(std::round(s.spend_90d * 100) / 100);
+  t.Note("spend_90d", s.orders_90d.mask, s.orders_90d.events, 1);
+
+  // Salary: the employer inflow summed per local month; the median month.
+  std::map<int64_t, double> by_month;
+  std::map<int, uint32_t> salary_days;
+  for (const auto& [ts, amount] : s.salaries) {
+    const CivilDate d = CivilFromDays(LocalDay(ts));
+    by_month[d.year * 12 + d.month] += amount;
+    ++salary_days[static_cast<int>(d.day)];
+  }
+  std::vector<double> monthly;
+  for (const auto& [m, v] : by_month) monthly.push_back(v);
+  SpendingSignals sig;
+  sig.spend_90d = s.spend_90d;
+  sig.orders = s.order_count;
+  sig.monthly_salary = Median(monthly);
+  sig.salary_months = monthly.size();
+  sig.flights = s.flights;
+  sig.cabin_score = s.flights > 0 ? s.cabin_sum / static_cast<double>(s.flights) : 0;
+  sig.hotels = s.hotel_night_prices.size();
+  sig.hotel_night_price = Median(s.hotel_night_prices);
+  double sp_weight = 0;
+  const int spending_power = SpendingPowerScore(sig, &sp_weight);
+  t.Key("spending_power");
+  if (spending_power > 0) {
+    w.Int(spending_power);
+    t.Note("spending_power",
+           s.orders.mask | s.salary_meta.mask | s.flight_meta.mask | s.travel.mask,
+           s.orders.events + s.salary_meta.events + s.travel.events, Saturate(sp_weight, 2));
   } else {
-    auto best = std::max_element(cities_.begin(), cities_.end(),
-                                 [](const auto& a, const auto& b) { return a.second < b.second; });
-    w.String(best->first);
+    w.Null();
+  }
+  family(spending_power > 0);
+
+  // -- affinity --
+  double cat_total = 0, brand_total = 0;
+  for (const auto& [k, v] : s.categories) cat_total += v;
+  for (const auto& [k, v] : s.brands) brand_total += v;
+  const auto top_cats = TopKeys(s.categories, 5);
+  const auto top_brands = TopKeys(s.brands, 5);
+  const double aff_conf = Saturate(static_cast<double>(s.affinity.events), 5);
+  t.Key("top_categories");
+  StringArray(&w, top_cats);
+  if (!top_cats.empty()) t.Note("top_categories", s.affinity.mask, s.affinity.events, aff_conf);
+  t.Key("top_brands");
+  StringArray(&w, top_brands);
+  if (!top_brands.empty()) t.Note("top_brands", s.affinity.mask, s.affinity.events, aff_conf);
+  t.Key("top_category");
+  StringOrNull(&w, top_cats.empty() ? std::string_view() : top_cats[0]);
+  if (!top_cats.empty()) {
+    t.Note("top_category", s.affinity.mask, s.affinity.events,
+           aff_conf * s.categories.find(top_cats[0])->second / cat_total);
+  }
+  t.Key("top_brand");
+  StringOrNull(&w, top_brands.empty() ? std::string_view() : top_brands[0]);
+  if (!top_brands.empty()) {
+    t.Note("top_brand", s.affinity.mask, s.affinity.events,
+           aff_conf * s.brands.find(top_brands[0])->second / brand_total);
+  }
+  family(!top_cats.empty());
+
+  // -- shipping city --
+  uint32_t city_total = 0, postcode_total = 0;
+  for (const auto& [k, v] : s.cities) city_total += v;
+  for (const auto& [k, v] : s.postcodes) postcode_total += v;
+  auto best_city = ArgMax(s.cities);
+  auto best_postcode = ArgMax(s.postcodes);
+  t.Key("city");
+  StringOrNull(&w, best_city == s.cities.end() ? std::string_view() : best_city->first);
+  const double city_conf =
+      best_city == s.cities.end()
+          ? 0
+          : Saturate(city_total, 2) * best_city->second / static_cast<double>(city_total);
+  if (best_city != s.cities.end()) t.Note("city", s.shipping.mask, s.shipping.events, city_conf);
+
+  // -- price sensitivity --
+  t.Key("price_sensitivity");
+  double price_score = -1;
+  if (s.retail_orders > 0) {
+    const double discount_share =
+        std::min(1.0, static_cast<double>(s.discounted_orders + s.coupons) /
+                          static_cast<double>(s.retail_orders));
+    double compare = 0;
+    if (!s.order_items.empty()) {
+      std::vector<std::pair<uint32_t, int64_t>> views = s.views;
+      std::sort(views.begin(), views.end());
+      double total_views = 0;
+      for (const auto& [cat, ts] : s.order_items) {
+        auto lo = std::lower_bound(views.begin(), views.end(), std::make_pair(cat, ts - kCompareWindowMs));
+        auto hi = std::lower_bound(views.begin(), views.end(), std::make_pair(cat, ts));
+        total_views += static_cast<double>(hi - lo);
+      }
+      const double per_item = total_views / static_cast<double>(s.order_items.size());
+      compare = std::clamp((per_item - 1) / 4, 0.0, 1.0);
+    }
+    price_score = Round3(0.5 * discount_share + 0.5 * compare);
+    w.String(price_score < 0.2 ? "low" : price_score < 0.45 ? "medium" : "high");
+    const double conf = Saturate(static_cast<double>(s.retail_orders), 5);
+    t.Note("price_sensitivity", s.price.mask, s.price.events, conf);
+    t.Key("price_sensitivity_score").Double(price_score);
+    t.Note("price_sensitivity_score", s.price.mask, s.price.events, conf);
+  } else {
+    w.Null();
+    t.Key("price_sensitivity_score").Null();
+  }
+  family(price_score >= 0);
+
+  // -- home and work --
+  const CellPick home = PickCell(s.home_votes, nullptr);
+  CellPick work = PickCell(s.work_votes, home.found ? &home.cell : nullptr);
+  if (work.votes < 2) work.found = false;
+  t.Key("home_area");
+  if (home.found) {
+    w.String(home.cell.Text());
+    t.Note("home_area", s.home_meta.mask, s.home_meta.events, Saturate(home.votes, 3) * home.share);
+  } else {
+    w.Null();
+  }
+  t.Key("work_area");
+  if (work.found) {
+    w.String(work.cell.Text());
+    t.Note("work_area", s.work_meta.mask, s.work_meta.events, Saturate(work.votes, 3) * work.share);
+  } else {
+    w.Null();
+  }
+  t.Key("home_city");
+  std::string_view home_city;
+  if (best_city != s.cities.end()) {
+    home_city = best_city->first;
+    t.Note("home_city", s.shipping.mask, s.shipping.events, city_conf);
+  } else if (home.found) {
+    home_city = NearestCity(home.cell, 80);
+    if (!home_city.empty()) {
+      t.Note("home_city", s.home_meta.mask, s.home_meta.events,
+             0.8 * Saturate(home.votes, 3) * home.share);
+    }
+  }
+  StringOrNull(&w, home_city);
+  t.Key("home_postcode");
+  if (best_postcode != s.postcodes.end()) {
+    w.String(best_postcode->first);
+    t.Note("home_postcode", s.shipping.mask, s.shipping.events,
+           Saturate(postcode_total, 2) * best_postcode->second / static_cast<double>(postcode_total));
+  } else {
+    w.Null();
+  }
+  family(home.found || !home_city.empty());
+  family(work.found);
+
+  // -- commute --
+  t.Key("commute_mode");
+  {
+    std::array<uint32_t, std::size(kCommuteClasses)> counts{};
+    uint64_t mask = 0, n = 0;
+    if (home.found && work.found) {
+      for (const State::Trip& trip : s.trips) {
+        const bool hw = trip.from.Near(home.cell) && trip.to.Near(work.cell);
+        const bool wh = trip.from.Near(work.cell) && trip.to.Near(home.cell);
+        if ((!hw && !wh) || trip.mode == 255) continue;
+        ++counts[trip.mode];
+        ++n;
+        if (trip.source < 64) mask |= uint64_t{1} << trip.source;
+      }
+    }
+    if (n > 0) {
+      size_t best = 0;
+      for (size_t i = 1; i < counts.size(); ++i) {
+        if (counts[i] > counts[best]) best = i;
+      }
+      w.String(kCommuteClasses[best]);
+      t.Note("commute_mode", mask, n,
+             Saturate(static_cast<double>(n), 3) * counts[best] / static_cast<double>(n));
+    } else {
+      w.Null();
+    }
+    family(n > 0);
+  }
+
+  // -- travel --
+  {
+    std::vector<State::Booking> b = s.bookings;
+    std::sort(b.begin(), b.end(), [](const State::Booking& x, const State::Booking& y) {
+      return x.ts != y.ts ? x.ts < y.ts : x.destination < y.destination;
+    });
+    uint64_t domestic = 0, international = 0;
+    for (size_t i = 0; i < b.size(); ++i) {
+      size_t j = i;
+      bool intl = b[i].international;
+      while (j + 1 < b.size() && b[j + 1].destination == b[i].destination &&
+             b[j + 1].ts - b[i].ts <= kTripGapMs) {
+        ++j;
+        intl = intl || b[j].international;
+      }
+      ++(intl ? international : domestic);
+      i = j;
+    }
+    const double conf = Saturate(static_cast<double>(b.size()), 2);
+    t.Key("travel_domestic_trips").Uint(domestic);
+    t.Note("travel_domestic_trips", s.travel.mask, s.travel.events, 1);
+    t.Key("travel_international_trips").Uint(international);
+    t.Note("travel_international_trips", s.travel.mask, s.travel.events, 1);
+    t.Key("travel_class");
+    if (s.flights > 0) {
+      w.String(2 * s.premium_flights >= s.flights ? "premium" : "economy");
+      t.Note("travel_class", s.flight_meta.mask, s.flight_meta.events,
+             Saturate(static_cast<double>(s.flights), 2));
+    } else {
+      w.Null();
+    }
+    t.Key("travel_style")
+        .String(international > 0 ? "international" : domestic > 0 ? "domestic" : "none");
+    t.Note("travel_style", s.travel.mask, s.travel.events, conf);
+    family(domestic + international > 0);
+  }
+
+  // -- payments --
+  t.Key("salary_day");
+  if (!salary_days.empty()) {
+    auto best = ArgMax(salary_days);
+    w.Int(best->first);
+    t.Note("salary_day", s.salary_meta.mask, s.salary_meta.events,
+           Saturate(static_cast<double>(s.salaries.size()), 2) * best->second /
+               static_cast<double>(s.salaries.size()));
+  } else {
+    w.Null();
+  }
+  t.Key("salary_band");
+  if (!monthly.empty()) {
+    w.String(SalaryBand(sig.monthly_salary));
+    t.Note("salary_band", s.salary_meta.mask, s.salary_meta.events,
+           Saturate(static_cast<double>(monthly.size()), 2));
+  } else {
+    w.Null();
+  }
+  family(!monthly.empty());
+  // Booleans from payments are unknown (null) without any payment event.
+  t.Key("pays_utilities");
+  if (s.payments > 0) {
+    w.Bool(s.utility_payments > 0);
+    if (s.utility_payments > 0) {
+      t.Note("pays_utilities", s.utility_meta.mask, s.utility_meta.events, 1);
+    } else {
+      t.Note("pays_utilities", s.payment_meta.mask, s.payment_meta.events,
+             Saturate(static_cast<double>(s.payments), 10));
+    }
+  } else {
+    w.Null();
+  }
+  t.Key("family_card_user");
+  if (s.payments > 0) {
+    w.Bool(s.family_card_payments > 0);
+    if (s.family_card_payments > 0) {
+      t.Note("family_card_user", s.family_card_meta.mask, s.family_card_meta.events, 1);
+    } else {
+      t.Note("family_card_user", s.payment_meta.mask, s.payment_meta.events,
+             Saturate(static_cast<double>(s.payments), 10));
+    }
+  } else {
+    w.Null();
+  }
+  family(s.payments > 0);
+
+  // -- interests --
+  {
+    // Trending: recency-weighted count (half-life 14 days) times the lift of the topic's recent
+    // share over its all-time share; topics whose recent share fell below their baseline, or
+    // with less than a quarter of a recent post, are left out.
+    double recent_total = 0, count_total = 0;
+    for (const auto& [k, v] : s.topics) {
+      recent_total += v.first;
+      count_total += v.second;
+    }
+    std::vector<std::pair<double, std::string_view>> trend;
+    for (const auto& [k, v] : s.topics) {
+      if (v.first < 0.25 || recent_total <= 0) continue;
+      const double lift = (v.first / recent_total) / (v.second / count_total);
+      if (lift < 1 - 1e-9) continue;
+      trend.emplace_back(v.first * lift, k);
+    }
+    std::stable_sort(trend.begin(), trend.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::string_view> trending;
+    for (size_t i = 0; i < trend.size() && i < 5; ++i) trending.push_back(trend[i].second);
+    t.Key("trending_interests");
+    StringArray(&w, trending);
+    if (!trending.empty()) {
+      t.Note("trending_interests", s.topic_meta.mask, s.topic_meta.events,
+             Saturate(static_cast<double>(s.posts), 5));
+    }
+    const auto genres = TopKeys(s.genres, 3);
+    t.Key("video_genres");
+    StringArray(&w, genres);
+    if (!genres.empty()) {
+      t.Note("video_genres", s.video_meta.mask, s.video_meta.events,
+             Saturate(static_cast<double>(s.video_meta.events), 5));
+    }
+    family(!trending.empty() || !genres.empty());
+  }
+
+  // -- consent --
+  {
+    bool any = false;
+    for (size_t i = 0; i < std::size(kConsentPurposes); ++i) {
+      std::string name = "consent_" + std::string(kConsentPurposes[i]);
+      t.Key(name).Bool(s.consent[i].set && s.consent[i].given);
+      t.Note(name, s.consent_meta[i].mask, s.consent_meta[i].events, 1);
+      any = any || s.consent[i].set;
+    }
+    family(any);
+  }
+
+  // -- demographics --
+  {
+    t.Key("age");
+    int age = -1;
+    if (s.age.set) {
+      age = std::stoi(s.age.value);
+      w.Int(age);
+      t.Note("age", s.age_meta.mask, s.age_meta.events, 0.9);
+    } else {
+      w.Null();
+    }
+    t.Key("age_band");
+    if (age >= 0) {
+      w.String(AgeBand(age));
+      t.Note("age_band", s.age_meta.mask, s.age_meta.events, 0.9);
+    } else {
+      w.Null();
+    }
+    t.Key("gender");
+    if (s.gender.set) {
+      w.String(s.gender.value);
+      t.Note("gender", s.gender_meta.mask, s.gender_meta.events, 0.9);
+    } else {
+      w.Null();
+    }
+    family(age >= 0 || s.gender.set);
+  }
+
+  // -- stores --
+  {
+    std::vector<uint64_t> v = s.visits_90d;
+    std::sort(v.begin(), v.end());
+    const auto visits = static_cast<uint64_t>(std::unique(v.begin(), v.end()) - v.begin());
+    t.Key("store_visits_90d").Uint(visits);
+    t.Note("store_visits_90d", s.store_meta.mask, s.store_meta.events, 1);
+    family(s.store_events > 0);
+  }
+
+  // -- user-defined --
+  if (s.computed_specs != nullptr) {
+    const auto& builtin = BuiltinTraitNames();
+    std::vector<std::string_view> written;
+    for (const ComputedTraitAccumulator& c : s.computed) {
+      const std::string& name = c.spec().TraitName();
+      if (std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
+          std::find(written.begin(), written.end(), name) != written.end()) {
+        continue;  // a built-in or an earlier computed trait keeps the name
+      }
+      written.push_back(name);
+      t.Key(name);
+      c.WriteValue(&w);
+      if (c.has_value()) t.NoteSources(name, c.sources(), c.events(), 1);
+    }
   }
   w.EndObject();
+
+  w.Key("trait_meta");
+  t.WriteMeta();
+  w.Key("completeness");
+  w.Double(Round3(static_cast<double>(filled) / families));
   w.Key("as_of");
   w.String(FormatIso8601Ms(as_of_ms));
   w.EndObject();

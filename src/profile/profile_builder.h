@@ -1,20 +1,24 @@
-// ProfileBuilder: turns the events attributed to one OneID into its profile.
-// profile_store.h decides which events belong to which OneID and persists the
-// result; this file only aggregates.
+// ProfileBuilder: turns the events attributed to one OneID into its profile, the "Consumer 360".
+// profile_store.h decides which events belong to which OneID and persists the result; this file
+// only aggregates.
 //
-// Traits (docs/traits.md defines each):
-//   order_count, total_spend, spend_90d   Order Completed revenue (CNY); 90 days before as_of
-//   top_categories, top_brands            weighted: order 3, cart/wishlist 2, view/search 1
-//   spending_power                        1..5 from spend_90d (thresholds in docs/traits.md)
-//   city                                  most frequent shipping_address.city
+//   ProfileAccumulator acc(&computed_specs);      // or ProfileAccumulator acc;
+//   for (const EventRecord& e : events) acc.Add(e, as_of_ms);   // any order
+//   std::string json = acc.ToJson(oneid, identifiers, as_of_ms);
+//
+// The profile JSON has the keys oneid, identifiers, sources, events, first_seen, last_seen,
+// traits (a flat object name -> number | string | bool | array of strings | null), trait_meta
+// (name -> {"sources":[...],"events":N,"confidence":0..1}), completeness (0..1) and as_of.
+// docs/traits.md defines every trait, its type, its confidence and the completeness families.
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <set>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "profile/computed_trait.h"
 #include "storage/event_record.h"
 
 namespace holo::profile {
@@ -26,9 +30,19 @@ int AttributionRank(std::string_view type);
 // (lowest AttributionRank, first on ties, placeholders skipped), or -1.
 int AttributionIndex(const storage::EventRecord& event);
 
+// Accumulates the events of one OneID. Every trait is order-independent: events may arrive in
+// any order, and what depends on the whole history is decided in ToJson. `as_of_ms` must be the
+// same for every Add and for ToJson. Thread-compatible; movable.
 class ProfileAccumulator {
  public:
-  // Adds one event. `as_of_ms` bounds the 90-day window.
+  // `computed` (optional) are user-defined traits evaluated over the same events; they must
+  // outlive the accumulator.
+  explicit ProfileAccumulator(const std::vector<AggregateSpec>* computed = nullptr);
+  ~ProfileAccumulator();
+  ProfileAccumulator(ProfileAccumulator&&) noexcept;
+  ProfileAccumulator& operator=(ProfileAccumulator&&) noexcept;
+
+  // Adds one event. `as_of_ms` is the profile's reference time (windows, recency decay).
   void Add(const storage::EventRecord& event, int64_t as_of_ms);
   uint64_t events() const { return events_; }
 
@@ -37,22 +51,40 @@ class ProfileAccumulator {
     std::string pseudonym_hex;
   };
   // Returns the profile as a JSON object.
-  std::string ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers, int64_t as_of_ms) const;
+  std::string ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
+                     int64_t as_of_ms) const;
 
  private:
+  struct State;
   uint64_t events_ = 0;
-  int64_t first_seen_ = 0;
-  int64_t last_seen_ = 0;
-  std::set<std::string> sources_;
-  uint64_t order_count_ = 0;
-  double total_spend_ = 0;
-  double spend_90d_ = 0;
-  std::map<std::string, double> categories_;
-  std::map<std::string, double> brands_;
-  std::map<std::string, uint32_t> cities_;
+  std::unique_ptr<State> s_;
 };
 
-// Returns the spending-power tier 1..5 for a 90-day spend in CNY.
+// Returns the spending-power tier 1..5 for a 90-day order spend in CNY (one of the signals of
+// the spending_power trait).
 int SpendingPowerTier(double spend_90d);
+
+// The inputs of the spending_power score; a signal is absent when its count is 0.
+struct SpendingSignals {
+  double spend_90d = 0;       // Order Completed revenue, last 90 days
+  uint64_t orders = 0;        // orders (all time)
+  double monthly_salary = 0;  // median monthly employer inflow
+  uint64_t salary_months = 0;
+  double cabin_score = 0;  // mean over flights: economy 2.5, premium 4, business/first 5
+  uint64_t flights = 0;
+  double hotel_night_price = 0;  // median price per night
+  uint64_t hotels = 0;
+};
+// Returns the spending-power tier 1..5, or 0 when no signal is present; `*weight` (optional)
+// receives the total evidence weight. docs/traits.md gives the formula.
+int SpendingPowerScore(const SpendingSignals& s, double* weight = nullptr);
+
+// Returns the canonical English name of a Chinese city written in English or Chinese, with or
+// without a "City"/"市" suffix, in any case ("上海市", "shanghai", "Shanghai City" -> "Shanghai");
+// unknown names come back trimmed, without the suffix. Empty for an empty name.
+std::string NormalizeCity(std::string_view name);
+
+// Names of the built-in traits; a computed trait with one of these names is not written.
+const std::vector<std::string_view>& BuiltinTraitNames();
 
 }  // namespace holo::profile

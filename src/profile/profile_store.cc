@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "common/coding.h"
+#include "profile/people_graph.h"
 #include "profile/profile_builder.h"
 #include "storage/event_record.h"
 #include "storage/keys.h"
@@ -33,10 +34,14 @@ uint64_t DecodeOneId(std::string_view v) { return v.size() == 8 ? coding::Decode
 class Writer {
  public:
   explicit Writer(storage::Store* store) : store_(store) {}
-  void Put(uint64_t oneid, const std::string& json) {
+  Status Put(uint64_t oneid, const std::string& json, const LinkSet& links) {
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+    return UpdateLinks(*store_, oneid, links, &batch_);
   }
-  void Delete(uint64_t oneid) { batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid)); }
+  Status Delete(uint64_t oneid) {
+    batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid));
+    return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
+  }
   void Clear(uint64_t oneid) { batch_.Delete(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid)); }
   Status MaybeFlush(bool sync = false) {
     if (!sync && batch_.Count() < 10000) return Status::OK();
@@ -52,7 +57,7 @@ class Writer {
 
 // One pass over every event; used on a first load or when most OneIDs changed.
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
-                 BuildStats* stats) {
+                 const BuildOptions& options, BuildStats* stats) {
   std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
   std::unordered_map<uint64_t, std::vector<ProfileAccumulator::Identifier>> members;
   std::unordered_map<Key16, std::string, keys::Key16Hash> node_type;
@@ -78,6 +83,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   }
   std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
+  std::unordered_map<uint64_t, LinkAccumulator> links;
   auto it = store->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -87,19 +93,22 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (idx < 0) continue;
     auto found = node_oneid.find(ev.ids[idx].pseudonym);
     if (found == node_oneid.end() || !dirty.count(found->second)) continue;
-    acc[found->second].Add(ev, as_of);
+    acc.try_emplace(found->second, options.computed).first->second.Add(ev, as_of);
+    links[found->second].Add(ev);
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
   Writer w(store);
   for (uint64_t id : dirty) {
     auto m = members.find(id);
     if (m == members.end()) {
-      w.Delete(id);
+      HOLO_RETURN_IF_ERROR(w.Delete(id));
       stats->deleted++;
     } else {
-      w.Put(id, acc[id].ToJson(id, m->second, as_of));
+      HOLO_RETURN_IF_ERROR(w.Put(id, acc.try_emplace(id, options.computed).first->second.ToJson(id, m->second, as_of),
+                                 links[id].links()));
       stats->written++;
     }
+    stats->changed.push_back(id);
     w.Clear(id);
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
@@ -109,7 +118,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
 // Per-OneID reads through the node_events index (events by the identifier they are
 // attributed to); used for small changes.
 Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t>& dirty,
-                        int64_t as_of, BuildStats* stats) {
+                        int64_t as_of, const BuildOptions& options, BuildStats* stats) {
   Writer w(store);
   for (uint64_t id : dirty) {
     std::vector<ProfileAccumulator::Identifier> ids;
@@ -120,8 +129,9 @@ Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t
       nodes.push_back(keys::ToKey16(View(git->key()).substr(prefix.size())));
     }
     HOLO_RETURN_IF_ERROR(storage::FromRocks(git->status(), "scan members"));
+    stats->changed.push_back(id);
     if (nodes.empty()) {
-      w.Delete(id);
+      HOLO_RETURN_IF_ERROR(w.Delete(id));
       w.Clear(id);
       stats->deleted++;
       HOLO_RETURN_IF_ERROR(w.MaybeFlush());
@@ -142,7 +152,8 @@ Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t
     }
     std::sort(seqs.begin(), seqs.end());
     seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-    ProfileAccumulator acc;
+    ProfileAccumulator acc(options.computed);
+    LinkAccumulator links;
     storage::EventRecord ev;
     for (uint64_t seq : seqs) {
       HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kEvents, keys::EventKey(seq)));
@@ -150,8 +161,9 @@ Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t
       if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record");
       stats->events_scanned++;
       acc.Add(ev, as_of);
+      links.Add(ev);
     }
-    w.Put(id, acc.ToJson(id, ids, as_of));
+    HOLO_RETURN_IF_ERROR(w.Put(id, acc.ToJson(id, ids, as_of), links.links()));
     w.Clear(id);
     stats->written++;
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
@@ -183,8 +195,9 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
     options.log("profiles: rebuilding " + std::to_string(dirty.size()) + " profiles" +
                 (stats->full ? " with one scan of all events" : " from their events"));
   }
-  Status s = stats->full ? BuildFull(store, dirty, stats->as_of_ms, stats)
-                         : BuildIncremental(store, dirty, stats->as_of_ms, stats);
+  Status s = stats->full ? BuildFull(store, dirty, stats->as_of_ms, options, stats)
+                         : BuildIncremental(store, dirty, stats->as_of_ms, options, stats);
+  std::sort(stats->changed.begin(), stats->changed.end());
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
 }

@@ -6,8 +6,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "holo/result.h"
+#include "profile/computed_trait.h"
 #include "storage/store.h"
 
 namespace holo::profile {
@@ -20,12 +22,15 @@ struct BuildStats {
   uint64_t events_scanned = 0;
   int64_t as_of_ms = 0;
   double seconds = 0;
+  std::vector<uint64_t> changed;  // OneIDs written or deleted, ascending
 };
 
 struct BuildOptions {
   // Scan all events once when the dirty OneIDs exceed this share of profiles.
   double full_threshold = 0.2;
   bool force_full = false;
+  // User-defined computed traits to evaluate into every rebuilt profile; may be null.
+  const std::vector<AggregateSpec>* computed = nullptr;
   // Receives one line per phase ("profiles: ..."); may be empty.
   std::function<void(const std::string&)> log;
 };

@@ -1,0 +1,185 @@
+// holo trait | segment | groupprofile | people | funnel | campaign: the audience
+// commands (docs/segments.md, docs/aipl.md).
+#include "cli/audience_commands.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "common/time_util.h"
+
+namespace holo::cli {
+namespace {
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "holo: error: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Check(const Status& s, const std::string& context) {
+  if (!s.ok()) Fail(context + ": " + s.ToString());
+}
+
+int64_t ParseDate(const std::string& text, const char* flag) {
+  if (text.empty()) return 0;
+  std::string t = text;
+  if (t.size() == 10) t += "T23:59:59.999Z";  // a date means the end of that day (UTC)
+  auto ms = ParseIso8601Ms(t);
+  if (!ms.ok()) Fail(std::string(flag) + ": '" + text + "' is not a date (YYYY-MM-DD or ISO-8601): " + ms.status().message());
+  return *ms;
+}
+
+void PrintSegment(const Engine::SegmentInfo& s, bool history) {
+  std::printf("%s  v%u  %llu members\n  %s\n", s.name.c_str(), s.version, (unsigned long long)s.members,
+              s.definition.c_str());
+  std::printf("  created %s, updated %s\n", FormatIso8601Ms(s.created_ms).c_str(), FormatIso8601Ms(s.updated_ms).c_str());
+  if (history) {
+    for (const auto& [v, def] : s.history) std::printf("  v%u: %s\n", v, def.c_str());
+  }
+  for (const auto& w : s.warnings) std::fprintf(stderr, "holo: warning: %s\n", w.c_str());
+}
+
+}  // namespace
+
+void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
+  trait_ = app.add_subcommand("trait", "User-defined computed traits (aggregates of event properties)");
+  trait_->require_subcommand(1);
+  trait_define_ = trait_->add_subcommand("define", "Define a computed trait; every profile is rebuilt with it");
+  add_data(trait_define_);
+  trait_define_->add_option("name", name_, "Trait name (letters, digits, _)")->required();
+  trait_define_->add_option("expression", expr_, "e.g. 'count(Order Completed where category = \"luxury\", 180d)'")
+      ->required();
+  trait_list_ = trait_->add_subcommand("list", "List computed traits");
+  add_data(trait_list_);
+
+  seg_ = app.add_subcommand("segment", "Named audience segments over profile traits (bitmaps, kept current)");
+  seg_->require_subcommand(1);
+  seg_create_ = seg_->add_subcommand("create", "Create a segment, or redefine it as a new version");
+  add_data(seg_create_);
+  seg_create_->add_option("name", name_, "Segment name [A-Za-z0-9_.-]")->required();
+  seg_create_->add_option("expression", expr_, "Segment expression (docs/segments.md)")->required();
+  seg_list_ = seg_->add_subcommand("list", "List segments with their sizes");
+  add_data(seg_list_);
+  seg_show_ = seg_->add_subcommand("show", "Definition, versions and size of a segment");
+  add_data(seg_show_);
+  seg_show_->add_option("name", name_, "Segment name")->required();
+  seg_count_ = seg_->add_subcommand("count", "Members of a segment, or of an expression with --expr");
+  add_data(seg_count_);
+  seg_count_->add_option("name", name_, "Segment name");
+  seg_count_->add_option("--expr", expr_, "Count an unsaved expression instead");
+  seg_overlap_ = seg_->add_subcommand("overlap", "Members of two segments and of both");
+  add_data(seg_overlap_);
+  seg_overlap_->add_option("a", name_, "Segment")->required();
+  seg_overlap_->add_option("b", name_b_, "Segment")->required();
+  seg_export_ = seg_->add_subcommand("export", "Write the segment's OneIDs, one per line");
+  add_data(seg_export_);
+  seg_export_->add_option("name", name_, "Segment name")->required();
+  seg_export_->add_option("--out", out_, "Output file (default: stdout)");
+  seg_drop_ = seg_->add_subcommand("drop", "Delete a segment");
+  add_data(seg_drop_);
+  seg_drop_->add_option("name", name_, "Segment name")->required();
+
+  gp_ = app.add_subcommand("groupprofile", "Trait distributions of a segment; cells under k suppressed");
+  add_data(gp_);
+  gp_->add_option("segment", name_, "Segment name or expression")->required();
+  gp_->add_option("--k", gp_options_.k, "Minimum group size (>= 10)")->capture_default_str();
+  gp_->add_option("--epsilon", gp_options_.epsilon, "Laplace noise on counts (0 = exact)")->capture_default_str();
+  gp_->add_flag("--json", json_, "Print JSON");
+
+  people_ = app.add_subcommand("people", "Household, family and friend ties of a person");
+  add_data(people_);
+  people_->add_option("id", name_, "OneID or type:value")->required();
+  people_->add_flag("--json", json_, "Print JSON");
+
+  funnel_ = app.add_subcommand("funnel", "AIPL funnel of a brand: Awareness, Interest, Purchase, Loyalty");
+  add_data(funnel_);
+  funnel_->add_option("brand", funnel_query_.brand, "Brand")->required();
+  funnel_->add_option("--at", at_, "As of this date (default: the newest event)");
+  funnel_->add_option("--from", from_, "Also show flows from this date");
+  funnel_->add_option("--category", funnel_query_.category, "Only this category of the brand");
+  funnel_->add_option("--k", funnel_query_.k, "Minimum cell size (>= 10)")->capture_default_str();
+  funnel_->add_flag("--json", json_, "Print JSON");
+
+  campaign_ = app.add_subcommand("campaign", "Effect of a campaign: exposed vs matched unexposed people");
+  add_data(campaign_);
+  campaign_->add_option("campaign", name_, "Campaign name (the 'campaign' property of Promotion Viewed)")->required();
+  campaign_->add_option("--k", k_, "Minimum cell size (>= 10)")->capture_default_str();
+  campaign_->add_flag("--json", json_, "Print JSON");
+}
+
+bool AudienceCommands::Parsed() const {
+  return trait_->parsed() || seg_->parsed() || gp_->parsed() || people_->parsed() || funnel_->parsed() ||
+         campaign_->parsed();
+}
+
+int AudienceCommands::Run(Engine& engine) {
+  auto print_report = [&](const Result<Engine::Report>& r, const char* what) {
+    Check(r.status(), what);
+    std::printf("%s\n", json_ ? r->json.c_str() : r->text.c_str());
+    return 0;
+  };
+  if (trait_define_->parsed()) {
+    Check(engine.DefineTrait(name_, expr_), "trait define");
+    std::printf("trait %s defined; profiles rebuilt\n", name_.c_str());
+  } else if (trait_list_->parsed()) {
+    auto traits = engine.ListTraits();
+    Check(traits.status(), "trait list");
+    for (const auto& [name, def] : *traits) std::printf("%s\t%s\n", name.c_str(), def.c_str());
+  } else if (seg_create_->parsed()) {
+    auto info = engine.DefineSegment(name_, expr_);
+    Check(info.status(), "segment create");
+    PrintSegment(*info, false);
+  } else if (seg_list_->parsed()) {
+    auto list = engine.ListSegments();
+    Check(list.status(), "segment list");
+    for (const auto& s : *list) {
+      std::printf("%-24s v%-3u %10llu  %s\n", s.name.c_str(), s.version, (unsigned long long)s.members,
+                  s.definition.c_str());
+    }
+  } else if (seg_show_->parsed()) {
+    auto info = engine.GetSegment(name_);
+    Check(info.status(), "segment show");
+    PrintSegment(*info, true);
+  } else if (seg_count_->parsed()) {
+    if (name_.empty() == expr_.empty()) Fail("segment count: give a segment name or --expr, not both");
+    if (!expr_.empty()) {
+      auto n = engine.CountExpression(expr_);
+      Check(n.status(), "segment count");
+      std::printf("%llu\n", (unsigned long long)*n);
+    } else {
+      auto info = engine.GetSegment(name_);
+      Check(info.status(), "segment count");
+      std::printf("%llu\n", (unsigned long long)info->members);
+    }
+  } else if (seg_overlap_->parsed()) {
+    auto o = engine.SegmentOverlap(name_, name_b_);
+    Check(o.status(), "segment overlap");
+    std::printf("{\"a\":%llu,\"b\":%llu,\"both\":%llu,\"jaccard\":%.4f}\n", (unsigned long long)o->a,
+                (unsigned long long)o->b, (unsigned long long)o->both, o->jaccard);
+  } else if (seg_export_->parsed()) {
+    if (out_.empty()) {
+      std::ios::sync_with_stdio(false);
+      Check(engine.ExportSegment(name_, std::cout), "segment export");
+      std::cout.flush();
+    } else {
+      std::ofstream f(out_);
+      if (!f) Fail("segment export: cannot write " + out_);
+      Check(engine.ExportSegment(name_, f), "segment export");
+    }
+  } else if (seg_drop_->parsed()) {
+    Check(engine.DropSegment(name_), "segment drop");
+  } else if (gp_->parsed()) {
+    return print_report(engine.GroupProfile(name_, gp_options_), "groupprofile");
+  } else if (people_->parsed()) {
+    return print_report(engine.People(name_), "people");
+  } else if (funnel_->parsed()) {
+    funnel_query_.at_ms = ParseDate(at_, "--at");
+    funnel_query_.from_ms = ParseDate(from_, "--from");
+    return print_report(engine.Funnel(funnel_query_), "funnel");
+  } else if (campaign_->parsed()) {
+    return print_report(engine.Campaign(name_, k_), "campaign");
+  }
+  return 0;
+}
+
+}  // namespace holo::cli

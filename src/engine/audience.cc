@@ -1,0 +1,604 @@
+// EngineImpl, audiences: computed traits, segments kept current, group profiles,
+// the people graph, AIPL funnels and campaigns (docs/segments.md, docs/aipl.md).
+//
+// Layout in the `segments` column family (docs/storage_format.md):
+//   't' name                 -> definition of a computed trait
+//   'd' name                 -> segment record: version4 created8 updated8 definition
+//   'v' name \0 version4     -> the definition of that version (history)
+//   'm' name                 -> members, Roaring portable format
+//   'q' seq8                 -> the group of an answered group profile (differencing log)
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <ostream>
+#include <unordered_map>
+
+#include "analytics/campaign.h"
+#include "analytics/funnel.h"
+#include "analytics/group_profile.h"
+#include "common/coding.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "engine/engine_impl.h"
+#include "profile/people_graph.h"
+#include "profile/profile_store.h"
+#include "segment/evaluator.h"
+#include "segment/expr.h"
+#include "storage/keys.h"
+
+namespace holo::engine {
+namespace {
+
+using storage::Cf;
+using storage::View;
+namespace keys = storage::keys;
+
+constexpr size_t kQueryLogKeep = 1000;
+constexpr std::string_view kQueryLogSeq = "seq/gpq";
+// Dimensions of a group profile, in this order, when the traits exist.
+constexpr std::string_view kProfileDimensions[] = {
+    "age_band",       "gender",           "city",          "home_city",    "spending_power",
+    "household_size", "price_sensitivity", "commute_mode", "travel_style", "top_categories",
+    "top_brands",     "video_genres",     "trending_interests"};
+
+std::string Key(char tag, std::string_view name) {
+  std::string k(1, tag);
+  k.append(name);
+  return k;
+}
+std::string VersionKey(std::string_view name, uint32_t version) {
+  std::string k = Key('v', name);
+  k.push_back('\0');
+  coding::PutFixed64BE(&k, version);
+  return k;
+}
+
+Status ValidName(std::string_view name, const char* what) {
+  if (name.empty() || name.size() > 64) return Status::InvalidArgument(std::string(what) + " name must be 1-64 characters");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.';
+    if (!ok) {
+      return Status::InvalidArgument(std::string(what) + " name '" + std::string(name) +
+                                     "' may only hold letters, digits, '_', '-' and '.'");
+    }
+  }
+  return Status::OK();
+}
+
+// Profile JSON "traits" -> a trait-table row.
+segment::TraitRow TraitsOf(simdjson::dom::element traits) {
+  segment::TraitRow row;
+  simdjson::dom::object obj;
+  if (traits.get_object().get(obj) != simdjson::SUCCESS) return row;
+  for (auto [key, value] : obj) {
+    segment::TraitValue v;
+    switch (value.type()) {
+      case simdjson::dom::element_type::INT64:
+        v = static_cast<double>(int64_t(value));
+        break;
+      case simdjson::dom::element_type::UINT64:
+        v = static_cast<double>(uint64_t(value));
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        v = double(value);
+        break;
+      case simdjson::dom::element_type::BOOL:
+        v = bool(value) ? 1.0 : 0.0;
+        break;
+      case simdjson::dom::element_type::STRING:
+        v = std::string(std::string_view(value));
+        break;
+      case simdjson::dom::element_type::ARRAY: {
+        std::vector<std::string> items;
+        for (auto item : value.get_array()) {
+          std::string_view sv;
+          if (item.get_string().get(sv) == simdjson::SUCCESS) items.emplace_back(sv);
+        }
+        v = std::move(items);
+        break;
+      }
+      default:
+        break;
+    }
+    row.emplace_back(std::string(key), std::move(v));
+  }
+  return row;
+}
+
+// Reads the profile of `oneid` into a row (with household_size from the people graph);
+// false when it has no profile.
+Result<bool> ReadRow(const storage::Store& store, uint64_t oneid, simdjson::dom::parser* parser,
+                     segment::TraitRow* row) {
+  HOLO_ASSIGN_OR_RETURN(auto json, store.Get(Cf::kProfiles, keys::ProfileKey(oneid)));
+  if (!json.has_value()) return false;
+  simdjson::dom::element doc;
+  if (parser->parse(*json).get(doc) != simdjson::SUCCESS) {
+    return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
+  }
+  *row = TraitsOf(doc["traits"].value_unsafe());
+  HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(store, oneid));
+  row->emplace_back("household_size", static_cast<double>(household));
+  return true;
+}
+
+Status CheckRow(uint64_t oneid) {
+  if (oneid > UINT32_MAX) return Status::OutOfRange("OneID " + std::to_string(oneid) + " does not fit a segment bitmap");
+  return Status::OK();
+}
+
+std::string SerializeBitmap(const Roaring& r) {
+  std::string out(r.getSizeInBytes(true), '\0');
+  r.write(out.data(), true);
+  return out;
+}
+
+Result<Roaring> ParseBitmap(std::string_view bytes) {
+  try {
+    return Roaring::readSafe(bytes.data(), bytes.size());
+  } catch (const std::exception& e) {
+    return Status::DataLoss(std::string("corrupt bitmap: ") + e.what());
+  }
+}
+
+Engine::SegmentInfo ToInfo(const segment::SegmentInfo& s) {
+  Engine::SegmentInfo out;
+  out.name = s.name;
+  out.definition = s.definition;
+  out.version = static_cast<uint32_t>(s.version);
+  out.created_ms = s.created_ms;
+  out.updated_ms = s.updated_ms;
+  out.members = s.size;
+  return out;
+}
+
+}  // namespace
+
+// ---- computed traits ----
+
+Status EngineImpl::LoadComputedTraits() {
+  computed_traits_.clear();
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+    std::string name(View(it->key()).substr(1));
+    auto expr = segment::Parse(View(it->value()));
+    if (!expr.ok()) return Status::DataLoss("stored computed trait " + name + ": " + expr.status().message());
+    auto aggs = segment::Aggregates(*expr);
+    if (aggs.size() != 1) return Status::DataLoss("stored computed trait " + name + " is not one aggregate");
+    aggs[0].name = name;
+    computed_traits_.push_back(std::move(aggs[0]));
+  }
+  return storage::FromRocks(it->status(), "scan computed traits");
+}
+
+Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& specs,
+                                     const std::vector<std::string>& definitions) {
+  if (specs.empty()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    batch.Put(store_->cf(Cf::kSegments), Key('t', specs[i].TraitName()), definitions[i]);
+  }
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
+  HOLO_RETURN_IF_ERROR(LoadComputedTraits());
+  if (log_) log_("traits: rebuilding every profile with " + std::to_string(specs.size()) + " new computed trait(s)");
+  HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
+  profile::BuildOptions bo;
+  bo.force_full = true;
+  bo.log = log_;
+  bo.computed = &computed_traits_;
+  profile::BuildStats ps;
+  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
+  return RefreshAudience(ps.changed, /*full=*/true);
+}
+
+Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {
+  HOLO_RETURN_IF_ERROR(ValidName(name, "trait"));
+  HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
+  auto aggs = segment::Aggregates(expr);
+  if (aggs.size() != 1 || expr.kind != segment::Expr::Kind::kTruthy) {
+    return Status::InvalidArgument(
+        "a computed trait is one aggregate, e.g. count(Order Completed where category = \"luxury\", 180d)");
+  }
+  aggs[0].name = std::string(name);
+  return AddComputedTraits(aggs, {std::string(expression)});
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> EngineImpl::ListTraits() {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+    out.emplace_back(std::string(View(it->key()).substr(1)), std::string(View(it->value())));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan computed traits"));
+  return out;
+}
+
+// ---- trait table and segments ----
+
+Status EngineImpl::LoadTraitTable() {
+  // Filled in place: the segment set holds a pointer to the table.
+  if (table_ == nullptr) table_ = std::make_unique<segment::TraitTable>();
+  Roaring present;
+  simdjson::dom::parser parser;
+  auto it = store_->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+    HOLO_RETURN_IF_ERROR(CheckRow(oneid));
+    simdjson::dom::element doc;
+    if (parser.parse(View(it->value())).get(doc) != simdjson::SUCCESS) {
+      return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
+    }
+    segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
+    HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, oneid));
+    row.emplace_back("household_size", static_cast<double>(household));
+    table_->Upsert(static_cast<uint32_t>(oneid), row);
+    present.add(static_cast<uint32_t>(oneid));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  for (uint32_t gone : table_->rows() - present) table_->Erase(gone);
+  table_->Optimize();
+  return Status::OK();
+}
+
+Status EngineImpl::EnsureAudience() {
+  if (table_ != nullptr && segments_ != nullptr) return Status::OK();
+  HOLO_RETURN_IF_ERROR(LoadTraitTable());
+  segments_ = std::make_unique<segment::SegmentSet>(table_.get());
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek("d"); it->Valid() && it->key().starts_with("d"); it->Next()) {
+    std::string name(View(it->key()).substr(1));
+    std::string_view rec = View(it->value());
+    uint64_t version, created, updated;
+    if (!coding::GetFixed64BE(&rec, &version) || !coding::GetFixed64BE(&rec, &created) ||
+        !coding::GetFixed64BE(&rec, &updated)) {
+      return Status::DataLoss("corrupt segment record " + name);
+    }
+    HOLO_ASSIGN_OR_RETURN(auto members, store_->Get(Cf::kSegments, Key('m', name)));
+    HOLO_RETURN_IF_ERROR(segments_->Load(name, rec, static_cast<int64_t>(version), static_cast<int64_t>(created),
+                                         static_cast<int64_t>(updated), members.value_or("")));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+  // Profiles may have changed since the memberships were saved by a process that did not
+  // maintain them (none does today, but a restored backup might): bring all up to date.
+  segment::SegmentDelta delta = segments_->Refresh(table_->rows());
+  for (const auto& change : delta.changes) HOLO_RETURN_IF_ERROR(SaveSegment(change.name));
+  return Status::OK();
+}
+
+Status EngineImpl::SaveSegment(const std::string& name) {
+  auto info = segments_->Get(name);
+  if (!info.ok()) return info.status();
+  std::string rec;
+  coding::PutFixed64BE(&rec, static_cast<uint64_t>(info->version));
+  coding::PutFixed64BE(&rec, static_cast<uint64_t>(info->created_ms));
+  coding::PutFixed64BE(&rec, static_cast<uint64_t>(info->updated_ms));
+  rec += info->definition;
+  rocksdb::WriteBatch batch;
+  batch.Put(store_->cf(Cf::kSegments), Key('d', name), rec);
+  batch.Put(store_->cf(Cf::kSegments), VersionKey(name, static_cast<uint32_t>(info->version)), info->definition);
+  batch.Put(store_->cf(Cf::kSegments), Key('m', name), segments_->Serialize(name));
+  return store_->Write(&batch, true);
+}
+
+Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool full) {
+  if (changed.empty()) return Status::OK();
+  if (segments_ == nullptr) {
+    // Nothing loaded: only segments on disk need maintenance.
+    auto it = store_->NewIterator(Cf::kSegments);
+    it->Seek("d");
+    bool any = it->Valid() && it->key().starts_with("d");
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+    if (!any) return Status::OK();
+    return EnsureAudience();  // loads current profiles and refreshes every segment
+  }
+  Roaring rows;
+  if (full || changed.size() * 5 > table_->size()) {
+    rows = table_->rows();
+    HOLO_RETURN_IF_ERROR(LoadTraitTable());
+    rows |= table_->rows();
+    for (uint64_t id : changed) rows.add(static_cast<uint32_t>(id));
+  } else {
+    // The changed OneIDs and their household ties (whose household size may change).
+    std::vector<uint64_t> touched(changed);
+    for (uint64_t id : changed) {
+      HOLO_ASSIGN_OR_RETURN(auto ties, profile::PeopleOf(*store_, id));
+      for (const auto& t : ties) {
+        if (t.kind == profile::Tie::Kind::kHousehold) touched.push_back(t.other);
+      }
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    simdjson::dom::parser parser;
+    segment::TraitRow row;
+    for (uint64_t id : touched) {
+      HOLO_RETURN_IF_ERROR(CheckRow(id));
+      HOLO_ASSIGN_OR_RETURN(bool present, ReadRow(*store_, id, &parser, &row));
+      if (present) {
+        table_->Upsert(static_cast<uint32_t>(id), row);
+      } else {
+        table_->Erase(static_cast<uint32_t>(id));
+      }
+      rows.add(static_cast<uint32_t>(id));
+    }
+  }
+  segment::SegmentDelta delta = segments_->Refresh(rows);
+  for (const auto& change : delta.changes) HOLO_RETURN_IF_ERROR(SaveSegment(change.name));
+  return Status::OK();
+}
+
+Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std::string_view expression) {
+  HOLO_RETURN_IF_ERROR(ValidName(name, "segment"));
+  HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
+  // Aggregate terms become computed traits named by their canonical text.
+  std::vector<profile::AggregateSpec> missing;
+  std::vector<std::string> definitions;
+  for (auto& spec : segment::Aggregates(expr)) {
+    bool known = std::any_of(computed_traits_.begin(), computed_traits_.end(),
+                             [&](const profile::AggregateSpec& c) { return c.TraitName() == spec.TraitName(); });
+    if (!known) {
+      definitions.push_back(spec.TraitName());
+      missing.push_back(std::move(spec));
+    }
+  }
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  HOLO_RETURN_IF_ERROR(AddComputedTraits(missing, definitions));
+  HOLO_ASSIGN_OR_RETURN(auto info, segments_->Define(name, expression, NowMs()));
+  HOLO_RETURN_IF_ERROR(SaveSegment(info.name));
+  Engine::SegmentInfo out = ToInfo(info);
+  for (const std::string& trait : segment::ReferencedTraits(expr)) {
+    if (table_->FindColumn(trait) == nullptr) out.warnings.push_back("no profile has the trait '" + trait + "'");
+  }
+  return out;
+}
+
+Status EngineImpl::DropSegment(std::string_view name) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  HOLO_RETURN_IF_ERROR(segments_->Remove(name));
+  rocksdb::WriteBatch batch;
+  auto cf = store_->cf(Cf::kSegments);
+  batch.Delete(cf, Key('d', name));
+  batch.Delete(cf, Key('m', name));
+  std::string vprefix = Key('v', name);
+  vprefix.push_back('\0');
+  std::string vend = vprefix;
+  vend.back() = '\1';
+  batch.DeleteRange(cf, vprefix, vend);
+  return store_->Write(&batch, true);
+}
+
+Result<std::vector<Engine::SegmentInfo>> EngineImpl::ListSegments() {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  std::vector<Engine::SegmentInfo> out;
+  for (const auto& s : segments_->List()) out.push_back(ToInfo(s));
+  return out;
+}
+
+Result<Engine::SegmentInfo> EngineImpl::GetSegment(std::string_view name) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  HOLO_ASSIGN_OR_RETURN(auto info, segments_->Get(std::string(name)));
+  Engine::SegmentInfo out = ToInfo(info);
+  std::string prefix = Key('v', name);
+  prefix.push_back('\0');
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    uint64_t v = coding::DecodeFixed64BE(it->key().data() + prefix.size());
+    out.history.emplace_back(static_cast<uint32_t>(v), std::string(View(it->value())));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segment versions"));
+  return out;
+}
+
+Result<uint64_t> EngineImpl::CountExpression(std::string_view expression) {
+  HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
+  for (const auto& spec : segment::Aggregates(expr)) {
+    bool known = std::any_of(computed_traits_.begin(), computed_traits_.end(),
+                             [&](const profile::AggregateSpec& c) { return c.TraitName() == spec.TraitName(); });
+    if (!known) {
+      return Status::FailedPrecondition("the aggregate " + spec.TraitName() +
+                                        " is not computed yet: save the expression as a segment (or define it "
+                                        "with 'holo trait define') first");
+    }
+  }
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  return segment::Evaluate(expr, *table_).cardinality();
+}
+
+Result<Engine::Overlap> EngineImpl::SegmentOverlap(std::string_view a, std::string_view b) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  const Roaring* ma = segments_->Members(std::string(a));
+  const Roaring* mb = segments_->Members(std::string(b));
+  if (ma == nullptr) return Status::NotFound("no segment '" + std::string(a) + "'");
+  if (mb == nullptr) return Status::NotFound("no segment '" + std::string(b) + "'");
+  Overlap o;
+  o.a = ma->cardinality();
+  o.b = mb->cardinality();
+  o.both = ma->and_cardinality(*mb);
+  uint64_t either = o.a + o.b - o.both;
+  o.jaccard = either ? static_cast<double>(o.both) / either : 0;
+  return o;
+}
+
+Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  const Roaring* m = segments_->Members(std::string(name));
+  if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
+  for (uint32_t id : *m) out << id << '\n';
+  if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));
+  return Status::OK();
+}
+
+// ---- group profiles ----
+
+Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expression,
+                                                const GroupProfileOptions& options) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  Roaring members;
+  std::string label(segment_or_expression);
+  if (const Roaring* m = segments_->Members(label)) {
+    members = *m;
+  } else {
+    auto expr = segment::Parse(segment_or_expression);
+    if (!expr.ok()) {
+      return Status::InvalidArgument("'" + label + "' is neither a segment nor a valid expression: " +
+                                     expr.status().message());
+    }
+    members = segment::Evaluate(*expr, *table_);
+  }
+  analytics::GroupProfileInput in;
+  in.members = &members;
+  in.population = &table_->rows();
+  for (std::string_view name : kProfileDimensions) {
+    const segment::Column* col = table_->FindColumn(name);
+    if (col == nullptr) continue;
+    analytics::Dimension dim;
+    dim.name = std::string(name);
+    if (col->type() == segment::ColumnType::kNumber) {
+      if (!col->exact() || col->bin_count() > 30) continue;  // bucketed traits only
+      dim.partition = true;
+      Roaring covered;
+      // Exact columns: one cell per distinct value.
+      std::vector<double> values;
+      for (uint32_t row : col->not_null()) {
+        double v = col->number(row);
+        if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        if (values.size() > 30) break;
+      }
+      std::sort(values.begin(), values.end());
+      for (double v : values) {
+        Roaring cell = col->Range(v, true, v, true);
+        covered |= cell;
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%g", v);
+        dim.cells.emplace_back(buf, std::move(cell));
+      }
+      dim.cells.emplace_back("unknown", table_->rows() - covered);
+    } else {
+      dim.partition = col->type() == segment::ColumnType::kString;
+      dim.max_cells_per_row = dim.partition ? 1 : 5;
+      for (uint32_t code = 0; code < col->dictionary_size(); ++code) {
+        dim.cells.emplace_back(col->DictValue(code), col->CodeRows(code));
+      }
+      if (dim.partition) dim.cells.emplace_back("unknown", table_->rows() - col->not_null());
+    }
+    in.dimensions.push_back(std::move(dim));
+  }
+  {
+    analytics::Dimension overlap;
+    overlap.name = "segments";
+    auto list = segments_->List();
+    overlap.max_cells_per_row = static_cast<uint32_t>(std::max<size_t>(1, list.size()));
+    for (const auto& s : list) {
+      if (s.name == label) continue;
+      overlap.cells.emplace_back(s.name, *segments_->Members(s.name));
+    }
+    in.dimensions.push_back(std::move(overlap));
+  }
+  // The differencing log: every group answered before.
+  std::vector<Roaring> previous;
+  {
+    auto it = store_->NewIterator(Cf::kSegments);
+    for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {
+      HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+      previous.push_back(std::move(r));
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan group-profile log"));
+  }
+  for (const Roaring& r : previous) in.previous.push_back(&r);
+  analytics::GroupProfileOptions go;
+  go.k = options.k;
+  go.epsilon = options.epsilon;
+  HOLO_ASSIGN_OR_RETURN(analytics::GroupProfile gp, analytics::ComputeGroupProfile(in, go));
+  // Log the answered group (unless this very group was answered before).
+  bool seen = std::any_of(previous.begin(), previous.end(), [&](const Roaring& r) { return r == members; });
+  if (!seen) {
+    HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kQueryLogSeq));
+    uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
+    ++seq;
+    rocksdb::WriteBatch batch;
+    std::string k("q");
+    coding::PutFixed64BE(&k, seq);
+    batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(members));
+    std::string v;
+    coding::PutFixed64BE(&v, seq);
+    batch.Put(store_->cf(Cf::kMeta), kQueryLogSeq, v);
+    if (seq > kQueryLogKeep) {
+      std::string old("q");
+      coding::PutFixed64BE(&old, seq - kQueryLogKeep);
+      batch.Delete(store_->cf(Cf::kSegments), old);
+    }
+    HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
+  }
+  Report r;
+  r.json = gp.ToJson();
+  r.text = "group profile of " + label + "\n" + gp.ToText();
+  return r;
+}
+
+// ---- people graph ----
+
+Result<Engine::Report> EngineImpl::People(std::string_view id) {
+  HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
+  HOLO_ASSIGN_OR_RETURN(auto ties, profile::PeopleOf(*store_, oneid));
+  Report r;
+  JsonWriter w(&r.json);
+  w.BeginObject();
+  w.Key("oneid").String(std::to_string(oneid));
+  w.Key("ties").BeginArray();
+  r.text = "OneID " + std::to_string(oneid) + ": " + std::to_string(ties.size()) + " ties\n";
+  char buf[128];
+  for (const auto& t : ties) {
+    w.BeginObject();
+    w.Key("type").String(profile::TieKindName(t.kind));
+    w.Key("oneid").String(std::to_string(t.other));
+    w.Key("interactions").Uint(t.interactions);
+    w.Key("strength").Double(std::round(t.strength * 1000) / 1000);
+    w.Key("evidence").BeginArray();
+    for (const auto& e : t.evidence) w.String(e);
+    w.EndArray();
+    w.EndObject();
+    std::snprintf(buf, sizeof(buf), "  %-9s %12llu  strength %.2f  ", profile::TieKindName(t.kind),
+                  static_cast<unsigned long long>(t.other), t.strength);
+    r.text += buf;
+    for (size_t i = 0; i < t.evidence.size(); ++i) r.text += (i ? "; " : "") + t.evidence[i];
+    r.text += "\n";
+  }
+  w.EndArray();
+  w.EndObject();
+  return r;
+}
+
+// ---- AIPL and campaigns ----
+
+Result<Engine::Report> EngineImpl::Funnel(const FunnelQuery& query) {
+  if (query.k < 10) return Status::InvalidArgument("minimum cell size k must be at least 10");
+  analytics::FunnelOptions o;
+  o.brand = query.brand;
+  o.category = query.category;
+  o.at_ms = query.at_ms;
+  if (o.at_ms == 0) {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
+    if (!v.has_value() || v->size() != 8) return Status::FailedPrecondition("the store holds no events");
+    o.at_ms = static_cast<int64_t>(coding::DecodeFixed64BE(v->data())) + 1;
+  }
+  if (query.from_ms != 0) o.from_ms = query.from_ms;
+  HOLO_ASSIGN_OR_RETURN(analytics::FunnelReport f, analytics::ComputeFunnel(*store_, o));
+  Report r;
+  r.json = f.ToJson(query.k);
+  r.text = f.ToText(query.k);
+  return r;
+}
+
+Result<Engine::Report> EngineImpl::Campaign(std::string_view campaign, uint32_t k) {
+  if (k < 10) return Status::InvalidArgument("minimum cell size k must be at least 10");
+  analytics::CampaignOptions o;
+  o.campaign = std::string(campaign);
+  HOLO_ASSIGN_OR_RETURN(analytics::CampaignReport c, analytics::MeasureCampaign(*store_, o));
+  Report r;
+  r.json = c.ToJson(k);
+  r.text = c.ToText(k);
+  return r;
+}
+
+}  // namespace holo::engine

@@ -1,0 +1,483 @@
+#include "profile/computed_trait.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "common/json_writer.h"
+#include "storage/event_record.h"
+
+namespace holo::profile {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+constexpr int64_t kDayMs = 86'400'000;
+// storage::EventRecord::msg_type of a track message (ingest::MessageType::kTrack).
+constexpr uint8_t kTrackMessage = 2;
+
+// Returns the shortest text that reads back as `d` ("5", "0.1", "1e+21").
+std::string ShortestNumber(double d) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
+}
+
+// Parses all of `s` as a number.
+bool ParseNumber(std::string_view s, double* d) {
+  if (s.empty()) return false;
+  const char* b = s.data();
+  if (*b == '+') ++b;
+  auto [end, ec] = std::from_chars(b, s.data() + s.size(), *d);
+  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(*d);
+}
+
+std::vector<std::string_view> SplitPath(std::string_view name) {
+  std::vector<std::string_view> path;
+  if (name.empty()) return path;
+  size_t start = 0;
+  while (true) {
+    size_t dot = name.find('.', start);
+    path.push_back(name.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return path;
+}
+
+// Finds `path` under `root`; JSON null counts as absent.
+bool Lookup(element root, const std::vector<std::string_view>& path, element* out) {
+  if (path.empty()) return false;
+  element cur = root;
+  for (std::string_view key : path) {
+    simdjson::dom::object obj;
+    if (cur.get_object().get(obj) != simdjson::SUCCESS) return false;
+    element next;
+    if (obj.at_key(key).get(next) != simdjson::SUCCESS) return false;
+    cur = next;
+  }
+  if (cur.is_null()) return false;
+  *out = cur;
+  return true;
+}
+
+// Calls f(scalar) for `e` itself or, for an array, for each scalar element.
+template <typename F>
+void ForEachScalar(element e, F&& f) {
+  switch (e.type()) {
+    case element_type::ARRAY: {
+      simdjson::dom::array arr = e.get_array().value_unsafe();
+      for (element x : arr) {
+        auto t = x.type();
+        if (t != element_type::ARRAY && t != element_type::OBJECT && t != element_type::NULL_VALUE) {
+          f(x);
+        }
+      }
+      return;
+    }
+    case element_type::OBJECT:
+    case element_type::NULL_VALUE:
+      return;
+    default:
+      f(e);
+  }
+}
+
+bool ScalarNumber(element e, double* d) {
+  switch (e.type()) {
+    case element_type::INT64:
+      *d = static_cast<double>(e.get_int64().value_unsafe());
+      return true;
+    case element_type::UINT64:
+      *d = static_cast<double>(e.get_uint64().value_unsafe());
+      return true;
+    case element_type::DOUBLE:
+      *d = e.get_double().value_unsafe();
+      return true;
+    case element_type::STRING:
+      return ParseNumber(e.get_string().value_unsafe(), d);
+    default:
+      return false;
+  }
+}
+
+// Returns the text form of a scalar: a string as is, a number in shortest form, a bool as
+// true/false. `scratch` holds the text when it is not a string.
+std::string_view ScalarText(element e, std::string* scratch) {
+  switch (e.type()) {
+    case element_type::STRING:
+      return e.get_string().value_unsafe();
+    case element_type::BOOL:
+      return e.get_bool().value_unsafe() ? "true" : "false";
+    default: {
+      double d;
+      if (!ScalarNumber(e, &d)) return {};
+      *scratch = ShortestNumber(d);
+      return *scratch;
+    }
+  }
+}
+
+template <typename T>
+bool Compare(Condition::Op op, const T& v, const std::vector<T>& targets) {
+  switch (op) {
+    case Condition::Op::kEq:
+      return v == targets[0];
+    case Condition::Op::kNe:
+      return v != targets[0];
+    case Condition::Op::kLt:
+      return v < targets[0];
+    case Condition::Op::kLe:
+      return v <= targets[0];
+    case Condition::Op::kGt:
+      return v > targets[0];
+    case Condition::Op::kGe:
+      return v >= targets[0];
+    case Condition::Op::kIn:
+      return std::find(targets.begin(), targets.end(), v) != targets.end();
+    case Condition::Op::kNotIn:
+      return std::find(targets.begin(), targets.end(), v) == targets.end();
+  }
+  return false;
+}
+
+const char* OpText(Condition::Op op) {
+  switch (op) {
+    case Condition::Op::kEq:
+      return "=";
+    case Condition::Op::kNe:
+      return "!=";
+    case Condition::Op::kLt:
+      return "<";
+    case Condition::Op::kLe:
+      return "<=";
+    case Condition::Op::kGt:
+      return ">";
+    case Condition::Op::kGe:
+      return ">=";
+    case Condition::Op::kIn:
+      return "in";
+    case Condition::Op::kNotIn:
+      return "not in";
+  }
+  return "?";
+}
+
+void AppendValue(const std::string& v, bool numeric, std::string* out) {
+  double d;
+  if (numeric && ParseNumber(v, &d)) {
+    out->append(ShortestNumber(d));
+    return;
+  }
+  out->push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+const char* AggFuncName(AggFunc f) {
+  switch (f) {
+    case AggFunc::kCount:
+      return "count";
+    case AggFunc::kSum:
+      return "sum";
+    case AggFunc::kMin:
+      return "min";
+    case AggFunc::kMax:
+      return "max";
+    case AggFunc::kDistinct:
+      return "distinct";
+    case AggFunc::kFirst:
+      return "first";
+    case AggFunc::kLast:
+      return "last";
+    case AggFunc::kMostFrequent:
+      return "most_frequent";
+  }
+  return "?";
+}
+
+std::string AggregateSpec::Canonical() const {
+  std::string out = AggFuncName(func);
+  out.push_back('(');
+  out.append(event.empty() ? "*" : event);
+  if (!property.empty()) {
+    out.push_back('.');
+    out.append(property);
+  }
+  for (size_t i = 0; i < where.size(); ++i) {
+    const Condition& c = where[i];
+    out.append(i == 0 ? " where " : " and ");
+    out.append(c.property);
+    out.push_back(' ');
+    out.append(OpText(c.op));
+    out.push_back(' ');
+    if (c.op == Condition::Op::kIn || c.op == Condition::Op::kNotIn) {
+      out.push_back('(');
+      for (size_t j = 0; j < c.values.size(); ++j) {
+        if (j > 0) out.push_back(',');
+        AppendValue(c.values[j], c.numeric, &out);
+      }
+      out.push_back(')');
+    } else {
+      AppendValue(c.values.empty() ? std::string() : c.values[0], c.numeric, &out);
+    }
+  }
+  out.append(", ");
+  out.append(window_days > 0 ? std::to_string(window_days) + "d" : "all");
+  out.push_back(')');
+  return out;
+}
+
+ComputedTraitAccumulator::ComputedTraitAccumulator(const AggregateSpec* spec) : spec_(spec) {
+  prop_path_ = SplitPath(spec->property);
+  for (const Condition& c : spec->where) {
+    Cond cond;
+    cond.path = SplitPath(c.property);
+    cond.op = c.op;
+    cond.numeric = c.numeric;
+    cond.text = c.values;
+    if (cond.text.empty()) cond.text.emplace_back();
+    if (c.numeric) {
+      for (const std::string& v : cond.text) {
+        double d;
+        // A numeric condition whose value is not a number holds for nothing but `!=`/`not in`.
+        cond.num.push_back(ParseNumber(v, &d) ? d : std::nan(""));
+      }
+    }
+    conds_.push_back(std::move(cond));
+  }
+}
+
+bool ComputedTraitAccumulator::Wants(const storage::EventRecord& event) const {
+  return event.msg_type == kTrackMessage && (spec_->event.empty() || spec_->event == event.event);
+}
+
+void ComputedTraitAccumulator::Add(const storage::EventRecord& event, int64_t as_of_ms) {
+  if (!Wants(event)) return;
+  thread_local simdjson::dom::parser parser;
+  element props;
+  if (parser.parse(event.properties_json).get(props) != simdjson::SUCCESS) return;
+  Add(event, props, as_of_ms);
+}
+
+void ComputedTraitAccumulator::Add(const storage::EventRecord& event, const element& props,
+                                   int64_t as_of_ms) {
+  if (!Wants(event) || event.timestamp_ms > as_of_ms) return;
+  if (spec_->window_days > 0 &&
+      event.timestamp_ms <= as_of_ms - static_cast<int64_t>(spec_->window_days) * kDayMs) {
+    return;
+  }
+  if (!props.is_object()) return;
+  thread_local std::string scratch;
+  auto holds = [&](const Cond& c, element v) {
+    bool any = false;
+    ForEachScalar(v, [&](element x) {
+      if (any) return;
+      if (c.numeric) {
+        double d;
+        any = ScalarNumber(x, &d) && Compare(c.op, d, c.num);
+      } else {
+        std::string_view t = ScalarText(x, &scratch);
+        if (x.type() == element_type::STRING || !t.empty()) {
+          // Compare against std::string targets without allocating.
+          switch (c.op) {
+            case Condition::Op::kIn:
+            case Condition::Op::kNotIn: {
+              bool found = std::find(c.text.begin(), c.text.end(), t) != c.text.end();
+              any = (c.op == Condition::Op::kIn) == found;
+              break;
+            }
+            default: {
+              int cmp = t.compare(c.text[0]);
+              any = c.op == Condition::Op::kEq   ? cmp == 0
+                    : c.op == Condition::Op::kNe ? cmp != 0
+                    : c.op == Condition::Op::kLt ? cmp < 0
+                    : c.op == Condition::Op::kLe ? cmp <= 0
+                    : c.op == Condition::Op::kGt ? cmp > 0
+                                                 : cmp >= 0;
+            }
+          }
+        }
+      }
+    });
+    return any;
+  };
+
+  simdjson::dom::array products;
+  const bool has_products =
+      props.get_object().value_unsafe().at_key("products").get_array().get(products) ==
+      simdjson::SUCCESS;
+  uint64_t item_conds = 0;  // bit i: condition i was resolved against products[]
+  for (size_t i = 0; i < conds_.size(); ++i) {
+    const Cond& c = conds_[i];
+    element v;
+    if (Lookup(props, c.path, &v)) {
+      if (!holds(c, v)) return;
+      continue;
+    }
+    if (!has_products) return;
+    bool any = false;
+    for (element item : products) {
+      if (Lookup(item, c.path, &v) && holds(c, v)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return;
+    if (i < 64) item_conds |= uint64_t{1} << i;
+  }
+
+  bool contributed = false;
+  if (prop_path_.empty()) {
+    if (spec_->func == AggFunc::kCount) {
+      ++count_;
+      contributed = true;
+    }
+  } else {
+    bool counted = false;
+    bool first_value = true;
+    auto take = [&](element x) {
+      switch (spec_->func) {
+        case AggFunc::kCount:
+          if (!counted) ++count_;
+          counted = contributed = true;
+          break;
+        case AggFunc::kSum:
+        case AggFunc::kMin:
+        case AggFunc::kMax: {
+          double d;
+          if (!ScalarNumber(x, &d)) break;
+          sum_ += d;
+          if (!has_num_ || d < min_) min_ = d;
+          if (!has_num_ || d > max_) max_ = d;
+          has_num_ = contributed = true;
+          break;
+        }
+        case AggFunc::kDistinct:
+        case AggFunc::kMostFrequent: {
+          std::string_view t = ScalarText(x, &scratch);
+          auto it = counts_.find(t);
+          if (it == counts_.end()) it = counts_.emplace(std::string(t), 0).first;
+          ++it->second;
+          contributed = true;
+          break;
+        }
+        case AggFunc::kFirst:
+        case AggFunc::kLast: {
+          if (!first_value) break;  // one value per event: the first in document order
+          first_value = false;
+          std::string_view t = ScalarText(x, &scratch);
+          const int64_t ts = event.timestamp_ms;
+          bool better;
+          if (!has_best_) {
+            better = true;
+          } else if (spec_->func == AggFunc::kFirst) {
+            better = ts < best_ts_ || (ts == best_ts_ && t < best_);
+          } else {
+            better = ts > best_ts_ || (ts == best_ts_ && t > best_);
+          }
+          if (better) {
+            best_ts_ = ts;
+            best_.assign(t);
+            has_best_ = true;
+          }
+          contributed = true;
+          break;
+        }
+      }
+    };
+    element v;
+    if (Lookup(props, prop_path_, &v)) {
+      ForEachScalar(v, take);
+    } else if (has_products) {
+      for (element item : products) {
+        if (!Lookup(item, prop_path_, &v)) continue;
+        bool all = true;
+        for (size_t i = 0; i < conds_.size() && i < 64 && all; ++i) {
+          if (!(item_conds >> i & 1)) continue;
+          element cv;
+          all = Lookup(item, conds_[i].path, &cv) && holds(conds_[i], cv);
+        }
+        if (all) ForEachScalar(v, take);
+      }
+    }
+  }
+  if (!contributed) return;
+  ++events_;
+  if (std::find(sources_.begin(), sources_.end(), event.source) == sources_.end()) {
+    sources_.push_back(event.source);
+    std::sort(sources_.begin(), sources_.end());
+  }
+}
+
+bool ComputedTraitAccumulator::has_value() const {
+  switch (spec_->func) {
+    case AggFunc::kCount:
+    case AggFunc::kSum:
+    case AggFunc::kDistinct:
+      return true;
+    case AggFunc::kMin:
+    case AggFunc::kMax:
+      return has_num_;
+    case AggFunc::kFirst:
+    case AggFunc::kLast:
+      return has_best_;
+    case AggFunc::kMostFrequent:
+      return !counts_.empty();
+  }
+  return false;
+}
+
+void ComputedTraitAccumulator::WriteValue(JsonWriter* w) const {
+  if (!has_value()) {
+    w->Null();
+    return;
+  }
+  switch (spec_->func) {
+    case AggFunc::kCount:
+      w->Uint(count_);
+      return;
+    case AggFunc::kSum:
+      // Rounded so that the result does not depend on the order of the additions.
+      w->Double(std::round(sum_ * 1e6) / 1e6);
+      return;
+    case AggFunc::kMin:
+      w->Double(min_);
+      return;
+    case AggFunc::kMax:
+      w->Double(max_);
+      return;
+    case AggFunc::kDistinct:
+      w->Uint(counts_.size());
+      return;
+    case AggFunc::kFirst:
+    case AggFunc::kLast:
+      w->String(best_);
+      return;
+    case AggFunc::kMostFrequent: {
+      auto best = counts_.begin();  // map order: ties go to the smaller text
+      for (auto it = counts_.begin(); it != counts_.end(); ++it) {
+        if (it->second > best->second) best = it;
+      }
+      w->String(best->first);
+      return;
+    }
+  }
+}
+
+std::string ComputedTraitAccumulator::ValueJson() const {
+  std::string out;
+  JsonWriter w(&out);
+  WriteValue(&w);
+  return out;
+}
+
+}  // namespace holo::profile

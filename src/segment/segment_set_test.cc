@@ -1,0 +1,166 @@
+#include "segment/segment_set.h"
+
+#include <gtest/gtest.h>
+
+#include "segment/evaluator.h"
+#include "segment/test_tables.h"
+
+namespace holo::segment {
+namespace {
+
+TEST(SegmentSetTest, DefineVersionsAndLifecycle) {
+  TraitTable t;
+  t.Upsert(1, {{"spend", 6000.0}, {"city", std::string("Shanghai")}});
+  t.Upsert(2, {{"spend", 100.0}, {"city", std::string("Shanghai")}});
+  SegmentSet s(&t);
+  Result<SegmentInfo> a = s.Define("vip", "spend>5000  AND city = \"Shanghai\"", 1000);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->version, 1);
+  EXPECT_EQ(a->definition, "spend > 5000 and city = \"Shanghai\"");
+  EXPECT_EQ(a->size, 1u);
+  // Same canonical text: same version.
+  Result<SegmentInfo> b = s.Define("vip", "(spend > 5000) and (city = \"Shanghai\")", 2000);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->version, 1);
+  EXPECT_EQ(b->updated_ms, 1000);
+  // Different definition: version 2, created kept.
+  Result<SegmentInfo> c = s.Define("vip", "spend > 50", 3000);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->version, 2);
+  EXPECT_EQ(c->created_ms, 1000);
+  EXPECT_EQ(c->updated_ms, 3000);
+  EXPECT_EQ(c->size, 2u);
+  // A failed redefinition changes nothing.
+  Result<SegmentInfo> bad = s.Define("vip", "spend >", 4000);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("at column 8"), std::string::npos) << bad.status().message();
+  EXPECT_EQ(s.Get("vip")->version, 2);
+
+  EXPECT_EQ(s.Define("", "x", 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.Define("a b", "x", 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.Define(std::string(65, 'a'), "x", 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(s.Define(std::string(64, 'a'), "x", 0).ok());
+  EXPECT_TRUE(s.Define("A-z_0.9", "x", 0).ok());
+
+  std::vector<SegmentInfo> list = s.List();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].name, "A-z_0.9");
+  EXPECT_EQ(list[2].name, "vip");
+  EXPECT_TRUE(s.Remove("vip").ok());
+  EXPECT_EQ(s.Remove("vip").code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.Get("vip").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.Members("vip"), nullptr);
+}
+
+TEST(SegmentSetTest, SerializeAndLoad) {
+  TraitTable t;
+  for (uint32_t r = 0; r < 1000; ++r) t.Upsert(r, {{"v", static_cast<double>(r % 7)}});
+  SegmentSet s(&t);
+  ASSERT_TRUE(s.Define("sevens", "v = 3", 5).ok());
+  std::string bytes = s.Serialize("sevens");
+  EXPECT_EQ(s.Serialize("nope"), "");
+  SegmentSet other(&t);
+  ASSERT_TRUE(other.Load("sevens", "v=3", 4, 5, 6, bytes).ok());
+  EXPECT_TRUE(*other.Members("sevens") == *s.Members("sevens"));
+  Result<SegmentInfo> info = other.Get("sevens");
+  EXPECT_EQ(info->version, 4);
+  EXPECT_EQ(info->definition, "v = 3");
+  EXPECT_EQ(info->updated_ms, 6);
+  EXPECT_EQ(other.Load("x", "v = 3", 1, 1, 1, "garbage").code(), StatusCode::kDataLoss);
+  EXPECT_EQ(other.Load("x", "v =", 1, 1, 1, bytes).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SegmentSetTest, RefreshSkipsSegmentsWhoseTraitsDidNotChange) {
+  TraitTable t;
+  for (uint32_t r = 0; r < 100; ++r) t.Upsert(r, {{"a", static_cast<double>(r)}, {"b", 1.0}});
+  SegmentSet s(&t);
+  ASSERT_TRUE(s.Define("on_a", "a >= 50", 0).ok());
+  ASSERT_TRUE(s.Define("on_b", "b = 1", 0).ok());
+  t.Upsert(3, {{"a", 70.0}, {"b", 1.0}});
+  Roaring changed;
+  changed.add(3);
+  SegmentDelta d = s.Refresh(changed);
+  EXPECT_EQ(d.evaluated, 1u);
+  EXPECT_EQ(d.skipped, 1u);
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_EQ(d.changes[0].name, "on_a");
+  EXPECT_TRUE(d.changes[0].entered.contains(3));
+  EXPECT_TRUE(d.changes[0].left.isEmpty());
+  // A new row with no traits enters a segment only an all-missing row satisfies.
+  ASSERT_TRUE(s.Define("no_b", "b is null", 0).ok());
+  t.Upsert(500, {});
+  changed = Roaring();
+  changed.add(500);
+  d = s.Refresh(changed);
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_EQ(d.changes[0].name, "no_b");
+  EXPECT_TRUE(d.changes[0].entered.contains(500));
+}
+
+// Incremental Refresh == full re-evaluation after random batches of updates.
+TEST(SegmentSetTest, RefreshEqualsFullEvaluation) {
+  testing::RandomRows gen(11);
+  TraitTable t;
+  const int kRows = 6000;
+  for (int r = 0; r < kRows; ++r) t.Upsert(static_cast<uint32_t>(r), gen.Row());
+  SegmentSet s(&t, 2);
+  testing::RandomPredicates preds(12);
+  std::vector<std::string> names;
+  for (int i = 0; i < 400; ++i) {
+    std::string name = "s" + std::to_string(i);
+    ASSERT_TRUE(s.Define(name, preds.Expr(), i).ok());
+    names.push_back(name);
+  }
+  size_t total_changes = 0;
+  for (int round = 0; round < 6; ++round) {
+    std::map<std::string, Roaring> before;
+    for (const std::string& n : names) before[n] = *s.Members(n);
+    Roaring changed;
+    int batch = round == 0 ? 1 : 300;
+    for (int i = 0; i < batch; ++i) {
+      uint32_t row = static_cast<uint32_t>(gen.Pick(kRows + 200));
+      if (round == 3) {
+        if (!t.rows().contains(row)) continue;
+        // Only one trait changes: most segments must be skipped.
+        TraitRow r = t.GetRow(row);
+        for (auto& [k, v] : r) {
+          if (k == "flag") v = 1.0 - std::get<double>(v);
+        }
+        t.Upsert(row, r);
+      } else if (gen.Chance(0.08)) {
+        t.Erase(row);
+      } else {
+        t.Upsert(row, gen.Row());
+      }
+      changed.add(row);
+    }
+    SegmentDelta d = s.Refresh(changed);
+    if (round == 3) {
+      EXPECT_GT(d.skipped, 50u);
+    }
+    EXPECT_EQ(d.evaluated + d.full + d.skipped, names.size());
+    std::map<std::string, const SegmentChange*> by_name;
+    for (const SegmentChange& c : d.changes) by_name[c.name] = &c;
+    total_changes += d.changes.size();
+    for (const std::string& n : names) {
+      Result<Expr> e = Parse(s.Get(n)->definition);
+      Roaring full = Evaluate(*e, t);
+      const Roaring& got = *s.Members(n);
+      ASSERT_TRUE(got == full) << "round " << round << " " << n << ": " << s.Get(n)->definition;
+      Roaring entered = full - before[n];
+      Roaring left = before[n] - full;
+      auto it = by_name.find(n);
+      if (entered.isEmpty() && left.isEmpty()) {
+        EXPECT_TRUE(it == by_name.end()) << n;
+      } else {
+        ASSERT_TRUE(it != by_name.end()) << n;
+        EXPECT_TRUE(it->second->entered == entered) << n;
+        EXPECT_TRUE(it->second->left == left) << n;
+      }
+    }
+  }
+  EXPECT_GT(total_changes, 100u);
+}
+
+}  // namespace
+}  // namespace holo::segment
