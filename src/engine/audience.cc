@@ -23,6 +23,7 @@
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "profile/people_graph.h"
+#include "profile/profile_builder.h"
 #include "profile/profile_store.h"
 #include "segment/evaluator.h"
 #include "segment/expr.h"
@@ -195,6 +196,10 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {
   HOLO_RETURN_IF_ERROR(ValidName(name, "trait"));
+  for (std::string_view builtin : profile::BuiltinTraitNames()) {
+    if (builtin == name) return Status::InvalidArgument("'" + std::string(name) + "' is a built-in trait (docs/traits.md)");
+  }
+  if (name == "household_size") return Status::InvalidArgument("'household_size' is a built-in trait");
   HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
   auto aggs = segment::Aggregates(expr);
   if (aggs.size() != 1 || expr.kind != segment::Expr::Kind::kTruthy) {
