@@ -287,6 +287,24 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
       break;
     }
   }
+  // Audiences: a segment with a computed trait, its group profile, a brand funnel.
+  auto seg_start = std::chrono::steady_clock::now();
+  auto seg = engine->DefineSegment(
+      "demo_lux_buyers", "spending_power >= 3 and count(Order Completed where category = \"luxury\", 90d) >= 1");
+  Check(seg.status(), "demo segment");
+  std::printf("segment   %s: %s members (%.1f s incl. computing the new trait for every profile)\n",
+              seg->name.c_str(), Thousands(seg->members).c_str(), Seconds(seg_start));
+  auto gp = engine->GroupProfile("demo_lux_buyers", holo::Engine::GroupProfileOptions());
+  if (gp.ok()) {
+    std::printf("%s\n", gp->text.substr(0, std::min<size_t>(gp->text.size(), 1200)).c_str());
+  } else {
+    std::printf("group profile withheld: %s\n", gp.status().message().c_str());
+  }
+  holo::Engine::FunnelQuery fq;
+  fq.brand = "Nike";
+  auto funnel = engine->Funnel(fq);
+  Check(funnel.status(), "demo funnel");
+  std::printf("%s\n", funnel->text.c_str());
   std::printf("total     %.1f s\n", Seconds(total_start));
   return 0;
 }
