@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs Holo's build dependencies from Debian 12 packages. Idempotent: a
 # no-op (no apt-get at all) when everything is already present.
+#   --bench  also the peer systems of the side-by-side benchmarks (ClickHouse 18.16
+#            server + client, the sqlite3 CLI, curl); their packaged services are not
+#            started, the benchmarks run their own servers on loopback.
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   librocksdb-dev libroaring-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
   libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev time
 )
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(clickhouse-server clickhouse-client sqlite3 curl)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -62,6 +62,9 @@ class ProfileAccumulator {
 
 // Returns the spending-power tier 1..5 for a 90-day order spend in CNY (one of the signals of
 // the spending_power trait).
+// Great-circle distance in km between two WGS-84 points.
+double DistanceKm(double lat1, double lon1, double lat2, double lon2);
+
 int SpendingPowerTier(double spend_90d);
 
 // The inputs of the spending_power score; a signal is absent when its count is 0.

@@ -48,14 +48,6 @@ std::vector<std::string> SplitCsv(const std::string& line) {
   return out;
 }
 
-double Km(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kRad = M_PI / 180;
-  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) *
-                       std::sin(dlon / 2);
-  return 2 * 6371.0 * std::asin(std::min(1.0, std::sqrt(a)));
-}
 
 struct Person {
   std::string city;
@@ -186,12 +178,12 @@ int main(int argc, char** argv) {
     double lat, lon;
     if (traits["home_area"].get_string().get(s) == simdjson::SUCCESS && cell(s, &lat, &lon)) {
       ++home_n;
-      home_ok += Km(lat, lon, p.home_lat, p.home_lon) <= 1.0;
+      home_ok += holo::profile::DistanceKm(lat, lon, p.home_lat, p.home_lon) <= 1.0;
     }
     if (!std::isnan(p.work_lat)) ++workers;
     if (traits["work_area"].get_string().get(s) == simdjson::SUCCESS && cell(s, &lat, &lon)) {
       ++work_n;
-      work_ok += !std::isnan(p.work_lat) && Km(lat, lon, p.work_lat, p.work_lon) <= 1.0;
+      work_ok += !std::isnan(p.work_lat) && holo::profile::DistanceKm(lat, lon, p.work_lat, p.work_lon) <= 1.0;
     }
     if (traits["home_city"].get_string().get(s) == simdjson::SUCCESS) {
       ++city_n;
