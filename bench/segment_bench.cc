@@ -6,9 +6,10 @@
 //   segment_bench --table FILE.tsv --queries Q.txt [--repeat R]
 //       Loads the TSV into a TraitTable, evaluates each query R times and prints
 //       query_index<TAB>cardinality<TAB>p50_ms<TAB>p99_ms<TAB>min_ms.
-//   segment_bench --rows N --segments S --changes C [--seed S] [--threads T] [--verify K]
-//       Synthetic table in memory, S random segments, C changed rows, one timed
-//       Refresh, then K segments checked against full re-evaluation.
+//   segment_bench --rows N --segments S --changes C [--seed S] [--threads T] [--verify K] [--batches B]
+//       Synthetic table in memory, S random segments, then B times (default 1):
+//       C changed rows, one timed Refresh, K segments checked against full
+//       re-evaluation.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -365,7 +366,7 @@ std::string RandomSegment(Rng& rng) {
   return out;
 }
 
-int RunRefresh(uint64_t rows, int segments, int changes, uint64_t seed, int threads, int verify) {
+int RunRefresh(uint64_t rows, int segments, int changes, uint64_t seed, int threads, int verify, int batches) {
   TraitTable table;
   ProfileGenerator gen(seed);
   auto t0 = std::chrono::steady_clock::now();
@@ -392,48 +393,52 @@ int RunRefresh(uint64_t rows, int segments, int changes, uint64_t seed, int thre
   std::printf("define: %d segments in %.2f s, mean members %.0f, member bitmaps %.0f MiB, peak RSS %ld MiB\n",
               segments, Since(t0), static_cast<double>(members) / segments, bytes / 1048576.0, PeakRssMiB());
 
-  // Change `changes` random rows: fresh profiles (every trait may change).
-  Roaring changed;
-  ProfileGenerator fresh(seed + 99);
-  t0 = std::chrono::steady_clock::now();
-  while (changed.cardinality() < static_cast<uint64_t>(changes)) {
-    uint32_t row = static_cast<uint32_t>(1 + rng.Next() % rows);
-    if (changed.contains(row)) continue;
-    table.Upsert(row, ToRow(fresh.Next()));
-    changed.add(row);
-  }
-  double upsert_s = Since(t0);
-  std::vector<std::string> names;
-  for (const auto& info : set.List()) names.push_back(info.name);
-  std::vector<Roaring> before;
-  for (int v = 0; v < verify; ++v) before.push_back(*set.Members(names[(v * 7919) % names.size()]));
-
-  t0 = std::chrono::steady_clock::now();
-  holo::segment::SegmentDelta delta = set.Refresh(changed);
-  double refresh_s = Since(t0);
-  uint64_t entered = 0, left = 0;
-  for (const auto& c : delta.changes) {
-    entered += c.entered.cardinality();
-    left += c.left.cardinality();
-  }
-  std::printf(
-      "refresh: %d changed rows (upserts %.3f s), %zu segments: %.3f s with %d threads; evaluated %zu, skipped %zu, "
-      "full %zu, predicates %zu, changed segments %zu (+%llu -%llu)\n",
-      changes, upsert_s, names.size(), refresh_s, threads, delta.evaluated, delta.skipped, delta.full,
-      delta.predicates, delta.changes.size(), static_cast<unsigned long long>(entered),
-      static_cast<unsigned long long>(left));
-
+  // `batches` times: change `changes` random rows (fresh profiles: every trait
+  // may change), Refresh, verify. Batches after the first show the steady
+  // state (member bitmaps no longer at their shrunk-to-fit capacity).
   int bad = 0;
-  for (int v = 0; v < verify; ++v) {
-    const std::string& name = names[(v * 7919) % names.size()];
-    holo::Result<holo::segment::Expr> e = holo::segment::Parse(set.Get(name)->definition);
-    Roaring full = Evaluate(*e, table);
-    if (!(full == *set.Members(name))) {
-      ++bad;
-      std::fprintf(stderr, "MISMATCH %s: %s\n", name.c_str(), set.Get(name)->definition.c_str());
+  for (int batch = 0; batch < batches; ++batch) {
+    Roaring changed;
+    ProfileGenerator fresh(seed + 99 + static_cast<uint64_t>(batch));
+    t0 = std::chrono::steady_clock::now();
+    while (changed.cardinality() < static_cast<uint64_t>(changes)) {
+      uint32_t row = static_cast<uint32_t>(1 + rng.Next() % rows);
+      if (changed.contains(row)) continue;
+      table.Upsert(row, ToRow(fresh.Next()));
+      changed.add(row);
     }
+    double upsert_s = Since(t0);
+    std::vector<std::string> names;
+    for (const auto& info : set.List()) names.push_back(info.name);
+    std::vector<Roaring> before;
+    for (int v = 0; v < verify; ++v) before.push_back(*set.Members(names[(v * 7919) % names.size()]));
+
+    t0 = std::chrono::steady_clock::now();
+    holo::segment::SegmentDelta delta = set.Refresh(changed);
+    double refresh_s = Since(t0);
+    uint64_t entered = 0, left = 0;
+    for (const auto& c : delta.changes) {
+      entered += c.entered.cardinality();
+      left += c.left.cardinality();
+    }
+    std::printf(
+        "refresh %d: %d changed rows (upserts %.3f s), %zu segments: %.3f s with %d threads; evaluated %zu "
+        "(diffed on old values %zu), skipped %zu, full %zu, predicates %zu, changed segments %zu (+%llu -%llu)\n",
+        batch + 1, changes, upsert_s, names.size(), refresh_s, threads, delta.evaluated, delta.diffed,
+        delta.skipped, delta.full, delta.predicates, delta.changes.size(), static_cast<unsigned long long>(entered),
+        static_cast<unsigned long long>(left));
+
+    for (int v = 0; v < verify; ++v) {
+      const std::string& name = names[(v * 7919) % names.size()];
+      holo::Result<holo::segment::Expr> e = holo::segment::Parse(set.Get(name)->definition);
+      Roaring full = Evaluate(*e, table);
+      if (!(full == *set.Members(name))) {
+        ++bad;
+        std::fprintf(stderr, "MISMATCH %s: %s\n", name.c_str(), set.Get(name)->definition.c_str());
+      }
+    }
+    std::printf("verify: %d segments vs full re-evaluation: %s\n", verify, bad == 0 ? "all equal" : "MISMATCH");
   }
-  std::printf("verify: %d segments vs full re-evaluation: %s\n", verify, bad == 0 ? "all equal" : "MISMATCH");
   return bad == 0 ? 0 : 1;
 }
 
@@ -442,7 +447,7 @@ int RunRefresh(uint64_t rows, int segments, int changes, uint64_t seed, int thre
 int main(int argc, char** argv) {
   std::string write_table, table, queries;
   uint64_t rows = 0, seed = 42;
-  int repeat = 20, segments = 0, changes = 10000, threads = 2, verify = 200;
+  int repeat = 20, segments = 0, changes = 10000, threads = 2, verify = 200, batches = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -472,17 +477,20 @@ int main(int argc, char** argv) {
       threads = std::stoi(next());
     } else if (a == "--verify") {
       verify = std::stoi(next());
+    } else if (a == "--batches") {
+      batches = std::stoi(next());
     } else {
       std::fprintf(stderr,
                    "usage: segment_bench --write-table FILE.tsv --rows N [--seed S]\n"
                    "       segment_bench --table FILE.tsv --queries Q.txt [--repeat R]\n"
-                   "       segment_bench --rows N --segments S --changes C [--seed S] [--threads T] [--verify K]\n");
+                   "       segment_bench --rows N --segments S --changes C [--seed S] [--threads T] [--verify K]\n"
+                   "           [--batches B]\n");
       return 2;
     }
   }
   if (!write_table.empty()) return WriteTable(write_table, rows, seed);
   if (!table.empty()) return RunQueries(table, queries, std::max(1, repeat));
-  if (rows > 0 && segments > 0) return RunRefresh(rows, segments, changes, seed, threads, verify);
+  if (rows > 0 && segments > 0) return RunRefresh(rows, segments, changes, seed, threads, verify, std::max(1, batches));
   std::fprintf(stderr, "nothing to do; see --help\n");
   return 2;
 }

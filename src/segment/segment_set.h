@@ -16,6 +16,16 @@
 // diffed on worker threads. A segment using percentile() is re-evaluated over
 // the whole table when its trait changed (a change moves every row's rank).
 //
+// Old values: when the table recorded every changed row as it was at its last
+// checkpoint (TraitTable::Prior) and exactly those rows are passed, the
+// predicates are also evaluated on the old values and each segment's old and
+// new bits are diffed directly (no work proportional to its member bitmap).
+// Otherwise — the table stopped tracking, the batch is over 1/8 of the table,
+// or the segment was defined or loaded after the checkpoint — the segment's
+// current members on the changed rows are the old side. Refresh checkpoints
+// the table when done (one checkpoint for all SegmentSets over the table:
+// another set then falls back to the slower path, still exact).
+//
 // Not thread-safe; the table must not change during a call. Holds a pointer to
 // the table, which must outlive the set.
 #pragma once
@@ -54,6 +64,7 @@ struct SegmentChange {
 struct SegmentDelta {
   std::vector<SegmentChange> changes;  // segments whose membership changed, by name
   size_t evaluated = 0;                // segments re-evaluated on the changed rows
+  size_t diffed = 0;                   // of `evaluated`: diffed on the changed rows' old values
   size_t full = 0;                     // segments re-evaluated over the whole table
   size_t skipped = 0;                  // segments none of whose traits changed
   size_t predicates = 0;               // distinct predicates evaluated
@@ -100,6 +111,8 @@ class SegmentSet {
  private:
   Node Compile(const Expr& e);
   SegmentInfo Info(const Segment& s) const;
+  // Checkpoints the table if it stopped tracking changes or the set is empty.
+  void RestartTracking();
 
   const TraitTable* table_;
   int threads_;

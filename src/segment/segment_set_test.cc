@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <map>
+#include <set>
+
 #include "segment/evaluator.h"
 #include "segment/test_tables.h"
 
@@ -97,26 +101,40 @@ TEST(SegmentSetTest, RefreshSkipsSegmentsWhoseTraitsDidNotChange) {
   EXPECT_TRUE(d.changes[0].entered.contains(500));
 }
 
-// Incremental Refresh == full re-evaluation after random batches of updates.
+// Incremental Refresh == full re-evaluation after random batches of updates,
+// on both paths: diffing the table's recorded old values (the usual case) and
+// diffing against current members (large batches, segments defined or loaded
+// mid-batch, changed rows that differ from what the table recorded).
 TEST(SegmentSetTest, RefreshEqualsFullEvaluation) {
   testing::RandomRows gen(11);
   TraitTable t;
   const int kRows = 6000;
   for (int r = 0; r < kRows; ++r) t.Upsert(static_cast<uint32_t>(r), gen.Row());
   SegmentSet s(&t, 2);
+  EXPECT_TRUE(t.tracking());  // the bulk load overflowed it; the set restarted it
   testing::RandomPredicates preds(12);
-  std::vector<std::string> names;
+  std::set<std::string> names;
   for (int i = 0; i < 400; ++i) {
     std::string name = "s" + std::to_string(i);
     ASSERT_TRUE(s.Define(name, preds.Expr(), i).ok());
-    names.push_back(name);
+    names.insert(name);
   }
-  size_t total_changes = 0;
-  for (int round = 0; round < 6; ++round) {
+  auto change = [&](uint32_t row, Roaring* changed) {
+    if (gen.Chance(0.08)) {
+      t.Erase(row);
+    } else {
+      t.Upsert(row, gen.Row());
+    }
+    changed->add(row);
+  };
+  size_t total_changes = 0, total_diffed = 0;
+  for (int round = 0; round < 12; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
     std::map<std::string, Roaring> before;
     for (const std::string& n : names) before[n] = *s.Members(n);
     Roaring changed;
-    int batch = round == 0 ? 1 : 300;
+    int batch = round == 0 ? 1 : round == 6 ? 1200 : 300;  // 1200 > 1/8 of the table
+    size_t mid_batch = 0;  // segments defined or loaded after the batch started
     for (int i = 0; i < batch; ++i) {
       uint32_t row = static_cast<uint32_t>(gen.Pick(kRows + 200));
       if (round == 3) {
@@ -127,18 +145,71 @@ TEST(SegmentSetTest, RefreshEqualsFullEvaluation) {
           if (k == "flag") v = 1.0 - std::get<double>(v);
         }
         t.Upsert(row, r);
-      } else if (gen.Chance(0.08)) {
-        t.Erase(row);
-      } else {
-        t.Upsert(row, gen.Row());
+        changed.add(row);
+        continue;
       }
-      changed.add(row);
+      change(row, &changed);
+      if (round % 2 == 1 && gen.Chance(0.3)) {
+        // Changed again (possibly back and forth) within the batch, or a
+        // row added and erased again.
+        change(row, &changed);
+        if (gen.Chance(0.3)) change(row, &changed);
+        uint32_t fresh = static_cast<uint32_t>(kRows + 200 + gen.Pick(100));
+        if (gen.Chance(0.2) && !t.rows().contains(fresh)) {
+          t.Upsert(fresh, gen.Row());
+          t.Erase(fresh);
+          changed.add(fresh);
+        }
+      }
+      if ((round == 4 || round == 8) && i == batch / 2) {
+        // Mid-batch: new segments, a redefinition, a reload, a removal.
+        for (int k = 0; k < 10; ++k) {
+          std::string name = "r" + std::to_string(round) + "_" + std::to_string(k);
+          ASSERT_TRUE(s.Define(name, preds.Expr(), 0).ok());
+          names.insert(name);
+          before[name] = *s.Members(name);
+        }
+        std::string redefined = *std::next(names.begin(), 5);
+        ASSERT_TRUE(s.Define(redefined, preds.Expr(), 0).ok());
+        before[redefined] = *s.Members(redefined);
+        std::string reloaded = *std::next(names.begin(), 9);
+        Result<SegmentInfo> info = s.Get(reloaded);
+        ASSERT_TRUE(info.ok());
+        ASSERT_TRUE(s.Load(reloaded, info->definition, info->version, info->created_ms, info->updated_ms,
+                           s.Serialize(reloaded))
+                        .ok());
+        std::string removed = *std::next(names.begin(), 13);
+        ASSERT_TRUE(s.Remove(removed).ok());
+        names.erase(removed);
+        before.erase(removed);
+        mid_batch = 12;
+      }
+    }
+    // Round 10: the caller also reports a row that did not change (it has
+    // the same old and new values), which does not stop the diff.
+    if (round == 10) {
+      uint32_t same = 0;
+      while (t.Prior(same) != nullptr) ++same;
+      changed.add(same);
     }
     SegmentDelta d = s.Refresh(changed);
+    EXPECT_EQ(t.changed_count(), 0u);  // checkpointed
     if (round == 3) {
       EXPECT_GT(d.skipped, 50u);
     }
     EXPECT_EQ(d.evaluated + d.full + d.skipped, names.size());
+    EXPECT_LE(d.diffed, d.evaluated);
+    if (round == 6) {
+      EXPECT_EQ(d.diffed, 0u);
+    } else if (round == 4 || round == 8) {
+      EXPECT_GT(d.diffed, 0u);
+      EXPECT_GE(d.diffed + mid_batch, d.evaluated);
+      EXPECT_LT(d.diffed, d.evaluated);  // some mid-batch segment was evaluated the old way
+    } else {
+      EXPECT_EQ(d.diffed, d.evaluated);  // every segment without percentile() diffed old values
+      EXPECT_GT(d.diffed, 0u);
+    }
+    total_diffed += d.diffed;
     std::map<std::string, const SegmentChange*> by_name;
     for (const SegmentChange& c : d.changes) by_name[c.name] = &c;
     total_changes += d.changes.size();
@@ -160,6 +231,64 @@ TEST(SegmentSetTest, RefreshEqualsFullEvaluation) {
     }
   }
   EXPECT_GT(total_changes, 100u);
+  EXPECT_GT(total_diffed, 1000u);
+}
+
+TEST(SegmentSetTest, TableRecordsRowsAsOfTheCheckpoint) {
+  TraitTable t;
+  t.Upsert(1, {{"a", 1.0}, {"c", std::string("x")}});
+  t.Checkpoint();
+  EXPECT_TRUE(t.tracking());
+  EXPECT_EQ(t.checkpoint_seq(), t.seq());
+  t.Upsert(1, {{"a", 2.0}});
+  t.Upsert(1, {{"a", 3.0}});  // only the first change is recorded
+  t.Upsert(2, {{"a", 4.0}});
+  t.Erase(2);
+  t.Erase(7);  // absent: no change
+  EXPECT_EQ(t.changed_count(), 2u);
+  const TraitTable::PriorRow* p1 = t.Prior(1);
+  ASSERT_NE(p1, nullptr);
+  EXPECT_TRUE(p1->existed);
+  ASSERT_EQ(p1->values.size(), 2u);
+  EXPECT_EQ(std::get<double>(p1->values[0].second), 1.0);
+  EXPECT_EQ(std::get<std::string>(p1->values[1].second), "x");
+  const TraitTable::PriorRow* p2 = t.Prior(2);
+  ASSERT_NE(p2, nullptr);
+  EXPECT_FALSE(p2->existed);
+  EXPECT_EQ(t.Prior(7), nullptr);
+  t.Checkpoint();
+  EXPECT_EQ(t.Prior(1), nullptr);
+  // Too many changed rows: tracking stops until the next checkpoint.
+  for (uint32_t r = 10; r < 3000; ++r) t.Upsert(r, {{"a", 1.0}});
+  EXPECT_FALSE(t.tracking());
+  EXPECT_EQ(t.Prior(10), nullptr);
+  EXPECT_EQ(t.changed_count(), 0u);
+}
+
+// Two sets over one table: the first Refresh checkpoints the table, so the
+// second falls back to its members, and stays exact.
+TEST(SegmentSetTest, TwoSetsShareOneTable) {
+  TraitTable t;
+  for (uint32_t r = 0; r < 100; ++r) t.Upsert(r, {{"a", static_cast<double>(r)}});
+  SegmentSet one(&t), two(&t);
+  ASSERT_TRUE(one.Define("big", "a >= 50", 0).ok());
+  ASSERT_TRUE(two.Define("big", "a >= 50", 0).ok());
+  t.Upsert(3, {{"a", 70.0}});
+  t.Upsert(60, {{"a", 1.0}});
+  Roaring changed;
+  changed.add(3);
+  changed.add(60);
+  SegmentDelta d1 = one.Refresh(changed);
+  EXPECT_EQ(d1.diffed, 1u);
+  SegmentDelta d2 = two.Refresh(changed);
+  EXPECT_EQ(d2.diffed, 0u);
+  for (const SegmentDelta* d : {&d1, &d2}) {
+    ASSERT_EQ(d->changes.size(), 1u);
+    EXPECT_EQ(d->changes[0].entered.toString(), "{3}");
+    EXPECT_EQ(d->changes[0].left.toString(), "{60}");
+  }
+  EXPECT_TRUE(*one.Members("big") == *two.Members("big"));
+  EXPECT_EQ(one.Members("big")->cardinality(), 50u);
 }
 
 }  // namespace

@@ -462,9 +462,34 @@ std::vector<std::string> TraitTable::ColumnNames() const {
   return names;
 }
 
+void TraitTable::Track(uint32_t row, bool was_live) {
+  if (!tracking_ || prior_.count(row) != 0) return;
+  // Beyond an eighth of the table an incremental diff no longer pays: stop.
+  if (prior_.size() >= 1024 + rows_.cardinality() / 8) {
+    tracking_ = false;
+    std::unordered_map<uint32_t, PriorRow>().swap(prior_);
+    return;
+  }
+  PriorRow& p = prior_[row];
+  p.existed = was_live;
+  if (was_live) p.values = GetRow(row);
+}
+
+const TraitTable::PriorRow* TraitTable::Prior(uint32_t row) const {
+  auto it = prior_.find(row);
+  return it == prior_.end() ? nullptr : &it->second;
+}
+
+void TraitTable::Checkpoint() const {
+  std::unordered_map<uint32_t, PriorRow>().swap(prior_);
+  checkpoint_seq_ = seq_;
+  tracking_ = true;
+}
+
 void TraitTable::Upsert(uint32_t row, const TraitRow& values) {
-  ++seq_;
   bool was_live = rows_.contains(row);
+  Track(row, was_live);
+  ++seq_;
   if (!was_live) {
     rows_.add(row);
     rows_modified_seq_ = seq_;
@@ -519,6 +544,7 @@ void TraitTable::Upsert(uint32_t row, const TraitRow& values) {
 
 void TraitTable::Erase(uint32_t row) {
   if (!rows_.contains(row)) return;
+  Track(row, true);
   ++seq_;
   rows_.remove(row);
   rows_modified_seq_ = seq_;

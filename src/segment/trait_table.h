@@ -25,7 +25,14 @@
 //
 // Bulk loading: Upsert rows in ascending OneID order, then call Optimize().
 //
-// Not thread-safe for writes; concurrent const access is safe.
+// Change tracking: since the last Checkpoint() the table keeps, for each row it
+// changed, the row as it was before its first change (Prior()). Incremental
+// consumers (SegmentSet::Refresh) diff old against new values with it. When
+// more rows change than a fraction of the table (a bulk load) tracking stops
+// (tracking() is false) until the next Checkpoint().
+//
+// Not thread-safe for writes; concurrent const access is safe, except
+// Checkpoint() (which counts as a write).
 #pragma once
 
 #include <cmath>
@@ -151,6 +158,12 @@ class Column {
 
 class TraitTable {
  public:
+  // A row as it was at the last checkpoint.
+  struct PriorRow {
+    bool existed = false;  // the row was live
+    TraitRow values;       // its traits then (as GetRow), empty unless existed
+  };
+
   TraitTable() = default;
   TraitTable(const TraitTable&) = delete;
   TraitTable& operator=(const TraitTable&) = delete;
@@ -182,7 +195,24 @@ class TraitTable {
   // Approximate heap bytes used.
   size_t MemoryUsage() const;
 
+  // --- Change tracking ---
+  // The seq() at the last Checkpoint().
+  uint64_t checkpoint_seq() const { return checkpoint_seq_; }
+  // True while every change since the checkpoint is recorded.
+  bool tracking() const { return tracking_; }
+  // Rows changed since the checkpoint (0 unless tracking()).
+  size_t changed_count() const { return prior_.size(); }
+  // Returns `row` as it was at the checkpoint, nullptr if it has not changed
+  // since then or tracking() is false.
+  const PriorRow* Prior(uint32_t row) const;
+  // Forgets the recorded rows and starts tracking again from seq(). Const
+  // because it changes no content: tracking state is bookkeeping for readers
+  // (SegmentSet, which holds a const table) and does not affect any query.
+  void Checkpoint() const;
+
  private:
+  // Records `row` before its first change since the checkpoint.
+  void Track(uint32_t row, bool was_live);
   // Returns the column id.
   uint32_t GetOrCreate(const std::string& name, ColumnType type);
 
@@ -193,6 +223,10 @@ class TraitTable {
   uint64_t type_conflicts_ = 0;
   uint64_t seq_ = 0;
   uint64_t rows_modified_seq_ = 0;
+  // Change tracking (mutable: see Checkpoint()).
+  mutable std::unordered_map<uint32_t, PriorRow> prior_;
+  mutable uint64_t checkpoint_seq_ = 0;
+  mutable bool tracking_ = true;
 };
 
 }  // namespace holo::segment
