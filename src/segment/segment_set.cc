@@ -324,8 +324,7 @@ Result<SegmentInfo> SegmentSet::Define(std::string_view name, std::string_view t
   s.program = s.percentile ? Node() : Compile(expr);
   s.members = Evaluate(expr, *table_);
   s.members.runOptimize();
-  // No shrinkToFit(): refreshes add and remove members in place; exact-size containers would
-  // reallocate on the first change of each (measured: first refresh 1.03-1.26 s -> see RESULTS.md).
+  s.members.shrinkToFit();  // without it: peak RSS 4.7 GB instead of 2.6 GB at 10M rows, first refresh 1.09 s
 
   s.evaluated_seq = table_->seq();
   s.expr = std::move(expr);
