@@ -109,20 +109,16 @@ segment::TraitRow TraitsOf(simdjson::dom::element traits) {
   return row;
 }
 
-// Reads the profile of `oneid` into a row (with household_size from the people graph);
-// false when it has no profile.
-Result<bool> ReadRow(const storage::Store& store, uint64_t oneid, simdjson::dom::parser* parser,
-                     segment::TraitRow* row) {
-  HOLO_ASSIGN_OR_RETURN(auto json, store.Get(Cf::kProfiles, keys::ProfileKey(oneid)));
-  if (!json.has_value()) return false;
+// The trait-table row of one stored profile (JSON), with its household size.
+Result<segment::TraitRow> RowOf(std::string_view json, uint64_t oneid, uint32_t household,
+                                simdjson::dom::parser* parser) {
   simdjson::dom::element doc;
-  if (parser->parse(*json).get(doc) != simdjson::SUCCESS) {
+  if (parser->parse(json).get(doc) != simdjson::SUCCESS) {
     return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
   }
-  *row = TraitsOf(doc["traits"].value_unsafe());
-  HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(store, oneid));
-  row->emplace_back("household_size", static_cast<double>(household));
-  return true;
+  segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
+  row.emplace_back("household_size", static_cast<double>(household));
+  return row;
 }
 
 Status CheckRow(uint64_t oneid) {
@@ -158,6 +154,11 @@ Engine::SegmentInfo ToInfo(const segment::SegmentInfo& s) {
 }  // namespace
 
 // ---- computed traits ----
+
+bool EngineImpl::IsComputedTrait(const std::string& name) const {
+  return std::any_of(computed_traits_.begin(), computed_traits_.end(),
+                     [&](const profile::AggregateSpec& c) { return c.TraitName() == name; });
+}
 
 Status EngineImpl::LoadComputedTraits() {
   computed_traits_.clear();
@@ -227,17 +228,15 @@ Status EngineImpl::LoadTraitTable() {
   if (table_ == nullptr) table_ = std::make_unique<segment::TraitTable>();
   Roaring present;
   simdjson::dom::parser parser;
+  HOLO_ASSIGN_OR_RETURN(auto households, profile::AllHouseholdSizes(*store_));
   auto it = store_->NewIterator(Cf::kProfiles);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
     HOLO_RETURN_IF_ERROR(CheckRow(oneid));
-    simdjson::dom::element doc;
-    if (parser.parse(View(it->value())).get(doc) != simdjson::SUCCESS) {
-      return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
-    }
-    segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
-    HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, oneid));
-    row.emplace_back("household_size", static_cast<double>(household));
+    auto household = households.find(oneid);
+    HOLO_ASSIGN_OR_RETURN(segment::TraitRow row,
+                          RowOf(View(it->value()), oneid, household == households.end() ? 1 : household->second,
+                                &parser));
     table_->Upsert(static_cast<uint32_t>(oneid), row);
     present.add(static_cast<uint32_t>(oneid));
   }
@@ -316,11 +315,12 @@ Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool fu
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
     simdjson::dom::parser parser;
-    segment::TraitRow row;
     for (uint64_t id : touched) {
       HOLO_RETURN_IF_ERROR(CheckRow(id));
-      HOLO_ASSIGN_OR_RETURN(bool present, ReadRow(*store_, id, &parser, &row));
-      if (present) {
+      HOLO_ASSIGN_OR_RETURN(auto json, store_->Get(Cf::kProfiles, keys::ProfileKey(id)));
+      if (json.has_value()) {
+        HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
+        HOLO_ASSIGN_OR_RETURN(segment::TraitRow row, RowOf(*json, id, household, &parser));
         table_->Upsert(static_cast<uint32_t>(id), row);
       } else {
         table_->Erase(static_cast<uint32_t>(id));
@@ -340,9 +340,7 @@ Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std
   std::vector<profile::AggregateSpec> missing;
   std::vector<std::string> definitions;
   for (auto& spec : segment::Aggregates(expr)) {
-    bool known = std::any_of(computed_traits_.begin(), computed_traits_.end(),
-                             [&](const profile::AggregateSpec& c) { return c.TraitName() == spec.TraitName(); });
-    if (!known) {
+    if (!IsComputedTrait(spec.TraitName())) {
       definitions.push_back(spec.TraitName());
       missing.push_back(std::move(spec));
     }
@@ -398,9 +396,7 @@ Result<Engine::SegmentInfo> EngineImpl::GetSegment(std::string_view name) {
 Result<uint64_t> EngineImpl::CountExpression(std::string_view expression) {
   HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
   for (const auto& spec : segment::Aggregates(expr)) {
-    bool known = std::any_of(computed_traits_.begin(), computed_traits_.end(),
-                             [&](const profile::AggregateSpec& c) { return c.TraitName() == spec.TraitName(); });
-    if (!known) {
+    if (!IsComputedTrait(spec.TraitName())) {
       return Status::FailedPrecondition("the aggregate " + spec.TraitName() +
                                         " is not computed yet: save the expression as a segment (or define it "
                                         "with 'holo trait define') first");

@@ -84,6 +84,7 @@ class EngineImpl final : public Engine {
   // ---- audience state (audience.cc) ----
   // Reads the computed-trait registry (segments column family) into computed_traits_.
   Status LoadComputedTraits();
+  bool IsComputedTrait(const std::string& name) const;
   // Loads the trait table and the segments from the store on first use.
   Status EnsureAudience();
   // After profiles of `changed` OneIDs were rebuilt: updates the trait table and every

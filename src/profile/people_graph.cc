@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/coding.h"
 #include "storage/keys.h"
@@ -278,6 +279,37 @@ Result<uint32_t> HouseholdSize(const storage::Store& store, uint64_t oneid, cons
   uint32_t n = 1;
   for (const Tie& t : ties) n += t.kind == Tie::Kind::kHousehold;
   return n;
+}
+
+Result<std::unordered_map<uint64_t, uint32_t>> AllHouseholdSizes(const storage::Store& store,
+                                                                  const PeopleOptions& options) {
+  std::unordered_map<uint64_t, std::unordered_set<uint64_t>> partners;
+  std::string current;  // the address key of `group`
+  std::vector<uint64_t> group;
+  auto flush = [&] {
+    if (group.size() >= 2 && group.size() <= options.max_household) {
+      for (uint64_t a : group) {
+        for (uint64_t b : group) {
+          if (a != b) partners[a].insert(b);
+        }
+      }
+    }
+    group.clear();
+  };
+  const std::string prefix = std::string("k") + kHousehold;
+  HOLO_RETURN_IF_ERROR(ScanPrefix(store, prefix, [&](std::string_view rest, std::string_view) {
+    if (rest.size() < 9 || rest[rest.size() - 9] != '\0') return;
+    std::string_view value = rest.substr(0, rest.size() - 9);
+    if (value != current) {
+      flush();
+      current.assign(value);
+    }
+    group.push_back(coding::DecodeFixed64BE(rest.data() + rest.size() - 8));
+  }));
+  flush();
+  std::unordered_map<uint64_t, uint32_t> out;
+  for (const auto& [id, set] : partners) out[id] = static_cast<uint32_t>(1 + set.size());
+  return out;
 }
 
 }  // namespace holo::profile

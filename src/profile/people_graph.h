@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "holo/result.h"
@@ -77,5 +78,10 @@ Result<std::vector<Tie>> PeopleOf(const storage::Store& store, uint64_t oneid,
 // Household size of `oneid`: 1 + its household ties (1 when it has none).
 Result<uint32_t> HouseholdSize(const storage::Store& store, uint64_t oneid,
                                const PeopleOptions& options = PeopleOptions());
+
+// Household size of every OneID that has household ties (others: 1), from one scan of
+// the shared-address index; equal to HouseholdSize() for each.
+Result<std::unordered_map<uint64_t, uint32_t>> AllHouseholdSizes(const storage::Store& store,
+                                                                  const PeopleOptions& options = PeopleOptions());
 
 }  // namespace holo::profile
