@@ -53,14 +53,38 @@ bool StringCompare(const std::string& v, CmpOp op, const std::string& x) {
   return false;
 }
 
+// The sorted dictionary codes of p's string literals in `col` (unknown values
+// have none).
+std::vector<uint32_t> LiteralCodes(const Expr& p, const Column& col) {
+  std::vector<uint32_t> codes;
+  for (const Literal& l : p.values) {
+    if (!l.is_string()) continue;
+    uint32_t c = col.Code(l.text);
+    if (c != Column::kNoCode) codes.push_back(c);
+  }
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return codes;
+}
+
 // ---------------------------------------------------------------------------
 // Bitmap evaluation of one predicate.
 
 class LeafEvaluator {
  public:
-  LeafEvaluator(const Expr& p, const TraitTable& table) : p_(p), table_(table) {}
+  // With `within`, the result is limited to those rows (and computed on them
+  // where an index allows).
+  LeafEvaluator(const Expr& p, const TraitTable& table, const Roaring* within)
+      : p_(p), table_(table), within_(within) {}
 
   Roaring Run() {
+    Roaring r = RunAll();
+    if (within_ != nullptr && !exact_within_) r &= *within_;
+    return r;
+  }
+
+ private:
+  Roaring RunAll() {
     const Operand& o = p_.operand;
     bool pct = o.kind == Operand::Kind::kPercentile;
     col_ = table_.FindColumn(o.TraitName());
@@ -71,6 +95,7 @@ class LeafEvaluator {
     }
     if (col_ == nullptr) return Roaring();
     if (pct) return Percentile();
+    exact_within_ = true;  // the paths below honour within_
     switch (col_->type()) {
       case ColumnType::kNumber:
         return Number();
@@ -82,8 +107,10 @@ class LeafEvaluator {
     return Roaring();
   }
 
- private:
-  Roaring NotNullMinus(const Roaring& r) const { return col_->not_null() - r; }
+  Roaring NotNullMinus(const Roaring& r) const {
+    if (exact_within_ && within_ != nullptr) return (*within_ & col_->not_null()) - r;
+    return col_->not_null() - r;
+  }
 
   // Generic shape shared by numbers and percentiles: `eq`, `ge`/`gt` (value
   // at least / above a literal) and `range` are the primitives.
@@ -92,7 +119,7 @@ class LeafEvaluator {
     switch (p_.kind) {
       case Expr::Kind::kCompare: {
         const Literal& l = p_.values[0];
-        if (l.is_string()) return p_.op == CmpOp::kNe ? col_->not_null() : Roaring();
+        if (l.is_string()) return p_.op == CmpOp::kNe ? NotNullMinus(Roaring()) : Roaring();
         double x = l.number;
         switch (p_.op) {
           case CmpOp::kEq:
@@ -128,9 +155,9 @@ class LeafEvaluator {
   }
 
   Roaring Number() {
-    auto eq = [&](double x) { return col_->Range(x, true, x, true); };
-    auto at_least = [&](double x, bool strict) { return col_->Range(x, !strict, kInf, true); };
-    auto between = [&](double lo, double hi) { return col_->Range(lo, true, hi, true); };
+    auto eq = [&](double x) { return col_->Range(x, true, x, true, within_); };
+    auto at_least = [&](double x, bool strict) { return col_->Range(x, !strict, kInf, true, within_); };
+    auto between = [&](double lo, double hi) { return col_->Range(lo, true, hi, true, within_); };
     return Ordered(eq, at_least, between);
   }
 
@@ -160,22 +187,15 @@ class LeafEvaluator {
     std::vector<const Roaring*> ptrs;
     for (uint32_t c : codes) ptrs.push_back(&col_->CodeRows(c));
     if (ptrs.empty()) return Roaring();
-    if (ptrs.size() == 1) return *ptrs[0];
-    return Roaring::fastunion(ptrs.size(), ptrs.data());
+    // With candidates, one intersection at the end: intersecting each sparse
+    // value bitmap (array containers) with them costs more than the union.
+    if (ptrs.size() == 1) return within_ != nullptr ? *within_ & *ptrs[0] : *ptrs[0];
+    Roaring any = Roaring::fastunion(ptrs.size(), ptrs.data());
+    if (within_ != nullptr) any &= *within_;
+    return any;
   }
 
-  // Codes of the dictionary values equal to one of the string literals.
-  std::vector<uint32_t> EqualCodes() {
-    std::vector<uint32_t> codes;
-    for (const Literal& l : p_.values) {
-      if (!l.is_string()) continue;
-      uint32_t c = col_->Code(l.text);
-      if (c != Column::kNoCode) codes.push_back(c);
-    }
-    std::sort(codes.begin(), codes.end());
-    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-    return codes;
-  }
+  std::vector<uint32_t> EqualCodes() { return LiteralCodes(p_, *col_); }
 
   Roaring String() {
     if (p_.kind == Expr::Kind::kCompare && p_.op != CmpOp::kEq && p_.op != CmpOp::kNe) {
@@ -206,102 +226,281 @@ class LeafEvaluator {
 
   const Expr& p_;
   const TraitTable& table_;
+  const Roaring* within_;
+  bool exact_within_ = false;  // the result is already limited to within_
   const Column* col_ = nullptr;
 };
 
-// Returns whether predicate p holds for `row`, read from the table's columns
-// (the row-wise path used once an AND's candidate set is small).
-bool RowHolds(const Expr& p, const Column* col, uint32_t row) {
-  ValueView v;
-  if (col != nullptr) {
-    switch (col->type()) {
-      case ColumnType::kNumber:
-        v.number = col->number(row);
-        if (!std::isnan(v.number)) v.kind = ValueView::Kind::kNumber;
-        break;
-      case ColumnType::kString: {
-        uint32_t code = col->string_code(row);
-        if (code != Column::kNoCode) {
-          v.kind = ValueView::Kind::kString;
-          v.str = &col->DictValue(code);
-        }
-        break;
-      }
-      case ColumnType::kSet: {
-        if (!col->not_null().contains(row)) break;
-        if (p.kind == Expr::Kind::kIsNull) return p.negated;
-        bool any = false;
-        for (uint32_t c : col->set_codes(row)) any = any || internal::EqualsAnyLiteral(p, col->DictValue(c));
-        return internal::SetPredicateHolds(p, any);
-      }
-    }
-  }
-  return internal::PredicateHolds(p, v);
+// ---------------------------------------------------------------------------
+// Planning an AND: estimates and the row-wise path.
+
+// True when `e` can be checked row by row from the columns (no percentile()).
+bool Filterable(const Expr& e) {
+  if (e.is_predicate()) return e.operand.kind != Operand::Kind::kPercentile;
+  return std::all_of(e.children.begin(), e.children.end(), [](const Expr& c) { return Filterable(c); });
 }
 
-// Keeps the rows of `acc` for which predicate p holds (`keep_if` true) or fails.
-Roaring Filter(const Roaring& acc, const Expr& p, const TraitTable& table, bool keep_if) {
+bool IsOrderCompare(const Expr& p) {
+  return p.kind == Expr::Kind::kCompare && p.op != CmpOp::kEq && p.op != CmpOp::kNe;
+}
+
+// Returns roughly how many rows satisfy predicate p, from the index counts
+// alone (an upper bound for numbers; exact for equality on strings and sets).
+uint64_t EstimateLeaf(const Expr& p, const TraitTable& table) {
+  uint64_t all = table.size();
   const Column* col = table.FindColumn(p.operand.TraitName());
-  std::vector<uint32_t> kept;
-  for (uint32_t row : acc) {
-    if (RowHolds(p, col, row) == keep_if) kept.push_back(row);
+  if (p.kind == Expr::Kind::kIsNull) {
+    uint64_t present = col != nullptr ? col->count() : 0;
+    return p.negated ? present : all - std::min(all, present);
+  }
+  if (col == nullptr) return 0;
+  uint64_t n = col->count();
+  if (p.operand.kind == Operand::Kind::kPercentile) return n;
+  if (col->type() == ColumnType::kNumber) {
+    auto bound = [&](double lo, bool lo_in, double hi, bool hi_in) { return col->RangeCountBound(lo, lo_in, hi, hi_in); };
+    switch (p.kind) {
+      case Expr::Kind::kCompare: {
+        if (p.values[0].is_string()) return p.op == CmpOp::kNe ? n : 0;
+        double x = p.values[0].number;
+        switch (p.op) {
+          case CmpOp::kEq:
+            return bound(x, true, x, true);
+          case CmpOp::kNe:
+            return n;
+          case CmpOp::kLt:
+            return bound(-kInf, true, x, false);
+          case CmpOp::kLe:
+            return bound(-kInf, true, x, true);
+          case CmpOp::kGt:
+            return bound(x, false, kInf, true);
+          case CmpOp::kGe:
+            return bound(x, true, kInf, true);
+        }
+        return n;
+      }
+      case Expr::Kind::kIn: {
+        if (p.negated) return n;
+        uint64_t rows = 0;
+        for (const Literal& l : p.values) {
+          if (!l.is_string()) rows += bound(l.number, true, l.number, true);
+        }
+        return std::min(rows, n);
+      }
+      case Expr::Kind::kBetween:
+        return bound(p.values[0].number, true, p.values[1].number, true);
+      case Expr::Kind::kTruthy:
+        return n - std::min(n, bound(0, true, 0, true));
+      default:
+        return 0;
+    }
+  }
+  if (IsOrderCompare(p)) return n;
+  uint64_t equal = 0;
+  for (uint32_t c : LiteralCodes(p, *col)) equal += col->CodeRows(c).cardinality();
+  bool negative = (p.kind == Expr::Kind::kCompare && p.op == CmpOp::kNe) || (p.kind == Expr::Kind::kIn && p.negated);
+  return negative ? n - std::min(n, equal) : std::min(equal, n);
+}
+
+uint64_t Estimate(const Expr& e, const TraitTable& table) {
+  uint64_t all = table.size();
+  switch (e.kind) {
+    case Expr::Kind::kAnd: {
+      uint64_t rows = all;
+      for (const Expr& c : e.children) rows = std::min(rows, Estimate(c, table));
+      return rows;
+    }
+    case Expr::Kind::kOr: {
+      uint64_t rows = 0;
+      for (const Expr& c : e.children) rows += Estimate(c, table);
+      return std::min(rows, all);
+    }
+    case Expr::Kind::kNot:
+      return all - std::min(all, Estimate(e.children[0], table));
+    default:
+      return EstimateLeaf(e, table);
+  }
+}
+
+// A Filterable expression compiled against the table's columns, checked one
+// row at a time (strings and sets by dictionary code, never by text).
+class RowTest {
+ public:
+  RowTest(const Expr& e, const TraitTable& table) : e_(&e) {
+    if (!e.is_predicate()) {
+      for (const Expr& c : e.children) children_.emplace_back(c, table);
+      return;
+    }
+    col_ = table.FindColumn(e.operand.TraitName());
+    missing_holds_ = internal::PredicateHolds(e, ValueView());
+    if (col_ == nullptr || col_->type() == ColumnType::kNumber) return;
+    if (col_->type() == ColumnType::kString && IsOrderCompare(e)) {
+      accept_.resize(col_->dictionary_size());
+      for (uint32_t c = 0; c < accept_.size(); ++c) {
+        ValueView v;
+        v.kind = ValueView::Kind::kString;
+        v.str = &col_->DictValue(c);
+        accept_[c] = internal::PredicateHolds(e, v);
+      }
+      return;
+    }
+    // Equality-shaped: on a string, the verdict for a value equal / not equal
+    // to one of the literals; on a set, whether an element equals one.
+    bool is_set = col_->type() == ColumnType::kSet;
+    uint8_t other = is_set ? 0 : internal::SetPredicateHolds(e, false);
+    uint8_t equal = is_set ? 1 : internal::SetPredicateHolds(e, true);
+    accept_.assign(col_->dictionary_size(), other);
+    for (uint32_t c : LiteralCodes(e, *col_)) accept_[c] = equal;
+  }
+
+  // Hints the cache about the data Holds(row) reads first.
+  void Prefetch(uint32_t row) const {
+    for (const RowTest& c : children_) c.Prefetch(row);
+    if (col_ == nullptr) return;
+    switch (col_->type()) {
+      case ColumnType::kNumber:
+        __builtin_prefetch(col_->number_data() + row);
+        break;
+      case ColumnType::kString:
+        __builtin_prefetch(col_->code_data() + row);
+        break;
+      case ColumnType::kSet:
+        break;
+    }
+  }
+
+  bool Holds(uint32_t row) const {
+    switch (e_->kind) {
+      case Expr::Kind::kAnd:
+        for (const RowTest& c : children_) {
+          if (!c.Holds(row)) return false;
+        }
+        return true;
+      case Expr::Kind::kOr:
+        for (const RowTest& c : children_) {
+          if (c.Holds(row)) return true;
+        }
+        return false;
+      case Expr::Kind::kNot:
+        return !children_[0].Holds(row);
+      default:
+        break;
+    }
+    if (col_ == nullptr) return missing_holds_;
+    switch (col_->type()) {
+      case ColumnType::kNumber: {
+        ValueView v;
+        v.number = col_->number(row);
+        if (std::isnan(v.number)) return missing_holds_;
+        v.kind = ValueView::Kind::kNumber;
+        return internal::PredicateHolds(*e_, v);
+      }
+      case ColumnType::kString: {
+        uint32_t code = col_->string_code(row);
+        return code == Column::kNoCode ? missing_holds_ : accept_[code] != 0;
+      }
+      case ColumnType::kSet: {
+        std::span<const uint32_t> codes = col_->set_codes(row);
+        if (codes.empty() && !col_->not_null().contains(row)) return missing_holds_;
+        bool any = false;
+        for (uint32_t c : codes) any = any || accept_[c] != 0;
+        return internal::SetPredicateHolds(*e_, any);
+      }
+    }
+    return false;
+  }
+
+ private:
+  const Expr* e_;
+  std::vector<RowTest> children_;  // kAnd / kOr / kNot
+  const Column* col_ = nullptr;
+  bool missing_holds_ = false;
+  std::vector<uint8_t> accept_;  // by dictionary code
+};
+
+// Keeps the rows of `acc` that pass every test.
+Roaring Filter(const Roaring& acc, const std::vector<RowTest>& tests) {
+  std::vector<uint32_t> rows(acc.cardinality());
+  acc.toUint32Array(rows.data());
+  size_t kept = 0;
+  constexpr size_t kAhead = 32;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i + kAhead < rows.size()) {
+      for (const RowTest& t : tests) t.Prefetch(rows[i + kAhead]);
+    }
+    uint32_t row = rows[i];
+    bool ok = true;
+    for (const RowTest& t : tests) {
+      if (!t.Holds(row)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) rows[kept++] = row;
   }
   Roaring out;
-  out.addMany(kept.size(), kept.data());
+  out.addMany(kept, rows.data());
   return out;
 }
 
-bool Filterable(const Expr& p) { return p.is_predicate() && p.operand.kind != Operand::Kind::kPercentile; }
-
-Roaring Eval(const Expr& e, const TraitTable& table) {
+// Returns the rows satisfying `e`; with `within`, only rows of `within`.
+Roaring Eval(const Expr& e, const TraitTable& table, const Roaring* within) {
   switch (e.kind) {
     case Expr::Kind::kAnd: {
-      // Positive terms intersect; `not x` terms subtract x afterwards. Once the
-      // candidates are few, remaining predicates are checked row by row.
-      const uint64_t small = table.size() / 256;
+      // Terms run from the fewest estimated rows up. The first is evaluated
+      // on its own; each later one only on the candidates left so far (a
+      // positive term keeps its rows, `not x` removes x's). Once the
+      // candidates are very few, the remaining terms are checked row by row,
+      // all in one pass.
+      struct Term {
+        const Expr* e;
+        bool negated;
+        uint64_t rows;  // estimated rows of the term (of x for `not x`)
+      };
+      std::vector<Term> terms;
+      for (const Expr& c : e.children) {
+        bool negated = c.kind == Expr::Kind::kNot;
+        terms.push_back({&c, negated, Estimate(negated ? c.children[0] : c, table)});
+      }
+      // Positive terms first (a negative one needs rows to remove from),
+      // each group by ascending size.
+      std::stable_sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) {
+        if (a.negated != b.negated) return !a.negated;
+        return a.rows < b.rows;
+      });
+      const uint64_t few = std::max<uint64_t>(table.size() / 1024, 64);
       Roaring acc;
-      bool first = true;
-      std::vector<const Expr*> deferred;  // (positive predicate or `not` of one) for the row-wise pass
-      for (const Expr& c : e.children) {
-        if (c.kind == Expr::Kind::kNot) continue;
-        if (!first && Filterable(c) && acc.cardinality() <= small) {
-          deferred.push_back(&c);
+      bool started = within != nullptr;
+      if (started) acc = *within;
+      std::vector<RowTest> deferred;
+      for (const Term& t : terms) {
+        if (started && Filterable(*t.e) && acc.cardinality() <= few) {
+          deferred.emplace_back(*t.e, table);
           continue;
         }
-        if (first) {
-          acc = Eval(c, table);
-          first = false;
+        const Expr& x = t.negated ? t.e->children[0] : *t.e;
+        if (!started) {
+          acc = t.negated ? table.rows() - Eval(x, table, nullptr) : Eval(x, table, nullptr);
+          started = true;
+        } else if (t.negated) {
+          acc -= Eval(x, table, &acc);
         } else {
-          acc &= Eval(c, table);
+          acc = Eval(x, table, &acc);
         }
         if (acc.isEmpty()) return acc;
       }
-      if (first) acc = table.rows();
-      for (const Expr& c : e.children) {
-        if (c.kind != Expr::Kind::kNot) continue;
-        if (Filterable(c.children[0]) && acc.cardinality() <= small) {
-          deferred.push_back(&c);
-          continue;
-        }
-        acc -= Eval(c.children[0], table);
-        if (acc.isEmpty()) return acc;
-      }
-      for (const Expr* d : deferred) {
-        bool negated = d->kind == Expr::Kind::kNot;
-        acc = Filter(acc, negated ? d->children[0] : *d, table, !negated);
-        if (acc.isEmpty()) return acc;
-      }
+      if (!started) return table.rows();
+      if (!deferred.empty()) acc = Filter(acc, deferred);
       return acc;
     }
     case Expr::Kind::kOr: {
       std::vector<Roaring> parts;
-      for (const Expr& c : e.children) parts.push_back(Eval(c, table));
+      for (const Expr& c : e.children) parts.push_back(Eval(c, table, within));
       return Union(parts);
     }
     case Expr::Kind::kNot:
-      return table.rows() - Eval(e.children[0], table);
+      return (within != nullptr ? *within : table.rows()) - Eval(e.children[0], table, within);
     default:
-      return LeafEvaluator(e, table).Run();
+      return LeafEvaluator(e, table, within).Run();
   }
 }
 
@@ -379,7 +578,7 @@ std::optional<double> PercentileContext::Rank(const std::string& trait, double v
   return PercentRank(le, v.size());
 }
 
-Roaring Evaluate(const Expr& expr, const TraitTable& table) { return Eval(expr, table); }
+Roaring Evaluate(const Expr& expr, const TraitTable& table) { return Eval(expr, table, nullptr); }
 
 bool Matches(const Expr& expr, const TraitRow& row, const PercentileContext* percentiles) {
   return MatchRow(expr, row, percentiles);

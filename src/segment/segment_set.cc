@@ -25,12 +25,55 @@ struct SegmentSet::Segment {
   int64_t version = 1;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
-  Roaring members;
+  // The members are base - removed + added. Refresh records changes in the
+  // two small bitmaps (cheap: they stay in cache) and folds them into the
+  // large base bitmap once they reach 1/8 of it, or when a reader asks for
+  // the members: folding many changes at once touches each container of the
+  // base once, where applying them one by one costs a cache miss and often a
+  // container reallocation per change. Invariants: added and base are
+  // disjoint, removed is a subset of base.
+  Roaring base;
+  Roaring added;
+  Roaring removed;
   std::vector<std::string> traits;  // ReferencedTraits(expr)
   bool percentile = false;          // full re-evaluation when its traits change
   bool null_sat = false;            // an all-missing row satisfies expr
   uint64_t evaluated_seq = 0;       // table seq at which members were exact
   Node program;                     // unless percentile
+
+  uint64_t size() const { return base.cardinality() + added.cardinality() - removed.cardinality(); }
+  void Replace(Roaring members) {
+    base = std::move(members);
+    added = Roaring();
+    removed = Roaring();
+  }
+  // Records that `row` joined (it was not a member) / left (it was one).
+  void Enter(uint32_t row) {
+    if (removed.contains(row)) {
+      removed.remove(row);
+    } else {
+      added.add(row);
+    }
+  }
+  void Leave(uint32_t row) {
+    if (added.contains(row)) {
+      added.remove(row);
+    } else {
+      removed.add(row);
+    }
+  }
+  // Folds the pending changes into base; with `lazily`, only once they are
+  // many. Returns the members (base).
+  const Roaring& Fold(bool lazily = false) {
+    uint64_t pending = added.cardinality() + removed.cardinality();
+    if (pending == 0 || (lazily && pending * 8 < std::max<uint64_t>(base.cardinality(), 8192))) return base;
+    base -= removed;
+    base |= added;
+    base.runOptimize();
+    added = Roaring();
+    removed = Roaring();
+    return base;
+  }
 };
 
 namespace {
@@ -295,7 +338,7 @@ SegmentSet::Node SegmentSet::Compile(const Expr& e) {
 }
 
 SegmentInfo SegmentSet::Info(const Segment& s) const {
-  return SegmentInfo{s.name, s.definition, s.version, s.created_ms, s.updated_ms, s.members.cardinality()};
+  return SegmentInfo{s.name, s.definition, s.version, s.created_ms, s.updated_ms, s.size()};
 }
 
 Result<SegmentInfo> SegmentSet::Define(std::string_view name, std::string_view text, int64_t now_ms) {
@@ -322,9 +365,10 @@ Result<SegmentInfo> SegmentSet::Define(std::string_view name, std::string_view t
   s.percentile = UsesPercentile(expr);
   s.null_sat = Matches(expr, TraitRow());
   s.program = s.percentile ? Node() : Compile(expr);
-  s.members = Evaluate(expr, *table_);
-  s.members.runOptimize();
-  s.members.shrinkToFit();  // without it: peak RSS 4.7 GB instead of 2.6 GB at 10M rows, first refresh 1.09 s
+  Roaring members = Evaluate(expr, *table_);
+  members.runOptimize();
+  members.shrinkToFit();  // without it: peak RSS 4.7 GB instead of 2.6 GB at 10M rows
+  s.Replace(std::move(members));
 
   s.evaluated_seq = table_->seq();
   s.expr = std::move(expr);
@@ -352,7 +396,7 @@ Result<SegmentInfo> SegmentSet::Get(std::string_view name) const {
 
 const Roaring* SegmentSet::Members(std::string_view name) const {
   auto it = segments_.find(name);
-  return it == segments_.end() ? nullptr : &it->second->members;
+  return it == segments_.end() ? nullptr : &it->second->Fold();
 }
 
 std::string SegmentSet::Serialize(std::string_view name) const {
@@ -378,7 +422,7 @@ Status SegmentSet::Load(std::string_view name, std::string_view definition, int6
   s->version = version;
   s->created_ms = created_ms;
   s->updated_ms = updated_ms;
-  s->members = Roaring(r);
+  s->Replace(Roaring(r));
   s->traits = ReferencedTraits(s->expr);
   s->percentile = UsesPercentile(s->expr);
   s->null_sat = Matches(s->expr, TraitRow());
@@ -520,12 +564,13 @@ SegmentDelta SegmentSet::Refresh(const Roaring& changed_rows) {
     Outcome& o = outcomes[i];
     if (s.percentile) {
       Roaring now = Evaluate(s.expr, *table_);
-      o.entered = now - s.members;
-      o.left = s.members - now;
+      const Roaring& members = s.Fold();
+      o.entered = now - members;
+      o.left = members - now;
       o.changed = !o.entered.isEmpty() || !o.left.isEmpty();
       if (o.changed) {
-        s.members = std::move(now);
-        s.members.runOptimize();
+        now.runOptimize();
+        s.Replace(std::move(now));
       }
       return;
     }
@@ -548,8 +593,9 @@ SegmentDelta SegmentSet::Refresh(const Roaring& changed_rows) {
       if (!o.changed) return;
       o.entered.addMany(entered.size(), entered.data());
       o.left.addMany(left.size(), left.data());
-      for (uint32_t r : left) s.members.remove(r);
-      for (uint32_t r : entered) s.members.add(r);
+      for (uint32_t r : left) s.Leave(r);
+      for (uint32_t r : entered) s.Enter(r);
+      s.Fold(/*lazily=*/true);
       return;
     }
     std::vector<uint32_t> in;
@@ -562,14 +608,13 @@ SegmentDelta SegmentSet::Refresh(const Roaring& changed_rows) {
     }
     Roaring now;
     now.addMany(in.size(), in.data());
-    Roaring before = s.members & changed_rows;
+    Roaring before = ((s.base & changed_rows) - s.removed) | (s.added & changed_rows);
     o.entered = now - before;
     o.left = before - now;
     o.changed = !o.entered.isEmpty() || !o.left.isEmpty();
-    if (o.changed) {
-      s.members -= o.left;
-      s.members |= o.entered;
-    }
+    for (uint32_t r : o.left) s.Leave(r);
+    for (uint32_t r : o.entered) s.Enter(r);
+    s.Fold(/*lazily=*/true);
   });
   for (size_t i = 0; i < work.size(); ++i) {
     work[i]->evaluated_seq = now_seq;

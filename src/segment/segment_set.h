@@ -87,7 +87,9 @@ class SegmentSet {
   // All segments, by name.
   std::vector<SegmentInfo> List() const;
   Result<SegmentInfo> Get(std::string_view name) const;
-  // Returns the members, nullptr if no such segment. Valid until the next non-const call.
+  // Returns the members, nullptr if no such segment. Valid until the next
+  // non-const call. Folds the segment's pending changes from Refresh into its
+  // bitmap first (no visible change), so not safe beside other calls.
   const Roaring* Members(std::string_view name) const;
   size_t size() const { return segments_.size(); }
 

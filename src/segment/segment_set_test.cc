@@ -234,6 +234,51 @@ TEST(SegmentSetTest, RefreshEqualsFullEvaluation) {
   EXPECT_GT(total_diffed, 1000u);
 }
 
+// Refresh keeps changes pending beside each segment's bitmap until a reader
+// needs it; sizes must be right all along and the members right when read.
+TEST(SegmentSetTest, PendingChangesAccumulateUntilRead) {
+  testing::RandomRows gen(21);
+  TraitTable t;
+  const int kRows = 3000;
+  for (int r = 0; r < kRows; ++r) t.Upsert(static_cast<uint32_t>(r), gen.Row());
+  SegmentSet s(&t, 2);
+  testing::RandomPredicates preds(22, /*percentiles=*/false);
+  std::vector<std::string> names;
+  for (int i = 0; i < 60; ++i) {
+    names.push_back("p" + std::to_string(i));
+    ASSERT_TRUE(s.Define(names.back(), preds.Expr(), i).ok());
+  }
+  for (int round = 0; round < 15; ++round) {
+    Roaring changed;
+    for (int i = 0; i < 40; ++i) {
+      uint32_t row = static_cast<uint32_t>(gen.Pick(kRows + 50));
+      if (gen.Chance(0.1)) {
+        t.Erase(row);
+      } else {
+        t.Upsert(row, gen.Row());
+      }
+      changed.add(row);
+    }
+    s.Refresh(changed);
+    for (const std::string& n : names) {
+      Roaring full = Evaluate(*Parse(s.Get(n)->definition), t);
+      ASSERT_EQ(s.Get(n)->size, full.cardinality()) << "round " << round << " " << n;
+    }
+    if (round % 5 != 4) continue;
+    // Read a third of the segments now, the rest only at the end.
+    for (size_t i = round / 5; i < names.size(); i += 3) {
+      Roaring full = Evaluate(*Parse(s.Get(names[i])->definition), t);
+      ASSERT_TRUE(*s.Members(names[i]) == full) << names[i];
+    }
+  }
+  for (const std::string& n : names) {
+    Roaring full = Evaluate(*Parse(s.Get(n)->definition), t);
+    ASSERT_TRUE(*s.Members(n) == full) << n;
+    std::string bytes = s.Serialize(n);
+    ASSERT_TRUE(Roaring::readSafe(bytes.data(), bytes.size()) == full) << n;
+  }
+}
+
 TEST(SegmentSetTest, TableRecordsRowsAsOfTheCheckpoint) {
   TraitTable t;
   t.Upsert(1, {{"a", 1.0}, {"c", std::string("x")}});

@@ -1,6 +1,7 @@
 #include "segment/trait_table.h"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace holo::segment {
 namespace {
@@ -14,7 +15,7 @@ void ForEach(const Roaring& bitmap, F&& f) {
   roaring_iterate(
       &bitmap.roaring,
       [](uint32_t v, void* arg) {
-        (*static_cast<F*>(arg))(v);
+        (*static_cast<std::remove_reference_t<F>*>(arg))(v);
         return true;
       },
       &f);
@@ -80,9 +81,12 @@ void Column::BuildCumulative() {
   cum_valid_ = true;
 }
 
-Roaring Column::Below(size_t f) const {
+const Roaring& Column::Below(size_t f, Roaring* scratch) const {
   size_t nb = bins_.size();
-  if (f == 0) return Roaring();
+  if (f == 0) {
+    *scratch = Roaring();
+    return *scratch;
+  }
   if (f >= nb) return not_null_;
   // Start from the nearest checkpoint (0 = empty, nb = not_null) and add or
   // remove the bins in between, whichever touches fewer rows.
@@ -109,31 +113,41 @@ Roaring Column::Below(size_t f) const {
     for (size_t b = lo_cp; b < f; ++b) {
       if (counts_[b] > 0) parts.push_back(&bins_[b]);
     }
-    if (lo_base == nullptr) return Union(parts);
-    if (parts.empty()) return *lo_base;
-    parts.push_back(lo_base);
-    return Union(parts);
+    if (lo_base != nullptr && parts.empty()) return *lo_base;
+    if (lo_base != nullptr) parts.push_back(lo_base);
+    *scratch = Union(parts);
+    return *scratch;
   }
   for (size_t b = f; b < hi_cp; ++b) {
     if (counts_[b] > 0) parts.push_back(&bins_[b]);
   }
   if (parts.empty()) return *hi_base;
-  return *hi_base - Union(parts);
+  *scratch = *hi_base - Union(parts);
+  return *scratch;
 }
 
-Roaring Column::BinRange(size_t f0, size_t f1) const {
+Roaring Column::BinRange(size_t f0, size_t f1, const Roaring* within) const {
   uint64_t rows = 0;
   for (size_t b = f0; b <= f1; ++b) rows += counts_[b];
-  if (f1 - f0 < 4 || rows * 64 <= n_) {
+  // A few small bins: their union. Otherwise (and whenever there are
+  // candidates, which the cumulative path touches only in proportion to their
+  // number) the difference of two cumulative bitmaps.
+  if (rows * 64 <= n_ || (f1 - f0 < 4 && (within == nullptr || !cum_valid_))) {
     std::vector<const Roaring*> parts;
     for (size_t b = f0; b <= f1; ++b) {
       if (counts_[b] > 0) parts.push_back(&bins_[b]);
     }
-    return Union(parts);
+    Roaring out = Union(parts);
+    if (within != nullptr) out &= *within;
+    return out;
   }
-  if (f0 == 0) return Below(f1 + 1);
-  if (f1 + 1 >= bins_.size()) return not_null_ - Below(f0);
-  return Below(f1 + 1) - Below(f0);
+  // Rows below bin f1 + 1 minus rows below bin f0; with candidates, both
+  // subtractions run on the candidates and the large bitmaps are only read.
+  Roaring upper_scratch, lower_scratch;
+  const Roaring& upper = f1 + 1 >= bins_.size() ? not_null_ : Below(f1 + 1, &upper_scratch);
+  Roaring out = within != nullptr ? *within & upper : upper;
+  if (f0 > 0) out -= Below(f0, &lower_scratch);
+  return out;
 }
 
 bool Column::SetNumber(uint32_t row, double v) {
@@ -252,7 +266,7 @@ void Column::Rebin(bool cumulative) {
   if (cumulative) BuildCumulative();
 }
 
-Roaring Column::Range(double lo, bool lo_inclusive, double hi, bool hi_inclusive) const {
+Roaring Column::Range(double lo, bool lo_inclusive, double hi, bool hi_inclusive, const Roaring* within) const {
   Roaring result;
   if (type_ != ColumnType::kNumber || bins_.empty() || std::isnan(lo) || std::isnan(hi)) return result;
   if (lo > hi || (lo == hi && !(lo_inclusive && hi_inclusive))) return result;
@@ -281,16 +295,35 @@ Roaring Column::Range(double lo, bool lo_inclusive, double hi, bool hi_inclusive
   size_t f0 = b0 + (state[b0] == 1 ? 0 : 1);
   size_t f1 = b1 - (state[b1] == 1 || b1 == b0 ? 0 : 1);
   if (b0 == b1 && state[b0] != 1) f1 = f0 - 1;
-  if (f0 <= f1 && f1 < lo_.size() && full > 0) result = BinRange(f0, f1);
+  if (f0 <= f1 && f1 < lo_.size() && full > 0) result = BinRange(f0, f1, within);
   std::vector<uint32_t> matches;
   for (size_t b = b0; b <= b1; ++b) {
     if (state[b] != 2) continue;
-    ForEach(bins_[b], [&](uint32_t row) {
+    auto check = [&](uint32_t row) {
       if (in(values_[row])) matches.push_back(row);
-    });
+    };
+    if (within != nullptr) {
+      ForEach(bins_[b] & *within, check);
+    } else {
+      ForEach(bins_[b], check);
+    }
   }
-  if (!matches.empty()) result.addMany(matches.size(), matches.data());
+  if (!matches.empty()) {
+    // Rows of two edge bins interleave; a sorted batch appends fast.
+    std::sort(matches.begin(), matches.end());
+    Roaring edge;
+    edge.addMany(matches.size(), matches.data());
+    result |= edge;
+  }
   return result;
+}
+
+uint64_t Column::RangeCountBound(double lo, bool lo_inclusive, double hi, bool hi_inclusive) const {
+  if (type_ != ColumnType::kNumber || bins_.empty() || std::isnan(lo) || std::isnan(hi)) return 0;
+  if (lo > hi || (lo == hi && !(lo_inclusive && hi_inclusive))) return 0;
+  uint64_t rows = 0;
+  for (size_t b = BinOf(lo), b1 = BinOf(hi); b <= b1; ++b) rows += counts_[b];
+  return rows;
 }
 
 double Column::Kth(uint64_t k) const {

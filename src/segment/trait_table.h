@@ -81,8 +81,15 @@ class Column {
     return row < values_.size() ? values_[row] : std::numeric_limits<double>::quiet_NaN();
   }
   // Returns the rows whose value lies in the interval from lo to hi (each end
-  // inclusive or not; pass -kInf / kInf for an open end).
-  Roaring Range(double lo, bool lo_inclusive, double hi, bool hi_inclusive) const;
+  // inclusive or not; pass -kInf / kInf for an open end). With `within`, only
+  // rows of `within` (cheaper than intersecting afterwards when it is small).
+  Roaring Range(double lo, bool lo_inclusive, double hi, bool hi_inclusive,
+                const Roaring* within = nullptr) const;
+  // An upper bound on Range(...).cardinality() from the bin counts, without
+  // touching a bitmap (the rows of the one or two edge bins count in full).
+  uint64_t RangeCountBound(double lo, bool lo_inclusive, double hi, bool hi_inclusive) const;
+  // The values by row (for prefetching; number(row) is the checked read).
+  const double* number_data() const { return values_.data(); }
   // Returns the k-th smallest (0-based) non-missing value. REQUIRES: k < count().
   double Kth(uint64_t k) const;
   // True while every bin holds a single value (equality bitmaps).
@@ -98,6 +105,8 @@ class Column {
   const Roaring& CodeRows(uint32_t code) const { return code_rows_[code]; }
   // kString: the row's code, kNoCode when missing.
   uint32_t string_code(uint32_t row) const { return row < codes_.size() ? codes_[row] : kNoCode; }
+  // The codes by row (for prefetching; string_code(row) is the checked read).
+  const uint32_t* code_data() const { return codes_.data(); }
   // kSet: the row's element codes (empty when missing or empty).
   std::span<const uint32_t> set_codes(uint32_t row) const;
 
@@ -115,10 +124,12 @@ class Column {
   size_t BinOf(double v) const;
   bool BinSingle(size_t b) const;
   void AddToBin(size_t b, uint32_t row);
-  // Rows in bins [0, f).
-  Roaring Below(size_t f) const;
-  // Rows in bins [f0, f1] (inclusive), choosing bin unions or cumulative bitmaps.
-  Roaring BinRange(size_t f0, size_t f1) const;
+  // Rows in bins [0, f): a stored bitmap when one holds exactly those rows,
+  // else computed into *scratch.
+  const Roaring& Below(size_t f, Roaring* scratch) const;
+  // Rows in bins [f0, f1] (inclusive; of `within` unless null), choosing bin
+  // unions or cumulative bitmaps.
+  Roaring BinRange(size_t f0, size_t f1, const Roaring* within) const;
   void BuildCumulative();
   void RemoveNumber(uint32_t row);
   // Rebuilds bins from all values: exact when few distinct values, else quantile bins.
