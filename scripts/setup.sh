@@ -2,16 +2,22 @@
 # Installs Holo's build dependencies from Debian 12 packages. Idempotent: a
 # no-op (no apt-get at all) when everything is already present.
 #   --bench  also the peer systems of the side-by-side benchmarks (ClickHouse 18.16
-#            server + client, the sqlite3 CLI, curl); their packaged services are not
-#            started, the benchmarks run their own servers on loopback.
+#            server + client, the sqlite3 CLI, curl, wrk, Redis 7); their packaged
+#            services are not started, the benchmarks run their own servers on loopback.
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   librocksdb-dev libroaring-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
   libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev time
+  libcpp-httplib-dev zlib1g-dev
+  chromium
 )
+# Node.js and npm build the dashboard's assets and run the browser and SDK tests.
+# A machine may already have Node.js from elsewhere (with npm bundled): keep it.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(clickhouse-server clickhouse-client sqlite3 curl)
+  PACKAGES+=(clickhouse-server clickhouse-client sqlite3 curl wrk redis-server redis-tools)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -22,6 +22,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,23 @@ struct IngestReport {
   ResolveReport resolve;
 };
 
+// One message given to Engine::IngestMessages.
+struct MessageInput {
+  std::string_view source;        // [a-z0-9_-]{1,64}
+  std::string_view json;          // one Segment-spec message (shared/EVENTS.md)
+  std::string_view implied_type;  // its type when it has no "type" field ("track" for /v1/track); empty: required
+  std::string_view origin;        // where it came from, for the dead-letter file ("http POST /v1/batch #42")
+  std::string_view rejected;      // non-empty: the caller already rejected it (e.g. too large) for this reason;
+                                  // it is dead-lettered with the others and not parsed
+};
+
+struct MessageOutcome {
+  enum class Kind { kStored, kDuplicate, kRejected };
+  Kind kind = Kind::kRejected;
+  std::string message_id;
+  std::string error;  // kRejected: why, naming the field
+};
+
 struct StoreStats {
   uint64_t events = 0;
   uint64_t identifiers = 0;  // identity-graph nodes
@@ -118,6 +136,13 @@ class Engine {
   // run. Idempotent by (source, messageId).
   virtual Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                         IngestReport* report) = 0;
+
+  // Ingests messages held in memory (the HTTP server's path) the same way:
+  // validated, pseudonymized, idempotent by (source, messageId); rejected ones
+  // go to <data_dir>/dead_letter.jsonl. (*outcomes)[i] tells what happened to
+  // messages[i]. Returns once every stored message is durable (WAL synced).
+  // Does not resolve identities: call Resolve. Not concurrent with Ingest/Resolve.
+  virtual Status IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) = 0;
 
   // Resolves pending identity changes and rebuilds the touched profiles.
   // `full` re-resolves the whole graph and rebuilds every profile.
@@ -209,6 +234,34 @@ class Engine {
   // Writes merge/split feed records with sequence > `since` as JSON lines.
   virtual Status IdentityFeed(uint64_t since, std::ostream& out) = 0;
 
+  // ---- Serving (the HTTP server, docs/http_api.md) ----
+  // The OneID `id` names: a OneID ("1234") or "type:value"; kNotFound if unknown.
+  virtual Result<uint64_t> ResolveId(std::string_view id) = 0;
+  // Loads the in-memory audience state (trait table, segments) now rather than on first use.
+  virtual Status Warm() = 0;
+  // A person's events, newest first: {"oneid", "events": [{"seq", "timestamp", "source",
+  // "type", "event", "properties"}], "next": seq to pass as before_seq, or null}.
+  // before_seq 0: from the newest. limit is clamped to [1, 1000].
+  virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) = 0;
+  // Whether `oneid` consented to `purpose` (analytics, personalization, marketing,
+  // third_party), from the in-memory trait table (false before Warm()).
+  virtual bool HasConsent(uint64_t oneid, std::string_view purpose) = 0;
+  // The segments `oneid` is a member of (none before Warm()).
+  virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) = 0;
+  // {"oneid", "traits": {name: value or null}} from the in-memory trait table
+  // (kFailedPrecondition before Warm()). For latency-bound look-ups.
+  virtual Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names) = 0;
+  // Credentials: API tokens (kind "token", with a role) and write keys (kind
+  // "writekey", whose name is the source). The secret is returned once; only its
+  // BLAKE2b-256 hash is stored.
+  struct Credential {
+    std::string name;
+    std::string role;
+  };
+  virtual Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) = 0;
+  // The credential a secret belongs to, nullopt if none.
+  virtual Result<std::optional<Credential>> CheckCredential(std::string_view kind, std::string_view secret) = 0;
+
   // ---- Audiences (docs/segments.md): computed traits, segments, group profiles,
   // people graph, AIPL funnels and campaigns. Segment memberships are kept current
   // by every Ingest/Resolve that changes profiles. ----
@@ -242,8 +295,9 @@ class Engine {
     double jaccard = 0;
   };
   virtual Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) = 0;
-  // Writes the segment's OneIDs, one per line.
-  virtual Status ExportSegment(std::string_view name, std::ostream& out) = 0;
+  // Writes the segment's OneIDs, one per line; with `consent_purpose` ("marketing"),
+  // only those of people whose consent to it is given.
+  virtual Status ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose = {}) = 0;
 
   struct GroupProfileOptions {
     uint32_t k = 50;     // minimum group size; never below 10

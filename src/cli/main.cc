@@ -16,6 +16,7 @@
 #include "holo/generate.h"
 #include "holo/match.h"
 #include "cli/audience_commands.h"
+#include "cli/serve_commands.h"
 #include "generate/pii_records.h"
 #include "common/time_util.h"
 
@@ -475,6 +476,8 @@ int main(int argc, char** argv) {
 
   holo::cli::AudienceCommands audience;
   audience.Add(app, add_data);
+  holo::cli::ServeCommands serve;
+  serve.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -524,8 +527,10 @@ int main(int argc, char** argv) {
   }
 
   // Only ingest creates a data directory; the other commands read an existing one.
-  auto engine = OpenEngine(data, /*create=*/ing->parsed());
+  serve.BeforeOpen();
+  auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed());
   if (audience.Parsed()) return audience.Run(*engine);
+  if (serve.Parsed()) return serve.Run(*engine, data);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

@@ -421,11 +421,19 @@ Result<Engine::Overlap> EngineImpl::SegmentOverlap(std::string_view a, std::stri
   return o;
 }
 
-Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out) {
+Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose) {
   HOLO_RETURN_IF_ERROR(EnsureAudience());
   const Roaring* m = segments_->Members(std::string(name));
   if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
-  for (uint32_t id : *m) out << id << '\n';
+  const std::string consent = "consent_" + std::string(consent_purpose);
+  for (uint32_t id : *m) {
+    if (!consent_purpose.empty()) {
+      segment::TraitValue v = table_->Value(id, consent);
+      const double* given = std::get_if<double>(&v);
+      if (given == nullptr || *given == 0) continue;
+    }
+    out << id << '\n';
+  }
   if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));
   return Status::OK();
 }

@@ -24,6 +24,7 @@ class EngineImpl final : public Engine {
 
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
+  Status IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) override;
   Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
   Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) override;
   Result<std::string> ProfileJson(std::string_view id) override;
@@ -46,6 +47,16 @@ class EngineImpl final : public Engine {
   Status IdentityFeed(uint64_t since, std::ostream& out) override;
   void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
 
+  // Serving (serving.cc).
+  Result<uint64_t> ResolveId(std::string_view id) override;
+  Status Warm() override;
+  Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) override;
+  Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) override;
+  bool HasConsent(uint64_t oneid, std::string_view purpose) override;
+  Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names) override;
+  Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) override;
+  Result<std::optional<Credential>> CheckCredential(std::string_view kind, std::string_view secret) override;
+
   // Audiences (audience.cc).
   Status DefineTrait(std::string_view name, std::string_view expression) override;
   Result<std::vector<std::pair<std::string, std::string>>> ListTraits() override;
@@ -55,13 +66,25 @@ class EngineImpl final : public Engine {
   Result<SegmentInfo> GetSegment(std::string_view name) override;
   Result<uint64_t> CountExpression(std::string_view expression) override;
   Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
-  Status ExportSegment(std::string_view name, std::ostream& out) override;
+  Status ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose = {}) override;
   Result<Report> GroupProfile(std::string_view segment_or_expression, const GroupProfileOptions& options) override;
   Result<Report> People(std::string_view id) override;
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
 
  private:
+  // ---- ingestion (ingest_pipeline.cc) ----
+  struct IngestRun;
+  // One valid message to store, with its source.
+  struct Incoming {
+    ingest::ParsedMessage* message;
+    std::string_view source;
+  };
+  Status StartIngestRun(IngestRun* run);
+  // Dedupes `items` by (source, messageId) against the store and each other and
+  // writes the new ones as one atomic, unsynced batch; (*duplicate)[i] marks the others.
+  Status WriteMessages(std::vector<Incoming>& items, IngestRun* run, std::vector<bool>* duplicate);
+
   EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key,
              identity::MergePolicy policy);
 
@@ -109,6 +132,7 @@ class EngineImpl final : public Engine {
   std::vector<profile::AggregateSpec> computed_traits_;
   std::unique_ptr<segment::TraitTable> table_;      // null until first used
   std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
+  std::unique_ptr<ingest::MessageParser> http_parser_;  // IngestMessages' parser, made on first use
 };
 
 }  // namespace holo::engine

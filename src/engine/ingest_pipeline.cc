@@ -176,6 +176,131 @@ class DurableAcks {
 
 }  // namespace
 
+// State carried across the write batches of one ingestion run.
+struct EngineImpl::IngestRun {
+  uint64_t seq = 0;            // last event sequence number used
+  int64_t max_ts = INT64_MIN;  // latest event timestamp stored
+  std::unordered_set<Key16, keys::Key16Hash> dirty_marked;  // nodes already marked in this run
+};
+
+Status EngineImpl::StartIngestRun(IngestRun* run) {
+  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, keys::kEventSeq));
+  if (seq_value.has_value() && seq_value->size() == 8) run->seq = coding::DecodeFixed64BE(seq_value->data());
+  HOLO_ASSIGN_OR_RETURN(auto ts_value, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
+  if (ts_value.has_value() && ts_value->size() == 8) {
+    run->max_ts = static_cast<int64_t>(coding::DecodeFixed64BE(ts_value->data()));
+  }
+  return Status::OK();
+}
+
+Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, std::vector<bool>* duplicate) {
+  duplicate->assign(items.size(), false);
+  // Dedupe against the store and within the batch.
+  std::vector<std::string> dedupe_keys;
+  for (const Incoming& in : items) dedupe_keys.push_back(keys::DedupeKey(in.source, in.message->message_id));
+  std::vector<rocksdb::Slice> key_slices(dedupe_keys.begin(), dedupe_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(key_slices.size());
+  std::vector<rocksdb::Status> statuses(key_slices.size());
+  if (!key_slices.empty()) {
+    store_->db()->MultiGet(rocksdb::ReadOptions(), store_->cf(Cf::kDedupe), key_slices.size(), key_slices.data(),
+                           values.data(), statuses.data());
+  }
+  rocksdb::WriteBatch wb;
+  std::unordered_set<std::string_view> in_batch;
+  // Sorted containers: inserting keys in order lets RocksDB's memtable reuse its
+  // insertion point (random-order inserts were half of ingest time).
+  std::map<Key16, storage::StatsRecord> nodes;
+  std::map<std::pair<Key16, Key16>, storage::StatsRecord> edges;
+  std::vector<std::string> node_event_keys;
+  std::string value;
+  uint64_t& seq = run->seq;
+  int64_t& max_ts = run->max_ts;
+  for (size_t c = 0; c < items.size(); ++c) {
+    if (statuses[c].ok() || !in_batch.insert(dedupe_keys[c]).second) {
+      (*duplicate)[c] = true;
+      continue;
+    }
+    if (!statuses[c].IsNotFound()) return storage::FromRocks(statuses[c], "dedupe lookup");
+    ingest::ParsedMessage& m = *items[c].message;
+    const std::string_view source = items[c].source;
+    ++seq;
+    std::string seq_key = keys::EventKey(seq);
+    storage::EventRecord rec;
+    rec.msg_type = static_cast<uint8_t>(m.type);
+    rec.timestamp_ms = m.timestamp_ms;
+    rec.source = std::string(source);
+    rec.event = std::move(m.event);
+    rec.message_id = std::move(m.message_id);
+    rec.properties_json = std::move(m.properties_json);
+    max_ts = std::max(max_ts, m.timestamp_ms);
+    std::vector<size_t> graph_ids;
+    for (size_t k = 0; k < m.ids.size(); ++k) {
+      const ingest::ParsedIdentifier& id = m.ids[k];
+      storage::EventId eid;
+      eid.pseudonym = id.pseudonym;
+      eid.role = static_cast<uint8_t>(id.role);
+      eid.flags = id.placeholder ? 1 : 0;
+      eid.type = id.type;
+      rec.ids.push_back(std::move(eid));
+      if (id.placeholder) continue;
+      graph_ids.push_back(k);
+      auto [it, fresh] = nodes.try_emplace(id.pseudonym);
+      storage::StatsRecord& n = it->second;
+      if (fresh || m.timestamp_ms < n.first_ts) {
+        n.first_ts = m.timestamp_ms;
+        n.tail = id.type;
+      }
+      if (fresh || m.timestamp_ms > n.last_ts) n.last_ts = m.timestamp_ms;
+      n.count++;
+    }
+    for (size_t x = 0; x < graph_ids.size(); ++x) {
+      for (size_t y = 0; y < graph_ids.size(); ++y) {
+        if (x == y) continue;
+        const auto& a = m.ids[graph_ids[x]];
+        const auto& b = m.ids[graph_ids[y]];
+        bool link = m.explicit_link && IsLinkPair(m, a, b);
+        auto [it, fresh] = edges.try_emplace({a.pseudonym, b.pseudonym});
+        storage::StatsRecord& e = it->second;
+        uint8_t kind =
+            static_cast<uint8_t>(link ? identity::EdgeKind::kExplicitLink : identity::EdgeKind::kCooccurrence);
+        e.kind = std::max(e.kind, kind);
+        if (fresh || m.timestamp_ms < e.first_ts) {
+          e.first_ts = m.timestamp_ms;
+          e.tail = std::string(source);
+        }
+        if (fresh || m.timestamp_ms > e.last_ts) e.last_ts = m.timestamp_ms;
+        e.count++;
+      }
+    }
+    // Events are indexed by the identifier they are attributed to (profile/).
+    if (int owner = profile::AttributionIndex(rec); owner >= 0) {
+      node_event_keys.push_back(keys::NodeEventKey(rec.ids[owner].pseudonym, seq));
+    }
+    value.clear();
+    rec.EncodeTo(&value);
+    wb.Put(store_->cf(Cf::kEvents), seq_key, value);
+    wb.Put(store_->cf(Cf::kDedupe), dedupe_keys[c], seq_key);
+  }
+  std::sort(node_event_keys.begin(), node_event_keys.end());
+  for (const auto& key : node_event_keys) wb.Put(store_->cf(Cf::kNodeEvents), key, "");
+  for (auto& [key, rec] : nodes) wb.Merge(store_->cf(Cf::kNodes), keys::AsView(key), rec.Encode());
+  for (auto& [key, rec] : nodes) {
+    if (run->dirty_marked.insert(key).second) wb.Put(store_->cf(Cf::kMeta), keys::DirtyNode(key), "");
+  }
+  for (auto& [pair, rec] : edges) {
+    wb.Merge(store_->cf(Cf::kEdges), keys::EdgeKey(pair.first, pair.second), rec.Encode());
+  }
+  std::string counter;
+  coding::PutFixed64BE(&counter, seq);
+  wb.Put(store_->cf(Cf::kMeta), keys::kEventSeq, counter);
+  if (max_ts != INT64_MIN) {
+    counter.clear();
+    coding::PutFixed64BE(&counter, static_cast<uint64_t>(max_ts));
+    wb.Put(store_->cf(Cf::kMeta), keys::kMaxTimestamp, counter);
+  }
+  return store_->Write(&wb, /*sync=*/false);
+}
+
 Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                           IngestReport* report) {
   *report = IngestReport();
@@ -188,18 +313,10 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
                                  : options.dead_letter_path;
   ingest::DeadLetterWriter dead_letter(report->dead_letter_path);
 
-  uint64_t seq = 0;
-  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, keys::kEventSeq));
-  if (seq_value.has_value() && seq_value->size() == 8) seq = coding::DecodeFixed64BE(seq_value->data());
-  int64_t max_ts = INT64_MIN;
-  HOLO_ASSIGN_OR_RETURN(auto ts_value, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
-  if (ts_value.has_value() && ts_value->size() == 8) {
-    max_ts = static_cast<int64_t>(coding::DecodeFixed64BE(ts_value->data()));
-  }
-
+  IngestRun run;
+  HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
   ingest::MessageParser parser(parser_options_, &pseudonymizer_);
   const size_t batch_lines = std::max<size_t>(1, options.batch_lines);
-  std::unordered_set<Key16, keys::Key16Hash> dirty_marked;  // nodes already marked in this run
   uint64_t bytes_before = 0;
   DurableAcks acks(store_.get(), options.on_batch);
 
@@ -220,9 +337,7 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
       Batch batch = std::move(got).value();
       if (!batch.eof) pending = read_next();
 
-      // Dedupe against the store and within the batch.
-      std::vector<std::string> dedupe_keys;
-      std::vector<size_t> candidates;
+      std::vector<Incoming> items;
       for (size_t i = 0; i < batch.lines.size(); ++i) {
         ParsedLine& pl = batch.lines[i];
         report->lines++;
@@ -235,110 +350,19 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
           continue;
         }
         if (!pl.message->warnings.empty()) report->warnings++;
-        dedupe_keys.push_back(keys::DedupeKey(file.source, pl.message->message_id));
-        candidates.push_back(i);
+        items.push_back({&*pl.message, file.source});
       }
-      std::vector<rocksdb::Slice> key_slices(dedupe_keys.begin(), dedupe_keys.end());
-      std::vector<rocksdb::PinnableSlice> values(key_slices.size());
-      std::vector<rocksdb::Status> statuses(key_slices.size());
-      if (!key_slices.empty()) {
-        store_->db()->MultiGet(rocksdb::ReadOptions(), store_->cf(Cf::kDedupe), key_slices.size(),
-                               key_slices.data(), values.data(), statuses.data());
-      }
-      rocksdb::WriteBatch wb;
-      std::unordered_set<std::string_view> in_batch;
-      // Sorted containers: inserting keys in order lets RocksDB's memtable reuse its
-      // insertion point (random-order inserts were half of ingest time).
-      std::map<Key16, storage::StatsRecord> nodes;
-      std::map<std::pair<Key16, Key16>, storage::StatsRecord> edges;
-      std::vector<std::string> node_event_keys;
-      std::string value;
-      for (size_t c = 0; c < candidates.size(); ++c) {
-        if (statuses[c].ok() || !in_batch.insert(dedupe_keys[c]).second) {
+      std::vector<bool> duplicate;
+      HOLO_RETURN_IF_ERROR(WriteMessages(items, &run, &duplicate));
+      for (bool d : duplicate) {
+        if (d) {
           report->duplicates++;
-          continue;
+        } else {
+          report->stored++;
         }
-        if (!statuses[c].IsNotFound()) return storage::FromRocks(statuses[c], "dedupe lookup");
-        ingest::ParsedMessage& m = *batch.lines[candidates[c]].message;
-        ++seq;
-        std::string seq_key = keys::EventKey(seq);
-        storage::EventRecord rec;
-        rec.msg_type = static_cast<uint8_t>(m.type);
-        rec.timestamp_ms = m.timestamp_ms;
-        rec.source = file.source;
-        rec.event = std::move(m.event);
-        rec.message_id = std::move(m.message_id);
-        rec.properties_json = std::move(m.properties_json);
-        max_ts = std::max(max_ts, m.timestamp_ms);
-        std::vector<size_t> graph_ids;
-        for (size_t k = 0; k < m.ids.size(); ++k) {
-          const ingest::ParsedIdentifier& id = m.ids[k];
-          storage::EventId eid;
-          eid.pseudonym = id.pseudonym;
-          eid.role = static_cast<uint8_t>(id.role);
-          eid.flags = id.placeholder ? 1 : 0;
-          eid.type = id.type;
-          rec.ids.push_back(std::move(eid));
-          if (id.placeholder) continue;
-          graph_ids.push_back(k);
-          auto [it, fresh] = nodes.try_emplace(id.pseudonym);
-          storage::StatsRecord& n = it->second;
-          if (fresh || m.timestamp_ms < n.first_ts) {
-            n.first_ts = m.timestamp_ms;
-            n.tail = id.type;
-          }
-          if (fresh || m.timestamp_ms > n.last_ts) n.last_ts = m.timestamp_ms;
-          n.count++;
-        }
-        for (size_t x = 0; x < graph_ids.size(); ++x) {
-          for (size_t y = 0; y < graph_ids.size(); ++y) {
-            if (x == y) continue;
-            const auto& a = m.ids[graph_ids[x]];
-            const auto& b = m.ids[graph_ids[y]];
-            bool link = m.explicit_link && IsLinkPair(m, a, b);
-            auto [it, fresh] = edges.try_emplace({a.pseudonym, b.pseudonym});
-            storage::StatsRecord& e = it->second;
-            uint8_t kind = static_cast<uint8_t>(link ? identity::EdgeKind::kExplicitLink
-                                                     : identity::EdgeKind::kCooccurrence);
-            e.kind = std::max(e.kind, kind);
-            if (fresh || m.timestamp_ms < e.first_ts) {
-              e.first_ts = m.timestamp_ms;
-              e.tail = file.source;
-            }
-            if (fresh || m.timestamp_ms > e.last_ts) e.last_ts = m.timestamp_ms;
-            e.count++;
-          }
-        }
-        // Events are indexed by the identifier they are attributed to (profile/).
-        if (int owner = profile::AttributionIndex(rec); owner >= 0) {
-          node_event_keys.push_back(keys::NodeEventKey(rec.ids[owner].pseudonym, seq));
-        }
-        value.clear();
-        rec.EncodeTo(&value);
-        wb.Put(store_->cf(Cf::kEvents), seq_key, value);
-        wb.Put(store_->cf(Cf::kDedupe), dedupe_keys[c], seq_key);
-        report->stored++;
-      }
-      std::sort(node_event_keys.begin(), node_event_keys.end());
-      for (const auto& key : node_event_keys) wb.Put(store_->cf(Cf::kNodeEvents), key, "");
-      for (auto& [key, rec] : nodes) wb.Merge(store_->cf(Cf::kNodes), keys::AsView(key), rec.Encode());
-      for (auto& [key, rec] : nodes) {
-        if (dirty_marked.insert(key).second) wb.Put(store_->cf(Cf::kMeta), keys::DirtyNode(key), "");
-      }
-      for (auto& [pair, rec] : edges) {
-        wb.Merge(store_->cf(Cf::kEdges), keys::EdgeKey(pair.first, pair.second), rec.Encode());
-      }
-      std::string counter;
-      coding::PutFixed64BE(&counter, seq);
-      wb.Put(store_->cf(Cf::kMeta), keys::kEventSeq, counter);
-      if (max_ts != INT64_MIN) {
-        counter.clear();
-        coding::PutFixed64BE(&counter, static_cast<uint64_t>(max_ts));
-        wb.Put(store_->cf(Cf::kMeta), keys::kMaxTimestamp, counter);
       }
       // Dead letters are flushed before the acknowledgement, too.
       HOLO_RETURN_IF_ERROR(dead_letter.Flush());
-      HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
       IngestProgress p;
       p.file = file.path;
       p.line = batch.last_line;
@@ -355,6 +379,46 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
   report->bytes = bytes_total;
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options.resolve) return Resolve(/*full=*/false, &report->resolve, options.full_threshold);
+  return Status::OK();
+}
+
+Status EngineImpl::IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) {
+  outcomes->assign(messages.size(), MessageOutcome());
+  if (!http_parser_) http_parser_ = std::make_unique<ingest::MessageParser>(parser_options_, &pseudonymizer_);
+  int64_t now = NowMs();
+  std::vector<ingest::ParsedMessage> parsed;
+  parsed.reserve(messages.size());
+  std::vector<size_t> index;  // parsed[i] is messages[index[i]]
+  ingest::DeadLetterWriter dead_letter((fs::path(options_.data_dir) / "dead_letter.jsonl").string());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const MessageInput& in = messages[i];
+    MessageOutcome& out = (*outcomes)[i];
+    Status valid = !in.rejected.empty() ? Status::InvalidArgument(std::string(in.rejected))
+                                        : ValidateSource(in.source, "message");
+    Result<ingest::ParsedMessage> m = valid.ok() ? http_parser_->Parse(in.json, in.source, now, in.implied_type)
+                                                 : Result<ingest::ParsedMessage>(valid);
+    if (!m.ok()) {
+      out.kind = MessageOutcome::Kind::kRejected;
+      out.error = m.status().message();
+      HOLO_RETURN_IF_ERROR(dead_letter.Write(in.origin, i + 1, in.source, out.error, in.json.substr(0, 64 * 1024)));
+      continue;
+    }
+    out.message_id = m->message_id;
+    parsed.push_back(std::move(m).value());
+    index.push_back(i);
+  }
+  HOLO_RETURN_IF_ERROR(dead_letter.Close());
+  if (parsed.empty()) return Status::OK();
+  std::vector<Incoming> items;
+  for (size_t j = 0; j < parsed.size(); ++j) items.push_back({&parsed[j], messages[index[j]].source});
+  IngestRun run;
+  HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
+  std::vector<bool> duplicate;
+  HOLO_RETURN_IF_ERROR(WriteMessages(items, &run, &duplicate));
+  HOLO_RETURN_IF_ERROR(store_->SyncWal());
+  for (size_t j = 0; j < parsed.size(); ++j) {
+    (*outcomes)[index[j]].kind = duplicate[j] ? MessageOutcome::Kind::kDuplicate : MessageOutcome::Kind::kStored;
+  }
   return Status::OK();
 }
 

@@ -256,7 +256,8 @@ class MessageParser::Impl {
     }
   }
 
-  Result<ParsedMessage> Parse(std::string_view line, std::string_view source, int64_t now_ms);
+  Result<ParsedMessage> Parse(std::string_view line, std::string_view source, int64_t now_ms,
+                              std::string_view implied_type);
 
   const ParserOptions& options() const { return options_; }
 
@@ -414,7 +415,7 @@ void MessageParser::Impl::AddExternalIds(dom::element ids, ParsedMessage* m) {
 }
 
 Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::string_view source,
-                                                 int64_t now_ms) {
+                                                 int64_t now_ms, std::string_view implied_type) {
   if (line.size() > options_.max_line_bytes) {
     return Invalid("line exceeds " + std::to_string(options_.max_line_bytes) + " bytes");
   }
@@ -488,11 +489,14 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
   ParsedMessage m;
 
   // type
-  if (!type.present) return Invalid("missing required field 'type'");
-  if (type.value.type() != dom::element_type::STRING) return Invalid("type must be a string");
+  if (!type.present && implied_type.empty()) return Invalid("missing required field 'type'");
+  if (type.present && type.value.type() != dom::element_type::STRING) return Invalid("type must be a string");
   {
-    std::string_view t = type.value.get_string().value_unsafe();
+    std::string_view t = type.present ? type.value.get_string().value_unsafe() : implied_type;
     if (!ParseType(t, &m.type)) return Invalid("unknown type " + Quote(t));
+    if (!implied_type.empty() && t != implied_type) {
+      return Invalid("type " + Quote(t) + " does not match the endpoint's type " + Quote(implied_type));
+    }
   }
 
   // messageId
@@ -668,9 +672,9 @@ MessageParser::~MessageParser() = default;
 MessageParser::MessageParser(MessageParser&&) noexcept = default;
 MessageParser& MessageParser::operator=(MessageParser&&) noexcept = default;
 
-Result<ParsedMessage> MessageParser::Parse(std::string_view line, std::string_view source,
-                                           int64_t now_ms) {
-  return impl_->Parse(line, source, now_ms);
+Result<ParsedMessage> MessageParser::Parse(std::string_view line, std::string_view source, int64_t now_ms,
+                                           std::string_view implied_type) {
+  return impl_->Parse(line, source, now_ms, implied_type);
 }
 
 const ParserOptions& MessageParser::options() const { return impl_->options(); }

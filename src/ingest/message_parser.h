@@ -71,7 +71,12 @@ class MessageParser {
   //   "bad timestamp '2026-13-01': month out of range",
   //   "invalid phone in traits.phone: contains letters" (only when that was the sole identifier).
   // Values quoted in errors are truncated to 64 bytes; raw PII values are never quoted.
-  Result<ParsedMessage> Parse(std::string_view line, std::string_view source, int64_t now_ms);
+  //
+  // `implied_type`: the type a message without a "type" field has (the HTTP
+  // endpoint /v1/track implies "track"); a message whose type differs from it is
+  // rejected. Empty: "type" is required.
+  Result<ParsedMessage> Parse(std::string_view line, std::string_view source, int64_t now_ms,
+                              std::string_view implied_type = {});
 
   const ParserOptions& options() const;
 

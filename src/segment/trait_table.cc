@@ -586,6 +586,12 @@ void TraitTable::Erase(uint32_t row) {
   }
 }
 
+TraitValue TraitTable::Value(uint32_t row, std::string_view name) const {
+  const Column* c = FindColumn(name);
+  if (c == nullptr || !c->not_null().contains(row)) return std::monostate();
+  return c->Get(row);
+}
+
 TraitRow TraitTable::GetRow(uint32_t row) const {
   TraitRow out;
   for (const auto& c : columns_) {

@@ -195,6 +195,8 @@ class TraitTable {
   std::vector<std::string> ColumnNames() const;
   // Returns the stored traits of `row` (missing ones omitted), sorted by name.
   TraitRow GetRow(uint32_t row) const;
+  // Returns one trait of `row` (std::monostate when missing or unknown).
+  TraitValue Value(uint32_t row, std::string_view name) const;
 
   // Rebuilds numeric bins from the full data and compresses bitmaps. Call after a bulk load.
   void Optimize();

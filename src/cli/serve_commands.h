@@ -1,0 +1,35 @@
+// The server subcommands of `holo`: serve, token create, writekey create.
+// main.cc adds them and runs them on an open engine.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "holo/engine.h"
+#include "holo/server.h"
+
+namespace holo::cli {
+
+class ServeCommands {
+ public:
+  // `add_data` adds the shared --data option to a subcommand.
+  void Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data);
+  // True when one of these commands was given.
+  bool Parsed() const;
+  // Call before the engine is opened (and its threads start): `holo serve`
+  // blocks SIGINT/SIGTERM in every thread and waits for them on one.
+  void BeforeOpen();
+  // Runs the parsed command; returns the exit code (failures exit with one line).
+  int Run(Engine& engine, const std::string& data_dir);
+
+ private:
+  CLI::App *serve_ = nullptr, *token_ = nullptr, *token_create_ = nullptr, *writekey_ = nullptr,
+           *writekey_create_ = nullptr;
+  std::string listen_ = "127.0.0.1:8080";
+  std::string name_, role_ = "analyst";
+  ServerOptions options_;
+};
+
+}  // namespace holo::cli

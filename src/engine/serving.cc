@@ -1,0 +1,177 @@
+// EngineImpl: what the HTTP server needs beyond the CLI: a person's events
+// page by page, their segments, a few traits from memory, and credentials.
+#include <rocksdb/db.h>
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "common/coding.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "engine/engine_impl.h"
+#include "identity/graph_store.h"
+#include "storage/event_record.h"
+#include "storage/keys.h"
+
+namespace holo::engine {
+namespace {
+
+using storage::Cf;
+namespace keys = storage::keys;
+using storage::View;
+
+constexpr std::string_view kCredentialPrefix = "cred/";
+
+std::string CredentialKey(std::string_view kind, std::string_view hash_hex) {
+  std::string k(kCredentialPrefix);
+  k.append(kind).push_back('/');
+  k.append(hash_hex);
+  return k;
+}
+
+std::string HashSecret(std::string_view secret) {
+  unsigned char out[32];
+  crypto_generichash(out, sizeof(out), reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+                     nullptr, 0);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof(hex), out, sizeof(out));
+  return hex;
+}
+
+const char* MessageTypeName(uint8_t t) {
+  static const char* kNames[] = {"identify", "track", "page", "screen", "alias", "group"};  // MessageType 1..6
+  return t >= 1 && t <= 6 ? kNames[t - 1] : "unknown";
+}
+
+void WriteTraitValue(const segment::TraitValue& v, JsonWriter* w) {
+  if (const double* d = std::get_if<double>(&v)) {
+    w->Double(*d);
+  } else if (const std::string* s = std::get_if<std::string>(&v)) {
+    w->String(*s);
+  } else if (const auto* set = std::get_if<std::vector<std::string>>(&v)) {
+    w->BeginArray();
+    for (const std::string& e : *set) w->String(e);
+    w->EndArray();
+  } else {
+    w->Null();
+  }
+}
+
+}  // namespace
+
+Result<uint64_t> EngineImpl::ResolveId(std::string_view id) { return OneIdOf(id); }
+
+Status EngineImpl::Warm() { return EnsureAudience(); }
+
+Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) {
+  limit = std::clamp<size_t>(limit, 1, 1000);
+  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
+  // The newest `limit` sequence numbers below before_seq over every member's index.
+  std::vector<uint64_t> seqs;
+  for (const auto& node : members) {
+    std::string_view p = keys::AsView(node);
+    std::string start(p);
+    coding::PutFixed64BE(&start, before_seq == 0 ? UINT64_MAX : before_seq);
+    auto it = store_->NewIterator(Cf::kNodeEvents);
+    size_t taken = 0;
+    for (it->SeekForPrev(start); it->Valid() && View(it->key()).starts_with(p) && taken <= limit; it->Prev()) {
+      uint64_t seq = coding::DecodeFixed64BE(it->key().data() + 16);
+      if (before_seq != 0 && seq >= before_seq) continue;
+      seqs.push_back(seq);
+      ++taken;
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan node events"));
+  }
+  std::sort(seqs.begin(), seqs.end(), std::greater<>());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  bool more = seqs.size() > limit;
+  if (more) seqs.resize(limit);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("oneid").Uint(oneid).Key("events").BeginArray();
+  storage::EventRecord ev;
+  for (uint64_t seq : seqs) {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kEvents, keys::EventKey(seq)));
+    if (!v.has_value()) continue;
+    if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+    w.BeginObject();
+    w.Key("seq").Uint(seq);
+    w.Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
+    w.Key("source").String(ev.source);
+    w.Key("type").String(MessageTypeName(ev.msg_type));
+    w.Key("event").String(ev.event);
+    w.Key("properties").RawValue(ev.properties_json.empty() ? "{}" : ev.properties_json);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("next");
+  if (more) {
+    w.Uint(seqs.back());
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return out;
+}
+
+Result<std::vector<std::string>> EngineImpl::SegmentsOf(uint64_t oneid) {
+  std::vector<std::string> names;
+  if (segments_ == nullptr) return names;
+  for (const auto& info : segments_->List()) {
+    if (segments_->Contains(info.name, static_cast<uint32_t>(oneid))) names.push_back(info.name);
+  }
+  return names;
+}
+
+bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
+  if (table_ == nullptr) return false;
+  segment::TraitValue v = table_->Value(static_cast<uint32_t>(oneid), "consent_" + std::string(purpose));
+  const double* given = std::get_if<double>(&v);
+  return given != nullptr && *given != 0;
+}
+
+Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std::string>& names) {
+  if (table_ == nullptr) return Status::FailedPrecondition("audience state not loaded (call Warm)");
+  uint32_t row = static_cast<uint32_t>(oneid);
+  if (!table_->rows().contains(row)) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("oneid").Uint(oneid).Key("traits").BeginObject();
+  for (const std::string& name : names) {
+    w.Key(name);
+    WriteTraitValue(table_->Value(row, name), &w);
+  }
+  w.EndObject().EndObject();
+  return out;
+}
+
+Result<std::string> EngineImpl::CreateCredential(std::string_view kind, std::string_view name, std::string_view role) {
+  if (kind != "token" && kind != "writekey") return Status::InvalidArgument("credential kind must be token or writekey");
+  if (name.empty() || name.size() > 64 || name.find_first_of("\t\n") != std::string_view::npos) {
+    return Status::InvalidArgument("credential name must be 1-64 characters without tabs or newlines");
+  }
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof(raw));
+  char b64[64];
+  sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  std::string secret = std::string(kind == "token" ? "hk_" : "hw_") + b64;
+  std::string value(name);
+  value.push_back('\t');
+  value.append(role);
+  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, CredentialKey(kind, HashSecret(secret)), value, /*sync=*/true));
+  return secret;
+}
+
+Result<std::optional<Engine::Credential>> EngineImpl::CheckCredential(std::string_view kind, std::string_view secret) {
+  if (secret.empty() || secret.size() > 256) return std::optional<Credential>();
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, CredentialKey(kind, HashSecret(secret))));
+  if (!v.has_value()) return std::optional<Credential>();
+  Credential c;
+  size_t tab = v->find('\t');
+  c.name = v->substr(0, tab);
+  c.role = tab == std::string::npos ? "" : v->substr(tab + 1);
+  return std::optional<Credential>(std::move(c));
+}
+
+}  // namespace holo::engine

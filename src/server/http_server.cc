@@ -1,0 +1,855 @@
+// The HTTP server: routes of docs/http_api.md over an Engine.
+#include <httplib.h>
+#include <sodium.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+
+#include "analytics/funnel.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "holo/server.h"
+#include "server/assets.h"
+#include "server/audit_log.h"
+#include "server/ingest_writer.h"
+#include "server/metrics.h"
+
+namespace holo::server {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+namespace dom = simdjson::dom;
+
+struct Principal {
+  std::string name;
+  std::string role;  // admin | analyst | activation
+};
+
+constexpr std::string_view kDefaultAdTraits[] = {"spending_power", "top_categories", "top_brands", "home_city",
+                                                 "consent_marketing"};
+
+void SendJson(Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json");
+}
+
+void SendError(Response& res, int status, std::string_view code, std::string_view message) {
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key("error").BeginObject().Key("code").String(code).Key("message").String(message);
+  w.EndObject().EndObject();
+  SendJson(res, status, std::move(body));
+}
+
+int HttpStatusOf(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+std::string_view CodeOf(int http) {
+  switch (http) {
+    case 400:
+      return "invalid_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 429:
+      return "rate_limited";
+    case 503:
+      return "unavailable";
+    default:
+      return "internal";
+  }
+}
+
+void SendStatus(Response& res, const Status& s) {
+  int http = HttpStatusOf(s);
+  SendError(res, http, CodeOf(http), s.message());
+}
+
+// The user name of an HTTP Basic Authorization header, empty if none.
+std::string BasicUser(const Request& req) {
+  std::string h = req.get_header_value("Authorization");
+  if (h.size() < 6 || strncasecmp(h.c_str(), "Basic ", 6) != 0) return "";
+  std::string b64 = h.substr(6);
+  std::string raw(b64.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), b64.data(), b64.size(), " \t",
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return "";
+  }
+  raw.resize(len);
+  return raw.substr(0, raw.find(':'));
+}
+
+std::string BearerToken(const Request& req) {
+  std::string h = req.get_header_value("Authorization");
+  if (h.size() < 7 || strncasecmp(h.c_str(), "Bearer ", 7) != 0) return "";
+  return h.substr(7);
+}
+
+// Per-source token buckets: `rate` events per second, one second of burst.
+class RateLimiter {
+ public:
+  explicit RateLimiter(double rate) : rate_(rate) {}
+  // Takes n events from the source's bucket; false (nothing taken) if it lacks them.
+  bool Take(const std::string& source, double n) {
+    if (rate_ <= 0) return true;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, fresh] = buckets_.try_emplace(source, Bucket{rate_, now});
+    Bucket& b = it->second;
+    b.tokens = std::min(rate_, b.tokens + rate_ * std::chrono::duration<double>(now - b.at).count());
+    b.at = now;
+    if (b.tokens < n && !(fresh && n > rate_)) return false;
+    b.tokens -= n;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_;
+  std::mutex mu_;
+  std::map<std::string, Bucket> buckets_;
+};
+
+std::string Field(dom::element obj, std::string_view key) {
+  std::string_view v;
+  if (obj[key].get_string().get(v)) return "";
+  return std::string(v);
+}
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(Engine* engine, const ServerOptions& options)
+      : engine_(engine),
+        options_(options),
+        limiter_(options.rate_limit_eps),
+        writer_(engine, &state_mu_, std::chrono::milliseconds(std::max(options.resolve_interval_ms, 10)),
+                [this](const std::string& m) { Log("info", m); }, [this] { metrics_.AddResolveRun(); }) {
+    options_.k = std::max<uint32_t>(options_.k, 10);
+  }
+
+  ~ServerImpl() override {
+    Shutdown();
+    Wait();
+  }
+
+  Status Begin() {
+    HOLO_RETURN_IF_ERROR(audit_.Open((std::filesystem::path(options_.data_dir) / "audit.jsonl").string()));
+    HOLO_RETURN_IF_ERROR(engine_->Warm());
+    // Catch up on events stored but not yet resolved (e.g. by an earlier server).
+    ResolveReport report;
+    HOLO_RETURN_IF_ERROR(engine_->Resolve(/*full=*/false, &report));
+    Routes();
+    const size_t threads = std::max<size_t>(options_.threads, 4);
+    http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http_.set_payload_max_length(options_.max_request_bytes * 4);  // compressed bodies are checked again after decoding
+    http_.set_keep_alive_max_count(100000);
+    http_.set_keep_alive_timeout(5);
+    if (options_.port == 0) {
+      int port = http_.bind_to_any_port(options_.host);
+      if (port <= 0) return Status::Unavailable("cannot bind " + options_.host);
+      port_ = port;
+    } else {
+      if (!http_.bind_to_port(options_.host, options_.port)) {
+        return Status::Unavailable("cannot bind " + options_.host + ":" + std::to_string(options_.port) +
+                                   " (in use, or not a local address)");
+      }
+      port_ = options_.port;
+    }
+    writer_.Start();
+    listener_ = std::thread([this] { http_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !http_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    syncer_ = std::thread([this] { SyncLoop(); });
+    ready_ = true;
+    Log("info", "listening on http://" + options_.host + ":" + std::to_string(port_) + "/ data " + options_.data_dir);
+    return Status::OK();
+  }
+
+  int port() const override { return port_; }
+
+  void Shutdown() override {
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    ready_ = false;
+    Log("info", "shutting down: finishing requests in flight");
+    http_.stop();  // stops accepting; listen returns once the workers finished
+    if (listener_.joinable()) listener_.join();
+    writer_.Stop();  // answers what is queued, last resolve
+    {
+      std::lock_guard<std::mutex> l(sync_mu_);
+      stop_sync_ = true;
+    }
+    sync_cv_.notify_all();
+    if (syncer_.joinable()) syncer_.join();
+    audit_.Sync();
+    Log("info", "stopped");
+    done_cv_.notify_all();
+  }
+
+  void Wait() override {
+    std::unique_lock<std::mutex> lock(shutdown_mu_);
+    done_cv_.wait(lock, [this] { return shut_down_; });
+  }
+
+ private:
+  // ---- plumbing ----
+  void Log(std::string_view level, std::string_view msg, const std::vector<std::pair<std::string, std::string>>& f = {}) {
+    std::string line;
+    JsonWriter w(&line);
+    w.BeginObject().Key("ts").String(FormatIso8601Ms(NowMs())).Key("level").String(level).Key("msg").String(msg);
+    for (const auto& [k, v] : f) w.Key(k).String(v);
+    w.EndObject();
+    line.push_back('\n');
+    std::lock_guard<std::mutex> lock(log_mu_);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+
+  void SyncLoop() {
+    std::unique_lock<std::mutex> lock(sync_mu_);
+    while (!stop_sync_) {
+      sync_cv_.wait_for(lock, std::chrono::milliseconds(500));
+      Status s = audit_.Sync();
+      if (!s.ok()) Log("error", s.ToString());
+    }
+  }
+
+  using Handler = std::function<void(const Request&, Response&)>;
+
+  // Wraps a handler with metrics, logs and a last-resort error answer.
+  Handler Route(std::string route, Handler h) {
+    return [this, route = std::move(route), h = std::move(h)](const Request& req, Response& res) {
+      auto t0 = std::chrono::steady_clock::now();
+      try {
+        h(req, res);
+      } catch (const std::exception& e) {
+        SendError(res, 500, "internal", e.what());
+      }
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      metrics_.ObserveRequest(route, res.status, secs);
+      if (options_.access_log || res.status >= 500 || secs > 1.0) {
+        Log(res.status >= 500 ? "error" : "info", "request",
+            {{"method", req.method}, {"path", req.path}, {"status", std::to_string(res.status)},
+             {"ms", std::to_string(secs * 1000)}});
+      }
+    };
+  }
+
+  // The caller's API principal if its role is one of `roles`; else answers 401/403 and returns nullopt.
+  std::optional<Principal> Require(const Request& req, Response& res, std::initializer_list<std::string_view> roles) {
+    std::string token = BearerToken(req);
+    if (token.empty()) {
+      SendError(res, 401, "unauthorized", "missing API token: send 'Authorization: Bearer TOKEN'");
+      return std::nullopt;
+    }
+    auto cred = engine_->CheckCredential("token", token);
+    if (!cred.ok()) {
+      SendStatus(res, cred.status());
+      return std::nullopt;
+    }
+    if (!cred->has_value()) {
+      SendError(res, 401, "unauthorized", "unknown API token");
+      return std::nullopt;
+    }
+    Principal p{(*cred)->name, (*cred)->role};
+    for (std::string_view r : roles) {
+      if (p.role == r) return p;
+    }
+    std::string allowed;
+    for (std::string_view r : roles) allowed += (allowed.empty() ? "" : ", ") + std::string(r);
+    SendError(res, 403, "forbidden", "role '" + p.role + "' may not use " + req.path + " (allowed: " + allowed + ")");
+    return std::nullopt;
+  }
+
+  // ---- ingestion ----
+  void Ingest(const Request& req, Response& res, std::string_view implied_type) {
+    if (!ready_) return SendError(res, 503, "unavailable", "server is not ready or shutting down");
+    const std::string& body = req.body;
+    if (body.size() > options_.max_request_bytes) {
+      return SendError(res, 413, "too_large",
+                       "request body of " + std::to_string(body.size()) + " bytes exceeds " +
+                           std::to_string(options_.max_request_bytes));
+    }
+    thread_local dom::parser parser;
+    dom::element root;
+    if (auto err = parser.parse(body).get(root)) {
+      return SendError(res, 400, "invalid_request", std::string("invalid JSON: ") + simdjson::error_message(err));
+    }
+    if (!root.is_object()) return SendError(res, 400, "invalid_request", "the body must be a JSON object");
+    std::string key = BasicUser(req);
+    if (key.empty()) key = Field(root, "writeKey");
+    if (key.empty()) {
+      return SendError(res, 401, "unauthorized", "missing write key: send it as the HTTP Basic user name");
+    }
+    auto cred = engine_->CheckCredential("writekey", key);
+    if (!cred.ok()) return SendStatus(res, cred.status());
+    if (!cred->has_value()) return SendError(res, 401, "unauthorized", "unknown write key");
+    const std::string source = (*cred)->name;
+
+    // The request's messages as text, each checked for size.
+    std::vector<std::string> texts;
+    std::vector<std::string> early;  // per message: why it is rejected before parsing
+    if (!implied_type.empty()) {
+      if (body.size() > options_.max_message_bytes) {
+        return SendError(res, 413, "too_large",
+                         "message of " + std::to_string(body.size()) + " bytes exceeds " +
+                             std::to_string(options_.max_message_bytes));
+      }
+      texts.push_back(body);
+      early.emplace_back();
+    } else {
+      dom::array batch;
+      if (root["batch"].get_array().get(batch) || batch.size() == 0) {
+        return SendError(res, 400, "invalid_request", "the body must hold \"batch\": a non-empty array of messages");
+      }
+      for (dom::element m : batch) {
+        texts.push_back(simdjson::to_string(m));
+        if (!m.is_object()) {
+          early.emplace_back("message is not a JSON object");
+        } else if (texts.back().size() > options_.max_message_bytes) {
+          early.push_back("message of " + std::to_string(texts.back().size()) + " bytes exceeds " +
+                          std::to_string(options_.max_message_bytes));
+          texts.back().resize(std::min<size_t>(texts.back().size(), 4096));
+        } else {
+          early.emplace_back();
+        }
+      }
+    }
+    if (!limiter_.Take(source, static_cast<double>(texts.size()))) {
+      res.set_header("Retry-After", "1");
+      return SendError(res, 429, "rate_limited",
+                       "source '" + source + "' exceeds " + std::to_string(options_.rate_limit_eps) + " events/s");
+    }
+    const std::string origin = "http " + req.method + " " + req.path + " from " + req.remote_addr;
+    IngestWriter::Request wr;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      wr.messages.push_back(MessageInput{source, texts[i], implied_type, origin, early[i]});
+    }
+    IngestWriter::Answer answer = writer_.Submit(std::move(wr));
+    if (!answer.status.ok()) return SendStatus(res, answer.status);
+
+    uint64_t stored = 0, duplicates = 0;
+    std::string rejected;
+    JsonWriter rw(&rejected);
+    rw.BeginArray();
+    size_t n_rejected = 0;
+    std::string first_error;
+    for (size_t i = 0; i < answer.outcomes.size(); ++i) {
+      const MessageOutcome& o = answer.outcomes[i];
+      if (o.kind == MessageOutcome::Kind::kStored) ++stored;
+      if (o.kind == MessageOutcome::Kind::kDuplicate) ++duplicates;
+      if (o.kind != MessageOutcome::Kind::kRejected) continue;
+      ++n_rejected;
+      if (first_error.empty()) first_error = o.error;
+      rw.BeginObject().Key("index").Uint(i);
+      if (!o.message_id.empty()) rw.Key("messageId").String(o.message_id);
+      rw.Key("error").String(o.error).EndObject();
+    }
+    rw.EndArray();
+    metrics_.AddEvents(source, stored + duplicates, n_rejected);
+    if (n_rejected == answer.outcomes.size()) {
+      std::string msg = implied_type.empty() ? "every message of the batch is invalid; the first: " + first_error
+                                             : first_error;
+      std::string out;
+      JsonWriter w(&out);
+      w.BeginObject().Key("success").Bool(false).Key("code").String("invalid_request").Key("message").String(msg);
+      w.Key("rejected").RawValue(rejected).EndObject();
+      return SendJson(res, 400, std::move(out));
+    }
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("success").Bool(true).Key("accepted").Uint(stored + duplicates);
+    w.Key("duplicates").Uint(duplicates).Key("rejected").RawValue(rejected).EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  // ---- profiles ----
+  // Resolves the {id} of a profile route and checks the activation role's consent.
+  std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
+    std::string id = req.matches[1];
+    auto oneid = engine_->ResolveId(id);
+    if (!oneid.ok()) {
+      audit_.Append(who.name, who.role, action, id, HttpStatusOf(oneid.status()));
+      SendStatus(res, oneid.status());
+      return std::nullopt;
+    }
+    if (who.role == "activation") {
+      std::shared_lock<std::shared_mutex> state(state_mu_);
+      if (!engine_->HasConsent(*oneid, "personalization")) {
+        audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), 403);
+        SendError(res, 403, "forbidden", "no consent to personalization from this person");
+        return std::nullopt;
+      }
+    }
+    Status a = audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), 200);
+    if (!a.ok()) {  // no audit, no answer
+      SendStatus(res, a);
+      return std::nullopt;
+    }
+    return *oneid;
+  }
+
+  void Profile(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.read");
+    if (!oneid) return;
+    auto json = engine_->ProfileJson(std::to_string(*oneid));
+    if (!json.ok()) return SendStatus(res, json.status());
+    std::vector<std::string> segments;
+    {
+      std::shared_lock<std::shared_mutex> state(state_mu_);
+      auto s = engine_->SegmentsOf(*oneid);
+      if (s.ok()) segments = std::move(*s);
+    }
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("oneid").Uint(*oneid).Key("profile").RawValue(*json).Key("segments").BeginArray();
+    for (const auto& s : segments) w.String(s);
+    w.EndArray().EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void Traits(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.traits");
+    if (!oneid) return;
+    std::vector<std::string> names;
+    std::string list = req.get_param_value("names");
+    if (list.empty()) {
+      for (std::string_view n : kDefaultAdTraits) names.emplace_back(n);
+    } else {
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = list.find(',', at);
+        if (comma == std::string::npos) comma = list.size();
+        if (comma > at) names.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
+    }
+    std::shared_lock<std::shared_mutex> state(state_mu_);
+    auto json = engine_->TraitsJson(*oneid, names);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void Events(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.events");
+    if (!oneid) return;
+    uint64_t before = 0;
+    size_t limit = 50;
+    try {
+      if (req.has_param("before")) before = std::stoull(req.get_param_value("before"));
+      if (req.has_param("limit")) limit = std::stoul(req.get_param_value("limit"));
+    } catch (const std::exception&) {
+      return SendError(res, 400, "invalid_request", "before and limit must be non-negative integers");
+    }
+    auto json = engine_->ProfileEventsJson(*oneid, before, limit);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void PeopleOf(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.people");
+    if (!oneid) return;
+    auto r = engine_->People(std::to_string(*oneid));
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, 200, std::move(r->json));
+  }
+
+  // ---- audiences ----
+  static void WriteSegment(const Engine::SegmentInfo& s, JsonWriter* w) {
+    w->BeginObject();
+    w->Key("name").String(s.name).Key("definition").String(s.definition).Key("version").Uint(s.version);
+    w->Key("size").Uint(s.members).Key("created_ms").Int(s.created_ms).Key("updated_ms").Int(s.updated_ms);
+    if (!s.warnings.empty()) {
+      w->Key("warnings").BeginArray();
+      for (const auto& x : s.warnings) w->String(x);
+      w->EndArray();
+    }
+    w->EndObject();
+  }
+
+  // A count as the role may see it: analysts get null under k.
+  void WriteCount(JsonWriter* w, std::string_view key, uint64_t n, const Principal& who) {
+    w->Key(key);
+    if (who.role == "analyst" && n < options_.k) {
+      w->Null();
+    } else {
+      w->Uint(n);
+    }
+  }
+
+  void ListSegments(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    std::shared_lock<std::shared_mutex> state(state_mu_);
+    auto list = engine_->ListSegments();
+    if (!list.ok()) return SendStatus(res, list.status());
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("segments").BeginArray();
+    for (const auto& s : *list) WriteSegment(s, &w);
+    w.EndArray().EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void GetSegment(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    std::shared_lock<std::shared_mutex> state(state_mu_);
+    auto s = engine_->GetSegment(std::string(req.matches[1]));
+    if (!s.ok()) return SendStatus(res, s.status());
+    std::string out;
+    JsonWriter w(&out);
+    WriteSegment(*s, &w);
+    SendJson(res, 200, std::move(out));
+  }
+
+  void CreateSegment(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object()) {
+      return SendError(res, 400, "invalid_request", "the body must be {\"name\": ..., \"expression\": ...}");
+    }
+    std::string name = Field(root, "name"), expression = Field(root, "expression");
+    if (name.empty() || expression.empty()) {
+      return SendError(res, 400, "invalid_request", "both \"name\" and \"expression\" are required strings");
+    }
+    Result<Engine::SegmentInfo> info = Status::Internal("not run");
+    Status s = writer_.RunExclusive([&] {
+      info = engine_->DefineSegment(name, expression);
+      return info.status();
+    });
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out;
+    JsonWriter w(&out);
+    WriteSegment(*info, &w);
+    SendJson(res, 201, std::move(out));
+  }
+
+  void DropSegment(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    std::string name = req.matches[1];
+    Status s = writer_.RunExclusive([&] { return engine_->DropSegment(name); });
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out;
+    JsonWriter(&out).BeginObject().Key("dropped").String(name).EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void Count(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object() || Field(root, "expression").empty()) {
+      return SendError(res, 400, "invalid_request", "the body must be {\"expression\": \"...\"}");
+    }
+    Result<uint64_t> n = Status::Internal("not run");
+    {
+      std::unique_lock<std::shared_mutex> state(state_mu_);
+      n = engine_->CountExpression(Field(root, "expression"));
+    }
+    if (!n.ok()) return SendStatus(res, n.status());
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject();
+    WriteCount(&w, "count", *n, *who);
+    if (who->role == "analyst" && *n < options_.k) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void Overlap(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    std::string a = req.matches[1], b = req.matches[2];
+    Result<Engine::Overlap> o = Status::Internal("not run");
+    {
+      std::unique_lock<std::shared_mutex> state(state_mu_);
+      o = engine_->SegmentOverlap(a, b);
+    }
+    if (!o.ok()) return SendStatus(res, o.status());
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("a").String(a).Key("b").String(b);
+    WriteCount(&w, "a_size", o->a, *who);
+    WriteCount(&w, "b_size", o->b, *who);
+    WriteCount(&w, "both", o->both, *who);
+    // Differences an analyst could subtract to reach a small group are hidden too.
+    bool small_diff = o->a - o->both < options_.k || o->b - o->both < options_.k;
+    if (who->role == "analyst" && small_diff) {
+      out.clear();
+      JsonWriter w2(&out);
+      w2.BeginObject().Key("a").String(a).Key("b").String(b).Key("a_size").Null().Key("b_size").Null();
+      w2.Key("both").Null().Key("suppressed").Bool(true).Key("k").Uint(options_.k).EndObject();
+      return SendJson(res, 200, std::move(out));
+    }
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void Export(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    std::string name = req.matches[1];
+    std::ostringstream ids;
+    Status s;
+    {
+      std::unique_lock<std::shared_mutex> state(state_mu_);
+      s = engine_->ExportSegment(name, ids, who->role == "activation" ? "marketing" : "");
+    }
+    audit_.Append(who->name, who->role, "segment.export", "segment:" + name, s.ok() ? 200 : HttpStatusOf(s));
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out;
+    std::istringstream in(ids.str());
+    for (std::string line; std::getline(in, line);) out += "{\"oneid\":" + line + "}\n";
+    res.status = 200;
+    res.set_content(std::move(out), "application/x-ndjson");
+  }
+
+  void GroupProfile(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    std::string segment = req.get_param_value("segment");
+    if (segment.empty()) return SendError(res, 400, "invalid_request", "segment= (a name or an expression) is required");
+    Engine::GroupProfileOptions o;
+    o.k = options_.k;
+    try {
+      if (req.has_param("k")) o.k = std::max<uint32_t>(static_cast<uint32_t>(std::stoul(req.get_param_value("k"))), options_.k);
+      if (req.has_param("epsilon")) o.epsilon = std::stod(req.get_param_value("epsilon"));
+    } catch (const std::exception&) {
+      return SendError(res, 400, "invalid_request", "k must be an integer and epsilon a number");
+    }
+    Result<Engine::Report> r = Status::Internal("not run");
+    {
+      std::unique_lock<std::shared_mutex> state(state_mu_);
+      r = engine_->GroupProfile(segment, o);
+    }
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, 200, std::move(r->json));
+  }
+
+  void Funnel(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    Engine::FunnelQuery q;
+    q.brand = req.get_param_value("brand");
+    q.category = req.get_param_value("category");
+    q.k = options_.k;
+    if (q.brand.empty()) return SendError(res, 400, "invalid_request", "brand= is required");
+    for (auto [param, out] : {std::pair{"at", &q.at_ms}, std::pair{"from", &q.from_ms}}) {
+      std::string v = req.get_param_value(param);
+      if (v.empty()) continue;
+      auto ms = analytics::ParseAsOf(v);
+      if (!ms.ok()) return SendError(res, 400, "invalid_request", std::string(param) + ": " + ms.status().message());
+      *out = *ms;
+    }
+    std::shared_lock<std::shared_mutex> state(state_mu_);
+    auto r = engine_->Funnel(q);
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, 200, std::move(r->json));
+  }
+
+  void Campaign(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    std::shared_lock<std::shared_mutex> state(state_mu_);
+    auto r = engine_->Campaign(std::string(req.matches[1]), options_.k);
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, 200, std::move(r->json));
+  }
+
+  void Explain(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    std::string a = req.get_param_value("a"), b = req.get_param_value("b");
+    if (a.empty() || b.empty()) return SendError(res, 400, "invalid_request", "a= and b= (two identifiers) are required");
+    audit_.Append(who->name, who->role, "identity.explain", a + " " + b, 200);
+    auto e = engine_->Explain(a, b);
+    if (!e.ok()) return SendStatus(res, e.status());
+    SendJson(res, 200, std::move(e->json));
+  }
+
+  void Stats(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    auto s = engine_->Stats();
+    if (!s.ok()) return SendStatus(res, s.status());
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("events").Uint(s->events).Key("identifiers").Uint(s->identifiers);
+    w.Key("oneids").Uint(s->oneids).Key("pending_identifiers").Uint(s->pending_nodes).EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void CreateCredential(const Request& req, Response& res, bool token) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object()) {
+      return SendError(res, 400, "invalid_request", "the body must be a JSON object");
+    }
+    std::string name = Field(root, token ? "name" : "source");
+    std::string role = token ? Field(root, "role") : "source";
+    if (token && role != "admin" && role != "analyst" && role != "activation") {
+      return SendError(res, 400, "invalid_request", "role must be admin, analyst or activation");
+    }
+    auto secret = engine_->CreateCredential(token ? "token" : "writekey", name, role);
+    if (!secret.ok()) return SendStatus(res, secret.status());
+    audit_.Append(who->name, who->role, token ? "token.create" : "writekey.create", name, 201);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject();
+    if (token) {
+      w.Key("name").String(name).Key("role").String(role).Key("token").String(*secret);
+    } else {
+      w.Key("source").String(name).Key("writeKey").String(*secret);
+    }
+    w.EndObject();
+    SendJson(res, 201, std::move(out));
+  }
+
+  uint64_t StoreBytes() const {
+    uint64_t total = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(options_.data_dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec)) total += it->file_size(ec);
+    }
+    return total;
+  }
+
+  void Routes() {
+    for (std::string_view type : {"identify", "track", "page", "screen", "alias", "group"}) {
+      std::string t(type);
+      http_.Post("/v1/" + t, Route("/v1/" + t, [this, t](const Request& q, Response& r) { Ingest(q, r, t); }));
+    }
+    for (std::string path : {"/v1/batch", "/v1/import"}) {
+      http_.Post(path, Route(path, [this](const Request& q, Response& r) { Ingest(q, r, ""); }));
+    }
+    auto on = [this](auto method, const std::string& pattern, const std::string& route, auto fn) {
+      (http_.*method)(pattern, Route(route, [this, fn](const Request& q, Response& r) { (this->*fn)(q, r); }));
+    };
+    using S = httplib::Server;
+    using M = S& (S::*)(const std::string&, httplib::Server::Handler);
+    M get = &S::Get, post = &S::Post, del = &S::Delete;
+    on(get, R"(/api/profiles/([^/]+))", "/api/profiles/{id}", &ServerImpl::Profile);
+    on(get, R"(/api/profiles/([^/]+)/traits)", "/api/profiles/{id}/traits", &ServerImpl::Traits);
+    on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
+    on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
+    on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);
+    on(post, "/api/segments", "/api/segments", &ServerImpl::CreateSegment);
+    on(get, R"(/api/segments/([^/]+))", "/api/segments/{name}", &ServerImpl::GetSegment);
+    on(del, R"(/api/segments/([^/]+))", "/api/segments/{name}", &ServerImpl::DropSegment);
+    on(get, R"(/api/segments/([^/]+)/overlap/([^/]+))", "/api/segments/{a}/overlap/{b}", &ServerImpl::Overlap);
+    on(get, R"(/api/segments/([^/]+)/export)", "/api/segments/{name}/export", &ServerImpl::Export);
+    on(post, "/api/count", "/api/count", &ServerImpl::Count);
+    on(get, "/api/groupprofile", "/api/groupprofile", &ServerImpl::GroupProfile);
+    on(get, "/api/funnel", "/api/funnel", &ServerImpl::Funnel);
+    on(get, R"(/api/campaigns/([^/]+))", "/api/campaigns/{name}", &ServerImpl::Campaign);
+    on(get, "/api/explain", "/api/explain", &ServerImpl::Explain);
+    on(get, "/api/stats", "/api/stats", &ServerImpl::Stats);
+    http_.Post("/api/admin/tokens", Route("/api/admin/tokens", [this](const Request& q, Response& r) {
+                 CreateCredential(q, r, true);
+               }));
+    http_.Post("/api/admin/writekeys", Route("/api/admin/writekeys", [this](const Request& q, Response& r) {
+                 CreateCredential(q, r, false);
+               }));
+    http_.Get("/healthz", Route("/healthz", [](const Request&, Response& r) { SendJson(r, 200, "{\"ok\":true}"); }));
+    http_.Get("/readyz", Route("/readyz", [this](const Request&, Response& r) {
+                SendJson(r, ready_ ? 200 : 503, ready_ ? "{\"ready\":true}" : "{\"ready\":false}");
+              }));
+    http_.Get("/metrics", Route("/metrics", [this](const Request&, Response& r) {
+                r.set_content(metrics_.Render({{"holo_ingest_queue_depth", static_cast<double>(writer_.queue_depth())},
+                                               {"holo_store_bytes", static_cast<double>(StoreBytes())}}),
+                              "text/plain; version=0.0.4");
+              }));
+    http_.Get(R"(/([A-Za-z0-9_.\-]*))", Route("/{asset}", [](const Request& q, Response& r) {
+                std::string name = q.matches[1];
+                const Asset* a = FindAsset(name.empty() ? "index.html" : name);
+                if (a == nullptr) return SendError(r, 404, "not_found", "no such page: " + q.path);
+                r.set_header("Cache-Control", "no-cache");
+                r.set_content(std::string(a->data), std::string(a->content_type));
+              }));
+    http_.set_error_handler([](const Request& q, Response& r) {
+      if (!r.body.empty()) return;
+      SendError(r, r.status, CodeOf(r.status), "no route for " + q.method + " " + q.path);
+    });
+  }
+
+  Engine* engine_;
+  ServerOptions options_;
+  RateLimiter limiter_;
+  std::shared_mutex state_mu_;  // the engine's in-memory audience state: readers shared, changes exclusive
+  IngestWriter writer_;
+  Metrics metrics_;
+  AuditLog audit_;
+  httplib::Server http_;
+  std::thread listener_;
+  std::thread syncer_;
+  std::atomic<bool> ready_{false};
+  int port_ = 0;
+
+  std::mutex log_mu_;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool stop_sync_ = false;
+  std::mutex shutdown_mu_;
+  std::condition_variable done_cv_;
+  bool shut_down_ = false;
+};
+
+}  // namespace
+}  // namespace holo::server
+
+namespace holo {
+
+Result<std::unique_ptr<Server>> Server::Start(Engine* engine, const ServerOptions& options) {
+  auto server = std::make_unique<server::ServerImpl>(engine, options);
+  HOLO_RETURN_IF_ERROR(server->Begin());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace holo

@@ -1,0 +1,79 @@
+// IngestWriter: the one thread that writes to the engine while the server runs.
+//
+// HTTP handlers Submit() the messages of a request and wait; the writer takes
+// every request queued meanwhile, ingests them with one Engine::IngestMessages
+// call (one atomic write, one WAL fsync: group commit) and answers each
+// request with its messages' outcomes. Between writes, at most every
+// `resolve_interval`, it resolves the new events into OneIDs and profiles
+// (Engine::Resolve), holding `state_mu` exclusively so readers of the
+// in-memory audience state never see it half-updated.
+//
+// Stop() refuses new requests, answers every queued one, runs a last resolve
+// and joins the thread: nothing acknowledged is lost.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "holo/engine.h"
+
+namespace holo::server {
+
+class IngestWriter {
+ public:
+  struct Request {
+    std::vector<MessageInput> messages;  // views into the caller's strings, valid until answered
+  };
+  struct Answer {
+    Status status;                         // not OK: nothing of the request is stored
+    std::vector<MessageOutcome> outcomes;  // one per message, when status is OK
+  };
+
+  // `log` receives one-line notes (resolve runs, errors).
+  IngestWriter(Engine* engine, std::shared_mutex* state_mu, std::chrono::milliseconds resolve_interval,
+               std::function<void(const std::string&)> log, std::function<void()> on_resolve);
+  ~IngestWriter();
+  IngestWriter(const IngestWriter&) = delete;
+  IngestWriter& operator=(const IngestWriter&) = delete;
+
+  void Start();
+  // Returns the answer once the request's messages are durable (or refused:
+  // kUnavailable after Stop()).
+  Answer Submit(Request request);
+  // Runs `task` on the writer thread (exclusive with ingestion and resolution)
+  // and returns its status: for changes of the engine (segment definitions).
+  Status RunExclusive(std::function<Status()> task);
+  void Stop();
+  size_t queue_depth() const;
+
+ private:
+  struct Pending {
+    Request request;
+    std::function<Status()> task;  // set for RunExclusive
+    std::promise<Answer> promise;
+  };
+  void Loop();
+
+  Engine* engine_;
+  std::shared_mutex* state_mu_;
+  std::chrono::milliseconds resolve_interval_;
+  std::function<void(const std::string&)> log_;
+  std::function<void()> on_resolve_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace holo::server

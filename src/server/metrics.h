@@ -1,0 +1,54 @@
+// Metrics: counters and latency histograms for the HTTP server, rendered in
+// the Prometheus text exposition format (version 0.0.4).
+//
+//   Metrics m;
+//   m.ObserveRequest("/api/profiles/{id}/traits", 200, 0.0004);
+//   m.AddEvents("web", 100, 2);
+//   std::string text = m.Render({{"holo_ingest_queue_depth", 3}});
+//
+// Thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace holo::server {
+
+class Metrics {
+ public:
+  // Upper bounds (seconds) of the latency histogram buckets; +Inf is implied.
+  static constexpr std::array<double, 14> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   5.0};
+
+  // One finished request on `route` (the route pattern, not the raw path).
+  void ObserveRequest(const std::string& route, int status, double seconds);
+  // Events of `source` stored (new or duplicate) and rejected.
+  void AddEvents(const std::string& source, uint64_t accepted, uint64_t rejected);
+  void AddResolveRun() { resolve_runs_.fetch_add(1, std::memory_order_relaxed); }
+
+  // The exposition text; `gauges` are appended as untyped gauges (name -> value).
+  std::string Render(const std::vector<std::pair<std::string, double>>& gauges) const;
+
+ private:
+  struct Histogram {
+    std::array<std::atomic<uint64_t>, kBuckets.size() + 1> counts{};
+    std::atomic<uint64_t> sum_ns{0};
+    std::atomic<uint64_t> total{0};
+  };
+  Histogram* HistogramFor(const std::string& route);
+
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;   // (route, status) -> count
+  std::map<std::string, std::unique_ptr<Histogram>> latency_;  // route -> histogram
+  std::map<std::string, std::pair<uint64_t, uint64_t>> events_;  // source -> (accepted, rejected)
+  std::atomic<uint64_t> resolve_runs_{0};
+};
+
+}  // namespace holo::server
