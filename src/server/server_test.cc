@@ -1,0 +1,284 @@
+// holo serve against a real RocksDB store on loopback, through a real HTTP client.
+#include <httplib.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "holo/engine.h"
+#include "holo/server.h"
+#include "testing/test_util.h"
+
+namespace holo {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Gzip(const std::string& in) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, in.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void TearDown() override { Close(); }
+
+  void Open(double rate_limit = 0) {
+    Options o;
+    o.data_dir = dir_.path() + "/data";
+    auto e = Engine::Open(o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine_ = std::move(*e);
+    if (admin_.empty()) {
+      admin_ = *engine_->CreateCredential("token", "root", "admin");
+      analyst_ = *engine_->CreateCredential("token", "ann", "analyst");
+      activation_ = *engine_->CreateCredential("token", "act", "activation");
+      web_key_ = *engine_->CreateCredential("writekey", "web", "source");
+    }
+    ServerOptions so;
+    so.port = 0;
+    so.data_dir = o.data_dir;
+    so.threads = 8;
+    so.resolve_interval_ms = 50;
+    so.rate_limit_eps = rate_limit;
+    auto s = Server::Start(engine_.get(), so);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+
+  void Close() {
+    client_.reset();
+    if (server_) server_->Shutdown();
+    server_.reset();
+    engine_.reset();
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& body, const std::string& key) {
+    httplib::Headers h;
+    if (!key.empty()) client_->set_basic_auth(key, "");
+    auto r = client_->Post(path.c_str(), h, body, "application/json");
+    client_->set_basic_auth("", "");
+    return r;
+  }
+
+  httplib::Result Get(const std::string& path, const std::string& token) {
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return client_->Get(path.c_str(), h);
+  }
+
+  // Waits until the background resolve gave `id` a profile.
+  bool WaitForProfile(const std::string& id) {
+    for (int i = 0; i < 200; ++i) {
+      auto r = Get("/api/profiles/" + id, admin_);
+      if (r && r->status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  }
+
+  testing::TempDir dir_{"server_test"};
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string admin_, analyst_, activation_, web_key_;
+};
+
+TEST_F(ServerTest, IngestsSegmentMessagesAndResolvesThem) {
+  auto r = Post("/v1/identify",
+                R"({"messageId":"i1","userId":"u1","anonymousId":"a1","traits":{"phone":"+86 138 0013 8000"}})",
+                web_key_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("\"success\":true"), std::string::npos);
+  // The same message again is acknowledged and not stored twice.
+  r = Post("/v1/identify", R"({"messageId":"i1","userId":"u1","anonymousId":"a1"})", web_key_);
+  EXPECT_NE(r->body.find("\"duplicates\":1"), std::string::npos) << r->body;
+  // A batch with one invalid message: the valid ones are stored, the bad one is named.
+  r = Post("/v1/batch",
+           R"({"batch":[{"type":"track","messageId":"t1","event":"Product Viewed","anonymousId":"a2","userId":"u1"},
+                        {"type":"track","messageId":"t2","anonymousId":"a2"},
+                        {"type":"alias","messageId":"al1","previousId":"a3","userId":"u1"}]})",
+           web_key_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("\"accepted\":2"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("\"index\":1"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("missing required field 'event'"), std::string::npos) << r->body;
+  // A gzipped batch.
+  httplib::Headers gz = {{"Content-Encoding", "gzip"}};
+  client_->set_basic_auth(web_key_, "");
+  auto g = client_->Post("/v1/batch", gz,
+                         Gzip(R"({"batch":[{"type":"track","messageId":"g1","event":"Z","anonymousId":"a4","userId":"u1"}]})"),
+                         "application/json");
+  client_->set_basic_auth("", "");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->status, 200) << g->body;
+
+  // Every anonymous id resolves to the one person, with the events of both requests.
+  ASSERT_TRUE(WaitForProfile("anonymous_id@web:a4"));
+  auto p1 = Get("/api/profiles/anonymous_id@web:a1", admin_);
+  auto p4 = Get("/api/profiles/anonymous_id@web:a4", admin_);
+  auto p3 = Get("/api/profiles/anonymous_id@web:a3", admin_);
+  ASSERT_EQ(p1->status, 200);
+  std::string oneid = p1->body.substr(0, p1->body.find(','));
+  EXPECT_EQ(p4->body.substr(0, p4->body.find(',')), oneid);
+  EXPECT_EQ(p3->body.substr(0, p3->body.find(',')), oneid);
+  auto ev = Get("/api/profiles/user_id@web:u1/events?limit=2", admin_);
+  ASSERT_EQ(ev->status, 200) << ev->body;
+  EXPECT_NE(ev->body.find("\"event\":\"Z\""), std::string::npos) << ev->body;
+  EXPECT_NE(ev->body.find("\"next\":"), std::string::npos);
+  EXPECT_EQ(ev->body.find("\"next\":null"), std::string::npos) << "4 events, pages of 2";
+
+  // The rejected message is in the dead-letter file with its reason.
+  std::string dead = testing::ReadFile(dir_.path() + "/data/dead_letter.jsonl");
+  EXPECT_NE(dead.find("missing required field 'event'"), std::string::npos) << dead;
+}
+
+TEST_F(ServerTest, RefusesBadRequestsClearly) {
+  auto r = Post("/v1/track", R"({"messageId":"x","event":"E","userId":"u"})", "");
+  EXPECT_EQ(r->status, 401);
+  r = Post("/v1/track", R"({"messageId":"x","event":"E","userId":"u"})", "not-a-key");
+  EXPECT_EQ(r->status, 401);
+  r = Post("/v1/track", "{not json", web_key_);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("invalid JSON"), std::string::npos) << r->body;
+  r = Post("/v1/track", R"({"messageId":"x","event":"E"})", web_key_);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("userId"), std::string::npos) << r->body;
+  r = Post("/v1/track", R"({"type":"identify","messageId":"x","userId":"u"})", web_key_);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("does not match the endpoint"), std::string::npos) << r->body;
+  std::string big = R"({"messageId":"big","event":"E","userId":"u","properties":{"p":")" + std::string(40000, 'x') + "\"}}";
+  r = Post("/v1/track", big, web_key_);
+  EXPECT_EQ(r->status, 413) << r->body;
+  r = Post("/v1/batch", R"({"batch":[]})", web_key_);
+  EXPECT_EQ(r->status, 400);
+  // The write key in the body (Segment's alternative to Basic auth) works.
+  r = Post("/v1/track", R"({"writeKey":")" + web_key_ + R"(","messageId":"wk","event":"E","userId":"u"})", "");
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
+  ASSERT_EQ(Post("/v1/identify", R"({"messageId":"r1","userId":"ru1","anonymousId":"ra1"})", web_key_)->status, 200);
+  ASSERT_TRUE(WaitForProfile("user_id@web:ru1"));
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1", "")->status, 401);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1", "bogus")->status, 401);
+  // An analyst never sees an individual.
+  auto r = Get("/api/profiles/user_id@web:ru1", analyst_);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", analyst_)->status, 403);
+  EXPECT_EQ(Get("/api/explain?a=user_id@web:ru1&b=anonymous_id@web:ra1", analyst_)->status, 403);
+  // Counts under k are suppressed for analysts, not for admins.
+  httplib::Headers ha = {{"Authorization", "Bearer " + analyst_}};
+  auto c = client_->Post("/api/count", ha, R"({"expression":"order_count >= 0 or order_count < 0 or age is null"})",
+                         "application/json");
+  ASSERT_EQ(c->status, 200) << c->body;
+  EXPECT_NE(c->body.find("\"suppressed\":true"), std::string::npos) << c->body;
+  httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
+  c = client_->Post("/api/count", hd, R"({"expression":"age is null"})", "application/json");
+  EXPECT_NE(c->body.find("\"count\":1"), std::string::npos) << c->body;
+  // Activation sees only people who consented to personalization: this one did not.
+  r = Get("/api/profiles/user_id@web:ru1", activation_);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("consent"), std::string::npos);
+  // After consent is given, the next read answers.
+  ASSERT_EQ(Post("/v1/track",
+                 R"({"messageId":"c1","event":"Consent Given","userId":"ru1","properties":{"purposes":["personalization"]}})",
+                 web_key_)
+                ->status,
+            200);
+  bool answered = false;
+  for (int i = 0; i < 200 && !answered; ++i) {
+    answered = Get("/api/profiles/user_id@web:ru1/traits", activation_)->status == 200;
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(answered);
+  // Every read of an individual is in the audit log, refused ones included.
+  server_->Shutdown();
+  std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
+  EXPECT_NE(audit.find("\"who\":\"root\",\"role\":\"admin\",\"action\":\"profile.read\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"who\":\"act\",\"role\":\"activation\",\"action\":\"profile.read\""), std::string::npos);
+  EXPECT_NE(audit.find("\"status\":403"), std::string::npos);
+  EXPECT_NE(audit.find("\"action\":\"profile.traits\""), std::string::npos);
+}
+
+TEST_F(ServerTest, AcknowledgedEventsSurviveShutdownAndRestart) {
+  for (int i = 0; i < 20; ++i) {
+    std::string body = R"({"batch":[)";
+    for (int j = 0; j < 50; ++j) {
+      body += (j ? "," : "") + std::string(R"({"type":"track","event":"E","messageId":"s)") + std::to_string(i) + "_" +
+              std::to_string(j) + R"(","userId":"su)" + std::to_string(j) + "\"}";
+    }
+    body += "]}";
+    ASSERT_EQ(Post("/v1/batch", body, web_key_)->status, 200);
+  }
+  auto m = client_->Get("/metrics");
+  ASSERT_EQ(m->status, 200);
+  EXPECT_NE(m->body.find("holo_events_ingested_total{source=\"web\"} 1000"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("holo_http_request_seconds_bucket{route=\"/v1/batch\""), std::string::npos);
+  EXPECT_NE(m->body.find("holo_ingest_queue_depth"), std::string::npos);
+  Close();
+  // Reopened: all 1,000 events are there and resolved (the last resolve ran at shutdown).
+  Options o;
+  o.data_dir = dir_.path() + "/data";
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok());
+  auto stats = (*e)->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->events, 1000u);
+  EXPECT_EQ(stats->pending_nodes, 0u);
+  EXPECT_TRUE((*e)->ResolveId("user_id@web:su7").ok());
+}
+
+TEST_F(ServerTest, RateLimitPerSource) {
+  Close();
+  Open(/*rate_limit=*/100);
+  std::string body = R"({"batch":[)";
+  for (int j = 0; j < 80; ++j) {
+    body += (j ? "," : "") + std::string(R"({"type":"track","event":"E","messageId":"rl)") + std::to_string(j) +
+            R"(","userId":"u"})";
+  }
+  body += "]}";
+  EXPECT_EQ(Post("/v1/batch", body, web_key_)->status, 200);
+  auto r = Post("/v1/batch", body, web_key_);  // 160 > 100 events within a second
+  EXPECT_EQ(r->status, 429) << r->body;
+  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+}
+
+TEST_F(ServerTest, OperationsAndDashboard) {
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+  EXPECT_EQ(client_->Get("/readyz")->status, 200);
+  auto page = client_->Get("/");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  auto charts = client_->Get("/echarts.min.js");
+  ASSERT_EQ(charts->status, 200);
+  EXPECT_GT(charts->body.size(), 100000u);
+  EXPECT_EQ(client_->Get("/nope.js")->status, 404);
+  // Credentials over the API, admin only.
+  httplib::Headers ha = {{"Authorization", "Bearer " + admin_}};
+  auto t = client_->Post("/api/admin/writekeys", ha, R"({"source":"shop"})", "application/json");
+  ASSERT_EQ(t->status, 201) << t->body;
+  std::string key = t->body.substr(t->body.find("\"writeKey\":\"") + 12);
+  key = key.substr(0, key.find('"'));
+  EXPECT_EQ(Post("/v1/track", R"({"messageId":"k1","event":"E","userId":"u"})", key)->status, 200);
+  httplib::Headers hn = {{"Authorization", "Bearer " + analyst_}};
+  EXPECT_EQ(client_->Post("/api/admin/tokens", hn, R"({"name":"x","role":"admin"})", "application/json")->status, 403);
+}
+
+}  // namespace
+}  // namespace holo
