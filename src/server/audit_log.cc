@@ -12,7 +12,7 @@ namespace holo::server {
 
 AuditLog::~AuditLog() {
   if (file_ != nullptr) {
-    Sync();
+    Sync(/*durable=*/true);
     std::fclose(file_);
   }
 }
@@ -40,16 +40,18 @@ Status AuditLog::Append(std::string_view who, std::string_view role, std::string
   line.push_back('\n');
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ == nullptr) return Status::FailedPrecondition("audit log not open");
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
     return Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
   }
   dirty_ = true;
   return Status::OK();
 }
 
-Status AuditLog::Sync() {
+Status AuditLog::Sync(bool durable) {
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ == nullptr || !dirty_) return Status::OK();
+  if (std::fflush(file_) != 0) return Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
+  if (!durable) return Status::OK();
   if (fdatasync(fileno(file_)) != 0) return Status::IOError("cannot sync audit log " + path_ + ": " + std::strerror(errno));
   dirty_ = false;
   return Status::OK();

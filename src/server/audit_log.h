@@ -4,9 +4,12 @@
 //   HOLO_RETURN_IF_ERROR(audit.Open(data_dir + "/audit.jsonl"));
 //   audit.Append("alice", "activation", "profile.read", "oneid:123", 200);
 //
-// Each entry is written and flushed to the operating system before Append
-// returns (it survives a crash of the process); Sync() makes the file durable
-// on disk and is called at least once a second by the server. Thread-safe.
+// Append buffers the entry in the process (a memory copy: the profile look-up
+// path stays free of system calls); Sync() hands the buffer to the operating
+// system and, when `durable`, to the disk. The server calls Sync every 50 ms
+// and durable every 500 ms and at shutdown, so a crash of the process loses at
+// most the last 50 ms of entries and a crash of the machine the last 500 ms.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +32,7 @@ class AuditLog {
   Status Open(const std::string& path);
   Status Append(std::string_view who, std::string_view role, std::string_view action, std::string_view target,
                 int status);
-  Status Sync();
+  Status Sync(bool durable);
   const std::string& path() const { return path_; }
 
  private:

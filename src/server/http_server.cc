@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <shared_mutex>
 #include <sstream>
@@ -177,6 +178,7 @@ class ServerImpl final : public Server {
     http_.set_payload_max_length(options_.max_request_bytes * 4);  // compressed bodies are checked again after decoding
     http_.set_keep_alive_max_count(100000);
     http_.set_keep_alive_timeout(5);
+    http_.set_tcp_nodelay(true);  // headers and body go out in two writes: without it, 40 ms delayed ACKs
     if (options_.port == 0) {
       int port = http_.bind_to_any_port(options_.host);
       if (port <= 0) return Status::Unavailable("cannot bind " + options_.host);
@@ -214,7 +216,7 @@ class ServerImpl final : public Server {
     }
     sync_cv_.notify_all();
     if (syncer_.joinable()) syncer_.join();
-    audit_.Sync();
+    audit_.Sync(/*durable=*/true);
     Log("info", "stopped");
     done_cv_.notify_all();
   }
@@ -239,9 +241,9 @@ class ServerImpl final : public Server {
 
   void SyncLoop() {
     std::unique_lock<std::mutex> lock(sync_mu_);
-    while (!stop_sync_) {
-      sync_cv_.wait_for(lock, std::chrono::milliseconds(500));
-      Status s = audit_.Sync();
+    for (int tick = 1; !stop_sync_; ++tick) {
+      sync_cv_.wait_for(lock, std::chrono::milliseconds(50));
+      Status s = audit_.Sync(/*durable=*/tick % 10 == 0);
       if (!s.ok()) Log("error", s.ToString());
     }
   }
@@ -250,7 +252,8 @@ class ServerImpl final : public Server {
 
   // Wraps a handler with metrics, logs and a last-resort error answer.
   Handler Route(std::string route, Handler h) {
-    return [this, route = std::move(route), h = std::move(h)](const Request& req, Response& res) {
+    Metrics::Route* series = metrics_.AddRoute(route);
+    return [this, series, h = std::move(h)](const Request& req, Response& res) {
       auto t0 = std::chrono::steady_clock::now();
       try {
         h(req, res);
@@ -258,7 +261,7 @@ class ServerImpl final : public Server {
         SendError(res, 500, "internal", e.what());
       }
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      metrics_.ObserveRequest(route, res.status, secs);
+      Metrics::ObserveRequest(series, res.status, secs);
       if (options_.access_log || res.status >= 500 || secs > 1.0) {
         Log(res.status >= 500 ? "error" : "info", "request",
             {{"method", req.method}, {"path", req.path}, {"status", std::to_string(res.status)},
@@ -274,7 +277,7 @@ class ServerImpl final : public Server {
       SendError(res, 401, "unauthorized", "missing API token: send 'Authorization: Bearer TOKEN'");
       return std::nullopt;
     }
-    auto cred = engine_->CheckCredential("token", token);
+    auto cred = Credential("token", token);
     if (!cred.ok()) {
       SendStatus(res, cred.status());
       return std::nullopt;
@@ -291,6 +294,23 @@ class ServerImpl final : public Server {
     for (std::string_view r : roles) allowed += (allowed.empty() ? "" : ", ") + std::string(r);
     SendError(res, 403, "forbidden", "role '" + p.role + "' may not use " + req.path + " (allowed: " + allowed + ")");
     return std::nullopt;
+  }
+
+  // A credential by its secret; known ones are remembered (credentials are
+  // never revoked or changed while the server runs).
+  Result<std::optional<Engine::Credential>> Credential(const std::string& kind, const std::string& secret) {
+    std::string key = kind + '\n' + secret;
+    {
+      std::shared_lock<std::shared_mutex> lock(cred_mu_);
+      auto it = cred_cache_.find(key);
+      if (it != cred_cache_.end()) return std::optional<Engine::Credential>(it->second);
+    }
+    auto cred = engine_->CheckCredential(kind, secret);
+    if (cred.ok() && cred->has_value()) {
+      std::unique_lock<std::shared_mutex> lock(cred_mu_);
+      if (cred_cache_.size() < 100000) cred_cache_.emplace(std::move(key), **cred);
+    }
+    return cred;
   }
 
   // ---- ingestion ----
@@ -313,7 +333,7 @@ class ServerImpl final : public Server {
     if (key.empty()) {
       return SendError(res, 401, "unauthorized", "missing write key: send it as the HTTP Basic user name");
     }
-    auto cred = engine_->CheckCredential("writekey", key);
+    auto cred = Credential("writekey", key);
     if (!cred.ok()) return SendStatus(res, cred.status());
     if (!cred->has_value()) return SendError(res, 401, "unauthorized", "unknown write key");
     const std::string source = (*cred)->name;
@@ -822,6 +842,8 @@ class ServerImpl final : public Server {
   Engine* engine_;
   ServerOptions options_;
   RateLimiter limiter_;
+  std::shared_mutex cred_mu_;
+  std::unordered_map<std::string, Engine::Credential> cred_cache_;  // kind\nsecret -> credential
   std::shared_mutex state_mu_;  // the engine's in-memory audience state: readers shared, changes exclusive
   IngestWriter writer_;
   Metrics metrics_;

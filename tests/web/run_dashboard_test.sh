@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# End-to-end test of the dashboard: a small generated world, `holo serve`, and
+# tests/web/dashboard.mjs driving headless Chromium through every view.
+#
+#   tests/web/run_dashboard_test.sh HOLO_BIN
+#
+# env: SCREENSHOT_DIR (default $TMPDIR/holo-screenshots), CHROMIUM (default /usr/bin/chromium),
+#      KEEP_TMP=1 keeps the temp dir (world, data, server log).
+set -euo pipefail
+
+holo="${1:?usage: run_dashboard_test.sh HOLO_BIN}"
+holo="$(cd "$(dirname "$holo")" && pwd)/$(basename "$holo")"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export SCREENSHOT_DIR="${SCREENSHOT_DIR:-${TMPDIR:-/tmp}/holo-screenshots}"
+
+fail() { echo "FAIL run_dashboard_test: $*" >&2; exit 1; }
+
+[[ -x "$holo" ]] || fail "$holo is not an executable"
+command -v node >/dev/null || fail "node is not installed"
+[[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || fail "${CHROMIUM:-/usr/bin/chromium} is missing (apt-get install chromium)"
+
+# playwright-core comes from web/node_modules (npm ci from web/package-lock.json).
+if [[ ! -d "$root/web/node_modules/playwright-core" ]]; then
+  (cd "$root/web" && npm ci --no-audit --no-fund >&2) || fail "npm ci in web/ failed"
+fi
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/holo-web-test.XXXXXX")"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+world="$tmp/world"
+data="$tmp/data"
+log="$tmp/serve.log"
+
+echo "== generate and ingest a small world in $tmp"
+"$holo" generate --persons 300 --seed 11 --out "$world" >/dev/null 2>"$tmp/generate.log" \
+  || { cat "$tmp/generate.log" >&2; fail "holo generate"; }
+"$holo" ingest --data "$data" "$world" >/dev/null 2>"$tmp/ingest.log" \
+  || { cat "$tmp/ingest.log" >&2; fail "holo ingest"; }
+segment=buyers
+"$holo" segment create --data "$data" "$segment" 'order_count >= 1' >/dev/null \
+  || fail "holo segment create"
+token="$("$holo" token create --data "$data" web-e2e --role admin)" || fail "holo token create"
+token="$(printf '%s' "$token" | tail -n 1 | tr -d '[:space:]')"
+[[ -n "$token" ]] || fail "holo token create printed no token"
+
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+url="http://127.0.0.1:$port"
+
+echo "== holo serve on $url"
+# --k 10: in a world this small most cells are under the default k of 50.
+"$holo" serve --data "$data" --listen "127.0.0.1:$port" --k 10 2>"$log" &
+server_pid=$!
+
+ready=0
+for _ in $(seq 150); do
+  kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$log" >&2; fail "holo serve exited before it was ready"; }
+  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/readyz"; then
+    ready=1
+    break
+  fi
+  sleep 0.2
+done
+[[ "$ready" == 1 ]] || { tail -n 20 "$log" >&2; fail "$url/readyz did not answer 200 within 30 s"; }
+
+echo "== dashboard test (screenshots in $SCREENSHOT_DIR)"
+status=0
+HOLO_URL="$url" HOLO_TOKEN="$token" HOLO_WORLD="$world" HOLO_SEGMENT="$segment" \
+  timeout 170 node "$root/tests/web/dashboard.mjs" || status=$?
+if [[ "$status" != 0 ]]; then
+  [[ "$status" == 124 ]] && echo "FAIL run_dashboard_test: dashboard.mjs took longer than 170 s" >&2
+  echo "--- last lines of the server log ($log)" >&2
+  tail -n 20 "$log" >&2
+fi
+
+kill -TERM "$server_pid" 2>/dev/null || true
+serve_status=0
+wait "$server_pid" || serve_status=$?
+[[ "$serve_status" == 0 ]] || echo "note: holo serve exited with status $serve_status after SIGTERM" >&2
+server_pid=""
+exit "$status"
