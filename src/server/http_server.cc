@@ -19,6 +19,7 @@
 #include "holo/server.h"
 #include "server/assets.h"
 #include "server/audit_log.h"
+#include "server/http_frontend.h"
 #include "server/ingest_writer.h"
 #include "server/metrics.h"
 
@@ -172,27 +173,18 @@ class ServerImpl final : public Server {
     // Catch up on events stored but not yet resolved (e.g. by an earlier server).
     ResolveReport report;
     HOLO_RETURN_IF_ERROR(engine_->Resolve(/*full=*/false, &report));
+    HttpFrontend::Options fo;
+    fo.host = options_.host;
+    fo.port = options_.port;
+    fo.loops = 2;
+    fo.workers = std::max<size_t>(options_.threads, 4);
+    fo.max_body_bytes = options_.max_request_bytes * 4;  // as sent; decoded bodies are checked again
+    http_ = std::make_unique<HttpFrontend>(fo);
     Routes();
-    const size_t threads = std::max<size_t>(options_.threads, 4);
-    http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http_.set_payload_max_length(options_.max_request_bytes * 4);  // compressed bodies are checked again after decoding
-    http_.set_keep_alive_max_count(100000);
-    http_.set_keep_alive_timeout(5);
-    http_.set_tcp_nodelay(true);  // headers and body go out in two writes: without it, 40 ms delayed ACKs
-    if (options_.port == 0) {
-      int port = http_.bind_to_any_port(options_.host);
-      if (port <= 0) return Status::Unavailable("cannot bind " + options_.host);
-      port_ = port;
-    } else {
-      if (!http_.bind_to_port(options_.host, options_.port)) {
-        return Status::Unavailable("cannot bind " + options_.host + ":" + std::to_string(options_.port) +
-                                   " (in use, or not a local address)");
-      }
-      port_ = options_.port;
-    }
+    HOLO_RETURN_IF_ERROR(http_->Bind());
+    port_ = http_->port();
     writer_.Start();
-    listener_ = std::thread([this] { http_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !http_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    http_->Start();
     syncer_ = std::thread([this] { SyncLoop(); });
     ready_ = true;
     Log("info", "listening on http://" + options_.host + ":" + std::to_string(port_) + "/ data " + options_.data_dir);
@@ -207,8 +199,7 @@ class ServerImpl final : public Server {
     shut_down_ = true;
     ready_ = false;
     Log("info", "shutting down: finishing requests in flight");
-    http_.stop();  // stops accepting; listen returns once the workers finished
-    if (listener_.joinable()) listener_.join();
+    if (http_) http_->Stop();  // stops accepting; returns once requests in flight are answered
     writer_.Stop();  // answers what is queued, last resolve
     {
       std::lock_guard<std::mutex> l(sync_mu_);
@@ -782,21 +773,24 @@ class ServerImpl final : public Server {
   }
 
   void Routes() {
+    constexpr auto kInline = HttpFrontend::kInline;  // quick: run on the event loop
+    constexpr auto kWorker = HttpFrontend::kWorker;  // may wait (group commit, scans): a worker thread
     for (std::string_view type : {"identify", "track", "page", "screen", "alias", "group"}) {
       std::string t(type);
-      http_.Post("/v1/" + t, Route("/v1/" + t, [this, t](const Request& q, Response& r) { Ingest(q, r, t); }));
+      http_->Route("POST", "/v1/" + t,
+                   Route("/v1/" + t, [this, t](const Request& q, Response& r) { Ingest(q, r, t); }), kWorker);
     }
     for (std::string path : {"/v1/batch", "/v1/import"}) {
-      http_.Post(path, Route(path, [this](const Request& q, Response& r) { Ingest(q, r, ""); }));
+      http_->Route("POST", path, Route(path, [this](const Request& q, Response& r) { Ingest(q, r, ""); }), kWorker);
     }
-    auto on = [this](auto method, const std::string& pattern, const std::string& route, auto fn) {
-      (http_.*method)(pattern, Route(route, [this, fn](const Request& q, Response& r) { (this->*fn)(q, r); }));
+    auto on = [this](const char* method, const std::string& pattern, const std::string& route, auto fn,
+                     HttpFrontend::Placement where = HttpFrontend::kWorker) {
+      http_->Route(method, pattern, Route(route, [this, fn](const Request& q, Response& r) { (this->*fn)(q, r); }),
+                   where);
     };
-    using S = httplib::Server;
-    using M = S& (S::*)(const std::string&, httplib::Server::Handler);
-    M get = &S::Get, post = &S::Post, del = &S::Delete;
-    on(get, R"(/api/profiles/([^/]+))", "/api/profiles/{id}", &ServerImpl::Profile);
-    on(get, R"(/api/profiles/([^/]+)/traits)", "/api/profiles/{id}/traits", &ServerImpl::Traits);
+    const char *get = "GET", *post = "POST", *del = "DELETE";
+    on(get, R"(/api/profiles/([^/]+)/traits)", "/api/profiles/{id}/traits", &ServerImpl::Traits, kInline);
+    on(get, R"(/api/profiles/([^/]+))", "/api/profiles/{id}", &ServerImpl::Profile, kInline);
     on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
     on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);
@@ -811,31 +805,33 @@ class ServerImpl final : public Server {
     on(get, R"(/api/campaigns/([^/]+))", "/api/campaigns/{name}", &ServerImpl::Campaign);
     on(get, "/api/explain", "/api/explain", &ServerImpl::Explain);
     on(get, "/api/stats", "/api/stats", &ServerImpl::Stats);
-    http_.Post("/api/admin/tokens", Route("/api/admin/tokens", [this](const Request& q, Response& r) {
-                 CreateCredential(q, r, true);
-               }));
-    http_.Post("/api/admin/writekeys", Route("/api/admin/writekeys", [this](const Request& q, Response& r) {
-                 CreateCredential(q, r, false);
-               }));
-    http_.Get("/healthz", Route("/healthz", [](const Request&, Response& r) { SendJson(r, 200, "{\"ok\":true}"); }));
-    http_.Get("/readyz", Route("/readyz", [this](const Request&, Response& r) {
-                SendJson(r, ready_ ? 200 : 503, ready_ ? "{\"ready\":true}" : "{\"ready\":false}");
-              }));
-    http_.Get("/metrics", Route("/metrics", [this](const Request&, Response& r) {
-                r.set_content(metrics_.Render({{"holo_ingest_queue_depth", static_cast<double>(writer_.queue_depth())},
-                                               {"holo_store_bytes", static_cast<double>(StoreBytes())}}),
-                              "text/plain; version=0.0.4");
-              }));
-    http_.Get(R"(/([A-Za-z0-9_.\-]*))", Route("/{asset}", [](const Request& q, Response& r) {
-                std::string name = q.matches[1];
-                const Asset* a = FindAsset(name.empty() ? "index.html" : name);
-                if (a == nullptr) return SendError(r, 404, "not_found", "no such page: " + q.path);
-                r.set_header("Cache-Control", "no-cache");
-                r.set_content(std::string(a->data), std::string(a->content_type));
-              }));
-    http_.set_error_handler([](const Request& q, Response& r) {
-      if (!r.body.empty()) return;
-      SendError(r, r.status, CodeOf(r.status), "no route for " + q.method + " " + q.path);
+    http_->Route("POST", "/api/admin/tokens", Route("/api/admin/tokens", [this](const Request& q, Response& r) {
+                   CreateCredential(q, r, true);
+                 }), kWorker);
+    http_->Route("POST", "/api/admin/writekeys", Route("/api/admin/writekeys", [this](const Request& q, Response& r) {
+                   CreateCredential(q, r, false);
+                 }), kWorker);
+    http_->Route("GET", "/healthz",
+                 Route("/healthz", [](const Request&, Response& r) { SendJson(r, 200, "{\"ok\":true}"); }), kInline);
+    http_->Route("GET", "/readyz", Route("/readyz", [this](const Request&, Response& r) {
+                   SendJson(r, ready_ ? 200 : 503, ready_ ? "{\"ready\":true}" : "{\"ready\":false}");
+                 }), kInline);
+    http_->Route("GET", "/metrics", Route("/metrics", [this](const Request&, Response& r) {
+                   r.set_content(
+                       metrics_.Render({{"holo_ingest_queue_depth", static_cast<double>(writer_.queue_depth())},
+                                        {"holo_store_bytes", static_cast<double>(StoreBytes())}}),
+                       "text/plain; version=0.0.4");
+                 }), kWorker);
+    http_->Route("GET", R"(/([A-Za-z0-9_.\-]*))", Route("/{asset}", [](const Request& q, Response& r) {
+                   std::string name = q.matches[1];
+                   const Asset* a = FindAsset(name.empty() ? "index.html" : name);
+                   if (a == nullptr) return SendError(r, 404, "not_found", "no such page: " + q.path);
+                   r.set_header("Cache-Control", "no-cache");
+                   r.set_content(std::string(a->data), std::string(a->content_type));
+                 }), kInline);
+    http_->SetErrorHandler([](const Request& q, Response& r) {
+      SendError(r, r.status, CodeOf(r.status),
+                (r.status == 405 ? "method not allowed: " : "no route for ") + q.method + " " + q.path);
     });
   }
 
@@ -848,8 +844,7 @@ class ServerImpl final : public Server {
   IngestWriter writer_;
   Metrics metrics_;
   AuditLog audit_;
-  httplib::Server http_;
-  std::thread listener_;
+  std::unique_ptr<HttpFrontend> http_;
   std::thread syncer_;
   std::atomic<bool> ready_{false};
   int port_ = 0;
