@@ -31,7 +31,7 @@ Status AuditLog::Append(std::string_view who, std::string_view role, std::string
   JsonWriter w(&line);
   w.BeginObject();
   w.Key("ts").String(FormatIso8601Ms(NowMs()));
-  w.Key("who").String(who);
+  w.Key("token").String(who);
   w.Key("role").String(role);
   w.Key("action").String(action);
   w.Key("target").String(target);

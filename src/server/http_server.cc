@@ -96,6 +96,15 @@ void SendStatus(Response& res, const Status& s) {
   SendError(res, http, CodeOf(http), s.message());
 }
 
+// Ingestion errors in the shape Segment's clients expect.
+void SendIngestError(Response& res, int status, std::string_view message) {
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key("success").Bool(false).Key("code").String(CodeOf(status)).Key("message").String(message);
+  w.EndObject();
+  SendJson(res, status, std::move(body));
+}
+
 // The user name of an HTTP Basic Authorization header, empty if none.
 std::string BasicUser(const Request& req) {
   std::string h = req.get_header_value("Authorization");
@@ -306,47 +315,48 @@ class ServerImpl final : public Server {
 
   // ---- ingestion ----
   void Ingest(const Request& req, Response& res, std::string_view implied_type) {
-    if (!ready_) return SendError(res, 503, "unavailable", "server is not ready or shutting down");
+    if (!ready_) return SendIngestError(res, 503, "server is not ready or shutting down");
     const std::string& body = req.body;
     if (body.size() > options_.max_request_bytes) {
-      return SendError(res, 413, "too_large",
-                       "request body of " + std::to_string(body.size()) + " bytes exceeds " +
+      return SendIngestError(res, 413, "request body of " + std::to_string(body.size()) + " bytes exceeds " +
                            std::to_string(options_.max_request_bytes));
     }
     thread_local dom::parser parser;
     dom::element root;
     if (auto err = parser.parse(body).get(root)) {
-      return SendError(res, 400, "invalid_request", std::string("invalid JSON: ") + simdjson::error_message(err));
+      return SendIngestError(res, 400, std::string("invalid JSON: ") + simdjson::error_message(err));
     }
-    if (!root.is_object()) return SendError(res, 400, "invalid_request", "the body must be a JSON object");
+    if (!root.is_object()) return SendIngestError(res, 400, "the body must be a JSON object");
     std::string key = BasicUser(req);
     if (key.empty()) key = Field(root, "writeKey");
     if (key.empty()) {
-      return SendError(res, 401, "unauthorized", "missing write key: send it as the HTTP Basic user name");
+      return SendIngestError(res, 401, "missing write key: send it as the HTTP Basic user name");
     }
     auto cred = Credential("writekey", key);
-    if (!cred.ok()) return SendStatus(res, cred.status());
-    if (!cred->has_value()) return SendError(res, 401, "unauthorized", "unknown write key");
+    if (!cred.ok()) return SendIngestError(res, HttpStatusOf(cred.status()), cred.status().message());
+    if (!cred->has_value()) return SendIngestError(res, 401, "unknown write key");
     const std::string source = (*cred)->name;
 
     // The request's messages as text, each checked for size.
     std::vector<std::string> texts;
     std::vector<std::string> early;  // per message: why it is rejected before parsing
+    std::vector<std::string> ids;    // per message: its messageId, to name it when rejected
     if (!implied_type.empty()) {
       if (body.size() > options_.max_message_bytes) {
-        return SendError(res, 413, "too_large",
-                         "message of " + std::to_string(body.size()) + " bytes exceeds " +
+        return SendIngestError(res, 413, "message of " + std::to_string(body.size()) + " bytes exceeds " +
                              std::to_string(options_.max_message_bytes));
       }
       texts.push_back(body);
       early.emplace_back();
+      ids.push_back(Field(root, "messageId"));
     } else {
       dom::array batch;
       if (root["batch"].get_array().get(batch) || batch.size() == 0) {
-        return SendError(res, 400, "invalid_request", "the body must hold \"batch\": a non-empty array of messages");
+        return SendIngestError(res, 400, "the body must hold \"batch\": a non-empty array of messages");
       }
       for (dom::element m : batch) {
         texts.push_back(simdjson::to_string(m));
+        ids.push_back(m.is_object() ? Field(m, "messageId") : "");
         if (!m.is_object()) {
           early.emplace_back("message is not a JSON object");
         } else if (texts.back().size() > options_.max_message_bytes) {
@@ -360,8 +370,7 @@ class ServerImpl final : public Server {
     }
     if (!limiter_.Take(source, static_cast<double>(texts.size()))) {
       res.set_header("Retry-After", "1");
-      return SendError(res, 429, "rate_limited",
-                       "source '" + source + "' exceeds " + std::to_string(options_.rate_limit_eps) + " events/s");
+      return SendIngestError(res, 429, "source '" + source + "' exceeds " + std::to_string(options_.rate_limit_eps) + " events/s");
     }
     const std::string origin = "http " + req.method + " " + req.path + " from " + req.remote_addr;
     IngestWriter::Request wr;
@@ -369,7 +378,7 @@ class ServerImpl final : public Server {
       wr.messages.push_back(MessageInput{source, texts[i], implied_type, origin, early[i]});
     }
     IngestWriter::Answer answer = writer_.Submit(std::move(wr));
-    if (!answer.status.ok()) return SendStatus(res, answer.status);
+    if (!answer.status.ok()) return SendIngestError(res, HttpStatusOf(answer.status), answer.status.message());
 
     uint64_t stored = 0, duplicates = 0;
     std::string rejected;
@@ -385,7 +394,7 @@ class ServerImpl final : public Server {
       ++n_rejected;
       if (first_error.empty()) first_error = o.error;
       rw.BeginObject().Key("index").Uint(i);
-      if (!o.message_id.empty()) rw.Key("messageId").String(o.message_id);
+      if (!ids[i].empty()) rw.Key("messageId").String(ids[i]);
       rw.Key("error").String(o.error).EndObject();
     }
     rw.EndArray();

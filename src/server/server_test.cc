@@ -210,8 +210,8 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   // Every read of an individual is in the audit log, refused ones included.
   server_->Shutdown();
   std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
-  EXPECT_NE(audit.find("\"who\":\"root\",\"role\":\"admin\",\"action\":\"profile.read\""), std::string::npos) << audit;
-  EXPECT_NE(audit.find("\"who\":\"act\",\"role\":\"activation\",\"action\":\"profile.read\""), std::string::npos);
+  EXPECT_NE(audit.find("\"token\":\"root\",\"role\":\"admin\",\"action\":\"profile.read\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"token\":\"act\",\"role\":\"activation\",\"action\":\"profile.read\""), std::string::npos);
   EXPECT_NE(audit.find("\"status\":403"), std::string::npos);
   EXPECT_NE(audit.find("\"action\":\"profile.traits\""), std::string::npos);
 }
