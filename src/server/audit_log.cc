@@ -40,18 +40,26 @@ Status AuditLog::Append(std::string_view who, std::string_view role, std::string
   line.push_back('\n');
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ == nullptr) return Status::FailedPrecondition("audit log not open");
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
-    return Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
-  }
-  dirty_ = true;
+  pending_ += line;
   return Status::OK();
 }
 
 Status AuditLog::Sync(bool durable) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (file_ == nullptr || !dirty_) return Status::OK();
-  if (std::fflush(file_) != 0) return Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
-  if (!durable) return Status::OK();
+  // Writers keep appending to a fresh buffer while this one goes to the file.
+  std::lock_guard<std::mutex> io(io_mu_);
+  std::string batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (file_ == nullptr) return Status::OK();
+    batch.swap(pending_);
+  }
+  if (!batch.empty()) {
+    if (std::fwrite(batch.data(), 1, batch.size(), file_) != batch.size() || std::fflush(file_) != 0) {
+      return Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
+    }
+    dirty_ = true;
+  }
+  if (!durable || !dirty_) return Status::OK();
   if (fdatasync(fileno(file_)) != 0) return Status::IOError("cannot sync audit log " + path_ + ": " + std::strerror(errno));
   dirty_ = false;
   return Status::OK();

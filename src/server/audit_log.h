@@ -36,10 +36,12 @@ class AuditLog {
   const std::string& path() const { return path_; }
 
  private:
-  std::mutex mu_;
+  std::mutex mu_;         // guards pending_ (and file_ being open)
+  std::mutex io_mu_;      // one Sync at a time
+  std::string pending_;   // entries not yet handed to the file
   std::FILE* file_ = nullptr;
   std::string path_;
-  bool dirty_ = false;
+  bool dirty_ = false;    // written since the last fdatasync
 };
 
 }  // namespace holo::server
