@@ -14,7 +14,10 @@
 //   auto profile = (*engine)->ProfileJson("phone:+8613800138000");
 //
 // Thread-safety: an Engine may be shared by threads for reads (lookups,
-// profiles); Ingest and Resolve must not run concurrently with each other.
+// profiles); Ingest and Resolve must not run concurrently with each other,
+// except that IngestMessages / IngestPrepared may run beside one Resolve.
+// Audience calls and Resolve (which refreshes the audience state) must not run
+// beside each other or beside the serving reads of that state.
 // Only one process may open a data directory at a time.
 #pragma once
 
@@ -116,6 +119,24 @@ struct MessageOutcome {
   std::string error;  // kRejected: why, naming the field
 };
 
+namespace engine {
+class EngineImpl;
+}
+
+// Messages validated and pseudonymized ahead of their write (Engine::PrepareMessages).
+class PreparedMessages {
+ public:
+  PreparedMessages();
+  ~PreparedMessages();
+  PreparedMessages(PreparedMessages&&) noexcept;
+  PreparedMessages& operator=(PreparedMessages&&) noexcept;
+  struct Rep;
+
+ private:
+  friend class engine::EngineImpl;
+  std::unique_ptr<Rep> rep_;
+};
+
 struct StoreStats {
   uint64_t events = 0;
   uint64_t identifiers = 0;  // identity-graph nodes
@@ -143,6 +164,14 @@ class Engine {
   // messages[i]. Returns once every stored message is durable (WAL synced).
   // Does not resolve identities: call Resolve. Not concurrent with Ingest/Resolve.
   virtual Status IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) = 0;
+  // IngestMessages in two steps, for a server: PrepareMessages parses, validates
+  // and pseudonymizes (and dead-letters the rejected ones) on the calling thread
+  // and may run on many threads at once; IngestPrepared then writes several
+  // prepared batches as one atomic, synced write (group commit) and returns one
+  // outcome list per batch. The MessageInputs' strings must outlive IngestPrepared.
+  virtual Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) = 0;
+  virtual Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
+                                std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
 
   // Resolves pending identity changes and rebuilds the touched profiles.
   // `full` re-resolves the whole graph and rebuilds every profile.

@@ -51,7 +51,8 @@ class Server {
 
   virtual int port() const = 0;
   // Stops accepting, finishes or refuses (503) requests in flight, writes and
-  // syncs everything acknowledged, runs a last resolve. Thread-safe, idempotent.
+  // syncs everything acknowledged. Events not resolved yet stay marked in the
+  // store and are resolved at the next start. Thread-safe, idempotent.
   virtual void Shutdown() = 0;
   // Blocks until the server has shut down.
   virtual void Wait() = 0;

@@ -119,7 +119,32 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   return ResolveWith(full, full_threshold, full ? "full rebuild" : "ingest", report);
 }
 
+Status EngineImpl::RemarkNodesWrittenDuringResolve() {
+  std::unordered_set<keys::Key16, keys::Key16Hash> nodes;
+  {
+    std::lock_guard<std::mutex> lock(remark_mu_);
+    nodes.swap(remark_);
+  }
+  if (nodes.empty()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  for (const auto& k : nodes) batch.Put(store_->cf(Cf::kMeta), keys::DirtyNode(k), "");
+  return store_->Write(&batch, false);
+}
+
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
+  // IngestMessages may write while this runs. A node it marks dirty after the
+  // marks were read here could lose its mark when this resolve deletes the
+  // marks it handled: such nodes are recorded (remark_) and marked again, at
+  // the start (left from an earlier resolve) and at the end of every resolve.
+  resolving_.store(true);
+  struct Done {
+    EngineImpl* e;
+    ~Done() {
+      e->resolving_.store(false);
+      (void)e->RemarkNodesWrittenDuringResolve();  // a failure leaves them for the next resolve
+    }
+  } done{this};
+  HOLO_RETURN_IF_ERROR(RemarkNodesWrittenDuringResolve());
   *report = ResolveReport();
   identity::ResolveOptions ro;
   ro.policy = policy_;

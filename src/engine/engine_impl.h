@@ -3,7 +3,11 @@
 // (incremental resolution) -> profile (rebuild touched profiles).
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <unordered_set>
+#include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -14,7 +18,20 @@
 #include "profile/computed_trait.h"
 #include "segment/segment_set.h"
 #include "segment/trait_table.h"
+#include "storage/keys.h"
 #include "storage/store.h"
+
+namespace holo {
+
+// Messages parsed by Engine::PrepareMessages, waiting for IngestPrepared.
+struct PreparedMessages::Rep {
+  std::vector<ingest::ParsedMessage> parsed;
+  std::vector<size_t> index;          // parsed[j] is message index[j] of the batch
+  std::vector<std::string> sources;   // parsed[j]'s source
+  std::vector<MessageOutcome> outcomes;  // by message; rejected ones filled in already
+};
+
+}  // namespace holo
 
 namespace holo::engine {
 
@@ -25,6 +42,9 @@ class EngineImpl final : public Engine {
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
   Status IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) override;
+  Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) override;
+  Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
+                        std::vector<std::vector<MessageOutcome>>* outcomes) override;
   Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
   Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) override;
   Result<std::string> ProfileJson(std::string_view id) override;
@@ -132,7 +152,14 @@ class EngineImpl final : public Engine {
   std::vector<profile::AggregateSpec> computed_traits_;
   std::unique_ptr<segment::TraitTable> table_;      // null until first used
   std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
-  std::unique_ptr<ingest::MessageParser> http_parser_;  // IngestMessages' parser, made on first use
+  // Resolution may run beside IngestMessages (ResolveWith).
+  std::atomic<bool> resolving_{false};
+  std::mutex remark_mu_;
+  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_;  // nodes to mark dirty again
+  Status RemarkNodesWrittenDuringResolve();
+  std::mutex parsers_mu_;
+  std::vector<std::unique_ptr<ingest::MessageParser>> parsers_;  // PrepareMessages' idle parsers
+  std::mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
 };
 
 }  // namespace holo::engine

@@ -212,6 +212,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   std::map<Key16, storage::StatsRecord> nodes;
   std::map<std::pair<Key16, Key16>, storage::StatsRecord> edges;
   std::vector<std::string> node_event_keys;
+  std::vector<std::pair<std::string, std::string>> dedupe_puts;  // dedupe key -> event key
   std::string value;
   uint64_t& seq = run->seq;
   int64_t& max_ts = run->max_ts;
@@ -279,8 +280,11 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     value.clear();
     rec.EncodeTo(&value);
     wb.Put(store_->cf(Cf::kEvents), seq_key, value);
-    wb.Put(store_->cf(Cf::kDedupe), dedupe_keys[c], seq_key);
+    dedupe_puts.emplace_back(dedupe_keys[c], std::move(seq_key));
   }
+  // Each column family's keys in order (memtable inserts reuse their position).
+  std::sort(dedupe_puts.begin(), dedupe_puts.end());
+  for (const auto& [key, seq_key] : dedupe_puts) wb.Put(store_->cf(Cf::kDedupe), key, seq_key);
   std::sort(node_event_keys.begin(), node_event_keys.end());
   for (const auto& key : node_event_keys) wb.Put(store_->cf(Cf::kNodeEvents), key, "");
   for (auto& [key, rec] : nodes) wb.Merge(store_->cf(Cf::kNodes), keys::AsView(key), rec.Encode());
@@ -298,7 +302,14 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     coding::PutFixed64BE(&counter, static_cast<uint64_t>(max_ts));
     wb.Put(store_->cf(Cf::kMeta), keys::kMaxTimestamp, counter);
   }
-  return store_->Write(&wb, /*sync=*/false);
+  const bool resolving_before = resolving_.load();
+  HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
+  if (resolving_before || resolving_.load()) {
+    // A resolve overlapped this write: it may delete these marks (ResolveWith).
+    std::lock_guard<std::mutex> lock(remark_mu_);
+    for (const auto& [key, rec] : nodes) remark_.insert(key);
+  }
+  return Status::OK();
 }
 
 Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
@@ -382,43 +393,91 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
   return Status::OK();
 }
 
-Status EngineImpl::IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) {
-  outcomes->assign(messages.size(), MessageOutcome());
-  if (!http_parser_) http_parser_ = std::make_unique<ingest::MessageParser>(parser_options_, &pseudonymizer_);
+Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) {
+  auto rep = std::make_unique<PreparedMessages::Rep>();
+  rep->outcomes.assign(messages.size(), MessageOutcome());
+  // A parser from the pool (parsing runs on the caller's thread, many at once).
+  std::unique_ptr<ingest::MessageParser> parser;
+  {
+    std::lock_guard<std::mutex> lock(parsers_mu_);
+    if (!parsers_.empty()) {
+      parser = std::move(parsers_.back());
+      parsers_.pop_back();
+    }
+  }
+  if (!parser) parser = std::make_unique<ingest::MessageParser>(parser_options_, &pseudonymizer_);
   int64_t now = NowMs();
-  std::vector<ingest::ParsedMessage> parsed;
-  parsed.reserve(messages.size());
-  std::vector<size_t> index;  // parsed[i] is messages[index[i]]
-  ingest::DeadLetterWriter dead_letter((fs::path(options_.data_dir) / "dead_letter.jsonl").string());
+  std::vector<std::pair<size_t, std::string>> rejected;  // index, reason
   for (size_t i = 0; i < messages.size(); ++i) {
     const MessageInput& in = messages[i];
-    MessageOutcome& out = (*outcomes)[i];
+    MessageOutcome& o = rep->outcomes[i];
     Status valid = !in.rejected.empty() ? Status::InvalidArgument(std::string(in.rejected))
                                         : ValidateSource(in.source, "message");
-    Result<ingest::ParsedMessage> m = valid.ok() ? http_parser_->Parse(in.json, in.source, now, in.implied_type)
+    Result<ingest::ParsedMessage> m = valid.ok() ? parser->Parse(in.json, in.source, now, in.implied_type)
                                                  : Result<ingest::ParsedMessage>(valid);
     if (!m.ok()) {
-      out.kind = MessageOutcome::Kind::kRejected;
-      out.error = m.status().message();
-      HOLO_RETURN_IF_ERROR(dead_letter.Write(in.origin, i + 1, in.source, out.error, in.json.substr(0, 64 * 1024)));
+      o.kind = MessageOutcome::Kind::kRejected;
+      o.error = m.status().message();
+      rejected.emplace_back(i, o.error);
       continue;
     }
-    out.message_id = m->message_id;
-    parsed.push_back(std::move(m).value());
-    index.push_back(i);
+    o.message_id = m->message_id;
+    rep->parsed.push_back(std::move(m).value());
+    rep->index.push_back(i);
+    rep->sources.emplace_back(in.source);
   }
-  HOLO_RETURN_IF_ERROR(dead_letter.Close());
-  if (parsed.empty()) return Status::OK();
+  {
+    std::lock_guard<std::mutex> lock(parsers_mu_);
+    parsers_.push_back(std::move(parser));
+  }
+  if (!rejected.empty()) {
+    std::lock_guard<std::mutex> lock(dead_letter_mu_);
+    ingest::DeadLetterWriter dead_letter((fs::path(options_.data_dir) / "dead_letter.jsonl").string());
+    for (const auto& [i, reason] : rejected) {
+      const MessageInput& in = messages[i];
+      HOLO_RETURN_IF_ERROR(dead_letter.Write(in.origin, i + 1, in.source, reason, in.json.substr(0, 64 * 1024)));
+    }
+    HOLO_RETURN_IF_ERROR(dead_letter.Close());
+  }
+  out->rep_ = std::move(rep);
+  return Status::OK();
+}
+
+Status EngineImpl::IngestPrepared(const std::vector<PreparedMessages*>& batches,
+                                  std::vector<std::vector<MessageOutcome>>* outcomes) {
+  outcomes->clear();
   std::vector<Incoming> items;
-  for (size_t j = 0; j < parsed.size(); ++j) items.push_back({&parsed[j], messages[index[j]].source});
-  IngestRun run;
-  HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
-  std::vector<bool> duplicate;
-  HOLO_RETURN_IF_ERROR(WriteMessages(items, &run, &duplicate));
-  HOLO_RETURN_IF_ERROR(store_->SyncWal());
-  for (size_t j = 0; j < parsed.size(); ++j) {
-    (*outcomes)[index[j]].kind = duplicate[j] ? MessageOutcome::Kind::kDuplicate : MessageOutcome::Kind::kStored;
+  for (PreparedMessages* b : batches) {
+    PreparedMessages::Rep* rep = b->rep_.get();
+    if (rep == nullptr) return Status::InvalidArgument("messages were not prepared");
+    for (size_t j = 0; j < rep->parsed.size(); ++j) items.push_back({&rep->parsed[j], rep->sources[j]});
   }
+  std::vector<bool> duplicate;
+  if (!items.empty()) {
+    IngestRun run;
+    HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
+    HOLO_RETURN_IF_ERROR(WriteMessages(items, &run, &duplicate));
+    HOLO_RETURN_IF_ERROR(store_->SyncWal());
+  }
+  size_t at = 0;
+  for (PreparedMessages* b : batches) {
+    PreparedMessages::Rep* rep = b->rep_.get();
+    for (size_t j = 0; j < rep->parsed.size(); ++j, ++at) {
+      rep->outcomes[rep->index[j]].kind =
+          duplicate[at] ? MessageOutcome::Kind::kDuplicate : MessageOutcome::Kind::kStored;
+    }
+    outcomes->push_back(std::move(rep->outcomes));
+    b->rep_.reset();
+  }
+  return Status::OK();
+}
+
+Status EngineImpl::IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) {
+  PreparedMessages prepared;
+  HOLO_RETURN_IF_ERROR(PrepareMessages(messages, &prepared));
+  std::vector<std::vector<MessageOutcome>> all;
+  HOLO_RETURN_IF_ERROR(IngestPrepared({&prepared}, &all));
+  *outcomes = std::move(all[0]);
   return Status::OK();
 }
 

@@ -175,3 +175,12 @@ Result<std::optional<Engine::Credential>> EngineImpl::CheckCredential(std::strin
 }
 
 }  // namespace holo::engine
+
+namespace holo {
+
+PreparedMessages::PreparedMessages() = default;
+PreparedMessages::~PreparedMessages() = default;
+PreparedMessages::PreparedMessages(PreparedMessages&&) noexcept = default;
+PreparedMessages& PreparedMessages::operator=(PreparedMessages&&) noexcept = default;
+
+}  // namespace holo

@@ -179,9 +179,6 @@ class ServerImpl final : public Server {
   Status Begin() {
     HOLO_RETURN_IF_ERROR(audit_.Open((std::filesystem::path(options_.data_dir) / "audit.jsonl").string()));
     HOLO_RETURN_IF_ERROR(engine_->Warm());
-    // Catch up on events stored but not yet resolved (e.g. by an earlier server).
-    ResolveReport report;
-    HOLO_RETURN_IF_ERROR(engine_->Resolve(/*full=*/false, &report));
     HttpFrontend::Options fo;
     fo.host = options_.host;
     fo.port = options_.port;
@@ -209,7 +206,7 @@ class ServerImpl final : public Server {
     ready_ = false;
     Log("info", "shutting down: finishing requests in flight");
     if (http_) http_->Stop();  // stops accepting; returns once requests in flight are answered
-    writer_.Stop();  // answers what is queued, last resolve
+    writer_.Stop();  // answers what is queued; unresolved events resolve at the next start
     {
       std::lock_guard<std::mutex> l(sync_mu_);
       stop_sync_ = true;
@@ -373,10 +370,13 @@ class ServerImpl final : public Server {
       return SendIngestError(res, 429, "source '" + source + "' exceeds " + std::to_string(options_.rate_limit_eps) + " events/s");
     }
     const std::string origin = "http " + req.method + " " + req.path + " from " + req.remote_addr;
-    IngestWriter::Request wr;
+    std::vector<MessageInput> inputs;
     for (size_t i = 0; i < texts.size(); ++i) {
-      wr.messages.push_back(MessageInput{source, texts[i], implied_type, origin, early[i]});
+      inputs.push_back(MessageInput{source, texts[i], implied_type, origin, early[i]});
     }
+    IngestWriter::Request wr;
+    Status prepared = engine_->PrepareMessages(inputs, &wr.prepared);  // parse here, in parallel with others
+    if (!prepared.ok()) return SendIngestError(res, HttpStatusOf(prepared), prepared.message());
     IngestWriter::Answer answer = writer_.Submit(std::move(wr));
     if (!answer.status.ok()) return SendIngestError(res, HttpStatusOf(answer.status), answer.status.message());
 

@@ -12,7 +12,10 @@ IngestWriter::IngestWriter(Engine* engine, std::shared_mutex* state_mu, std::chr
 
 IngestWriter::~IngestWriter() { Stop(); }
 
-void IngestWriter::Start() { thread_ = std::thread([this] { Loop(); }); }
+void IngestWriter::Start() {
+  thread_ = std::thread([this] { Loop(); });
+  resolver_ = std::thread([this] { ResolveLoop(); });
+}
 
 IngestWriter::Answer IngestWriter::Submit(Request request) {
   std::future<Answer> f;
@@ -46,79 +49,92 @@ size_t IngestWriter::queue_depth() const {
 void IngestWriter::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
+    if (stopping_ && !thread_.joinable() && !resolver_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (resolver_.joinable()) resolver_.join();
 }
 
-void IngestWriter::Loop() {
+void IngestWriter::ResolveLoop() {
   using Clock = std::chrono::steady_clock;
-  bool unresolved = false;  // events stored since the last resolve
-  Clock::time_point last_resolve = Clock::now();
-  auto resolve = [&] {
+  // The wait between resolves: at least the interval, and at least four times
+  // the last resolve's duration, so that under a heavy stream resolution takes
+  // at most about a fifth of a core (profiles then lag by more than the interval).
+  Clock::duration gap = resolve_interval_;
+  Clock::time_point last = Clock::now() - gap;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      resolve_cv_.wait(lock, [&] { return unresolved_ || writer_done_; });
+      // At shutdown the pending work stays marked in the store (durable) and
+      // the next start resolves it: stopping does not wait for a long resolve.
+      if (writer_done_) return;
+      if (!writer_done_) {
+        resolve_cv_.wait_until(lock, last + gap, [&] { return writer_done_; });
+      }
+      unresolved_ = false;  // events stored from here on call for another resolve
+    }
     std::unique_lock<std::shared_mutex> state(*state_mu_);
     ResolveReport report;
+    Clock::time_point start = Clock::now();
     Status s = engine_->Resolve(/*full=*/false, &report);
-    last_resolve = Clock::now();
+    last = Clock::now();
+    gap = std::max<Clock::duration>(resolve_interval_, 4 * (last - start));
+    state.unlock();
     if (!s.ok()) {
       log_("resolve failed: " + s.ToString());
-      return;
+      std::lock_guard<std::mutex> lock(mu_);
+      unresolved_ = true;
+      continue;
     }
-    unresolved = false;
     if (on_resolve_) on_resolve_();
     if (report.profiles_written > 0 || report.changed_nodes > 0) {
       log_("resolved: " + std::to_string(report.resolved_nodes) + " identifiers, " +
-           std::to_string(report.profiles_written) + " profiles rebuilt");
+           std::to_string(report.profiles_written) + " profiles rebuilt in " +
+           std::to_string(std::chrono::duration<double>(last - start).count()) + " s");
     }
-  };
+  }
+}
+
+void IngestWriter::Loop() {
   while (true) {
     std::deque<Pending> batch;
     bool stop = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      auto wake = unresolved ? last_resolve + resolve_interval_ : Clock::time_point::max();
-      if (queue_.empty() && !stopping_) {
-        if (unresolved) {
-          cv_.wait_until(lock, wake, [&] { return !queue_.empty() || stopping_; });
-        } else {
-          cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-        }
-      }
+      cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       batch.swap(queue_);
       stop = stopping_;
     }
     // Exclusive tasks run alone, in order; the messages of every other request
-    // queued meanwhile go into one IngestMessages call.
-    std::vector<MessageInput> all;
+    // queued meanwhile go into one write (group commit).
+    std::vector<PreparedMessages*> all;
     std::vector<Pending*> requests;
     for (Pending& p : batch) {
       if (p.task) continue;
       requests.push_back(&p);
-      all.insert(all.end(), p.request.messages.begin(), p.request.messages.end());
+      all.push_back(&p.request.prepared);
     }
     if (!requests.empty()) {
-      std::vector<MessageOutcome> outcomes;
-      Status s = engine_->IngestMessages(all, &outcomes);
-      size_t at = 0;
-      for (Pending* p : requests) {
-        size_t n = p->request.messages.size();
+      std::vector<std::vector<MessageOutcome>> outcomes;
+      Status s = engine_->IngestPrepared(all, &outcomes);
+      if (s.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        unresolved_ = true;
+      }
+      resolve_cv_.notify_one();
+      for (size_t i = 0; i < requests.size(); ++i) {
         Answer a;
         a.status = s;
-        if (s.ok()) {
-          a.outcomes.assign(std::make_move_iterator(outcomes.begin() + static_cast<ptrdiff_t>(at)),
-                            std::make_move_iterator(outcomes.begin() + static_cast<ptrdiff_t>(at + n)));
-        }
-        at += n;
-        p->promise.set_value(std::move(a));
+        if (s.ok()) a.outcomes = std::move(outcomes[i]);
+        requests[i]->promise.set_value(std::move(a));
       }
-      if (s.ok()) unresolved = true;
       if (!s.ok()) log_("ingest failed: " + s.ToString());
     }
     for (Pending& p : batch) {
       if (!p.task) continue;
-      if (unresolved) resolve();
       Status s;
       {
         std::unique_lock<std::shared_mutex> state(*state_mu_);
@@ -126,12 +142,16 @@ void IngestWriter::Loop() {
       }
       p.promise.set_value(Answer{s, {}});
     }
-    if (unresolved && (stop || Clock::now() - last_resolve >= resolve_interval_)) resolve();
     if (stop) {
       std::lock_guard<std::mutex> lock(mu_);
       if (queue_.empty()) break;
     }
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writer_done_ = true;  // the resolver runs a last resolve if needed, then ends
+  }
+  resolve_cv_.notify_one();
 }
 
 }  // namespace holo::server

@@ -3,13 +3,16 @@
 // HTTP handlers Submit() the messages of a request and wait; the writer takes
 // every request queued meanwhile, ingests them with one Engine::IngestMessages
 // call (one atomic write, one WAL fsync: group commit) and answers each
-// request with its messages' outcomes. Between writes, at most every
-// `resolve_interval`, it resolves the new events into OneIDs and profiles
-// (Engine::Resolve), holding `state_mu` exclusively so readers of the
-// in-memory audience state never see it half-updated.
+// request with its messages' outcomes. A second thread resolves the new
+// events into OneIDs and profiles (Engine::Resolve) beside the writes, at most
+// every `resolve_interval` (or four times the last resolve's duration, whichever
+// is longer, so resolution takes at most about a fifth of a core), holding
+// `state_mu` exclusively so readers of the in-memory audience state never see it
+// half-updated.
 //
-// Stop() refuses new requests, answers every queued one, runs a last resolve
-// and joins the thread: nothing acknowledged is lost.
+// Stop() refuses new requests, answers every queued one and joins the threads:
+// nothing acknowledged is lost. Events not yet resolved stay marked in the store
+// and are resolved when the server next starts.
 #pragma once
 
 #include <chrono>
@@ -31,7 +34,7 @@ namespace holo::server {
 class IngestWriter {
  public:
   struct Request {
-    std::vector<MessageInput> messages;  // views into the caller's strings, valid until answered
+    PreparedMessages prepared;  // Engine::PrepareMessages, on the caller's thread
   };
   struct Answer {
     Status status;                         // not OK: nothing of the request is stored
@@ -62,6 +65,7 @@ class IngestWriter {
     std::promise<Answer> promise;
   };
   void Loop();
+  void ResolveLoop();
 
   Engine* engine_;
   std::shared_mutex* state_mu_;
@@ -74,6 +78,12 @@ class IngestWriter {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  // Resolution runs on its own thread, beside ingestion (Engine allows one Resolve
+  // beside IngestPrepared), holding state_mu exclusively.
+  std::condition_variable resolve_cv_;
+  bool unresolved_ = true;    // events stored since the last resolve began (at start: what an earlier run left)
+  bool writer_done_ = false;  // the writer thread has ended: last resolve, then stop
+  std::thread resolver_;
 };
 
 }  // namespace holo::server

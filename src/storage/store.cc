@@ -123,6 +123,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
       // Adjacency scans are by the first node's 16-byte pseudonym.
       cf_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
     }
+    if (cf == Cf::kDedupe) {
+      // Nearly every dedupe look-up is for a new message: a memtable bloom filter
+      // answers "absent" without walking the skip list.
+      cf_options.memtable_whole_key_filtering = true;
+      cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+    }
     descriptors.emplace_back(std::string(kCfNames[i]), cf_options);
   }
   std::unique_ptr<Store> store(new Store());
