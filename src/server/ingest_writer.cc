@@ -71,9 +71,8 @@ void IngestWriter::ResolveLoop() {
       // At shutdown the pending work stays marked in the store (durable) and
       // the next start resolves it: stopping does not wait for a long resolve.
       if (writer_done_) return;
-      if (!writer_done_) {
-        resolve_cv_.wait_until(lock, last + gap, [&] { return writer_done_; });
-      }
+      resolve_cv_.wait_until(lock, last + gap, [&] { return writer_done_; });
+      if (writer_done_) return;
       unresolved_ = false;  // events stored from here on call for another resolve
     }
     std::unique_lock<std::shared_mutex> state(*state_mu_);
