@@ -82,7 +82,7 @@ class IngestWriter {
   // beside IngestPrepared), holding state_mu exclusively.
   std::condition_variable resolve_cv_;
   bool unresolved_ = true;    // events stored since the last resolve began (at start: what an earlier run left)
-  bool writer_done_ = false;  // the writer thread has ended: last resolve, then stop
+  bool writer_done_ = false;  // the writer thread has ended: the resolver stops too
   std::thread resolver_;
 };
 
