@@ -25,6 +25,8 @@ using httplib::Request;
 using httplib::Response;
 using Clock = std::chrono::steady_clock;
 
+thread_local bool tl_in_event_loop = false;
+
 std::string_view Reason(int status) {
   switch (status) {
     case 100: return "Continue";
@@ -261,6 +263,7 @@ class HttpFrontend::Loop {
   }
 
   void Run() {
+    tl_in_event_loop = true;
     epoll_event evs[128];
     auto last_sweep = Clock::now();
     bool listening = true;
@@ -457,7 +460,16 @@ class HttpFrontend::Loop {
 
       bool mismatch = false;
       const RouteEntry* route = fe_->Find(&req, &mismatch);
-      if (route != nullptr && route->placement == kWorker) {
+      Response res;
+      bool to_worker = route != nullptr && route->placement == kWorker;
+      if (!to_worker) {
+        try {
+          fe_->Answer(route, mismatch, req, res);
+        } catch (const DeferToWorker&) {
+          to_worker = true;
+        }
+      }
+      if (to_worker) {
         c.busy = true;
         ++in_flight_;
         SetEvents(c, c.peer_closed ? 0 : EPOLLRDHUP);
@@ -472,8 +484,6 @@ class HttpFrontend::Loop {
         });
         return true;
       }
-      Response res;
-      fe_->Answer(route, mismatch, req, res);
       c.out += Serialize(res, close);
       c.close_after = close;
       if (!Flush(c)) return false;
@@ -550,6 +560,8 @@ class HttpFrontend::Loop {
 // ---------------------------------------------------------------------------
 
 HttpFrontend::HttpFrontend(Options options) : options_(std::move(options)) {}
+
+bool HttpFrontend::InEventLoop() { return tl_in_event_loop; }
 
 HttpFrontend::~HttpFrontend() {
   Stop();

@@ -39,6 +39,12 @@ class HttpFrontend {
  public:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   enum Placement { kInline, kWorker };
+  // An inline handler that would have to wait (for a lock held by a long task)
+  // throws this before doing anything else; the request then runs again on a
+  // worker thread. Not a std::exception, so that catch-alls let it through.
+  struct DeferToWorker {};
+  // True on an event-loop thread (where handlers must not wait).
+  static bool InEventLoop();
 
   struct Options {
     std::string host = "127.0.0.1";

@@ -416,7 +416,18 @@ class ServerImpl final : public Server {
   }
 
   // ---- profiles ----
+  // The in-memory audience state, for reading. On an event loop this must not
+  // wait (a resolve may hold the state for seconds): if it is taken, the request
+  // moves to a worker thread, which waits.
+  std::shared_lock<std::shared_mutex> ReadState() {
+    if (!HttpFrontend::InEventLoop()) return std::shared_lock<std::shared_mutex>(state_mu_);
+    std::shared_lock<std::shared_mutex> lock(state_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) throw HttpFrontend::DeferToWorker();
+    return lock;
+  }
+
   // Resolves the {id} of a profile route and checks the activation role's consent.
+  // REQUIRES: the caller holds ReadState().
   std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
     std::string id = req.matches[1];
     auto oneid = engine_->ResolveId(id);
@@ -425,8 +436,7 @@ class ServerImpl final : public Server {
       SendStatus(res, oneid.status());
       return std::nullopt;
     }
-    if (who.role == "activation") {
-      std::shared_lock<std::shared_mutex> state(state_mu_);
+    if (who.role == "activation") {  // the caller holds the audience state (ReadState)
       if (!engine_->HasConsent(*oneid, "personalization")) {
         audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), 403);
         SendError(res, 403, "forbidden", "no consent to personalization from this person");
@@ -442,6 +452,7 @@ class ServerImpl final : public Server {
   }
 
   void Profile(const Request& req, Response& res) {
+    auto state = ReadState();  // first: nothing done yet if the request moves to a worker
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.read");
@@ -449,11 +460,7 @@ class ServerImpl final : public Server {
     auto json = engine_->ProfileJson(std::to_string(*oneid));
     if (!json.ok()) return SendStatus(res, json.status());
     std::vector<std::string> segments;
-    {
-      std::shared_lock<std::shared_mutex> state(state_mu_);
-      auto s = engine_->SegmentsOf(*oneid);
-      if (s.ok()) segments = std::move(*s);
-    }
+    if (auto s = engine_->SegmentsOf(*oneid); s.ok()) segments = std::move(*s);
     std::string out;
     JsonWriter w(&out);
     w.BeginObject().Key("oneid").Uint(*oneid).Key("profile").RawValue(*json).Key("segments").BeginArray();
@@ -463,6 +470,7 @@ class ServerImpl final : public Server {
   }
 
   void Traits(const Request& req, Response& res) {
+    auto state = ReadState();  // first: nothing done yet if the request moves to a worker
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.traits");
@@ -479,13 +487,13 @@ class ServerImpl final : public Server {
         at = comma + 1;
       }
     }
-    std::shared_lock<std::shared_mutex> state(state_mu_);
     auto json = engine_->TraitsJson(*oneid, names);
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
 
   void Events(const Request& req, Response& res) {
+    auto state = ReadState();
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.events");
@@ -504,6 +512,7 @@ class ServerImpl final : public Server {
   }
 
   void PeopleOf(const Request& req, Response& res) {
+    auto state = ReadState();
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.people");
