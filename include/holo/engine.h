@@ -178,6 +178,18 @@ class Engine {
   // `full_threshold` as in IngestOptions.
   virtual Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) = 0;
 
+  // Resolve in two steps, for a server that keeps answering reads meanwhile:
+  // ResolveStored resolves and rebuilds profiles in the store only (it may run
+  // beside IngestMessages and the serving reads); ApplyToAudience then brings
+  // the in-memory trait table and segments up to date with what it rebuilt
+  // (it must not run beside reads of that state). Together they are Resolve(false, ...).
+  struct AudienceUpdate {
+    std::vector<uint64_t> changed;  // OneIDs whose profiles were rebuilt or deleted
+    bool full = false;
+  };
+  virtual Status ResolveStored(ResolveReport* report, AudienceUpdate* update) = 0;
+  virtual Status ApplyToAudience(const AudienceUpdate& update) = 0;
+
   // Receives progress lines of long phases (resolution, profile builds); default: none.
   virtual void SetLog(std::function<void(const std::string&)> log) = 0;
 

@@ -131,7 +131,17 @@ Status EngineImpl::RemarkNodesWrittenDuringResolve() {
   return store_->Write(&batch, false);
 }
 
-Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
+Status EngineImpl::ResolveStored(ResolveReport* report, AudienceUpdate* update) {
+  *update = AudienceUpdate();
+  return ResolveWith(false, 0.25, "ingest", report, update);
+}
+
+Status EngineImpl::ApplyToAudience(const AudienceUpdate& update) {
+  return RefreshAudience(update.changed, update.full);
+}
+
+Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report,
+                               AudienceUpdate* defer) {
   // IngestMessages may write while this runs. A node it marks dirty after the
   // marks were read here could lose its mark when this resolve deletes the
   // marks it handled: such nodes are recorded (remark_) and marked again, at
@@ -171,7 +181,12 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, ps.full));
+  if (defer != nullptr) {
+    defer->changed = ps.changed;
+    defer->full = ps.full;
+  } else {
+    HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, ps.full));
+  }
   report->full_profiles = ps.full;
   if (report->full_graph || ps.full) {
     // A full pass deleted every dirty mark one key at a time; compact them away so that

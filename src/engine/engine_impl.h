@@ -46,6 +46,8 @@ class EngineImpl final : public Engine {
   Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
                         std::vector<std::vector<MessageOutcome>>* outcomes) override;
   Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
+  Status ResolveStored(ResolveReport* report, AudienceUpdate* update) override;
+  Status ApplyToAudience(const AudienceUpdate& update) override;
   Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) override;
   Result<std::string> ProfileJson(std::string_view id) override;
   Status ExportProfiles(std::ostream& out) override;
@@ -113,7 +115,9 @@ class EngineImpl final : public Engine {
   Result<std::optional<privacy::Pseudonym>> PseudonymOf(std::string_view type, std::string_view raw);
   // Resolves pending changes with the stored policy, recording `cause` in the
   // feed, and rebuilds the touched profiles.
-  Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report);
+  // With `defer`, the audience state is left alone and what it needs is stored there.
+  Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report,
+                     AudienceUpdate* defer = nullptr);
   // The stored identity policy (defaults when none is stored), read once at Open.
   static Result<identity::MergePolicy> LoadPolicy(const storage::Store& store);
   // Canonical type of a user-written identifier type (tmall -> user_id@taobao, ...).

@@ -75,13 +75,22 @@ void IngestWriter::ResolveLoop() {
       if (writer_done_) return;
       unresolved_ = false;  // events stored from here on call for another resolve
     }
-    std::unique_lock<std::shared_mutex> state(*state_mu_);
+    // The store part runs beside ingestion and the serving reads; only the
+    // in-memory audience update holds the state exclusively. resolve_mu_ keeps
+    // exclusive tasks (segment and trait definitions, which rebuild profiles too)
+    // out meanwhile.
+    std::unique_lock<std::mutex> resolving(resolve_mu_);
     ResolveReport report;
+    Engine::AudienceUpdate update;
     Clock::time_point start = Clock::now();
-    Status s = engine_->Resolve(/*full=*/false, &report);
+    Status s = engine_->ResolveStored(&report, &update);
+    if (s.ok()) {
+      std::unique_lock<std::shared_mutex> state(*state_mu_);
+      s = engine_->ApplyToAudience(update);
+    }
+    resolving.unlock();
     last = Clock::now();
     gap = std::max<Clock::duration>(resolve_interval_, 4 * (last - start));
-    state.unlock();
     if (!s.ok()) {
       log_("resolve failed: " + s.ToString());
       std::lock_guard<std::mutex> lock(mu_);
@@ -136,6 +145,7 @@ void IngestWriter::Loop() {
       if (!p.task) continue;
       Status s;
       {
+        std::unique_lock<std::mutex> resolving(resolve_mu_);  // same order as the resolver
         std::unique_lock<std::shared_mutex> state(*state_mu_);
         s = p.task();
       }

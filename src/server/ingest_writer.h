@@ -4,11 +4,11 @@
 // every request queued meanwhile, ingests them with one Engine::IngestMessages
 // call (one atomic write, one WAL fsync: group commit) and answers each
 // request with its messages' outcomes. A second thread resolves the new
-// events into OneIDs and profiles (Engine::Resolve) beside the writes, at most
-// every `resolve_interval` (or four times the last resolve's duration, whichever
-// is longer, so resolution takes at most about a fifth of a core), holding
-// `state_mu` exclusively so readers of the in-memory audience state never see it
-// half-updated.
+// events into OneIDs and profiles beside the writes (Engine::ResolveStored), at
+// most every `resolve_interval` (or four times the last resolve's duration,
+// whichever is longer, so resolution takes at most about a fifth of a core), and
+// holds `state_mu` exclusively only while it updates the in-memory audience state
+// (Engine::ApplyToAudience), so readers never see that state half-updated.
 //
 // Stop() refuses new requests, answers every queued one and joins the threads:
 // nothing acknowledged is lost. Events not yet resolved stay marked in the store
@@ -78,8 +78,9 @@ class IngestWriter {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread thread_;
-  // Resolution runs on its own thread, beside ingestion (Engine allows one Resolve
-  // beside IngestPrepared), holding state_mu exclusively.
+  // Resolution runs on its own thread, beside ingestion (Engine allows
+  // ResolveStored beside IngestPrepared).
+  std::mutex resolve_mu_;  // a resolve, or an exclusive task (which may rebuild profiles)
   std::condition_variable resolve_cv_;
   bool unresolved_ = true;    // events stored since the last resolve began (at start: what an earlier run left)
   bool writer_done_ = false;  // the writer thread has ended: the resolver stops too
