@@ -26,7 +26,9 @@ struct ServerOptions {
   int port = 8080;  // 0: any free port (see Server::port())
   // The data directory the engine was opened on (audit log, dead letters).
   std::string data_dir = "./holo-data";
-  // HTTP worker threads; each keep-alive connection holds one while open.
+  // Event-loop threads (they read requests and answer quick ones in place).
+  int event_loops = 2;
+  // Worker threads for requests that may wait (ingestion, scans, definitions).
   size_t threads = 64;
   // Segment's limits: one message, and one request after decompression.
   size_t max_message_bytes = 32 * 1024;

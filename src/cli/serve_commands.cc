@@ -20,7 +20,9 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   serve_ = app.add_subcommand("serve", "Serve the HTTP API and the dashboard (docs/http_api.md)");
   add_data(serve_);
   serve_->add_option("--listen", listen_, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
-  serve_->add_option("--threads", options_.threads, "HTTP worker threads (one per open connection)")->capture_default_str();
+  serve_->add_option("--event-loops", options_.event_loops, "Event-loop threads (quick requests run on them)")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  serve_->add_option("--threads", options_.threads, "Worker threads (requests that may wait)")->capture_default_str();
   serve_->add_option("--rate-limit", options_.rate_limit_eps, "Events per second per source (0: unlimited)")
       ->capture_default_str();
   serve_->add_option("--resolve-interval-ms", options_.resolve_interval_ms,

@@ -182,7 +182,7 @@ class ServerImpl final : public Server {
     HttpFrontend::Options fo;
     fo.host = options_.host;
     fo.port = options_.port;
-    fo.loops = 2;
+    fo.loops = std::max(options_.event_loops, 1);
     fo.workers = std::max<size_t>(options_.threads, 4);
     fo.max_body_bytes = options_.max_request_bytes * 4;  // as sent; decoded bodies are checked again
     http_ = std::make_unique<HttpFrontend>(fo);
