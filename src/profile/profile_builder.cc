@@ -1237,31 +1237,23 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     w.Null();
   }
   family(!monthly.empty());
-  // Booleans from payments are unknown (null) without any payment event.
-  t.Key("pays_utilities");
-  if (s.payments > 0) {
-    w.Bool(s.utility_payments > 0);
-    if (s.utility_payments > 0) {
-      t.Note("pays_utilities", s.utility_meta.mask, s.utility_meta.events, 1);
-    } else {
-      t.Note("pays_utilities", s.payment_meta.mask, s.payment_meta.events,
-             Saturate(static_cast<double>(s.payments), 10));
+  // Booleans from payments are unknown (null) without any payment event. A "yes" rests on the
+  // matching payments; a "no" on all payments, more confident the more there were.
+  auto payment_flag = [&](std::string_view name, uint64_t matching, const decltype(s.payment_meta)& meta) {
+    t.Key(name);
+    if (s.payments == 0) {
+      w.Null();
+      return;
     }
-  } else {
-    w.Null();
-  }
-  t.Key("family_card_user");
-  if (s.payments > 0) {
-    w.Bool(s.family_card_payments > 0);
-    if (s.family_card_payments > 0) {
-      t.Note("family_card_user", s.family_card_meta.mask, s.family_card_meta.events, 1);
+    w.Bool(matching > 0);
+    if (matching > 0) {
+      t.Note(name, meta.mask, meta.events, 1);
     } else {
-      t.Note("family_card_user", s.payment_meta.mask, s.payment_meta.events,
-             Saturate(static_cast<double>(s.payments), 10));
+      t.Note(name, s.payment_meta.mask, s.payment_meta.events, Saturate(static_cast<double>(s.payments), 10));
     }
-  } else {
-    w.Null();
-  }
+  };
+  payment_flag("pays_utilities", s.utility_payments, s.utility_meta);
+  payment_flag("family_card_user", s.family_card_payments, s.family_card_meta);
   family(s.payments > 0);
 
   // -- interests --
