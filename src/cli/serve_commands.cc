@@ -64,10 +64,6 @@ void ServeCommands::BeforeOpen() {
 int ServeCommands::Run(Engine& engine, const std::string& data_dir) {
   if (token_create_->parsed() || writekey_create_->parsed()) {
     bool token = token_create_->parsed();
-    if (!token && (name_.empty() || name_.size() > 64 ||
-                   name_.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)) {
-      return Fail("source name '" + name_ + "' must be 1-64 characters of [a-z0-9_-]");
-    }
     auto secret = engine.CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source");
     if (!secret.ok()) return Fail(secret.status().ToString());
     std::printf("%s\n", secret->c_str());

@@ -425,13 +425,8 @@ Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::
   HOLO_RETURN_IF_ERROR(EnsureAudience());
   const Roaring* m = segments_->Members(std::string(name));
   if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
-  const std::string consent = "consent_" + std::string(consent_purpose);
   for (uint32_t id : *m) {
-    if (!consent_purpose.empty()) {
-      segment::TraitValue v = table_->Value(id, consent);
-      const double* given = std::get_if<double>(&v);
-      if (given == nullptr || *given == 0) continue;
-    }
+    if (!consent_purpose.empty() && !HasConsent(id, consent_purpose)) continue;
     out << id << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));

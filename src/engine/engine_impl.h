@@ -35,6 +35,10 @@ struct PreparedMessages::Rep {
 
 namespace holo::engine {
 
+// kInvalidArgument unless `source` is a valid source name ([a-z0-9_-]{1,64});
+// `where` names what carries it ("a.jsonl", "the write key").
+Status ValidateSourceName(std::string_view source, std::string_view where);
+
 class EngineImpl final : public Engine {
  public:
   static Result<std::unique_ptr<Engine>> Open(const Options& options);

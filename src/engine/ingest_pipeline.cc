@@ -24,6 +24,16 @@
 #include "storage/keys.h"
 
 namespace holo::engine {
+
+Status ValidateSourceName(std::string_view source, std::string_view where) {
+  if (source.empty() || source.size() > 64 ||
+      source.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
+    return Status::InvalidArgument("source name '" + std::string(source) + "' of " + std::string(where) +
+                                   " must be 1-64 characters of [a-z0-9_-]");
+  }
+  return Status::OK();
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -37,15 +47,6 @@ struct InputFile {
   std::string source;
   uint64_t size = 0;
 };
-
-Status ValidateSource(std::string_view source, const std::string& path) {
-  if (source.empty() || source.size() > 64 ||
-      source.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
-    return Status::InvalidArgument("source name '" + std::string(source) + "' of " + path +
-                                   " must be 1-64 characters of [a-z0-9_-]");
-  }
-  return Status::OK();
-}
 
 Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths,
                                            const std::string& source_override) {
@@ -69,7 +70,7 @@ Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths
   }
   for (InputFile& f : files) {
     f.source = source_override.empty() ? fs::path(f.path).stem().string() : source_override;
-    HOLO_RETURN_IF_ERROR(ValidateSource(f.source, f.path));
+    HOLO_RETURN_IF_ERROR(ValidateSourceName(f.source, f.path));
     std::error_code ec;
     f.size = fs::file_size(f.path, ec);
     if (ec) return Status::IOError("cannot stat " + f.path + ": " + ec.message());
@@ -412,7 +413,7 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
     const MessageInput& in = messages[i];
     MessageOutcome& o = rep->outcomes[i];
     Status valid = !in.rejected.empty() ? Status::InvalidArgument(std::string(in.rejected))
-                                        : ValidateSource(in.source, "message");
+                                        : ValidateSourceName(in.source, "message");
     Result<ingest::ParsedMessage> m = valid.ok() ? parser->Parse(in.json, in.source, now, in.implied_type)
                                                  : Result<ingest::ParsedMessage>(valid);
     if (!m.ok()) {

@@ -148,6 +148,7 @@ Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std
 
 Result<std::string> EngineImpl::CreateCredential(std::string_view kind, std::string_view name, std::string_view role) {
   if (kind != "token" && kind != "writekey") return Status::InvalidArgument("credential kind must be token or writekey");
+  if (kind == "writekey") HOLO_RETURN_IF_ERROR(ValidateSourceName(name, "the write key"));
   if (name.empty() || name.size() > 64 || name.find_first_of("\t\n") != std::string_view::npos) {
     return Status::InvalidArgument("credential name must be 1-64 characters without tabs or newlines");
   }

@@ -387,7 +387,10 @@ class HttpFrontend::Loop {
         }
         return true;
       }
-      Request req;
+      // On the heap: a worker takes it over without moving it, so that
+      // req.matches (iterators into req.path) stay valid.
+      auto owned = std::make_shared<Request>();
+      Request& req = *owned;
       std::string_view head(c.in.data(), end);
       size_t line_end = head.find("\r\n");
       std::string_view line = head.substr(0, line_end);
@@ -475,11 +478,9 @@ class HttpFrontend::Loop {
         SetEvents(c, c.peer_closed ? 0 : EPOLLRDHUP);
         int fd = c.fd;
         uint64_t id = c.id;
-        fe_->workers_->Submit([this, fd, id, close, r = std::move(req)]() mutable {
+        fe_->workers_->Submit([this, fd, id, close, route, mismatch, owned] {
           Response res;
-          bool mm = false;
-          const RouteEntry* again = fe_->Find(&r, &mm);  // matches point into r.path: redo after the move
-          fe_->Answer(again, mm, r, res);
+          fe_->Answer(route, mismatch, *owned, res);
           Post(fd, id, Serialize(res, close), close);
         });
         return true;

@@ -86,9 +86,10 @@ class HttpFrontend {
   class Workers;
   friend class Loop;
 
-  // Routes `req` (fills matches) and runs the handler or answers 404/405.
-  // Returns the placement to use, and the handler through *handler.
+  // The route of `req` (its groups go to req->matches), nullptr if none; sets
+  // *method_mismatch when a route matched the path but not the method.
   const RouteEntry* Find(httplib::Request* req, bool* method_mismatch) const;
+  // Runs the route's handler, or answers 404/405 when there is no route.
   void Answer(const RouteEntry* route, bool method_mismatch, httplib::Request& req, httplib::Response& res) const;
 
   Options options_;

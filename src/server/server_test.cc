@@ -284,6 +284,9 @@ TEST_F(ServerTest, OperationsAndDashboard) {
   std::string key = t->body.substr(t->body.find("\"writeKey\":\"") + 12);
   key = key.substr(0, key.find('"'));
   EXPECT_EQ(Post("/v1/track", R"({"messageId":"k1","event":"E","userId":"u"})", key)->status, 200);
+  // A write key for a source name ingestion would refuse is not created.
+  auto bad = client_->Post("/api/admin/writekeys", ha, R"({"source":"Bad Source"})", "application/json");
+  EXPECT_EQ(bad->status, 400) << bad->body;
   httplib::Headers hn = {{"Authorization", "Bearer " + analyst_}};
   EXPECT_EQ(client_->Post("/api/admin/tokens", hn, R"({"name":"x","role":"admin"})", "application/json")->status, 403);
 }
