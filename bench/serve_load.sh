@@ -60,18 +60,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-http_status() (  # GET PATH on the holo server -> status code (bash /dev/tcp, in a subshell)
-  local line
-  { exec 3<> "/dev/tcp/127.0.0.1/$PORT"; } 2> /dev/null || { echo 000; return; }
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&3
-  IFS= read -r -t 5 line <&3 || line=""
-  line=${line%$'\r'}
-  set -- $line
-  echo "${2:-000}"
-)
+source scripts/lib/loopback_http.sh  # free_port, http_status (the script runs from the repo root)
 credential() {  # the last token of a CLI answer
   printf '%s\n' "$1" | awk 'NF{last=$NF} END{print last}'
 }

@@ -58,21 +58,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
-# http_status PATH: the status code of GET PATH on the server, via bash's /dev/tcp (no curl needed);
-# a subshell, so that exec's redirections do not touch the script's own descriptors.
-http_status() (
-  local line
-  { exec 3<> "/dev/tcp/127.0.0.1/$PORT"; } 2> /dev/null || { echo 000; return; }
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&3
-  IFS= read -r -t 5 line <&3 || line=""
-  line=${line%$'\r'}
-  set -- $line
-  echo "${2:-000}"
-)
+# free_port, http_status
+source "$HERE/../../scripts/lib/loopback_http.sh"
 
 # http_get PATH [TOKEN]: the whole body of GET PATH.
 http_get() (
