@@ -15,7 +15,7 @@
 //
 // Thread-safety: an Engine may be shared by threads for reads (lookups,
 // profiles); Ingest and Resolve must not run concurrently with each other,
-// except that IngestMessages / IngestPrepared may run beside one Resolve.
+// except that PrepareMessages / IngestPrepared may run beside one Resolve.
 // Audience calls and Resolve (which refreshes the audience state) must not run
 // beside each other or beside the serving reads of that state.
 // Only one process may open a data directory at a time.
@@ -102,7 +102,7 @@ struct IngestReport {
   ResolveReport resolve;
 };
 
-// One message given to Engine::IngestMessages.
+// One message given to Engine::PrepareMessages.
 struct MessageInput {
   std::string_view source;        // [a-z0-9_-]{1,64}
   std::string_view json;          // one Segment-spec message (shared/EVENTS.md)
@@ -158,17 +158,16 @@ class Engine {
   virtual Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                         IngestReport* report) = 0;
 
-  // Ingests messages held in memory (the HTTP server's path) the same way:
-  // validated, pseudonymized, idempotent by (source, messageId); rejected ones
-  // go to <data_dir>/dead_letter.jsonl. (*outcomes)[i] tells what happened to
-  // messages[i]. Returns once every stored message is durable (WAL synced).
-  // Does not resolve identities: call Resolve. Not concurrent with Ingest/Resolve.
-  virtual Status IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) = 0;
-  // IngestMessages in two steps, for a server: PrepareMessages parses, validates
-  // and pseudonymizes (and dead-letters the rejected ones) on the calling thread
-  // and may run on many threads at once; IngestPrepared then writes several
-  // prepared batches as one atomic, synced write (group commit) and returns one
-  // outcome list per batch. The MessageInputs' strings must outlive IngestPrepared.
+  // Ingests messages held in memory (the HTTP server's path) the same way as
+  // files: validated, pseudonymized, idempotent by (source, messageId); rejected
+  // ones go to <data_dir>/dead_letter.jsonl. Two steps: PrepareMessages parses,
+  // validates and pseudonymizes (and dead-letters the rejected ones) on the
+  // calling thread and may run on many threads at once; IngestPrepared then
+  // writes several prepared batches as one atomic write, returns once it is
+  // durable (WAL synced; group commit) and gives one outcome list per batch:
+  // (*outcomes)[b][i] tells what happened to message i of batch b. It does not
+  // resolve identities: call Resolve or ResolveStored. The MessageInputs'
+  // strings must outlive IngestPrepared.
   virtual Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) = 0;
   virtual Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
                                 std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
@@ -180,7 +179,7 @@ class Engine {
 
   // Resolve in two steps, for a server that keeps answering reads meanwhile:
   // ResolveStored resolves and rebuilds profiles in the store only (it may run
-  // beside IngestMessages and the serving reads); ApplyToAudience then brings
+  // beside IngestPrepared and the serving reads); ApplyToAudience then brings
   // the in-memory trait table and segments up to date with what it rebuilt
   // (it must not run beside reads of that state). Together they are Resolve(false, ...).
   struct AudienceUpdate {

@@ -45,7 +45,6 @@ class EngineImpl final : public Engine {
 
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
-  Status IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) override;
   Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) override;
   Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
                         std::vector<std::vector<MessageOutcome>>* outcomes) override;
@@ -160,7 +159,7 @@ class EngineImpl final : public Engine {
   std::vector<profile::AggregateSpec> computed_traits_;
   std::unique_ptr<segment::TraitTable> table_;      // null until first used
   std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
-  // Resolution may run beside IngestMessages (ResolveWith).
+  // Resolution may run beside IngestPrepared (ResolveWith).
   std::atomic<bool> resolving_{false};
   std::mutex remark_mu_;
   std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_;  // nodes to mark dirty again

@@ -473,13 +473,4 @@ Status EngineImpl::IngestPrepared(const std::vector<PreparedMessages*>& batches,
   return Status::OK();
 }
 
-Status EngineImpl::IngestMessages(const std::vector<MessageInput>& messages, std::vector<MessageOutcome>* outcomes) {
-  PreparedMessages prepared;
-  HOLO_RETURN_IF_ERROR(PrepareMessages(messages, &prepared));
-  std::vector<std::vector<MessageOutcome>> all;
-  HOLO_RETURN_IF_ERROR(IngestPrepared({&prepared}, &all));
-  *outcomes = std::move(all[0]);
-  return Status::OK();
-}
-
 }  // namespace holo::engine

@@ -53,6 +53,11 @@ bool StringCompare(const std::string& v, CmpOp op, const std::string& x) {
   return false;
 }
 
+// `<`, `<=`, `>`, `>=` (ordering, as opposed to equality-shaped predicates).
+bool IsOrderCompare(const Expr& p) {
+  return p.kind == Expr::Kind::kCompare && p.op != CmpOp::kEq && p.op != CmpOp::kNe;
+}
+
 // The sorted dictionary codes of p's string literals in `col` (unknown values
 // have none).
 std::vector<uint32_t> LiteralCodes(const Expr& p, const Column& col) {
@@ -198,7 +203,7 @@ class LeafEvaluator {
   std::vector<uint32_t> EqualCodes() { return LiteralCodes(p_, *col_); }
 
   Roaring String() {
-    if (p_.kind == Expr::Kind::kCompare && p_.op != CmpOp::kEq && p_.op != CmpOp::kNe) {
+    if (IsOrderCompare(p_)) {
       if (!p_.values[0].is_string()) return Roaring();
       std::vector<uint32_t> codes;
       for (uint32_t c = 0; c < col_->dictionary_size(); ++c) {
@@ -238,10 +243,6 @@ class LeafEvaluator {
 bool Filterable(const Expr& e) {
   if (e.is_predicate()) return e.operand.kind != Operand::Kind::kPercentile;
   return std::all_of(e.children.begin(), e.children.end(), [](const Expr& c) { return Filterable(c); });
-}
-
-bool IsOrderCompare(const Expr& p) {
-  return p.kind == Expr::Kind::kCompare && p.op != CmpOp::kEq && p.op != CmpOp::kNe;
 }
 
 // Returns roughly how many rows satisfy predicate p, from the index counts
@@ -615,7 +616,7 @@ bool PredicateHolds(const Expr& p, const ValueView& v) {
   if (p.kind == Expr::Kind::kIsNull) return (v.kind == ValueView::Kind::kMissing) != p.negated;
   if (v.kind == ValueView::Kind::kMissing) return false;
   if (v.kind == ValueView::Kind::kString) {
-    if (p.kind == Expr::Kind::kCompare && p.op != CmpOp::kEq && p.op != CmpOp::kNe) {
+    if (IsOrderCompare(p)) {
       return p.values[0].is_string() && StringCompare(*v.str, p.op, p.values[0].text);
     }
     return SetPredicateHolds(p, EqualsAnyLiteral(p, *v.str));

@@ -639,20 +639,19 @@ class ServerImpl final : public Server {
       o = engine_->SegmentOverlap(a, b);
     }
     if (!o.ok()) return SendStatus(res, o.status());
+    // For analysts, differences that could be subtracted to reach a small group
+    // are hidden along with the sizes.
+    bool suppressed = who->role == "analyst" && (o->a - o->both < options_.k || o->b - o->both < options_.k);
     std::string out;
     JsonWriter w(&out);
     w.BeginObject().Key("a").String(a).Key("b").String(b);
-    WriteCount(&w, "a_size", o->a, *who);
-    WriteCount(&w, "b_size", o->b, *who);
-    WriteCount(&w, "both", o->both, *who);
-    // Differences an analyst could subtract to reach a small group are hidden too.
-    bool small_diff = o->a - o->both < options_.k || o->b - o->both < options_.k;
-    if (who->role == "analyst" && small_diff) {
-      out.clear();
-      JsonWriter w2(&out);
-      w2.BeginObject().Key("a").String(a).Key("b").String(b).Key("a_size").Null().Key("b_size").Null();
-      w2.Key("both").Null().Key("suppressed").Bool(true).Key("k").Uint(options_.k).EndObject();
-      return SendJson(res, 200, std::move(out));
+    if (suppressed) {
+      w.Key("a_size").Null().Key("b_size").Null().Key("both").Null();
+      w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
+    } else {
+      WriteCount(&w, "a_size", o->a, *who);
+      WriteCount(&w, "b_size", o->b, *who);
+      WriteCount(&w, "both", o->both, *who);
     }
     w.EndObject();
     SendJson(res, 200, std::move(out));

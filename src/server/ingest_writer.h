@@ -1,7 +1,7 @@
 // IngestWriter: the one thread that writes to the engine while the server runs.
 //
 // HTTP handlers Submit() the messages of a request and wait; the writer takes
-// every request queued meanwhile, ingests them with one Engine::IngestMessages
+// every request queued meanwhile, ingests them with one Engine::IngestPrepared
 // call (one atomic write, one WAL fsync: group commit) and answers each
 // request with its messages' outcomes. A second thread resolves the new
 // events into OneIDs and profiles beside the writes (Engine::ResolveStored), at
