@@ -116,12 +116,8 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
 }
 
 Result<std::vector<std::string>> EngineImpl::SegmentsOf(uint64_t oneid) {
-  std::vector<std::string> names;
-  if (segments_ == nullptr) return names;
-  for (const auto& info : segments_->List()) {
-    if (segments_->Contains(info.name, static_cast<uint32_t>(oneid))) names.push_back(info.name);
-  }
-  return names;
+  if (segments_ == nullptr) return std::vector<std::string>();
+  return segments_->Containing(static_cast<uint32_t>(oneid));
 }
 
 bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {

@@ -399,11 +399,12 @@ const Roaring* SegmentSet::Members(std::string_view name) const {
   return it == segments_.end() ? nullptr : &it->second->Fold();
 }
 
-bool SegmentSet::Contains(std::string_view name, uint32_t row) const {
-  auto it = segments_.find(name);
-  if (it == segments_.end()) return false;
-  const Segment& s = *it->second;
-  return s.added.contains(row) || (s.base.contains(row) && !s.removed.contains(row));
+std::vector<std::string> SegmentSet::Containing(uint32_t row) const {
+  std::vector<std::string> names;
+  for (const auto& [name, s] : segments_) {
+    if (s->added.contains(row) || (s->base.contains(row) && !s->removed.contains(row))) names.push_back(name);
+  }
+  return names;
 }
 
 std::string SegmentSet::Serialize(std::string_view name) const {

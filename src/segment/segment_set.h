@@ -91,9 +91,9 @@ class SegmentSet {
   // non-const call. Folds the segment's pending changes from Refresh into its
   // bitmap first (no visible change), so not safe beside other calls.
   const Roaring* Members(std::string_view name) const;
-  // Whether `row` is a member of the segment (false if no such segment). Safe
-  // beside other const calls except Members() and Serialize().
-  bool Contains(std::string_view name, uint32_t row) const;
+  // The names of the segments `row` is a member of, sorted. Safe beside other
+  // const calls except Members() and Serialize().
+  std::vector<std::string> Containing(uint32_t row) const;
   size_t size() const { return segments_.size(); }
 
   // Brings every segment up to date after the rows in `changed_rows` were

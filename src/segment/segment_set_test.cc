@@ -260,9 +260,19 @@ TEST(SegmentSetTest, PendingChangesAccumulateUntilRead) {
       changed.add(row);
     }
     s.Refresh(changed);
+    std::map<std::string, Roaring> full_of;
     for (const std::string& n : names) {
       Roaring full = Evaluate(*Parse(s.Get(n)->definition), t);
       ASSERT_EQ(s.Get(n)->size, full.cardinality()) << "round " << round << " " << n;
+      full_of[n] = std::move(full);
+    }
+    // Membership of single rows sees the pending changes too.
+    for (uint32_t row = 0; row < 60; ++row) {
+      std::vector<std::string> want;
+      for (const auto& [n, full] : full_of) {
+        if (full.contains(row)) want.push_back(n);
+      }
+      ASSERT_EQ(s.Containing(row), want) << "round " << round << " row " << row;
     }
     if (round % 5 != 4) continue;
     // Read a third of the segments now, the rest only at the end.
