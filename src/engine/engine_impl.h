@@ -27,7 +27,7 @@ namespace holo {
 struct PreparedMessages::Rep {
   std::vector<ingest::ParsedMessage> parsed;
   std::vector<size_t> index;          // parsed[j] is message index[j] of the batch
-  std::vector<std::string> sources;   // parsed[j]'s source
+  std::vector<std::string_view> sources;  // parsed[j]'s source (the caller's MessageInput keeps it)
   std::vector<MessageOutcome> outcomes;  // by message; rejected ones filled in already
 };
 
