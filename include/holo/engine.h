@@ -171,6 +171,13 @@ class Engine {
   virtual Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) = 0;
   virtual Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
                                 std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
+  // IngestPrepared in two steps, so that the next write can proceed while the
+  // last one is being synced: WritePrepared writes (readable at once, not yet
+  // durable: nothing may be acknowledged from it), SyncWrites makes every write
+  // made so far durable and may run on another thread beside WritePrepared.
+  virtual Status WritePrepared(const std::vector<PreparedMessages*>& batches,
+                               std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
+  virtual Status SyncWrites() = 0;
 
   // Resolves pending identity changes and rebuilds the touched profiles.
   // `full` re-resolves the whole graph and rebuilds every profile.

@@ -348,7 +348,10 @@ Result<StoreStats> EngineImpl::Stats() {
   if (seq.has_value() && seq->size() == 8) s.events = coding::DecodeFixed64BE(seq->data());
   s.identifiers = CountPrefix(*store_, Cf::kNodes, "");
   s.oneids = CountPrefix(*store_, Cf::kProfiles, "");
-  s.pending_nodes = CountPrefix(*store_, Cf::kMeta, keys::kDirtyNodePrefix);
+  std::vector<identity::NodeKey> pending;
+  std::vector<std::string> lists;
+  HOLO_RETURN_IF_ERROR(identity::ReadDirtyNodes(*store_, &pending, &lists));
+  s.pending_nodes = pending.size();
   s.pending_profiles = CountPrefix(*store_, Cf::kMeta, keys::kDirtyProfilePrefix);
   return s;
 }

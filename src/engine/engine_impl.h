@@ -48,6 +48,9 @@ class EngineImpl final : public Engine {
   Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) override;
   Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
                         std::vector<std::vector<MessageOutcome>>* outcomes) override;
+  Status WritePrepared(const std::vector<PreparedMessages*>& batches,
+                        std::vector<std::vector<MessageOutcome>>* outcomes) override;
+  Status SyncWrites() override;
   Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
   Status ResolveStored(ResolveReport* report, AudienceUpdate* update) override;
   Status ApplyToAudience(const AudienceUpdate& update) override;

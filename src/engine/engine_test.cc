@@ -118,6 +118,34 @@ TEST_F(EngineTest, NewEvidenceSplitsASharedTabletOffAndKeepsTheOlderOneId) {
   EXPECT_EQ(OneId("device_id", "tablet"), tablet);
 }
 
+TEST_F(EngineTest, PendingNodesAreCountedResolvedOnceAndAnErasedOneStaysGone) {
+  testing::WriteFile(dir_ / "taobao.jsonl", Identify("p1", "ann", "ann-phone", "2026-10-01T10:00:00Z") +
+                                                Identify("p2", "ann", "ann-pad", "2026-10-01T11:00:00Z"));
+  IngestReport report;
+  IngestOptions options;
+  options.resolve = false;
+  ASSERT_TRUE(engine_->Ingest({dir_ / "taobao.jsonl"}, options, &report).ok());
+  auto stats = engine_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->identifiers, 3u);
+  EXPECT_EQ(stats->pending_nodes, 3u) << "ingestion lists every new identifier for resolution";
+
+  // Erased while it waits for resolution: the resolve must not bring it back.
+  ResolveReport erased;
+  ASSERT_TRUE(engine_->EraseIdentifier("device_id:ann-pad", &erased).ok());
+  ResolveReport resolved;
+  ASSERT_TRUE(engine_->Resolve(/*full=*/false, &resolved).ok());
+  EXPECT_EQ(OneId("device_id", "ann-pad"), 0u);
+  uint64_t ann = OneId("user_id@taobao", "ann");
+  ASSERT_NE(ann, 0u);
+  EXPECT_EQ(OneId("device_id", "ann-phone"), ann);
+  stats = engine_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->identifiers, 2u);
+  EXPECT_EQ(stats->pending_nodes, 0u);
+  EXPECT_EQ(stats->oneids, 1u);
+}
+
 TEST_F(EngineTest, LookupNormalizesLikeIngestion) {
   Ingest("alipay.jsonl",
          R"({"type":"identify","messageId":"a1","userId":"2088","traits":{"phone":"+86 138-0013-8000","email":" Li.Lei@Example.COM "}})"

@@ -289,9 +289,11 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   std::sort(node_event_keys.begin(), node_event_keys.end());
   for (const auto& key : node_event_keys) wb.Put(store_->cf(Cf::kNodeEvents), key, "");
   for (auto& [key, rec] : nodes) wb.Merge(store_->cf(Cf::kNodes), keys::AsView(key), rec.Encode());
+  std::string dirty_list;
   for (auto& [key, rec] : nodes) {
-    if (run->dirty_marked.insert(key).second) wb.Put(store_->cf(Cf::kMeta), keys::DirtyNode(key), "");
+    if (run->dirty_marked.insert(key).second) dirty_list.append(keys::AsView(key));
   }
+  if (!dirty_list.empty()) wb.Put(store_->cf(Cf::kMeta), keys::DirtyList(seq), dirty_list);
   for (auto& [pair, rec] : edges) {
     wb.Merge(store_->cf(Cf::kEdges), keys::EdgeKey(pair.first, pair.second), rec.Encode());
   }
@@ -446,6 +448,14 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
 
 Status EngineImpl::IngestPrepared(const std::vector<PreparedMessages*>& batches,
                                   std::vector<std::vector<MessageOutcome>>* outcomes) {
+  HOLO_RETURN_IF_ERROR(WritePrepared(batches, outcomes));
+  return SyncWrites();
+}
+
+Status EngineImpl::SyncWrites() { return store_->SyncWal(); }
+
+Status EngineImpl::WritePrepared(const std::vector<PreparedMessages*>& batches,
+                                 std::vector<std::vector<MessageOutcome>>* outcomes) {
   outcomes->clear();
   std::vector<Incoming> items;
   for (PreparedMessages* b : batches) {
@@ -458,7 +468,6 @@ Status EngineImpl::IngestPrepared(const std::vector<PreparedMessages*>& batches,
     IngestRun run;
     HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
     HOLO_RETURN_IF_ERROR(WriteMessages(items, &run, &duplicate));
-    HOLO_RETURN_IF_ERROR(store_->SyncWal());
   }
   size_t at = 0;
   for (PreparedMessages* b : batches) {

@@ -228,19 +228,55 @@ Result<std::string> NodeType(const storage::Store& store, const NodeKey& node) {
   return rec.tail;
 }
 
+Status ReadDirtyNodes(const storage::Store& store, std::vector<NodeKey>* nodes, std::vector<std::string>* lists) {
+  std::unordered_set<NodeKey, keys::Key16Hash> seen;
+  auto it = store.NewIterator(Cf::kMeta);
+  const std::string_view marks = keys::kDirtyNodePrefix;
+  for (it->Seek(rocksdb::Slice(marks.data(), marks.size())); it->Valid() && View(it->key()).starts_with(marks);
+       it->Next()) {
+    NodeKey k = keys::ToKey16(View(it->key()).substr(marks.size()));
+    if (seen.insert(k).second) nodes->push_back(k);
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty nodes"));
+  // Listed nodes may have been erased since their write (erasure removes only the
+  // per-node marks): only those still in the graph's node table count.
+  std::vector<NodeKey> listed;
+  const std::string_view prefix = keys::kDirtyListPrefix;
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
+       it->Next()) {
+    lists->emplace_back(View(it->key()));
+    std::string_view v = View(it->value());
+    for (size_t at = 0; at + 16 <= v.size(); at += 16) {
+      NodeKey k = keys::ToKey16(v.substr(at, 16));
+      if (seen.insert(k).second) listed.push_back(k);
+    }
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty node lists"));
+  for (size_t from = 0; from < listed.size(); from += 4096) {
+    size_t n = std::min<size_t>(4096, listed.size() - from);
+    std::vector<rocksdb::Slice> slices;
+    for (size_t i = 0; i < n; ++i) slices.emplace_back(reinterpret_cast<const char*>(listed[from + i].data()), 16);
+    std::vector<rocksdb::PinnableSlice> values(n);
+    std::vector<rocksdb::Status> statuses(n);
+    store.db()->MultiGet(rocksdb::ReadOptions(), store.cf(Cf::kNodes), n, slices.data(), values.data(),
+                         statuses.data());
+    for (size_t i = 0; i < n; ++i) {
+      if (statuses[i].ok()) {
+        nodes->push_back(listed[from + i]);
+      } else if (!statuses[i].IsNotFound()) {
+        return storage::FromRocks(statuses[i], "read dirty node");
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Status ResolvePending(storage::Store* store, const ResolveOptions& options, ResolveStats* stats) {
   auto start = std::chrono::steady_clock::now();
   *stats = ResolveStats();
   std::vector<NodeKey> dirty;
-  {
-    auto it = store->NewIterator(Cf::kMeta);
-    const std::string_view prefix = keys::kDirtyNodePrefix;
-    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-         it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-      dirty.push_back(keys::ToKey16(View(it->key()).substr(prefix.size())));
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty nodes"));
-  }
+  std::vector<std::string> dirty_lists;  // their keys, deleted once handled
+  HOLO_RETURN_IF_ERROR(ReadDirtyNodes(*store, &dirty, &dirty_lists));
   stats->dirty_nodes = dirty.size();
   if (dirty.empty() && !options.force_full) return Status::OK();
 
@@ -345,6 +381,10 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   }
   for (const NodeKey& d : dirty) {
     batch.Delete(store->cf(Cf::kMeta), keys::DirtyNode(d));
+    HOLO_RETURN_IF_ERROR(flush(false));
+  }
+  for (const std::string& k : dirty_lists) {
+    batch.Delete(store->cf(Cf::kMeta), k);
     HOLO_RETURN_IF_ERROR(flush(false));
   }
   HOLO_RETURN_IF_ERROR(flush(/*last=*/true));

@@ -48,6 +48,11 @@ struct ResolveOptions {
 // member lists and dirty-profile marks. Safe to re-run after a crash.
 Status ResolvePending(storage::Store* store, const ResolveOptions& options, ResolveStats* stats);
 
+// The nodes waiting for re-resolution: per-node marks and the lists ingestion writes
+// (keys::kDirtyListPrefix; listed nodes no longer in the graph are left out). `lists`
+// receives the list keys read.
+Status ReadDirtyNodes(const storage::Store& store, std::vector<NodeKey>* nodes, std::vector<std::string>* lists);
+
 // Returns the OneID of `node`, or 0 when the node is unknown.
 Result<uint64_t> LookupOneId(const storage::Store& store, const NodeKey& node);
 

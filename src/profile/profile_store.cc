@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -115,60 +116,95 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   return w.MaybeFlush(/*sync=*/true);
 }
 
-// Per-OneID reads through the node_events index (events by the identifier they are
-// attributed to); used for small changes.
-Status BuildIncremental(storage::Store* store, const std::unordered_set<uint64_t>& dirty,
-                        int64_t as_of, const BuildOptions& options, BuildStats* stats) {
-  Writer w(store);
-  for (uint64_t id : dirty) {
-    std::vector<ProfileAccumulator::Identifier> ids;
-    std::vector<Key16> nodes;
+// The dirty OneIDs' members and the events attributed to them, found through the
+// node_events index (events by the identifier they are attributed to).
+struct IndexedWork {
+  std::unordered_map<uint64_t, std::vector<ProfileAccumulator::Identifier>> members;
+  std::vector<std::pair<uint64_t, uint64_t>> refs;  // (event seq, OneID), ascending
+};
+
+// Fills `work`; false (work incomplete) once more than `max_refs` events are referenced,
+// when one scan of all events is the cheaper way.
+Result<bool> CollectFromIndex(const storage::Store& store, const std::vector<uint64_t>& ids, uint64_t max_refs,
+                              IndexedWork* work) {
+  auto git = store.NewIterator(Cf::kGraph);
+  auto nit = store.NewIterator(Cf::kNodes);
+  auto eit = store.NewIterator(Cf::kNodeEvents);
+  for (uint64_t id : ids) {
     std::string prefix = keys::MemberPrefix(id);
-    auto git = store->NewIterator(Cf::kGraph);
     for (git->Seek(prefix); git->Valid() && View(git->key()).starts_with(prefix); git->Next()) {
-      nodes.push_back(keys::ToKey16(View(git->key()).substr(prefix.size())));
+      Key16 k = keys::ToKey16(View(git->key()).substr(prefix.size()));
+      std::string_view node = keys::AsView(k);
+      rocksdb::Slice node_slice(node.data(), node.size());
+      nit->Seek(node_slice);
+      storage::StatsRecord rec;
+      if (nit->Valid() && View(nit->key()) == node && storage::StatsRecord::Decode(View(nit->value()), &rec)) {
+        work->members[id].push_back({std::move(rec.tail), keys::ToHex(k)});
+      } else {
+        work->members[id].push_back({std::string(), keys::ToHex(k)});
+      }
+      for (eit->Seek(node_slice); eit->Valid() && View(eit->key()).starts_with(node); eit->Next()) {
+        work->refs.emplace_back(coding::DecodeFixed64BE(eit->key().data() + 16), id);
+      }
+      if (work->refs.size() > max_refs) return false;
     }
     HOLO_RETURN_IF_ERROR(storage::FromRocks(git->status(), "scan members"));
-    stats->changed.push_back(id);
-    if (nodes.empty()) {
-      HOLO_RETURN_IF_ERROR(w.Delete(id));
-      w.Clear(id);
-      stats->deleted++;
-      HOLO_RETURN_IF_ERROR(w.MaybeFlush());
-      continue;
-    }
-    std::vector<uint64_t> seqs;
-    for (const Key16& k : nodes) {
-      HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kNodes, keys::AsView(k)));
-      storage::StatsRecord rec;
-      if (v.has_value() && storage::StatsRecord::Decode(*v, &rec)) ids.push_back({rec.tail, keys::ToHex(k)});
-      auto eit = store->NewIterator(Cf::kNodeEvents);
-      std::string_view p = keys::AsView(k);
-      for (eit->Seek(rocksdb::Slice(p.data(), p.size()));
-           eit->Valid() && View(eit->key()).starts_with(p); eit->Next()) {
-        seqs.push_back(coding::DecodeFixed64BE(eit->key().data() + 16));
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(nit->status(), "read nodes"));
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(eit->status(), "scan node events"));
+  }
+  std::sort(work->refs.begin(), work->refs.end());
+  work->refs.erase(std::unique(work->refs.begin(), work->refs.end()), work->refs.end());
+  return true;
+}
+
+// Reads only the events of the dirty OneIDs, in sequence order with one iterator: new
+// events sit together at the end of the events, so the reads are mostly Next() and the cost
+// follows the changed profiles' events rather than the size of the store.
+Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, const IndexedWork& work,
+                      int64_t as_of, const BuildOptions& options, BuildStats* stats) {
+  std::unordered_map<uint64_t, ProfileAccumulator> acc;
+  std::unordered_map<uint64_t, LinkAccumulator> links;
+  auto it = store->NewIterator(Cf::kEvents);
+  storage::EventRecord ev;
+  uint64_t decoded = UINT64_MAX;
+  for (size_t i = 0; i < work.refs.size(); ++i) {
+    auto [seq, id] = work.refs[i];
+    if (seq != decoded) {
+      std::string key = keys::EventKey(seq);
+      if (it->Valid() && View(it->key()) < key) it->Next();  // the next event is often the one wanted
+      if (!it->Valid() || View(it->key()) != key) it->Seek(key);
+      if (!it->Valid() || View(it->key()) != key) {
+        HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read events"));
+        continue;  // expired or erased since it was indexed
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(eit->status(), "scan node events"));
-    }
-    std::sort(seqs.begin(), seqs.end());
-    seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-    ProfileAccumulator acc(options.computed);
-    LinkAccumulator links;
-    storage::EventRecord ev;
-    for (uint64_t seq : seqs) {
-      HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kEvents, keys::EventKey(seq)));
-      if (!v.has_value()) continue;
-      if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record");
+      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      decoded = seq;
       stats->events_scanned++;
-      acc.Add(ev, as_of);
-      links.Add(ev);
     }
-    HOLO_RETURN_IF_ERROR(w.Put(id, acc.ToJson(id, ids, as_of), links.links()));
+    acc.try_emplace(id, options.computed).first->second.Add(ev, as_of);
+    links[id].Add(ev);
+  }
+  Writer w(store);
+  for (uint64_t id : ids) {
+    stats->changed.push_back(id);
+    auto m = work.members.find(id);
+    if (m == work.members.end()) {
+      HOLO_RETURN_IF_ERROR(w.Delete(id));
+      stats->deleted++;
+    } else {
+      HOLO_RETURN_IF_ERROR(
+          w.Put(id, acc.try_emplace(id, options.computed).first->second.ToJson(id, m->second, as_of), links[id].links()));
+      stats->written++;
+    }
     w.Clear(id);
-    stats->written++;
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
   return w.MaybeFlush(/*sync=*/true);
+}
+
+Result<uint64_t> EventCount(const storage::Store& store) {
+  HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kEventSeq));
+  return v.has_value() && v->size() == 8 ? coding::DecodeFixed64BE(v->data()) : uint64_t{0};
 }
 
 }  // namespace
@@ -189,14 +225,31 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   stats->dirty = dirty.size();
   if (dirty.empty()) return Status::OK();
   HOLO_ASSIGN_OR_RETURN(stats->as_of_ms, MaxTimestamp(*store));
-  uint64_t profiles = store->EstimateKeys(Cf::kProfiles);
-  stats->full = options.force_full || static_cast<double>(dirty.size()) > options.full_threshold * profiles;
+  // The index is read unless a full scan is asked for or plainly cheaper (most profiles
+  // dirty); even then it is tried first, up to full_threshold of all events, because many
+  // new people with few events each (a burst of new visitors) are cheaper to read by index.
+  std::vector<uint64_t> ids(dirty.begin(), dirty.end());
+  std::sort(ids.begin(), ids.end());
+  IndexedWork work;
+  bool indexed = false;
+  if (!options.force_full) {
+    uint64_t profiles = store->EstimateKeys(Cf::kProfiles);
+    bool most = static_cast<double>(dirty.size()) > options.full_threshold * profiles;
+    uint64_t max_refs = UINT64_MAX;
+    if (most) {
+      HOLO_ASSIGN_OR_RETURN(uint64_t events, EventCount(*store));
+      max_refs = static_cast<uint64_t>(options.full_threshold * static_cast<double>(events));
+    }
+    HOLO_ASSIGN_OR_RETURN(indexed, CollectFromIndex(*store, ids, max_refs, &work));
+  }
+  stats->full = !indexed;
   if (options.log) {
     options.log("profiles: rebuilding " + std::to_string(dirty.size()) + " profiles" +
-                (stats->full ? " with one scan of all events" : " from their events"));
+                (stats->full ? " with one scan of all events"
+                             : " from their " + std::to_string(work.refs.size()) + " events"));
   }
   Status s = stats->full ? BuildFull(store, dirty, stats->as_of_ms, options, stats)
-                         : BuildIncremental(store, dirty, stats->as_of_ms, options, stats);
+                         : BuildFromIndex(store, ids, work, stats->as_of_ms, options, stats);
   std::sort(stats->changed.begin(), stats->changed.end());
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;

@@ -343,6 +343,9 @@ class HttpFrontend::Loop {
         c.in.append(buf, static_cast<size_t>(n));
         c.active = Clock::now();
         if (c.in.size() > fe_->options_.max_body_bytes + fe_->options_.max_header_bytes + 65536) break;
+        // A short read drained the socket; the epoll is level-triggered, so the rest (if any
+        // arrives meanwhile) is reported again. Saves a recv() that would say EAGAIN per request.
+        if (static_cast<size_t>(n) < sizeof(buf)) break;
         continue;
       }
       if (n == 0) {

@@ -14,6 +14,7 @@ IngestWriter::~IngestWriter() { Stop(); }
 
 void IngestWriter::Start() {
   thread_ = std::thread([this] { Loop(); });
+  syncer_ = std::thread([this] { SyncLoop(); });
   resolver_ = std::thread([this] { ResolveLoop(); });
 }
 
@@ -49,11 +50,12 @@ size_t IngestWriter::queue_depth() const {
 void IngestWriter::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !thread_.joinable() && !resolver_.joinable()) return;
+    if (stopping_ && !thread_.joinable() && !syncer_.joinable() && !resolver_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (syncer_.joinable()) syncer_.join();
   if (resolver_.joinable()) resolver_.join();
 }
 
@@ -101,7 +103,9 @@ void IngestWriter::ResolveLoop() {
     if (report.profiles_written > 0 || report.changed_nodes > 0) {
       log_("resolved: " + std::to_string(report.resolved_nodes) + " identifiers, " +
            std::to_string(report.profiles_written) + " profiles rebuilt in " +
-           std::to_string(std::chrono::duration<double>(last - start).count()) + " s");
+           std::to_string(std::chrono::duration<double>(last - start).count()) + " s (graph " +
+           std::to_string(report.resolve_seconds) + " s, profiles " + std::to_string(report.profile_seconds) +
+           " s, the rest audience)");
     }
   }
 }
@@ -126,20 +130,24 @@ void IngestWriter::Loop() {
       all.push_back(&p.request.prepared);
     }
     if (!requests.empty()) {
-      std::vector<std::vector<MessageOutcome>> outcomes;
-      Status s = engine_->IngestPrepared(all, &outcomes);
+      Unsynced written;
+      Status s = engine_->WritePrepared(all, &written.outcomes);
       if (s.ok()) {
-        std::lock_guard<std::mutex> lock(mu_);
-        unresolved_ = true;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          unresolved_ = true;
+        }
+        for (Pending* p : requests) written.promises.push_back(std::move(p->promise));
+        {
+          std::lock_guard<std::mutex> lock(sync_mu_);
+          unsynced_.push_back(std::move(written));
+        }
+        sync_cv_.notify_one();
+      } else {
+        for (Pending* p : requests) p->promise.set_value(Answer{s, {}});
+        log_("ingest failed: " + s.ToString());
       }
       resolve_cv_.notify_one();
-      for (size_t i = 0; i < requests.size(); ++i) {
-        Answer a;
-        a.status = s;
-        if (s.ok()) a.outcomes = std::move(outcomes[i]);
-        requests[i]->promise.set_value(std::move(a));
-      }
-      if (!s.ok()) log_("ingest failed: " + s.ToString());
     }
     for (Pending& p : batch) {
       if (!p.task) continue;
@@ -157,10 +165,43 @@ void IngestWriter::Loop() {
     }
   }
   {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    writes_done_ = true;
+  }
+  sync_cv_.notify_one();
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    writer_done_ = true;  // the resolver runs a last resolve if needed, then ends
+    writer_done_ = true;  // the resolver ends (unresolved work waits for the next start)
   }
   resolve_cv_.notify_one();
+}
+
+void IngestWriter::SyncLoop() {
+  while (true) {
+    std::vector<Unsynced> written;
+    bool done = false;
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return !unsynced_.empty() || writes_done_; });
+      written.swap(unsynced_);
+      done = writes_done_;
+    }
+    if (!written.empty()) {
+      // A failed sync answers an error: the client retries, and the messages that did
+      // reach the store are then recognized as duplicates.
+      Status s = engine_->SyncWrites();
+      if (!s.ok()) log_("ingest failed: " + s.ToString());
+      for (Unsynced& w : written) {
+        for (size_t i = 0; i < w.promises.size(); ++i) {
+          Answer a;
+          a.status = s;
+          if (s.ok()) a.outcomes = std::move(w.outcomes[i]);
+          w.promises[i].set_value(std::move(a));
+        }
+      }
+    }
+    if (done && written.empty()) return;
+  }
 }
 
 }  // namespace holo::server

@@ -64,7 +64,13 @@ class IngestWriter {
     std::function<Status()> task;  // set for RunExclusive
     std::promise<Answer> promise;
   };
+  // Requests written but not yet durable, for the syncer thread.
+  struct Unsynced {
+    std::vector<std::promise<Answer>> promises;
+    std::vector<std::vector<MessageOutcome>> outcomes;
+  };
   void Loop();
+  void SyncLoop();
   void ResolveLoop();
 
   Engine* engine_;
@@ -78,6 +84,14 @@ class IngestWriter {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  // The writer hands each write to the syncer, which makes every write handed so
+  // far durable with one WAL sync and then answers their requests, while the
+  // writer goes on with the next write (the sync no longer holds up the writes).
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Unsynced> unsynced_;
+  bool writes_done_ = false;  // the writer has handed over its last write
+  std::thread syncer_;
   // Resolution runs on its own thread, beside ingestion (Engine allows
   // ResolveStored beside IngestPrepared).
   std::mutex resolve_mu_;  // a resolve, or an exclusive task (which may rebuild profiles)

@@ -51,8 +51,16 @@ inline constexpr std::string_view kNextOneId = "seq/oneid";
 inline constexpr std::string_view kMaxTimestamp = "stat/max_ts";  // newest event timestamp, i64 BE
 inline constexpr std::string_view kDirtyNodePrefix = "d/n/";     // + node16
 inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
+// Dirty nodes of one ingestion write, in one key (its value: the node16s one after
+// another): a write marks its nodes with one memtable insert rather than one per node.
+inline constexpr std::string_view kDirtyListPrefix = "d/l/";  // + last event seq8 of the write
 inline std::string DirtyNode(const Key16& node) {
   return std::string(kDirtyNodePrefix) + std::string(AsView(node));
+}
+inline std::string DirtyList(uint64_t seq) {
+  std::string k(kDirtyListPrefix);
+  coding::PutFixed64BE(&k, seq);
+  return k;
 }
 inline std::string DirtyProfile(uint64_t oneid) {
   std::string k(kDirtyProfilePrefix);
