@@ -6,6 +6,12 @@
 #      redis-server (one key per OneID, random keys over the same key space);
 #   c) wrk: POST /v1/batch, 100 events per request, unique messageIds -> durable events/s, then
 #      `holo stats` (server stopped) must show at least the acknowledged events stored.
+# Look-ups run twice per system, side by side:
+#   pinned (the targets' configuration): server on core 0, load generator on core 1 (taskset), one
+#     event loop / one client thread each, so that neither steals the other's core: on a 2-core
+#     machine an unpinned wrk and server time-share both cores and the tail measures the scheduler;
+#   shared: no pinning, 2 event loops (Holo's default) / 2 client threads, both systems alike.
+# Ingestion runs unpinned with Holo's defaults (both cores).
 # Prints one table (system, endpoint, req/s, p50, p99, events/s, target) with the machine and
 # the exact commands. Run by hand, not in CI:
 #
@@ -144,16 +150,31 @@ log "$NPROFILES profiles, $NIDENT raw identifiers sampled, $EVENTS_BEFORE events
 
 # ------------------------------------------------------------------ servers
 PORT=$(free_port)
-SERVE_CMD="$HOLO serve --data $DATA --listen 127.0.0.1:$PORT"
-log "starting: $SERVE_CMD"
-$SERVE_CMD > "$WORK/serve.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 600); do
-  kill -0 "$SERVER_PID" 2> /dev/null || { tail -n 20 "$WORK/serve.log" >&2; echo "serve_load: holo serve exited" >&2; exit 1; }
-  [ "$(http_status /readyz)" = 200 ] && break
-  sleep 0.1
-done
-[ "$(http_status /readyz)" = 200 ] || { echo "serve_load: holo serve not ready after 60 s" >&2; exit 1; }
+: > "$WORK/commands.txt"
+start_server() {  # [taskset -c N] holo serve ... [extra flags]
+  local prefix=$1; shift
+  SERVE_CMD="$prefix$HOLO serve --data $DATA --listen 127.0.0.1:$PORT $*"
+  echo "$SERVE_CMD" >> "$WORK/commands.txt"
+  log "starting: $SERVE_CMD"
+  # shellcheck disable=SC2086
+  $SERVE_CMD >> "$WORK/serve.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 600); do
+    kill -0 "$SERVER_PID" 2> /dev/null || { tail -n 20 "$WORK/serve.log" >&2; echo "serve_load: holo serve exited" >&2; exit 1; }
+    [ "$(http_status /readyz)" = 200 ] && break
+    sleep 0.1
+  done
+  [ "$(http_status /readyz)" = 200 ] || { echo "serve_load: holo serve not ready after 60 s" >&2; exit 1; }
+}
+stop_server() {  # SIGTERM, wait; sets STOP_RC and STOP_S
+  local t0; t0=$(date +%s.%N)
+  kill -TERM "$SERVER_PID"
+  STOP_RC=0
+  wait "$SERVER_PID" || STOP_RC=$?
+  SERVER_PID=""
+  STOP_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+}
+start_server "taskset -c 0 " --event-loops 1
 SAMPLE_ID=$(head -n 1 "$WORK/ids_oneid.txt")
 SAMPLE=$(node -e 'fetch(process.argv[1],{headers:{Authorization:"Bearer "+process.argv[2]}}).then(async r=>console.log(r.status+" "+(await r.text())))' \
   "http://127.0.0.1:$PORT/api/profiles/$SAMPLE_ID/traits" "$TOKEN")
@@ -161,8 +182,8 @@ log "sample look-up: $SAMPLE"
 case "$SAMPLE" in 200\ *) ;; *) echo "serve_load: the sample look-up failed" >&2; exit 1 ;; esac
 
 RPORT=$(free_port)
-REDIS_CMD="redis-server --bind 127.0.0.1 --port $RPORT --save '' --appendonly no --dir $WORK/redis --daemonize no"
-redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no --dir "$WORK/redis" --daemonize no \
+REDIS_CMD="taskset -c 0 redis-server --bind 127.0.0.1 --port $RPORT --save '' --appendonly no --dir $WORK/redis --daemonize no"
+taskset -c 0 redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no --dir "$WORK/redis" --daemonize no \
   --logfile "$WORK/redis/redis.log" &
 REDIS_PID=$!
 for _ in $(seq 100); do redis-cli -p "$RPORT" ping > /dev/null 2>&1 && break; sleep 0.1; done
@@ -173,43 +194,60 @@ REDIS_VERSION=$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')
 log "redis $REDIS_VERSION on 127.0.0.1:$RPORT holds $RKEYS values (avg $VALUE_BYTES bytes)"
 
 # ------------------------------------------------------------------ a) profile look-ups
-run_wrk_lookup() {  # ids file -> RESULT line
-  local cmd="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk/profile_traits.lua http://127.0.0.1:$PORT -- $1 TOKEN"
+run_wrk_lookup() {  # ids-file label client-prefix threads -> RESULT line
+  local ids=$1 label=$2 prefix=$3 threads=$4
+  local out="$WORK/wrk_lookup_${label}.out"
+  local cmd="${prefix}wrk -t$threads -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk/profile_traits.lua http://127.0.0.1:$PORT -- $ids TOKEN"
   echo "$cmd" >> "$WORK/commands.txt"
   log "$cmd"
-  wrk "-t$THREADS" "-c$CONNECTIONS" "-d${DURATION}s" --latency -s bench/wrk/profile_traits.lua \
-    "http://127.0.0.1:$PORT" -- "$1" "$TOKEN" > "$WORK/wrk_lookup_$(basename "$1" .txt).out"
-  cat "$WORK/wrk_lookup_$(basename "$1" .txt).out" >&2
-  grep '^RESULT' "$WORK/wrk_lookup_$(basename "$1" .txt).out"
+  # shellcheck disable=SC2086
+  ${prefix}wrk "-t$threads" "-c$CONNECTIONS" "-d${DURATION}s" --latency -s bench/wrk/profile_traits.lua \
+    "http://127.0.0.1:$PORT" -- "$ids" "$TOKEN" > "$out"
+  cat "$out" >&2
+  grep '^RESULT' "$out"
 }
-: > "$WORK/commands.txt"
-echo "$SERVE_CMD" >> "$WORK/commands.txt"
-# warm-up (page cache, connections), not measured
-wrk -t1 -c4 -d2s -s bench/wrk/profile_traits.lua "http://127.0.0.1:$PORT" -- "$WORK/ids_oneid.txt" "$TOKEN" > /dev/null
-LOOKUP_ONEID=$(run_wrk_lookup "$WORK/ids_oneid.txt")
+warm_up() {  # page cache, connections; not measured
+  wrk -t1 -c4 -d2s -s bench/wrk/profile_traits.lua "http://127.0.0.1:$PORT" -- "$WORK/ids_oneid.txt" "$TOKEN" > /dev/null
+}
+run_redis() {  # client-prefix threads -> "rps p50 p99"
+  local prefix=$1 threads=$2
+  # calibrate -n so that the measured run lasts about DURATION seconds
+  local cal cal_rps rn line
+  # shellcheck disable=SC2086
+  cal=$(${prefix}redis-benchmark -h 127.0.0.1 -p "$RPORT" -c "$CONNECTIONS" --threads "$threads" -n 100000 -r "$NPROFILES" --csv \
+    GET 'profile:__rand_int__' | tail -n 1)
+  cal_rps=$(printf '%s\n' "$cal" | awk -F'","' '{print int($2)}')
+  rn=$(( cal_rps * DURATION ))
+  [ "$rn" -ge 100000 ] || rn=100000
+  echo "${prefix}redis-benchmark -h 127.0.0.1 -p $RPORT -c $CONNECTIONS --threads $threads -n $rn -r $NPROFILES --csv GET profile:__rand_int__" >> "$WORK/commands.txt"
+  log "${prefix}redis-benchmark ... --threads $threads -n $rn"
+  # shellcheck disable=SC2086
+  ${prefix}redis-benchmark -h 127.0.0.1 -p "$RPORT" -c "$CONNECTIONS" --threads "$threads" -n "$rn" -r "$NPROFILES" --csv \
+    GET 'profile:__rand_int__' > "$WORK/redis_benchmark_$threads.csv"
+  cat "$WORK/redis_benchmark_$threads.csv" >&2
+  line=$(tail -n 1 "$WORK/redis_benchmark_$threads.csv" | tr -d '"')
+  printf '%s\n' "$line" | awk -F, '{print $2, $5, $7}'
+}
+
+# a) Holo pinned: server on core 0 with one event loop, wrk on core 1 with one thread
+warm_up
+LOOKUP_ONEID=$(run_wrk_lookup "$WORK/ids_oneid.txt" oneid "taskset -c 1 " 1)
 LOOKUP_IDENT=""
 if [ "$LOOKUP_BY_IDENTIFIER" = 1 ] && [ "$NIDENT" -gt 0 ]; then
-  LOOKUP_IDENT=$(run_wrk_lookup "$WORK/ids_identifier.txt")
+  LOOKUP_IDENT=$(run_wrk_lookup "$WORK/ids_identifier.txt" identifier "taskset -c 1 " 1)
 fi
+stop_server
+# a') Holo shared: default server (two event loops), wrk with THREADS threads, no pinning
+start_server "" ""
+warm_up
+LOOKUP_SHARED=$(run_wrk_lookup "$WORK/ids_oneid.txt" oneid_shared "" "$THREADS")
 
 # ------------------------------------------------------------------ b) redis-benchmark GET
-# calibrate -n so that the measured run lasts about DURATION seconds
-CAL=$(redis-benchmark -h 127.0.0.1 -p "$RPORT" -c "$CONNECTIONS" --threads "$THREADS" -n 100000 -r "$NPROFILES" --csv \
-  GET 'profile:__rand_int__' | tail -n 1)
-CAL_RPS=$(printf '%s\n' "$CAL" | awk -F'","' '{print int($2)}')
-RN=$(( CAL_RPS * DURATION ))
-[ "$RN" -ge 100000 ] || RN=100000
-RB_CMD="redis-benchmark -h 127.0.0.1 -p $RPORT -c $CONNECTIONS --threads $THREADS -n $RN -r $NPROFILES --csv GET profile:__rand_int__"
+# Redis is pinned to core 0 from its start: pinned, redis-benchmark on core 1 with one thread;
+# shared, the client is left free with THREADS threads (the server is single-threaded anyway).
 echo "$REDIS_CMD" >> "$WORK/commands.txt"
-echo "$RB_CMD" >> "$WORK/commands.txt"
-log "$RB_CMD"
-redis-benchmark -h 127.0.0.1 -p "$RPORT" -c "$CONNECTIONS" --threads "$THREADS" -n "$RN" -r "$NPROFILES" --csv \
-  GET 'profile:__rand_int__' > "$WORK/redis_benchmark.csv"
-cat "$WORK/redis_benchmark.csv" >&2
-RB_LINE=$(tail -n 1 "$WORK/redis_benchmark.csv" | tr -d '"')
-RB_RPS=$(printf '%s\n' "$RB_LINE" | awk -F, '{print $2}')
-RB_P50=$(printf '%s\n' "$RB_LINE" | awk -F, '{print $5}')
-RB_P99=$(printf '%s\n' "$RB_LINE" | awk -F, '{print $7}')
+read -r RB_RPS RB_P50 RB_P99 <<< "$(run_redis "taskset -c 1 " 1)"
+read -r RS_RPS RS_P50 RS_P99 <<< "$(run_redis "" "$THREADS")"
 MISSES=$(redis-cli -p "$RPORT" info stats | awk -F: '/^keyspace_misses/{gsub("\r","");print $2}')
 [ "$MISSES" = 0 ] || { echo "serve_load: redis-benchmark missed $MISSES keys" >&2; exit 1; }
 kill -TERM "$REDIS_PID"; wait "$REDIS_PID" 2> /dev/null || true; REDIS_PID=""
@@ -225,12 +263,7 @@ cat "$WORK/wrk_batch.out" >&2
 INGEST=$(grep '^RESULT' "$WORK/wrk_batch.out")
 
 log "stopping holo serve (SIGTERM)"
-T0=$(date +%s.%N)
-kill -TERM "$SERVER_PID"
-STOP_RC=0
-wait "$SERVER_PID" || STOP_RC=$?
-SERVER_PID=""
-STOP_S=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+stop_server
 EVENTS_AFTER=$(events_stored)
 ACCEPTED=$(field stored "$INGEST")
 GREW=$((EVENTS_AFTER - EVENTS_BEFORE))
@@ -256,17 +289,21 @@ echo "Command: $INVOCATION"
 echo
 echo "| system | endpoint | req/s | p50 ms | p99 ms | events/s | target |"
 echo "|---|---|---:|---:|---:|---:|---|"
-echo "| Holo | GET /api/profiles/{oneid}/traits | $(fmt_int "$O_RPS") | $(fmt_ms "$O_P50") | $(fmt_ms "$O_P99") | - | $O_TARGET |"
+echo "| Holo, pinned | GET /api/profiles/{oneid}/traits | $(fmt_int "$O_RPS") | $(fmt_ms "$O_P50") | $(fmt_ms "$O_P99") | - | $O_TARGET |"
 if [ -n "$LOOKUP_IDENT" ]; then
   I_RPS=$(field rps "$LOOKUP_IDENT")
-  echo "| Holo | GET /api/profiles/{type:value}/traits | $(fmt_int "$I_RPS") | $(fmt_ms "$(field p50_ms "$LOOKUP_IDENT")") | $(fmt_ms "$(field p99_ms "$LOOKUP_IDENT")") | - | p99 <= 2 ms: $(verdict "$(awk -v p="$(field p99_ms "$LOOKUP_IDENT")" 'BEGIN{print (p<=2)}')"); non-2xx $(field non2xx "$LOOKUP_IDENT") |"
+  echo "| Holo, pinned | GET /api/profiles/{type:value}/traits | $(fmt_int "$I_RPS") | $(fmt_ms "$(field p50_ms "$LOOKUP_IDENT")") | $(fmt_ms "$(field p99_ms "$LOOKUP_IDENT")") | - | p99 <= 2 ms: $(verdict "$(awk -v p="$(field p99_ms "$LOOKUP_IDENT")" 'BEGIN{print (p<=2)}')"); non-2xx $(field non2xx "$LOOKUP_IDENT") |"
 fi
-echo "| Redis $REDIS_VERSION | GET profile:<n> ($REDIS_VALUE JSON, avg $VALUE_BYTES B) | $(fmt_int "$RB_RPS") | $(fmt_ms "$RB_P50") | $(fmt_ms "$RB_P99") | - | reference |"
+echo "| Redis $REDIS_VERSION, pinned | GET profile:<n> ($REDIS_VALUE JSON, avg $VALUE_BYTES B) | $(fmt_int "$RB_RPS") | $(fmt_ms "$RB_P50") | $(fmt_ms "$RB_P99") | - | reference |"
+S_RPS=$(field rps "$LOOKUP_SHARED")
+echo "| Holo, shared cores | GET /api/profiles/{oneid}/traits | $(fmt_int "$S_RPS") | $(fmt_ms "$(field p50_ms "$LOOKUP_SHARED")") | $(fmt_ms "$(field p99_ms "$LOOKUP_SHARED")") | - | $(awk -v a="$S_RPS" -v b="$RS_RPS" 'BEGIN{ printf "%.2f", a/b }')x Redis (shared) |"
+echo "| Redis $REDIS_VERSION, shared cores | GET profile:<n> | $(fmt_int "$RS_RPS") | $(fmt_ms "$RS_P50") | $(fmt_ms "$RS_P99") | - | reference |"
 echo "| Holo | POST /v1/batch ($BATCH events/request) | $(fmt_int "$(field rps "$INGEST")") | $(fmt_ms "$(field p50_ms "$INGEST")") | $(fmt_ms "$(field p99_ms "$INGEST")") | $(fmt_int "$B_EPS") | $B_TARGET |"
 echo
 IDENT_NOTE=""
 [ -n "$LOOKUP_IDENT" ] && IDENT_NOTE=" / $NIDENT raw identifiers of truth.csv (non-2xx: $(field non2xx "$LOOKUP_IDENT"))"
-echo "Look-ups: $CONNECTIONS connections, $THREADS threads, ${DURATION} s each, a random id per request from $NPROFILES OneIDs (non-2xx: $O_NON2XX)$IDENT_NOTE; Redis: the same $NPROFILES keys, a random key per request (-r)."
+echo "Pinned: server (holo serve --event-loops 1, redis-server) on core 0, client (wrk -t1, redis-benchmark --threads 1) on core 1. Shared cores: no pinning for the clients nor Holo (2 event loops), $THREADS client threads."
+echo "Look-ups: $CONNECTIONS connections, ${DURATION} s each, a random id per request from $NPROFILES OneIDs (non-2xx: $O_NON2XX)$IDENT_NOTE; Redis: the same $NPROFILES keys, a random key per request (-r)."
 echo "Ingestion: $(field ok "$INGEST") of $(field requests "$INGEST") requests 2xx, $(field status_429 "$INGEST") x 429, $(field status_other "$INGEST") other, $(field duplicates "$INGEST") duplicates, $(field requests_with_rejects "$INGEST") requests with rejected messages; SIGTERM to exit: ${STOP_S} s, exit code $STOP_RC; holo stats events $(fmt_int "$EVENTS_BEFORE") -> $(fmt_int "$EVENTS_AFTER")."
 echo
 echo "Exact commands:"
