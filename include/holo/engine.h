@@ -337,6 +337,9 @@ class Engine {
   virtual Result<SegmentInfo> GetSegment(std::string_view name) = 0;
   // Members of an unsaved expression (its computed traits must already exist).
   virtual Result<uint64_t> CountExpression(std::string_view expression) = 0;
+  // What is suspicious in an expression that parses: "no profile has the trait 'x'" per
+  // referenced trait that no profile has (a typo counts nobody, silently).
+  virtual Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) = 0;
   struct Overlap {
     uint64_t a = 0, b = 0, both = 0;
     double jaccard = 0;

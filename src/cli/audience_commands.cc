@@ -145,6 +145,9 @@ int AudienceCommands::Run(Engine& engine) {
     if (!expr_.empty()) {
       auto n = engine.CountExpression(expr_);
       Check(n.status(), "segment count");
+      auto warnings = engine.ExpressionWarnings(expr_);
+      Check(warnings.status(), "segment count");
+      for (const std::string& w : *warnings) std::fprintf(stderr, "segment count: warning: %s\n", w.c_str());
       std::printf("%llu\n", (unsigned long long)*n);
     } else {
       auto info = engine.GetSegment(name_);

@@ -350,10 +350,22 @@ Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std
   HOLO_ASSIGN_OR_RETURN(auto info, segments_->Define(name, expression, NowMs()));
   HOLO_RETURN_IF_ERROR(SaveSegment(info.name));
   Engine::SegmentInfo out = ToInfo(info);
+  out.warnings = UnknownTraitWarnings(expr);
+  return out;
+}
+
+std::vector<std::string> EngineImpl::UnknownTraitWarnings(const segment::Expr& expr) const {
+  std::vector<std::string> out;
   for (const std::string& trait : segment::ReferencedTraits(expr)) {
-    if (table_->FindColumn(trait) == nullptr) out.warnings.push_back("no profile has the trait '" + trait + "'");
+    if (table_->FindColumn(trait) == nullptr) out.push_back("no profile has the trait '" + trait + "'");
   }
   return out;
+}
+
+Result<std::vector<std::string>> EngineImpl::ExpressionWarnings(std::string_view expression) {
+  HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  return UnknownTraitWarnings(expr);
 }
 
 Status EngineImpl::DropSegment(std::string_view name) {
@@ -447,6 +459,9 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
     if (!expr.ok()) {
       return Status::InvalidArgument("'" + label + "' is neither a segment nor a valid expression: " +
                                      expr.status().message());
+    }
+    if (auto unknown = UnknownTraitWarnings(*expr); !unknown.empty()) {
+      return Status::NotFound("'" + label + "' is not a segment, and as an expression: " + unknown.front());
     }
     members = segment::Evaluate(*expr, *table_);
   }

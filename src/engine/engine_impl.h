@@ -93,6 +93,7 @@ class EngineImpl final : public Engine {
   Result<std::vector<SegmentInfo>> ListSegments() override;
   Result<SegmentInfo> GetSegment(std::string_view name) override;
   Result<uint64_t> CountExpression(std::string_view expression) override;
+  Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) override;
   Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
   Status ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose = {}) override;
   Result<Report> GroupProfile(std::string_view segment_or_expression, const GroupProfileOptions& options) override;
@@ -140,6 +141,8 @@ class EngineImpl final : public Engine {
   bool IsComputedTrait(const std::string& name) const;
   // Loads the trait table and the segments from the store on first use.
   Status EnsureAudience();
+  // "no profile has the trait 'x'" per trait of `expr` no profile has (audience loaded).
+  std::vector<std::string> UnknownTraitWarnings(const segment::Expr& expr) const;
   // After profiles of `changed` OneIDs were rebuilt: updates the trait table and every
   // segment's membership (a no-op while no segment exists and nothing is loaded).
   Status RefreshAudience(const std::vector<uint64_t>& changed, bool full);

@@ -70,12 +70,19 @@ int Hex(char c) {
   return -1;
 }
 
-std::string UrlDecode(std::string_view s, bool plus_is_space) {
+// `keep_separators`: %2F and %25 stay encoded (a path's '/' inside a segment, and '%'
+// so that a literal "%2F" stays apart from an encoded '/'); DecodePathParam decodes them.
+std::string UrlDecode(std::string_view s, bool plus_is_space, bool keep_separators = false) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2])));
+      char c = static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2]));
+      if (keep_separators && (c == '/' || c == '%')) {
+        out.append(s.substr(i, 3));
+      } else {
+        out.push_back(c);
+      }
       i += 2;
     } else if (s[i] == '+' && plus_is_space) {
       out.push_back(' ');
@@ -96,6 +103,47 @@ void ParseQuery(std::string_view q, httplib::Params* params) {
     std::string key = UrlDecode(pair.substr(0, eq), true);
     std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1), true);
     params->emplace(std::move(key), std::move(value));
+  }
+}
+
+enum class Dechunked { kDone, kIncomplete, kMalformed, kTooLarge };
+
+// Decodes a chunked body (RFC 9112 7.1) from the bytes after the headers: on kDone,
+// *body holds it and *used the bytes it took, trailers included.
+Dechunked Dechunk(std::string_view in, size_t max_bytes, std::string* body, size_t* used) {
+  body->clear();
+  size_t at = 0;
+  while (true) {
+    size_t eol = in.find("\r\n", at);
+    if (eol == std::string_view::npos) return in.size() - at > 1024 ? Dechunked::kMalformed : Dechunked::kIncomplete;
+    std::string_view line = in.substr(at, eol - at);
+    line = line.substr(0, line.find(';'));  // chunk extensions are ignored
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    if (line.empty() || line.size() > 15) return Dechunked::kMalformed;
+    size_t size = 0;
+    for (char ch : line) {
+      int h = Hex(ch);
+      if (h < 0) return Dechunked::kMalformed;
+      size = size * 16 + static_cast<size_t>(h);
+    }
+    at = eol + 2;
+    if (size == 0) {  // the last chunk; then trailer lines up to an empty one
+      while (true) {
+        size_t end = in.find("\r\n", at);
+        if (end == std::string_view::npos) return Dechunked::kIncomplete;
+        bool last = end == at;
+        at = end + 2;
+        if (last) {
+          *used = at;
+          return Dechunked::kDone;
+        }
+      }
+    }
+    if (body->size() + size > max_bytes) return Dechunked::kTooLarge;
+    if (in.size() < at + size + 2) return Dechunked::kIncomplete;
+    if (in.substr(at + size, 2) != "\r\n") return Dechunked::kMalformed;
+    body->append(in.substr(at, size));
+    at += size + 2;
   }
 }
 
@@ -404,7 +452,7 @@ class HttpFrontend::Loop {
       req.version = std::string(line.substr(sp2 + 1));
       req.target = std::string(target);
       size_t q = target.find('?');
-      req.path = UrlDecode(target.substr(0, q), false);
+      req.path = UrlDecode(target.substr(0, q), false, /*keep_separators=*/true);
       if (q != std::string_view::npos) ParseQuery(target.substr(q + 1), &req.params);
       size_t length = 0;
       bool chunked = false, expect_continue = false, keep_alive = req.version == "HTTP/1.1";
@@ -432,9 +480,26 @@ class HttpFrontend::Loop {
         }
         req.headers.emplace(std::move(name), std::move(value));
       }
-      if (chunked) return Refuse(c, 411, "chunked request bodies are not supported: send Content-Length");
-      if (length > opt.max_body_bytes) return Refuse(c, 413, "request body of " + std::to_string(length) + " bytes is too large");
-      if (c.in.size() < end + 4 + length) {
+      if (!chunked && length > opt.max_body_bytes) {
+        return Refuse(c, 413, "request body of " + std::to_string(length) + " bytes is too large");
+      }
+      bool complete = c.in.size() >= end + 4 + length;
+      size_t used = length;
+      if (chunked) {
+        switch (Dechunk(std::string_view(c.in).substr(end + 4), opt.max_body_bytes, &req.body, &used)) {
+          case Dechunked::kMalformed:
+            return Refuse(c, 400, "malformed chunked request body");
+          case Dechunked::kTooLarge:
+            return Refuse(c, 413, "chunked request body exceeds " + std::to_string(opt.max_body_bytes) + " bytes");
+          case Dechunked::kIncomplete:
+            complete = false;
+            break;
+          case Dechunked::kDone:
+            complete = true;
+            break;
+        }
+      }
+      if (!complete) {
         if (expect_continue && !c.sent_continue) {
           c.sent_continue = true;
           c.out += "HTTP/1.1 100 Continue\r\n\r\n";
@@ -446,8 +511,8 @@ class HttpFrontend::Loop {
         }
         return true;
       }
-      req.body = c.in.substr(end + 4, length);
-      c.in.erase(0, end + 4 + length);
+      if (!chunked) req.body = c.in.substr(end + 4, length);
+      c.in.erase(0, end + 4 + used);
       c.sent_continue = false;
       if (!encoding.empty() && !IEquals(encoding, "identity")) {
         if (!IEquals(encoding, "gzip") && !IEquals(encoding, "deflate")) {
@@ -562,6 +627,8 @@ class HttpFrontend::Loop {
 };
 
 // ---------------------------------------------------------------------------
+
+std::string DecodePathParam(std::string_view group) { return UrlDecode(group, false); }
 
 HttpFrontend::HttpFrontend(Options options) : options_(std::move(options)) {}
 

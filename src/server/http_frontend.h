@@ -13,7 +13,7 @@
 // its ready connections per epoll_wait and a quick request costs one read and
 // one write.
 //
-// Requests: Content-Length bodies (no chunked uploads: 411), gzip or deflate
+// Requests: Content-Length or chunked bodies, gzip or deflate
 // Content-Encoding decoded, `Expect: 100-continue` answered; no pipelining (a
 // connection's next request is read after its answer). Handlers take and fill
 // httplib's Request/Response structs (path, headers, params, matches, body;
@@ -34,6 +34,10 @@
 #include "holo/status.h"
 
 namespace holo::server {
+
+// A route group (Request::matches[i]) as text: routes match the path with %2F and %25
+// still encoded, so that an id holding '/' stays one path segment.
+std::string DecodePathParam(std::string_view group);
 
 class HttpFrontend {
  public:

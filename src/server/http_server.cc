@@ -321,9 +321,9 @@ class ServerImpl final : public Server {
     thread_local dom::parser parser;
     dom::element root;
     if (auto err = parser.parse(body).get(root)) {
-      return SendIngestError(res, 400, std::string("invalid JSON: ") + simdjson::error_message(err));
+      return RejectBody(req, res, implied_type, std::string("invalid JSON: ") + simdjson::error_message(err));
     }
-    if (!root.is_object()) return SendIngestError(res, 400, "the body must be a JSON object");
+    if (!root.is_object()) return RejectBody(req, res, implied_type, "the body must be a JSON object");
     std::string key = BasicUser(req);
     if (key.empty()) key = Field(root, "writeKey");
     if (key.empty()) {
@@ -349,7 +349,7 @@ class ServerImpl final : public Server {
     } else {
       dom::array batch;
       if (root["batch"].get_array().get(batch) || batch.size() == 0) {
-        return SendIngestError(res, 400, "the body must hold \"batch\": a non-empty array of messages");
+        return RejectBody(req, res, implied_type, "the body must hold \"batch\": a non-empty array of messages");
       }
       for (dom::element m : batch) {
         texts.push_back(simdjson::to_string(m));
@@ -415,6 +415,22 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(out));
   }
 
+  // Answers 400 for a body that holds no message, and dead-letters it (its first 64 KiB)
+  // when it came with a valid write key in the Basic user name; an unauthenticated
+  // body is only refused.
+  void RejectBody(const Request& req, Response& res, std::string_view implied_type, const std::string& why) {
+    std::string key = BasicUser(req);
+    auto cred = key.empty() ? Result<std::optional<Engine::Credential>>(std::nullopt) : Credential("writekey", key);
+    if (cred.ok() && cred->has_value()) {
+      const std::string origin = "http " + req.method + " " + req.path + " from " + req.remote_addr;
+      PreparedMessages none;
+      Status s = engine_->PrepareMessages({MessageInput{(*cred)->name, req.body, implied_type, origin, why}}, &none);
+      if (!s.ok()) Log("error", "dead letter failed: " + s.ToString());
+      metrics_.AddEvents((*cred)->name, 0, 1);
+    }
+    SendIngestError(res, 400, why);
+  }
+
   // ---- profiles ----
   // The in-memory audience state, for reading. On an event loop this must not
   // wait (a resolve may hold the state for seconds): if it is taken, the request
@@ -429,7 +445,7 @@ class ServerImpl final : public Server {
   // Resolves the {id} of a profile route and checks the activation role's consent.
   // REQUIRES: the caller holds ReadState().
   std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
-    std::string id = req.matches[1];
+    std::string id = DecodePathParam(req.matches[1].str());
     auto oneid = engine_->ResolveId(id);
     if (!oneid.ok()) {
       audit_.Append(who.name, who.role, action, id, HttpStatusOf(oneid.status()));
@@ -563,7 +579,7 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     std::shared_lock<std::shared_mutex> state(state_mu_);
-    auto s = engine_->GetSegment(std::string(req.matches[1]));
+    auto s = engine_->GetSegment(DecodePathParam(req.matches[1].str()));
     if (!s.ok()) return SendStatus(res, s.status());
     std::string out;
     JsonWriter w(&out);
@@ -598,7 +614,7 @@ class ServerImpl final : public Server {
   void DropSegment(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    std::string name = req.matches[1];
+    std::string name = DecodePathParam(req.matches[1].str());
     Status s = writer_.RunExclusive([&] { return engine_->DropSegment(name); });
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
@@ -615,16 +631,22 @@ class ServerImpl final : public Server {
       return SendError(res, 400, "invalid_request", "the body must be {\"expression\": \"...\"}");
     }
     Result<uint64_t> n = Status::Internal("not run");
+    Result<std::vector<std::string>> warnings = std::vector<std::string>();
     {
       std::unique_lock<std::shared_mutex> state(state_mu_);
       n = engine_->CountExpression(Field(root, "expression"));
+      if (n.ok()) warnings = engine_->ExpressionWarnings(Field(root, "expression"));
     }
     if (!n.ok()) return SendStatus(res, n.status());
+    if (!warnings.ok()) return SendStatus(res, warnings.status());
     std::string out;
     JsonWriter w(&out);
     w.BeginObject();
     WriteCount(&w, "count", *n, *who);
     if (who->role == "analyst" && *n < options_.k) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
+    w.Key("warnings").BeginArray();
+    for (const std::string& warning : *warnings) w.String(warning);
+    w.EndArray();
     w.EndObject();
     SendJson(res, 200, std::move(out));
   }
@@ -632,7 +654,7 @@ class ServerImpl final : public Server {
   void Overlap(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    std::string a = req.matches[1], b = req.matches[2];
+    std::string a = DecodePathParam(req.matches[1].str()), b = DecodePathParam(req.matches[2].str());
     Result<Engine::Overlap> o = Status::Internal("not run");
     {
       std::unique_lock<std::shared_mutex> state(state_mu_);
@@ -660,7 +682,7 @@ class ServerImpl final : public Server {
   void Export(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
-    std::string name = req.matches[1];
+    std::string name = DecodePathParam(req.matches[1].str());
     std::ostringstream ids;
     Status s;
     {
@@ -723,7 +745,7 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     std::shared_lock<std::shared_mutex> state(state_mu_);
-    auto r = engine_->Campaign(std::string(req.matches[1]), options_.k);
+    auto r = engine_->Campaign(DecodePathParam(req.matches[1].str()), options_.k);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }

@@ -81,10 +81,11 @@ class ServerTest : public ::testing::Test {
     return client_->Get(path.c_str(), h);
   }
 
-  // Waits until the background resolve gave `id` a profile.
-  bool WaitForProfile(const std::string& id) {
+  // Waits until the background resolve gave `id` a profile (`what`: "" for the stored
+  // profile, "/traits" for the in-memory traits, which follow it a moment later).
+  bool WaitForProfile(const std::string& id, const std::string& what = "") {
     for (int i = 0; i < 200; ++i) {
-      auto r = Get("/api/profiles/" + id, admin_);
+      auto r = Get("/api/profiles/" + id + what, admin_);
       if (r && r->status == 200) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
@@ -156,6 +157,17 @@ TEST_F(ServerTest, RefusesBadRequestsClearly) {
   r = Post("/v1/track", "{not json", web_key_);
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(r->body.find("invalid JSON"), std::string::npos) << r->body;
+  r = Post("/v1/batch", R"({"batch":"nope","marker":"dl-batch"})", web_key_);
+  EXPECT_EQ(r->status, 400);
+  r = Post("/v1/track", "{still not json, marker dl-unauth", "");
+  EXPECT_EQ(r->status, 400) << r->body;  // the key could have been in the body: the JSON error is the news
+  // Bodies without a message go to the dead-letter file with their reason when the
+  // write key is valid; an unauthenticated one does not.
+  std::string dead = testing::ReadFile(dir_.path() + "/data/dead_letter.jsonl");
+  EXPECT_NE(dead.find("invalid JSON"), std::string::npos) << dead;
+  EXPECT_NE(dead.find("{not json"), std::string::npos) << dead;
+  EXPECT_NE(dead.find("dl-batch"), std::string::npos) << dead;
+  EXPECT_EQ(dead.find("dl-unauth"), std::string::npos) << dead;
   r = Post("/v1/track", R"({"messageId":"x","event":"E"})", web_key_);
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(r->body.find("userId"), std::string::npos) << r->body;
@@ -167,9 +179,50 @@ TEST_F(ServerTest, RefusesBadRequestsClearly) {
   EXPECT_EQ(r->status, 413) << r->body;
   r = Post("/v1/batch", R"({"batch":[]})", web_key_);
   EXPECT_EQ(r->status, 400);
+  // Chunked bodies (a client that streams without Content-Length) are read whole.
+  client_->set_basic_auth(web_key_, "");
+  const std::string parts[] = {R"({"messageId":"ch1","event":"Chunked",)", R"("userId":"cu"})"};
+  auto chunked = client_->Post(
+      "/v1/track",
+      [&parts](size_t offset, httplib::DataSink& sink) {
+        if (offset < parts[0].size()) {
+          sink.write(parts[0].data(), parts[0].size());
+        } else {
+          sink.write(parts[1].data(), parts[1].size());
+          sink.done();
+        }
+        return true;
+      },
+      "application/json");
+  client_->set_basic_auth("", "");
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->status, 200) << chunked->body;
+  EXPECT_NE(chunked->body.find("\"accepted\":1"), std::string::npos) << chunked->body;
   // The write key in the body (Segment's alternative to Basic auth) works.
   r = Post("/v1/track", R"({"writeKey":")" + web_key_ + R"(","messageId":"wk","event":"E","userId":"u"})", "");
   EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST_F(ServerTest, IdsWithSlashesAndQueriesWithTyposAnswerPrecisely) {
+  ASSERT_EQ(Post("/v1/identify", R"({"messageId":"sl1","userId":"team/lead","anonymousId":"a-slash"})", web_key_)->status,
+            200);
+  ASSERT_TRUE(WaitForProfile("user_id@web:team%2Flead", "/traits"));
+  auto p = Get("/api/profiles/user_id@web:team%2Flead", admin_);
+  ASSERT_EQ(p->status, 200) << p->body;
+  // The id is one path segment: its '/' does not make it another route.
+  EXPECT_EQ(Get("/api/profiles/user_id@web:team/lead", admin_)->status, 404);
+
+  httplib::Headers h{{"Authorization", "Bearer " + admin_}};
+  auto c = client_->Post("/api/count", h, R"({"expression":"spending_powr >= 3"})", "application/json");
+  ASSERT_EQ(c->status, 200) << c->body;
+  EXPECT_NE(c->body.find("no profile has the trait 'spending_powr'"), std::string::npos) << c->body;
+  c = client_->Post("/api/count", h, R"({"expression":"order_count >= 0"})", "application/json");
+  ASSERT_EQ(c->status, 200) << c->body;
+  EXPECT_NE(c->body.find("\"warnings\":[]"), std::string::npos) << c->body;
+
+  auto g = Get("/api/groupprofile?segment=no_such_segment", admin_);
+  EXPECT_EQ(g->status, 404) << g->body;
+  EXPECT_NE(g->body.find("not a segment"), std::string::npos) << g->body;
 }
 
 TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
@@ -225,8 +278,9 @@ TEST_F(ServerTest, AcknowledgedEventsSurviveShutdownAndRestart) {
   for (int i = 0; i < 20; ++i) {
     std::string body = R"({"batch":[)";
     for (int j = 0; j < 50; ++j) {
-      body += (j ? "," : "") + std::string(R"({"type":"track","event":"E","messageId":"s)") + std::to_string(i) + "_" +
-              std::to_string(j) + R"(","userId":"su)" + std::to_string(j) + "\"}";
+      if (j > 0) body += ",";
+      body += R"({"type":"track","event":"E","messageId":"s)" + std::to_string(i) + "_" + std::to_string(j) +
+              R"(","userId":"su)" + std::to_string(j) + "\"}";
     }
     body += "]}";
     ASSERT_EQ(Post("/v1/batch", body, web_key_)->status, 200);
