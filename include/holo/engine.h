@@ -290,8 +290,9 @@ class Engine {
   // "type", "event", "properties"}], "next": seq to pass as before_seq, or null}.
   // before_seq 0: from the newest. limit is clamped to [1, 1000].
   virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) = 0;
-  // Whether `oneid` consented to `purpose` (analytics, personalization, marketing,
-  // third_party), from the in-memory trait table (false before Warm()).
+  // Whether `oneid`'s latest decision on `purpose` (analytics, personalization, marketing,
+  // third_party, location) is "given" (the policy's default if undecided), from the consent
+  // ledger: a withdrawal counts from the read after its write. False on a read error.
   virtual bool HasConsent(uint64_t oneid, std::string_view purpose) = 0;
   // The segments `oneid` is a member of (none before Warm()).
   virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) = 0;
@@ -345,9 +346,9 @@ class Engine {
     double jaccard = 0;
   };
   virtual Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) = 0;
-  // Writes the segment's OneIDs, one per line; with `consent_purpose` ("marketing"),
-  // only those of people whose consent to it is given.
-  virtual Status ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose = {}) = 0;
+  // Writes the OneIDs of the segment's members whom the consent policy allows for `use`
+  // ("export", "third_party_export", ...; docs/privacy.md), one per line.
+  virtual Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") = 0;
 
   struct GroupProfileOptions {
     uint32_t k = 50;     // minimum group size; never below 10
@@ -374,6 +375,28 @@ class Engine {
   // Effect of a campaign on buying its brand: exposed vs matched unexposed, with a
   // 95% confidence interval.
   virtual Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
+
+  // ---- Consent (docs/privacy.md) ----
+  // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
+  // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a
+  // use the policy does not name. Decisions count from the read after their write.
+  virtual Result<bool> ConsentAllows(uint64_t oneid, std::string_view use) = 0;
+  struct ConsentChange {
+    std::string id;                     // OneID or type:value
+    std::string source;                 // where the person decided (an app, "support", ...)
+    std::vector<std::string> purposes;  // privacy::kPurposes names
+    bool given = true;
+    int64_t at_ms = 0;                  // when; 0: now
+  };
+  // Records a decision in the ledger (on the identifier named, or on every identifier of a
+  // OneID), effective for the next read; synced before it returns.
+  virtual Status RecordConsent(const ConsentChange& change) = 0;
+  // {"oneid", "purposes": {purpose: {"given", "decided", "at", "source"}},
+  //  "history": [{"purpose", "given", "at", "source", "identifier_type", "event_seq"}]} (oldest first).
+  virtual Result<std::string> ConsentJson(std::string_view id) = 0;
+  // The consent policy in force (JSON; privacy::ConsentPolicy), and replacing it.
+  virtual Result<std::string> ConsentPolicyJson() = 0;
+  virtual Status SetConsentPolicy(std::string_view json) = 0;
 };
 
 // Pairwise identity quality against a generated world's ground truth.

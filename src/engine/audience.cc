@@ -433,13 +433,15 @@ Result<Engine::Overlap> EngineImpl::SegmentOverlap(std::string_view a, std::stri
   return o;
 }
 
-Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose) {
+Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::string_view use) {
   HOLO_RETURN_IF_ERROR(EnsureAudience());
   const Roaring* m = segments_->Members(std::string(name));
   if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
+  HOLO_ASSIGN_OR_RETURN(bool anyone, ConsentAllows(0, use));  // checks the use; OneID 0 is nobody
+  (void)anyone;
   for (uint32_t id : *m) {
-    if (!consent_purpose.empty() && !HasConsent(id, consent_purpose)) continue;
-    out << id << '\n';
+    HOLO_ASSIGN_OR_RETURN(bool allowed, ConsentAllows(id, use));
+    if (allowed) out << id << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));
   return Status::OK();

@@ -115,14 +115,17 @@ TEST_F(AudienceTest, SegmentsStayCurrentAsEventsArrive) {
   auto oneid = engine_->LookupOneId("user_id@taobao", "2200999999001");
   ASSERT_TRUE(oneid.ok() && *oneid != 0);
   EXPECT_EQ(Members("lux"), lux0 + 1);
-  EXPECT_TRUE(Exported("lux").count(std::to_string(*oneid)));
   EXPECT_EQ(Members("mkt"), mkt0);  // no consent yet
+  // Exports need the marketing consent (the policy's "export" use): a member, not exported.
+  EXPECT_FALSE(Exported("lux").count(std::to_string(*oneid)));
 
-  // Consent given, then withdrawn later: membership follows each time.
+  // Consent given, then withdrawn later: membership and export follow each time.
   Ingest("c1.jsonl", Consent("t-c-1", "2200999999001", true, "2026-10-30T11:00:00.000Z"), "taobao");
   EXPECT_EQ(Members("mkt"), mkt0 + 1);
+  EXPECT_TRUE(Exported("lux").count(std::to_string(*oneid)));
   Ingest("c2.jsonl", Consent("t-c-2", "2200999999001", false, "2026-10-30T12:00:00.000Z"), "taobao");
   EXPECT_EQ(Members("mkt"), mkt0);
+  EXPECT_FALSE(Exported("lux").count(std::to_string(*oneid)));
 
   // Reopened, memberships read from the store equal a fresh evaluation.
   Open();

@@ -81,7 +81,9 @@ Result<UserId> ParseUserId(std::string_view id) {
   }
   size_t colon = id.find(':');
   if (colon == std::string_view::npos || colon == 0) {
-    return Status::InvalidArgument("'" + std::string(id) + "' is neither a OneID (digits) nor type:value");
+    std::string why = "'";
+    why.append(id).append("' is neither a OneID (digits) nor type:value");
+    return Status::InvalidArgument(why);
   }
   out.type = id.substr(0, colon);
   out.value = id.substr(colon + 1);
@@ -111,6 +113,10 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   HOLO_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(store.get()));
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
   std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), key, policy));
+  HOLO_ASSIGN_OR_RETURN(auto consent_policy, engine->store_->Get(Cf::kMeta, keys::kConsentPolicy));
+  if (consent_policy.has_value()) {
+    HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));
+  }
   HOLO_RETURN_IF_ERROR(engine->LoadComputedTraits());
   return std::unique_ptr<Engine>(std::move(engine));
 }
@@ -181,6 +187,7 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
+  HOLO_RETURN_IF_ERROR(RefreshConsent(ps.changed));  // identifiers moved between OneIDs
   if (defer != nullptr) {
     defer->changed = ps.changed;
     defer->full = ps.full;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <shared_mutex>
+#include <unordered_map>
 #include <memory>
 #include <unordered_set>
 #include <mutex>
@@ -16,8 +18,10 @@
 #include "ingest/message_parser.h"
 #include "privacy/pseudonymizer.h"
 #include "profile/computed_trait.h"
+#include "privacy/consent.h"
 #include "segment/segment_set.h"
 #include "segment/trait_table.h"
+#include "storage/event_record.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 
@@ -95,11 +99,18 @@ class EngineImpl final : public Engine {
   Result<uint64_t> CountExpression(std::string_view expression) override;
   Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) override;
   Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
-  Status ExportSegment(std::string_view name, std::ostream& out, std::string_view consent_purpose = {}) override;
+  Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") override;
   Result<Report> GroupProfile(std::string_view segment_or_expression, const GroupProfileOptions& options) override;
   Result<Report> People(std::string_view id) override;
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
+
+  // Consent (privacy.cc).
+  Result<bool> ConsentAllows(uint64_t oneid, std::string_view use) override;
+  Status RecordConsent(const ConsentChange& change) override;
+  Result<std::string> ConsentJson(std::string_view id) override;
+  Result<std::string> ConsentPolicyJson() override;
+  Status SetConsentPolicy(std::string_view json) override;
 
  private:
   // ---- ingestion (ingest_pipeline.cc) ----
@@ -173,6 +184,23 @@ class EngineImpl final : public Engine {
   std::mutex parsers_mu_;
   std::vector<std::unique_ptr<ingest::MessageParser>> parsers_;  // PrepareMessages' idle parsers
   std::mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
+
+  // ---- consent (privacy.cc) ----
+  // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
+  static void ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
+                               std::vector<privacy::ConsentRecord>* out);
+  // Folds ledger records just written into the index (their identifiers' current OneIDs).
+  Status FoldConsent(const std::vector<privacy::ConsentRecord>& records);
+  // Recomputes the index entries of OneIDs whose members changed (after a resolve).
+  Status RefreshConsent(const std::vector<uint64_t>& changed);
+  // Loads the index from the ledger on first use.
+  Status EnsureConsent();
+  // A OneID's decisions, from the ledger (all its identifiers).
+  Result<privacy::PersonConsent> ConsentFromLedger(uint64_t oneid);
+  std::shared_mutex consent_mu_;
+  bool consent_loaded_ = false;
+  std::unordered_map<uint64_t, privacy::PersonConsent> consent_;  // OneIDs with a decision
+  privacy::ConsentPolicy consent_policy_ = privacy::ConsentPolicy::Default();
 };
 
 }  // namespace holo::engine

@@ -215,6 +215,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   std::vector<std::string> node_event_keys;
   std::vector<std::pair<std::string, std::string>> dedupe_puts;  // dedupe key -> event key
   std::string value;
+  std::vector<privacy::ConsentRecord> consent;
   uint64_t& seq = run->seq;
   int64_t& max_ts = run->max_ts;
   for (size_t c = 0; c < items.size(); ++c) {
@@ -277,6 +278,12 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     // Events are indexed by the identifier they are attributed to (profile/).
     if (int owner = profile::AttributionIndex(rec); owner >= 0) {
       node_event_keys.push_back(keys::NodeEventKey(rec.ids[owner].pseudonym, seq));
+      // Consent decisions also go to the ledger, in the same atomic write (privacy.cc).
+      const size_t before = consent.size();
+      ConsentRecordsOf(rec, rec.ids[owner].pseudonym, seq, &consent);
+      for (size_t i = before; i < consent.size(); ++i) {
+        wb.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(consent[i]), privacy::ConsentValue(consent[i]));
+      }
     }
     value.clear();
     rec.EncodeTo(&value);
@@ -307,6 +314,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   }
   const bool resolving_before = resolving_.load();
   HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
+  if (!consent.empty()) HOLO_RETURN_IF_ERROR(FoldConsent(consent));  // effective on the next read
   if (resolving_before || resolving_.load()) {
     // A resolve overlapped this write: it may delete these marks (ResolveWith).
     std::lock_guard<std::mutex> lock(remark_mu_);

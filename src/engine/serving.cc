@@ -61,7 +61,10 @@ void WriteTraitValue(const segment::TraitValue& v, JsonWriter* w) {
 
 Result<uint64_t> EngineImpl::ResolveId(std::string_view id) { return OneIdOf(id); }
 
-Status EngineImpl::Warm() { return EnsureAudience(); }
+Status EngineImpl::Warm() {
+  HOLO_RETURN_IF_ERROR(EnsureConsent());
+  return EnsureAudience();
+}
 
 Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) {
   limit = std::clamp<size_t>(limit, 1, 1000);
@@ -118,13 +121,6 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
 Result<std::vector<std::string>> EngineImpl::SegmentsOf(uint64_t oneid) {
   if (segments_ == nullptr) return std::vector<std::string>();
   return segments_->Containing(static_cast<uint32_t>(oneid));
-}
-
-bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
-  if (table_ == nullptr) return false;
-  segment::TraitValue v = table_->Value(static_cast<uint32_t>(oneid), "consent_" + std::string(purpose));
-  const double* given = std::get_if<double>(&v);
-  return given != nullptr && *given != 0;
 }
 
 Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std::string>& names) {

@@ -452,10 +452,15 @@ class ServerImpl final : public Server {
       SendStatus(res, oneid.status());
       return std::nullopt;
     }
-    if (who.role == "activation") {  // the caller holds the audience state (ReadState)
-      if (!engine_->HasConsent(*oneid, "personalization")) {
-        audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), 403);
-        SendError(res, 403, "forbidden", "no consent to personalization from this person");
+    if (who.role == "activation") {  // the consent policy's "activation" use (docs/privacy.md)
+      auto allowed = engine_->ConsentAllows(*oneid, "activation");
+      if (!allowed.ok() || !*allowed) {
+        audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), allowed.ok() ? 403 : 500);
+        if (!allowed.ok()) {
+          SendStatus(res, allowed.status());
+        } else {
+          SendError(res, 403, "forbidden", "this person has not consented to the purposes the activation use needs");
+        }
         return std::nullopt;
       }
     }
@@ -683,13 +688,15 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     std::string name = DecodePathParam(req.matches[1].str());
+    std::string use = req.has_param("use") ? req.get_param_value("use") : "export";
     std::ostringstream ids;
     Status s;
     {
       std::unique_lock<std::shared_mutex> state(state_mu_);
-      s = engine_->ExportSegment(name, ids, who->role == "activation" ? "marketing" : "");
+      s = engine_->ExportSegment(name, ids, use);  // only people the consent policy allows for `use`
     }
-    audit_.Append(who->name, who->role, "segment.export", "segment:" + name, s.ok() ? 200 : HttpStatusOf(s));
+    audit_.Append(who->name, who->role, "segment.export", "segment:" + name + " use:" + use,
+                  s.ok() ? 200 : HttpStatusOf(s));
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
     std::istringstream in(ids.str());

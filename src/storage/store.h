@@ -42,6 +42,7 @@ enum class Cf : int {
   kProfiles,    // OneID -> profile JSON
   kPeople,      // people-graph link index (household addresses, card owners, invites, teams)
   kSegments,    // segment definitions, versions, memberships; group-profile query log
+  kConsent,     // consent ledger: node purpose ts seq -> given source (privacy/consent.h)
   kCount,
 };
 std::string_view CfName(Cf cf);

@@ -1,0 +1,230 @@
+// EngineImpl's consent ledger and its enforcement (docs/privacy.md).
+//
+// The ledger (column family `consent`) is written in the same atomic write as the
+// events that carry the decisions, and folded into an in-memory index of the
+// OneIDs that decided anything at once, so that a withdrawal counts from the next
+// read. Resolution moves identifiers between OneIDs: the OneIDs it changed are
+// recomputed from the ledger.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "engine/engine_impl.h"
+#include "identity/graph_store.h"
+
+namespace holo::engine {
+namespace {
+
+using storage::Cf;
+namespace keys = storage::keys;
+using storage::View;
+
+constexpr std::string_view kGiven = "Consent Given";
+constexpr std::string_view kWithdrawn = "Consent Withdrawn";
+
+// Every ledger record of `node`, oldest first per purpose.
+Status ReadLedger(rocksdb::Iterator* it, const privacy::Pseudonym& node, std::vector<privacy::ConsentRecord>* out) {
+  rocksdb::Slice prefix(reinterpret_cast<const char*>(node.data()), node.size());
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    privacy::ConsentRecord r;
+    if (!privacy::DecodeConsent(View(it->key()), View(it->value()), &r)) return Status::DataLoss("corrupt consent record");
+    out->push_back(std::move(r));
+  }
+  return storage::FromRocks(it->status(), "read consent ledger");
+}
+
+}  // namespace
+
+void EngineImpl::ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
+                                  std::vector<privacy::ConsentRecord>* out) {
+  if (event.event != kGiven && event.event != kWithdrawn) return;
+  simdjson::dom::parser parser;
+  simdjson::dom::array purposes;
+  if (parser.parse(event.properties_json).get_object()["purposes"].get_array().get(purposes)) return;
+  for (simdjson::dom::element e : purposes) {
+    std::string_view name;
+    if (e.get_string().get(name)) continue;
+    auto i = privacy::PurposeIndex(name);
+    if (!i) continue;  // unknown purposes are not recorded (docs/privacy.md)
+    privacy::ConsentRecord r;
+    r.node = node;
+    r.purpose = *i;
+    r.ts_ms = event.timestamp_ms;
+    r.seq = seq;
+    r.given = event.event == kGiven;
+    r.source = event.source;
+    out->push_back(std::move(r));
+  }
+}
+
+Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& records) {
+  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  if (!consent_loaded_) return Status::OK();  // the load will read them from the ledger
+  for (const privacy::ConsentRecord& r : records) {
+    HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, r.node));
+    if (oneid != 0) consent_[oneid].Fold(r);  // unresolved: folded when resolution places it
+  }
+  return Status::OK();
+}
+
+Result<privacy::PersonConsent> EngineImpl::ConsentFromLedger(uint64_t oneid) {
+  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  auto it = store_->NewIterator(Cf::kConsent);
+  privacy::PersonConsent person;
+  std::vector<privacy::ConsentRecord> records;
+  for (const auto& node : members) HOLO_RETURN_IF_ERROR(ReadLedger(it.get(), node, &records));
+  for (const auto& r : records) person.Fold(r);
+  return person;
+}
+
+Status EngineImpl::EnsureConsent() {
+  {
+    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    if (consent_loaded_) return Status::OK();
+  }
+  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  if (consent_loaded_) return Status::OK();
+  std::unordered_map<uint64_t, privacy::PersonConsent> index;
+  auto it = store_->NewIterator(Cf::kConsent);
+  privacy::Pseudonym last{};
+  uint64_t oneid = 0;
+  bool first = true;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    privacy::ConsentRecord r;
+    if (!privacy::DecodeConsent(View(it->key()), View(it->value()), &r)) return Status::DataLoss("corrupt consent record");
+    if (first || r.node != last) {
+      HOLO_ASSIGN_OR_RETURN(oneid, identity::LookupOneId(*store_, r.node));
+      last = r.node;
+      first = false;
+    }
+    if (oneid != 0) index[oneid].Fold(r);
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "load consent ledger"));
+  consent_ = std::move(index);
+  consent_loaded_ = true;
+  return Status::OK();
+}
+
+Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
+  {
+    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    if (!consent_loaded_) return Status::OK();
+  }
+  // Read the ledger outside the lock, then swap the entries in.
+  std::vector<std::pair<uint64_t, privacy::PersonConsent>> fresh;
+  for (uint64_t oneid : changed) {
+    HOLO_ASSIGN_OR_RETURN(privacy::PersonConsent p, ConsentFromLedger(oneid));
+    fresh.emplace_back(oneid, std::move(p));
+  }
+  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  for (auto& [oneid, p] : fresh) {
+    bool any = std::any_of(p.purposes.begin(), p.purposes.end(), [](const auto& s) { return s.decided; });
+    if (any) {
+      consent_[oneid] = std::move(p);
+    } else {
+      consent_.erase(oneid);
+    }
+  }
+  return Status::OK();
+}
+
+Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) {
+  HOLO_RETURN_IF_ERROR(EnsureConsent());
+  std::shared_lock<std::shared_mutex> lock(consent_mu_);
+  auto it = consent_.find(oneid);
+  return consent_policy_.Allows(it == consent_.end() ? nullptr : &it->second, use);
+}
+
+bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
+  auto i = privacy::PurposeIndex(purpose);
+  if (!i || !EnsureConsent().ok()) return false;
+  std::shared_lock<std::shared_mutex> lock(consent_mu_);
+  auto it = consent_.find(oneid);
+  return consent_policy_.Given(it == consent_.end() ? nullptr : &it->second, *i);
+}
+
+Status EngineImpl::RecordConsent(const ConsentChange& change) {
+  if (change.purposes.empty()) return Status::InvalidArgument("record consent: name at least one purpose");
+  HOLO_RETURN_IF_ERROR(ValidateSourceName(change.source, "record consent"));
+  std::vector<size_t> purposes;
+  for (const std::string& name : change.purposes) {
+    auto i = privacy::PurposeIndex(name);
+    if (!i) {
+      return Status::InvalidArgument("record consent: unknown purpose '" + name +
+                                     "' (analytics, personalization, marketing, third_party, location)");
+    }
+    purposes.push_back(*i);
+  }
+  HOLO_ASSIGN_OR_RETURN(auto nodes, NodesOf(change.id));
+  rocksdb::WriteBatch batch;
+  std::vector<privacy::ConsentRecord> records;
+  for (const auto& node : nodes) {
+    for (size_t p : purposes) {
+      privacy::ConsentRecord r;
+      r.node = node;
+      r.purpose = p;
+      r.ts_ms = change.at_ms != 0 ? change.at_ms : NowMs();
+      r.given = change.given;
+      r.source = change.source;
+      batch.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
+      records.push_back(std::move(r));
+    }
+  }
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  return FoldConsent(records);
+}
+
+Result<std::string> EngineImpl::ConsentJson(std::string_view id) {
+  HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
+  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
+  auto it = store_->NewIterator(Cf::kConsent);
+  std::vector<privacy::ConsentRecord> records;
+  for (const auto& node : members) HOLO_RETURN_IF_ERROR(ReadLedger(it.get(), node, &records));
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ts_ms, a.seq, a.purpose) < std::tie(b.ts_ms, b.seq, b.purpose);
+  });
+  privacy::PersonConsent person;
+  for (const auto& r : records) person.Fold(r);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("oneid").Uint(oneid).Key("purposes").BeginObject();
+  for (size_t i = 0; i < privacy::kPurposeCount; ++i) {
+    const privacy::PurposeState& s = person.purposes[i];
+    w.Key(privacy::kPurposes[i]).BeginObject();
+    w.Key("given").Bool(consent_policy_.Given(&person, i)).Key("decided").Bool(s.decided);
+    if (s.decided) w.Key("at").String(FormatIso8601Ms(s.ts_ms)).Key("source").String(s.source);
+    w.EndObject();
+  }
+  w.EndObject().Key("history").BeginArray();
+  for (const auto& r : records) {
+    HOLO_ASSIGN_OR_RETURN(std::string type, identity::NodeType(*store_, r.node));
+    w.BeginObject().Key("purpose").String(privacy::kPurposes[r.purpose]).Key("given").Bool(r.given);
+    w.Key("at").String(FormatIso8601Ms(r.ts_ms)).Key("source").String(r.source);
+    w.Key("identifier_type").String(type).Key("identifier").String(privacy::PseudonymToHex(r.node));
+    if (r.seq != 0) {
+      w.Key("event_seq").Uint(r.seq);
+    } else {
+      w.Key("event_seq").Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
+}
+
+Result<std::string> EngineImpl::ConsentPolicyJson() { return consent_policy_.ToJson(); }
+
+Status EngineImpl::SetConsentPolicy(std::string_view json) {
+  HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
+  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
+  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  consent_policy_ = std::move(policy);
+  return Status::OK();
+}
+
+}  // namespace holo::engine

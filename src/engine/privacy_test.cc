@@ -1,0 +1,187 @@
+// Consent against a real store: decisions count from the next read on every exit
+// (segment export, activation look-ups), survive reopening, follow identifiers when
+// resolution links them, and the policy decides which purposes each use needs.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "holo/engine.h"
+#include "testing/test_util.h"
+
+namespace holo {
+namespace {
+
+std::string Track(const std::string& id, const std::string& event, const std::string& who, const std::string& ts,
+                  const std::string& properties) {
+  return R"({"type":"track","event":")" + event + R"(","messageId":")" + id + R"(","timestamp":")" + ts + R"(",)" +
+         who + R"(,"properties":)" + properties + "}\n";
+}
+std::string User(const std::string& u) { return R"("userId":")" + u + R"(")"; }
+std::string Anon(const std::string& a) { return R"("anonymousId":")" + a + R"(")"; }
+
+class PrivacyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    engine_.reset();
+    Options options;
+    options.data_dir = dir_ / "data";
+    auto engine = Engine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+  }
+  void Ingest(const std::string& content, bool resolve = true) {
+    static int n = 0;
+    std::string path = dir_ / ("web" + std::to_string(++n) + ".jsonl");
+    testing::WriteFile(path, content);
+    IngestReport report;
+    IngestOptions options;
+    options.source = "web";
+    options.resolve = resolve;
+    ASSERT_TRUE(engine_->Ingest({path}, options, &report).ok());
+    ASSERT_EQ(report.rejected, 0u);
+  }
+  uint64_t OneId(const std::string& type, const std::string& value) {
+    auto id = engine_->LookupOneId(type, value);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+  std::set<std::string> Exported(const std::string& segment, const std::string& use = "export") {
+    std::ostringstream out;
+    Status s = engine_->ExportSegment(segment, out, use);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    auto lines = testing::Lines(out.str());
+    return {lines.begin(), lines.end()};
+  }
+  bool Allows(uint64_t oneid, const std::string& use) {
+    auto a = engine_->ConsentAllows(oneid, use);
+    EXPECT_TRUE(a.ok()) << a.status().ToString();
+    return a.ok() && *a;
+  }
+  static std::string Consent(const std::string& id, const std::string& who, bool given, const std::string& ts,
+                             const std::string& purposes) {
+    return Track(id, given ? "Consent Given" : "Consent Withdrawn", who, ts, R"({"purposes":)" + purposes + "}");
+  }
+
+  testing::TempDir dir_{"privacy_test"};
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {
+  Ingest(Track("o1", "Order Completed", User("amy"), "2026-10-01T10:00:00Z", R"({"revenue":50})") +
+         Track("o2", "Order Completed", User("bob"), "2026-10-01T10:00:00Z", R"({"revenue":60})"));
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  const uint64_t amy = OneId("user_id@web", "amy"), bob = OneId("user_id@web", "bob");
+  const std::string a = std::to_string(amy), b = std::to_string(bob);
+  EXPECT_TRUE(Exported("buyers").empty()) << "nobody consented to marketing";
+  EXPECT_FALSE(Allows(amy, "activation"));
+
+  // Written without resolving: nothing else has run when the next read comes.
+  Ingest(Consent("c1", User("amy"), true, "2026-10-02T10:00:00Z", R"(["marketing","personalization"])"),
+         /*resolve=*/false);
+  EXPECT_EQ(Exported("buyers"), std::set<std::string>{a});
+  EXPECT_TRUE(Allows(amy, "activation"));
+  EXPECT_TRUE(engine_->HasConsent(amy, "marketing"));
+  EXPECT_FALSE(Allows(amy, "third_party_export"));
+  EXPECT_TRUE(Exported("buyers", "third_party_export").empty());
+
+  // A withdrawal through the API, then one more event-borne grant for bob.
+  Engine::ConsentChange withdraw;
+  withdraw.id = "user_id@web:amy";
+  withdraw.source = "support";
+  withdraw.purposes = {"marketing"};
+  withdraw.given = false;
+  ASSERT_TRUE(engine_->RecordConsent(withdraw).ok());
+  EXPECT_TRUE(Exported("buyers").empty());
+  EXPECT_TRUE(Allows(amy, "activation")) << "personalization was not withdrawn";
+  Ingest(Consent("c2", User("bob"), true, "2026-10-03T10:00:00Z", R"(["marketing","third_party"])"), false);
+  EXPECT_EQ(Exported("buyers"), std::set<std::string>{b});
+  EXPECT_EQ(Exported("buyers", "third_party_export"), std::set<std::string>{b});
+
+  // An older decision arriving late does not override a newer one.
+  Ingest(Consent("c3", User("bob"), false, "2026-09-01T10:00:00Z", R"(["marketing"])"), false);
+  EXPECT_EQ(Exported("buyers"), std::set<std::string>{b});
+
+  // The ledger outlives the process.
+  Open();
+  EXPECT_EQ(Exported("buyers"), std::set<std::string>{b});
+  EXPECT_FALSE(engine_->HasConsent(amy, "marketing"));
+  EXPECT_TRUE(engine_->HasConsent(amy, "personalization"));
+
+  // Clear errors.
+  EXPECT_EQ(engine_->ConsentAllows(amy, "telepathy").status().code(), StatusCode::kNotFound);
+  std::ostringstream out;
+  EXPECT_EQ(engine_->ExportSegment("buyers", out, "telepathy").code(), StatusCode::kNotFound);
+  withdraw.purposes = {"marketting"};
+  EXPECT_EQ(engine_->RecordConsent(withdraw).code(), StatusCode::kInvalidArgument);
+  withdraw.purposes = {"marketing"};
+  withdraw.id = "user_id@web:nobody";
+  EXPECT_EQ(engine_->RecordConsent(withdraw).code(), StatusCode::kNotFound);
+}
+
+TEST_F(PrivacyTest, HistoryNamesEveryDecisionAndSource) {
+  Ingest(Track("o1", "Order Completed", User("cat"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
+  Ingest(Consent("c1", User("cat"), true, "2026-10-02T10:00:00Z", R"(["marketing","location"])"));
+  Engine::ConsentChange w;
+  w.id = std::to_string(OneId("user_id@web", "cat"));
+  w.source = "store_desk";
+  w.purposes = {"location"};
+  w.given = false;
+  w.at_ms = 1790000000000;  // 2026-09-21, older than the event: history keeps it, state does not take it
+  ASSERT_TRUE(engine_->RecordConsent(w).ok());
+  auto json = engine_->ConsentJson("user_id@web:cat");
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  const std::string& j = *json;
+  EXPECT_NE(j.find(R"("marketing":{"given":true,"decided":true,"at":"2026-10-02T10:00:00.000Z","source":"web"})"),
+            std::string::npos) << j;
+  EXPECT_NE(j.find(R"("location":{"given":true)"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("analytics":{"given":false,"decided":false})"), std::string::npos) << j;
+  size_t old = j.find(R"("purpose":"location","given":false,"at":"2026-09-21)");
+  size_t newer = j.find(R"("purpose":"location","given":true,"at":"2026-10-02)");
+  ASSERT_NE(old, std::string::npos) << j;
+  ASSERT_NE(newer, std::string::npos) << j;
+  EXPECT_LT(old, newer) << "history is oldest first";
+  EXPECT_NE(j.find(R"("source":"store_desk","identifier_type":"user_id@web")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("event_seq":null)"), std::string::npos) << j;
+}
+
+TEST_F(PrivacyTest, ConsentFollowsIdentifiersThatResolutionLinks) {
+  // dan buys (his OneID is the older one, which the merge keeps); then a visitor consents
+  // before logging in: the decision sits on the cookie's identifier, another OneID.
+  Ingest(Track("o1", "Order Completed", User("dan"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
+  Ingest(Consent("c1", Anon("cookie-1"), true, "2026-10-01T09:00:00Z", R"(["marketing"])"));
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  const uint64_t dan = OneId("user_id@web", "dan");
+  ASSERT_NE(OneId("anonymous_id@web", "cookie-1"), dan);
+  EXPECT_TRUE(Exported("buyers").empty());
+  // The login links the cookie to dan: after the resolve, dan's OneID carries the consent.
+  Ingest(R"({"type":"identify","messageId":"i1","userId":"dan","anonymousId":"cookie-1","timestamp":"2026-10-01T11:00:00Z"})"
+         "\n");
+  const uint64_t now = OneId("user_id@web", "dan");
+  EXPECT_EQ(OneId("anonymous_id@web", "cookie-1"), now);
+  EXPECT_TRUE(Allows(now, "export"));
+  EXPECT_EQ(now, dan);
+  EXPECT_EQ(Exported("buyers"), std::set<std::string>{std::to_string(now)});
+}
+
+TEST_F(PrivacyTest, PolicyDecidesWhatEachUseNeedsAndPersists) {
+  Ingest(Track("o1", "Order Completed", User("eve"), "2026-10-01T10:00:00Z", R"({"revenue":5})") +
+         Consent("c1", User("eve"), true, "2026-10-02T10:00:00Z", R"(["marketing"])"));
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  EXPECT_EQ(Exported("buyers").size(), 1u);
+  ASSERT_TRUE(engine_->SetConsentPolicy(R"({"uses":{"export":["marketing","analytics"],"activation":["personalization"]}})").ok());
+  EXPECT_TRUE(Exported("buyers").empty()) << "analytics is now needed too, and undecided means no";
+  Open();
+  EXPECT_TRUE(Exported("buyers").empty());
+  auto policy = engine_->ConsentPolicyJson();
+  ASSERT_TRUE(policy.ok());
+  EXPECT_NE(policy->find(R"("export":["marketing","analytics"])"), std::string::npos) << *policy;
+  ASSERT_TRUE(engine_->SetConsentPolicy(R"({"uses":{"export":["marketing"]},"defaults":{"analytics":true}})").ok());
+  EXPECT_EQ(Exported("buyers").size(), 1u);
+  EXPECT_EQ(engine_->SetConsentPolicy(R"({"uses":{"export":["marketng"]}})").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Exported("buyers").size(), 1u) << "a refused policy changes nothing";
+}
+
+}  // namespace
+}  // namespace holo
