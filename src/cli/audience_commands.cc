@@ -6,19 +6,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/cli_util.h"
 #include "common/time_util.h"
 
 namespace holo::cli {
 namespace {
-
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "holo: error: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void Check(const Status& s, const std::string& context) {
-  if (!s.ok()) Fail(context + ": " + s.ToString());
-}
 
 int64_t ParseDate(const std::string& text, const char* flag) {
   if (text.empty()) return 0;
@@ -71,10 +63,12 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   add_data(seg_overlap_);
   seg_overlap_->add_option("a", name_, "Segment")->required();
   seg_overlap_->add_option("b", name_b_, "Segment")->required();
-  seg_export_ = seg_->add_subcommand("export", "Write the segment's OneIDs, one per line");
+  seg_export_ = seg_->add_subcommand("export", "Write the OneIDs of the members the consent policy allows, one per line");
   add_data(seg_export_);
   seg_export_->add_option("name", name_, "Segment name")->required();
   seg_export_->add_option("--out", out_, "Output file (default: stdout)");
+  seg_export_->add_option("--use", use_, "The use, whose purposes each member must have consented to (docs/privacy.md)")
+      ->capture_default_str();
   seg_drop_ = seg_->add_subcommand("drop", "Delete a segment");
   add_data(seg_drop_);
   seg_drop_->add_option("name", name_, "Segment name")->required();
@@ -162,12 +156,12 @@ int AudienceCommands::Run(Engine& engine) {
   } else if (seg_export_->parsed()) {
     if (out_.empty()) {
       std::ios::sync_with_stdio(false);
-      Check(engine.ExportSegment(name_, std::cout), "segment export");
+      Check(engine.ExportSegment(name_, std::cout, use_), "segment export");
       std::cout.flush();
     } else {
       std::ofstream f(out_);
       if (!f) Fail("segment export: cannot write " + out_);
-      Check(engine.ExportSegment(name_, f), "segment export");
+      Check(engine.ExportSegment(name_, f, use_), "segment export");
     }
   } else if (seg_drop_->parsed()) {
     Check(engine.DropSegment(name_), "segment drop");

@@ -25,7 +25,7 @@ class AudienceCommands {
   CLI::App *seg_ = nullptr, *seg_create_ = nullptr, *seg_list_ = nullptr, *seg_show_ = nullptr,
            *seg_count_ = nullptr, *seg_overlap_ = nullptr, *seg_export_ = nullptr, *seg_drop_ = nullptr;
   CLI::App *gp_ = nullptr, *people_ = nullptr, *funnel_ = nullptr, *campaign_ = nullptr;
-  std::string name_, name_b_, expr_, out_, at_, from_;
+  std::string name_, name_b_, expr_, out_, at_, from_, use_ = "export";
   bool json_ = false;
   uint32_t k_ = 50;
   Engine::GroupProfileOptions gp_options_;

@@ -16,6 +16,8 @@
 #include "holo/generate.h"
 #include "holo/match.h"
 #include "cli/audience_commands.h"
+#include "cli/cli_util.h"
+#include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
 #include "generate/pii_records.h"
 #include "common/time_util.h"
@@ -24,14 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "holo: error: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void Check(const holo::Status& s, const std::string& context = "") {
-  if (!s.ok()) Fail(context.empty() ? s.ToString() : context + ": " + s.ToString());
-}
+using holo::cli::Check;
+using holo::cli::Fail;
 
 std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = true) {
   holo::Options options;
@@ -478,6 +474,8 @@ int main(int argc, char** argv) {
   audience.Add(app, add_data);
   holo::cli::ServeCommands serve;
   serve.Add(app, add_data);
+  holo::cli::PrivacyCommands privacy;
+  privacy.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -531,6 +529,7 @@ int main(int argc, char** argv) {
   auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed());
   if (audience.Parsed()) return audience.Run(*engine);
   if (serve.Parsed()) return serve.Run(*engine, data);
+  if (privacy.Parsed()) return privacy.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

@@ -193,6 +193,8 @@ class EngineImpl final : public Engine {
   Status FoldConsent(const std::vector<privacy::ConsentRecord>& records);
   // Recomputes the index entries of OneIDs whose members changed (after a resolve).
   Status RefreshConsent(const std::vector<uint64_t>& changed);
+  // Builds the ledger from the stored events once, for a store written before it existed.
+  Status BackfillConsentLedger();
   // Loads the index from the ledger on first use.
   Status EnsureConsent();
   // A OneID's decisions, from the ledger (all its identifiers).

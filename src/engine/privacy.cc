@@ -11,10 +11,12 @@
 
 #include <algorithm>
 
+#include "common/coding.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "identity/graph_store.h"
+#include "profile/profile_builder.h"
 
 namespace holo::engine {
 namespace {
@@ -59,6 +61,30 @@ void EngineImpl::ConsentRecordsOf(const storage::EventRecord& event, const priva
     r.source = event.source;
     out->push_back(std::move(r));
   }
+}
+
+Status EngineImpl::BackfillConsentLedger() {
+  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kConsentLedgerBuilt));
+  if (done.has_value()) return Status::OK();
+  // A store written before the ledger existed: its consent events are read into it once.
+  rocksdb::WriteBatch batch;
+  auto it = store_->NewIterator(Cf::kEvents);
+  storage::EventRecord ev;
+  std::vector<privacy::ConsentRecord> records;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (ev.event != kGiven && ev.event != kWithdrawn) continue;
+    int owner = profile::AttributionIndex(ev);
+    if (owner < 0) continue;
+    records.clear();
+    ConsentRecordsOf(ev, ev.ids[owner].pseudonym, coding::DecodeFixed64BE(it->key().data()), &records);
+    for (const auto& r : records) {
+      batch.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
+    }
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for consent"));
+  batch.Put(store_->cf(Cf::kMeta), keys::kConsentLedgerBuilt, "1");
+  return store_->Write(&batch, /*sync=*/true);
 }
 
 Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& records) {

@@ -808,6 +808,66 @@ class ServerImpl final : public Server {
     SendJson(res, 201, std::move(out));
   }
 
+  // ---- consent (docs/privacy.md) ----
+  void RecordConsent(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    bool given = false;
+    dom::array purposes;
+    if (parser.parse(req.body).get(root) || !root.is_object() || root["given"].get_bool().get(given) ||
+        root["purposes"].get_array().get(purposes) || Field(root, "id").empty()) {
+      return SendError(res, 400, "invalid_request",
+                       "the body must be {\"id\": ..., \"purposes\": [...], \"given\": true|false, \"source\": ..., \"at\": ISO-8601}");
+    }
+    Engine::ConsentChange change;
+    change.id = Field(root, "id");
+    change.given = given;
+    change.source = Field(root, "source").empty() ? "api" : Field(root, "source");
+    for (dom::element p : purposes) {
+      std::string_view name;
+      if (p.get_string().get(name)) return SendError(res, 400, "invalid_request", "purposes are strings");
+      change.purposes.emplace_back(name);
+    }
+    if (std::string at = Field(root, "at"); !at.empty()) {
+      auto ms = ParseIso8601Ms(at);
+      if (!ms.ok()) return SendError(res, 400, "invalid_request", "at: " + ms.status().message());
+      change.at_ms = *ms;
+    }
+    Status s = engine_->RecordConsent(change);
+    audit_.Append(who->name, who->role, given ? "consent.give" : "consent.withdraw", change.id,
+                  s.ok() ? 200 : HttpStatusOf(s));
+    if (!s.ok()) return SendStatus(res, s);
+    auto json = engine_->ConsentJson(change.id);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void ConsentOf(const Request& req, Response& res) {
+    auto state = ReadState();
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.consent");
+    if (!oneid) return;
+    auto json = engine_->ConsentJson(std::to_string(*oneid));
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void ConsentPolicy(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    if (req.method == "PUT") {
+      Status s = engine_->SetConsentPolicy(req.body);
+      audit_.Append(who->name, who->role, "config.consent_policy", "consent_policy", s.ok() ? 200 : HttpStatusOf(s));
+      if (!s.ok()) return SendStatus(res, s);
+    }
+    auto json = engine_->ConsentPolicyJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
   uint64_t StoreBytes() const {
     uint64_t total = 0;
     std::error_code ec;
@@ -839,6 +899,10 @@ class ServerImpl final : public Server {
     on(get, R"(/api/profiles/([^/]+))", "/api/profiles/{id}", &ServerImpl::Profile, kInline);
     on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
+    on(get, R"(/api/profiles/([^/]+)/consent)", "/api/profiles/{id}/consent", &ServerImpl::ConsentOf);
+    on(post, "/api/consent", "/api/consent", &ServerImpl::RecordConsent);
+    on(get, "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
+    on("PUT", "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);
     on(post, "/api/segments", "/api/segments", &ServerImpl::CreateSegment);
     on(get, R"(/api/segments/([^/]+))", "/api/segments/{name}", &ServerImpl::GetSegment);

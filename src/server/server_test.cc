@@ -259,12 +259,31 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
                  web_key_)
                 ->status,
             200);
-  bool answered = false;
-  for (int i = 0; i < 200 && !answered; ++i) {
-    answered = Get("/api/profiles/user_id@web:ru1/traits", activation_)->status == 200;
-    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  EXPECT_TRUE(answered);
+  // The ledger is written with the event: no waiting for a resolve.
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", activation_)->status, 200);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1", activation_)->status, 200);
+  // A withdrawal through the API counts from the next read on every activation path.
+  auto w = client_->Post("/api/consent", hd,
+                         R"({"id":"user_id@web:ru1","purposes":["personalization"],"given":false,"source":"support"})",
+                         "application/json");
+  ASSERT_EQ(w->status, 200) << w->body;
+  EXPECT_NE(w->body.find(R"("personalization":{"given":false,"decided":true)"), std::string::npos) << w->body;
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", activation_)->status, 403);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/events", activation_)->status, 403);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/people", activation_)->status, 403);
+  auto history = Get("/api/profiles/user_id@web:ru1/consent", admin_);
+  ASSERT_EQ(history->status, 200) << history->body;
+  EXPECT_NE(history->body.find(R"("source":"support")"), std::string::npos) << history->body;
+  EXPECT_NE(history->body.find(R"("source":"web")"), std::string::npos) << history->body;
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/consent", activation_)->status, 403);
+  auto bad = client_->Post("/api/consent", hd, R"({"id":"user_id@web:ru1","purposes":["telepathy"],"given":true})",
+                           "application/json");
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  // The policy is the administrators': activation now needs analytics too.
+  auto pol = client_->Put("/api/admin/consent-policy", hd, R"({"uses":{"activation":["analytics"]}})", "application/json");
+  ASSERT_EQ(pol->status, 200) << pol->body;
+  EXPECT_EQ(client_->Put("/api/admin/consent-policy", hd, "{", "application/json")->status, 400);
+  EXPECT_EQ(client_->Get("/api/admin/consent-policy", ha)->status, 403);
   // Every read of an individual is in the audit log, refused ones included.
   server_->Shutdown();
   std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
@@ -272,6 +291,8 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   EXPECT_NE(audit.find("\"token\":\"act\",\"role\":\"activation\",\"action\":\"profile.read\""), std::string::npos);
   EXPECT_NE(audit.find("\"status\":403"), std::string::npos);
   EXPECT_NE(audit.find("\"action\":\"profile.traits\""), std::string::npos);
+  EXPECT_NE(audit.find("\"action\":\"consent.withdraw\",\"target\":\"user_id@web:ru1\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"action\":\"config.consent_policy\""), std::string::npos) << audit;
 }
 
 TEST_F(ServerTest, AcknowledgedEventsSurviveShutdownAndRestart) {

@@ -127,6 +127,7 @@ inline std::string FeedKey(uint64_t seq) {
 // meta: the identity policy in force (TOML text) and the last cluster-size histogram.
 inline constexpr std::string_view kIdentityPolicy = "cfg/identity_policy";
 inline constexpr std::string_view kConsentPolicy = "cfg/consent_policy";
+inline constexpr std::string_view kConsentLedgerBuilt = "cfg/consent_ledger";  // present: the ledger covers every event
 inline constexpr std::string_view kSizeHistogram = "stat/cluster_sizes";
 
 // graph: 'n' node16 -> oneid8 ; 'o' oneid8 node16 -> ""

@@ -1,0 +1,74 @@
+// holo consent: the consent ledger and policy (docs/privacy.md).
+#include "cli/privacy_commands.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli_util.h"
+#include "common/time_util.h"
+
+namespace holo::cli {
+
+void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
+  consent_ = app.add_subcommand("consent", "Consent per purpose: record decisions, show a person's, set the policy");
+  consent_->require_subcommand(1);
+  for (CLI::App** sub : {&give_, &withdraw_}) {
+    const bool give = sub == &give_;
+    *sub = consent_->add_subcommand(give ? "give" : "withdraw",
+                                    give ? "Record that a person gave consent to purposes (effective at once)"
+                                         : "Record that a person withdrew consent to purposes (effective at once)");
+    add_data(*sub);
+    (*sub)->add_option("id", id_, "OneID or type:value identifier")->required();
+    (*sub)->add_option("--purpose", purposes_, "analytics, personalization, marketing, third_party, location")
+        ->required()
+        ->delimiter(',');
+    (*sub)->add_option("--source", source_, "Where the person decided (an app, support, ...)")->capture_default_str();
+    (*sub)->add_option("--at", at_, "When (ISO-8601; default: now)");
+  }
+  show_ = consent_->add_subcommand("show", "A person's state per purpose and the history of their decisions (JSON)");
+  add_data(show_);
+  show_->add_option("id", id_, "OneID or type:value identifier")->required();
+  policy_ = consent_->add_subcommand("policy", "Print the consent policy in force (JSON), or replace it with --set");
+  add_data(policy_);
+  policy_->add_option("--set", policy_file_, "A JSON file: {\"uses\": {\"export\": [\"marketing\"], ...}, \"defaults\": {...}}");
+}
+
+bool PrivacyCommands::Parsed() const { return consent_->parsed(); }
+
+int PrivacyCommands::Run(Engine& engine) {
+  if (give_->parsed() || withdraw_->parsed()) {
+    Engine::ConsentChange change;
+    change.id = id_;
+    change.source = source_;
+    change.purposes = purposes_;
+    change.given = give_->parsed();
+    if (!at_.empty()) {
+      auto ms = ParseIso8601Ms(at_);
+      if (!ms.ok()) Fail("--at: '" + at_ + "' is not an ISO-8601 time: " + ms.status().message());
+      change.at_ms = *ms;
+    }
+    Check(engine.RecordConsent(change), std::string("consent ") + (change.given ? "give" : "withdraw"));
+    auto json = engine.ConsentJson(id_);
+    Check(json.status(), "consent");
+    std::printf("%s\n", json->c_str());
+  } else if (show_->parsed()) {
+    auto json = engine.ConsentJson(id_);
+    Check(json.status(), "consent show");
+    std::printf("%s\n", json->c_str());
+  } else if (policy_->parsed()) {
+    if (!policy_file_.empty()) {
+      std::ifstream in(policy_file_);
+      if (!in) Fail("consent policy: cannot read " + policy_file_);
+      std::stringstream text;
+      text << in.rdbuf();
+      Check(engine.SetConsentPolicy(text.str()), "consent policy " + policy_file_);
+    }
+    auto json = engine.ConsentPolicyJson();
+    Check(json.status(), "consent policy");
+    std::printf("%s\n", json->c_str());
+  }
+  return 0;
+}
+
+}  // namespace holo::cli
