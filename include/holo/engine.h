@@ -376,6 +376,25 @@ class Engine {
   // 95% confidence interval.
   virtual Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
 
+  // ---- Erasure (docs/privacy.md) ----
+  struct ErasureReport {
+    uint64_t oneid = 0;
+    uint64_t identifiers = 0;        // identifiers removed from the graph
+    uint64_t events_deleted = 0;     // the person's events
+    uint64_t events_rewritten = 0;   // other people's events that named the person (identifiers, references)
+    uint64_t dead_letters_removed = 0;  // dead-letter lines holding the raw value given
+    double seconds = 0;
+    ResolveReport resolve;           // the re-resolution of what the person's evidence held together
+  };
+  // Erases a person (a OneID, or the OneID of a type:value identifier): their events,
+  // identifiers, graph edges and history, profile, people-graph links, consent records,
+  // segment memberships and logged groups; other people's events keep their own data with
+  // the person's identifiers and references taken out; then re-resolves and refreshes the
+  // aggregates. The person's identifiers go on a suppression list (a keyed hash, not the
+  // pseudonyms): seen again, they start a fresh person who counts as having withdrawn every
+  // consent at the erasure until a newer decision. Synced before it returns.
+  virtual Status ErasePerson(std::string_view id, ErasureReport* report) = 0;
+
   // ---- Consent (docs/privacy.md) ----
   // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
   // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a

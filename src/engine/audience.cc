@@ -557,6 +557,19 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
   return r;
 }
 
+Status EngineImpl::ForgetInGroupLog(uint64_t oneid) {
+  rocksdb::WriteBatch batch;
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+    if (!r.contains(static_cast<uint32_t>(oneid))) continue;
+    r.remove(static_cast<uint32_t>(oneid));
+    batch.Put(store_->cf(Cf::kSegments), it->key(), SerializeBitmap(r));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan group-profile log"));
+  return store_->Write(&batch, /*sync=*/false);
+}
+
 // ---- people graph ----
 
 Result<Engine::Report> EngineImpl::People(std::string_view id) {

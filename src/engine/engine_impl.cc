@@ -118,6 +118,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
     HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));
   }
   HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
+  HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
   HOLO_RETURN_IF_ERROR(engine->LoadComputedTraits());
   return std::unique_ptr<Engine>(std::move(engine));
 }

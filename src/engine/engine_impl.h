@@ -105,6 +105,9 @@ class EngineImpl final : public Engine {
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
 
+  // Erasure (erasure.cc).
+  Status ErasePerson(std::string_view id, ErasureReport* report) override;
+
   // Consent (privacy.cc).
   Result<bool> ConsentAllows(uint64_t oneid, std::string_view use) override;
   Status RecordConsent(const ConsentChange& change) override;
@@ -199,6 +202,18 @@ class EngineImpl final : public Engine {
   Status EnsureConsent();
   // A OneID's decisions, from the ledger (all its identifiers).
   Result<privacy::PersonConsent> ConsentFromLedger(uint64_t oneid);
+  // ---- erasure (erasure.cc) ----
+  // The suppression list's key for `node`: a keyed hash other than its pseudonym.
+  privacy::Pseudonym SuppressionHash(const privacy::Pseudonym& node) const;
+  Status LoadSuppressions();
+  // Ledger records (every purpose withdrawn at the erasure) for identifiers of `event` on
+  // the suppression list, the first time each is seen again by this process.
+  void SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out);
+  // Removes `oneid` from every logged group-profile group (audience.cc).
+  Status ForgetInGroupLog(uint64_t oneid);
+  std::mutex suppress_mu_;
+  std::unordered_map<storage::keys::Key16, int64_t, storage::keys::Key16Hash> suppressed_;  // hash -> erased at
+  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> suppress_applied_;    // nodes done
   std::shared_mutex consent_mu_;
   bool consent_loaded_ = false;
   std::unordered_map<uint64_t, privacy::PersonConsent> consent_;  // OneIDs with a decision

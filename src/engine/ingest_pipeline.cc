@@ -280,6 +280,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
       node_event_keys.push_back(keys::NodeEventKey(rec.ids[owner].pseudonym, seq));
       // Consent decisions also go to the ledger, in the same atomic write (privacy.cc).
       const size_t before = consent.size();
+      SuppressedConsent(rec, &consent);  // an erased identifier seen again (erasure.cc)
       ConsentRecordsOf(rec, rec.ids[owner].pseudonym, seq, &consent);
       for (size_t i = before; i < consent.size(); ++i) {
         wb.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(consent[i]), privacy::ConsentValue(consent[i]));

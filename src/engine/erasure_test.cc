@@ -1,0 +1,247 @@
+// Erasure against a real store and a generated world: after ErasePerson, no column
+// family holds the person's pseudonyms (raw or hex) or raw identifier values — neither
+// through the store's iterators nor in the files on disk after compaction; other people
+// keep their data; the erased identifiers seen again start a fresh person who counts as
+// having withdrawn every consent until a newer decision.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "holo/engine.h"
+#include "holo/generate.h"
+#include "privacy/pseudonymizer.h"
+#include "storage/store.h"
+#include "testing/test_util.h"
+
+namespace holo {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Row {
+  std::string source, type, value, person;
+};
+
+std::vector<Row> ReadTruth(const std::string& path) {
+  std::vector<Row> rows;
+  auto lines = testing::Lines(testing::ReadFile(path));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    size_t a = l.find(','), b = l.find(',', a + 1), c = l.rfind(',');
+    if (a == std::string::npos || b == std::string::npos || c <= b) continue;
+    rows.push_back({l.substr(0, a), l.substr(a + 1, b - a - 1), l.substr(b + 1, c - b - 1), l.substr(c + 1)});
+  }
+  return rows;
+}
+
+// Every 32-hex-digit run inside the "identifiers" object of a profile.
+std::set<std::string> IdentifierHexes(const std::string& profile) {
+  std::set<std::string> out;
+  size_t from = profile.find("\"identifiers\":{");
+  size_t to = profile.find('}', from);
+  for (size_t i = from; i < to; ++i) {
+    size_t j = i;
+    while (j < to && std::isxdigit(static_cast<unsigned char>(profile[j]))) ++j;
+    if (j - i == 32) out.insert(profile.substr(i, 32));
+    i = j;
+  }
+  return out;
+}
+
+class ErasureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WorldOptions world;
+    world.persons = 400;
+    world.seed = 5;
+    world.out_dir = dir_ / "world";
+    fs::create_directories(world.out_dir);
+    ASSERT_TRUE(GenerateWorld(world, nullptr, nullptr).ok());
+    Open();
+    IngestReport report;
+    ASSERT_TRUE(engine_->Ingest({dir_ / "world"}, IngestOptions(), &report).ok());
+  }
+  void Open() {
+    engine_.reset();
+    Options options;
+    options.data_dir = dir_ / "data";
+    auto engine = Engine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+  }
+  uint64_t OneId(const Row& r) {
+    auto id = engine_->LookupOneId(r.type, r.value);
+    return id.ok() ? *id : 0;
+  }
+
+  testing::TempDir dir_{"erasure_test"};
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
+  std::vector<Row> truth = ReadTruth(dir_ / "world/truth.csv");
+  // The victim: the OneID with the most identifiers among people whose alipay account
+  // pays other people's family-card payments, so that others' events reference them
+  // (properties.card_owner, stored as the pseudonym) and must be rewritten.
+  std::set<std::string> card_owners;
+  for (const std::string& line : testing::Lines(testing::ReadFile(dir_ / "world/alipay.jsonl"))) {
+    size_t at = line.find("\"card_owner\":\"");
+    if (at == std::string::npos) continue;
+    at += 14;
+    card_owners.insert(line.substr(at, line.find('"', at) - at));
+  }
+  ASSERT_FALSE(card_owners.empty());
+  std::map<uint64_t, std::vector<Row>> by_oneid;
+  for (const Row& r : truth) {
+    if (uint64_t id = OneId(r)) by_oneid[id].push_back(r);
+  }
+  uint64_t victim = 0;
+  Row handle;
+  for (const auto& [id, rows] : by_oneid) {
+    for (const Row& r : rows) {
+      if (r.type == "user_id@alipay" && card_owners.count(r.value) &&
+          (victim == 0 || rows.size() > by_oneid[victim].size())) {
+        victim = id;
+        handle = r;
+      }
+    }
+  }
+  ASSERT_NE(victim, 0u);
+  const std::vector<Row> victim_rows = by_oneid[victim];
+  ASSERT_GT(victim_rows.size(), 5u);
+  auto profile = engine_->ProfileJson(std::to_string(victim));
+  ASSERT_TRUE(profile.ok());
+  const std::set<std::string> hexes = IdentifierHexes(*profile);
+  ASSERT_GT(hexes.size(), 5u);  // (several truth rows can name one identifier: tmall and taobao accounts)
+  std::vector<std::string> needles;  // raw pseudonyms, hex pseudonyms, raw values
+  for (const std::string& h : hexes) {
+    auto p = privacy::PseudonymFromHex(h);
+    ASSERT_TRUE(p.ok());
+    needles.emplace_back(reinterpret_cast<const char*>(p->data()), p->size());
+    needles.push_back(h);
+  }
+  for (const Row& r : victim_rows) {
+    if (r.value.size() >= 8) needles.push_back(r.value);
+  }
+  // Someone else, to check they keep their data.
+  Row other;
+  uint64_t other_id = 0;
+  for (const auto& [id, rows] : by_oneid) {
+    if (id != victim && rows.size() > 3) {
+      other = rows.front();
+      other_id = id;
+      break;
+    }
+  }
+  ASSERT_NE(other_id, 0u);
+  auto other_before = engine_->ProfileJson(std::to_string(other_id));
+  ASSERT_TRUE(other_before.ok());
+  ASSERT_TRUE(engine_->DefineSegment("everyone", "order_count >= 0").ok());
+  auto segments = engine_->SegmentsOf(victim);
+  ASSERT_TRUE(segments.ok());
+  ASSERT_FALSE(segments->empty());
+  auto stats_before = engine_->Stats();
+  ASSERT_TRUE(stats_before.ok());
+
+  Engine::ErasureReport report;
+  Status s = engine_->ErasePerson(handle.type + ":" + handle.value, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.oneid, victim);
+  EXPECT_EQ(report.identifiers, hexes.size());
+  EXPECT_GT(report.events_deleted, 10u);
+  EXPECT_GT(report.events_rewritten, 0u) << "the family-card payments of others name the owner";
+
+  // Gone from every answer; everybody else unchanged.
+  EXPECT_EQ(OneId(handle), 0u);
+  for (const Row& r : victim_rows) EXPECT_EQ(OneId(r), 0u) << r.type << ":" << r.value;
+  EXPECT_EQ(engine_->ProfileJson(std::to_string(victim)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(OneId(other), other_id);
+  auto other_after = engine_->ProfileJson(std::to_string(other_id));
+  ASSERT_TRUE(other_after.ok());
+  EXPECT_EQ(IdentifierHexes(*other_after), IdentifierHexes(*other_before));
+  auto segments_after = engine_->SegmentsOf(victim);
+  EXPECT_TRUE(!segments_after.ok() || segments_after->empty());
+  auto info = engine_->GetSegment("everyone");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->members, stats_before->oneids - 1);
+  auto stats_after = engine_->Stats();
+  ASSERT_TRUE(stats_after.ok());
+  EXPECT_EQ(stats_after->events, stats_before->events) << "the sequence counter does not go back";
+  EXPECT_EQ(stats_after->pending_nodes, 0u);
+
+  // Every column family, through the store's iterators, then every file after compaction.
+  engine_.reset();
+  {
+    auto store = storage::Store::Open(dir_ / "data", storage::StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    size_t scanned = 0;
+    for (int c = 0; c < static_cast<int>(storage::Cf::kCount); ++c) {
+      auto cf = static_cast<storage::Cf>(c);
+      auto it = (*store)->NewIterator(cf);
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        ++scanned;
+        const std::string k = it->key().ToString(), v = it->value().ToString();
+        for (const std::string& n : needles) {
+          ASSERT_EQ(k.find(n), std::string::npos) << "key in " << storage::CfName(cf);
+          ASSERT_EQ(v.find(n), std::string::npos) << "value in " << storage::CfName(cf) << ": " << v.substr(0, 300);
+        }
+      }
+    }
+    EXPECT_GT(scanned, 10000u);
+    ASSERT_TRUE((*store)->CompactAll().ok());
+  }
+  // Reopened once more: RocksDB starts a new MANIFEST holding only the live files (the old
+  // one also listed the key ranges of files that compaction deleted).
+  ASSERT_TRUE(storage::Store::Open(dir_ / "data", storage::StoreOptions()).ok());
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "data")) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    const std::string data = bytes.str();
+    for (const std::string& n : needles) {
+      ASSERT_EQ(data.find(n), std::string::npos) << entry.path();
+    }
+  }
+  EXPECT_GT(files, 5u);
+
+  // Seen again: a fresh person, with every consent withdrawn at the erasure...
+  Open();
+  testing::WriteFile(dir_ / "again.jsonl",
+                     R"({"type":"track","event":"Order Completed","messageId":"again-1","userId":")" + handle.value +
+                         R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
+  IngestOptions opt;
+  opt.source = handle.source;
+  IngestReport again;
+  ASSERT_TRUE(engine_->Ingest({dir_ / "again.jsonl"}, opt, &again).ok());
+  const uint64_t fresh = OneId(handle);
+  ASSERT_NE(fresh, 0u);
+  EXPECT_NE(fresh, victim);
+  auto fresh_profile = engine_->ProfileJson(std::to_string(fresh));
+  ASSERT_TRUE(fresh_profile.ok());
+  EXPECT_NE(fresh_profile->find(R"("order_count":1)"), std::string::npos) << "no history comes back";
+  auto allowed = engine_->ConsentAllows(fresh, "export");
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_FALSE(*allowed);
+  auto consent = engine_->ConsentJson(std::to_string(fresh));
+  ASSERT_TRUE(consent.ok());
+  EXPECT_NE(consent->find(R"("source":"erasure")"), std::string::npos) << *consent;
+  // ... until they decide again.
+  testing::WriteFile(dir_ / "consent.jsonl",
+                     R"({"type":"track","event":"Consent Given","messageId":"again-2","userId":")" + handle.value +
+                         R"(","timestamp":"2099-01-01T00:00:00Z","properties":{"purposes":["marketing"]}})" "\n");
+  ASSERT_TRUE(engine_->Ingest({dir_ / "consent.jsonl"}, opt, &again).ok());
+  allowed = engine_->ConsentAllows(fresh, "export");
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_TRUE(*allowed);
+}
+
+}  // namespace
+}  // namespace holo
