@@ -394,6 +394,9 @@ class Engine {
   // pseudonyms): seen again, they start a fresh person who counts as having withdrawn every
   // consent at the erasure until a newer decision. Synced before it returns.
   virtual Status ErasePerson(std::string_view id, ErasureReport* report) = 0;
+  // Flushes and compacts every column family: deleted data leaves the files (the
+  // next open of the store also drops the old MANIFEST's record of deleted files).
+  virtual Status CompactStore() = 0;
 
   // ---- Consent (docs/privacy.md) ----
   // Whether the consent policy allows using `oneid` for `use` ("export", "activation",

@@ -32,9 +32,15 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   policy_ = consent_->add_subcommand("policy", "Print the consent policy in force (JSON), or replace it with --set");
   add_data(policy_);
   policy_->add_option("--set", policy_file_, "A JSON file: {\"uses\": {\"export\": [\"marketing\"], ...}, \"defaults\": {...}}");
+
+  erase_ = app.add_subcommand("erase", "Erase a person: everything Holo holds about them (right to erasure)");
+  add_data(erase_);
+  erase_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
+  erase_->add_flag("--compact", compact_,
+                   "Also compact the store now, so that no file keeps the erased data (else: at the next compactions)");
 }
 
-bool PrivacyCommands::Parsed() const { return consent_->parsed(); }
+bool PrivacyCommands::Parsed() const { return consent_->parsed() || erase_->parsed(); }
 
 int PrivacyCommands::Run(Engine& engine) {
   if (give_->parsed() || withdraw_->parsed()) {
@@ -56,6 +62,15 @@ int PrivacyCommands::Run(Engine& engine) {
     auto json = engine.ConsentJson(id_);
     Check(json.status(), "consent show");
     std::printf("%s\n", json->c_str());
+  } else if (erase_->parsed()) {
+    Engine::ErasureReport r;
+    Check(engine.ErasePerson(id_, &r), "erase");
+    if (compact_) Check(engine.CompactStore(), "erase --compact");
+    std::printf("{\"oneid\":%llu,\"identifiers\":%llu,\"events_deleted\":%llu,\"events_rewritten\":%llu,"
+                "\"dead_letters_removed\":%llu,\"identifiers_reresolved\":%llu,\"compacted\":%s,\"seconds\":%.3f}\n",
+                (unsigned long long)r.oneid, (unsigned long long)r.identifiers, (unsigned long long)r.events_deleted,
+                (unsigned long long)r.events_rewritten, (unsigned long long)r.dead_letters_removed,
+                (unsigned long long)r.resolve.changed_nodes, compact_ ? "true" : "false", r.seconds);
   } else if (policy_->parsed()) {
     if (!policy_file_.empty()) {
       std::ifstream in(policy_file_);

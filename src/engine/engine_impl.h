@@ -107,6 +107,7 @@ class EngineImpl final : public Engine {
 
   // Erasure (erasure.cc).
   Status ErasePerson(std::string_view id, ErasureReport* report) override;
+  Status CompactStore() override { return store_->CompactAll(); }
 
   // Consent (privacy.cc).
   Result<bool> ConsentAllows(uint64_t oneid, std::string_view use) override;

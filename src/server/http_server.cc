@@ -844,6 +844,31 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(*json));
   }
 
+  // The right to erasure: admin only; runs alone (as segment definitions do) and is audited
+  // under the OneID (the raw id of the request is not written down).
+  void Erase(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object() || Field(root, "id").empty()) {
+      return SendError(res, 400, "invalid_request", "the body must be {\"id\": a OneID or type:value}");
+    }
+    const std::string id = Field(root, "id");
+    Engine::ErasureReport report;
+    Status s = writer_.RunExclusive([&] { return engine_->ErasePerson(id, &report); });
+    audit_.Append(who->name, who->role, "person.erase", s.ok() ? "oneid:" + std::to_string(report.oneid) : "(not erased)",
+                  s.ok() ? 200 : HttpStatusOf(s));
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("oneid").Uint(report.oneid).Key("identifiers").Uint(report.identifiers);
+    w.Key("events_deleted").Uint(report.events_deleted).Key("events_rewritten").Uint(report.events_rewritten);
+    w.Key("dead_letters_removed").Uint(report.dead_letters_removed).Key("seconds").Double(report.seconds);
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
   void ConsentOf(const Request& req, Response& res) {
     auto state = ReadState();
     auto who = Require(req, res, {"admin"});
@@ -901,6 +926,7 @@ class ServerImpl final : public Server {
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
     on(get, R"(/api/profiles/([^/]+)/consent)", "/api/profiles/{id}/consent", &ServerImpl::ConsentOf);
     on(post, "/api/consent", "/api/consent", &ServerImpl::RecordConsent);
+    on(post, "/api/erasure", "/api/erasure", &ServerImpl::Erase);
     on(get, "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on("PUT", "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);

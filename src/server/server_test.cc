@@ -284,6 +284,14 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   ASSERT_EQ(pol->status, 200) << pol->body;
   EXPECT_EQ(client_->Put("/api/admin/consent-policy", hd, "{", "application/json")->status, 400);
   EXPECT_EQ(client_->Get("/api/admin/consent-policy", ha)->status, 403);
+  // Erasure: admins only; the person is gone from the next read.
+  EXPECT_EQ(client_->Post("/api/erasure", ha, R"({"id":"user_id@web:ru1"})", "application/json")->status, 403);
+  auto erased = client_->Post("/api/erasure", hd, R"({"id":"user_id@web:ru1"})", "application/json");
+  ASSERT_EQ(erased->status, 200) << erased->body;
+  EXPECT_NE(erased->body.find(R"("identifiers":2)"), std::string::npos) << erased->body;
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1", admin_)->status, 404);
+  EXPECT_EQ(Get("/api/profiles/anonymous_id@web:ra1", admin_)->status, 404);
+  EXPECT_EQ(client_->Post("/api/erasure", hd, R"({"id":"user_id@web:ru1"})", "application/json")->status, 404);
   // Every read of an individual is in the audit log, refused ones included.
   server_->Shutdown();
   std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
@@ -293,6 +301,7 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   EXPECT_NE(audit.find("\"action\":\"profile.traits\""), std::string::npos);
   EXPECT_NE(audit.find("\"action\":\"consent.withdraw\",\"target\":\"user_id@web:ru1\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"config.consent_policy\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"action\":\"person.erase\",\"target\":\"oneid:"), std::string::npos) << audit;
 }
 
 TEST_F(ServerTest, AcknowledgedEventsSurviveShutdownAndRestart) {
