@@ -376,6 +376,16 @@ class Engine {
   // 95% confidence interval.
   virtual Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
 
+  // ---- Access request (docs/privacy.md) ----
+  // Everything Holo holds about a person (a OneID, or the OneID of a type:value
+  // identifier), as one JSON document (json) and a summary for people (text): their
+  // identifiers (type and pseudonym; the raw value only of identifiers the request
+  // supplied: `id` when it is type:value, and `supplied` type:value ids that turn out to
+  // be theirs), every event, the profile's traits, segments, household and other ties,
+  // consent state and history, and the evidence that joined their identifiers (each
+  // link's kind, source, first and last seen, count) with the merge and split records.
+  virtual Result<Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) = 0;
+
   // ---- Erasure (docs/privacy.md) ----
   struct ErasureReport {
     uint64_t oneid = 0;

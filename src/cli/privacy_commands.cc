@@ -33,6 +33,14 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   add_data(policy_);
   policy_->add_option("--set", policy_file_, "A JSON file: {\"uses\": {\"export\": [\"marketing\"], ...}, \"defaults\": {...}}");
 
+  dsar_ = app.add_subcommand("dsar", "Access request: everything Holo holds about a person (JSON to --out, summary on stdout)");
+  add_data(dsar_);
+  dsar_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
+  dsar_->add_option("--supplied", supplied_,
+                    "More type:value identifiers the person gave with the request (their raw values are shown)")
+      ->delimiter(',');
+  dsar_->add_option("--out", out_, "Write the JSON document here (default: stdout, after the summary)");
+
   erase_ = app.add_subcommand("erase", "Erase a person: everything Holo holds about them (right to erasure)");
   add_data(erase_);
   erase_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
@@ -40,7 +48,7 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
                    "Also compact the store now, so that no file keeps the erased data (else: at the next compactions)");
 }
 
-bool PrivacyCommands::Parsed() const { return consent_->parsed() || erase_->parsed(); }
+bool PrivacyCommands::Parsed() const { return consent_->parsed() || erase_->parsed() || dsar_->parsed(); }
 
 int PrivacyCommands::Run(Engine& engine) {
   if (give_->parsed() || withdraw_->parsed()) {
@@ -62,6 +70,18 @@ int PrivacyCommands::Run(Engine& engine) {
     auto json = engine.ConsentJson(id_);
     Check(json.status(), "consent show");
     std::printf("%s\n", json->c_str());
+  } else if (dsar_->parsed()) {
+    auto r = engine.AccessRequest(id_, supplied_);
+    Check(r.status(), "dsar");
+    std::printf("%s", r->text.c_str());
+    if (out_.empty()) {
+      std::printf("%s\n", r->json.c_str());
+    } else {
+      std::ofstream f(out_, std::ios::trunc);
+      f << r->json << '\n';
+      if (!f.flush()) Fail("dsar: cannot write " + out_);
+      std::printf("- the whole document: %s\n", out_.c_str());
+    }
   } else if (erase_->parsed()) {
     Engine::ErasureReport r;
     Check(engine.ErasePerson(id_, &r), "erase");

@@ -1,4 +1,4 @@
-// The privacy subcommands of `holo` (docs/privacy.md): consent, erase. main.cc adds them
+// The privacy subcommands of `holo` (docs/privacy.md): consent, dsar, erase. main.cc adds them
 // and runs them on an open engine.
 #pragma once
 
@@ -21,7 +21,9 @@ class PrivacyCommands {
 
  private:
   CLI::App *consent_ = nullptr, *give_ = nullptr, *withdraw_ = nullptr, *show_ = nullptr, *policy_ = nullptr;
-  CLI::App *erase_ = nullptr;
+  CLI::App *erase_ = nullptr, *dsar_ = nullptr;
+  std::vector<std::string> supplied_;
+  std::string out_;
   bool compact_ = false;
   std::string id_, source_ = "cli", at_, policy_file_;
   std::vector<std::string> purposes_;

@@ -105,6 +105,9 @@ class EngineImpl final : public Engine {
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
 
+  // Access request (access_request.cc).
+  Result<Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) override;
+
   // Erasure (erasure.cc).
   Status ErasePerson(std::string_view id, ErasureReport* report) override;
   Status CompactStore() override { return store_->CompactAll(); }

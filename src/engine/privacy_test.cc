@@ -183,5 +183,41 @@ TEST_F(PrivacyTest, PolicyDecidesWhatEachUseNeedsAndPersists) {
   EXPECT_EQ(Exported("buyers").size(), 1u) << "a refused policy changes nothing";
 }
 
+TEST_F(PrivacyTest, AccessRequestHoldsEverythingAndRawValuesOnlyAsSupplied) {
+  Ingest(R"({"type":"identify","messageId":"i1","userId":"fay","anonymousId":"fay-cookie","timestamp":"2026-10-01T09:00:00Z","traits":{"phone":"+86 138 0013 8000","email":"fay@example.com"}})"
+         "\n" +
+         Track("o1", "Order Completed", User("fay"), "2026-10-01T10:00:00Z", R"({"revenue":88})") +
+         Consent("c1", User("fay"), true, "2026-10-02T10:00:00Z", R"(["marketing"])") +
+         Track("o2", "Order Completed", User("gus"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  auto r = engine_->AccessRequest("user_id@web:fay");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string& j = r->json;
+  EXPECT_NE(j.find(R"("type":"user_id@web","pseudonym":")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("value":"fay")"), std::string::npos) << "the identifier of the request";
+  EXPECT_EQ(j.find("13800138000"), std::string::npos) << "not supplied: no raw phone";
+  EXPECT_EQ(j.find("fay@example.com"), std::string::npos);
+  EXPECT_NE(j.find(R"("type":"phone")"), std::string::npos);
+  EXPECT_NE(j.find(R"("type":"email")"), std::string::npos);
+  EXPECT_NE(j.find(R"("message_id":"o1")"), std::string::npos);
+  EXPECT_NE(j.find(R"("message_id":"c1")"), std::string::npos);
+  EXPECT_EQ(j.find(R"("message_id":"o2")"), std::string::npos) << "gus's order is not fay's";
+  EXPECT_NE(j.find(R"("segments":["buyers"])"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("kind":"co-occurrence","source":"web")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("history":[{"purpose":"marketing","given":true)"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("order_count":1)"), std::string::npos) << "the profile's traits";
+  EXPECT_NE(r->text.find("4 identifiers"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("3 events"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("marketing=yes"), std::string::npos) << r->text;
+
+  // A phone the person supplies (in any spelling) is shown; someone else's is not.
+  r = engine_->AccessRequest("user_id@web:fay", {"phone:13800138000", "user_id@web:gus"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->json.find(R"("value":"13800138000")"), std::string::npos) << r->json;
+  EXPECT_EQ(r->json.find(R"("value":"gus")"), std::string::npos);
+  EXPECT_EQ(engine_->AccessRequest("user_id@web:nobody").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->AccessRequest("user_id@web:fay", {"nocolon"}).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace holo

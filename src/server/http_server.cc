@@ -869,6 +869,31 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(out));
   }
 
+  // The right of access: admin only, audited as a read of the individual. `supplied`:
+  // more type:value ids the person gave (comma-separated), whose raw values are shown.
+  void AccessRequest(const Request& req, Response& res) {
+    auto state = ReadState();
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.access_request");
+    if (!oneid) return;
+    std::vector<std::string> supplied;
+    std::string list = req.get_param_value("supplied");
+    for (size_t at = 0; at < list.size();) {
+      size_t comma = std::min(list.find(',', at), list.size());
+      if (comma > at) supplied.push_back(list.substr(at, comma - at));
+      at = comma + 1;
+    }
+    auto r = engine_->AccessRequest(DecodePathParam(req.matches[1].str()), supplied);
+    if (!r.ok()) return SendStatus(res, r.status());
+    if (req.get_param_value("format") == "text") {
+      res.status = 200;
+      res.set_content(std::move(r->text), "text/plain; charset=utf-8");
+      return;
+    }
+    SendJson(res, 200, std::move(r->json));
+  }
+
   void ConsentOf(const Request& req, Response& res) {
     auto state = ReadState();
     auto who = Require(req, res, {"admin"});
@@ -925,6 +950,7 @@ class ServerImpl final : public Server {
     on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
     on(get, R"(/api/profiles/([^/]+)/consent)", "/api/profiles/{id}/consent", &ServerImpl::ConsentOf);
+    on(get, R"(/api/profiles/([^/]+)/access-request)", "/api/profiles/{id}/access-request", &ServerImpl::AccessRequest);
     on(post, "/api/consent", "/api/consent", &ServerImpl::RecordConsent);
     on(post, "/api/erasure", "/api/erasure", &ServerImpl::Erase);
     on(get, "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);

@@ -284,6 +284,13 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   ASSERT_EQ(pol->status, 200) << pol->body;
   EXPECT_EQ(client_->Put("/api/admin/consent-policy", hd, "{", "application/json")->status, 400);
   EXPECT_EQ(client_->Get("/api/admin/consent-policy", ha)->status, 403);
+  // Access request: admins only.
+  auto dsar = Get("/api/profiles/user_id@web:ru1/access-request", admin_);
+  ASSERT_EQ(dsar->status, 200) << dsar->body;
+  EXPECT_NE(dsar->body.find(R"("value":"ru1")"), std::string::npos) << dsar->body;
+  auto dsar_text = Get("/api/profiles/user_id@web:ru1/access-request?format=text", admin_);
+  EXPECT_NE(dsar_text->body.find("What Holo holds about OneID"), std::string::npos) << dsar_text->body;
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/access-request", activation_)->status, 403);
   // Erasure: admins only; the person is gone from the next read.
   EXPECT_EQ(client_->Post("/api/erasure", ha, R"({"id":"user_id@web:ru1"})", "application/json")->status, 403);
   auto erased = client_->Post("/api/erasure", hd, R"({"id":"user_id@web:ru1"})", "application/json");
