@@ -106,7 +106,7 @@ bool AudienceCommands::Parsed() const {
          campaign_->parsed();
 }
 
-int AudienceCommands::Run(Engine& engine) {
+int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   auto print_report = [&](const Result<Engine::Report>& r, const char* what) {
     Check(r.status(), what);
     std::printf("%s\n", json_ ? r->json.c_str() : r->text.c_str());
@@ -154,15 +154,18 @@ int AudienceCommands::Run(Engine& engine) {
     std::printf("{\"a\":%llu,\"b\":%llu,\"both\":%llu,\"jaccard\":%.4f}\n", (unsigned long long)o->a,
                 (unsigned long long)o->b, (unsigned long long)o->both, o->jaccard);
   } else if (seg_export_->parsed()) {
+    Status s;
     if (out_.empty()) {
       std::ios::sync_with_stdio(false);
-      Check(engine.ExportSegment(name_, std::cout, use_), "segment export");
+      s = engine.ExportSegment(name_, std::cout, use_);
       std::cout.flush();
     } else {
       std::ofstream f(out_);
       if (!f) Fail("segment export: cannot write " + out_);
-      Check(engine.ExportSegment(name_, f, use_), "segment export");
+      s = engine.ExportSegment(name_, f, use_);
     }
+    AuditCli(data_dir, "segment.export", "segment:" + name_ + " use:" + use_, s.ok() ? 200 : 404);
+    Check(s, "segment export");
   } else if (seg_drop_->parsed()) {
     Check(engine.DropSegment(name_), "segment drop");
   } else if (gp_->parsed()) {

@@ -18,7 +18,7 @@ class AudienceCommands {
   // True when one of these commands was given.
   bool Parsed() const;
   // Runs the parsed command; returns the exit code (failures exit with one line).
-  int Run(Engine& engine);
+  int Run(Engine& engine, const std::string& data_dir);
 
  private:
   CLI::App *trait_ = nullptr, *trait_define_ = nullptr, *trait_list_ = nullptr;

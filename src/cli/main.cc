@@ -524,12 +524,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (privacy.ParsedWithoutEngine()) return privacy.RunWithoutEngine(data);
   // Only ingest creates a data directory; the other commands read an existing one.
   serve.BeforeOpen();
   auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed());
-  if (audience.Parsed()) return audience.Run(*engine);
+  if (audience.Parsed()) return audience.Run(*engine, data);
   if (serve.Parsed()) return serve.Run(*engine, data);
-  if (privacy.Parsed()) return privacy.Run(*engine);
+  if (privacy.Parsed()) return privacy.Run(*engine, data);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;
@@ -549,6 +550,9 @@ int main(int argc, char** argv) {
     return RunLookup(*engine, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
   } else if (prof->parsed()) {
     auto json = engine->ProfileJson(id);
+    auto oneid = engine->ResolveId(id);
+    holo::cli::AuditCli(data, "profile.read", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
+                        json.ok() ? 200 : 404);
     Check(json.status());
     std::printf("%s\n", json->c_str());
   } else if (exp_profiles->parsed()) {

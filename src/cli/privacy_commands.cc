@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "cli/cli_util.h"
 #include "common/time_util.h"
@@ -41,6 +42,15 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
       ->delimiter(',');
   dsar_->add_option("--out", out_, "Write the JSON document here (default: stdout, after the summary)");
 
+  audit_ = app.add_subcommand("audit", "Query the audit log (who read, exported, erased, changed what) and check its chain");
+  add_data(audit_);
+  audit_->add_option("--action", audit_action_, "Action or its prefix: profile.read, segment.export, consent., person.erase, config.");
+  audit_->add_option("--token", audit_token_, "Who: a token name, or cli:<user>");
+  audit_->add_option("--target", audit_target_, "Part of the target: oneid:123, segment:vip");
+  audit_->add_option("--since", audit_since_, "From this date or time (UTC)");
+  audit_->add_option("--until", audit_until_, "Before this date or time (UTC)");
+  audit_->add_flag("--verify", audit_verify_, "Only check the hash chain (exit 2 if an entry was changed or removed)");
+
   erase_ = app.add_subcommand("erase", "Erase a person: everything Holo holds about them (right to erasure)");
   add_data(erase_);
   erase_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
@@ -50,7 +60,40 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
 
 bool PrivacyCommands::Parsed() const { return consent_->parsed() || erase_->parsed() || dsar_->parsed(); }
 
-int PrivacyCommands::Run(Engine& engine) {
+bool PrivacyCommands::ParsedWithoutEngine() const { return audit_->parsed(); }
+
+int PrivacyCommands::RunWithoutEngine(const std::string& data_dir) {
+  privacy::AuditQuery q;
+  q.action = audit_action_;
+  q.token = audit_token_;
+  q.target = audit_target_;
+  for (auto [text, out, flag] : {std::tuple{&audit_since_, &q.since_ms, "--since"}, std::tuple{&audit_until_, &q.until_ms, "--until"}}) {
+    if (text->empty()) continue;
+    std::string t = *text;
+    if (t.size() == 10) t += "T00:00:00Z";
+    auto ms = ParseIso8601Ms(t);
+    if (!ms.ok()) Fail(std::string(flag) + ": '" + *text + "' is not a date or ISO-8601 time");
+    *out = *ms;
+  }
+  privacy::AuditVerification v;
+  uint64_t shown = 0;
+  Check(privacy::ReadAuditLog(data_dir + "/audit.jsonl", q,
+                              [&](std::string_view line) {
+                                if (!audit_verify_) std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+                                ++shown;
+                              },
+                              &v),
+        "audit");
+  if (v.first_broken_line != 0) {
+    std::fprintf(stderr, "holo: error: audit log %s/audit.jsonl is not intact: %s\n", data_dir.c_str(), v.why.c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "holo: audit: %llu of %llu entries match; the chain is intact\n", (unsigned long long)shown,
+               (unsigned long long)v.entries);
+  return 0;
+}
+
+int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
   if (give_->parsed() || withdraw_->parsed()) {
     Engine::ConsentChange change;
     change.id = id_;
@@ -62,7 +105,11 @@ int PrivacyCommands::Run(Engine& engine) {
       if (!ms.ok()) Fail("--at: '" + at_ + "' is not an ISO-8601 time: " + ms.status().message());
       change.at_ms = *ms;
     }
-    Check(engine.RecordConsent(change), std::string("consent ") + (change.given ? "give" : "withdraw"));
+    Status s = engine.RecordConsent(change);
+    auto oneid = engine.ResolveId(id_);
+    AuditCli(data_dir, change.given ? "consent.give" : "consent.withdraw",
+             oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)", s.ok() ? 200 : 400);
+    Check(s, std::string("consent ") + (change.given ? "give" : "withdraw"));
     auto json = engine.ConsentJson(id_);
     Check(json.status(), "consent");
     std::printf("%s\n", json->c_str());
@@ -72,6 +119,9 @@ int PrivacyCommands::Run(Engine& engine) {
     std::printf("%s\n", json->c_str());
   } else if (dsar_->parsed()) {
     auto r = engine.AccessRequest(id_, supplied_);
+    auto oneid = engine.ResolveId(id_);
+    AuditCli(data_dir, "profile.access_request", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
+             r.ok() ? 200 : 404);
     Check(r.status(), "dsar");
     std::printf("%s", r->text.c_str());
     if (out_.empty()) {
@@ -84,7 +134,9 @@ int PrivacyCommands::Run(Engine& engine) {
     }
   } else if (erase_->parsed()) {
     Engine::ErasureReport r;
-    Check(engine.ErasePerson(id_, &r), "erase");
+    Status s = engine.ErasePerson(id_, &r);
+    AuditCli(data_dir, "person.erase", s.ok() ? "oneid:" + std::to_string(r.oneid) : "(not erased)", s.ok() ? 200 : 404);
+    Check(s, "erase");
     if (compact_) Check(engine.CompactStore(), "erase --compact");
     std::printf("{\"oneid\":%llu,\"identifiers\":%llu,\"events_deleted\":%llu,\"events_rewritten\":%llu,"
                 "\"dead_letters_removed\":%llu,\"identifiers_reresolved\":%llu,\"compacted\":%s,\"seconds\":%.3f}\n",
@@ -97,7 +149,9 @@ int PrivacyCommands::Run(Engine& engine) {
       if (!in) Fail("consent policy: cannot read " + policy_file_);
       std::stringstream text;
       text << in.rdbuf();
-      Check(engine.SetConsentPolicy(text.str()), "consent policy " + policy_file_);
+      Status s = engine.SetConsentPolicy(text.str());
+      AuditCli(data_dir, "config.consent_policy", "consent_policy", s.ok() ? 200 : 400);
+      Check(s, "consent policy " + policy_file_);
     }
     auto json = engine.ConsentPolicyJson();
     Check(json.status(), "consent policy");

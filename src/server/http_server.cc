@@ -18,7 +18,7 @@
 #include "common/time_util.h"
 #include "holo/server.h"
 #include "server/assets.h"
-#include "server/audit_log.h"
+#include "privacy/audit_log.h"
 #include "server/http_frontend.h"
 #include "server/ingest_writer.h"
 #include "server/metrics.h"
@@ -448,7 +448,11 @@ class ServerImpl final : public Server {
     std::string id = DecodePathParam(req.matches[1].str());
     auto oneid = engine_->ResolveId(id);
     if (!oneid.ok()) {
-      audit_.Append(who.name, who.role, action, id, HttpStatusOf(oneid.status()));
+      // Not the raw id: the audit log outlives erasures (docs/privacy.md).
+      const size_t colon = id.find(':');
+      audit_.Append(who.name, who.role, action,
+                    colon == std::string::npos ? "unknown" : "unknown:" + id.substr(0, colon),
+                    HttpStatusOf(oneid.status()));
       SendStatus(res, oneid.status());
       return std::nullopt;
     }
@@ -1005,7 +1009,7 @@ class ServerImpl final : public Server {
   std::shared_mutex state_mu_;  // the engine's in-memory audience state: readers shared, changes exclusive
   IngestWriter writer_;
   Metrics metrics_;
-  AuditLog audit_;
+  privacy::AuditLog audit_;
   std::unique_ptr<HttpFrontend> http_;
   std::thread syncer_;
   std::atomic<bool> ready_{false};
