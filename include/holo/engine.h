@@ -408,6 +408,21 @@ class Engine {
   // next open of the store also drops the old MANIFEST's record of deleted files).
   virtual Status CompactStore() = 0;
 
+  // ---- Retention (docs/privacy.md) ----
+  // Per-source windows, {"store_wifi": 30, ...} in days (JSON). Compactions of the
+  // events drop events older than their source's window (by event time).
+  virtual Result<std::string> RetentionJson() = 0;
+  virtual Status SetRetention(std::string_view json) = 0;
+  struct RetentionReport {
+    uint64_t expired_events = 0;     // past their window when the scan ran
+    uint64_t profiles_rebuilt = 0;   // people whose traits depended on them
+    double seconds = 0;
+  };
+  // Enforces the windows now: marks the profiles of people with expired events, compacts
+  // the events (the compaction drops them), clears their index entries and rebuilds those
+  // profiles, traits and segments.
+  virtual Status ApplyRetention(RetentionReport* report) = 0;
+
   // ---- Consent (docs/privacy.md) ----
   // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
   // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a

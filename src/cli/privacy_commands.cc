@@ -51,6 +51,16 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   audit_->add_option("--until", audit_until_, "Before this date or time (UTC)");
   audit_->add_flag("--verify", audit_verify_, "Only check the hash chain (exit 2 if an entry was changed or removed)");
 
+  retention_ = app.add_subcommand("retention", "Per-source retention windows, enforced when the events are compacted");
+  retention_->require_subcommand(1);
+  ret_show_ = retention_->add_subcommand("show", "Print the windows in force, {\"source\": days}");
+  add_data(ret_show_);
+  ret_set_ = retention_->add_subcommand("set", "Replace the windows, e.g. '{\"store_wifi\": 30}'");
+  add_data(ret_set_);
+  ret_set_->add_option("windows", retention_json_, "JSON object: source -> days")->required();
+  ret_apply_ = retention_->add_subcommand("apply", "Enforce the windows now: drop expired events, rebuild affected profiles");
+  add_data(ret_apply_);
+
   erase_ = app.add_subcommand("erase", "Erase a person: everything Holo holds about them (right to erasure)");
   add_data(erase_);
   erase_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
@@ -58,7 +68,9 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
                    "Also compact the store now, so that no file keeps the erased data (else: at the next compactions)");
 }
 
-bool PrivacyCommands::Parsed() const { return consent_->parsed() || erase_->parsed() || dsar_->parsed(); }
+bool PrivacyCommands::Parsed() const {
+  return consent_->parsed() || erase_->parsed() || dsar_->parsed() || retention_->parsed();
+}
 
 bool PrivacyCommands::ParsedWithoutEngine() const { return audit_->parsed(); }
 
@@ -131,6 +143,22 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
       f << r->json << '\n';
       if (!f.flush()) Fail("dsar: cannot write " + out_);
       std::printf("- the whole document: %s\n", out_.c_str());
+    }
+  } else if (retention_->parsed()) {
+    if (ret_set_->parsed()) {
+      Status s = engine.SetRetention(retention_json_);
+      AuditCli(data_dir, "config.retention", "retention", s.ok() ? 200 : 400);
+      Check(s, "retention set");
+    }
+    if (ret_apply_->parsed()) {
+      Engine::RetentionReport r;
+      Check(engine.ApplyRetention(&r), "retention apply");
+      std::printf("{\"expired_events\":%llu,\"profiles_rebuilt\":%llu,\"seconds\":%.3f}\n",
+                  (unsigned long long)r.expired_events, (unsigned long long)r.profiles_rebuilt, r.seconds);
+    } else {
+      auto json = engine.RetentionJson();
+      Check(json.status(), "retention");
+      std::printf("%s\n", json->c_str());
     }
   } else if (erase_->parsed()) {
     Engine::ErasureReport r;

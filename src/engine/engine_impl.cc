@@ -119,6 +119,11 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   }
   HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
   HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
+  HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
+  if (retention.has_value()) {
+    HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(*retention));
+    engine->store_->retention().Set(std::move(windows));
+  }
   HOLO_RETURN_IF_ERROR(engine->LoadComputedTraits());
   return std::unique_ptr<Engine>(std::move(engine));
 }

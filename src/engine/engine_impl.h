@@ -6,6 +6,7 @@
 #include <atomic>
 #include <shared_mutex>
 #include <unordered_map>
+#include <map>
 #include <memory>
 #include <unordered_set>
 #include <mutex>
@@ -104,6 +105,13 @@ class EngineImpl final : public Engine {
   Result<Report> People(std::string_view id) override;
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
+
+  // Retention (retention.cc).
+  Result<std::string> RetentionJson() override;
+  Status SetRetention(std::string_view json) override;
+  Status ApplyRetention(RetentionReport* report) override;
+  // Parses {"source": days, ...} into windows in ms.
+  static Result<std::map<std::string, int64_t>> ParseRetention(std::string_view json);
 
   // Access request (access_request.cc).
   Result<Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) override;

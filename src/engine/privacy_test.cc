@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/time_util.h"
 #include "holo/engine.h"
 #include "testing/test_util.h"
 
@@ -31,13 +32,13 @@ class PrivacyTest : public ::testing::Test {
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
   }
-  void Ingest(const std::string& content, bool resolve = true) {
+  void Ingest(const std::string& content, bool resolve = true, const std::string& source = "web") {
     static int n = 0;
-    std::string path = dir_ / ("web" + std::to_string(++n) + ".jsonl");
+    std::string path = dir_ / (source + std::to_string(++n) + ".jsonl");
     testing::WriteFile(path, content);
     IngestReport report;
     IngestOptions options;
-    options.source = "web";
+    options.source = source;
     options.resolve = resolve;
     ASSERT_TRUE(engine_->Ingest({path}, options, &report).ok());
     ASSERT_EQ(report.rejected, 0u);
@@ -217,6 +218,50 @@ TEST_F(PrivacyTest, AccessRequestHoldsEverythingAndRawValuesOnlyAsSupplied) {
   EXPECT_EQ(r->json.find(R"("value":"gus")"), std::string::npos);
   EXPECT_EQ(engine_->AccessRequest("user_id@web:nobody").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(engine_->AccessRequest("user_id@web:fay", {"nocolon"}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
+  const int64_t day = 24 * 3600 * 1000LL, now = NowMs();
+  auto at = [&](int64_t days_ago) { return FormatIso8601Ms(now - days_ago * day); };
+  Ingest(Track("s-old", "Order Completed", User("ivy"), at(60), R"({"revenue":10})") +
+             Track("s-new", "Order Completed", User("ivy"), at(5), R"({"revenue":20})"),
+         true, "shop");
+  Ingest(Track("w-old", "Product Viewed", User("ivy"), at(60), R"({"product_id":"p1"})"));
+  ASSERT_TRUE(engine_->DefineSegment("repeat", "order_count >= 2").ok());
+  auto before = engine_->GetSegment("repeat");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->members, 1u);
+
+  EXPECT_EQ(engine_->SetRetention(R"({"shop": 0})").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->SetRetention(R"({"Shop!": 3})").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(engine_->SetRetention(R"({"shop": 30})").ok());
+  Engine::RetentionReport report;
+  ASSERT_TRUE(engine_->ApplyRetention(&report).ok());
+  EXPECT_EQ(report.expired_events, 1u);
+  EXPECT_EQ(report.profiles_rebuilt, 1u);
+  auto events = [&] {
+    std::ostringstream out;
+    EXPECT_TRUE(engine_->ExportEvents(out).ok());
+    return out.str();
+  };
+  std::string e = events();
+  EXPECT_EQ(e.find("s-old"), std::string::npos) << "expired: gone";
+  EXPECT_NE(e.find("s-new"), std::string::npos);
+  EXPECT_NE(e.find("w-old"), std::string::npos) << "web has no window";
+  auto profile = engine_->ProfileJson("user_id@shop:ivy");
+  ASSERT_TRUE(profile.ok());
+  EXPECT_NE(profile->find(R"("order_count":1)"), std::string::npos) << *profile;
+  EXPECT_EQ(engine_->GetSegment("repeat")->members, 0u);
+
+  // The window persists, and any compaction enforces it.
+  Open();
+  auto windows = engine_->RetentionJson();
+  ASSERT_TRUE(windows.ok());
+  EXPECT_EQ(*windows, R"({"shop":30})");
+  Ingest(Track("s-late", "Order Completed", User("ivy"), at(90), R"({"revenue":1})"), true, "shop");
+  EXPECT_NE(events().find("s-late"), std::string::npos);
+  ASSERT_TRUE(engine_->CompactStore().ok());
+  EXPECT_EQ(events().find("s-late"), std::string::npos);
 }
 
 }  // namespace

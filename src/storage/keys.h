@@ -127,6 +127,7 @@ inline std::string FeedKey(uint64_t seq) {
 // meta: the identity policy in force (TOML text) and the last cluster-size histogram.
 inline constexpr std::string_view kIdentityPolicy = "cfg/identity_policy";
 inline constexpr std::string_view kConsentPolicy = "cfg/consent_policy";
+inline constexpr std::string_view kRetention = "cfg/retention";  // {"source": days} JSON
 // Suppression list: "sup/" + a keyed hash of an erased identifier -> erased at (i64 BE ms).
 inline constexpr std::string_view kSuppressedPrefix = "sup/";
 inline constexpr std::string_view kConsentLedgerBuilt = "cfg/consent_ledger";  // present: the ledger covers every event

@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
@@ -12,6 +13,7 @@
 #include <algorithm>
 
 #include "common/coding.h"
+#include "common/time_util.h"
 
 namespace holo::storage {
 namespace {
@@ -91,6 +93,54 @@ bool StatsRecord::Decode(std::string_view in, StatsRecord* out) {
   return true;
 }
 
+void Retention::Set(std::map<std::string, int64_t> max_age_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  max_age_ms_.clear();
+  for (auto& [k, v] : max_age_ms) max_age_ms_.emplace(k, v);
+}
+
+std::map<std::string, int64_t> Retention::Get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {max_age_ms_.begin(), max_age_ms_.end()};
+}
+
+bool Retention::empty() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return max_age_ms_.empty();
+}
+
+bool Retention::Expired(std::string_view source, int64_t timestamp_ms, int64_t now_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = max_age_ms_.find(source);
+  return it != max_age_ms_.end() && timestamp_ms < now_ms - it->second;
+}
+
+namespace {
+
+// Drops events past their source's retention window (Retention) while compacting.
+class RetentionFilter : public rocksdb::CompactionFilter {
+ public:
+  explicit RetentionFilter(std::shared_ptr<Retention> retention) : retention_(std::move(retention)) {}
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value, std::string* /*new_value*/,
+              bool* /*value_changed*/) const override {
+    if (retention_->empty()) return false;
+    // The record's head: version u8, msg_type u8, timestamp zigzag varint, source (length-prefixed).
+    std::string_view in(value.data(), value.size());
+    if (in.size() < 2 || in[0] != 1) return false;
+    in.remove_prefix(2);
+    int64_t ts = 0;
+    std::string_view source;
+    if (!coding::GetVarsint64(&in, &ts) || !coding::GetLengthPrefixed(&in, &source)) return false;
+    return retention_->Expired(source, ts, NowMs());
+  }
+  const char* Name() const override { return "holo.retention"; }
+
+ private:
+  std::shared_ptr<Retention> retention_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -104,6 +154,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
   // (3M events) failed to reopen ("Corruption: bad WriteBatch Put"). The WAL sync is
   // pipelined instead (engine/ingest_pipeline.cc).
 
+  auto retention = std::make_shared<Retention>();
+  auto events_filter = std::make_unique<RetentionFilter>(retention);
   auto cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   auto merge = std::make_shared<StatsMergeOperator>();
@@ -119,6 +171,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     Cf cf = static_cast<Cf>(i);
     if (cf == Cf::kNodes || cf == Cf::kEdges) cf_options.merge_operator = merge;
+    if (cf == Cf::kEvents) cf_options.compaction_filter = events_filter.get();
     if (cf == Cf::kEdges || cf == Cf::kNodeEvents) {
       // Adjacency scans are by the first node's 16-byte pseudonym.
       cf_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
@@ -133,6 +186,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
   }
   std::unique_ptr<Store> store(new Store());
   store->path_ = path;
+  store->retention_ = std::move(retention);
+  store->events_filter_ = std::move(events_filter);
   rocksdb::Status s =
       rocksdb::DB::Open(db_options, path, descriptors, &store->handles_, &store->db_);
   if (!s.ok()) return FromRocks(s, "open " + path);
@@ -196,12 +251,14 @@ Status Store::CompactPrefix(Cf c, std::string_view prefix) {
 }
 
 Status Store::CompactAll() {
-  for (auto* h : handles_) {
-    rocksdb::CompactRangeOptions o;
-    o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    HOLO_RETURN_IF_ERROR(FromRocks(db_->CompactRange(o, h, nullptr, nullptr), "compact"));
-  }
+  for (int c = 0; c < static_cast<int>(Cf::kCount); ++c) HOLO_RETURN_IF_ERROR(Compact(static_cast<Cf>(c)));
   return Status::OK();
+}
+
+Status Store::Compact(Cf c) {
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(o, cf(c), nullptr, nullptr), "compact " + std::string(CfName(c)));
 }
 
 }  // namespace holo::storage

@@ -5,7 +5,9 @@
 // Store object itself is immutable after Open.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class CompactionFilter;
 class Iterator;
 class WriteBatch;
 class Status;
@@ -57,6 +60,22 @@ struct StoreOptions {
 // Translates a RocksDB status; `context` prefixes the message.
 Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
+// Retention: per-source maximum event age, enforced when compactions rewrite the
+// events column family (an expired event is dropped from the files it is compacted out
+// of). Thread-safe; changes apply to compactions that start afterwards.
+class Retention {
+ public:
+  void Set(std::map<std::string, int64_t> max_age_ms);
+  std::map<std::string, int64_t> Get() const;
+  // Whether an event of `source` at `timestamp_ms` is past its window at `now_ms`.
+  bool Expired(std::string_view source, int64_t timestamp_ms, int64_t now_ms) const;
+  bool empty() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t, std::less<>> max_age_ms_;
+};
+
 class Store {
  public:
   // Opens (or creates) the database at `path`. Fails with kUnavailable if another
@@ -83,6 +102,10 @@ class Store {
   uint64_t EstimateKeys(Cf c) const;
   // Flushes memtables and compacts every column family.
   Status CompactAll();
+  // Flushes and compacts one column family (its compaction filter, if any, runs).
+  Status Compact(Cf c);
+  // The retention windows the events' compactions enforce.
+  Retention& retention() const { return *retention_; }
   // Compacts the keys of `c` that start with `prefix` (non-empty): drops the deletion
   // markers a bulk delete left there, which later scans of the range would step over.
   Status CompactPrefix(Cf c, std::string_view prefix);
@@ -92,6 +115,8 @@ class Store {
   std::string path_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<Retention> retention_;
+  std::unique_ptr<rocksdb::CompactionFilter> events_filter_;
 };
 
 // The "stats record" shared by kNodes and kEdges and combined by the store's
