@@ -140,10 +140,21 @@ Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
     std::shared_lock<std::shared_mutex> lock(consent_mu_);
     if (!consent_loaded_) return Status::OK();
   }
-  // Read the ledger outside the lock, then swap the entries in.
+  // Read the ledger outside the lock (two iterators for all: after a burst of new
+  // people this runs for tens of thousands of OneIDs), then swap the entries in.
   std::vector<std::pair<uint64_t, privacy::PersonConsent>> fresh;
+  auto git = store_->NewIterator(Cf::kGraph);
+  auto cit = store_->NewIterator(Cf::kConsent);
+  std::vector<privacy::ConsentRecord> records;
   for (uint64_t oneid : changed) {
-    HOLO_ASSIGN_OR_RETURN(privacy::PersonConsent p, ConsentFromLedger(oneid));
+    records.clear();
+    const std::string prefix = keys::MemberPrefix(oneid);
+    for (git->Seek(prefix); git->Valid() && View(git->key()).starts_with(prefix); git->Next()) {
+      HOLO_RETURN_IF_ERROR(ReadLedger(cit.get(), keys::ToKey16(View(git->key()).substr(prefix.size())), &records));
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(git->status(), "scan members"));
+    privacy::PersonConsent p;
+    for (const auto& r : records) p.Fold(r);
     fresh.emplace_back(oneid, std::move(p));
   }
   std::unique_lock<std::shared_mutex> lock(consent_mu_);
