@@ -353,6 +353,8 @@ class Engine {
   struct GroupProfileOptions {
     uint32_t k = 50;     // minimum group size; never below 10
     double epsilon = 0;  // Laplace noise on counts; 0 = none
+    std::string budget_owner;  // non-empty: the noise is paid from this owner's daily budget
+    double budget = 0;         // that budget, total epsilon per UTC day
   };
   // Trait distributions of a segment (name) or expression, index vs everyone,
   // overlap with the other segments; cells under k suppressed, differencing-safe
@@ -375,6 +377,30 @@ class Engine {
   // Effect of a campaign on buying its brand: exposed vs matched unexposed, with a
   // 95% confidence interval.
   virtual Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
+
+  // ---- Aggregates for people who may not see individuals (docs/privacy.md) ----
+  // The one enforcement point of counts released to analysts: a count is withheld under
+  // k, and withheld when its group differs from any earlier released group (counts,
+  // overlaps, group profiles: one log) by fewer than k people; with epsilon > 0 it gets
+  // Laplace noise (scale 1/epsilon), paid from `budget_owner`'s daily budget
+  // (kResourceExhausted once spent).
+  struct ReleaseOptions {
+    uint32_t k = 50;
+    double epsilon = 0;
+    std::string budget_owner;
+    double budget = 0;  // total epsilon per UTC day
+  };
+  struct Released {
+    std::optional<uint64_t> count;  // empty: withheld
+    std::string withheld;           // why
+    double epsilon = 0;             // noise spent on it
+  };
+  virtual Result<Released> ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) = 0;
+  struct ReleasedOverlap {
+    Released a, b, both;
+  };
+  virtual Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b,
+                                                 const ReleaseOptions& options) = 0;
 
   // ---- Access request (docs/privacy.md) ----
   // Everything Holo holds about a person (a OneID, or the OneID of a type:value

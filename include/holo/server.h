@@ -40,6 +40,8 @@ struct ServerOptions {
   int resolve_interval_ms = 1000;
   // Minimum group size of any count an analyst sees (never below 10).
   uint32_t k = 50;
+  // Each analyst token's privacy budget: total epsilon of noisy answers per UTC day.
+  double privacy_budget = 10;
   // Log every request (JSON on stderr); errors and slow requests are always logged.
   bool access_log = false;
 };

@@ -9,8 +9,6 @@
 namespace holo::analytics {
 namespace {
 
-constexpr uint32_t kMinK = 10;
-
 struct WorkCell {
   std::string label;
   uint64_t count = 0;       // true count in the group
@@ -43,13 +41,26 @@ void ComplementarySuppression(std::vector<WorkCell>* cells, uint32_t k) {
   }
 }
 
+}  // namespace
+
 double Laplace(std::mt19937_64& rng, double scale) {
   std::uniform_real_distribution<double> u(-0.5, 0.5);
   double x = u(rng);
   return -scale * (x < 0 ? -1 : 1) * std::log(1 - 2 * std::fabs(x));
 }
 
-}  // namespace
+Status CheckDifferencing(const Roaring& group, const std::vector<const Roaring*>& previous, uint32_t k) {
+  for (const Roaring* p : previous) {
+    if (p == nullptr) continue;
+    const uint64_t sym = group.xor_cardinality(*p);
+    if (sym > 0 && sym < k) {
+      return Status::FailedPrecondition("the group differs from an earlier answered group by " + std::to_string(sym) +
+                                        " people, fewer than k=" + std::to_string(k) +
+                                        ": the difference of the two answers would describe them");
+    }
+  }
+  return Status::OK();
+}
 
 Result<GroupProfile> ComputeGroupProfile(const GroupProfileInput& in, const GroupProfileOptions& options) {
   if (options.k < kMinK) {
@@ -65,6 +76,7 @@ Result<GroupProfile> ComputeGroupProfile(const GroupProfileInput& in, const Grou
                                       " members: no profile is shown");
   }
   // Rule 5a: near-duplicates of earlier groups are refused; remember the overlapping ones.
+  HOLO_RETURN_IF_ERROR(CheckDifferencing(m, in.previous, k));
   struct Diff {
     Roaring only_here;
     Roaring only_there;
@@ -73,11 +85,6 @@ Result<GroupProfile> ComputeGroupProfile(const GroupProfileInput& in, const Grou
   for (const Roaring* p : in.previous) {
     if (p == nullptr) continue;
     const uint64_t sym = m.xor_cardinality(*p);
-    if (sym > 0 && sym < k) {
-      return Status::FailedPrecondition("the group differs from an earlier answered group by " + std::to_string(sym) +
-                                        " people, fewer than k=" + std::to_string(k) +
-                                        ": the difference of the two answers would describe them");
-    }
     if (sym == 0 || !m.intersect(*p)) continue;
     diffs.push_back({m - *p, *p - m});
   }

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <string>
+#include <random>
 #include <vector>
 
 #include "holo/result.h"
@@ -88,5 +89,14 @@ struct GroupProfile {
 // kInvalidArgument for k < 10; kFailedPrecondition when the group is smaller than k
 // or differs from an earlier answered group by fewer than k people.
 Result<GroupProfile> ComputeGroupProfile(const GroupProfileInput& input, const GroupProfileOptions& options);
+
+// The floor of every minimum group size k.
+inline constexpr uint32_t kMinK = 10;
+
+// kFailedPrecondition when `group` differs from one of `previous` by 1..k-1 people (the
+// difference of the two answers would describe them); the same group again is fine.
+Status CheckDifferencing(const Roaring& group, const std::vector<const Roaring*>& previous, uint32_t k);
+// One draw of Laplace noise of `scale` (1/epsilon for a count).
+double Laplace(std::mt19937_64& rng, double scale);
 
 }  // namespace holo::analytics

@@ -30,6 +30,9 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
       ->capture_default_str();
   serve_->add_option("--k", options_.k, "Minimum group size of counts shown to analysts (>= 10)")
       ->capture_default_str()->check(CLI::Range(10u, 1000000u));
+  serve_->add_option("--privacy-budget", options_.privacy_budget,
+                     "Total epsilon of noisy answers each analyst token may spend per UTC day")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e6));
   serve_->add_flag("--access-log", options_.access_log, "Log every request as JSON on stderr");
 
   token_ = app.add_subcommand("token", "API tokens (roles admin, analyst, activation)");

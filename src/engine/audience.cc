@@ -447,26 +447,131 @@ Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::
   return Status::OK();
 }
 
+// ---- aggregates released to people who may not see individuals ----
+
+Result<Roaring> EngineImpl::GroupOf(std::string_view segment_or_expression, bool unknown_trait_is_error) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  const std::string label(segment_or_expression);
+  if (const Roaring* m = segments_->Members(label)) return *m;
+  auto expr = segment::Parse(segment_or_expression);
+  if (!expr.ok()) {
+    return Status::InvalidArgument("'" + label + "' is neither a segment nor a valid expression: " +
+                                   expr.status().message());
+  }
+  if (auto unknown = UnknownTraitWarnings(*expr); unknown_trait_is_error && !unknown.empty()) {
+    return Status::NotFound("'" + label + "' is not a segment, and as an expression: " + unknown.front());
+  }
+  for (const auto& spec : segment::Aggregates(*expr)) {
+    if (!IsComputedTrait(spec.TraitName())) {
+      return Status::FailedPrecondition("the aggregate " + spec.TraitName() + " is not computed yet: save the expression as a segment first");
+    }
+  }
+  return segment::Evaluate(*expr, *table_);
+}
+
+Result<std::vector<Roaring>> EngineImpl::LoadGroupLog() {
+  std::vector<Roaring> previous;
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+    previous.push_back(std::move(r));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan group-profile log"));
+  return previous;
+}
+
+Status EngineImpl::LogGroup(const Roaring& group, const std::vector<Roaring>& previous) {
+  if (std::any_of(previous.begin(), previous.end(), [&](const Roaring& r) { return r == group; })) return Status::OK();
+  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kQueryLogSeq));
+  uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
+  ++seq;
+  rocksdb::WriteBatch batch;
+  std::string k("q");
+  coding::PutFixed64BE(&k, seq);
+  batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(group));
+  std::string v;
+  coding::PutFixed64BE(&v, seq);
+  batch.Put(store_->cf(Cf::kMeta), kQueryLogSeq, v);
+  if (seq > kQueryLogKeep) {
+    std::string old("q");
+    coding::PutFixed64BE(&old, seq - kQueryLogKeep);
+    batch.Delete(store_->cf(Cf::kSegments), old);
+  }
+  return store_->Write(&batch, true);
+}
+
+Status EngineImpl::SpendBudget(const std::string& owner, double budget, double epsilon) {
+  std::lock_guard<std::mutex> lock(budget_mu_);
+  const std::string day = FormatIso8601Ms(NowMs()).substr(0, 10);
+  const std::string key = "budget/" + owner + "/" + day;
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, key));
+  double spent = v.has_value() ? std::strtod(v->c_str(), nullptr) : 0;
+  if (spent + epsilon > budget + 1e-9) {
+    return Status(StatusCode::kResourceExhausted,
+                  "the privacy budget of '" + owner + "' for " + day + " (UTC) is spent: " + std::to_string(spent) +
+                      " of " + std::to_string(budget) + " epsilon used, this query needs " + std::to_string(epsilon));
+  }
+  return store_->Put(Cf::kMeta, key, std::to_string(spent + epsilon), /*sync=*/true);
+}
+
+Result<Engine::Released> EngineImpl::ReleaseGroup(const Roaring& group, const ReleaseOptions& options,
+                                                  std::vector<Roaring>* previous) {
+  Released out;
+  if (options.k < analytics::kMinK) {
+    return Status::InvalidArgument("minimum group size k=" + std::to_string(options.k) + " is below the floor of " +
+                                   std::to_string(analytics::kMinK));
+  }
+  const uint64_t n = group.cardinality();
+  if (n < options.k) {
+    out.withheld = "fewer than k=" + std::to_string(options.k);
+    return out;
+  }
+  std::vector<const Roaring*> prev;
+  for (const Roaring& r : *previous) prev.push_back(&r);
+  if (Status d = analytics::CheckDifferencing(group, prev, options.k); !d.ok()) {
+    out.withheld = d.message();
+    return out;
+  }
+  if (options.epsilon > 0) {
+    HOLO_RETURN_IF_ERROR(SpendBudget(options.budget_owner, options.budget, options.epsilon));
+    std::mt19937_64 rng(std::random_device{}());
+    out.count = static_cast<uint64_t>(std::max(0.0, std::round(static_cast<double>(n) + analytics::Laplace(rng, 1.0 / options.epsilon))));
+    out.epsilon = options.epsilon;
+  } else {
+    out.count = n;
+  }
+  HOLO_RETURN_IF_ERROR(LogGroup(group, *previous));
+  previous->push_back(group);
+  return out;
+}
+
+Result<Engine::Released> EngineImpl::ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) {
+  HOLO_ASSIGN_OR_RETURN(Roaring group, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/false));
+  HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
+  return ReleaseGroup(group, options, &previous);
+}
+
+Result<Engine::ReleasedOverlap> EngineImpl::ReleaseOverlap(std::string_view a, std::string_view b,
+                                                           const ReleaseOptions& options) {
+  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  const Roaring* ma = segments_->Members(std::string(a));
+  const Roaring* mb = segments_->Members(std::string(b));
+  if (ma == nullptr) return Status::NotFound("no segment '" + std::string(a) + "'");
+  if (mb == nullptr) return Status::NotFound("no segment '" + std::string(b) + "'");
+  HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
+  ReleasedOverlap out;
+  HOLO_ASSIGN_OR_RETURN(out.a, ReleaseGroup(*ma, options, &previous));
+  HOLO_ASSIGN_OR_RETURN(out.b, ReleaseGroup(*mb, options, &previous));
+  HOLO_ASSIGN_OR_RETURN(out.both, ReleaseGroup(*ma & *mb, options, &previous));
+  return out;
+}
+
 // ---- group profiles ----
 
 Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expression,
                                                 const GroupProfileOptions& options) {
-  HOLO_RETURN_IF_ERROR(EnsureAudience());
-  Roaring members;
-  std::string label(segment_or_expression);
-  if (const Roaring* m = segments_->Members(label)) {
-    members = *m;
-  } else {
-    auto expr = segment::Parse(segment_or_expression);
-    if (!expr.ok()) {
-      return Status::InvalidArgument("'" + label + "' is neither a segment nor a valid expression: " +
-                                     expr.status().message());
-    }
-    if (auto unknown = UnknownTraitWarnings(*expr); !unknown.empty()) {
-      return Status::NotFound("'" + label + "' is not a segment, and as an expression: " + unknown.front());
-    }
-    members = segment::Evaluate(*expr, *table_);
-  }
+  HOLO_ASSIGN_OR_RETURN(Roaring members, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/true));
+  const std::string label(segment_or_expression);
   analytics::GroupProfileInput in;
   in.members = &members;
   in.population = &table_->rows();
@@ -517,40 +622,17 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
     in.dimensions.push_back(std::move(overlap));
   }
   // The differencing log: every group answered before.
-  std::vector<Roaring> previous;
-  {
-    auto it = store_->NewIterator(Cf::kSegments);
-    for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {
-      HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
-      previous.push_back(std::move(r));
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan group-profile log"));
-  }
+  HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   for (const Roaring& r : previous) in.previous.push_back(&r);
   analytics::GroupProfileOptions go;
   go.k = options.k;
   go.epsilon = options.epsilon;
-  HOLO_ASSIGN_OR_RETURN(analytics::GroupProfile gp, analytics::ComputeGroupProfile(in, go));
-  // Log the answered group (unless this very group was answered before).
-  bool seen = std::any_of(previous.begin(), previous.end(), [&](const Roaring& r) { return r == members; });
-  if (!seen) {
-    HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kQueryLogSeq));
-    uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
-    ++seq;
-    rocksdb::WriteBatch batch;
-    std::string k("q");
-    coding::PutFixed64BE(&k, seq);
-    batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(members));
-    std::string v;
-    coding::PutFixed64BE(&v, seq);
-    batch.Put(store_->cf(Cf::kMeta), kQueryLogSeq, v);
-    if (seq > kQueryLogKeep) {
-      std::string old("q");
-      coding::PutFixed64BE(&old, seq - kQueryLogKeep);
-      batch.Delete(store_->cf(Cf::kSegments), old);
-    }
-    HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
+  if (options.epsilon > 0 && !options.budget_owner.empty()) {
+    // Each dimension's cells partition the group; the dimensions compose.
+    HOLO_RETURN_IF_ERROR(SpendBudget(options.budget_owner, options.budget, options.epsilon * in.dimensions.size()));
   }
+  HOLO_ASSIGN_OR_RETURN(analytics::GroupProfile gp, analytics::ComputeGroupProfile(in, go));
+  HOLO_RETURN_IF_ERROR(LogGroup(members, previous));
   Report r;
   r.json = gp.ToJson();
   r.text = "group profile of " + label + "\n" + gp.ToText();

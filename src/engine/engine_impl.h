@@ -113,6 +113,10 @@ class EngineImpl final : public Engine {
   // Parses {"source": days, ...} into windows in ms.
   static Result<std::map<std::string, int64_t>> ParseRetention(std::string_view json);
 
+  // Released aggregates (audience.cc).
+  Result<Released> ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) override;
+  Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
+
   // Access request (access_request.cc).
   Result<Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) override;
 
@@ -214,6 +218,19 @@ class EngineImpl final : public Engine {
   Status EnsureConsent();
   // A OneID's decisions, from the ledger (all its identifiers).
   Result<privacy::PersonConsent> ConsentFromLedger(uint64_t oneid);
+  // ---- released aggregates (audience.cc) ----
+  // The members of a segment (by name) or of an expression; with `unknown_trait_is_error`,
+  // an expression naming a trait no profile has is kNotFound (a mistyped segment name).
+  Result<Roaring> GroupOf(std::string_view segment_or_expression, bool unknown_trait_is_error);
+  // The groups answered before (the differencing log), and adding one.
+  Result<std::vector<Roaring>> LoadGroupLog();
+  Status LogGroup(const Roaring& group, const std::vector<Roaring>& previous);
+  // k, differencing against `previous` (the released group is added), noise and budget.
+  Result<Released> ReleaseGroup(const Roaring& group, const ReleaseOptions& options, std::vector<Roaring>* previous);
+  // Spends `epsilon` of `owner`'s budget for today (UTC); kResourceExhausted when it would exceed `budget`.
+  Status SpendBudget(const std::string& owner, double budget, double epsilon);
+  std::mutex budget_mu_;
+
   // ---- erasure (erasure.cc) ----
   // The suppression list's key for `node`: a keyed hash other than its pseudonym.
   privacy::Pseudonym SuppressionHash(const privacy::Pseudonym& node) const;

@@ -264,5 +264,81 @@ TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
   EXPECT_EQ(events().find("s-late"), std::string::npos);
 }
 
+// An analyst tries to single out the one big spender among 31 buyers.
+TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndRepeatedNoise) {
+  std::string events;
+  for (int i = 0; i < 30; ++i) {
+    events += Track("o" + std::to_string(i), "Order Completed", User("u" + std::to_string(i)), "2026-10-01T10:00:00Z",
+                    R"({"revenue":10})");
+  }
+  events += Track("ow", "Order Completed", User("whale"), "2026-10-01T10:00:00Z", R"({"revenue":999})");
+  Ingest(events);
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->DefineSegment("small", "order_count >= 1 and total_spend < 500").ok());
+  Engine::ReleaseOptions o;
+  o.k = 10;
+  o.budget_owner = "token:ann";
+  o.budget = 3;
+  auto count = [&](const std::string& q, double epsilon = 0) {
+    Engine::ReleaseOptions with = o;
+    with.epsilon = epsilon;
+    return engine_->ReleaseCount(q, with);
+  };
+
+  // A tiny group: withheld.
+  auto tiny = count("total_spend > 500");
+  ASSERT_TRUE(tiny.ok()) << tiny.status().ToString();
+  EXPECT_FALSE(tiny->count.has_value());
+  EXPECT_NE(tiny->withheld.find("fewer than k"), std::string::npos);
+  // Everyone, then everyone but the whale: the second answer would single the whale out.
+  auto all = count("buyers");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->count, std::optional<uint64_t>(31));
+  auto but_one = count("order_count >= 1 and total_spend < 500");
+  ASSERT_TRUE(but_one.ok());
+  EXPECT_FALSE(but_one->count.has_value()) << "differs from an earlier answer by one person";
+  EXPECT_NE(but_one->withheld.find("differs from an earlier answered group by 1"), std::string::npos) << but_one->withheld;
+  // Through an overlap of two segments: the same difference, withheld again.
+  auto overlap = engine_->ReleaseOverlap("buyers", "small", o);
+  ASSERT_TRUE(overlap.ok());
+  EXPECT_EQ(overlap->a.count, std::optional<uint64_t>(31));
+  EXPECT_FALSE(overlap->b.count.has_value());
+  EXPECT_FALSE(overlap->both.count.has_value());
+  // Through a group profile: the log is shared, so it is refused too, even after reopening.
+  Open();
+  Engine::GroupProfileOptions g;
+  g.k = 10;
+  EXPECT_EQ(engine_->GroupProfile("small", g).status().code(), StatusCode::kFailedPrecondition);
+  // The same group again is fine (it tells nothing new).
+  all = count("buyers");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->count, std::optional<uint64_t>(31));
+
+  // Repeated noisy answers, to average the noise away: the budget stops them.
+  for (int i = 0; i < 3; ++i) {
+    auto noisy = count("buyers", 1.0);
+    ASSERT_TRUE(noisy.ok()) << i << ": " << noisy.status().ToString();
+    ASSERT_TRUE(noisy->count.has_value());
+    EXPECT_EQ(noisy->epsilon, 1.0);
+  }
+  auto spent = count("buyers", 1.0);
+  EXPECT_EQ(spent.status().code(), StatusCode::kResourceExhausted) << spent.status().ToString();
+  g.epsilon = 0.5;
+  g.budget_owner = "token:ann";
+  g.budget = 3;
+  EXPECT_EQ(engine_->GroupProfile("buyers", g).status().code(), StatusCode::kResourceExhausted);
+  Open();  // the spending is stored
+  EXPECT_EQ(count("buyers", 1.0).status().code(), StatusCode::kResourceExhausted);
+  o.budget_owner = "token:bob";  // another analyst has their own
+  o.budget = 1000;
+  std::set<uint64_t> answers;
+  for (int i = 0; i < 8; ++i) {
+    auto noisy = count("buyers", 0.05);  // Laplace scale 20
+    ASSERT_TRUE(noisy.ok());
+    answers.insert(*noisy->count);
+  }
+  EXPECT_GT(answers.size(), 1u) << "noise is added";
+}
+
 }  // namespace
 }  // namespace holo

@@ -63,6 +63,8 @@ int HttpStatusOf(const Status& s) {
       return 409;
     case StatusCode::kUnavailable:
       return 503;
+    case StatusCode::kResourceExhausted:
+      return 429;
     default:
       return 500;
   }
@@ -548,10 +550,22 @@ class ServerImpl final : public Server {
   }
 
   // ---- audiences ----
-  static void WriteSegment(const Engine::SegmentInfo& s, JsonWriter* w) {
+  // An analyst sees a segment's size as the release point lets it out (withheld: null).
+  void WriteSegment(const Engine::SegmentInfo& s, const Principal& who, JsonWriter* w) {
     w->BeginObject();
     w->Key("name").String(s.name).Key("definition").String(s.definition).Key("version").Uint(s.version);
-    w->Key("size").Uint(s.members).Key("created_ms").Int(s.created_ms).Key("updated_ms").Int(s.updated_ms);
+    w->Key("size");
+    if (who.role == "analyst") {
+      auto r = engine_->ReleaseCount(s.name, ReleaseFor(who, 0));
+      if (r.ok() && r->count) {
+        w->Uint(*r->count);
+      } else {
+        w->Null().Key("withheld").String(r.ok() ? r->withheld : r.status().message());
+      }
+    } else {
+      w->Uint(s.members);
+    }
+    w->Key("created_ms").Int(s.created_ms).Key("updated_ms").Int(s.updated_ms);
     if (!s.warnings.empty()) {
       w->Key("warnings").BeginArray();
       for (const auto& x : s.warnings) w->String(x);
@@ -560,13 +574,20 @@ class ServerImpl final : public Server {
     w->EndObject();
   }
 
-  // A count as the role may see it: analysts get null under k.
-  void WriteCount(JsonWriter* w, std::string_view key, uint64_t n, const Principal& who) {
+  Engine::ReleaseOptions ReleaseFor(const Principal& who, double epsilon) const {
+    Engine::ReleaseOptions o;
+    o.k = options_.k;
+    o.epsilon = epsilon;
+    o.budget_owner = "token:" + who.name;
+    o.budget = options_.privacy_budget;
+    return o;
+  }
+  static void WriteReleased(JsonWriter* w, std::string_view key, const Engine::Released& r) {
     w->Key(key);
-    if (who.role == "analyst" && n < options_.k) {
-      w->Null();
+    if (r.count) {
+      w->Uint(*r.count);
     } else {
-      w->Uint(n);
+      w->Null();
     }
   }
 
@@ -579,7 +600,7 @@ class ServerImpl final : public Server {
     std::string out;
     JsonWriter w(&out);
     w.BeginObject().Key("segments").BeginArray();
-    for (const auto& s : *list) WriteSegment(s, &w);
+    for (const auto& s : *list) WriteSegment(s, *who, &w);
     w.EndArray().EndObject();
     SendJson(res, 200, std::move(out));
   }
@@ -592,7 +613,7 @@ class ServerImpl final : public Server {
     if (!s.ok()) return SendStatus(res, s.status());
     std::string out;
     JsonWriter w(&out);
-    WriteSegment(*s, &w);
+    WriteSegment(*s, *who, &w);
     SendJson(res, 200, std::move(out));
   }
 
@@ -616,7 +637,10 @@ class ServerImpl final : public Server {
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
     JsonWriter w(&out);
-    WriteSegment(*info, &w);
+    {
+      std::shared_lock<std::shared_mutex> state(state_mu_);
+      WriteSegment(*info, *who, &w);
+    }
     SendJson(res, 201, std::move(out));
   }
 
@@ -639,20 +663,36 @@ class ServerImpl final : public Server {
     if (parser.parse(req.body).get(root) || !root.is_object() || Field(root, "expression").empty()) {
       return SendError(res, 400, "invalid_request", "the body must be {\"expression\": \"...\"}");
     }
+    const std::string expression = Field(root, "expression");
+    double epsilon = 0;
+    if (root["epsilon"].get_double().get(epsilon) == simdjson::SUCCESS && !(epsilon > 0 && epsilon <= 10)) {
+      return SendError(res, 400, "invalid_request", "epsilon must be in (0, 10]");
+    }
     Result<uint64_t> n = Status::Internal("not run");
+    Result<Engine::Released> released = Status::Internal("not run");
     Result<std::vector<std::string>> warnings = std::vector<std::string>();
     {
       std::unique_lock<std::shared_mutex> state(state_mu_);
-      n = engine_->CountExpression(Field(root, "expression"));
-      if (n.ok()) warnings = engine_->ExpressionWarnings(Field(root, "expression"));
+      if (who->role == "analyst") {  // the one release point: k, differencing, noise and budget
+        released = engine_->ReleaseCount(expression, ReleaseFor(*who, epsilon));
+        n = released.ok() ? Result<uint64_t>(0) : Result<uint64_t>(released.status());
+      } else {
+        n = engine_->CountExpression(expression);
+      }
+      if (n.ok()) warnings = engine_->ExpressionWarnings(expression);
     }
     if (!n.ok()) return SendStatus(res, n.status());
     if (!warnings.ok()) return SendStatus(res, warnings.status());
     std::string out;
     JsonWriter w(&out);
     w.BeginObject();
-    WriteCount(&w, "count", *n, *who);
-    if (who->role == "analyst" && *n < options_.k) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
+    if (who->role == "analyst") {
+      WriteReleased(&w, "count", *released);
+      if (!released->count) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k).Key("why").String(released->withheld);
+      if (released->epsilon > 0) w.Key("epsilon").Double(released->epsilon);
+    } else {
+      w.Key("count").Uint(*n);
+    }
     w.Key("warnings").BeginArray();
     for (const std::string& warning : *warnings) w.String(warning);
     w.EndArray();
@@ -664,25 +704,30 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     std::string a = DecodePathParam(req.matches[1].str()), b = DecodePathParam(req.matches[2].str());
-    Result<Engine::Overlap> o = Status::Internal("not run");
-    {
-      std::unique_lock<std::shared_mutex> state(state_mu_);
-      o = engine_->SegmentOverlap(a, b);
-    }
-    if (!o.ok()) return SendStatus(res, o.status());
-    // For analysts, differences that could be subtracted to reach a small group
-    // are hidden along with the sizes.
-    bool suppressed = who->role == "analyst" && (o->a - o->both < options_.k || o->b - o->both < options_.k);
     std::string out;
     JsonWriter w(&out);
     w.BeginObject().Key("a").String(a).Key("b").String(b);
-    if (suppressed) {
-      w.Key("a_size").Null().Key("b_size").Null().Key("both").Null();
-      w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
+    if (who->role == "analyst") {
+      // Each of the three groups goes through the release point: a size whose group differs
+      // from another released one by fewer than k is withheld.
+      Result<Engine::ReleasedOverlap> r = Status::Internal("not run");
+      {
+        std::unique_lock<std::shared_mutex> state(state_mu_);
+        r = engine_->ReleaseOverlap(a, b, ReleaseFor(*who, 0));
+      }
+      if (!r.ok()) return SendStatus(res, r.status());
+      WriteReleased(&w, "a_size", r->a);
+      WriteReleased(&w, "b_size", r->b);
+      WriteReleased(&w, "both", r->both);
+      if (!r->a.count || !r->b.count || !r->both.count) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
     } else {
-      WriteCount(&w, "a_size", o->a, *who);
-      WriteCount(&w, "b_size", o->b, *who);
-      WriteCount(&w, "both", o->both, *who);
+      Result<Engine::Overlap> o = Status::Internal("not run");
+      {
+        std::unique_lock<std::shared_mutex> state(state_mu_);
+        o = engine_->SegmentOverlap(a, b);
+      }
+      if (!o.ok()) return SendStatus(res, o.status());
+      w.Key("a_size").Uint(o->a).Key("b_size").Uint(o->b).Key("both").Uint(o->both);
     }
     w.EndObject();
     SendJson(res, 200, std::move(out));
@@ -719,6 +764,10 @@ class ServerImpl final : public Server {
     try {
       if (req.has_param("k")) o.k = std::max<uint32_t>(static_cast<uint32_t>(std::stoul(req.get_param_value("k"))), options_.k);
       if (req.has_param("epsilon")) o.epsilon = std::stod(req.get_param_value("epsilon"));
+      if (who->role == "analyst") {  // noisy answers are paid from the token's daily budget
+        o.budget_owner = "token:" + who->name;
+        o.budget = options_.privacy_budget;
+      }
     } catch (const std::exception&) {
       return SendError(res, 400, "invalid_request", "k must be an integer and epsilon a number");
     }

@@ -249,6 +249,15 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   EXPECT_NE(c->body.find("\"count\":1"), std::string::npos) << c->body;
+  // A one-person segment: the admin sees its size, the analyst does not (list, get, create).
+  auto made = client_->Post("/api/segments", hd, R"({"name":"one","expression":"age is null"})", "application/json");
+  ASSERT_EQ(made->status, 201) << made->body;
+  EXPECT_NE(made->body.find(R"("size":1)"), std::string::npos) << made->body;
+  auto seen = client_->Get("/api/segments/one", ha);
+  ASSERT_EQ(seen->status, 200) << seen->body;
+  EXPECT_NE(seen->body.find(R"("size":null,"withheld":"fewer than k=50")"), std::string::npos) << seen->body;
+  auto listed = client_->Get("/api/segments", ha);
+  EXPECT_EQ(listed->body.find(R"("size":1)"), std::string::npos) << listed->body;
   // Activation sees only people who consented to personalization: this one did not.
   r = Get("/api/profiles/user_id@web:ru1", activation_);
   EXPECT_EQ(r->status, 403) << r->body;
