@@ -547,6 +547,7 @@ Result<Engine::Released> EngineImpl::ReleaseGroup(const Roaring& group, const Re
 
 Result<Engine::Released> EngineImpl::ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) {
   HOLO_ASSIGN_OR_RETURN(Roaring group, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/false));
+  std::lock_guard<std::mutex> lock(group_log_mu_);  // check and log as one step
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   return ReleaseGroup(group, options, &previous);
 }
@@ -558,6 +559,7 @@ Result<Engine::ReleasedOverlap> EngineImpl::ReleaseOverlap(std::string_view a, s
   const Roaring* mb = segments_->Members(std::string(b));
   if (ma == nullptr) return Status::NotFound("no segment '" + std::string(a) + "'");
   if (mb == nullptr) return Status::NotFound("no segment '" + std::string(b) + "'");
+  std::lock_guard<std::mutex> lock(group_log_mu_);  // check and log as one step
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   ReleasedOverlap out;
   HOLO_ASSIGN_OR_RETURN(out.a, ReleaseGroup(*ma, options, &previous));
@@ -621,7 +623,8 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
     }
     in.dimensions.push_back(std::move(overlap));
   }
-  // The differencing log: every group answered before.
+  // The differencing log: every group answered before (checked and extended as one step).
+  std::lock_guard<std::mutex> lock(group_log_mu_);
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   for (const Roaring& r : previous) in.previous.push_back(&r);
   analytics::GroupProfileOptions go;
@@ -640,6 +643,7 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
 }
 
 Status EngineImpl::ForgetInGroupLog(uint64_t oneid) {
+  std::lock_guard<std::mutex> lock(group_log_mu_);
   rocksdb::WriteBatch batch;
   auto it = store_->NewIterator(Cf::kSegments);
   for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {

@@ -230,6 +230,7 @@ class EngineImpl final : public Engine {
   // Spends `epsilon` of `owner`'s budget for today (UTC); kResourceExhausted when it would exceed `budget`.
   Status SpendBudget(const std::string& owner, double budget, double epsilon);
   std::mutex budget_mu_;
+  std::mutex group_log_mu_;  // the differencing log: load, check and append as one step
 
   // ---- erasure (erasure.cc) ----
   // The suppression list's key for `node`: a keyed hash other than its pseudonym.
