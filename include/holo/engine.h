@@ -289,7 +289,10 @@ class Engine {
   // A person's events, newest first: {"oneid", "events": [{"seq", "timestamp", "source",
   // "type", "event", "properties"}], "next": seq to pass as before_seq, or null}.
   // before_seq 0: from the newest. limit is clamped to [1, 1000].
-  virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) = 0;
+  // With a `use` ("activation"): what the consent policy withholds from it is left out
+  // (store sightings, without the person's consent to the "store_link" use).
+  virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
+                                                std::string_view use = {}) = 0;
   // Whether `oneid`'s latest decision on `purpose` (analytics, personalization, marketing,
   // third_party, location) is "given" (the policy's default if undecided), from the consent
   // ledger: a withdrawal counts from the read after its write. False on a read error.
@@ -298,7 +301,13 @@ class Engine {
   virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) = 0;
   // {"oneid", "traits": {name: value or null}} from the in-memory trait table
   // (kFailedPrecondition before Warm()). For latency-bound look-ups.
-  virtual Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names) = 0;
+  // With a `use`: traits the consent policy withholds from it are null (store_visits_90d
+  // without the "store_link" use: offline visits linked to the online person).
+  virtual Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names,
+                                         std::string_view use = {}) = 0;
+  // The stored profile as an exit for `use` may show it: without the "store_link" use, the
+  // store-visit traits are null and the identifiers seen by store sensors are left out.
+  virtual Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) = 0;
   // Credentials: API tokens (kind "token", with a role) and write keys (kind
   // "writekey", whose name is the source). The secret is returned once; only its
   // BLAKE2b-256 hash is stored.

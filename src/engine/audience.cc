@@ -439,8 +439,17 @@ Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::
   if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
   HOLO_ASSIGN_OR_RETURN(bool anyone, ConsentAllows(0, use));  // checks the use; OneID 0 is nobody
   (void)anyone;
+  // A segment defined on store visits links offline visits to the people it exports: they
+  // must allow "store_link" too.
+  HOLO_ASSIGN_OR_RETURN(auto info, segments_->Get(std::string(name)));
+  HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(info.definition));
+  const auto traits = segment::ReferencedTraits(expr);
+  const bool uses_store = std::any_of(traits.begin(), traits.end(), [](const std::string& t) { return privacy::IsStoreTrait(t); });
   for (uint32_t id : *m) {
     HOLO_ASSIGN_OR_RETURN(bool allowed, ConsentAllows(id, use));
+    if (allowed && uses_store) {
+      HOLO_ASSIGN_OR_RETURN(allowed, StoreLinkShown(id, use));
+    }
     if (allowed) out << id << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));

@@ -83,10 +83,16 @@ class EngineImpl final : public Engine {
   // Serving (serving.cc).
   Result<uint64_t> ResolveId(std::string_view id) override;
   Status Warm() override;
-  Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) override;
+  Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
+                                        std::string_view use = {}) override;
+  Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) override;
   Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) override;
   bool HasConsent(uint64_t oneid, std::string_view purpose) override;
-  Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names) override;
+  Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names,
+                                 std::string_view use = {}) override;
+  // Whether `use` may show `oneid`'s store sightings linked to them: the policy's
+  // "store_link" use (allowed when the policy does not name it, or `use` is empty).
+  Result<bool> StoreLinkShown(uint64_t oneid, std::string_view use);
   Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) override;
   Result<std::optional<Credential>> CheckCredential(std::string_view kind, std::string_view secret) override;
 

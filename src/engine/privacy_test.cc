@@ -264,6 +264,48 @@ TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
   EXPECT_EQ(events().find("s-late"), std::string::npos);
 }
 
+TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConsent) {
+  Ingest(Track("b1", "Beacon Seen", User("joy") + R"(,"anonymousId":"joy-beacon")", "2026-10-01T10:00:00Z",
+               R"({"store_id":"st01","beacon_id":"b9","zone":"entrance","rssi":-60})"),
+         true, "store_beacon");
+  Ingest(Track("o1", "Order Completed", User("joy"), "2026-10-02T10:00:00Z", R"({"revenue":30})") +
+             Consent("c1", User("joy"), true, "2026-10-02T11:00:00Z", R"(["marketing","personalization"])"),
+         true, "taobao");
+  const uint64_t joy = OneId("user_id@taobao", "joy");
+  ASSERT_NE(joy, 0u);
+  ASSERT_EQ(OneId("anonymous_id@store_beacon", "joy-beacon"), joy);
+  ASSERT_TRUE(engine_->DefineSegment("visitors", "store_visits_90d >= 1").ok());
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  const std::string id = std::to_string(joy);
+  auto check = [&](bool shown) {
+    auto traits = engine_->TraitsJson(joy, {"store_visits_90d", "order_count"}, "activation");
+    ASSERT_TRUE(traits.ok()) << traits.status().ToString();
+    EXPECT_EQ(traits->find(R"("store_visits_90d":null)") == std::string::npos, shown) << *traits;
+    EXPECT_NE(traits->find(R"("order_count":1)"), std::string::npos) << *traits;
+    auto profile = engine_->ProfileJsonFor(joy, "activation");
+    ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+    EXPECT_EQ(profile->find("anonymous_id@store_beacon") != std::string::npos, shown) << *profile;
+    EXPECT_EQ(profile->find(R"("store_visits_90d":null)") == std::string::npos, shown) << *profile;
+    auto events = engine_->ProfileEventsJson(joy, 0, 50, "activation");
+    ASSERT_TRUE(events.ok());
+    EXPECT_EQ(events->find("Beacon Seen") != std::string::npos, shown) << *events;
+    EXPECT_EQ(Exported("visitors").count(id) > 0, shown);
+    EXPECT_EQ(Exported("buyers").count(id), 1u) << "a segment not defined on store visits";
+  };
+  check(false);
+  // The operators' own reads are not an exit for a use.
+  auto all = engine_->TraitsJson(joy, {"store_visits_90d"});
+  ASSERT_TRUE(all.ok());
+  EXPECT_NE(all->find(R"("store_visits_90d":1)"), std::string::npos) << *all;
+  // Location consent given: the linked visits are shown from the next read.
+  Engine::ConsentChange location;
+  location.id = id;
+  location.source = "app";
+  location.purposes = {"location"};
+  ASSERT_TRUE(engine_->RecordConsent(location).ok());
+  check(true);
+}
+
 // An analyst tries to single out the one big spender among 31 buyers.
 TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndRepeatedNoise) {
   std::string events;

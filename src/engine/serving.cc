@@ -1,6 +1,7 @@
 // EngineImpl: what the HTTP server needs beyond the CLI: a person's events
 // page by page, their segments, a few traits from memory, and credentials.
 #include <rocksdb/db.h>
+#include <simdjson.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "identity/graph_store.h"
+#include "profile/profile_store.h"
 #include "storage/event_record.h"
 #include "storage/keys.h"
 
@@ -19,6 +21,9 @@ namespace {
 using storage::Cf;
 namespace keys = storage::keys;
 using storage::View;
+using privacy::IsStoreIdentifierType;
+using privacy::IsStoreSighting;
+using privacy::IsStoreTrait;
 
 constexpr std::string_view kCredentialPrefix = "cred/";
 
@@ -66,8 +71,10 @@ Status EngineImpl::Warm() {
   return EnsureAudience();
 }
 
-Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit) {
+Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
+                                                  std::string_view use) {
   limit = std::clamp<size_t>(limit, 1, 1000);
+  HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
   HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
   if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
   // The newest `limit` sequence numbers below before_seq over every member's index.
@@ -98,6 +105,7 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
     HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kEvents, keys::EventKey(seq)));
     if (!v.has_value()) continue;
     if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+    if (!store_shown && IsStoreSighting(ev.event)) continue;
     w.BeginObject();
     w.Key("seq").Uint(seq);
     w.Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
@@ -123,16 +131,63 @@ Result<std::vector<std::string>> EngineImpl::SegmentsOf(uint64_t oneid) {
   return segments_->Containing(static_cast<uint32_t>(oneid));
 }
 
-Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std::string>& names) {
+Result<bool> EngineImpl::StoreLinkShown(uint64_t oneid, std::string_view use) {
+  if (use.empty()) return true;
+  auto allowed = ConsentAllows(oneid, "store_link");
+  if (allowed.status().code() == StatusCode::kNotFound) return true;  // the policy names no such use
+  return allowed;
+}
+
+Result<std::string> EngineImpl::ProfileJsonFor(uint64_t oneid, std::string_view use) {
+  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
+  if (!json.has_value()) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
+  HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
+  if (store_shown) return std::move(*json);
+  // Rebuilt with the store-visit traits null and the store sensors' identifiers left out.
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (parser.parse(*json).get_object().get(root)) return Status::DataLoss("corrupt profile of OneID " + std::to_string(oneid));
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  for (auto [key, value] : root) {
+    w.Key(key);
+    simdjson::dom::object inner;
+    if ((key == "traits" || key == "identifiers") && !value.get_object().get(inner)) {
+      w.BeginObject();
+      for (auto [k, v] : inner) {
+        if (key == "identifiers" && IsStoreIdentifierType(k)) continue;
+        w.Key(k);
+        if (key == "traits" && IsStoreTrait(k)) {
+          w.Null();
+        } else {
+          w.RawValue(simdjson::to_string(v));
+        }
+      }
+      w.EndObject();
+    } else {
+      w.RawValue(simdjson::to_string(value));
+    }
+  }
+  w.EndObject();
+  return out;
+}
+
+Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std::string>& names, std::string_view use) {
   if (table_ == nullptr) return Status::FailedPrecondition("audience state not loaded (call Warm)");
   uint32_t row = static_cast<uint32_t>(oneid);
   if (!table_->rows().contains(row)) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("oneid").Uint(oneid).Key("traits").BeginObject();
+  HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
   for (const std::string& name : names) {
     w.Key(name);
-    WriteTraitValue(table_->Value(row, name), &w);
+    if (!store_shown && IsStoreTrait(name)) {
+      w.Null();
+    } else {
+      WriteTraitValue(table_->Value(row, name), &w);
+    }
   }
   w.EndObject().EndObject();
   return out;

@@ -133,4 +133,10 @@ Result<bool> ConsentPolicy::Allows(const PersonConsent* person, std::string_view
   return true;
 }
 
+bool IsStoreTrait(std::string_view trait) { return trait == "store_visits_90d"; }
+
+bool IsStoreSighting(std::string_view event) { return event == "Probe Seen" || event == "Beacon Seen"; }
+
+bool IsStoreIdentifierType(std::string_view type) { return type.find("@store_") != std::string_view::npos; }
+
 }  // namespace holo::privacy

@@ -80,4 +80,11 @@ struct ConsentPolicy {
   bool Given(const PersonConsent* person, size_t purpose) const;
 };
 
+// What offline-to-online linking of store visits produces (shown only under the
+// "store_link" use): the store-visit traits, the sightings, the identifiers store
+// sensors report (anonymous_id@store_wifi, anonymous_id@store_beacon, ...).
+bool IsStoreTrait(std::string_view trait);
+bool IsStoreSighting(std::string_view event);
+bool IsStoreIdentifierType(std::string_view type);
+
 }  // namespace holo::privacy

@@ -484,7 +484,7 @@ class ServerImpl final : public Server {
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.read");
     if (!oneid) return;
-    auto json = engine_->ProfileJson(std::to_string(*oneid));
+    auto json = engine_->ProfileJsonFor(*oneid, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     std::vector<std::string> segments;
     if (auto s = engine_->SegmentsOf(*oneid); s.ok()) segments = std::move(*s);
@@ -514,7 +514,7 @@ class ServerImpl final : public Server {
         at = comma + 1;
       }
     }
-    auto json = engine_->TraitsJson(*oneid, names);
+    auto json = engine_->TraitsJson(*oneid, names, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -533,7 +533,7 @@ class ServerImpl final : public Server {
     } catch (const std::exception&) {
       return SendError(res, 400, "invalid_request", "before and limit must be non-negative integers");
     }
-    auto json = engine_->ProfileEventsJson(*oneid, before, limit);
+    auto json = engine_->ProfileEventsJson(*oneid, before, limit, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
