@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -20,11 +21,6 @@ namespace {
 using storage::Cf;
 namespace keys = storage::keys;
 using storage::View;
-
-std::string MessageTypeName(uint8_t t) {
-  static const char* kNames[] = {"?", "identify", "track", "page", "screen", "alias", "group"};
-  return t < std::size(kNames) ? kNames[t] : "?";
-}
 
 }  // namespace
 
@@ -53,13 +49,13 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   std::map<std::string, size_t> by_type;
   w.Key("identifiers").BeginArray();
   for (const auto& node : members) {
-    HOLO_ASSIGN_OR_RETURN(std::string type, identity::NodeType(*store_, node));
-    by_type[type]++;
-    w.BeginObject().Key("type").String(type).Key("pseudonym").String(privacy::PseudonymToHex(node));
-    if (auto r = raw.find(node); r != raw.end()) w.Key("value").String(r->second);
     HOLO_ASSIGN_OR_RETURN(auto rec, store_->Get(Cf::kNodes, keys::AsView(node)));
-    storage::StatsRecord stats;
-    if (rec.has_value() && storage::StatsRecord::Decode(*rec, &stats)) {
+    storage::StatsRecord stats;  // its tail is the identifier's type
+    const bool known = rec.has_value() && storage::StatsRecord::Decode(*rec, &stats);
+    by_type[stats.tail]++;
+    w.BeginObject().Key("type").String(stats.tail).Key("pseudonym").String(privacy::PseudonymToHex(node));
+    if (auto r = raw.find(node); r != raw.end()) w.Key("value").String(r->second);
+    if (known) {
       w.Key("first_seen").String(FormatIso8601Ms(stats.first_ts)).Key("last_seen").String(FormatIso8601Ms(stats.last_ts));
       w.Key("messages").Uint(stats.count);
     }
@@ -150,7 +146,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
     if (first == 0 || ev.timestamp_ms < first) first = ev.timestamp_ms;
     last = std::max(last, ev.timestamp_ms);
     w.BeginObject().Key("seq").Uint(seq).Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
-    w.Key("source").String(ev.source).Key("type").String(MessageTypeName(ev.msg_type)).Key("event").String(ev.event);
+    w.Key("source").String(ev.source).Key("type").String(storage::MessageTypeName(ev.msg_type)).Key("event").String(ev.event);
     w.Key("message_id").String(ev.message_id);
     w.Key("identifiers").BeginArray();
     for (const auto& e : ev.ids) {
@@ -173,7 +169,8 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   w.EndArray();
   HOLO_ASSIGN_OR_RETURN(Report people, People(std::to_string(oneid)));
   w.Key("people").RawValue(people.json);
-  HOLO_ASSIGN_OR_RETURN(std::string consent, ConsentJson(std::to_string(oneid)));
+  std::array<bool, privacy::kPurposeCount> consented{};
+  HOLO_ASSIGN_OR_RETURN(std::string consent, ConsentJsonOf(oneid, &consented));
   w.Key("consent").RawValue(consent);
   w.EndObject();
 
@@ -194,12 +191,8 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
        std::to_string(segments.size()) + " segment(s)";
   for (const auto& s : segments) t += " " + s;
   t += "\n- consent:";
-  privacy::PersonConsent person;
-  {
-    HOLO_ASSIGN_OR_RETURN(person, ConsentFromLedger(oneid));
-  }
   for (size_t i = 0; i < privacy::kPurposeCount; ++i) {
-    t += std::string(" ") + std::string(privacy::kPurposes[i]) + "=" + (consent_policy_.Given(&person, i) ? "yes" : "no");
+    t += std::string(" ") + std::string(privacy::kPurposes[i]) + "=" + (consented[i] ? "yes" : "no");
   }
   t += "\n";
   return r;

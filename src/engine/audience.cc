@@ -437,8 +437,7 @@ Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::
   HOLO_RETURN_IF_ERROR(EnsureAudience());
   const Roaring* m = segments_->Members(std::string(name));
   if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
-  HOLO_ASSIGN_OR_RETURN(bool anyone, ConsentAllows(0, use));  // checks the use; OneID 0 is nobody
-  (void)anyone;
+  HOLO_RETURN_IF_ERROR(CheckConsentUse(use));  // an unknown use fails even for an empty segment
   // A segment defined on store visits links offline visits to the people it exports: they
   // must allow "store_link" too.
   HOLO_ASSIGN_OR_RETURN(auto info, segments_->Get(std::string(name)));

@@ -3,6 +3,7 @@
 // (incremental resolution) -> profile (rebuild touched profiles).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <shared_mutex>
 #include <unordered_map>
@@ -220,10 +221,13 @@ class EngineImpl final : public Engine {
   Status RefreshConsent(const std::vector<uint64_t>& changed);
   // Builds the ledger from the stored events once, for a store written before it existed.
   Status BackfillConsentLedger();
+  // kNotFound for a use the consent policy does not name.
+  Status CheckConsentUse(std::string_view use);
   // Loads the index from the ledger on first use.
   Status EnsureConsent();
-  // A OneID's decisions, from the ledger (all its identifiers).
-  Result<privacy::PersonConsent> ConsentFromLedger(uint64_t oneid);
+  // ConsentJson of a OneID; *given (may be null): whether each purpose counts as given
+  // under the policy.
+  Result<std::string> ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given);
   // ---- released aggregates (audience.cc) ----
   // The members of a segment (by name) or of an expression; with `unknown_trait_is_error`,
   // an expression naming a trait no profile has is kNotFound (a mistyped segment name).

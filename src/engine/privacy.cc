@@ -10,6 +10,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
+#include <tuple>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -37,6 +40,20 @@ Status ReadLedger(rocksdb::Iterator* it, const privacy::Pseudonym& node, std::ve
     out->push_back(std::move(r));
   }
   return storage::FromRocks(it->status(), "read consent ledger");
+}
+
+// Every ledger record of the identifiers of `oneid` (read through `graph` and `consent`,
+// iterators over those column families); *members: how many identifiers it has.
+Status LedgerOf(rocksdb::Iterator* graph, rocksdb::Iterator* consent, uint64_t oneid,
+                std::vector<privacy::ConsentRecord>* out, size_t* members = nullptr) {
+  const std::string prefix = keys::MemberPrefix(oneid);
+  size_t n = 0;
+  for (graph->Seek(prefix); graph->Valid() && View(graph->key()).starts_with(prefix); graph->Next()) {
+    ++n;
+    HOLO_RETURN_IF_ERROR(ReadLedger(consent, keys::ToKey16(View(graph->key()).substr(prefix.size())), out));
+  }
+  if (members != nullptr) *members = n;
+  return storage::FromRocks(graph->status(), "scan members");
 }
 
 }  // namespace
@@ -97,16 +114,6 @@ Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& record
   return Status::OK();
 }
 
-Result<privacy::PersonConsent> EngineImpl::ConsentFromLedger(uint64_t oneid) {
-  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
-  auto it = store_->NewIterator(Cf::kConsent);
-  privacy::PersonConsent person;
-  std::vector<privacy::ConsentRecord> records;
-  for (const auto& node : members) HOLO_RETURN_IF_ERROR(ReadLedger(it.get(), node, &records));
-  for (const auto& r : records) person.Fold(r);
-  return person;
-}
-
 Status EngineImpl::EnsureConsent() {
   {
     std::shared_lock<std::shared_mutex> lock(consent_mu_);
@@ -148,11 +155,7 @@ Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
   std::vector<privacy::ConsentRecord> records;
   for (uint64_t oneid : changed) {
     records.clear();
-    const std::string prefix = keys::MemberPrefix(oneid);
-    for (git->Seek(prefix); git->Valid() && View(git->key()).starts_with(prefix); git->Next()) {
-      HOLO_RETURN_IF_ERROR(ReadLedger(cit.get(), keys::ToKey16(View(git->key()).substr(prefix.size())), &records));
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(git->status(), "scan members"));
+    HOLO_RETURN_IF_ERROR(LedgerOf(git.get(), cit.get(), oneid, &records));
     privacy::PersonConsent p;
     for (const auto& r : records) p.Fold(r);
     fresh.emplace_back(oneid, std::move(p));
@@ -174,6 +177,11 @@ Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) {
   std::shared_lock<std::shared_mutex> lock(consent_mu_);
   auto it = consent_.find(oneid);
   return consent_policy_.Allows(it == consent_.end() ? nullptr : &it->second, use);
+}
+
+Status EngineImpl::CheckConsentUse(std::string_view use) {
+  std::shared_lock<std::shared_mutex> lock(consent_mu_);
+  return consent_policy_.Allows(nullptr, use).status();
 }
 
 bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
@@ -217,32 +225,47 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
 
 Result<std::string> EngineImpl::ConsentJson(std::string_view id) {
   HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
-  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
-  if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
-  auto it = store_->NewIterator(Cf::kConsent);
+  return ConsentJsonOf(oneid, nullptr);
+}
+
+Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given) {
   std::vector<privacy::ConsentRecord> records;
-  for (const auto& node : members) HOLO_RETURN_IF_ERROR(ReadLedger(it.get(), node, &records));
+  size_t members = 0;
+  HOLO_RETURN_IF_ERROR(LedgerOf(store_->NewIterator(Cf::kGraph).get(), store_->NewIterator(Cf::kConsent).get(), oneid,
+                                &records, &members));
+  if (members == 0) return Status::NotFound("no OneID " + std::to_string(oneid));
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
     return std::tie(a.ts_ms, a.seq, a.purpose) < std::tie(b.ts_ms, b.seq, b.purpose);
   });
   privacy::PersonConsent person;
   for (const auto& r : records) person.Fold(r);
+  std::array<bool, privacy::kPurposeCount> state{};
+  {
+    std::shared_lock<std::shared_mutex> lock(consent_mu_);  // the policy may be replaced meanwhile
+    for (size_t i = 0; i < privacy::kPurposeCount; ++i) state[i] = consent_policy_.Given(&person, i);
+  }
+  if (given != nullptr) *given = state;
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("oneid").Uint(oneid).Key("purposes").BeginObject();
   for (size_t i = 0; i < privacy::kPurposeCount; ++i) {
     const privacy::PurposeState& s = person.purposes[i];
     w.Key(privacy::kPurposes[i]).BeginObject();
-    w.Key("given").Bool(consent_policy_.Given(&person, i)).Key("decided").Bool(s.decided);
+    w.Key("given").Bool(state[i]).Key("decided").Bool(s.decided);
     if (s.decided) w.Key("at").String(FormatIso8601Ms(s.ts_ms)).Key("source").String(s.source);
     w.EndObject();
   }
   w.EndObject().Key("history").BeginArray();
+  std::map<keys::Key16, std::string> types;  // a person decides many times on few identifiers
   for (const auto& r : records) {
-    HOLO_ASSIGN_OR_RETURN(std::string type, identity::NodeType(*store_, r.node));
+    auto type = types.find(r.node);
+    if (type == types.end()) {
+      HOLO_ASSIGN_OR_RETURN(std::string t, identity::NodeType(*store_, r.node));
+      type = types.emplace(r.node, std::move(t)).first;
+    }
     w.BeginObject().Key("purpose").String(privacy::kPurposes[r.purpose]).Key("given").Bool(r.given);
     w.Key("at").String(FormatIso8601Ms(r.ts_ms)).Key("source").String(r.source);
-    w.Key("identifier_type").String(type).Key("identifier").String(privacy::PseudonymToHex(r.node));
+    w.Key("identifier_type").String(type->second).Key("identifier").String(privacy::PseudonymToHex(r.node));
     if (r.seq != 0) {
       w.Key("event_seq").Uint(r.seq);
     } else {

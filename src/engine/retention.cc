@@ -23,6 +23,15 @@ using storage::View;
 
 constexpr int64_t kDayMs = 24 * 3600 * 1000LL;
 
+std::string RetentionToJson(const std::map<std::string, int64_t>& windows) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  for (const auto& [source, ms] : windows) w.Key(source).Int(ms / kDayMs);
+  w.EndObject();
+  return out;
+}
+
 }  // namespace
 
 Result<std::map<std::string, int64_t>> EngineImpl::ParseRetention(std::string_view json) {
@@ -43,26 +52,11 @@ Result<std::map<std::string, int64_t>> EngineImpl::ParseRetention(std::string_vi
   return out;
 }
 
-Result<std::string> EngineImpl::RetentionJson() {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  for (const auto& [source, ms] : store_->retention().Get()) w.Key(source).Int(ms / kDayMs);
-  w.EndObject();
-  return out;
-}
+Result<std::string> EngineImpl::RetentionJson() { return RetentionToJson(store_->retention().Get()); }
 
 Status EngineImpl::SetRetention(std::string_view json) {
   HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(json));
-  HOLO_ASSIGN_OR_RETURN(std::string canonical, ([&]() -> Result<std::string> {
-                          std::string out;
-                          JsonWriter w(&out);
-                          w.BeginObject();
-                          for (const auto& [source, ms] : windows) w.Key(source).Int(ms / kDayMs);
-                          w.EndObject();
-                          return out;
-                        })());
-  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kRetention, canonical, /*sync=*/true));
+  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kRetention, RetentionToJson(windows), /*sync=*/true));
   store_->retention().Set(std::move(windows));
   return Status::OK();
 }

@@ -43,11 +43,6 @@ std::string HashSecret(std::string_view secret) {
   return hex;
 }
 
-const char* MessageTypeName(uint8_t t) {
-  static const char* kNames[] = {"identify", "track", "page", "screen", "alias", "group"};  // MessageType 1..6
-  return t >= 1 && t <= 6 ? kNames[t - 1] : "unknown";
-}
-
 void WriteTraitValue(const segment::TraitValue& v, JsonWriter* w) {
   if (const double* d = std::get_if<double>(&v)) {
     w->Double(*d);
@@ -110,7 +105,7 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
     w.Key("seq").Uint(seq);
     w.Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
     w.Key("source").String(ev.source);
-    w.Key("type").String(MessageTypeName(ev.msg_type));
+    w.Key("type").String(storage::MessageTypeName(ev.msg_type));
     w.Key("event").String(ev.event);
     w.Key("properties").RawValue(ev.properties_json.empty() ? "{}" : ev.properties_json);
     w.EndObject();

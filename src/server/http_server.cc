@@ -574,11 +574,13 @@ class ServerImpl final : public Server {
     w->EndObject();
   }
 
+  // Whose privacy budget an analyst's noisy answers are paid from.
+  static std::string BudgetOwner(const Principal& who) { return "token:" + who.name; }
   Engine::ReleaseOptions ReleaseFor(const Principal& who, double epsilon) const {
     Engine::ReleaseOptions o;
     o.k = options_.k;
     o.epsilon = epsilon;
-    o.budget_owner = "token:" + who.name;
+    o.budget_owner = BudgetOwner(who);
     o.budget = options_.privacy_budget;
     return o;
   }
@@ -765,7 +767,7 @@ class ServerImpl final : public Server {
       if (req.has_param("k")) o.k = std::max<uint32_t>(static_cast<uint32_t>(std::stoul(req.get_param_value("k"))), options_.k);
       if (req.has_param("epsilon")) o.epsilon = std::stod(req.get_param_value("epsilon"));
       if (who->role == "analyst") {  // noisy answers are paid from the token's daily budget
-        o.budget_owner = "token:" + who->name;
+        o.budget_owner = BudgetOwner(*who);
         o.budget = options_.privacy_budget;
       }
     } catch (const std::exception&) {

@@ -51,4 +51,9 @@ bool EventRecord::DecodeFrom(std::string_view in) {
   return in.empty();
 }
 
+const char* MessageTypeName(uint8_t msg_type) {
+  static const char* kNames[] = {"identify", "track", "page", "screen", "alias", "group"};
+  return msg_type >= 1 && msg_type <= 6 ? kNames[msg_type - 1] : "unknown";
+}
+
 }  // namespace holo::storage

@@ -34,4 +34,7 @@ struct EventRecord {
   bool DecodeFrom(std::string_view in);
 };
 
+// "identify", "track", "page", "screen", "alias", "group" for msg_type 1..6, else "unknown".
+const char* MessageTypeName(uint8_t msg_type);
+
 }  // namespace holo::storage
