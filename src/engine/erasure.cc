@@ -179,17 +179,19 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
   for (uint64_t other : touched_people) rewrites.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(other), "");
   HOLO_RETURN_IF_ERROR(store_->Write(&rewrites, /*sync=*/true));
 
-  // 2. The person's events with their evidence, then their identifiers.
+  // 2. The person's events with their evidence, then their identifiers; one sync for all.
   for (const auto& [source, message_id] : own) {
     identity::RemovedEvent removed;
-    Status s = identity::RemoveEvent(store_.get(), source, message_id, &removed);
+    Status s = identity::RemoveEvent(store_.get(), source, message_id, &removed, /*sync=*/false);
     if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
     report->events_deleted++;
   }
   for (const auto& node : members) {
-    Status s = identity::EraseNode(store_.get(), node);  // kNotFound: RemoveEvent took it with its last event
+    // kNotFound: RemoveEvent took it with its last event.
+    Status s = identity::EraseNode(store_.get(), node, /*sync=*/false);
     if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
   }
+  HOLO_RETURN_IF_ERROR(store_->SyncWal());
 
   // 3. Consent records, marks, logged groups; the suppression list; dead letters.
   {
@@ -199,15 +201,7 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     coding::PutFixed64BE(&when, static_cast<uint64_t>(now));
     for (const auto& node : members) {
       std::string_view k = keys::AsView(node);
-      std::string end(k);
-      for (size_t i = end.size(); i-- > 0;) {  // the prefix's successor
-        if (static_cast<unsigned char>(end[i]) != 0xff) {
-          end[i] = static_cast<char>(static_cast<unsigned char>(end[i]) + 1);
-          end.resize(i + 1);
-          break;
-        }
-      }
-      batch.DeleteRange(store_->cf(Cf::kConsent), rocksdb::Slice(k.data(), k.size()), end);
+      batch.DeleteRange(store_->cf(Cf::kConsent), rocksdb::Slice(k.data(), k.size()), keys::PrefixSuccessor(k));
       batch.Delete(store_->cf(Cf::kMeta), keys::DirtyNode(node));
       const privacy::Pseudonym h = SuppressionHash(node);
       batch.Put(store_->cf(Cf::kMeta), std::string(keys::kSuppressedPrefix) + std::string(keys::AsView(h)), when);

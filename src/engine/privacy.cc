@@ -105,11 +105,19 @@ Status EngineImpl::BackfillConsentLedger() {
 }
 
 Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& records) {
-  std::unique_lock<std::shared_mutex> lock(consent_mu_);
-  if (!consent_loaded_) return Status::OK();  // the load will read them from the ledger
+  {
+    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    if (!consent_loaded_) return Status::OK();  // the load will read them from the ledger
+  }
+  // The OneIDs are looked up before the readers are held off.
+  std::vector<uint64_t> oneids;
   for (const privacy::ConsentRecord& r : records) {
     HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, r.node));
-    if (oneid != 0) consent_[oneid].Fold(r);  // unresolved: folded when resolution places it
+    oneids.push_back(oneid);
+  }
+  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (oneids[i] != 0) consent_[oneids[i]].Fold(records[i]);  // unresolved: folded when resolution places it
   }
   return Status::OK();
 }

@@ -41,7 +41,7 @@ void MarkDirty(storage::Store* store, rocksdb::WriteBatch* batch, const NodeKey&
 
 }  // namespace
 
-Status EraseNode(storage::Store* store, const NodeKey& node) {
+Status EraseNode(storage::Store* store, const NodeKey& node, bool sync) {
   HOLO_ASSIGN_OR_RETURN(bool exists, NodeExists(*store, node));
   if (!exists) return Status::NotFound("identifier is not in the graph");
   rocksdb::WriteBatch batch;
@@ -76,7 +76,7 @@ Status EraseNode(storage::Store* store, const NodeKey& node) {
   for (const NodeKey& n : neighbours) {
     if (n != node) MarkDirty(store, &batch, n);
   }
-  return store->Write(&batch, /*sync=*/true);
+  return store->Write(&batch, sync);
 }
 
 Status WithdrawPair(storage::Store* store, const NodeKey& a, const NodeKey& b, std::string_view reason,
@@ -100,7 +100,7 @@ Status WithdrawPair(storage::Store* store, const NodeKey& a, const NodeKey& b, s
 }
 
 Status RemoveEvent(storage::Store* store, std::string_view source, std::string_view message_id,
-                   RemovedEvent* removed) {
+                   RemovedEvent* removed, bool sync) {
   *removed = RemovedEvent();
   const std::string dedupe_key = keys::DedupeKey(source, message_id);
   HOLO_ASSIGN_OR_RETURN(auto seq_key, store->Get(Cf::kDedupe, dedupe_key));
@@ -158,9 +158,9 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
   }
   batch.Delete(store->cf(Cf::kEvents), *seq_key);
   batch.Delete(store->cf(Cf::kDedupe), dedupe_key);
-  HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  HOLO_RETURN_IF_ERROR(store->Write(&batch, sync));
   for (const NodeKey& x : orphans) {
-    HOLO_RETURN_IF_ERROR(EraseNode(store, x));
+    HOLO_RETURN_IF_ERROR(EraseNode(store, x, sync));
     removed->nodes_removed++;
   }
   return Status::OK();

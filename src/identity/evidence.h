@@ -19,8 +19,9 @@ namespace holo::identity {
 // Removes `node` from the graph: its record, every edge, match and withdrawal
 // touching it (both directions), its OneID membership and OneID history, and
 // the index of events attributed to it. Its neighbours and the rest of its
-// OneID are marked dirty. kNotFound when the node is unknown.
-Status EraseNode(storage::Store* store, const NodeKey& node);
+// OneID are marked dirty. kNotFound when the node is unknown. `sync`: the write is
+// durable when it returns (else the caller syncs after a series of them).
+Status EraseNode(storage::Store* store, const NodeKey& node, bool sync = true);
 
 // Withdraws the pair (a, b): no evidence between them counts any more, now or
 // from later events (a correction by an operator, or a link revoked by its
@@ -38,7 +39,7 @@ struct RemovedEvent {
   uint64_t nodes_removed = 0;
 };
 Status RemoveEvent(storage::Store* store, std::string_view source, std::string_view message_id,
-                   RemovedEvent* removed);
+                   RemovedEvent* removed, bool sync = true);
 
 // A probabilistic match between two identifiers (from `holo match` pairs).
 struct MatchLink {

@@ -54,6 +54,13 @@ inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
 // Dirty nodes of one ingestion write, in one key (its value: the node16s one after
 // another): a write marks its nodes with one memtable insert rather than one per node.
 inline constexpr std::string_view kDirtyListPrefix = "d/l/";  // + last event seq8 of the write
+// The first key after every key starting with `prefix` (empty when there is none: all 0xff).
+inline std::string PrefixSuccessor(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
 inline std::string DirtyNode(const Key16& node) {
   return std::string(kDirtyNodePrefix) + std::string(AsView(node));
 }

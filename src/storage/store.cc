@@ -14,6 +14,7 @@
 
 #include "common/coding.h"
 #include "common/time_util.h"
+#include "storage/keys.h"
 
 namespace holo::storage {
 namespace {
@@ -240,10 +241,8 @@ uint64_t Store::EstimateKeys(Cf c) const {
 
 Status Store::CompactPrefix(Cf c, std::string_view prefix) {
   if (prefix.empty()) return Status::InvalidArgument("CompactPrefix needs a prefix");
-  std::string begin(prefix), end(prefix);
-  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  std::string begin(prefix), end = keys::PrefixSuccessor(prefix);
   if (end.empty()) return CompactAll();
-  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
   rocksdb::Slice b(begin), e(end);
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
