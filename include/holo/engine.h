@@ -15,7 +15,7 @@
 //
 // Thread-safety: an Engine may be shared by threads for reads (lookups,
 // profiles); Ingest and Resolve must not run concurrently with each other,
-// except that PrepareMessages / IngestPrepared may run beside one Resolve.
+// except that PrepareMessages / WritePrepared / SyncWrites may run beside one Resolve.
 // Audience calls and Resolve (which refreshes the audience state) must not run
 // beside each other or beside the serving reads of that state.
 // Only one process may open a data directory at a time.
@@ -160,21 +160,16 @@ class Engine {
 
   // Ingests messages held in memory (the HTTP server's path) the same way as
   // files: validated, pseudonymized, idempotent by (source, messageId); rejected
-  // ones go to <data_dir>/dead_letter.jsonl. Two steps: PrepareMessages parses,
-  // validates and pseudonymizes (and dead-letters the rejected ones) on the
-  // calling thread and may run on many threads at once; IngestPrepared then
-  // writes several prepared batches as one atomic write, returns once it is
-  // durable (WAL synced; group commit) and gives one outcome list per batch:
-  // (*outcomes)[b][i] tells what happened to message i of batch b. It does not
-  // resolve identities: call Resolve or ResolveStored. The MessageInputs'
-  // strings must outlive IngestPrepared.
+  // ones go to <data_dir>/dead_letter.jsonl. PrepareMessages parses, validates and
+  // pseudonymizes (and dead-letters the rejected ones) on the calling thread and may
+  // run on many threads at once; WritePrepared then writes several prepared batches as
+  // one atomic write (readable at once, not yet durable: nothing may be acknowledged
+  // from it) and gives one outcome list per batch: (*outcomes)[b][i] tells what
+  // happened to message i of batch b; SyncWrites makes every write made so far durable
+  // and may run on another thread beside the next WritePrepared (group commit). They do
+  // not resolve identities: call Resolve or ResolveStored. The MessageInputs' strings
+  // must outlive WritePrepared.
   virtual Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) = 0;
-  virtual Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
-                                std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
-  // IngestPrepared in two steps, so that the next write can proceed while the
-  // last one is being synced: WritePrepared writes (readable at once, not yet
-  // durable: nothing may be acknowledged from it), SyncWrites makes every write
-  // made so far durable and may run on another thread beside WritePrepared.
   virtual Status WritePrepared(const std::vector<PreparedMessages*>& batches,
                                std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
   virtual Status SyncWrites() = 0;
@@ -186,7 +181,7 @@ class Engine {
 
   // Resolve in two steps, for a server that keeps answering reads meanwhile:
   // ResolveStored resolves and rebuilds profiles in the store only (it may run
-  // beside IngestPrepared and the serving reads); ApplyToAudience then brings
+  // beside WritePrepared and the serving reads); ApplyToAudience then brings
   // the in-memory trait table and segments up to date with what it rebuilt
   // (it must not run beside reads of that state). Together they are Resolve(false, ...).
   struct AudienceUpdate {

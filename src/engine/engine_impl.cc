@@ -155,7 +155,7 @@ Status EngineImpl::ApplyToAudience(const AudienceUpdate& update) {
 
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report,
                                AudienceUpdate* defer) {
-  // IngestPrepared may write while this runs. A node it marks dirty after the
+  // WritePrepared may write while this runs. A node it marks dirty after the
   // marks were read here could lose its mark when this resolve deletes the
   // marks it handled: such nodes are recorded (remark_) and marked again, at
   // the start (left from an earlier resolve) and at the end of every resolve.

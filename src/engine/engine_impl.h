@@ -29,7 +29,7 @@
 
 namespace holo {
 
-// Messages parsed by Engine::PrepareMessages, waiting for IngestPrepared.
+// Messages parsed by Engine::PrepareMessages, waiting for WritePrepared.
 struct PreparedMessages::Rep {
   std::vector<ingest::ParsedMessage> parsed;
   std::vector<size_t> index;          // parsed[j] is message index[j] of the batch
@@ -52,8 +52,6 @@ class EngineImpl final : public Engine {
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
   Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) override;
-  Status IngestPrepared(const std::vector<PreparedMessages*>& batches,
-                        std::vector<std::vector<MessageOutcome>>* outcomes) override;
   Status WritePrepared(const std::vector<PreparedMessages*>& batches,
                         std::vector<std::vector<MessageOutcome>>* outcomes) override;
   Status SyncWrites() override;
@@ -202,7 +200,7 @@ class EngineImpl final : public Engine {
   std::vector<profile::AggregateSpec> computed_traits_;
   std::unique_ptr<segment::TraitTable> table_;      // null until first used
   std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
-  // Resolution may run beside IngestPrepared (ResolveWith).
+  // Resolution may run beside WritePrepared (ResolveWith).
   std::atomic<bool> resolving_{false};
   std::mutex remark_mu_;
   std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_;  // nodes to mark dirty again

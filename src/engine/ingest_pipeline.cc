@@ -455,12 +455,6 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
   return Status::OK();
 }
 
-Status EngineImpl::IngestPrepared(const std::vector<PreparedMessages*>& batches,
-                                  std::vector<std::vector<MessageOutcome>>* outcomes) {
-  HOLO_RETURN_IF_ERROR(WritePrepared(batches, outcomes));
-  return SyncWrites();
-}
-
 Status EngineImpl::SyncWrites() { return store_->SyncWal(); }
 
 Status EngineImpl::WritePrepared(const std::vector<PreparedMessages*>& batches,

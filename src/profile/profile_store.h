@@ -15,7 +15,7 @@
 namespace holo::profile {
 
 struct BuildStats {
-  bool full = false;          // one scan over all events rather than per-OneID reads
+  bool full = false;          // one scan over all events rather than reads through the event index
   uint64_t dirty = 0;         // OneIDs marked dirty
   uint64_t written = 0;       // profiles written
   uint64_t deleted = 0;       // OneIDs that no longer exist
@@ -26,7 +26,8 @@ struct BuildStats {
 };
 
 struct BuildOptions {
-  // Scan all events once when the dirty OneIDs exceed this share of profiles.
+  // Scan all events once when the dirty OneIDs exceed this share of profiles and their
+  // events exceed the same share of all events; else read their events through the index.
   double full_threshold = 0.2;
   bool force_full = false;
   // User-defined computed traits to evaluate into every rebuilt profile; may be null.

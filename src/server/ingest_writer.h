@@ -1,8 +1,9 @@
 // IngestWriter: the one thread that writes to the engine while the server runs.
 //
 // HTTP handlers Submit() the messages of a request and wait; the writer takes
-// every request queued meanwhile, ingests them with one Engine::IngestPrepared
-// call (one atomic write, one WAL fsync: group commit) and answers each
+// every request queued meanwhile, writes them with one Engine::WritePrepared
+// call (one atomic write) and hands them to a syncer thread, which makes every
+// write handed so far durable with one WAL fsync (group commit) and answers each
 // request with its messages' outcomes. A second thread resolves the new
 // events into OneIDs and profiles beside the writes (Engine::ResolveStored), at
 // most every `resolve_interval` (or four times the last resolve's duration,
@@ -93,7 +94,7 @@ class IngestWriter {
   bool writes_done_ = false;  // the writer has handed over its last write
   std::thread syncer_;
   // Resolution runs on its own thread, beside ingestion (Engine allows
-  // ResolveStored beside IngestPrepared).
+  // ResolveStored beside WritePrepared).
   std::mutex resolve_mu_;  // a resolve, or an exclusive task (which may rebuild profiles)
   std::condition_variable resolve_cv_;
   bool unresolved_ = true;    // events stored since the last resolve began (at start: what an earlier run left)
