@@ -45,6 +45,9 @@ struct Options {
   bool create_if_missing = true;
   // Country code for phone numbers without one. Default: "86" (China).
   std::string default_country_code = "86";
+  // The keyring file (pseudonymization and vault keys; privacy/keyring.h). Empty: beside
+  // the data directory, "<data_dir>.keyring". Created with the store.
+  std::string keyring_path;
 };
 
 struct IngestProgress {

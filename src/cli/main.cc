@@ -29,9 +29,13 @@ namespace fs = std::filesystem;
 using holo::cli::Check;
 using holo::cli::Fail;
 
+// --keyring of the command line (empty: beside the data directory).
+std::string g_keyring;
+
 std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = true) {
   holo::Options options;
   options.data_dir = data;
+  options.keyring_path = g_keyring;
   options.create_if_missing = create;
   auto engine = holo::Engine::Open(options);
   Check(engine.status(), "cannot open data directory " + data);
@@ -316,6 +320,7 @@ int main(int argc, char** argv) {
   std::string data = "./holo-data";
   auto add_data = [&](CLI::App* sub) {
     sub->add_option("--data", data, "Data directory (RocksDB)")->capture_default_str();
+    sub->add_option("--keyring", g_keyring, "Keyring file (default: <data>.keyring, beside the data directory)");
   };
 
   // generate

@@ -31,20 +31,79 @@ using storage::Cf;
 namespace keys = storage::keys;
 using storage::View;
 
-Result<privacy::PseudonymKey> LoadOrCreateKey(storage::Store* store) {
-  HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kMeta, keys::kPseudonymKey));
-  privacy::PseudonymKey key{};
-  if (v.has_value()) {
-    if (v->size() != key.size()) return Status::DataLoss("pseudonymization key has the wrong size");
-    std::copy(v->begin(), v->end(), key.begin());
-    return key;
-  }
-  key = privacy::Pseudonymizer::NewKey();
-  HOLO_RETURN_IF_ERROR(store->Put(Cf::kMeta, keys::kPseudonymKey,
-                                  std::string_view(reinterpret_cast<const char*>(key.data()), key.size()),
-                                  /*sync=*/true));
-  return key;
+}  // namespace
+
+std::string KeyringPathOf(const Options& options) {
+  return options.keyring_path.empty() ? privacy::DefaultKeyringPath(options.data_dir) : options.keyring_path;
 }
+
+privacy::Pseudonym KeyCheck(const privacy::Pseudonymizer& p) { return p.Hash("holo key check", ""); }
+
+Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path) {
+  HOLO_ASSIGN_OR_RETURN(auto legacy, store->Get(Cf::kMeta, keys::kPseudonymKey));
+  HOLO_ASSIGN_OR_RETURN(auto gen_v, store->Get(Cf::kMeta, keys::kKeyGeneration));
+  HOLO_ASSIGN_OR_RETURN(auto check_v, store->Get(Cf::kMeta, keys::kKeyCheck));
+  HOLO_ASSIGN_OR_RETURN(auto read, privacy::ReadKeyring(keyring_path));
+  KeyState state;
+  bool write_keyring = false;
+  if (legacy.has_value() && legacy->size() != privacy::kKeySize) {
+    return Status::DataLoss("the store's pseudonymization key (meta cfg/pseudonym_key) has the wrong size");
+  }
+  if (read.has_value()) {
+    state.keyring = std::move(*read);
+    if (legacy.has_value() && !std::equal(legacy->begin(), legacy->end(), state.keyring.pseudonym[0].begin())) {
+      return Status::FailedPrecondition("keyring " + keyring_path +
+                                        " does not hold this store's key (its generation-0 key differs)");
+    }
+  } else if (legacy.has_value()) {
+    // A store from before keyrings: its key moves out of the data directory.
+    state.keyring.AddGeneration();
+    std::copy(legacy->begin(), legacy->end(), state.keyring.pseudonym[0].begin());
+    write_keyring = true;
+  } else if (gen_v.has_value()) {
+    return Status::FailedPrecondition(
+        "keyring " + keyring_path + " is missing: this store was keyed with generation " +
+        std::to_string(gen_v->size() == 8 ? coding::DecodeFixed64BE(gen_v->data()) : 0) +
+        " and its pseudonyms cannot be recomputed without it (pass --keyring PATH)");
+  } else {
+    state.keyring.AddGeneration();  // a new store
+    write_keyring = true;
+  }
+  state.generation = state.keyring.generations() - 1;  // a new store takes the newest keys
+  if (gen_v.has_value()) {
+    if (gen_v->size() != 8) return Status::DataLoss("meta cfg/key_generation has the wrong size");
+    state.generation = coding::DecodeFixed64BE(gen_v->data());
+  } else if (legacy.has_value()) {
+    state.generation = 0;
+  }
+  if (state.generation >= state.keyring.generations()) {
+    return Status::FailedPrecondition("keyring " + keyring_path + " holds generations 0.." +
+                                      std::to_string(state.keyring.generations() - 1) + " but the store is keyed with " +
+                                      std::to_string(state.generation));
+  }
+  privacy::Pseudonymizer chain(state.keyring.PseudonymChain(state.generation));
+  const privacy::Pseudonym check = KeyCheck(chain);
+  const std::string_view check_view(reinterpret_cast<const char*>(check.data()), check.size());
+  if (check_v.has_value() && *check_v != check_view) {
+    return Status::FailedPrecondition("keyring " + keyring_path + " does not belong to this store (key check of generation " +
+                                      std::to_string(state.generation) + " differs)");
+  }
+  if (write_keyring) HOLO_RETURN_IF_ERROR(privacy::WriteKeyring(keyring_path, state.keyring));
+  if (!check_v.has_value() || !gen_v.has_value() || legacy.has_value()) {
+    rocksdb::WriteBatch batch;
+    std::string gen;
+    coding::PutFixed64BE(&gen, state.generation);
+    batch.Put(store->cf(Cf::kMeta), keys::kKeyGeneration, gen);
+    batch.Put(store->cf(Cf::kMeta), keys::kKeyCheck, check_view);
+    batch.Delete(store->cf(Cf::kMeta), keys::kPseudonymKey);
+    HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+    // The key leaves the data directory: compact its old value out of the files.
+    if (legacy.has_value()) HOLO_RETURN_IF_ERROR(store->CompactPrefix(Cf::kMeta, "cfg/"));
+  }
+  return state;
+}
+
+namespace {
 
 uint64_t CountPrefix(const storage::Store& store, Cf cf, std::string_view prefix) {
   uint64_t n = 0;
@@ -92,9 +151,11 @@ Result<UserId> ParseUserId(std::string_view id) {
 
 }  // namespace
 
-EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key,
+EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, KeyState keys,
                        identity::MergePolicy policy)
-    : options_(std::move(options)), store_(std::move(store)), pseudonymizer_(key),
+    : options_(std::move(options)), store_(std::move(store)),
+      pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
+      vault_key_(keys.keyring.vault[keys.generation]), key_generation_(keys.generation),
       parser_options_(ingest::ParserOptions::Defaults()), policy_(policy) {
   parser_options_.default_country_code = options_.default_country_code;
 }
@@ -110,9 +171,9 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   }
   if (options.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
-  HOLO_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(store.get()));
+  HOLO_ASSIGN_OR_RETURN(KeyState keys, LoadKeys(store.get(), KeyringPathOf(options)));
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
-  std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), key, policy));
+  std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), std::move(keys), policy));
   HOLO_ASSIGN_OR_RETURN(auto consent_policy, engine->store_->Get(Cf::kMeta, keys::kConsentPolicy));
   if (consent_policy.has_value()) {
     HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));

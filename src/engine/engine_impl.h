@@ -18,6 +18,7 @@
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
+#include "privacy/keyring.h"
 #include "privacy/pseudonymizer.h"
 #include "profile/computed_trait.h"
 #include "privacy/consent.h"
@@ -44,6 +45,21 @@ namespace holo::engine {
 // kInvalidArgument unless `source` is a valid source name ([a-z0-9_-]{1,64});
 // `where` names what carries it ("a.jsonl", "the write key").
 Status ValidateSourceName(std::string_view source, std::string_view where);
+
+// The keys a store is opened with: its keyring and the generation the store is keyed with.
+struct KeyState {
+  privacy::Keyring keyring;
+  size_t generation = 0;
+};
+// The keyring file of `options` (Options::keyring_path, else beside the data directory).
+std::string KeyringPathOf(const Options& options);
+// Loads the keyring at `keyring_path` and checks it against `store` (meta cfg/key_generation,
+// cfg/key_check). Creates it for a new store; moves a key kept in the store by an older
+// version (cfg/pseudonym_key) out to it. kFailedPrecondition when it is missing for a
+// keyed store or belongs to another store.
+Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path);
+// The value stored in meta cfg/key_check for a pseudonymizer's newest generation.
+privacy::Pseudonym KeyCheck(const privacy::Pseudonymizer& p);
 
 class EngineImpl final : public Engine {
  public:
@@ -149,7 +165,7 @@ class EngineImpl final : public Engine {
   // writes the new ones as one atomic, unsynced batch; (*duplicate)[i] marks the others.
   Status WriteMessages(std::vector<Incoming>& items, IngestRun* run, std::vector<bool>* duplicate);
 
-  EngineImpl(Options options, std::unique_ptr<storage::Store> store, privacy::PseudonymKey key,
+  EngineImpl(Options options, std::unique_ptr<storage::Store> store, KeyState keys,
              identity::MergePolicy policy);
 
   // Returns the canonical type and the pseudonym of a raw identifier, or
@@ -193,6 +209,8 @@ class EngineImpl final : public Engine {
   Options options_;
   std::unique_ptr<storage::Store> store_;
   privacy::Pseudonymizer pseudonymizer_;
+  privacy::VaultKey vault_key_;  // of the store's key generation
+  size_t key_generation_ = 0;
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
   identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy

@@ -96,7 +96,8 @@ Result<uint64_t> DropLinesContaining(const std::string& path, const std::string&
 }  // namespace
 
 privacy::Pseudonym EngineImpl::SuppressionHash(const privacy::Pseudonym& node) const {
-  return pseudonymizer_.Hash("suppressed", privacy::PseudonymToHex(node));
+  // Keyed by the root (generation-0) pseudonym, so that entries survive key rotation.
+  return pseudonymizer_.RootHash("suppressed", privacy::PseudonymToHex(pseudonymizer_.Root(node)));
 }
 
 Status EngineImpl::LoadSuppressions() {

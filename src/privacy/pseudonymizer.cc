@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace holo::privacy {
 namespace {
@@ -52,7 +53,12 @@ Result<Pseudonym> PseudonymFromHex(std::string_view hex) {
   return p;
 }
 
-Pseudonymizer::Pseudonymizer(const PseudonymKey& key) : key_(key) { EnsureSodium(); }
+Pseudonymizer::Pseudonymizer(const PseudonymKey& key) : keys_{key} { EnsureSodium(); }
+
+Pseudonymizer::Pseudonymizer(std::vector<PseudonymKey> keys) : keys_(std::move(keys)) {
+  EnsureSodium();
+  if (keys_.empty()) std::abort();  // a programming error: there is always a root key
+}
 
 PseudonymKey Pseudonymizer::NewKey() {
   EnsureSodium();
@@ -62,6 +68,67 @@ PseudonymKey Pseudonymizer::NewKey() {
 }
 
 Pseudonym Pseudonymizer::Hash(std::string_view type, std::string_view normalized_value) const {
+  Pseudonym p = RootHash(type, normalized_value);
+  for (size_t g = 1; g < keys_.size(); ++g) p = Permute(keys_[g], p);
+  return p;
+}
+
+Pseudonym Pseudonymizer::Root(const Pseudonym& p) const {
+  Pseudonym out = p;
+  for (size_t g = keys_.size(); g-- > 1;) out = Unpermute(keys_[g], out);
+  return out;
+}
+
+namespace {
+
+constexpr int kFeistelRounds = 4;
+
+// Round function: the first 8 bytes of BLAKE2b(key, round || half).
+void Round(const PseudonymKey& key, int round, const uint8_t* half, uint8_t* out8) {
+  unsigned char in[9];
+  in[0] = static_cast<unsigned char>(round);
+  std::memcpy(in + 1, half, 8);
+  unsigned char h[crypto_generichash_BYTES_MIN];  // 16
+  crypto_generichash(h, sizeof(h), in, sizeof(in), key.data(), key.size());
+  std::memcpy(out8, h, 8);
+}
+
+}  // namespace
+
+Pseudonym Pseudonymizer::Permute(const PseudonymKey& key, const Pseudonym& p) {
+  EnsureSodium();
+  uint8_t l[8], r[8], f[8];
+  std::memcpy(l, p.data(), 8);
+  std::memcpy(r, p.data() + 8, 8);
+  for (int i = 0; i < kFeistelRounds; ++i) {  // (L, R) -> (R, L ^ F_i(R))
+    Round(key, i, r, f);
+    for (int b = 0; b < 8; ++b) l[b] ^= f[b];
+    std::swap(l, r);
+  }
+  Pseudonym out;
+  std::memcpy(out.data(), l, 8);
+  std::memcpy(out.data() + 8, r, 8);
+  return out;
+}
+
+Pseudonym Pseudonymizer::Unpermute(const PseudonymKey& key, const Pseudonym& p) {
+  EnsureSodium();
+  uint8_t l[8], r[8], f[8];
+  std::memcpy(l, p.data(), 8);
+  std::memcpy(r, p.data() + 8, 8);
+  for (int i = kFeistelRounds; i-- > 0;) {  // undo (L, R) -> (R, L ^ F_i(R))
+    std::swap(l, r);
+    Round(key, i, r, f);
+    for (int b = 0; b < 8; ++b) l[b] ^= f[b];
+  }
+  Pseudonym out;
+  std::memcpy(out.data(), l, 8);
+  std::memcpy(out.data() + 8, r, 8);
+  return out;
+}
+
+Pseudonym Pseudonymizer::RootHash(std::string_view type, std::string_view normalized_value) const {
+  const PseudonymKey& key = keys_.front();
   static_assert(kPseudonymSize >= crypto_generichash_BYTES_MIN &&
                 kPseudonymSize <= crypto_generichash_BYTES_MAX);
   static_assert(kKeySize >= crypto_generichash_KEYBYTES_MIN &&
@@ -75,10 +142,10 @@ Pseudonym Pseudonymizer::Hash(std::string_view type, std::string_view normalized
     std::memcpy(buf, type.data(), type.size());
     buf[type.size()] = '\0';
     std::memcpy(buf + type.size() + 1, normalized_value.data(), normalized_value.size());
-    crypto_generichash(out.data(), out.size(), buf, n, key_.data(), key_.size());
+    crypto_generichash(out.data(), out.size(), buf, n, key.data(), key.size());
   } else {
     crypto_generichash_state state;
-    crypto_generichash_init(&state, key_.data(), key_.size(), out.size());
+    crypto_generichash_init(&state, key.data(), key.size(), out.size());
     crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(type.data()),
                               type.size());
     const unsigned char zero = 0;

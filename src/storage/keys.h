@@ -45,7 +45,12 @@ inline std::string ToHex(const Key16& k) {
 }
 
 // meta
+// Kept here by versions before the keyring (privacy/keyring.h); moved out at open.
 inline constexpr std::string_view kPseudonymKey = "cfg/pseudonym_key";
+// The key generation the store is keyed with (u64 BE) and a check value of its keys
+// (the 16-byte pseudonym of a fixed string), so that a wrong keyring is refused.
+inline constexpr std::string_view kKeyGeneration = "cfg/key_generation";
+inline constexpr std::string_view kKeyCheck = "cfg/key_check";
 inline constexpr std::string_view kEventSeq = "seq/event";
 inline constexpr std::string_view kNextOneId = "seq/oneid";
 inline constexpr std::string_view kMaxTimestamp = "stat/max_ts";  // newest event timestamp, i64 BE

@@ -1,0 +1,175 @@
+#include "privacy/keyring.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace holo::privacy {
+namespace {
+
+constexpr std::string_view kMagic = "holo-keyring 1";
+
+std::string ToHex(const uint8_t* p, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[p[i] >> 4];
+    out[2 * i + 1] = kDigits[p[i] & 15];
+  }
+  return out;
+}
+
+template <size_t N>
+bool FromHex(std::string_view hex, std::array<uint8_t, N>* out) {
+  if (hex.size() != 2 * N) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < N; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t Keyring::AddGeneration() {
+  if (sodium_init() < 0) std::abort();
+  pseudonym.push_back(Pseudonymizer::NewKey());
+  VaultKey v;
+  crypto_secretbox_keygen(v.data());
+  vault.push_back(v);
+  return pseudonym.size() - 1;
+}
+
+std::vector<PseudonymKey> Keyring::PseudonymChain(size_t generation) const {
+  return std::vector<PseudonymKey>(pseudonym.begin(), pseudonym.begin() + static_cast<long>(generation + 1));
+}
+
+std::string DefaultKeyringPath(std::string_view data_dir) {
+  std::string dir(data_dir);
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir + ".keyring";
+}
+
+Result<std::optional<Keyring>> ReadKeyring(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<Keyring>();
+    return Status::IOError("cannot stat keyring " + path + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::FailedPrecondition("keyring " + path + " may be read by other users (mode " + mode +
+                                      "); run: chmod 600 " + path);
+  }
+  std::ifstream in(path);
+  if (!in) return Status::IOError("cannot read keyring " + path);
+  Keyring k;
+  std::string line;
+  size_t lineno = 0;
+  bool magic = false;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line[0] == '#') continue;
+    const std::string where = path + ":" + std::to_string(lineno) + ": ";
+    if (!magic) {
+      if (line != kMagic) return Status::DataLoss(where + "not a Holo keyring (expected '" + std::string(kMagic) + "')");
+      magic = true;
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string kind, hex;
+    size_t gen = 0;
+    if (!(fields >> kind >> gen >> hex)) return Status::DataLoss(where + "expected '<kind> <generation> <hex key>'");
+    if (kind == "pseudonym") {
+      PseudonymKey key;
+      if (gen != k.pseudonym.size() || !FromHex(hex, &key)) {
+        return Status::DataLoss(where + "pseudonym key " + std::to_string(gen) + " is out of order or not 64 hex digits");
+      }
+      k.pseudonym.push_back(key);
+    } else if (kind == "vault") {
+      VaultKey key;
+      if (gen != k.vault.size() || !FromHex(hex, &key)) {
+        return Status::DataLoss(where + "vault key " + std::to_string(gen) + " is out of order or not 64 hex digits");
+      }
+      k.vault.push_back(key);
+    } else {
+      return Status::DataLoss(where + "unknown key kind '" + kind + "'");
+    }
+  }
+  if (!magic || k.pseudonym.empty() || k.pseudonym.size() != k.vault.size()) {
+    return Status::DataLoss("keyring " + path + " is incomplete (every generation needs a pseudonym and a vault key)");
+  }
+  return std::optional<Keyring>(std::move(k));
+}
+
+Status WriteKeyring(const std::string& path, const Keyring& keyring) {
+  std::string text;
+  text += "# Holo keyring. Keep it outside the data directory, readable by the service user only.\n";
+  text += "# Without it the store's pseudonyms cannot be recomputed and the PII vault cannot be read.\n";
+  text += kMagic;
+  text += '\n';
+  for (size_t g = 0; g < keyring.pseudonym.size(); ++g) {
+    text += "pseudonym " + std::to_string(g) + " " + ToHex(keyring.pseudonym[g].data(), kKeySize) + "\n";
+  }
+  for (size_t g = 0; g < keyring.vault.size(); ++g) {
+    text += "vault " + std::to_string(g) + " " + ToHex(keyring.vault[g].data(), kVaultKeySize) + "\n";
+  }
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  const bool synced = ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  sodium_memzero(text.data(), text.size());
+  if (!synced) return Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+std::string VaultSeal(const VaultKey& key, std::string_view plaintext) {
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(p, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        plaintext.size(), p, key.data());
+  return out;
+}
+
+Result<std::string> VaultOpen(const VaultKey& key, std::string_view sealed) {
+  if (sealed.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+    return Status::DataLoss("vault entry is too short (" + std::to_string(sealed.size()) + " bytes)");
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(sealed.data());
+  std::string out(sealed.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), p + crypto_secretbox_NONCEBYTES,
+                                 sealed.size() - crypto_secretbox_NONCEBYTES, p, key.data()) != 0) {
+    return Status::DataLoss("vault entry fails authentication (wrong vault key, or the entry was altered)");
+  }
+  return out;
+}
+
+}  // namespace holo::privacy
