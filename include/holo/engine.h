@@ -150,9 +150,35 @@ struct StoreStats {
 
 class Engine {
  public:
-  // Opens or creates the data directory. The pseudonymization key is created
-  // on first open and kept in the store; it is never printed.
+  // Opens or creates the data directory. The keys (pseudonymization, PII vault) are
+  // created on first open in the keyring file outside it (Options::keyring_path); they are
+  // never printed. kFailedPrecondition when the keyring is missing or not the store's.
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
+
+  struct RekeyProgress {
+    std::string step;        // column family being re-keyed, or "profiles"
+    uint64_t done = 0;       // keys re-keyed so far, over all steps
+    uint64_t total = 0;      // estimated keys in all (RocksDB's estimate; may be off)
+  };
+  struct RekeyReport {
+    uint64_t from_generation = 0;
+    uint64_t to_generation = 0;
+    uint64_t keys = 0;            // keys written to the re-keyed store
+    uint64_t pseudonyms = 0;      // pseudonyms mapped (binary and hex)
+    uint64_t vault_entries = 0;   // re-sealed with the new vault key
+    uint64_t profiles = 0;        // profiles rebuilt
+    double seconds = 0;
+    std::string old_dir;          // kept only when asked
+  };
+  // Rotates the keys of a closed store, offline: appends a key generation to the keyring,
+  // writes a re-keyed copy of the store beside it (every pseudonym mapped to the new
+  // generation, every vault entry re-sealed with the new vault key, derived profiles and
+  // people-graph links rebuilt), then swaps the copy in and deletes the old files unless
+  // `keep_old`. OneIDs, segment memberships and consent are unchanged; raw identifiers look
+  // up the same people afterwards. Interrupted before the swap, the old store is intact and
+  // the command can be run again. `on_progress` is called as work advances.
+  static Status Rekey(const Options& options, bool keep_old, const std::function<void(const RekeyProgress&)>& on_progress,
+                      RekeyReport* report);
   virtual ~Engine() = default;
 
   // Ingests JSON Lines files; a directory ingests every *.jsonl file in it
@@ -426,6 +452,7 @@ class Engine {
     uint64_t events_deleted = 0;     // the person's events
     uint64_t events_rewritten = 0;   // other people's events that named the person (identifiers, references)
     uint64_t dead_letters_removed = 0;  // dead-letter lines holding the raw value given
+    uint64_t vault_entries_removed = 0;  // encrypted raw values (PII vault)
     double seconds = 0;
     ResolveReport resolve;           // the re-resolution of what the person's evidence held together
   };

@@ -34,6 +34,11 @@ class [[nodiscard]] Result {
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
   T&& value() && { return std::get<T>(std::move(v_)); }
+  // The value, or `alternative` when this holds an error.
+  template <typename U>
+  T value_or(U&& alternative) const& {
+    return ok() ? value() : static_cast<T>(std::forward<U>(alternative));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }

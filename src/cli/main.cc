@@ -61,7 +61,10 @@ class Progress {
     auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(tty_ ? 200 : 2000) && fraction < 1.0) return;
     last_ = now;
-    std::fprintf(stderr, "%s%s: %5.1f%% %s%s", tty_ ? "\r" : "", label_.c_str(), 100.0 * fraction,
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(fraction * kWidth + 0.5);
+    const std::string bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "]";
+    std::fprintf(stderr, "%s%s %s %5.1f%% %s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(), 100.0 * fraction,
                  detail.c_str(), tty_ ? "   " : "\n");
     printed_ = true;
   }
@@ -475,6 +478,12 @@ int main(int argc, char** argv) {
   auto* st = app.add_subcommand("stats", "Counts of events, identifiers, OneIDs and pending work");
   add_data(st);
 
+  bool rekey_keep_old = false;
+  auto* rekey = app.add_subcommand(
+      "rekey", "Rotate the pseudonymization and vault keys: re-key the whole store offline (stop 'holo serve' first)");
+  add_data(rekey);
+  rekey->add_flag("--keep-old", rekey_keep_old, "Keep the old store as DATA.pre-rekey-N (it holds the old pseudonyms)");
+
   holo::cli::AudienceCommands audience;
   audience.Add(app, add_data);
   holo::cli::ServeCommands serve;
@@ -530,6 +539,28 @@ int main(int argc, char** argv) {
   }
 
   if (privacy.ParsedWithoutEngine()) return privacy.RunWithoutEngine(data);
+  if (rekey->parsed()) {
+    holo::Options options;
+    options.data_dir = data;
+    options.keyring_path = g_keyring;
+    Progress progress("rekey");
+    holo::Engine::RekeyReport r;
+    holo::Status s = holo::Engine::Rekey(options, rekey_keep_old, [&](const holo::Engine::RekeyProgress& p) {
+      const double f = p.total == 0 ? 1.0 : std::min(1.0, static_cast<double>(p.done) / static_cast<double>(p.total));
+      progress.Update(f, p.step + " " + Thousands(p.done) + " keys");
+    }, &r);
+    progress.Done();
+    if (s.ok()) {
+      holo::cli::AuditCli(data, "keys.rekey", "generation:" + std::to_string(r.to_generation), 200);
+    }
+    Check(s, "rekey");
+    std::printf("{\"from_generation\":%llu,\"to_generation\":%llu,\"keys\":%llu,\"pseudonyms\":%llu,"
+                "\"vault_entries\":%llu,\"profiles\":%llu,\"seconds\":%.3f%s}\n",
+                (unsigned long long)r.from_generation, (unsigned long long)r.to_generation, (unsigned long long)r.keys,
+                (unsigned long long)r.pseudonyms, (unsigned long long)r.vault_entries, (unsigned long long)r.profiles,
+                r.seconds, r.old_dir.empty() ? "" : (",\"old_dir\":\"" + r.old_dir + "\"").c_str());
+    return 0;
+  }
   // Only ingest creates a data directory; the other commands read an existing one.
   serve.BeforeOpen();
   auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed());

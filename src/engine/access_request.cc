@@ -172,6 +172,13 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   std::array<bool, privacy::kPurposeCount> consented{};
   HOLO_ASSIGN_OR_RETURN(std::string consent, ConsentJsonOf(oneid, &consented));
   w.Key("consent").RawValue(consent);
+  // Raw values kept encrypted in the PII vault, opened for the person.
+  HOLO_ASSIGN_OR_RETURN(auto vault, VaultEntriesOf(members));
+  w.Key("vault").BeginArray();
+  for (const auto& [node, plain] : vault) {
+    w.BeginObject().Key("identifier").String(privacy::PseudonymToHex(node)).Key("values").RawValue(plain).EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 
   Report r;
@@ -190,6 +197,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   t += "- a profile of derived traits" + std::string(profile.has_value() ? "" : " (none stored)") + "; " +
        std::to_string(segments.size()) + " segment(s)";
   for (const auto& s : segments) t += " " + s;
+  t += "\n- " + std::to_string(vault.size()) + " address(es) with name/phone/street kept encrypted in the PII vault";
   t += "\n- consent:";
   for (size_t i = 0; i < privacy::kPurposeCount; ++i) {
     t += std::string(" ") + std::string(privacy::kPurposes[i]) + "=" + (consented[i] ? "yes" : "no");

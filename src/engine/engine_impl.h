@@ -64,6 +64,10 @@ privacy::Pseudonym KeyCheck(const privacy::Pseudonymizer& p);
 class EngineImpl final : public Engine {
  public:
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
+  static Status Rekey(const Options& options, bool keep_old, const std::function<void(const RekeyProgress&)>& on_progress,
+                      RekeyReport* report);
+  // Rebuilds every profile (and people-graph link) from the events, then traits and segments.
+  Status RebuildAllProfiles(uint64_t* written);
 
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
@@ -259,6 +263,10 @@ class EngineImpl final : public Engine {
   std::mutex group_log_mu_;  // the differencing log: load, check and append as one step
 
   // ---- erasure (erasure.cc) ----
+  // The vault entries of `nodes`, opened (plaintext JSON objects), with the node each
+  // belongs to. kDataLoss when an entry fails authentication.
+  Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> VaultEntriesOf(
+      const std::vector<privacy::Pseudonym>& nodes) const;
   // The suppression list's key for `node`: a keyed hash other than its pseudonym.
   privacy::Pseudonym SuppressionHash(const privacy::Pseudonym& node) const;
   Status LoadSuppressions();

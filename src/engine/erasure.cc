@@ -9,7 +9,7 @@
 //   2. the person's events are removed with the evidence they carried (edge and node
 //      counts; identity::RemoveEvent), then the person's identifiers leave the graph
 //      (identity::EraseNode: edges, membership, history, event index);
-//   3. consent records, dirty marks and logged groups are cleared, the identifiers go
+//   3. consent records, vault entries, dirty marks and logged groups are cleared, the identifiers go
 //      on the suppression list, and dead-letter lines holding the raw value are dropped;
 //   4. resolution re-resolves the neighbours (components the person's evidence held
 //      together split), deletes the profile and its people-graph links, rebuilds the
@@ -203,6 +203,12 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     for (const auto& node : members) {
       std::string_view k = keys::AsView(node);
       batch.DeleteRange(store_->cf(Cf::kConsent), rocksdb::Slice(k.data(), k.size()), keys::PrefixSuccessor(k));
+      auto vit = store_->NewIterator(Cf::kVault);  // the person's encrypted raw values
+      for (vit->Seek(rocksdb::Slice(k.data(), k.size())); vit->Valid() && View(vit->key()).starts_with(k); vit->Next()) {
+        batch.Delete(store_->cf(Cf::kVault), vit->key());
+        report->vault_entries_removed++;
+      }
+      HOLO_RETURN_IF_ERROR(storage::FromRocks(vit->status(), "scan the vault"));
       batch.Delete(store_->cf(Cf::kMeta), keys::DirtyNode(node));
       const privacy::Pseudonym h = SuppressionHash(node);
       batch.Put(store_->cf(Cf::kMeta), std::string(keys::kSuppressedPrefix) + std::string(keys::AsView(h)), when);

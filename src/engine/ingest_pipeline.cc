@@ -285,6 +285,11 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
       for (size_t i = before; i < consent.size(); ++i) {
         wb.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(consent[i]), privacy::ConsentValue(consent[i]));
       }
+      // Raw values a use needs go to the vault, sealed (vault.cc); the event keeps none.
+      for (const std::string& plain : m.vault) {
+        wb.Put(store_->cf(Cf::kVault), keys::VaultEntryKey(rec.ids[owner].pseudonym, privacy::VaultTag(vault_key_, plain)),
+               privacy::VaultSeal(vault_key_, plain));
+      }
     }
     value.clear();
     rec.EncodeTo(&value);

@@ -61,6 +61,10 @@ struct ParsedMessage {
   std::string properties_json;
   bool explicit_link = false;  // alias, or identify carrying more than one account identifier
   std::string group_id;        // group: "groupId" (string or integer), else empty
+  // Raw personal values a use needs (the PII vault, ParserOptions::capture_vault): one
+  // minified JSON object per shipping/billing address holding its name, phone, street,
+  // email, city and postcode as given. Sealed before storage; never written in clear.
+  std::vector<std::string> vault;
   // Non-fatal problems, one line each, e.g. "invalid phone in traits.phone: contains letters"
   // (an identifier that failed normalization and was dropped). Never contains raw PII.
   std::vector<std::string> warnings;

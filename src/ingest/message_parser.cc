@@ -79,6 +79,7 @@ struct Rewrite {
   const privacy::Pseudonymizer* pseudonymizer = nullptr;
   const std::map<std::string, std::string, std::less<>>* references = nullptr;
   std::string_view user_type;  // "@source" references
+  std::vector<std::string>* vault = nullptr;  // when set: addresses' personal fields (ParsedMessage::vault)
 
   // Returns the hex pseudonym of reference property `key` = `value`, or "" when `key` is not
   // a reference property.
@@ -99,6 +100,8 @@ void AppendJson(dom::element e, Filter filter, std::string* out, const Rewrite& 
       out->push_back('{');
       bool first = true;
       std::string_view street, postcode;
+      std::string vault_entry;  // {"name":...,"street":...} of an address, for the vault
+      bool vault_pii = false;
       for (dom::key_value_pair kv : obj) {
         Filter child = Filter::kNone;
         if (filter == Filter::kTraits && OneOf(kv.key, kTraitPiiKeys)) continue;
@@ -121,6 +124,15 @@ void AppendJson(dom::element e, Filter filter, std::string* out, const Rewrite& 
         if (filter == Filter::kAddress) {
           if (kv.key == "street" && kv.value.get_string().get(street) != simdjson::SUCCESS) street = {};
           if (kv.key == "postcode" && kv.value.get_string().get(postcode) != simdjson::SUCCESS) postcode = {};
+          std::string_view text;
+          if (rw.vault != nullptr && (OneOf(kv.key, kAddressPiiKeys) || kv.key == "city" || kv.key == "postcode") &&
+              kv.value.get_string().get(text) == simdjson::SUCCESS && !text.empty()) {
+            vault_entry.push_back(vault_entry.empty() ? '{' : ',');
+            JsonWriter::AppendQuoted(kv.key, &vault_entry);
+            vault_entry.push_back(':');
+            JsonWriter::AppendQuoted(text, &vault_entry);
+            vault_pii = vault_pii || OneOf(kv.key, kAddressPiiKeys);
+          }
           if (OneOf(kv.key, kAddressPiiKeys) || kv.key == "address_key") continue;
         }
         if (!first) out->push_back(',');
@@ -137,6 +149,7 @@ void AppendJson(dom::element e, Filter filter, std::string* out, const Rewrite& 
           JsonWriter::AppendQuoted(privacy::PseudonymToHex(rw.pseudonymizer->Hash("address", key_text)), out);
         }
       }
+      if (vault_pii) rw.vault->push_back(vault_entry + "}");
       out->push_back('}');
       return;
     }
@@ -654,7 +667,8 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
   if (m.type != MessageType::kAlias && props.present) {
     if (props.value.type() == dom::element_type::OBJECT) {
       m.properties_json.reserve(line.size());
-      Rewrite rw{pseudonymizer_, &options_.reference_properties, user_type_};
+      Rewrite rw{pseudonymizer_, &options_.reference_properties, user_type_,
+                 options_.capture_vault ? &m.vault : nullptr};
       AppendJson(props.value, uses_traits ? Filter::kTraits : Filter::kProperties,
                  &m.properties_json, rw);
     } else {

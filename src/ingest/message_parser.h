@@ -40,6 +40,10 @@ struct ParserOptions {
   std::map<std::string, std::string, std::less<>> reference_properties;
   // Country code given to phone numbers written without one (1..3 digits). Default: "86".
   std::string default_country_code = "86";
+  // Keep the personal fields of shipping/billing addresses (name, phone, street, email,
+  // with city and postcode) in ParsedMessage::vault for the encrypted PII vault. They are
+  // dropped from the properties either way. Default: false (the engine turns it on).
+  bool capture_vault = false;
   // Longer lines are rejected ("line exceeds 65536 bytes"). Default: 64 KiB.
   size_t max_line_bytes = 64 * 1024;
 

@@ -317,6 +317,27 @@ TEST_F(MessageParserTest, StripsPiiFromOrderProperties) {
   EXPECT_EQ(p.parse(m.properties_json).get(e), simdjson::SUCCESS);
 }
 
+TEST_F(MessageParserTest, VaultCaptureKeepsAddressPiiOutsideTheProperties) {
+  const std::string line = R"({"type":"track","event":"Order Completed","messageId":"m","userId":"u",)"
+                           R"("properties":{"shipping_address":{"name":"Wang Fang","phone":"13912345678",)"
+                           R"("street":"88 Nanjing Rd","city":"Shanghai","postcode":"200001"},)"
+                           R"("billing_address":{"city":"Beijing"}}})";
+  // Off by default: nothing captured.
+  EXPECT_TRUE(ParseOk(line).vault.empty());
+  ParserOptions o = ParserOptions::Defaults();
+  o.capture_vault = true;
+  MessageParser vaulting(o, &pseudonymizer_);
+  auto m = vaulting.Parse(line, "taobao", kNow);
+  ASSERT_TRUE(m.ok());
+  // One entry: the billing address holds no personal field, so it is not captured.
+  ASSERT_EQ(m->vault.size(), 1u);
+  EXPECT_EQ(m->vault[0], R"({"name":"Wang Fang","phone":"13912345678","street":"88 Nanjing Rd",)"
+                         R"("city":"Shanghai","postcode":"200001"})");
+  // The properties are the same with or without capture.
+  EXPECT_EQ(m->properties_json, ParseOk(line).properties_json);
+  EXPECT_EQ(m->properties_json.find("Wang"), std::string::npos);
+}
+
 TEST_F(MessageParserTest, DeliveryAddressKeepsOnlyItsKeyedHouseholdKey) {
   auto order = [&](std::string_view street, std::string_view postcode) {
     std::string line = R"({"type":"track","event":"Order Completed","messageId":"m","userId":"u",)"

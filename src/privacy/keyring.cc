@@ -159,6 +159,15 @@ std::string VaultSeal(const VaultKey& key, std::string_view plaintext) {
   return out;
 }
 
+std::array<uint8_t, 8> VaultTag(const VaultKey& key, std::string_view plaintext) {
+  unsigned char h[crypto_generichash_BYTES_MIN];
+  crypto_generichash(h, sizeof(h), reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+                     key.data(), key.size());
+  std::array<uint8_t, 8> tag;
+  std::memcpy(tag.data(), h, tag.size());
+  return tag;
+}
+
 Result<std::string> VaultOpen(const VaultKey& key, std::string_view sealed) {
   if (sealed.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
     return Status::DataLoss("vault entry is too short (" + std::to_string(sealed.size()) + " bytes)");

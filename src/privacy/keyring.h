@@ -49,6 +49,9 @@ Status WriteKeyring(const std::string& path, const Keyring& keyring);
 
 // Vault sealing: a random 24-byte nonce followed by XSalsa20-Poly1305 ciphertext and tag.
 std::string VaultSeal(const VaultKey& key, std::string_view plaintext);
+// The tag of a vault entry: the first 8 bytes of BLAKE2b keyed with `key` of `plaintext`
+// (equal plaintexts share a tag, so an address given with every order is kept once).
+std::array<uint8_t, 8> VaultTag(const VaultKey& key, std::string_view plaintext);
 // kDataLoss when `sealed` is too short or fails authentication (wrong key or tampering).
 Result<std::string> VaultOpen(const VaultKey& key, std::string_view sealed);
 

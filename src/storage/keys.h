@@ -161,6 +161,13 @@ inline std::string MemberKey(uint64_t oneid, const Key16& node) {
   k.append(AsView(node));
   return k;
 }
+// vault: node16 tag8 -> sealed JSON (privacy::VaultSeal). The tag is the first 8 bytes of a
+// keyed hash of the plaintext, so the same address given twice is kept once.
+inline std::string VaultEntryKey(const Key16& node, const std::array<uint8_t, 8>& tag) {
+  std::string k(AsView(node));
+  k.append(reinterpret_cast<const char*>(tag.data()), tag.size());
+  return k;
+}
 // profiles: oneid8
 inline std::string ProfileKey(uint64_t oneid) {
   std::string k;

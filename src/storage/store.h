@@ -46,6 +46,7 @@ enum class Cf : int {
   kPeople,      // people-graph link index (household addresses, card owners, invites, teams)
   kSegments,    // segment definitions, versions, memberships; group-profile query log
   kConsent,     // consent ledger: node purpose ts seq -> given source (privacy/consent.h)
+  kVault,       // PII vault: node16 tag8 -> secretbox-sealed JSON of raw values (keys::VaultKey)
   kCount,
 };
 std::string_view CfName(Cf cf);

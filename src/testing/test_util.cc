@@ -22,6 +22,7 @@ TempDir::TempDir(const std::string& name) {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+  std::filesystem::remove(path_ + ".keyring", ec);  // a store made at path() keeps its keyring beside it
 }
 
 std::string HoloBinary() {

@@ -1,0 +1,388 @@
+// Keys against a real store and a generated world: the keyring lives outside the data
+// directory and is checked; raw address PII is only in the vault, sealed; Rekey maps every
+// pseudonym to a new key generation (no old pseudonym is left, raw or hex, in any column
+// family or file), re-seals the vault, and keeps every answer: OneIDs, traits, consent,
+// segments, the suppression of erased identifiers, and new events joining old people.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "holo/engine.h"
+#include "holo/generate.h"
+#include "privacy/keyring.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+#include "testing/test_util.h"
+
+namespace holo {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Row {
+  std::string source, type, value, person;
+};
+
+std::vector<Row> ReadTruth(const std::string& path) {
+  std::vector<Row> rows;
+  auto lines = testing::Lines(testing::ReadFile(path));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    size_t a = l.find(','), b = l.find(',', a + 1), c = l.rfind(',');
+    if (a == std::string::npos || b == std::string::npos || c <= b) continue;
+    rows.push_back({l.substr(0, a), l.substr(a + 1, b - a - 1), l.substr(b + 1, c - b - 1), l.substr(c + 1)});
+  }
+  return rows;
+}
+
+// Every key and value of every column family, with its column family's name.
+std::vector<std::pair<std::string, std::string>> Dump(const std::string& dir, std::vector<std::string>* cf_names) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto store = storage::Store::Open(dir, storage::StoreOptions());
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return out;
+  for (int c = 0; c < static_cast<int>(storage::Cf::kCount); ++c) {
+    auto it = (*store)->NewIterator(static_cast<storage::Cf>(c));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+      cf_names->push_back(std::string(storage::CfName(static_cast<storage::Cf>(c))));
+    }
+  }
+  return out;
+}
+
+// `text` with every run of 32 hex digits (a pseudonym) replaced by "#".
+std::string MaskHex(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t j = i;
+    while (j < text.size() && std::isxdigit(static_cast<unsigned char>(text[j]))) ++j;
+    if (j - i == 32) {
+      out += '#';
+    } else {
+      out.append(text, i, std::max<size_t>(j - i, 1));
+    }
+    i = std::max(j, i + 1);
+  }
+  return out;
+}
+
+class RekeyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WorldOptions world;
+    world.persons = 300;
+    world.seed = 11;
+    world.out_dir = dir_ / "world";
+    fs::create_directories(world.out_dir);
+    ASSERT_TRUE(GenerateWorld(world, nullptr, nullptr).ok());
+    Open();
+    IngestReport report;
+    ASSERT_TRUE(engine_->Ingest({dir_ / "world"}, IngestOptions(), &report).ok());
+    truth_ = ReadTruth(dir_ / "world/truth.csv");
+  }
+  Options Opts() const {
+    Options options;
+    options.data_dir = dir_ / "data";
+    options.create_if_missing = false;
+    return options;
+  }
+  void Open() {
+    engine_.reset();
+    Options options = Opts();
+    options.create_if_missing = true;
+    auto engine = Engine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+  }
+  uint64_t OneId(const Row& r) {
+    auto id = engine_->LookupOneId(r.type, r.value);
+    return id.ok() ? *id : 0;
+  }
+  // The profile without its identifiers (pseudonyms change with the key; nothing else may).
+  std::string Traits(uint64_t oneid) {
+    auto p = engine_->ProfileJson(std::to_string(oneid));
+    if (!p.ok()) return p.status().ToString();
+    std::string s = *p;
+    size_t from = s.find("\"identifiers\":{");
+    if (from != std::string::npos) s.erase(from, s.find('}', from) - from + 1);
+    return s;
+  }
+
+  testing::TempDir dir_{"rekey_test"};
+  std::unique_ptr<Engine> engine_;
+  std::vector<Row> truth_;
+};
+
+TEST_F(RekeyTest, KeyringLivesOutsideTheDataDirectoryAndIsChecked) {
+  const std::string keyring = dir_ / "data.keyring";
+  struct stat st;
+  ASSERT_EQ(::stat(keyring.c_str(), &st), 0) << "created beside the data directory";
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  engine_.reset();
+  // No key material inside the data directory: the keys of the keyring appear in no file.
+  auto ring = privacy::ReadKeyring(keyring);
+  ASSERT_TRUE(ring.ok() && ring->has_value());
+  const std::string pkey(reinterpret_cast<const char*>((*ring)->pseudonym[0].data()), 32);
+  const std::string vkey(reinterpret_cast<const char*>((*ring)->vault[0].data()), 32);
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "data")) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = testing::ReadFile(entry.path().string());
+    EXPECT_EQ(bytes.find(pkey), std::string::npos) << entry.path();
+    EXPECT_EQ(bytes.find(vkey), std::string::npos) << entry.path();
+  }
+
+  // Missing keyring: refused, not a silently re-keyed (and so orphaned) store.
+  fs::rename(keyring, dir_ / "moved.keyring");
+  auto missing = Engine::Open(Opts());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.status().message().find("is missing"), std::string::npos) << missing.status().ToString();
+  // Another store's keyring: refused.
+  privacy::Keyring other;
+  other.AddGeneration();
+  ASSERT_TRUE(privacy::WriteKeyring(keyring, other).ok());
+  auto wrong = Engine::Open(Opts());
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("does not belong to this store"), std::string::npos) << wrong.status().ToString();
+  // Given explicitly with --keyring (Options::keyring_path): opens.
+  Options elsewhere = Opts();
+  elsewhere.keyring_path = dir_ / "moved.keyring";
+  auto ok = Engine::Open(elsewhere);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_NE((*ok)->LookupOneId(truth_[0].type, truth_[0].value).value_or(0), 0u);
+}
+
+TEST_F(RekeyTest, AStoreKeyedInsideItsDirectoryHasTheKeyMovedOut) {
+  // What versions before the keyring did: the key in meta cfg/pseudonym_key, no keyring.
+  const uint64_t before = OneId(truth_[0]);
+  ASSERT_NE(before, 0u);
+  engine_.reset();
+  auto ring = privacy::ReadKeyring(dir_ / "data.keyring");
+  ASSERT_TRUE(ring.ok() && ring->has_value());
+  const std::string pkey(reinterpret_cast<const char*>((*ring)->pseudonym[0].data()), 32);
+  {
+    auto store = storage::Store::Open(dir_ / "data", storage::StoreOptions());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Put(storage::Cf::kMeta, storage::keys::kPseudonymKey, pkey, true).ok());
+    rocksdb::WriteBatch b;
+    b.Delete((*store)->cf(storage::Cf::kMeta), storage::keys::kKeyGeneration);
+    b.Delete((*store)->cf(storage::Cf::kMeta), storage::keys::kKeyCheck);
+    ASSERT_TRUE((*store)->Write(&b, true).ok());
+  }
+  fs::remove(dir_ / "data.keyring");
+  Open();
+  EXPECT_EQ(OneId(truth_[0]), before) << "the same key, now from the keyring";
+  ring = privacy::ReadKeyring(dir_ / "data.keyring");
+  ASSERT_TRUE(ring.ok() && ring->has_value()) << "keyring written from the store's key";
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>((*ring)->pseudonym[0].data()), 32), pkey);
+  engine_.reset();
+  std::vector<std::string> cfs;
+  for (const auto& [k, v] : Dump(dir_ / "data", &cfs)) {
+    EXPECT_NE(k, storage::keys::kPseudonymKey);
+    EXPECT_EQ(v.find(pkey), std::string::npos);
+  }
+}
+
+TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
+  // Before: a sample of people by raw identifier, their traits, consent and segments; a
+  // person erased (so the suppression list is not empty); vault contents of someone.
+  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  std::map<std::string, uint64_t> oneid_of;  // type:value -> OneID
+  std::map<uint64_t, std::string> traits, consent;
+  for (size_t i = 0; i < truth_.size(); i += 7) {
+    const Row& r = truth_[i];
+    const uint64_t id = OneId(r);
+    oneid_of[r.type + ":" + r.value] = id;
+    if (id != 0 && !traits.count(id)) {
+      traits[id] = Traits(id);
+      consent[id] = MaskHex(engine_->ConsentJson(std::to_string(id)).value_or("?"));
+    }
+  }
+  ASSERT_GT(traits.size(), 100u);
+  // The erased person: the first eleme account (eleme users order with delivery addresses).
+  Row erased;
+  for (const Row& r : truth_) {
+    if (r.type == "user_id@eleme") {
+      erased = r;
+      break;
+    }
+  }
+  ASSERT_FALSE(erased.value.empty());
+  Engine::ErasureReport er;
+  ASSERT_TRUE(engine_->ErasePerson(erased.type + ":" + erased.value, &er).ok());
+  EXPECT_GT(er.vault_entries_removed, 0u) << "their delivery addresses leave the vault";
+  for (auto& [key, id] : oneid_of) {
+    if (id == er.oneid) id = 0;
+  }
+  traits.erase(er.oneid);
+  consent.erase(er.oneid);
+  const uint64_t buyers = engine_->GetSegment("buyers").value().members;
+  // Someone whose delivery addresses are in the vault.
+  uint64_t vaulted = 0;
+  std::string vault_before;
+  for (const auto& [id, t] : traits) {
+    auto dsar = engine_->AccessRequest(std::to_string(id));
+    ASSERT_TRUE(dsar.ok());
+    size_t at = dsar->json.find("\"vault\":[{");
+    if (at != std::string::npos) {
+      vaulted = id;
+      vault_before = dsar->json.substr(at);
+      break;
+    }
+  }
+  ASSERT_NE(vaulted, 0u);
+  ASSERT_NE(vault_before.find("\"street\""), std::string::npos);
+  // Raw address values are nowhere in clear: one street from the vault is in no key or value.
+  const size_t s = vault_before.find("\"street\":\"") + 10;
+  const std::string street = vault_before.substr(s, vault_before.find('"', s) - s);
+  ASSERT_GT(street.size(), 5u);
+  engine_.reset();
+  std::vector<std::string> cfs_before;
+  const auto before = Dump(dir_ / "data", &cfs_before);
+  std::set<std::string> old_pseudonyms;  // every node of the graph, raw
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(before[i].first.find(street), std::string::npos);
+    EXPECT_EQ(before[i].second.find(street), std::string::npos) << cfs_before[i];
+    if (cfs_before[i] == "nodes") old_pseudonyms.insert(before[i].first);
+  }
+  ASSERT_GT(old_pseudonyms.size(), 1000u);
+  // Address keys and references to other people are pseudonyms in hex inside properties.
+  std::set<std::string> old_hex;
+  for (size_t i = 0; i < before.size(); ++i) {
+    if (cfs_before[i] != "events") continue;
+    for (const char* name : {"\"address_key\":\"", "\"card_owner\":\"", "\"invited_by\":\""}) {
+      for (size_t at = before[i].second.find(name); at != std::string::npos; at = before[i].second.find(name, at + 1)) {
+        old_hex.insert(before[i].second.substr(at + std::strlen(name), 32));
+      }
+    }
+  }
+  ASSERT_GT(old_hex.size(), 10u);
+  for (const std::string& p : old_pseudonyms) {
+    old_hex.insert(storage::keys::ToHex(storage::keys::ToKey16(p)));
+  }
+
+  // Rekey, with progress.
+  std::vector<std::string> steps;
+  Engine::RekeyReport report;
+  Status st = Engine::Rekey(Opts(), /*keep_old=*/false, [&](const Engine::RekeyProgress& p) {
+    if (steps.empty() || steps.back() != p.step) steps.push_back(p.step);
+  }, &report);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(report.from_generation, 0u);
+  EXPECT_EQ(report.to_generation, 1u);
+  EXPECT_GT(report.pseudonyms, old_pseudonyms.size());
+  EXPECT_GT(report.vault_entries, 0u);
+  EXPECT_GE(report.profiles, traits.size());
+  EXPECT_EQ(steps.back(), "profiles");
+  EXPECT_FALSE(fs::exists(dir_ / "data.rekey"));
+  EXPECT_FALSE(fs::exists(dir_ / "data.pre-rekey-0")) << "the old pseudonyms are deleted with the old files";
+  auto ring = privacy::ReadKeyring(dir_ / "data.keyring");
+  ASSERT_TRUE(ring.ok() && ring->has_value());
+  EXPECT_EQ((*ring)->generations(), 2u);
+
+  // No old pseudonym anywhere: not in any key or value, raw or hex, nor in any file.
+  std::vector<std::string> cfs_after;
+  const auto after = Dump(dir_ / "data", &cfs_after);
+  ASSERT_GT(after.size(), before.size() / 2);
+  size_t new_nodes = 0;
+  for (size_t i = 0; i < after.size(); ++i) {
+    const auto& [k, v] = after[i];
+    if (cfs_after[i] == "nodes") {
+      ++new_nodes;
+      ASSERT_FALSE(old_pseudonyms.count(k)) << "an old pseudonym is still a node";
+    }
+    for (size_t at = 0; at + 16 <= k.size(); ++at) {
+      ASSERT_FALSE(old_pseudonyms.count(k.substr(at, 16))) << "old pseudonym in a key of " << cfs_after[i];
+    }
+    for (size_t at = 0; at + 16 <= v.size(); ++at) {
+      ASSERT_FALSE(old_pseudonyms.count(v.substr(at, 16))) << "old pseudonym in a value of " << cfs_after[i];
+    }
+    for (size_t at = 0; at + 32 <= v.size(); ++at) {
+      ASSERT_FALSE(old_hex.count(v.substr(at, 32))) << "old hex pseudonym in " << cfs_after[i] << ": " << v.substr(0, 200);
+    }
+  }
+  EXPECT_EQ(new_nodes, old_pseudonyms.size());
+
+  // Every answer is the same.
+  Open();
+  for (const auto& [key, id] : oneid_of) {
+    const size_t colon = key.find(':');
+    auto now = engine_->LookupOneId(key.substr(0, colon), key.substr(colon + 1));
+    ASSERT_TRUE(now.ok());
+    EXPECT_EQ(*now, id) << key;
+  }
+  for (const auto& [id, t] : traits) {
+    EXPECT_EQ(Traits(id), t) << "OneID " << id;
+    EXPECT_EQ(MaskHex(engine_->ConsentJson(std::to_string(id)).value_or("?")), consent[id]) << "OneID " << id;
+  }
+  EXPECT_EQ(engine_->GetSegment("buyers").value().members, buyers);
+  auto dsar = engine_->AccessRequest(std::to_string(vaulted));
+  ASSERT_TRUE(dsar.ok());
+  const size_t at = dsar->json.find("\"vault\":[{");
+  ASSERT_NE(at, std::string::npos);
+  // Same plaintexts (the identifiers they hang on are the new pseudonyms).
+  auto values = [](const std::string& v) {
+    std::multiset<std::string> out;
+    for (size_t i = v.find("\"values\":"); i != std::string::npos; i = v.find("\"values\":", i + 1)) {
+      out.insert(v.substr(i, v.find('}', i) - i));
+    }
+    return out;
+  };
+  EXPECT_EQ(values(dsar->json.substr(at)), values(vault_before));
+
+  // New events: an existing person's identifier joins them; the erased one is suppressed.
+  Row known;
+  for (const Row& r : truth_) {
+    auto it = oneid_of.find(r.type + ":" + r.value);
+    if (r.type.starts_with("user_id@") && it != oneid_of.end() && it->second != 0) {
+      known = r;
+      break;
+    }
+  }
+  ASSERT_FALSE(known.value.empty());
+  testing::WriteFile(dir_ / "new.jsonl",
+                     R"({"type":"track","event":"Order Completed","messageId":"after-rekey-1","userId":")" + erased.value +
+                         R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
+  IngestOptions opt;
+  opt.source = erased.source;
+  IngestReport ir;
+  ASSERT_TRUE(engine_->Ingest({dir_ / "new.jsonl"}, opt, &ir).ok());
+  const uint64_t fresh = OneId(erased);
+  ASSERT_NE(fresh, 0u);
+  auto allowed = engine_->ConsentAllows(fresh, "export");
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_FALSE(*allowed) << "the suppression list survives the rotation";
+  {
+    testing::WriteFile(dir_ / "known.jsonl",
+                       R"({"type":"track","event":"Product Viewed","messageId":"after-rekey-2","userId":")" + known.value +
+                           R"(","timestamp":"2026-11-20T10:00:00Z","properties":{}})" "\n");
+    opt.source = known.source;
+    ASSERT_TRUE(engine_->Ingest({dir_ / "known.jsonl"}, opt, &ir).ok());
+    EXPECT_EQ(OneId(known), oneid_of[known.type + ":" + known.value]);
+  }
+  auto stats = engine_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->pending_nodes, 0u);
+
+  // The old keyring (generation 0 only) no longer opens the store.
+  engine_.reset();
+  privacy::Keyring old = **ring;
+  old.pseudonym.resize(1);
+  old.vault.resize(1);
+  ASSERT_TRUE(privacy::WriteKeyring(dir_ / "old.keyring", old).ok());
+  Options with_old = Opts();
+  with_old.keyring_path = dir_ / "old.keyring";
+  auto refused = Engine::Open(with_old);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("generations 0..0"), std::string::npos) << refused.status().ToString();
+}
+
+}  // namespace
+}  // namespace holo
