@@ -284,6 +284,21 @@ class Engine {
   // Adds the pairs of a `holo match` pairs.csv as probabilistic-match edges.
   virtual Status ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) = 0;
 
+  struct VaultMatchReport {
+    uint64_t records = 0;          // vault entries compared (one per distinct address of an identifier)
+    uint64_t candidate_pairs = 0;  // pairs the matcher's blocking proposed
+    uint64_t matched_pairs = 0;    // pairs it accepted
+    uint64_t edges = 0;            // match edges added between different identifiers
+    double seconds = 0;
+  };
+  // Probabilistic matching over the PII vault: opens every vault entry in memory (nothing
+  // is written in clear), deduplicates them with the Fellegi-Sunter matcher (holo/match.h;
+  // `config_path` empty = the built-in config on name, phone and street, blocked by phone
+  // and by postcode + house number), and stores each accepted pair of different identifiers
+  // as a match edge (source "vault"), then re-resolves. The identity rules still decide
+  // whether a match joins two OneIDs.
+  virtual Status MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) = 0;
+
   // The identity policy in force, as TOML (identity/policy.h).
   virtual Result<std::string> IdentityPolicy() = 0;
   // Applies a new policy: a change of min_match_weight alone re-resolves the

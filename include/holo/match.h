@@ -37,6 +37,9 @@ struct MatchOptions {
   std::string out_dir;
   // One input = deduplication, two inputs = linkage of input 1 to input 2.
   std::vector<std::string> inputs;
+  // Instead of `inputs`: one table in memory to deduplicate (its first row is the header),
+  // for records that must not be written out in clear (the PII vault). Not owned.
+  const std::vector<std::vector<std::string>>* rows = nullptr;
   // Seed of the random-pair sample used to estimate u probabilities.
   uint64_t seed = 42;
   // Threads comparing pairs; 0 = the hardware's (at most 8). Results do not

@@ -425,6 +425,12 @@ int main(int argc, char** argv) {
   id_import->add_option("--type", import.type_a, "Identifier type of the record ids (of input 1 for linkage)")->required();
   id_import->add_option("--type-b", import.type_b, "Identifier type of input 2's record ids (linkage)");
   id_import->add_option("--source", import.source, "Source recorded on the edges (default: file name)");
+  std::string vault_config;
+  auto* id_vault = idn->add_subcommand(
+      "match-vault", "Match the PII vault's names, phones and streets (in memory) and add the pairs as match edges");
+  add_data(id_vault);
+  id_vault->add_option("--config", vault_config, "Matcher config (TOML; default: built in, see docs/privacy.md)")
+      ->check(CLI::ExistingFile);
   auto* id_policy = idn->add_subcommand("policy", "Print the identity policy in force (TOML)");
   add_data(id_policy);
   auto* id_apply = idn->add_subcommand("apply", "Apply a new identity policy and re-resolve what it changes");
@@ -625,6 +631,13 @@ int main(int argc, char** argv) {
       Check(engine->ImportMatches(config_path, &import, &report), "identity import-matches");
       std::fprintf(stderr, "holo: %llu match pairs imported, %llu skipped (ids that identify no one)\n",
                    (unsigned long long)import.imported, (unsigned long long)import.skipped);
+    } else if (id_vault->parsed()) {
+      holo::Engine::VaultMatchReport vm;
+      Check(engine->MatchVault(vault_config, &vm, &report), "identity match-vault");
+      holo::cli::AuditCli(data, "vault.match", "vault", 200);
+      std::fprintf(stderr, "holo: %llu vault records, %llu candidate pairs, %llu matched, %llu match edges added (%.1f s)\n",
+                   (unsigned long long)vm.records, (unsigned long long)vm.candidate_pairs,
+                   (unsigned long long)vm.matched_pairs, (unsigned long long)vm.edges, vm.seconds);
     } else if (id_policy->parsed()) {
       auto p = engine->IdentityPolicy();
       Check(p.status(), "identity policy");

@@ -91,6 +91,7 @@ class EngineImpl final : public Engine {
                       ResolveReport* report) override;
   Status DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) override;
   Status ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) override;
+  Status MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) override;
   Result<std::string> IdentityPolicy() override;
   Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) override;
   Result<Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) override;

@@ -155,6 +155,7 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
   EXPECT_EQ(report.identifiers, hexes.size());
   EXPECT_GT(report.events_deleted, 10u);
   EXPECT_GT(report.events_rewritten, 0u) << "the family-card payments of others name the owner";
+  EXPECT_GT(report.vault_entries_removed, 0u) << "their delivery addresses leave the vault";
 
   // Gone from every answer; everybody else unchanged.
   EXPECT_EQ(OneId(handle), 0u);

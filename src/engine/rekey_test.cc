@@ -384,5 +384,38 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   EXPECT_NE(refused.status().message().find("generations 0..0"), std::string::npos) << refused.status().ToString();
 }
 
+TEST_F(RekeyTest, VaultMatchOpensTheVaultInMemoryAndAddsMatchEdges) {
+  const std::string scratch = dir_ / "scratch";
+  fs::create_directories(scratch);
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp != nullptr ? old_tmp : "";
+  ::setenv("TMPDIR", scratch.c_str(), 1);
+  Engine::VaultMatchReport vm;
+  ResolveReport rr;
+  Status st = engine_->MatchVault("", &vm, &rr);
+  if (old_tmp != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_GT(vm.records, 100u);
+  EXPECT_GT(vm.candidate_pairs, 0u);
+  EXPECT_GT(vm.matched_pairs, 0u);
+  EXPECT_GT(vm.edges, 0u) << "people order from more than one app with the same address";
+  EXPECT_TRUE(fs::is_empty(scratch)) << "the matcher's scratch directory is removed";
+  engine_.reset();
+  std::vector<std::string> cfs;
+  const auto all = Dump(dir_ / "data", &cfs);
+  uint64_t match_edges = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& [k, v] = all[i];
+    if (cfs[i] == "edges" && k.size() == 33 && k[32] == storage::keys::kMatchVariant && v.find("vault") != std::string::npos) {
+      ++match_edges;
+    }
+  }
+  EXPECT_EQ(match_edges, 2 * vm.edges) << "one match edge per pair, in both directions, source vault";
+}
+
 }  // namespace
 }  // namespace holo

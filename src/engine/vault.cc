@@ -3,8 +3,20 @@
 // (ingest_pipeline.cc), opened here for access requests and matching, deleted by erasure,
 // re-sealed by rekey.
 #include <rocksdb/db.h>
+#include <simdjson.h>
+#include <sodium.h>
+#include <stdlib.h>
 
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "common/time_util.h"
 #include "engine/engine_impl.h"
+#include "holo/match.h"
+#include "identity/evidence.h"
+#include "match/config.h"
+#include "match/csv_reader.h"
 
 namespace holo::engine {
 
@@ -26,6 +38,162 @@ Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> EngineImpl::Vaul
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the vault"));
   return out;
+}
+
+namespace {
+
+// The matcher's configuration for vault records (src/match/README.md). Names, phones and
+// streets are compared; postcode and house number, and the phone's last 7 digits, block.
+constexpr std::string_view kVaultMatchConfig = R"(id_column = "record_id"
+
+[[fields]]
+column = "name"
+type = "name"
+
+[[fields]]
+column = "phone"
+type = "phone"
+
+[[fields]]
+column = "street"
+type = "address"
+
+[[blocking]]
+keys = [{ column = "phone", transform = "suffix7" }]
+
+[[blocking]]
+keys = [{ column = "postcode" }, { column = "street", transform = "number" }]
+)";
+
+constexpr const char* kVaultColumns[] = {"name", "phone", "street", "city", "postcode"};
+
+// A private directory for the matcher's outputs (record ids only), removed on destruction.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "holo-vault-match-XXXXXX").string();
+    if (::mkdtemp(t.data()) != nullptr) path_ = t;  // mode 0700
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) {
+  *match = VaultMatchReport();
+  *report = ResolveReport();
+  const auto start = std::chrono::steady_clock::now();
+  // The records, in memory: record_id = <node hex>.<n>.
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"record_id", "name", "phone", "street", "city", "postcode"});
+  std::map<std::string, std::string> type_of;  // node hex -> identifier type
+  {
+    simdjson::dom::parser parser;
+    auto it = store_->NewIterator(Cf::kVault);
+    auto nit = store_->NewIterator(Cf::kNodes);
+    std::string last;
+    size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 24) continue;
+      const std::string_view node = View(it->key()).substr(0, 16);
+      const std::string hex = keys::ToHex(keys::ToKey16(node));
+      if (hex != last) {
+        last = hex;
+        n = 0;
+        nit->Seek(rocksdb::Slice(node.data(), node.size()));
+        storage::StatsRecord rec;
+        if (nit->Valid() && View(nit->key()) == node && storage::StatsRecord::Decode(View(nit->value()), &rec)) {
+          type_of[hex] = rec.tail;
+        }
+      }
+      auto plain = privacy::VaultOpen(vault_key_, View(it->value()));
+      if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
+      simdjson::dom::element doc;
+      if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) return Status::DataLoss("vault entry of " + hex + " is not JSON");
+      std::vector<std::string> row{hex + "." + std::to_string(n++)};
+      for (const char* column : kVaultColumns) {
+        std::string_view v;
+        row.emplace_back(doc[column].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : std::string());
+      }
+      sodium_memzero(plain->data(), plain->size());
+      rows.push_back(std::move(row));
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the vault"));
+  }
+  match->records = rows.size() - 1;
+  auto wipe = [&rows] {
+    for (auto& row : rows) {
+      for (auto& field : row) sodium_memzero(field.data(), field.size());
+    }
+  };
+  if (rows.size() < 3) {
+    wipe();
+    return Status::OK();  // nothing to compare
+  }
+
+  ScratchDir scratch;
+  if (scratch.path().empty()) {
+    wipe();
+    return Status::IOError("vault match: cannot create a private temporary directory");
+  }
+  MatchOptions mo;
+  mo.rows = &rows;
+  mo.out_dir = scratch.path() + "/out";
+  if (config_path.empty()) {
+    mo.config_path = scratch.path() + "/vault.toml";
+    std::FILE* f = std::fopen(mo.config_path.c_str(), "w");
+    if (f == nullptr) {
+      wipe();
+      return Status::IOError("vault match: cannot write " + mo.config_path);
+    }
+    std::fwrite(kVaultMatchConfig.data(), 1, kVaultMatchConfig.size(), f);
+    std::fclose(f);
+  } else {
+    mo.config_path = config_path;
+  }
+  MatchReport mr;
+  Status s = RunMatch(mo, &mr);
+  wipe();
+  HOLO_RETURN_IF_ERROR(s);
+  match->candidate_pairs = mr.candidate_pairs;
+  match->matched_pairs = mr.matched_pairs;
+
+  HOLO_ASSIGN_OR_RETURN(match::CsvTable pairs, match::ReadCsvFile(mo.out_dir + "/pairs.csv"));
+  const int ia = pairs.ColumnIndex("id_a"), ib = pairs.ColumnIndex("id_b"), iw = pairs.ColumnIndex("weight");
+  if (ia < 0 || ib < 0 || iw < 0) return Status::Internal("vault match: pairs.csv lacks id_a,id_b,weight");
+  std::map<std::pair<std::string, std::string>, float> best;  // node pair -> highest weight
+  for (const auto& row : pairs.rows) {
+    std::string a = row[ia].substr(0, 32), b = row[ib].substr(0, 32);
+    if (a == b) continue;  // two addresses of one identifier
+    if (b < a) std::swap(a, b);
+    const float w = std::strtof(row[iw].c_str(), nullptr);
+    auto [it, fresh] = best.try_emplace({a, b}, w);
+    if (!fresh) it->second = std::max(it->second, w);
+  }
+  std::vector<identity::MatchLink> links;
+  for (const auto& [pair, weight] : best) {
+    auto pa = privacy::PseudonymFromHex(pair.first), pb = privacy::PseudonymFromHex(pair.second);
+    if (!pa.ok() || !pb.ok()) continue;
+    identity::MatchLink l;
+    l.a = *pa;
+    l.b = *pb;
+    l.type_a = type_of[pair.first];
+    l.type_b = type_of[pair.second];
+    l.weight = weight;
+    links.push_back(std::move(l));
+  }
+  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, "vault", NowMs()));
+  match->edges = links.size();
+  HOLO_RETURN_IF_ERROR(ResolveWith(false, 0.25, "vault match", report));
+  match->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::OK();
 }
 
 }  // namespace holo::engine

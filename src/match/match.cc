@@ -178,12 +178,13 @@ void ParallelFor(size_t num_tasks, int threads, Fn&& fn) {
 Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   const auto start = Clock::now();
   MatchReport report;
-  if (options.inputs.empty() || options.inputs.size() > 2) {
+  const size_t num_inputs = options.rows != nullptr ? 1 : options.inputs.size();
+  if (num_inputs == 0 || num_inputs > 2 || (options.rows != nullptr && !options.inputs.empty())) {
     return Status::InvalidArgument("match: need one input (dedupe) or two (link)");
   }
   if (options.out_dir.empty()) return Status::InvalidArgument("match: out_dir is required");
   HOLO_ASSIGN_OR_RETURN(match::MatchConfig cfg, match::LoadMatchConfig(options.config_path));
-  const bool link = options.inputs.size() == 2;
+  const bool link = num_inputs == 2;
   const int threads =
       options.threads > 0
           ? options.threads
@@ -220,22 +221,21 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     }
     batch.clear();
   };
-  for (size_t s = 0; s < options.inputs.size(); ++s) {
+  for (size_t s = 0; s < num_inputs; ++s) {
+    const std::string input_name = options.rows != nullptr ? "the records given" : options.inputs[s];
     std::string enc = cfg.encodings.empty()       ? ""
                       : cfg.encodings.size() == 1 ? cfg.encodings[0]
                       : s < cfg.encodings.size()  ? cfg.encodings[s]
                                                   : "";
     HOLO_ASSIGN_OR_RETURN(match::Encoding encoding, match::ParseEncoding(enc));
     int id_col = -1;
-    HOLO_RETURN_IF_ERROR(match::ReadCsvRows(
-        options.inputs[s], encoding, [&](size_t index, std::vector<std::string>& row) -> Status {
+    auto on_row = [&](size_t index, std::vector<std::string>& row) -> Status {
           if (index == 0) {
             for (size_t i = 0; i < row.size(); ++i) {
               if (row[i] == cfg.id_column) id_col = static_cast<int>(i);
             }
             if (id_col < 0) {
-              return Status::InvalidArgument("id_column '" + cfg.id_column + "' not in " +
-                                             options.inputs[s]);
+              return Status::InvalidArgument("id_column '" + cfg.id_column + "' not in " + input_name);
             }
             HOLO_RETURN_IF_ERROR(ResolveFields(cfg, row, s, &specs));
             if (store.fields.empty()) store.fields.resize(specs.size());
@@ -245,7 +245,15 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
           row = {};
           if (batch.size() == kReadBatch) flush(s, id_col);
           return Status::OK();
-        }));
+        };
+    if (options.rows != nullptr) {
+      for (size_t i = 0; i < options.rows->size(); ++i) {
+        std::vector<std::string> row = (*options.rows)[i];
+        HOLO_RETURN_IF_ERROR(on_row(i, row));
+      }
+    } else {
+      HOLO_RETURN_IF_ERROR(match::ReadCsvRows(options.inputs[s], encoding, on_row));
+    }
     flush(s, id_col);
     if (s == 0) num_first = store.size();
   }

@@ -104,6 +104,47 @@ TEST(EndToEndTest, SmallWorldMeetsIdentityQualityTargets) {
   EXPECT_EQ(JsonNumber(stats, "pending_profiles"), 0);
 }
 
+// Keys from the command line: a keyring at a path of one's choosing, `holo rekey` with its
+// progress bar and audit entry, the same answers afterwards, and a clear error without the
+// keyring; `holo identity match-vault` runs over the sealed addresses.
+TEST(EndToEndTest, KeyringRekeyAndVaultMatchFromTheCommandLine) {
+  TempDir tmp("e2e_keys");
+  Generate(tmp / "world", 400, 3);
+  fs::create_directories(tmp / "keys");
+  const std::string keyring = tmp / "keys/holo.keyring";
+  HoloOk({"ingest", "--data", tmp / "data", "--keyring", keyring, tmp / "world"});
+  EXPECT_TRUE(fs::exists(keyring));
+  EXPECT_FALSE(fs::exists(tmp / "data.keyring"));
+  std::vector<std::string> truth = Lines(ReadFile(tmp / "world/truth.csv"));
+  std::string query;
+  for (size_t i = 1; i < truth.size(); i += truth.size() / 20) {
+    std::string row = truth[i].substr(truth[i].find(',') + 1);
+    query += row.substr(0, row.rfind(',')) + "\n";
+  }
+  const std::string before = HoloOk({"lookup", "--data", tmp / "data", "--keyring", keyring}, query);
+
+  std::string out, err;
+  int rc = RunCommand({Holo(), "rekey", "--data", tmp / "data", "--keyring", keyring}, "", &out, &err);
+  ASSERT_EQ(rc, 0) << err;
+  EXPECT_NE(err.find("rekey [##############################] 100.0% profiles"), std::string::npos) << err;
+  EXPECT_EQ(JsonNumber(out, "to_generation"), 1) << out;
+  EXPECT_GT(JsonNumber(out, "vault_entries"), 0) << out;
+  EXPECT_EQ(HoloOk({"lookup", "--data", tmp / "data", "--keyring", keyring}, query), before);
+  const std::string audit = HoloOk({"audit", "--data", tmp / "data", "--action", "keys.rekey"});
+  EXPECT_NE(audit.find("generation:1"), std::string::npos) << audit;
+
+  rc = RunCommand({Holo(), "stats", "--data", tmp / "data"}, "", &out, &err);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(err.find("keyring " + tmp / "data.keyring" + " is missing"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(tmp / "data.keyring")) << "a wrong guess creates no keyring";
+
+  rc = RunCommand({Holo(), "identity", "match-vault", "--data", tmp / "data", "--keyring", keyring}, "", &out, &err);
+  ASSERT_EQ(rc, 0) << err;
+  EXPECT_NE(err.find(" vault records, "), std::string::npos) << err;
+  EXPECT_EQ(HoloOk({"stats", "--data", tmp / "data", "--keyring", keyring}).find("\"pending_nodes\":0") != std::string::npos,
+            true);
+}
+
 // The identity maintenance commands on a generated world: reports, a dry run that
 // changes nothing, a policy applied, clear errors, and the feed they leave.
 TEST(EndToEndTest, IdentityCommandsReportDryRunApplyAndFeed) {
