@@ -48,6 +48,10 @@ struct Options {
   // The keyring file (pseudonymization and vault keys; privacy/keyring.h). Empty: beside
   // the data directory, "<data_dir>.keyring". Created with the store.
   std::string keyring_path;
+  // Keep the personal fields of shipping/billing addresses, sealed, in the PII vault (for
+  // `identity match-vault` and access requests). false: they are dropped at ingestion like
+  // every other raw value. Default: true.
+  bool pii_vault = true;
 };
 
 struct IngestProgress {

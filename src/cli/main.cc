@@ -29,13 +29,15 @@ namespace fs = std::filesystem;
 using holo::cli::Check;
 using holo::cli::Fail;
 
-// --keyring of the command line (empty: beside the data directory).
+// --keyring of the command line (empty: beside the data directory); --no-vault.
 std::string g_keyring;
+bool g_no_vault = false;
 
 std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = true) {
   holo::Options options;
   options.data_dir = data;
   options.keyring_path = g_keyring;
+  options.pii_vault = !g_no_vault;
   options.create_if_missing = create;
   auto engine = holo::Engine::Open(options);
   Check(engine.status(), "cannot open data directory " + data);
@@ -348,6 +350,7 @@ int main(int argc, char** argv) {
   ing->add_option("--batch", ingest_options.batch_lines, "Lines per durable batch")->capture_default_str()->check(CLI::Range(1ull, 1000000ull));
   ing->add_option("--ack-log", ack_log, "Append 'file<TAB>line<TAB>stored' after every durable batch");
   ing->add_flag("--no-resolve", no_resolve, "Store only; resolve later with 'holo resolve'");
+  ing->add_flag("--no-vault", g_no_vault, "Drop address names/phones/streets instead of sealing them in the PII vault");
   ing->add_option("--full-threshold", ingest_options.full_threshold,
                   "Re-resolve everything when more than this share of identifiers is touched (1 = never)")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
@@ -494,6 +497,8 @@ int main(int argc, char** argv) {
   audience.Add(app, add_data);
   holo::cli::ServeCommands serve;
   serve.Add(app, add_data);
+  app.get_subcommand("serve")->add_flag("--no-vault", g_no_vault,
+                                         "Drop address names/phones/streets instead of sealing them in the PII vault");
   holo::cli::PrivacyCommands privacy;
   privacy.Add(app, add_data);
 

@@ -158,7 +158,7 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
       vault_key_(keys.keyring.vault[keys.generation]), key_generation_(keys.generation),
       parser_options_(ingest::ParserOptions::Defaults()), policy_(policy) {
   parser_options_.default_country_code = options_.default_country_code;
-  parser_options_.capture_vault = true;
+  parser_options_.capture_vault = options_.pii_vault;
 }
 
 Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
