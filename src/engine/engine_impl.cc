@@ -165,6 +165,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   storage::StoreOptions so;
   so.block_cache_mb = options.block_cache_mb;
   so.create_if_missing = options.create_if_missing;
+  HOLO_RETURN_IF_ERROR(FinishInterruptedRekey(options.data_dir));
   std::error_code ec;
   if (!options.create_if_missing && !std::filesystem::exists(options.data_dir, ec)) {
     return Status::NotFound("no Holo data directory at " + options.data_dir +

@@ -58,6 +58,10 @@ std::string KeyringPathOf(const Options& options);
 // version (cfg/pseudonym_key) out to it. kFailedPrecondition when it is missing for a
 // keyed store or belongs to another store.
 Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path);
+// Completes a rekey interrupted between moving the old store aside and moving the re-keyed
+// copy in (DATA.rekey holding its completion marker and DATA holding no store). A no-op
+// otherwise; a partial copy without the marker is left for the next rekey to replace.
+Status FinishInterruptedRekey(const std::string& data_dir);
 // The value stored in meta cfg/key_check for a pseudonymizer's newest generation.
 privacy::Pseudonym KeyCheck(const privacy::Pseudonymizer& p);
 
@@ -264,6 +268,8 @@ class EngineImpl final : public Engine {
   std::mutex group_log_mu_;  // the differencing log: load, check and append as one step
 
   // ---- erasure (erasure.cc) ----
+  // Opens one stored vault value (storage::VaultRecord) with the store's vault key.
+  Result<std::string> OpenVaultValue(std::string_view value) const;
   // The vault entries of `nodes`, opened (plaintext JSON objects), with the node each
   // belongs to. kDataLoss when an entry fails authentication.
   Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> VaultEntriesOf(

@@ -287,8 +287,14 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
       }
       // Raw values a use needs go to the vault, sealed (vault.cc); the event keeps none.
       for (const std::string& plain : m.vault) {
+        storage::VaultRecord vr;
+        vr.timestamp_ms = rec.timestamp_ms;
+        vr.source = rec.source;
+        vr.sealed = privacy::VaultSeal(vault_key_, plain);
+        value.clear();
+        vr.EncodeTo(&value);
         wb.Put(store_->cf(Cf::kVault), keys::VaultEntryKey(rec.ids[owner].pseudonym, privacy::VaultTag(vault_key_, plain)),
-               privacy::VaultSeal(vault_key_, plain));
+               value);
       }
     }
     value.clear();

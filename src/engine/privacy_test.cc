@@ -223,9 +223,18 @@ TEST_F(PrivacyTest, AccessRequestHoldsEverythingAndRawValuesOnlyAsSupplied) {
 TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
   const int64_t day = 24 * 3600 * 1000LL, now = NowMs();
   auto at = [&](int64_t days_ago) { return FormatIso8601Ms(now - days_ago * day); };
-  Ingest(Track("s-old", "Order Completed", User("ivy"), at(60), R"({"revenue":10})") +
-             Track("s-new", "Order Completed", User("ivy"), at(5), R"({"revenue":20})"),
+  Ingest(Track("s-old", "Order Completed", User("ivy"), at(60),
+               R"({"revenue":10,"shipping_address":{"name":"Ivy Old","street":"1 Old Street Room 101","postcode":"100001"}})") +
+             Track("s-new", "Order Completed", User("ivy"), at(5),
+                   R"({"revenue":20,"shipping_address":{"name":"Ivy New","street":"2 New Street Room 202","postcode":"100002"}})"),
          true, "shop");
+  auto vault = [&] {
+    auto dsar = engine_->AccessRequest("user_id@shop:ivy");
+    EXPECT_TRUE(dsar.ok());
+    return dsar.ok() ? dsar->json.substr(dsar->json.find("\"vault\":")) : std::string();
+  };
+  EXPECT_NE(vault().find("1 Old Street Room 101"), std::string::npos) << vault();
+  EXPECT_NE(vault().find("2 New Street Room 202"), std::string::npos);
   Ingest(Track("w-old", "Product Viewed", User("ivy"), at(60), R"({"product_id":"p1"})"));
   ASSERT_TRUE(engine_->DefineSegment("repeat", "order_count >= 2").ok());
   auto before = engine_->GetSegment("repeat");
@@ -252,6 +261,9 @@ TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
   ASSERT_TRUE(profile.ok());
   EXPECT_NE(profile->find(R"("order_count":1)"), std::string::npos) << *profile;
   EXPECT_EQ(engine_->GetSegment("repeat")->members, 0u);
+  // The address last given in the expired order leaves the vault with it.
+  EXPECT_EQ(vault().find("1 Old Street Room 101"), std::string::npos) << vault();
+  EXPECT_NE(vault().find("2 New Street Room 202"), std::string::npos) << vault();
 
   // The window persists, and any compaction enforces it.
   Open();

@@ -14,7 +14,11 @@
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -87,7 +91,52 @@ bool IsRocksFile(const std::string& name) {
          name == "LOCK";
 }
 
+constexpr const char* kRekeyMarker = "REKEY_COMPLETE";
+
+std::string OldDirOf(const std::string& dir, uint64_t generation) {
+  return dir + ".pre-rekey-" + std::to_string(generation);
+}
+
+// Marks a complete re-keyed copy: "<from generation> <keep old: 0|1>", synced.
+Status WriteRekeyMarker(const std::string& next_dir, uint64_t from_generation, bool keep_old) {
+  const std::string path = (fs::path(next_dir) / kRekeyMarker).string();
+  const std::string text = std::to_string(from_generation) + " " + (keep_old ? "1" : "0") + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("rekey: cannot create " + path);
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? Status::OK() : Status::IOError("rekey: cannot write " + path);
+}
+
 }  // namespace
+
+Status FinishInterruptedRekey(const std::string& data_dir) {
+  std::string dir = data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const fs::path next = dir + ".rekey";
+  std::error_code ec;
+  if (!fs::exists(next / kRekeyMarker, ec) || fs::exists(fs::path(dir) / "CURRENT", ec)) return Status::OK();
+  uint64_t from = 0;
+  int keep_old = 1;
+  {
+    std::FILE* f = std::fopen((next / kRekeyMarker).c_str(), "r");
+    if (f == nullptr || std::fscanf(f, "%lu %d", &from, &keep_old) != 2) {
+      if (f != nullptr) std::fclose(f);
+      return Status::DataLoss("rekey: unreadable marker " + (next / kRekeyMarker).string());
+    }
+    std::fclose(f);
+  }
+  fs::remove_all(dir, ec);  // at most an empty directory (no CURRENT): nothing of the store
+  fs::rename(next, dir, ec);
+  if (ec) return Status::IOError("rekey: cannot move " + next.string() + " into place: " + ec.message());
+  fs::remove(fs::path(dir) / kRekeyMarker, ec);
+  if (keep_old == 0) {
+    const std::string old_dir = OldDirOf(dir, from);
+    fs::remove_all(old_dir, ec);
+    if (ec) return Status::IOError("rekey: re-keyed, but cannot delete the old files in " + old_dir + ": " + ec.message());
+  }
+  return Status::OK();
+}
 
 Status EngineImpl::RebuildAllProfiles(uint64_t* written) {
   HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
@@ -108,6 +157,7 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
   std::error_code ec;
   std::string dir = options.data_dir;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  HOLO_RETURN_IF_ERROR(FinishInterruptedRekey(dir));
   if (!fs::exists(fs::path(dir) / "CURRENT", ec)) return Status::NotFound("no Holo store at " + dir);
   const std::string next_dir = dir + ".rekey";
   const std::string keyring_path = KeyringPathOf(options);
@@ -189,10 +239,14 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
             break;
           case Cf::kVault: {
             if (key.size() != 24) return Status::DataLoss("rekey: unexpected " + where);
-            HOLO_ASSIGN_OR_RETURN(std::string plain, privacy::VaultOpen(old_vault, value));
+            storage::VaultRecord vr;
+            if (!vr.DecodeFrom(value)) return Status::DataLoss("rekey: malformed vault record");
+            HOLO_ASSIGN_OR_RETURN(std::string plain, privacy::VaultOpen(old_vault, vr.sealed));
             keys::Key16 node = mapper.Map(keys::ToKey16(std::string_view(key).substr(0, 16)));
             key = keys::VaultEntryKey(node, privacy::VaultTag(new_vault, plain));
-            value = privacy::VaultSeal(new_vault, plain);
+            vr.sealed = privacy::VaultSeal(new_vault, plain);
+            value.clear();
+            vr.EncodeTo(&value);
             sodium_memzero(plain.data(), plain.size());
             report->vault_entries++;
             break;
@@ -237,24 +291,16 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
     }
     if (ec) return Status::IOError("rekey: cannot list " + dir + ": " + ec.message());
   }  // both stores closed
+  // The copy is complete: from here on an interrupted swap is finished at the next open.
+  HOLO_RETURN_IF_ERROR(WriteRekeyMarker(next_dir, report->from_generation, keep_old));
 
   // 3. The swap.
-  const std::string old_dir = dir + ".pre-rekey-" + std::to_string(report->from_generation);
+  const std::string old_dir = OldDirOf(dir, report->from_generation);
   fs::remove_all(old_dir, ec);
   fs::rename(dir, old_dir, ec);
   if (ec) return Status::IOError("rekey: cannot move " + dir + " aside: " + ec.message());
-  fs::rename(next_dir, dir, ec);
-  if (ec) {
-    std::error_code back;
-    fs::rename(old_dir, dir, back);
-    return Status::IOError("rekey: cannot move " + next_dir + " into place: " + ec.message());
-  }
-  if (keep_old) {
-    report->old_dir = old_dir;
-  } else {
-    fs::remove_all(old_dir, ec);
-    if (ec) return Status::IOError("rekey: re-keyed, but cannot delete the old files in " + old_dir + ": " + ec.message());
-  }
+  HOLO_RETURN_IF_ERROR(FinishInterruptedRekey(dir));
+  if (keep_old) report->old_dir = old_dir;
 
   // 4. Profiles and people-graph links, from the re-keyed events.
   Options reopen = options;

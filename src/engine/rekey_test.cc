@@ -384,6 +384,38 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   EXPECT_NE(refused.status().message().find("generations 0..0"), std::string::npos) << refused.status().ToString();
 }
 
+TEST_F(RekeyTest, AnInterruptedRekeyIsFinishedAtTheNextOpen) {
+  const Row r = truth_[0];
+  const uint64_t before = OneId(r);
+  ASSERT_NE(before, 0u);
+  engine_.reset();
+  // A generation left in the keyring by a run that stopped before writing any data: the
+  // store keeps opening with its own generation, and the next rekey uses it.
+  auto ring = privacy::ReadKeyring(dir_ / "data.keyring");
+  ASSERT_TRUE(ring.ok() && ring->has_value());
+  privacy::Keyring k = **ring;
+  k.AddGeneration();
+  ASSERT_TRUE(privacy::WriteKeyring(dir_ / "data.keyring", k).ok());
+  Open();
+  EXPECT_EQ(OneId(r), before);
+  engine_.reset();
+  Engine::RekeyReport report;
+  ASSERT_TRUE(Engine::Rekey(Opts(), /*keep_old=*/true, nullptr, &report).ok());
+  EXPECT_EQ(report.to_generation, 1u);
+  EXPECT_EQ(privacy::ReadKeyring(dir_ / "data.keyring").value()->generations(), 2u);
+  ASSERT_EQ(report.old_dir, dir_ / "data.pre-rekey-0");
+  ASSERT_TRUE(fs::exists(report.old_dir));
+  // The state a crash between the two renames leaves: the old store moved aside, the
+  // complete copy not yet in place.
+  fs::rename(dir_ / "data", dir_ / "data.rekey");
+  testing::WriteFile(dir_ / "data.rekey/REKEY_COMPLETE", "0 0\n");
+  Open();  // as `holo ingest` would, which may create a data directory
+  EXPECT_EQ(OneId(r), before);
+  EXPECT_FALSE(fs::exists(dir_ / "data.rekey"));
+  EXPECT_FALSE(fs::exists(dir_ / "data/REKEY_COMPLETE"));
+  EXPECT_FALSE(fs::exists(dir_ / "data.pre-rekey-0")) << "not kept: the marker says so";
+}
+
 TEST_F(RekeyTest, VaultMatchOpensTheVaultInMemoryAndAddsMatchEdges) {
   const std::string scratch = dir_ / "scratch";
   fs::create_directories(scratch);

@@ -85,6 +85,9 @@ Status EngineImpl::ApplyRetention(RetentionReport* report) {
     }
     HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
   }
+  // Vault entries carry the time and source of the newest event that gave them: the same
+  // compaction filter drops those past their source's window.
+  HOLO_RETURN_IF_ERROR(store_->Compact(Cf::kVault));
   if (report->expired_events == 0) return Status::OK();
   for (uint64_t oneid : owners) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid), "");
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));

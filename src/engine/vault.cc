@@ -24,6 +24,12 @@ using storage::Cf;
 namespace keys = storage::keys;
 using storage::View;
 
+Result<std::string> EngineImpl::OpenVaultValue(std::string_view value) const {
+  storage::VaultRecord vr;
+  if (!vr.DecodeFrom(value)) return Status::DataLoss("malformed vault record");
+  return privacy::VaultOpen(vault_key_, vr.sealed);
+}
+
 Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> EngineImpl::VaultEntriesOf(
     const std::vector<privacy::Pseudonym>& nodes) const {
   std::vector<std::pair<privacy::Pseudonym, std::string>> out;
@@ -31,9 +37,8 @@ Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> EngineImpl::Vaul
   for (const auto& node : nodes) {
     const std::string_view k = keys::AsView(node);
     for (it->Seek(rocksdb::Slice(k.data(), k.size())); it->Valid() && View(it->key()).starts_with(k); it->Next()) {
-      auto plain = privacy::VaultOpen(vault_key_, View(it->value()));
-      if (!plain.ok()) return Status::DataLoss("vault entry of " + privacy::PseudonymToHex(node) + ": " + plain.status().message());
-      out.emplace_back(node, std::move(plain).value());
+      HOLO_ASSIGN_OR_RETURN(std::string plain, OpenVaultValue(View(it->value())));
+      out.emplace_back(node, std::move(plain));
     }
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the vault"));
@@ -113,7 +118,7 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
           type_of[hex] = rec.tail;
         }
       }
-      auto plain = privacy::VaultOpen(vault_key_, View(it->value()));
+      auto plain = OpenVaultValue(View(it->value()));
       if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
       simdjson::dom::element doc;
       if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) return Status::DataLoss("vault entry of " + hex + " is not JSON");

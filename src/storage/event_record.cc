@@ -23,6 +23,24 @@ void EventRecord::EncodeTo(std::string* out) const {
   coding::PutLengthPrefixed(out, properties_json);
 }
 
+void VaultRecord::EncodeTo(std::string* out) const {
+  out->push_back(1);  // version
+  out->push_back(0);  // no message type: not an event
+  coding::PutVarsint64(out, timestamp_ms);
+  coding::PutLengthPrefixed(out, source);
+  out->append(sealed);
+}
+
+bool VaultRecord::DecodeFrom(std::string_view in) {
+  if (in.size() < 2 || in[0] != 1 || in[1] != 0) return false;
+  in.remove_prefix(2);
+  std::string_view s;
+  if (!coding::GetVarsint64(&in, &timestamp_ms) || !coding::GetLengthPrefixed(&in, &s)) return false;
+  source.assign(s);
+  sealed.assign(in);
+  return true;
+}
+
 bool EventRecord::DecodeFrom(std::string_view in) {
   if (in.size() < 2 || in[0] != 1) return false;
   msg_type = static_cast<uint8_t>(in[1]);

@@ -34,6 +34,19 @@ struct EventRecord {
   bool DecodeFrom(std::string_view in);
 };
 
+// The value of a vault entry (keys::VaultEntryKey): in clear, the same head as an event
+// record (version=1, a zero byte, timestamp, source), so the retention compaction filter
+// expires vault entries by the same per-source windows; then the sealed raw values.
+struct VaultRecord {
+  int64_t timestamp_ms = 0;  // of the newest event that carried the values
+  std::string source;
+  std::string sealed;        // privacy::VaultSeal output
+
+  void EncodeTo(std::string* out) const;
+  // Returns false on a malformed record.
+  bool DecodeFrom(std::string_view in);
+};
+
 // "identify", "track", "page", "screen", "alias", "group" for msg_type 1..6, else "unknown".
 const char* MessageTypeName(uint8_t msg_type);
 
