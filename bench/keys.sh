@@ -23,9 +23,9 @@ timed() {  # out_file cmd... -> "seconds peak_mib"
   /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > "$out" 2> "$WORK/stderr"
   awk '{printf "%s %.0f\n", $1, $2 / 1024}' "$WORK/time"
 }
-quality() {  # data_dir -> "precision recall f1"
+quality() {  # data_dir -> "precision recall f1 recall_vs_truth"
   "$HOLO" eval --data "$1" --truth "$WORK/world/truth.csv" --linkable "$WORK/world/truth_linkable.csv" > "$WORK/eval"
-  echo "$(json precision "$WORK/eval") $(json recall "$WORK/eval") $(json f1 "$WORK/eval")"
+  echo "$(json precision "$WORK/eval") $(json recall "$WORK/eval") $(json f1 "$WORK/eval") $(json recall_vs_truth "$WORK/eval")"
 }
 lookups() {  # data_dir -> sha256 of every truth identifier's OneID
   tail -n +2 "$WORK/world/truth.csv" | cut -d, -f2,3 | "$HOLO" lookup --data "$1" | sha256sum | cut -c1-16
@@ -50,17 +50,17 @@ rm -rf "$WORK/ing" "$WORK/ing.keyring"
 
 "$HOLO" ingest --data "$WORK/data" "$WORK/world" > "$WORK/out" 2> /dev/null
 events=$(json stored "$WORK/out")
-read -r p0 r0 f0 < <(quality "$WORK/data")
+read -r p0 r0 f0 t0 < <(quality "$WORK/data")
 l0=$(lookups "$WORK/data")
 read -r secs mib < <(timed "$WORK/rekey" "$HOLO" rekey --data "$WORK/data")
-read -r p1 r1 f1 < <(quality "$WORK/data")
+read -r p1 r1 f1 t1 < <(quality "$WORK/data")
 l1=$(lookups "$WORK/data")
 echo
-echo "| step | wall s | peak MiB | detail | precision | recall | F1 |"
-echo "|---|---:|---:|---|---:|---:|---:|"
-echo "| before | | | $events events | $p0 | $r0 | $f0 |"
-echo "| holo rekey | $secs | $mib | $(json keys "$WORK/rekey") keys, $(json pseudonyms "$WORK/rekey") pseudonyms, $(json vault_entries "$WORK/rekey") vault entries, $(json profiles "$WORK/rekey") profiles; lookups $( [ "$l0" = "$l1" ] && echo identical || echo DIFFERENT) | $p1 | $r1 | $f1 |"
+echo "| step | wall s | peak MiB | detail | precision | recall | F1 | recall vs all true pairs |"
+echo "|---|---:|---:|---|---:|---:|---:|---:|"
+echo "| before | | | $events events | $p0 | $r0 | $f0 | $t0 |"
+echo "| holo rekey | $secs | $mib | $(json keys "$WORK/rekey") keys, $(json pseudonyms "$WORK/rekey") pseudonyms, $(json vault_entries "$WORK/rekey") vault entries, $(json profiles "$WORK/rekey") profiles; lookups of all truth identifiers $( [ "$l0" = "$l1" ] && echo identical || echo DIFFERENT) | $p1 | $r1 | $f1 | $t1 |"
 read -r secs mib < <(timed "$WORK/match" "$HOLO" identity match-vault --data "$WORK/data")
 summary=$(grep -o '[0-9,]* vault records.*' "$WORK/stderr" | head -1)
-read -r p2 r2 f2 < <(quality "$WORK/data")
-echo "| holo identity match-vault | $secs | $mib | $summary | $p2 | $r2 | $f2 |"
+read -r p2 r2 f2 t2 < <(quality "$WORK/data")
+echo "| holo identity match-vault | $secs | $mib | $summary; $(json merges "$WORK/match") merges, $(json refused_merges "$WORK/match") refused | $p2 | $r2 | $f2 | $t2 |"
