@@ -453,6 +453,20 @@ class Engine {
   };
   virtual Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b,
                                                  const ReleaseOptions& options) = 0;
+  // The AIPL funnel as analysts see it: the population, every stage size (at `at` and at
+  // `from`) and every flow cell is a group released through the same point (k, differencing
+  // against the shared log, logged), then cells that the released totals would give away
+  // (the only withheld cell of a stage list, a flow row or a flow column) are withheld too.
+  // Withheld cells are null, with the reason under "withheld"; cells withheld as complements
+  // are sealed: no later answer releases them (nor a group within k of them). With
+  // options.epsilon > 0 the shown counts get Laplace noise and the budget is charged epsilon
+  // per list (1 without flows, 3 with).
+  virtual Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) = 0;
+  // A campaign's measurement as analysts see it: group sizes, buyers and stage flows of the
+  // exposed and control groups released like ReleaseFunnel's cells (the flows of a group
+  // partition its n); a rate, the lift and its interval only when the counts they divide are
+  // shown, moved_up only when all of that group's flows are. Exact counts (no noise).
+  virtual Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) = 0;
 
   // ---- Access request (docs/privacy.md) ----
   // Everything Holo holds about a person (a OneID, or the OneID of a type:value

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -223,6 +224,8 @@ Result<CampaignReport> MeasureCampaign(const storage::Store& store, const Campai
   std::vector<int> stratum_of;  // parallel to `order` below
   std::vector<const Unit*> order;
   order.reserve(units.size());
+  std::vector<uint32_t> oneid_of;
+  oneid_of.reserve(units.size());
   for (const auto& [oneid, u] : units) {
     const int time = static_cast<int>(std::upper_bound(time_cuts.begin(), time_cuts.end(), u.t0) -
                                       time_cuts.begin());
@@ -233,12 +236,18 @@ Result<CampaignReport> MeasureCampaign(const storage::Store& store, const Campai
     strata[s].n[g]++;
     if (u.bought) strata[s].buyers[g]++;
     if (u.stage_at.stage() > u.stage_from.stage()) strata[s].up[g]++;
+    if (oneid > std::numeric_limits<uint32_t>::max()) {
+      return Status::OutOfRange(fmt::format("campaign: OneID {} does not fit 32 bits", oneid));
+    }
     order.push_back(&u);
+    oneid_of.push_back(static_cast<uint32_t>(oneid));
     stratum_of.push_back(s);
     if (u.exposed) {
       r.exposed_total++;
+      r.exposed_all.push_back(static_cast<uint32_t>(oneid));
     } else {
       r.control_pool++;
+      r.control_all.push_back(static_cast<uint32_t>(oneid));
     }
   }
   for (const StratumCounts& c : strata) {
@@ -274,7 +283,20 @@ Result<CampaignReport> MeasureCampaign(const storage::Store& store, const Campai
     if (c.n[0] == 0 || c.n[1] == 0) continue;
     const Unit& u = *order[i];
     CampaignGroup& g = u.exposed ? r.exposed : r.control;
-    g.flows[static_cast<int>(u.stage_from.stage())][static_cast<int>(u.stage_at.stage())]++;
+    const int from = static_cast<int>(u.stage_from.stage()), at = static_cast<int>(u.stage_at.stage());
+    g.flows[from][at]++;
+    g.members.push_back(oneid_of[i]);
+    if (u.bought) g.buyer_members.push_back(oneid_of[i]);
+    g.flow_members[from][at].push_back(oneid_of[i]);
+  }
+  for (auto* v : {&r.exposed_all, &r.control_all, &r.exposed.members, &r.exposed.buyer_members, &r.control.members,
+                  &r.control.buyer_members}) {
+    std::sort(v->begin(), v->end());
+  }
+  for (CampaignGroup* g : {&r.exposed, &r.control}) {
+    for (auto& row : g->flow_members) {
+      for (auto& m : row) std::sort(m.begin(), m.end());
+    }
   }
   return r;
 }

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "analytics/funnel.h"
 #include "holo/result.h"
@@ -52,6 +53,11 @@ struct CampaignGroup {
   FlowMatrix flows{};
   // Share whose stage rose over the period (control: stratified like `rate`).
   double moved_up = 0;
+  // The OneIDs behind n, buyers and each flow cell, sorted ascending (what the engine's
+  // release point checks each released cell against).
+  std::vector<uint32_t> members;
+  std::vector<uint32_t> buyer_members;
+  std::array<std::array<std::vector<uint32_t>, kNumStages>, kNumStages> flow_members;
 };
 
 struct CampaignReport {
@@ -64,6 +70,7 @@ struct CampaignReport {
   int64_t horizon_ms = 0;
   uint64_t exposed_total = 0;    // OneIDs with a Promotion Viewed of the campaign
   uint64_t control_pool = 0;     // OneIDs with events and none
+  std::vector<uint32_t> exposed_all, control_all;  // their OneIDs, sorted ascending
   uint64_t strata = 0;           // strata holding both exposed and controls
   CampaignGroup exposed;
   CampaignGroup control;

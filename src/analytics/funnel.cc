@@ -174,9 +174,15 @@ Result<FunnelReport> ComputeFunnel(const storage::Store& store, const FunnelOpti
       const int i = static_cast<int>(s.from.stage());
       r.from_sizes[i]++;
       r.flows[i][j]++;
+      r.from_members[i].push_back(static_cast<uint32_t>(oneid));
+      r.flow_members[i][j].push_back(static_cast<uint32_t>(oneid));
     }
   }
   for (auto& m : r.members) std::sort(m.begin(), m.end());
+  for (auto& m : r.from_members) std::sort(m.begin(), m.end());
+  for (auto& row : r.flow_members) {
+    for (auto& m : row) std::sort(m.begin(), m.end());
+  }
   return r;
 }
 

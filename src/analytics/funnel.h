@@ -121,6 +121,10 @@ struct FunnelReport {
   FlowMatrix flows{};
   // The OneIDs of each stage at `at`, sorted ascending (Roaring::addMany-ready).
   std::array<std::vector<uint32_t>, kNumStages> members;
+  // With from_ms: the OneIDs of each stage at `from`, and of each flow cell, sorted ascending
+  // (what the engine's release point checks each released cell against).
+  std::array<std::vector<uint32_t>, kNumStages> from_members;
+  std::array<std::array<std::vector<uint32_t>, kNumStages>, kNumStages> flow_members;
   uint64_t events_scanned = 0;
 
   uint64_t population() const;

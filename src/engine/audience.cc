@@ -37,6 +37,9 @@ using storage::View;
 namespace keys = storage::keys;
 
 constexpr size_t kQueryLogKeep = 1000;
+// meta: sequence of the sealed groups (segments "w" + seq8 -> bitmap): cells a released
+// funnel withheld as complements, which no later answer may release.
+constexpr std::string_view kSealedSeq = "seq/sealed_groups";
 constexpr std::string_view kQueryLogSeq = "seq/gpq";
 // Dimensions of a group profile, in this order, when the traits exist.
 constexpr std::string_view kProfileDimensions[] = {
@@ -488,6 +491,41 @@ Result<std::vector<Roaring>> EngineImpl::LoadGroupLog() {
   return previous;
 }
 
+Result<const std::vector<Roaring>*> EngineImpl::SealedGroups() {
+  if (sealed_loaded_) return &sealed_;
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek("w"); it->Valid() && it->key().starts_with("w"); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+    sealed_.push_back(std::move(r));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan sealed groups"));
+  sealed_loaded_ = true;
+  return &sealed_;
+}
+
+Status EngineImpl::SealGroup(const Roaring& group) {
+  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kSealedSeq));
+  uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
+  ++seq;
+  rocksdb::WriteBatch batch;
+  std::string k("w");
+  coding::PutFixed64BE(&k, seq);
+  batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(group));
+  std::string v;
+  coding::PutFixed64BE(&v, seq);
+  batch.Put(store_->cf(Cf::kMeta), kSealedSeq, v);
+  if (seq > kQueryLogKeep) {
+    std::string old("w");
+    coding::PutFixed64BE(&old, seq - kQueryLogKeep);
+    batch.Delete(store_->cf(Cf::kSegments), old);
+  }
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
+  HOLO_RETURN_IF_ERROR(SealedGroups().status());
+  sealed_.push_back(group);
+  if (sealed_.size() > kQueryLogKeep) sealed_.erase(sealed_.begin());
+  return Status::OK();
+}
+
 Status EngineImpl::LogGroup(const Roaring& group, const std::vector<Roaring>& previous) {
   if (std::any_of(previous.begin(), previous.end(), [&](const Roaring& r) { return r == group; })) return Status::OK();
   HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kQueryLogSeq));
@@ -539,6 +577,13 @@ Result<Engine::Released> EngineImpl::ReleaseGroup(const Roaring& group, const Re
   if (Status d = analytics::CheckDifferencing(group, prev, options.k); !d.ok()) {
     out.withheld = d.message();
     return out;
+  }
+  HOLO_ASSIGN_OR_RETURN(const std::vector<Roaring>* sealed, SealedGroups());
+  for (const Roaring& w : *sealed) {
+    if (group.xor_cardinality(w) < options.k) {
+      out.withheld = "the group is, or is within k of, a cell withheld earlier so that it could not be derived";
+      return out;
+    }
   }
   if (options.epsilon > 0) {
     HOLO_RETURN_IF_ERROR(SpendBudget(options.budget_owner, options.budget, options.epsilon));
@@ -635,6 +680,12 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
   std::lock_guard<std::mutex> lock(group_log_mu_);
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   for (const Roaring& r : previous) in.previous.push_back(&r);
+  HOLO_ASSIGN_OR_RETURN(const std::vector<Roaring>* sealed, SealedGroups());
+  for (const Roaring& w : *sealed) {
+    if (members.xor_cardinality(w) < options.k) {
+      return Status::FailedPrecondition("the group is, or is within k of, a cell withheld earlier so that it could not be derived");
+    }
+  }
   analytics::GroupProfileOptions go;
   go.k = options.k;
   go.epsilon = options.epsilon;
@@ -654,13 +705,16 @@ Status EngineImpl::ForgetInGroupLog(uint64_t oneid) {
   std::lock_guard<std::mutex> lock(group_log_mu_);
   rocksdb::WriteBatch batch;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {
-    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
-    if (!r.contains(static_cast<uint32_t>(oneid))) continue;
-    r.remove(static_cast<uint32_t>(oneid));
-    batch.Put(store_->cf(Cf::kSegments), it->key(), SerializeBitmap(r));
+  for (const char* prefix : {"q", "w"}) {  // released groups, sealed groups
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+      if (!r.contains(static_cast<uint32_t>(oneid))) continue;
+      r.remove(static_cast<uint32_t>(oneid));
+      batch.Put(store_->cf(Cf::kSegments), it->key(), SerializeBitmap(r));
+    }
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan group-profile log"));
+  for (Roaring& r : sealed_) r.remove(static_cast<uint32_t>(oneid));
   return store_->Write(&batch, /*sync=*/false);
 }
 
@@ -699,8 +753,7 @@ Result<Engine::Report> EngineImpl::People(std::string_view id) {
 
 // ---- AIPL and campaigns ----
 
-Result<Engine::Report> EngineImpl::Funnel(const FunnelQuery& query) {
-  if (query.k < 10) return Status::InvalidArgument("minimum cell size k must be at least 10");
+Result<analytics::FunnelReport> EngineImpl::FunnelOf(const FunnelQuery& query) {
   analytics::FunnelOptions o;
   o.brand = query.brand;
   o.category = query.category;
@@ -711,11 +764,197 @@ Result<Engine::Report> EngineImpl::Funnel(const FunnelQuery& query) {
     o.at_ms = static_cast<int64_t>(coding::DecodeFixed64BE(v->data())) + 1;
   }
   if (query.from_ms != 0) o.from_ms = query.from_ms;
-  HOLO_ASSIGN_OR_RETURN(analytics::FunnelReport f, analytics::ComputeFunnel(*store_, o));
+  return analytics::ComputeFunnel(*store_, o);
+}
+
+Result<Engine::Report> EngineImpl::Funnel(const FunnelQuery& query) {
+  if (query.k < 10) return Status::InvalidArgument("minimum cell size k must be at least 10");
+  HOLO_ASSIGN_OR_RETURN(analytics::FunnelReport f, FunnelOf(query));
   Report r;
   r.json = f.ToJson(query.k);
   r.text = f.ToText(query.k);
   return r;
+}
+
+namespace {
+
+// Complementary suppression over lists whose total is shown: a list holding exactly one
+// withheld non-empty cell would give it away (total minus the others), so the smallest
+// shown non-empty cell is withheld too, or, when there is none, the total. Repeats until
+// every list is safe (withholding in one list can expose a cell of another).
+void SuppressComplements(std::vector<EngineImpl::ReleaseCell>* cells, const std::vector<EngineImpl::CellList>& lists) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [total, parts] : lists) {
+      if (!(*cells)[total].shown.has_value()) continue;
+      size_t withheld = 0;
+      std::optional<size_t> smallest;
+      for (size_t i : parts) {
+        const EngineImpl::ReleaseCell& c = (*cells)[i];
+        if (c.group.isEmpty()) continue;
+        if (!c.shown.has_value()) {
+          ++withheld;
+        } else if (!smallest || c.group.cardinality() < (*cells)[*smallest].group.cardinality()) {
+          smallest = i;
+        }
+      }
+      if (withheld != 1) continue;
+      EngineImpl::ReleaseCell& hide = (*cells)[smallest.value_or(total)];
+      hide.shown.reset();
+      hide.withheld = "withheld with another cell: the shown total would give that cell away";
+      changed = true;
+    }
+  }
+}
+
+Roaring GroupOfIds(const std::vector<uint32_t>& ids) {
+  Roaring r;
+  r.addMany(ids.size(), ids.data());
+  return r;
+}
+
+void WriteCell(JsonWriter& w, const EngineImpl::ReleaseCell& c) {
+  if (c.shown.has_value()) {
+    w.Uint(*c.shown);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteWithheld(JsonWriter& w, const std::vector<EngineImpl::ReleaseCell>& cells) {
+  w.Key("withheld").BeginObject();
+  for (const auto& c : cells) {
+    if (!c.shown.has_value()) w.Key(c.name).String(c.withheld);
+  }
+  w.EndObject();
+}
+
+// Appends the 25 cells of a flow matrix named "<prefix>.<from>.<to>".
+void AddFlowCells(const std::string& prefix,
+                  const std::array<std::array<std::vector<uint32_t>, analytics::kNumStages>, analytics::kNumStages>& m,
+                  std::vector<EngineImpl::ReleaseCell>* cells) {
+  for (int i = 0; i < analytics::kNumStages; ++i) {
+    for (int j = 0; j < analytics::kNumStages; ++j) {
+      cells->push_back({prefix + "." + std::string(analytics::StageName(analytics::StageAt(i))) + "." +
+                            std::string(analytics::StageName(analytics::StageAt(j))),
+                        GroupOfIds(m[i][j]), {}, {}});
+    }
+  }
+}
+
+// Writes the flow matrix whose 25 cells start at cells[first].
+void WriteFlowCells(JsonWriter& w, const std::vector<EngineImpl::ReleaseCell>& cells, size_t first) {
+  w.BeginObject();
+  for (int i = 0; i < analytics::kNumStages; ++i) {
+    w.Key(analytics::StageName(analytics::StageAt(i))).BeginObject();
+    for (int j = 0; j < analytics::kNumStages; ++j) {
+      w.Key(analytics::StageName(analytics::StageAt(j)));
+      WriteCell(w, cells[first + static_cast<size_t>(i * analytics::kNumStages + j)]);
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+Status EngineImpl::ReleaseCells(std::vector<ReleaseCell>* cells, const std::vector<CellList>& lists, uint32_t k) {
+  ReleaseOptions exact;
+  exact.k = k;
+  std::lock_guard<std::mutex> lock(group_log_mu_);  // check, log and seal as one step
+  HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
+  for (ReleaseCell& c : *cells) {
+    if (c.group.isEmpty()) {
+      c.shown = 0;  // nobody: nothing to protect, nothing to log
+      continue;
+    }
+    HOLO_ASSIGN_OR_RETURN(Released r, ReleaseGroup(c.group, exact, &previous));
+    c.shown = r.count;
+    c.withheld = r.withheld;
+  }
+  std::vector<bool> before;
+  for (const ReleaseCell& c : *cells) before.push_back(c.shown.has_value());
+  SuppressComplements(cells, lists);
+  for (size_t i = 0; i < cells->size(); ++i) {
+    if (before[i] && !(*cells)[i].shown.has_value()) HOLO_RETURN_IF_ERROR(SealGroup((*cells)[i].group));
+  }
+  return Status::OK();
+}
+
+Result<Engine::Report> EngineImpl::ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) {
+  if (query.k < 10) return Status::InvalidArgument("minimum cell size k must be at least 10");
+  HOLO_ASSIGN_OR_RETURN(analytics::FunnelReport f, FunnelOf(query));
+  const bool flows = f.from_ms.has_value();
+  std::vector<ReleaseCell> cells;
+  cells.push_back({"population", Roaring(), {}, {}});
+  for (int i = 0; i < analytics::kNumStages; ++i) {
+    cells.push_back({"stages." + std::string(analytics::StageName(analytics::StageAt(i))), GroupOfIds(f.members[i]), {}, {}});
+    cells[0].group |= cells.back().group;
+  }
+  std::vector<CellList> lists;  // total -> parts
+  lists.push_back({0, {1, 2, 3, 4, 5}});
+  if (flows) {
+    for (int i = 0; i < analytics::kNumStages; ++i) {
+      cells.push_back({"from_stages." + std::string(analytics::StageName(analytics::StageAt(i))),
+                       GroupOfIds(f.from_members[i]), {}, {}});
+    }
+    lists.push_back({0, {6, 7, 8, 9, 10}});
+    AddFlowCells("flows", f.flow_members, &cells);
+    auto flow = [](int i, int j) { return static_cast<size_t>(11 + i * analytics::kNumStages + j); };
+    for (int i = 0; i < analytics::kNumStages; ++i) {
+      std::vector<size_t> row, column;
+      for (int j = 0; j < analytics::kNumStages; ++j) {
+        row.push_back(flow(i, j));
+        column.push_back(flow(j, i));
+      }
+      lists.push_back({static_cast<size_t>(6 + i), row});     // from stage i = its row
+      lists.push_back({static_cast<size_t>(1 + i), column});  // at stage i = its column
+    }
+  }
+  const double epsilon = options.epsilon * (flows ? 3 : 1);  // one per list partitioning the population
+  if (options.epsilon > 0) HOLO_RETURN_IF_ERROR(SpendBudget(options.budget_owner, options.budget, epsilon));
+  HOLO_RETURN_IF_ERROR(ReleaseCells(&cells, lists, options.k));
+  if (options.epsilon > 0) {
+    std::mt19937_64 rng(std::random_device{}());
+    for (ReleaseCell& c : cells) {
+      if (!c.shown.has_value() || *c.shown == 0) continue;
+      c.shown = static_cast<uint64_t>(
+          std::max(0.0, std::round(static_cast<double>(*c.shown) + analytics::Laplace(rng, 1.0 / options.epsilon))));
+    }
+  }
+
+  Report out;
+  JsonWriter w(&out.json);
+  w.BeginObject().Key("brand").String(f.brand).Key("category");
+  if (f.category.empty()) {
+    w.Null();
+  } else {
+    w.String(f.category);
+  }
+  w.Key("at").String(FormatIso8601Ms(f.at_ms));
+  if (flows) w.Key("from").String(FormatIso8601Ms(*f.from_ms));
+  w.Key("min_group").Uint(options.k);
+  if (options.epsilon > 0) w.Key("epsilon").Double(epsilon);
+  w.Key("population");
+  WriteCell(w, cells[0]);
+  size_t next = 1;
+  for (const char* list : flows ? std::vector<const char*>{"stages", "from_stages"} : std::vector<const char*>{"stages"}) {
+    w.Key(list).BeginObject();
+    for (int i = 0; i < analytics::kNumStages; ++i) {
+      w.Key(analytics::StageName(analytics::StageAt(i)));
+      WriteCell(w, cells[next++]);
+    }
+    w.EndObject();
+  }
+  if (flows) {
+    w.Key("flows");
+    WriteFlowCells(w, cells, next);
+  }
+  WriteWithheld(w, cells);
+  w.Key("events_scanned").Uint(f.events_scanned);
+  w.EndObject();
+  out.text = out.json;
+  return out;
 }
 
 Result<Engine::Report> EngineImpl::Campaign(std::string_view campaign, uint32_t k) {
@@ -727,6 +966,78 @@ Result<Engine::Report> EngineImpl::Campaign(std::string_view campaign, uint32_t 
   r.json = c.ToJson(k);
   r.text = c.ToText(k);
   return r;
+}
+
+Result<Engine::Report> EngineImpl::ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) {
+  analytics::CampaignOptions o;
+  o.campaign = std::string(campaign);
+  HOLO_ASSIGN_OR_RETURN(analytics::CampaignReport c, analytics::MeasureCampaign(*store_, o));
+  std::vector<ReleaseCell> cells;
+  cells.push_back({"exposed_total", GroupOfIds(c.exposed_all), {}, {}});
+  cells.push_back({"control_pool", GroupOfIds(c.control_all), {}, {}});
+  const size_t first_group = cells.size();
+  for (const auto& [name, g] : {std::pair<std::string, const analytics::CampaignGroup*>{"exposed", &c.exposed},
+                                std::pair<std::string, const analytics::CampaignGroup*>{"control", &c.control}}) {
+    cells.push_back({name + ".n", GroupOfIds(g->members), {}, {}});
+    cells.push_back({name + ".buyers", GroupOfIds(g->buyer_members), {}, {}});
+    AddFlowCells(name + ".flows", g->flow_members, &cells);
+  }
+  constexpr size_t kPerGroup = 2 + analytics::kNumStages * analytics::kNumStages;
+  std::vector<CellList> lists;
+  for (size_t g = 0; g < 2; ++g) {  // each group's flow cells partition its n
+    const size_t n = first_group + g * kPerGroup;
+    std::vector<size_t> parts;
+    for (size_t i = 0; i < analytics::kNumStages * analytics::kNumStages; ++i) parts.push_back(n + 2 + i);
+    lists.push_back({n, parts});
+  }
+  HOLO_RETURN_IF_ERROR(ReleaseCells(&cells, lists, options.k));
+
+  auto shown = [&](size_t i) { return cells[i].shown.has_value(); };
+  auto all_flows_shown = [&](size_t n) {
+    for (size_t i = 0; i < analytics::kNumStages * analytics::kNumStages; ++i) {
+      if (!shown(n + 2 + i)) return false;
+    }
+    return true;
+  };
+  Report out;
+  JsonWriter w(&out.json);
+  w.BeginObject();
+  w.Key("campaign").String(c.campaign).Key("brand").String(c.brand).Key("category").String(c.category);
+  w.Key("start").String(FormatIso8601Ms(c.start_ms)).Key("end").String(FormatIso8601Ms(c.end_ms));
+  w.Key("horizon_days").Double(static_cast<double>(c.horizon_ms) / analytics::kDayMs);
+  w.Key("min_group").Uint(options.k);
+  w.Key("exposed_total");
+  WriteCell(w, cells[0]);
+  w.Key("control_pool");
+  WriteCell(w, cells[1]);
+  w.Key("strata").Uint(c.strata);
+  bool rates = true;
+  for (size_t g = 0; g < 2; ++g) {
+    const size_t n = first_group + g * kPerGroup;
+    const analytics::CampaignGroup& group = g == 0 ? c.exposed : c.control;
+    w.Key(g == 0 ? "exposed" : "control").BeginObject();
+    w.Key("n");
+    WriteCell(w, cells[n]);
+    w.Key("buyers");
+    WriteCell(w, cells[n + 1]);
+    // A rate divides the two counts: shown only when both are.
+    rates = rates && shown(n) && shown(n + 1);
+    if (shown(n) && shown(n + 1)) w.Key("rate").Double(group.rate);
+    if (shown(n) && all_flows_shown(n)) w.Key("moved_up").Double(group.moved_up);
+    w.Key("flows");
+    WriteFlowCells(w, cells, n + 2);
+    w.EndObject();
+  }
+  if (rates) {
+    w.Key("lift_pp").Double(c.lift_pp).Key("se_pp").Double(c.se_pp);
+    w.Key("ci95_pp").BeginArray().Double(c.ci_low_pp).Double(c.ci_high_pp).EndArray();
+  }
+  w.Key("stages_from").String(FormatIso8601Ms(c.start_ms));
+  w.Key("stages_at").String(FormatIso8601Ms(c.stages_at_ms));
+  WriteWithheld(w, cells);
+  w.EndObject();
+  out.text = out.json;
+  return out;
 }
 
 }  // namespace holo::engine

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "analytics/funnel.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
@@ -146,6 +147,22 @@ class EngineImpl final : public Engine {
   // Released aggregates (audience.cc).
   Result<Released> ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) override;
   Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
+  Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) override;
+  Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) override;
+  // One cell of a released report: the group it counts, and what is shown.
+  struct ReleaseCell {
+    std::string name;  // "stages.interest", "exposed.flows.awareness.purchase", ...
+    Roaring group;
+    std::optional<uint64_t> shown;
+    std::string withheld;  // why, when not shown
+  };
+  // A shown total (index of a cell) and the cells that partition it.
+  using CellList = std::pair<size_t, std::vector<size_t>>;
+  // Releases every cell through the release point (k, differencing, the shared log), then
+  // withholds cells the totals of `lists` would give away and seals them.
+  Status ReleaseCells(std::vector<ReleaseCell>* cells, const std::vector<CellList>& lists, uint32_t k);
+  // The funnel of `query` (the newest event's time when at_ms is 0).
+  Result<analytics::FunnelReport> FunnelOf(const FunnelQuery& query);
 
   // Access request (access_request.cc).
   Result<Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) override;
@@ -264,6 +281,12 @@ class EngineImpl final : public Engine {
   Result<Released> ReleaseGroup(const Roaring& group, const ReleaseOptions& options, std::vector<Roaring>* previous);
   // Spends `epsilon` of `owner`'s budget for today (UTC); kResourceExhausted when it would exceed `budget`.
   Status SpendBudget(const std::string& owner, double budget, double epsilon);
+  // Groups withheld as complements by a released funnel: ReleaseGroup withholds any group
+  // within k of one of them. REQUIRES: group_log_mu_ held.
+  Result<const std::vector<Roaring>*> SealedGroups();
+  Status SealGroup(const Roaring& group);
+  std::vector<Roaring> sealed_;  // guarded by group_log_mu_
+  bool sealed_loaded_ = false;
   std::mutex budget_mu_;
   std::mutex group_log_mu_;  // the differencing log: load, check and append as one step
 

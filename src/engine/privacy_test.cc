@@ -276,6 +276,129 @@ TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
   EXPECT_EQ(events().find("s-late"), std::string::npos);
 }
 
+// The funnel as analysts get it: one person's purchase cannot be read off a funnel, neither
+// as a small cell, nor as the total minus the other cells (in that answer or a later one),
+// nor as the difference between the funnel before and after it; with epsilon the budget pays.
+TEST_F(PrivacyTest, ReleasedFunnelsResistTinyCellsComplementsAndDifferencing) {
+  std::string lines;
+  for (int i = 0; i < 20; ++i) {  // aware: u0..u19
+    lines += Track("pv" + std::to_string(i), "Promotion Viewed", User("u" + std::to_string(i)), "2026-10-01T10:00:00Z",
+                   R"({"brand":"Nike","promotion_id":"p1"})");
+  }
+  for (int i = 20; i < 30; ++i) {  // interested: u20..u29
+    lines += Track("vw" + std::to_string(i), "Product Viewed", User("u" + std::to_string(i)), "2026-10-02T10:00:00Z",
+                   R"({"product_id":"x","brand":"Nike","price":99})");
+  }
+  auto order = [](const std::string& id, const std::string& user, const std::string& ts) {
+    return Track(id, "Order Completed", User(user), ts,
+                 R"({"revenue":99,"products":[{"product_id":"x","brand":"Nike","price":99,"quantity":1}]})");
+  };
+  lines += order("buy30", "u30", "2026-10-05T10:00:00Z");  // the one buyer
+  lines += order("buy0", "u0", "2026-10-08T10:00:00Z");    // later, an aware person buys
+  Ingest(lines, true, "taobao");
+  Engine::ReleaseOptions ro;
+  ro.k = 10;
+  ro.budget_owner = "analyst-test";
+  ro.budget = 2;
+  Engine::FunnelQuery q;
+  q.brand = "Nike";
+  q.k = 10;
+  q.at_ms = ParseIso8601Ms("2026-10-06T00:00:00Z").value();
+  // Operators see the exact funnel.
+  auto exact = engine_->Funnel(q);
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_NE(exact->json.find(R"("population":31,"stages":{"none":0,"awareness":20,"interest":10,"purchase":"<10")"),
+            std::string::npos)
+      << exact->json;
+
+  // An analyst: the buyer's cell is withheld (under k), and so is the smallest other cell,
+  // interest, which with the shown population and awareness would give it away (31-20-10).
+  auto released = engine_->ReleaseFunnel(q, ro);
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  const std::string& j = released->json;
+  EXPECT_NE(j.find(R"("population":31,"stages":{"none":0,"awareness":20,"interest":null,"purchase":null,"loyalty":0})"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find(R"("stages.purchase":"fewer than k=10")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("stages.interest":"withheld with another cell)"), std::string::npos) << j;
+
+  // Later, u0 buys too: the aware are now 19, one fewer than the 20 released, so awareness is
+  // withheld by the differencing check; interest stays withheld (sealed above), although
+  // alone it is 10 people; the two buyers are under k.
+  q.at_ms = ParseIso8601Ms("2026-10-09T00:00:00Z").value();
+  auto later = engine_->ReleaseFunnel(q, ro);
+  ASSERT_TRUE(later.ok());
+  const std::string& l = later->json;
+  EXPECT_NE(l.find(R"("stages":{"none":0,"awareness":null,"interest":null,"purchase":null,"loyalty":0})"),
+            std::string::npos)
+      << l;
+  EXPECT_NE(l.find(R"("stages.awareness":"the group differs from an earlier answered group by 1 people)"),
+            std::string::npos)
+      << l;
+  EXPECT_NE(l.find(R"("stages.interest":"the group is, or is within k of, a cell withheld earlier)"), std::string::npos)
+      << l;
+
+  // With flows between the two dates, no cell holds a 1 or gives one away.
+  Engine::FunnelQuery with_flows = q;
+  with_flows.from_ms = ParseIso8601Ms("2026-10-06T00:00:00Z").value();
+  auto fl = engine_->ReleaseFunnel(with_flows, ro);
+  ASSERT_TRUE(fl.ok()) << fl.status().ToString();
+  const std::string& jf = fl->json;
+  EXPECT_EQ(jf.find(R"(":1,)"), std::string::npos) << jf;
+  EXPECT_EQ(jf.find(R"(":1})"), std::string::npos) << jf;
+  EXPECT_EQ(jf.find(R"(":19)"), std::string::npos) << jf;
+  EXPECT_NE(jf.find(R"("flows.awareness.purchase")"), std::string::npos) << jf;
+
+  // Noise: epsilon per list (3 with flows) from the day's budget of 2: the first query
+  // without flows costs 1, the second is refused.
+  ro.epsilon = 1;
+  q.at_ms = ParseIso8601Ms("2026-10-06T00:00:00Z").value();
+  auto noisy = engine_->ReleaseFunnel(q, ro);
+  ASSERT_TRUE(noisy.ok()) << noisy.status().ToString();
+  EXPECT_NE(noisy->json.find(R"("epsilon":1)"), std::string::npos) << noisy->json;
+  auto refused = engine_->ReleaseFunnel(with_flows, ro);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+}
+
+// A campaign's measurement as analysts get it: its counts pass the same release point.
+TEST_F(PrivacyTest, ReleasedCampaignsWithholdSmallCountsAndWhatDividesThem) {
+  const int64_t d = ParseIso8601Ms("2026-10-01T12:00:00Z").value(), day = 24 * 3600 * 1000LL;
+  const std::string promo = R"({"campaign":"Autumn Run","brand":"Nike","promotion_id":"c02-x"})";
+  const std::string order = R"({"order_id":"o","revenue":99,"products":[{"brand":"Nike","category":"sports","price":99}]})";
+  std::string lines;
+  for (int i = 0; i < 20; ++i) {  // 20 exposed, 10 of whom buy
+    const std::string u = "e" + std::to_string(i);
+    lines += Track(u + "o", "Application Opened", User(u), FormatIso8601Ms(d - 20 * day), "{}");
+    lines += Track(u + "p", "Promotion Viewed", User(u), FormatIso8601Ms(d), promo);
+    if (i < 10) lines += Track(u + "b", "Order Completed", User(u), FormatIso8601Ms(d + 2 * day), order);
+  }
+  for (int i = 0; i < 40; ++i) {  // 40 controls, 5 of whom buy: under k
+    const std::string u = "c" + std::to_string(i);
+    lines += Track(u + "o", "Application Opened", User(u), FormatIso8601Ms(d - 20 * day), "{}");
+    if (i < 5) lines += Track(u + "b", "Order Completed", User(u), FormatIso8601Ms(d + 3 * day), order);
+  }
+  Ingest(lines, true, "taobao");
+  auto exact = engine_->Campaign("Autumn Run", 10);
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_NE(exact->json.find(R"("lift_pp")"), std::string::npos) << "operators see the estimate";
+  Engine::ReleaseOptions ro;
+  ro.k = 10;
+  auto r = engine_->ReleaseCampaign("Autumn Run", ro);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string& j = r->json;
+  EXPECT_NE(j.find(R"("exposed":{"n":20,"buyers":10,"rate":0.5)"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("control.buyers":"fewer than k=10")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("control":{"n":40,"buyers":null,"flows")"), std::string::npos) << "no rate without its buyers: " << j;
+  EXPECT_EQ(j.find(R"("lift_pp")"), std::string::npos) << "the lift divides the withheld count: " << j;
+  // The control flows: 5 moved to purchase (withheld), and the 35 who did not are withheld
+  // too (40 - 35 would give the 5 away: here the differencing check sees it first).
+  EXPECT_NE(j.find(R"("control.flows.none.purchase":"fewer than k=10")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("flows":{"none":{"none":null,"awareness":0,"interest":0,"purchase":null)"), std::string::npos) << j;
+  EXPECT_EQ(j.find(R"(":5,)"), std::string::npos) << j;
+  EXPECT_EQ(j.find(R"(":35,)"), std::string::npos) << j;
+}
+
 TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConsent) {
   Ingest(Track("b1", "Beacon Seen", User("joy") + R"(,"anonymousId":"joy-beacon")", "2026-10-01T10:00:00Z",
                R"({"store_id":"st01","beacon_id":"b9","zone":"entrance","rssi":-60})"),

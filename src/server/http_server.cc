@@ -798,7 +798,8 @@ class ServerImpl final : public Server {
       *out = *ms;
     }
     std::shared_lock<std::shared_mutex> state(state_mu_);
-    auto r = engine_->Funnel(q);
+    // Analysts get every cell through the release point; operators see exact counts.
+    auto r = who->role == "analyst" ? engine_->ReleaseFunnel(q, ReleaseFor(*who, 0)) : engine_->Funnel(q);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -807,7 +808,8 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     std::shared_lock<std::shared_mutex> state(state_mu_);
-    auto r = engine_->Campaign(DecodePathParam(req.matches[1].str()), options_.k);
+    const std::string name = DecodePathParam(req.matches[1].str());
+    auto r = who->role == "analyst" ? engine_->ReleaseCampaign(name, ReleaseFor(*who, 0)) : engine_->Campaign(name, options_.k);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
