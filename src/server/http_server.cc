@@ -799,7 +799,15 @@ class ServerImpl final : public Server {
     }
     std::shared_lock<std::shared_mutex> state(state_mu_);
     // Analysts get every cell through the release point; operators see exact counts.
-    auto r = who->role == "analyst" ? engine_->ReleaseFunnel(q, ReleaseFor(*who, 0)) : engine_->Funnel(q);
+    double epsilon = 0;
+    if (std::string e = req.get_param_value("epsilon"); !e.empty()) {
+      char* end = nullptr;
+      epsilon = std::strtod(e.c_str(), &end);
+      if (end == e.c_str() || *end != '\0' || !(epsilon > 0) || epsilon > 100) {
+        return SendError(res, 400, "invalid_request", "epsilon must be a number in (0, 100]");
+      }
+    }
+    auto r = who->role == "analyst" ? engine_->ReleaseFunnel(q, ReleaseFor(*who, epsilon)) : engine_->Funnel(q);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }

@@ -258,6 +258,15 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   EXPECT_NE(seen->body.find(R"("size":null,"withheld":"fewer than k=50")"), std::string::npos) << seen->body;
   auto listed = client_->Get("/api/segments", ha);
   EXPECT_EQ(listed->body.find(R"("size":1)"), std::string::npos) << listed->body;
+  // Funnels pass the same release point for analysts (a population of one is withheld);
+  // admins see the operators' view.
+  auto fa = client_->Get("/api/funnel?brand=Nike", ha);
+  ASSERT_EQ(fa->status, 200) << fa->body;
+  EXPECT_NE(fa->body.find(R"("population":null)"), std::string::npos) << fa->body;
+  EXPECT_NE(fa->body.find(R"("withheld":{"population":"fewer than k=50")"), std::string::npos) << fa->body;
+  auto fd = client_->Get("/api/funnel?brand=Nike", hd);
+  ASSERT_EQ(fd->status, 200) << fd->body;
+  EXPECT_NE(fd->body.find(R"("population":"<50")"), std::string::npos) << fd->body;
   // Activation sees only people who consented to personalization: this one did not.
   r = Get("/api/profiles/user_id@web:ru1", activation_);
   EXPECT_EQ(r->status, 403) << r->body;
