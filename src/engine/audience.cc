@@ -188,14 +188,8 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
   HOLO_RETURN_IF_ERROR(LoadComputedTraits());
   if (log_) log_("traits: rebuilding every profile with " + std::to_string(specs.size()) + " new computed trait(s)");
-  HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
-  profile::BuildOptions bo;
-  bo.force_full = true;
-  bo.log = log_;
-  bo.computed = &computed_traits_;
-  profile::BuildStats ps;
-  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  return RefreshAudience(ps.changed, /*full=*/true);
+  uint64_t written = 0;
+  return RebuildAllProfiles(&written);
 }
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {
@@ -503,24 +497,28 @@ Result<const std::vector<Roaring>*> EngineImpl::SealedGroups() {
   return &sealed_;
 }
 
-Status EngineImpl::SealGroup(const Roaring& group) {
-  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kSealedSeq));
+Status EngineImpl::AppendGroupLog(char prefix, std::string_view seq_key, const Roaring& group) {
+  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, seq_key));
   uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
   ++seq;
   rocksdb::WriteBatch batch;
-  std::string k("w");
+  std::string k(1, prefix);
   coding::PutFixed64BE(&k, seq);
   batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(group));
   std::string v;
   coding::PutFixed64BE(&v, seq);
-  batch.Put(store_->cf(Cf::kMeta), kSealedSeq, v);
+  batch.Put(store_->cf(Cf::kMeta), seq_key, v);
   if (seq > kQueryLogKeep) {
-    std::string old("w");
+    std::string old(1, prefix);
     coding::PutFixed64BE(&old, seq - kQueryLogKeep);
     batch.Delete(store_->cf(Cf::kSegments), old);
   }
-  HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
+  return store_->Write(&batch, true);
+}
+
+Status EngineImpl::SealGroup(const Roaring& group) {
   HOLO_RETURN_IF_ERROR(SealedGroups().status());
+  HOLO_RETURN_IF_ERROR(AppendGroupLog('w', kSealedSeq, group));
   sealed_.push_back(group);
   if (sealed_.size() > kQueryLogKeep) sealed_.erase(sealed_.begin());
   return Status::OK();
@@ -528,22 +526,7 @@ Status EngineImpl::SealGroup(const Roaring& group) {
 
 Status EngineImpl::LogGroup(const Roaring& group, const std::vector<Roaring>& previous) {
   if (std::any_of(previous.begin(), previous.end(), [&](const Roaring& r) { return r == group; })) return Status::OK();
-  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, kQueryLogSeq));
-  uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
-  ++seq;
-  rocksdb::WriteBatch batch;
-  std::string k("q");
-  coding::PutFixed64BE(&k, seq);
-  batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(group));
-  std::string v;
-  coding::PutFixed64BE(&v, seq);
-  batch.Put(store_->cf(Cf::kMeta), kQueryLogSeq, v);
-  if (seq > kQueryLogKeep) {
-    std::string old("q");
-    coding::PutFixed64BE(&old, seq - kQueryLogKeep);
-    batch.Delete(store_->cf(Cf::kSegments), old);
-  }
-  return store_->Write(&batch, true);
+  return AppendGroupLog('q', kQueryLogSeq, group);
 }
 
 Status EngineImpl::SpendBudget(const std::string& owner, double budget, double epsilon) {

@@ -285,6 +285,9 @@ class EngineImpl final : public Engine {
   // within k of one of them. REQUIRES: group_log_mu_ held.
   Result<const std::vector<Roaring>*> SealedGroups();
   Status SealGroup(const Roaring& group);
+  // Appends `group` to the bitmap log at segments `prefix`+seq8 (sequence in meta `seq_key`),
+  // keeping the newest 1,000.
+  Status AppendGroupLog(char prefix, std::string_view seq_key, const Roaring& group);
   std::vector<Roaring> sealed_;  // guarded by group_log_mu_
   bool sealed_loaded_ = false;
   std::mutex budget_mu_;

@@ -23,21 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Row {
-  std::string source, type, value, person;
-};
-
-std::vector<Row> ReadTruth(const std::string& path) {
-  std::vector<Row> rows;
-  auto lines = testing::Lines(testing::ReadFile(path));
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const std::string& l = lines[i];
-    size_t a = l.find(','), b = l.find(',', a + 1), c = l.rfind(',');
-    if (a == std::string::npos || b == std::string::npos || c <= b) continue;
-    rows.push_back({l.substr(0, a), l.substr(a + 1, b - a - 1), l.substr(b + 1, c - b - 1), l.substr(c + 1)});
-  }
-  return rows;
-}
+using Row = testing::TruthRow;
 
 // Every 32-hex-digit run inside the "identifiers" object of a profile.
 std::set<std::string> IdentifierHexes(const std::string& profile) {
@@ -84,7 +70,7 @@ class ErasureTest : public ::testing::Test {
 };
 
 TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
-  std::vector<Row> truth = ReadTruth(dir_ / "world/truth.csv");
+  std::vector<Row> truth = testing::ReadTruthCsv(dir_ / "world/truth.csv");
   // The victim: the OneID with the most identifiers among people whose alipay account
   // pays other people's family-card payments, so that others' events reference them
   // (properties.card_owner, stored as the pseudonym) and must be rewritten.

@@ -25,21 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Row {
-  std::string source, type, value, person;
-};
-
-std::vector<Row> ReadTruth(const std::string& path) {
-  std::vector<Row> rows;
-  auto lines = testing::Lines(testing::ReadFile(path));
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const std::string& l = lines[i];
-    size_t a = l.find(','), b = l.find(',', a + 1), c = l.rfind(',');
-    if (a == std::string::npos || b == std::string::npos || c <= b) continue;
-    rows.push_back({l.substr(0, a), l.substr(a + 1, b - a - 1), l.substr(b + 1, c - b - 1), l.substr(c + 1)});
-  }
-  return rows;
-}
+using Row = testing::TruthRow;
 
 // Every key and value of every column family, with its column family's name.
 std::vector<std::pair<std::string, std::string>> Dump(const std::string& dir, std::vector<std::string>* cf_names) {
@@ -85,7 +71,7 @@ class RekeyTest : public ::testing::Test {
     Open();
     IngestReport report;
     ASSERT_TRUE(engine_->Ingest({dir_ / "world"}, IngestOptions(), &report).ok());
-    truth_ = ReadTruth(dir_ / "world/truth.csv");
+    truth_ = testing::ReadTruthCsv(dir_ / "world/truth.csv");
   }
   Options Opts() const {
     Options options;

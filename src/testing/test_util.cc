@@ -76,4 +76,16 @@ int RunCommand(const std::vector<std::string>& argv, const std::string& stdin_te
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::vector<TruthRow> ReadTruthCsv(const std::string& path) {
+  std::vector<TruthRow> rows;
+  auto lines = Lines(ReadFile(path));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    size_t a = l.find(','), b = l.find(',', a + 1), c = l.rfind(',');
+    if (a == std::string::npos || b == std::string::npos || c <= b) continue;
+    rows.push_back({l.substr(0, a), l.substr(a + 1, b - a - 1), l.substr(b + 1, c - b - 1), l.substr(c + 1)});
+  }
+  return rows;
+}
+
 }  // namespace holo::testing

@@ -31,6 +31,13 @@ int RunCommand(const std::vector<std::string>& argv, const std::string& stdin_te
 std::string ReadFile(const std::string& path);
 // Writes (replaces) a file.
 void WriteFile(const std::string& path, const std::string& content);
+// One row of a generated world's truth.csv: source,identifier_type,identifier_value,person_id.
+struct TruthRow {
+  std::string source, type, value, person;
+};
+// The rows of a truth.csv (header skipped; values hold no commas).
+std::vector<TruthRow> ReadTruthCsv(const std::string& path);
+
 // Splits text into lines (no terminators).
 std::vector<std::string> Lines(const std::string& text);
 
