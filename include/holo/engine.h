@@ -150,6 +150,8 @@ struct StoreStats {
   uint64_t oneids = 0;       // distinct OneIDs (profiles)
   uint64_t pending_nodes = 0;
   uint64_t pending_profiles = 0;
+  uint64_t key_generation = 0;  // of the keys the store is keyed with (holo rekey adds one)
+  uint64_t vault_entries = 0;   // sealed raw values in the PII vault
 };
 
 class Engine {

@@ -668,10 +668,11 @@ int main(int argc, char** argv) {
   } else if (st->parsed()) {
     auto s = engine->Stats();
     Check(s.status());
-    std::printf("{\"events\":%llu,\"identifiers\":%llu,\"oneids\":%llu,\"pending_nodes\":%llu,\"pending_profiles\":%llu}\n",
+    std::printf("{\"events\":%llu,\"identifiers\":%llu,\"oneids\":%llu,\"pending_nodes\":%llu,\"pending_profiles\":%llu,\"key_generation\":%llu,\"vault_entries\":%llu}\n",
                 (unsigned long long)s->events, (unsigned long long)s->identifiers,
                 (unsigned long long)s->oneids, (unsigned long long)s->pending_nodes,
-                (unsigned long long)s->pending_profiles);
+                (unsigned long long)s->pending_profiles, (unsigned long long)s->key_generation,
+                (unsigned long long)s->vault_entries);
   }
   return 0;
 }

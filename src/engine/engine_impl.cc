@@ -430,6 +430,8 @@ Result<StoreStats> EngineImpl::Stats() {
   HOLO_RETURN_IF_ERROR(identity::ReadDirtyNodes(*store_, &pending, &lists));
   s.pending_nodes = pending.size();
   s.pending_profiles = CountPrefix(*store_, Cf::kMeta, keys::kDirtyProfilePrefix);
+  s.key_generation = key_generation_;
+  s.vault_entries = CountPrefix(*store_, Cf::kVault, "");
   return s;
 }
 
