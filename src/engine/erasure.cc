@@ -22,6 +22,7 @@
 #include <fstream>
 
 #include "common/coding.h"
+#include "common/hex.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "identity/evidence.h"
@@ -36,8 +37,6 @@ namespace keys = storage::keys;
 using storage::View;
 namespace fs = std::filesystem;
 
-bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-
 // `text` with every 32-hex-digit run that is one of `hexes` replaced by "erased";
 // false when there was none.
 bool ScrubHex(const std::unordered_set<std::string>& hexes, std::string* text) {
@@ -45,12 +44,12 @@ bool ScrubHex(const std::unordered_set<std::string>& hexes, std::string* text) {
   std::string out;
   size_t i = 0, copied = 0;
   while (i < text->size()) {
-    if (!IsHex((*text)[i])) {
+    if (!hex::IsLowerDigit((*text)[i])) {
       ++i;
       continue;
     }
     size_t j = i;
-    while (j < text->size() && IsHex((*text)[j])) ++j;
+    while (j < text->size() && hex::IsLowerDigit((*text)[j])) ++j;
     if (j - i == 32 && hexes.count(text->substr(i, 32))) {
       out.append(*text, copied, i - copied);
       out += "erased";

@@ -42,8 +42,6 @@ namespace keys = storage::keys;
 using storage::View;
 namespace fs = std::filesystem;
 
-bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-
 // Maps pseudonyms to the next key generation.
 class Mapper {
  public:
@@ -69,7 +67,6 @@ class Mapper {
       for (size_t at = json->find(needle); at != std::string::npos; at = json->find(needle, at + 1)) {
         const size_t v = at + needle.size();
         if (v + 33 > json->size() || (*json)[v + 32] != '"') continue;
-        if (!std::all_of(json->begin() + static_cast<long>(v), json->begin() + static_cast<long>(v + 32), IsHexDigit)) continue;
         auto p = privacy::PseudonymFromHex(std::string_view(*json).substr(v, 32));
         if (!p.ok()) continue;
         json->replace(v, 32, privacy::PseudonymToHex(Map(*p)));

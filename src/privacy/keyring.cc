@@ -10,36 +10,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hex.h"
+
 namespace holo::privacy {
 namespace {
 
 constexpr std::string_view kMagic = "holo-keyring 1";
-
-std::string ToHex(const uint8_t* p, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[p[i] >> 4];
-    out[2 * i + 1] = kDigits[p[i] & 15];
-  }
-  return out;
-}
-
-template <size_t N>
-bool FromHex(std::string_view hex, std::array<uint8_t, N>* out) {
-  if (hex.size() != 2 * N) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < N; ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -90,18 +66,18 @@ Result<std::optional<Keyring>> ReadKeyring(const std::string& path) {
       continue;
     }
     std::istringstream fields(line);
-    std::string kind, hex;
+    std::string kind, digits;
     size_t gen = 0;
-    if (!(fields >> kind >> gen >> hex)) return Status::DataLoss(where + "expected '<kind> <generation> <hex key>'");
+    if (!(fields >> kind >> gen >> digits)) return Status::DataLoss(where + "expected '<kind> <generation> <hex key>'");
     if (kind == "pseudonym") {
       PseudonymKey key;
-      if (gen != k.pseudonym.size() || !FromHex(hex, &key)) {
+      if (gen != k.pseudonym.size() || !hex::Decode(digits, key.data(), key.size())) {
         return Status::DataLoss(where + "pseudonym key " + std::to_string(gen) + " is out of order or not 64 hex digits");
       }
       k.pseudonym.push_back(key);
     } else if (kind == "vault") {
       VaultKey key;
-      if (gen != k.vault.size() || !FromHex(hex, &key)) {
+      if (gen != k.vault.size() || !hex::Decode(digits, key.data(), key.size())) {
         return Status::DataLoss(where + "vault key " + std::to_string(gen) + " is out of order or not 64 hex digits");
       }
       k.vault.push_back(key);
@@ -122,10 +98,10 @@ Status WriteKeyring(const std::string& path, const Keyring& keyring) {
   text += kMagic;
   text += '\n';
   for (size_t g = 0; g < keyring.pseudonym.size(); ++g) {
-    text += "pseudonym " + std::to_string(g) + " " + ToHex(keyring.pseudonym[g].data(), kKeySize) + "\n";
+    text += "pseudonym " + std::to_string(g) + " " + hex::Encode(keyring.pseudonym[g].data(), kKeySize) + "\n";
   }
   for (size_t g = 0; g < keyring.vault.size(); ++g) {
-    text += "vault " + std::to_string(g) + " " + ToHex(keyring.vault[g].data(), kVaultKeySize) + "\n";
+    text += "vault " + std::to_string(g) + " " + hex::Encode(keyring.vault[g].data(), kVaultKeySize) + "\n";
   }
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <utility>
 
+#include "common/hex.h"
+
 namespace holo::privacy {
 namespace {
 
@@ -19,37 +21,17 @@ void EnsureSodium() {
   (void)initialized;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
-std::string PseudonymToHex(const Pseudonym& p) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(kPseudonymSize * 2, '0');
-  for (size_t i = 0; i < kPseudonymSize; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 0x0f];
-  }
-  return out;
-}
+std::string PseudonymToHex(const Pseudonym& p) { return hex::Encode(p.data(), p.size()); }
 
-Result<Pseudonym> PseudonymFromHex(std::string_view hex) {
-  if (hex.size() != kPseudonymSize * 2) {
+Result<Pseudonym> PseudonymFromHex(std::string_view text) {
+  if (text.size() != kPseudonymSize * 2) {
     return Status::InvalidArgument("pseudonym must be " + std::to_string(kPseudonymSize * 2) +
-                                   " hex characters, got " + std::to_string(hex.size()));
+                                   " hex characters, got " + std::to_string(text.size()));
   }
   Pseudonym p{};
-  for (size_t i = 0; i < kPseudonymSize; ++i) {
-    int hi = HexValue(hex[2 * i]);
-    int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return Status::InvalidArgument("pseudonym contains a non-hex character");
-    p[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
+  if (!hex::Decode(text, p.data(), p.size())) return Status::InvalidArgument("pseudonym contains a non-hex character");
   return p;
 }
 

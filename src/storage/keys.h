@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/coding.h"
+#include "common/hex.h"
 
 namespace holo::storage::keys {
 
@@ -34,15 +35,7 @@ struct Key16Hash {
 };
 
 // Returns lower-case hex of `k` (32 characters): how pseudonyms are shown.
-inline std::string ToHex(const Key16& k) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (size_t i = 0; i < 16; ++i) {
-    out[2 * i] = kDigits[k[i] >> 4];
-    out[2 * i + 1] = kDigits[k[i] & 15];
-  }
-  return out;
-}
+inline std::string ToHex(const Key16& k) { return hex::Encode(k.data(), k.size()); }
 
 // meta
 // Kept here by versions before the keyring (privacy/keyring.h); moved out at open.
