@@ -14,16 +14,14 @@
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
 #include "common/coding.h"
+#include "common/file_util.h"
 #include "engine/engine_impl.h"
 #include "profile/profile_store.h"
 
@@ -98,11 +96,7 @@ std::string OldDirOf(const std::string& dir, uint64_t generation) {
 Status WriteRekeyMarker(const std::string& next_dir, uint64_t from_generation, bool keep_old) {
   const std::string path = (fs::path(next_dir) / kRekeyMarker).string();
   const std::string text = std::to_string(from_generation) + " " + (keep_old ? "1" : "0") + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("rekey: cannot create " + path);
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? Status::OK() : Status::IOError("rekey: cannot write " + path);
+  return file::WriteSynced(path, text, 0600);
 }
 
 }  // namespace

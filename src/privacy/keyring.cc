@@ -1,15 +1,14 @@
 #include "privacy/keyring.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "common/file_util.h"
 #include "common/hex.h"
 
 namespace holo::privacy {
@@ -104,22 +103,9 @@ Status WriteKeyring(const std::string& path, const Keyring& keyring) {
     text += "vault " + std::to_string(g) + " " + hex::Encode(keyring.vault[g].data(), kVaultKeySize) + "\n";
   }
   const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    off += static_cast<size_t>(n);
-  }
-  const bool synced = ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
-  ::close(fd);
+  Status written = file::WriteSynced(tmp, text, 0600);
   sodium_memzero(text.data(), text.size());
-  if (!synced) return Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
+  HOLO_RETURN_IF_ERROR(written);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
   }
