@@ -155,7 +155,7 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
                        identity::MergePolicy policy)
     : options_(std::move(options)), store_(std::move(store)),
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
-      vault_key_(keys.keyring.vault[keys.generation]), key_generation_(keys.generation),
+      vault_key_(keys.keyring.vault[keys.generation]),
       parser_options_(ingest::ParserOptions::Defaults()), policy_(policy) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
@@ -430,7 +430,7 @@ Result<StoreStats> EngineImpl::Stats() {
   HOLO_RETURN_IF_ERROR(identity::ReadDirtyNodes(*store_, &pending, &lists));
   s.pending_nodes = pending.size();
   s.pending_profiles = CountPrefix(*store_, Cf::kMeta, keys::kDirtyProfilePrefix);
-  s.key_generation = key_generation_;
+  s.key_generation = pseudonymizer_.generation();
   s.vault_entries = CountPrefix(*store_, Cf::kVault, "");
   return s;
 }

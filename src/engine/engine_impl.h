@@ -235,8 +235,7 @@ class EngineImpl final : public Engine {
   Options options_;
   std::unique_ptr<storage::Store> store_;
   privacy::Pseudonymizer pseudonymizer_;
-  privacy::VaultKey vault_key_;  // of the store's key generation
-  size_t key_generation_ = 0;
+  privacy::VaultKey vault_key_;  // of the store's key generation (pseudonymizer_.generation())
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
   identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy

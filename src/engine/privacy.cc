@@ -285,7 +285,10 @@ Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, p
   return out;
 }
 
-Result<std::string> EngineImpl::ConsentPolicyJson() { return consent_policy_.ToJson(); }
+Result<std::string> EngineImpl::ConsentPolicyJson() {
+  std::shared_lock<std::shared_mutex> lock(consent_mu_);  // SetConsentPolicy may replace it meanwhile
+  return consent_policy_.ToJson();
+}
 
 Status EngineImpl::SetConsentPolicy(std::string_view json) {
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));

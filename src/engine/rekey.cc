@@ -199,16 +199,20 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         key.assign(it->key().data(), it->key().size());
         value.assign(it->value().data(), it->value().size());
-        const std::string where = std::string(storage::CfName(cf)) + " key of " + std::to_string(key.size()) + " bytes";
+        // Built only when a key does not have its column family's layout.
+        auto unexpected = [&] {
+          return Status::DataLoss("rekey: unexpected " + std::string(storage::CfName(cf)) + " key of " +
+                                  std::to_string(key.size()) + " bytes");
+        };
         switch (cf) {
           case Cf::kNodes:
           case Cf::kNodeEvents:
           case Cf::kConsent:
-            if (key.size() < 16) return Status::DataLoss("rekey: unexpected " + where);
+            if (key.size() < 16) return unexpected();
             mapper.MapAt(&key, 0);
             break;
           case Cf::kEdges:
-            if (key.size() < 32) return Status::DataLoss("rekey: unexpected " + where);
+            if (key.size() < 32) return unexpected();
             mapper.MapAt(&key, 0);
             mapper.MapAt(&key, 16);
             break;
@@ -218,7 +222,7 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
             } else if (key[0] == 'o' && key.size() == 25) {
               mapper.MapAt(&key, 9);
             } else {
-              return Status::DataLoss("rekey: unexpected " + where);
+              return unexpected();
             }
             break;
           case Cf::kEvents:
@@ -229,7 +233,7 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
             ev.EncodeTo(&value);
             break;
           case Cf::kVault: {
-            if (key.size() != 24) return Status::DataLoss("rekey: unexpected " + where);
+            if (key.size() != 24) return unexpected();
             storage::VaultRecord vr;
             if (!vr.DecodeFrom(value)) return Status::DataLoss("rekey: malformed vault record");
             HOLO_ASSIGN_OR_RETURN(std::string plain, privacy::VaultOpen(old_vault, vr.sealed));
