@@ -13,9 +13,9 @@
 #include <sstream>
 
 #include "holo/engine.h"
-#include "holo/generate.h"
 #include "privacy/pseudonymizer.h"
 #include "storage/store.h"
+#include "engine/engine_test_util.h"
 #include "testing/test_util.h"
 
 namespace holo {
@@ -39,38 +39,13 @@ std::set<std::string> IdentifierHexes(const std::string& profile) {
   return out;
 }
 
-class ErasureTest : public ::testing::Test {
+class ErasureTest : public testing::GeneratedWorldTest {
  protected:
-  void SetUp() override {
-    WorldOptions world;
-    world.persons = 400;
-    world.seed = 5;
-    world.out_dir = dir_ / "world";
-    fs::create_directories(world.out_dir);
-    ASSERT_TRUE(GenerateWorld(world, nullptr, nullptr).ok());
-    Open();
-    IngestReport report;
-    ASSERT_TRUE(engine_->Ingest({dir_ / "world"}, IngestOptions(), &report).ok());
-  }
-  void Open() {
-    engine_.reset();
-    Options options;
-    options.data_dir = dir_ / "data";
-    auto engine = Engine::Open(options);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(engine).value();
-  }
-  uint64_t OneId(const Row& r) {
-    auto id = engine_->LookupOneId(r.type, r.value);
-    return id.ok() ? *id : 0;
-  }
-
-  testing::TempDir dir_{"erasure_test"};
-  std::unique_ptr<Engine> engine_;
+  ErasureTest() : GeneratedWorldTest("erasure_test", /*persons=*/400, /*seed=*/5) {}
 };
 
 TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
-  std::vector<Row> truth = testing::ReadTruthCsv(dir_ / "world/truth.csv");
+  const std::vector<Row>& truth = truth_;
   // The victim: the OneID with the most identifiers among people whose alipay account
   // pays other people's family-card payments, so that others' events reference them
   // (properties.card_owner, stored as the pseudonym) and must be rewritten.
@@ -201,13 +176,9 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
 
   // Seen again: a fresh person, with every consent withdrawn at the erasure...
   Open();
-  testing::WriteFile(dir_ / "again.jsonl",
-                     R"({"type":"track","event":"Order Completed","messageId":"again-1","userId":")" + handle.value +
-                         R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
-  IngestOptions opt;
-  opt.source = handle.source;
-  IngestReport again;
-  ASSERT_TRUE(engine_->Ingest({dir_ / "again.jsonl"}, opt, &again).ok());
+  IngestLines("again.jsonl", handle.source,
+              R"({"type":"track","event":"Order Completed","messageId":"again-1","userId":")" + handle.value +
+                  R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
   const uint64_t fresh = OneId(handle);
   ASSERT_NE(fresh, 0u);
   EXPECT_NE(fresh, victim);
@@ -221,10 +192,9 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
   ASSERT_TRUE(consent.ok());
   EXPECT_NE(consent->find(R"("source":"erasure")"), std::string::npos) << *consent;
   // ... until they decide again.
-  testing::WriteFile(dir_ / "consent.jsonl",
-                     R"({"type":"track","event":"Consent Given","messageId":"again-2","userId":")" + handle.value +
-                         R"(","timestamp":"2099-01-01T00:00:00Z","properties":{"purposes":["marketing"]}})" "\n");
-  ASSERT_TRUE(engine_->Ingest({dir_ / "consent.jsonl"}, opt, &again).ok());
+  IngestLines("consent.jsonl", handle.source,
+              R"({"type":"track","event":"Consent Given","messageId":"again-2","userId":")" + handle.value +
+                  R"(","timestamp":"2099-01-01T00:00:00Z","properties":{"purposes":["marketing"]}})" "\n");
   allowed = engine_->ConsentAllows(fresh, "export");
   ASSERT_TRUE(allowed.ok());
   EXPECT_TRUE(*allowed);

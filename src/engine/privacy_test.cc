@@ -8,6 +8,7 @@
 
 #include "common/time_util.h"
 #include "holo/engine.h"
+#include "engine/engine_test_util.h"
 #include "testing/test_util.h"
 
 namespace holo {
@@ -21,17 +22,10 @@ std::string Track(const std::string& id, const std::string& event, const std::st
 std::string User(const std::string& u) { return R"("userId":")" + u + R"(")"; }
 std::string Anon(const std::string& a) { return R"("anonymousId":")" + a + R"(")"; }
 
-class PrivacyTest : public ::testing::Test {
+class PrivacyTest : public testing::EngineStoreTest {
  protected:
+  PrivacyTest() : EngineStoreTest("privacy_test") {}
   void SetUp() override { Open(); }
-  void Open() {
-    engine_.reset();
-    Options options;
-    options.data_dir = dir_ / "data";
-    auto engine = Engine::Open(options);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(engine).value();
-  }
   void Ingest(const std::string& content, bool resolve = true, const std::string& source = "web") {
     static int n = 0;
     std::string path = dir_ / (source + std::to_string(++n) + ".jsonl");
@@ -64,9 +58,6 @@ class PrivacyTest : public ::testing::Test {
                              const std::string& purposes) {
     return Track(id, given ? "Consent Given" : "Consent Withdrawn", who, ts, R"({"purposes":)" + purposes + "}");
   }
-
-  testing::TempDir dir_{"privacy_test"};
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {

@@ -14,10 +14,10 @@
 #include <sstream>
 
 #include "holo/engine.h"
-#include "holo/generate.h"
 #include "privacy/keyring.h"
 #include "storage/keys.h"
 #include "storage/store.h"
+#include "engine/engine_test_util.h"
 #include "testing/test_util.h"
 
 namespace holo {
@@ -59,38 +59,9 @@ std::string MaskHex(const std::string& text) {
   return out;
 }
 
-class RekeyTest : public ::testing::Test {
+class RekeyTest : public testing::GeneratedWorldTest {
  protected:
-  void SetUp() override {
-    WorldOptions world;
-    world.persons = 300;
-    world.seed = 11;
-    world.out_dir = dir_ / "world";
-    fs::create_directories(world.out_dir);
-    ASSERT_TRUE(GenerateWorld(world, nullptr, nullptr).ok());
-    Open();
-    IngestReport report;
-    ASSERT_TRUE(engine_->Ingest({dir_ / "world"}, IngestOptions(), &report).ok());
-    truth_ = testing::ReadTruthCsv(dir_ / "world/truth.csv");
-  }
-  Options Opts() const {
-    Options options;
-    options.data_dir = dir_ / "data";
-    options.create_if_missing = false;
-    return options;
-  }
-  void Open() {
-    engine_.reset();
-    Options options = Opts();
-    options.create_if_missing = true;
-    auto engine = Engine::Open(options);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(engine).value();
-  }
-  uint64_t OneId(const Row& r) {
-    auto id = engine_->LookupOneId(r.type, r.value);
-    return id.ok() ? *id : 0;
-  }
+  RekeyTest() : GeneratedWorldTest("rekey_test", /*persons=*/300, /*seed=*/11) {}
   // The profile without its identifiers (pseudonyms change with the key; nothing else may).
   std::string Traits(uint64_t oneid) {
     auto p = engine_->ProfileJson(std::to_string(oneid));
@@ -100,10 +71,6 @@ class RekeyTest : public ::testing::Test {
     if (from != std::string::npos) s.erase(from, s.find('}', from) - from + 1);
     return s;
   }
-
-  testing::TempDir dir_{"rekey_test"};
-  std::unique_ptr<Engine> engine_;
-  std::vector<Row> truth_;
 };
 
 TEST_F(RekeyTest, KeyringLivesOutsideTheDataDirectoryAndIsChecked) {
@@ -126,7 +93,7 @@ TEST_F(RekeyTest, KeyringLivesOutsideTheDataDirectoryAndIsChecked) {
 
   // Missing keyring: refused, not a silently re-keyed (and so orphaned) store.
   fs::rename(keyring, dir_ / "moved.keyring");
-  auto missing = Engine::Open(Opts());
+  auto missing = Engine::Open(StoreOptions());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(missing.status().message().find("is missing"), std::string::npos) << missing.status().ToString();
@@ -134,11 +101,11 @@ TEST_F(RekeyTest, KeyringLivesOutsideTheDataDirectoryAndIsChecked) {
   privacy::Keyring other;
   other.AddGeneration();
   ASSERT_TRUE(privacy::WriteKeyring(keyring, other).ok());
-  auto wrong = Engine::Open(Opts());
+  auto wrong = Engine::Open(StoreOptions());
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("does not belong to this store"), std::string::npos) << wrong.status().ToString();
   // Given explicitly with --keyring (Options::keyring_path): opens.
-  Options elsewhere = Opts();
+  Options elsewhere = StoreOptions();
   elsewhere.keyring_path = dir_ / "moved.keyring";
   auto ok = Engine::Open(elsewhere);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
@@ -257,7 +224,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   // Rekey, with progress.
   std::vector<std::string> steps;
   Engine::RekeyReport report;
-  Status st = Engine::Rekey(Opts(), /*keep_old=*/false, [&](const Engine::RekeyProgress& p) {
+  Status st = Engine::Rekey(StoreOptions(), /*keep_old=*/false, [&](const Engine::RekeyProgress& p) {
     if (steps.empty() || steps.back() != p.step) steps.push_back(p.step);
   }, &report);
   ASSERT_TRUE(st.ok()) << st.ToString();
@@ -333,26 +300,18 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
     }
   }
   ASSERT_FALSE(known.value.empty());
-  testing::WriteFile(dir_ / "new.jsonl",
-                     R"({"type":"track","event":"Order Completed","messageId":"after-rekey-1","userId":")" + erased.value +
-                         R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
-  IngestOptions opt;
-  opt.source = erased.source;
-  IngestReport ir;
-  ASSERT_TRUE(engine_->Ingest({dir_ / "new.jsonl"}, opt, &ir).ok());
+  IngestLines("new.jsonl", erased.source,
+              R"({"type":"track","event":"Order Completed","messageId":"after-rekey-1","userId":")" + erased.value +
+                  R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
   const uint64_t fresh = OneId(erased);
   ASSERT_NE(fresh, 0u);
   auto allowed = engine_->ConsentAllows(fresh, "export");
   ASSERT_TRUE(allowed.ok());
   EXPECT_FALSE(*allowed) << "the suppression list survives the rotation";
-  {
-    testing::WriteFile(dir_ / "known.jsonl",
-                       R"({"type":"track","event":"Product Viewed","messageId":"after-rekey-2","userId":")" + known.value +
-                           R"(","timestamp":"2026-11-20T10:00:00Z","properties":{}})" "\n");
-    opt.source = known.source;
-    ASSERT_TRUE(engine_->Ingest({dir_ / "known.jsonl"}, opt, &ir).ok());
-    EXPECT_EQ(OneId(known), oneid_of[known.type + ":" + known.value]);
-  }
+  IngestLines("known.jsonl", known.source,
+              R"({"type":"track","event":"Product Viewed","messageId":"after-rekey-2","userId":")" + known.value +
+                  R"(","timestamp":"2026-11-20T10:00:00Z","properties":{}})" "\n");
+  EXPECT_EQ(OneId(known), oneid_of[known.type + ":" + known.value]);
   auto stats = engine_->Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->pending_nodes, 0u);
@@ -363,7 +322,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   old.pseudonym.resize(1);
   old.vault.resize(1);
   ASSERT_TRUE(privacy::WriteKeyring(dir_ / "old.keyring", old).ok());
-  Options with_old = Opts();
+  Options with_old = StoreOptions();
   with_old.keyring_path = dir_ / "old.keyring";
   auto refused = Engine::Open(with_old);
   ASSERT_FALSE(refused.ok());
@@ -386,7 +345,7 @@ TEST_F(RekeyTest, AnInterruptedRekeyIsFinishedAtTheNextOpen) {
   EXPECT_EQ(OneId(r), before);
   engine_.reset();
   Engine::RekeyReport report;
-  ASSERT_TRUE(Engine::Rekey(Opts(), /*keep_old=*/true, nullptr, &report).ok());
+  ASSERT_TRUE(Engine::Rekey(StoreOptions(), /*keep_old=*/true, nullptr, &report).ok());
   EXPECT_EQ(report.to_generation, 1u);
   EXPECT_EQ(privacy::ReadKeyring(dir_ / "data.keyring").value()->generations(), 2u);
   ASSERT_EQ(report.old_dir, dir_ / "data.pre-rekey-0");
