@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <map>
 
+#include "common/file_util.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "holo/match.h"
 #include "identity/evidence.h"
+#include "identity/graph_store.h"
 #include "match/config.h"
 #include "match/csv_reader.h"
 
@@ -98,25 +100,30 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
   // The records, in memory: record_id = <node hex>.<n>.
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"record_id", "name", "phone", "street", "city", "postcode"});
+  // The plaintexts are wiped from memory on every way out, and as soon as the matcher is done.
+  struct Wipe {
+    std::vector<std::vector<std::string>>* rows;
+    void operator()() {
+      for (auto& row : *rows) {
+        for (auto& field : row) sodium_memzero(field.data(), field.size());
+      }
+    }
+    ~Wipe() { (*this)(); }
+  } wipe{&rows};
   std::map<std::string, std::string> type_of;  // node hex -> identifier type
   {
     simdjson::dom::parser parser;
     auto it = store_->NewIterator(Cf::kVault);
-    auto nit = store_->NewIterator(Cf::kNodes);
     std::string last;
     size_t n = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().size() != 24) continue;
-      const std::string_view node = View(it->key()).substr(0, 16);
-      const std::string hex = keys::ToHex(keys::ToKey16(node));
+      const keys::Key16 node = keys::ToKey16(View(it->key()).substr(0, 16));
+      const std::string hex = keys::ToHex(node);
       if (hex != last) {
         last = hex;
         n = 0;
-        nit->Seek(rocksdb::Slice(node.data(), node.size()));
-        storage::StatsRecord rec;
-        if (nit->Valid() && View(nit->key()) == node && storage::StatsRecord::Decode(View(nit->value()), &rec)) {
-          type_of[hex] = rec.tail;
-        }
+        HOLO_ASSIGN_OR_RETURN(type_of[hex], identity::NodeType(*store_, node));
       }
       auto plain = OpenVaultValue(View(it->value()));
       if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
@@ -133,33 +140,16 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
     HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the vault"));
   }
   match->records = rows.size() - 1;
-  auto wipe = [&rows] {
-    for (auto& row : rows) {
-      for (auto& field : row) sodium_memzero(field.data(), field.size());
-    }
-  };
-  if (rows.size() < 3) {
-    wipe();
-    return Status::OK();  // nothing to compare
-  }
+  if (rows.size() < 3) return Status::OK();  // nothing to compare
 
   ScratchDir scratch;
-  if (scratch.path().empty()) {
-    wipe();
-    return Status::IOError("vault match: cannot create a private temporary directory");
-  }
+  if (scratch.path().empty()) return Status::IOError("vault match: cannot create a private temporary directory");
   MatchOptions mo;
   mo.rows = &rows;
   mo.out_dir = scratch.path() + "/out";
   if (config_path.empty()) {
     mo.config_path = scratch.path() + "/vault.toml";
-    std::FILE* f = std::fopen(mo.config_path.c_str(), "w");
-    if (f == nullptr) {
-      wipe();
-      return Status::IOError("vault match: cannot write " + mo.config_path);
-    }
-    std::fwrite(kVaultMatchConfig.data(), 1, kVaultMatchConfig.size(), f);
-    std::fclose(f);
+    HOLO_RETURN_IF_ERROR(file::WriteSynced(mo.config_path, kVaultMatchConfig, 0600));
   } else {
     mo.config_path = config_path;
   }
