@@ -73,6 +73,20 @@ struct MatchReport {
   double pairs_per_second = 0;
   // Peak resident set size of the process so far (Linux VmHWM), 0 if unknown.
   uint64_t peak_rss_bytes = 0;
+  // Sources linked (inputs, or values of the config's source_column); 1 for
+  // deduplication.
+  uint64_t sources = 1;
+  // How the model was estimated: "held-out" (the default), "pooled" or
+  // "fallback" (the safe estimate after a guard fired); the guards' findings
+  // in plain words (also in `warnings`); lambda (per comparable pair, or per
+  // candidate pair for "pooled") and the matching pairs it implies.
+  std::string estimator;
+  bool fallback = false;
+  std::vector<std::string> guards;
+  double lambda = 0;
+  double expected_matches = 0;
+  // The learned model in plain words (`holo match --explain-model`).
+  std::string model_explanation;
   std::vector<std::string> warnings;
 };
 

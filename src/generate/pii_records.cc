@@ -1133,4 +1133,30 @@ Status WritePiiCsv(const PiiOptions& options, const std::string& path, PiiStats*
   return Status::OK();
 }
 
+namespace internal {
+
+const PiiNameTables& NameTables() {
+  static const PiiNameTables* tables = [] {
+    auto* t = new PiiNameTables;
+    auto first_nickname = [](const NameEntry& e) {
+      std::vector<std::string> n = SplitBar(e.nicknames);
+      return n.empty() ? std::string() : n[0];
+    };
+    for (const NameEntry& e : kMaleNames) {
+      t->male.push_back(e.name);
+      t->male_nicknames.push_back(first_nickname(e));
+    }
+    for (const NameEntry& e : kFemaleNames) {
+      t->female.push_back(e.name);
+      t->female_nicknames.push_back(first_nickname(e));
+    }
+    for (const NameEntry& e : kSurnames) t->surnames.push_back(e.name);
+    for (const City& c : kCities) t->cities.push_back(c.name);
+    return t;
+  }();
+  return *tables;
+}
+
+}  // namespace internal
+
 }  // namespace holo::generate

@@ -28,6 +28,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "holo/result.h"
 #include "holo/status.h"
@@ -72,5 +73,15 @@ Status GeneratePiiRecords(const PiiOptions& options,
 
 // Writes the records as CSV (header kPiiColumns) to `path`.
 Status WritePiiCsv(const PiiOptions& options, const std::string& path, PiiStats* stats);
+
+namespace internal {
+// The generator's reference names (the spelling on a person's papers, most
+// common first) and the first nickname of each given name ("" when none), for
+// other generators in this module (pii_sources.cc).
+struct PiiNameTables {
+  std::vector<std::string> male, male_nicknames, female, female_nicknames, surnames, cities;
+};
+const PiiNameTables& NameTables();
+}  // namespace internal
 
 }  // namespace holo::generate

@@ -245,6 +245,14 @@ uint64_t BlockingIndex::FirstShared(size_t r, uint32_t a, uint32_t b) const {
   return 0;
 }
 
+uint32_t BlockingIndex::RulesHolding(uint32_t a, uint32_t b) const {
+  uint32_t mask = 0;
+  for (size_t r = 0; r < rules_.size() && r < 32; ++r) {
+    if (Share(r, a, b)) mask |= uint32_t{1} << r;
+  }
+  return mask;
+}
+
 bool BlockingIndex::Owns(size_t r, uint64_t key, uint32_t a, uint32_t b) const {
   for (size_t earlier = 0; earlier < r; ++earlier) {
     if (Share(earlier, a, b)) return false;

@@ -70,6 +70,12 @@ class BlockingIndex {
   uint64_t Work(const Chunk& chunk) const;
   size_t num_records() const { return sources_.size(); }
 
+  // Returns a bit mask of the rules (bit r, r < 32) whose kept blocks put a and
+  // b together: a pair is a candidate once (for its first rule) but belongs to
+  // every rule's sample when each rule's model is trained. Thread-safe after
+  // Finish.
+  uint32_t RulesHolding(uint32_t a, uint32_t b) const;
+
   // Calls visit(a, b) with a < b for every candidate pair of the chunk that no
   // other chunk produces. Thread-safe (const) after Finish.
   template <typename Visit>

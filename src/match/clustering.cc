@@ -30,11 +30,26 @@ bool UnionFind::Union(uint32_t a, uint32_t b) {
   return true;
 }
 
-std::vector<ScoredPair> OneToOne(std::vector<ScoredPair> pairs) {
+std::vector<ScoredPair> OneToOne(std::vector<ScoredPair> pairs,
+                                 const std::vector<uint8_t>* sources) {
   std::stable_sort(pairs.begin(), pairs.end(), [](const ScoredPair& x, const ScoredPair& y) {
     return x.log_odds > y.log_odds;
   });
   std::vector<ScoredPair> kept;
+  if (sources != nullptr) {
+    // (record, other source) pairs already taken.
+    std::unordered_map<uint64_t, char> taken;
+    auto key = [&](uint32_t r, uint32_t other) {
+      return (static_cast<uint64_t>(r) << 8) | (*sources)[other];
+    };
+    for (const ScoredPair& p : pairs) {
+      const uint64_t ka = key(p.pair.first, p.pair.second), kb = key(p.pair.second, p.pair.first);
+      if (taken.count(ka) || taken.count(kb)) continue;
+      taken[ka] = taken[kb] = 1;
+      kept.push_back(p);
+    }
+    return kept;
+  }
   std::vector<char> used;
   for (const ScoredPair& p : pairs) {
     size_t need = std::max(p.pair.first, p.pair.second) + 1;
@@ -97,9 +112,14 @@ class Refiner {
       }
     }
     for (float& x : odds) x = std::clamp(x, -1000.0f, 1000.0f);  // finite sums
+    std::vector<uint64_t> masks;
+    if (options_.one_per_source != nullptr) {
+      for (uint32_t r : members) masks.push_back(uint64_t{1} << ((*options_.one_per_source)[r] & 63));
+    }
     std::vector<uint32_t> l =
         AverageLinkage(n, odds, options_.min_link_log_odds > -1e30 ? &odds : nullptr,
-                       static_cast<float>(options_.min_link_log_odds));
+                       static_cast<float>(options_.min_link_log_odds),
+                       masks.empty() ? nullptr : &masks);
     std::vector<uint32_t> first(n, UINT32_MAX);
     for (size_t i = 0; i < n; ++i) {
       if (first[l[i]] == UINT32_MAX) first[l[i]] = members[i];
@@ -233,7 +253,10 @@ std::vector<uint32_t> ClusterRecords(size_t num_records, const std::vector<Score
 }
 
 std::vector<uint32_t> AverageLinkage(size_t n, const std::vector<float>& sim,
-                                     const std::vector<float>* strength, float min_strength) {
+                                     const std::vector<float>* strength, float min_strength,
+                                     const std::vector<uint64_t>* source_masks) {
+  std::vector<uint64_t> mask;
+  if (source_masks != nullptr) mask = *source_masks;
   // sum[i*n+j]: total similarity between active clusters i and j (represented
   // by their first item); top[i*n+j]: their strongest pair; size[i]: items in
   // cluster i.
@@ -247,7 +270,10 @@ std::vector<uint32_t> AverageLinkage(size_t n, const std::vector<float>& sim,
   std::vector<uint32_t> best(n, UINT32_MAX);
   std::vector<double> best_val(n, -std::numeric_limits<double>::infinity());
   auto mean = [&](size_t i, size_t j) { return sum[i * n + j] / (size[i] * size[j]); };
-  auto eligible = [&](size_t i, size_t j) { return top.empty() || top[i * n + j] >= min_strength; };
+  auto eligible = [&](size_t i, size_t j) {
+    return (top.empty() || top[i * n + j] >= min_strength) &&
+           (mask.empty() || (mask[i] & mask[j]) == 0);
+  };
   auto refresh = [&](size_t i) {
     best[i] = UINT32_MAX;
     best_val[i] = -std::numeric_limits<double>::infinity();
@@ -284,6 +310,7 @@ std::vector<uint32_t> AverageLinkage(size_t n, const std::vector<float>& sim,
       }
     }
     size[a] += size[b];
+    if (!mask.empty()) mask[a] |= mask[b];
     active[b] = 0;
     parent[b] = static_cast<uint32_t>(a);
     refresh(a);

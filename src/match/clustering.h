@@ -40,8 +40,11 @@ class UnionFind {
 };
 
 // Returns the pairs kept by a greedy 1:1 assignment: pairs in descending
-// posterior order, each kept only if neither record is already assigned.
-std::vector<ScoredPair> OneToOne(std::vector<ScoredPair> pairs);
+// posterior order, each kept only if neither record is already assigned. With
+// `sources` (N-source linkage) a record is assigned at most once *per other
+// source*: it may keep one partner in each of the other sources.
+std::vector<ScoredPair> OneToOne(std::vector<ScoredPair> pairs,
+                                 const std::vector<uint8_t>* sources = nullptr);
 
 // Returns a cluster id per record (union-find over `pairs`), numbered 0.. in
 // order of first record.
@@ -61,6 +64,10 @@ struct ClusterOptions {
   // their weakest accepted pairs (see ClusterRecords), so average linkage never
   // scores more than max_component^2 / 2 pairs at once.
   size_t max_component = 400;
+  // With sources (one per record, < 64 of them): a cluster never holds two
+  // records of one source (duplicate-free sources, `one_to_one`). Average
+  // linkage only merges clusters whose sources are disjoint. Not owned.
+  const std::vector<uint8_t>* one_per_source = nullptr;
 };
 
 struct ClusterStats {
@@ -82,8 +89,11 @@ std::vector<uint32_t> ClusterRecords(size_t num_records, const std::vector<Score
 // similarity while that mean is > 0. With `strength` (same layout), two
 // clusters may only merge when some cross pair has strength >= min_strength.
 // Returns a cluster label per item (0..k-1, in order of first item).
+// With `source_masks` (one bit per item's source), clusters that share a
+// source never merge.
 std::vector<uint32_t> AverageLinkage(size_t n, const std::vector<float>& sim,
                                      const std::vector<float>* strength = nullptr,
-                                     float min_strength = 0);
+                                     float min_strength = 0,
+                                     const std::vector<uint64_t>* source_masks = nullptr);
 
 }  // namespace holo::match

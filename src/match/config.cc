@@ -139,6 +139,16 @@ Result<MatchConfig> FromTable(const toml::table& root) {
   }
   cfg.write_candidates = root["write_candidates"].value_or<bool>(false);
   cfg.rule_models = root["rule_models"].value_or<bool>(false);
+  if (auto v = root["estimator"].value<std::string>()) {
+    if (*v != "held-out" && *v != "pooled") {
+      return bad("estimator must be \"held-out\" or \"pooled\"");
+    }
+    cfg.estimator = *v;
+  }
+  if (cfg.rule_models && cfg.estimator != "pooled") {
+    return bad("rule_models = true needs estimator = \"pooled\"");
+  }
+  cfg.source_column = root["source_column"].value_or<std::string>("");
   if (auto v = root["max_component"].value<int64_t>()) {
     if (*v < 3) return bad("max_component must be >= 3");
     cfg.max_component = static_cast<uint64_t>(*v);

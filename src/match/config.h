@@ -50,7 +50,7 @@ struct MatchConfig {
   std::vector<FieldConfig> fields;
   std::vector<std::vector<BlockingKey>> blocking;  // rules OR-ed; keys AND-ed; [] = all pairs
   std::optional<double> threshold;                 // fixed match-weight threshold
-  bool one_to_one = false;                         // linkage: 1:1 assignment by best weight
+  bool one_to_one = false;  // linkage: sources are duplicate-free (one record per source per cluster)
   std::vector<std::string> encodings;  // per input ("utf8"/"latin1"); one applies to all
   uint64_t max_block_size = 2000;      // blocks larger than this are skipped
   uint64_t u_sample_pairs = 1000000;
@@ -61,7 +61,14 @@ struct MatchConfig {
   Linkage linkage = Linkage::kAverage;  // "average" or "single"
   uint64_t max_component = 400;         // see ClusterOptions (clustering.h)
   bool write_candidates = false;        // also write candidates.csv (every scored pair)
-  bool rule_models = false;             // u and lambda per blocking rule (see README)
+  bool rule_models = false;             // u and lambda per blocking rule ("pooled" only)
+  // "held-out" (default: m per blocking rule with its fields held out, u from
+  // random pairs) or "pooled" (EM over all candidates; the estimator before
+  // issue 14). See README "The model".
+  std::string estimator = "held-out";
+  // Column naming each record's source; records of one source are never
+  // compared with each other (as with several inputs). "" = none.
+  std::string source_column;
 };
 
 // Parses TOML text / a TOML file into a MatchConfig; kInvalidArgument on errors.

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace holo::match {
 namespace {
@@ -13,6 +15,11 @@ constexpr double kMinURatio = 0.1;
 // The random-pair sample is split into this many independent streams so that
 // the estimate does not depend on the number of threads.
 constexpr int kUStreams = 8;
+// Field g depends on field f when, among random pairs, g agrees exactly this
+// many times more often given f's exact agreement than without it (a town
+// given its postcode: hundreds of times), over at least kDependencePairs pairs.
+constexpr double kDependenceLift = 4.0;
+constexpr double kDependencePairs = 20;
 
 uint64_t SplitMix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -39,36 +46,47 @@ Pattern ComparePair(const std::vector<FieldSpec>& specs, const RecordStore& stor
   return p;
 }
 
-void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store, size_t num_first,
-               uint64_t max_pairs, uint64_t seed, int threads, FsModel* model) {
+void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store,
+               const std::vector<uint8_t>* sources, uint64_t max_pairs, uint64_t seed, int threads,
+               FsModel* model) {
   const size_t n = store.size();
   const size_t nf = specs.size();
-  const bool link = num_first > 0;
-  const uint64_t total = link ? static_cast<uint64_t>(num_first) * (n - num_first)
-                              : static_cast<uint64_t>(n) * (n - 1) / 2;
+  const bool link = sources != nullptr;
+  uint64_t total = static_cast<uint64_t>(n) * (n - 1) / 2;
+  if (link) {
+    std::vector<uint64_t> per_source(256, 0);
+    for (uint8_t s : *sources) ++per_source[s];
+    uint64_t same = 0;
+    for (uint64_t c : per_source) same += c * (c > 0 ? c - 1 : 0) / 2;
+    total -= same;
+  }
   // counts[stream][field][level]
   std::vector<std::vector<std::vector<double>>> counts(kUStreams);
   for (auto& c : counts) {
     c.resize(nf);
     for (size_t f = 0; f < nf; ++f) c[f].assign(specs[f].num_levels, 0.0);
   }
-  auto count_pair = [&](std::vector<std::vector<double>>& c, size_t i, size_t j) {
+  // joint[stream][f * nf + g]: pairs where f and g both agree exactly.
+  std::vector<std::vector<double>> joint(kUStreams, std::vector<double>(nf * nf, 0.0));
+  auto count_pair = [&](int s, size_t i, size_t j) {
+    auto& c = counts[s];
+    size_t exact[kMaxFields];
+    size_t num_exact = 0;
     for (size_t f = 0; f < nf; ++f) {
       int8_t l = CompareField(specs, f, store, static_cast<uint32_t>(i), static_cast<uint32_t>(j));
       if (l >= 0) c[f][l] += 1;
+      if (l == 0) exact[num_exact++] = f;
+    }
+    for (size_t x = 0; x < num_exact; ++x) {
+      for (size_t y = 0; y < num_exact; ++y) joint[s][exact[x] * nf + exact[y]] += 1;
     }
   };
   auto run_stream = [&](int s) {
-    auto& c = counts[s];
     if (total <= max_pairs) {
       // All pairs: stream s takes the first records i with i % kUStreams == s.
-      if (link) {
-        for (size_t i = s; i < num_first; i += kUStreams) {
-          for (size_t j = num_first; j < n; ++j) count_pair(c, i, j);
-        }
-      } else {
-        for (size_t i = s; i < n; i += kUStreams) {
-          for (size_t j = i + 1; j < n; ++j) count_pair(c, i, j);
+      for (size_t i = s; i < n; i += kUStreams) {
+        for (size_t j = i + 1; j < n; ++j) {
+          if (!link || (*sources)[i] != (*sources)[j]) count_pair(s, i, j);
         }
       }
       return;
@@ -77,17 +95,11 @@ void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store, si
     const uint64_t k_pairs =
         max_pairs / kUStreams + (static_cast<uint64_t>(s) < max_pairs % kUStreams);
     for (uint64_t k = 0; k < k_pairs; ++k) {
-      size_t i, j;
-      if (link) {
-        i = Below(state, num_first);
-        j = num_first + Below(state, n - num_first);
-      } else {
-        i = Below(state, n);
-        do {
-          j = Below(state, n);
-        } while (j == i);
-      }
-      count_pair(c, i, j);
+      size_t i = Below(state, n), j;
+      do {
+        j = Below(state, n);
+      } while (j == i || (link && (*sources)[i] == (*sources)[j]));
+      count_pair(s, i, j);
     }
   };
   threads = std::clamp(threads, 1, kUStreams);
@@ -115,6 +127,50 @@ void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store, si
     }
   }
   model->random_u = model->u;
+  // Dependencies between exact agreements: P(g exact | f exact) far above
+  // P(g exact).
+  std::vector<double> j(nf * nf, 0.0);
+  for (const auto& js : joint) {
+    for (size_t k = 0; k < nf * nf; ++k) j[k] += js[k];
+  }
+  model->nf = nf;
+  model->dep_u.assign(nf * nf, 0.0);
+  for (size_t f = 0; f < nf; ++f) {
+    // Only places nest (a postcode lies in one town); names and dates do not,
+    // and what their agreements share among random pairs is real evidence.
+    if (!IsLocationField(specs[f])) continue;
+    const double nf_exact = j[f * nf + f];
+    if (nf_exact < kDependencePairs) continue;
+    for (size_t g = 0; g < nf; ++g) {
+      if (g == f || !IsLocationField(specs[g]) || j[f * nf + g] < kDependencePairs) continue;
+      const double cond = j[f * nf + g] / nf_exact;
+      if (cond >= kDependenceLift * model->u[g][0]) model->dep_u[f * nf + g] = cond;
+    }
+  }
+}
+
+void FinishModel(FsModel* model) {
+  const size_t nf = model->m.size();
+  model->weight.assign(nf, {});
+  for (size_t f = 0; f < nf; ++f) {
+    for (size_t l = 0; l < model->m[f].size(); ++l) {
+      model->weight[f].push_back(std::log2(std::max(model->m[f][l], kMinProb) /
+                                           std::max(model->u[f][l], kMinProb)));
+    }
+  }
+  model->dep_weight.assign(model->dep_u.size(), 0.0);
+  if (model->nf != nf) return;
+  for (size_t f = 0; f < nf; ++f) {
+    for (size_t g = 0; g < nf; ++g) {
+      const double d = model->dep_u[f * nf + g];
+      // Never more than the field's own exact weight: the dependency only
+      // takes evidence away.
+      if (d > 0) {
+        model->dep_weight[f * nf + g] = std::min(
+            model->weight[g][0], std::log2(std::max(model->m[g][0], kMinProb) / d));
+      }
+    }
+  }
 }
 
 void MakeMonotoneU(const std::vector<double>& m, std::vector<double>* u) {
@@ -297,14 +353,33 @@ void RunEm(const std::vector<FieldSpec>& specs,
 }
 
 double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model, Pattern pattern,
-                   const RecordStore& store, uint32_t a) {
+                   const RecordStore* store, uint32_t a) {
   double w = 0;
-  for (size_t f = 0; f < specs.size(); ++f) {
+  const size_t nf = specs.size();
+  const bool deps = !model.dep_weight.empty() && model.nf == nf;
+  for (size_t f = 0; f < nf; ++f) {
     const int8_t l = PatternLevel(pattern, f);
     if (l < 0) continue;
+    if (l == 0 && deps) {
+      // Exact agreement that an earlier field's exact agreement implies
+      // (town after postcode) adds only its conditional evidence.
+      bool dependent = false;
+      double dw = 0;
+      for (size_t e = 0; e < f; ++e) {
+        if (model.dep_u[e * nf + f] > 0 && PatternLevel(pattern, e) == 0) {
+          const double x = model.dep_weight[e * nf + f];
+          dw = dependent ? std::min(dw, x) : x;
+          dependent = true;
+        }
+      }
+      if (dependent) {
+        w += dw;
+        continue;
+      }
+    }
     w += model.weight[f][l];
-    if (l == 0 && specs[f].config.term_frequency) {
-      const float tf = store.fields[f].cell(a).tf;
+    if (l == 0 && store != nullptr && specs[f].config.term_frequency) {
+      const float tf = store->fields[f].cell(a).tf;
       if (tf > 0) {
         // Exact agreement on a value: the chance that a random pair agrees on
         // *this* value is its frequency, so rare values weigh more. Bounded so
@@ -325,6 +400,333 @@ double ProbabilityOfLogOdds(double x) {
 
 double Posterior(const FsModel& model, double w) {
   return ProbabilityOfLogOdds(w + PriorLogOdds(model));
+}
+
+}  // namespace holo::match
+
+namespace holo::match {
+namespace {
+
+// The prior m of a field before anything is learned: most mass on the
+// strongest level, a little on disagreement (EM's initial value, and the
+// safe estimate's m).
+std::vector<double> PriorM(int levels) {
+  if (levels == 2) return {0.9, 0.1};
+  std::vector<double> m(levels, 0.15 / (levels - 2));
+  m[0] = 0.8;
+  m[levels - 1] = 0.05;
+  return m;
+}
+
+bool IsName(const FieldSpec& spec) { return spec.config.type == FieldType::kName; }
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return s;
+}
+
+// Finds, in a model's m, the reasons it does not describe "same person":
+// names with m at or below u on exact agreement, or location fields that
+// agree among matches while names mostly do not. `u` is the model's u.
+std::vector<std::string> NameFindings(const std::vector<FieldSpec>& specs,
+                                      const std::vector<std::vector<double>>& m,
+                                      const std::vector<std::vector<double>>& u,
+                                      const std::vector<bool>* skip) {
+  std::vector<std::string> out;
+  bool any_name = false, names_agree = false, location_agrees = false;
+  std::string location;
+  for (size_t f = 0; f < specs.size(); ++f) {
+    if (skip != nullptr && (*skip)[f]) continue;
+    if (IsName(specs[f])) {
+      any_name = true;
+      if (m[f][0] <= u[f][0]) {
+        char buf[200];
+        std::snprintf(buf, sizeof(buf),
+                      "%s: exact agreement has non-positive weight (m %.3g <= u %.3g)",
+                      specs[f].config.name.c_str(), m[f][0], u[f][0]);
+        out.push_back(buf);
+      }
+      // "Agree" = exact or one of the close levels above plain JW.
+      if (m[f][0] + (m[f].size() > 2 ? m[f][1] + m[f][2] : 0) >= 0.5) names_agree = true;
+    } else if (IsLocationField(specs[f]) && m[f][0] >= 0.8) {
+      location_agrees = true;
+      location = specs[f].config.name;
+    }
+  }
+  if (any_name && !names_agree && location_agrees) {
+    out.push_back("the match class is explained by location alone (" + location +
+                  " agrees among matches, no name field does)");
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsLocationField(const FieldSpec& spec) {
+  if (spec.config.type == FieldType::kPostcode || spec.config.type == FieldType::kAddress) {
+    return true;
+  }
+  std::string name = Lower(spec.config.name);
+  for (const auto& c : spec.config.columns) name += " " + Lower(c);
+  for (const char* word : {"town", "city", "suburb", "zip", "postcode", "postal", "state", "county",
+                           "locality", "place", "village", "municipality"}) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void FitPrior(const std::vector<FieldSpec>& specs,
+              const std::vector<std::pair<Pattern, uint64_t>>& patterns, double total_pairs,
+              FsModel* model) {
+  // Likelihood ratio of every distinct pattern (no term frequencies: the
+  // prior is a property of the pattern mix).
+  std::vector<double> lr(patterns.size());
+  double candidates = 0;
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    lr[p] = std::exp2(std::clamp(MatchWeight(specs, *model, patterns[p].first, nullptr, 0), -300.0,
+                                 300.0));
+    candidates += static_cast<double>(patterns[p].second);
+  }
+  total_pairs = std::max(total_pairs, std::max(candidates, 1.0));
+  double pi = std::clamp(0.1 * candidates / total_pairs, 1e-12, 0.5);
+  int it = 0;
+  for (; it < 500; ++it) {
+    double matched = 0;
+    for (size_t p = 0; p < patterns.size(); ++p) {
+      const double x = pi * lr[p];
+      matched += static_cast<double>(patterns[p].second) * x / (x + (1 - pi));
+    }
+    const double next = std::clamp(matched / total_pairs, 1e-15, 1 - 1e-9);
+    const bool done = std::fabs(next - pi) <= 1e-9 * pi;
+    pi = next;
+    if (done) break;
+  }
+  model->lambda = pi;
+}
+
+void FitPriorAndU(const std::vector<FieldSpec>& specs,
+                  const std::vector<std::pair<Pattern, uint64_t>>& patterns, double total_pairs,
+                  FsModel* model) {
+  const size_t nf = specs.size();
+  for (int round = 0; round < 4; ++round) {
+    for (size_t f = 0; f < nf; ++f) MakeMonotoneU(model->m[f], &model->u[f]);
+    FinishModel(model);
+    FitPrior(specs, patterns, total_pairs, model);
+    // Random pairs include the matches (a share lambda of them): take them out.
+    const double pi = model->lambda;
+    for (size_t f = 0; f < nf; ++f) {
+      double sum = 0;
+      for (size_t l = 0; l < model->u[f].size(); ++l) {
+        const double r = model->random_u[f][l];
+        model->u[f][l] = std::max((r - pi * model->m[f][l]) / (1 - pi), r * kMinURatio);
+        sum += model->u[f][l];
+      }
+      for (double& v : model->u[f]) v /= sum;
+    }
+  }
+  for (size_t f = 0; f < nf; ++f) MakeMonotoneU(model->m[f], &model->u[f]);
+  FinishModel(model);
+}
+
+void EstimateFallback(const std::vector<FieldSpec>& specs,
+                      const std::vector<std::pair<Pattern, uint64_t>>& patterns,
+                      const FsModel& random_model, double total_pairs, FsModel* model) {
+  const size_t nf = specs.size();
+  model->m.assign(nf, {});
+  for (size_t f = 0; f < nf; ++f) model->m[f] = PriorM(specs[f].num_levels);
+  model->u = random_model.random_u;
+  model->random_u = random_model.random_u;
+  model->nf = random_model.nf;
+  model->dep_u = random_model.dep_u;
+  model->em_iterations = 0;
+  model->converged = true;
+  FitPriorAndU(specs, patterns, total_pairs, model);
+}
+
+void EstimateHeldOut(const std::vector<FieldSpec>& specs,
+                     const std::vector<std::vector<std::pair<Pattern, uint64_t>>>& rule_patterns,
+                     const std::vector<std::vector<bool>>& held_out,
+                     const std::vector<std::string>& rule_names, const FsModel& random_model,
+                     double total_pairs, int max_iterations, FsModel* model,
+                     ModelDiagnostics* diagnostics) {
+  const size_t nf = specs.size();
+  const size_t nr = rule_patterns.size();
+  std::vector<std::vector<double>> m_sum(nf);
+  std::vector<double> w_sum(nf, 0.0);
+  for (size_t f = 0; f < nf; ++f) m_sum[f].assign(specs[f].num_levels, 0.0);
+  diagnostics->rules.assign(nr, {});
+  for (size_t r = 0; r < nr; ++r) {
+    RuleFit& fit = diagnostics->rules[r];
+    fit.name = r < rule_names.size() ? rule_names[r] : std::to_string(r);
+    fit.held_out = held_out[r];
+    for (const auto& [p, c] : rule_patterns[r]) fit.pairs += c;
+    size_t trainable = 0;
+    for (size_t f = 0; f < nf; ++f) trainable += !held_out[r][f];
+    if (fit.pairs == 0) {
+      fit.rejected = "no candidate pairs";
+      continue;
+    }
+    if (trainable == 0) {
+      fit.rejected = "blocks on every compared field";
+      continue;
+    }
+    // The rule's patterns with its own fields marked missing.
+    Pattern mask = 0;
+    for (size_t f = 0; f < nf; ++f) {
+      if (!held_out[r][f]) mask |= Pattern{0xF} << (4 * f);
+    }
+    std::unordered_map<Pattern, uint64_t> masked;
+    for (const auto& [p, c] : rule_patterns[r]) masked[p & mask] += c;
+    std::vector<std::vector<std::pair<Pattern, uint64_t>>> groups(1);
+    groups[0].assign(masked.begin(), masked.end());
+    std::sort(groups[0].begin(), groups[0].end());
+    std::vector<FsModel> fitted;
+    FsModel pooled;
+    RunEm(specs, groups, max_iterations, /*estimate_u=*/true, random_model.random_u, &fitted,
+          &pooled);
+    const FsModel& em = fitted[0];
+    fit.m = em.m;
+    fit.u = em.u;
+    fit.lambda = em.lambda;
+    fit.em_iterations = em.em_iterations;
+    fit.converged = em.converged;
+    std::vector<std::string> findings = NameFindings(specs, em.m, em.u, &held_out[r]);
+    if (!findings.empty()) {
+      fit.rejected = findings[0];
+      continue;
+    }
+    fit.used = true;
+    const double w = em.lambda * static_cast<double>(fit.pairs);
+    for (size_t f = 0; f < nf; ++f) {
+      if (held_out[r][f]) continue;
+      w_sum[f] += w;
+      for (size_t l = 0; l < m_sum[f].size(); ++l) m_sum[f][l] += w * em.m[f][l];
+    }
+  }
+  model->m.assign(nf, {});
+  diagnostics->untrained_fields.clear();
+  for (size_t f = 0; f < nf; ++f) {
+    if (w_sum[f] > 0) {
+      for (double v : m_sum[f]) model->m[f].push_back(std::max(v / w_sum[f], kMinM));
+    } else {
+      model->m[f] = PriorM(specs[f].num_levels);
+      diagnostics->untrained_fields.push_back(specs[f].config.name);
+    }
+  }
+  model->u = random_model.random_u;
+  model->random_u = random_model.random_u;
+  model->nf = random_model.nf;
+  model->dep_u = random_model.dep_u;
+  for (size_t f = 0; f < nf; ++f) MakeMonotoneU(model->m[f], &model->u[f]);
+  model->em_iterations = 0;
+  model->converged = true;
+  for (const RuleFit& fit : diagnostics->rules) {
+    model->em_iterations = std::max(model->em_iterations, fit.em_iterations);
+    if (fit.pairs > 0 && !fit.rejected.empty() && fit.em_iterations > 0 && !fit.converged) {
+      model->converged = false;
+    }
+  }
+  FinishModel(model);
+}
+
+std::vector<std::string> CheckModel(const std::vector<FieldSpec>& specs, const FsModel& model,
+                                    double expected_matches, double candidates,
+                                    double max_matches) {
+  std::vector<std::string> out;
+  char buf[240];
+  if (max_matches > 0 && expected_matches > 1.5 * max_matches + 10) {
+    std::snprintf(buf, sizeof(buf),
+                  "lambda implausible: %.0f matching pairs expected, far more than one-to-one sources "
+                  "allow at most %.0f",
+                  expected_matches, max_matches);
+    out.push_back(buf);
+  } else if (candidates > 100 && expected_matches > 0.9 * candidates) {
+    std::snprintf(buf, sizeof(buf),
+                  "lambda implausible: %.0f of %.0f candidate pairs expected to match",
+                  expected_matches, candidates);
+    out.push_back(buf);
+  }
+  for (auto& f : NameFindings(specs, model.m, model.u, nullptr)) out.push_back(std::move(f));
+  return out;
+}
+
+std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& model,
+                         const ModelDiagnostics& d) {
+  std::string out;
+  char buf[512];
+  const char* how = d.estimator == "held-out"
+                        ? "m trained per blocking rule with that rule's fields held out, u from "
+                          "random pairs"
+                    : d.estimator == "pooled"
+                        ? "m, u and lambda by EM over all candidate pairs"
+                        : "safe estimate: m at its prior, u from random pairs";
+  out += std::string("Model: ") + how + ".\n";
+  if (d.total_pairs > 0) {
+    std::snprintf(buf, sizeof(buf),
+                  "Prior: lambda %.3g = P(match) for a pair of records; %.0f matching pairs "
+                  "expected among %.0f comparable pairs (%.1f bits of prior odds).\n",
+                  model.lambda, d.expected_matches, d.total_pairs, PriorLogOdds(model));
+  } else {
+    std::snprintf(buf, sizeof(buf), "Prior: lambda %.3g = P(match) for a candidate pair.\n",
+                  model.lambda);
+  }
+  out += buf;
+  out += "Weights (bits: log2(m/u); positive counts for a match, negative against):\n";
+  const size_t nf = specs.size();
+  for (size_t f = 0; f < nf; ++f) {
+    for (int l = 0; l < specs[f].num_levels; ++l) {
+      const double w = model.weight[f][l];
+      std::snprintf(buf, sizeof(buf), "  %s %s: %.1f bits %s (m %.3g, u %.3g)\n",
+                    specs[f].config.name.c_str(), specs[f].level_names[l].c_str(), std::fabs(w),
+                    w >= 0 ? "for a match" : "against a match", model.m[f][l], model.u[f][l]);
+      out += buf;
+    }
+    if (model.nf == nf && model.dep_weight.size() == nf * nf) {
+      for (size_t e = 0; e < f; ++e) {
+        if (model.dep_u[e * nf + f] <= 0) continue;
+        std::snprintf(buf, sizeof(buf),
+                      "    (when %s agrees exactly too: %.1f bits, since %s follows from it: "
+                      "P(agree | %s agrees) %.3g among random pairs)\n",
+                      specs[e].config.name.c_str(), model.dep_weight[e * nf + f],
+                      specs[f].config.name.c_str(), specs[e].config.name.c_str(),
+                      model.dep_u[e * nf + f]);
+        out += buf;
+      }
+    }
+  }
+  if (!d.rules.empty()) out += "Training, per blocking rule:\n";
+  for (const RuleFit& fit : d.rules) {
+    std::string held, trained;
+    for (size_t f = 0; f < nf && f < fit.held_out.size(); ++f) {
+      (fit.held_out[f] ? held : trained) += (fit.held_out[f] ? held : trained).empty() ? "" : ", ";
+      (fit.held_out[f] ? held : trained) += specs[f].config.name;
+    }
+    std::snprintf(buf, sizeof(buf), "  rule \"%s\": %llu pairs", fit.name.c_str(),
+                  static_cast<unsigned long long>(fit.pairs));
+    out += buf;
+    if (fit.used) {
+      std::snprintf(buf, sizeof(buf), ", lambda %.3g, trained %s (held out: %s)\n", fit.lambda,
+                    trained.c_str(), held.empty() ? "none" : held.c_str());
+    } else {
+      std::snprintf(buf, sizeof(buf), ", not used: %s\n", fit.rejected.c_str());
+    }
+    out += buf;
+  }
+  if (!d.untrained_fields.empty()) {
+    out += "Not trained by any rule (m at its prior):";
+    for (const auto& n : d.untrained_fields) out += " " + n;
+    out += "\n";
+  }
+  if (d.guards.empty()) {
+    out += "Guards: none fired.\n";
+  } else {
+    out += "Guards fired:\n";
+    for (const auto& g : d.guards) out += "  " + g + "\n";
+    out += d.fallback ? "  -> fell back to the safe estimate\n" : "";
+  }
+  return out;
 }
 
 }  // namespace holo::match

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -45,13 +46,27 @@ struct FsModel {
   double lambda = 0.1;
   int em_iterations = 0;
   bool converged = false;
+  // Exact agreement that follows from another field's (a town from its
+  // postcode), measured on the random pairs: dep_u[f * nf + g] = P(g agrees
+  // exactly | f agrees exactly), or 0 when g does not depend on f (lift below
+  // kDependenceLift or too few pairs). Filled by EstimateU.
+  size_t nf = 0;
+  std::vector<double> dep_u;
+  // log2(m[g][0] / dep_u[f * nf + g]): the weight of g's exact agreement when
+  // f (f < g) agrees exactly too; filled by FinishModel.
+  std::vector<double> dep_weight;
 };
 
-// Sets model->u (and random_u) from `max_pairs` random pairs (all pairs when
-// there are fewer); `num_first` is the size of input 1 for linkage, 0 for
-// dedupe. Uses `threads` threads; the result depends only on `seed`.
-void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store, size_t num_first,
-               uint64_t max_pairs, uint64_t seed, int threads, FsModel* model);
+// Sets model->weight = log2(m/u) and model->dep_weight from m, u and dep_u.
+void FinishModel(FsModel* model);
+
+// Sets model->u (and random_u, dep_u) from `max_pairs` random pairs (all pairs
+// when there are fewer); with `sources` (linkage) only pairs of records from
+// different sources. Uses `threads` threads; the result depends only on `seed`.
+// REQUIRES: with `sources`, at least two sources hold records.
+void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store,
+               const std::vector<uint8_t>* sources, uint64_t max_pairs, uint64_t seed,
+               int threads, FsModel* model);
 
 // Runs EM over the distinct comparison patterns of the candidate pairs, split
 // into groups (one per blocking rule, or one for all pairs): m is shared by all
@@ -83,9 +98,15 @@ void RunEm(const std::vector<FieldSpec>& specs,
 void MakeMonotoneU(const std::vector<double>& m, std::vector<double>* u);
 
 // Returns the match weight log2(P(γ|M)/P(γ|U)) of a pair, with term-frequency
-// adjustment on exact agreement of fields that ask for it (`a` is either record).
+// adjustment on exact agreement of fields that ask for it (`a` is either record;
+// `store` null: no adjustment). A field whose exact agreement follows from an
+// earlier field's exact agreement (dep_u) counts only what it adds.
 double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model, Pattern pattern,
-                   const RecordStore& store, uint32_t a);
+                   const RecordStore* store, uint32_t a);
+inline double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model,
+                          Pattern pattern, const RecordStore& store, uint32_t a) {
+  return MatchWeight(specs, model, pattern, &store, a);
+}
 
 // Returns log2(lambda / (1 - lambda)).
 double PriorLogOdds(const FsModel& model);
@@ -115,5 +136,87 @@ struct MatchModel {
     return MatchWeight(specs, m, p, store, a) + PriorLogOdds(m);
   }
 };
+
+// ---------------------------------------------------------------------------
+// The default estimator (see README "The model"): u from random pairs; m
+// trained per blocking rule by EM over that rule's candidates with the fields
+// the rule blocks on held out (pairs that all share a value cannot teach how
+// often matches share it), combined across rules in proportion to the matches
+// each rule is expected to hold; the prior over all comparable pairs fitted
+// with m and u fixed.
+
+// What one blocking rule's EM learned.
+struct RuleFit {
+  std::string name;             // "postcode", "surname/soundex + town", ...
+  std::vector<bool> held_out;   // per field: blocked on by this rule
+  uint64_t pairs = 0;           // candidates the rule produced
+  double lambda = 0;            // P(match | candidate of this rule)
+  int em_iterations = 0;
+  bool converged = false;
+  bool used = false;            // contributed to m
+  std::string rejected;         // why not, when not used
+  std::vector<std::vector<double>> m, u;  // [field][level]; held-out fields unset
+};
+
+// How the model was estimated, the guards that fired and what was done.
+struct ModelDiagnostics {
+  std::string estimator;  // "held-out" | "pooled" | "fallback"
+  std::vector<RuleFit> rules;
+  std::vector<std::string> guards;  // degenerate-model findings, plain words
+  bool fallback = false;            // a guard fired and the safe estimate is used
+  double total_pairs = 0;           // comparable pairs (all, or across sources)
+  double expected_matches = 0;      // prior x total pairs
+  double max_matches = 0;           // most matching pairs the data allows (0: no bound)
+  std::vector<std::string> untrained_fields;  // held out by every rule: default m
+};
+
+// Estimates `model` (m per rule with held-out fields, u from random pairs,
+// prior over `total_pairs` comparable pairs). `rule_patterns[r]` are rule r's
+// pattern counts (rule bits cleared); `held_out[r][f]` whether rule r blocks
+// on field f. Fills diagnostics->rules and untrained_fields.
+void EstimateHeldOut(const std::vector<FieldSpec>& specs,
+                     const std::vector<std::vector<std::pair<Pattern, uint64_t>>>& rule_patterns,
+                     const std::vector<std::vector<bool>>& held_out,
+                     const std::vector<std::string>& rule_names, const FsModel& random_model,
+                     double total_pairs, int max_iterations, FsModel* model,
+                     ModelDiagnostics* diagnostics);
+
+// The safe estimate: m fixed at its prior (most mass on the strongest level),
+// u from random pairs, the prior over all comparable pairs fitted by EM.
+void EstimateFallback(const std::vector<FieldSpec>& specs,
+                      const std::vector<std::pair<Pattern, uint64_t>>& patterns,
+                      const FsModel& random_model, double total_pairs, FsModel* model);
+
+// Fits lambda = P(match) over `total_pairs` comparable pairs with m and u
+// fixed; pairs that are not candidates count as non-matches.
+void FitPrior(const std::vector<FieldSpec>& specs,
+              const std::vector<std::pair<Pattern, uint64_t>>& patterns, double total_pairs,
+              FsModel* model);
+
+// FitPrior, then u = (random-pair u - lambda m) / (1 - lambda): random pairs
+// include the matches, which matters when they are a noticeable share (1,000
+// records in clusters of three). A few rounds; u floored at a tenth of the
+// random-pair u and made monotone against m.
+void FitPriorAndU(const std::vector<FieldSpec>& specs,
+                  const std::vector<std::pair<Pattern, uint64_t>>& patterns, double total_pairs,
+                  FsModel* model);
+
+// The degenerate-model guards. Returns one plain-words finding per problem:
+// the expected number of matching pairs above `max_matches` (when > 0) or
+// above 90% of the candidates; a name field whose exact agreement has a
+// non-positive weight; a match class explained by location alone (location
+// fields agree among matches, names mostly do not).
+std::vector<std::string> CheckModel(const std::vector<FieldSpec>& specs, const FsModel& model,
+                                    double expected_matches, double candidates,
+                                    double max_matches);
+
+// True for fields that describe a place (postcode and address types; columns
+// named like town, city, suburb, zip, state, county, locality).
+bool IsLocationField(const FieldSpec& spec);
+
+// Returns the model in plain words: per field and level the weight in bits
+// with m and u, the prior, which rules trained what, the guards that fired.
+std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& model,
+                         const ModelDiagnostics& diagnostics);
 
 }  // namespace holo::match

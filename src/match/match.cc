@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -32,6 +33,21 @@ using match::Pattern;
 using match::RecordStore;
 using match::ScoredPair;
 using Clock = std::chrono::steady_clock;
+
+// Inputs (or values of source_column) at most: sources are stored in a byte.
+constexpr size_t kMaxSources = 255;
+
+// A comparison pattern and the rules whose blocks hold the pair (bit r).
+struct PatternRules {
+  Pattern pattern = 0;
+  uint32_t rules = 0;
+  bool operator==(const PatternRules& o) const { return pattern == o.pattern && rules == o.rules; }
+};
+struct PatternRulesHash {
+  size_t operator()(const PatternRules& k) const {
+    return std::hash<uint64_t>()(k.pattern ^ (static_cast<uint64_t>(k.rules) * 0x9e3779b97f4a7c15ULL));
+  }
+};
 
 // Candidate pairs per unit of parallel work.
 constexpr uint64_t kTaskPairs = 1 << 18;
@@ -108,12 +124,16 @@ void WriteFsModel(std::ofstream& out, const std::vector<FieldSpec>& specs,
 }
 
 Status WriteModel(const std::string& path, const std::vector<FieldSpec>& specs,
-                  const match::MatchModel& model, const match::MatchConfig& cfg, double threshold) {
+                  const match::MatchModel& model, const match::MatchConfig& cfg, double threshold,
+                  const match::ModelDiagnostics& diag) {
   std::ofstream out(path);
   if (!out) return Status::Unavailable("cannot write " + path);
   char buf[64];
   std::snprintf(buf, sizeof(buf), "threshold_log_odds %.4f\n", threshold);
-  out << buf << "# pooled model (all candidate pairs; also for pairs no rule produced)\n";
+  out << buf << "estimator " << diag.estimator << (diag.fallback ? " (fallback)" : "") << "\n";
+  for (const auto& g : diag.guards) out << "guard " << g << "\n";
+  out << "# model for all pairs (pooled: over all candidate pairs; also for pairs no rule "
+         "produced)\n";
   WriteFsModel(out, specs, model.pooled);
   for (size_t r = 0; r < model.rules.size(); ++r) {
     out << "# rule " << r << ":";
@@ -123,6 +143,10 @@ Status WriteModel(const std::string& path, const std::vector<FieldSpec>& specs,
     out << "\n";
     WriteFsModel(out, specs, model.rules[r]);
   }
+  // The same in plain words (holo match --explain-model).
+  std::string line;
+  std::istringstream words(match::ExplainModel(specs, model.pooled, diag));
+  while (std::getline(words, line)) out << "# " << line << "\n";
   return out ? Status::OK() : Status::Unavailable("write failed: " + path);
 }
 
@@ -136,26 +160,50 @@ uint64_t PeakRssBytes() {
   return 0;
 }
 
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 Status WriteReport(const std::string& path, const MatchReport& r) {
   std::ofstream out(path);
   if (!out) return Status::Unavailable("cannot write " + path);
   char buf[1024];
   std::snprintf(
       buf, sizeof(buf),
-      "{\"records\":%llu,\"candidate_pairs\":%llu,\"patterns\":%llu,\"matched_pairs\":%llu,"
+      "{\"records\":%llu,\"sources\":%llu,\"candidate_pairs\":%llu,\"patterns\":%llu,"
+      "\"matched_pairs\":%llu,"
       "\"clusters\":%llu,\"largest_component\":%llu,\"cluster_pairs_scored\":%llu,"
-      "\"threshold_log_odds\":%.4f,\"seconds\":%.3f,\"read_seconds\":%.3f,\"u_seconds\":%.3f,"
+      "\"threshold_log_odds\":%.4f,\"lambda\":%.6g,\"expected_matches\":%.1f,"
+      "\"seconds\":%.3f,\"read_seconds\":%.3f,\"u_seconds\":%.3f,"
       "\"compare_seconds\":%.3f,\"em_seconds\":%.3f,\"cluster_seconds\":%.3f,"
-      "\"pairs_per_second\":%.0f,\"peak_rss_bytes\":%llu,\"warnings\":%zu}\n",
-      static_cast<unsigned long long>(r.records),
+      "\"pairs_per_second\":%.0f,\"peak_rss_bytes\":%llu,",
+      static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.sources),
       static_cast<unsigned long long>(r.candidate_pairs),
       static_cast<unsigned long long>(r.patterns), static_cast<unsigned long long>(r.matched_pairs),
       static_cast<unsigned long long>(r.clusters),
       static_cast<unsigned long long>(r.largest_component),
-      static_cast<unsigned long long>(r.cluster_pairs_scored), r.threshold_weight, r.seconds,
-      r.read_seconds, r.u_seconds, r.compare_seconds, r.em_seconds, r.cluster_seconds,
-      r.pairs_per_second, static_cast<unsigned long long>(r.peak_rss_bytes), r.warnings.size());
-  out << buf;
+      static_cast<unsigned long long>(r.cluster_pairs_scored), r.threshold_weight, r.lambda,
+      r.expected_matches, r.seconds, r.read_seconds, r.u_seconds, r.compare_seconds, r.em_seconds,
+      r.cluster_seconds, r.pairs_per_second, static_cast<unsigned long long>(r.peak_rss_bytes));
+  out << buf << "\"estimator\":" << JsonString(r.estimator)
+      << ",\"fallback\":" << (r.fallback ? "true" : "false") << ",\"guards\":[";
+  for (size_t i = 0; i < r.guards.size(); ++i) out << (i ? "," : "") << JsonString(r.guards[i]);
+  out << "],\"warnings\":" << r.warnings.size() << ",\"warning_messages\":[";
+  for (size_t i = 0; i < r.warnings.size(); ++i) out << (i ? "," : "") << JsonString(r.warnings[i]);
+  out << "]}\n";
   return out ? Status::OK() : Status::Unavailable("write failed: " + path);
 }
 
@@ -179,12 +227,21 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   const auto start = Clock::now();
   MatchReport report;
   const size_t num_inputs = options.rows != nullptr ? 1 : options.inputs.size();
-  if (num_inputs == 0 || num_inputs > 2 || (options.rows != nullptr && !options.inputs.empty())) {
-    return Status::InvalidArgument("match: need one input (dedupe) or two (link)");
+  if (num_inputs == 0 || num_inputs > kMaxSources ||
+      (options.rows != nullptr && !options.inputs.empty())) {
+    return Status::InvalidArgument("match: need one input (dedupe) or up to " +
+                                   std::to_string(kMaxSources) + " (linkage)");
   }
   if (options.out_dir.empty()) return Status::InvalidArgument("match: out_dir is required");
   HOLO_ASSIGN_OR_RETURN(match::MatchConfig cfg, match::LoadMatchConfig(options.config_path));
-  const bool link = num_inputs == 2;
+  const bool by_column = !cfg.source_column.empty();
+  if (by_column && num_inputs > 1) {
+    return Status::InvalidArgument("match: source_column takes one input, not " +
+                                   std::to_string(num_inputs));
+  }
+  // Sources: one per input, or one per distinct value of source_column.
+  std::vector<std::string> source_names;
+  std::unordered_map<std::string, uint8_t> source_of_value;
   const int threads =
       options.threads > 0
           ? options.threads
@@ -194,12 +251,13 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   std::vector<FieldSpec> specs;
   RecordStore store;
   match::BlockingIndex blocking(cfg);
-  size_t num_first = 0;
   // Rows are prepared in batches: field values and blocking keys in parallel,
   // then appended in input order.
   std::vector<std::vector<std::string>> batch;
   std::vector<std::vector<match::PreparedValue>> prepared;
   std::vector<match::BlockingIndex::RecordKeys> keys;
+  int source_col = -1;
+  Status source_status;
   auto flush = [&](size_t s, int id_col) {
     prepared.resize(batch.size());
     keys.resize(batch.size());
@@ -214,10 +272,29 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     });
     for (size_t i = 0; i < batch.size(); ++i) {
       const std::string& id = batch[i][id_col];
-      store.ids.push_back(link ? std::to_string(s + 1) + ":" + id : id);
-      store.sources.push_back(static_cast<uint8_t>(s));
+      uint8_t source = static_cast<uint8_t>(s);
+      if (by_column) {
+        const std::string& value =
+            source_col < static_cast<int>(batch[i].size()) ? batch[i][source_col] : "";
+        auto [it, inserted] =
+            source_of_value.try_emplace(value, static_cast<uint8_t>(source_names.size()));
+        if (inserted) {
+          if (source_names.size() == kMaxSources) {
+            source_status = Status::InvalidArgument("match: more than " +
+                                                    std::to_string(kMaxSources) + " sources in " +
+                                                    cfg.source_column);
+            break;
+          }
+          source_names.push_back(value);
+        }
+        source = it->second;
+        store.ids.push_back(value + ":" + id);
+      } else {
+        store.ids.push_back(num_inputs > 1 ? std::to_string(s + 1) + ":" + id : id);
+      }
+      store.sources.push_back(source);
       for (size_t f = 0; f < specs.size(); ++f) store.fields[f].Append(prepared[i][f]);
-      blocking.AddKeys(static_cast<uint8_t>(s), keys[i]);
+      blocking.AddKeys(source, keys[i]);
     }
     batch.clear();
   };
@@ -237,6 +314,15 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
             if (id_col < 0) {
               return Status::InvalidArgument("id_column '" + cfg.id_column + "' not in " + input_name);
             }
+            if (by_column) {
+              for (size_t i = 0; i < row.size(); ++i) {
+                if (row[i] == cfg.source_column) source_col = static_cast<int>(i);
+              }
+              if (source_col < 0) {
+                return Status::InvalidArgument("source_column '" + cfg.source_column +
+                                               "' not in " + input_name);
+              }
+            }
             HOLO_RETURN_IF_ERROR(ResolveFields(cfg, row, s, &specs));
             if (store.fields.empty()) store.fields.resize(specs.size());
             return blocking.SetHeader(row);
@@ -244,7 +330,7 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
           batch.push_back(std::move(row));
           row = {};
           if (batch.size() == kReadBatch) flush(s, id_col);
-          return Status::OK();
+          return source_status;
         };
     if (options.rows != nullptr) {
       for (size_t i = 0; i < options.rows->size(); ++i) {
@@ -255,20 +341,41 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
       HOLO_RETURN_IF_ERROR(match::ReadCsvRows(options.inputs[s], encoding, on_row));
     }
     flush(s, id_col);
-    if (s == 0) num_first = store.size();
+    HOLO_RETURN_IF_ERROR(source_status);
+    if (!by_column) source_names.push_back(std::to_string(s + 1));
   }
-  if (!link) num_first = 0;
+  const size_t num_sources = source_names.size();
+  const bool link = num_sources > 1;
   match::ComputeTermFrequencies(specs, &store);
   report.records = store.size();
-  if (store.size() < 2 || (link && (num_first == 0 || num_first == store.size()))) {
+  report.sources = link ? num_sources : 1;
+  // Records per source, and the pairs that can be compared at all.
+  std::vector<double> per_source(std::max<size_t>(num_sources, 1), 0.0);
+  for (uint8_t src : store.sources) per_source[src] += 1;
+  const double n_records = static_cast<double>(store.size());
+  double total_pairs = n_records * (n_records - 1) / 2;
+  if (link) {
+    for (double c : per_source) total_pairs -= c * (c - 1) / 2;
+  }
+  size_t nonempty_sources = 0;
+  for (double c : per_source) nonempty_sources += c > 0;
+  if (store.size() < 2 || (link && nonempty_sources < 2)) {
     return Status::InvalidArgument("match: not enough records");
+  }
+  // The most matching pairs duplicate-free sources allow: per pair of
+  // sources, the smaller one.
+  double max_matches = 0;
+  if (link && cfg.one_to_one) {
+    for (size_t a = 0; a < num_sources; ++a) {
+      for (size_t b = a + 1; b < num_sources; ++b) max_matches += std::min(per_source[a], per_source[b]);
+    }
   }
   report.read_seconds = SecondsSince(start);
 
   const auto u_start = Clock::now();
   match::FsModel random_model;
-  match::EstimateU(specs, store, num_first, cfg.u_sample_pairs, options.seed, threads,
-                   &random_model);
+  match::EstimateU(specs, store, link ? &store.sources : nullptr, cfg.u_sample_pairs, options.seed,
+                   threads, &random_model);
   report.u_seconds = SecondsSince(u_start);
 
   // Candidate pairs: enumerate and compare in parallel, in tasks of about
@@ -291,15 +398,24 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   const size_t num_tasks = task_starts.size() - 1;
   std::vector<std::vector<ComparedPair>> task_pairs(num_tasks);
   std::vector<std::unordered_map<Pattern, uint64_t>> task_patterns(num_tasks);
+  // For training: pattern counts by the set of rules whose blocks hold the
+  // pair (a pair is a candidate once, but is in the sample of every such rule).
+  const bool held_out_estimator = cfg.estimator == "held-out";
+  std::vector<std::unordered_map<PatternRules, uint64_t, PatternRulesHash>> task_training(
+      num_tasks);
   ParallelFor(num_tasks, threads, [&](size_t t) {
     auto& out = task_pairs[t];
     auto& patterns = task_patterns[t];
     for (size_t c = task_starts[t]; c < task_starts[t + 1]; ++c) {
       const uint32_t rule = chunks[c].rule;
       blocking.ForEachPair(chunks[c], [&](uint32_t a, uint32_t b) {
-        const Pattern p = match::WithRule(match::ComparePair(specs, store, a, b), rule);
+        const Pattern raw = match::ComparePair(specs, store, a, b);
+        const Pattern p = match::WithRule(raw, rule);
         out.push_back({a, b, p});
         ++patterns[p];
+        uint32_t rules = blocking.RulesHolding(a, b);
+        if (rule < 32) rules |= uint32_t{1} << rule;
+        ++task_training[t][{raw, rules}];
       });
     }
     out.shrink_to_fit();
@@ -309,6 +425,11 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     for (const auto& [p, c] : tp) pattern_map[p] += c;
     tp = {};
   }
+  std::unordered_map<PatternRules, uint64_t, PatternRulesHash> training_map;
+  for (auto& tt : task_training) {
+    for (const auto& [k, c] : tt) training_map[k] += c;
+    tt = {};
+  }
   for (const auto& tp : task_pairs) report.candidate_pairs += tp.size();
   std::vector<std::pair<Pattern, uint64_t>> pattern_counts(pattern_map.begin(), pattern_map.end());
   std::sort(pattern_counts.begin(), pattern_counts.end());
@@ -317,7 +438,68 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
 
   const auto em_start = Clock::now();
   match::MatchModel model;
+  match::ModelDiagnostics diag;
+  diag.total_pairs = total_pairs;
+  diag.max_matches = max_matches;
+  const double candidates = static_cast<double>(report.candidate_pairs);
+  // All candidates once, rule bits cleared: the data the prior is fitted on.
+  std::vector<std::pair<Pattern, uint64_t>> all_patterns;
   {
+    std::unordered_map<Pattern, uint64_t> all;
+    for (const auto& [p, c] : pattern_counts) all[match::WithoutRule(p)] += c;
+    all_patterns.assign(all.begin(), all.end());
+    std::sort(all_patterns.begin(), all_patterns.end());
+  }
+  // The estimate that holds when EM finds the wrong classes: m per rule with
+  // its fields held out, u from random pairs, prior over all comparable pairs.
+  auto held_out_estimate = [&](match::FsModel* out) {
+    const size_t nr = cfg.blocking.size();
+    std::vector<std::vector<std::pair<Pattern, uint64_t>>> rule_patterns(nr);
+    std::vector<std::vector<bool>> held(nr, std::vector<bool>(specs.size(), false));
+    std::vector<std::string> names(nr);
+    for (size_t r = 0; r < nr; ++r) {
+      for (const auto& k : cfg.blocking[r]) {
+        names[r] += (names[r].empty() ? "" : " + ") + k.column +
+                    (k.transform.empty() ? "" : "/" + k.transform);
+        for (size_t f = 0; f < specs.size(); ++f) {
+          const auto& cols = specs[f].config.columns;
+          if (std::find(cols.begin(), cols.end(), k.column) != cols.end()) held[r][f] = true;
+        }
+      }
+      if (names[r].empty()) names[r] = "all pairs";
+    }
+    if (!training_map.empty()) {
+      for (const auto& [k, c] : training_map) {
+        for (size_t r = 0; r < nr && r < 32; ++r) {
+          if (k.rules & (uint32_t{1} << r)) rule_patterns[r].emplace_back(k.pattern, c);
+        }
+      }
+    } else {
+      for (const auto& [p, c] : pattern_counts) {
+        rule_patterns[match::PatternRule(p)].emplace_back(match::WithoutRule(p), c);
+      }
+    }
+    match::EstimateHeldOut(specs, rule_patterns, held, names, random_model, total_pairs,
+                           cfg.em_max_iterations, out, &diag);
+    match::FitPriorAndU(specs, all_patterns, total_pairs, out);
+    diag.expected_matches = out->lambda * total_pairs;
+  };
+  auto fallback = [&](const std::vector<std::string>& findings) {
+    for (const auto& g : findings) diag.guards.push_back(g);
+    diag.fallback = true;
+    diag.estimator = "fallback";
+    model.rules.clear();
+    match::EstimateFallback(specs, all_patterns, random_model, total_pairs, &model.pooled);
+    diag.expected_matches = model.pooled.lambda * total_pairs;
+  };
+  if (held_out_estimator) {
+    diag.estimator = "held-out";
+    held_out_estimate(&model.pooled);
+    std::vector<std::string> findings = match::CheckModel(
+        specs, model.pooled, diag.expected_matches, candidates, max_matches);
+    if (!findings.empty()) fallback(findings);
+  } else {
+    diag.estimator = "pooled";
     // Pattern counts per blocking rule (rule_models) or all in one group.
     const size_t num_groups = cfg.rule_models ? cfg.blocking.size() : 1;
     std::vector<std::vector<std::pair<Pattern, uint64_t>>> groups(num_groups);
@@ -332,7 +514,39 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
       report.warnings.push_back("EM did not converge in " +
                                 std::to_string(model.pooled.em_iterations) + " iterations");
     }
+    diag.total_pairs = 0;  // lambda is per candidate pair
+    diag.expected_matches = model.pooled.lambda * candidates;
+    std::vector<std::string> findings = match::CheckModel(
+        specs, model.pooled, diag.expected_matches, candidates, max_matches);
+    if (!findings.empty()) {
+      // The pooled EM found the wrong classes: use the held-out estimate,
+      // and the safe one if that is degenerate too.
+      diag.guards = findings;
+      diag.fallback = true;
+      diag.total_pairs = total_pairs;
+      model.rules.clear();
+      held_out_estimate(&model.pooled);
+      diag.estimator = "held-out";
+      std::vector<std::string> again = match::CheckModel(
+          specs, model.pooled, diag.expected_matches, candidates, max_matches);
+      if (!again.empty()) fallback(again);
+    }
   }
+  for (const auto& g : diag.guards) {
+    report.warnings.push_back("model guard: " + g);
+  }
+  if (diag.fallback) {
+    report.warnings.push_back(diag.estimator == "fallback"
+                                  ? "model guard: fell back to the safe estimate (m at its prior, "
+                                    "u from random pairs)"
+                                  : "model guard: fell back to the held-out estimate");
+  }
+  report.estimator = diag.estimator;
+  report.fallback = diag.fallback;
+  report.guards = diag.guards;
+  report.lambda = model.pooled.lambda;
+  report.expected_matches = diag.expected_matches;
+  report.model_explanation = match::ExplainModel(specs, model.pooled, diag);
   if (cfg.write_candidates) {
     std::error_code ec;
     std::filesystem::create_directories(options.out_dir, ec);
@@ -397,13 +611,16 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   report.threshold_weight = threshold;
   scored.resize(accepted);
   std::vector<ScoredPair> kept = std::move(scored);
-  if (link && cfg.one_to_one) kept = match::OneToOne(std::move(kept));
+  if (link && cfg.one_to_one) {
+    kept = match::OneToOne(std::move(kept), num_sources > 2 ? &store.sources : nullptr);
+  }
   report.matched_pairs = kept.size();
 
   const auto cluster_start = Clock::now();
   match::ClusterOptions cluster_options;
   cluster_options.linkage = cfg.linkage;
   cluster_options.max_component = cfg.max_component;
+  if (link && cfg.one_to_one && num_sources <= 64) cluster_options.one_per_source = &store.sources;
   // Clusters merge through a pair at least as confident as the precision the
   // accepted pairs must reach, and only when their pairs agree on average.
   cluster_options.min_link_log_odds =
@@ -461,7 +678,8 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     }
     if (!out) return Status::Unavailable("write failed: " + path);
   }
-  HOLO_RETURN_IF_ERROR(WriteModel(options.out_dir + "/model.txt", specs, model, cfg, threshold));
+  HOLO_RETURN_IF_ERROR(
+      WriteModel(options.out_dir + "/model.txt", specs, model, cfg, threshold, diag));
 
   report.seconds = SecondsSince(start);
   report.pairs_per_second =
