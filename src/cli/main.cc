@@ -20,6 +20,7 @@
 #include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
 #include "generate/pii_records.h"
+#include "generate/pii_sources.h"
 #include "common/time_util.h"
 
 namespace {
@@ -336,6 +337,10 @@ int main(int argc, char** argv) {
   gen->add_option("--out", world.out_dir, "Output directory")->required();
   gen->add_option("--days", world.days, "Days of activity")->capture_default_str()->check(CLI::Range(1, 3650));
   gen->add_option("--noise", world.noise, "PII noise level 0..2")->capture_default_str()->check(CLI::Range(0, 2));
+  gen->add_flag("--foreign-shapes", world.foreign_shapes,
+                "Also send the people through foreign-shaped feeds with hub identifiers (sensor ids as "
+                "anonymousId, POS terminals, call-centre and courier phones, office BSSIDs, IPs, family "
+                "e-mails, QA accounts, all MAC spellings); see src/generate/README.md");
 
   // ingest
   std::vector<std::string> paths;
@@ -458,10 +463,12 @@ int main(int argc, char** argv) {
   id_feed->add_option("--since", since, "Only records after this sequence number")->capture_default_str();
 
   holo::MatchOptions match_options;
-  auto* mat = app.add_subcommand("match", "Deduplicate one CSV file or link two (Fellegi-Sunter, unsupervised)");
+  bool match_explain = false;
+  auto* mat = app.add_subcommand("match", "Deduplicate one CSV file or link several (Fellegi-Sunter, unsupervised)");
   mat->add_option("--config", match_options.config_path, "TOML config (see src/match/README.md)")->required()->check(CLI::ExistingFile);
   mat->add_option("--out", match_options.out_dir, "Output directory (clusters.csv, pairs.csv)")->required();
-  mat->add_option("inputs", match_options.inputs, "INPUT.csv [INPUT2.csv]")->required()->expected(1, 2)->check(CLI::ExistingFile);
+  mat->add_option("inputs", match_options.inputs, "INPUT.csv [INPUT2.csv ...]: one = dedupe, several = link sources")->required()->expected(1, 255)->check(CLI::ExistingFile);
+  mat->add_flag("--explain-model", match_explain, "Print the learned weights, prior, training and guards in plain words");
 
   // generate-pii: noisy person records with a truth column, to test `holo match`
   // (src/generate/pii_records.h). Self-contained: runs from its callback.
@@ -471,8 +478,23 @@ int main(int argc, char** argv) {
   gen_pii->add_option("--records", pii_options.records, "Number of records")->capture_default_str()->check(CLI::Range(1ull, 20000000ull));
   gen_pii->add_option("--noise", pii_noise, "Noise level: low, medium or high")->capture_default_str()->check(CLI::IsMember({"low", "medium", "high"}));
   gen_pii->add_option("--seed", pii_options.seed, "Random seed")->capture_default_str();
-  gen_pii->add_option("--out", pii_out, "Output CSV file (person_id is the truth column)")->required();
+  gen_pii->add_option("--out", pii_out, "Output CSV file (person_id is the truth column); with --sources a directory")->required();
+  holo::generate::MultiSourceOptions multi_options;
+  gen_pii->add_option("--sources", multi_options.sources, "Voter-roll shape instead: N duplicate-free sources (given name, surname, town, postcode) in OUT/source_1.csv ...; --records = persons")->check(CLI::Range(2, 16));
+  gen_pii->add_option("--corrupted", multi_options.corrupted, "With --sources: share of the overlapping records with errors")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   gen_pii->callback([&] {
+    if (gen_pii->count("--sources") > 0) {
+      multi_options.persons = pii_options.records;
+      multi_options.seed = pii_options.seed;
+      holo::generate::MultiSourceStats st;
+      Check(holo::generate::WriteMultiSourceCsv(multi_options, pii_out, &st), "generate-pii");
+      std::printf("{\"persons\":%llu,\"records\":%llu,\"sources\":%d,\"overlapping_records\":%llu,"
+                  "\"corrupted_records\":%llu,\"out\":\"%s\"}\n",
+                  (unsigned long long)st.persons, (unsigned long long)st.records, multi_options.sources,
+                  (unsigned long long)st.overlapping_records, (unsigned long long)st.corrupted_records,
+                  pii_out.c_str());
+      throw CLI::Success();
+    }
     auto noise = holo::generate::ParsePiiNoise(pii_noise);
     Check(noise.status(), "generate-pii");
     pii_options.noise = *noise;
@@ -541,6 +563,7 @@ int main(int argc, char** argv) {
     holo::MatchReport report;
     Check(holo::RunMatch(match_options, &report), "match");
     for (const auto& w : report.warnings) std::fprintf(stderr, "holo: warning: %s\n", w.c_str());
+    if (match_explain) std::fputs(report.model_explanation.c_str(), stdout);
     std::printf("{\"records\":%llu,\"candidate_pairs\":%llu,\"matched_pairs\":%llu,\"clusters\":%llu,"
                 "\"threshold_weight\":%.3f,\"seconds\":%.3f}\n",
                 (unsigned long long)report.records, (unsigned long long)report.candidate_pairs,

@@ -174,17 +174,20 @@ class Population {
     female_weights_.resize(female_.size(), 0.004);
     surnames_ = t.surnames;
     const size_t common_surnames = surnames_.size();
-    for (const char* h : kSurnameHeads) {
-      for (const char* tl : kSurnameTails) surnames_.push_back(std::string(h) + tl);
+    for (const char* mid : {"", "er", "ing", "el", "ow"}) {
+      for (const char* h : kSurnameHeads) {
+        for (const char* tl : kSurnameTails) surnames_.push_back(std::string(h) + mid + tl);
+      }
     }
-    // About half the population carries one of the common surnames.
+    // A third of the population carries one of the common surnames, the rest
+    // one of 7,500 rarer ones (a real roll has a very long tail).
     surname_weights_ = RankWeights(common_surnames, 12);
     double common_total = 0;
     for (double w : surname_weights_) common_total += w;
-    std::vector<double> tail = RankWeights(surnames_.size() - common_surnames, 40);
+    std::vector<double> tail = RankWeights(surnames_.size() - common_surnames, 100);
     double tail_total = 0;
     for (double w : tail) tail_total += w;
-    for (double w : tail) surname_weights_.push_back(w * common_total / tail_total);
+    for (double w : tail) surname_weights_.push_back(w * 2 * common_total / tail_total);
 
     // Towns: Zipf sizes; one postcode per ~2,500 people (at most 40); some
     // small towns share a bigger town's postcode.

@@ -84,7 +84,11 @@ Result<Clustering> ReadClusters(const std::string& path) {
 
 PairScore ScoreClustering(const Clustering& predicted, const Clustering& truth,
                           bool cross_source_only) {
-  auto source = [](const std::string& id) { return id.size() > 1 && id[1] == ':' ? id[0] : 0; };
+  // The source prefix of a linkage id ("3:" of "3:1042").
+  auto source = [](const std::string& id) {
+    const size_t colon = id.find(':');
+    return colon == std::string::npos ? std::string() : id.substr(0, colon);
+  };
   std::map<std::string, std::vector<std::string>> pred_groups, true_groups;
   for (const auto& [id, c] : predicted) {
     pred_groups[c].push_back(id);
@@ -96,10 +100,14 @@ PairScore ScoreClustering(const Clustering& predicted, const Clustering& truth,
     return it == truth.end() ? "\x01" + id : it->second;
   };
   auto count_pairs = [&](const std::vector<std::string>& g) {
-    if (!cross_source_only) return static_cast<uint64_t>(g.size()) * (g.size() - 1) / 2;
-    uint64_t a = 0, b = 0;
-    for (const auto& id : g) (source(id) == '1' ? a : b) += 1;
-    return a * b;
+    const uint64_t all = static_cast<uint64_t>(g.size()) * (g.size() - 1) / 2;
+    if (!cross_source_only) return all;
+    // All pairs minus those within one source.
+    std::map<std::string, uint64_t> per_source;
+    for (const auto& id : g) ++per_source[source(id)];
+    uint64_t same = 0;
+    for (const auto& [src, n] : per_source) same += n * (n - 1) / 2;
+    return all - same;
   };
   PairScore s;
   uint64_t predicted_pairs = 0, true_pairs = 0;
@@ -295,6 +303,38 @@ Result<BenchmarkResult> RunColumnTruthBenchmark(const ColumnTruthBenchmark& b,
     result.supported_pairs = s.true_positives + s.false_negatives;
     result.supported_recall = s.recall;
   }
+  return result;
+}
+
+Result<BenchmarkResult> RunMultiSourceBenchmark(const std::string& name,
+                                                const std::string& config_path,
+                                                const std::vector<std::string>& inputs,
+                                                const std::string& id_column,
+                                                const std::string& truth_column,
+                                                const std::string& out_dir) {
+  Clustering truth;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    HOLO_ASSIGN_OR_RETURN(CsvTable t, ReadCsvFile(inputs[k]));
+    int id_col = -1, truth_col = -1;
+    for (size_t i = 0; i < t.header.size(); ++i) {
+      if (t.header[i] == id_column) id_col = static_cast<int>(i);
+      if (t.header[i] == truth_column) truth_col = static_cast<int>(i);
+    }
+    if (id_col < 0 || truth_col < 0) {
+      return Status::InvalidArgument(inputs[k] + ": missing id or truth column");
+    }
+    const std::string prefix = std::to_string(k + 1) + ":";
+    for (const auto& row : t.rows) truth[prefix + row[id_col]] = row[truth_col];
+  }
+  MatchOptions opts;
+  opts.config_path = config_path;
+  opts.out_dir = out_dir;
+  opts.inputs = inputs;
+  BenchmarkResult result;
+  result.name = name;
+  HOLO_RETURN_IF_ERROR(RunMatch(opts, &result.report));
+  HOLO_ASSIGN_OR_RETURN(Clustering predicted, ReadClusters(out_dir + "/clusters.csv"));
+  result.score = ScoreClustering(predicted, truth, /*cross_source_only=*/true);
   return result;
 }
 

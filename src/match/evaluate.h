@@ -25,7 +25,8 @@ using Clustering = std::unordered_map<std::string, std::string>;  // record id -
 Result<Clustering> ReadClusters(const std::string& path);
 
 // Scores `predicted` against `truth` over the records in `predicted`. With
-// `cross_source_only` only pairs whose ids have different "1:"/"2:" prefixes count.
+// `cross_source_only` only pairs whose ids have different source prefixes
+// (the text before the first ':') count.
 PairScore ScoreClustering(const Clustering& predicted, const Clustering& truth,
                           bool cross_source_only);
 
@@ -71,6 +72,16 @@ Result<BenchmarkResult> RunColumnTruthBenchmark(const ColumnTruthBenchmark& benc
 // Returns per record id its support label (truth label + component of the
 // support graph), read from benchmark.input.
 Result<Clustering> SupportLabels(const ColumnTruthBenchmark& benchmark);
+
+// Links `inputs` (one source each; ids become "k:id") with `config_path` into
+// `out_dir` and scores cross-source pairs against `truth_column` (the same
+// value in any input = the same entity). Only this function reads it.
+Result<BenchmarkResult> RunMultiSourceBenchmark(const std::string& name,
+                                                const std::string& config_path,
+                                                const std::vector<std::string>& inputs,
+                                                const std::string& id_column,
+                                                const std::string& truth_column,
+                                                const std::string& out_dir);
 
 // Names of the built-in benchmark datasets: febrl1, febrl2, febrl3, febrl4,
 // rldata500, fake_1000, chicago, dblp_acm.

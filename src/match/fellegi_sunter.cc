@@ -20,6 +20,13 @@ constexpr int kUStreams = 8;
 // given its postcode: hundreds of times), over at least kDependencePairs pairs.
 constexpr double kDependenceLift = 4.0;
 constexpr double kDependencePairs = 20;
+// Guards (see CheckModel). A person's records disagree on a name (beyond the
+// close levels: typos, swaps) less often than they agree; a class in which a
+// place agrees almost always while a name disagrees in a third of the pairs
+// is "same place", not "same person" (households, neighbours).
+constexpr double kMaxNameDisagreement = 0.5;
+constexpr double kLocationClassExact = 0.95;
+constexpr double kLocationClassNameElse = 0.3;
 
 uint64_t SplitMix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -435,29 +442,41 @@ std::vector<std::string> NameFindings(const std::vector<FieldSpec>& specs,
                                       const std::vector<std::vector<double>>& u,
                                       const std::vector<bool>* skip) {
   std::vector<std::string> out;
-  bool any_name = false, names_agree = false, location_agrees = false;
-  std::string location;
+  char buf[240];
+  double worst_name_else = 0, best_location_exact = 0;
+  std::string worst_name, location;
   for (size_t f = 0; f < specs.size(); ++f) {
     if (skip != nullptr && (*skip)[f]) continue;
+    const double m_else = m[f].back();
     if (IsName(specs[f])) {
-      any_name = true;
       if (m[f][0] <= u[f][0]) {
-        char buf[200];
         std::snprintf(buf, sizeof(buf),
                       "%s: exact agreement has non-positive weight (m %.3g <= u %.3g)",
                       specs[f].config.name.c_str(), m[f][0], u[f][0]);
         out.push_back(buf);
+      } else if (m_else > kMaxNameDisagreement) {
+        std::snprintf(buf, sizeof(buf),
+                      "%s: matching records would disagree on it more often than not (m %.3g)",
+                      specs[f].config.name.c_str(), m_else);
+        out.push_back(buf);
       }
-      // "Agree" = exact or one of the close levels above plain JW.
-      if (m[f][0] + (m[f].size() > 2 ? m[f][1] + m[f][2] : 0) >= 0.5) names_agree = true;
-    } else if (IsLocationField(specs[f]) && m[f][0] >= 0.8) {
-      location_agrees = true;
+      if (m_else > worst_name_else) {
+        worst_name_else = m_else;
+        worst_name = specs[f].config.name;
+      }
+    } else if (IsLocationField(specs[f]) && m[f][0] > best_location_exact) {
+      best_location_exact = m[f][0];
       location = specs[f].config.name;
     }
   }
-  if (any_name && !names_agree && location_agrees) {
-    out.push_back("the match class is explained by location alone (" + location +
-                  " agrees among matches, no name field does)");
+  if (best_location_exact >= kLocationClassExact && worst_name_else >= kLocationClassNameElse &&
+      worst_name_else <= kMaxNameDisagreement) {
+    std::snprintf(buf, sizeof(buf),
+                  "the match class is explained by location: %s agrees in %.1f%% of its pairs, "
+                  "while %.0f%% disagree on %s",
+                  location.c_str(), 100 * best_location_exact, 100 * worst_name_else,
+                  worst_name.c_str());
+    out.push_back(buf);
   }
   return out;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "generate/pii_records.h"
+#include "generate/pii_sources.h"
 #include "match/evaluate.h"
 
 namespace {
@@ -53,6 +54,28 @@ holo::Result<holo::match::BenchmarkResult> RunGenerated(const std::string& name,
   return holo::match::RunColumnTruthBenchmark(b, out_dir + "/match");
 }
 
+// voters_<P>[_<N>]: N persons (default 20,000) in 5 voter-roll sources, P%
+// of the overlapping records corrupted; examples/match/voters_5_sources.toml.
+holo::Result<holo::match::BenchmarkResult> RunVoters(const std::string& name,
+                                                     const std::string& examples_dir,
+                                                     const std::string& out_dir) {
+  const std::string rest = name.substr(std::string("voters_").size());
+  holo::generate::MultiSourceOptions options;
+  options.corrupted = std::strtod(rest.c_str(), nullptr) / 100.0;
+  const size_t underscore = rest.find('_');
+  if (underscore != std::string::npos) {
+    options.persons = std::strtoull(rest.c_str() + underscore + 1, nullptr, 10);
+  }
+  options.seed = kGeneratedSeed;
+  HOLO_RETURN_IF_ERROR(holo::generate::WriteMultiSourceCsv(options, out_dir + "/input", nullptr));
+  std::vector<std::string> inputs;
+  for (int s = 1; s <= options.sources; ++s) {
+    inputs.push_back(out_dir + "/input/source_" + std::to_string(s) + ".csv");
+  }
+  return holo::match::RunMultiSourceBenchmark(name, examples_dir + "/voters_5_sources.toml",
+                                              inputs, "id", "person_id", out_dir + "/match");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,6 +91,7 @@ int main(int argc, char** argv) {
   if (names.empty()) {
     names = holo::match::BenchmarkNames();
     for (const auto& [n, level] : generated) names.push_back(n);
+    for (const char* n : {"voters_0", "voters_20", "voters_40"}) names.push_back(n);
   }
   std::printf("%-10s %7s %9s %8s %7s %9s %9s %9s %9s %9s %8s\n", "dataset", "records", "cand",
               "matched", "thresh", "precision", "recall", "f1", "bcubed_f1", "sup_recall",
@@ -89,7 +113,11 @@ int main(int argc, char** argv) {
         r = RunGenerated(name, level, records, argv[2], out);
       }
     }
-    if (!is_generated) r = holo::match::RunBenchmark(name, argv[1], argv[2], out);
+    if (name.rfind("voters_", 0) == 0) {
+      r = RunVoters(name, argv[2], out);
+    } else if (!is_generated) {
+      r = holo::match::RunBenchmark(name, argv[1], argv[2], out);
+    }
     if (!r.ok()) {
       std::printf("%-10s error: %s\n", name.c_str(), r.status().ToString().c_str());
       rc = 1;
