@@ -140,13 +140,13 @@ Result<MatchConfig> FromTable(const toml::table& root) {
   cfg.write_candidates = root["write_candidates"].value_or<bool>(false);
   cfg.rule_models = root["rule_models"].value_or<bool>(false);
   if (auto v = root["estimator"].value<std::string>()) {
-    if (*v != "held-out" && *v != "pooled") {
-      return bad("estimator must be \"held-out\" or \"pooled\"");
+    if (*v != "auto" && *v != "held-out" && *v != "pooled") {
+      return bad("estimator must be \"auto\", \"held-out\" or \"pooled\"");
     }
     cfg.estimator = *v;
   }
-  if (cfg.rule_models && cfg.estimator != "pooled") {
-    return bad("rule_models = true needs estimator = \"pooled\"");
+  if (cfg.rule_models && cfg.estimator == "held-out") {
+    return bad("rule_models = true needs estimator = \"auto\" or \"pooled\"");
   }
   cfg.source_column = root["source_column"].value_or<std::string>("");
   if (auto v = root["max_component"].value<int64_t>()) {

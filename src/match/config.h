@@ -61,11 +61,14 @@ struct MatchConfig {
   Linkage linkage = Linkage::kAverage;  // "average" or "single"
   uint64_t max_component = 400;         // see ClusterOptions (clustering.h)
   bool write_candidates = false;        // also write candidates.csv (every scored pair)
-  bool rule_models = false;             // u and lambda per blocking rule ("pooled" only)
-  // "held-out" (default: m per blocking rule with its fields held out, u from
-  // random pairs) or "pooled" (EM over all candidates; the estimator before
-  // issue 14). See README "The model".
-  std::string estimator = "held-out";
+  bool rule_models = false;             // u and lambda per blocking rule (not "held-out")
+  // "auto" (default): EM over all candidates, checked by the guards; when
+  // they find it degenerate, the held-out estimate (m per blocking rule with
+  // its fields held out, u from random pairs), and when that is degenerate
+  // too, the safe estimate. "held-out": start from the held-out estimate.
+  // "pooled": EM over all candidates, guards reported but never acted on.
+  // See README "The model".
+  std::string estimator = "auto";
   // Column naming each record's source; records of one source are never
   // compared with each other (as with several inputs). "" = none.
   std::string source_column;

@@ -445,10 +445,15 @@ std::vector<std::string> NameFindings(const std::vector<FieldSpec>& specs,
   char buf[240];
   double worst_name_else = 0, best_location_exact = 0;
   std::string worst_name, location;
+  // "Disagree more often than not" counts when it holds for at least half of
+  // the name fields (a second surname that is nearly always empty may well).
+  std::vector<std::string> disagreeing;
+  size_t names = 0;
   for (size_t f = 0; f < specs.size(); ++f) {
     if (skip != nullptr && (*skip)[f]) continue;
     const double m_else = m[f].back();
     if (IsName(specs[f])) {
+      ++names;
       if (m[f][0] <= u[f][0]) {
         std::snprintf(buf, sizeof(buf),
                       "%s: exact agreement has non-positive weight (m %.3g <= u %.3g)",
@@ -458,9 +463,9 @@ std::vector<std::string> NameFindings(const std::vector<FieldSpec>& specs,
         std::snprintf(buf, sizeof(buf),
                       "%s: matching records would disagree on it more often than not (m %.3g)",
                       specs[f].config.name.c_str(), m_else);
-        out.push_back(buf);
+        disagreeing.push_back(buf);
       }
-      if (m_else > worst_name_else) {
+      if (m_else > worst_name_else && m_else <= kMaxNameDisagreement) {
         worst_name_else = m_else;
         worst_name = specs[f].config.name;
       }
@@ -469,8 +474,10 @@ std::vector<std::string> NameFindings(const std::vector<FieldSpec>& specs,
       location = specs[f].config.name;
     }
   }
-  if (best_location_exact >= kLocationClassExact && worst_name_else >= kLocationClassNameElse &&
-      worst_name_else <= kMaxNameDisagreement) {
+  if (!disagreeing.empty() && 2 * disagreeing.size() >= names) {
+    for (auto& d : disagreeing) out.push_back(std::move(d));
+  }
+  if (best_location_exact >= kLocationClassExact && worst_name_else >= kLocationClassNameElse) {
     std::snprintf(buf, sizeof(buf),
                   "the match class is explained by location: %s agrees in %.1f%% of its pairs, "
                   "while %.0f%% disagree on %s",

@@ -518,7 +518,9 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     diag.expected_matches = model.pooled.lambda * candidates;
     std::vector<std::string> findings = match::CheckModel(
         specs, model.pooled, diag.expected_matches, candidates, max_matches);
-    if (!findings.empty()) {
+    if (!findings.empty() && cfg.estimator == "pooled") {
+      for (const auto& g : findings) report.warnings.push_back("model guard (not acted on): " + g);
+    } else if (!findings.empty()) {
       // The pooled EM found the wrong classes: use the held-out estimate,
       // and the safe one if that is degenerate too.
       diag.guards = findings;
