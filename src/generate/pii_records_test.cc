@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "generate/pii_sources.h"
+
 namespace holo::generate {
 namespace {
 
@@ -149,6 +151,78 @@ TEST(PiiRecordsTest, ParsesNoiseNames) {
   EXPECT_FALSE(GeneratePiiRecords(
                    bad, [](const PiiRecord&) {}, nullptr)
                    .ok());
+}
+
+std::vector<MultiSourceRecord> GenerateSources(uint64_t persons, double corrupted,
+                                               MultiSourceStats* stats = nullptr) {
+  MultiSourceOptions options;
+  options.persons = persons;
+  options.corrupted = corrupted;
+  std::vector<MultiSourceRecord> out;
+  EXPECT_TRUE(
+      GenerateMultiSource(options, [&](const MultiSourceRecord& r) { out.push_back(r); }, stats)
+          .ok());
+  return out;
+}
+
+TEST(MultiSourceTest, DuplicateFreeSourcesMostPersonsInOne) {
+  MultiSourceStats stats;
+  std::vector<MultiSourceRecord> recs = GenerateSources(5000, 0.2, &stats);
+  EXPECT_EQ(stats.persons, 5000u);
+  EXPECT_EQ(stats.records, recs.size());
+  std::map<std::string, std::set<int>> sources_of;
+  std::set<std::pair<int, std::string>> ids;
+  for (const auto& r : recs) {
+    EXPECT_TRUE(sources_of[r.person_id].insert(r.source).second) << "person twice in a source";
+    EXPECT_TRUE(ids.insert({r.source, r.id}).second);
+    EXPECT_GE(r.source, 0);
+    EXPECT_LT(r.source, 5);
+  }
+  std::map<size_t, int> by_count;
+  for (const auto& [p, s] : sources_of) ++by_count[s.size()];
+  EXPECT_GT(by_count[1], 2500);  // most persons are in one source
+  EXPECT_GT(by_count[5], 50);    // some in all five
+  // About 20% of the overlapping records carry errors.
+  const double share = static_cast<double>(stats.corrupted_records) /
+                       static_cast<double>(stats.overlapping_records);
+  EXPECT_NEAR(share, 0.2, 0.03);
+}
+
+TEST(MultiSourceTest, DeterministicAndCorruptionChangesOnlyOverlappingRecords) {
+  std::vector<MultiSourceRecord> a = GenerateSources(2000, 0.4), b = GenerateSources(2000, 0.4);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].id + a[i].given_name + a[i].surname + a[i].town + a[i].postcode,
+              b[i].id + b[i].given_name + b[i].surname + b[i].town + b[i].postcode);
+  }
+  // Without corruption a person's records differ only by case, a move, a
+  // new surname or a missing value: names agree case-insensitively in most.
+  std::vector<MultiSourceRecord> clean = GenerateSources(2000, 0.0);
+  std::map<std::string, std::set<std::string>> names;
+  for (const auto& r : clean) {
+    std::string n = r.given_name + " " + r.surname;
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    names[r.person_id].insert(n);
+  }
+  int differing = 0;
+  for (const auto& [p, n] : names) differing += n.size() > 1;
+  EXPECT_LT(differing, 20);
+  // Sources write in their own case: some all upper, some not.
+  bool upper = false, lower = false;
+  for (const auto& r : clean) {
+    upper |= r.surname == "SMITH";
+    lower |= r.surname == "smith";
+  }
+  EXPECT_TRUE(upper && lower);
+}
+
+TEST(MultiSourceTest, RejectsBadOptions) {
+  MultiSourceOptions options;
+  options.sources = 1;
+  EXPECT_FALSE(GenerateMultiSource(options, [](const MultiSourceRecord&) {}, nullptr).ok());
+  options.sources = 5;
+  options.corrupted = 1.5;
+  EXPECT_FALSE(GenerateMultiSource(options, [](const MultiSourceRecord&) {}, nullptr).ok());
 }
 
 }  // namespace

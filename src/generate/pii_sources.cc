@@ -136,6 +136,20 @@ std::string Phonetic(std::string s, Rng& rng) {
   return s;
 }
 
+// The first `n` bytes of `s`, shortened so that no UTF-8 character is cut.
+std::string CutUtf8(const std::string& s, size_t n) {
+  n = std::min(n, s.size());
+  if (n < s.size()) {
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  }
+  if (n == 0 && !s.empty()) {
+    // Keep the first character whole.
+    n = 1;
+    while (n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) ++n;
+  }
+  return s.substr(0, n);
+}
+
 struct Town {
   std::string name;
   std::vector<std::string> postcodes;
@@ -336,10 +350,11 @@ void Corrupt(MultiSourceRecord* r, const std::string& nickname, Rng& rng) {
         r->town = Typo(r->town, rng);
         break;
       case 9:
-        if (!r->given_name.empty()) r->given_name = r->given_name.substr(0, 1);
+        // The initial only (a whole UTF-8 character).
+        if (!r->given_name.empty()) r->given_name = CutUtf8(r->given_name, 1);
         break;
       default:
-        if (name.size() > 5) name.resize(name.size() - 1 - rng.Below(2));
+        if (name.size() > 5) name = CutUtf8(name, name.size() - 1 - rng.Below(2));
         break;
     }
   }

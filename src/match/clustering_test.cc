@@ -115,5 +115,46 @@ TEST(ClusteringTest, OneToOneKeepsTheMostProbablePair) {
   EXPECT_EQ(kept[0].pair, RecordPair(0, 3));
 }
 
+TEST(ClusteringTest, OneToOneKeepsOnePartnerPerOtherSource) {
+  // Records 0, 1 in source 0; 2 in source 1; 3 in source 2. Record 0 may keep
+  // a partner in source 1 and one in source 2, but not two in source 1.
+  const std::vector<uint8_t> sources = {0, 0, 1, 2};
+  auto pair = [](uint32_t a, uint32_t b, double x) {
+    return ScoredPair{{a, b}, x, x, 1.0 / (1.0 + std::exp2(-x))};
+  };
+  std::vector<ScoredPair> kept =
+      OneToOne({pair(0, 2, 10), pair(1, 2, 8), pair(0, 3, 6), pair(2, 3, 5)}, &sources);
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0].pair, (RecordPair{0, 2}));
+  EXPECT_EQ(kept[1].pair, (RecordPair{0, 3}));  // (1, 2) lost: 2 already has source 0's record
+  EXPECT_EQ(kept[2].pair, (RecordPair{2, 3}));
+  // Without sources, a record is assigned once.
+  EXPECT_EQ(OneToOne({pair(0, 2, 10), pair(0, 3, 6)}).size(), 1u);
+}
+
+TEST(ClusteringTest, AverageLinkageNeverPutsTwoRecordsOfOneSourceTogether) {
+  // Four records that all look alike; 0 and 1 come from the same
+  // (duplicate-free) source, so they must end in different clusters.
+  const std::vector<uint8_t> sources = {0, 0, 1, 2};
+  auto odds = [](uint32_t, uint32_t) { return 6.0; };
+  std::vector<ScoredPair> pairs;
+  for (uint32_t a = 0; a < 4; ++a) {
+    for (uint32_t b = a + 1; b < 4; ++b) {
+      if (sources[a] != sources[b]) pairs.push_back({{a, b}, 6, 6, 0.98});
+    }
+  }
+  ClusterOptions options;
+  options.one_per_source = &sources;
+  std::vector<uint32_t> ids = ClusterRecords(4, pairs, odds, options);
+  EXPECT_NE(ids[0], ids[1]);
+  // 2 and 3 join one of them: clusters of 3 and 1.
+  EXPECT_EQ(ids[2], ids[3]);
+  EXPECT_TRUE(ids[2] == ids[0] || ids[2] == ids[1]);
+  // Without the constraint all four merge.
+  options.one_per_source = nullptr;
+  ids = ClusterRecords(4, pairs, odds, options);
+  for (uint32_t i = 1; i < 4; ++i) EXPECT_EQ(ids[i], ids[0]);
+}
+
 }  // namespace
 }  // namespace holo::match

@@ -704,8 +704,11 @@ std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& mod
   for (size_t f = 0; f < nf; ++f) {
     for (int l = 0; l < specs[f].num_levels; ++l) {
       const double w = model.weight[f][l];
+      const std::string level = l == 0                          ? "exact agreement"
+                                : l == specs[f].num_levels - 1 ? "disagreement"
+                                                               : specs[f].level_names[l];
       std::snprintf(buf, sizeof(buf), "  %s %s: %.1f bits %s (m %.3g, u %.3g)\n",
-                    specs[f].config.name.c_str(), specs[f].level_names[l].c_str(), std::fabs(w),
+                    specs[f].config.name.c_str(), level.c_str(), std::fabs(w),
                     w >= 0 ? "for a match" : "against a match", model.m[f][l], model.u[f][l]);
       out += buf;
     }
