@@ -80,6 +80,26 @@ uint64_t HashKey(std::string_view s) {
   return h == 0 ? 1 : h;
 }
 
+// A sorted-neighbourhood key: the first 7 letters of `a` and 5 of `b`
+// (normalised, a-z only), 5 bits each, so that records sort by a then b.
+uint64_t SortCode(const std::string& a, const std::string& b) {
+  uint64_t code = 0;
+  auto put = [&](const std::string& s, int n) {
+    int k = 0;
+    for (char c : s) {
+      if (k == n) break;
+      if (c >= 'a' && c <= 'z') {
+        code = (code << 5) | static_cast<uint64_t>(c - 'a' + 1);
+        ++k;
+      }
+    }
+    for (; k < n; ++k) code <<= 5;
+  };
+  put(a, 7);
+  put(b, 5);
+  return code;
+}
+
 }  // namespace
 
 Status BlockingIndex::SetHeader(const std::vector<std::string>& header) {
@@ -93,6 +113,17 @@ Status BlockingIndex::SetHeader(const std::vector<std::string>& header) {
       }
       if (c < 0) return Status::InvalidArgument("blocking column '" + k.column + "' not found");
       rules_[r].columns.push_back(c);
+    }
+  }
+  // Sorted-neighbourhood keys: the first two name fields (else string or text
+  // fields), in config order.
+  sort_columns_.clear();
+  for (FieldType type : {FieldType::kName, FieldType::kString, FieldType::kText}) {
+    for (const FieldConfig& f : config_.fields) {
+      if (f.type != type || f.columns.empty() || sort_columns_.size() == 2) continue;
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (header[i] == f.columns[0]) sort_columns_.push_back(static_cast<int>(i));
+      }
     }
   }
   return Status::OK();
@@ -123,10 +154,16 @@ void BlockingIndex::KeysOf(const std::vector<std::string>& row, RecordKeys* out)
         out->hashes.end());
     out->ends.push_back(static_cast<uint32_t>(out->hashes.size()));
   }
+  const std::string a = sort_columns_.empty() ? "" : NormalizeText(row[sort_columns_[0]]);
+  const std::string b = sort_columns_.size() < 2 ? "" : NormalizeText(row[sort_columns_[1]]);
+  out->sort[0] = SortCode(a, b);
+  out->sort[1] = SortCode(b, a);
 }
 
 void BlockingIndex::AddKeys(uint8_t source, const RecordKeys& keys) {
   sources_.push_back(source);
+  sort_keys_.push_back(keys.sort[0]);
+  sort_keys_.push_back(keys.sort[1]);
   uint32_t begin = 0;
   for (size_t r = 0; r < rules_.size(); ++r) {
     Rule& rule = rules_[r];
@@ -146,47 +183,118 @@ void BlockingIndex::AddRecord(uint8_t source, const std::vector<std::string>& ro
 
 void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::string>* warnings) {
   linkage_ = linkage;
+  window_ = static_cast<uint32_t>(std::min<uint64_t>(config_.window, 1u << 20));
   if (chunk_pairs == 0) chunk_pairs = 1;
-  uint64_t skipped_blocks = 0, skipped_records = 0;
+  const size_t n = sources_.size();
+  // (key, record) for every key of every record, sorted: runs are blocks.
+  std::vector<std::vector<std::pair<uint64_t, uint32_t>>> entries(rules_.size());
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    Rule& rule = rules_[r];
+    entries[r].reserve(rule.keys.size());
+    for (uint32_t rec = 0; rec + 1 < rule.key_offsets.size(); ++rec) {
+      for (uint32_t k = rule.key_offsets[rec]; k < rule.key_offsets[rec + 1]; ++k) {
+        entries[r].emplace_back(rule.keys[k], rec);
+      }
+    }
+    std::sort(entries[r].begin(), entries[r].end());
+  }
+  // The pair budget: the largest block size up to which all blocks of all
+  // rules (keys = [] excepted) together stay within max_pairs_per_record.
+  uint64_t size_limit = config_.max_block_size;
+  if (config_.max_pairs_per_record > 0) {
+    std::vector<uint64_t> sizes;
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      // Only blocks that can be windowed count: the budget never skips.
+      if (config_.blocking[r].empty() || rules_[r].multi_key || window_ == 0 ||
+          sort_columns_.empty()) {
+        continue;
+      }
+      const auto& e = entries[r];
+      for (size_t i = 0; i < e.size();) {
+        size_t j = i;
+        while (j < e.size() && e[j].first == e[i].first) ++j;
+        if (j - i >= 2 && j - i <= config_.max_block_size) sizes.push_back(j - i);
+        i = j;
+      }
+    }
+    std::sort(sizes.begin(), sizes.end());
+    const double budget = static_cast<double>(config_.max_pairs_per_record) * static_cast<double>(n);
+    double pairs = 0;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      pairs += static_cast<double>(sizes[i]) * static_cast<double>(sizes[i] - 1) / 2;
+      if (pairs > budget) {
+        // Blocks of this size and above do not fit (ties stay together).
+        size_limit = std::min<uint64_t>(size_limit, sizes[i] - 1);
+        break;
+      }
+    }
+  }
+  uint64_t skipped_blocks = 0, skipped_records = 0, windowed_blocks = 0, windowed_records = 0;
   for (size_t r = 0; r < rules_.size(); ++r) {
     Rule& rule = rules_[r];
     const bool all_pairs = config_.blocking[r].empty();  // keys = [] means all pairs
-    // (key, record) for every key of every record, sorted: runs are blocks.
-    std::vector<std::pair<uint64_t, uint32_t>> entries;
-    entries.reserve(rule.keys.size());
-    for (uint32_t rec = 0; rec + 1 < rule.key_offsets.size(); ++rec) {
-      for (uint32_t k = rule.key_offsets[rec]; k < rule.key_offsets[rec + 1]; ++k) {
-        entries.emplace_back(rule.keys[k], rec);
-      }
-    }
-    std::sort(entries.begin(), entries.end());
-    std::vector<uint64_t> skipped_keys;
-    for (size_t i = 0; i < entries.size();) {
+    const bool can_window = window_ > 0 && !rule.multi_key && !sort_columns_.empty();
+    const uint64_t limit = can_window ? size_limit : config_.max_block_size;
+    const auto& e = entries[r];
+    std::vector<uint64_t> removed_keys;  // skipped or windowed: no full-block share
+    for (size_t i = 0; i < e.size();) {
       size_t j = i;
-      while (j < entries.size() && entries[j].first == entries[i].first) ++j;
+      while (j < e.size() && e[j].first == e[i].first) ++j;
       const uint64_t size = j - i;
-      if (size > config_.max_block_size && !all_pairs) {
-        ++skipped_blocks;
-        skipped_records += size;
-        skipped_keys.push_back(entries[i].first);
+      if (size > limit && !all_pairs) {
+        removed_keys.push_back(e[i].first);
+        if (can_window) {
+          ++windowed_blocks;
+          windowed_records += size;
+          Window w;
+          w.key = e[i].first;
+          for (size_t k = i; k < j; ++k) w.by_order[0].push_back(e[k].second);
+          w.by_order[1] = w.by_order[0];
+          for (int o = 0; o < 2; ++o) {
+            std::sort(w.by_order[o].begin(), w.by_order[o].end(), [&](uint32_t x, uint32_t y) {
+              const uint64_t kx = sort_keys_[2 * x + o], ky = sort_keys_[2 * y + o];
+              return kx != ky ? kx < ky : x < y;
+            });
+          }
+          if (rule.window_of.empty()) {
+            rule.window_of.assign(n, 0);
+            rule.pos[0].assign(n, 0);
+            rule.pos[1].assign(n, 0);
+          }
+          rule.windows.push_back(std::move(w));
+          const Window& added = rule.windows.back();
+          for (int o = 0; o < 2; ++o) {
+            for (uint32_t p = 0; p < added.by_order[o].size(); ++p) {
+              rule.pos[o][added.by_order[o][p]] = p;
+            }
+          }
+          for (uint32_t rec : added.by_order[0]) {
+            rule.window_of[rec] = static_cast<uint32_t>(rule.windows.size());
+          }
+        } else {
+          ++skipped_blocks;
+          skipped_records += size;
+        }
       } else if (size >= 2) {
         rule.block_starts.push_back(static_cast<uint32_t>(rule.records.size()));
-        for (size_t k = i; k < j; ++k) rule.records.push_back(entries[k].second);
+        for (size_t k = i; k < j; ++k) rule.records.push_back(e[k].second);
         rule.block_ends.push_back(static_cast<uint32_t>(rule.records.size()));
-        rule.block_keys.push_back(entries[i].first);
+        rule.block_keys.push_back(e[i].first);
       }
       i = j;
     }
-    entries = {};
+    entries[r] = {};
     rule.records.shrink_to_fit();
-    if (!skipped_keys.empty()) {
-      // Skipped keys put no pair together: drop them from the per-record lists
-      // so that later rules do not defer to them.
+    if (!removed_keys.empty()) {
+      // Skipped or windowed keys put no pair together as a full block: drop
+      // them from the per-record lists so that later rules do not defer to
+      // them (windowed pairs are recognised by Near).
+      std::sort(removed_keys.begin(), removed_keys.end());
       std::vector<uint32_t> offsets = {0};
       std::vector<uint64_t> keys;
       for (size_t rec = 0; rec + 1 < rule.key_offsets.size(); ++rec) {
         for (uint32_t k = rule.key_offsets[rec]; k < rule.key_offsets[rec + 1]; ++k) {
-          if (!std::binary_search(skipped_keys.begin(), skipped_keys.end(), rule.keys[k])) {
+          if (!std::binary_search(removed_keys.begin(), removed_keys.end(), rule.keys[k])) {
             keys.push_back(rule.keys[k]);
           }
         }
@@ -202,12 +310,23 @@ void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::
       for (uint32_t i = 0; i + 1 < size; ++i) {
         acc += size - 1 - i;
         if (acc >= chunk_pairs) {
-          chunks_.push_back({static_cast<uint32_t>(r), b, begin, i + 1});
+          chunks_.push_back({static_cast<uint32_t>(r), b, begin, i + 1, 0});
           begin = i + 1;
           acc = 0;
         }
       }
-      if (begin + 1 < size) chunks_.push_back({static_cast<uint32_t>(r), b, begin, size - 1});
+      if (begin + 1 < size) chunks_.push_back({static_cast<uint32_t>(r), b, begin, size - 1, 0});
+    }
+    const uint32_t per_chunk =
+        static_cast<uint32_t>(std::max<uint64_t>(1, chunk_pairs / std::max<uint32_t>(1, window_)));
+    for (uint32_t w = 0; w < rule.windows.size(); ++w) {
+      const uint32_t size = static_cast<uint32_t>(rule.windows[w].by_order[0].size());
+      for (uint32_t order = 1; order <= 2; ++order) {
+        for (uint32_t begin = 0; begin + 1 < size; begin += per_chunk) {
+          chunks_.push_back(
+              {static_cast<uint32_t>(r), w, begin, std::min(size - 1, begin + per_chunk), order});
+        }
+      }
     }
   }
   if (skipped_blocks > 0 && warnings != nullptr) {
@@ -216,10 +335,18 @@ void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::
         " blocks larger than max_block_size=" + std::to_string(config_.max_block_size) + " (" +
         std::to_string(skipped_records) + " record slots)");
   }
+  if (windowed_blocks > 0 && warnings != nullptr) {
+    warnings->push_back("blocking: " + std::to_string(windowed_blocks) + " blocks larger than " +
+                        std::to_string(size_limit) + " records (" +
+                        std::to_string(windowed_records) +
+                        " record slots) compared by sorted neighbourhood, window " +
+                        std::to_string(window_));
+  }
 }
 
 uint64_t BlockingIndex::Work(const Chunk& chunk) const {
   const Rule& rule = rules_[chunk.rule];
+  if (chunk.order > 0) return static_cast<uint64_t>(chunk.end - chunk.begin) * window_;
   const uint64_t size = rule.block_ends[chunk.block] - rule.block_starts[chunk.block];
   const uint64_t count = chunk.end - chunk.begin;
   // sum over i in [begin, end) of (size - 1 - i)
@@ -227,7 +354,7 @@ uint64_t BlockingIndex::Work(const Chunk& chunk) const {
 }
 
 bool BlockingIndex::Share(size_t r, uint32_t a, uint32_t b) const {
-  return FirstShared(r, a, b) != 0;
+  return FirstShared(r, a, b) != 0 || Near(rules_[r], a, b, 0) || Near(rules_[r], a, b, 1);
 }
 
 uint64_t BlockingIndex::FirstShared(size_t r, uint32_t a, uint32_t b) const {

@@ -12,6 +12,7 @@
 // out in the same order.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -36,6 +37,8 @@ class BlockingIndex {
     uint32_t rule = 0;
     uint32_t block = 0;
     uint32_t begin = 0, end = 0;
+    // 0: a full block; 1, 2: window over windowed block `block` in sort order 1 or 2.
+    uint32_t order = 0;
   };
 
   explicit BlockingIndex(const MatchConfig& config)
@@ -50,6 +53,7 @@ class BlockingIndex {
   struct RecordKeys {
     std::vector<uint64_t> hashes;
     std::vector<uint32_t> ends;
+    uint64_t sort[2] = {0, 0};  // sorted-neighbourhood keys (see SortCode)
   };
 
   // Computes a row's keys (under the columns of the last SetHeader).
@@ -82,7 +86,16 @@ class BlockingIndex {
   void ForEachPair(const Chunk& chunk, Visit&& visit) const;
 
  private:
+  // A block too large to compare in full, compared by sorted neighbourhood.
+  struct Window {
+    uint64_t key = 0;
+    std::vector<uint32_t> by_order[2];  // its records in sort order 1 and 2
+  };
   struct Rule {
+    std::vector<Window> windows;
+    // Per record: the windowed block it is in (index + 1; 0 = none) and its
+    // positions in the two orders.
+    std::vector<uint32_t> window_of, pos[2];
     std::vector<int> columns;                 // per key, in the current input
     std::vector<uint32_t> key_offsets = {0};  // per record: [off[r], off[r+1]) in keys
     std::vector<uint64_t> keys;               // sorted, unique per record
@@ -95,8 +108,18 @@ class BlockingIndex {
     bool multi_key = false;  // some record has several keys
   };
 
-  // True when records a and b share a kept key under rule r.
+  // True when records a and b share a kept key under rule r, or are within
+  // the window of one windowed block.
   bool Share(size_t r, uint32_t a, uint32_t b) const;
+  // True when a and b are within `window` positions in windowed block order
+  // `order` (0 or 1) of rule r.
+  bool Near(const Rule& rule, uint32_t a, uint32_t b, int order) const {
+    if (rule.window_of.empty() || rule.window_of[a] == 0 || rule.window_of[a] != rule.window_of[b]) {
+      return false;
+    }
+    const uint32_t x = rule.pos[order][a], y = rule.pos[order][b];
+    return (x > y ? x - y : y - x) <= window_;
+  }
   // The smallest kept key that a and b share under rule r (0 if none).
   uint64_t FirstShared(size_t r, uint32_t a, uint32_t b) const;
   // Whether the pair belongs to this chunk's rule and key (see the file comment).
@@ -105,13 +128,33 @@ class BlockingIndex {
   const MatchConfig& config_;
   std::vector<Rule> rules_;
   std::vector<uint8_t> sources_;
+  std::vector<uint64_t> sort_keys_;  // 2 per record
+  std::vector<int> sort_columns_;    // up to 2 columns the sort keys are made of
   std::vector<Chunk> chunks_;
   bool linkage_ = false;
+  uint32_t window_ = 0;
 };
 
 template <typename Visit>
 void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
   const Rule& rule = rules_[chunk.rule];
+  if (chunk.order > 0) {
+    const int o = static_cast<int>(chunk.order) - 1;
+    const std::vector<uint32_t>& recs = rule.windows[chunk.block].by_order[o];
+    for (uint32_t i = chunk.begin; i < chunk.end; ++i) {
+      const uint32_t end = static_cast<uint32_t>(std::min<size_t>(recs.size(), i + 1 + window_));
+      for (uint32_t j = i + 1; j < end; ++j) {
+        uint32_t a = recs[i], b = recs[j];
+        if (a > b) std::swap(a, b);
+        if (linkage_ && sources_[a] == sources_[b]) continue;
+        if (o == 1 && Near(rule, a, b, 0)) continue;  // order 1 produced it
+        bool earlier = false;
+        for (size_t r = 0; r < chunk.rule && !earlier; ++r) earlier = Share(r, a, b);
+        if (!earlier) visit(a, b);
+      }
+    }
+    return;
+  }
   const uint32_t start = rule.block_starts[chunk.block], end = rule.block_ends[chunk.block];
   const uint64_t key = rule.block_keys[chunk.block];
   for (uint32_t i = start + chunk.begin; i < start + chunk.end; ++i) {

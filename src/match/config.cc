@@ -119,6 +119,14 @@ Result<MatchConfig> FromTable(const toml::table& root) {
     if (*v <= 1) return bad("max_block_size must be > 1");
     cfg.max_block_size = static_cast<uint64_t>(*v);
   }
+  if (auto v = root["window"].value<int64_t>()) {
+    if (*v < 0) return bad("window must be >= 0");
+    cfg.window = static_cast<uint64_t>(*v);
+  }
+  if (auto v = root["max_pairs_per_record"].value<int64_t>()) {
+    if (*v < 0) return bad("max_pairs_per_record must be >= 0");
+    cfg.max_pairs_per_record = static_cast<uint64_t>(*v);
+  }
   if (auto v = root["u_sample_pairs"].value<int64_t>()) {
     if (*v < 1000) return bad("u_sample_pairs must be >= 1000");
     cfg.u_sample_pairs = static_cast<uint64_t>(*v);

@@ -52,7 +52,16 @@ struct MatchConfig {
   std::optional<double> threshold;                 // fixed match-weight threshold
   bool one_to_one = false;  // linkage: sources are duplicate-free (one record per source per cluster)
   std::vector<std::string> encodings;  // per input ("utf8"/"latin1"); one applies to all
-  uint64_t max_block_size = 2000;      // blocks larger than this are skipped
+  uint64_t max_block_size = 2000;  // larger blocks: sorted neighbourhood (or skipped)
+  // Oversized blocks (above max_block_size, or above the size the pair budget
+  // allows) are compared by sorted neighbourhood: each record with the next
+  // `window` records in two orders (by the first two name fields, both ways).
+  // 0 = skip them. Multi-key rules ("tokens") always skip.
+  uint64_t window = 10;
+  // Full blocks may produce at most this many candidate pairs per record (all
+  // rules together); larger blocks go to sorted neighbourhood until they fit.
+  // 0 = no budget.
+  uint64_t max_pairs_per_record = 30;
   uint64_t u_sample_pairs = 1000000;
   int em_max_iterations = 200;
   bool em_estimate_u = true;    // re-estimate u among candidates
