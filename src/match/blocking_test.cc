@@ -89,6 +89,37 @@ TEST(BlockingTest, SkippedBlocksDoNotHideLaterRules) {
   ASSERT_EQ(warnings.size(), 1u);
 }
 
+TEST(BlockingTest, OversizedBlocksAreComparedBySortedNeighbourhood) {
+  // 40 records in one city (above max 10): with a name field to sort by, the
+  // block is not skipped but each record meets its neighbours in name order
+  // (both orders), each pair once; a later rule does not repeat them.
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = std::string(1, static_cast<char>('a' + i % 20)) + "name";
+    rows.push_back({std::to_string(i), name, "york", ""});
+  }
+  MatchConfig cfg = Config({{{"city", ""}}, {{"name", ""}}}, 10);
+  cfg.window = 3;
+  cfg.max_pairs_per_record = 0;
+  FieldConfig f;
+  f.name = "name";
+  f.columns = {"name"};
+  f.type = FieldType::kName;
+  cfg.fields = {f};
+  auto seen = Enumerate(cfg, rows);
+  EXPECT_FALSE(seen.empty());
+  EXPECT_LT(seen.size(), 40u * 39 / 2);  // not the whole block
+  for (const auto& [pair, rules] : seen) {
+    EXPECT_EQ(rules.size(), 1u) << pair.first << "," << pair.second;
+  }
+  // Records i and i + 20 carry the same name: sorted next to each other.
+  for (uint32_t i = 0; i < 20; ++i) EXPECT_TRUE(seen.count({i, i + 20})) << i;
+  // Without windows the block is skipped and only rule 1 (same name) pairs.
+  cfg.window = 0;
+  auto skipped = Enumerate(cfg, rows);
+  EXPECT_EQ(skipped.size(), 20u);
+}
+
 TEST(BlockingTest, LinkageOnlyPairsAcrossInputs) {
   MatchConfig cfg = Config({{{"city", ""}}});
   auto seen = Enumerate(cfg, kRows, /*link=*/true, /*first=*/2);
