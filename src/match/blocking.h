@@ -81,9 +81,12 @@ class BlockingIndex {
   uint32_t RulesHolding(uint32_t a, uint32_t b) const;
 
   // Calls visit(a, b) with a < b for every candidate pair of the chunk that no
-  // other chunk produces. Thread-safe (const) after Finish.
+  // other chunk produces. Thread-safe (const) after Finish. With
+  // `same_source` (linkage only), visits instead the pairs of the chunk whose
+  // records come from the same source: never candidates, but known
+  // non-matches when sources are duplicate-free (used for training).
   template <typename Visit>
-  void ForEachPair(const Chunk& chunk, Visit&& visit) const;
+  void ForEachPair(const Chunk& chunk, Visit&& visit, bool same_source = false) const;
 
  private:
   // A block too large to compare in full, compared by sorted neighbourhood.
@@ -136,7 +139,7 @@ class BlockingIndex {
 };
 
 template <typename Visit>
-void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
+void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit, bool same_source) const {
   const Rule& rule = rules_[chunk.rule];
   if (chunk.order > 0) {
     const int o = static_cast<int>(chunk.order) - 1;
@@ -146,7 +149,7 @@ void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
       for (uint32_t j = i + 1; j < end; ++j) {
         uint32_t a = recs[i], b = recs[j];
         if (a > b) std::swap(a, b);
-        if (linkage_ && sources_[a] == sources_[b]) continue;
+        if (linkage_ && (sources_[a] == sources_[b]) != same_source) continue;
         if (o == 1 && Near(rule, a, b, 0)) continue;  // order 1 produced it
         bool earlier = false;
         for (size_t r = 0; r < chunk.rule && !earlier; ++r) earlier = Share(r, a, b);
@@ -161,7 +164,7 @@ void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
     const uint32_t a = rule.records[i];
     for (uint32_t j = i + 1; j < end; ++j) {
       const uint32_t b = rule.records[j];
-      if (linkage_ && sources_[a] == sources_[b]) continue;
+      if (linkage_ && (sources_[a] == sources_[b]) != same_source) continue;
       if (!Owns(chunk.rule, key, a, b)) continue;
       visit(a, b);  // records of a block are in increasing order: a < b
     }

@@ -20,6 +20,9 @@ constexpr int kUStreams = 8;
 // given its postcode: hundreds of times), over at least kDependencePairs pairs.
 constexpr double kDependenceLift = 4.0;
 constexpr double kDependencePairs = 20;
+// A name depends on a place when it agrees this many times more often among
+// random pairs that share the place.
+constexpr double kNameDependenceLift = 1.5;
 // Guards (see CheckModel). A person's records disagree on a name (beyond the
 // close levels: typos, swaps) less often than they agree; a class in which a
 // place agrees almost always while a name disagrees in a third of the pairs
@@ -27,6 +30,10 @@ constexpr double kDependencePairs = 20;
 constexpr double kMaxNameDisagreement = 0.5;
 constexpr double kLocationClassExact = 0.95;
 constexpr double kLocationClassNameElse = 0.3;
+// Pairs within one source a rule needs before they fix its u (EstimateHeldOut).
+constexpr uint64_t kMinNonmatchPairs = 1000;
+
+bool IsName(const FieldSpec& spec);
 
 uint64_t SplitMix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -149,9 +156,15 @@ void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store,
     const double nf_exact = j[f * nf + f];
     if (nf_exact < kDependencePairs) continue;
     for (size_t g = 0; g < nf; ++g) {
-      if (g == f || !IsLocationField(specs[g]) || j[f * nf + g] < kDependencePairs) continue;
+      if (g == f || j[f * nf + g] < kDependencePairs) continue;
       const double cond = j[f * nf + g] / nf_exact;
-      if (cond >= kDependenceLift * model->u[g][0]) model->dep_u[f * nf + g] = cond;
+      if (IsLocationField(specs[g])) {
+        if (cond >= kDependenceLift * model->u[g][0]) model->dep_u[f * nf + g] = cond;
+      } else if (IsName(specs[g])) {
+        // Households: people at one place share a surname far more often
+        // than people anywhere.
+        if (cond >= kNameDependenceLift * model->u[g][0]) model->dep_u[f * nf + g] = cond;
+      }
     }
   }
 }
@@ -372,7 +385,10 @@ double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model, Pa
       // (town after postcode) adds only its conditional evidence.
       bool dependent = false;
       double dw = 0;
-      for (size_t e = 0; e < f; ++e) {
+      const bool name = specs[f].config.type == FieldType::kName;
+      for (size_t e = 0; e < nf; ++e) {
+        // Places condition later places; a name is conditioned on any place.
+        if (e == f || (e > f && !name)) continue;
         if (model.dep_u[e * nf + f] > 0 && PatternLevel(pattern, e) == 0) {
           const double x = model.dep_weight[e * nf + f];
           dw = dependent ? std::min(dw, x) : x;
@@ -381,6 +397,10 @@ double MatchWeight(const std::vector<FieldSpec>& specs, const FsModel& model, Pa
       }
       if (dependent) {
         w += dw;
+        // A name's own rarity still counts (on top of the place's).
+        if (!name || store == nullptr || !specs[f].config.term_frequency) continue;
+        const float tf = store->fields[f].cell(a).tf;
+        if (tf > 0) w -= std::log2(std::clamp(tf / model.random_u[f][0], 1.0 / 20.0, 20.0));
         continue;
       }
     }
@@ -573,6 +593,7 @@ void EstimateFallback(const std::vector<FieldSpec>& specs,
 
 void EstimateHeldOut(const std::vector<FieldSpec>& specs,
                      const std::vector<std::vector<std::pair<Pattern, uint64_t>>>& rule_patterns,
+                     const std::vector<std::vector<std::pair<Pattern, uint64_t>>>* rule_nonmatches,
                      const std::vector<std::vector<bool>>& held_out,
                      const std::vector<std::string>& rule_names, const FsModel& random_model,
                      double total_pairs, int max_iterations, FsModel* model,
@@ -598,27 +619,72 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
       fit.rejected = "blocks on every compared field";
       continue;
     }
-    // The rule's patterns with its own fields marked missing.
+    // The rule's patterns with its own fields marked missing, and a place
+    // that follows from another trained place (postcode after town) too: the
+    // two agree together among non-matches (neighbours), which a model of
+    // independent fields can only explain as matches.
+    std::vector<bool> trained(nf);
+    for (size_t f = 0; f < nf; ++f) trained[f] = !held_out[r][f];
+    if (random_model.nf == nf) {
+      for (size_t g = 0; g < nf; ++g) {
+        for (size_t f = 0; f < g && trained[g]; ++f) {
+          if (trained[f] && random_model.dep_u[f * nf + g] > 0) trained[g] = false;
+        }
+      }
+    }
     Pattern mask = 0;
     for (size_t f = 0; f < nf; ++f) {
-      if (!held_out[r][f]) mask |= Pattern{0xF} << (4 * f);
+      if (trained[f]) mask |= Pattern{0xF} << (4 * f);
     }
     std::unordered_map<Pattern, uint64_t> masked;
     for (const auto& [p, c] : rule_patterns[r]) masked[p & mask] += c;
     std::vector<std::vector<std::pair<Pattern, uint64_t>>> groups(1);
     groups[0].assign(masked.begin(), masked.end());
     std::sort(groups[0].begin(), groups[0].end());
+    // u among the rule's non-matches: from the pairs within one source when
+    // there are enough, else estimated by EM.
+    std::vector<std::vector<double>> u_fixed;
+    if (rule_nonmatches != nullptr && r < rule_nonmatches->size()) {
+      std::vector<std::vector<double>> counts(nf);
+      for (size_t f = 0; f < nf; ++f) counts[f].assign(specs[f].num_levels, 0.0);
+      for (const auto& [p, c] : (*rule_nonmatches)[r]) {
+        fit.nonmatch_pairs += c;
+        for (size_t f = 0; f < nf; ++f) {
+          const int8_t l = PatternLevel(p, f);
+          if (l >= 0) counts[f][l] += static_cast<double>(c);
+        }
+      }
+      if (fit.nonmatch_pairs >= kMinNonmatchPairs) {
+        u_fixed.assign(nf, {});
+        for (size_t f = 0; f < nf; ++f) {
+          double sum = 0;
+          for (double c : counts[f]) sum += c;
+          const double k = static_cast<double>(counts[f].size());
+          for (size_t l = 0; l < counts[f].size(); ++l) {
+            const double ru = random_model.random_u[f][l];
+            u_fixed[f].push_back(std::max({(counts[f][l] + k * ru) / (sum + k), ru * kMinURatio,
+                                           kMinProb}));
+          }
+        }
+      } else {
+        fit.nonmatch_pairs = 0;
+      }
+    }
     std::vector<FsModel> fitted;
     FsModel pooled;
-    RunEm(specs, groups, max_iterations, /*estimate_u=*/true, random_model.random_u, &fitted,
-          &pooled);
+    if (!u_fixed.empty()) {
+      RunEm(specs, groups, max_iterations, /*estimate_u=*/false, u_fixed, &fitted, &pooled);
+    } else {
+      RunEm(specs, groups, max_iterations, /*estimate_u=*/true, random_model.random_u, &fitted,
+            &pooled);
+    }
     const FsModel& em = fitted[0];
     fit.m = em.m;
     fit.u = em.u;
-    fit.lambda = em.lambda;
-    fit.em_iterations = em.em_iterations;
-    fit.converged = em.converged;
-    std::vector<std::string> findings = NameFindings(specs, em.m, em.u, &held_out[r]);
+    std::vector<bool> untrained(nf);
+    for (size_t f = 0; f < nf; ++f) untrained[f] = !trained[f];
+    fit.held_out = untrained;
+    std::vector<std::string> findings = NameFindings(specs, em.m, em.u, &untrained);
     if (!findings.empty()) {
       fit.rejected = findings[0];
       continue;
@@ -626,7 +692,7 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
     fit.used = true;
     const double w = em.lambda * static_cast<double>(fit.pairs);
     for (size_t f = 0; f < nf; ++f) {
-      if (held_out[r][f]) continue;
+      if (!trained[f]) continue;
       w_sum[f] += w;
       for (size_t l = 0; l < m_sum[f].size(); ++l) m_sum[f][l] += w * em.m[f][l];
     }
@@ -713,10 +779,10 @@ std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& mod
       out += buf;
     }
     if (model.nf == nf && model.dep_weight.size() == nf * nf) {
-      for (size_t e = 0; e < f; ++e) {
-        if (model.dep_u[e * nf + f] <= 0) continue;
+      for (size_t e = 0; e < nf; ++e) {
+        if (e == f || (e > f && !IsName(specs[f])) || model.dep_u[e * nf + f] <= 0) continue;
         std::snprintf(buf, sizeof(buf),
-                      "    (when %s agrees exactly too: %.1f bits, since %s follows from it: "
+                      "    (when %s agrees exactly too: %.1f bits, since %s depends on it: "
                       "P(agree | %s agrees) %.3g among random pairs)\n",
                       specs[e].config.name.c_str(), model.dep_weight[e * nf + f],
                       specs[f].config.name.c_str(), specs[e].config.name.c_str(),
@@ -736,8 +802,18 @@ std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& mod
                   static_cast<unsigned long long>(fit.pairs));
     out += buf;
     if (fit.used) {
-      std::snprintf(buf, sizeof(buf), ", lambda %.3g, trained %s (held out: %s)\n", fit.lambda,
+      std::snprintf(buf, sizeof(buf), ", lambda %.3g, trained %s (held out: %s)", fit.lambda,
                     trained.c_str(), held.empty() ? "none" : held.c_str());
+      out += buf;
+      if (fit.nonmatch_pairs > 0) {
+        std::snprintf(buf, sizeof(buf), "; u from %llu pairs within one source (non-matches)",
+                      static_cast<unsigned long long>(fit.nonmatch_pairs));
+      } else {
+        buf[0] = 0;
+      }
+      out += buf;
+      out += "\n";
+      continue;
     } else {
       std::snprintf(buf, sizeof(buf), ", not used: %s\n", fit.rejected.c_str());
     }
@@ -753,7 +829,10 @@ std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& mod
   } else {
     out += "Guards fired:\n";
     for (const auto& g : d.guards) out += "  " + g + "\n";
-    out += d.fallback ? "  -> fell back to the safe estimate\n" : "";
+    if (d.fallback) {
+      out += d.estimator == "fallback" ? "  -> fell back to the safe estimate\n"
+                                       : "  -> fell back to the held-out estimate\n";
+    }
   }
   return out;
 }
