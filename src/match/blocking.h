@@ -81,12 +81,9 @@ class BlockingIndex {
   uint32_t RulesHolding(uint32_t a, uint32_t b) const;
 
   // Calls visit(a, b) with a < b for every candidate pair of the chunk that no
-  // other chunk produces. Thread-safe (const) after Finish. With
-  // `same_source` (linkage only), visits instead the pairs of the chunk whose
-  // records come from the same source: never candidates, but known
-  // non-matches when sources are duplicate-free (used for training).
+  // other chunk produces. Thread-safe (const) after Finish.
   template <typename Visit>
-  void ForEachPair(const Chunk& chunk, Visit&& visit, bool same_source = false) const;
+  void ForEachPair(const Chunk& chunk, Visit&& visit) const;
 
  private:
   // A block too large to compare in full, compared by sorted neighbourhood.
@@ -139,7 +136,7 @@ class BlockingIndex {
 };
 
 template <typename Visit>
-void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit, bool same_source) const {
+void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
   const Rule& rule = rules_[chunk.rule];
   if (chunk.order > 0) {
     const int o = static_cast<int>(chunk.order) - 1;
@@ -149,7 +146,7 @@ void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit, bool same_sou
       for (uint32_t j = i + 1; j < end; ++j) {
         uint32_t a = recs[i], b = recs[j];
         if (a > b) std::swap(a, b);
-        if (linkage_ && (sources_[a] == sources_[b]) != same_source) continue;
+        if (linkage_ && sources_[a] == sources_[b]) continue;
         if (o == 1 && Near(rule, a, b, 0)) continue;  // order 1 produced it
         bool earlier = false;
         for (size_t r = 0; r < chunk.rule && !earlier; ++r) earlier = Share(r, a, b);
@@ -164,7 +161,7 @@ void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit, bool same_sou
     const uint32_t a = rule.records[i];
     for (uint32_t j = i + 1; j < end; ++j) {
       const uint32_t b = rule.records[j];
-      if (linkage_ && (sources_[a] == sources_[b]) != same_source) continue;
+      if (linkage_ && sources_[a] == sources_[b]) continue;
       if (!Owns(chunk.rule, key, a, b)) continue;
       visit(a, b);  // records of a block are in increasing order: a < b
     }

@@ -30,8 +30,6 @@ constexpr double kNameDependenceLift = 1.5;
 constexpr double kMaxNameDisagreement = 0.5;
 constexpr double kLocationClassExact = 0.95;
 constexpr double kLocationClassNameElse = 0.3;
-// Pairs within one source a rule needs before they fix its u (EstimateHeldOut).
-constexpr uint64_t kMinNonmatchPairs = 1000;
 
 bool IsName(const FieldSpec& spec);
 
@@ -593,7 +591,6 @@ void EstimateFallback(const std::vector<FieldSpec>& specs,
 
 void EstimateHeldOut(const std::vector<FieldSpec>& specs,
                      const std::vector<std::vector<std::pair<Pattern, uint64_t>>>& rule_patterns,
-                     const std::vector<std::vector<std::pair<Pattern, uint64_t>>>* rule_nonmatches,
                      const std::vector<std::vector<bool>>& held_out,
                      const std::vector<std::string>& rule_names, const FsModel& random_model,
                      double total_pairs, int max_iterations, FsModel* model,
@@ -641,43 +638,10 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
     std::vector<std::vector<std::pair<Pattern, uint64_t>>> groups(1);
     groups[0].assign(masked.begin(), masked.end());
     std::sort(groups[0].begin(), groups[0].end());
-    // u among the rule's non-matches: from the pairs within one source when
-    // there are enough, else estimated by EM.
-    std::vector<std::vector<double>> u_fixed;
-    if (rule_nonmatches != nullptr && r < rule_nonmatches->size()) {
-      std::vector<std::vector<double>> counts(nf);
-      for (size_t f = 0; f < nf; ++f) counts[f].assign(specs[f].num_levels, 0.0);
-      for (const auto& [p, c] : (*rule_nonmatches)[r]) {
-        fit.nonmatch_pairs += c;
-        for (size_t f = 0; f < nf; ++f) {
-          const int8_t l = PatternLevel(p, f);
-          if (l >= 0) counts[f][l] += static_cast<double>(c);
-        }
-      }
-      if (fit.nonmatch_pairs >= kMinNonmatchPairs) {
-        u_fixed.assign(nf, {});
-        for (size_t f = 0; f < nf; ++f) {
-          double sum = 0;
-          for (double c : counts[f]) sum += c;
-          const double k = static_cast<double>(counts[f].size());
-          for (size_t l = 0; l < counts[f].size(); ++l) {
-            const double ru = random_model.random_u[f][l];
-            u_fixed[f].push_back(std::max({(counts[f][l] + k * ru) / (sum + k), ru * kMinURatio,
-                                           kMinProb}));
-          }
-        }
-      } else {
-        fit.nonmatch_pairs = 0;
-      }
-    }
     std::vector<FsModel> fitted;
     FsModel pooled;
-    if (!u_fixed.empty()) {
-      RunEm(specs, groups, max_iterations, /*estimate_u=*/false, u_fixed, &fitted, &pooled);
-    } else {
-      RunEm(specs, groups, max_iterations, /*estimate_u=*/true, random_model.random_u, &fitted,
-            &pooled);
-    }
+    RunEm(specs, groups, max_iterations, /*estimate_u=*/true, random_model.random_u, &fitted,
+          &pooled);
     const FsModel& em = fitted[0];
     fit.m = em.m;
     fit.u = em.u;
@@ -685,6 +649,7 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
     for (size_t f = 0; f < nf; ++f) untrained[f] = !trained[f];
     fit.held_out = untrained;
     std::vector<std::string> findings = NameFindings(specs, em.m, em.u, &untrained);
+    if (em.lambda * static_cast<double>(fit.pairs) < 1) findings.push_back("EM found no matches");
     if (!findings.empty()) {
       fit.rejected = findings[0];
       continue;
@@ -802,18 +767,8 @@ std::string ExplainModel(const std::vector<FieldSpec>& specs, const FsModel& mod
                   static_cast<unsigned long long>(fit.pairs));
     out += buf;
     if (fit.used) {
-      std::snprintf(buf, sizeof(buf), ", lambda %.3g, trained %s (held out: %s)", fit.lambda,
+      std::snprintf(buf, sizeof(buf), ", lambda %.3g, trained %s (held out: %s)\n", fit.lambda,
                     trained.c_str(), held.empty() ? "none" : held.c_str());
-      out += buf;
-      if (fit.nonmatch_pairs > 0) {
-        std::snprintf(buf, sizeof(buf), "; u from %llu pairs within one source (non-matches)",
-                      static_cast<unsigned long long>(fit.nonmatch_pairs));
-      } else {
-        buf[0] = 0;
-      }
-      out += buf;
-      out += "\n";
-      continue;
     } else {
       std::snprintf(buf, sizeof(buf), ", not used: %s\n", fit.rejected.c_str());
     }

@@ -154,7 +154,6 @@ struct RuleFit {
   int em_iterations = 0;
   bool converged = false;
   bool used = false;            // contributed to m
-  uint64_t nonmatch_pairs = 0;  // pairs within one source that fixed u (0: u by EM)
   std::string rejected;         // why not, when not used
   std::vector<std::vector<double>> m, u;  // [field][level]; held-out fields unset
 };
@@ -174,15 +173,9 @@ struct ModelDiagnostics {
 // Estimates `model` (m per rule with held-out fields, u from random pairs,
 // prior over `total_pairs` comparable pairs). `rule_patterns[r]` are rule r's
 // pattern counts (rule bits cleared); `held_out[r][f]` whether rule r blocks
-// on field f. `rule_nonmatches` (may be null): per rule the patterns of pairs
-// its blocks hold within one source — known non-matches when sources are
-// duplicate-free; with enough of them (kMinNonmatchPairs) they fix the rule's
-// u during its EM, so that households and neighbours, which a block is full
-// of, cannot pass for the match class. Fills diagnostics->rules and
-// untrained_fields.
+// on field f. Fills diagnostics->rules and untrained_fields.
 void EstimateHeldOut(const std::vector<FieldSpec>& specs,
                      const std::vector<std::vector<std::pair<Pattern, uint64_t>>>& rule_patterns,
-                     const std::vector<std::vector<std::pair<Pattern, uint64_t>>>* rule_nonmatches,
                      const std::vector<std::vector<bool>>& held_out,
                      const std::vector<std::string>& rule_names, const FsModel& random_model,
                      double total_pairs, int max_iterations, FsModel* model,

@@ -403,11 +403,6 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   const bool held_out_estimator = cfg.estimator == "held-out";
   std::vector<std::unordered_map<PatternRules, uint64_t, PatternRulesHash>> task_training(
       num_tasks);
-  // Duplicate-free sources: pairs within one source in the same blocks are
-  // known non-matches; their patterns teach the held-out estimate's u.
-  const bool within_training = link && cfg.one_to_one;
-  std::vector<std::unordered_map<PatternRules, uint64_t, PatternRulesHash>> task_within(
-      within_training ? num_tasks : 0);
   ParallelFor(num_tasks, threads, [&](size_t t) {
     auto& out = task_pairs[t];
     auto& patterns = task_patterns[t];
@@ -422,16 +417,6 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
         if (rule < 32) rules |= uint32_t{1} << rule;
         ++task_training[t][{raw, rules}];
       });
-      if (within_training) {
-        blocking.ForEachPair(
-            chunks[c],
-            [&](uint32_t a, uint32_t b) {
-              uint32_t rules = blocking.RulesHolding(a, b);
-              if (rule < 32) rules |= uint32_t{1} << rule;
-              ++task_within[t][{match::ComparePair(specs, store, a, b), rules}];
-            },
-            /*same_source=*/true);
-      }
     }
     out.shrink_to_fit();
   });
@@ -440,14 +425,10 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
     for (const auto& [p, c] : tp) pattern_map[p] += c;
     tp = {};
   }
-  std::unordered_map<PatternRules, uint64_t, PatternRulesHash> training_map, within_map;
+  std::unordered_map<PatternRules, uint64_t, PatternRulesHash> training_map;
   for (auto& tt : task_training) {
     for (const auto& [k, c] : tt) training_map[k] += c;
     tt = {};
-  }
-  for (auto& tw : task_within) {
-    for (const auto& [k, c] : tw) within_map[k] += c;
-    tw = {};
   }
   for (const auto& tp : task_pairs) report.candidate_pairs += tp.size();
   std::vector<std::pair<Pattern, uint64_t>> pattern_counts(pattern_map.begin(), pattern_map.end());
@@ -498,15 +479,8 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
         rule_patterns[match::PatternRule(p)].emplace_back(match::WithoutRule(p), c);
       }
     }
-    std::vector<std::vector<std::pair<Pattern, uint64_t>>> rule_nonmatches(nr);
-    for (const auto& [k, c] : within_map) {
-      for (size_t r = 0; r < nr && r < 32; ++r) {
-        if (k.rules & (uint32_t{1} << r)) rule_nonmatches[r].emplace_back(k.pattern, c);
-      }
-    }
-    match::EstimateHeldOut(specs, rule_patterns, within_map.empty() ? nullptr : &rule_nonmatches,
-                           held, names, random_model, total_pairs, cfg.em_max_iterations, out,
-                           &diag);
+    match::EstimateHeldOut(specs, rule_patterns, held, names, random_model, total_pairs,
+                           cfg.em_max_iterations, out, &diag);
     match::FitPriorAndU(specs, all_patterns, total_pairs, out);
     diag.expected_matches = out->lambda * total_pairs;
   };
