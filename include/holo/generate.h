@@ -49,6 +49,14 @@ struct WorldOptions {
   std::string end_date = "2026-11-01";
   // PII typo level in shipping addresses: 0 none, 1 realistic (default), 2 heavy.
   int noise = 1;
+  // Foreign shapes: the same people are also sent through differently shaped feeds whose hub
+  // identifiers belong to no person (store sensor ids as anonymousId, POS terminals, a
+  // call-centre phone, couriers' phones, office wifi BSSIDs, IP addresses, family e-mails,
+  // QA accounts, MACs in every common spelling), each a pseudo-entity of its own in the truth.
+  // The test bed of shared-identifier rules on shapes Holo's own feeds never make. Default:
+  // false (and with it off a world is the same bytes as without the option). See
+  // src/generate/README.md "Foreign shapes".
+  bool foreign_shapes = false;
 };
 
 struct WorldStats {
@@ -73,6 +81,21 @@ struct WorldStats {
   uint64_t wifi_macs_seen = 0;
   uint64_t wifi_macs_linked = 0;
   uint64_t bytes_written = 0;  // all files
+
+  // Foreign shapes (all 0 when WorldOptions::foreign_shapes is off; written to world.json only
+  // when it is on). Each counts pseudo-entities of truth.csv, except the *_orders/logins.
+  uint64_t foreign_sensors = 0;    // store sensors that send their own id as anonymousId
+  uint64_t pos_terminals = 0;      // in-store POS terminals that took an order
+  uint64_t in_store_orders = 0;    // Order Completed messages at a POS terminal
+  uint64_t callcentre_orders = 0;  // orders carrying the call centre's phone
+  uint64_t couriers = 0;           // eleme couriers who delivered at least one order
+  uint64_t offices = 0;            // workplaces whose wifi BSSID was sent
+  uint64_t home_ips = 0;           // household home IPs sent as an "ip" external id
+  uint64_t nat_ips = 0;            // carrier NAT IPs sent as an "ip" external id
+  uint64_t family_emails = 0;      // households whose members share a family e-mail
+  uint64_t qa_accounts = 0;        // QA accounts logged in on customers' phones or test devices
+  uint64_t qa_devices = 0;         // test devices
+  uint64_t qa_logins = 0;          // QA logins on customers' phones
 
   // Returns wifi_macs_linked / wifi_macs_seen (0 when none were seen).
   double WifiLinkedRatio() const {

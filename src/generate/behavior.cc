@@ -1,6 +1,7 @@
 #include "generate/behavior.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -133,7 +134,7 @@ struct Product {
   std::string id;
 };
 
-class PersonSim {
+class PersonSim final : public ContextHook {
  public:
   PersonSim(World& world, Household& hh, Person& p, Emitter& em, SimCounters* counters)
       : world_(world),
@@ -144,9 +145,12 @@ class PersonSim {
         rng_(Rng::For(world.seed, Stream::kPersonEvents, p.index)),
         win_(world.window),
         start_day_(world.window.start_ms / kMsPerDay),
-        noise_(kNoise[std::clamp(world.options.noise, 0, 2)]) {}
+        noise_(kNoise[std::clamp(world.options.noise, 0, 2)]),
+        foreign_(world.foreign.get()),
+        frng_(Rng::For(world.seed, Stream::kForeignEvents, p.index)) {}
 
   void Run() {
+    if (foreign_ != nullptr) em_.SetHook(this);
     LoginIdentifies();
     if (p_.member_programme) Membership();
     PlanExposures();
@@ -165,7 +169,9 @@ class PersonSim {
     StoreVisits();
     if (p_.uses_tablet) TabletUse();
     if (p_.kiosk >= 0) KioskUse();
+    if (foreign_ != nullptr) FamilyEmail();
     if (p_.ledger->rows() == 0) LeaveAFootprint();
+    em_.SetHook(nullptr);
     CampaignTruthTally();
     Tally();
   }
@@ -184,10 +190,11 @@ class PersonSim {
     if (ts >= win_.end_ms) ts -= kMsPerDay;
     return std::clamp(ts, win_.start_ms, win_.end_ms - 1);
   }
-  int64_t AtHour(int64_t d, const double (&hours)[24]) {
-    const size_t hour = rng_.Weighted(std::span<const double>(hours, 24));
+  int64_t AtHour(int64_t d, const double (&hours)[24], Rng* rng = nullptr) {
+    Rng& r = rng != nullptr ? *rng : rng_;
+    const size_t hour = r.Weighted(std::span<const double>(hours, 24));
     return Fit(LocalMidnight(d) + static_cast<int64_t>(hour) * kMsPerHour +
-               static_cast<int64_t>(rng_.Below(kMsPerHour)));
+               static_cast<int64_t>(r.Below(kMsPerHour)));
   }
   int64_t RandomTime(const double (&hours)[24]) { return AtHour(rng_.Below(Days()), hours); }
   // A time in [lo, hi) at a plausible hour.
@@ -226,7 +233,10 @@ class PersonSim {
       who->SetUser(p_.UserId(app), p_.ledger);
     }
     if (inst->sends_mac) {
-      who->AddExternal(ExternalId{"mac", ph->mac_text[static_cast<int>(AppMacFormat(app))],
+      MacFormat format = AppMacFormat(app);
+      if (foreign_ != nullptr && app == Source::kEleme) format = MacFormat::kUpperBare;
+      if (foreign_ != nullptr && app == Source::kWeibo) format = MacFormat::kLowerDot;
+      who->AddExternal(ExternalId{"mac", ph->mac_text[static_cast<int>(format)],
                                   IdType::kMac, Source::kTaobao, p_.ledger});
       ph->mac_sent_online = true;
     }
@@ -1249,7 +1259,9 @@ class PersonSim {
       const bool at_work = !p_.work_stores.empty() && !IsWeekend(d) && rng_.Chance(0.35);
       const std::vector<int>& pool = at_work ? p_.work_stores : p_.home_stores;
       if (pool.empty()) continue;
-      const Store& store = world_.stores[pool[rng_.Below(pool.size())]];
+      const int store_index = pool[rng_.Below(pool.size())];
+      const Store& store = world_.stores[store_index];
+      const ForeignStore* fs = foreign_ != nullptr ? &foreign_->stores[store_index] : nullptr;
       Phone* ph = PhoneAt(arrival);
       const double u = rng_.Uniform();
       const double dwell_min = u < 0.25  ? rng_.Uniform(2, 6)
@@ -1267,13 +1279,21 @@ class PersonSim {
         owner = p_.ledger;
         ph->seen_by_wifi = true;
       }
-      const std::string mac = FormatMac(mac48, store.sensor_format);
+      const std::string mac = FormatMac(mac48, fs ? fs->visitor_format : store.sensor_format);
       Identity who;
       who.SetAnonymous(mac, owner);
       who.AddExternal(ExternalId{"mac", mac, IdType::kMac, Source::kTaobao, owner});
+      Identity sensor_who;  // foreign shapes: anonymousId = the sensor's own id
       auto probe = [&](int64_t ts, const Sensor& sensor, int rssi) {
         if (!InWindow(ts)) return;
-        em_.Track(Source::kStoreWifi, ts, "Probe Seen", who, [&](JsonWriter& w) {
+        const Identity* pwho = &who;
+        if (fs != nullptr && fs->sensor_anon) {
+          const size_t k = static_cast<size_t>(&sensor - store.sensors.data());
+          sensor_who = who;
+          sensor_who.SetAnonymous(fs->sensor_ids[k], fs->sensor_ledgers[k]);
+          pwho = &sensor_who;
+        }
+        em_.Track(Source::kStoreWifi, ts, "Probe Seen", *pwho, [&](JsonWriter& w) {
           w.Key("store_id").String(store.id);
           w.Key("sensor_id").String(sensor.id);
           w.Key("zone").String(sensor.zone);
@@ -1296,6 +1316,7 @@ class PersonSim {
       if (dwell_min > 4 && rng_.Chance(0.4)) {
         probe(arrival + dwell, store.sensors[0], static_cast<int>(rng_.Range(-82, -60)));
       }
+      if (fs != nullptr) InStore(store, *fs, ph, arrival, dwell);
 
       // The taobao app's beacon SDK, when Bluetooth is on and the user is logged in.
       Install* tb = ph->Find(Source::kTaobao);
@@ -1329,6 +1350,138 @@ class PersonSim {
             w.Key("store_id").String(store.id);
           });
         }
+      }
+    }
+  }
+
+  // ---- foreign shapes (README "Foreign shapes"); randomness from frng_ only ----
+  // Adds context.ip, an office BSSID, the courier's or the call centre's phone to the messages
+  // of this person's phones.
+  void Extras(Source source, int64_t ts, std::string_view type, std::string_view event,
+              const Identity& who, ContextExtras* x) override {
+    if (Index(source) >= kNumApps || who.device == nullptr) return;
+    bool own_phone = false;
+    for (const Phone& ph : p_.phones) own_phone = own_phone || who.device == &ph.context;
+    if (!own_phone) return;  // tablets, kiosks, POS terminals, browsers
+    const int64_t d = LocalDayOf(ts);
+    const int64_t hour = ((ts + kLocalOffsetMs) % kMsPerDay) / kMsPerHour;
+    const int32_t office = foreign_->office_of[p_.index];
+    std::string_view ip;
+    EntityLedger* ip_owner = nullptr;
+    if (office >= 0 && p_.works && !IsWeekend(d) && hour >= 9 && hour < 18) {
+      const Office& o = foreign_->offices[office];
+      ip = o.ip;
+      ip_owner = o.ledger;
+      x->AddExternal(ExternalId{o.bssid_type, o.bssid, o.bssid_truth, Source::kTaobao, o.ledger});
+    } else if ((hour >= 19 || hour < 8 || IsWeekend(d)) && frng_.Chance(0.8)) {
+      ip = foreign_->home_ip;
+      ip_owner = &foreign_->home_ip_ledger;
+    } else {
+      const std::vector<NatIp>& nats = foreign_->nat_by_city[p_.city];
+      const NatIp& nat = nats[frng_.Below(nats.size())];
+      ip = nat.ip;
+      ip_owner = nat.ledger;
+    }
+    x->ip = ip;
+    if (source == Source::kAlipay) {
+      x->AddExternal(ExternalId{"ip", ip, IdType::kIp, Source::kTaobao, ip_owner});
+    }
+    if (type != "track" || event != "Order Completed") return;
+    if (source == Source::kEleme && foreign_->courier_of[p_.index] >= 0) {
+      const Courier& c = foreign_->couriers[foreign_->courier_of[p_.index]];
+      x->traits_phone = c.phone;
+      x->traits_phone_owner = c.ledger;
+    } else if ((source == Source::kTaobao || source == Source::kTmall) && frng_.Chance(0.04)) {
+      x->traits_phone = source == Source::kTaobao ? foreign_->callcentre_phone_plain
+                                                  : foreign_->callcentre_phone_intl;
+      x->traits_phone_owner = foreign_->callcentre;
+      ++foreign_->callcentre_orders;
+    }
+  }
+
+  // A store visit of a foreign-shapes world: maybe an order at a POS terminal, maybe staff
+  // logging a QA account into the visitor's taobao app (a store promotion).
+  void InStore(const Store& store, const ForeignStore& fs, Phone* ph, int64_t arrival,
+               int64_t dwell) {
+    if (p_.Has(Source::kTaobao) && !p_.sk.minimal && frng_.Chance(fs.order_rate)) {
+      const int64_t ts = arrival + dwell * 9 / 10;
+      const size_t k = frng_.Below(fs.pos_ids.size());
+      if (InWindow(ts)) {
+        Identity who;
+        who.SetUser(p_.UserId(Source::kTaobao), p_.ledger);
+        if (fs.pos_as_device) {
+          who.device = &fs.pos_contexts[k];
+        } else {
+          who.AddExternal(ExternalId{"pos_terminal_id", fs.pos_ids[k], IdType::kPosTerminal,
+                                     Source::kTaobao, fs.pos_ledgers[k]});
+        }
+        const int category = static_cast<int>(frng_.Below(kNumCategories));
+        const int brand = static_cast<int>(frng_.Below(kBrandsPerCategory));
+        const int item = static_cast<int>(frng_.Below(kProductsPerBrand));
+        const Category& cat = Categories()[category];
+        const double price = PriceAt(cat, ProductQuantile(category, brand, item));
+        const int quantity = frng_.Chance(0.8) ? 1 : 2;
+        const std::string order_id =
+            fmt::format("PS{:013}", Permute(p_.index * 4096 + (pos_counter_++ & 4095),
+                                            10000000000000ULL, Mix(world_.id_key, 0x705)));
+        em_.Track(Source::kTaobao, ts, "Order Completed", who, [&](JsonWriter& w) {
+          w.Key("order_id").String(order_id);
+          w.Key("revenue").Double(Round2(price * quantity));
+          w.Key("currency").String("CNY");
+          w.Key("store_id").String(store.id);
+          w.Key("channel").String("in_store");
+          w.Key("products").BeginArray().BeginObject();
+          w.Key("product_id").String(fmt::format("tb{}{}{:03}", category, brand, item));
+          w.Key("brand").String(cat.brands[brand]);
+          w.Key("category").String(cat.name);
+          w.Key("price").Double(price);
+          w.Key("quantity").Int(quantity);
+          w.EndObject().EndArray();
+        });
+        ++foreign_->in_store_orders;
+      }
+    }
+    Install* tb = ph->Find(Source::kTaobao);
+    if (tb == nullptr) return;
+    for (const QaAccount& qa : foreign_->qa) {
+      if (!frng_.Chance(qa.rate)) continue;
+      const int64_t ts = arrival + dwell / 3;
+      if (!InWindow(ts)) return;
+      Identity who;
+      who.SetUser(qa.user_id, qa.ledger);
+      who.SetAnonymous(tb->anon_id, p_.ledger);
+      who.device = &ph->context;
+      em_.Identify(Source::kTaobao, ts, who, {}, {}, nullptr);
+      em_.Track(Source::kTaobao, ts + frng_.Range(5, 60) * kMsPerSecond, "Promotion Clicked", who,
+                [&](JsonWriter& w) {
+                  w.Key("promotion_id").String(fmt::format("instore-{}", store.id));
+                  w.Key("store_id").String(store.id);
+                });
+      ++foreign_->qa_logins;
+      return;
+    }
+  }
+
+  // A member of a family-e-mail household puts the family address in an identify of one of
+  // their apps (members differ in the app they use).
+  void FamilyEmail() {
+    if (foreign_->family_email.empty() || !(foreign_->family_members & (1u << p_.member))) return;
+    static constexpr Source kApps[] = {Source::kAlipay, Source::kTaobao, Source::kFliggy,
+                                       Source::kWeibo,  Source::kYouku,  Source::kEleme,
+                                       Source::kAmap,   Source::kWeb};
+    const int rank = std::popcount(static_cast<unsigned>(foreign_->family_members &
+                                                         ((1u << p_.member) - 1)));
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      const Source app = kApps[(rank + attempt) % std::size(kApps)];
+      if (!p_.Has(app) || app == Source::kWeb) continue;
+      for (int tries = 0; tries < 3; ++tries) {
+        const int64_t ts = AtHour(static_cast<int64_t>(frng_.Below(Days())), kEveningHours,
+                                  &frng_);
+        Identity who;
+        if (!AppIdentity(app, ts, &who) || who.user_id.empty()) continue;
+        em_.Identify(app, ts, who, foreign_->family_email, {}, &foreign_->family_ledger);
+        foreign_->family_senders |= static_cast<uint8_t>(1u << p_.member);
+        return;
       }
     }
   }
@@ -1455,6 +1608,9 @@ class PersonSim {
   const int64_t start_day_;
   const NoiseRates noise_;
   uint64_t order_counter_ = 0;
+  ForeignWorld* foreign_;  // null unless foreign shapes
+  Rng frng_;               // foreign shapes' randomness (Stream::kForeignEvents)
+  uint64_t pos_counter_ = 0;
   // Every shopping session's start and whether it could end in an order (logged in).
   struct SessionLog {
     int64_t ts;
@@ -1464,6 +1620,39 @@ class PersonSim {
 };
 
 }  // namespace
+
+void SimulateQaDevices(World& world, Emitter& emitter) {
+  ForeignWorld& fw = *world.foreign;
+  const Window& win = world.window;
+  for (size_t d = 0; d < fw.qa_devices.size(); ++d) {
+    QaDevice& dev = fw.qa_devices[d];
+    Rng rng = Rng::For(world.seed, Stream::kForeignPlan, 1000 + d);
+    for (size_t a = 0; a < fw.qa.size(); ++a) {
+      // Every account is tested on two of the four devices; the last one only there.
+      if ((a + d) % 2 != 0) continue;
+      const QaAccount& qa = fw.qa[a];
+      Identity who;
+      who.SetUser(qa.user_id, qa.ledger);
+      who.SetAnonymous(dev.taobao_anon, dev.ledger);
+      who.device = &dev.context;
+      const int sessions = static_cast<int>(rng.Range(2, 6));
+      for (int k = 0; k < sessions; ++k) {
+        const int64_t ts = win.start_ms + static_cast<int64_t>(rng.Below(
+                                              static_cast<uint64_t>(win.end_ms - win.start_ms - kMsPerHour)));
+        emitter.Identify(Source::kTaobao, ts, who, {}, {}, nullptr);
+        const int category = static_cast<int>(rng.Below(kNumCategories));
+        const int brand = static_cast<int>(rng.Below(kBrandsPerCategory));
+        const Category& cat = Categories()[category];
+        emitter.Track(Source::kTaobao, ts + 30 * kMsPerSecond, "Product Viewed", who,
+                      [&](JsonWriter& w) {
+                        w.Key("product_id").String(fmt::format("tb{}{}000", category, brand));
+                        w.Key("brand").String(cat.brands[brand]);
+                        w.Key("category").String(cat.name);
+                      });
+      }
+    }
+  }
+}
 
 void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters) {
   for (Person& p : hh.members) {

@@ -30,4 +30,7 @@ struct SimCounters {
 // Simulates household `hh` into `emitter`. Mutates kiosk ledgers in `world`.
 void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters);
 
+// Foreign shapes: the QA accounts' sessions on the test devices. REQUIRES: world.foreign.
+void SimulateQaDevices(World& world, Emitter& emitter);
+
 }  // namespace holo::generate

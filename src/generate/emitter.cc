@@ -48,6 +48,8 @@ void Emitter::AppendTimestamp(int64_t ms, std::string* out) {
 JsonWriter& Emitter::Start(Source source, int64_t ts_ms, std::string_view type,
                            std::string_view event, const Identity& who) {
   line_start_ = arena_.size();
+  type_ = type;
+  event_ = event;
   JsonWriter& w = writer_;
   w.BeginObject();
   w.Key("type").String(type);
@@ -64,7 +66,11 @@ JsonWriter& Emitter::Start(Source source, int64_t ts_ms, std::string_view type,
 void Emitter::Finish(Source source, int64_t ts_ms, const Identity& who, const Traits& traits,
                      const std::pair<std::string_view, EntityLedger*>* previous) {
   JsonWriter& w = writer_;
-  if (who.device != nullptr || who.num_external > 0) {
+  ContextExtras extras;
+  if (hook_ != nullptr) hook_->Extras(source, ts_ms, type_, event_, who, &extras);
+  const bool any_extra =
+      !extras.ip.empty() || !extras.traits_phone.empty() || extras.num_external > 0;
+  if (who.device != nullptr || who.num_external > 0 || any_extra) {
     w.Key("context").BeginObject();
     if (who.device != nullptr) {
       const DeviceContext& d = *who.device;
@@ -74,10 +80,15 @@ void Emitter::Finish(Source source, int64_t ts_ms, const Identity& who, const Tr
       w.Key("type").String(d.type);
       w.EndObject();
     }
-    if (who.num_external > 0) {
+    if (!extras.ip.empty()) w.Key("ip").String(extras.ip);
+    if (!extras.traits_phone.empty()) {
+      w.Key("traits").BeginObject().Key("phone").String(extras.traits_phone).EndObject();
+    }
+    if (who.num_external > 0 || extras.num_external > 0) {
       w.Key("externalIds").BeginArray();
-      for (int i = 0; i < who.num_external; ++i) {
-        const ExternalId& e = who.external[i];
+      for (int i = 0; i < who.num_external + extras.num_external; ++i) {
+        const ExternalId& e =
+            i < who.num_external ? who.external[i] : extras.external[i - who.num_external];
         w.BeginObject()
             .Key("id")
             .String(e.id)
@@ -96,16 +107,17 @@ void Emitter::Finish(Source source, int64_t ts_ms, const Identity& who, const Tr
   w.EndObject();
   pending_.push_back(Pending{ts_ms, static_cast<uint32_t>(pending_.size()), source, line_start_,
                              arena_.size() - line_start_});
-  Record(source, ts_ms, who, traits, previous);
+  Record(source, ts_ms, who, traits, previous, any_extra ? &extras : nullptr);
 }
 
 void Emitter::Record(Source source, int64_t ts_ms, const Identity& who, const Traits& traits,
-                     const std::pair<std::string_view, EntityLedger*>* previous) {
+                     const std::pair<std::string_view, EntityLedger*>* previous,
+                     const ContextExtras* extras) {
   struct Seen {
     EntityLedger* owner;
     int node;
   };
-  std::array<Seen, 8 + Identity::kMaxExternal> seen;
+  std::array<Seen, 9 + Identity::kMaxExternal + ContextExtras::kMaxExternal> seen;
   int n = 0;
   auto observe = [&](EntityLedger* owner, IdType type, Source ns, std::string_view raw) {
     if (owner == nullptr || raw.empty()) return;
@@ -128,6 +140,13 @@ void Emitter::Record(Source source, int64_t ts_ms, const Identity& who, const Tr
   }
   observe(traits.owner, IdType::kEmail, source, traits.email);
   observe(traits.owner, IdType::kPhone, source, traits.phone);
+  if (extras != nullptr) {
+    observe(extras->traits_phone_owner, IdType::kPhone, source, extras->traits_phone);
+    for (int i = 0; i < extras->num_external; ++i) {
+      const ExternalId& e = extras->external[i];
+      observe(e.owner, e.truth_type, e.ns, e.id);
+    }
+  }
   // Union co-occurring identifiers of the same owner only.
   for (int i = 1; i < n; ++i) {
     for (int j = 0; j < i; ++j) {

@@ -72,6 +72,29 @@ struct Identity {
   int num_external = 0;
 };
 
+// Context a foreign-shapes world adds to a message (context.ip, context.traits.phone, more
+// externalIds), decided per message by a ContextHook. Strings must outlive the message's Finish.
+struct ContextExtras {
+  static constexpr int kMaxExternal = 3;
+  std::string_view ip;            // context.ip: not an identifier for Holo, so never in truth
+  std::string_view traits_phone;  // context.traits.phone
+  EntityLedger* traits_phone_owner = nullptr;
+  std::array<ExternalId, kMaxExternal> external;  // appended after Identity::external
+  int num_external = 0;
+  void AddExternal(const ExternalId& ext) {
+    if (num_external < kMaxExternal) external[num_external++] = ext;
+  }
+};
+
+// Called for every message while installed (Emitter::SetHook); foreign-shapes worlds only.
+class ContextHook {
+ public:
+  virtual ~ContextHook() = default;
+  // Fills `extras` for a message of `type` ("track", ...) and `event` (track only) from `who`.
+  virtual void Extras(Source source, int64_t ts_ms, std::string_view type,
+                      std::string_view event, const Identity& who, ContextExtras* extras) = 0;
+};
+
 class Emitter {
  public:
   Emitter() = default;
@@ -110,6 +133,9 @@ class Emitter {
   void Alias(Source source, int64_t ts_ms, const Identity& who, std::string_view previous_id,
              EntityLedger* previous_owner);
 
+  // Installs `hook` (nullptr: none, the default) for the messages that follow.
+  void SetHook(ContextHook* hook) { hook_ = hook; }
+
   // Number of buffered messages.
   size_t pending() const { return pending_.size(); }
 
@@ -141,12 +167,16 @@ class Emitter {
   void Finish(Source source, int64_t ts_ms, const Identity& who, const Traits& traits,
               const std::pair<std::string_view, EntityLedger*>* previous);
   void Record(Source source, int64_t ts_ms, const Identity& who, const Traits& traits,
-              const std::pair<std::string_view, EntityLedger*>* previous);
+              const std::pair<std::string_view, EntityLedger*>* previous,
+              const ContextExtras* extras);
 
   std::string arena_;
   std::string ts_buf_;
   std::vector<Pending> pending_;
   size_t line_start_ = 0;
+  ContextHook* hook_ = nullptr;
+  std::string_view type_;   // of the message being written
+  std::string_view event_;
   JsonWriter writer_{&arena_};
   int64_t cached_day_ = INT64_MIN;
   char cached_date_[11] = {};

@@ -1,5 +1,7 @@
 #include "holo/generate.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -459,6 +461,441 @@ TEST_F(LargerWorldTest, ExplicitLinksAndIsolatedPeopleExist) {
 }
 
 // ---- building blocks ----
+
+// ---- foreign shapes (WorldOptions::foreign_shapes) ----
+
+// A minimal JSON value and parser for the generator's own lines (no unicode escapes needed:
+// JsonWriter writes UTF-8 as is).
+struct Json {
+  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  std::string str;
+  std::vector<Json> arr;
+  std::vector<std::pair<std::string, Json>> obj;
+
+  const Json* Get(std::string_view key) const {
+    for (const auto& [k, v] : obj) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+};
+
+class JsonParser {
+ public:
+  explicit JsonParser(std::string_view s) : s_(s) {}
+  bool Parse(Json* out) {
+    if (!Value(out)) return false;
+    Ws();
+    return i_ == s_.size();
+  }
+
+ private:
+  void Ws() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  bool String(std::string* out) {
+    if (s_[i_] != '"') return false;
+    for (++i_; i_ < s_.size(); ++i_) {
+      const char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c == '\\') {
+        if (++i_ >= s_.size()) return false;
+        const char e = s_[i_];
+        out->push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e);
+        if (e == 'u') return false;  // not written by the generator
+      } else {
+        out->push_back(c);
+      }
+    }
+    return false;
+  }
+  bool Value(Json* out) {
+    Ws();
+    if (i_ >= s_.size()) return false;
+    const char c = s_[i_];
+    if (c == '{') {
+      out->kind = Json::kObject;
+      ++i_;
+      Ws();
+      if (s_[i_] == '}') return ++i_, true;
+      while (true) {
+        Ws();
+        std::string key;
+        if (!String(&key)) return false;
+        Ws();
+        if (s_[i_++] != ':') return false;
+        Json v;
+        if (!Value(&v)) return false;
+        out->obj.emplace_back(std::move(key), std::move(v));
+        Ws();
+        if (s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        return s_[i_++] == '}';
+      }
+    }
+    if (c == '[') {
+      out->kind = Json::kArray;
+      ++i_;
+      Ws();
+      if (s_[i_] == ']') return ++i_, true;
+      while (true) {
+        Json v;
+        if (!Value(&v)) return false;
+        out->arr.push_back(std::move(v));
+        Ws();
+        if (s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        return s_[i_++] == ']';
+      }
+    }
+    if (c == '"') {
+      out->kind = Json::kString;
+      return String(&out->str);
+    }
+    const size_t start = i_;
+    while (i_ < s_.size() && std::string_view(",}] \n").find(s_[i_]) == std::string_view::npos) {
+      ++i_;
+    }
+    out->str = std::string(s_.substr(start, i_ - start));
+    out->kind = out->str == "null" ? Json::kNull
+                : (out->str == "true" || out->str == "false") ? Json::kBool
+                                                              : Json::kNumber;
+    return i_ > start;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+// The identifiers Holo's ingestion (src/ingest/message_parser.cc) reads from one message of
+// `source`, as (truth type, raw value); randomized MACs and placeholder ad ids left out.
+std::vector<std::pair<std::string, std::string>> MessageIds(std::string_view source,
+                                                            const Json& m) {
+  static const std::map<std::string, std::string, std::less<>> kAccountTypes = {
+      {"taobao_id", "user_id@taobao"},     {"alipay_id", "user_id@alipay"},
+      {"eleme_id", "user_id@eleme"},       {"youku_id", "user_id@youku"},
+      {"fliggy_id", "user_id@fliggy"},     {"amap_id", "user_id@amap"},
+      {"weibo_id", "user_id@weibo"},       {"minigame_id", "user_id@minigame"},
+      {"web_id", "user_id@web"}};
+  const std::string ns =
+      (source == "tmall" || source == "store_beacon") ? "taobao" : std::string(source);
+  std::vector<std::pair<std::string, std::string>> ids;
+  auto add = [&](std::string type, const Json* v) {
+    if (v == nullptr || v->kind != Json::kString) return;
+    const bool mac_like = type == "mac" || type == "anonymous_id@store_wifi";
+    std::string hex;
+    for (char c : v->str) {
+      if (std::isxdigit(static_cast<unsigned char>(c))) hex.push_back(c);
+    }
+    if (mac_like && hex.size() == 12 && IsRandomizedMacText(hex)) return;
+    if (v->str == kPlaceholder) return;
+    ids.emplace_back(std::move(type), v->str);
+  };
+  add("user_id@" + ns, m.Get("userId"));
+  add("anonymous_id@" + std::string(source), m.Get("anonymousId"));
+  add("anonymous_id@" + std::string(source), m.Get("previousId"));
+  const Json* type = m.Get("type");
+  if (const Json* traits = m.Get("traits"); traits != nullptr && type->str == "identify") {
+    add("email", traits->Get("email"));
+    add("phone", traits->Get("phone"));
+  }
+  if (const Json* ctx = m.Get("context")) {
+    if (const Json* device = ctx->Get("device")) {
+      add("device_id", device->Get("id"));
+      add("ad_id", device->Get("advertisingId"));
+    }
+    if (const Json* traits = ctx->Get("traits")) {
+      add("email", traits->Get("email"));
+      add("phone", traits->Get("phone"));
+    }
+    if (const Json* ext = ctx->Get("externalIds")) {
+      for (const Json& e : ext->arr) {
+        const std::string& t = e.Get("type")->str;
+        const auto it = kAccountTypes.find(t);
+        add(it != kAccountTypes.end() ? it->second : t, e.Get("id"));
+      }
+    }
+  }
+  return ids;
+}
+
+IdType TruthIdType(std::string_view type) {
+  if (type == "mac") return IdType::kMac;
+  if (type == "phone") return IdType::kPhone;
+  if (type == "email") return IdType::kEmail;
+  return IdType::kDeviceId;  // compared raw
+}
+
+bool IsPersonLabel(std::string_view label) {
+  return label.size() > 1 && label[0] == 'p' && std::isdigit(static_cast<unsigned char>(label[1]));
+}
+
+// The kind of a pseudo-entity label: "courier-12" -> "courier", "ip-home-h000003" -> "ip-home".
+std::string EntityKind(std::string_view label) {
+  static constexpr std::string_view kKinds[] = {
+      "sensor-",  "pos-",    "callcentre-", "courier-",       "office-",   "ip-home-",
+      "ip-nat-",  "family-email-", "qa-device-", "qa-", "shared-", "kiosk-"};
+  for (std::string_view k : kKinds) {
+    if (label.rfind(k, 0) == 0) return std::string(k.substr(0, k.size() - 1));
+  }
+  return "";
+}
+
+WorldStats GenerateForeign(const fs::path& dir, uint64_t persons, uint64_t seed) {
+  WorldOptions options;
+  options.persons = persons;
+  options.seed = seed;
+  options.out_dir = dir.string();
+  options.foreign_shapes = true;
+  WorldStats stats;
+  const Status s = GenerateWorld(options, &stats);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return stats;
+}
+
+// One 1500-person foreign-shapes world, parsed once: every message's identifiers, and the
+// persons each pseudo-entity's identifiers co-occur with.
+class ForeignWorldTest : public ::testing::Test {
+ protected:
+  struct Parsed {
+    std::vector<TruthRow> truth;
+    std::map<std::pair<std::string, std::string>, std::string> owner;  // (type, raw) -> label
+    std::set<std::pair<std::string, std::string>> seen;                // in some message
+    std::vector<std::pair<std::string, std::string>> missing;          // in no truth row
+    std::map<std::string, std::set<std::string>> persons_of;  // pseudo-entity -> persons
+    std::map<std::string, std::string> files;                 // source -> content
+  };
+
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("foreign1500");
+    stats_ = new WorldStats(GenerateForeign(dir_->path(), 1500, 11));
+    parsed_ = new Parsed;
+    Parsed& p = *parsed_;
+    p.truth = ReadTruth(dir() / "truth.csv");
+    for (const TruthRow& t : p.truth) p.owner[{t.type, t.value}] = t.person;
+    for (std::string_view source : GeneratedSources()) {
+      const fs::path path = dir() / (std::string(source) + ".jsonl");
+      p.files[std::string(source)] = ReadFile(path);
+      for (const std::string& line : Lines(path)) {
+        Json m;
+        ASSERT_TRUE(JsonParser(line).Parse(&m)) << line;
+        std::set<std::string> owners;
+        for (auto& id : MessageIds(source, m)) {
+          p.seen.insert(id);
+          const auto it = p.owner.find(id);
+          if (it == p.owner.end()) {
+            p.missing.push_back(id);
+          } else {
+            owners.insert(it->second);
+          }
+        }
+        for (const std::string& o : owners) {
+          if (IsPersonLabel(o)) continue;
+          std::set<std::string>& persons = p.persons_of[o];
+          for (const std::string& q : owners) {
+            if (IsPersonLabel(q)) persons.insert(q);
+          }
+        }
+      }
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete stats_;
+    delete parsed_;
+  }
+  static const fs::path& dir() { return dir_->path(); }
+  static const WorldStats& stats() { return *stats_; }
+  static const Parsed& parsed() { return *parsed_; }
+
+  // Returns the sizes (distinct persons co-occurring) of the pseudo-entities of `kind`.
+  static std::vector<size_t> Sizes(std::string_view kind) {
+    std::vector<size_t> sizes;
+    for (const auto& [label, persons] : parsed().persons_of) {
+      if (EntityKind(label) == kind) sizes.push_back(persons.size());
+    }
+    std::sort(sizes.begin(), sizes.end());
+    return sizes;
+  }
+
+ private:
+  static TempDir* dir_;
+  static WorldStats* stats_;
+  static Parsed* parsed_;
+};
+TempDir* ForeignWorldTest::dir_ = nullptr;
+WorldStats* ForeignWorldTest::stats_ = nullptr;
+ForeignWorldTest::Parsed* ForeignWorldTest::parsed_ = nullptr;
+
+TEST_F(ForeignWorldTest, EveryShapeAppearsInTheFiles) {
+  const auto& f = parsed().files;
+  auto has = [&](std::string_view source, std::string_view needle) {
+    return f.at(std::string(source)).find(needle) != std::string::npos;
+  };
+  // 1. Store sensors as anonymousId (a vendor id, a uuid or the sensor's MAC).
+  EXPECT_TRUE(has("store_wifi", "\"anonymousId\":\"SNS-"));
+  // 2. POS terminals as device.id and as an external id.
+  EXPECT_TRUE(has("taobao", "\"type\":\"pos\""));
+  EXPECT_TRUE(has("taobao", "\"type\":\"pos_terminal_id\""));
+  EXPECT_TRUE(has("taobao", "\"channel\":\"in_store\""));
+  // 3. The call centre's and couriers' phones in context.traits.
+  EXPECT_TRUE(has("taobao", "\"traits\":{\"phone\":\"17100095555\"}") ||
+              has("tmall", "\"traits\":{\"phone\":\"+86 171 0009 5555\"}"));
+  EXPECT_TRUE(has("eleme", "\"traits\":{\"phone\":\"170"));
+  // 4. Office wifi, as "bssid" and as "mac".
+  EXPECT_TRUE(has("alipay", "\"type\":\"bssid\"") || has("taobao", "\"type\":\"bssid\""));
+  // 5. IPs in context, and as an external id in alipay.
+  EXPECT_TRUE(has("taobao", "\"ip\":\"36."));
+  EXPECT_TRUE(has("amap", "\"ip\":\"223.104."));
+  EXPECT_TRUE(has("alipay", "\"type\":\"ip\""));
+  // 6. Family e-mails; 7. QA accounts.
+  EXPECT_TRUE(has("alipay", "@139.com") || has("taobao", "@139.com"));
+  EXPECT_TRUE(has("taobao", "\"userId\":\"qa_0"));
+  EXPECT_EQ(std::string(f.at("taobao")).find("\"test"), std::string::npos);
+  // 8. MACs in every common spelling, as "mac" external ids.
+  std::set<std::string> spellings;
+  for (const auto& [id, label] : parsed().owner) {
+    if (id.first != "mac") continue;
+    const std::string& v = id.second;
+    const bool upper = v.find_first_of("ABCDEF") != std::string::npos;
+    const bool lower = v.find_first_of("abcdef") != std::string::npos;
+    if (v.size() == 17) spellings.insert(std::string(upper ? "U" : "l") + v[2]);
+    if (v.size() == 14 && v[4] == '.') spellings.insert("dot");
+    if (v.size() == 12 && !lower) spellings.insert("bare");
+  }
+  for (const char* s : {"l:", "U:", "l-", "U-", "dot", "bare"}) {
+    EXPECT_EQ(spellings.count(s), 1u) << s;
+  }
+  EXPECT_GT(stats().foreign_sensors, 0u);
+  EXPECT_GT(stats().pos_terminals, 0u);
+  EXPECT_GT(stats().in_store_orders, 0u);
+  EXPECT_GT(stats().callcentre_orders, 0u);
+  EXPECT_GT(stats().couriers, 1u);
+  EXPECT_GT(stats().offices, 1u);
+  EXPECT_GT(stats().home_ips, 0u);
+  EXPECT_GT(stats().nat_ips, 0u);
+  EXPECT_GT(stats().family_emails, 0u);
+  EXPECT_EQ(stats().qa_accounts, 6u);
+  EXPECT_EQ(stats().qa_devices, 4u);
+  const std::string json = ReadFile(dir() / "world.json");
+  EXPECT_NE(json.find("\"foreign_shapes\":true"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"couriers\":"), std::string::npos) << json;
+}
+
+// Every identifier of every message is a truth row, once; every truth row was sent; raw
+// spellings of one canonical identifier have one owner.
+TEST_F(ForeignWorldTest, TruthListsEveryIdentifierOnce) {
+  EXPECT_TRUE(parsed().missing.empty())
+      << parsed().missing.size() << " identifiers not in truth, e.g. "
+      << parsed().missing.front().first << " " << parsed().missing.front().second;
+  std::set<std::pair<std::string, std::string>> rows;
+  std::map<std::pair<std::string, std::string>, std::string> canonical_owner;
+  for (const TruthRow& t : parsed().truth) {
+    EXPECT_TRUE(rows.emplace(t.type, t.value).second) << "duplicate " << t.type << " " << t.value;
+    EXPECT_EQ(parsed().seen.count({t.type, t.value}), 1u) << "never sent: " << t.value;
+    std::string canonical;
+    AppendCanonical(TruthIdType(t.type), t.value, &canonical);
+    const auto [it, fresh] = canonical_owner.emplace(std::make_pair(t.type, canonical), t.person);
+    EXPECT_EQ(it->second, t.person) << t.type << " " << canonical << " has two owners";
+  }
+  const std::vector<TruthRow> linkable = ReadTruth(dir() / "truth_linkable.csv");
+  ASSERT_EQ(linkable.size(), parsed().truth.size());
+  for (size_t i = 0; i < linkable.size(); ++i) {
+    EXPECT_EQ(linkable[i].person.rfind(parsed().truth[i].person + "#", 0), 0u);
+  }
+}
+
+TEST_F(ForeignWorldTest, HubIdentifiersAreNeverAPersons) {
+  std::map<std::string, size_t> rows_by_kind;
+  for (const TruthRow& t : parsed().truth) {
+    const bool hub_type = t.type == "bssid" || t.type == "ip" || t.type == "pos_terminal_id";
+    std::string phone;
+    if (t.type == "phone") AppendCanonical(IdType::kPhone, t.value, &phone);
+    // Couriers' numbers start 170 and the call centre's is 171 0009 5555: no person's does.
+    const bool hub_value = t.value.rfind("qa_", 0) == 0 || t.value.rfind("SNS-", 0) == 0 ||
+                           t.value.rfind("POS-", 0) == 0 ||
+                           t.value.find("@139.com") != std::string::npos ||
+                           phone.rfind("+86170", 0) == 0 || phone == "+8617100095555";
+    if (hub_type || hub_value) EXPECT_FALSE(IsPersonLabel(t.person)) << t.type << " " << t.value;
+    if (!IsPersonLabel(t.person)) {
+      const std::string kind = EntityKind(t.person);
+      EXPECT_FALSE(kind.empty()) << t.person;
+      ++rows_by_kind[kind];
+    }
+  }
+  for (const char* kind : {"sensor", "pos", "callcentre", "courier", "office", "ip-home", "ip-nat",
+                           "family-email", "qa", "qa-device"}) {
+    EXPECT_GT(rows_by_kind[kind], 0u) << kind;
+  }
+}
+
+// Hubs come in several instances of varied size: no one threshold separates them.
+TEST_F(ForeignWorldTest, PseudoEntitiesHaveTheIntendedSizes) {
+  const auto couriers = Sizes("courier");
+  ASSERT_GE(couriers.size(), 5u);
+  EXPECT_LE(couriers.front(), 8u);
+  EXPECT_GE(couriers.back(), 40u);
+  EXPECT_LE(couriers.back(), 200u);
+  const auto offices = Sizes("office");
+  ASSERT_GE(offices.size(), 5u);
+  EXPECT_LE(offices.front(), 8u);
+  EXPECT_GE(offices.back(), 40u);
+  EXPECT_LE(offices.back(), 300u);
+  const auto qa = Sizes("qa");
+  ASSERT_EQ(qa.size(), 6u);
+  EXPECT_LE(qa[1], 20u);  // qa[0]: the account used only on test devices
+  EXPECT_GE(qa.back(), 100u);
+  EXPECT_EQ(qa.front(), 0u);
+  EXPECT_GE(Sizes("callcentre").at(0), 5u);
+  for (size_t n : Sizes("ip-nat")) EXPECT_GE(n, 5u);  // one per ~2,500 people of a city
+  for (size_t n : Sizes("ip-home")) EXPECT_LE(n, 5u);
+  const auto family = Sizes("family-email");
+  ASSERT_FALSE(family.empty());
+  EXPECT_GE(family.back(), 2u);
+  EXPECT_LE(family.back(), 5u);
+  const auto sensors = Sizes("sensor");
+  ASSERT_FALSE(sensors.empty());
+  EXPECT_GE(sensors.back(), 3u);
+  for (size_t n : Sizes("qa-device")) EXPECT_EQ(n, 0u);  // staff only
+}
+
+TEST(ForeignShapesTest, SameOptionsSameBytesAndTheSamePeople) {
+  TempDir a("foreign_a"), b("foreign_b"), plain("foreign_plain");
+  GenerateForeign(a.path(), 300, 5);
+  GenerateForeign(b.path(), 300, 5);
+  Generate(plain.path(), 300, 5);
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(a.path())) {
+    const fs::path name = entry.path().filename();
+    EXPECT_EQ(ReadFile(entry.path()), ReadFile(b.path() / name)) << name;
+    ++files;
+  }
+  EXPECT_EQ(files, 12u + 5u);
+  // The same people behave the same: latent attributes and campaign truth are unchanged.
+  EXPECT_EQ(ReadFile(a.path() / "persons.csv"), ReadFile(plain.path() / "persons.csv"));
+  EXPECT_EQ(ReadFile(a.path() / "campaigns.csv"), ReadFile(plain.path() / "campaigns.csv"));
+  EXPECT_NE(ReadFile(a.path() / "truth.csv"), ReadFile(plain.path() / "truth.csv"));
+  EXPECT_EQ(ReadFile(plain.path() / "world.json").find("foreign"), std::string::npos);
+}
+
+TEST(IdsTest, MacSpellingsCanonicalizeTogether) {
+  const uint64_t mac = 0xA483E7123456ULL;
+  EXPECT_EQ(generate::FormatMac(mac, generate::MacFormat::kLowerDot), "a483.e712.3456");
+  EXPECT_EQ(generate::FormatMac(mac, generate::MacFormat::kUpperBare), "A483E7123456");
+  for (int f = 0; f < generate::kNumMacFormats; ++f) {
+    std::string canonical;
+    AppendCanonical(IdType::kMac, generate::FormatMac(mac, static_cast<generate::MacFormat>(f)),
+                    &canonical);
+    EXPECT_EQ(canonical, "a4:83:e7:12:34:56") << f;
+  }
+}
 
 TEST(IdsTest, MacFormatsAndRandomization) {
   const uint64_t mac = 0xA483E7123456ULL;

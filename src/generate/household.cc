@@ -169,7 +169,11 @@ void BuildPhones(const World& world, Rng& rng, Person* p) {
     ph.ad_limited = rng.Chance(ios ? 0.22 : 0.05);
     ph.ad_id = ph.ad_limited ? std::string(kPlaceholderAdId) : Uuid(rng, ios);
     ph.mac48 = HardwareMac(world.id_key, 3 * p->index + k, ios);
-    for (int f = 0; f < 4; ++f) ph.mac_text[f] = FormatMac(ph.mac48, static_cast<MacFormat>(f));
+    // The Cisco-dot and bare spellings are sent only in foreign-shape worlds.
+    const int formats = world.options.foreign_shapes ? kNumMacFormats : 4;
+    for (int f = 0; f < formats; ++f) {
+      ph.mac_text[f] = FormatMac(ph.mac48, static_cast<MacFormat>(f));
+    }
     ph.randomizes_mac = rng.Chance(ios ? 0.6 : 0.27);
     ph.start_ms = k == 0 ? w.start_ms - static_cast<int64_t>(rng.Range(30, 700)) * kMsPerDay
                          : switches[k - 1];

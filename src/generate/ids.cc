@@ -80,6 +80,15 @@ void AppendTruthType(IdType type, Source ns, std::string* out) {
     case IdType::kPhone:
       out->append("phone");
       return;
+    case IdType::kBssid:
+      out->append("bssid");
+      return;
+    case IdType::kIp:
+      out->append("ip");
+      return;
+    case IdType::kPosTerminal:
+      out->append("pos_terminal_id");
+      return;
   }
 }
 
@@ -139,6 +148,17 @@ std::string Uuid(Rng& rng, bool upper) {
 }
 
 std::string FormatMac(uint64_t mac48, MacFormat format) {
+  if (format == MacFormat::kLowerDot || format == MacFormat::kUpperBare) {
+    const bool dots = format == MacFormat::kLowerDot;
+    const char* hex = dots ? "0123456789abcdef" : "0123456789ABCDEF";
+    std::string out;
+    out.reserve(14);
+    for (int i = 0; i < 12; ++i) {
+      if (dots && i > 0 && i % 4 == 0) out.push_back('.');
+      out.push_back(hex[(mac48 >> (4 * (11 - i))) & 0xF]);
+    }
+    return out;
+  }
   const bool upper = format == MacFormat::kUpperColon || format == MacFormat::kUpperDash;
   const char sep =
       (format == MacFormat::kLowerColon || format == MacFormat::kUpperColon) ? ':' : '-';

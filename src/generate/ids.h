@@ -48,6 +48,11 @@ enum class IdType : uint8_t {
   kMac,
   kEmail,
   kPhone,
+  // Foreign shapes only (WorldOptions::foreign_shapes): context.externalIds types that are
+  // never a person's.
+  kBssid,        // "bssid": an office access point's MAC, as the SDK prints it
+  kIp,           // "ip": an IP address sent as an external id
+  kPosTerminal,  // "pos_terminal_id"
 };
 
 // Appends the truth identifier_type, e.g. "user_id@taobao", "anonymous_id@web", "mac".
@@ -55,7 +60,8 @@ void AppendTruthType(IdType type, Source ns, std::string* out);
 
 // Appends the canonical form under which raw variants of one identifier are the same node:
 // phone -> "+86" + national digits, email -> trimmed lower case, mac -> lower-case colon
-// separated; every other type is its raw value.
+// separated whatever the spelling (colons, dashes, Cisco dots, bare hex); every other type is
+// its raw value (Holo's ingestion normalises no other type, so "bssid" spellings differ).
 void AppendCanonical(IdType type, std::string_view raw, std::string* out);
 
 // The all-zero advertising id sent when ad tracking is limited. Identifies no one.
@@ -64,8 +70,17 @@ inline constexpr std::string_view kPlaceholderAdId = "00000000-0000-0000-0000-00
 // Returns a random RFC 4122 version-4 uuid, lower or upper case hex.
 std::string Uuid(Rng& rng, bool upper);
 
-// MAC address text formats seen in the wild.
-enum class MacFormat : uint8_t { kLowerColon, kUpperColon, kLowerDash, kUpperDash };
+// MAC address text formats seen in the wild: aa:bb:cc:dd:ee:ff, AA:BB:..., aa-bb-...,
+// AA-BB-..., aabb.ccdd.eeff (Cisco) and AABBCCDDEEFF (bare). DO NOT REORDER.
+enum class MacFormat : uint8_t {
+  kLowerColon,
+  kUpperColon,
+  kLowerDash,
+  kUpperDash,
+  kLowerDot,
+  kUpperBare,
+};
+inline constexpr int kNumMacFormats = 6;
 std::string FormatMac(uint64_t mac48, MacFormat format);
 // Returns true when the locally-administered bit is set (randomized, per-visit MACs).
 inline bool IsRandomizedMac(uint64_t mac48) { return (mac48 >> 40) & 0x02; }

@@ -9,7 +9,9 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -118,7 +120,7 @@ struct Phone {
   std::string ad_id;
   bool ad_limited = false;  // sends the all-zero placeholder
   uint64_t mac48 = 0;
-  std::array<std::string, 4> mac_text;  // by MacFormat
+  std::array<std::string, kNumMacFormats> mac_text;  // by MacFormat (4 unless foreign shapes)
   bool randomizes_mac = false;
   int64_t start_ms = 0;
   int64_t end_ms = 0;
@@ -255,6 +257,91 @@ struct Household {
   int payer = -1;  // member who pays the utility bills (alipay), or -1
 };
 
+// ---- foreign shapes (WorldOptions::foreign_shapes; README "Foreign shapes") ----
+// Every hub identifier below belongs to a pseudo-entity of its own (never a person), whose
+// ledger lives in ForeignWorld::ledgers (world-wide) or in the household's home-IP and
+// family-email ledgers (per household).
+
+// How one store's feeds are shaped.
+struct ForeignStore {
+  MacFormat visitor_format = MacFormat::kLowerColon;  // how its sensors spell visitor MACs
+  bool sensor_anon = false;  // Probe Seen's anonymousId is the sensor's id, not the MAC
+  std::vector<std::string> sensor_ids;         // per Store::sensors (when sensor_anon)
+  std::vector<EntityLedger*> sensor_ledgers;   // "sensor-<store>-<k>"
+  bool pos_as_device = true;  // terminal id in context.device.id, else externalIds
+  double order_rate = 0.3;    // share of visits (by taobao users) that end in an order
+  std::vector<std::string> pos_ids;
+  std::vector<DeviceContext> pos_contexts;     // pos_as_device
+  std::vector<EntityLedger*> pos_ledgers;      // "pos-<store>-<k>"
+};
+
+struct Courier {
+  std::string phone;  // context.traits.phone of the eleme orders the courier delivers
+  EntityLedger* ledger = nullptr;  // "courier-<n>"
+};
+
+struct Office {
+  std::string bssid;               // the access point's MAC in one spelling
+  std::string_view bssid_type;     // "bssid", or "mac" (a gateway MAC sent as the device's)
+  IdType bssid_truth = IdType::kBssid;
+  std::string ip;                  // the office's public IP (context.ip)
+  EntityLedger* ledger = nullptr;  // "office-<n>"
+};
+
+struct NatIp {
+  std::string ip;
+  EntityLedger* ledger = nullptr;  // "ip-nat-<n>"
+};
+
+struct QaAccount {
+  std::string user_id;  // user_id@taobao, "qa_0001"
+  double rate = 0;      // chance that a store visit ends with staff logging it in on the phone
+  EntityLedger* ledger = nullptr;  // "qa-<n>"
+};
+
+struct QaDevice {
+  std::string device_id;
+  std::string taobao_anon;
+  DeviceContext context;
+  EntityLedger* ledger = nullptr;  // "qa-device-<n>"
+};
+
+struct ForeignWorld {
+  // Returns a new world-level pseudo-entity ledger; addresses are stable (a deque).
+  EntityLedger* NewLedger(std::string label) {
+    ledgers.emplace_back();
+    ledgers.back().Reset(std::move(label));
+    return &ledgers.back();
+  }
+
+  std::deque<EntityLedger> ledgers;  // world-level pseudo-entities, in truth.csv order
+  std::vector<ForeignStore> stores;  // per World::stores
+  std::vector<int32_t> courier_of;   // per person: index into couriers, -1: none
+  std::vector<int32_t> office_of;    // per person: index into offices, -1: none
+  std::vector<Courier> couriers;
+  std::vector<Office> offices;
+  std::vector<std::vector<NatIp>> nat_by_city;
+  std::string callcentre_phone_plain, callcentre_phone_intl;
+  EntityLedger* callcentre = nullptr;  // "callcentre-1"
+  std::vector<QaAccount> qa;
+  std::vector<QaDevice> qa_devices;
+
+  // The household being simulated (set by world.cc before SimulateHousehold).
+  std::string home_ip;
+  EntityLedger home_ip_ledger;  // "ip-home-<household>"
+  std::string family_email;     // empty: none
+  EntityLedger family_ledger;   // "family-email-<household>"
+  uint8_t family_members = 0;   // bit i: member i puts the family e-mail in an identify
+  uint8_t family_senders = 0;   // runtime: bit i: member i did
+
+  // Runtime counters.
+  uint64_t in_store_orders = 0;
+  uint64_t callcentre_orders = 0;
+  uint64_t qa_logins = 0;
+  uint64_t family_emails = 0;  // households where >= 2 members sent the family e-mail
+  uint64_t home_ips = 0;       // home-IP ledgers with rows
+};
+
 // Everything phase 2 reads besides the household at hand.
 struct World {
   WorldOptions options;
@@ -271,6 +358,7 @@ struct World {
   std::vector<std::vector<int>> stores_by_city;
   uint64_t shared_tablets = 0;
   std::array<CampaignTruth, kNumCampaigns> campaign_truth{};
+  std::unique_ptr<ForeignWorld> foreign;  // null unless options.foreign_shapes
 
   std::span<const uint32_t> FriendsOf(uint64_t person) const {
     return {friends.data() + friend_offsets[person], friends.data() + friend_offsets[person + 1]};

@@ -352,4 +352,175 @@ void PlanWorld(World* world) {
   PlanKiosks(world, kiosk_candidates);
 }
 
+// ---- foreign shapes ----
+namespace {
+
+// Access-point / sensor vendors (TP-Link, Huawei enterprise, H3C, Ruijie, Cisco): no phone
+// uses these OUIs, so a hub MAC never equals a person's.
+constexpr uint32_t kInfraOuis[] = {0x14CF92, 0x00259E, 0x3891D5, 0x5869EC, 0x001E13};
+
+uint64_t InfraMac(uint64_t key, uint64_t slot) {
+  // slot < 2^24, unique per infrastructure device.
+  const uint64_t oui = kInfraOuis[Mix(key, slot) % std::size(kInfraOuis)];
+  return (oui << 24) | Permute(slot, 1ULL << 24, key);
+}
+
+std::string Ip(int first, uint64_t low24) {
+  return fmt::format("{}.{}.{}.{}", first, (low24 >> 16) & 0xFF, (low24 >> 8) & 0xFF,
+                     std::max<uint64_t>(1, low24 & 0xFF));
+}
+
+// Splits `members` (shuffled) into consecutive groups of log-uniform size in [lo, hi]; the rest
+// too small for a group joins the last one while it stays <= hi. Writes each member's group
+// (numbered from *next) into (*of)[member]; returns the group sizes.
+std::vector<size_t> Groups(Rng& rng, std::vector<uint32_t>* members, double lo, double hi,
+                           std::vector<int32_t>* of, int32_t* next) {
+  std::vector<uint32_t>& m = *members;
+  for (size_t i = m.size(); i > 1; --i) std::swap(m[i - 1], m[rng.Below(i)]);
+  std::vector<size_t> sizes;
+  size_t i = 0;
+  while (i < m.size()) {
+    auto size = static_cast<size_t>(std::lround(std::exp(rng.Uniform(std::log(lo), std::log(hi)))));
+    const size_t left = m.size() - i;
+    if (left < size + static_cast<size_t>(lo)) {
+      size = left <= static_cast<size_t>(hi) ? left : left - static_cast<size_t>(lo);
+    }
+    for (size_t j = i; j < i + size; ++j) (*of)[m[j]] = *next;
+    ++*next;
+    sizes.push_back(size);
+    i += size;
+  }
+  return sizes;
+}
+
+}  // namespace
+
+void PlanForeign(World* world) {
+  auto fw = std::make_unique<ForeignWorld>();
+  const uint64_t n = world->options.persons;
+  const uint64_t key = Mix(world->id_key, 0xF0E16E);
+  const size_t num_cities = Cities().size();
+
+  // Stores: sensor ids as anonymousId in about half, visitor MACs in all six spellings, POS
+  // terminals in context.device.id or in externalIds.
+  fw->stores.resize(world->stores.size());
+  for (size_t si = 0; si < world->stores.size(); ++si) {
+    const Store& s = world->stores[si];
+    ForeignStore& f = fw->stores[si];
+    Rng rng = Rng::For(world->seed, Stream::kForeignStores, si);
+    f.visitor_format = static_cast<MacFormat>(rng.Below(kNumMacFormats));
+    f.sensor_anon = rng.Chance(0.5);
+    if (f.sensor_anon) {
+      const uint64_t style = rng.Below(3);  // the chain's sensor vendor
+      const bool upper = rng.Chance(0.5);
+      for (size_t k = 0; k < s.sensors.size(); ++k) {
+        std::string id;
+        switch (style) {
+          case 0:
+            id = fmt::format("SNS-{:05}-{}", Permute(si * 8 + k, 100000, key),
+                             static_cast<char>('A' + k));
+            break;
+          case 1:
+            id = Uuid(rng, upper);
+            break;
+          default:  // the sensor's own MAC
+            id = FormatMac(InfraMac(key, (1ULL << 23) + si * 8 + k), f.visitor_format);
+            break;
+        }
+        f.sensor_ids.push_back(std::move(id));
+        f.sensor_ledgers.push_back(fw->NewLedger(fmt::format("sensor-{}-{}", s.id, k + 1)));
+      }
+    }
+    f.pos_as_device = rng.Chance(0.5);
+    f.order_rate = rng.Uniform(0.1, 0.5);
+    const bool numeric = rng.Chance(0.5);
+    const int terminals = static_cast<int>(rng.Range(1, 3));
+    for (int k = 0; k < terminals; ++k) {
+      f.pos_ids.push_back(numeric ? fmt::format("T{:08}", Permute(si * 8 + k, 100000000, key))
+                                  : fmt::format("POS-{}-{:02}", s.id, k + 1));
+      f.pos_ledgers.push_back(fw->NewLedger(fmt::format("pos-{}-{}", s.id, k + 1)));
+    }
+    for (int k = 0; k < terminals; ++k) {
+      f.pos_contexts.push_back(DeviceContext{f.pos_ids[k], {}, "pos", false, f.pos_ledgers[k]});
+    }
+  }
+
+  // Offices (workers of one city in groups of 3-300) and couriers (eleme users of one city in
+  // groups of 5-200), from the household skeletons again.
+  std::vector<std::vector<uint32_t>> workers(num_cities), eaters(num_cities);
+  std::vector<uint64_t> people(num_cities, 0);
+  for (uint64_t p = 0, h = 0; p < n; ++h) {
+    const HouseholdSkeleton sk = MakeSkeleton(world->seed, h, n - p);
+    for (int i = 0; i < sk.size; ++i, ++p) {
+      const MemberSkeleton& m = sk.members[i];
+      ++people[sk.city];
+      if (m.works) workers[sk.city].push_back(static_cast<uint32_t>(p));
+      if (m.apps & Bit(Source::kEleme)) eaters[sk.city].push_back(static_cast<uint32_t>(p));
+    }
+  }
+  fw->office_of.assign(n, -1);
+  fw->courier_of.assign(n, -1);
+  Rng rng = Rng::For(world->seed, Stream::kForeignPlan, 0);
+  int32_t offices = 0, couriers = 0;
+  for (size_t c = 0; c < num_cities; ++c) {
+    Groups(rng, &workers[c], 3, 300, &fw->office_of, &offices);
+    Groups(rng, &eaters[c], 5, 200, &fw->courier_of, &couriers);
+  }
+  for (int32_t o = 0; o < offices; ++o) {
+    Office office;
+    const auto format = static_cast<MacFormat>(rng.Below(kNumMacFormats));
+    office.bssid = FormatMac(InfraMac(key, static_cast<uint64_t>(o)), format);
+    const bool as_mac = rng.Chance(0.25);
+    office.bssid_type = as_mac ? "mac" : "bssid";
+    office.bssid_truth = as_mac ? IdType::kMac : IdType::kBssid;
+    office.ip = Ip(58, Permute(static_cast<uint64_t>(o), 1ULL << 24, key ^ 0x58));
+    office.ledger = fw->NewLedger(fmt::format("office-{}", o + 1));
+    fw->offices.push_back(std::move(office));
+  }
+  for (int32_t k = 0; k < couriers; ++k) {
+    const std::string national =
+        fmt::format("170{:08}", Permute(static_cast<uint64_t>(k), 100000000, key ^ 0x170));
+    Courier courier;
+    courier.phone = FormatPhone(national, k % 3 == 0 ? PhoneFormat::kDashed : PhoneFormat::kPlain);
+    courier.ledger = fw->NewLedger(fmt::format("courier-{}", k + 1));
+    fw->couriers.push_back(std::move(courier));
+  }
+
+  // Carrier NAT IPs: one per ~2,500 people of a city.
+  fw->nat_by_city.resize(num_cities);
+  int nat = 0;
+  for (size_t c = 0; c < num_cities; ++c) {
+    const int count = std::max(1, static_cast<int>(std::lround(people[c] / 2500.0)));
+    for (int k = 0; k < count; ++k, ++nat) {
+      fw->nat_by_city[c].push_back(
+          NatIp{Ip(223, (104ULL << 16) | Permute(static_cast<uint64_t>(nat), 1ULL << 16, key)),
+                fw->NewLedger(fmt::format("ip-nat-{}", nat + 1))});
+    }
+  }
+
+  // One call centre, two spellings of its number.
+  fw->callcentre_phone_plain = "17100095555";
+  fw->callcentre_phone_intl = FormatPhone(fw->callcentre_phone_plain, PhoneFormat::kSpacedIntl);
+  fw->callcentre = fw->NewLedger("callcentre-1");
+
+  // QA accounts: staff log them in on customers' phones during store promotions (rates from
+  // rare to frequent, so the hubs span a few to hundreds of customers) and on test devices.
+  constexpr double kQaRates[] = {0.004, 0.012, 0.035, 0.1, 0.25, 0};
+  for (size_t a = 0; a < std::size(kQaRates); ++a) {
+    fw->qa.push_back(QaAccount{fmt::format("qa_{:04}", a + 1), kQaRates[a],
+                               fw->NewLedger(fmt::format("qa-{}", a + 1))});
+  }
+  for (int d = 0; d < 4; ++d) {
+    QaDevice dev;
+    dev.device_id = Uuid(rng, d % 2 == 0);
+    dev.taobao_anon = Uuid(rng, d % 2 == 0);
+    dev.ledger = fw->NewLedger(fmt::format("qa-device-{}", d + 1));
+    fw->qa_devices.push_back(std::move(dev));
+  }
+  for (QaDevice& dev : fw->qa_devices) {
+    dev.context = DeviceContext{dev.device_id, {}, "android", false, dev.ledger};
+  }
+  world->foreign = std::move(fw);
+}
+
 }  // namespace holo::generate

@@ -18,6 +18,11 @@ HouseholdSkeleton MakeSkeleton(uint64_t seed, uint64_t household, uint64_t perso
 // REQUIRES: world->options, seed, id_key and window are set.
 void PlanWorld(World* world);
 
+// Fills world->foreign (the foreign shapes' hubs: store sensors and POS terminals, couriers,
+// offices, NAT IPs, the call centre, QA accounts and devices) from the Stream::kForeign*
+// streams only. REQUIRES: PlanWorld(world) ran.
+void PlanForeign(World* world);
+
 // Returns consecutive cookie lifetimes of `min_days`..`max_days` covering the window.
 std::vector<CookiePeriod> MakeCookiePeriods(Rng& rng, const Window& window, double min_days,
                                             double max_days);

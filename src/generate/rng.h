@@ -28,6 +28,11 @@ enum class Stream : uint64_t {
   kIdKeys = 8,
   kKioskAssign = 9,
   kTablet = 10,
+  // Foreign shapes only (never drawn when WorldOptions::foreign_shapes is off).
+  kForeignPlan = 11,
+  kForeignStores = 12,
+  kForeignHousehold = 13,
+  kForeignEvents = 14,
 };
 
 // SplitMix64 step (Steele, Lea, Flood 2014): advances `state` and returns a well-mixed value.

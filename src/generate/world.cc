@@ -3,6 +3,8 @@
 // files, append the household's truth rows, forget the household.
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -181,6 +183,53 @@ std::string CampaignsCsv(const generate::World& world) {
   return out;
 }
 
+// Foreign shapes: the household's home IP (household.id in 36.0.0.0/8) and, in some
+// households of >= 2 adults who log in, a family e-mail that 2+ members use.
+void PrepareForeignHousehold(const generate::World& world, const generate::Household& hh,
+                             generate::ForeignWorld* fw) {
+  using generate::Rng;
+  const uint64_t low = generate::Permute(hh.index, 1ULL << 24, generate::Mix(world.id_key, 0x36));
+  fw->home_ip = fmt::format("36.{}.{}.{}", (low >> 16) & 0xFF, (low >> 8) & 0xFF,
+                            std::max<uint64_t>(1, low & 0xFF));
+  fw->home_ip_ledger.Reset("ip-home-" + hh.id);
+  fw->family_ledger.Reset("family-email-" + hh.id);
+  fw->family_email.clear();
+  fw->family_members = 0;
+  fw->family_senders = 0;
+  Rng rng = Rng::For(world.seed, generate::Stream::kForeignHousehold, hh.index);
+  std::vector<int> adults;
+  for (const generate::Person& p : hh.members) {
+    if (p.sk.age >= 18 && !p.sk.minimal) adults.push_back(p.member);
+  }
+  if (adults.size() < 2 || !rng.Chance(0.3)) return;
+  for (size_t i = adults.size(); i > 1; --i) std::swap(adults[i - 1], adults[rng.Below(i)]);
+  const auto count = static_cast<size_t>(rng.Range(2, static_cast<int64_t>(adults.size())));
+  for (size_t i = 0; i < count; ++i) fw->family_members |= static_cast<uint8_t>(1u << adults[i]);
+  std::string surname(hh.members[0].surname->pinyin);
+  for (char& c : surname) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  fw->family_email = fmt::format("{}jia{}@139.com", surname, hh.index);
+}
+
+// Foreign-shape stats: pseudo-entities that made it into the truth, and the runtime counters.
+void CountForeign(const generate::ForeignWorld& fw, WorldStats* out) {
+  for (const generate::ForeignStore& f : fw.stores) {
+    for (const generate::EntityLedger* l : f.sensor_ledgers) out->foreign_sensors += l->rows() > 0;
+    for (const generate::EntityLedger* l : f.pos_ledgers) out->pos_terminals += l->rows() > 0;
+  }
+  for (const generate::Courier& c : fw.couriers) out->couriers += c.ledger->rows() > 0;
+  for (const generate::Office& o : fw.offices) out->offices += o.ledger->rows() > 0;
+  for (const auto& nats : fw.nat_by_city) {
+    for (const generate::NatIp& n : nats) out->nat_ips += n.ledger->rows() > 0;
+  }
+  for (const generate::QaAccount& q : fw.qa) out->qa_accounts += q.ledger->rows() > 0;
+  for (const generate::QaDevice& d : fw.qa_devices) out->qa_devices += d.ledger->rows() > 0;
+  out->in_store_orders = fw.in_store_orders;
+  out->callcentre_orders = fw.callcentre_orders;
+  out->qa_logins = fw.qa_logins;
+  out->family_emails = fw.family_emails;
+  out->home_ips = fw.home_ips;
+}
+
 }  // namespace
 
 std::span<const std::string_view> GeneratedSources() { return kSourceFiles; }
@@ -195,6 +244,7 @@ std::string WorldJson(const WorldOptions& options, const WorldStats& stats) {
   w.Key("days").Int(options.days);
   w.Key("end_date").String(options.end_date);
   w.Key("noise").Int(options.noise);
+  if (options.foreign_shapes) w.Key("foreign_shapes").Bool(true);
   w.EndObject();
   w.Key("stats").BeginObject();
   w.Key("persons").Uint(stats.persons);
@@ -221,6 +271,20 @@ std::string WorldJson(const WorldOptions& options, const WorldStats& stats) {
   w.Key("wifi_macs_linked").Uint(stats.wifi_macs_linked);
   w.Key("wifi_linked_ratio").Double(std::round(stats.WifiLinkedRatio() * 10000) / 10000);
   w.Key("bytes_written").Uint(stats.bytes_written);
+  if (options.foreign_shapes) {
+    w.Key("foreign_sensors").Uint(stats.foreign_sensors);
+    w.Key("pos_terminals").Uint(stats.pos_terminals);
+    w.Key("in_store_orders").Uint(stats.in_store_orders);
+    w.Key("callcentre_orders").Uint(stats.callcentre_orders);
+    w.Key("couriers").Uint(stats.couriers);
+    w.Key("offices").Uint(stats.offices);
+    w.Key("home_ips").Uint(stats.home_ips);
+    w.Key("nat_ips").Uint(stats.nat_ips);
+    w.Key("family_emails").Uint(stats.family_emails);
+    w.Key("qa_accounts").Uint(stats.qa_accounts);
+    w.Key("qa_devices").Uint(stats.qa_devices);
+    w.Key("qa_logins").Uint(stats.qa_logins);
+  }
   w.EndObject();
   w.EndObject();
   out.push_back('\n');
@@ -264,6 +328,8 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
       "income_tier,travel_propensity,top_categories,top_brands\n");
 
   PlanWorld(&world);
+  if (options.foreign_shapes) PlanForeign(&world);
+  ForeignWorld* foreign = world.foreign.get();
 
   WorldStats result;
   SimCounters counters;
@@ -283,6 +349,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   for (uint64_t h = 0; h < world.households; ++h) {
     const HouseholdSkeleton sk = MakeSkeleton(world.seed, h, total - done);
     BuildHousehold(world, h, sk, done, &ledgers, &hh);
+    if (foreign != nullptr) PrepareForeignHousehold(world, hh, foreign);
     SimulateHousehold(world, hh, emitter, &counters);
     emitter.Flush(source_buffers, &messages);
     for (const Person& p : hh.members) {
@@ -290,6 +357,12 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
       AppendPersonRow(hh, p, persons.buffer());
     }
     if (hh.has_tablet) add_truth(hh.tablet.ledger);
+    if (foreign != nullptr) {
+      if (foreign->home_ip_ledger.rows() > 0) ++foreign->home_ips;
+      add_truth(foreign->home_ip_ledger);
+      add_truth(foreign->family_ledger);
+      if (std::popcount(foreign->family_senders) >= 2) ++foreign->family_emails;
+    }
     for (OutFile& f : source_files) HOLO_RETURN_IF_ERROR(f.FlushIfFull());
     HOLO_RETURN_IF_ERROR(truth.FlushIfFull());
     HOLO_RETURN_IF_ERROR(linkable.FlushIfFull());
@@ -304,6 +377,12 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   for (const Kiosk& k : world.kiosks) {
     if (k.users > 0) ++kiosks_used;
     add_truth(k.ledger);
+  }
+  if (foreign != nullptr) {
+    SimulateQaDevices(world, emitter);
+    emitter.Flush(source_buffers, &messages);
+    for (const EntityLedger& ledger : foreign->ledgers) add_truth(ledger);
+    CountForeign(*foreign, &result);
   }
 
   for (OutFile& f : source_files) HOLO_RETURN_IF_ERROR(f.Close());
