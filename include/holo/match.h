@@ -1,11 +1,15 @@
 // File: holo/match.h
 //
 // Probabilistic record matching (Fellegi–Sunter, unsupervised). RunMatch reads
-// one CSV (deduplication) or two CSVs (linkage), compares candidate pairs found
-// by blocking, learns m/u probabilities (u from random pairs, m and the match
-// prior by EM), scores the pairs, keeps those above a threshold and clusters
-// them (average linkage inside the components of the accepted pairs, so one
-// wrong pair does not chain two people together). The TOML config format is
+// one CSV (deduplication) or several, one per source (linkage; or one CSV whose
+// config names a `source_column`), compares candidate pairs found by blocking,
+// learns m/u probabilities (EM over the candidates, checked by guards that fall
+// back to m trained per blocking rule with its fields held out and u from
+// random pairs when EM finds "same place" instead of "same person"), scores
+// the pairs, keeps those above a threshold and clusters them (average linkage
+// inside the components of the accepted pairs, so one wrong pair does not
+// chain two people together; at most one record per source in a cluster when
+// the config says sources are duplicate-free). The TOML config format is
 // documented in src/match/README.md.
 //
 //   holo::MatchOptions opts;
@@ -16,7 +20,8 @@
 //   holo::Status s = holo::RunMatch(opts, &report);
 //
 // Writes out_dir/clusters.csv (`record_id,cluster_id`, every input record
-// exactly once; for linkage ids are prefixed `1:`/`2:` by input) and
+// exactly once; for linkage ids are prefixed `1:` ... `N:` by input, or
+// `<source>:` by the source column) and
 // out_dir/pairs.csv (`id_a,id_b,weight,probability` for accepted pairs whose
 // records ended in the same cluster), out_dir/model.txt (what the model
 // learned) and out_dir/report.json (the MatchReport).
@@ -35,7 +40,8 @@ struct MatchOptions {
   std::string config_path;
   // Output directory; created if absent. Required.
   std::string out_dir;
-  // One input = deduplication, two inputs = linkage of input 1 to input 2.
+  // One input = deduplication (or linkage by the config's source_column);
+  // several inputs = linkage of sources 1..N (at most 255).
   std::vector<std::string> inputs;
   // Instead of `inputs`: one table in memory to deduplicate (its first row is the header),
   // for records that must not be written out in clear (the PII vault). Not owned.

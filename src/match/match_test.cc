@@ -190,6 +190,14 @@ std::string VotersConfig() {
   return std::string(HOLO_MATCH_EXAMPLES_DIR) + "/voters_5_sources.toml";
 }
 
+MatchOptions VotersOptions(const std::vector<std::string>& inputs, const std::string& out) {
+  MatchOptions opts;
+  opts.config_path = VotersConfig();
+  opts.out_dir = out;
+  opts.inputs = inputs;
+  return opts;
+}
+
 void ExpectVoters(const std::string& name, double corrupted, double min_f1) {
   const std::string dir = TempDir(name);
   std::vector<std::string> inputs = WriteVoters(dir + "/in", 20000, corrupted);
@@ -213,10 +221,7 @@ TEST(MatchVotersTest, FiveSources40PercentCorrupted) {
 TEST(MatchVotersTest, ClustersHoldAtMostOneRecordPerSource) {
   const std::string dir = TempDir("voters_one_per_source");
   std::vector<std::string> inputs = WriteVoters(dir + "/in", 4000, 0.3);
-  MatchOptions opts;
-  opts.config_path = VotersConfig();
-  opts.out_dir = dir + "/out";
-  opts.inputs = inputs;
+  MatchOptions opts = VotersOptions(inputs, dir + "/out");
   MatchReport report;
   ASSERT_TRUE(RunMatch(opts, &report).ok());
   auto clusters = ReadClusters(dir + "/out/clusters.csv");
@@ -250,14 +255,9 @@ TEST(MatchVotersTest, SourceColumnGivesTheSameClustersAsSeparateInputs) {
   std::ofstream cfg(cfg_path);
   cfg << "source_column = \"source\"\n" << ReadFile(VotersConfig());
   cfg.close();
-  MatchOptions by_input;
-  by_input.config_path = VotersConfig();
-  by_input.out_dir = dir + "/by_input";
-  by_input.inputs = inputs;
-  MatchOptions by_column;
+  MatchOptions by_input = VotersOptions(inputs, dir + "/by_input");
+  MatchOptions by_column = VotersOptions({dir + "/all.csv"}, dir + "/by_column");
   by_column.config_path = cfg_path;
-  by_column.out_dir = dir + "/by_column";
-  by_column.inputs = {dir + "/all.csv"};
   MatchReport a, b;
   ASSERT_TRUE(RunMatch(by_input, &a).ok());
   Status s = RunMatch(by_column, &b);
@@ -283,10 +283,7 @@ TEST(MatchVotersTest, SourceColumnGivesTheSameClustersAsSeparateInputs) {
 TEST(MatchGuardTest, DegenerateModelFallsBackAndSaysSo) {
   const std::string dir = TempDir("guard");
   std::vector<std::string> inputs = WriteVoters(dir + "/in", 6000, 0.2);
-  MatchOptions opts;
-  opts.config_path = VotersConfig();
-  opts.out_dir = dir + "/out";
-  opts.inputs = inputs;
+  MatchOptions opts = VotersOptions(inputs, dir + "/out");
   MatchReport report;
   ASSERT_TRUE(RunMatch(opts, &report).ok());
   EXPECT_TRUE(report.fallback);
@@ -324,10 +321,7 @@ TEST(MatchGuardTest, HealthyModelFiresNoGuard) {
 TEST(MatchTest, ExplainModelSaysTheWeightsInWords) {
   const std::string dir = TempDir("explain");
   std::vector<std::string> inputs = WriteVoters(dir + "/in", 3000, 0.0);
-  MatchOptions opts;
-  opts.config_path = VotersConfig();
-  opts.out_dir = dir + "/out";
-  opts.inputs = inputs;
+  MatchOptions opts = VotersOptions(inputs, dir + "/out");
   MatchReport report;
   ASSERT_TRUE(RunMatch(opts, &report).ok());
   const std::string& e = report.model_explanation;
