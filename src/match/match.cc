@@ -627,12 +627,14 @@ Status RunMatch(const MatchOptions& options, MatchReport* report_out) {
   // accepted pairs must reach, and only when their pairs agree on average.
   cluster_options.min_link_log_odds =
       std::log2(cfg.min_precision / std::max(1e-12, 1 - cfg.min_precision));
-  if (cluster_options.one_per_source != nullptr) {
-    // Duplicate-free sources: a cluster takes at most one record per source,
-    // which bounds chaining by itself; a link accepted as a pair (posterior >=
-    // min_posterior) may join clusters, as it joins a lone pair. Otherwise a
-    // person seen in three sources, one record with a typo, would lose that
-    // record while the same person seen in two sources keeps it.
+  if (link) {
+    // Linkage: every pair crosses sources, and with duplicate-free sources a
+    // cluster takes at most one record per source, which bounds chaining by
+    // itself. A link accepted as a pair (posterior >= min_posterior) may join
+    // clusters, as it joins a lone pair. Otherwise a person seen in three
+    // sources, one record with a typo, would lose that record while the same
+    // person seen in two sources keeps it (voters_20 recall 0.81 -> 0.88; without
+    // one_to_one 0.76 -> 0.87).
     cluster_options.min_link_log_odds = min_log_odds;
   }
   // Pairs that no rule produced are scored by the pooled model.
