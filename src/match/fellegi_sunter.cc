@@ -452,6 +452,18 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// For the guards: a name field, or a string / text / exact field called like
+// one ("surname", "givenname", "fname": a new user may type names as strings).
+bool IsNameLike(const FieldSpec& spec) {
+  if (IsName(spec)) return true;
+  const FieldType t = spec.config.type;
+  if (t != FieldType::kString && t != FieldType::kText && t != FieldType::kExact) return false;
+  if (IsLocationField(spec)) return false;
+  std::string name = Lower(spec.config.name);
+  for (const auto& c : spec.config.columns) name += " " + Lower(c);
+  return name.find("name") != std::string::npos;
+}
+
 // Finds, in a model's m, the reasons it does not describe "same person":
 // names with m at or below u on exact agreement, or location fields that
 // agree among matches while names mostly do not. `u` is the model's u.
@@ -470,7 +482,7 @@ std::vector<std::string> NameFindings(const std::vector<FieldSpec>& specs,
   for (size_t f = 0; f < specs.size(); ++f) {
     if (skip != nullptr && (*skip)[f]) continue;
     const double m_else = m[f].back();
-    if (IsName(specs[f])) {
+    if (IsNameLike(specs[f])) {
       ++names;
       if (m[f][0] <= u[f][0]) {
         std::snprintf(buf, sizeof(buf),

@@ -307,6 +307,28 @@ TEST(MatchGuardTest, DegenerateModelFallsBackAndSaysSo) {
   EXPECT_GT(pooled.lambda, 0.3);
 }
 
+// A new user may type names as plain strings and not say that the sources
+// are duplicate-free: the guards must still catch the "same place" model.
+TEST(MatchGuardTest, CatchesTheCollapseWithNamesTypedAsStrings) {
+  const std::string dir = TempDir("guard_strings");
+  std::vector<std::string> inputs = WriteVoters(dir + "/in", 6000, 0.2);
+  std::string cfg;
+  std::istringstream lines(ReadFile(VotersConfig()));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("one_to_one", 0) == 0 || line.rfind("swap_with", 0) == 0) continue;
+    if (line == "type = \"name\"") line = "type = \"string\"";
+    cfg += line + "\n";
+  }
+  std::ofstream(dir + "/config.toml") << cfg;
+  auto r = RunMultiSourceBenchmark("strings", dir + "/config.toml", inputs, "id", "person_id",
+                                   dir + "/out");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.fallback);
+  EXPECT_FALSE(r->report.guards.empty());
+  EXPECT_GE(r->score.f1, 0.8) << "precision=" << r->score.precision
+                              << " recall=" << r->score.recall;  // 0.10 without the guards
+}
+
 TEST(MatchGuardTest, HealthyModelFiresNoGuard) {
   const std::string dir = TempDir("no_guard");
   std::filesystem::create_directories(dir);
