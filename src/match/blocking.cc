@@ -183,7 +183,9 @@ void BlockingIndex::AddRecord(uint8_t source, const std::vector<std::string>& ro
 
 void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::string>* warnings) {
   linkage_ = linkage;
-  window_ = static_cast<uint32_t>(std::min<uint64_t>(config_.window, 1u << 20));
+  // Each record stands twice in a windowed block's list: twice the window
+  // keeps `window` neighbours per sort order.
+  window_ = static_cast<uint32_t>(std::min<uint64_t>(2 * config_.window, 1u << 20));
   if (chunk_pairs == 0) chunk_pairs = 1;
   const size_t n = sources_.size();
   // (key, record) for every key of every record, sorted: runs are blocks.
@@ -248,14 +250,14 @@ void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::
           windowed_records += size;
           Window w;
           w.key = e[i].first;
-          for (size_t k = i; k < j; ++k) w.by_order[0].push_back(e[k].second);
-          w.by_order[1] = w.by_order[0];
-          for (int o = 0; o < 2; ++o) {
-            std::sort(w.by_order[o].begin(), w.by_order[o].end(), [&](uint32_t x, uint32_t y) {
-              const uint64_t kx = sort_keys_[2 * x + o], ky = sort_keys_[2 * y + o];
-              return kx != ky ? kx < ky : x < y;
-            });
+          for (size_t k = i; k < j; ++k) {
+            w.entries.push_back(e[k].second * 2);
+            w.entries.push_back(e[k].second * 2 + 1);
           }
+          std::sort(w.entries.begin(), w.entries.end(), [&](uint32_t x, uint32_t y) {
+            const uint64_t kx = sort_keys_[x], ky = sort_keys_[y];  // entry = record * 2 + copy
+            return kx != ky ? kx < ky : x < y;
+          });
           if (rule.window_of.empty()) {
             rule.window_of.assign(n, 0);
             rule.pos[0].assign(n, 0);
@@ -263,13 +265,9 @@ void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::
           }
           rule.windows.push_back(std::move(w));
           const Window& added = rule.windows.back();
-          for (int o = 0; o < 2; ++o) {
-            for (uint32_t p = 0; p < added.by_order[o].size(); ++p) {
-              rule.pos[o][added.by_order[o][p]] = p;
-            }
-          }
-          for (uint32_t rec : added.by_order[0]) {
-            rule.window_of[rec] = static_cast<uint32_t>(rule.windows.size());
+          for (uint32_t p = 0; p < added.entries.size(); ++p) {
+            rule.pos[added.entries[p] & 1][added.entries[p] >> 1] = p;
+            rule.window_of[added.entries[p] >> 1] = static_cast<uint32_t>(rule.windows.size());
           }
         } else {
           ++skipped_blocks;
@@ -320,12 +318,10 @@ void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::
     const uint32_t per_chunk =
         static_cast<uint32_t>(std::max<uint64_t>(1, chunk_pairs / std::max<uint32_t>(1, window_)));
     for (uint32_t w = 0; w < rule.windows.size(); ++w) {
-      const uint32_t size = static_cast<uint32_t>(rule.windows[w].by_order[0].size());
-      for (uint32_t order = 1; order <= 2; ++order) {
-        for (uint32_t begin = 0; begin + 1 < size; begin += per_chunk) {
-          chunks_.push_back(
-              {static_cast<uint32_t>(r), w, begin, std::min(size - 1, begin + per_chunk), order});
-        }
+      const uint32_t size = static_cast<uint32_t>(rule.windows[w].entries.size());
+      for (uint32_t begin = 0; begin + 1 < size; begin += per_chunk) {
+        chunks_.push_back(
+            {static_cast<uint32_t>(r), w, begin, std::min(size - 1, begin + per_chunk), 1});
       }
     }
   }
@@ -340,7 +336,7 @@ void BlockingIndex::Finish(bool linkage, uint64_t chunk_pairs, std::vector<std::
                         std::to_string(size_limit) + " records (" +
                         std::to_string(windowed_records) +
                         " record slots) compared by sorted neighbourhood, window " +
-                        std::to_string(window_));
+                        std::to_string(config_.window));
   }
 }
 
@@ -354,7 +350,7 @@ uint64_t BlockingIndex::Work(const Chunk& chunk) const {
 }
 
 bool BlockingIndex::Share(size_t r, uint32_t a, uint32_t b) const {
-  return FirstShared(r, a, b) != 0 || Near(rules_[r], a, b, 0) || Near(rules_[r], a, b, 1);
+  return FirstShared(r, a, b) != 0 || Near(rules_[r], a, b);
 }
 
 uint64_t BlockingIndex::FirstShared(size_t r, uint32_t a, uint32_t b) const {

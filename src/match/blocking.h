@@ -37,7 +37,7 @@ class BlockingIndex {
     uint32_t rule = 0;
     uint32_t block = 0;
     uint32_t begin = 0, end = 0;
-    // 0: a full block; 1, 2: window over windowed block `block` in sort order 1 or 2.
+    // 0: a full block; 1: positions [begin, end) of windowed block `block`'s list.
     uint32_t order = 0;
   };
 
@@ -86,15 +86,18 @@ class BlockingIndex {
   void ForEachPair(const Chunk& chunk, Visit&& visit) const;
 
  private:
-  // A block too large to compare in full, compared by sorted neighbourhood.
+  // A block too large to compare in full, compared by sorted neighbourhood:
+  // every record twice, once under each sort key (first name field then
+  // second, and the other way round), in one list, so that a record whose two
+  // names were swapped sorts next to the record it matches.
   struct Window {
     uint64_t key = 0;
-    std::vector<uint32_t> by_order[2];  // its records in sort order 1 and 2
+    std::vector<uint32_t> entries;  // record * 2 + copy, sorted by that copy's key
   };
   struct Rule {
     std::vector<Window> windows;
-    // Per record: the windowed block it is in (index + 1; 0 = none) and its
-    // positions in the two orders.
+    // Per record: the windowed block it is in (index + 1; 0 = none) and the
+    // positions of its two copies in that block's list.
     std::vector<uint32_t> window_of, pos[2];
     std::vector<int> columns;                 // per key, in the current input
     std::vector<uint32_t> key_offsets = {0};  // per record: [off[r], off[r+1]) in keys
@@ -111,14 +114,33 @@ class BlockingIndex {
   // True when records a and b share a kept key under rule r, or are within
   // the window of one windowed block.
   bool Share(size_t r, uint32_t a, uint32_t b) const;
-  // True when a and b are within `window` positions in windowed block order
-  // `order` (0 or 1) of rule r.
-  bool Near(const Rule& rule, uint32_t a, uint32_t b, int order) const {
+  // True when a copy of a and a copy of b are within window_ positions in the
+  // list of one windowed block of rule r.
+  bool Near(const Rule& rule, uint32_t a, uint32_t b) const {
     if (rule.window_of.empty() || rule.window_of[a] == 0 || rule.window_of[a] != rule.window_of[b]) {
       return false;
     }
-    const uint32_t x = rule.pos[order][a], y = rule.pos[order][b];
-    return (x > y ? x - y : y - x) <= window_;
+    for (int i = 0; i < 2; ++i) {
+      for (int j = 0; j < 2; ++j) {
+        const uint32_t x = rule.pos[i][a], y = rule.pos[j][b];
+        if ((x > y ? x - y : y - x) <= window_) return true;
+      }
+    }
+    return false;
+  }
+  // True when list positions (p, q), p < q, are the first of the copy pairs of
+  // a and b that lie within the window (smallest first position, then second):
+  // the one place the pair is produced.
+  bool FirstNear(const Rule& rule, uint32_t a, uint32_t b, uint32_t p, uint32_t q) const {
+    for (int i = 0; i < 2; ++i) {
+      for (int j = 0; j < 2; ++j) {
+        uint32_t x = rule.pos[i][a], y = rule.pos[j][b];
+        if (x > y) std::swap(x, y);
+        if (y - x > window_) continue;
+        if (x < p || (x == p && y < q)) return false;
+      }
+    }
+    return true;
   }
   // The smallest kept key that a and b share under rule r (0 if none).
   uint64_t FirstShared(size_t r, uint32_t a, uint32_t b) const;
@@ -139,15 +161,15 @@ template <typename Visit>
 void BlockingIndex::ForEachPair(const Chunk& chunk, Visit&& visit) const {
   const Rule& rule = rules_[chunk.rule];
   if (chunk.order > 0) {
-    const int o = static_cast<int>(chunk.order) - 1;
-    const std::vector<uint32_t>& recs = rule.windows[chunk.block].by_order[o];
+    const std::vector<uint32_t>& list = rule.windows[chunk.block].entries;
     for (uint32_t i = chunk.begin; i < chunk.end; ++i) {
-      const uint32_t end = static_cast<uint32_t>(std::min<size_t>(recs.size(), i + 1 + window_));
+      const uint32_t end = static_cast<uint32_t>(std::min<size_t>(list.size(), i + 1 + window_));
       for (uint32_t j = i + 1; j < end; ++j) {
-        uint32_t a = recs[i], b = recs[j];
-        if (a > b) std::swap(a, b);
+        uint32_t a = list[i] >> 1, b = list[j] >> 1;
+        if (a == b) continue;
         if (linkage_ && sources_[a] == sources_[b]) continue;
-        if (o == 1 && Near(rule, a, b, 0)) continue;  // order 1 produced it
+        if (!FirstNear(rule, a, b, i, j)) continue;  // produced at another place of the list
+        if (a > b) std::swap(a, b);
         bool earlier = false;
         for (size_t r = 0; r < chunk.rule && !earlier; ++r) earlier = Share(r, a, b);
         if (!earlier) visit(a, b);

@@ -57,7 +57,7 @@ struct MatchConfig {
   // allows) are compared by sorted neighbourhood: each record with the next
   // `window` records in two orders (by the first two name fields, both ways).
   // 0 = skip them. Multi-key rules ("tokens") always skip.
-  uint64_t window = 10;
+  uint64_t window = 6;
   // Full blocks may produce at most this many candidate pairs per record (all
   // rules together); larger blocks go to sorted neighbourhood until they fit.
   // 0 = no budget.
