@@ -30,6 +30,9 @@ constexpr double kNameDependenceLift = 1.5;
 constexpr double kMaxNameDisagreement = 0.5;
 constexpr double kLocationClassExact = 0.95;
 constexpr double kLocationClassNameElse = 0.3;
+// A rule whose EM gives its pairs a smaller match share than this found no
+// class at all (u explains everything); its m is noise.
+constexpr double kMinRuleLambda = 1e-4;
 
 bool IsName(const FieldSpec& spec);
 
@@ -657,11 +660,16 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
     const FsModel& em = fitted[0];
     fit.m = em.m;
     fit.u = em.u;
+    fit.lambda = em.lambda;
+    fit.em_iterations = em.em_iterations;
+    fit.converged = em.converged;
     std::vector<bool> untrained(nf);
     for (size_t f = 0; f < nf; ++f) untrained[f] = !trained[f];
     fit.held_out = untrained;
     std::vector<std::string> findings = NameFindings(specs, em.m, em.u, &untrained);
-    if (em.lambda * static_cast<double>(fit.pairs) < 1) findings.push_back("EM found no matches");
+    if (em.lambda < kMinRuleLambda || em.lambda * static_cast<double>(fit.pairs) < 1) {
+      findings.push_back("EM found (almost) no matches among its pairs");
+    }
     if (!findings.empty()) {
       fit.rejected = findings[0];
       continue;
