@@ -22,7 +22,7 @@ constexpr double kDependenceLift = 4.0;
 constexpr double kDependencePairs = 20;
 // A name depends on a place when it agrees this many times more often among
 // random pairs that share the place.
-constexpr double kNameDependenceLift = 1.5;
+constexpr double kNameDependenceLift = 1.2;
 // Guards (see CheckModel). A person's records disagree on a name (beyond the
 // close levels: typos, swaps) less often than they agree; a class in which a
 // place agrees almost always while a name disagrees in a third of the pairs
@@ -149,22 +149,43 @@ void EstimateU(const std::vector<FieldSpec>& specs, const RecordStore& store,
     for (size_t k = 0; k < nf * nf; ++k) j[k] += js[k];
   }
   model->nf = nf;
+  model->joint_random.assign(nf * nf, 0.0);
+  const double pairs = static_cast<double>(std::min<uint64_t>(total, max_pairs));
+  model->random_pairs = pairs;
+  for (size_t k = 0; k < nf * nf; ++k) model->joint_random[k] = pairs > 0 ? j[k] / pairs : 0;
+  model->dep_u.assign(nf * nf, 0.0);
+  model->lambda = 0;
+  model->m.clear();
+  UpdateDependencies(specs, model);
+}
+
+void UpdateDependencies(const std::vector<FieldSpec>& specs, FsModel* model) {
+  const size_t nf = specs.size();
+  if (model->nf != nf || model->joint_random.size() != nf * nf) return;
+  const double pi = model->lambda;
+  const bool have_m = model->m.size() == nf;
   model->dep_u.assign(nf * nf, 0.0);
   for (size_t f = 0; f < nf; ++f) {
-    // Only places nest (a postcode lies in one town); names and dates do not,
-    // and what their agreements share among random pairs is real evidence.
+    // Only places condition (a postcode lies in one town; relatives live
+    // together); what names and dates share among random pairs is evidence.
     if (!IsLocationField(specs[f])) continue;
-    const double nf_exact = j[f * nf + f];
-    if (nf_exact < kDependencePairs) continue;
+    const double mf = have_m ? model->m[f][0] : 0;
+    const double pf = (model->joint_random[f * nf + f] - pi * mf) / (1 - pi);
+    if (pf <= 0) continue;
     for (size_t g = 0; g < nf; ++g) {
-      if (g == f || j[f * nf + g] < kDependencePairs) continue;
-      const double cond = j[f * nf + g] / nf_exact;
+      if (g == f) continue;
+      const double mg = have_m ? model->m[g][0] : 0;
+      const double pfg = (model->joint_random[f * nf + g] - pi * mf * mg) / (1 - pi);
+      const double cond = pfg / pf;
+      const double ug = model->u[g][0];
+      // Enough random pairs behind the estimate (joint frequency x the sample).
+      if (pfg <= 0 || model->joint_random[f * nf + g] * model->random_pairs < kDependencePairs) {
+        continue;
+      }
       if (IsLocationField(specs[g])) {
-        if (cond >= kDependenceLift * model->u[g][0]) model->dep_u[f * nf + g] = cond;
+        if (cond >= kDependenceLift * ug) model->dep_u[f * nf + g] = cond;
       } else if (IsName(specs[g])) {
-        // Households: people at one place share a surname far more often
-        // than people anywhere.
-        if (cond >= kNameDependenceLift * model->u[g][0]) model->dep_u[f * nf + g] = cond;
+        if (cond >= kNameDependenceLift * ug) model->dep_u[f * nf + g] = cond;
       }
     }
   }
@@ -584,6 +605,7 @@ void FitPriorAndU(const std::vector<FieldSpec>& specs,
       }
       for (double& v : model->u[f]) v /= sum;
     }
+    UpdateDependencies(specs, model);
   }
   for (size_t f = 0; f < nf; ++f) MakeMonotoneU(model->m[f], &model->u[f]);
   FinishModel(model);
@@ -599,6 +621,8 @@ void EstimateFallback(const std::vector<FieldSpec>& specs,
   model->random_u = random_model.random_u;
   model->nf = random_model.nf;
   model->dep_u = random_model.dep_u;
+  model->joint_random = random_model.joint_random;
+  model->random_pairs = random_model.random_pairs;
   model->em_iterations = 0;
   model->converged = true;
   FitPriorAndU(specs, patterns, total_pairs, model);
@@ -696,6 +720,8 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
   model->random_u = random_model.random_u;
   model->nf = random_model.nf;
   model->dep_u = random_model.dep_u;
+  model->joint_random = random_model.joint_random;
+  model->random_pairs = random_model.random_pairs;
   for (size_t f = 0; f < nf; ++f) MakeMonotoneU(model->m[f], &model->u[f]);
   model->em_iterations = 0;
   model->converged = true;

@@ -52,6 +52,11 @@ struct FsModel {
   // kDependenceLift or too few pairs). Filled by EstimateU.
   size_t nf = 0;
   std::vector<double> dep_u;
+  // P(f and g both agree exactly) among the random pairs ([f * nf + g]; the
+  // diagonal is P(f agrees exactly)), from which UpdateDependencies derives
+  // dep_u once lambda and m are known.
+  std::vector<double> joint_random;
+  double random_pairs = 0;  // pairs behind joint_random
   // log2(m[g][0] / dep_u[f * nf + g]): the weight of g's exact agreement when
   // f (f < g) agrees exactly too; filled by FinishModel.
   std::vector<double> dep_weight;
@@ -59,6 +64,13 @@ struct FsModel {
 
 // Sets model->weight = log2(m/u) and model->dep_weight from m, u and dep_u.
 void FinishModel(FsModel* model);
+
+// Sets model->dep_u from joint_random for `specs`, with the matches among the
+// random pairs taken out (a share lambda of them agree on both fields at the
+// rate m_f * m_g): P(g | f) among non-matches. A place depends on an earlier
+// place when that is >= 4 x u_g (a postcode in its town); a name on any place
+// when >= 1.5 x u_g (households), over >= 20 random pairs.
+void UpdateDependencies(const std::vector<FieldSpec>& specs, FsModel* model);
 
 // Sets model->u (and random_u, dep_u) from `max_pairs` random pairs (all pairs
 // when there are fewer); with `sources` (linkage) only pairs of records from
