@@ -16,6 +16,7 @@
 #include "identity/evidence.h"
 #include "identity/graph_store.h"
 #include "identity/policy.h"
+#include "identity/hubs.h"
 #include "identity/reports.h"
 #include "match/csv_reader.h"
 #include "privacy/pseudonymizer.h"
@@ -217,30 +218,67 @@ Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
   w.Key("shared").Uint(r.shared);
   w.Key("edges_cut").Uint(r.edges_cut);
   w.Key("by_reason").BeginObject();
-  for (uint8_t k = 1; k <= 4; ++k) w.Key(identity::SharedReasonName(k)).Uint(r.by_reason[k]);
+  for (uint8_t k = 1; k < identity::kNumSharedReasons; ++k) w.Key(identity::SharedReasonName(k)).Uint(r.by_reason[k]);
   w.EndObject();
+  // The hub caps learned from the store's degree distributions (identity/hubs.h).
+  w.Key("hub_caps").BeginObject();
+  std::string caps_text = "hub caps learned from this store (more than this many is a hub; policy hub_caps override):\n";
+  for (int tier = 0; tier < identity::kNumTiers; ++tier) {
+    const std::string tier_name(identity::TierName(static_cast<identity::HubTier>(tier)));
+    w.Key(tier_name).BeginObject();
+    caps_text += "  " + tier_name + ":";
+    for (int c = 0; c < identity::kNumNbrClasses; ++c) {
+      const std::string cls(identity::NbrClassName(static_cast<identity::NbrClass>(c)));
+      const int cap = policy_.hub_caps[tier][c] > 0 ? policy_.hub_caps[tier][c] : r.caps.cap[tier][c];
+      w.Key(cls).Uint(cap);
+      caps_text += " " + cls + " " + std::to_string(cap);
+    }
+    w.EndObject();
+    caps_text += "\n";
+  }
+  w.EndObject();
+  w.Key("gateway_types").BeginArray();
+  for (const std::string& type : r.caps.gateway_types) w.String(type);
+  for (const std::string& type : policy_.gateway_types) w.String(type);
+  w.EndArray();
   w.Key("hubs").BeginArray();
   std::string& t = out.text;
   t = std::to_string(r.shared) + " of " + std::to_string(r.identifiers) +
       " identifiers are shared or hubs and join no one; " + std::to_string(r.edges_cut) + " edges cut\n";
-  for (uint8_t k = 1; k <= 4; ++k) {
+  for (uint8_t k = 1; k < identity::kNumSharedReasons; ++k) {
     t += "  " + std::to_string(r.by_reason[k]) + "  " + std::string(identity::SharedReasonName(k)) + "\n";
   }
-  if (!r.top.empty()) t += "widest bridges (type, pseudonym, reason, accounts, devices, OneIDs it would join):\n";
+  t += caps_text;
+  if (!r.caps.gateway_types.empty() || !policy_.gateway_types.empty()) {
+    t += "gateway types:";
+    for (const std::string& type : r.caps.gateway_types) t += " " + type + " (learned)";
+    for (const std::string& type : policy_.gateway_types) t += " " + type + " (declared)";
+    t += "\n";
+  }
+  if (!r.top.empty()) {
+    t += "widest bridges (type, pseudonym, why, accounts, device ids/MACs/ad ids/installs, OneIDs it would join):\n";
+  }
   for (const auto& h : r.top) {
     std::string hex = privacy::PseudonymToHex(h.node);
     w.BeginObject();
     w.Key("type").String(h.type);
     w.Key("pseudonym").String(hex);
     w.Key("reason").String(identity::SharedReasonName(h.reason));
+    w.Key("why").String(h.why);
     w.Key("accounts").Uint(h.accounts);
     w.Key("devices").Uint(h.devices);
+    w.Key("degrees").BeginObject();
+    for (int c = 0; c < identity::kNumNbrClasses; ++c) {
+      w.Key(identity::NbrClassName(static_cast<identity::NbrClass>(c))).Uint(h.degrees[c]);
+    }
+    w.EndObject();
     w.Key("neighbours").Uint(h.neighbours);
     w.Key("oneids_bridged").Uint(h.oneids_bridged);
     w.Key("edges_cut").Uint(h.edges_cut);
     w.EndObject();
-    t += "  " + h.type + " " + hex.substr(0, 12) + "…  " + std::string(identity::SharedReasonName(h.reason)) + ", " +
-         std::to_string(h.accounts) + " accounts, " + std::to_string(h.devices) + " devices, would join " +
+    t += "  " + h.type + " " + hex.substr(0, 12) + "…  " + h.why + "; " + std::to_string(h.accounts) +
+         " accounts, " + std::to_string(h.degrees[0]) + "/" + std::to_string(h.degrees[1]) + "/" +
+         std::to_string(h.degrees[2]) + "/" + std::to_string(h.degrees[3]) + ", would join " +
          std::to_string(h.oneids_bridged) + " OneIDs\n";
   }
   w.EndArray();

@@ -8,6 +8,7 @@
 
 #include "identity/graph_loader.h"
 #include "identity/graph_store.h"
+#include "identity/hubs.h"
 #include "storage/keys.h"
 
 namespace holo::identity {
@@ -18,7 +19,8 @@ namespace keys = storage::keys;
 std::string ShortHex(const NodeKey& k) { return keys::ToHex(k).substr(0, 12); }
 
 // Why node `i` is shared, with the counts behind the rule.
-std::string DescribeShared(const Subgraph& g, uint32_t i, const MergePolicy& policy, uint8_t reason) {
+std::string DescribeShared(const Subgraph& g, const Resolution& res, uint32_t i, const MergePolicy& policy,
+                           uint8_t reason) {
   std::map<std::string, int> per_namespace;
   int accounts = 0;
   int devices = 0;
@@ -46,8 +48,17 @@ std::string DescribeShared(const Subgraph& g, uint32_t i, const MergePolicy& pol
       return "shared identifier: seen with " + std::to_string(accounts) + " accounts (limit " +
              std::to_string(policy.shared_max_accounts) + ")";
     case kSharedHub:
-      return "hub identifier: seen with " + std::to_string(devices) + " devices (limit " +
-             std::to_string(policy.hub_max_devices) + ")";
+      for (const auto& [node, degrees] : res.shared_degrees) {
+        if (node == i) {
+          return "hub identifier: " +
+                 DescribeHub(ClassOf(g.type_names[g.nodes[i].type_id]), degrees, res.caps, policy);
+        }
+      }
+      return "hub identifier: seen with " + std::to_string(devices) + " devices";
+    case kSharedGateway:
+      return "gateway identifier: a value of type '" + g.type_names[g.nodes[i].type_id] +
+             "', whose values are commonly hubs (or declared a gateway type), seen with more than one "
+             "device or account";
     default:
       break;
   }
@@ -165,10 +176,13 @@ Result<Explanation> Explain(const storage::Store& store, const ExplainOptions& o
   // The path crosses OneIDs: re-run the rules on the components around it to
   // name what cut each crossing step.
   LoadedGraph loaded;
-  HOLO_RETURN_IF_ERROR(LoadAffected(store, nodes, &loaded));
+  NodeSet hub_marks;
+  HOLO_RETURN_IF_ERROR(ReadHubMarks(store, &hub_marks));
+  HOLO_ASSIGN_OR_RETURN(std::optional<HubCaps> caps, ReadHubCaps(store));
+  HOLO_RETURN_IF_ERROR(LoadAffected(store, nodes, &loaded, &hub_marks));
   const SubgraphBuilder& builder = loaded.builder;
   const Subgraph& g = builder.graph();
-  Resolution res = Resolve(g, options.policy);
+  Resolution res = Resolve(g, options.policy, caps.has_value() ? &*caps : nullptr);
   for (EvidenceStep& s : ex.path) {
     if (s.from_oneid == s.to_oneid) continue;
     uint32_t i = builder.Find(s.from), j = builder.Find(s.to);
@@ -183,7 +197,7 @@ Result<Explanation> Explain(const storage::Store& store, const ExplainOptions& o
     }
     if (res.shared[i] || res.shared[j]) {
       uint32_t sh = res.shared[i] ? i : j;
-      s.blocked_by = DescribeShared(g, sh, options.policy, res.shared[sh]) + " (" +
+      s.blocked_by = DescribeShared(g, res, sh, options.policy, res.shared[sh]) + " (" +
                      g.type_names[g.nodes[sh].type_id] + " " + ShortHex(g.nodes[sh].key) + "…)";
       continue;
     }

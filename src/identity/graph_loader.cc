@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "identity/graph_store.h"
+#include "identity/hubs.h"
 
 namespace holo::identity {
 namespace {
@@ -574,7 +575,7 @@ Status LoadFull(const storage::Store& store, LoadedGraph* out) {
 }
 
 Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& seeds,
-                    LoadedGraph* out) {
+                    LoadedGraph* out, const NodeSet* known_hubs) {
   SubgraphBuilder& b = out->builder;
   NodeSet part(seeds.begin(), seeds.end());
   for (const NodeKey& d : seeds) {
@@ -614,14 +615,27 @@ Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& see
         if (self < e.to) b.AddEdge(i, j, e);
         continue;
       }
+      // A neighbour outside the part: known hubs count for nothing (they were peeled off
+      // when they were found), others count towards the node's degree (hubs.h).
+      if (known_hubs != nullptr && known_hubs->count(e.to) != 0) continue;
       if (j == kNoComponent) {
         HOLO_ASSIGN_OR_RETURN(std::string type, NodeType(store, e.to));
-        if (ClassOf(type) != IdClass::kAccount) continue;
+        const IdClass c = ClassOf(type);
+        if (c != IdClass::kAccount) {
+          const NbrClass nc = NbrClassOf(c);
+          if (IsMessageEvidence(e.kind) && nc != kNumNbrClasses) {
+            g.outside.resize(inner, Degrees{});
+            uint8_t& d = g.outside[i][nc];
+            if (d < 255) ++d;
+          }
+          continue;
+        }
         j = b.AddNode(e.to, type, 0, /*boundary=*/true);
       }
       b.AddEdge(i, j, e);
     }
   }
+  if (!g.outside.empty()) g.outside.resize(g.nodes.size(), Degrees{});
   out->old_ids.assign(g.nodes.size(), 0);
   for (uint32_t i = 0; i < inner; ++i) {
     auto it = oneid_of.find(g.nodes[i].key);

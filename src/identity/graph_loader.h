@@ -75,7 +75,11 @@ Status LoadFull(const storage::Store& store, LoadedGraph* out);
 
 // Loads the part of the graph that `seeds` touch: the seeds, their neighbours
 // and every member of their OneIDs; account neighbours outside that set come
-// in as boundary nodes (they count for the shared rule, are never re-resolved).
-Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& seeds, LoadedGraph* out);
+// in as boundary nodes (they count for the shared rule, are never re-resolved),
+// and other neighbours outside it are counted by class in Subgraph::outside, so
+// that the hub rule sees whole degrees. Neighbours in `known_hubs` (may be null)
+// are left out of both.
+Status LoadAffected(const storage::Store& store, const std::vector<NodeKey>& seeds, LoadedGraph* out,
+                    const NodeSet* known_hubs = nullptr);
 
 }  // namespace holo::identity

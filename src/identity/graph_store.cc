@@ -16,6 +16,7 @@
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "identity/graph_loader.h"
+#include "identity/hubs.h"
 #include "storage/keys.h"
 
 namespace holo::identity {
@@ -228,6 +229,25 @@ Result<std::string> NodeType(const storage::Store& store, const NodeKey& node) {
   return rec.tail;
 }
 
+Result<std::optional<HubCaps>> ReadHubCaps(const storage::Store& store) {
+  HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kHubCaps));
+  if (!v.has_value()) return std::optional<HubCaps>();
+  HubCaps caps;
+  if (!DecodeHubCaps(*v, &caps)) return Status::DataLoss("stored hub caps (meta " + std::string(keys::kHubCaps) + ") are unreadable");
+  return std::optional<HubCaps>(std::move(caps));
+}
+
+Status ReadHubMarks(const storage::Store& store, NodeSet* marks) {
+  auto it = store.NewIterator(Cf::kMeta);
+  const std::string_view prefix = keys::kHubMarkPrefix;
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
+       it->Next()) {
+    std::string_view k = View(it->key());
+    if (k.size() == prefix.size() + 16) marks->insert(keys::ToKey16(k.substr(prefix.size())));
+  }
+  return storage::FromRocks(it->status(), "scan hub marks");
+}
+
 Status ReadDirtyNodes(const storage::Store& store, std::vector<NodeKey>* nodes, std::vector<std::string>* lists) {
   std::unordered_set<NodeKey, keys::Key16Hash> seen;
   auto it = store.NewIterator(Cf::kMeta);
@@ -284,12 +304,26 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   uint64_t total_nodes = store->EstimateKeys(Cf::kNodes);
   stats->full = options.force_full || next_oneid == 1 ||
                 static_cast<double>(dirty.size()) > options.full_threshold * total_nodes;
+  // Hub caps come from the whole graph: a store without them (resolved before they
+  // existed) is resolved whole once, and so is a part holding an identifier type the caps
+  // were not learned on (a new feed may be made of hubs: hubs.h, gateway types).
+  HOLO_ASSIGN_OR_RETURN(std::optional<HubCaps> stored_caps, ReadHubCaps(*store));
+  if (!stored_caps.has_value()) stats->full = true;
+  NodeSet marks;
+  HOLO_RETURN_IF_ERROR(ReadHubMarks(*store, &marks));
   LoadedGraph loaded;
-  if (stats->full) {
-    HOLO_RETURN_IF_ERROR(LoadFull(*store, &loaded));
-  } else {
-    HOLO_RETURN_IF_ERROR(LoadAffected(*store, dirty, &loaded));
+  if (!stats->full) {
+    HOLO_RETURN_IF_ERROR(LoadAffected(*store, dirty, &loaded, &marks));
+    for (const std::string& type : loaded.builder.graph().type_names) {
+      const std::vector<std::string>& known = stored_caps->known_other_types;
+      if (TierOf(ClassOf(type)) == kTierOther && std::find(known.begin(), known.end(), type) == known.end()) {
+        stats->full = true;
+        loaded = LoadedGraph();
+        break;
+      }
+    }
   }
+  if (stats->full) HOLO_RETURN_IF_ERROR(LoadFull(*store, &loaded));
   SubgraphBuilder& builder = loaded.builder;
   const std::vector<uint64_t>& old_ids = loaded.old_ids;
   Subgraph& g = builder.graph();
@@ -301,7 +335,7 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   };
   log("resolve: loaded " + std::to_string(g.nodes.size()) + " identifiers and " +
       std::to_string(g.edges.size()) + " edges" + (stats->full ? " (whole graph)" : ""));
-  Resolution res = Resolve(g, options.policy);
+  Resolution res = Resolve(g, options.policy, stats->full ? nullptr : &*stored_caps);
   std::vector<uint64_t> new_ids = AssignOneIds(g, res, old_ids, &next_oneid);
   HOLO_RETURN_IF_ERROR(RestorePreMergeIds(*store, g, res, old_ids, &next_oneid, &new_ids));
   stats->refused_merges = res.refused.size();
@@ -378,6 +412,27 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
     counter.clear();
     coding::PutFixed64BE(&counter, feed_seq);
     batch.Put(store->cf(Cf::kMeta), keys::kFeedSeq, counter);
+  }
+  // Hub caps (after a whole-graph resolution) and the hub marks of the resolved nodes.
+  if (stats->full) batch.Put(store->cf(Cf::kMeta), keys::kHubCaps, EncodeHubCaps(res.caps));
+  for (uint32_t i = 0; i < g.nodes.size(); ++i) {
+    if (g.nodes[i].boundary) continue;
+    const bool hub = res.shared[i] == kSharedHub || res.shared[i] == kSharedGateway;
+    const bool marked = marks.erase(g.nodes[i].key) != 0;
+    if (hub == marked) continue;
+    const std::string key = std::string(keys::kHubMarkPrefix) + std::string(keys::AsView(g.nodes[i].key));
+    if (hub) {
+      batch.Put(store->cf(Cf::kMeta), key, "");
+    } else {
+      batch.Delete(store->cf(Cf::kMeta), key);
+    }
+    HOLO_RETURN_IF_ERROR(flush(false));
+  }
+  if (stats->full) {  // marks of identifiers no longer in the graph
+    for (const NodeKey& k : marks) {
+      batch.Delete(store->cf(Cf::kMeta), std::string(keys::kHubMarkPrefix) + std::string(keys::AsView(k)));
+      HOLO_RETURN_IF_ERROR(flush(false));
+    }
   }
   for (const NodeKey& d : dirty) {
     batch.Delete(store->cf(Cf::kMeta), keys::DirtyNode(d));

@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
 #include "holo/result.h"
 #include "identity/resolver.h"
+#include "storage/keys.h"
 #include "storage/store.h"
 
 namespace holo::identity {
@@ -62,6 +65,13 @@ Result<uint64_t> LookupOneIdAsOf(const storage::Store& store, const NodeKey& nod
 
 // Returns the member nodes of `oneid` (empty when unknown).
 Result<std::vector<NodeKey>> Members(const storage::Store& store, uint64_t oneid);
+
+// The hub caps learned at the last whole-graph resolution; nullopt before the first one
+// (or in a store written before hub caps existed).
+Result<std::optional<HubCaps>> ReadHubCaps(const storage::Store& store);
+
+// The identifiers marked as hubs or gateways at their last resolution.
+Status ReadHubMarks(const storage::Store& store, std::unordered_set<NodeKey, storage::keys::Key16Hash>* marks);
 
 // Returns the identifier type of `node` ("" when unknown).
 Result<std::string> NodeType(const storage::Store& store, const NodeKey& node);

@@ -10,6 +10,10 @@
 //   shared_max_accounts = 10
 //   hub_max_devices = 15
 //   min_match_weight = 0.0
+//   gateway_types = ["ip", "anonymous_id@store_sensor"]   # never join a person
+//   device_types = ["loyalty_device_id"]                  # name one of a person's devices
+//   [hub_caps]            # fixed caps instead of the learned ones (hubs.h), e.g.
+//   install_macs = 1      # <install|person|other>_<device_ids|macs|ad_ids|installs>
 #pragma once
 
 #include <string>

@@ -9,6 +9,7 @@
 
 #include "common/coding.h"
 #include "identity/graph_loader.h"
+#include "identity/hubs.h"
 #include "storage/keys.h"
 
 namespace holo::identity {
@@ -32,13 +33,20 @@ Result<HubReport> FindHubs(const storage::Store& store, const MergePolicy& polic
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
     if (!res.shared[i]) continue;
     report.shared++;
-    report.by_reason[std::min<uint8_t>(res.shared[i], 4)]++;
+    report.by_reason[std::min<int>(res.shared[i], kNumSharedReasons - 1)]++;
     index.emplace(i, entries.size());
     HubEntry e;
     e.node = g.nodes[i].key;
     e.type = g.type_names[g.nodes[i].type_id];
     e.reason = res.shared[i];
+    e.why = std::string(SharedReasonName(e.reason));
     entries.push_back(std::move(e));
+  }
+  report.caps = res.caps;
+  for (const auto& [node, degrees] : res.shared_degrees) {
+    HubEntry& e = entries[index.at(node)];
+    e.degrees = degrees;
+    if (e.reason == kSharedHub) e.why = "hub: " + DescribeHub(ClassOf(e.type), degrees, res.caps, policy);
   }
   // Neighbour counts and the OneIDs around each hub.
   std::vector<std::vector<uint64_t>> around(entries.size());

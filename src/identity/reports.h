@@ -24,12 +24,15 @@ struct HubEntry {
   uint32_t neighbours = 0;     // all neighbours (evidence edges)
   uint32_t oneids_bridged = 0; // distinct OneIDs among its neighbours: what it would have joined
   uint64_t edges_cut = 0;      // its edges that the shared rule kept from joining people
+  Degrees degrees{};           // distinct device ids, MACs, ad ids, installs (saturating at 255)
+  std::string why;             // the rule in words, with the degree and cap behind it
 };
 struct HubReport {
   uint64_t identifiers = 0;
   uint64_t shared = 0;            // all shared identifiers
-  uint64_t by_reason[5] = {};     // indexed by SharedReason
+  uint64_t by_reason[kNumSharedReasons] = {};  // indexed by SharedReason
   uint64_t edges_cut = 0;
+  HubCaps caps;                   // the caps learned from the whole graph (policy hub_caps aside)
   std::vector<HubEntry> top;      // by oneids_bridged, then neighbours
 };
 // Resolves the whole graph under `policy` and lists the shared identifiers

@@ -1,7 +1,5 @@
 #include "identity/resolver.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -9,6 +7,9 @@
 #include <optional>
 #include <unordered_set>
 #include <tuple>
+
+#include "identity/huge_vector.h"
+#include "identity/hubs.h"
 
 namespace holo::identity {
 
@@ -58,7 +59,9 @@ std::string_view SharedReasonName(uint8_t reason) {
     case kSharedNamespace: return "seen with two accounts of one namespace";
     case kSharedManyAccounts: return "seen with too many accounts";
     case kSharedOnDevice: return "an app install on a shared device";
-    case kSharedHub: return "a hub: seen with too many devices";
+    case kSharedHub: return "a hub: seen with more devices, MACs, ad ids or installs than a person has";
+    case kSharedGateway: return "a gateway: a value of a type whose values are commonly hubs";
+    case kSharedBridge: return "a bridge: its devices are logged into two accounts of one namespace";
   }
   return "shared";
 }
@@ -75,24 +78,6 @@ std::string_view RefusalName(RefusalReason r) {
 }
 
 namespace {
-
-// Returns `n` copies of `value` in a buffer the kernel is asked to back with 2 MiB
-// pages. Resolve's per-node arrays are written and read at random; with 4 KiB pages
-// their page faults and TLB misses take about a third of its time on a whole graph
-// (graph_loader.cc does the same for the loaded graph).
-template <typename T>
-std::vector<T> HugeVector(size_t n, T value) {
-  std::vector<T> v;
-  v.reserve(n);
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(v.data()) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = reinterpret_cast<uintptr_t>(v.data() + v.capacity()) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint
-#endif
-  v.assign(n, value);
-  return v;
-}
 
 struct ComponentState {
   // (namespace id, node) of every account in the component, sorted.
@@ -125,11 +110,13 @@ class UnionFind {
 
 // Rule 3 unions two nodes only within one group: a shared identifier joins no person,
 // but the shared identifiers of one device belong together; boundary nodes join no one.
-enum NodeGroup : uint8_t { kGroupPerson = 0, kGroupShared = 1, kGroupBoundary = 2 };
+// Hubs and gateways join no one at all: two of them in one message are usually two pieces of
+// infrastructure a visitor's message carried together.
+enum NodeGroup : uint8_t { kGroupPerson = 0, kGroupShared = 1, kGroupBoundary = 2, kGroupAlone = 3 };
 
 }  // namespace
 
-Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
+Resolution Resolve(const Subgraph& g, const MergePolicy& policy, const HubCaps* caps) {
   const size_t n = g.nodes.size();
   // Per type: class and namespace id (0 = none).
   std::vector<IdClass> type_class(g.type_names.size());
@@ -137,6 +124,12 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   std::map<std::string_view, uint16_t> ns_ids;
   for (size_t t = 0; t < g.type_names.size(); ++t) {
     type_class[t] = ClassOf(g.type_names[t]);
+    // A type a source declares as naming a person's device counts as a device id.
+    if (type_class[t] == IdClass::kOther &&
+        std::find(policy.device_types.begin(), policy.device_types.end(), g.type_names[t]) !=
+            policy.device_types.end()) {
+      type_class[t] = IdClass::kDevice;
+    }
     std::string_view ns = NamespaceOf(g.type_names[t]);
     if (!ns.empty()) {
       auto [it, inserted] = ns_ids.emplace(ns, static_cast<uint16_t>(ns_ids.size() + 1));
@@ -153,61 +146,15 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   }
   auto cls = [&](uint32_t i) { return node_cls[i]; };
 
-  // Rule 2: shared identifiers, from each node's direct account neighbours.
-  // Account neighbours of every node in one flat, CSR-style array (no per-node vectors).
-  std::vector<uint32_t> start = HugeVector<uint32_t>(n + 1, 0);
-  std::vector<uint32_t> device_nbrs = HugeVector<uint32_t>(n, 0);
-  for (const GraphEdge& e : g.edges) {
-    if (!IsMessageEvidence(e.kind)) continue;  // matches and withdrawals decide no sharing
-    if (cls(e.b) == IdClass::kDevice) device_nbrs[e.a]++;
-    if (cls(e.a) == IdClass::kDevice) device_nbrs[e.b]++;
-    if (cls(e.b) == IdClass::kAccount) start[e.a]++;
-    if (cls(e.a) == IdClass::kAccount) start[e.b]++;
-  }
-  // start[i] becomes the end of node i's range; filling backwards moves it to the start.
-  for (size_t i = 1; i < n; ++i) start[i] += start[i - 1];
-  start[n] = n == 0 ? 0 : start[n - 1];
-  std::vector<std::pair<uint16_t, uint32_t>> nbrs =
-      HugeVector(start[n], std::pair<uint16_t, uint32_t>());
-  for (const GraphEdge& e : g.edges) {
-    if (!IsMessageEvidence(e.kind)) continue;
-    if (cls(e.b) == IdClass::kAccount) nbrs[--start[e.a]] = {node_ns[e.b], e.b};
-    if (cls(e.a) == IdClass::kAccount) nbrs[--start[e.b]] = {node_ns[e.a], e.a};
-  }
+  // Rule 2: shared identifiers (hubs.h).
   Resolution r;
-  r.shared = HugeVector<uint8_t>(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    if (cls(i) == IdClass::kAccount) continue;
-    if (cls(i) != IdClass::kDevice &&
-        device_nbrs[i] > static_cast<uint32_t>(policy.hub_max_devices)) {
-      r.shared[i] = kSharedHub;
-    }
-    if (start[i + 1] - start[i] < 2 && policy.shared_max_accounts >= 1) continue;
-    auto first = nbrs.begin() + start[i], last = nbrs.begin() + start[i + 1];
-    std::sort(first, last);
-    last = std::unique(first, last);
-    for (auto it = first + 1; it < last; ++it) {
-      if (it->first == (it - 1)->first) {
-        r.shared[i] = kSharedNamespace;
-        break;
-      }
-    }
-    if (last - first > policy.shared_max_accounts) r.shared[i] = kSharedManyAccounts;
-  }
-  std::vector<std::pair<uint16_t, uint32_t>>().swap(nbrs);
-  std::vector<uint32_t>().swap(start);
-  std::vector<uint32_t>().swap(device_nbrs);
-  // Install-level identifiers on a shared device are shared too.
-  for (const GraphEdge& e : g.edges) {
-    for (auto [dev, other] : {std::pair{e.a, e.b}, std::pair{e.b, e.a}}) {
-      if (!r.shared[dev] || cls(dev) != IdClass::kDevice || g.nodes[dev].boundary) continue;
-      IdClass c = cls(other);
-      if ((c == IdClass::kAnonymous || c == IdClass::kAdId || c == IdClass::kMac) &&
-          !r.shared[other]) {
-        r.shared[other] = kSharedOnDevice;
-      }
-    }
-  }
+  SharedInput shared_in;
+  shared_in.g = &g;
+  shared_in.policy = &policy;
+  shared_in.node_cls = &node_cls;
+  shared_in.node_ns = &node_ns;
+  shared_in.caps = caps;
+  FindShared(shared_in, &r);
 
   // Rule 3: greedy constrained union in a content-defined order (below), refusing the
   // unions that would break a limit of rule 1. Done in two steps that give the same
@@ -222,10 +169,17 @@ Resolution Resolve(const Subgraph& g, const MergePolicy& policy) {
   //      refusals in the same order.
   std::vector<uint8_t> group = HugeVector<uint8_t>(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    group[i] = g.nodes[i].boundary ? kGroupBoundary : r.shared[i] ? kGroupShared : kGroupPerson;
+    // Shared identifiers of one device (its id, MAC, ad id, installs) stay together; a
+    // shared email, phone, IP or terminal id joins no one.
+    const uint8_t why = r.shared[i];
+    group[i] = g.nodes[i].boundary                                       ? kGroupBoundary
+               : why == kNotShared                                      ? kGroupPerson
+               : why == kSharedHub || why == kSharedGateway ||
+                       TierOf(node_cls[i]) != kTierInstall              ? kGroupAlone
+                                                                        : kGroupShared;
   }
   auto applicable = [&](const GraphEdge& e) {
-    if (e.a == e.b || group[e.a] != group[e.b] || group[e.a] == kGroupBoundary) return false;
+    if (e.a == e.b || group[e.a] != group[e.b] || group[e.a] >= kGroupBoundary) return false;
     if (e.kind == EdgeKind::kApart) return false;
     return !(e.kind == EdgeKind::kMatch && e.weight < policy.min_match_weight);
   };

@@ -65,10 +65,40 @@ struct GraphEdge {
   float weight = 0;  // kMatch: match weight (log2 Bayes factor); 0 otherwise
 };
 
+// Neighbour classes counted by the shared-identifier rule (hubs.h): the identifiers
+// that name one device (device ids, MACs, advertising ids) and app installs/cookies.
+enum NbrClass : uint8_t { kNbrDevice = 0, kNbrMac, kNbrAdId, kNbrInstall, kNumNbrClasses };
+// Distinct neighbours of one node per NbrClass, saturating at 255.
+using Degrees = std::array<uint8_t, kNumNbrClasses>;
+
 struct Subgraph {
   std::vector<std::string> type_names;
   std::vector<GraphNode> nodes;
   std::vector<GraphEdge> edges;
+  // Per node (or empty): evidence neighbours that are not in the subgraph, by class, so
+  // that a part loaded for incremental resolution sees every node's whole degree.
+  // Neighbours already known as hubs are left out (graph_loader.h).
+  std::vector<Degrees> outside;
+};
+
+// Node tiers of the shared-identifier rule: identifiers that name one device or app
+// install (device id, advertising id, MAC, anonymous id, cookie), identifiers of a
+// person (account, email, phone), and every other type (custom ids, IPs, terminals).
+enum HubTier : uint8_t { kTierInstall = 0, kTierPerson, kTierOther, kNumTiers };
+
+// The caps of the shared-identifier rule. An identifier of tier T seen with more than
+// cap[T][c] distinct neighbours of class c cannot be one person's: it is a hub.
+// Learned from the store's own degree distributions at every whole-graph resolution
+// (hubs.cc LearnHubCaps) and stored; incremental resolutions reuse the stored ones.
+struct HubCaps {
+  std::array<std::array<uint8_t, kNumNbrClasses>, kNumTiers> cap{};
+  // Types of the tier "other" whose values are commonly hubs (learned): a value of such a
+  // type seen with two devices or two accounts is shared however small its degree.
+  std::vector<std::string> gateway_types;
+  // Every type of the tier "other" the caps were learned on; an incremental resolution
+  // that meets a new one resolves the whole graph instead.
+  std::vector<std::string> known_other_types;
+  bool operator==(const HubCaps&) const = default;
 };
 
 struct MergePolicy {
@@ -78,11 +108,19 @@ struct MergePolicy {
   int max_emails = 4;
   // An identifier co-occurring with more than this many distinct accounts is shared.
   int shared_max_accounts = 10;
-  // A non-account identifier co-occurring with more than this many device ids is a
-  // hub (a shop's phone number typed at every sign-up, a public terminal's MAC).
+  // The ceiling of every learned hub cap on device ids, MACs and ad ids: an identifier
+  // seen with more of one kind than this is a hub whatever the store's distributions say
+  // (a shop's phone number typed at every sign-up, a public terminal, a sensor).
   int hub_max_devices = 15;
   // Match edges below this weight are ignored.
   double min_match_weight = 0;
+  // Fixed hub caps (hub_caps in the policy file), by tier and neighbour class; 0 = learn.
+  std::array<std::array<int, kNumNbrClasses>, kNumTiers> hub_caps{};
+  // Types a source declares as gateways, sensors, terminals or kiosks: their values never
+  // join a person (each is a OneID of its own).
+  std::vector<std::string> gateway_types;
+  // Types a source declares as naming one of a person's devices (counted like device ids).
+  std::vector<std::string> device_types;
 };
 
 // Why an identifier is shared (Resolution::shared); 0 = not shared.
@@ -91,8 +129,11 @@ enum SharedReason : uint8_t {
   kSharedNamespace = 1,    // two accounts of one namespace
   kSharedManyAccounts = 2, // more than shared_max_accounts accounts
   kSharedOnDevice = 3,     // an install-level id on a shared device
-  kSharedHub = 4,          // more than hub_max_devices device ids
+  kSharedHub = 4,          // seen with more devices, MACs, ad ids or installs than a person has
+  kSharedGateway = 5,      // a value of a gateway type (declared, or learned from its values)
+  kSharedBridge = 6,       // its devices are logged into two accounts of one namespace
 };
+inline constexpr int kNumSharedReasons = 7;
 std::string_view SharedReasonName(uint8_t reason);
 
 enum class RefusalReason : uint8_t {
@@ -114,12 +155,17 @@ struct Resolution {
   std::vector<uint8_t> shared;      // per node: 0 or a SharedReason
   uint32_t num_components = 0;
   std::vector<RefusedMerge> refused;
+  HubCaps caps;  // the caps applied (learned from the subgraph unless given)
+  // Degrees of the shared nodes (node index, degrees), for reports.
+  std::vector<std::pair<uint32_t, Degrees>> shared_degrees;
 };
 inline constexpr uint32_t kNoComponent = 0xffffffffu;
 
 // Returns the components of `g` under `policy`. Deterministic: the result
 // depends only on the subgraph's content, not on the order of nodes or edges.
-Resolution Resolve(const Subgraph& g, const MergePolicy& policy);
+// `caps`: the hub caps to apply (an incremental part); null = learn them from `g`
+// (the whole graph). Policy overrides (hub_caps) win over both.
+Resolution Resolve(const Subgraph& g, const MergePolicy& policy, const HubCaps* caps = nullptr);
 
 // Chooses a OneID for every non-boundary node. `old_oneid[i]` is node i's
 // current OneID (0 if none). Rule (stable): components are visited by their

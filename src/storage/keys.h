@@ -131,6 +131,10 @@ inline std::string FeedKey(uint64_t seq) {
 }
 // meta: the identity policy in force (TOML text) and the last cluster-size histogram.
 inline constexpr std::string_view kIdentityPolicy = "cfg/identity_policy";
+// identity/: the hub caps learned at the last whole-graph resolution (hubs.h EncodeHubCaps),
+// and one mark per identifier found to be a hub or gateway (hub/ + node16, empty value).
+inline constexpr std::string_view kHubCaps = "stat/hub_caps";
+inline constexpr std::string_view kHubMarkPrefix = "hub/";
 inline constexpr std::string_view kConsentPolicy = "cfg/consent_policy";
 inline constexpr std::string_view kRetention = "cfg/retention";  // {"source": days} JSON
 // Suppression list: "sup/" + a keyed hash of an erased identifier -> erased at (i64 BE ms).
