@@ -1,8 +1,13 @@
 // The Fellegi–Sunter model: per field and agreement level, m = P(level | match)
-// and u = P(level | non-match); lambda = P(match) among candidate pairs.
-// u is first estimated from random record pairs; m, lambda and (by default) u
-// among candidates are then fitted by EM over the distinct comparison
-// patterns of the candidate pairs.
+// and u = P(level | non-match); lambda = P(match). u is first estimated from
+// random record pairs (with the dependencies between places, and of names on
+// places, among them). Then either EM over the distinct comparison patterns
+// of the candidate pairs fits m, lambda and u among candidates (RunEm; lambda
+// per candidate pair), or, when the guards (CheckModel) find that degenerate,
+// m is trained per blocking rule with the rule's fields held out and combined,
+// u comes from the random pairs less the matches among them, and lambda is
+// fitted over all comparable pairs (EstimateHeldOut, FitPriorAndU); the safe
+// estimate keeps m at its prior (EstimateFallback). See README.md.
 #pragma once
 
 #include <cstdint>
