@@ -611,18 +611,27 @@ void FitPriorAndU(const std::vector<FieldSpec>& specs,
   FinishModel(model);
 }
 
-void EstimateFallback(const std::vector<FieldSpec>& specs,
-                      const std::vector<std::pair<Pattern, uint64_t>>& patterns,
-                      const FsModel& random_model, double total_pairs, FsModel* model) {
-  const size_t nf = specs.size();
-  model->m.assign(nf, {});
-  for (size_t f = 0; f < nf; ++f) model->m[f] = PriorM(specs[f].num_levels);
+namespace {
+
+// Copies what the random pairs measured (u, dependencies) into `model`.
+void TakeRandomPairs(const FsModel& random_model, FsModel* model) {
   model->u = random_model.random_u;
   model->random_u = random_model.random_u;
   model->nf = random_model.nf;
   model->dep_u = random_model.dep_u;
   model->joint_random = random_model.joint_random;
   model->random_pairs = random_model.random_pairs;
+}
+
+}  // namespace
+
+void EstimateFallback(const std::vector<FieldSpec>& specs,
+                      const std::vector<std::pair<Pattern, uint64_t>>& patterns,
+                      const FsModel& random_model, double total_pairs, FsModel* model) {
+  const size_t nf = specs.size();
+  model->m.assign(nf, {});
+  for (size_t f = 0; f < nf; ++f) model->m[f] = PriorM(specs[f].num_levels);
+  TakeRandomPairs(random_model, model);
   model->em_iterations = 0;
   model->converged = true;
   FitPriorAndU(specs, patterns, total_pairs, model);
@@ -716,12 +725,7 @@ void EstimateHeldOut(const std::vector<FieldSpec>& specs,
       diagnostics->untrained_fields.push_back(specs[f].config.name);
     }
   }
-  model->u = random_model.random_u;
-  model->random_u = random_model.random_u;
-  model->nf = random_model.nf;
-  model->dep_u = random_model.dep_u;
-  model->joint_random = random_model.joint_random;
-  model->random_pairs = random_model.random_pairs;
+  TakeRandomPairs(random_model, model);
   for (size_t f = 0; f < nf; ++f) MakeMonotoneU(model->m[f], &model->u[f]);
   model->em_iterations = 0;
   model->converged = true;
