@@ -289,11 +289,11 @@ void FindShared(const SharedInput& in, Resolution* r) {
 
   // 5. Gateway types: declared, or learned (a type whose values are commonly hubs).
   if (in.caps == nullptr) {
-    std::map<uint16_t, std::pair<uint32_t, uint32_t>> per_type;  // type -> (with a device, hubs)
+    std::map<uint16_t, std::pair<uint32_t, uint32_t>> per_type;  // type -> (linked to something, shared)
     for (size_t i = 0; i < n; ++i) {
       if (g.nodes[i].boundary || TierOf(cls[i]) != kTierOther) continue;
       const Degrees& d = deg[i];
-      if (d[kNbrDevice] + d[kNbrMac] + d[kNbrAdId] == 0) continue;
+      if (d[kNbrDevice] + d[kNbrMac] + d[kNbrAdId] + d[kNbrInstall] == 0 && accounts[i] == 0) continue;
       auto& [with_device, hubs] = per_type[g.nodes[i].type_id];
       with_device++;
       hubs += r->shared[i] != kNotShared;

@@ -20,8 +20,8 @@
 //  4b. Bridges: an email, phone or other identifier whose own (unshared) devices and
 //     installs are logged into two accounts of one namespace belongs to two people (a
 //     family e-mail typed into two members' apps, a home IP).
-//  5. Gateway types. A type of the tier "other" of which at least 5% of the values with a
-//     device neighbour (and at least 3) are shared by the rules above is a gateway type
+//  5. Gateway types. A type of the tier "other" of which at least 5% of the values seen
+//     with a device, install or account (and at least 3) are shared by the rules above is a gateway type
 //     (IP addresses, Wi-Fi BSSIDs, terminal ids): none of its values joins a person — a
 //     home router seen with one person so far is still the household's. Types the policy
 //     declares as gateways are treated the same.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "identity/hubs.h"
+
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -273,6 +275,196 @@ TEST(ResolverTest, WithdrawnPairIsNeverJoinedWhateverThePath) {
   // Without the withdrawal the same path joins them.
   b.g().edges.pop_back();
   EXPECT_TRUE(Together(Resolve(b.g(), MergePolicy()), b.Id("tb"), b.Id("ap")));
+}
+
+
+// ---- Shared identifiers whatever their type (identity/hubs.h) ----------------------------
+
+namespace hubs_test {
+
+// A population of `n` people, each with a taobao account, an alipay account, a phone
+// (device id, hardware MAC, ad id) and one app install per account, as the store would
+// see them; names are "<prefix><k>.<what>".
+void AddPeople(GraphBuilder& b, const std::string& prefix, int n) {
+  for (int k = 0; k < n; ++k) {
+    const std::string p = prefix + std::to_string(k) + ".";
+    b.Node(p + "tb", "user_id@taobao");
+    b.Node(p + "ap", "user_id@alipay");
+    b.Node(p + "dev", "device_id");
+    b.Node(p + "mac", "mac");
+    b.Node(p + "ad", "ad_id");
+    b.Node(p + "tb_anon", "anonymous_id@taobao");
+    b.Node(p + "ap_anon", "anonymous_id@alipay");
+    for (const char* acct : {"tb", "ap"}) {
+      const std::string a = p + acct;
+      const std::string anon = a + "_anon";
+      b.Edge(a, p + "dev");
+      b.Edge(a, anon);
+      b.Edge(anon, p + "dev");
+      b.Edge(anon, p + "ad");
+      b.Edge(p + "dev", p + "ad");
+    }
+    b.Edge(p + "tb_anon", p + "mac");  // the taobao SDK leaks the MAC
+    b.Edge(p + "dev", p + "mac");
+  }
+}
+
+std::string P(int k, const std::string& what) { return "v" + std::to_string(k) + "." + what; }
+
+}  // namespace hubs_test
+
+TEST(HubRuleTest, SensorAnonymousIdSeeingVisitorsMacsIsAHubAndVisitorsStayApart) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 200);
+  // Four sensors of one store send each probe with anonymousId = the sensor's id and the
+  // visitor's MAC in externalIds; every visitor passes several of them.
+  for (int s = 0; s < 4; ++s) b.Node("sensor" + std::to_string(s), "anonymous_id@store_sensor");
+  for (int k = 0; k < 120; ++k) {
+    for (int s = 0; s <= k % 4; ++s) b.Edge("sensor" + std::to_string(s), P(k, "mac"));
+  }
+  Resolution r = Resolve(b.g(), MergePolicy());
+  for (int s = 0; s < 4; ++s) EXPECT_EQ(r.shared[b.Id("sensor" + std::to_string(s))], kSharedHub) << s;
+  for (int k = 0; k < 120; ++k) {
+    EXPECT_EQ(r.shared[b.Id(P(k, "mac"))], kNotShared) << k;  // peeled: the visitor is no hub
+    EXPECT_TRUE(Together(r, b.Id(P(k, "mac")), b.Id(P(k, "tb")))) << k;
+    EXPECT_FALSE(Together(r, b.Id(P(k, "tb")), b.Id(P(k + 1, "tb")))) << k;
+  }
+  // The caps came from the population: an install holds one MAC.
+  EXPECT_EQ(r.caps.cap[kTierInstall][kNbrMac], 1);
+}
+
+TEST(HubRuleTest, SmallSensorWithTwoVisitorsIsStillCaught) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 100);
+  b.Node("tiny-sensor", "anonymous_id@store_wifi");
+  b.Edge("tiny-sensor", P(0, "mac"));
+  b.Edge("tiny-sensor", P(1, "mac"));
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_EQ(r.shared[b.Id("tiny-sensor")], kSharedHub);
+  EXPECT_FALSE(Together(r, b.Id(P(0, "tb")), b.Id(P(1, "tb"))));
+}
+
+TEST(HubRuleTest, QaAccountOnCustomersPhonesIsAHubAndCustomersKeepTheirPhones) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 100);
+  b.Node("qa", "user_id@taobao");
+  for (int k = 0; k < 40; ++k) b.Edge("qa", P(k, "dev"));
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_EQ(r.shared[b.Id("qa")], kSharedHub);
+  for (int k = 0; k < 40; ++k) {
+    // Without discounting the hub account, each phone would be "seen with two taobao
+    // accounts" and cut from its owner.
+    EXPECT_EQ(r.shared[b.Id(P(k, "dev"))], kNotShared) << k;
+    EXPECT_TRUE(Together(r, b.Id(P(k, "dev")), b.Id(P(k, "tb")))) << k;
+    EXPECT_FALSE(Together(r, b.Id("qa"), b.Id(P(k, "tb")))) << k;
+  }
+}
+
+TEST(HubRuleTest, FamilyEmailOfTwoMembersInDifferentAppsIsABridge) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 20);
+  // Member 0 types the family e-mail into taobao, member 1 into eleme: no namespace is
+  // shared directly, but their phones carry two alipay accounts.
+  b.Node("family@139.com", "email");
+  b.Node(P(1, "el"), "user_id@eleme");
+  b.Edge(P(1, "el"), P(1, "dev"));
+  b.Edge("family@139.com", P(0, "tb"));
+  b.Edge("family@139.com", P(0, "dev"));
+  b.Edge("family@139.com", P(1, "el"));
+  b.Edge("family@139.com", P(1, "dev"));
+  // A person's own e-mail on two of their devices is no bridge.
+  b.Node("own@qq.com", "email");
+  b.Node("v2.tablet", "device_id");
+  b.Edge("v2.tablet", P(2, "tb"));
+  b.Edge("own@qq.com", P(2, "dev"));
+  b.Edge("own@qq.com", "v2.tablet");
+  Resolution r = Resolve(b.g(), MergePolicy());
+  EXPECT_EQ(r.shared[b.Id("family@139.com")], kSharedBridge);
+  EXPECT_FALSE(Together(r, b.Id(P(0, "tb")), b.Id(P(1, "tb"))));
+  EXPECT_EQ(r.shared[b.Id("own@qq.com")], kNotShared);
+  EXPECT_TRUE(Together(r, b.Id("own@qq.com"), b.Id(P(2, "tb"))));
+}
+
+TEST(HubRuleTest, TypeWhoseValuesAreCommonlySharedIsAGatewayEvenForOnePerson) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 60);
+  // Twenty office IPs each seen with three colleagues' taobao accounts (shared by the
+  // namespace rule), and one home IP seen with one person only.
+  for (int o = 0; o < 20; ++o) {
+    const std::string ip = "ip" + std::to_string(o);
+    b.Node(ip, "ip");
+    for (int k = 0; k < 3; ++k) b.Edge(ip, P(o * 3 + k, "tb"));
+  }
+  b.Node("home-ip", "ip");
+  b.Edge("home-ip", P(5, "dev"));
+  // A loyalty card type: person-level, never shared.
+  for (int k = 0; k < 60; ++k) {
+    b.Node("card" + std::to_string(k), "loyalty_card");
+    b.Edge("card" + std::to_string(k), P(k, "tb"));
+  }
+  Resolution r = Resolve(b.g(), MergePolicy());
+  ASSERT_EQ(r.caps.gateway_types, std::vector<std::string>{"ip"});
+  EXPECT_EQ(r.shared[b.Id("home-ip")], kSharedGateway);
+  EXPECT_FALSE(Together(r, b.Id("home-ip"), b.Id(P(5, "tb"))));
+  EXPECT_TRUE(Together(r, b.Id("card7"), b.Id(P(7, "tb"))));
+  // Shared IPs join no one, not even each other.
+  EXPECT_FALSE(Together(r, b.Id("ip0"), b.Id("ip1")));
+}
+
+TEST(HubRuleTest, DeclaredTypesAndFixedCapsOverrideWhatIsLearned) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 30);
+  b.Node("kiosk-7", "kiosk_id");
+  b.Edge("kiosk-7", P(3, "tb"));
+  b.Node("watch", "wearable_id");
+  b.Edge("watch", P(4, "tb"));
+  MergePolicy declared;
+  declared.gateway_types = {"kiosk_id"};
+  declared.device_types = {"wearable_id"};
+  Resolution r = Resolve(b.g(), declared);
+  EXPECT_EQ(r.shared[b.Id("kiosk-7")], kSharedGateway);
+  EXPECT_FALSE(Together(r, b.Id("kiosk-7"), b.Id(P(3, "tb"))));
+  EXPECT_TRUE(Together(r, b.Id("watch"), b.Id(P(4, "tb"))));
+  // A fixed cap wins: an install may hold two MACs.
+  b.Node("dual-mac", "mac");
+  b.Edge(P(6, "tb_anon"), "dual-mac");
+  EXPECT_EQ(Resolve(b.g(), MergePolicy()).shared[b.Id(P(6, "tb_anon"))], kSharedHub);
+  MergePolicy lax;
+  lax.hub_caps[kTierInstall][kNbrMac] = 2;
+  EXPECT_EQ(Resolve(b.g(), lax).shared[b.Id(P(6, "tb_anon"))], kNotShared);
+}
+
+TEST(HubRuleTest, StoredCapsGiveTheSameResultAsLearningThem) {
+  using hubs_test::P;
+  GraphBuilder b;
+  hubs_test::AddPeople(b, "v", 80);
+  b.Node("s", "anonymous_id@store_sensor");
+  for (int k = 0; k < 30; ++k) b.Edge("s", P(k, "mac"));
+  b.Node("nat", "ip");
+  for (int k = 0; k < 30; ++k) b.Edge("nat", P(k, "dev"));
+  Resolution learned = Resolve(b.g(), MergePolicy());
+  HubCaps stored;
+  ASSERT_TRUE(DecodeHubCaps(EncodeHubCaps(learned.caps), &stored));
+  EXPECT_EQ(stored, learned.caps);
+  Resolution again = Resolve(b.g(), MergePolicy(), &stored);
+  EXPECT_EQ(again.shared, learned.shared);
+  EXPECT_EQ(again.component, learned.component);
+  // An incremental part sees neighbours outside it through Subgraph::outside.
+  GraphBuilder part;
+  part.Node("s", "anonymous_id@store_sensor");
+  part.Node("v0.mac", "mac");
+  part.Edge("s", "v0.mac");
+  part.g().outside.assign(2, Degrees{});
+  part.g().outside[0][kNbrMac] = 29;
+  EXPECT_EQ(Resolve(part.g(), MergePolicy(), &stored).shared[0], kSharedHub);
+  part.g().outside.clear();
+  EXPECT_EQ(Resolve(part.g(), MergePolicy(), &stored).shared[0], kNotShared);
 }
 
 }  // namespace
