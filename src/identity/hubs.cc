@@ -74,7 +74,9 @@ std::pair<int, int> CapBounds(HubTier tier, NbrClass cls, const MergePolicy& pol
     return {floor, std::max<int>(floor, kInstallCeiling)};
   }
   if (tier == kTierInstall) return {kInstallTierDeviceFloor, device_ceiling};
-  const int floor = std::clamp(policy.max_device_ids, 1, device_ceiling);
+  // A stricter per-person limit does not lower the floor: the limit refuses unions, the
+  // cap decides who is a hub, and a hub is discounted by the account rules.
+  const int floor = std::clamp(std::max<int>(kPersonTierDeviceFloor, policy.max_device_ids), 1, device_ceiling);
   return {floor, device_ceiling};
 }
 

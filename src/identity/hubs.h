@@ -41,10 +41,11 @@ namespace holo::identity {
 
 // Bounds of the learned caps, by tier and neighbour class (device, MAC, ad id, install).
 // Floors: an app install sits on one device; a person holds a few devices (the policy's
-// max_device_ids is used instead of the person floor for devices when larger) and a few
-// dozen installs and cookies over time. Ceilings: hub_max_devices for device-level
+// max_device_ids replaces kPersonTierDeviceFloor when larger) and a few dozen installs and
+// cookies over time. Ceilings: hub_max_devices for device-level
 // classes, kInstallCeiling for installs.
 inline constexpr uint8_t kInstallTierDeviceFloor = 1;
+inline constexpr uint8_t kPersonTierDeviceFloor = 6;
 inline constexpr uint8_t kInstallTierInstallFloor = 12;
 inline constexpr uint8_t kPersonTierInstallFloor = 40;
 inline constexpr uint8_t kInstallCeiling = 200;
