@@ -173,6 +173,15 @@ TEST(EmailCompareTest, TyposButNotHouseholdAddresses) {
   EXPECT_EQ(CompareOne(FieldType::kEmail, "ann@x.com", "zed.q@other.net"), 4);
 }
 
+TEST(NameCompareTest, InitialsHaveTheirOwnLevel) {
+  EXPECT_EQ(CompareOne(FieldType::kName, "Katherine", "KATHERINE"), 0);
+  EXPECT_EQ(CompareOne(FieldType::kName, "K", "Katherine"), 4);
+  EXPECT_EQ(CompareOne(FieldType::kName, "katherine", "K."), 4);
+  EXPECT_EQ(CompareOne(FieldType::kName, "J", "Katherine"), 5);
+  EXPECT_EQ(CompareOne(FieldType::kName, "K", "J"), 5);  // two initials: no evidence of a name
+  EXPECT_EQ(CompareOne(FieldType::kName, "Robert", "Susan"), 5);
+}
+
 TEST(PhoneCompareTest, PrefixesAndTypos) {
   EXPECT_EQ(CompareOne(FieldType::kPhone, "+1 (312) 555-0123", "312.555.0123"), 0);
   EXPECT_EQ(CompareOne(FieldType::kPhone, "07700 900123", "+44 7700 900123"), 0);

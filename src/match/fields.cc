@@ -98,7 +98,7 @@ double ParseNumber(std::string_view s) {
 std::vector<std::string> LevelNames(FieldType type) {
   switch (type) {
     case FieldType::kName:
-      return {"exact", "token_set_or_swap", "jw>=0.94", "jw>=0.88", "else"};
+      return {"exact", "token_set_or_swap", "jw>=0.94", "jw>=0.88", "initial", "else"};
     case FieldType::kString:
       return {"exact", "jw>=0.9", "else"};
     case FieldType::kDate:
@@ -277,7 +277,20 @@ int8_t CompareField(const std::vector<FieldSpec>& specs, size_t f, const RecordS
         }
       }
       const double jw = JaroWinklerAtLeast(an, bn, 0.88);
-      return jw >= 0.94 ? 2 : jw >= 0.88 ? 3 : 4;
+      if (jw >= 0.88) return jw >= 0.94 ? 2 : 3;
+      // An initial ("k" or "k.") against a name starting with it ("katherine"):
+      // rolls and forms abbreviate given names; a different person at the same
+      // place rarely shares just the initial more often than chance says (u).
+      auto initial = [](std::string_view s) {
+        if (s.size() == 2 && s[1] == '.') s.remove_suffix(1);
+        return s.size() == 1 && static_cast<unsigned char>(s[0]) < 0x80 ? s : std::string_view();
+      };
+      const std::string_view ia = initial(an), ib = initial(bn);
+      if ((!ia.empty() && ib.empty() && bn.size() > 1 && bn[0] == ia[0]) ||
+          (!ib.empty() && ia.empty() && an.size() > 1 && an[0] == ib[0])) {
+        return 4;
+      }
+      return 5;
     }
     case FieldType::kString: {
       if (an == bn) return 0;
