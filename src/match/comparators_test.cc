@@ -173,13 +173,16 @@ TEST(EmailCompareTest, TyposButNotHouseholdAddresses) {
   EXPECT_EQ(CompareOne(FieldType::kEmail, "ann@x.com", "zed.q@other.net"), 4);
 }
 
-TEST(NameCompareTest, InitialsHaveTheirOwnLevel) {
+TEST(NameCompareTest, TyposInitialsAndShortFormsHaveTheirOwnLevels) {
   EXPECT_EQ(CompareOne(FieldType::kName, "Katherine", "KATHERINE"), 0);
-  EXPECT_EQ(CompareOne(FieldType::kName, "K", "Katherine"), 4);
-  EXPECT_EQ(CompareOne(FieldType::kName, "katherine", "K."), 4);
-  EXPECT_EQ(CompareOne(FieldType::kName, "J", "Katherine"), 5);
-  EXPECT_EQ(CompareOne(FieldType::kName, "K", "J"), 5);  // two initials: no evidence of a name
-  EXPECT_EQ(CompareOne(FieldType::kName, "Robert", "Susan"), 5);
+  EXPECT_EQ(CompareOne(FieldType::kName, "John", "J0HN"), 4);  // JW 0.85, one edit
+  EXPECT_EQ(CompareOne(FieldType::kName, "ERNMA", "emma"), 4);
+  EXPECT_EQ(CompareOne(FieldType::kName, "K", "Katherine"), 5);
+  EXPECT_EQ(CompareOne(FieldType::kName, "katherine", "K."), 5);
+  EXPECT_EQ(CompareOne(FieldType::kName, "Kim", "KIMBERLY"), 5);
+  EXPECT_EQ(CompareOne(FieldType::kName, "J", "Katherine"), 6);
+  EXPECT_EQ(CompareOne(FieldType::kName, "K", "J"), 6);  // two initials: no evidence of a name
+  EXPECT_EQ(CompareOne(FieldType::kName, "Robert", "Susan"), 6);
 }
 
 TEST(PhoneCompareTest, PrefixesAndTypos) {

@@ -98,7 +98,7 @@ double ParseNumber(std::string_view s) {
 std::vector<std::string> LevelNames(FieldType type) {
   switch (type) {
     case FieldType::kName:
-      return {"exact", "token_set_or_swap", "jw>=0.94", "jw>=0.88", "initial", "else"};
+      return {"exact", "token_set_or_swap", "jw>=0.94", "jw>=0.88", "within_2_edits", "initial_or_prefix", "else"};
     case FieldType::kString:
       return {"exact", "jw>=0.9", "else"};
     case FieldType::kDate:
@@ -278,19 +278,25 @@ int8_t CompareField(const std::vector<FieldSpec>& specs, size_t f, const RecordS
       }
       const double jw = JaroWinklerAtLeast(an, bn, 0.88);
       if (jw >= 0.88) return jw >= 0.94 ? 2 : 3;
-      // An initial ("k" or "k.") against a name starting with it ("katherine"):
-      // rolls and forms abbreviate given names; a different person at the same
-      // place rarely shares just the initial more often than chance says (u).
-      auto initial = [](std::string_view s) {
-        if (s.size() == 2 && s[1] == '.') s.remove_suffix(1);
-        return s.size() == 1 && static_cast<unsigned char>(s[0]) < 0x80 ? s : std::string_view();
+      // Typos JW does not forgive in short names ("john" / "j0hn" is 0.85,
+      // "emma" / "ernma" an OCR "rn"): at most two edits, names of >= 4 bytes.
+      if (std::min(an.size(), bn.size()) >= 4 && BoundedEditDistance(an, bn, 2) <= 2) return 4;
+      // An initial ("k" or "k.") or a short form that starts the other name
+      // ("kim" / "kimberly", "k" / "katherine"): rolls and forms abbreviate
+      // given names; household members have other names, not their prefix.
+      auto stem = [](std::string_view s) {
+        if (s.size() >= 2 && s.back() == '.') s.remove_suffix(1);
+        return s;
       };
-      const std::string_view ia = initial(an), ib = initial(bn);
-      if ((!ia.empty() && ib.empty() && bn.size() > 1 && bn[0] == ia[0]) ||
-          (!ib.empty() && ia.empty() && an.size() > 1 && an[0] == ib[0])) {
-        return 4;
+      const std::string_view sa = stem(an), sb = stem(bn);
+      const std::string_view shorter = sa.size() < sb.size() ? sa : sb;
+      const std::string_view longer = sa.size() < sb.size() ? sb : sa;
+      if (!shorter.empty() && shorter.size() < longer.size() &&
+          static_cast<unsigned char>(shorter[0]) < 0x80 &&
+          longer.substr(0, shorter.size()) == shorter) {
+        return 5;
       }
-      return 5;
+      return 6;
     }
     case FieldType::kString: {
       if (an == bn) return 0;
