@@ -185,6 +185,33 @@ TEST(NameCompareTest, TyposInitialsAndShortFormsHaveTheirOwnLevels) {
   EXPECT_EQ(CompareOne(FieldType::kName, "Robert", "Susan"), 6);
 }
 
+// Given name and surname of two records, the names swapped with the other field.
+int8_t CompareSwapped(const std::string& ga, const std::string& sa, const std::string& gb,
+                      const std::string& sb) {
+  std::vector<FieldSpec> specs(2);
+  for (int f = 0; f < 2; ++f) {
+    specs[f].config.columns = {f == 0 ? "given" : "surname"};
+    specs[f].config.type = FieldType::kName;
+    specs[f].column_indices = {f};
+    specs[f].level_names = LevelNames(FieldType::kName);
+    specs[f].num_levels = static_cast<int>(specs[f].level_names.size());
+    specs[f].swap_field = 1 - f;
+  }
+  RecordStore store;
+  store.fields.resize(2);
+  store.fields[0].Append(PrepareValue(specs[0], {ga, sa}));
+  store.fields[0].Append(PrepareValue(specs[0], {gb, sb}));
+  store.fields[1].Append(PrepareValue(specs[1], {ga, sa}));
+  store.fields[1].Append(PrepareValue(specs[1], {gb, sb}));
+  return CompareField(specs, 0, store, 0, 1);
+}
+
+TEST(NameCompareTest, SwappedNamesWithATypo) {
+  EXPECT_EQ(CompareSwapped("JOHN", "ROBERTS", "roberts", "john"), 1);
+  EXPECT_EQ(CompareSwapped("JOHNNIE", "ROBERTS", "robertts", "johnnie"), 1);
+  EXPECT_EQ(CompareSwapped("JOHN", "ROBERTS", "robertts", "mary"), 6);
+}
+
 TEST(PhoneCompareTest, PrefixesAndTypos) {
   EXPECT_EQ(CompareOne(FieldType::kPhone, "+1 (312) 555-0123", "312.555.0123"), 0);
   EXPECT_EQ(CompareOne(FieldType::kPhone, "07700 900123", "+44 7700 900123"), 0);

@@ -275,6 +275,15 @@ int8_t CompareField(const std::vector<FieldSpec>& specs, size_t f, const RecordS
             other.norm(ra) == bn) {
           return 1;
         }
+        // Swapped with a typo in one of them ("johnnie roberts" / "robertts
+        // john"): one cross pair equal, the other close.
+        if (!other.missing(ra) && !other.missing(rb) && an != other.norm(ra)) {
+          const std::string_view ao = other.norm(ra), bo = other.norm(rb);
+          if ((an == bo && JaroWinklerAtLeast(ao, bn, 0.88) >= 0.88) ||
+              (ao == bn && JaroWinklerAtLeast(an, bo, 0.88) >= 0.88)) {
+            return 1;
+          }
+        }
       }
       const double jw = JaroWinklerAtLeast(an, bn, 0.88);
       if (jw >= 0.88) return jw >= 0.94 ? 2 : 3;
