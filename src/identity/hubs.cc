@@ -258,24 +258,42 @@ void FindShared(const SharedInput& in, Resolution* r) {
   // typed into two members' apps, a home IP). Shared intermediates (a family tablet, a
   // kiosk, hubs) do not count: they are already kept apart.
   {
-    auto bridge_candidate = [&](uint32_t i) {
-      return !g.nodes[i].boundary && r->shared[i] == kNotShared &&
-             (cls[i] == IdClass::kEmail || cls[i] == IdClass::kPhone || cls[i] == IdClass::kOther);
-    };
-    auto intermediate = [&](uint32_t u) {
-      return NbrClassOf(cls[u]) != kNumNbrClasses && r->shared[u] == kNotShared && accounts[u] > 0;
-    };
-    std::unordered_map<uint32_t, std::vector<uint32_t>> via;  // candidate -> intermediates
+    // Each node's role, computed once: the edge passes below then read one byte per end.
+    enum : uint8_t { kNone = 0, kCandidate = 1, kIntermediate = 2 };
+    std::vector<uint8_t> role = HugeVector<uint8_t>(n, kNone);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (r->shared[i] != kNotShared) continue;
+      const IdClass c = cls[i];
+      if ((c == IdClass::kEmail || c == IdClass::kPhone || c == IdClass::kOther) && !g.nodes[i].boundary) {
+        role[i] = kCandidate;
+      } else if (NbrClassOf(c) != kNumNbrClasses && accounts[i] > 0) {
+        role[i] = kIntermediate;
+      }
+    }
+    auto bridge_candidate = [&](uint32_t i) { return role[i] == kCandidate; };
+    auto intermediate = [&](uint32_t u) { return role[u] == kIntermediate; };
+    // Intermediates of every candidate in one flat CSR array (no per-node containers).
+    std::vector<uint32_t> vstart = HugeVector<uint32_t>(n + 1, 0);
     for (const GraphEdge& e : g.edges) {
       if (!IsMessageEvidence(e.kind) || e.a == e.b) continue;
-      if (bridge_candidate(e.a) && intermediate(e.b)) via[e.a].push_back(e.b);
-      if (bridge_candidate(e.b) && intermediate(e.a)) via[e.b].push_back(e.a);
+      if (bridge_candidate(e.a) && intermediate(e.b)) vstart[e.a]++;
+      if (bridge_candidate(e.b) && intermediate(e.a)) vstart[e.b]++;
+    }
+    for (size_t i = 1; i <= n; ++i) vstart[i] += vstart[i - 1];
+    std::vector<uint32_t> via = HugeVector<uint32_t>(vstart[n], 0);
+    for (const GraphEdge& e : g.edges) {
+      if (!IsMessageEvidence(e.kind) || e.a == e.b) continue;
+      if (bridge_candidate(e.a) && intermediate(e.b)) via[--vstart[e.a]] = e.b;
+      if (bridge_candidate(e.b) && intermediate(e.a)) via[--vstart[e.b]] = e.a;
     }
     std::vector<std::pair<uint16_t, uint32_t>> seen;
-    for (auto& [i, mids] : via) {
-      if (mids.size() < 2) continue;  // one device: its accounts passed the namespace rule
+    for (uint32_t i = 0; i < n; ++i) {
+      if (vstart[i + 1] - vstart[i] < 2) continue;  // one device: its accounts passed the namespace rule
       seen.assign(nbrs.begin() + start[i], nbrs.begin() + start[i] + accounts[i]);
-      for (uint32_t u : mids) seen.insert(seen.end(), nbrs.begin() + start[u], nbrs.begin() + start[u] + accounts[u]);
+      for (uint32_t p = vstart[i]; p < vstart[i + 1]; ++p) {
+        const uint32_t u = via[p];
+        seen.insert(seen.end(), nbrs.begin() + start[u], nbrs.begin() + start[u] + accounts[u]);
+      }
       std::sort(seen.begin(), seen.end());
       seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
       for (size_t k = 1; k < seen.size(); ++k) {
