@@ -55,6 +55,17 @@ std::string ReadFile(const fs::path& path) {
   return ss.str();
 }
 
+// Expects every file of `a` to have the same bytes in `b`; returns how many files `a` holds.
+size_t ExpectSameFiles(const fs::path& a, const fs::path& b) {
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(a)) {
+    const fs::path name = entry.path().filename();
+    EXPECT_EQ(ReadFile(entry.path()), ReadFile(b / name)) << name;
+    ++files;
+  }
+  return files;
+}
+
 std::vector<std::string> Lines(const fs::path& path) {
   std::vector<std::string> lines;
   std::ifstream in(path, std::ios::binary);
@@ -246,13 +257,7 @@ TEST(GenerateWorldTest, SameSeedSameBytesDifferentSeedDifferentWorld) {
   Generate(a.path(), 300, 7);
   Generate(b.path(), 300, 7);
   Generate(c.path(), 300, 8);
-  size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(a.path())) {
-    const fs::path name = entry.path().filename();
-    EXPECT_EQ(ReadFile(entry.path()), ReadFile(b.path() / name)) << name;
-    ++files;
-  }
-  EXPECT_EQ(files, 12u + 5u);
+  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 5u);
   EXPECT_NE(ReadFile(a.path() / "taobao.jsonl"), ReadFile(c.path() / "taobao.jsonl"));
   EXPECT_NE(ReadFile(a.path() / "truth.csv"), ReadFile(c.path() / "truth.csv"));
 }
@@ -871,13 +876,7 @@ TEST(ForeignShapesTest, SameOptionsSameBytesAndTheSamePeople) {
   GenerateForeign(a.path(), 300, 5);
   GenerateForeign(b.path(), 300, 5);
   Generate(plain.path(), 300, 5);
-  size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(a.path())) {
-    const fs::path name = entry.path().filename();
-    EXPECT_EQ(ReadFile(entry.path()), ReadFile(b.path() / name)) << name;
-    ++files;
-  }
-  EXPECT_EQ(files, 12u + 5u);
+  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 5u);
   // The same people behave the same: latent attributes and campaign truth are unchanged.
   EXPECT_EQ(ReadFile(a.path() / "persons.csv"), ReadFile(plain.path() / "persons.csv"));
   EXPECT_EQ(ReadFile(a.path() / "campaigns.csv"), ReadFile(plain.path() / "campaigns.csv"));
