@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,16 @@ struct Options {
   // `identity match-vault` and access requests). false: they are dropped at ingestion like
   // every other raw value. Default: true.
   bool pii_vault = true;
+  // The clock, ms since the Unix epoch: "now" of windowed traits (spend_90d, ...), recency,
+  // funnels, consent stamps, retention, and the future-skew check of ingestion. 0: the
+  // system clock. Set it to replay history or in tests; the CLI reads HOLO_NOW (ISO-8601).
+  // It is never the newest event's time: one event stamped 9999-12-31 cannot move it.
+  int64_t now_ms = 0;
+  // Events stamped further ahead of the clock than this are corrected from `sentAt`
+  // (Segment's rule for skewed client clocks) or else dead-lettered. Default: one day.
+  int64_t max_future_skew_ms = 24LL * 3600 * 1000;
+  // Per-source exceptions to max_future_skew_ms (source -> ms).
+  std::map<std::string, int64_t> future_skew_ms_by_source;
 };
 
 struct IngestProgress {
@@ -222,6 +233,7 @@ class Engine {
   struct AudienceUpdate {
     std::vector<uint64_t> changed;  // OneIDs whose profiles were rebuilt or deleted
     bool full = false;
+    std::string profiles_epoch;     // the profiles' epoch once they were rebuilt (opaque)
   };
   virtual Status ResolveStored(ResolveReport* report, AudienceUpdate* update) = 0;
   virtual Status ApplyToAudience(const AudienceUpdate& update) = 0;

@@ -34,9 +34,21 @@ using holo::cli::Fail;
 std::string g_keyring;
 bool g_no_vault = false;
 
+// The engine's clock (holo::Options::now_ms): HOLO_NOW (ISO-8601), else the system clock (0).
+int64_t g_now_ms = 0;
+
+void ReadClockFromEnvironment() {
+  const char* now = std::getenv("HOLO_NOW");
+  if (now == nullptr || *now == '\0') return;
+  auto ms = holo::ParseIso8601Ms(now);
+  Check(ms.status(), std::string("HOLO_NOW='") + now + "'");
+  g_now_ms = *ms;
+}
+
 std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = true) {
   holo::Options options;
   options.data_dir = data;
+  options.now_ms = g_now_ms;
   options.keyring_path = g_keyring;
   options.pii_vault = !g_no_vault;
   options.create_if_missing = create;
@@ -246,6 +258,13 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
               Thousands(ws.households).c_str(), gen_secs);
   std::fflush(stdout);
 
+  // The world's traits are measured at its end (a replay), unless HOLO_NOW says otherwise.
+  if (g_now_ms == 0) {
+    auto end = holo::ParseIso8601Ms(wo.end_date + "T00:00:00Z");
+    Check(end.status(), "world end date");
+    g_now_ms = *end;
+    std::printf("clock     the world's end, %s (set HOLO_NOW to measure at another time)\n", wo.end_date.c_str());
+  }
   auto engine = OpenEngine(data.string());
   holo::IngestReport report;
   holo::IngestOptions io;
@@ -540,6 +559,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  ReadClockFromEnvironment();
 
   if (gen->parsed()) {
     holo::WorldStats stats;
@@ -577,6 +597,7 @@ int main(int argc, char** argv) {
     holo::Options options;
     options.data_dir = data;
     options.keyring_path = g_keyring;
+    options.now_ms = g_now_ms;
     Progress progress("rekey");
     holo::Engine::RekeyReport r;
     holo::Status s = holo::Engine::Rekey(options, rekey_keep_old, [&](const holo::Engine::RekeyProgress& p) {

@@ -43,7 +43,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
 
   std::string out;
   JsonWriter w(&out);
-  w.BeginObject().Key("oneid").Uint(oneid).Key("generated_at").String(FormatIso8601Ms(NowMs()));
+  w.BeginObject().Key("oneid").Uint(oneid).Key("generated_at").String(FormatIso8601Ms(Now()));
 
   // Identifiers.
   std::map<std::string, size_t> by_type;
@@ -184,7 +184,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   Report r;
   r.json = std::move(out);
   std::string& t = r.text;
-  t = "What Holo holds about OneID " + std::to_string(oneid) + " (generated " + FormatIso8601Ms(NowMs()) + ")\n";
+  t = "What Holo holds about OneID " + std::to_string(oneid) + " (generated " + FormatIso8601Ms(Now()) + ")\n";
   t += "- " + std::to_string(members.size()) + " identifiers:";
   for (const auto& [type, n] : by_type) t += " " + type + (n > 1 ? " x" + std::to_string(n) : "");
   t += "\n  stored as keyed pseudonyms; raw values shown only for the " + std::to_string(raw.size()) +

@@ -245,7 +245,9 @@ Status EngineImpl::LoadTraitTable() {
 
 Status EngineImpl::EnsureAudience() {
   if (table_ != nullptr && segments_ != nullptr) return Status::OK();
+  HOLO_ASSIGN_OR_RETURN(std::string epoch, ProfilesEpoch());  // before the rows are read
   HOLO_RETURN_IF_ERROR(LoadTraitTable());
+  table_epoch_ = epoch;
   segments_ = std::make_unique<segment::SegmentSet>(table_.get());
   auto it = store_->NewIterator(Cf::kSegments);
   for (it->Seek("d"); it->Valid() && it->key().starts_with("d"); it->Next()) {
@@ -261,11 +263,28 @@ Status EngineImpl::EnsureAudience() {
                                          static_cast<int64_t>(updated), members.value_or("")));
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
-  // Profiles may have changed since the memberships were saved by a process that did not
-  // maintain them (none does today, but a restored backup might): bring all up to date.
-  segment::SegmentDelta delta = segments_->Refresh(table_->rows());
+  if (segments_->size() == 0) return Status::OK();
+  // The saved memberships are exact only if no profile changed since they were saved
+  // (a process that wrote profiles stopped before it saved them, a restored backup, a
+  // store written by an older version): otherwise every segment is evaluated afresh.
+  HOLO_ASSIGN_OR_RETURN(auto saved, store_->Get(Cf::kMeta, keys::kAudienceEpoch));
+  if (saved.has_value() && *saved == epoch) return Status::OK();
+  segment::SegmentDelta delta = segments_->Reconcile();
+  if (log_ && !delta.changes.empty()) {
+    log_("segments: " + std::to_string(delta.changes.size()) + " of " + std::to_string(segments_->size()) +
+         " saved segment(s) brought up to date with the current profiles");
+  }
   for (const auto& change : delta.changes) HOLO_RETURN_IF_ERROR(SaveSegment(change.name));
-  return Status::OK();
+  return SaveAudienceEpoch(epoch);
+}
+
+Result<std::string> EngineImpl::ProfilesEpoch() const {
+  HOLO_ASSIGN_OR_RETURN(auto epoch, store_->Get(Cf::kMeta, keys::kProfilesEpoch));
+  return epoch.value_or("");
+}
+
+Status EngineImpl::SaveAudienceEpoch(const std::string& epoch) {
+  return store_->Put(Cf::kMeta, keys::kAudienceEpoch, epoch, /*sync=*/true);
 }
 
 Status EngineImpl::SaveSegment(const std::string& name) {
@@ -280,11 +299,16 @@ Status EngineImpl::SaveSegment(const std::string& name) {
   batch.Put(store_->cf(Cf::kSegments), Key('d', name), rec);
   batch.Put(store_->cf(Cf::kSegments), VersionKey(name, static_cast<uint32_t>(info->version)), info->definition);
   batch.Put(store_->cf(Cf::kSegments), Key('m', name), segments_->Serialize(name));
+  // Every segment in memory is exact as of the table's epoch.
+  batch.Put(store_->cf(Cf::kMeta), keys::kAudienceEpoch, table_epoch_);
   return store_->Write(&batch, true);
 }
 
-Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool full) {
+Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool full, std::string epoch) {
   if (changed.empty()) return Status::OK();
+  if (epoch.empty()) {
+    HOLO_ASSIGN_OR_RETURN(epoch, ProfilesEpoch());
+  }
   if (segments_ == nullptr) {
     // Nothing loaded: only segments on disk need maintenance.
     auto it = store_->NewIterator(Cf::kSegments);
@@ -325,9 +349,10 @@ Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool fu
       rows.add(static_cast<uint32_t>(id));
     }
   }
+  table_epoch_ = epoch;
   segment::SegmentDelta delta = segments_->Refresh(rows);
   for (const auto& change : delta.changes) HOLO_RETURN_IF_ERROR(SaveSegment(change.name));
-  return Status::OK();
+  return SaveAudienceEpoch(epoch);
 }
 
 Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std::string_view expression) {
@@ -344,7 +369,7 @@ Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std
   }
   HOLO_RETURN_IF_ERROR(EnsureAudience());
   HOLO_RETURN_IF_ERROR(AddComputedTraits(missing, definitions));
-  HOLO_ASSIGN_OR_RETURN(auto info, segments_->Define(name, expression, NowMs()));
+  HOLO_ASSIGN_OR_RETURN(auto info, segments_->Define(name, expression, Now()));
   HOLO_RETURN_IF_ERROR(SaveSegment(info.name));
   Engine::SegmentInfo out = ToInfo(info);
   out.warnings = UnknownTraitWarnings(expr);
@@ -741,11 +766,7 @@ Result<analytics::FunnelReport> EngineImpl::FunnelOf(const FunnelQuery& query) {
   o.brand = query.brand;
   o.category = query.category;
   o.at_ms = query.at_ms;
-  if (o.at_ms == 0) {
-    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
-    if (!v.has_value() || v->size() != 8) return Status::FailedPrecondition("the store holds no events");
-    o.at_ms = static_cast<int64_t>(coding::DecodeFixed64BE(v->data())) + 1;
-  }
+  if (o.at_ms == 0) o.at_ms = Now() + 1;  // the clock, never the newest event
   if (query.from_ms != 0) o.from_ms = query.from_ms;
   return analytics::ComputeFunnel(*store_, o);
 }

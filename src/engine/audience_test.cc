@@ -4,6 +4,7 @@
 // against the world's truth.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -155,6 +156,67 @@ TEST_F(AudienceTest, SegmentsStayCurrentAsEventsArrive) {
   EXPECT_NE(bad.status().message().find("at column"), std::string::npos) << bad.status().message();
   EXPECT_EQ(engine_->DefineSegment("bad name", "order_count > 1").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->GetSegment("nope").status().code(), StatusCode::kNotFound);
+}
+
+// Saved segments equal a fresh evaluation of their own expression after every kind of
+// change, each made by a process of its own (as `holo ingest`, `holo consent`, `holo erase`
+// are), and read both by the process that made it and by the next one.
+TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
+  const std::vector<std::pair<std::string, std::string>> defs = {
+      {"spenders", "spend_90d > 0"},
+      {"mkt", R"(consent("marketing"))"},
+      {"lux", R"(count(Order Completed where category = "luxury", all) >= 1)"},
+      {"travellers", "travel_international_trips > 0 or order_count >= 3"},
+  };
+  for (const auto& [name, def] : defs) ASSERT_TRUE(engine_->DefineSegment(name, def).ok()) << name;
+  auto expect_current = [&](const std::string& after) {
+    for (int pass = 0; pass < 2; ++pass) {  // the process that changed it, then a new one
+      if (pass == 1) Open();
+      for (const auto& [name, def] : defs) {
+        auto fresh = engine_->CountExpression(def);
+        ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+        EXPECT_EQ(Members(name), *fresh) << name << " after " << after << (pass ? " (reopened)" : "");
+      }
+    }
+  };
+  const std::string user = "2200999999077";
+  Open();
+  Ingest("st1.jsonl", Order("t-st-1", user, 9100) + Order("t-st-2", user, 120) + Order("t-st-3", user, 80) +
+                          Consent("t-st-4", user, true, "2026-10-30T11:00:00.000Z"), "taobao");
+  expect_current("ingest");
+  auto oneid = engine_->LookupOneId("user_id@taobao", user);
+  ASSERT_TRUE(oneid.ok() && *oneid != 0);
+  ASSERT_TRUE(engine_->SegmentsOf(*oneid).ok());
+  EXPECT_EQ((*engine_->SegmentsOf(*oneid)).size(), 4u);
+
+  Open();
+  Engine::ConsentChange withdraw;
+  withdraw.id = "user_id@taobao:" + user;
+  withdraw.source = "support";
+  withdraw.purposes = {"marketing"};
+  withdraw.given = false;
+  ASSERT_TRUE(engine_->RecordConsent(withdraw).ok());
+  expect_current("consent withdrawn");
+  auto segs = engine_->SegmentsOf(*oneid);
+  ASSERT_TRUE(segs.ok());
+  EXPECT_EQ(std::count(segs->begin(), segs->end(), "mkt"), 0) << "withdrawal did not reach consent(\"marketing\")";
+  auto profile = engine_->ProfileJson(std::to_string(*oneid));
+  ASSERT_TRUE(profile.ok());
+  EXPECT_NE(profile->find("\"consent_marketing\":false"), std::string::npos);
+
+  Open();
+  ASSERT_TRUE(engine_->SetConsentPolicy(R"({"defaults":{"marketing":true}})").ok());
+  expect_current("consent policy");
+
+  Open();
+  ResolveReport rr;
+  ASSERT_TRUE(engine_->Resolve(/*full=*/true, &rr).ok());
+  expect_current("full resolve");
+
+  Open();
+  Engine::ErasureReport er;
+  ASSERT_TRUE(engine_->ErasePerson("user_id@taobao:" + user, &er).ok());
+  expect_current("erasure");
 }
 
 TEST_F(AudienceTest, GroupProfileSuppressionSurvivesDifferencing) {

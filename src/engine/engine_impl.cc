@@ -176,6 +176,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   HOLO_ASSIGN_OR_RETURN(KeyState keys, LoadKeys(store.get(), KeyringPathOf(options)));
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
   std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), std::move(keys), policy));
+  engine->store_->retention().SetClock(options.now_ms);
   HOLO_ASSIGN_OR_RETURN(auto consent_policy, engine->store_->Get(Cf::kMeta, keys::kConsentPolicy));
   if (consent_policy.has_value()) {
     HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));
@@ -213,7 +214,7 @@ Status EngineImpl::ResolveStored(ResolveReport* report, AudienceUpdate* update) 
 }
 
 Status EngineImpl::ApplyToAudience(const AudienceUpdate& update) {
-  return RefreshAudience(update.changed, update.full);
+  return RefreshAudience(update.changed, update.full, update.profiles_epoch);
 }
 
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report,
@@ -249,18 +250,16 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   report->merges = rs.merges;
   report->splits = rs.splits;
   report->resolve_seconds = rs.seconds;
-  profile::BuildOptions bo;
+  if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
+  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(full || rs.full));
   bo.force_full = full;
   bo.full_threshold = full_threshold;
-  bo.log = log_;
-  bo.computed = &computed_traits_;
-  if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  HOLO_RETURN_IF_ERROR(RefreshConsent(ps.changed));  // identifiers moved between OneIDs
   if (defer != nullptr) {
     defer->changed = ps.changed;
     defer->full = ps.full;
+    HOLO_ASSIGN_OR_RETURN(defer->profiles_epoch, ProfilesEpoch());
   } else {
     HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, ps.full));
   }
@@ -275,6 +274,50 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   report->profiles_deleted = ps.deleted;
   report->profile_seconds = ps.seconds;
   return Status::OK();
+}
+
+int64_t EngineImpl::Now() const { return options_.now_ms != 0 ? options_.now_ms : NowMs(); }
+
+Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
+  // The consent index must know where resolution moved identifiers before the consent
+  // traits are read from it: the OneIDs about to be rebuilt are read from the ledger
+  // again (all of them, reloading the index, on a full rebuild).
+  if (full) {
+    std::unique_lock<std::shared_mutex> lock(consent_mu_);
+    consent_loaded_ = false;
+  } else {
+    std::vector<uint64_t> pending;
+    auto it = store_->NewIterator(Cf::kMeta);
+    for (it->Seek(keys::kDirtyProfilePrefix); it->Valid() && View(it->key()).starts_with(keys::kDirtyProfilePrefix);
+         it->Next()) {
+      if (it->key().size() == keys::kDirtyProfilePrefix.size() + 8) {
+        pending.push_back(coding::DecodeFixed64BE(it->key().data() + keys::kDirtyProfilePrefix.size()));
+      }
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty profiles"));
+    HOLO_RETURN_IF_ERROR(RefreshConsent(pending));
+  }
+  HOLO_RETURN_IF_ERROR(EnsureConsent());
+  profile::BuildOptions bo;
+  bo.log = log_;
+  bo.computed = &computed_traits_;
+  bo.as_of_ms = Now();
+  bo.consent = [this](uint64_t oneid, std::string_view purpose) {
+    auto i = privacy::PurposeIndex(purpose);
+    if (!i) return false;
+    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    auto it = consent_.find(oneid);
+    return consent_policy_.Given(it == consent_.end() ? nullptr : &it->second, *i);
+  };
+  return bo;
+}
+
+Status EngineImpl::RebuildMarkedProfiles() {
+  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(/*full=*/false));
+  bo.full_threshold = 1.0;
+  profile::BuildStats ps;
+  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
+  return RefreshAudience(ps.changed, ps.full);
 }
 
 Status EngineImpl::MarkAllProfilesDirty() {

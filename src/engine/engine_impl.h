@@ -22,6 +22,7 @@
 #include "privacy/keyring.h"
 #include "privacy/pseudonymizer.h"
 #include "profile/computed_trait.h"
+#include "profile/profile_store.h"
 #include "privacy/consent.h"
 #include "segment/segment_set.h"
 #include "segment/trait_table.h"
@@ -211,6 +212,13 @@ class EngineImpl final : public Engine {
   // The OneID `id` names: a OneID (digits) or a "type:value" identifier's; kNotFound if unknown.
   Result<uint64_t> OneIdOf(std::string_view id);
   Status MarkAllProfilesDirty();
+  // The engine's clock (Options::now_ms, else the system clock).
+  int64_t Now() const;
+  // Options for rebuilding profiles: the clock, computed traits, consent from the ledger.
+  // Loads the consent index first; with `full`, afresh from the ledger.
+  Result<profile::BuildOptions> ProfileBuildOptions(bool full);
+  // Rebuilds the profiles marked dirty and brings the audience up to date with them.
+  Status RebuildMarkedProfiles();
 
   // ---- audience state (audience.cc) ----
   // Reads the computed-trait registry (segments column family) into computed_traits_.
@@ -222,7 +230,12 @@ class EngineImpl final : public Engine {
   std::vector<std::string> UnknownTraitWarnings(const segment::Expr& expr) const;
   // After profiles of `changed` OneIDs were rebuilt: updates the trait table and every
   // segment's membership (a no-op while no segment exists and nothing is loaded).
-  Status RefreshAudience(const std::vector<uint64_t>& changed, bool full);
+  // `epoch`: the profiles' epoch the changes bring the audience to (empty: read it now).
+  Status RefreshAudience(const std::vector<uint64_t>& changed, bool full, std::string epoch = {});
+  // The stored profiles' epoch (keys::kProfilesEpoch; empty before any profile was written).
+  Result<std::string> ProfilesEpoch() const;
+  // Records that the saved memberships are exact as of the profiles' `epoch`.
+  Status SaveAudienceEpoch(const std::string& epoch);
   // Registers computed traits (name -> spec) and rebuilds every profile with them.
   Status AddComputedTraits(const std::vector<profile::AggregateSpec>& specs,
                            const std::vector<std::string>& definitions);
@@ -243,6 +256,7 @@ class EngineImpl final : public Engine {
   std::vector<profile::AggregateSpec> computed_traits_;
   std::unique_ptr<segment::TraitTable> table_;      // null until first used
   std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
+  std::string table_epoch_;  // the profiles' epoch table_ reflects
   // Resolution may run beside WritePrepared (ResolveWith).
   std::atomic<bool> resolving_{false};
   std::mutex remark_mu_;

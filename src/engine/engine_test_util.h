@@ -19,11 +19,15 @@ class EngineStoreTest : public ::testing::Test {
  protected:
   explicit EngineStoreTest(const std::string& name) : dir_(name) {}
 
+  // The clock of these tests: the end of the generated worlds' default window
+  // (2026-11-01T00:00:00Z), so that windowed traits do not drift with the wall clock.
+  static constexpr int64_t kNowMs = 1793491200000;
   // The store's options; create_if_missing is false (Open creates).
   Options StoreOptions() const {
     Options options;
     options.data_dir = dir_ / "data";
     options.create_if_missing = false;
+    options.now_ms = kNowMs;
     return options;
   }
   // (Re)opens the engine, creating the store on first use.

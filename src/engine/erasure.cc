@@ -196,7 +196,7 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
   // 3. Consent records, marks, logged groups; the suppression list; dead letters.
   {
     rocksdb::WriteBatch batch;
-    const int64_t now = NowMs();
+    const int64_t now = Now();
     std::string when;
     coding::PutFixed64BE(&when, static_cast<uint64_t>(now));
     for (const auto& node : members) {

@@ -99,7 +99,7 @@ Status EngineImpl::WithdrawLink(std::string_view a, std::string_view b, std::str
                                 ResolveReport* report) {
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym na, NodeOf(a));
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym nb, NodeOf(b));
-  Status s = identity::WithdrawPair(store_.get(), na, nb, reason, NowMs());
+  Status s = identity::WithdrawPair(store_.get(), na, nb, reason, Now());
   if (s.code() == StatusCode::kNotFound) {
     return Status::NotFound("cannot withdraw: " + std::string(a) + " or " + std::string(b) + " is not known");
   }
@@ -154,7 +154,7 @@ Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* impo
     l.weight = weight;
     links.push_back(std::move(l));
   }
-  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, source, NowMs()));
+  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, source, Now()));
   import->imported = links.size();
   return ResolveWith(false, 0.25, "match import", report);
 }

@@ -107,11 +107,10 @@ bool IsLinkPair(const ingest::ParsedMessage& m, const ingest::ParsedIdentifier& 
 
 // Reads and parses up to `max_lines` non-empty lines.
 Result<Batch> ReadBatch(ingest::LineReader* reader, ingest::MessageParser* parser,
-                        const std::string& source, size_t max_lines, size_t max_line_bytes) {
+                        const std::string& source, size_t max_lines, size_t max_line_bytes, int64_t now) {
   Batch b;
   b.lines.reserve(max_lines);
   ingest::Line line;
-  int64_t now = NowMs();
   while (b.lines.size() < max_lines) {
     HOLO_ASSIGN_OR_RETURN(bool more, reader->Next(&line));
     if (!more) {
@@ -361,7 +360,7 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
     report->files++;
     auto read_next = [&]() {
       return std::async(std::launch::async, [&]() {
-        return ReadBatch(reader.get(), &parser, file.source, batch_lines, lro.max_line_bytes);
+        return ReadBatch(reader.get(), &parser, file.source, batch_lines, lro.max_line_bytes, Now());
       });
     };
     auto pending = read_next();
@@ -429,7 +428,7 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
     }
   }
   if (!parser) parser = std::make_unique<ingest::MessageParser>(parser_options_, &pseudonymizer_);
-  int64_t now = NowMs();
+  int64_t now = Now();
   std::vector<std::pair<size_t, std::string>> rejected;  // index, reason
   for (size_t i = 0; i < messages.size(); ++i) {
     const MessageInput& in = messages[i];

@@ -220,15 +220,23 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
       privacy::ConsentRecord r;
       r.node = node;
       r.purpose = p;
-      r.ts_ms = change.at_ms != 0 ? change.at_ms : NowMs();
+      r.ts_ms = change.at_ms != 0 ? change.at_ms : Now();
       r.given = change.given;
       r.source = change.source;
       batch.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
       records.push_back(std::move(r));
     }
   }
+  // The decision and the profiles it changes (their consent_<purpose> traits, and so every
+  // segment using consent("...")) are marked in one write: a crash before the rebuild
+  // leaves the marks for the next resolve.
+  for (const auto& node : nodes) {
+    HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, node));
+    if (oneid != 0) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid), "");
+  }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-  return FoldConsent(records);
+  HOLO_RETURN_IF_ERROR(FoldConsent(records));
+  return RebuildMarkedProfiles();
 }
 
 Result<std::string> EngineImpl::ConsentJson(std::string_view id) {
@@ -293,9 +301,13 @@ Result<std::string> EngineImpl::ConsentPolicyJson() {
 Status EngineImpl::SetConsentPolicy(std::string_view json) {
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
-  std::unique_lock<std::shared_mutex> lock(consent_mu_);
-  consent_policy_ = std::move(policy);
-  return Status::OK();
+  {
+    std::unique_lock<std::shared_mutex> lock(consent_mu_);
+    consent_policy_ = std::move(policy);
+  }
+  // Defaults decide the consent traits of everyone who did not decide: every profile.
+  HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
+  return RebuildMarkedProfiles();
 }
 
 }  // namespace holo::engine

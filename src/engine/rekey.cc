@@ -131,10 +131,8 @@ Status FinishInterruptedRekey(const std::string& data_dir) {
 
 Status EngineImpl::RebuildAllProfiles(uint64_t* written) {
   HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
-  profile::BuildOptions bo;
+  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(/*full=*/true));
   bo.force_full = true;
-  bo.log = log_;
-  bo.computed = &computed_traits_;
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
   *written = ps.written;

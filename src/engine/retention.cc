@@ -65,7 +65,7 @@ Status EngineImpl::ApplyRetention(RetentionReport* report) {
   *report = RetentionReport();
   auto start = std::chrono::steady_clock::now();
   if (store_->retention().empty()) return Status::OK();
-  const int64_t now = NowMs();
+  const int64_t now = Now();
   // The people whose traits depend on expired events, and the index entries of those events.
   rocksdb::WriteBatch batch;
   std::unordered_set<uint64_t> owners;

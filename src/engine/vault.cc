@@ -184,7 +184,7 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
     l.weight = weight;
     links.push_back(std::move(l));
   }
-  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, "vault", NowMs()));
+  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, "vault", Now()));
   match->edges = links.size();
   HOLO_RETURN_IF_ERROR(ResolveWith(false, 0.25, "vault match", report));
   match->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

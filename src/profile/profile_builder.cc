@@ -954,6 +954,19 @@ void StringArray(JsonWriter* w, const std::vector<std::string_view>& v) {
 
 }  // namespace
 
+const std::vector<std::string_view>& ProfileAccumulator::ConsentPurposes() {
+  static const std::vector<std::string_view> purposes(std::begin(kConsentPurposes), std::end(kConsentPurposes));
+  return purposes;
+}
+
+void ProfileAccumulator::SetConsent(std::string_view purpose, bool given) {
+  for (size_t i = 0; i < std::size(kConsentPurposes); ++i) {
+    if (purpose != kConsentPurposes[i]) continue;
+    s_->consent[i].given = given;
+    s_->consent[i].set = true;
+  }
+}
+
 std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
                                        int64_t as_of_ms) const {
   const State& s = *s_;

@@ -50,6 +50,13 @@ class ProfileAccumulator {
     std::string type;
     std::string pseudonym_hex;
   };
+  // The purposes of the consent_<purpose> traits, in trait order.
+  static const std::vector<std::string_view>& ConsentPurposes();
+  // Sets the consent_<purpose> trait from the consent ledger (the one truth of consent,
+  // which also holds decisions recorded outside events and the consent policy's defaults)
+  // instead of the person's own Consent Given / Withdrawn events. Unknown purposes are ignored.
+  void SetConsent(std::string_view purpose, bool given);
+
   // Returns the profile as a JSON object.
   std::string ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
                      int64_t as_of_ms) const;

@@ -4,12 +4,15 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
+#include <random>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "common/coding.h"
+#include "common/time_util.h"
 #include "profile/people_graph.h"
 #include "profile/profile_builder.h"
 #include "storage/event_record.h"
@@ -24,22 +27,29 @@ using storage::View;
 using Key16 = keys::Key16;
 
 
-Result<int64_t> MaxTimestamp(const storage::Store& store) {
-  HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kMaxTimestamp));
-  if (!v.has_value() || v->size() != 8) return int64_t{0};
-  return static_cast<int64_t>(coding::DecodeFixed64BE(v->data()));
-}
 
 uint64_t DecodeOneId(std::string_view v) { return v.size() == 8 ? coding::DecodeFixed64BE(v.data()) : 0; }
+
+// A value no earlier profile write used (keys::kProfilesEpoch).
+std::string NewEpoch() {
+  static std::atomic<uint64_t> counter{std::random_device{}() * 0x9E3779B97F4A7C15ull};
+  uint64_t v = counter.fetch_add(1) ^ static_cast<uint64_t>(
+                                          std::chrono::system_clock::now().time_since_epoch().count());
+  std::string out;
+  coding::PutFixed64BE(&out, v);
+  return out;
+}
 
 class Writer {
  public:
   explicit Writer(storage::Store* store) : store_(store) {}
   Status Put(uint64_t oneid, const std::string& json, const LinkSet& links) {
+    MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
     return UpdateLinks(*store_, oneid, links, &batch_);
   }
   Status Delete(uint64_t oneid) {
+    MarkEpoch();
     batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
   }
@@ -48,13 +58,32 @@ class Writer {
     if (!sync && batch_.Count() < 10000) return Status::OK();
     HOLO_RETURN_IF_ERROR(store_->Write(&batch_, sync));
     batch_.Clear();
+    epoch_marked_ = false;
     return Status::OK();
   }
 
  private:
+  // Every batch that changes a profile also changes the profiles' epoch (once per batch).
+  void MarkEpoch() {
+    if (epoch_marked_) return;
+    batch_.Put(store_->cf(Cf::kMeta), keys::kProfilesEpoch, NewEpoch());
+    epoch_marked_ = true;
+  }
   storage::Store* store_;
   rocksdb::WriteBatch batch_;
+  bool epoch_marked_ = false;
 };
+
+// The profile JSON of `acc`, its consent traits from options.consent when given.
+std::string Render(ProfileAccumulator* acc, uint64_t oneid, const std::vector<ProfileAccumulator::Identifier>& members,
+                   int64_t as_of, const BuildOptions& options) {
+  if (options.consent) {
+    for (std::string_view purpose : ProfileAccumulator::ConsentPurposes()) {
+      acc->SetConsent(purpose, options.consent(oneid, purpose));
+    }
+  }
+  return acc->ToJson(oneid, members, as_of);
+}
 
 // One pass over every event; used on a first load or when most OneIDs changed.
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
@@ -105,7 +134,8 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       HOLO_RETURN_IF_ERROR(w.Delete(id));
       stats->deleted++;
     } else {
-      HOLO_RETURN_IF_ERROR(w.Put(id, acc.try_emplace(id, options.computed).first->second.ToJson(id, m->second, as_of),
+      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&acc.try_emplace(id, options.computed).first->second, id, m->second,
+                                            as_of, options),
                                  links[id].links()));
       stats->written++;
     }
@@ -193,7 +223,8 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       stats->deleted++;
     } else {
       HOLO_RETURN_IF_ERROR(
-          w.Put(id, acc.try_emplace(id, options.computed).first->second.ToJson(id, m->second, as_of), links[id].links()));
+          w.Put(id, Render(&acc.try_emplace(id, options.computed).first->second, id, m->second, as_of, options),
+                links[id].links()));
       stats->written++;
     }
     w.Clear(id);
@@ -224,7 +255,7 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   }
   stats->dirty = dirty.size();
   if (dirty.empty()) return Status::OK();
-  HOLO_ASSIGN_OR_RETURN(stats->as_of_ms, MaxTimestamp(*store));
+  stats->as_of_ms = options.as_of_ms != 0 ? options.as_of_ms : NowMs();
   // The index is read unless a full scan is asked for or plainly cheaper (most profiles
   // dirty); even then it is tried first, up to full_threshold of all events, because many
   // new people with few events each (a burst of new visitors) are cheaper to read by index.

@@ -34,6 +34,12 @@ struct BuildOptions {
   const std::vector<AggregateSpec>* computed = nullptr;
   // Receives one line per phase ("profiles: ..."); may be empty.
   std::function<void(const std::string&)> log;
+  // Whether a OneID's consent to a purpose counts as given (the consent ledger under the
+  // consent policy): the consent_<purpose> traits. Empty: the person's own consent events.
+  std::function<bool(uint64_t oneid, std::string_view purpose)> consent;
+  // The profiles' reference time ("now" of spend_90d, recency, ...), ms since the epoch.
+  // 0: the system clock.
+  int64_t as_of_ms = 0;
 };
 
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.

@@ -62,7 +62,8 @@ class ProfileStoreTest : public ::testing::Test {
     for (uint64_t id : ids) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
     ASSERT_TRUE(store_->Write(&batch, false).ok());
   }
-  BuildStats Build(const BuildOptions& options) {
+  BuildStats Build(BuildOptions options) {
+    options.as_of_ms = 1793491200000;  // 2026-11-01: a fixed clock, not the wall clock
     BuildStats stats;
     Status s = BuildPendingProfiles(store_.get(), options, &stats);
     EXPECT_TRUE(s.ok()) << s.ToString();

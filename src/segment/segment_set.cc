@@ -440,6 +440,28 @@ Status SegmentSet::Load(std::string_view name, std::string_view definition, int6
   return Status::OK();
 }
 
+SegmentDelta SegmentSet::Reconcile() {
+  RestartTracking();
+  SegmentDelta delta;
+  for (auto& [name, s] : segments_) {
+    Roaring now = Evaluate(s->expr, *table_);
+    const Roaring& before = s->Fold();
+    ++delta.full;
+    if (now != before) {
+      SegmentChange change;
+      change.name = name;
+      change.entered = now - before;
+      change.left = before - now;
+      now.runOptimize();
+      now.shrinkToFit();
+      s->Replace(std::move(now));
+      delta.changes.push_back(std::move(change));
+    }
+    s->evaluated_seq = table_->seq();
+  }
+  return delta;
+}
+
 SegmentDelta SegmentSet::Refresh(const Roaring& changed_rows) {
   SegmentDelta delta;
   const uint64_t now_seq = table_->seq();

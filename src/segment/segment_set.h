@@ -99,6 +99,10 @@ class SegmentSet {
   // Brings every segment up to date after the rows in `changed_rows` were
   // upserted or erased in the table.
   SegmentDelta Refresh(const Roaring& changed_rows);
+  // Evaluates every segment over the whole table and replaces its members where they
+  // differ: for members loaded from a store whose profiles may have changed since they
+  // were saved (Load's requirement not known to hold). Returns the segments that changed.
+  SegmentDelta Reconcile();
 
   // Returns the members in Roaring portable format; empty if no such segment.
   std::string Serialize(std::string_view name) const;

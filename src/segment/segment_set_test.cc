@@ -74,6 +74,39 @@ TEST(SegmentSetTest, SerializeAndLoad) {
   EXPECT_EQ(other.Load("x", "v =", 1, 1, 1, bytes).code(), StatusCode::kInvalidArgument);
 }
 
+// Members saved before the table changed (by a process that did not refresh them) are
+// stale; Refresh cannot see it, Reconcile brings them to a full evaluation's answer.
+TEST(SegmentSetTest, ReconcileMendsMembersSavedBeforeTheTableChanged) {
+  TraitTable t;
+  for (uint32_t r = 0; r < 1000; ++r) t.Upsert(r, {{"v", static_cast<double>(r % 7)}});
+  SegmentSet s(&t);
+  ASSERT_TRUE(s.Define("threes", "v = 3", 5).ok());
+  ASSERT_TRUE(s.Define("fives", "v = 5", 5).ok());
+  std::string threes = s.Serialize("threes"), fives = s.Serialize("fives");
+
+  TraitTable later;  // the same rows, then rows 0..99 turned into 3s and row 3 erased
+  for (uint32_t r = 0; r < 1000; ++r) later.Upsert(r, {{"v", static_cast<double>(r < 100 ? 3 : r % 7)}});
+  later.Erase(3);
+  SegmentSet loaded(&later);
+  ASSERT_TRUE(loaded.Load("threes", "v = 3", 1, 5, 5, threes).ok());
+  ASSERT_TRUE(loaded.Load("fives", "v = 5", 1, 5, 5, fives).ok());
+  SegmentDelta none = loaded.Refresh(later.rows());
+  EXPECT_TRUE(none.changes.empty());  // why Load requires exact members
+  SegmentDelta d = loaded.Reconcile();
+  ASSERT_EQ(d.changes.size(), 2u);
+  EXPECT_EQ(d.full, 2u);
+  Roaring want3 = Evaluate(*Parse("v = 3"), later), want5 = Evaluate(*Parse("v = 5"), later);
+  EXPECT_TRUE(*loaded.Members("threes") == want3);
+  EXPECT_TRUE(*loaded.Members("fives") == want5);
+  EXPECT_FALSE(loaded.Members("threes")->contains(3u));
+  EXPECT_TRUE(loaded.Members("threes")->contains(1u));
+  EXPECT_EQ(d.changes[0].name, "fives");  // by name
+  EXPECT_TRUE(d.changes[0].left.contains(5u));
+  EXPECT_TRUE(d.changes[1].left.contains(3u));
+  EXPECT_TRUE(d.changes[1].entered.contains(1u));
+  EXPECT_TRUE(loaded.Reconcile().changes.empty());
+}
+
 TEST(SegmentSetTest, RefreshSkipsSegmentsWhoseTraitsDidNotChange) {
   TraitTable t;
   for (uint32_t r = 0; r < 100; ++r) t.Upsert(r, {{"a", static_cast<double>(r)}, {"b", 1.0}});

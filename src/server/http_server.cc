@@ -900,7 +900,8 @@ class ServerImpl final : public Server {
       if (!ms.ok()) return SendError(res, 400, "invalid_request", "at: " + ms.status().message());
       change.at_ms = *ms;
     }
-    Status s = engine_->RecordConsent(change);
+    // Rebuilds the person's profile and their segments: alone, as other changes are.
+    Status s = writer_.RunExclusive([&] { return engine_->RecordConsent(change); });
     audit_.Append(who->name, who->role, given ? "consent.give" : "consent.withdraw", change.id,
                   s.ok() ? 200 : HttpStatusOf(s));
     if (!s.ok()) return SendStatus(res, s);
@@ -975,7 +976,7 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     if (req.method == "PUT") {
-      Status s = engine_->SetConsentPolicy(req.body);
+      Status s = writer_.RunExclusive([&] { return engine_->SetConsentPolicy(req.body); });
       audit_.Append(who->name, who->role, "config.consent_policy", "consent_policy", s.ok() ? 200 : HttpStatusOf(s));
       if (!s.ok()) return SendStatus(res, s);
     }

@@ -47,6 +47,12 @@ inline constexpr std::string_view kKeyCheck = "cfg/key_check";
 inline constexpr std::string_view kEventSeq = "seq/event";
 inline constexpr std::string_view kNextOneId = "seq/oneid";
 inline constexpr std::string_view kMaxTimestamp = "stat/max_ts";  // newest event timestamp, i64 BE
+// A new random 8-byte value in every write that changes a profile or a household link
+// (profile/profile_store.cc), and the value the saved segment memberships were brought up
+// to date at (engine/audience.cc): when they differ, a process that opens the audience
+// re-evaluates every saved segment over the current profiles before answering.
+inline constexpr std::string_view kProfilesEpoch = "stat/profiles_epoch";
+inline constexpr std::string_view kAudienceEpoch = "stat/audience_epoch";
 inline constexpr std::string_view kDirtyNodePrefix = "d/n/";     // + node16
 inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
 // Dirty nodes of one ingestion write, in one key (its value: the node16s one after

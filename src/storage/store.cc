@@ -110,6 +110,11 @@ bool Retention::empty() const {
   return max_age_ms_.empty();
 }
 
+int64_t Retention::Now() const {
+  const int64_t fixed = fixed_now_ms_.load();
+  return fixed != 0 ? fixed : NowMs();
+}
+
 bool Retention::Expired(std::string_view source, int64_t timestamp_ms, int64_t now_ms) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = max_age_ms_.find(source);
@@ -132,7 +137,7 @@ class RetentionFilter : public rocksdb::CompactionFilter {
     int64_t ts = 0;
     std::string_view source;
     if (!coding::GetVarsint64(&in, &ts) || !coding::GetLengthPrefixed(&in, &source)) return false;
-    return retention_->Expired(source, ts, NowMs());
+    return retention_->Expired(source, ts, retention_->Now());
   }
   const char* Name() const override { return "holo.retention"; }
 

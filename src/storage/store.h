@@ -5,6 +5,7 @@
 // Store object itself is immutable after Open.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,8 +72,12 @@ class Retention {
   // Whether an event of `source` at `timestamp_ms` is past its window at `now_ms`.
   bool Expired(std::string_view source, int64_t timestamp_ms, int64_t now_ms) const;
   bool empty() const;
+  // The clock compactions judge ages by: `fixed_now_ms`, or the system clock when 0.
+  void SetClock(int64_t fixed_now_ms) { fixed_now_ms_ = fixed_now_ms; }
+  int64_t Now() const;
 
  private:
+  std::atomic<int64_t> fixed_now_ms_{0};
   mutable std::mutex mu_;
   std::map<std::string, int64_t, std::less<>> max_age_ms_;
 };
