@@ -159,6 +159,8 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
       parser_options_(ingest::ParserOptions::Defaults()), policy_(policy) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
+  parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
+  for (const auto& [source, ms] : options_.future_skew_ms_by_source) parser_options_.future_skew_ms_by_source[source] = ms;
 }
 
 Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
@@ -393,8 +395,11 @@ Status EngineImpl::ExportEvents(std::ostream& out) {
   auto it = store_->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   std::string line;
+  const int64_t now = Now();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    // Past its retention window: gone at the next compaction, never exported meanwhile.
+    if (store_->retention().Expired(ev.source, ev.timestamp_ms, now)) continue;
     line.clear();
     JsonWriter w(&line);
     w.BeginObject();
@@ -466,6 +471,23 @@ Result<StoreStats> EngineImpl::Stats() {
   StoreStats s;
   HOLO_ASSIGN_OR_RETURN(auto seq, store_->Get(Cf::kMeta, keys::kEventSeq));
   if (seq.has_value() && seq->size() == 8) s.events = coding::DecodeFixed64BE(seq->data());
+  // Less what was deleted since (erasure, delete-event).
+  HOLO_ASSIGN_OR_RETURN(auto removed, store_->Get(Cf::kMeta, keys::kEventsRemoved));
+  if (removed.has_value() && removed->size() == 8) s.events -= std::min(s.events, coding::DecodeFixed64BE(removed->data()));
+  if (!store_->retention().empty()) {
+    // Under retention windows compactions drop events at times of their own: the events
+    // within their windows are counted (one pass; only stores with windows pay for it).
+    const int64_t now = Now();
+    uint64_t live = 0;
+    auto it = store_->NewIterator(Cf::kEvents);
+    storage::EventRecord ev;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      live += !store_->retention().Expired(ev.source, ev.timestamp_ms, now);
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
+    s.events = live;
+  }
   s.identifiers = CountPrefix(*store_, Cf::kNodes, "");
   s.oneids = CountPrefix(*store_, Cf::kProfiles, "");
   std::vector<identity::NodeKey> pending;

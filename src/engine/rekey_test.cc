@@ -302,7 +302,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   ASSERT_FALSE(known.value.empty());
   IngestLines("new.jsonl", erased.source,
               R"({"type":"track","event":"Order Completed","messageId":"after-rekey-1","userId":")" + erased.value +
-                  R"(","timestamp":"2026-11-20T10:00:00Z","properties":{"revenue":10}})" "\n");
+                  R"(","timestamp":"2026-10-30T10:00:00Z","properties":{"revenue":10}})" "\n");
   const uint64_t fresh = OneId(erased);
   ASSERT_NE(fresh, 0u);
   auto allowed = engine_->ConsentAllows(fresh, "export");
@@ -310,7 +310,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   EXPECT_FALSE(*allowed) << "the suppression list survives the rotation";
   IngestLines("known.jsonl", known.source,
               R"({"type":"track","event":"Product Viewed","messageId":"after-rekey-2","userId":")" + known.value +
-                  R"(","timestamp":"2026-11-20T10:00:00Z","properties":{}})" "\n");
+                  R"(","timestamp":"2026-10-30T10:00:00Z","properties":{}})" "\n");
   EXPECT_EQ(OneId(known), oneid_of[known.type + ":" + known.value]);
   auto stats = engine_->Stats();
   ASSERT_TRUE(stats.ok());

@@ -1,3 +1,4 @@
+#include "common/coding.h"
 #include "identity/evidence.h"
 
 #include <rocksdb/db.h>
@@ -158,6 +159,13 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
   }
   batch.Delete(store->cf(Cf::kEvents), *seq_key);
   batch.Delete(store->cf(Cf::kDedupe), dedupe_key);
+  // One event fewer in the store's count (removals run one at a time).
+  HOLO_ASSIGN_OR_RETURN(auto removed_count, store->Get(Cf::kMeta, keys::kEventsRemoved));
+  std::string count;
+  coding::PutFixed64BE(&count, (removed_count.has_value() && removed_count->size() == 8
+                                    ? coding::DecodeFixed64BE(removed_count->data())
+                                    : 0) + 1);
+  batch.Put(store->cf(Cf::kMeta), keys::kEventsRemoved, count);
   HOLO_RETURN_IF_ERROR(store->Write(&batch, sync));
   for (const NodeKey& x : orphans) {
     HOLO_RETURN_IF_ERROR(EraseNode(store, x, sync));

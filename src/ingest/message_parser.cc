@@ -198,6 +198,19 @@ struct Field {
   }
 };
 
+// "3.2 days", "5 h", "12 min": how far a timestamp is ahead of the clock.
+std::string Ahead(int64_t ms) {
+  char buf[48];
+  if (ms >= 2 * 86400000LL) {
+    std::snprintf(buf, sizeof buf, "%.1f days", static_cast<double>(ms) / 86400000.0);
+  } else if (ms >= 2 * 3600000LL) {
+    std::snprintf(buf, sizeof buf, "%lld h", static_cast<long long>(ms / 3600000LL));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld min", static_cast<long long>(ms / 60000LL));
+  }
+  return buf;
+}
+
 enum class IdRead { kAbsent, kOk, kBadType };
 
 // Reads an identifier value: a string, or an integer written as its decimal string (Segment
@@ -427,6 +440,33 @@ void MessageParser::Impl::AddExternalIds(dom::element ids, ParsedMessage* m) {
   }
 }
 
+// A message stamped beyond the allowed skew ahead of `now_ms`: corrected from sentAt
+// (Segment's rule for skewed client clocks) or refused (ParserOptions::max_future_skew_ms).
+static Status CheckFutureSkew(const ParserOptions& options, std::string_view source, int64_t now_ms, const Field& sent_at,
+                       std::string_view stamp, ParsedMessage* m) {
+  auto per_source = options.future_skew_ms_by_source.find(source);
+  const int64_t skew =
+      per_source != options.future_skew_ms_by_source.end() ? per_source->second : options.max_future_skew_ms;
+  if (m->timestamp_ms <= now_ms || m->timestamp_ms - now_ms <= skew) return Status::OK();
+  const int64_t ahead = m->timestamp_ms - now_ms;
+  std::string_view sent;
+  if (sent_at.present && sent_at.value.get_string().get(sent) == simdjson::SUCCESS) {
+    Result<int64_t> sent_ms = ParseIso8601Ms(sent);
+    if (sent_ms.ok()) {
+      // The sender's clock runs (sentAt - now) ahead: the event happened that much earlier.
+      const int64_t corrected = now_ms - (*sent_ms - m->timestamp_ms);
+      if (corrected - now_ms <= skew) {
+        m->warnings.push_back("timestamp " + Quote(stamp) + " was " + Ahead(ahead) +
+                              " ahead of the clock; corrected from sentAt (the sender's clock is skewed)");
+        m->timestamp_ms = corrected;
+        return Status::OK();
+      }
+    }
+  }
+  return Invalid("timestamp " + Quote(stamp) + " is " + Ahead(ahead) + " ahead of the clock (source " + Quote(source) +
+                 " allows " + Ahead(skew) + "); the sender's clock is wrong: send sentAt, or fix the timestamp");
+}
+
 Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::string_view source,
                                                  int64_t now_ms, std::string_view implied_type) {
   if (line.size() > options_.max_line_bytes) {
@@ -451,7 +491,7 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
 
   // One pass over the top-level keys.
   Field type, message_id, event, name, user_id, anonymous_id, previous_id, group_id, timestamp,
-      received_at, context, traits, properties;
+      received_at, sent_at, context, traits, properties;
   for (dom::key_value_pair kv : AsObject(root)) {
     std::string_view k = kv.key;
     if (k.empty()) continue;
@@ -490,6 +530,9 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
         break;
       case 'r':
         if (k == "receivedAt") received_at.Set(kv.value);
+        break;
+      case 's':
+        if (k == "sentAt") sent_at.Set(kv.value);
         break;
       case 'c':
         if (k == "context") context.Set(kv.value);
@@ -573,6 +616,7 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
                      ms.status().message());
     }
     m.timestamp_ms = *ms;
+    HOLO_RETURN_IF_ERROR(CheckFutureSkew(options_, source, now_ms, sent_at, ts, &m));
   } else {
     m.timestamp_ms = now_ms;
   }

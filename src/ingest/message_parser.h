@@ -46,6 +46,12 @@ struct ParserOptions {
   bool capture_vault = false;
   // Longer lines are rejected ("line exceeds 65536 bytes"). Default: 64 KiB.
   size_t max_line_bytes = 64 * 1024;
+  // A message stamped (timestamp, else receivedAt) more than this ahead of now_ms is
+  // corrected from its sentAt as Segment corrects skewed client clocks (timestamp := now -
+  // (sentAt - timestamp)) with a warning, or rejected when it has no usable sentAt or is
+  // still ahead after the correction. Default: one day. Per-source values override it.
+  int64_t max_future_skew_ms = 24LL * 3600 * 1000;
+  std::map<std::string, int64_t, std::less<>> future_skew_ms_by_source;
 
   // Returns the options above with their documented defaults filled in.
   static ParserOptions Defaults();

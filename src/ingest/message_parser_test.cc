@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/time_util.h"
 #include "privacy/pseudonymizer.h"
 
 namespace holo::ingest {
@@ -103,6 +104,37 @@ TEST_F(MessageParserTest, TimestampFallbacks) {
                     R"("timestamp":"2026-09-01 12:34:56","receivedAt":"2030-01-01T00:00:00Z"})")
                 .timestamp_ms,
             kBase);
+}
+
+// A clock far ahead: corrected from sentAt as Segment corrects skewed clients, else refused
+// with the reason; within the skew (default one day, per source) accepted as it is.
+TEST_F(MessageParserTest, FutureTimestampsAreCorrectedFromSentAtOrRefused) {
+  const int64_t day = 86400000;
+  auto at = [](int64_t ms) { return FormatIso8601Ms(ms); };
+  auto line = [&](int64_t ts, const std::string& extra = "") {
+    return R"({"type":"track","event":"e","messageId":"m","userId":"u","timestamp":")" + at(ts) + "\"" + extra + "}";
+  };
+  EXPECT_EQ(ParseOk(line(kNow + day / 2)).timestamp_ms, kNow + day / 2);  // within the skew
+  std::string err = ParseError(line(kNow + 400 * day));
+  EXPECT_NE(err.find("ahead of the clock"), std::string::npos) << err;
+  EXPECT_NE(err.find("400.0 days"), std::string::npos) << err;
+  EXPECT_NE(ParseError(R"({"type":"track","event":"e","messageId":"m","userId":"u","timestamp":"9999-12-31T00:00:00Z"})")
+                .find("ahead of the clock"),
+            std::string::npos);
+  // The client's clock runs 30 days fast: it stamped the event and sentAt with it.
+  ParsedMessage fixed = ParseOk(line(kNow + 30 * day - 5000, R"(,"sentAt":")" + at(kNow + 30 * day) + "\""));
+  EXPECT_EQ(fixed.timestamp_ms, kNow - 5000);
+  ASSERT_EQ(fixed.warnings.size(), 1u);
+  EXPECT_NE(fixed.warnings[0].find("corrected from sentAt"), std::string::npos);
+  // A sentAt that does not explain the skew does not save it.
+  EXPECT_NE(ParseError(line(kNow + 30 * day, R"(,"sentAt":")" + at(kNow) + "\"")).find("ahead of the clock"),
+            std::string::npos);
+  // Per source.
+  ParserOptions o = ParserOptions::Defaults();
+  o.future_skew_ms_by_source["pos"] = 60 * day;
+  MessageParser lenient(o, &pseudonymizer_);
+  EXPECT_TRUE(lenient.Parse(line(kNow + 30 * day), "pos", kNow).ok());
+  EXPECT_FALSE(lenient.Parse(line(kNow + 30 * day), "web", kNow).ok());
 }
 
 TEST_F(MessageParserTest, PageAndScreenName) {

@@ -53,6 +53,9 @@ inline constexpr std::string_view kMaxTimestamp = "stat/max_ts";  // newest even
 // re-evaluates every saved segment over the current profiles before answering.
 inline constexpr std::string_view kProfilesEpoch = "stat/profiles_epoch";
 inline constexpr std::string_view kAudienceEpoch = "stat/audience_epoch";
+// Events deleted (erasure, `identity delete-event`), u64 BE: stored events = seq/event - this
+// (and, under retention windows, less those past their window).
+inline constexpr std::string_view kEventsRemoved = "stat/events_removed";
 inline constexpr std::string_view kDirtyNodePrefix = "d/n/";     // + node16
 inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
 // Dirty nodes of one ingestion write, in one key (its value: the node16s one after
