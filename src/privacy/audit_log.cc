@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -28,7 +29,9 @@ std::string AuditLineHash(std::string_view line) {
 
 AuditLog::~AuditLog() {
   if (file_ != nullptr) {
-    Sync(/*durable=*/true);
+    if (Status s = Sync(/*durable=*/true); !s.ok()) {
+      std::fprintf(stderr, "holo: audit log entries not written at close: %s\n", s.ToString().c_str());
+    }
     std::fclose(file_);
   }
 }
@@ -67,7 +70,7 @@ Status AuditLog::Append(std::string_view who, std::string_view role, std::string
   last_ = AuditLineHash(line);
   pending_ += line;
   pending_.push_back('\n');
-  return Status::OK();
+  return failure_;
 }
 
 Status AuditLog::Sync(bool durable) {
@@ -79,16 +82,34 @@ Status AuditLog::Sync(bool durable) {
     if (file_ == nullptr) return Status::OK();
     batch.swap(pending_);
   }
+  Status s;
+  bool written = batch.empty();
   if (!batch.empty()) {
+    std::fseek(file_, 0, SEEK_END);
+    const long start = std::ftell(file_);
     if (std::fwrite(batch.data(), 1, batch.size(), file_) != batch.size() || std::fflush(file_) != 0) {
-      return Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
+      s = Status::IOError("cannot write audit log " + path_ + ": " + std::strerror(errno));
+      // Nothing half-written stays behind: the batch is written again, whole, next time.
+      std::clearerr(file_);
+      if (start >= 0 && ftruncate(fileno(file_), start) != 0) {
+        s = Status::IOError(s.message() + "; and cannot cut back a partial entry: " + std::strerror(errno));
+      }
+    } else {
+      dirty_ = true;
+      written = true;
     }
-    dirty_ = true;
   }
-  if (!durable || !dirty_) return Status::OK();
-  if (fdatasync(fileno(file_)) != 0) return Status::IOError("cannot sync audit log " + path_ + ": " + std::strerror(errno));
-  dirty_ = false;
-  return Status::OK();
+  if (s.ok() && durable && dirty_) {
+    if (fdatasync(fileno(file_)) != 0) {
+      s = Status::IOError("cannot sync audit log " + path_ + ": " + std::strerror(errno));
+    } else {
+      dirty_ = false;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!written) pending_.insert(0, batch);  // kept, in order, for the next Sync
+  failure_ = s;
+  return s;
 }
 
 Status ReadAuditLog(const std::string& path, const AuditQuery& query, const std::function<void(std::string_view)>& out,

@@ -34,8 +34,13 @@ class AuditLog {
 
   // Opens (creates) the file for appending and reads its last line to continue the chain.
   Status Open(const std::string& path);
+  // Buffers one entry (Sync writes it). Returns the last Sync's failure while the file
+  // cannot be written: the entry is kept and written once it can, but a caller that must
+  // not act unaudited (a read, an export) learns it now and refuses.
   Status Append(std::string_view who, std::string_view role, std::string_view action, std::string_view target,
                 int status);
+  // Writes the buffered entries (and fdatasyncs with `durable`). On failure they stay
+  // buffered, in order, for the next Sync.
   Status Sync(bool durable);
   const std::string& path() const { return path_; }
 
@@ -47,6 +52,7 @@ class AuditLog {
   std::FILE* file_ = nullptr;
   std::string path_;
   bool dirty_ = false;    // written since the last fdatasync
+  Status failure_;        // the last Sync's failure (guarded by mu_)
 };
 
 // The chain hash of one line (without its newline).

@@ -1,6 +1,8 @@
 #include "privacy/audit_log.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -54,6 +56,41 @@ TEST_F(AuditLogTest, ChainsEntriesAcrossReopensAndFilters) {
   q = AuditQuery();
   q.until_ms = NowMs() - 3600 * 1000;
   EXPECT_TRUE(Read(q, &v).empty());
+}
+
+// A log that cannot be written says so at the next Append (so that reads and exports are
+// refused), keeps what it could not write, and writes it whole once it can: the chain holds.
+TEST_F(AuditLogTest, AFailedWriteIsReportedKeptAndWrittenLater) {
+  AuditLog log;
+  ASSERT_TRUE(log.Open(path_).ok());
+  ASSERT_TRUE(log.Append("alice", "admin", "profile.read", "oneid:1", 200).ok());
+  ASSERT_TRUE(log.Sync(true).ok());
+  const auto size = std::filesystem::file_size(path_);
+  // The file may not grow (RLIMIT_FSIZE; writes past it fail with EFBIG, SIGXFSZ ignored).
+  auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  rlimit small = old_limit;
+  small.rlim_cur = size + 10;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  EXPECT_TRUE(log.Append("bob", "admin", "person.erase", "oneid:2", 200).ok());
+  Status failed = log.Sync(true);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.message().find("cannot write audit log"), std::string::npos) << failed.ToString();
+  Status refused = log.Append("carol", "analyst", "segment.export", "segment:vip use:export", 200);
+  EXPECT_FALSE(refused.ok()) << "an Append after a failed write must not look fine";
+  EXPECT_EQ(std::filesystem::file_size(path_), size) << "no partial entry stays behind";
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, old_handler);
+  ASSERT_TRUE(log.Sync(true).ok());
+  EXPECT_TRUE(log.Append("dave", "admin", "profile.read", "oneid:3", 200).ok());
+  ASSERT_TRUE(log.Sync(true).ok());
+  AuditVerification v;
+  std::vector<std::string> lines = Read(AuditQuery(), &v);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_NE(lines[1].find("person.erase"), std::string::npos);
+  EXPECT_NE(lines[2].find("carol"), std::string::npos);
+  EXPECT_EQ(v.first_broken_line, 0u) << v.why;
 }
 
 TEST_F(AuditLogTest, AnEditedOrDeletedEntryBreaksTheChain) {

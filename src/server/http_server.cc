@@ -215,7 +215,7 @@ class ServerImpl final : public Server {
     }
     sync_cv_.notify_all();
     if (syncer_.joinable()) syncer_.join();
-    audit_.Sync(/*durable=*/true);
+    if (Status a = audit_.Sync(/*durable=*/true); !a.ok()) Log("error", "audit log sync failed: " + a.ToString());
     Log("info", "stopped");
     done_cv_.notify_all();
   }
@@ -227,6 +227,26 @@ class ServerImpl final : public Server {
 
  private:
   // ---- plumbing ----
+  // Appends one audit entry. A failure is never silent: it is logged as an error naming
+  // the action, and returned so that the caller refuses to answer (reads and exports) or
+  // says that a change it made went unaudited (AuditedChange).
+  Status Audit(std::string_view name, std::string_view role, std::string_view action, std::string_view target,
+               int status) {
+    Status a = audit_.Append(name, role, action, target, status);
+    if (!a.ok()) Log("error", "audit log write failed; " + std::string(action) + " not audited: " + a.ToString());
+    return a;
+  }
+  // After a change was made: audits it, or answers 500 saying it was made but not audited.
+  bool AuditedChange(Response& res, std::string_view name, std::string_view role, std::string_view action,
+                     std::string_view target, int status) {
+    Status a = Audit(name, role, action, target, status);
+    if (a.ok()) return true;
+    SendError(res, 500, "audit_failed",
+              std::string(action) + " was done but could not be written to the audit log (" + a.message() +
+                  "); fix the audit log before further changes");
+    return false;
+  }
+
   void Log(std::string_view level, std::string_view msg, const std::vector<std::pair<std::string, std::string>>& f = {}) {
     std::string line;
     JsonWriter w(&line);
@@ -452,17 +472,19 @@ class ServerImpl final : public Server {
     if (!oneid.ok()) {
       // Not the raw id: the audit log outlives erasures (docs/privacy.md).
       const size_t colon = id.find(':');
-      audit_.Append(who.name, who.role, action,
-                    colon == std::string::npos ? "unknown" : "unknown:" + id.substr(0, colon),
-                    HttpStatusOf(oneid.status()));
-      SendStatus(res, oneid.status());
+      Status a = Audit(who.name, who.role, action,
+                       colon == std::string::npos ? "unknown" : "unknown:" + id.substr(0, colon),
+                       HttpStatusOf(oneid.status()));
+      SendStatus(res, a.ok() ? oneid.status() : a);
       return std::nullopt;
     }
     if (who.role == "activation") {  // the consent policy's "activation" use (docs/privacy.md)
       auto allowed = engine_->ConsentAllows(*oneid, "activation");
       if (!allowed.ok() || !*allowed) {
-        audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), allowed.ok() ? 403 : 500);
-        if (!allowed.ok()) {
+        Status a = Audit(who.name, who.role, action, "oneid:" + std::to_string(*oneid), allowed.ok() ? 403 : 500);
+        if (!a.ok()) {
+          SendStatus(res, a);
+        } else if (!allowed.ok()) {
           SendStatus(res, allowed.status());
         } else {
           SendError(res, 403, "forbidden", "this person has not consented to the purposes the activation use needs");
@@ -470,7 +492,7 @@ class ServerImpl final : public Server {
         return std::nullopt;
       }
     }
-    Status a = audit_.Append(who.name, who.role, action, "oneid:" + std::to_string(*oneid), 200);
+    Status a = Audit(who.name, who.role, action, "oneid:" + std::to_string(*oneid), 200);
     if (!a.ok()) {  // no audit, no answer
       SendStatus(res, a);
       return std::nullopt;
@@ -746,8 +768,10 @@ class ServerImpl final : public Server {
       std::unique_lock<std::shared_mutex> state(state_mu_);
       s = engine_->ExportSegment(name, ids, use);  // only people the consent policy allows for `use`
     }
-    audit_.Append(who->name, who->role, "segment.export", "segment:" + name + " use:" + use,
-                  s.ok() ? 200 : HttpStatusOf(s));
+    // No audit, no export: the members leave only once the export is written down.
+    Status a = Audit(who->name, who->role, "segment.export", "segment:" + name + " use:" + use,
+                     s.ok() ? 200 : HttpStatusOf(s));
+    if (!a.ok()) return SendStatus(res, a);
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
     std::istringstream in(ids.str());
@@ -827,7 +851,9 @@ class ServerImpl final : public Server {
     if (!who) return;
     std::string a = req.get_param_value("a"), b = req.get_param_value("b");
     if (a.empty() || b.empty()) return SendError(res, 400, "invalid_request", "a= and b= (two identifiers) are required");
-    audit_.Append(who->name, who->role, "identity.explain", a + " " + b, 200);
+    if (Status audited = Audit(who->name, who->role, "identity.explain", a + " " + b, 200); !audited.ok()) {
+      return SendStatus(res, audited);
+    }
     auto e = engine_->Explain(a, b);
     if (!e.ok()) return SendStatus(res, e.status());
     SendJson(res, 200, std::move(e->json));
@@ -860,7 +886,8 @@ class ServerImpl final : public Server {
     }
     auto secret = engine_->CreateCredential(token ? "token" : "writekey", name, role);
     if (!secret.ok()) return SendStatus(res, secret.status());
-    audit_.Append(who->name, who->role, token ? "token.create" : "writekey.create", name, 201);
+    // Unaudited, the secret is not shown (unknown to anyone, the credential is unusable).
+    if (!AuditedChange(res, who->name, who->role, token ? "token.create" : "writekey.create", name, 201)) return;
     std::string out;
     JsonWriter w(&out);
     w.BeginObject();
@@ -902,8 +929,10 @@ class ServerImpl final : public Server {
     }
     // Rebuilds the person's profile and their segments: alone, as other changes are.
     Status s = writer_.RunExclusive([&] { return engine_->RecordConsent(change); });
-    audit_.Append(who->name, who->role, given ? "consent.give" : "consent.withdraw", change.id,
-                  s.ok() ? 200 : HttpStatusOf(s));
+    if (!AuditedChange(res, who->name, who->role, given ? "consent.give" : "consent.withdraw", change.id,
+                       s.ok() ? 200 : HttpStatusOf(s))) {
+      return;
+    }
     if (!s.ok()) return SendStatus(res, s);
     auto json = engine_->ConsentJson(change.id);
     if (!json.ok()) return SendStatus(res, json.status());
@@ -923,8 +952,10 @@ class ServerImpl final : public Server {
     const std::string id = Field(root, "id");
     Engine::ErasureReport report;
     Status s = writer_.RunExclusive([&] { return engine_->ErasePerson(id, &report); });
-    audit_.Append(who->name, who->role, "person.erase", s.ok() ? "oneid:" + std::to_string(report.oneid) : "(not erased)",
-                  s.ok() ? 200 : HttpStatusOf(s));
+    if (!AuditedChange(res, who->name, who->role, "person.erase",
+                       s.ok() ? "oneid:" + std::to_string(report.oneid) : "(not erased)", s.ok() ? 200 : HttpStatusOf(s))) {
+      return;
+    }
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
     JsonWriter w(&out);
@@ -977,7 +1008,10 @@ class ServerImpl final : public Server {
     if (!who) return;
     if (req.method == "PUT") {
       Status s = writer_.RunExclusive([&] { return engine_->SetConsentPolicy(req.body); });
-      audit_.Append(who->name, who->role, "config.consent_policy", "consent_policy", s.ok() ? 200 : HttpStatusOf(s));
+      if (!AuditedChange(res, who->name, who->role, "config.consent_policy", "consent_policy",
+                         s.ok() ? 200 : HttpStatusOf(s))) {
+        return;
+      }
       if (!s.ok()) return SendStatus(res, s);
     }
     auto json = engine_->ConsentPolicyJson();
