@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "cli/cli_util.h"
@@ -154,18 +155,20 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
     std::printf("{\"a\":%llu,\"b\":%llu,\"both\":%llu,\"jaccard\":%.4f}\n", (unsigned long long)o->a,
                 (unsigned long long)o->b, (unsigned long long)o->both, o->jaccard);
   } else if (seg_export_->parsed()) {
-    Status s;
-    if (out_.empty()) {
-      std::ios::sync_with_stdio(false);
-      s = engine.ExportSegment(name_, std::cout, use_);
-      std::cout.flush();
-    } else {
-      std::ofstream f(out_);
-      if (!f) Fail("segment export: cannot write " + out_);
-      s = engine.ExportSegment(name_, f, use_);
-    }
+    // No audit, no export: the members are written out only once the export is audited.
+    std::ostringstream members;
+    Status s = engine.ExportSegment(name_, members, use_);
     AuditCli(data_dir, "segment.export", "segment:" + name_ + " use:" + use_, s.ok() ? 200 : 404);
     Check(s, "segment export");
+    if (out_.empty()) {
+      std::fwrite(members.view().data(), 1, members.view().size(), stdout);
+      if (std::fflush(stdout) != 0) Fail("segment export: cannot write to standard output");
+    } else {
+      std::ofstream f(out_);
+      f << members.view();
+      f.flush();
+      if (!f) Fail("segment export: cannot write " + out_);
+    }
   } else if (seg_drop_->parsed()) {
     Check(engine.DropSegment(name_), "segment drop");
   } else if (gp_->parsed()) {

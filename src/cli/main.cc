@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -338,6 +339,9 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file past the size limit (ulimit -f) fails its write with EFBIG, reported like a
+  // full disk, instead of killing the process with SIGXFSZ.
+  signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"Holo: one holistic, privacy-safe view of each consumer across apps and stores"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "holo 0.1.0");

@@ -30,21 +30,21 @@ using testing::WriteFile;
 // The clock of this test: the generated world's end (its windowed traits are measured there).
 constexpr const char* kNow = "2026-11-01T00:00:00Z";
 
-struct Run {
+struct HoloRun {
   int rc = 0;
   std::string out, err;
 };
 
-Run Holo(const std::vector<std::string>& args) {
+HoloRun Holo(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"env", std::string("HOLO_NOW=") + kNow, testing::HoloBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  Run r;
+  HoloRun r;
   r.rc = RunCommand(argv, "", &r.out, &r.err);
   return r;
 }
 
 std::string HoloOk(const std::vector<std::string>& args) {
-  Run r = Holo(args);
+  HoloRun r = Holo(args);
   EXPECT_EQ(r.rc, 0) << "holo " << args[0] << ": " << r.err;
   return r.out;
 }
@@ -93,6 +93,7 @@ class Serve {
     pid_ = -1;
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   httplib::Result Post(const std::string& path, const std::string& body, const std::string& token, bool basic = false) {
     httplib::Headers h;
     if (basic) {
@@ -262,9 +263,52 @@ TEST_F(OneTruthTest, EveryEntryPointGivesTheSameCurrentAnswer) {
     ASSERT_TRUE(st);
     const double served_events = JsonNumber(st->body, "events");
     ExpectServerSegmentsCurrent(serve, admin, "an HTTP erasure");
+
+    // An audit log that cannot be written: reads of individuals are refused (not served
+    // unaudited), then served again once it can be, with every entry in the log.
+    const std::string audit = data() + "/audit.jsonl";
+    auto read = [&] { return serve.Get("/api/profiles/" + mkt[4], admin); };
+    ASSERT_EQ(read()->status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the syncer wrote it
+    const auto limit = std::to_string(fs::file_size(audit) + 1);
+    ASSERT_EQ(Holo({"--version"}).rc, 0);
+    std::string out, err;
+    ASSERT_EQ(RunCommand({"prlimit", "--pid", std::to_string(serve.pid()), "--fsize=" + limit + ":"}, "", &out, &err), 0)
+        << err;
+    int refused = 0;
+    for (int i = 0; i < 100 && refused == 0; ++i) {
+      auto r = read();
+      ASSERT_TRUE(r);
+      if (r->status != 200) {
+        refused = r->status;
+        EXPECT_NE(r->body.find("audit"), std::string::npos) << r->body;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+    EXPECT_EQ(refused, 503) << "a read was served while the audit log could not be written";
+    ASSERT_EQ(RunCommand({"prlimit", "--pid", std::to_string(serve.pid()), "--fsize=unlimited:"}, "", &out, &err), 0) << err;
+    int status = 0;
+    for (int i = 0; i < 100 && status != 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      status = read()->status;
+    }
+    EXPECT_EQ(status, 200);
     serve.Stop();
+    std::string log = ReadFile(audit);
+    EXPECT_NE(log.find("person.erase"), std::string::npos);
+    EXPECT_EQ(Holo({"audit", "--data", data(), "--verify"}).rc, 0) << "the chain holds after the failed writes";
     EXPECT_EQ(served_events, static_cast<double>(ExportedEvents())) << st->body;
   }
+  // The CLI exports nothing it could not audit.
+  fs::rename(data() + "/audit.jsonl", data() + "/audit.jsonl.keep");
+  fs::create_directories(data() + "/audit.jsonl");
+  HoloRun unaudited = Holo({"segment", "export", "--data", data(), "mkt"});
+  EXPECT_NE(unaudited.rc, 0);
+  EXPECT_TRUE(unaudited.out.empty()) << "members written before the export was audited";
+  EXPECT_NE(unaudited.err.find("audit"), std::string::npos) << unaudited.err;
+  fs::remove_all(data() + "/audit.jsonl");
+  fs::rename(data() + "/audit.jsonl.keep", data() + "/audit.jsonl");
+
   // What the server changed, the CLI sees current.
   ExpectCliSegmentsCurrent("the server's changes");
   EXPECT_EQ(Number(HoloOk({"segment", "count", "--data", data(), "mkt"})),
