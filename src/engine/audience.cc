@@ -187,9 +187,23 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
   HOLO_RETURN_IF_ERROR(LoadComputedTraits());
-  if (log_) log_("traits: rebuilding every profile with " + std::to_string(specs.size()) + " new computed trait(s)");
-  uint64_t written = 0;
-  return RebuildAllProfiles(&written);
+  const bool named = std::all_of(specs.begin(), specs.end(), [](const auto& s) { return !s.event.empty(); });
+  if (!named) {  // an aggregate over any event: every event is read
+    if (log_) log_("traits: rebuilding every profile with " + std::to_string(specs.size()) + " new computed trait(s)");
+    uint64_t written = 0;
+    return RebuildAllProfiles(&written);
+  }
+  // Only the named events are read (the event index) and only the new traits written.
+  for (const profile::AggregateSpec& spec : specs) {
+    profile::BuildStats ps;
+    HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), &ps));
+    if (log_) {
+      log_("traits: " + spec.TraitName() + " from " + std::to_string(ps.events_scanned) + " '" + spec.event +
+           "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s");
+    }
+    HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, /*full=*/true));
+  }
+  return Status::OK();
 }
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -217,6 +218,40 @@ TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
   Engine::ErasureReport er;
   ASSERT_TRUE(engine_->ErasePerson("user_id@taobao:" + user, &er).ok());
   expect_current("erasure");
+}
+
+// Defining a computed trait reads only the events it names (the event index) and writes
+// only that trait: every profile gets the value a full rebuild from all events gives.
+TEST_F(AudienceTest, DefiningATraitEqualsAFullRebuild) {
+  auto values = [&](const std::string& trait) {
+    std::ostringstream out;
+    EXPECT_TRUE(engine_->ExportProfiles(out).ok());
+    std::map<std::string, std::string> v;
+    const std::regex oneid("\"oneid\":\"([0-9]+)\""), value("\"" + trait + "\":([^,}]*)");
+    for (const std::string& line : testing::Lines(out.str())) {
+      std::smatch a, b;
+      EXPECT_TRUE(std::regex_search(line, a, oneid));
+      EXPECT_TRUE(std::regex_search(line, b, value)) << line.substr(0, 200);
+      v[a[1]] = b[1];
+    }
+    return v;
+  };
+  const std::vector<std::pair<std::string, std::string>> traits = {
+      {"lux_n", R"(count(Order Completed where category = "luxury", 90d))"},
+      {"lux_sum", R"(sum(Order Completed.price where category = "luxury", all))"},
+      {"last_brand", "last(Product Viewed.brand, 30d)"},
+  };
+  for (const auto& [name, def] : traits) ASSERT_TRUE(engine_->DefineTrait(name, def).ok()) << name;
+  std::map<std::string, std::map<std::string, std::string>> fast;
+  for (const auto& [name, def] : traits) fast[name] = values(name);
+  EXPECT_GT(std::count_if(fast["lux_n"].begin(), fast["lux_n"].end(), [](const auto& kv) { return kv.second != "0"; }),
+            10);
+  auto members = engine_->CountExpression("lux_n >= 1");
+  ASSERT_TRUE(members.ok());
+  ResolveReport r;
+  ASSERT_TRUE(engine_->Resolve(/*full=*/true, &r).ok());
+  for (const auto& [name, def] : traits) EXPECT_EQ(values(name), fast[name]) << name;
+  EXPECT_EQ(*engine_->CountExpression("lux_n >= 1"), *members);
 }
 
 TEST_F(AudienceTest, GroupProfileSuppressionSurvivesDifferencing) {

@@ -15,6 +15,7 @@
 #include "identity/graph_store.h"
 #include "privacy/normalize.h"
 #include "profile/profile_store.h"
+#include "profile/profile_builder.h"
 #include "storage/event_record.h"
 #include "storage/keys.h"
 
@@ -184,6 +185,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
     HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));
   }
   HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
+  HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
   HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {
@@ -276,6 +278,26 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   report->profiles_deleted = ps.deleted;
   report->profile_seconds = ps.seconds;
   return Status::OK();
+}
+
+Status EngineImpl::BackfillEventIndex() {
+  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kEventIndexBuilt));
+  if (done.has_value()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  auto it = store_->NewIterator(Cf::kEvents);
+  storage::EventRecord ev;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (ev.event.empty() || profile::AttributionIndex(ev) < 0) continue;
+    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())), "");
+    if (batch.Count() >= 100000) {
+      HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+      batch.Clear();
+    }
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
+  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, "1");
+  return store_->Write(&batch, /*sync=*/true);
 }
 
 int64_t EngineImpl::Now() const { return options_.now_ms != 0 ? options_.now_ms : NowMs(); }

@@ -266,6 +266,9 @@ class EngineImpl final : public Engine {
   std::vector<std::unique_ptr<ingest::MessageParser>> parsers_;  // PrepareMessages' idle parsers
   std::mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
 
+  // Builds the event index (keys::EventNameKey) once, for a store written before it existed.
+  Status BackfillEventIndex();
+
   // ---- consent (privacy.cc) ----
   // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
   static void ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,

@@ -159,6 +159,7 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
   }
   batch.Delete(store->cf(Cf::kEvents), *seq_key);
   batch.Delete(store->cf(Cf::kDedupe), dedupe_key);
+  if (!event.event.empty()) batch.Delete(store->cf(Cf::kEventIndex), keys::EventNameKey(event.event, seq));
   // One event fewer in the store's count (removals run one at a time).
   HOLO_ASSIGN_OR_RETURN(auto removed_count, store->Get(Cf::kMeta, keys::kEventsRemoved));
   std::string count;

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +13,8 @@
 #include <unordered_set>
 
 #include "common/coding.h"
+#include "profile/computed_trait.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 #include "profile/people_graph.h"
 #include "profile/profile_builder.h"
@@ -47,6 +50,12 @@ class Writer {
     MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
     return UpdateLinks(*store_, oneid, links, &batch_);
+  }
+  // A profile whose household links are unchanged.
+  Status PutJson(uint64_t oneid, const std::string& json) {
+    MarkEpoch();
+    batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+    return Status::OK();
   }
   Status Delete(uint64_t oneid) {
     MarkEpoch();
@@ -284,6 +293,102 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   std::sort(stats->changed.begin(), stats->changed.end());
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+namespace {
+
+// Writes `name`: value into the object of `object_key` ("traits", "trait_meta") of a stored
+// profile, replacing an earlier value of that name. `json` is a profile written by ToJson.
+Status PutMember(std::string* json, std::string_view object_key, std::string_view name, std::string_view value) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (parser.parse(*json).get_object().get(root) != simdjson::SUCCESS) return Status::DataLoss("corrupt profile");
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  bool done = false;
+  for (auto [key, v] : root) {
+    w.Key(key);
+    simdjson::dom::object inner;
+    if (key != object_key || v.get_object().get(inner) != simdjson::SUCCESS) {
+      w.RawValue(simdjson::minify(v));
+      continue;
+    }
+    w.BeginObject();
+    for (auto [k, iv] : inner) {
+      if (k == name) continue;
+      w.Key(k).RawValue(simdjson::minify(iv));
+    }
+    if (!value.empty()) w.Key(name).RawValue(value);
+    w.EndObject();
+    done = true;
+  }
+  w.EndObject();
+  if (!done) return Status::DataLoss("profile without \"" + std::string(object_key) + "\"");
+  *json = std::move(out);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats) {
+  if (spec.event.empty()) return Status::InvalidArgument("AddComputedTrait needs an event name");
+  const auto start = std::chrono::steady_clock::now();
+  *stats = BuildStats();
+  stats->as_of_ms = as_of_ms;
+  // 1. The named events, through the index, aggregated by the OneID they are attributed to.
+  std::unordered_map<uint64_t, ComputedTraitAccumulator> acc;
+  std::unordered_map<Key16, uint64_t, keys::Key16Hash> oneid_of;
+  const std::string prefix = keys::EventNamePrefix(spec.event);
+  auto idx = store->NewIterator(Cf::kEventIndex);
+  storage::EventRecord ev;
+  for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+    if (idx->key().size() != prefix.size() + 8) continue;
+    const uint64_t seq = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
+    HOLO_ASSIGN_OR_RETURN(auto raw, store->Get(Cf::kEvents, keys::EventKey(seq)));
+    if (!raw.has_value()) continue;  // removed since (retention drops events in compactions)
+    if (!ev.DecodeFrom(*raw)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+    stats->events_scanned++;
+    const int owner = AttributionIndex(ev);
+    if (owner < 0) continue;
+    auto [it, fresh] = oneid_of.try_emplace(ev.ids[owner].pseudonym, 0);
+    if (fresh) {
+      HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(ev.ids[owner].pseudonym)));
+      it->second = v.has_value() ? DecodeOneId(*v) : 0;
+    }
+    if (it->second == 0) continue;  // not resolved yet: its profile is built with the trait
+    acc.try_emplace(it->second, &spec).first->second.Add(ev, as_of_ms);
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+  // 2. The trait into every profile (the value of no events for those without any).
+  const ComputedTraitAccumulator none(&spec);
+  const std::string& name = spec.TraitName();
+  Writer w(store);
+  auto it = store->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+    auto found = acc.find(oneid);
+    const ComputedTraitAccumulator& a = found == acc.end() ? none : found->second;
+    std::string json(View(it->value()));
+    HOLO_RETURN_IF_ERROR(PutMember(&json, "traits", name, a.ValueJson()));
+    std::string meta;
+    if (a.has_value() && a.events() > 0) {
+      JsonWriter mw(&meta);
+      mw.BeginObject().Key("sources").BeginArray();
+      for (const std::string& src : a.sources()) mw.String(src);
+      mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
+    }
+    HOLO_RETURN_IF_ERROR(PutMember(&json, "trait_meta", name, meta));
+    HOLO_RETURN_IF_ERROR(w.PutJson(oneid, json));
+    stats->written++;
+    stats->changed.push_back(oneid);
+    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  HOLO_RETURN_IF_ERROR(w.MaybeFlush(/*sync=*/true));
+  std::sort(stats->changed.begin(), stats->changed.end());
+  stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::OK();
 }
 
 Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid) {

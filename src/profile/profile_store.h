@@ -45,6 +45,14 @@ struct BuildOptions {
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.
 Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, BuildStats* stats);
 
+// Adds one computed trait to every stored profile without rebuilding them: reads only the
+// events named spec.event through the event index (column family event_index), aggregates
+// them per OneID at `as_of_ms`, and writes the trait (and its trait_meta) into each profile,
+// the value of people without a matching event included (0 or null). A profile that already
+// has the trait gets it replaced. REQUIRES: spec.event is not empty. stats->changed: every
+// profile; stats->events_scanned: the events read.
+Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats);
+
 // Returns the stored profile JSON of `oneid`, or nullopt.
 Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid);
 

@@ -82,6 +82,22 @@ inline std::string DirtyProfile(uint64_t oneid) {
   return k;
 }
 
+// event_index: the attributed events of one name, in sequence order, so that a computed
+// trait reads only the events it aggregates. Names hold no \0 (the parser refuses them).
+inline std::string EventNamePrefix(std::string_view event) {
+  std::string k(event);
+  k.push_back('\0');
+  return k;
+}
+inline std::string EventNameKey(std::string_view event, uint64_t seq) {
+  std::string k = EventNamePrefix(event);
+  coding::PutFixed64BE(&k, seq);
+  return k;
+}
+// meta: present once the event index covers every stored event (built at open for stores
+// written before it existed).
+inline constexpr std::string_view kEventIndexBuilt = "cfg/event_index";
+
 // events: seq8
 inline std::string EventKey(uint64_t seq) {
   std::string k;

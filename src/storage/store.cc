@@ -21,7 +21,7 @@ namespace {
 
 constexpr std::string_view kCfNames[] = {"default", "meta",  "events", "dedupe",  "node_events",
                                           "nodes",   "edges", "graph",  "profiles",
-                                          "people",  "segments", "consent", "vault"};
+                                          "people",  "segments", "consent", "vault", "event_index"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 class StatsMergeOperator : public rocksdb::AssociativeMergeOperator {
