@@ -52,6 +52,12 @@ struct Options {
   // `identity match-vault` and access requests). false: they are dropped at ingestion like
   // every other raw value. Default: true.
   bool pii_vault = true;
+  // Open the store for inspection only: no lock is taken, so a store that a running
+  // `holo serve` (or `holo ingest`) holds may be opened beside it, and reads see the
+  // store as it was when opened. Every write is refused with kFailedPrecondition; the
+  // upkeep Open does on a read-write store (key check records, consent ledger
+  // backfill of an older store) is skipped. Default: false.
+  bool read_only = false;
 };
 
 struct IngestProgress {

@@ -30,16 +30,18 @@ namespace fs = std::filesystem;
 using holo::cli::Check;
 using holo::cli::Fail;
 
-// --keyring of the command line (empty: beside the data directory); --no-vault.
+// --keyring of the command line (empty: beside the data directory); --no-vault; --read-only.
 std::string g_keyring;
 bool g_no_vault = false;
+bool g_read_only = false;
 
 std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = true) {
   holo::Options options;
   options.data_dir = data;
   options.keyring_path = g_keyring;
   options.pii_vault = !g_no_vault;
-  options.create_if_missing = create;
+  options.create_if_missing = create && !g_read_only;
+  options.read_only = g_read_only;
   auto engine = holo::Engine::Open(options);
   Check(engine.status(), "cannot open data directory " + data);
   (*engine)->SetLog([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
@@ -327,6 +329,9 @@ int main(int argc, char** argv) {
   auto add_data = [&](CLI::App* sub) {
     sub->add_option("--data", data, "Data directory (RocksDB)")->capture_default_str();
     sub->add_option("--keyring", g_keyring, "Keyring file (default: <data>.keyring, beside the data directory)");
+    sub->add_flag("--read-only", g_read_only,
+                  "Open the store for reading only, beside a running server or on a full or read-only disk "
+                  "(writes are refused)");
   };
 
   // generate
@@ -572,6 +577,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (g_read_only && (ing->parsed() || rekey->parsed() || serve.Parsed())) {
+    Fail("--read-only: this command writes to the store");
+  }
   if (privacy.ParsedWithoutEngine()) return privacy.RunWithoutEngine(data);
   if (rekey->parsed()) {
     holo::Options options;
