@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -118,6 +119,27 @@ uint64_t DiskBudgetOf(const StoreOptions& options) {
 
 }  // namespace
 
+// Follows RocksDB's background-error state: a failed write or flush stops writes
+// until the database resumes, by itself (RocksDB recovers from a full disk once
+// space is back) or through Store::TryResume.
+class ErrorListener : public rocksdb::EventListener {
+ public:
+  explicit ErrorListener(Store* store) : store_(store) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status* bg_error) override {
+    if (bg_error == nullptr || bg_error->ok()) return;
+    Status s = store_->WriteFailed(*bg_error, "background write");
+    store_->write_failed_.store(true);
+    std::lock_guard<std::mutex> lock(store_->error_mu_);
+    store_->last_write_error_ = std::move(s);
+  }
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (info.new_bg_error.ok()) store_->write_failed_.store(false);
+  }
+
+ private:
+  Store* store_;  // outlives the DB (Store::~Store closes it first)
+};
+
 std::string_view CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
 
 Status FromRocks(const rocksdb::Status& s, std::string_view context) {
@@ -222,6 +244,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   store->info_log_ = OpenInfoLog(path, options.read_only);
   db_options.info_log = store->info_log_;
+  db_options.listeners.push_back(std::make_shared<ErrorListener>(store.get()));
   if (const uint64_t budget = DiskBudgetOf(options); budget > 0 && !options.read_only) {
     store->disk_budget_ = std::make_shared<DiskBudgetFileSystem>(rocksdb::FileSystem::Default(), budget);
     store->env_ = rocksdb::NewCompositeEnv(store->disk_budget_);
@@ -318,13 +341,16 @@ Status Store::WriteFailed(const rocksdb::Status& s, std::string_view what) {
 bool Store::TryResume() {
   // RocksDB stops writes after a failed one (a background error) until
   // DB::Resume succeeds; it may resume by itself, or not (a failed WAL write).
-  // Resume flushes the memtables, which fails again while the disk is still
-  // full: tried at most every 2 seconds.
+  // Resume flushes the memtables (to a new WAL), which fails again while the disk
+  // is still full: tried at most every 2 seconds.
   std::lock_guard<std::mutex> lock(resume_mu_);
+  if (!write_failed_.load()) return true;
   const int64_t now = NowMs();
   if (now - last_resume_ms_ < 2000) return false;
   last_resume_ms_ = now;
-  return db_->Resume().ok();
+  if (!db_->Resume().ok()) return false;
+  write_failed_.store(false);
+  return true;
 }
 
 Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
@@ -332,9 +358,19 @@ Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   rocksdb::Status s = db_->Write(wo, batch);
-  // A failed write stored nothing of the batch: once resumed, it is written again.
-  if (s.IsIOError() && TryResume()) s = db_->Write(wo, batch);
-  return WriteFailed(s, "write batch");
+  if (s.ok()) write_failed_.store(false);  // the database resumed by itself
+  if (s.IsIOError()) {
+    write_failed_.store(true);
+    // A failed write stored nothing of the batch: once resumed, it is written again.
+    if (TryResume()) s = db_->Write(wo, batch);
+    if (s.IsIOError()) write_failed_.store(true);
+  }
+  Status out = WriteFailed(s, "write batch");
+  if (!out.ok() && s.IsIOError()) {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    last_write_error_ = out;
+  }
+  return out;
 }
 
 Result<std::optional<std::string>> Store::Get(Cf c, std::string_view key) const {
@@ -354,6 +390,11 @@ Status Store::Put(Cf c, std::string_view key, std::string_view value, bool sync)
 
 Status Store::SyncWal() {
   HOLO_RETURN_IF_ERROR(CheckWritable("sync WAL"));
+  if (write_failed_.load() && !TryResume()) {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    return last_write_error_.ok() ? Status::Unavailable("store " + path_ + ": writes refused after a failed write")
+                                  : last_write_error_;
+  }
   return WriteFailed(db_->SyncWAL(), "sync WAL");
 }
 

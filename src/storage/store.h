@@ -5,6 +5,7 @@
 // Store object itself is immutable after Open.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,7 @@ struct StoreOptions {
 };
 
 class DiskBudgetFileSystem;
+class ErrorListener;
 
 // Translates a RocksDB status; `context` prefixes the message.
 Status FromRocks(const rocksdb::Status& s, std::string_view context);
@@ -152,6 +154,14 @@ class Store {
   std::shared_ptr<rocksdb::Logger> info_log_;
   std::mutex resume_mu_;
   int64_t last_resume_ms_ = 0;
+  // A write failed and the database has not resumed since: its WAL file may have
+  // seen the error, and RocksDB 7.8 aborts (an assertion) when asked to sync such a
+  // file, so SyncWal answers the refusal itself until Resume succeeds.
+  std::atomic<bool> write_failed_{false};
+  // The one-line error of the last failed write or background write.
+  std::mutex error_mu_;  // not resume_mu_: the listener runs inside DB::Resume too
+  Status last_write_error_;
+  friend class ErrorListener;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<Retention> retention_;
