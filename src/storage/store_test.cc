@@ -234,6 +234,39 @@ TEST(StoreFaultTest, RealFullTmpfsRefusesWritesWithoutAborting) {
   std::filesystem::remove_all(dir);
 }
 
+// A read-only directory (a tmpfs remounted read-only; skipped where mounting is not
+// permitted): a read-write open fails with one line that names --read-only, and a
+// read-only open reads everything.
+TEST(StoreFaultTest, ReadOnlyFileSystemRefusesWritesAndReadOnlyOpenReads) {
+  std::string dir = TempDir("erofs");
+  std::filesystem::create_directories(dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << ")";
+  }
+  {
+    auto store = Store::Open(dir + "/db", StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->Put(Cf::kMeta, "k", "v", /*sync=*/true).ok());
+  }
+  ASSERT_EQ(::mount("tmpfs", dir.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=16m"), 0) << std::strerror(errno);
+  {
+    auto rw = Store::Open(dir + "/db", StoreOptions());
+    ASSERT_FALSE(rw.ok());
+    EXPECT_EQ(rw.status().code(), StatusCode::kUnavailable) << rw.status().ToString();
+    EXPECT_NE(rw.status().message().find("--read-only"), std::string::npos) << rw.status().ToString();
+    EXPECT_EQ(rw.status().message().find("another holo process"), std::string::npos) << rw.status().ToString();
+    StoreOptions ro;
+    ro.read_only = true;
+    auto store = Store::Open(dir + "/db", ro);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto v = (*store)->Get(Cf::kMeta, "k");
+    ASSERT_TRUE(v.ok() && v->has_value()) << v.status().ToString();
+    EXPECT_EQ(**v, "v");
+  }
+  ::umount(dir.c_str());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace holo::storage
 
