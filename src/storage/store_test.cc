@@ -122,7 +122,9 @@ TEST(StoreFaultTest, FullDiskRefusesWritesWithOneLineAndKeepsReadsAndAcknowledge
     // Space is freed: writes resume (DB::Resume), without reopening.
     (*store)->disk_budget()->SetRemaining(64 << 20);
     Status resumed;
-    for (int i = 0; i < 50; ++i) {  // Write retries Resume at most every 2 s
+    // Write retries Resume at most every 2 s; while RocksDB's own recovery runs (it
+    // polls the free space every 5 s) Resume answers Busy.
+    for (int i = 0; i < 200; ++i) {
       rocksdb::WriteBatch batch;
       batch.Put((*store)->cf(Cf::kMeta), "after", "1");
       resumed = (*store)->Write(&batch, /*sync=*/true);
