@@ -63,6 +63,12 @@ struct Options {
   int64_t max_future_skew_ms = 24LL * 3600 * 1000;
   // Per-source exceptions to max_future_skew_ms (source -> ms).
   std::map<std::string, int64_t> future_skew_ms_by_source;
+  // Open the store for inspection only: no lock is taken, so a store that a running
+  // `holo serve` (or `holo ingest`) holds may be opened beside it, and reads see the
+  // store as it was when opened. Every write is refused with kFailedPrecondition; the
+  // upkeep Open does on a read-write store (key check records, consent ledger
+  // backfill of an older store) is skipped. Default: false.
+  bool read_only = false;
 };
 
 struct IngestProgress {

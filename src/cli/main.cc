@@ -31,9 +31,10 @@ namespace fs = std::filesystem;
 using holo::cli::Check;
 using holo::cli::Fail;
 
-// --keyring of the command line (empty: beside the data directory); --no-vault.
+// --keyring of the command line (empty: beside the data directory); --no-vault; --read-only.
 std::string g_keyring;
 bool g_no_vault = false;
+bool g_read_only = false;
 
 // The engine's clock (holo::Options::now_ms): HOLO_NOW (ISO-8601), else the system clock (0).
 int64_t g_now_ms = 0;
@@ -52,7 +53,8 @@ std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = 
   options.now_ms = g_now_ms;
   options.keyring_path = g_keyring;
   options.pii_vault = !g_no_vault;
-  options.create_if_missing = create;
+  options.create_if_missing = create && !g_read_only;
+  options.read_only = g_read_only;
   auto engine = holo::Engine::Open(options);
   Check(engine.status(), "cannot open data directory " + data);
   (*engine)->SetLog([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
@@ -350,6 +352,9 @@ int main(int argc, char** argv) {
   auto add_data = [&](CLI::App* sub) {
     sub->add_option("--data", data, "Data directory (RocksDB)")->capture_default_str();
     sub->add_option("--keyring", g_keyring, "Keyring file (default: <data>.keyring, beside the data directory)");
+    sub->add_flag("--read-only", g_read_only,
+                  "Open the store for reading only, beside a running server or on a full or read-only disk "
+                  "(writes are refused)");
   };
 
   // generate
@@ -596,6 +601,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (g_read_only && (ing->parsed() || rekey->parsed() || serve.Parsed())) {
+    Fail("--read-only: this command writes to the store");
+  }
   if (privacy.ParsedWithoutEngine()) return privacy.RunWithoutEngine(data);
   if (rekey->parsed()) {
     holo::Options options;

@@ -41,6 +41,7 @@ std::string KeyringPathOf(const Options& options) {
 privacy::Pseudonym KeyCheck(const privacy::Pseudonymizer& p) { return p.Hash("holo key check", ""); }
 
 Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path) {
+  const bool read_only = store->read_only();
   HOLO_ASSIGN_OR_RETURN(auto legacy, store->Get(Cf::kMeta, keys::kPseudonymKey));
   HOLO_ASSIGN_OR_RETURN(auto gen_v, store->Get(Cf::kMeta, keys::kKeyGeneration));
   HOLO_ASSIGN_OR_RETURN(auto check_v, store->Get(Cf::kMeta, keys::kKeyCheck));
@@ -66,6 +67,8 @@ Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path
         "keyring " + keyring_path + " is missing: this store was keyed with generation " +
         std::to_string(gen_v->size() == 8 ? coding::DecodeFixed64BE(gen_v->data()) : 0) +
         " and its pseudonyms cannot be recomputed without it (pass --keyring PATH)");
+  } else if (read_only) {
+    return Status::FailedPrecondition("keyring " + keyring_path + " is missing and the store is open read-only");
   } else {
     state.keyring.AddGeneration();  // a new store
     write_keyring = true;
@@ -89,6 +92,8 @@ Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path
     return Status::FailedPrecondition("keyring " + keyring_path + " does not belong to this store (key check of generation " +
                                       std::to_string(state.generation) + " differs)");
   }
+  // A read-only open uses the keys as found; the next read-write open records them.
+  if (read_only) return state;
   if (write_keyring) HOLO_RETURN_IF_ERROR(privacy::WriteKeyring(keyring_path, state.keyring));
   if (!check_v.has_value() || !gen_v.has_value() || legacy.has_value()) {
     rocksdb::WriteBatch batch;
@@ -167,14 +172,15 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
 Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   storage::StoreOptions so;
   so.block_cache_mb = options.block_cache_mb;
-  so.create_if_missing = options.create_if_missing;
-  HOLO_RETURN_IF_ERROR(FinishInterruptedRekey(options.data_dir));
+  so.create_if_missing = options.create_if_missing && !options.read_only;
+  so.read_only = options.read_only;
+  if (!options.read_only) HOLO_RETURN_IF_ERROR(FinishInterruptedRekey(options.data_dir));
   std::error_code ec;
-  if (!options.create_if_missing && !std::filesystem::exists(options.data_dir, ec)) {
+  if (!so.create_if_missing && !std::filesystem::exists(options.data_dir, ec)) {
     return Status::NotFound("no Holo data directory at " + options.data_dir +
                             " (create one with 'holo ingest --data " + options.data_dir + " ...')");
   }
-  if (options.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
+  if (so.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
   HOLO_ASSIGN_OR_RETURN(KeyState keys, LoadKeys(store.get(), KeyringPathOf(options)));
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
@@ -184,8 +190,12 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   if (consent_policy.has_value()) {
     HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));
   }
-  HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
-  HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
+  // A store from before the consent ledger or the event index gets them on its next
+  // read-write open.
+  if (!options.read_only) {
+    HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
+    HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
+  }
   HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {

@@ -51,6 +51,15 @@ void SendError(Response& res, int status, std::string_view code, std::string_vie
   SendJson(res, status, std::move(body));
 }
 
+// A write the store refused because the disk is full (storage::Store says "disk
+// full"); kResourceExhausted otherwise is a spent privacy budget (429).
+bool IsDiskFull(const Status& s) {
+  return s.code() == StatusCode::kResourceExhausted && s.message().find("disk full") != std::string::npos;
+}
+
+// Seconds a client should wait before retrying a request answered 503 or 507.
+constexpr const char* kRetryAfterSeconds = "30";
+
 int HttpStatusOf(const Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
@@ -64,7 +73,7 @@ int HttpStatusOf(const Status& s) {
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kResourceExhausted:
-      return 429;
+      return IsDiskFull(s) ? 507 : 429;
     default:
       return 500;
   }
@@ -88,6 +97,8 @@ std::string_view CodeOf(int http) {
       return "rate_limited";
     case 503:
       return "unavailable";
+    case 507:
+      return "insufficient_storage";
     default:
       return "internal";
   }
@@ -95,11 +106,14 @@ std::string_view CodeOf(int http) {
 
 void SendStatus(Response& res, const Status& s) {
   int http = HttpStatusOf(s);
+  // A full disk or an unwritable store: writes are refused for now, reads go on.
+  if (http == 503 || http == 507) res.set_header("Retry-After", kRetryAfterSeconds);
   SendError(res, http, CodeOf(http), s.message());
 }
 
 // Ingestion errors in the shape Segment's clients expect.
 void SendIngestError(Response& res, int status, std::string_view message) {
+  if (status == 503 || status == 507) res.set_header("Retry-After", kRetryAfterSeconds);
   std::string body;
   JsonWriter w(&body);
   w.BeginObject().Key("success").Bool(false).Key("code").String(CodeOf(status)).Key("message").String(message);

@@ -94,6 +94,9 @@ void IngestWriter::ResolveLoop() {
     last = Clock::now();
     gap = std::max<Clock::duration>(resolve_interval_, 4 * (last - start));
     if (!s.ok()) {
+      // A full disk fails every resolve until space is freed: retry every few seconds,
+      // not every interval.
+      gap = std::max<Clock::duration>(gap, std::chrono::seconds(5));
       log_("resolve failed: " + s.ToString());
       std::lock_guard<std::mutex> lock(mu_);
       unresolved_ = true;

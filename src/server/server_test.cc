@@ -2,8 +2,11 @@
 #include <httplib.h>
 #include <zlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -398,6 +401,81 @@ TEST_F(ServerTest, OperationsAndDashboard) {
   EXPECT_EQ(bad->status, 400) << bad->body;
   httplib::Headers hn = {{"Authorization", "Bearer " + analyst_}};
   EXPECT_EQ(client_->Post("/api/admin/tokens", hn, R"({"name":"x","role":"admin"})", "application/json")->status, 403);
+}
+
+// A full disk while serving (issue 15, "Faults"): ingestion is answered 507 with
+// Retry-After and a JSON error, the server goes on serving reads, and every message
+// acknowledged with 200 is stored. The disk is storage's injected one
+// (HOLO_TEST_DISK_BUDGET_BYTES, storage/disk_budget_fs.h).
+TEST_F(ServerTest, FullDiskAnswers507WithRetryAfterAndKeepsServingReads) {
+  auto r = Post("/v1/identify", R"({"messageId":"before","userId":"u-before","anonymousId":"a-before"})", web_key_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(WaitForProfile("user_id@web:u-before"));
+  auto profile_before = Get("/api/profiles/user_id@web:u-before", admin_);
+  ASSERT_EQ(profile_before->status, 200);
+
+  Close();
+  setenv("HOLO_TEST_DISK_BUDGET_BYTES", "524288", 1);  // 512 KiB left on the "disk"
+  Open();
+  unsetenv("HOLO_TEST_DISK_BUDGET_BYTES");
+  std::set<std::string> acked;
+  int refused = 0;  // the status of the first request not answered 200
+  std::string refused_body, retry_after, content_type;
+  const std::string pad(300, 'p');
+  for (int b = 0; b < 400 && refused == 0; ++b) {
+    std::string body = R"({"batch":[)";
+    std::vector<std::string> ids;
+    for (int j = 0; j < 50; ++j) {
+      ids.push_back("full-" + std::to_string(b) + "-" + std::to_string(j));
+      body += (j ? "," : "") + std::string(R"({"type":"track","event":"E","messageId":")") + ids.back() +
+              R"(","userId":"u)" + std::to_string(j) + R"(","properties":{"pad":")" + pad + R"("}})";
+    }
+    body += "]}";
+    auto res = Post("/v1/batch", body, web_key_);
+    ASSERT_TRUE(res) << "the server stopped answering";
+    if (res->status == 200) {
+      acked.insert(ids.begin(), ids.end());
+    } else {
+      refused = res->status;
+      refused_body = res->body;
+      retry_after = res->get_header_value("Retry-After");
+      content_type = res->get_header_value("Content-Type");
+    }
+  }
+  ASSERT_NE(refused, 0) << "the disk never filled up";
+  EXPECT_EQ(refused, 507) << refused_body;
+  EXPECT_EQ(retry_after, "30");
+  EXPECT_NE(content_type.find("application/json"), std::string::npos);
+  EXPECT_NE(refused_body.find("\"success\":false"), std::string::npos) << refused_body;
+  EXPECT_NE(refused_body.find("\"code\":\"insufficient_storage\""), std::string::npos) << refused_body;
+  EXPECT_NE(refused_body.find("disk full"), std::string::npos) << refused_body;
+  EXPECT_GT(acked.size(), 0u);
+
+  // The process is alive and reads go on.
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+  auto profile = Get("/api/profiles/user_id@web:u-before", admin_);
+  ASSERT_TRUE(profile);
+  EXPECT_EQ(profile->status, 200) << profile->body;
+  EXPECT_EQ(profile->body, profile_before->body);
+  // A second write is refused the same way.
+  auto again = Post("/v1/track", R"({"messageId":"after-full","event":"E","userId":"u"})", web_key_);
+  EXPECT_EQ(again->status, 507) << again->body;
+
+  // Every message acknowledged with 200 is in the store.
+  Close();
+  Options o;
+  o.data_dir = dir_.path() + "/data";
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::ostringstream events;
+  ASSERT_TRUE((*e)->ExportEvents(events).ok());
+  std::set<std::string> stored;
+  std::istringstream in(events.str());
+  for (std::string line; std::getline(in, line);) {
+    size_t p = line.find("\"message_id\":\"") + 14;
+    stored.insert(line.substr(p, line.find('"', p) - p));
+  }
+  for (const auto& id : acked) ASSERT_TRUE(stored.count(id)) << id << " was acknowledged but is not stored";
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class CompactionFilter;
+class Env;
 class Iterator;
+class Logger;
 class WriteBatch;
 class Status;
 }  // namespace rocksdb
@@ -58,7 +60,18 @@ struct StoreOptions {
   bool create_if_missing = true;
   // Block cache for reads, in MiB. Default: 256.
   size_t block_cache_mb = 256;
+  // Open for inspection only (rocksdb::DB::OpenForReadOnly): takes no LOCK, so it
+  // may open a store that a running `holo serve` holds, and sees the store as it
+  // was when opened. Every write is refused (kFailedPrecondition). Default: false.
+  bool read_only = false;
+  // TEST HOOK: fail every file write with ENOSPC once this many bytes have been
+  // written through the store (DiskBudgetFileSystem). 0: off, unless the
+  // environment variable HOLO_TEST_DISK_BUDGET_BYTES holds a byte count. Default: 0.
+  uint64_t disk_budget_bytes = 0;
 };
+
+class DiskBudgetFileSystem;
+class ErrorListener;
 
 // Translates a RocksDB status; `context` prefixes the message.
 Status FromRocks(const rocksdb::Status& s, std::string_view context);
@@ -86,7 +99,14 @@ class Retention {
 class Store {
  public:
   // Opens (or creates) the database at `path`. Fails with kUnavailable if another
-  // process holds it.
+  // process holds it (unless options.read_only).
+  //
+  // Write failures: a full disk fails a write with kResourceExhausted, a directory
+  // that cannot be written (read-only file system, permissions) or another I/O
+  // error with kUnavailable, each as one line ("store PATH: disk full (...); writes
+  // refused, reads go on"). Nothing is half-written: a failed Write stored none of
+  // its batch. Reads go on meanwhile. After a full disk, RocksDB stops writes until
+  // space is freed; Write then resumes the database (DB::Resume) by itself.
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options);
   ~Store();
   Store(const Store&) = delete;
@@ -95,6 +115,7 @@ class Store {
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
   const std::string& path() const { return path_; }
+  bool read_only() const { return read_only_; }
 
   // Writes `batch` atomically. With sync, returns only after the WAL is on disk.
   Status Write(rocksdb::WriteBatch* batch, bool sync);
@@ -117,9 +138,37 @@ class Store {
   // markers a bulk delete left there, which later scans of the range would step over.
   Status CompactPrefix(Cf c, std::string_view prefix);
 
+  // TEST HOOK: the injected disk (StoreOptions::disk_budget_bytes), or nullptr.
+  DiskBudgetFileSystem* disk_budget() const { return disk_budget_.get(); }
+
  private:
   Store() = default;
+  // Refuses a write to a read-only store; OK otherwise.
+  Status CheckWritable(std::string_view what) const;
+  // Translates the failure of a write (`what`: "write batch", "sync WAL", ...) into
+  // the one-line errors above.
+  Status WriteFailed(const rocksdb::Status& s, std::string_view what);
+  // After a write failed on a full disk: resumes the database if space was freed
+  // (at most every few seconds). Returns whether it resumed.
+  bool TryResume();
+
   std::string path_;
+  bool read_only_ = false;
+  std::shared_ptr<DiskBudgetFileSystem> disk_budget_;
+  std::unique_ptr<rocksdb::Env> env_;  // over disk_budget_, when set
+  std::shared_ptr<rocksdb::Logger> info_log_;
+  std::mutex resume_mu_;
+  int64_t last_resume_ms_ = 0;
+  // A write failed and the database has not resumed since: its WAL file may have
+  // seen the error, and RocksDB 7.8 aborts (an assertion) when asked to sync such a
+  // file, so SyncWal answers the refusal itself until Resume succeeds. (A sync already
+  // under way when a write fails can still meet that file: a narrow race of the
+  // pipelined WAL sync, engine/ingest_pipeline.cc, not closed here.)
+  std::atomic<bool> write_failed_{false};
+  // The one-line error of the last failed write or background write.
+  std::mutex error_mu_;  // not resume_mu_: the listener runs inside DB::Resume too
+  Status last_write_error_;
+  friend class ErrorListener;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<Retention> retention_;

@@ -1,10 +1,19 @@
 #include "storage/store.h"
 
+#include <sys/mount.h>
+
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <string>
+#include <thread>
+
+#include "storage/disk_budget_fs.h"
 
 namespace holo::storage {
 namespace {
@@ -65,6 +74,198 @@ TEST(StoreTest, StatsMergeKeepsEarliestTailAndSumsCounts) {
   EXPECT_EQ(merged.last_ts, 400);
   EXPECT_EQ(merged.count, 6u);
   EXPECT_EQ(merged.tail, "taobao");
+  std::filesystem::remove_all(dir);
+}
+
+// Writes synced batches of one key each until the store refuses one; returns the
+// keys acknowledged (written and synced) before that.
+int WriteUntilRefused(Store* store, Status* refused, int limit = 100000) {
+  const std::string value(4096, 'x');
+  for (int i = 0; i < limit; ++i) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->cf(Cf::kEvents), "k" + std::to_string(i), value);
+    Status s = store->Write(&batch, /*sync=*/true);
+    if (!s.ok()) {
+      *refused = s;
+      return i;
+    }
+  }
+  return limit;
+}
+
+TEST(StoreFaultTest, FullDiskRefusesWritesWithOneLineAndKeepsReadsAndAcknowledgedData) {
+  std::string dir = TempDir("full");
+  StoreOptions o;
+  o.disk_budget_bytes = 1 << 20;  // a 1 MiB "disk"
+  int acknowledged = 0;
+  {
+    auto store = Store::Open(dir, o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_NE((*store)->disk_budget(), nullptr);
+    Status refused;
+    acknowledged = WriteUntilRefused(store->get(), &refused);
+    ASSERT_GT(acknowledged, 10);
+    ASSERT_LT(acknowledged, 100000) << "the budget never ran out";
+    EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+    EXPECT_EQ(refused.message(),
+              "store " + dir + ": disk full (No space left on device); writes refused, reads go on");
+    EXPECT_EQ(refused.message().find('\n'), std::string::npos);
+    // Later writes are refused the same way; reads go on.
+    Status again;
+    EXPECT_EQ(WriteUntilRefused(store->get(), &again, 1), 0);
+    EXPECT_EQ(again.code(), StatusCode::kResourceExhausted);
+    Status sync = (*store)->SyncWal();  // no crash; OK (nothing new to sync) or refused
+    EXPECT_TRUE(sync.ok() || sync.code() == StatusCode::kResourceExhausted) << sync.ToString();
+    auto v = (*store)->Get(Cf::kEvents, "k0");
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->has_value());
+    // Space is freed: writes resume (DB::Resume), without reopening.
+    (*store)->disk_budget()->SetRemaining(64 << 20);
+    Status resumed;
+    // Write retries Resume at most every 2 s; while RocksDB's own recovery runs (it
+    // polls the free space every 5 s) Resume answers Busy.
+    for (int i = 0; i < 200; ++i) {
+      rocksdb::WriteBatch batch;
+      batch.Put((*store)->cf(Cf::kMeta), "after", "1");
+      resumed = (*store)->Write(&batch, /*sync=*/true);
+      if (resumed.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(resumed.ok()) << resumed.ToString();
+    Status synced = (*store)->SyncWal();
+    EXPECT_TRUE(synced.ok()) << synced.ToString();
+  }
+  // Every acknowledged write is there after reopening (with room on the disk).
+  auto store = Store::Open(dir, StoreOptions());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (int i = 0; i < acknowledged; ++i) {
+    auto v = (*store)->Get(Cf::kEvents, "k" + std::to_string(i));
+    ASSERT_TRUE(v.ok() && v->has_value()) << "acknowledged key k" << i << " of " << acknowledged << " lost";
+  }
+  auto after = (*store)->Get(Cf::kMeta, "after");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->has_value());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StoreFaultTest, ReopenOnAFullDiskFailsClearlyAndReadOnlyStillReads) {
+  std::string dir = TempDir("full_reopen");
+  int acknowledged = 0;
+  {
+    StoreOptions o;
+    o.disk_budget_bytes = 1 << 20;
+    auto store = Store::Open(dir, o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Status refused;
+    acknowledged = WriteUntilRefused(store->get(), &refused);
+    ASSERT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  }
+  StoreOptions full;
+  full.disk_budget_bytes = 1;  // still full
+  auto rw = Store::Open(dir, full);
+  if (!rw.ok()) {  // a read-write open may need to write (WAL recovery flushes)
+    EXPECT_EQ(rw.status().code(), StatusCode::kResourceExhausted) << rw.status().ToString();
+  }
+  rw = Status::Internal("closed");
+  StoreOptions ro;
+  ro.read_only = true;
+  auto store = Store::Open(dir, ro);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (int i = 0; i < acknowledged; ++i) {
+    auto v = (*store)->Get(Cf::kEvents, "k" + std::to_string(i));
+    ASSERT_TRUE(v.ok() && v->has_value()) << "acknowledged key k" << i << " lost";
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StoreTest, ReadOnlyOpensBesideAWriterAndRefusesWrites) {
+  std::string dir = TempDir("read_only");
+  auto writer = Store::Open(dir, StoreOptions());
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Put(Cf::kMeta, "k", "v", /*sync=*/true).ok());
+  StoreOptions ro;
+  ro.read_only = true;
+  auto reader = Store::Open(dir, ro);  // the writer holds the LOCK
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->read_only());
+  auto v = (*reader)->Get(Cf::kMeta, "k");
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ(**v, "v");
+  Status w = (*reader)->Put(Cf::kMeta, "k2", "v", /*sync=*/true);
+  EXPECT_EQ(w.code(), StatusCode::kFailedPrecondition) << w.ToString();
+  EXPECT_NE(w.message().find("read-only"), std::string::npos) << w.ToString();
+  EXPECT_EQ((*reader)->Compact(Cf::kMeta).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*reader)->SyncWal().code(), StatusCode::kFailedPrecondition);
+  // The writer goes on writing beside it.
+  EXPECT_TRUE((*writer)->Put(Cf::kMeta, "k3", "v", /*sync=*/true).ok());
+  reader = Status::Internal("closed");
+  writer = Status::Internal("closed");
+  std::filesystem::remove_all(dir);
+}
+
+// A real full file system: a small tmpfs (needs root and mount permission; skipped
+// otherwise). Complements the injected fault above with the kernel's own ENOSPC.
+TEST(StoreFaultTest, RealFullTmpfsRefusesWritesWithoutAborting) {
+  std::string dir = TempDir("tmpfs");
+  std::filesystem::create_directories(dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=2m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << "): the injected fault tests cover this";
+  }
+  int acknowledged = 0;
+  {
+    auto store = Store::Open(dir + "/db", StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Status refused;
+    acknowledged = WriteUntilRefused(store->get(), &refused);
+    EXPECT_LT(acknowledged, 100000);
+    EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+    auto v = (*store)->Get(Cf::kEvents, "k0");
+    EXPECT_TRUE(v.ok() && v->has_value());
+  }
+  // Room again: everything acknowledged is there.
+  ASSERT_EQ(::mount("tmpfs", dir.c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0) << std::strerror(errno);
+  {
+    auto store = Store::Open(dir + "/db", StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    for (int i = 0; i < acknowledged; ++i) {
+      auto v = (*store)->Get(Cf::kEvents, "k" + std::to_string(i));
+      ASSERT_TRUE(v.ok() && v->has_value()) << "acknowledged key k" << i << " lost";
+    }
+  }
+  ::umount(dir.c_str());
+  std::filesystem::remove_all(dir);
+}
+
+// A read-only directory (a tmpfs remounted read-only; skipped where mounting is not
+// permitted): a read-write open fails with one line that names --read-only, and a
+// read-only open reads everything.
+TEST(StoreFaultTest, ReadOnlyFileSystemRefusesWritesAndReadOnlyOpenReads) {
+  std::string dir = TempDir("erofs");
+  std::filesystem::create_directories(dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << ")";
+  }
+  {
+    auto store = Store::Open(dir + "/db", StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->Put(Cf::kMeta, "k", "v", /*sync=*/true).ok());
+  }
+  ASSERT_EQ(::mount("tmpfs", dir.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=16m"), 0) << std::strerror(errno);
+  {
+    auto rw = Store::Open(dir + "/db", StoreOptions());
+    ASSERT_FALSE(rw.ok());
+    EXPECT_EQ(rw.status().code(), StatusCode::kUnavailable) << rw.status().ToString();
+    EXPECT_NE(rw.status().message().find("--read-only"), std::string::npos) << rw.status().ToString();
+    EXPECT_EQ(rw.status().message().find("another holo process"), std::string::npos) << rw.status().ToString();
+    StoreOptions ro;
+    ro.read_only = true;
+    auto store = Store::Open(dir + "/db", ro);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto v = (*store)->Get(Cf::kMeta, "k");
+    ASSERT_TRUE(v.ok() && v->has_value()) << v.status().ToString();
+    EXPECT_EQ(**v, "v");
+  }
+  ::umount(dir.c_str());
   std::filesystem::remove_all(dir);
 }
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -439,6 +440,98 @@ TEST(CrashTest, SigkillMidIngestLosesNoAcknowledgedEventAndDuplicatesNone) {
                              "--linkable", tmp / "world/truth_linkable.csv"});
   EXPECT_GE(JsonNumber(eval, "precision"), 0.99) << eval;
   EXPECT_GE(JsonNumber(eval, "recall"), 0.97) << eval;
+}
+
+// `holo ingest` on a full disk (issue 15, "Faults"; the disk is storage's injected one,
+// HOLO_TEST_DISK_BUDGET_BYTES): a one-line error and a non-zero exit, not an abort
+// (it was 134); every acknowledged line stored; --read-only reads the full store.
+TEST(FaultTest, IngestOnAFullDiskFailsWithOneLineAndLosesNothingAcknowledged) {
+  TempDir tmp("e2e_full");
+  Generate(tmp / "world", 1500, 9);
+  const std::string ack = tmp / "ack.log";
+  setenv("HOLO_TEST_DISK_BUDGET_BYTES", "2097152", 1);  // 2 MiB
+  std::string out, err;
+  int rc = RunCommand({Holo(), "ingest", "--data", tmp / "data", "--batch", "200", "--ack-log", ack, tmp / "world"}, "",
+                      &out, &err);
+  unsetenv("HOLO_TEST_DISK_BUDGET_BYTES");
+  EXPECT_NE(rc, 0) << "the disk never filled up";
+  EXPECT_LT(rc, 128) << "holo ingest died of a signal on a full disk: " << err;
+  std::vector<std::string> errors;
+  for (const auto& line : Lines(err)) {
+    if (line.rfind("holo: error:", 0) == 0) errors.push_back(line);
+  }
+  ASSERT_EQ(errors.size(), 1u) << err;
+  EXPECT_NE(errors[0].find("disk full (No space left on device); writes refused, reads go on"), std::string::npos)
+      << errors[0];
+  std::vector<std::string> acks = Lines(ReadFile(ack));
+  ASSERT_FALSE(acks.empty()) << "no batch was acknowledged before the disk filled up";
+
+  // The full store can still be read (a read-write open may need room to recover).
+  std::string stats = HoloOk({"stats", "--read-only", "--data", tmp / "data"});
+  EXPECT_GT(JsonNumber(stats, "events"), 0) << stats;
+
+  // Every acknowledged line is stored.
+  std::map<std::string, uint64_t> last;  // file -> last acknowledged line
+  for (const auto& a : acks) {
+    std::string file = a.substr(0, a.find('\t'));
+    last[file] = std::max<uint64_t>(last[file], std::stoull(a.substr(a.find('\t') + 1)));
+  }
+  std::set<std::string> stored;
+  for (const auto& ev : Lines(HoloOk({"export", "events", "--data", tmp / "data"}))) {
+    size_t p = ev.find("\"message_id\":\"") + 14;
+    stored.insert(ev.substr(p, ev.find('"', p) - p));
+  }
+  for (const auto& [file, n] : last) {
+    std::vector<std::string> lines = Lines(ReadFile(file));
+    for (uint64_t i = 0; i < n && i < lines.size(); ++i) {
+      ASSERT_TRUE(stored.count(MessageId(lines[i]))) << file << ":" << i + 1 << " acknowledged but not stored";
+    }
+  }
+  // With room again, the ingest completes.
+  HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+}
+
+// `--read-only` opens a store beside a running `holo serve` (which holds its LOCK):
+// reads work, writes are refused with one line; without it the open is refused.
+TEST(FaultTest, ReadOnlyCommandsRunBesideARunningServer) {
+  TempDir tmp("e2e_read_only");
+  Generate(tmp / "world", 200, 4);
+  HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  std::string before = HoloOk({"stats", "--data", tmp / "data"});
+  const std::string serve_log = tmp / "serve.log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int log = open(serve_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    execl(Holo().c_str(), Holo().c_str(), "serve", "--data", (tmp / "data").c_str(), "--listen", "127.0.0.1:0",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 1000 && ReadFile(serve_log).find("listening on") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(ReadFile(serve_log).find("listening on"), std::string::npos) << ReadFile(serve_log);
+
+  EXPECT_EQ(HoloOk({"stats", "--read-only", "--data", tmp / "data"}), before);
+  HoloOk({"segment", "list", "--read-only", "--data", tmp / "data"});
+  EXPECT_FALSE(HoloOk({"export", "profiles", "--read-only", "--data", tmp / "data"}).empty());
+  std::string out, err;
+  EXPECT_NE(RunCommand({Holo(), "stats", "--data", tmp / "data"}, "", &out, &err), 0);
+  EXPECT_NE(err.find("another holo process"), std::string::npos) << err;
+  int rc = RunCommand({Holo(), "segment", "create", "--read-only", "--data", tmp / "data", "rich", "spending_power >= 3"}, "",
+                      &out, &err);
+  EXPECT_NE(rc, 0);
+  EXPECT_LT(rc, 128) << err;
+  EXPECT_NE(err.find("read-only"), std::string::npos) << err;
+  EXPECT_EQ(Lines(err).size(), 1u) << err;
+  rc = RunCommand({Holo(), "ingest", "--read-only", "--data", tmp / "data", tmp / "world"}, "", &out, &err);
+  EXPECT_EQ(rc, 1) << err;
+
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(serve_log);
 }
 
 }  // namespace
