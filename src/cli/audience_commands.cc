@@ -9,6 +9,7 @@
 
 #include "cli/cli_util.h"
 #include "common/time_util.h"
+#include "profile/trait_registry.h"
 
 namespace holo::cli {
 namespace {
@@ -42,8 +43,9 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   trait_define_->add_option("name", name_, "Trait name (letters, digits, _)")->required();
   trait_define_->add_option("expression", expr_, "e.g. 'count(Order Completed where category = \"luxury\", 180d)'")
       ->required();
-  trait_list_ = trait_->add_subcommand("list", "List computed traits");
+  trait_list_ = trait_->add_subcommand("list", "List computed traits (with --builtin: every built-in trait)");
   add_data(trait_list_);
+  trait_list_->add_flag("--builtin", builtin_, "Also list the built-in traits: name, family, type, how it is computed");
 
   seg_ = app.add_subcommand("segment", "Named audience segments over profile traits (bitmaps, kept current)");
   seg_->require_subcommand(1);
@@ -115,10 +117,17 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   };
   if (trait_define_->parsed()) {
     Check(engine.DefineTrait(name_, expr_), "trait define");
-    std::printf("trait %s defined; profiles rebuilt\n", name_.c_str());
+    std::printf("trait %s defined\n", name_.c_str());
   } else if (trait_list_->parsed()) {
     auto traits = engine.ListTraits();
     Check(traits.status(), "trait list");
+    if (builtin_) {
+      for (const profile::TraitInfo& t : profile::BuiltinTraits()) {
+        std::printf("%.*s\t%.*s\t%.*s\t%.*s\n", int(t.name.size()), t.name.data(), int(t.family.size()), t.family.data(),
+                    int(profile::TraitTypeName(t.type).size()), profile::TraitTypeName(t.type).data(), int(t.how.size()),
+                    t.how.data());
+      }
+    }
     for (const auto& [name, def] : *traits) std::printf("%s\t%s\n", name.c_str(), def.c_str());
   } else if (seg_create_->parsed()) {
     auto info = engine.DefineSegment(name_, expr_);

@@ -27,6 +27,7 @@ class AudienceCommands {
   CLI::App *gp_ = nullptr, *people_ = nullptr, *funnel_ = nullptr, *campaign_ = nullptr;
   std::string name_, name_b_, expr_, out_, at_, from_, use_ = "export";
   bool json_ = false;
+  bool builtin_ = false;
   uint32_t k_ = 50;
   Engine::GroupProfileOptions gp_options_;
   Engine::FunnelQuery funnel_query_;

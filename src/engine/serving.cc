@@ -10,6 +10,7 @@
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
+#include "profile/trait_registry.h"
 #include "identity/graph_store.h"
 #include "profile/profile_store.h"
 #include "storage/event_record.h"
@@ -181,7 +182,13 @@ Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std
     if (!store_shown && IsStoreTrait(name)) {
       w.Null();
     } else {
-      WriteTraitValue(table_->Value(row, name), &w);
+      const profile::TraitInfo* info = profile::FindBuiltinTrait(name);
+      const segment::TraitValue value = table_->Value(row, name);
+      if (info != nullptr && info->type == profile::TraitType::kBool && std::holds_alternative<double>(value)) {
+        w.Bool(std::get<double>(value) != 0);  // the table keeps bools as 0/1
+      } else {
+        WriteTraitValue(value, &w);
+      }
     }
   }
   w.EndObject().EndObject();

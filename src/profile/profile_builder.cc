@@ -1,4 +1,5 @@
 #include "profile/profile_builder.h"
+#include "profile/trait_registry.h"
 
 #include <simdjson.h>
 
@@ -433,20 +434,14 @@ std::string NormalizeCity(std::string_view name) {
 }
 
 const std::vector<std::string_view>& BuiltinTraitNames() {
-  static const std::vector<std::string_view> kNames = {
-      "order_count",         "total_spend",          "spend_90d",
-      "spending_power",      "top_categories",       "top_brands",
-      "top_category",        "top_brand",            "city",
-      "price_sensitivity",   "price_sensitivity_score", "home_area",
-      "work_area",           "home_city",            "home_postcode",
-      "commute_mode",        "travel_domestic_trips", "travel_international_trips",
-      "travel_class",        "travel_style",         "salary_day",
-      "salary_band",         "pays_utilities",       "family_card_user",
-      "trending_interests",  "video_genres",         "consent_analytics",
-      "consent_personalization", "consent_marketing", "consent_third_party",
-      "age",                 "age_band",             "gender",
-      "store_visits_90d",
-  };
+  // The registry's traits the builder writes (household_size comes from the people graph).
+  static const std::vector<std::string_view> kNames = [] {
+    std::vector<std::string_view> names;
+    for (const TraitInfo& t : BuiltinTraits()) {
+      if (t.name != "household_size") names.push_back(t.name);
+    }
+    return names;
+  }();
   return kNames;
 }
 

