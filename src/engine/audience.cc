@@ -47,17 +47,7 @@ constexpr std::string_view kProfileDimensions[] = {
     "household_size", "price_sensitivity", "commute_mode", "travel_style", "top_categories",
     "top_brands",     "video_genres",     "trending_interests"};
 
-std::string Key(char tag, std::string_view name) {
-  std::string k(1, tag);
-  k.append(name);
-  return k;
-}
-std::string VersionKey(std::string_view name, uint32_t version) {
-  std::string k = Key('v', name);
-  k.push_back('\0');
-  coding::PutFixed64BE(&k, version);
-  return k;
-}
+using keys::SegmentsKey;
 
 Status ValidName(std::string_view name, const char* what) {
   if (name.empty() || name.size() > 64) return Status::InvalidArgument(std::string(what) + " name must be 1-64 characters");
@@ -166,7 +156,7 @@ bool EngineImpl::IsComputedTrait(const std::string& name) const {
 Status EngineImpl::LoadComputedTraits() {
   computed_traits_.clear();
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+  for (it->Seek(std::string(1, keys::kComputedTraitTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kComputedTraitTag)); it->Next()) {
     std::string name(View(it->key()).substr(1));
     auto expr = segment::Parse(View(it->value()));
     if (!expr.ok()) return Status::DataLoss("stored computed trait " + name + ": " + expr.status().message());
@@ -183,7 +173,7 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
   if (specs.empty()) return Status::OK();
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < specs.size(); ++i) {
-    batch.Put(store_->cf(Cf::kSegments), Key('t', specs[i].TraitName()), definitions[i]);
+    batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kComputedTraitTag, specs[i].TraitName()), definitions[i]);
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
   HOLO_RETURN_IF_ERROR(LoadComputedTraits());
@@ -225,7 +215,7 @@ Status EngineImpl::DefineTrait(std::string_view name, std::string_view expressio
 Result<std::vector<std::pair<std::string, std::string>>> EngineImpl::ListTraits() {
   std::vector<std::pair<std::string, std::string>> out;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+  for (it->Seek(std::string(1, keys::kComputedTraitTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kComputedTraitTag)); it->Next()) {
     out.emplace_back(std::string(View(it->key()).substr(1)), std::string(View(it->value())));
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan computed traits"));
@@ -264,7 +254,7 @@ Status EngineImpl::EnsureAudience() {
   table_epoch_ = epoch;
   segments_ = std::make_unique<segment::SegmentSet>(table_.get());
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek("d"); it->Valid() && it->key().starts_with("d"); it->Next()) {
+  for (it->Seek(std::string(1, keys::kSegmentTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kSegmentTag)); it->Next()) {
     std::string name(View(it->key()).substr(1));
     std::string_view rec = View(it->value());
     uint64_t version, created, updated;
@@ -272,7 +262,7 @@ Status EngineImpl::EnsureAudience() {
         !coding::GetFixed64BE(&rec, &updated)) {
       return Status::DataLoss("corrupt segment record " + name);
     }
-    HOLO_ASSIGN_OR_RETURN(auto members, store_->Get(Cf::kSegments, Key('m', name)));
+    HOLO_ASSIGN_OR_RETURN(auto members, store_->Get(Cf::kSegments, SegmentsKey(keys::kSegmentMembersTag, name)));
     HOLO_RETURN_IF_ERROR(segments_->Load(name, rec, static_cast<int64_t>(version), static_cast<int64_t>(created),
                                          static_cast<int64_t>(updated), members.value_or("")));
   }
@@ -310,9 +300,9 @@ Status EngineImpl::SaveSegment(const std::string& name) {
   coding::PutFixed64BE(&rec, static_cast<uint64_t>(info->updated_ms));
   rec += info->definition;
   rocksdb::WriteBatch batch;
-  batch.Put(store_->cf(Cf::kSegments), Key('d', name), rec);
-  batch.Put(store_->cf(Cf::kSegments), VersionKey(name, static_cast<uint32_t>(info->version)), info->definition);
-  batch.Put(store_->cf(Cf::kSegments), Key('m', name), segments_->Serialize(name));
+  batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentTag, name), rec);
+  batch.Put(store_->cf(Cf::kSegments), keys::SegmentVersionKey(name, static_cast<uint64_t>(info->version)), info->definition);
+  batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentMembersTag, name), segments_->Serialize(name));
   // Every segment in memory is exact as of the table's epoch.
   batch.Put(store_->cf(Cf::kMeta), keys::kAudienceEpoch, table_epoch_);
   return store_->Write(&batch, true);
@@ -326,8 +316,8 @@ Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool fu
   if (segments_ == nullptr) {
     // Nothing loaded: only segments on disk need maintenance.
     auto it = store_->NewIterator(Cf::kSegments);
-    it->Seek("d");
-    bool any = it->Valid() && it->key().starts_with("d");
+    it->Seek(std::string(1, keys::kSegmentTag));
+    bool any = it->Valid() && it->key().starts_with(std::string(1, keys::kSegmentTag));
     HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
     if (!any) return Status::OK();
     return EnsureAudience();  // loads current profiles and refreshes every segment
@@ -409,9 +399,9 @@ Status EngineImpl::DropSegment(std::string_view name) {
   HOLO_RETURN_IF_ERROR(segments_->Remove(name));
   rocksdb::WriteBatch batch;
   auto cf = store_->cf(Cf::kSegments);
-  batch.Delete(cf, Key('d', name));
-  batch.Delete(cf, Key('m', name));
-  std::string vprefix = Key('v', name);
+  batch.Delete(cf, SegmentsKey(keys::kSegmentTag, name));
+  batch.Delete(cf, SegmentsKey(keys::kSegmentMembersTag, name));
+  std::string vprefix = SegmentsKey(keys::kSegmentVersionTag, name);
   vprefix.push_back('\0');
   std::string vend = vprefix;
   vend.back() = '\1';
@@ -430,7 +420,7 @@ Result<Engine::SegmentInfo> EngineImpl::GetSegment(std::string_view name) {
   HOLO_RETURN_IF_ERROR(EnsureAudience());
   HOLO_ASSIGN_OR_RETURN(auto info, segments_->Get(std::string(name)));
   Engine::SegmentInfo out = ToInfo(info);
-  std::string prefix = Key('v', name);
+  std::string prefix = SegmentsKey(keys::kSegmentVersionTag, name);
   prefix.push_back('\0');
   auto it = store_->NewIterator(Cf::kSegments);
   for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
@@ -516,7 +506,7 @@ Result<Roaring> EngineImpl::GroupOf(std::string_view segment_or_expression, bool
 Result<std::vector<Roaring>> EngineImpl::LoadGroupLog() {
   std::vector<Roaring> previous;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek("q"); it->Valid() && it->key().starts_with("q"); it->Next()) {
+  for (it->Seek(std::string(1, keys::kGroupLogTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kGroupLogTag)); it->Next()) {
     HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
     previous.push_back(std::move(r));
   }
@@ -527,7 +517,7 @@ Result<std::vector<Roaring>> EngineImpl::LoadGroupLog() {
 Result<const std::vector<Roaring>*> EngineImpl::SealedGroups() {
   if (sealed_loaded_) return &sealed_;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek("w"); it->Valid() && it->key().starts_with("w"); it->Next()) {
+  for (it->Seek(std::string(1, keys::kSealedGroupTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kSealedGroupTag)); it->Next()) {
     HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
     sealed_.push_back(std::move(r));
   }
@@ -557,7 +547,7 @@ Status EngineImpl::AppendGroupLog(char prefix, std::string_view seq_key, const R
 
 Status EngineImpl::SealGroup(const Roaring& group) {
   HOLO_RETURN_IF_ERROR(SealedGroups().status());
-  HOLO_RETURN_IF_ERROR(AppendGroupLog('w', kSealedSeq, group));
+  HOLO_RETURN_IF_ERROR(AppendGroupLog(keys::kSealedGroupTag, kSealedSeq, group));
   sealed_.push_back(group);
   if (sealed_.size() > kQueryLogKeep) sealed_.erase(sealed_.begin());
   return Status::OK();
@@ -565,7 +555,7 @@ Status EngineImpl::SealGroup(const Roaring& group) {
 
 Status EngineImpl::LogGroup(const Roaring& group, const std::vector<Roaring>& previous) {
   if (std::any_of(previous.begin(), previous.end(), [&](const Roaring& r) { return r == group; })) return Status::OK();
-  return AppendGroupLog('q', kQueryLogSeq, group);
+  return AppendGroupLog(keys::kGroupLogTag, kQueryLogSeq, group);
 }
 
 Status EngineImpl::SpendBudget(const std::string& owner, double budget, double epsilon) {

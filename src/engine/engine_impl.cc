@@ -358,7 +358,7 @@ Status EngineImpl::MarkAllProfilesDirty() {
   rocksdb::WriteBatch batch;
   auto it = store_->NewIterator(Cf::kGraph);
   uint64_t last = 0;
-  for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) {
+  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphMemberPrefix); it->Next()) {
     uint64_t id = coding::DecodeFixed64BE(it->key().data() + 1);
     if (id != last) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
     last = id;
@@ -462,7 +462,7 @@ Status EngineImpl::ExportEvents(std::ostream& out) {
 Status EngineImpl::ExportGraph(std::ostream& nodes, std::ostream& edges) {
   std::unordered_map<keys::Key16, uint32_t, keys::Key16Hash> index;
   auto git = store_->NewIterator(Cf::kGraph);
-  git->Seek("n");
+  git->Seek(keys::kGraphNodePrefix);
   auto it = store_->NewIterator(Cf::kNodes);
   std::string line;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -474,7 +474,7 @@ Status EngineImpl::ExportGraph(std::ostream& nodes, std::ostream& edges) {
     // The graph's 'n' rows are in the same pseudonym order as the nodes.
     uint64_t oneid = 0;
     std::string want = keys::NodeOneIdKey(key);
-    while (git->Valid() && git->key().starts_with("n") && View(git->key()) < want) git->Next();
+    while (git->Valid() && View(git->key()).starts_with(keys::kGraphNodePrefix) && View(git->key()) < want) git->Next();
     if (git->Valid() && View(git->key()) == want && git->value().size() == 8) {
       oneid = coding::DecodeFixed64BE(git->value().data());
     }

@@ -26,14 +26,7 @@ using privacy::IsStoreIdentifierType;
 using privacy::IsStoreSighting;
 using privacy::IsStoreTrait;
 
-constexpr std::string_view kCredentialPrefix = "cred/";
-
-std::string CredentialKey(std::string_view kind, std::string_view hash_hex) {
-  std::string k(kCredentialPrefix);
-  k.append(kind).push_back('/');
-  k.append(hash_hex);
-  return k;
-}
+using storage::keys::CredentialKey;
 
 std::string HashSecret(std::string_view secret) {
   unsigned char out[32];

@@ -134,7 +134,7 @@ Result<SizeHistogram> CurrentSizes(const storage::Store& store) {
   auto it = store.NewIterator(Cf::kGraph);
   uint64_t current = 0;
   std::string current_prefix;
-  for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) {
+  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphMemberPrefix); it->Next()) {
     std::string_view k = View(it->key());
     if (k.size() != 25) continue;
     if (k.substr(0, 9) != current_prefix) {

@@ -112,7 +112,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   }
   {
     auto it = store->NewIterator(Cf::kGraph);
-    for (it->Seek("n"); it->Valid() && it->key().starts_with("n"); it->Next()) {
+    for (it->Seek(keys::kGraphNodePrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphNodePrefix); it->Next()) {
       Key16 k = keys::ToKey16(View(it->key()).substr(1));
       uint64_t id = DecodeOneId(View(it->value()));
       node_oneid.emplace(k, id);

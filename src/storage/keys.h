@@ -197,4 +197,34 @@ inline std::string ProfileKey(uint64_t oneid) {
   return k;
 }
 
+// segments: one tag byte, then the name (docs/storage_format.md).
+inline constexpr char kComputedTraitTag = 't';   // 't' name -> computed trait definition
+inline constexpr char kSegmentTag = 'd';         // 'd' name -> segment record
+inline constexpr char kSegmentVersionTag = 'v';  // 'v' name \0 version8 -> definition
+inline constexpr char kSegmentMembersTag = 'm';  // 'm' name -> Roaring members
+inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered group (differencing log)
+inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement
+inline std::string SegmentsKey(char tag, std::string_view name) {
+  std::string k(1, tag);
+  k.append(name);
+  return k;
+}
+inline std::string SegmentVersionKey(std::string_view name, uint64_t version) {
+  std::string k = SegmentsKey(kSegmentVersionTag, name);
+  k.push_back('\0');
+  coding::PutFixed64BE(&k, version);
+  return k;
+}
+// graph: the prefixes of every node's OneID and of every OneID's members.
+inline constexpr std::string_view kGraphNodePrefix = "n";
+inline constexpr std::string_view kGraphMemberPrefix = "o";
+// meta: API credentials, "cred/" kind "/" hex hash of the secret -> name \t role.
+inline constexpr std::string_view kCredentialPrefix = "cred/";
+inline std::string CredentialKey(std::string_view kind, std::string_view hash_hex) {
+  std::string k(kCredentialPrefix);
+  k.append(kind).push_back('/');
+  k.append(hash_hex);
+  return k;
+}
+
 }  // namespace holo::storage::keys
