@@ -118,6 +118,7 @@ struct IngestReport {
   uint64_t stored = 0;      // new events written
   uint64_t duplicates = 0;  // (source, messageId) already stored
   uint64_t rejected = 0;    // written to the dead-letter file
+  uint64_t ahead_of_clock = 0;  // of `rejected`: stamped beyond the future skew (Options::now_ms)
   uint64_t warnings = 0;    // lines stored with a dropped identifier
   uint64_t bytes = 0;
   double seconds = 0;       // ingestion only, without resolution

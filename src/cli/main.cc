@@ -639,6 +639,12 @@ int main(int argc, char** argv) {
     holo::IngestReport report;
     holo::Status s = RunIngest(*engine, paths, ingest_options, ack_log, &report);
     for (const auto& e : report.sample_errors) std::fprintf(stderr, "holo: rejected %s\n", e.c_str());
+    if (report.ahead_of_clock > 0) {
+      std::fprintf(stderr,
+                   "holo: warning: %llu event(s) stamped ahead of the clock were dead-lettered; if this is a replay of "
+                   "data from another time, set HOLO_NOW (ISO-8601) to that time\n",
+                   (unsigned long long)report.ahead_of_clock);
+    }
     if (report.rejected > 5) {
       std::fprintf(stderr, "holo: ... %llu rejected lines in all, see %s\n",
                    (unsigned long long)report.rejected, report.dead_letter_path.c_str());

@@ -332,6 +332,20 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
     HOLO_RETURN_IF_ERROR(RefreshConsent(pending));
   }
   HOLO_RETURN_IF_ERROR(EnsureConsent());
+  if (log_ && !clock_warned_) {
+    // Windows end at the clock: data that ended long before it leaves them empty. Say so.
+    HOLO_ASSIGN_OR_RETURN(auto newest, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
+    const int64_t day = 86400000;
+    if (newest.has_value() && newest->size() == 8) {
+      const int64_t gap = Now() - static_cast<int64_t>(coding::DecodeFixed64BE(newest->data()));
+      if (gap > 30 * day) {
+        log_("profiles: warning: the newest event is " + std::to_string(gap / day) +
+             " days before the clock, so windowed traits (spend_90d, store_visits_90d, ...) see little or none of "
+             "the data; to measure as of the data's end, set HOLO_NOW (ISO-8601)");
+        clock_warned_ = true;
+      }
+    }
+  }
   profile::BuildOptions bo;
   bo.log = log_;
   bo.computed = &computed_traits_;

@@ -257,6 +257,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<segment::TraitTable> table_;      // null until first used
   std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
   std::string table_epoch_;  // the profiles' epoch table_ reflects
+  bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
   // Resolution may run beside WritePrepared (ResolveWith).
   std::atomic<bool> resolving_{false};
   std::mutex remark_mu_;

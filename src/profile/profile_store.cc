@@ -329,6 +329,27 @@ Status PutMember(std::string* json, std::string_view object_key, std::string_vie
   return Status::OK();
 }
 
+// Adds `"name":value` at the end of the object of `object_key`, which is followed in a
+// profile written by ToJson by `next_key` — when the profile does not hold `name` yet:
+// one string insertion, no parse. The marker `},"<next_key>":` cannot occur inside a JSON
+// string (its quote would be escaped). Returns false to fall back to PutMember.
+bool AppendMember(std::string* json, std::string_view next_key, std::string_view name, std::string_view value,
+                  bool first_member_possible) {
+  const std::string marker = "},\"" + std::string(next_key) + "\":";
+  const size_t at = json->find(marker);
+  if (at == std::string::npos || at == 0) return false;
+  std::string member;
+  const bool empty_object = (*json)[at - 1] == '{';
+  if (empty_object && !first_member_possible) return false;
+  if (!empty_object) member.push_back(',');
+  member.push_back('"');
+  member.append(name);
+  member.append("\":");
+  member.append(value);
+  json->insert(at, member);
+  return true;
+}
+
 }  // namespace
 
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats) {
@@ -370,7 +391,6 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
     auto found = acc.find(oneid);
     const ComputedTraitAccumulator& a = found == acc.end() ? none : found->second;
     std::string json(View(it->value()));
-    HOLO_RETURN_IF_ERROR(PutMember(&json, "traits", name, a.ValueJson()));
     std::string meta;
     if (a.has_value() && a.events() > 0) {
       JsonWriter mw(&meta);
@@ -378,7 +398,17 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       for (const std::string& src : a.sources()) mw.String(src);
       mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
     }
-    HOLO_RETURN_IF_ERROR(PutMember(&json, "trait_meta", name, meta));
+    // A new name is appended in place; a redefined one (already there) is replaced by a parse.
+    std::string quoted_name;
+    JsonWriter(&quoted_name).String(name);
+    const bool present = json.find(quoted_name + ":") != std::string::npos;
+    std::string escaped_name = quoted_name.substr(1, quoted_name.size() - 2);
+    if (present || !AppendMember(&json, "trait_meta", escaped_name, a.ValueJson(), false) ||
+        (!meta.empty() && !AppendMember(&json, "completeness", escaped_name, meta, true))) {
+      json.assign(View(it->value()));
+      HOLO_RETURN_IF_ERROR(PutMember(&json, "traits", name, a.ValueJson()));
+      HOLO_RETURN_IF_ERROR(PutMember(&json, "trait_meta", name, meta));
+    }
     HOLO_RETURN_IF_ERROR(w.PutJson(oneid, json));
     stats->written++;
     stats->changed.push_back(oneid);
