@@ -10,6 +10,7 @@ PACKAGES=(
   librocksdb-dev libroaring-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
   libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev time
   libcpp-httplib-dev zlib1g-dev
+  clang
   chromium
 )
 # Node.js and npm build the dashboard's assets and run the browser and SDK tests.

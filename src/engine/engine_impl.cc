@@ -188,7 +188,9 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   engine->store_->retention().SetClock(options.now_ms);
   HOLO_ASSIGN_OR_RETURN(auto consent_policy, engine->store_->Get(Cf::kMeta, keys::kConsentPolicy));
   if (consent_policy.has_value()) {
-    HOLO_ASSIGN_OR_RETURN(engine->consent_policy_, privacy::ConsentPolicy::Parse(*consent_policy));
+    HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy parsed, privacy::ConsentPolicy::Parse(*consent_policy));
+    WriterLock lock(&engine->consent_mu_);
+    engine->consent_policy_ = std::move(parsed);
   }
   // A store from before the consent ledger or the event index gets them on its next
   // read-write open.
@@ -213,7 +215,7 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
 Status EngineImpl::RemarkNodesWrittenDuringResolve() {
   std::unordered_set<keys::Key16, keys::Key16Hash> nodes;
   {
-    std::lock_guard<std::mutex> lock(remark_mu_);
+    MutexLock lock(&remark_mu_);
     nodes.swap(remark_);
   }
   if (nodes.empty()) return Status::OK();
@@ -317,7 +319,7 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   // traits are read from it: the OneIDs about to be rebuilt are read from the ledger
   // again (all of them, reloading the index, on a full rebuild).
   if (full) {
-    std::unique_lock<std::shared_mutex> lock(consent_mu_);
+    WriterLock lock(&consent_mu_);
     consent_loaded_ = false;
   } else {
     std::vector<uint64_t> pending;
@@ -353,7 +355,7 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   bo.consent = [this](uint64_t oneid, std::string_view purpose) {
     auto i = privacy::PurposeIndex(purpose);
     if (!i) return false;
-    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    ReaderLock lock(&consent_mu_);
     auto it = consent_.find(oneid);
     return consent_policy_.Given(it == consent_.end() ? nullptr : &it->second, *i);
   };

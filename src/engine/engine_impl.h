@@ -16,6 +16,7 @@
 #include <string>
 
 #include "analytics/funnel.h"
+#include "common/thread_annotations.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
@@ -260,8 +261,8 @@ class EngineImpl final : public Engine {
   bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
   // Resolution may run beside WritePrepared (ResolveWith).
   std::atomic<bool> resolving_{false};
-  std::mutex remark_mu_;
-  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_;  // nodes to mark dirty again
+  Mutex remark_mu_;
+  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_ GUARDED_BY(remark_mu_);  // nodes to mark dirty again
   Status RemarkNodesWrittenDuringResolve();
   std::mutex parsers_mu_;
   std::vector<std::unique_ptr<ingest::MessageParser>> parsers_;  // PrepareMessages' idle parsers
@@ -325,13 +326,17 @@ class EngineImpl final : public Engine {
   void SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out);
   // Removes `oneid` from every logged group-profile group (audience.cc).
   Status ForgetInGroupLog(uint64_t oneid);
-  std::mutex suppress_mu_;
-  std::unordered_map<storage::keys::Key16, int64_t, storage::keys::Key16Hash> suppressed_;  // hash -> erased at
-  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> suppress_applied_;    // nodes done
-  std::shared_mutex consent_mu_;
-  bool consent_loaded_ = false;
-  std::unordered_map<uint64_t, privacy::PersonConsent> consent_;  // OneIDs with a decision
-  privacy::ConsentPolicy consent_policy_ = privacy::ConsentPolicy::Default();
+  Mutex suppress_mu_;
+  std::unordered_map<storage::keys::Key16, int64_t, storage::keys::Key16Hash> suppressed_
+      GUARDED_BY(suppress_mu_);  // hash -> erased at
+  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> suppress_applied_
+      GUARDED_BY(suppress_mu_);  // nodes done
+  // The consent index and policy: read by every exit (exports, look-ups, profile builds),
+  // changed by decisions, resolution and policy changes.
+  SharedMutex consent_mu_;
+  bool consent_loaded_ GUARDED_BY(consent_mu_) = false;
+  std::unordered_map<uint64_t, privacy::PersonConsent> consent_ GUARDED_BY(consent_mu_);  // OneIDs with a decision
+  privacy::ConsentPolicy consent_policy_ GUARDED_BY(consent_mu_) = privacy::ConsentPolicy::Default();
 };
 
 }  // namespace holo::engine

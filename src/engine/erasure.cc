@@ -100,7 +100,7 @@ privacy::Pseudonym EngineImpl::SuppressionHash(const privacy::Pseudonym& node) c
 }
 
 Status EngineImpl::LoadSuppressions() {
-  std::lock_guard<std::mutex> lock(suppress_mu_);
+  MutexLock lock(&suppress_mu_);
   suppressed_.clear();
   auto it = store_->NewIterator(Cf::kMeta);
   const std::string_view prefix = keys::kSuppressedPrefix;
@@ -114,7 +114,7 @@ Status EngineImpl::LoadSuppressions() {
 }
 
 void EngineImpl::SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out) {
-  std::lock_guard<std::mutex> lock(suppress_mu_);
+  MutexLock lock(&suppress_mu_);
   if (suppressed_.empty()) return;
   for (const storage::EventId& id : event.ids) {
     if (id.placeholder() || suppress_applied_.count(id.pseudonym)) continue;
@@ -213,7 +213,7 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
       batch.Put(store_->cf(Cf::kMeta), std::string(keys::kSuppressedPrefix) + std::string(keys::AsView(h)), when);
     }
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-    std::lock_guard<std::mutex> lock(suppress_mu_);
+    MutexLock lock(&suppress_mu_);
     for (const auto& node : members) {
       suppressed_[SuppressionHash(node)] = now;
       suppress_applied_.erase(node);
@@ -221,7 +221,7 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
   }
   HOLO_RETURN_IF_ERROR(ForgetInGroupLog(oneid));
   {
-    std::unique_lock<std::shared_mutex> lock(consent_mu_);
+    WriterLock lock(&consent_mu_);
     consent_.erase(oneid);
   }
   if (auto colon = id.find(':'); colon != std::string_view::npos) {

@@ -329,7 +329,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   if (!consent.empty()) HOLO_RETURN_IF_ERROR(FoldConsent(consent));  // effective on the next read
   if (resolving_before || resolving_.load()) {
     // A resolve overlapped this write: it may delete these marks (ResolveWith).
-    std::lock_guard<std::mutex> lock(remark_mu_);
+    MutexLock lock(&remark_mu_);
     for (const auto& [key, rec] : nodes) remark_.insert(key);
   }
   return Status::OK();

@@ -106,7 +106,7 @@ Status EngineImpl::BackfillConsentLedger() {
 
 Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& records) {
   {
-    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    ReaderLock lock(&consent_mu_);
     if (!consent_loaded_) return Status::OK();  // the load will read them from the ledger
   }
   // The OneIDs are looked up before the readers are held off.
@@ -115,7 +115,7 @@ Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& record
     HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, r.node));
     oneids.push_back(oneid);
   }
-  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  WriterLock lock(&consent_mu_);
   for (size_t i = 0; i < records.size(); ++i) {
     if (oneids[i] != 0) consent_[oneids[i]].Fold(records[i]);  // unresolved: folded when resolution places it
   }
@@ -124,10 +124,10 @@ Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& record
 
 Status EngineImpl::EnsureConsent() {
   {
-    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    ReaderLock lock(&consent_mu_);
     if (consent_loaded_) return Status::OK();
   }
-  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  WriterLock lock(&consent_mu_);
   if (consent_loaded_) return Status::OK();
   std::unordered_map<uint64_t, privacy::PersonConsent> index;
   auto it = store_->NewIterator(Cf::kConsent);
@@ -152,7 +152,7 @@ Status EngineImpl::EnsureConsent() {
 
 Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
   {
-    std::shared_lock<std::shared_mutex> lock(consent_mu_);
+    ReaderLock lock(&consent_mu_);
     if (!consent_loaded_) return Status::OK();
   }
   // Read the ledger outside the lock (two iterators for all: after a burst of new
@@ -168,7 +168,7 @@ Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
     for (const auto& r : records) p.Fold(r);
     fresh.emplace_back(oneid, std::move(p));
   }
-  std::unique_lock<std::shared_mutex> lock(consent_mu_);
+  WriterLock lock(&consent_mu_);
   for (auto& [oneid, p] : fresh) {
     bool any = std::any_of(p.purposes.begin(), p.purposes.end(), [](const auto& s) { return s.decided; });
     if (any) {
@@ -182,20 +182,20 @@ Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
 
 Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) {
   HOLO_RETURN_IF_ERROR(EnsureConsent());
-  std::shared_lock<std::shared_mutex> lock(consent_mu_);
+  ReaderLock lock(&consent_mu_);
   auto it = consent_.find(oneid);
   return consent_policy_.Allows(it == consent_.end() ? nullptr : &it->second, use);
 }
 
 Status EngineImpl::CheckConsentUse(std::string_view use) {
-  std::shared_lock<std::shared_mutex> lock(consent_mu_);
+  ReaderLock lock(&consent_mu_);
   return consent_policy_.Allows(nullptr, use).status();
 }
 
 bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
   auto i = privacy::PurposeIndex(purpose);
   if (!i || !EnsureConsent().ok()) return false;
-  std::shared_lock<std::shared_mutex> lock(consent_mu_);
+  ReaderLock lock(&consent_mu_);
   auto it = consent_.find(oneid);
   return consent_policy_.Given(it == consent_.end() ? nullptr : &it->second, *i);
 }
@@ -257,7 +257,7 @@ Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, p
   for (const auto& r : records) person.Fold(r);
   std::array<bool, privacy::kPurposeCount> state{};
   {
-    std::shared_lock<std::shared_mutex> lock(consent_mu_);  // the policy may be replaced meanwhile
+    ReaderLock lock(&consent_mu_);  // the policy may be replaced meanwhile
     for (size_t i = 0; i < privacy::kPurposeCount; ++i) state[i] = consent_policy_.Given(&person, i);
   }
   if (given != nullptr) *given = state;
@@ -294,7 +294,7 @@ Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, p
 }
 
 Result<std::string> EngineImpl::ConsentPolicyJson() {
-  std::shared_lock<std::shared_mutex> lock(consent_mu_);  // SetConsentPolicy may replace it meanwhile
+  ReaderLock lock(&consent_mu_);  // SetConsentPolicy may replace it meanwhile
   return consent_policy_.ToJson();
 }
 
@@ -302,7 +302,7 @@ Status EngineImpl::SetConsentPolicy(std::string_view json) {
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
   {
-    std::unique_lock<std::shared_mutex> lock(consent_mu_);
+    WriterLock lock(&consent_mu_);
     consent_policy_ = std::move(policy);
   }
   // Defaults decide the consent traits of everyone who did not decide: every profile.
