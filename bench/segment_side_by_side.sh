@@ -30,6 +30,7 @@
 # prints the table and exits 1. Needs: scripts/setup_bench.sh (apt-get only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/clickhouse_config.sh
 REPO=$PWD
 HOLO_BUILD=${HOLO_BUILD:-/work/main/build}
 SEGMENT_BENCH=${SEGMENT_BENCH:-$HOLO_BUILD/bench/segment_bench}
@@ -140,36 +141,9 @@ awk -F'\t' 'NF == 5 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9.eE+-]+$/' "$RES/holo.out" 
 # --- 3. ClickHouse ------------------------------------------------------------------
 CH_URL="http://127.0.0.1:$CH_HTTP_PORT/"
 if curl -s -o /dev/null "$CH_URL" 2>/dev/null; then die "something already listens on 127.0.0.1:$CH_HTTP_PORT"; fi
-mkdir -p "$CH_DIR"/{data,tmp,log,user_files,format_schemas}
-cat > "$CH_DIR/config.xml" <<EOF
-<yandex>
-  <logger><level>warning</level><log>$CH_DIR/log/server.log</log><errorlog>$CH_DIR/log/server.err.log</errorlog><size>100M</size><count>1</count></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>$CH_HTTP_PORT</http_port><tcp_port>$CH_TCP_PORT</tcp_port>
-  <max_connections>64</max_connections><keep_alive_timeout>3</keep_alive_timeout><max_concurrent_queries>16</max_concurrent_queries>
-  <uncompressed_cache_size>268435456</uncompressed_cache_size><mark_cache_size>268435456</mark_cache_size>
-  <path>$CH_DIR/data/</path><tmp_path>$CH_DIR/tmp/</tmp_path>
-  <user_files_path>$CH_DIR/user_files/</user_files_path><format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
-  <users_config>$CH_DIR/users.xml</users_config>
-  <default_profile>default</default_profile><default_database>default</default_database>
-  <timezone>UTC</timezone><mlock_executable>false</mlock_executable>
-</yandex>
-EOF
-cat > "$CH_DIR/users.xml" <<EOF
-<yandex>
-  <profiles><default>
-    <max_memory_usage>8000000000</max_memory_usage><max_threads>$CH_THREADS</max_threads>
-    <use_uncompressed_cache>0</use_uncompressed_cache>
-    <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
-  </default></profiles>
-  <users><default>
-    <password></password><networks><ip>127.0.0.1</ip></networks>
-    <profile>default</profile><quota>default</quota>
-  </default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
-    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-EOF
+write_clickhouse_config "$CH_DIR" "$CH_HTTP_PORT" "$CH_TCP_PORT" "$CH_THREADS" \
+  "
+    <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>"
 log "ClickHouse: starting on 127.0.0.1:$CH_HTTP_PORT (tcp $CH_TCP_PORT)"
 clickhouse-server --config-file="$CH_DIR/config.xml" > "$CH_DIR/stdout.log" 2>&1 &
 CH_PID=$!

@@ -48,6 +48,7 @@
 # items counts once: COUNT(DISTINCT seq)); sum adds the prices of the matching items only.
 # Windows: ts in (as_of - window, as_of], as_of = 2026-11-01T00:00:00Z = 1793491200000 ms.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/clickhouse_config.sh"
 
 die() { echo "trait_bench: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -300,35 +301,7 @@ for _ in $(seq 50); do
   port_free "$CH_HTTP_PORT" && port_free "$CH_TCP_PORT" && break
 done
 port_free "$CH_HTTP_PORT" && port_free "$CH_TCP_PORT" || die "no two free loopback ports found"
-mkdir -p "$CH_DIR"/{data,tmp,log,user_files,format_schemas}
-cat > "$CH_DIR/config.xml" << EOF
-<yandex>
-  <logger><level>warning</level><log>$CH_DIR/log/server.log</log><errorlog>$CH_DIR/log/server.err.log</errorlog><size>100M</size><count>1</count></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>$CH_HTTP_PORT</http_port><tcp_port>$CH_TCP_PORT</tcp_port>
-  <max_connections>64</max_connections><keep_alive_timeout>3</keep_alive_timeout><max_concurrent_queries>16</max_concurrent_queries>
-  <uncompressed_cache_size>268435456</uncompressed_cache_size><mark_cache_size>268435456</mark_cache_size>
-  <path>$CH_DIR/data/</path><tmp_path>$CH_DIR/tmp/</tmp_path>
-  <user_files_path>$CH_DIR/user_files/</user_files_path><format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
-  <users_config>$CH_DIR/users.xml</users_config>
-  <default_profile>default</default_profile><default_database>default</default_database>
-  <timezone>UTC</timezone><mlock_executable>false</mlock_executable>
-</yandex>
-EOF
-cat > "$CH_DIR/users.xml" << EOF
-<yandex>
-  <profiles><default>
-    <max_memory_usage>8000000000</max_memory_usage><max_threads>$CH_THREADS</max_threads>
-    <use_uncompressed_cache>0</use_uncompressed_cache>
-  </default></profiles>
-  <users><default>
-    <password></password><networks><ip>127.0.0.1</ip></networks>
-    <profile>default</profile><quota>default</quota>
-  </default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
-    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-EOF
+write_clickhouse_config "$CH_DIR" "$CH_HTTP_PORT" "$CH_TCP_PORT" "$CH_THREADS"
 log "ClickHouse: starting on 127.0.0.1:$CH_TCP_PORT (http $CH_HTTP_PORT)"
 t0=$(now)
 clickhouse-server --config-file="$CH_DIR/config.xml" > "$CH_DIR/stdout.log" 2>&1 &
