@@ -559,7 +559,7 @@ Status EngineImpl::LogGroup(const Roaring& group, const std::vector<Roaring>& pr
 }
 
 Status EngineImpl::SpendBudget(const std::string& owner, double budget, double epsilon) {
-  std::lock_guard<std::mutex> lock(budget_mu_);
+  MutexLock lock(&budget_mu_);
   const std::string day = FormatIso8601Ms(NowMs()).substr(0, 10);
   const std::string key = "budget/" + owner + "/" + day;
   HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, key));
@@ -612,7 +612,7 @@ Result<Engine::Released> EngineImpl::ReleaseGroup(const Roaring& group, const Re
 
 Result<Engine::Released> EngineImpl::ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) {
   HOLO_ASSIGN_OR_RETURN(Roaring group, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/false));
-  std::lock_guard<std::mutex> lock(group_log_mu_);  // check and log as one step
+  MutexLock lock(&group_log_mu_);  // check and log as one step
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   return ReleaseGroup(group, options, &previous);
 }
@@ -624,7 +624,7 @@ Result<Engine::ReleasedOverlap> EngineImpl::ReleaseOverlap(std::string_view a, s
   const Roaring* mb = segments_->Members(std::string(b));
   if (ma == nullptr) return Status::NotFound("no segment '" + std::string(a) + "'");
   if (mb == nullptr) return Status::NotFound("no segment '" + std::string(b) + "'");
-  std::lock_guard<std::mutex> lock(group_log_mu_);  // check and log as one step
+  MutexLock lock(&group_log_mu_);  // check and log as one step
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   ReleasedOverlap out;
   HOLO_ASSIGN_OR_RETURN(out.a, ReleaseGroup(*ma, options, &previous));
@@ -689,7 +689,7 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
     in.dimensions.push_back(std::move(overlap));
   }
   // The differencing log: every group answered before (checked and extended as one step).
-  std::lock_guard<std::mutex> lock(group_log_mu_);
+  MutexLock lock(&group_log_mu_);
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   for (const Roaring& r : previous) in.previous.push_back(&r);
   HOLO_ASSIGN_OR_RETURN(const std::vector<Roaring>* sealed, SealedGroups());
@@ -714,11 +714,12 @@ Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expr
 }
 
 Status EngineImpl::ForgetInGroupLog(uint64_t oneid) {
-  std::lock_guard<std::mutex> lock(group_log_mu_);
+  MutexLock lock(&group_log_mu_);
   rocksdb::WriteBatch batch;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (const char* prefix : {"q", "w"}) {  // released groups, sealed groups
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (char tag : {keys::kGroupLogTag, keys::kSealedGroupTag}) {  // released groups, sealed groups
+    const std::string prefix(1, tag);
+    for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
       HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
       if (!r.contains(static_cast<uint32_t>(oneid))) continue;
       r.remove(static_cast<uint32_t>(oneid));
@@ -869,7 +870,7 @@ void WriteFlowCells(JsonWriter& w, const std::vector<EngineImpl::ReleaseCell>& c
 Status EngineImpl::ReleaseCells(std::vector<ReleaseCell>* cells, const std::vector<CellList>& lists, uint32_t k) {
   ReleaseOptions exact;
   exact.k = k;
-  std::lock_guard<std::mutex> lock(group_log_mu_);  // check, log and seal as one step
+  MutexLock lock(&group_log_mu_);  // check, log and seal as one step
   HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadGroupLog());
   for (ReleaseCell& c : *cells) {
     if (c.group.isEmpty()) {

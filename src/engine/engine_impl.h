@@ -264,9 +264,9 @@ class EngineImpl final : public Engine {
   Mutex remark_mu_;
   std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_ GUARDED_BY(remark_mu_);  // nodes to mark dirty again
   Status RemarkNodesWrittenDuringResolve();
-  std::mutex parsers_mu_;
-  std::vector<std::unique_ptr<ingest::MessageParser>> parsers_;  // PrepareMessages' idle parsers
-  std::mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
+  Mutex parsers_mu_;
+  std::vector<std::unique_ptr<ingest::MessageParser>> parsers_ GUARDED_BY(parsers_mu_);  // PrepareMessages' idle parsers
+  Mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
 
   // Builds the event index (keys::EventNameKey) once, for a store written before it existed.
   Status BackfillEventIndex();
@@ -296,20 +296,21 @@ class EngineImpl final : public Engine {
   Result<std::vector<Roaring>> LoadGroupLog();
   Status LogGroup(const Roaring& group, const std::vector<Roaring>& previous);
   // k, differencing against `previous` (the released group is added), noise and budget.
-  Result<Released> ReleaseGroup(const Roaring& group, const ReleaseOptions& options, std::vector<Roaring>* previous);
+  Result<Released> ReleaseGroup(const Roaring& group, const ReleaseOptions& options, std::vector<Roaring>* previous)
+      REQUIRES(group_log_mu_);
   // Spends `epsilon` of `owner`'s budget for today (UTC); kResourceExhausted when it would exceed `budget`.
   Status SpendBudget(const std::string& owner, double budget, double epsilon);
   // Groups withheld as complements by a released funnel: ReleaseGroup withholds any group
-  // within k of one of them. REQUIRES: group_log_mu_ held.
-  Result<const std::vector<Roaring>*> SealedGroups();
-  Status SealGroup(const Roaring& group);
+  // within k of one of them.
+  Result<const std::vector<Roaring>*> SealedGroups() REQUIRES(group_log_mu_);
+  Status SealGroup(const Roaring& group) REQUIRES(group_log_mu_);
   // Appends `group` to the bitmap log at segments `prefix`+seq8 (sequence in meta `seq_key`),
   // keeping the newest 1,000.
   Status AppendGroupLog(char prefix, std::string_view seq_key, const Roaring& group);
-  std::vector<Roaring> sealed_;  // guarded by group_log_mu_
-  bool sealed_loaded_ = false;
-  std::mutex budget_mu_;
-  std::mutex group_log_mu_;  // the differencing log: load, check and append as one step
+  Mutex budget_mu_;
+  Mutex group_log_mu_;  // the differencing log: load, check and append as one step
+  std::vector<Roaring> sealed_ GUARDED_BY(group_log_mu_);
+  bool sealed_loaded_ GUARDED_BY(group_log_mu_) = false;
 
   // ---- erasure (erasure.cc) ----
   // Opens one stored vault value (storage::VaultRecord) with the store's vault key.

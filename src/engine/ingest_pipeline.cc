@@ -423,7 +423,7 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
   // A parser from the pool (parsing runs on the caller's thread, many at once).
   std::unique_ptr<ingest::MessageParser> parser;
   {
-    std::lock_guard<std::mutex> lock(parsers_mu_);
+    MutexLock lock(&parsers_mu_);
     if (!parsers_.empty()) {
       parser = std::move(parsers_.back());
       parsers_.pop_back();
@@ -451,11 +451,11 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
     rep->sources.emplace_back(in.source);
   }
   {
-    std::lock_guard<std::mutex> lock(parsers_mu_);
+    MutexLock lock(&parsers_mu_);
     parsers_.push_back(std::move(parser));
   }
   if (!rejected.empty()) {
-    std::lock_guard<std::mutex> lock(dead_letter_mu_);
+    MutexLock lock(&dead_letter_mu_);
     ingest::DeadLetterWriter dead_letter((fs::path(options_.data_dir) / "dead_letter.jsonl").string());
     for (const auto& [i, reason] : rejected) {
       const MessageInput& in = messages[i];
