@@ -156,7 +156,8 @@ bool EngineImpl::IsComputedTrait(const std::string& name) const {
 Status EngineImpl::LoadComputedTraits() {
   computed_traits_.clear();
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek(std::string(1, keys::kComputedTraitTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kComputedTraitTag)); it->Next()) {
+  const std::string prefix = SegmentsKey(keys::kComputedTraitTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
     std::string name(View(it->key()).substr(1));
     auto expr = segment::Parse(View(it->value()));
     if (!expr.ok()) return Status::DataLoss("stored computed trait " + name + ": " + expr.status().message());
@@ -183,17 +184,17 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     uint64_t written = 0;
     return RebuildAllProfiles(&written);
   }
-  // Only the named events are read (the event index) and only the new traits written.
+  // Only the named events are read (the event index) and only the new traits written;
+  // the trait table takes the new columns once, after all of them.
+  profile::BuildStats ps;
   for (const profile::AggregateSpec& spec : specs) {
-    profile::BuildStats ps;
     HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), &ps));
     if (log_) {
       log_("traits: " + spec.TraitName() + " from " + std::to_string(ps.events_scanned) + " '" + spec.event +
            "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s");
     }
-    HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, /*full=*/true));
   }
-  return Status::OK();
+  return RefreshAudience(ps.changed, /*full=*/true);
 }
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {
@@ -215,7 +216,8 @@ Status EngineImpl::DefineTrait(std::string_view name, std::string_view expressio
 Result<std::vector<std::pair<std::string, std::string>>> EngineImpl::ListTraits() {
   std::vector<std::pair<std::string, std::string>> out;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek(std::string(1, keys::kComputedTraitTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kComputedTraitTag)); it->Next()) {
+  const std::string prefix = SegmentsKey(keys::kComputedTraitTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
     out.emplace_back(std::string(View(it->key()).substr(1)), std::string(View(it->value())));
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan computed traits"));
@@ -254,7 +256,8 @@ Status EngineImpl::EnsureAudience() {
   table_epoch_ = epoch;
   segments_ = std::make_unique<segment::SegmentSet>(table_.get());
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek(std::string(1, keys::kSegmentTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kSegmentTag)); it->Next()) {
+  const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
     std::string name(View(it->key()).substr(1));
     std::string_view rec = View(it->value());
     uint64_t version, created, updated;
@@ -288,7 +291,9 @@ Result<std::string> EngineImpl::ProfilesEpoch() const {
 }
 
 Status EngineImpl::SaveAudienceEpoch(const std::string& epoch) {
-  return store_->Put(Cf::kMeta, keys::kAudienceEpoch, epoch, /*sync=*/true);
+  // Unsynced: the memberships it vouches for were synced before it, and a lost marker
+  // only makes the next process re-evaluate the segments.
+  return store_->Put(Cf::kMeta, keys::kAudienceEpoch, epoch, /*sync=*/false);
 }
 
 Status EngineImpl::SaveSegment(const std::string& name) {
@@ -310,17 +315,18 @@ Status EngineImpl::SaveSegment(const std::string& name) {
 
 Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool full, std::string epoch) {
   if (changed.empty()) return Status::OK();
-  if (epoch.empty()) {
-    HOLO_ASSIGN_OR_RETURN(epoch, ProfilesEpoch());
-  }
   if (segments_ == nullptr) {
     // Nothing loaded: only segments on disk need maintenance.
     auto it = store_->NewIterator(Cf::kSegments);
-    it->Seek(std::string(1, keys::kSegmentTag));
-    bool any = it->Valid() && it->key().starts_with(std::string(1, keys::kSegmentTag));
+    const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
+    it->Seek(prefix);
+    bool any = it->Valid() && View(it->key()).starts_with(prefix);
     HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
     if (!any) return Status::OK();
     return EnsureAudience();  // loads current profiles and refreshes every segment
+  }
+  if (epoch.empty()) {
+    HOLO_ASSIGN_OR_RETURN(epoch, ProfilesEpoch());  // before the rows are read
   }
   Roaring rows;
   if (full || changed.size() * 5 > table_->size()) {
@@ -506,7 +512,8 @@ Result<Roaring> EngineImpl::GroupOf(std::string_view segment_or_expression, bool
 Result<std::vector<Roaring>> EngineImpl::LoadGroupLog() {
   std::vector<Roaring> previous;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek(std::string(1, keys::kGroupLogTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kGroupLogTag)); it->Next()) {
+  const std::string prefix = SegmentsKey(keys::kGroupLogTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
     HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
     previous.push_back(std::move(r));
   }
@@ -517,7 +524,8 @@ Result<std::vector<Roaring>> EngineImpl::LoadGroupLog() {
 Result<const std::vector<Roaring>*> EngineImpl::SealedGroups() {
   if (sealed_loaded_) return &sealed_;
   auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek(std::string(1, keys::kSealedGroupTag)); it->Valid() && it->key().starts_with(std::string(1, keys::kSealedGroupTag)); it->Next()) {
+  const std::string prefix = SegmentsKey(keys::kSealedGroupTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
     HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
     sealed_.push_back(std::move(r));
   }

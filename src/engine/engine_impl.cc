@@ -321,19 +321,7 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   if (full) {
     WriterLock lock(&consent_mu_);
     consent_loaded_ = false;
-  } else {
-    std::vector<uint64_t> pending;
-    auto it = store_->NewIterator(Cf::kMeta);
-    for (it->Seek(keys::kDirtyProfilePrefix); it->Valid() && View(it->key()).starts_with(keys::kDirtyProfilePrefix);
-         it->Next()) {
-      if (it->key().size() == keys::kDirtyProfilePrefix.size() + 8) {
-        pending.push_back(coding::DecodeFixed64BE(it->key().data() + keys::kDirtyProfilePrefix.size()));
-      }
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty profiles"));
-    HOLO_RETURN_IF_ERROR(RefreshConsent(pending));
   }
-  HOLO_RETURN_IF_ERROR(EnsureConsent());
   if (log_ && !clock_warned_) {
     // Windows end at the clock: data that ended long before it leaves them empty. Say so.
     HOLO_ASSIGN_OR_RETURN(auto newest, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
@@ -352,6 +340,10 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   bo.log = log_;
   bo.computed = &computed_traits_;
   bo.as_of_ms = Now();
+  bo.before_build = [this](const std::vector<uint64_t>& oneids) {
+    HOLO_RETURN_IF_ERROR(RefreshConsent(oneids));  // a no-op until the index is loaded
+    return EnsureConsent();
+  };
   bo.consent = [this](uint64_t oneid, std::string_view purpose) {
     auto i = privacy::PurposeIndex(purpose);
     if (!i) return false;

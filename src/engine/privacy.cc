@@ -214,7 +214,6 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
   }
   HOLO_ASSIGN_OR_RETURN(auto nodes, NodesOf(change.id));
   rocksdb::WriteBatch batch;
-  std::vector<privacy::ConsentRecord> records;
   for (const auto& node : nodes) {
     for (size_t p : purposes) {
       privacy::ConsentRecord r;
@@ -224,7 +223,6 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
       r.given = change.given;
       r.source = change.source;
       batch.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
-      records.push_back(std::move(r));
     }
   }
   // The decision and the profiles it changes (their consent_<purpose> traits, and so every
@@ -235,7 +233,7 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
     if (oneid != 0) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid), "");
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-  HOLO_RETURN_IF_ERROR(FoldConsent(records));
+  // The rebuild reads the ledger of the marked OneIDs into the index first (before_build).
   return RebuildMarkedProfiles();
 }
 

@@ -270,6 +270,7 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   // new people with few events each (a burst of new visitors) are cheaper to read by index.
   std::vector<uint64_t> ids(dirty.begin(), dirty.end());
   std::sort(ids.begin(), ids.end());
+  if (options.before_build) HOLO_RETURN_IF_ERROR(options.before_build(ids));
   IndexedWork work;
   bool indexed = false;
   if (!options.force_full) {

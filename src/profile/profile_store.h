@@ -37,6 +37,9 @@ struct BuildOptions {
   // Whether a OneID's consent to a purpose counts as given (the consent ledger under the
   // consent policy): the consent_<purpose> traits. Empty: the person's own consent events.
   std::function<bool(uint64_t oneid, std::string_view purpose)> consent;
+  // Called with the OneIDs about to be rebuilt (sorted), before any is: lets the caller
+  // bring what `consent` reads up to date for them. May be empty.
+  std::function<Status(const std::vector<uint64_t>& oneids)> before_build;
   // The profiles' reference time ("now" of spend_90d, recency, ...), ms since the epoch.
   // 0: the system clock.
   int64_t as_of_ms = 0;
