@@ -377,7 +377,7 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
         report->lines++;
         if (!pl.message) {
           report->rejected++;
-          if (pl.error.find("ahead of the clock") != std::string::npos) report->ahead_of_clock++;
+          if (pl.error.find(ingest::kAheadOfClock) != std::string::npos) report->ahead_of_clock++;
           HOLO_RETURN_IF_ERROR(dead_letter.Write(file.path, pl.number, file.source, pl.error, pl.raw));
           if (report->sample_errors.size() < 5) {
             report->sample_errors.push_back(file.path + ":" + std::to_string(pl.number) + ": " + pl.error);

@@ -447,7 +447,7 @@ static Status CheckFutureSkew(const ParserOptions& options, std::string_view sou
   auto per_source = options.future_skew_ms_by_source.find(source);
   const int64_t skew =
       per_source != options.future_skew_ms_by_source.end() ? per_source->second : options.max_future_skew_ms;
-  if (m->timestamp_ms <= now_ms || m->timestamp_ms - now_ms <= skew) return Status::OK();
+  if (m->timestamp_ms - now_ms <= skew) return Status::OK();
   const int64_t ahead = m->timestamp_ms - now_ms;
   std::string_view sent;
   if (sent_at.present && sent_at.value.get_string().get(sent) == simdjson::SUCCESS) {
@@ -463,7 +463,7 @@ static Status CheckFutureSkew(const ParserOptions& options, std::string_view sou
       }
     }
   }
-  return Invalid("timestamp " + Quote(stamp) + " is " + Ahead(ahead) + " ahead of the clock (source " + Quote(source) +
+  return Invalid("timestamp " + Quote(stamp) + " is " + Ahead(ahead) + " " + std::string(kAheadOfClock) + " (source " + Quote(source) +
                  " allows " + Ahead(skew) + "); the sender's clock is wrong: send sentAt, or fix the timestamp");
 }
 

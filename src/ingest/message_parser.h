@@ -23,6 +23,10 @@
 
 namespace holo::ingest {
 
+// In the reason of every message refused for a timestamp too far ahead of the clock
+// (ParserOptions::max_future_skew_ms), so that ingestion can count them.
+inline constexpr std::string_view kAheadOfClock = "ahead of the clock";
+
 struct ParserOptions {
   // source -> account namespace; a source not listed is its own namespace.
   // Defaults(): tmall -> taobao, store_beacon -> taobao.
