@@ -201,6 +201,7 @@ bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
 }
 
 Status EngineImpl::RecordConsent(const ConsentChange& change) {
+  MutexLock changing(&change_mu_);
   if (change.purposes.empty()) return Status::InvalidArgument("record consent: name at least one purpose");
   HOLO_RETURN_IF_ERROR(ValidateSourceName(change.source, "record consent"));
   std::vector<size_t> purposes;
@@ -297,6 +298,7 @@ Result<std::string> EngineImpl::ConsentPolicyJson() {
 }
 
 Status EngineImpl::SetConsentPolicy(std::string_view json) {
+  MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
   {
