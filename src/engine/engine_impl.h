@@ -258,6 +258,18 @@ class EngineImpl final : public Engine {
   // Builds the event index (keys::EventNameKey) once, for a store written before it existed.
   Status BackfillEventIndex();
 
+  // ---- privacy's part of an ingest write (privacy.cc) ----
+  struct PrivacyBatch {
+    std::vector<privacy::ConsentRecord> consent;              // ledger records; folded into the index after the write
+    std::vector<std::pair<std::string, std::string>> vault;   // vault entry key -> sealed record
+    void AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch) const;
+  };
+  // Adds what privacy stores for `event` (at `seq`, attributed to `owner`): its consent
+  // decisions, every purpose withdrawn for an erased identifier seen again (erasure.cc), and
+  // the raw values `vault_values` sealed under the store's vault key.
+  void AddPrivacyRecords(const storage::EventRecord& event, const privacy::Pseudonym& owner, uint64_t seq,
+                         const std::vector<std::string>& vault_values, PrivacyBatch* out);
+
   // ---- consent (privacy.cc) ----
   // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
   static void ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
