@@ -517,6 +517,12 @@ class AudienceService {
   // name -> definition of every user-defined (and segment-implied) computed trait.
   virtual Result<std::vector<std::pair<std::string, std::string>>> ListTraits() = 0;
 
+  // The trait registry as JSON, for the dashboard and API users: {"traits": [{"name",
+  // "family", "type" ("number", "bool", "string", "string list"), "how", "kind": "builtin"
+  // or "computed"}]}, built-in traits first (docs/traits.md), then the computed traits with
+  // their definitions as "how".
+  virtual Result<std::string> TraitRegistryJson() = 0;
+
   // Creates or redefines (new version) a named segment and evaluates it.
   virtual Result<Engine::SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) = 0;
 

@@ -639,6 +639,15 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(out));
   }
 
+  // The trait registry (built-in and computed traits): what an expression may use.
+  void TraitRegistry(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    auto json = engine_->audiences().TraitRegistryJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
   void GetSegment(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
@@ -1055,6 +1064,7 @@ class ServerImpl final : public Server {
     on(post, "/api/erasure", "/api/erasure", &ServerImpl::Erase);
     on(get, "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on("PUT", "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
+    on(get, "/api/traits", "/api/traits", &ServerImpl::TraitRegistry);
     on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);
     on(post, "/api/segments", "/api/segments", &ServerImpl::CreateSegment);
     on(get, R"(/api/segments/([^/]+))", "/api/segments/{name}", &ServerImpl::GetSegment);
