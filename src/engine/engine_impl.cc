@@ -162,7 +162,8 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
     : options_(std::move(options)), store_(std::move(store)),
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
       vault_key_(keys.keyring.vault[keys.generation]),
-      parser_options_(ingest::ParserOptions::Defaults()), policy_(policy), audiences_(store_.get(), nullptr), release_(store_.get()) {
+      parser_options_(ingest::ParserOptions::Defaults()), policy_(policy), audiences_(store_.get(), nullptr), release_(store_.get()),
+      consent_(store_.get()) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
@@ -189,8 +190,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   HOLO_ASSIGN_OR_RETURN(auto consent_policy, engine->store_->Get(Cf::kMeta, keys::kConsentPolicy));
   if (consent_policy.has_value()) {
     HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy parsed, privacy::ConsentPolicy::Parse(*consent_policy));
-    WriterLock lock(&engine->consent_mu_);
-    engine->consent_policy_ = std::move(parsed);
+    engine->consent_.SetPolicy(std::move(parsed));
   }
   // A store from before the consent ledger or the event index gets them on its next
   // read-write open.
@@ -303,10 +303,7 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   // The consent index must know where resolution moved identifiers before the consent
   // traits are read from it: the OneIDs about to be rebuilt are read from the ledger
   // again (all of them, reloading the index, on a full rebuild).
-  if (full) {
-    WriterLock lock(&consent_mu_);
-    consent_loaded_ = false;
-  }
+  if (full) consent_.Invalidate();
   if (log_ && !clock_warned_) {
     // Windows end at the clock: data that ended long before it leaves them empty. Say so.
     HOLO_ASSIGN_OR_RETURN(auto newest, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
@@ -326,15 +323,13 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   bo.computed = audiences_.ComputedTraits();
   bo.as_of_ms = Now();
   bo.before_build = [this](const std::vector<uint64_t>& oneids) {
-    HOLO_RETURN_IF_ERROR(RefreshConsent(oneids));  // a no-op until the index is loaded
-    return EnsureConsent();
+    HOLO_RETURN_IF_ERROR(consent_.Refresh(oneids));  // a no-op until the index is loaded
+    return consent_.Ensure();
   };
   bo.consent = [this](uint64_t oneid, std::string_view purpose) {
     auto i = privacy::PurposeIndex(purpose);
     if (!i) return false;
-    ReaderLock lock(&consent_mu_);
-    auto it = consent_.find(oneid);
-    return consent_policy_.Given(it == consent_.end() ? nullptr : &it->second, *i);
+    return consent_.Given(oneid, *i);
   };
   return bo;
 }

@@ -19,6 +19,7 @@
 #include "analytics/release_point.h"
 #include "common/thread_annotations.h"
 #include "engine/audiences.h"
+#include "engine/consent_index.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
@@ -255,7 +256,7 @@ class EngineImpl final : public Engine,
   // consent, erasure, retention, identity administration, rekey): taken by each public
   // method that makes one, before any other lock. Ingestion (WritePrepared) and the
   // readers never take it.
-  Mutex change_mu_ ACQUIRED_BEFORE(consent_mu_);
+  Mutex change_mu_;
   Audiences audiences_;  // computed traits, trait table, saved segments: its own state and lock
   bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
   // Resolution may run beside WritePrepared (ResolveWith).
@@ -286,16 +287,8 @@ class EngineImpl final : public Engine,
   // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
   static void ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
                                std::vector<privacy::ConsentRecord>* out);
-  // Folds ledger records just written into the index (their identifiers' current OneIDs).
-  Status FoldConsent(const std::vector<privacy::ConsentRecord>& records);
-  // Recomputes the index entries of OneIDs whose members changed (after a resolve).
-  Status RefreshConsent(const std::vector<uint64_t>& changed);
   // Builds the ledger from the stored events once, for a store written before it existed.
   Status BackfillConsentLedger();
-  // kNotFound for a use the consent policy does not name.
-  Status CheckConsentUse(std::string_view use);
-  // Loads the index from the ledger on first use.
-  Status EnsureConsent();
   // ConsentJson of a OneID; *given (may be null): whether each purpose counts as given
   // under the policy.
   Result<std::string> ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given);
@@ -324,11 +317,8 @@ class EngineImpl final : public Engine,
   std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> suppress_applied_
       GUARDED_BY(suppress_mu_);  // nodes done
   // The consent index and policy: read by every exit (exports, look-ups, profile builds),
-  // changed by decisions, resolution and policy changes.
-  SharedMutex consent_mu_;
-  bool consent_loaded_ GUARDED_BY(consent_mu_) = false;
-  std::unordered_map<uint64_t, privacy::PersonConsent> consent_ GUARDED_BY(consent_mu_);  // OneIDs with a decision
-  privacy::ConsentPolicy consent_policy_ GUARDED_BY(consent_mu_) = privacy::ConsentPolicy::Default();
+  // changed by decisions, resolution and policy changes. Its own state and lock.
+  ConsentIndex consent_;
 };
 
 }  // namespace holo::engine

@@ -221,10 +221,7 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     }
   }
   HOLO_RETURN_IF_ERROR(release_.Forget(oneid));
-  {
-    WriterLock lock(&consent_mu_);
-    consent_.erase(oneid);
-  }
+  consent_.Erase(oneid);
   if (auto colon = id.find(':'); colon != std::string_view::npos) {
     // The raw value as the person gave it in the request: lines of the dead-letter file
     // holding it (rejected messages keep their raw text) go too.

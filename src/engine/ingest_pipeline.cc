@@ -259,7 +259,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   }
   const bool resolving_before = resolving_.load();
   HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
-  if (!privacy.consent.empty()) HOLO_RETURN_IF_ERROR(FoldConsent(privacy.consent));  // effective on the next read
+  if (!privacy.consent.empty()) HOLO_RETURN_IF_ERROR(consent_.Fold(privacy.consent));  // effective on the next read
   if (resolving_before || resolving_.load()) {
     // A resolve overlapped this write: it may delete these marks (ResolveWith).
     MutexLock lock(&remark_mu_);

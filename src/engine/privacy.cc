@@ -31,31 +31,6 @@ using storage::View;
 constexpr std::string_view kGiven = "Consent Given";
 constexpr std::string_view kWithdrawn = "Consent Withdrawn";
 
-// Every ledger record of `node`, oldest first per purpose.
-Status ReadLedger(rocksdb::Iterator* it, const privacy::Pseudonym& node, std::vector<privacy::ConsentRecord>* out) {
-  rocksdb::Slice prefix(reinterpret_cast<const char*>(node.data()), node.size());
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    privacy::ConsentRecord r;
-    if (!privacy::DecodeConsent(View(it->key()), View(it->value()), &r)) return Status::DataLoss("corrupt consent record");
-    out->push_back(std::move(r));
-  }
-  return storage::FromRocks(it->status(), "read consent ledger");
-}
-
-// Every ledger record of the identifiers of `oneid` (read through `graph` and `consent`,
-// iterators over those column families); *members: how many identifiers it has.
-Status LedgerOf(rocksdb::Iterator* graph, rocksdb::Iterator* consent, uint64_t oneid,
-                std::vector<privacy::ConsentRecord>* out, size_t* members = nullptr) {
-  const std::string prefix = keys::MemberPrefix(oneid);
-  size_t n = 0;
-  for (graph->Seek(prefix); graph->Valid() && View(graph->key()).starts_with(prefix); graph->Next()) {
-    ++n;
-    HOLO_RETURN_IF_ERROR(ReadLedger(consent, keys::ToKey16(View(graph->key()).substr(prefix.size())), out));
-  }
-  if (members != nullptr) *members = n;
-  return storage::FromRocks(graph->status(), "scan members");
-}
-
 }  // namespace
 
 void EngineImpl::ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
@@ -127,100 +102,12 @@ Status EngineImpl::BackfillConsentLedger() {
   return store_->Write(&batch, /*sync=*/true);
 }
 
-Status EngineImpl::FoldConsent(const std::vector<privacy::ConsentRecord>& records) {
-  {
-    ReaderLock lock(&consent_mu_);
-    if (!consent_loaded_) return Status::OK();  // the load will read them from the ledger
-  }
-  // The OneIDs are looked up before the readers are held off.
-  std::vector<uint64_t> oneids;
-  for (const privacy::ConsentRecord& r : records) {
-    HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, r.node));
-    oneids.push_back(oneid);
-  }
-  WriterLock lock(&consent_mu_);
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (oneids[i] != 0) consent_[oneids[i]].Fold(records[i]);  // unresolved: folded when resolution places it
-  }
-  return Status::OK();
-}
-
-Status EngineImpl::EnsureConsent() {
-  {
-    ReaderLock lock(&consent_mu_);
-    if (consent_loaded_) return Status::OK();
-  }
-  WriterLock lock(&consent_mu_);
-  if (consent_loaded_) return Status::OK();
-  std::unordered_map<uint64_t, privacy::PersonConsent> index;
-  auto it = store_->NewIterator(Cf::kConsent);
-  privacy::Pseudonym last{};
-  uint64_t oneid = 0;
-  bool first = true;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    privacy::ConsentRecord r;
-    if (!privacy::DecodeConsent(View(it->key()), View(it->value()), &r)) return Status::DataLoss("corrupt consent record");
-    if (first || r.node != last) {
-      HOLO_ASSIGN_OR_RETURN(oneid, identity::LookupOneId(*store_, r.node));
-      last = r.node;
-      first = false;
-    }
-    if (oneid != 0) index[oneid].Fold(r);
-  }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "load consent ledger"));
-  consent_ = std::move(index);
-  consent_loaded_ = true;
-  return Status::OK();
-}
-
-Status EngineImpl::RefreshConsent(const std::vector<uint64_t>& changed) {
-  {
-    ReaderLock lock(&consent_mu_);
-    if (!consent_loaded_) return Status::OK();
-  }
-  // Read the ledger outside the lock (two iterators for all: after a burst of new
-  // people this runs for tens of thousands of OneIDs), then swap the entries in.
-  std::vector<std::pair<uint64_t, privacy::PersonConsent>> fresh;
-  auto git = store_->NewIterator(Cf::kGraph);
-  auto cit = store_->NewIterator(Cf::kConsent);
-  std::vector<privacy::ConsentRecord> records;
-  for (uint64_t oneid : changed) {
-    records.clear();
-    HOLO_RETURN_IF_ERROR(LedgerOf(git.get(), cit.get(), oneid, &records));
-    privacy::PersonConsent p;
-    for (const auto& r : records) p.Fold(r);
-    fresh.emplace_back(oneid, std::move(p));
-  }
-  WriterLock lock(&consent_mu_);
-  for (auto& [oneid, p] : fresh) {
-    bool any = std::any_of(p.purposes.begin(), p.purposes.end(), [](const auto& s) { return s.decided; });
-    if (any) {
-      consent_[oneid] = std::move(p);
-    } else {
-      consent_.erase(oneid);
-    }
-  }
-  return Status::OK();
-}
-
-Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) {
-  HOLO_RETURN_IF_ERROR(EnsureConsent());
-  ReaderLock lock(&consent_mu_);
-  auto it = consent_.find(oneid);
-  return consent_policy_.Allows(it == consent_.end() ? nullptr : &it->second, use);
-}
-
-Status EngineImpl::CheckConsentUse(std::string_view use) {
-  ReaderLock lock(&consent_mu_);
-  return consent_policy_.Allows(nullptr, use).status();
-}
+Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) { return consent_.Allows(oneid, use); }
 
 bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
   auto i = privacy::PurposeIndex(purpose);
-  if (!i || !EnsureConsent().ok()) return false;
-  ReaderLock lock(&consent_mu_);
-  auto it = consent_.find(oneid);
-  return consent_policy_.Given(it == consent_.end() ? nullptr : &it->second, *i);
+  if (!i || !consent_.Ensure().ok()) return false;
+  return consent_.Given(oneid, *i);
 }
 
 Status EngineImpl::RecordConsent(const ConsentChange& change) {
@@ -269,19 +156,14 @@ Result<std::string> EngineImpl::ConsentJson(std::string_view id) {
 Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given) {
   std::vector<privacy::ConsentRecord> records;
   size_t members = 0;
-  HOLO_RETURN_IF_ERROR(LedgerOf(store_->NewIterator(Cf::kGraph).get(), store_->NewIterator(Cf::kConsent).get(), oneid,
-                                &records, &members));
+  HOLO_RETURN_IF_ERROR(consent_.LedgerOf(oneid, &records, &members));
   if (members == 0) return Status::NotFound("no OneID " + std::to_string(oneid));
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
     return std::tie(a.ts_ms, a.seq, a.purpose) < std::tie(b.ts_ms, b.seq, b.purpose);
   });
   privacy::PersonConsent person;
   for (const auto& r : records) person.Fold(r);
-  std::array<bool, privacy::kPurposeCount> state{};
-  {
-    ReaderLock lock(&consent_mu_);  // the policy may be replaced meanwhile
-    for (size_t i = 0; i < privacy::kPurposeCount; ++i) state[i] = consent_policy_.Given(&person, i);
-  }
+  const std::array<bool, privacy::kPurposeCount> state = consent_.GivenAll(person);
   if (given != nullptr) *given = state;
   std::string out;
   JsonWriter w(&out);
@@ -315,19 +197,13 @@ Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, p
   return out;
 }
 
-Result<std::string> EngineImpl::ConsentPolicyJson() {
-  ReaderLock lock(&consent_mu_);  // SetConsentPolicy may replace it meanwhile
-  return consent_policy_.ToJson();
-}
+Result<std::string> EngineImpl::ConsentPolicyJson() { return consent_.policy().ToJson(); }
 
 Status EngineImpl::SetConsentPolicy(std::string_view json) {
   MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
-  {
-    WriterLock lock(&consent_mu_);
-    consent_policy_ = std::move(policy);
-  }
+  consent_.SetPolicy(std::move(policy));
   // Defaults decide the consent traits of everyone who did not decide: every profile.
   HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
   return RebuildMarkedProfiles();

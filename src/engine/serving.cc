@@ -56,7 +56,7 @@ void WriteTraitValue(const segment::TraitValue& v, JsonWriter* w) {
 Result<uint64_t> EngineImpl::ResolveId(std::string_view id) { return OneIdOf(id); }
 
 Status EngineImpl::Warm() {
-  HOLO_RETURN_IF_ERROR(EnsureConsent());
+  HOLO_RETURN_IF_ERROR(consent_.Ensure());
   return audiences_.EnsureLoaded();
 }
 
