@@ -10,7 +10,6 @@
 
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <string>
 
 #include "storage/store.h"
@@ -28,8 +27,6 @@ template <typename ParamInfo>
 std::string StoreBackendName(const ParamInfo& info) {
   return StoreBackendName(info.param);
 }
-// How GoogleTest prints a StoreBackend parameter.
-inline void PrintTo(StoreBackend backend, std::ostream* os) { *os << StoreBackendName(backend); }
 
 // An empty store of `backend`: RocksDB in a fresh temporary directory (removed with this
 // object), or in memory. Aborts the process when RocksDB cannot open (a broken test host).
