@@ -227,23 +227,16 @@ class Engine {
                                std::vector<std::vector<MessageOutcome>>* outcomes) = 0;
   virtual Status SyncWrites() = 0;
 
-  // Resolves pending identity changes and rebuilds the touched profiles.
+  // Resolves pending identity changes and rebuilds the touched profiles, then brings the
+  // audience state (trait table, saved segments) up to date with them.
   // `full` re-resolves the whole graph and rebuilds every profile.
   // `full_threshold` as in IngestOptions.
+  // May run beside WritePrepared and every read: the audience readers wait only while the
+  // rebuilt rows are applied in memory, never for the store work. Changes of derived state
+  // (resolution, definitions, consent, erasure, retention, identity administration) run
+  // one at a time: each takes the engine's change lock.
   virtual Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) = 0;
 
-  // Resolve in two steps, for a server that keeps answering reads meanwhile:
-  // ResolveStored resolves and rebuilds profiles in the store only (it may run
-  // beside WritePrepared and the serving reads); ApplyToAudience then brings
-  // the in-memory trait table and segments up to date with what it rebuilt
-  // (it must not run beside reads of that state). Together they are Resolve(false, ...).
-  struct AudienceUpdate {
-    std::vector<uint64_t> changed;  // OneIDs whose profiles were rebuilt or deleted
-    bool full = false;
-    std::string profiles_epoch;     // the profiles' epoch once they were rebuilt (opaque)
-  };
-  virtual Status ResolveStored(ResolveReport* report, AudienceUpdate* update) = 0;
-  virtual Status ApplyToAudience(const AudienceUpdate& update) = 0;
 
   // Receives progress lines of long phases (resolution, profile builds); default: none.
   virtual void SetLog(std::function<void(const std::string&)> log) = 0;
@@ -361,8 +354,10 @@ class Engine {
   // third_party, location) is "given" (the policy's default if undecided), from the consent
   // ledger: a withdrawal counts from the read after its write. False on a read error.
   virtual bool HasConsent(uint64_t oneid, std::string_view purpose) = 0;
-  // The segments `oneid` is a member of (none before Warm()).
-  virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) = 0;
+  // The segments `oneid` is a member of (none before Warm()). With `wait` false: kUnavailable
+  // instead of waiting while a change is being applied to the audience state (an event
+  // loop that must not block moves the request to a worker then).
+  virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid, bool wait = true) = 0;
   // {"oneid", "traits": {name: value or null}} from the in-memory trait table
   // (kFailedPrecondition before Warm()). For latency-bound look-ups.
   // With a `use`: traits the consent policy withholds from it are null (store_visits_90d

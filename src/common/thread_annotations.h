@@ -30,6 +30,9 @@
 #define RELEASE_SHARED(...) HOLO_TSA(release_shared_capability(__VA_ARGS__))
 #define RELEASE_GENERIC(...) HOLO_TSA(release_generic_capability(__VA_ARGS__))
 #define EXCLUDES(...) HOLO_TSA(locks_excluded(__VA_ARGS__))
+#define ASSERT_CAPABILITY(x) HOLO_TSA(assert_capability(x))
+#define ACQUIRED_BEFORE(...) HOLO_TSA(acquired_before(__VA_ARGS__))
+#define TRY_ACQUIRE_SHARED(...) HOLO_TSA(try_acquire_shared_capability(__VA_ARGS__))
 #define NO_THREAD_SAFETY_ANALYSIS HOLO_TSA(no_thread_safety_analysis)
 
 namespace holo {
@@ -38,6 +41,9 @@ class CAPABILITY("mutex") Mutex {
  public:
   void Lock() ACQUIRE() { mu_.lock(); }
   void Unlock() RELEASE() { mu_.unlock(); }
+  // Tells the analysis that the caller holds the lock (where it cannot see it: a helper
+  // object the lock's holder hands out). Checks nothing at run time.
+  void AssertHeld() const ASSERT_CAPABILITY(this) {}
 
  private:
   std::mutex mu_;
@@ -49,6 +55,8 @@ class CAPABILITY("shared_mutex") SharedMutex {
   void Unlock() RELEASE() { mu_.unlock(); }
   void ReaderLock() ACQUIRE_SHARED() { mu_.lock_shared(); }
   void ReaderUnlock() RELEASE_SHARED() { mu_.unlock_shared(); }
+  // Takes the lock shared if no writer holds it (or waits for it); returns whether it did.
+  bool TryReaderLock() TRY_ACQUIRE_SHARED(true) { return mu_.try_lock_shared(); }
 
  private:
   std::shared_mutex mu_;

@@ -162,7 +162,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   // The profile, segments, ties, consent.
   HOLO_ASSIGN_OR_RETURN(auto profile, store_->Get(Cf::kProfiles, keys::ProfileKey(oneid)));
   w.Key("profile").RawValue(profile.has_value() ? *profile : "null");
-  HOLO_RETURN_IF_ERROR(EnsureAudience());
+  HOLO_RETURN_IF_ERROR(audiences_.EnsureLoaded());
   HOLO_ASSIGN_OR_RETURN(auto segments, SegmentsOf(oneid));
   w.Key("segments").BeginArray();
   for (const auto& s : segments) w.String(s);

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -102,6 +105,75 @@ class AudienceTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 testing::TempDir* AudienceTest::dir_ = nullptr;
+
+// The engine owns its audience state and its lock: readers on other threads run beside
+// ingestion, resolution and definitions (no caller-held lock, as the server holds none),
+// every answer is whole (a segment's size never goes back while buyers only arrive) and
+// the state ends exact.
+TEST_F(AudienceTest, ReadersRunBesideChangesWithoutACallerLock) {
+  const std::string lux = R"(count(Order Completed where category = "luxury", all) >= 1)";
+  auto created = engine_->DefineSegment("lux", lux);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(engine_->Warm().ok());
+  const uint64_t lux0 = created->members;
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> reads{0};
+  std::vector<std::string> errors;
+  std::mutex errors_mu;
+  auto fail = [&](const std::string& what) {
+    std::lock_guard<std::mutex> lock(errors_mu);
+    errors.push_back(what);
+  };
+  auto reader = [&] {
+    uint64_t last_size = 0, last_count = 0;
+    while (!stop.load()) {
+      auto info = engine_->GetSegment("lux");
+      if (!info.ok()) return fail("GetSegment: " + info.status().ToString());
+      if (info->members < last_size) {
+        return fail("segment size went back from " + std::to_string(last_size) + " to " + std::to_string(info->members));
+      }
+      last_size = info->members;
+      auto n = engine_->CountExpression(lux);
+      if (!n.ok()) return fail("CountExpression: " + n.status().ToString());
+      if (*n < last_count) return fail("count went back from " + std::to_string(last_count) + " to " + std::to_string(*n));
+      last_count = *n;
+      auto list = engine_->ListSegments();
+      if (!list.ok() || list->empty()) return fail("ListSegments");
+      if (auto segs = engine_->SegmentsOf(1); !segs.ok()) return fail("SegmentsOf: " + segs.status().ToString());
+      if (auto t = engine_->TraitsJson(1, {"order_count"}); !t.ok() && t.status().code() != StatusCode::kNotFound) {
+        return fail("TraitsJson: " + t.status().ToString());
+      }
+      reads++;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  std::thread definer([&] {
+    for (int i = 0; i < 5 && !stop.load(); ++i) {
+      auto d = engine_->DefineSegment("buyers" + std::to_string(i), "order_count >= " + std::to_string(i + 1));
+      if (!d.ok()) fail("DefineSegment: " + d.status().ToString());
+    }
+  });
+  const int kBuyers = 12;
+  for (int i = 0; i < kBuyers; ++i) {
+    Ingest("race" + std::to_string(i) + ".jsonl",
+           Order("t-race-" + std::to_string(i), "22009998880" + std::to_string(10 + i), 5000 + i), "taobao");
+  }
+  definer.join();
+  stop = true;
+  r1.join();
+  r2.join();
+  for (const std::string& e : errors) ADD_FAILURE() << e;
+  EXPECT_GT(reads.load(), 0u);
+  EXPECT_EQ(Members("lux"), lux0 + kBuyers);
+  auto fresh = engine_->CountExpression(lux);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(*fresh, lux0 + kBuyers);
+  for (int i = 0; i < 5; ++i) {
+    auto fresh_i = engine_->CountExpression("order_count >= " + std::to_string(i + 1));
+    ASSERT_TRUE(fresh_i.ok());
+    EXPECT_EQ(Members("buyers" + std::to_string(i)), *fresh_i) << i;
+  }
+}
 
 TEST_F(AudienceTest, SegmentsStayCurrentAsEventsArrive) {
   const std::string lux = R"(count(Order Completed where category = "luxury", all) >= 1)";

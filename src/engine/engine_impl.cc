@@ -162,7 +162,7 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
     : options_(std::move(options)), store_(std::move(store)),
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
       vault_key_(keys.keyring.vault[keys.generation]),
-      parser_options_(ingest::ParserOptions::Defaults()), policy_(policy) {
+      parser_options_(ingest::ParserOptions::Defaults()), policy_(policy), audiences_(store_.get(), nullptr), release_(store_.get()) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
@@ -204,11 +204,12 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
     HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(*retention));
     engine->store_->retention().Set(std::move(windows));
   }
-  HOLO_RETURN_IF_ERROR(engine->LoadComputedTraits());
+  HOLO_RETURN_IF_ERROR(engine->audiences_.LoadComputedTraits());
   return std::unique_ptr<Engine>(std::move(engine));
 }
 
 Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_threshold) {
+  MutexLock changing(&change_mu_);
   return ResolveWith(full, full_threshold, full ? "full rebuild" : "ingest", report);
 }
 
@@ -224,17 +225,7 @@ Status EngineImpl::RemarkNodesWrittenDuringResolve() {
   return store_->Write(&batch, false);
 }
 
-Status EngineImpl::ResolveStored(ResolveReport* report, AudienceUpdate* update) {
-  *update = AudienceUpdate();
-  return ResolveWith(false, 0.25, "ingest", report, update);
-}
-
-Status EngineImpl::ApplyToAudience(const AudienceUpdate& update) {
-  return RefreshAudience(update.changed, update.full, update.profiles_epoch);
-}
-
-Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report,
-                               AudienceUpdate* defer) {
+Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
   // WritePrepared may write while this runs. A node it marks dirty after the
   // marks were read here could lose its mark when this resolve deletes the
   // marks it handled: such nodes are recorded (remark_) and marked again, at
@@ -272,13 +263,7 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
   bo.full_threshold = full_threshold;
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  if (defer != nullptr) {
-    defer->changed = ps.changed;
-    defer->full = ps.full;
-    HOLO_ASSIGN_OR_RETURN(defer->profiles_epoch, ProfilesEpoch());
-  } else {
-    HOLO_RETURN_IF_ERROR(RefreshAudience(ps.changed, ps.full));
-  }
+  HOLO_RETURN_IF_ERROR(audiences_.Refresh(ps.changed, ps.full));
   report->full_profiles = ps.full;
   if (report->full_graph || ps.full) {
     // A full pass deleted every dirty mark one key at a time; compact them away so that
@@ -338,7 +323,7 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   }
   profile::BuildOptions bo;
   bo.log = log_;
-  bo.computed = &computed_traits_;
+  bo.computed = audiences_.ComputedTraits();
   bo.as_of_ms = Now();
   bo.before_build = [this](const std::vector<uint64_t>& oneids) {
     HOLO_RETURN_IF_ERROR(RefreshConsent(oneids));  // a no-op until the index is loaded
@@ -359,7 +344,7 @@ Status EngineImpl::RebuildMarkedProfiles() {
   bo.full_threshold = 1.0;
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  return RefreshAudience(ps.changed, ps.full);
+  return audiences_.Refresh(ps.changed, ps.full);
 }
 
 Status EngineImpl::MarkAllProfilesDirty() {

@@ -16,7 +16,9 @@
 #include <string>
 
 #include "analytics/funnel.h"
+#include "analytics/release_point.h"
 #include "common/thread_annotations.h"
+#include "engine/audiences.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
@@ -74,7 +76,7 @@ class EngineImpl final : public Engine {
   static Status Rekey(const Options& options, bool keep_old, const std::function<void(const RekeyProgress&)>& on_progress,
                       RekeyReport* report);
   // Rebuilds every profile (and people-graph link) from the events, then traits and segments.
-  Status RebuildAllProfiles(uint64_t* written);
+  Status RebuildAllProfiles(uint64_t* written) REQUIRES(change_mu_);
 
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
@@ -83,8 +85,6 @@ class EngineImpl final : public Engine {
                         std::vector<std::vector<MessageOutcome>>* outcomes) override;
   Status SyncWrites() override;
   Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
-  Status ResolveStored(ResolveReport* report, AudienceUpdate* update) override;
-  Status ApplyToAudience(const AudienceUpdate& update) override;
   Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) override;
   Result<std::string> ProfileJson(std::string_view id) override;
   Status ExportProfiles(std::ostream& out) override;
@@ -105,7 +105,10 @@ class EngineImpl final : public Engine {
   Result<Report> IdentityHubs(size_t top = 20) override;
   Result<Report> MonitorClusterSizes(double max_distance = 0.05, bool save = true) override;
   Status IdentityFeed(uint64_t since, std::ostream& out) override;
-  void SetLog(std::function<void(const std::string&)> log) override { log_ = std::move(log); }
+  void SetLog(std::function<void(const std::string&)> log) override {
+    log_ = log;
+    audiences_.SetLog(std::move(log));
+  }
 
   // Serving (serving.cc).
   Result<uint64_t> ResolveId(std::string_view id) override;
@@ -113,7 +116,7 @@ class EngineImpl final : public Engine {
   Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
                                         std::string_view use = {}) override;
   Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) override;
-  Result<std::vector<std::string>> SegmentsOf(uint64_t oneid) override;
+  Result<std::vector<std::string>> SegmentsOf(uint64_t oneid, bool wait = true) override;
   bool HasConsent(uint64_t oneid, std::string_view purpose) override;
   Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names,
                                  std::string_view use = {}) override;
@@ -201,9 +204,8 @@ class EngineImpl final : public Engine {
   Result<std::optional<privacy::Pseudonym>> PseudonymOf(std::string_view type, std::string_view raw);
   // Resolves pending changes with the stored policy, recording `cause` in the
   // feed, and rebuilds the touched profiles.
-  // With `defer`, the audience state is left alone and what it needs is stored there.
-  Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report,
-                     AudienceUpdate* defer = nullptr);
+  Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report)
+      REQUIRES(change_mu_);
   // The stored identity policy (defaults when none is stored), read once at Open.
   static Result<identity::MergePolicy> LoadPolicy(const storage::Store& store);
   // Canonical type of a user-written identifier type (tmall -> user_id@taobao, ...).
@@ -212,36 +214,19 @@ class EngineImpl final : public Engine {
   Result<privacy::Pseudonym> NodeOf(std::string_view id);
   // The OneID `id` names: a OneID (digits) or a "type:value" identifier's; kNotFound if unknown.
   Result<uint64_t> OneIdOf(std::string_view id);
-  Status MarkAllProfilesDirty();
+  Status MarkAllProfilesDirty() REQUIRES(change_mu_);
   // The engine's clock (Options::now_ms, else the system clock).
   int64_t Now() const;
   // Options for rebuilding profiles: the clock, computed traits, consent from the ledger.
   // Loads the consent index first; with `full`, afresh from the ledger.
   Result<profile::BuildOptions> ProfileBuildOptions(bool full);
   // Rebuilds the profiles marked dirty and brings the audience up to date with them.
-  Status RebuildMarkedProfiles();
+  Status RebuildMarkedProfiles() REQUIRES(change_mu_);
 
-  // ---- audience state (audience.cc) ----
-  // Reads the computed-trait registry (segments column family) into computed_traits_.
-  Status LoadComputedTraits();
-  bool IsComputedTrait(const std::string& name) const;
-  // Loads the trait table and the segments from the store on first use.
-  Status EnsureAudience();
-  // "no profile has the trait 'x'" per trait of `expr` no profile has (audience loaded).
-  std::vector<std::string> UnknownTraitWarnings(const segment::Expr& expr) const;
-  // After profiles of `changed` OneIDs were rebuilt: updates the trait table and every
-  // segment's membership (a no-op while no segment exists and nothing is loaded).
-  // `epoch`: the profiles' epoch the changes bring the audience to (empty: read it now).
-  Status RefreshAudience(const std::vector<uint64_t>& changed, bool full, std::string epoch = {});
-  // The stored profiles' epoch (keys::kProfilesEpoch; empty before any profile was written).
-  Result<std::string> ProfilesEpoch() const;
-  // Records that the saved memberships are exact as of the profiles' `epoch`.
-  Status SaveAudienceEpoch(const std::string& epoch);
-  // Registers computed traits (name -> spec) and rebuilds every profile with them.
+  // ---- audiences (audience.cc; the state is the Audiences service's) ----
+  // Registers computed traits (name -> spec) and writes their values into the profiles.
   Status AddComputedTraits(const std::vector<profile::AggregateSpec>& specs,
-                           const std::vector<std::string>& definitions);
-  Status LoadTraitTable();
-  Status SaveSegment(const std::string& name);
+                           const std::vector<std::string>& definitions) REQUIRES(change_mu_);
 
   // Returns the identity-graph nodes `id` names: a OneID's members, or one identifier.
   Result<std::vector<privacy::Pseudonym>> NodesOf(std::string_view id);
@@ -254,10 +239,12 @@ class EngineImpl final : public Engine {
   std::function<void(const std::string&)> log_;
   identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy
 
-  std::vector<profile::AggregateSpec> computed_traits_;
-  std::unique_ptr<segment::TraitTable> table_;      // null until first used
-  std::unique_ptr<segment::SegmentSet> segments_;   // null until first used
-  std::string table_epoch_;  // the profiles' epoch table_ reflects
+  // One change of derived state at a time (resolution, trait and segment definitions,
+  // consent, erasure, retention, identity administration, rekey): taken by each public
+  // method that makes one, before any other lock. Ingestion (WritePrepared) and the
+  // readers never take it.
+  Mutex change_mu_ ACQUIRED_BEFORE(consent_mu_);
+  Audiences audiences_;  // computed traits, trait table, saved segments: its own state and lock
   bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
   // Resolution may run beside WritePrepared (ResolveWith).
   std::atomic<bool> resolving_{false};
@@ -270,6 +257,18 @@ class EngineImpl final : public Engine {
 
   // Builds the event index (keys::EventNameKey) once, for a store written before it existed.
   Status BackfillEventIndex();
+
+  // ---- privacy's part of an ingest write (privacy.cc) ----
+  struct PrivacyBatch {
+    std::vector<privacy::ConsentRecord> consent;              // ledger records; folded into the index after the write
+    std::vector<std::pair<std::string, std::string>> vault;   // vault entry key -> sealed record
+    void AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch) const;
+  };
+  // Adds what privacy stores for `event` (at `seq`, attributed to `owner`): its consent
+  // decisions, every purpose withdrawn for an erased identifier seen again (erasure.cc), and
+  // the raw values `vault_values` sealed under the store's vault key.
+  void AddPrivacyRecords(const storage::EventRecord& event, const privacy::Pseudonym& owner, uint64_t seq,
+                         const std::vector<std::string>& vault_values, PrivacyBatch* out);
 
   // ---- consent (privacy.cc) ----
   // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
@@ -292,25 +291,7 @@ class EngineImpl final : public Engine {
   // The members of a segment (by name) or of an expression; with `unknown_trait_is_error`,
   // an expression naming a trait no profile has is kNotFound (a mistyped segment name).
   Result<Roaring> GroupOf(std::string_view segment_or_expression, bool unknown_trait_is_error);
-  // The groups answered before (the differencing log), and adding one.
-  Result<std::vector<Roaring>> LoadGroupLog();
-  Status LogGroup(const Roaring& group, const std::vector<Roaring>& previous);
-  // k, differencing against `previous` (the released group is added), noise and budget.
-  Result<Released> ReleaseGroup(const Roaring& group, const ReleaseOptions& options, std::vector<Roaring>* previous)
-      REQUIRES(group_log_mu_);
-  // Spends `epsilon` of `owner`'s budget for today (UTC); kResourceExhausted when it would exceed `budget`.
-  Status SpendBudget(const std::string& owner, double budget, double epsilon);
-  // Groups withheld as complements by a released funnel: ReleaseGroup withholds any group
-  // within k of one of them.
-  Result<const std::vector<Roaring>*> SealedGroups() REQUIRES(group_log_mu_);
-  Status SealGroup(const Roaring& group) REQUIRES(group_log_mu_);
-  // Appends `group` to the bitmap log at segments `prefix`+seq8 (sequence in meta `seq_key`),
-  // keeping the newest 1,000.
-  Status AppendGroupLog(char prefix, std::string_view seq_key, const Roaring& group);
-  Mutex budget_mu_;
-  Mutex group_log_mu_;  // the differencing log: load, check and append as one step
-  std::vector<Roaring> sealed_ GUARDED_BY(group_log_mu_);
-  bool sealed_loaded_ GUARDED_BY(group_log_mu_) = false;
+  analytics::ReleasePoint release_;  // k, differencing, sealed cells, noise and budget: its own state and lock
 
   // ---- erasure (erasure.cc) ----
   // Opens one stored vault value (storage::VaultRecord) with the store's vault key.
@@ -325,8 +306,6 @@ class EngineImpl final : public Engine {
   // Ledger records (every purpose withdrawn at the erasure) for identifiers of `event` on
   // the suppression list, the first time each is seen again by this process.
   void SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out);
-  // Removes `oneid` from every logged group-profile group (audience.cc).
-  Status ForgetInGroupLog(uint64_t oneid);
   Mutex suppress_mu_;
   std::unordered_map<storage::keys::Key16, int64_t, storage::keys::Key16Hash> suppressed_
       GUARDED_BY(suppress_mu_);  // hash -> erased at

@@ -134,6 +134,7 @@ void EngineImpl::SuppressedConsent(const storage::EventRecord& event, std::vecto
 }
 
 Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
+  MutexLock changing(&change_mu_);
   *report = ErasureReport();
   auto start = std::chrono::steady_clock::now();
   HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
@@ -219,7 +220,7 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
       suppress_applied_.erase(node);
     }
   }
-  HOLO_RETURN_IF_ERROR(ForgetInGroupLog(oneid));
+  HOLO_RETURN_IF_ERROR(release_.Forget(oneid));
   {
     WriterLock lock(&consent_mu_);
     consent_.erase(oneid);

@@ -75,6 +75,7 @@ Result<identity::MergePolicy> EngineImpl::LoadPolicy(const storage::Store& store
 Result<std::string> EngineImpl::IdentityPolicy() { return identity::FormatPolicy(policy_); }
 
 Status EngineImpl::ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(identity::MergePolicy next, identity::ParsePolicy(toml, "policy"));
   const identity::MergePolicy cur = policy_;
   const bool threshold_only = identity::OnlyMatchThresholdDiffers(cur, next);
@@ -88,6 +89,7 @@ Status EngineImpl::ApplyIdentityPolicy(std::string_view toml, ResolveReport* rep
 }
 
 Status EngineImpl::EraseIdentifier(std::string_view id, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym node, NodeOf(id));
   Status s = identity::EraseNode(store_.get(), node);
   if (s.code() == StatusCode::kNotFound) return Status::NotFound("identifier " + std::string(id) + " is not known");
@@ -97,6 +99,7 @@ Status EngineImpl::EraseIdentifier(std::string_view id, ResolveReport* report) {
 
 Status EngineImpl::WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
                                 ResolveReport* report) {
+  MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym na, NodeOf(a));
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym nb, NodeOf(b));
   Status s = identity::WithdrawPair(store_.get(), na, nb, reason, Now());
@@ -108,12 +111,14 @@ Status EngineImpl::WithdrawLink(std::string_view a, std::string_view b, std::str
 }
 
 Status EngineImpl::DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
   identity::RemovedEvent removed;
   HOLO_RETURN_IF_ERROR(identity::RemoveEvent(store_.get(), source, message_id, &removed));
   return ResolveWith(false, 1.0, "delete-event", report);
 }
 
 Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
   if (import->type_a.empty()) return Status::InvalidArgument("import matches: the identifier type of the records is required");
   HOLO_ASSIGN_OR_RETURN(match::CsvTable table, match::ReadCsvFile(pairs_csv));
   int ia = table.ColumnIndex("id_a"), ib = table.ColumnIndex("id_b"), iw = table.ColumnIndex("weight");

@@ -18,7 +18,9 @@
 #include "engine/engine_impl.h"
 #include "ingest/dead_letter.h"
 #include "ingest/line_reader.h"
+#include "identity/evidence_batch.h"
 #include "identity/resolver.h"
+#include "profile/attribution_batch.h"
 #include "profile/profile_builder.h"
 #include "storage/event_record.h"
 #include "storage/keys.h"
@@ -91,19 +93,6 @@ struct Batch {
   uint64_t bytes = 0;
   bool eof = false;
 };
-
-// Returns true when `a`-`b` is an explicit link of `m`: two accounts of a membership
-// identify, or the userId and previousId of an alias.
-bool IsLinkPair(const ingest::ParsedMessage& m, const ingest::ParsedIdentifier& a,
-                const ingest::ParsedIdentifier& b) {
-  if (a.type.starts_with("user_id@") && b.type.starts_with("user_id@")) return true;
-  if (m.type != ingest::MessageType::kAlias) return false;
-  auto alias_role = [](ingest::IdRole r) {
-    return r == ingest::IdRole::kUserId || r == ingest::IdRole::kPreviousId ||
-           r == ingest::IdRole::kAnonymousId;
-  };
-  return alias_role(a.role) && alias_role(b.role);
-}
 
 // Reads and parses up to `max_lines` non-empty lines.
 Result<Batch> ReadBatch(ingest::LineReader* reader, ingest::MessageParser* parser,
@@ -205,16 +194,16 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     store_->db()->MultiGet(rocksdb::ReadOptions(), store_->cf(Cf::kDedupe), key_slices.size(), key_slices.data(),
                            values.data(), statuses.data());
   }
+  // Each stage contributes its part of the write; this function only stores the events
+  // themselves and assembles the parts into one atomic batch.
+  identity::EvidenceBatch evidence;        // nodes, edges, dirty marks
+  profile::AttributionBatch attribution;   // events by owner and by name
+  PrivacyBatch privacy;                    // consent ledger, sealed vault entries
   rocksdb::WriteBatch wb;
   std::unordered_set<std::string_view> in_batch;
-  // Sorted containers: inserting keys in order lets RocksDB's memtable reuse its
-  // insertion point (random-order inserts were half of ingest time).
-  std::map<Key16, storage::StatsRecord> nodes;
-  std::map<std::pair<Key16, Key16>, storage::StatsRecord> edges;
-  std::vector<std::string> node_event_keys;
   std::vector<std::pair<std::string, std::string>> dedupe_puts;  // dedupe key -> event key
+  std::vector<identity::Sighting> sightings;
   std::string value;
-  std::vector<privacy::ConsentRecord> consent;
   uint64_t& seq = run->seq;
   int64_t& max_ts = run->max_ts;
   for (size_t c = 0; c < items.size(); ++c) {
@@ -235,67 +224,19 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     rec.message_id = std::move(m.message_id);
     rec.properties_json = std::move(m.properties_json);
     max_ts = std::max(max_ts, m.timestamp_ms);
-    std::vector<size_t> graph_ids;
-    for (size_t k = 0; k < m.ids.size(); ++k) {
-      const ingest::ParsedIdentifier& id = m.ids[k];
+    sightings.clear();
+    for (const ingest::ParsedIdentifier& id : m.ids) {
       storage::EventId eid;
       eid.pseudonym = id.pseudonym;
       eid.role = static_cast<uint8_t>(id.role);
       eid.flags = id.placeholder ? 1 : 0;
       eid.type = id.type;
       rec.ids.push_back(std::move(eid));
-      if (id.placeholder) continue;
-      graph_ids.push_back(k);
-      auto [it, fresh] = nodes.try_emplace(id.pseudonym);
-      storage::StatsRecord& n = it->second;
-      if (fresh || m.timestamp_ms < n.first_ts) {
-        n.first_ts = m.timestamp_ms;
-        n.tail = id.type;
-      }
-      if (fresh || m.timestamp_ms > n.last_ts) n.last_ts = m.timestamp_ms;
-      n.count++;
+      if (!id.placeholder) sightings.push_back({id.pseudonym, id.type, ingest::LinkGroups(m, id)});
     }
-    for (size_t x = 0; x < graph_ids.size(); ++x) {
-      for (size_t y = 0; y < graph_ids.size(); ++y) {
-        if (x == y) continue;
-        const auto& a = m.ids[graph_ids[x]];
-        const auto& b = m.ids[graph_ids[y]];
-        bool link = m.explicit_link && IsLinkPair(m, a, b);
-        auto [it, fresh] = edges.try_emplace({a.pseudonym, b.pseudonym});
-        storage::StatsRecord& e = it->second;
-        uint8_t kind =
-            static_cast<uint8_t>(link ? identity::EdgeKind::kExplicitLink : identity::EdgeKind::kCooccurrence);
-        e.kind = std::max(e.kind, kind);
-        if (fresh || m.timestamp_ms < e.first_ts) {
-          e.first_ts = m.timestamp_ms;
-          e.tail = std::string(source);
-        }
-        if (fresh || m.timestamp_ms > e.last_ts) e.last_ts = m.timestamp_ms;
-        e.count++;
-      }
-    }
-    // Events are indexed by the identifier they are attributed to (profile/).
-    if (int owner = profile::AttributionIndex(rec); owner >= 0) {
-      node_event_keys.push_back(keys::NodeEventKey(rec.ids[owner].pseudonym, seq));
-      if (!rec.event.empty()) wb.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(rec.event, seq), "");
-      // Consent decisions also go to the ledger, in the same atomic write (privacy.cc).
-      const size_t before = consent.size();
-      SuppressedConsent(rec, &consent);  // an erased identifier seen again (erasure.cc)
-      ConsentRecordsOf(rec, rec.ids[owner].pseudonym, seq, &consent);
-      for (size_t i = before; i < consent.size(); ++i) {
-        wb.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(consent[i]), privacy::ConsentValue(consent[i]));
-      }
-      // Raw values a use needs go to the vault, sealed (vault.cc); the event keeps none.
-      for (const std::string& plain : m.vault) {
-        storage::VaultRecord vr;
-        vr.timestamp_ms = rec.timestamp_ms;
-        vr.source = rec.source;
-        vr.sealed = privacy::VaultSeal(vault_key_, plain);
-        value.clear();
-        vr.EncodeTo(&value);
-        wb.Put(store_->cf(Cf::kVault), keys::VaultEntryKey(rec.ids[owner].pseudonym, privacy::VaultTag(vault_key_, plain)),
-               value);
-      }
+    evidence.Add(sightings, m.timestamp_ms, source);
+    if (const int owner = attribution.Add(rec, seq); owner >= 0) {
+      AddPrivacyRecords(rec, rec.ids[owner].pseudonym, seq, m.vault, &privacy);
     }
     value.clear();
     rec.EncodeTo(&value);
@@ -305,17 +246,9 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   // Each column family's keys in order (memtable inserts reuse their position).
   std::sort(dedupe_puts.begin(), dedupe_puts.end());
   for (const auto& [key, seq_key] : dedupe_puts) wb.Put(store_->cf(Cf::kDedupe), key, seq_key);
-  std::sort(node_event_keys.begin(), node_event_keys.end());
-  for (const auto& key : node_event_keys) wb.Put(store_->cf(Cf::kNodeEvents), key, "");
-  for (auto& [key, rec] : nodes) wb.Merge(store_->cf(Cf::kNodes), keys::AsView(key), rec.Encode());
-  std::string dirty_list;
-  for (auto& [key, rec] : nodes) {
-    if (run->dirty_marked.insert(key).second) dirty_list.append(keys::AsView(key));
-  }
-  if (!dirty_list.empty()) wb.Put(store_->cf(Cf::kMeta), keys::DirtyList(seq), dirty_list);
-  for (auto& [pair, rec] : edges) {
-    wb.Merge(store_->cf(Cf::kEdges), keys::EdgeKey(pair.first, pair.second), rec.Encode());
-  }
+  attribution.AppendTo(*store_, &wb);
+  privacy.AppendTo(*store_, &wb);
+  evidence.AppendTo(*store_, &wb, seq, &run->dirty_marked);
   std::string counter;
   coding::PutFixed64BE(&counter, seq);
   wb.Put(store_->cf(Cf::kMeta), keys::kEventSeq, counter);
@@ -326,11 +259,11 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   }
   const bool resolving_before = resolving_.load();
   HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
-  if (!consent.empty()) HOLO_RETURN_IF_ERROR(FoldConsent(consent));  // effective on the next read
+  if (!privacy.consent.empty()) HOLO_RETURN_IF_ERROR(FoldConsent(privacy.consent));  // effective on the next read
   if (resolving_before || resolving_.load()) {
     // A resolve overlapped this write: it may delete these marks (ResolveWith).
     MutexLock lock(&remark_mu_);
-    for (const auto& [key, rec] : nodes) remark_.insert(key);
+    for (const auto& key : evidence.nodes()) remark_.insert(key);
   }
   return Status::OK();
 }

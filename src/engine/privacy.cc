@@ -80,6 +80,29 @@ void EngineImpl::ConsentRecordsOf(const storage::EventRecord& event, const priva
   }
 }
 
+void EngineImpl::AddPrivacyRecords(const storage::EventRecord& event, const privacy::Pseudonym& owner, uint64_t seq,
+                                   const std::vector<std::string>& vault_values, PrivacyBatch* out) {
+  SuppressedConsent(event, &out->consent);  // an erased identifier seen again (erasure.cc)
+  ConsentRecordsOf(event, owner, seq, &out->consent);
+  // Raw values a use needs go to the vault, sealed (vault.cc); the event keeps none.
+  for (const std::string& plain : vault_values) {
+    storage::VaultRecord vr;
+    vr.timestamp_ms = event.timestamp_ms;
+    vr.source = event.source;
+    vr.sealed = privacy::VaultSeal(vault_key_, plain);
+    std::string value;
+    vr.EncodeTo(&value);
+    out->vault.emplace_back(keys::VaultEntryKey(owner, privacy::VaultTag(vault_key_, plain)), std::move(value));
+  }
+}
+
+void EngineImpl::PrivacyBatch::AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch) const {
+  for (const privacy::ConsentRecord& r : consent) {
+    batch->Put(store.cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
+  }
+  for (const auto& [key, value] : vault) batch->Put(store.cf(Cf::kVault), key, value);
+}
+
 Status EngineImpl::BackfillConsentLedger() {
   HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kConsentLedgerBuilt));
   if (done.has_value()) return Status::OK();
@@ -201,6 +224,7 @@ bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
 }
 
 Status EngineImpl::RecordConsent(const ConsentChange& change) {
+  MutexLock changing(&change_mu_);
   if (change.purposes.empty()) return Status::InvalidArgument("record consent: name at least one purpose");
   HOLO_RETURN_IF_ERROR(ValidateSourceName(change.source, "record consent"));
   std::vector<size_t> purposes;
@@ -297,6 +321,7 @@ Result<std::string> EngineImpl::ConsentPolicyJson() {
 }
 
 Status EngineImpl::SetConsentPolicy(std::string_view json) {
+  MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
   {

@@ -136,7 +136,7 @@ Status EngineImpl::RebuildAllProfiles(uint64_t* written) {
   profile::BuildStats ps;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
   *written = ps.written;
-  return RefreshAudience(ps.changed, /*full=*/true);
+  return audiences_.Refresh(ps.changed, /*full=*/true);
 }
 
 Status EngineImpl::Rekey(const Options& options, bool keep_old,
@@ -306,7 +306,10 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
     p.done = p.total = report->keys;
     on_progress(p);
   }
-  HOLO_RETURN_IF_ERROR(impl->RebuildAllProfiles(&report->profiles));
+  {
+    MutexLock changing(&impl->change_mu_);
+    HOLO_RETURN_IF_ERROR(impl->RebuildAllProfiles(&report->profiles));
+  }
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
 }

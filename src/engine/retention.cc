@@ -62,6 +62,7 @@ Status EngineImpl::SetRetention(std::string_view json) {
 }
 
 Status EngineImpl::ApplyRetention(RetentionReport* report) {
+  MutexLock changing(&change_mu_);
   *report = RetentionReport();
   auto start = std::chrono::steady_clock::now();
   if (store_->retention().empty()) return Status::OK();

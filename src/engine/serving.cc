@@ -57,7 +57,7 @@ Result<uint64_t> EngineImpl::ResolveId(std::string_view id) { return OneIdOf(id)
 
 Status EngineImpl::Warm() {
   HOLO_RETURN_IF_ERROR(EnsureConsent());
-  return EnsureAudience();
+  return audiences_.EnsureLoaded();
 }
 
 Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
@@ -115,9 +115,8 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
   return out;
 }
 
-Result<std::vector<std::string>> EngineImpl::SegmentsOf(uint64_t oneid) {
-  if (segments_ == nullptr) return std::vector<std::string>();
-  return segments_->Containing(static_cast<uint32_t>(oneid));
+Result<std::vector<std::string>> EngineImpl::SegmentsOf(uint64_t oneid, bool wait) {
+  return audiences_.SegmentsOf(oneid, wait);
 }
 
 Result<bool> EngineImpl::StoreLinkShown(uint64_t oneid, std::string_view use) {
@@ -163,20 +162,19 @@ Result<std::string> EngineImpl::ProfileJsonFor(uint64_t oneid, std::string_view 
 }
 
 Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std::string>& names, std::string_view use) {
-  if (table_ == nullptr) return Status::FailedPrecondition("audience state not loaded (call Warm)");
-  uint32_t row = static_cast<uint32_t>(oneid);
-  if (!table_->rows().contains(row)) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
+  HOLO_ASSIGN_OR_RETURN(std::vector<segment::TraitValue> values, audiences_.Values(oneid, names));
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("oneid").Uint(oneid).Key("traits").BeginObject();
   HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
-  for (const std::string& name : names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     w.Key(name);
     if (!store_shown && IsStoreTrait(name)) {
       w.Null();
     } else {
       const profile::TraitInfo* info = profile::FindBuiltinTrait(name);
-      const segment::TraitValue value = table_->Value(row, name);
+      const segment::TraitValue& value = values[i];
       if (info != nullptr && info->type == profile::TraitType::kBool && std::holds_alternative<double>(value)) {
         w.Bool(std::get<double>(value) != 0);  // the table keeps bools as 0/1
       } else {

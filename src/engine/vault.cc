@@ -94,6 +94,7 @@ class ScratchDir {
 }  // namespace
 
 Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
   *match = VaultMatchReport();
   *report = ResolveReport();
   const auto start = std::chrono::steady_clock::now();

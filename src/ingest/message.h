@@ -70,4 +70,19 @@ struct ParsedMessage {
   std::vector<std::string> warnings;
 };
 
+// The explicit-link groups of identifier `id` of `m` (identity::Sighting::link_groups):
+// two identifiers of the message that share a group are one person by the message's own
+// word — the accounts of an identify that carries more than one (bit 0), the userId,
+// previousId and anonymousId of an alias (bit 1). 0 for a message that links nothing.
+inline uint8_t LinkGroups(const ParsedMessage& m, const ParsedIdentifier& id) {
+  if (!m.explicit_link) return 0;
+  uint8_t groups = 0;
+  if (id.type.starts_with("user_id@")) groups |= 1;
+  if (m.type == MessageType::kAlias &&
+      (id.role == IdRole::kUserId || id.role == IdRole::kPreviousId || id.role == IdRole::kAnonymousId)) {
+    groups |= 2;
+  }
+  return groups;
+}
+
 }  // namespace holo::ingest

@@ -132,7 +132,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (idx < 0) continue;
     auto found = node_oneid.find(ev.ids[idx].pseudonym);
     if (found == node_oneid.end() || !dirty.count(found->second)) continue;
-    acc.try_emplace(found->second, options.computed).first->second.Add(ev, as_of);
+    acc.try_emplace(found->second, options.computed.get()).first->second.Add(ev, as_of);
     links[found->second].Add(ev);
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
@@ -143,7 +143,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       HOLO_RETURN_IF_ERROR(w.Delete(id));
       stats->deleted++;
     } else {
-      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&acc.try_emplace(id, options.computed).first->second, id, m->second,
+      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&acc.try_emplace(id, options.computed.get()).first->second, id, m->second,
                                             as_of, options),
                                  links[id].links()));
       stats->written++;
@@ -220,7 +220,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       decoded = seq;
       stats->events_scanned++;
     }
-    acc.try_emplace(id, options.computed).first->second.Add(ev, as_of);
+    acc.try_emplace(id, options.computed.get()).first->second.Add(ev, as_of);
     links[id].Add(ev);
   }
   Writer w(store);
@@ -232,7 +232,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       stats->deleted++;
     } else {
       HOLO_RETURN_IF_ERROR(
-          w.Put(id, Render(&acc.try_emplace(id, options.computed).first->second, id, m->second, as_of, options),
+          w.Put(id, Render(&acc.try_emplace(id, options.computed.get()).first->second, id, m->second, as_of, options),
                 links[id].links()));
       stats->written++;
     }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,8 +31,9 @@ struct BuildOptions {
   // events exceed the same share of all events; else read their events through the index.
   double full_threshold = 0.2;
   bool force_full = false;
-  // User-defined computed traits to evaluate into every rebuilt profile; may be null.
-  const std::vector<AggregateSpec>* computed = nullptr;
+  // User-defined computed traits to evaluate into every rebuilt profile (an immutable
+  // snapshot of the registry, held for the build); may be null.
+  std::shared_ptr<const std::vector<AggregateSpec>> computed;
   // Receives one line per phase ("profiles: ..."); may be empty.
   std::function<void(const std::string&)> log;
   // Whether a OneID's consent to a purpose counts as given (the consent ledger under the

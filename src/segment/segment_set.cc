@@ -462,6 +462,15 @@ SegmentDelta SegmentSet::Reconcile() {
   return delta;
 }
 
+void SegmentSet::Rebind(const TraitTable* table) {
+  table_ = table;
+  RestartTracking();
+}
+
+void SegmentSet::FoldAll() {
+  for (auto& entry : segments_) entry.second->Fold();
+}
+
 SegmentDelta SegmentSet::Refresh(const Roaring& changed_rows) {
   SegmentDelta delta;
   const uint64_t now_seq = table_->seq();

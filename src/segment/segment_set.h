@@ -103,6 +103,13 @@ class SegmentSet {
   // differ: for members loaded from a store whose profiles may have changed since they
   // were saved (Load's requirement not known to hold). Returns the segments that changed.
   SegmentDelta Reconcile();
+  // Points the set at another table (a table read afresh beside the readers); call
+  // Reconcile() next. REQUIRES: `table` outlives the set.
+  void Rebind(const TraitTable* table);
+  // Folds every segment's pending changes into its members, so that Members() and
+  // Serialize() change nothing and may run beside each other and Containing() until
+  // the next non-const call.
+  void FoldAll();
 
   // Returns the members in Roaring portable format; empty if no such segment.
   std::string Serialize(std::string_view name) const;

@@ -182,7 +182,7 @@ class ServerImpl final : public Server {
       : engine_(engine),
         options_(options),
         limiter_(options.rate_limit_eps),
-        writer_(engine, &state_mu_, std::chrono::milliseconds(std::max(options.resolve_interval_ms, 10)),
+        writer_(engine, std::chrono::milliseconds(std::max(options.resolve_interval_ms, 10)),
                 [this](const std::string& m) { Log("info", m); }, [this] { metrics_.AddResolveRun(); }) {
     options_.k = std::max<uint32_t>(options_.k, 10);
   }
@@ -468,18 +468,17 @@ class ServerImpl final : public Server {
   }
 
   // ---- profiles ----
-  // The in-memory audience state, for reading. On an event loop this must not
-  // wait (a resolve may hold the state for seconds): if it is taken, the request
-  // moves to a worker thread, which waits.
-  std::shared_lock<std::shared_mutex> ReadState() {
-    if (!HttpFrontend::InEventLoop()) return std::shared_lock<std::shared_mutex>(state_mu_);
-    std::shared_lock<std::shared_mutex> lock(state_mu_, std::try_to_lock);
-    if (!lock.owns_lock()) throw HttpFrontend::DeferToWorker();
-    return lock;
+  // On an event loop, which must not wait: while the engine applies a change to its
+  // audience state (a resolve's rebuilt rows, a new segment), a request that reads it
+  // moves to a worker thread, which waits. Called first, before anything is done.
+  void DeferIfAudienceBusy() {
+    if (!HttpFrontend::InEventLoop()) return;
+    if (engine_->SegmentsOf(0, /*wait=*/false).status().code() == StatusCode::kUnavailable) {
+      throw HttpFrontend::DeferToWorker();
+    }
   }
 
   // Resolves the {id} of a profile route and checks the activation role's consent.
-  // REQUIRES: the caller holds ReadState().
   std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
     std::string id = DecodePathParam(req.matches[1].str());
     auto oneid = engine_->ResolveId(id);
@@ -515,7 +514,7 @@ class ServerImpl final : public Server {
   }
 
   void Profile(const Request& req, Response& res) {
-    auto state = ReadState();  // first: nothing done yet if the request moves to a worker
+    DeferIfAudienceBusy();  // first: nothing done yet if the request moves to a worker
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.read");
@@ -533,7 +532,7 @@ class ServerImpl final : public Server {
   }
 
   void Traits(const Request& req, Response& res) {
-    auto state = ReadState();  // first: nothing done yet if the request moves to a worker
+    DeferIfAudienceBusy();  // first: nothing done yet if the request moves to a worker
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.traits");
@@ -556,7 +555,6 @@ class ServerImpl final : public Server {
   }
 
   void Events(const Request& req, Response& res) {
-    auto state = ReadState();
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.events");
@@ -575,7 +573,6 @@ class ServerImpl final : public Server {
   }
 
   void PeopleOf(const Request& req, Response& res) {
-    auto state = ReadState();
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.people");
@@ -632,7 +629,6 @@ class ServerImpl final : public Server {
   void ListSegments(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    std::shared_lock<std::shared_mutex> state(state_mu_);
     auto list = engine_->ListSegments();
     if (!list.ok()) return SendStatus(res, list.status());
     std::string out;
@@ -646,7 +642,6 @@ class ServerImpl final : public Server {
   void GetSegment(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    std::shared_lock<std::shared_mutex> state(state_mu_);
     auto s = engine_->GetSegment(DecodePathParam(req.matches[1].str()));
     if (!s.ok()) return SendStatus(res, s.status());
     std::string out;
@@ -676,8 +671,7 @@ class ServerImpl final : public Server {
     std::string out;
     JsonWriter w(&out);
     {
-      std::shared_lock<std::shared_mutex> state(state_mu_);
-      WriteSegment(*info, *who, &w);
+        WriteSegment(*info, *who, &w);
     }
     SendJson(res, 201, std::move(out));
   }
@@ -710,7 +704,6 @@ class ServerImpl final : public Server {
     Result<Engine::Released> released = Status::Internal("not run");
     Result<std::vector<std::string>> warnings = std::vector<std::string>();
     {
-      std::unique_lock<std::shared_mutex> state(state_mu_);
       if (who->role == "analyst") {  // the one release point: k, differencing, noise and budget
         released = engine_->ReleaseCount(expression, ReleaseFor(*who, epsilon));
         n = released.ok() ? Result<uint64_t>(0) : Result<uint64_t>(released.status());
@@ -750,7 +743,6 @@ class ServerImpl final : public Server {
       // from another released one by fewer than k is withheld.
       Result<Engine::ReleasedOverlap> r = Status::Internal("not run");
       {
-        std::unique_lock<std::shared_mutex> state(state_mu_);
         r = engine_->ReleaseOverlap(a, b, ReleaseFor(*who, 0));
       }
       if (!r.ok()) return SendStatus(res, r.status());
@@ -761,7 +753,6 @@ class ServerImpl final : public Server {
     } else {
       Result<Engine::Overlap> o = Status::Internal("not run");
       {
-        std::unique_lock<std::shared_mutex> state(state_mu_);
         o = engine_->SegmentOverlap(a, b);
       }
       if (!o.ok()) return SendStatus(res, o.status());
@@ -779,7 +770,6 @@ class ServerImpl final : public Server {
     std::ostringstream ids;
     Status s;
     {
-      std::unique_lock<std::shared_mutex> state(state_mu_);
       s = engine_->ExportSegment(name, ids, use);  // only people the consent policy allows for `use`
     }
     // No audit, no export: the members leave only once the export is written down.
@@ -813,7 +803,6 @@ class ServerImpl final : public Server {
     }
     Result<Engine::Report> r = Status::Internal("not run");
     {
-      std::unique_lock<std::shared_mutex> state(state_mu_);
       r = engine_->GroupProfile(segment, o);
     }
     if (!r.ok()) return SendStatus(res, r.status());
@@ -835,7 +824,6 @@ class ServerImpl final : public Server {
       if (!ms.ok()) return SendError(res, 400, "invalid_request", std::string(param) + ": " + ms.status().message());
       *out = *ms;
     }
-    std::shared_lock<std::shared_mutex> state(state_mu_);
     // Analysts get every cell through the release point; operators see exact counts.
     double epsilon = 0;
     if (std::string e = req.get_param_value("epsilon"); !e.empty()) {
@@ -853,7 +841,6 @@ class ServerImpl final : public Server {
   void Campaign(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    std::shared_lock<std::shared_mutex> state(state_mu_);
     const std::string name = DecodePathParam(req.matches[1].str());
     auto r = who->role == "analyst" ? engine_->ReleaseCampaign(name, ReleaseFor(*who, 0)) : engine_->Campaign(name, options_.k);
     if (!r.ok()) return SendStatus(res, r.status());
@@ -984,7 +971,6 @@ class ServerImpl final : public Server {
   // The right of access: admin only, audited as a read of the individual. `supplied`:
   // more type:value ids the person gave (comma-separated), whose raw values are shown.
   void AccessRequest(const Request& req, Response& res) {
-    auto state = ReadState();
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.access_request");
@@ -1007,7 +993,6 @@ class ServerImpl final : public Server {
   }
 
   void ConsentOf(const Request& req, Response& res) {
-    auto state = ReadState();
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.consent");
@@ -1117,7 +1102,6 @@ class ServerImpl final : public Server {
   RateLimiter limiter_;
   std::shared_mutex cred_mu_;
   std::unordered_map<std::string, Engine::Credential> cred_cache_;  // kind\nsecret -> credential
-  std::shared_mutex state_mu_;  // the engine's in-memory audience state: readers shared, changes exclusive
   IngestWriter writer_;
   Metrics metrics_;
   privacy::AuditLog audit_;

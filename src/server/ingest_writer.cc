@@ -2,10 +2,9 @@
 
 namespace holo::server {
 
-IngestWriter::IngestWriter(Engine* engine, std::shared_mutex* state_mu, std::chrono::milliseconds resolve_interval,
+IngestWriter::IngestWriter(Engine* engine, std::chrono::milliseconds resolve_interval,
                            std::function<void(const std::string&)> log, std::function<void()> on_resolve)
     : engine_(engine),
-      state_mu_(state_mu),
       resolve_interval_(resolve_interval),
       log_(std::move(log)),
       on_resolve_(std::move(on_resolve)) {}
@@ -77,20 +76,12 @@ void IngestWriter::ResolveLoop() {
       if (writer_done_) return;
       unresolved_ = false;  // events stored from here on call for another resolve
     }
-    // The store part runs beside ingestion and the serving reads; only the
-    // in-memory audience update holds the state exclusively. resolve_mu_ keeps
-    // exclusive tasks (segment and trait definitions, which rebuild profiles too)
-    // out meanwhile.
-    std::unique_lock<std::mutex> resolving(resolve_mu_);
+    // Runs beside ingestion and the serving reads: the engine holds its audience state
+    // exclusively only while it applies the rebuilt rows, and its change lock keeps
+    // exclusive tasks (segment and trait definitions, erasures) out meanwhile.
     ResolveReport report;
-    Engine::AudienceUpdate update;
     Clock::time_point start = Clock::now();
-    Status s = engine_->ResolveStored(&report, &update);
-    if (s.ok()) {
-      std::unique_lock<std::shared_mutex> state(*state_mu_);
-      s = engine_->ApplyToAudience(update);
-    }
-    resolving.unlock();
+    Status s = engine_->Resolve(/*full=*/false, &report);
     last = Clock::now();
     gap = std::max<Clock::duration>(resolve_interval_, 4 * (last - start));
     if (!s.ok()) {
@@ -155,11 +146,7 @@ void IngestWriter::Loop() {
     for (Pending& p : batch) {
       if (!p.task) continue;
       Status s;
-      {
-        std::unique_lock<std::mutex> resolving(resolve_mu_);  // same order as the resolver
-        std::unique_lock<std::shared_mutex> state(*state_mu_);
-        s = p.task();
-      }
+      s = p.task();
       p.promise.set_value(Answer{s, {}});
     }
     if (stop) {

@@ -5,11 +5,11 @@
 // call (one atomic write) and hands them to a syncer thread, which makes every
 // write handed so far durable with one WAL fsync (group commit) and answers each
 // request with its messages' outcomes. A second thread resolves the new
-// events into OneIDs and profiles beside the writes (Engine::ResolveStored), at
+// events into OneIDs and profiles beside the writes (Engine::Resolve), at
 // most every `resolve_interval` (or four times the last resolve's duration,
-// whichever is longer, so resolution takes at most about a fifth of a core), and
-// holds `state_mu` exclusively only while it updates the in-memory audience state
-// (Engine::ApplyToAudience), so readers never see that state half-updated.
+// whichever is longer, so resolution takes at most about a fifth of a core). The
+// server holds no lock over engine state: the engine serializes its own changes and
+// keeps its audience state consistent for the readers.
 //
 // Stop() refuses new requests, answers every queued one and joins the threads:
 // nothing acknowledged is lost. Events not yet resolved stay marked in the store
@@ -23,7 +23,6 @@
 #include <functional>
 #include <future>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +42,7 @@ class IngestWriter {
   };
 
   // `log` receives one-line notes (resolve runs, errors).
-  IngestWriter(Engine* engine, std::shared_mutex* state_mu, std::chrono::milliseconds resolve_interval,
+  IngestWriter(Engine* engine, std::chrono::milliseconds resolve_interval,
                std::function<void(const std::string&)> log, std::function<void()> on_resolve);
   ~IngestWriter();
   IngestWriter(const IngestWriter&) = delete;
@@ -75,7 +74,6 @@ class IngestWriter {
   void ResolveLoop();
 
   Engine* engine_;
-  std::shared_mutex* state_mu_;
   std::chrono::milliseconds resolve_interval_;
   std::function<void(const std::string&)> log_;
   std::function<void()> on_resolve_;
@@ -94,8 +92,7 @@ class IngestWriter {
   bool writes_done_ = false;  // the writer has handed over its last write
   std::thread syncer_;
   // Resolution runs on its own thread, beside ingestion (Engine allows
-  // ResolveStored beside WritePrepared).
-  std::mutex resolve_mu_;  // a resolve, or an exclusive task (which may rebuild profiles)
+  // Resolve beside WritePrepared).
   std::condition_variable resolve_cv_;
   bool unresolved_ = true;    // events stored since the last resolve began (at start: what an earlier run left)
   bool writer_done_ = false;  // the writer thread has ended: the resolver stops too

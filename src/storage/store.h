@@ -163,8 +163,9 @@ class WriteBatch {
  public:
   explicit WriteBatch(const Store& store);
   // legacy: a view of a caller's rocksdb::WriteBatch (borrowed; `borrowed` must outlive
-  // this), for profile_store.cc, which builds its batches itself until it migrates.
-  // REQUIRES: `store` is a RocksDB store. Do not use in new code.
+  // this; no allocation), for the stages' batch-building functions (UpdateLinks,
+  // EvidenceBatch, AttributionBatch) while engine/ and profile_store.cc still build RocksDB
+  // batches themselves. REQUIRES: `store` is a RocksDB store. Do not use in new code.
   WriteBatch(const Store& store, rocksdb::WriteBatch* borrowed);
   ~WriteBatch();
   WriteBatch(WriteBatch&& other) noexcept;

@@ -1,0 +1,570 @@
+#include "engine/audiences.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "common/coding.h"
+#include "profile/people_graph.h"
+#include "profile/profile_store.h"
+#include "segment/evaluator.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+
+namespace holo::engine {
+namespace {
+
+using storage::Cf;
+using storage::View;
+namespace keys = storage::keys;
+using keys::SegmentsKey;
+
+// Profile JSON "traits" -> a trait-table row.
+segment::TraitRow TraitsOf(simdjson::dom::element traits) {
+  segment::TraitRow row;
+  simdjson::dom::object obj;
+  if (traits.get_object().get(obj) != simdjson::SUCCESS) return row;
+  for (auto [key, value] : obj) {
+    segment::TraitValue v;
+    switch (value.type()) {
+      case simdjson::dom::element_type::INT64:
+        v = static_cast<double>(int64_t(value));
+        break;
+      case simdjson::dom::element_type::UINT64:
+        v = static_cast<double>(uint64_t(value));
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        v = double(value);
+        break;
+      case simdjson::dom::element_type::BOOL:
+        v = bool(value) ? 1.0 : 0.0;
+        break;
+      case simdjson::dom::element_type::STRING:
+        v = std::string(std::string_view(value));
+        break;
+      case simdjson::dom::element_type::ARRAY: {
+        std::vector<std::string> items;
+        for (auto item : value.get_array()) {
+          std::string_view sv;
+          if (item.get_string().get(sv) == simdjson::SUCCESS) items.emplace_back(sv);
+        }
+        v = std::move(items);
+        break;
+      }
+      default:
+        break;
+    }
+    row.emplace_back(std::string(key), std::move(v));
+  }
+  return row;
+}
+
+// The trait-table row of one stored profile (JSON), with its household size.
+Result<segment::TraitRow> RowOf(std::string_view json, uint64_t oneid, uint32_t household,
+                                simdjson::dom::parser* parser) {
+  simdjson::dom::element doc;
+  if (parser->parse(json).get(doc) != simdjson::SUCCESS) {
+    return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
+  }
+  segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
+  row.emplace_back("household_size", static_cast<double>(household));
+  return row;
+}
+
+Status CheckRow(uint64_t oneid) {
+  if (oneid > UINT32_MAX) return Status::OutOfRange("OneID " + std::to_string(oneid) + " does not fit a segment bitmap");
+  return Status::OK();
+}
+
+// Whether any segment is saved in the store.
+Result<bool> AnySavedSegment(const storage::Store& store) {
+  auto it = store.NewIterator(Cf::kSegments);
+  const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
+  it->Seek(prefix);
+  const bool any = it->Valid() && View(it->key()).starts_with(prefix);
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+  return any;
+}
+
+}  // namespace
+
+struct Audiences::Loaded {
+  std::unique_ptr<segment::TraitTable> table;
+  std::unique_ptr<segment::SegmentSet> segments;
+  std::string epoch;
+  std::vector<std::string> reconciled;  // saved segments whose members changed on load
+};
+
+Audiences::Audiences(storage::Store* store, Log log) : store_(store), log_(std::move(log)) {
+  computed_ = std::make_shared<const std::vector<profile::AggregateSpec>>();
+}
+
+Audiences::~Audiences() = default;
+
+void Audiences::SetLog(Log log) {
+  MutexLock lock(&update_mu_);
+  log_ = std::move(log);
+}
+
+// ---- computed traits ----
+
+Status Audiences::LoadComputedTraits() {
+  MutexLock update(&update_mu_);
+  auto list = std::make_shared<std::vector<profile::AggregateSpec>>();
+  HOLO_ASSIGN_OR_RETURN(auto stored, ListComputedTraits());
+  for (auto& [name, definition] : stored) {
+    auto expr = segment::Parse(definition);
+    if (!expr.ok()) return Status::DataLoss("stored computed trait " + name + ": " + expr.status().message());
+    auto aggs = segment::Aggregates(*expr);
+    if (aggs.size() != 1) return Status::DataLoss("stored computed trait " + name + " is not one aggregate");
+    aggs[0].name = name;
+    list->push_back(std::move(aggs[0]));
+  }
+  WriterLock lock(&mu_);
+  computed_ = std::move(list);
+  return Status::OK();
+}
+
+Audiences::ComputedList Audiences::ComputedTraits() const {
+  ReaderLock lock(&mu_);
+  return computed_;
+}
+
+bool Audiences::IsComputedTrait(const std::string& name) const {
+  ComputedList list = ComputedTraits();
+  return std::any_of(list->begin(), list->end(), [&](const profile::AggregateSpec& c) { return c.TraitName() == name; });
+}
+
+Status Audiences::RegisterComputedTraits(const std::vector<profile::AggregateSpec>& specs,
+                                         const std::vector<std::string>& definitions) {
+  {
+    MutexLock update(&update_mu_);
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kComputedTraitTag, specs[i].TraitName()), definitions[i]);
+    }
+    HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  }
+  return LoadComputedTraits();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Audiences::ListComputedTraits() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = store_->NewIterator(Cf::kSegments);
+  const std::string prefix = SegmentsKey(keys::kComputedTraitTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    out.emplace_back(std::string(View(it->key()).substr(1)), std::string(View(it->value())));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan computed traits"));
+  return out;
+}
+
+// ---- loading ----
+
+Result<std::string> Audiences::ProfilesEpoch() const {
+  HOLO_ASSIGN_OR_RETURN(auto epoch, store_->Get(Cf::kMeta, keys::kProfilesEpoch));
+  return epoch.value_or("");
+}
+
+Result<std::unique_ptr<segment::TraitTable>> Audiences::ReadTable() const {
+  auto table = std::make_unique<segment::TraitTable>();
+  simdjson::dom::parser parser;
+  HOLO_ASSIGN_OR_RETURN(auto households, profile::AllHouseholdSizes(*store_));
+  auto it = store_->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+    HOLO_RETURN_IF_ERROR(CheckRow(oneid));
+    auto household = households.find(oneid);
+    HOLO_ASSIGN_OR_RETURN(segment::TraitRow row,
+                          RowOf(View(it->value()), oneid, household == households.end() ? 1 : household->second,
+                                &parser));
+    table->Upsert(static_cast<uint32_t>(oneid), row);
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  table->Optimize();
+  return table;
+}
+
+Result<std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>>> Audiences::ReadRows(
+    const std::vector<uint64_t>& ids) const {
+  // The changed OneIDs and their household ties (whose household size may change).
+  std::vector<uint64_t> touched(ids);
+  for (uint64_t id : ids) {
+    HOLO_ASSIGN_OR_RETURN(auto ties, profile::PeopleOf(*store_, id));
+    for (const auto& t : ties) {
+      if (t.kind == profile::Tie::Kind::kHousehold) touched.push_back(t.other);
+    }
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>> rows;
+  rows.reserve(touched.size());
+  simdjson::dom::parser parser;
+  for (uint64_t id : touched) {
+    HOLO_RETURN_IF_ERROR(CheckRow(id));
+    HOLO_ASSIGN_OR_RETURN(auto json, store_->Get(Cf::kProfiles, keys::ProfileKey(id)));
+    std::optional<segment::TraitRow> row;
+    if (json.has_value()) {
+      HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
+      HOLO_ASSIGN_OR_RETURN(row, RowOf(*json, id, household, &parser));
+    }
+    rows.emplace_back(static_cast<uint32_t>(id), std::move(row));
+  }
+  return rows;
+}
+
+Result<std::unique_ptr<Audiences::Loaded>> Audiences::Load() {
+  auto loaded = std::make_unique<Loaded>();
+  HOLO_ASSIGN_OR_RETURN(loaded->epoch, ProfilesEpoch());  // before the rows are read
+  HOLO_ASSIGN_OR_RETURN(loaded->table, ReadTable());
+  loaded->segments = std::make_unique<segment::SegmentSet>(loaded->table.get());
+  auto it = store_->NewIterator(Cf::kSegments);
+  const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    std::string name(View(it->key()).substr(1));
+    std::string_view rec = View(it->value());
+    uint64_t version, created, updated;
+    if (!coding::GetFixed64BE(&rec, &version) || !coding::GetFixed64BE(&rec, &created) ||
+        !coding::GetFixed64BE(&rec, &updated)) {
+      return Status::DataLoss("corrupt segment record " + name);
+    }
+    HOLO_ASSIGN_OR_RETURN(auto members, store_->Get(Cf::kSegments, SegmentsKey(keys::kSegmentMembersTag, name)));
+    HOLO_RETURN_IF_ERROR(loaded->segments->Load(name, rec, static_cast<int64_t>(version),
+                                                static_cast<int64_t>(created), static_cast<int64_t>(updated),
+                                                members.value_or("")));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+  if (loaded->segments->size() == 0) return loaded;
+  // The saved memberships are exact only if no profile changed since they were saved
+  // (a process that wrote profiles stopped before it saved them, a restored backup, a
+  // store written by an older version): otherwise every segment is evaluated afresh.
+  HOLO_ASSIGN_OR_RETURN(auto saved, store_->Get(Cf::kMeta, keys::kAudienceEpoch));
+  if (saved.has_value() && *saved == loaded->epoch) return loaded;
+  for (auto& change : loaded->segments->Reconcile().changes) loaded->reconciled.push_back(std::move(change.name));
+  return loaded;
+}
+
+bool Audiences::loaded() const {
+  ReaderLock lock(&mu_);
+  return table_ != nullptr;
+}
+
+Status Audiences::EnsureLoaded() {
+  if (loaded()) return Status::OK();
+  MutexLock update(&update_mu_);
+  return EnsureLoadedLocked();
+}
+
+Status Audiences::EnsureLoadedLocked() {
+  {
+    ReaderLock lock(&mu_);
+    if (table_ != nullptr) return Status::OK();
+  }
+  HOLO_ASSIGN_OR_RETURN(std::unique_ptr<Loaded> loaded, Load());
+  std::vector<SavedSegment> save;
+  {
+    WriterLock lock(&mu_);
+    table_ = std::move(loaded->table);
+    segments_ = std::move(loaded->segments);
+    table_epoch_ = loaded->epoch;
+    segments_->FoldAll();
+    for (const std::string& name : loaded->reconciled) save.push_back(Snapshot(name));
+  }
+  if (loaded->reconciled.empty()) return Status::OK();
+  if (log_) {
+    log_("segments: " + std::to_string(loaded->reconciled.size()) +
+         " saved segment(s) brought up to date with the current profiles");
+  }
+  return Save(save, loaded->epoch);
+}
+
+// ---- changes ----
+
+Audiences::SavedSegment Audiences::Snapshot(const std::string& name) const {
+  SavedSegment s;
+  s.name = name;
+  auto info = segments_->Get(name);
+  if (!info.ok()) return s;  // dropped meanwhile: nothing to save
+  s.version = static_cast<uint64_t>(info->version);
+  coding::PutFixed64BE(&s.record, s.version);
+  coding::PutFixed64BE(&s.record, static_cast<uint64_t>(info->created_ms));
+  coding::PutFixed64BE(&s.record, static_cast<uint64_t>(info->updated_ms));
+  s.record += info->definition;
+  s.definition = info->definition;
+  s.members = segments_->Serialize(name);
+  return s;
+}
+
+Status Audiences::Save(const std::vector<SavedSegment>& segments, const std::string& epoch) {
+  rocksdb::WriteBatch batch;
+  for (const SavedSegment& s : segments) {
+    if (s.record.empty()) continue;
+    batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentTag, s.name), s.record);
+    batch.Put(store_->cf(Cf::kSegments), keys::SegmentVersionKey(s.name, s.version), s.definition);
+    batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentMembersTag, s.name), s.members);
+  }
+  if (!segments.empty()) {
+    // Every saved segment is exact as of the table's epoch; synced with them.
+    batch.Put(store_->cf(Cf::kMeta), keys::kAudienceEpoch, epoch);
+    return store_->Write(&batch, /*sync=*/true);
+  }
+  // Unsynced: the memberships it vouches for were synced before it, and a lost marker
+  // only makes the next process re-evaluate the segments.
+  return store_->Put(Cf::kMeta, keys::kAudienceEpoch, epoch, /*sync=*/false);
+}
+
+Status Audiences::Refresh(const std::vector<uint64_t>& changed, bool full, std::string epoch) {
+  if (changed.empty()) return Status::OK();
+  MutexLock update(&update_mu_);
+  if (!loaded()) {
+    // Nothing loaded: only segments on disk need maintenance.
+    HOLO_ASSIGN_OR_RETURN(bool any, AnySavedSegment(*store_));
+    if (!any) return Status::OK();
+    return EnsureLoadedLocked();  // loads current profiles and refreshes every segment
+  }
+  if (epoch.empty()) {
+    HOLO_ASSIGN_OR_RETURN(epoch, ProfilesEpoch());  // before the rows are read
+  }
+  size_t table_size;
+  {
+    ReaderLock lock(&mu_);
+    table_size = table_->size();
+  }
+  segment::SegmentDelta delta;
+  std::vector<SavedSegment> save;
+  if (full || changed.size() * 5 > table_size) {
+    HOLO_ASSIGN_OR_RETURN(std::unique_ptr<segment::TraitTable> table, ReadTable());  // beside the readers
+    WriterLock lock(&mu_);
+    std::unique_ptr<segment::TraitTable> old = std::move(table_);
+    table_ = std::move(table);
+    segments_->Rebind(table_.get());
+    delta = segments_->Reconcile();
+    table_epoch_ = epoch;
+    segments_->FoldAll();
+    for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+  } else {
+    HOLO_ASSIGN_OR_RETURN(auto rows, ReadRows(changed));  // beside the readers
+    Roaring touched;
+    WriterLock lock(&mu_);
+    for (auto& [row, values] : rows) {
+      if (values.has_value()) {
+        table_->Upsert(row, *values);
+      } else {
+        table_->Erase(row);
+      }
+      touched.add(row);
+    }
+    for (uint64_t id : changed) touched.add(static_cast<uint32_t>(id));
+    delta = segments_->Refresh(touched);
+    table_epoch_ = epoch;
+    segments_->FoldAll();
+    for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+  }
+  return Save(save, epoch);
+}
+
+Result<segment::SegmentInfo> Audiences::DefineSegment(std::string_view name, std::string_view expression,
+                                                      int64_t now_ms) {
+  MutexLock update(&update_mu_);
+  HOLO_RETURN_IF_ERROR(EnsureLoadedLocked());
+  std::vector<SavedSegment> save;
+  std::string epoch;
+  segment::SegmentInfo info;
+  {
+    WriterLock lock(&mu_);
+    HOLO_ASSIGN_OR_RETURN(info, segments_->Define(name, expression, now_ms));
+    segments_->FoldAll();
+    save.push_back(Snapshot(info.name));
+    epoch = table_epoch_;
+  }
+  HOLO_RETURN_IF_ERROR(Save(save, epoch));
+  return info;
+}
+
+Status Audiences::DropSegment(std::string_view name) {
+  MutexLock update(&update_mu_);
+  HOLO_RETURN_IF_ERROR(EnsureLoadedLocked());
+  {
+    WriterLock lock(&mu_);
+    HOLO_RETURN_IF_ERROR(segments_->Remove(name));
+  }
+  rocksdb::WriteBatch batch;
+  batch.Delete(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentTag, name));
+  batch.Delete(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentMembersTag, name));
+  std::string vprefix = SegmentsKey(keys::kSegmentVersionTag, name);
+  vprefix.push_back('\0');
+  std::string vend = vprefix;
+  vend.back() = '\1';
+  batch.DeleteRange(store_->cf(Cf::kSegments), vprefix, vend);
+  return store_->Write(&batch, /*sync=*/true);
+}
+
+// ---- readers ----
+
+Result<std::vector<segment::SegmentInfo>> Audiences::ListSegments() {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  ReaderLock lock(&mu_);
+  return segments_->List();
+}
+
+Result<std::pair<segment::SegmentInfo, std::vector<std::pair<uint32_t, std::string>>>> Audiences::GetSegment(
+    std::string_view name) {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  segment::SegmentInfo info;
+  {
+    ReaderLock lock(&mu_);
+    HOLO_ASSIGN_OR_RETURN(info, segments_->Get(std::string(name)));
+  }
+  std::vector<std::pair<uint32_t, std::string>> history;
+  std::string prefix = SegmentsKey(keys::kSegmentVersionTag, name);
+  prefix.push_back('\0');
+  auto it = store_->NewIterator(Cf::kSegments);
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    uint64_t v = coding::DecodeFixed64BE(it->key().data() + prefix.size());
+    history.emplace_back(static_cast<uint32_t>(v), std::string(View(it->value())));
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segment versions"));
+  return std::make_pair(std::move(info), std::move(history));
+}
+
+Result<Roaring> Audiences::Members(std::string_view name) {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  ReaderLock lock(&mu_);
+  const Roaring* m = segments_->Members(name);
+  if (m == nullptr) return Status::NotFound("no segment '" + std::string(name) + "'");
+  return *m;
+}
+
+Status Audiences::CheckComputed(const segment::Expr& expr) const {
+  for (const auto& spec : segment::Aggregates(expr)) {
+    const std::string& name = spec.TraitName();
+    if (std::none_of(computed_->begin(), computed_->end(),
+                     [&](const profile::AggregateSpec& c) { return c.TraitName() == name; })) {
+      return Status::FailedPrecondition("the aggregate " + name +
+                                        " is not computed yet: save the expression as a segment (or define it "
+                                        "with 'holo trait define') first");
+    }
+  }
+  return Status::OK();
+}
+
+std::vector<std::string> Audiences::UnknownTraits(const segment::Expr& expr) const {
+  std::vector<std::string> out;
+  for (const std::string& trait : segment::ReferencedTraits(expr)) {
+    if (table_->FindColumn(trait) == nullptr) out.push_back("no profile has the trait '" + trait + "'");
+  }
+  return out;
+}
+
+Result<Roaring> Audiences::Evaluate(const segment::Expr& expr) {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  ReaderLock lock(&mu_);
+  HOLO_RETURN_IF_ERROR(CheckComputed(expr));
+  return segment::Evaluate(expr, *table_);
+}
+
+Result<std::vector<std::string>> Audiences::UnknownTraitWarnings(const segment::Expr& expr) {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  ReaderLock lock(&mu_);
+  return UnknownTraits(expr);
+}
+
+Result<Roaring> Audiences::GroupOf(std::string_view segment_or_expression, bool unknown_trait_is_error) {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  const std::string label(segment_or_expression);
+  auto expr = segment::Parse(segment_or_expression);
+  ReaderLock lock(&mu_);
+  if (const Roaring* m = segments_->Members(label)) return *m;
+  if (!expr.ok()) {
+    return Status::InvalidArgument("'" + label + "' is neither a segment nor a valid expression: " +
+                                   expr.status().message());
+  }
+  if (auto unknown = UnknownTraits(*expr); unknown_trait_is_error && !unknown.empty()) {
+    return Status::NotFound("'" + label + "' is not a segment, and as an expression: " + unknown.front());
+  }
+  HOLO_RETURN_IF_ERROR(CheckComputed(*expr));
+  return segment::Evaluate(*expr, *table_);
+}
+
+Result<std::vector<std::string>> Audiences::SegmentsOf(uint64_t oneid, bool wait) const {
+  if (!wait) {
+    if (!mu_.TryReaderLock()) return Status::Unavailable("the audience state is being updated");
+    std::vector<std::string> out;
+    if (segments_ != nullptr) out = segments_->Containing(static_cast<uint32_t>(oneid));
+    mu_.ReaderUnlock();
+    return out;
+  }
+  ReaderLock lock(&mu_);
+  if (segments_ == nullptr) return std::vector<std::string>();
+  return segments_->Containing(static_cast<uint32_t>(oneid));
+}
+
+Result<std::vector<segment::TraitValue>> Audiences::Values(uint64_t oneid, const std::vector<std::string>& names) const {
+  ReaderLock lock(&mu_);
+  if (table_ == nullptr) return Status::FailedPrecondition("audience state not loaded (call Warm)");
+  const uint32_t row = static_cast<uint32_t>(oneid);
+  if (oneid > UINT32_MAX || !table_->rows().contains(row)) {
+    return Status::NotFound("no profile for OneID " + std::to_string(oneid));
+  }
+  std::vector<segment::TraitValue> out;
+  out.reserve(names.size());
+  for (const std::string& name : names) out.push_back(table_->Value(row, name));
+  return out;
+}
+
+Result<std::vector<analytics::Dimension>> Audiences::GroupDimensions(const std::vector<std::string_view>& dimensions,
+                                                                     std::string_view label, Roaring* population) {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  ReaderLock lock(&mu_);
+  *population = table_->rows();
+  std::vector<analytics::Dimension> out;
+  for (std::string_view name : dimensions) {
+    const segment::Column* col = table_->FindColumn(name);
+    if (col == nullptr) continue;
+    analytics::Dimension dim;
+    dim.name = std::string(name);
+    if (col->type() == segment::ColumnType::kNumber) {
+      if (!col->exact() || col->bin_count() > 30) continue;  // bucketed traits only
+      dim.partition = true;
+      Roaring covered;
+      // Exact columns: one cell per distinct value.
+      std::vector<double> values;
+      for (uint32_t row : col->not_null()) {
+        double v = col->number(row);
+        if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        if (values.size() > 30) break;
+      }
+      std::sort(values.begin(), values.end());
+      for (double v : values) {
+        Roaring cell = col->Range(v, true, v, true);
+        covered |= cell;
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%g", v);
+        dim.cells.emplace_back(buf, std::move(cell));
+      }
+      dim.cells.emplace_back("unknown", table_->rows() - covered);
+    } else {
+      dim.partition = col->type() == segment::ColumnType::kString;
+      dim.max_cells_per_row = dim.partition ? 1 : 5;
+      for (uint32_t code = 0; code < col->dictionary_size(); ++code) {
+        dim.cells.emplace_back(col->DictValue(code), col->CodeRows(code));
+      }
+      if (dim.partition) dim.cells.emplace_back("unknown", table_->rows() - col->not_null());
+    }
+    out.push_back(std::move(dim));
+  }
+  analytics::Dimension overlap;
+  overlap.name = "segments";
+  auto list = segments_->List();
+  overlap.max_cells_per_row = static_cast<uint32_t>(std::max<size_t>(1, list.size()));
+  for (const auto& s : list) {
+    if (s.name == label) continue;
+    overlap.cells.emplace_back(s.name, *segments_->Members(s.name));
+  }
+  out.push_back(std::move(overlap));
+  return out;
+}
+
+}  // namespace holo::engine

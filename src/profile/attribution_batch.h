@@ -1,0 +1,43 @@
+// AttributionBatch: the profile stage's part of an ingest write. Each stored event is
+// indexed under the identifier it is attributed to (AttributionIndex: the node whose
+// profile it feeds, read back by profile rebuilds) and, when it has a name, under that
+// name (the event index computed traits read); the ingest write puts these keys, with
+// the other stages' parts, into one atomic batch.
+//
+//   profile::AttributionBatch attribution;
+//   int owner = attribution.Add(event, seq);   // rec.ids[owner] feeds a profile; -1: none
+//   attribution.AppendTo(&batch);
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/event_record.h"
+#include "storage/store.h"
+
+namespace holo::profile {
+
+class AttributionBatch {
+ public:
+  // Indexes `event`, stored at `seq`. Returns the index in event.ids of the identifier it
+  // is attributed to, or -1 when it feeds no profile (only placeholders).
+  int Add(const storage::EventRecord& event, uint64_t seq);
+  // Appends the index keys, each column family's in order (memtable inserts then reuse
+  // their position).
+  void AppendTo(storage::WriteBatch* batch);
+  // legacy: engine/ingest_pipeline.cc migrates next; do not use in new code. For a caller
+  // that still builds RocksDB's WriteBatch itself (LegacyBatch): appends through a
+  // storage::WriteBatch view of it (storage/store.h), with no copy.
+  template <typename LegacyBatch>
+  void AppendTo(const storage::Store& store, LegacyBatch* batch) {
+    storage::WriteBatch view(store, batch);
+    AppendTo(&view);
+  }
+
+ private:
+  std::vector<std::string> node_events_;  // keys::NodeEventKey
+  std::vector<std::string> by_name_;      // keys::EventNameKey
+};
+
+}  // namespace holo::profile
