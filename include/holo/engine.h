@@ -172,6 +172,12 @@ struct StoreStats {
   uint64_t vault_entries = 0;   // sealed raw values in the PII vault
 };
 
+class IdentityService;
+class ServingService;
+class AudienceService;
+class AnalystService;
+class PrivacyService;
+
 class Engine {
  public:
   // Opens or creates the data directory. The keys (pseudonymization, PII vault) are
@@ -237,7 +243,6 @@ class Engine {
   // one at a time: each takes the engine's change lock.
   virtual Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) = 0;
 
-
   // Receives progress lines of long phases (resolution, profile builds); default: none.
   virtual void SetLog(std::function<void(const std::string&)> log) = 0;
 
@@ -260,6 +265,11 @@ class Engine {
   virtual Status ExportGraph(std::ostream& nodes, std::ostream& edges) = 0;
 
   virtual Result<StoreStats> Stats() = 0;
+  // Flushes and compacts every column family: deleted data leaves the files (the
+  // next open of the store also drops the old MANIFEST's record of deleted files).
+  virtual Status CompactStore() = 0;
+
+  // ---- Types the services (below) share ----
 
   // Why `a` and `b` (OneIDs or "type:value" identifiers) are or are not one
   // person: the path of evidence, each edge's kind, source, time and count, and
@@ -269,25 +279,6 @@ class Engine {
     std::string json;  // machine-readable (the API form)
     std::string text;  // for people
   };
-  // `as_of_ms` (ms since epoch; 0 = now): OneIDs as they were then and only
-  // evidence first seen by then (docs/identity.md, "History").
-  virtual Result<Explanation> Explain(std::string_view a, std::string_view b, int64_t as_of_ms = 0) = 0;
-
-  // The OneID a raw identifier had at `as_of_ms` (0 when it had none then).
-  virtual Result<uint64_t> LookupOneIdAsOf(std::string_view type, std::string_view raw_value,
-                                           int64_t as_of_ms) = 0;
-
-  // ---- Identity maintenance: every change re-resolves only the components it
-  // touches; merges and splits go to the feed (IdentityFeed). ----
-
-  // Removes an identifier ("type:value") from the identity graph.
-  virtual Status EraseIdentifier(std::string_view id, ResolveReport* report) = 0;
-  // Withdraws the link between two identifiers: no evidence between them counts
-  // any more, including from later events.
-  virtual Status WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
-                              ResolveReport* report) = 0;
-  // Deletes one stored event and its evidence.
-  virtual Status DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) = 0;
 
   struct MatchImport {
     // Identifier type of the record ids of input 1 (and of input 2 for linkage;
@@ -299,8 +290,6 @@ class Engine {
     uint64_t imported = 0;  // out: pairs stored
     uint64_t skipped = 0;   // out: pairs whose ids identify no one
   };
-  // Adds the pairs of a `holo match` pairs.csv as probabilistic-match edges.
-  virtual Status ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) = 0;
 
   struct VaultMatchReport {
     uint64_t records = 0;          // vault entries compared (one per distinct address of an identifier)
@@ -309,64 +298,13 @@ class Engine {
     uint64_t edges = 0;            // match edges added between different identifiers
     double seconds = 0;
   };
-  // Probabilistic matching over the PII vault: opens every vault entry in memory (nothing
-  // is written in clear), deduplicates them with the Fellegi-Sunter matcher (holo/match.h;
-  // `config_path` empty = the built-in config on name, phone and street, blocked by phone
-  // and by postcode + house number), and stores each accepted pair of different identifiers
-  // as a match edge (source "vault"), then re-resolves. The identity rules still decide
-  // whether a match joins two OneIDs.
-  virtual Status MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) = 0;
-
-  // The identity policy in force, as TOML (identity/policy.h).
-  virtual Result<std::string> IdentityPolicy() = 0;
-  // Applies a new policy: a change of min_match_weight alone re-resolves the
-  // components whose match edges flip; any other change re-resolves everything.
-  // Like Ingest and Resolve, it must not run concurrently with other calls.
-  virtual Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) = 0;
 
   struct Report {
     std::string text;  // for people
     std::string json;  // for programs
     bool alert = false;
   };
-  // What a policy would merge and split, without applying it.
-  virtual Result<Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) = 0;
-  // Hub identifiers cut by the shared/hub rules, widest bridges first.
-  virtual Result<Report> IdentityHubs(size_t top = 20) = 0;
-  // Cluster-size distribution against the last saved one; alert on drift.
-  virtual Result<Report> MonitorClusterSizes(double max_distance = 0.05, bool save = true) = 0;
-  // Writes merge/split feed records with sequence > `since` as JSON lines.
-  virtual Status IdentityFeed(uint64_t since, std::ostream& out) = 0;
 
-  // ---- Serving (the HTTP server, docs/http_api.md) ----
-  // The OneID `id` names: a OneID ("1234") or "type:value"; kNotFound if unknown.
-  virtual Result<uint64_t> ResolveId(std::string_view id) = 0;
-  // Loads the in-memory audience state (trait table, segments) now rather than on first use.
-  virtual Status Warm() = 0;
-  // A person's events, newest first: {"oneid", "events": [{"seq", "timestamp", "source",
-  // "type", "event", "properties"}], "next": seq to pass as before_seq, or null}.
-  // before_seq 0: from the newest. limit is clamped to [1, 1000].
-  // With a `use` ("activation"): what the consent policy withholds from it is left out
-  // (store sightings, without the person's consent to the "store_link" use).
-  virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
-                                                std::string_view use = {}) = 0;
-  // Whether `oneid`'s latest decision on `purpose` (analytics, personalization, marketing,
-  // third_party, location) is "given" (the policy's default if undecided), from the consent
-  // ledger: a withdrawal counts from the read after its write. False on a read error.
-  virtual bool HasConsent(uint64_t oneid, std::string_view purpose) = 0;
-  // The segments `oneid` is a member of (none before Warm()). With `wait` false: kUnavailable
-  // instead of waiting while a change is being applied to the audience state (an event
-  // loop that must not block moves the request to a worker then).
-  virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid, bool wait = true) = 0;
-  // {"oneid", "traits": {name: value or null}} from the in-memory trait table
-  // (kFailedPrecondition before Warm()). For latency-bound look-ups.
-  // With a `use`: traits the consent policy withholds from it are null (store_visits_90d
-  // without the "store_link" use: offline visits linked to the online person).
-  virtual Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names,
-                                         std::string_view use = {}) = 0;
-  // The stored profile as an exit for `use` may show it: without the "store_link" use, the
-  // store-visit traits are null and the identifiers seen by store sensors are left out.
-  virtual Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) = 0;
   // Credentials: API tokens (kind "token", with a role) and write keys (kind
   // "writekey", whose name is the source). The secret is returned once; only its
   // BLAKE2b-256 hash is stored.
@@ -374,20 +312,6 @@ class Engine {
     std::string name;
     std::string role;
   };
-  virtual Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) = 0;
-  // The credential a secret belongs to, nullopt if none.
-  virtual Result<std::optional<Credential>> CheckCredential(std::string_view kind, std::string_view secret) = 0;
-
-  // ---- Audiences (docs/segments.md): computed traits, segments, group profiles,
-  // people graph, AIPL funnels and campaigns. Segment memberships are kept current
-  // by every Ingest/Resolve that changes profiles. ----
-
-  // A user-defined computed trait: `name` = an aggregate expression such as
-  // `count(Order Completed where category = "luxury", 180d)`. Every profile is
-  // rebuilt with it; segments then use `name` like any trait.
-  virtual Status DefineTrait(std::string_view name, std::string_view expression) = 0;
-  // name -> definition of every user-defined (and segment-implied) computed trait.
-  virtual Result<std::vector<std::pair<std::string, std::string>>> ListTraits() = 0;
 
   struct SegmentInfo {
     std::string name;
@@ -399,24 +323,10 @@ class Engine {
     std::vector<std::string> warnings;  // e.g. traits no profile has
     std::vector<std::pair<uint32_t, std::string>> history;  // version -> definition
   };
-  // Creates or redefines (new version) a named segment and evaluates it.
-  virtual Result<SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) = 0;
-  virtual Status DropSegment(std::string_view name) = 0;
-  virtual Result<std::vector<SegmentInfo>> ListSegments() = 0;
-  virtual Result<SegmentInfo> GetSegment(std::string_view name) = 0;
-  // Members of an unsaved expression (its computed traits must already exist).
-  virtual Result<uint64_t> CountExpression(std::string_view expression) = 0;
-  // What is suspicious in an expression that parses: "no profile has the trait 'x'" per
-  // referenced trait that no profile has (a typo counts nobody, silently).
-  virtual Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) = 0;
   struct Overlap {
     uint64_t a = 0, b = 0, both = 0;
     double jaccard = 0;
   };
-  virtual Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) = 0;
-  // Writes the OneIDs of the segment's members whom the consent policy allows for `use`
-  // ("export", "third_party_export", ...; docs/privacy.md), one per line.
-  virtual Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") = 0;
 
   struct GroupProfileOptions {
     uint32_t k = 50;     // minimum group size; never below 10
@@ -424,14 +334,6 @@ class Engine {
     std::string budget_owner;  // non-empty: the noise is paid from this owner's daily budget
     double budget = 0;         // that budget, total epsilon per UTC day
   };
-  // Trait distributions of a segment (name) or expression, index vs everyone,
-  // overlap with the other segments; cells under k suppressed, differencing-safe
-  // against every earlier group profile of this store.
-  virtual Result<Report> GroupProfile(std::string_view segment_or_expression,
-                                      const GroupProfileOptions& options) = 0;
-
-  // Household, family and friend ties of a OneID or "type:value" identifier.
-  virtual Result<Report> People(std::string_view id) = 0;
 
   struct FunnelQuery {
     std::string brand;
@@ -440,18 +342,11 @@ class Engine {
     int64_t from_ms = 0;   // 0 = no flows
     uint32_t k = 50;
   };
-  // AIPL stage sizes (and flows from `from_ms`) for a brand.
-  virtual Result<Report> Funnel(const FunnelQuery& query) = 0;
-  // Effect of a campaign on buying its brand: exposed vs matched unexposed, with a
-  // 95% confidence interval.
-  virtual Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
 
-  // ---- Aggregates for people who may not see individuals (docs/privacy.md) ----
-  // The one enforcement point of counts released to analysts: a count is withheld under
-  // k, and withheld when its group differs from any earlier released group (counts,
-  // overlaps, group profiles: one log) by fewer than k people; with epsilon > 0 it gets
-  // Laplace noise (scale 1/epsilon), paid from `budget_owner`'s daily budget
-  // (kResourceExhausted once spent).
+  // How a count is released to analysts (AnalystService): withheld under k, and withheld
+  // when its group differs from any earlier released group (counts, overlaps, group
+  // profiles: one log) by fewer than k people; with epsilon > 0 it gets Laplace noise
+  // (scale 1/epsilon), paid from `budget_owner`'s daily budget (kResourceExhausted once spent).
   struct ReleaseOptions {
     uint32_t k = 50;
     double epsilon = 0;
@@ -463,38 +358,10 @@ class Engine {
     std::string withheld;           // why
     double epsilon = 0;             // noise spent on it
   };
-  virtual Result<Released> ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) = 0;
   struct ReleasedOverlap {
     Released a, b, both;
   };
-  virtual Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b,
-                                                 const ReleaseOptions& options) = 0;
-  // The AIPL funnel as analysts see it: the population, every stage size (at `at` and at
-  // `from`) and every flow cell is a group released through the same point (k, differencing
-  // against the shared log, logged), then cells that the released totals would give away
-  // (the only withheld cell of a stage list, a flow row or a flow column) are withheld too.
-  // Withheld cells are null, with the reason under "withheld"; cells withheld as complements
-  // are sealed: no later answer releases them (nor a group within k of them). With
-  // options.epsilon > 0 the shown counts get Laplace noise and the budget is charged epsilon
-  // per list (1 without flows, 3 with).
-  virtual Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) = 0;
-  // A campaign's measurement as analysts see it: group sizes, buyers and stage flows of the
-  // exposed and control groups released like ReleaseFunnel's cells (the flows of a group
-  // partition its n); a rate, the lift and its interval only when the counts they divide are
-  // shown, moved_up only when all of that group's flows are. Exact counts (no noise).
-  virtual Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) = 0;
 
-  // ---- Access request (docs/privacy.md) ----
-  // Everything Holo holds about a person (a OneID, or the OneID of a type:value
-  // identifier), as one JSON document (json) and a summary for people (text): their
-  // identifiers (type and pseudonym; the raw value only of identifiers the request
-  // supplied: `id` when it is type:value, and `supplied` type:value ids that turn out to
-  // be theirs), every event, the profile's traits, segments, household and other ties,
-  // consent state and history, and the evidence that joined their identifiers (each
-  // link's kind, source, first and last seen, count) with the merge and split records.
-  virtual Result<Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) = 0;
-
-  // ---- Erasure (docs/privacy.md) ----
   struct ErasureReport {
     uint64_t oneid = 0;
     uint64_t identifiers = 0;        // identifiers removed from the graph
@@ -505,38 +372,13 @@ class Engine {
     double seconds = 0;
     ResolveReport resolve;           // the re-resolution of what the person's evidence held together
   };
-  // Erases a person (a OneID, or the OneID of a type:value identifier): their events,
-  // identifiers, graph edges and history, profile, people-graph links, consent records,
-  // segment memberships and logged groups; other people's events keep their own data with
-  // the person's identifiers and references taken out; then re-resolves and refreshes the
-  // aggregates. The person's identifiers go on a suppression list (a keyed hash, not the
-  // pseudonyms): seen again, they start a fresh person who counts as having withdrawn every
-  // consent at the erasure until a newer decision. Synced before it returns.
-  virtual Status ErasePerson(std::string_view id, ErasureReport* report) = 0;
-  // Flushes and compacts every column family: deleted data leaves the files (the
-  // next open of the store also drops the old MANIFEST's record of deleted files).
-  virtual Status CompactStore() = 0;
 
-  // ---- Retention (docs/privacy.md) ----
-  // Per-source windows, {"store_wifi": 30, ...} in days (JSON). Compactions of the
-  // events drop events older than their source's window (by event time).
-  virtual Result<std::string> RetentionJson() = 0;
-  virtual Status SetRetention(std::string_view json) = 0;
   struct RetentionReport {
     uint64_t expired_events = 0;     // past their window when the scan ran
     uint64_t profiles_rebuilt = 0;   // people whose traits depended on them
     double seconds = 0;
   };
-  // Enforces the windows now: marks the profiles of people with expired events, compacts
-  // the events (the compaction drops them), clears their index entries and rebuilds those
-  // profiles, traits and segments.
-  virtual Status ApplyRetention(RetentionReport* report) = 0;
 
-  // ---- Consent (docs/privacy.md) ----
-  // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
-  // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a
-  // use the policy does not name. Decisions count from the read after their write.
-  virtual Result<bool> ConsentAllows(uint64_t oneid, std::string_view use) = 0;
   struct ConsentChange {
     std::string id;                     // OneID or type:value
     std::string source;                 // where the person decided (an app, "support", ...)
@@ -544,14 +386,262 @@ class Engine {
     bool given = true;
     int64_t at_ms = 0;                  // when; 0: now
   };
+
+  // ---- The services: one narrow interface per concern (declared below) ----
+  virtual IdentityService& identity() = 0;
+  virtual ServingService& serving() = 0;
+  virtual AudienceService& audiences() = 0;
+  virtual AnalystService& analysts() = 0;
+  virtual PrivacyService& privacy() = 0;
+};
+
+// Identity administration (docs/identity.md): why two identifiers are or are not one person, the
+// graph as it was, and changes of evidence and policy; every change re-resolves only the
+// components it touches and goes to the merge/split feed.
+// Handed out by Engine::identity().
+class IdentityService {
+ public:
+  virtual ~IdentityService() = default;
+
+  // `as_of_ms` (ms since epoch; 0 = now): OneIDs as they were then and only
+  // evidence first seen by then (docs/identity.md, "History").
+  virtual Result<Engine::Explanation> Explain(std::string_view a, std::string_view b, int64_t as_of_ms = 0) = 0;
+
+  // The OneID a raw identifier had at `as_of_ms` (0 when it had none then).
+  virtual Result<uint64_t> LookupOneIdAsOf(std::string_view type, std::string_view raw_value,
+                                           int64_t as_of_ms) = 0;
+
+  // Removes an identifier ("type:value") from the identity graph.
+  virtual Status EraseIdentifier(std::string_view id, ResolveReport* report) = 0;
+
+  // Withdraws the link between two identifiers: no evidence between them counts
+  // any more, including from later events.
+  virtual Status WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
+                              ResolveReport* report) = 0;
+
+  // Deletes one stored event and its evidence.
+  virtual Status DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) = 0;
+
+  // Adds the pairs of a `holo match` pairs.csv as probabilistic-match edges.
+  virtual Status ImportMatches(const std::string& pairs_csv, Engine::MatchImport* import, ResolveReport* report) = 0;
+
+  // Probabilistic matching over the PII vault: opens every vault entry in memory (nothing
+  // is written in clear), deduplicates them with the Fellegi-Sunter matcher (holo/match.h;
+  // `config_path` empty = the built-in config on name, phone and street, blocked by phone
+  // and by postcode + house number), and stores each accepted pair of different identifiers
+  // as a match edge (source "vault"), then re-resolves. The identity rules still decide
+  // whether a match joins two OneIDs.
+  virtual Status MatchVault(const std::string& config_path, Engine::VaultMatchReport* match, ResolveReport* report) = 0;
+
+  // The identity policy in force, as TOML (identity/policy.h).
+  virtual Result<std::string> IdentityPolicy() = 0;
+
+  // Applies a new policy: a change of min_match_weight alone re-resolves the
+  // components whose match edges flip; any other change re-resolves everything.
+  // Like Ingest and Resolve, it must not run concurrently with other calls.
+  virtual Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) = 0;
+
+  // What a policy would merge and split, without applying it.
+  virtual Result<Engine::Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) = 0;
+
+  // Hub identifiers cut by the shared/hub rules, widest bridges first.
+  virtual Result<Engine::Report> IdentityHubs(size_t top = 20) = 0;
+
+  // Cluster-size distribution against the last saved one; alert on drift.
+  virtual Result<Engine::Report> MonitorClusterSizes(double max_distance = 0.05, bool save = true) = 0;
+
+  // Writes merge/split feed records with sequence > `since` as JSON lines.
+  virtual Status IdentityFeed(uint64_t since, std::ostream& out) = 0;
+};
+
+// Serving (the HTTP server, docs/http_api.md): latency-bound look-ups of one person, and credentials.
+// Handed out by Engine::serving().
+class ServingService {
+ public:
+  virtual ~ServingService() = default;
+
+  // The OneID `id` names: a OneID ("1234") or "type:value"; kNotFound if unknown.
+  virtual Result<uint64_t> ResolveId(std::string_view id) = 0;
+
+  // Loads the in-memory audience state (trait table, segments) now rather than on first use.
+  virtual Status Warm() = 0;
+
+  // A person's events, newest first: {"oneid", "events": [{"seq", "timestamp", "source",
+  // "type", "event", "properties"}], "next": seq to pass as before_seq, or null}.
+  // before_seq 0: from the newest. limit is clamped to [1, 1000].
+  // With a `use` ("activation"): what the consent policy withholds from it is left out
+  // (store sightings, without the person's consent to the "store_link" use).
+  virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
+                                                std::string_view use = {}) = 0;
+
+  // Whether `oneid`'s latest decision on `purpose` (analytics, personalization, marketing,
+  // third_party, location) is "given" (the policy's default if undecided), from the consent
+  // ledger: a withdrawal counts from the read after its write. False on a read error.
+  virtual bool HasConsent(uint64_t oneid, std::string_view purpose) = 0;
+
+  // The segments `oneid` is a member of (none before Warm()). With `wait` false: kUnavailable
+  // instead of waiting while a change is being applied to the audience state (an event
+  // loop that must not block moves the request to a worker then).
+  virtual Result<std::vector<std::string>> SegmentsOf(uint64_t oneid, bool wait = true) = 0;
+
+  // {"oneid", "traits": {name: value or null}} from the in-memory trait table
+  // (kFailedPrecondition before Warm()). For latency-bound look-ups.
+  // With a `use`: traits the consent policy withholds from it are null (store_visits_90d
+  // without the "store_link" use: offline visits linked to the online person).
+  virtual Result<std::string> TraitsJson(uint64_t oneid, const std::vector<std::string>& names,
+                                         std::string_view use = {}) = 0;
+
+  // The stored profile as an exit for `use` may show it: without the "store_link" use, the
+  // store-visit traits are null and the identifiers seen by store sensors are left out.
+  virtual Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) = 0;
+
+  virtual Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) = 0;
+
+  // The credential a secret belongs to, nullopt if none.
+  virtual Result<std::optional<Engine::Credential>> CheckCredential(std::string_view kind, std::string_view secret) = 0;
+};
+
+// Audiences (docs/segments.md): computed traits, segments, the people graph, AIPL funnels and
+// campaigns, for operators who may see individuals. Memberships are kept current by every
+// change of profiles, from any entry point and in any process.
+// Handed out by Engine::audiences().
+class AudienceService {
+ public:
+  virtual ~AudienceService() = default;
+
+  // A user-defined computed trait: `name` = an aggregate expression such as
+  // `count(Order Completed where category = "luxury", 180d)`. Every profile is
+  // rebuilt with it; segments then use `name` like any trait.
+  virtual Status DefineTrait(std::string_view name, std::string_view expression) = 0;
+
+  // name -> definition of every user-defined (and segment-implied) computed trait.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListTraits() = 0;
+
+  // The trait registry as JSON, for the dashboard and API users: {"traits": [{"name",
+  // "family", "type" ("number", "bool", "string", "string list"), "how", "kind": "builtin"
+  // or "computed"}]}, built-in traits first (docs/traits.md), then the computed traits with
+  // their definitions as "how".
+  virtual Result<std::string> TraitRegistryJson() = 0;
+
+  // Creates or redefines (new version) a named segment and evaluates it.
+  virtual Result<Engine::SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) = 0;
+
+  virtual Status DropSegment(std::string_view name) = 0;
+
+  virtual Result<std::vector<Engine::SegmentInfo>> ListSegments() = 0;
+
+  virtual Result<Engine::SegmentInfo> GetSegment(std::string_view name) = 0;
+
+  // Members of an unsaved expression (its computed traits must already exist).
+  virtual Result<uint64_t> CountExpression(std::string_view expression) = 0;
+
+  // What is suspicious in an expression that parses: "no profile has the trait 'x'" per
+  // referenced trait that no profile has (a typo counts nobody, silently).
+  virtual Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) = 0;
+
+  virtual Result<Engine::Overlap> SegmentOverlap(std::string_view a, std::string_view b) = 0;
+
+  // Writes the OneIDs of the segment's members whom the consent policy allows for `use`
+  // ("export", "third_party_export", ...; docs/privacy.md), one per line.
+  virtual Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") = 0;
+
+  // Household, family and friend ties of a OneID or "type:value" identifier.
+  virtual Result<Engine::Report> People(std::string_view id) = 0;
+
+  // AIPL stage sizes (and flows from `from_ms`) for a brand.
+  virtual Result<Engine::Report> Funnel(const Engine::FunnelQuery& query) = 0;
+
+  // Effect of a campaign on buying its brand: exposed vs matched unexposed, with a
+  // 95% confidence interval.
+  virtual Result<Engine::Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
+};
+
+// Aggregates for people who may not see individuals (docs/privacy.md): everything goes through
+// one release point (k, differencing against one log, sealed cells, noise and budget).
+// Handed out by Engine::analysts().
+class AnalystService {
+ public:
+  virtual ~AnalystService() = default;
+
+  // Trait distributions of a segment (name) or expression, index vs everyone,
+  // overlap with the other segments; cells under k suppressed, differencing-safe
+  // against every earlier group profile of this store.
+  virtual Result<Engine::Report> GroupProfile(std::string_view segment_or_expression,
+                                      const Engine::GroupProfileOptions& options) = 0;
+
+  virtual Result<Engine::Released> ReleaseCount(std::string_view segment_or_expression, const Engine::ReleaseOptions& options) = 0;
+
+  virtual Result<Engine::ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b,
+                                                 const Engine::ReleaseOptions& options) = 0;
+
+  // The AIPL funnel as analysts see it: the population, every stage size (at `at` and at
+  // `from`) and every flow cell is a group released through the same point (k, differencing
+  // against the shared log, logged), then cells that the released totals would give away
+  // (the only withheld cell of a stage list, a flow row or a flow column) are withheld too.
+  // Withheld cells are null, with the reason under "withheld"; cells withheld as complements
+  // are sealed: no later answer releases them (nor a group within k of them). With
+  // options.epsilon > 0 the shown counts get Laplace noise and the budget is charged epsilon
+  // per list (1 without flows, 3 with).
+  virtual Result<Engine::Report> ReleaseFunnel(const Engine::FunnelQuery& query, const Engine::ReleaseOptions& options) = 0;
+
+  // A campaign's measurement as analysts see it: group sizes, buyers and stage flows of the
+  // exposed and control groups released like ReleaseFunnel's cells (the flows of a group
+  // partition its n); a rate, the lift and its interval only when the counts they divide are
+  // shown, moved_up only when all of that group's flows are. Exact counts (no noise).
+  virtual Result<Engine::Report> ReleaseCampaign(std::string_view campaign, const Engine::ReleaseOptions& options) = 0;
+};
+
+// Privacy (docs/privacy.md): access requests, erasure, retention and consent.
+// Handed out by Engine::privacy().
+class PrivacyService {
+ public:
+  virtual ~PrivacyService() = default;
+
+  // Everything Holo holds about a person (a OneID, or the OneID of a type:value
+  // identifier), as one JSON document (json) and a summary for people (text): their
+  // identifiers (type and pseudonym; the raw value only of identifiers the request
+  // supplied: `id` when it is type:value, and `supplied` type:value ids that turn out to
+  // be theirs), every event, the profile's traits, segments, household and other ties,
+  // consent state and history, and the evidence that joined their identifiers (each
+  // link's kind, source, first and last seen, count) with the merge and split records.
+  virtual Result<Engine::Report> AccessRequest(std::string_view id, const std::vector<std::string>& supplied = {}) = 0;
+
+  // Erases a person (a OneID, or the OneID of a type:value identifier): their events,
+  // identifiers, graph edges and history, profile, people-graph links, consent records,
+  // segment memberships and logged groups; other people's events keep their own data with
+  // the person's identifiers and references taken out; then re-resolves and refreshes the
+  // aggregates. The person's identifiers go on a suppression list (a keyed hash, not the
+  // pseudonyms): seen again, they start a fresh person who counts as having withdrawn every
+  // consent at the erasure until a newer decision. Synced before it returns.
+  virtual Status ErasePerson(std::string_view id, Engine::ErasureReport* report) = 0;
+
+  // Per-source windows, {"store_wifi": 30, ...} in days (JSON). Compactions of the
+  // events drop events older than their source's window (by event time).
+  virtual Result<std::string> RetentionJson() = 0;
+
+  virtual Status SetRetention(std::string_view json) = 0;
+
+  // Enforces the windows now: marks the profiles of people with expired events, compacts
+  // the events (the compaction drops them), clears their index entries and rebuilds those
+  // profiles, traits and segments.
+  virtual Status ApplyRetention(Engine::RetentionReport* report) = 0;
+
+  // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
+  // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a
+  // use the policy does not name. Decisions count from the read after their write.
+  virtual Result<bool> ConsentAllows(uint64_t oneid, std::string_view use) = 0;
+
   // Records a decision in the ledger (on the identifier named, or on every identifier of a
   // OneID), effective for the next read; synced before it returns.
-  virtual Status RecordConsent(const ConsentChange& change) = 0;
+  virtual Status RecordConsent(const Engine::ConsentChange& change) = 0;
+
   // {"oneid", "purposes": {purpose: {"given", "decided", "at", "source"}},
   //  "history": [{"purpose", "given", "at", "source", "identifier_type", "event_seq"}]} (oldest first).
   virtual Result<std::string> ConsentJson(std::string_view id) = 0;
+
   // The consent policy in force (JSON; privacy::ConsentPolicy), and replacing it.
   virtual Result<std::string> ConsentPolicyJson() = 0;
+
   virtual Status SetConsentPolicy(std::string_view json) = 0;
 };
 

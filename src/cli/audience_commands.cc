@@ -116,10 +116,10 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
     return 0;
   };
   if (trait_define_->parsed()) {
-    Check(engine.DefineTrait(name_, expr_), "trait define");
+    Check(engine.audiences().DefineTrait(name_, expr_), "trait define");
     std::printf("trait %s defined\n", name_.c_str());
   } else if (trait_list_->parsed()) {
-    auto traits = engine.ListTraits();
+    auto traits = engine.audiences().ListTraits();
     Check(traits.status(), "trait list");
     if (builtin_) {
       for (const profile::TraitInfo& t : profile::BuiltinTraits()) {
@@ -130,43 +130,43 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
     }
     for (const auto& [name, def] : *traits) std::printf("%s\t%s\n", name.c_str(), def.c_str());
   } else if (seg_create_->parsed()) {
-    auto info = engine.DefineSegment(name_, expr_);
+    auto info = engine.audiences().DefineSegment(name_, expr_);
     Check(info.status(), "segment create");
     PrintSegment(*info, false);
   } else if (seg_list_->parsed()) {
-    auto list = engine.ListSegments();
+    auto list = engine.audiences().ListSegments();
     Check(list.status(), "segment list");
     for (const auto& s : *list) {
       std::printf("%-24s v%-3u %10llu  %s\n", s.name.c_str(), s.version, (unsigned long long)s.members,
                   s.definition.c_str());
     }
   } else if (seg_show_->parsed()) {
-    auto info = engine.GetSegment(name_);
+    auto info = engine.audiences().GetSegment(name_);
     Check(info.status(), "segment show");
     PrintSegment(*info, true);
   } else if (seg_count_->parsed()) {
     if (name_.empty() == expr_.empty()) Fail("segment count: give a segment name or --expr, not both");
     if (!expr_.empty()) {
-      auto n = engine.CountExpression(expr_);
+      auto n = engine.audiences().CountExpression(expr_);
       Check(n.status(), "segment count");
-      auto warnings = engine.ExpressionWarnings(expr_);
+      auto warnings = engine.audiences().ExpressionWarnings(expr_);
       Check(warnings.status(), "segment count");
       for (const std::string& w : *warnings) std::fprintf(stderr, "segment count: warning: %s\n", w.c_str());
       std::printf("%llu\n", (unsigned long long)*n);
     } else {
-      auto info = engine.GetSegment(name_);
+      auto info = engine.audiences().GetSegment(name_);
       Check(info.status(), "segment count");
       std::printf("%llu\n", (unsigned long long)info->members);
     }
   } else if (seg_overlap_->parsed()) {
-    auto o = engine.SegmentOverlap(name_, name_b_);
+    auto o = engine.audiences().SegmentOverlap(name_, name_b_);
     Check(o.status(), "segment overlap");
     std::printf("{\"a\":%llu,\"b\":%llu,\"both\":%llu,\"jaccard\":%.4f}\n", (unsigned long long)o->a,
                 (unsigned long long)o->b, (unsigned long long)o->both, o->jaccard);
   } else if (seg_export_->parsed()) {
     // No audit, no export: the members are written out only once the export is audited.
     std::ostringstream members;
-    Status s = engine.ExportSegment(name_, members, use_);
+    Status s = engine.audiences().ExportSegment(name_, members, use_);
     AuditCli(data_dir, "segment.export", "segment:" + name_ + " use:" + use_, s.ok() ? 200 : 404);
     Check(s, "segment export");
     if (out_.empty()) {
@@ -179,17 +179,17 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
       if (!f) Fail("segment export: cannot write " + out_);
     }
   } else if (seg_drop_->parsed()) {
-    Check(engine.DropSegment(name_), "segment drop");
+    Check(engine.audiences().DropSegment(name_), "segment drop");
   } else if (gp_->parsed()) {
-    return print_report(engine.GroupProfile(name_, gp_options_), "groupprofile");
+    return print_report(engine.analysts().GroupProfile(name_, gp_options_), "groupprofile");
   } else if (people_->parsed()) {
-    return print_report(engine.People(name_), "people");
+    return print_report(engine.audiences().People(name_), "people");
   } else if (funnel_->parsed()) {
     funnel_query_.at_ms = ParseDate(at_, "--at");
     funnel_query_.from_ms = ParseDate(from_, "--from");
-    return print_report(engine.Funnel(funnel_query_), "funnel");
+    return print_report(engine.audiences().Funnel(funnel_query_), "funnel");
   } else if (campaign_->parsed()) {
-    return print_report(engine.Campaign(name_, k_), "campaign");
+    return print_report(engine.audiences().Campaign(name_, k_), "campaign");
   }
   return 0;
 }

@@ -203,7 +203,7 @@ int RunLookup(holo::Engine& engine, int64_t as_of_ms) {
     if (comma != std::string::npos) {
       auto type = std::string_view(line).substr(0, comma);
       auto value = std::string_view(line).substr(comma + 1);
-      auto id = as_of_ms != 0 ? engine.LookupOneIdAsOf(type, value, as_of_ms) : engine.LookupOneId(type, value);
+      auto id = as_of_ms != 0 ? engine.identity().LookupOneIdAsOf(type, value, as_of_ms) : engine.LookupOneId(type, value);
       if (id.ok() && *id != 0) oneid = std::to_string(*id);
       if (!id.ok()) std::fprintf(stderr, "holo: line %llu: %s\n", (unsigned long long)n,
                                  id.status().message().c_str());
@@ -318,12 +318,12 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
   }
   // Audiences: a segment with a computed trait, its group profile, a brand funnel.
   auto seg_start = std::chrono::steady_clock::now();
-  auto seg = engine->DefineSegment(
+  auto seg = engine->audiences().DefineSegment(
       "demo_lux_buyers", "spending_power >= 3 and count(Order Completed where category = \"luxury\", 90d) >= 1");
   Check(seg.status(), "demo segment");
   std::printf("segment   %s: %s members (%.1f s incl. computing the new trait for every profile)\n",
               seg->name.c_str(), Thousands(seg->members).c_str(), Seconds(seg_start));
-  auto gp = engine->GroupProfile("demo_lux_buyers", holo::Engine::GroupProfileOptions());
+  auto gp = engine->analysts().GroupProfile("demo_lux_buyers", holo::Engine::GroupProfileOptions());
   if (gp.ok()) {
     std::printf("%s\n", gp->text.substr(0, std::min<size_t>(gp->text.size(), 1200)).c_str());
   } else {
@@ -331,7 +331,7 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
   }
   holo::Engine::FunnelQuery fq;
   fq.brand = "Nike";
-  auto funnel = engine->Funnel(fq);
+  auto funnel = engine->audiences().Funnel(fq);
   Check(funnel.status(), "demo funnel");
   std::printf("%s\n", funnel->text.c_str());
   std::printf("total     %.1f s\n", Seconds(total_start));
@@ -659,7 +659,7 @@ int main(int argc, char** argv) {
     return RunLookup(*engine, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
   } else if (prof->parsed()) {
     auto json = engine->ProfileJson(id);
-    auto oneid = engine->ResolveId(id);
+    auto oneid = engine->serving().ResolveId(id);
     holo::cli::AuditCli(data, "profile.read", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
                         json.ok() ? 200 : 404);
     Check(json.status());
@@ -683,45 +683,45 @@ int main(int argc, char** argv) {
     Check(q.status(), "eval");
     PrintQuality(*q);
   } else if (expl->parsed()) {
-    auto ex = engine->Explain(explain_a, explain_b, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
+    auto ex = engine->identity().Explain(explain_a, explain_b, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
     Check(ex.status(), "explain");
     std::printf("%s\n", explain_json ? ex->json.c_str() : ex->text.c_str());
   } else if (idn->parsed()) {
     holo::ResolveReport report;
     if (id_erase->parsed()) {
-      Check(engine->EraseIdentifier(id_a, &report), "identity erase");
+      Check(engine->identity().EraseIdentifier(id_a, &report), "identity erase");
     } else if (id_unlink->parsed()) {
-      Check(engine->WithdrawLink(id_a, id_b, reason, &report), "identity unlink");
+      Check(engine->identity().WithdrawLink(id_a, id_b, reason, &report), "identity unlink");
     } else if (id_delete->parsed()) {
-      Check(engine->DeleteEvent(source, message_id, &report), "identity delete-event");
+      Check(engine->identity().DeleteEvent(source, message_id, &report), "identity delete-event");
     } else if (id_import->parsed()) {
-      Check(engine->ImportMatches(config_path, &import, &report), "identity import-matches");
+      Check(engine->identity().ImportMatches(config_path, &import, &report), "identity import-matches");
       std::fprintf(stderr, "holo: %llu match pairs imported, %llu skipped (ids that identify no one)\n",
                    (unsigned long long)import.imported, (unsigned long long)import.skipped);
     } else if (id_vault->parsed()) {
       holo::Engine::VaultMatchReport vm;
-      Check(engine->MatchVault(vault_config, &vm, &report), "identity match-vault");
+      Check(engine->identity().MatchVault(vault_config, &vm, &report), "identity match-vault");
       holo::cli::AuditCli(data, "vault.match", "vault", 200);
       std::fprintf(stderr, "holo: %llu vault records, %llu candidate pairs, %llu matched, %llu match edges added (%.1f s)\n",
                    (unsigned long long)vm.records, (unsigned long long)vm.candidate_pairs,
                    (unsigned long long)vm.matched_pairs, (unsigned long long)vm.edges, vm.seconds);
     } else if (id_policy->parsed()) {
-      auto p = engine->IdentityPolicy();
+      auto p = engine->identity().IdentityPolicy();
       Check(p.status(), "identity policy");
       std::printf("%s", p->c_str());
       return 0;
     } else if (id_apply->parsed()) {
-      Check(engine->ApplyIdentityPolicy(ReadWholeFile(config_path), &report), "identity apply");
+      Check(engine->identity().ApplyIdentityPolicy(ReadWholeFile(config_path), &report), "identity apply");
     } else if (id_feed->parsed()) {
       std::ios::sync_with_stdio(false);
-      Check(engine->IdentityFeed(since, std::cout), "identity feed");
+      Check(engine->identity().IdentityFeed(since, std::cout), "identity feed");
       std::cout.flush();
       return 0;
     } else {
       holo::Result<holo::Engine::Report> r = holo::Status::Internal("no report");
-      if (id_dry->parsed()) r = engine->DryRunIdentityPolicy(ReadWholeFile(config_path), top);
-      if (id_hubs->parsed()) r = engine->IdentityHubs(top);
-      if (id_monitor->parsed()) r = engine->MonitorClusterSizes(max_distance, !no_save);
+      if (id_dry->parsed()) r = engine->identity().DryRunIdentityPolicy(ReadWholeFile(config_path), top);
+      if (id_hubs->parsed()) r = engine->identity().IdentityHubs(top);
+      if (id_monitor->parsed()) r = engine->identity().MonitorClusterSizes(max_distance, !no_save);
       Check(r.status(), "identity");
       std::printf("%s\n", as_json ? r->json.c_str() : r->text.c_str());
       return r->alert ? 3 : 0;

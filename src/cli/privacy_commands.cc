@@ -117,21 +117,21 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
       if (!ms.ok()) Fail("--at: '" + at_ + "' is not an ISO-8601 time: " + ms.status().message());
       change.at_ms = *ms;
     }
-    Status s = engine.RecordConsent(change);
-    auto oneid = engine.ResolveId(id_);
+    Status s = engine.privacy().RecordConsent(change);
+    auto oneid = engine.serving().ResolveId(id_);
     AuditCli(data_dir, change.given ? "consent.give" : "consent.withdraw",
              oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)", s.ok() ? 200 : 400);
     Check(s, std::string("consent ") + (change.given ? "give" : "withdraw"));
-    auto json = engine.ConsentJson(id_);
+    auto json = engine.privacy().ConsentJson(id_);
     Check(json.status(), "consent");
     std::printf("%s\n", json->c_str());
   } else if (show_->parsed()) {
-    auto json = engine.ConsentJson(id_);
+    auto json = engine.privacy().ConsentJson(id_);
     Check(json.status(), "consent show");
     std::printf("%s\n", json->c_str());
   } else if (dsar_->parsed()) {
-    auto r = engine.AccessRequest(id_, supplied_);
-    auto oneid = engine.ResolveId(id_);
+    auto r = engine.privacy().AccessRequest(id_, supplied_);
+    auto oneid = engine.serving().ResolveId(id_);
     AuditCli(data_dir, "profile.access_request", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
              r.ok() ? 200 : 404);
     Check(r.status(), "dsar");
@@ -146,23 +146,23 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     }
   } else if (retention_->parsed()) {
     if (ret_set_->parsed()) {
-      Status s = engine.SetRetention(retention_json_);
+      Status s = engine.privacy().SetRetention(retention_json_);
       AuditCli(data_dir, "config.retention", "retention", s.ok() ? 200 : 400);
       Check(s, "retention set");
     }
     if (ret_apply_->parsed()) {
       Engine::RetentionReport r;
-      Check(engine.ApplyRetention(&r), "retention apply");
+      Check(engine.privacy().ApplyRetention(&r), "retention apply");
       std::printf("{\"expired_events\":%llu,\"profiles_rebuilt\":%llu,\"seconds\":%.3f}\n",
                   (unsigned long long)r.expired_events, (unsigned long long)r.profiles_rebuilt, r.seconds);
     } else {
-      auto json = engine.RetentionJson();
+      auto json = engine.privacy().RetentionJson();
       Check(json.status(), "retention");
       std::printf("%s\n", json->c_str());
     }
   } else if (erase_->parsed()) {
     Engine::ErasureReport r;
-    Status s = engine.ErasePerson(id_, &r);
+    Status s = engine.privacy().ErasePerson(id_, &r);
     AuditCli(data_dir, "person.erase", s.ok() ? "oneid:" + std::to_string(r.oneid) : "(not erased)", s.ok() ? 200 : 404);
     Check(s, "erase");
     if (compact_) Check(engine.CompactStore(), "erase --compact");
@@ -177,11 +177,11 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
       if (!in) Fail("consent policy: cannot read " + policy_file_);
       std::stringstream text;
       text << in.rdbuf();
-      Status s = engine.SetConsentPolicy(text.str());
+      Status s = engine.privacy().SetConsentPolicy(text.str());
       AuditCli(data_dir, "config.consent_policy", "consent_policy", s.ok() ? 200 : 400);
       Check(s, "consent policy " + policy_file_);
     }
-    auto json = engine.ConsentPolicyJson();
+    auto json = engine.privacy().ConsentPolicyJson();
     Check(json.status(), "consent policy");
     std::printf("%s\n", json->c_str());
   }

@@ -67,7 +67,7 @@ void ServeCommands::BeforeOpen() {
 int ServeCommands::Run(Engine& engine, const std::string& data_dir) {
   if (token_create_->parsed() || writekey_create_->parsed()) {
     bool token = token_create_->parsed();
-    auto secret = engine.CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source");
+    auto secret = engine.serving().CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source");
     if (!secret.ok()) return Fail(secret.status().ToString());
     std::printf("%s\n", secret->c_str());
     return 0;

@@ -26,6 +26,7 @@
 #include "profile/people_graph.h"
 #include "profile/profile_builder.h"
 #include "profile/profile_store.h"
+#include "profile/trait_registry.h"
 #include "segment/evaluator.h"
 #include "segment/expr.h"
 #include "storage/keys.h"
@@ -115,6 +116,35 @@ Status EngineImpl::DefineTrait(std::string_view name, std::string_view expressio
 
 Result<std::vector<std::pair<std::string, std::string>>> EngineImpl::ListTraits() {
   return audiences_.ListComputedTraits();
+}
+
+Result<std::string> EngineImpl::TraitRegistryJson() {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("traits").BeginArray();
+  for (const profile::TraitInfo& t : profile::BuiltinTraits()) {
+    w.BeginObject().Key("name").String(t.name).Key("family").String(t.family);
+    w.Key("type").String(profile::TraitTypeName(t.type)).Key("how").String(t.how).Key("kind").String("builtin");
+    w.EndObject();
+  }
+  Audiences::ComputedList computed = audiences_.ComputedTraits();
+  HOLO_ASSIGN_OR_RETURN(auto definitions, audiences_.ListComputedTraits());
+  for (const auto& [name, definition] : definitions) {
+    // A count, sum, min, max or distinct count is a number; first, last and most frequent
+    // take the property's own values.
+    std::string_view type = "number";
+    for (const profile::AggregateSpec& spec : *computed) {
+      if (spec.TraitName() != name) continue;
+      if (spec.func == profile::AggFunc::kFirst || spec.func == profile::AggFunc::kLast ||
+          spec.func == profile::AggFunc::kMostFrequent) {
+        type = "value";
+      }
+    }
+    w.BeginObject().Key("name").String(name).Key("family").String("computed").Key("type").String(type);
+    w.Key("how").String(definition).Key("kind").String("computed").EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
 }
 
 // ---- segments ----

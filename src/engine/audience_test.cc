@@ -76,13 +76,13 @@ class AudienceTest : public ::testing::Test {
     ASSERT_EQ(report.rejected, 0u);
   }
   uint64_t Members(const std::string& segment) {
-    auto info = engine_->GetSegment(segment);
+    auto info = engine_->audiences().GetSegment(segment);
     EXPECT_TRUE(info.ok()) << info.status().ToString();
     return info.ok() ? info->members : 0;
   }
   std::set<std::string> Exported(const std::string& segment) {
     std::ostringstream out;
-    EXPECT_TRUE(engine_->ExportSegment(segment, out).ok());
+    EXPECT_TRUE(engine_->audiences().ExportSegment(segment, out).ok());
     auto lines = testing::Lines(out.str());
     return {lines.begin(), lines.end()};
   }
@@ -112,9 +112,9 @@ testing::TempDir* AudienceTest::dir_ = nullptr;
 // the state ends exact.
 TEST_F(AudienceTest, ReadersRunBesideChangesWithoutACallerLock) {
   const std::string lux = R"(count(Order Completed where category = "luxury", all) >= 1)";
-  auto created = engine_->DefineSegment("lux", lux);
+  auto created = engine_->audiences().DefineSegment("lux", lux);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
-  ASSERT_TRUE(engine_->Warm().ok());
+  ASSERT_TRUE(engine_->serving().Warm().ok());
   const uint64_t lux0 = created->members;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> reads{0};
@@ -127,20 +127,20 @@ TEST_F(AudienceTest, ReadersRunBesideChangesWithoutACallerLock) {
   auto reader = [&] {
     uint64_t last_size = 0, last_count = 0;
     while (!stop.load()) {
-      auto info = engine_->GetSegment("lux");
+      auto info = engine_->audiences().GetSegment("lux");
       if (!info.ok()) return fail("GetSegment: " + info.status().ToString());
       if (info->members < last_size) {
         return fail("segment size went back from " + std::to_string(last_size) + " to " + std::to_string(info->members));
       }
       last_size = info->members;
-      auto n = engine_->CountExpression(lux);
+      auto n = engine_->audiences().CountExpression(lux);
       if (!n.ok()) return fail("CountExpression: " + n.status().ToString());
       if (*n < last_count) return fail("count went back from " + std::to_string(last_count) + " to " + std::to_string(*n));
       last_count = *n;
-      auto list = engine_->ListSegments();
+      auto list = engine_->audiences().ListSegments();
       if (!list.ok() || list->empty()) return fail("ListSegments");
-      if (auto segs = engine_->SegmentsOf(1); !segs.ok()) return fail("SegmentsOf: " + segs.status().ToString());
-      if (auto t = engine_->TraitsJson(1, {"order_count"}); !t.ok() && t.status().code() != StatusCode::kNotFound) {
+      if (auto segs = engine_->serving().SegmentsOf(1); !segs.ok()) return fail("SegmentsOf: " + segs.status().ToString());
+      if (auto t = engine_->serving().TraitsJson(1, {"order_count"}); !t.ok() && t.status().code() != StatusCode::kNotFound) {
         return fail("TraitsJson: " + t.status().ToString());
       }
       reads++;
@@ -149,7 +149,7 @@ TEST_F(AudienceTest, ReadersRunBesideChangesWithoutACallerLock) {
   std::thread r1(reader), r2(reader);
   std::thread definer([&] {
     for (int i = 0; i < 5 && !stop.load(); ++i) {
-      auto d = engine_->DefineSegment("buyers" + std::to_string(i), "order_count >= " + std::to_string(i + 1));
+      auto d = engine_->audiences().DefineSegment("buyers" + std::to_string(i), "order_count >= " + std::to_string(i + 1));
       if (!d.ok()) fail("DefineSegment: " + d.status().ToString());
     }
   });
@@ -165,11 +165,11 @@ TEST_F(AudienceTest, ReadersRunBesideChangesWithoutACallerLock) {
   for (const std::string& e : errors) ADD_FAILURE() << e;
   EXPECT_GT(reads.load(), 0u);
   EXPECT_EQ(Members("lux"), lux0 + kBuyers);
-  auto fresh = engine_->CountExpression(lux);
+  auto fresh = engine_->audiences().CountExpression(lux);
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(*fresh, lux0 + kBuyers);
   for (int i = 0; i < 5; ++i) {
-    auto fresh_i = engine_->CountExpression("order_count >= " + std::to_string(i + 1));
+    auto fresh_i = engine_->audiences().CountExpression("order_count >= " + std::to_string(i + 1));
     ASSERT_TRUE(fresh_i.ok());
     EXPECT_EQ(Members("buyers" + std::to_string(i)), *fresh_i) << i;
   }
@@ -177,10 +177,10 @@ TEST_F(AudienceTest, ReadersRunBesideChangesWithoutACallerLock) {
 
 TEST_F(AudienceTest, SegmentsStayCurrentAsEventsArrive) {
   const std::string lux = R"(count(Order Completed where category = "luxury", all) >= 1)";
-  auto created = engine_->DefineSegment("lux", lux);
+  auto created = engine_->audiences().DefineSegment("lux", lux);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ(created->version, 1u);
-  auto mkt = engine_->DefineSegment("mkt", R"(consent("marketing") and order_count >= 1)");
+  auto mkt = engine_->audiences().DefineSegment("mkt", R"(consent("marketing") and order_count >= 1)");
   ASSERT_TRUE(mkt.ok()) << mkt.status().ToString();
   const uint64_t lux0 = created->members, mkt0 = mkt->members;
 
@@ -203,32 +203,32 @@ TEST_F(AudienceTest, SegmentsStayCurrentAsEventsArrive) {
 
   // Reopened, memberships read from the store equal a fresh evaluation.
   Open();
-  auto fresh = engine_->CountExpression(lux);
+  auto fresh = engine_->audiences().CountExpression(lux);
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
   EXPECT_EQ(Members("lux"), *fresh);
-  auto traits = engine_->ListTraits();
+  auto traits = engine_->audiences().ListTraits();
   ASSERT_TRUE(traits.ok());
   EXPECT_EQ(traits->size(), 1u);
 
   // Redefinition is a new version; the same text again is not.
-  auto v2 = engine_->DefineSegment("lux", R"(count(Order Completed where category = "luxury", all) >= 2)");
+  auto v2 = engine_->audiences().DefineSegment("lux", R"(count(Order Completed where category = "luxury", all) >= 2)");
   ASSERT_TRUE(v2.ok()) << v2.status().ToString();
   EXPECT_EQ(v2->version, 2u);
   EXPECT_LT(v2->members, Members("mkt") + lux0 + 1);
-  auto same = engine_->DefineSegment("lux", R"(count(Order Completed where category="luxury", all)>=2)");
+  auto same = engine_->audiences().DefineSegment("lux", R"(count(Order Completed where category="luxury", all)>=2)");
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->version, 2u);
-  auto shown = engine_->GetSegment("lux");
+  auto shown = engine_->audiences().GetSegment("lux");
   ASSERT_TRUE(shown.ok());
   ASSERT_EQ(shown->history.size(), 2u);
   EXPECT_EQ(shown->history[0].second, lux);
 
   // Clear errors.
-  auto bad = engine_->DefineSegment("x", "spend_90d > ");
+  auto bad = engine_->audiences().DefineSegment("x", "spend_90d > ");
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("at column"), std::string::npos) << bad.status().message();
-  EXPECT_EQ(engine_->DefineSegment("bad name", "order_count > 1").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->GetSegment("nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->audiences().DefineSegment("bad name", "order_count > 1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->audiences().GetSegment("nope").status().code(), StatusCode::kNotFound);
 }
 
 // Saved segments equal a fresh evaluation of their own expression after every kind of
@@ -241,12 +241,12 @@ TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
       {"lux", R"(count(Order Completed where category = "luxury", all) >= 1)"},
       {"travellers", "travel_international_trips > 0 or order_count >= 3"},
   };
-  for (const auto& [name, def] : defs) ASSERT_TRUE(engine_->DefineSegment(name, def).ok()) << name;
+  for (const auto& [name, def] : defs) ASSERT_TRUE(engine_->audiences().DefineSegment(name, def).ok()) << name;
   auto expect_current = [&](const std::string& after) {
     for (int pass = 0; pass < 2; ++pass) {  // the process that changed it, then a new one
       if (pass == 1) Open();
       for (const auto& [name, def] : defs) {
-        auto fresh = engine_->CountExpression(def);
+        auto fresh = engine_->audiences().CountExpression(def);
         ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
         EXPECT_EQ(Members(name), *fresh) << name << " after " << after << (pass ? " (reopened)" : "");
       }
@@ -259,8 +259,8 @@ TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
   expect_current("ingest");
   auto oneid = engine_->LookupOneId("user_id@taobao", user);
   ASSERT_TRUE(oneid.ok() && *oneid != 0);
-  ASSERT_TRUE(engine_->SegmentsOf(*oneid).ok());
-  EXPECT_EQ((*engine_->SegmentsOf(*oneid)).size(), 4u);
+  ASSERT_TRUE(engine_->serving().SegmentsOf(*oneid).ok());
+  EXPECT_EQ((*engine_->serving().SegmentsOf(*oneid)).size(), 4u);
 
   Open();
   Engine::ConsentChange withdraw;
@@ -268,9 +268,9 @@ TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
   withdraw.source = "support";
   withdraw.purposes = {"marketing"};
   withdraw.given = false;
-  ASSERT_TRUE(engine_->RecordConsent(withdraw).ok());
+  ASSERT_TRUE(engine_->privacy().RecordConsent(withdraw).ok());
   expect_current("consent withdrawn");
-  auto segs = engine_->SegmentsOf(*oneid);
+  auto segs = engine_->serving().SegmentsOf(*oneid);
   ASSERT_TRUE(segs.ok());
   EXPECT_EQ(std::count(segs->begin(), segs->end(), "mkt"), 0) << "withdrawal did not reach consent(\"marketing\")";
   auto profile = engine_->ProfileJson(std::to_string(*oneid));
@@ -278,7 +278,7 @@ TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
   EXPECT_NE(profile->find("\"consent_marketing\":false"), std::string::npos);
 
   Open();
-  ASSERT_TRUE(engine_->SetConsentPolicy(R"({"defaults":{"marketing":true}})").ok());
+  ASSERT_TRUE(engine_->privacy().SetConsentPolicy(R"({"defaults":{"marketing":true}})").ok());
   expect_current("consent policy");
 
   Open();
@@ -288,7 +288,7 @@ TEST_F(AudienceTest, SavedSegmentsFollowEveryChangeFromEveryProcess) {
 
   Open();
   Engine::ErasureReport er;
-  ASSERT_TRUE(engine_->ErasePerson("user_id@taobao:" + user, &er).ok());
+  ASSERT_TRUE(engine_->privacy().ErasePerson("user_id@taobao:" + user, &er).ok());
   expect_current("erasure");
 }
 
@@ -313,36 +313,36 @@ TEST_F(AudienceTest, DefiningATraitEqualsAFullRebuild) {
       {"lux_sum", R"(sum(Order Completed.price where category = "luxury", all))"},
       {"last_brand", "last(Product Viewed.brand, 30d)"},
   };
-  for (const auto& [name, def] : traits) ASSERT_TRUE(engine_->DefineTrait(name, def).ok()) << name;
+  for (const auto& [name, def] : traits) ASSERT_TRUE(engine_->audiences().DefineTrait(name, def).ok()) << name;
   std::map<std::string, std::map<std::string, std::string>> fast;
   for (const auto& [name, def] : traits) fast[name] = values(name);
   EXPECT_GT(std::count_if(fast["lux_n"].begin(), fast["lux_n"].end(), [](const auto& kv) { return kv.second != "0"; }),
             10);
-  auto members = engine_->CountExpression("lux_n >= 1");
+  auto members = engine_->audiences().CountExpression("lux_n >= 1");
   ASSERT_TRUE(members.ok());
   ResolveReport r;
   ASSERT_TRUE(engine_->Resolve(/*full=*/true, &r).ok());
   for (const auto& [name, def] : traits) EXPECT_EQ(values(name), fast[name]) << name;
-  EXPECT_EQ(*engine_->CountExpression("lux_n >= 1"), *members);
+  EXPECT_EQ(*engine_->audiences().CountExpression("lux_n >= 1"), *members);
 }
 
 TEST_F(AudienceTest, GroupProfileSuppressionSurvivesDifferencing) {
   Ingest("lux2.jsonl", Order("t-lux-2", "2200999999002", 123456.5), "taobao");
   Engine::GroupProfileOptions options;
-  auto all = engine_->GroupProfile("order_count >= 1", options);
+  auto all = engine_->analysts().GroupProfile("order_count >= 1", options);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_NE(all->json.find("\"dimensions\""), std::string::npos);
   // The same group minus the one big spender: refused, it would describe them.
-  auto minus_one = engine_->GroupProfile("order_count >= 1 and not spend_90d >= 123456", options);
+  auto minus_one = engine_->analysts().GroupProfile("order_count >= 1 and not spend_90d >= 123456", options);
   EXPECT_EQ(minus_one.status().code(), StatusCode::kFailedPrecondition) << minus_one.status().ToString();
   // Still refused after reopening: the log is in the store.
   Open();
-  EXPECT_EQ(engine_->GroupProfile("order_count >= 1 and not spend_90d >= 123456", options).status().code(),
+  EXPECT_EQ(engine_->analysts().GroupProfile("order_count >= 1 and not spend_90d >= 123456", options).status().code(),
             StatusCode::kFailedPrecondition);
   // Tiny groups and a tiny k are refused.
-  EXPECT_EQ(engine_->GroupProfile("spend_90d >= 123456", options).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(engine_->analysts().GroupProfile("spend_90d >= 123456", options).status().code(), StatusCode::kFailedPrecondition);
   options.k = 5;
-  EXPECT_EQ(engine_->GroupProfile("order_count >= 1", options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->analysts().GroupProfile("order_count >= 1", options).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(AudienceTest, HouseholdTiesAgreeWithTheTruth) {
@@ -370,7 +370,7 @@ TEST_F(AudienceTest, HouseholdTiesAgreeWithTheTruth) {
   };
   uint64_t ties = 0, same = 0;
   for (const auto& [id, v] : votes) {
-    auto report = engine_->People(std::to_string(id));
+    auto report = engine_->audiences().People(std::to_string(id));
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     for (const std::string& line : testing::Lines(report->text)) {
       if (line.find("  household") != 0) continue;

@@ -70,8 +70,19 @@ Status FinishInterruptedRekey(const std::string& data_dir);
 // The value stored in meta cfg/key_check for a pseudonymizer's newest generation.
 privacy::Pseudonym KeyCheck(const privacy::Pseudonymizer& p);
 
-class EngineImpl final : public Engine {
+class EngineImpl final : public Engine,
+                         public IdentityService,
+                         public ServingService,
+                         public AudienceService,
+                         public AnalystService,
+                         public PrivacyService {
  public:
+  IdentityService& identity() override { return *this; }
+  ServingService& serving() override { return *this; }
+  AudienceService& audiences() override { return *this; }
+  AnalystService& analysts() override { return *this; }
+  PrivacyService& privacy() override { return *this; }
+
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
   static Status Rekey(const Options& options, bool keep_old, const std::function<void(const RekeyProgress&)>& on_progress,
                       RekeyReport* report);
@@ -129,6 +140,7 @@ class EngineImpl final : public Engine {
   // Audiences (audience.cc).
   Status DefineTrait(std::string_view name, std::string_view expression) override;
   Result<std::vector<std::pair<std::string, std::string>>> ListTraits() override;
+  Result<std::string> TraitRegistryJson() override;
   Result<SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) override;
   Status DropSegment(std::string_view name) override;
   Result<std::vector<SegmentInfo>> ListSegments() override;

@@ -92,7 +92,7 @@ TEST_F(EngineTest, NewEvidenceSplitsASharedTabletOffAndKeepsTheOlderOneId) {
   EXPECT_NE(tablet_profile->find(R"("order_count":0)"), std::string::npos) << *tablet_profile;
 
   // Explain: mom and dad are apart because the tablet between them is shared.
-  auto apart = engine_->Explain("user_id@taobao:mom", "user_id@taobao:dad");
+  auto apart = engine_->identity().Explain("user_id@taobao:mom", "user_id@taobao:dad");
   ASSERT_TRUE(apart.ok()) << apart.status().ToString();
   EXPECT_FALSE(apart->same_person);
   EXPECT_NE(apart->json.find(R"("path_found":true)"), std::string::npos) << apart->json;
@@ -100,14 +100,14 @@ TEST_F(EngineTest, NewEvidenceSplitsASharedTabletOffAndKeepsTheOlderOneId) {
             std::string::npos) << apart->json;
   EXPECT_NE(apart->text.find("CUT: shared identifier"), std::string::npos) << apart->text;
   // ... and mom is her phone through a co-occurrence in one taobao identify.
-  auto together = engine_->Explain("user_id@taobao:mom", "device_id:mom-phone");
+  auto together = engine_->identity().Explain("user_id@taobao:mom", "device_id:mom-phone");
   ASSERT_TRUE(together.ok());
   EXPECT_TRUE(together->same_person);
   EXPECT_NE(together->json.find(R"("kind":"co-occurrence","source":"taobao")"), std::string::npos)
       << together->json;
   EXPECT_NE(together->json.find(R"("first_seen":"2026-10-01T10:00:00.000Z")"), std::string::npos);
   EXPECT_EQ(together->json.find("blocked_by"), std::string::npos);
-  EXPECT_EQ(engine_->Explain("user_id@taobao:mom", "device_id:nope").status().code(),
+  EXPECT_EQ(engine_->identity().Explain("user_id@taobao:mom", "device_id:nope").status().code(),
             StatusCode::kNotFound);
 
   // Resolving everything from scratch gives the same partition.
@@ -132,7 +132,7 @@ TEST_F(EngineTest, PendingNodesAreCountedResolvedOnceAndAnErasedOneStaysGone) {
 
   // Erased while it waits for resolution: the resolve must not bring it back.
   ResolveReport erased;
-  ASSERT_TRUE(engine_->EraseIdentifier("device_id:ann-pad", &erased).ok());
+  ASSERT_TRUE(engine_->identity().EraseIdentifier("device_id:ann-pad", &erased).ok());
   ResolveReport resolved;
   ASSERT_TRUE(engine_->Resolve(/*full=*/false, &resolved).ok());
   EXPECT_EQ(OneId("device_id", "ann-pad"), 0u);

@@ -102,15 +102,15 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
   ASSERT_NE(other_id, 0u);
   auto other_before = engine_->ProfileJson(std::to_string(other_id));
   ASSERT_TRUE(other_before.ok());
-  ASSERT_TRUE(engine_->DefineSegment("everyone", "order_count >= 0").ok());
-  auto segments = engine_->SegmentsOf(victim);
+  ASSERT_TRUE(engine_->audiences().DefineSegment("everyone", "order_count >= 0").ok());
+  auto segments = engine_->serving().SegmentsOf(victim);
   ASSERT_TRUE(segments.ok());
   ASSERT_FALSE(segments->empty());
   auto stats_before = engine_->Stats();
   ASSERT_TRUE(stats_before.ok());
 
   Engine::ErasureReport report;
-  Status s = engine_->ErasePerson(handle.type + ":" + handle.value, &report);
+  Status s = engine_->privacy().ErasePerson(handle.type + ":" + handle.value, &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(report.oneid, victim);
   EXPECT_EQ(report.identifiers, hexes.size());
@@ -126,9 +126,9 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
   auto other_after = engine_->ProfileJson(std::to_string(other_id));
   ASSERT_TRUE(other_after.ok());
   EXPECT_EQ(IdentifierHexes(*other_after), IdentifierHexes(*other_before));
-  auto segments_after = engine_->SegmentsOf(victim);
+  auto segments_after = engine_->serving().SegmentsOf(victim);
   EXPECT_TRUE(!segments_after.ok() || segments_after->empty());
-  auto info = engine_->GetSegment("everyone");
+  auto info = engine_->audiences().GetSegment("everyone");
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->members, stats_before->oneids - 1);
   auto stats_after = engine_->Stats();
@@ -188,17 +188,17 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
   auto fresh_profile = engine_->ProfileJson(std::to_string(fresh));
   ASSERT_TRUE(fresh_profile.ok());
   EXPECT_NE(fresh_profile->find(R"("order_count":1)"), std::string::npos) << "no history comes back";
-  auto allowed = engine_->ConsentAllows(fresh, "export");
+  auto allowed = engine_->privacy().ConsentAllows(fresh, "export");
   ASSERT_TRUE(allowed.ok());
   EXPECT_FALSE(*allowed);
-  auto consent = engine_->ConsentJson(std::to_string(fresh));
+  auto consent = engine_->privacy().ConsentJson(std::to_string(fresh));
   ASSERT_TRUE(consent.ok());
   EXPECT_NE(consent->find(R"("source":"erasure")"), std::string::npos) << *consent;
   // ... until they decide again.
   IngestLines("consent.jsonl", handle.source,
               R"({"type":"track","event":"Consent Given","messageId":"again-2","userId":")" + handle.value +
                   R"(","timestamp":"2026-11-01T12:00:00Z","properties":{"purposes":["marketing"]}})" "\n");
-  allowed = engine_->ConsentAllows(fresh, "export");
+  allowed = engine_->privacy().ConsentAllows(fresh, "export");
   ASSERT_TRUE(allowed.ok());
   EXPECT_TRUE(*allowed);
 }

@@ -58,7 +58,7 @@ class IdentityAdminTest : public ::testing::Test {
   }
   std::vector<std::string> Feed(uint64_t since = 0) {
     std::ostringstream out;
-    EXPECT_TRUE(engine_->IdentityFeed(since, out).ok());
+    EXPECT_TRUE(engine_->identity().IdentityFeed(since, out).ok());
     return testing::Lines(out.str());
   }
   // Mom (taobao) and dad (alipay), each with a phone; no evidence joins them.
@@ -94,7 +94,7 @@ TEST_F(IdentityAdminTest, DeletingTheEventThatMergedTwoPeopleSplitsThemBackToThe
   EXPECT_NE(feed[0].find(R"("type":"merge")"), std::string::npos) << feed[0];
 
   ResolveReport report;
-  ASSERT_TRUE(engine_->DeleteEvent("taobao", "bad-1", &report).ok());
+  ASSERT_TRUE(engine_->identity().DeleteEvent("taobao", "bad-1", &report).ok());
   EXPECT_FALSE(report.full_graph) << "only the affected component is re-resolved";
   EXPECT_EQ(report.splits, 1u);
   EXPECT_EQ(OneId("user_id@taobao", "mom"), mom_);
@@ -108,11 +108,11 @@ TEST_F(IdentityAdminTest, DeletingTheEventThatMergedTwoPeopleSplitsThemBackToThe
   EXPECT_NE(feed[0].find(R"("seq":2)"), std::string::npos) << feed[0];
 
   // The event is gone: deleting it again is a clear NotFound; re-sending it re-ingests it.
-  Status again = engine_->DeleteEvent("taobao", "bad-1", &report);
+  Status again = engine_->identity().DeleteEvent("taobao", "bad-1", &report);
   EXPECT_EQ(again.code(), StatusCode::kNotFound) << again.ToString();
   EXPECT_NE(again.message().find("bad-1"), std::string::npos);
   // Mom's own identify events still hold her phone: deleting one keeps the edge.
-  ASSERT_TRUE(engine_->DeleteEvent("taobao", "t1", &report).ok());
+  ASSERT_TRUE(engine_->identity().DeleteEvent("taobao", "t1", &report).ok());
   EXPECT_EQ(OneId("device_id", "mom-phone"), mom_);
 }
 
@@ -121,16 +121,16 @@ TEST_F(IdentityAdminTest, WithdrawnLinkSplitsAndStaysWithdrawnWhenTheEvidenceCom
   WrongLink("bad-1");
   ASSERT_EQ(OneId("user_id@alipay", "dad"), mom_);
   ResolveReport report;
-  ASSERT_TRUE(engine_->WithdrawLink("user_id@taobao:mom", "alipay_id:dad", "customer complaint", &report).ok());
+  ASSERT_TRUE(engine_->identity().WithdrawLink("user_id@taobao:mom", "alipay_id:dad", "customer complaint", &report).ok());
   EXPECT_EQ(report.splits, 1u);
   EXPECT_EQ(OneId("user_id@alipay", "dad"), dad_);
   WrongLink("bad-2");  // the same bad link again, in a new message
   EXPECT_EQ(OneId("user_id@alipay", "dad"), dad_) << "a withdrawn pair never counts again";
-  auto ex = engine_->Explain("user_id@taobao:mom", "user_id@alipay:dad");
+  auto ex = engine_->identity().Explain("user_id@taobao:mom", "user_id@alipay:dad");
   ASSERT_TRUE(ex.ok()) << ex.status().ToString();
   EXPECT_FALSE(ex->same_person);
   EXPECT_NE(ex->text.find("a withdrawn link keeps them apart"), std::string::npos) << ex->text;
-  Status unknown = engine_->WithdrawLink("user_id@taobao:mom", "user_id@taobao:nobody", "x", &report);
+  Status unknown = engine_->identity().WithdrawLink("user_id@taobao:mom", "user_id@taobao:nobody", "x", &report);
   EXPECT_EQ(unknown.code(), StatusCode::kNotFound);
 }
 
@@ -138,15 +138,15 @@ TEST_F(IdentityAdminTest, ErasingTheBridgeSplitsAndLeavesNoTraceOfTheIdentifier)
   TwoPeople();
   WrongLink("bad-1");
   ResolveReport report;
-  ASSERT_TRUE(engine_->EraseIdentifier("alipay_id:dad", &report).ok());
+  ASSERT_TRUE(engine_->identity().EraseIdentifier("alipay_id:dad", &report).ok());
   EXPECT_EQ(report.splits, 1u);
   EXPECT_EQ(OneId("user_id@alipay", "dad"), 0u) << "the erased identifier is unknown";
   EXPECT_EQ(OneId("device_id", "mom-phone"), mom_);
   EXPECT_NE(OneId("device_id", "dad-phone"), mom_);
-  EXPECT_EQ(engine_->Explain("alipay_id:dad", "user_id@taobao:mom").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(*engine_->LookupOneIdAsOf("user_id@alipay", "dad", NowMs()), 0u)
+  EXPECT_EQ(engine_->identity().Explain("alipay_id:dad", "user_id@taobao:mom").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*engine_->identity().LookupOneIdAsOf("user_id@alipay", "dad", NowMs()), 0u)
       << "its history is erased too";
-  EXPECT_EQ(engine_->EraseIdentifier("alipay_id:dad", &report).code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->identity().EraseIdentifier("alipay_id:dad", &report).code(), StatusCode::kNotFound);
 }
 
 TEST_F(IdentityAdminTest, HistoryAnswersWhoWasWhoOnAPastDate) {
@@ -159,16 +159,16 @@ TEST_F(IdentityAdminTest, HistoryAnswersWhoWasWhoOnAPastDate) {
   const int64_t while_merged = NowMs();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ResolveReport report;
-  ASSERT_TRUE(engine_->DeleteEvent("taobao", "bad-1", &report).ok());
+  ASSERT_TRUE(engine_->identity().DeleteEvent("taobao", "bad-1", &report).ok());
 
-  EXPECT_EQ(*engine_->LookupOneIdAsOf("user_id@alipay", "dad", before_merge), dad_);
-  EXPECT_EQ(*engine_->LookupOneIdAsOf("user_id@alipay", "dad", while_merged), mom_);
-  EXPECT_EQ(*engine_->LookupOneIdAsOf("user_id@alipay", "dad", NowMs()), dad_);
-  EXPECT_EQ(*engine_->LookupOneIdAsOf("user_id@alipay", "dad", 1000), 0u) << "not yet seen in 1970";
-  auto then = engine_->Explain("user_id@taobao:mom", "user_id@alipay:dad", while_merged);
+  EXPECT_EQ(*engine_->identity().LookupOneIdAsOf("user_id@alipay", "dad", before_merge), dad_);
+  EXPECT_EQ(*engine_->identity().LookupOneIdAsOf("user_id@alipay", "dad", while_merged), mom_);
+  EXPECT_EQ(*engine_->identity().LookupOneIdAsOf("user_id@alipay", "dad", NowMs()), dad_);
+  EXPECT_EQ(*engine_->identity().LookupOneIdAsOf("user_id@alipay", "dad", 1000), 0u) << "not yet seen in 1970";
+  auto then = engine_->identity().Explain("user_id@taobao:mom", "user_id@alipay:dad", while_merged);
   ASSERT_TRUE(then.ok());
   EXPECT_TRUE(then->same_person) << then->text;
-  auto now = engine_->Explain("user_id@taobao:mom", "user_id@alipay:dad");
+  auto now = engine_->identity().Explain("user_id@taobao:mom", "user_id@alipay:dad");
   ASSERT_TRUE(now.ok());
   EXPECT_FALSE(now->same_person) << now->text;
 }
@@ -187,33 +187,33 @@ TEST_F(IdentityAdminTest, MatchEdgesAreWeakerEvidenceGovernedByRulesAndThreshold
   import.type_a = "user_id@eleme";
   import.type_b = "user_id@taobao";
   ResolveReport report;
-  Status bad = engine_->ImportMatches(dir_ / "pairs.csv", &import, &report);
+  Status bad = engine_->identity().ImportMatches(dir_ / "pairs.csv", &import, &report);
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument) << "a bad weight names the line";
   EXPECT_NE(bad.message().find("pairs.csv:4"), std::string::npos) << bad.ToString();
   testing::WriteFile(dir_ / "pairs.csv", "id_a,id_b,weight,probability\n1:E1,2:mom,12.5,0.999\n1:E1,2:other,9.0,0.99\n");
-  ASSERT_TRUE(engine_->ImportMatches(dir_ / "pairs.csv", &import, &report).ok());
+  ASSERT_TRUE(engine_->identity().ImportMatches(dir_ / "pairs.csv", &import, &report).ok());
   EXPECT_EQ(import.imported, 2u);
   EXPECT_EQ(OneId("user_id@eleme", "E1"), mom_) << "the stronger match joins";
   EXPECT_NE(OneId("user_id@taobao", "other"), mom_) << "the weaker one breaks the one-account rule";
-  auto ex = engine_->Explain("user_id@eleme:E1", "user_id@taobao:mom");
+  auto ex = engine_->identity().Explain("user_id@eleme:E1", "user_id@taobao:mom");
   ASSERT_TRUE(ex.ok());
   EXPECT_NE(ex->text.find("probabilistic match (weight 12.50)"), std::string::npos) << ex->text;
   EXPECT_NE(ex->json.find(R"("match_weight":12.5)"), std::string::npos) << ex->json;
 
   // A dry run of a stricter threshold shows the split without applying it.
-  auto dry = engine_->DryRunIdentityPolicy("min_match_weight = 15.0\n");
+  auto dry = engine_->identity().DryRunIdentityPolicy("min_match_weight = 15.0\n");
   ASSERT_TRUE(dry.ok()) << dry.status().ToString();
   EXPECT_NE(dry->json.find(R"("splits":1)"), std::string::npos) << dry->json;
   EXPECT_EQ(OneId("user_id@eleme", "E1"), mom_);
   // Applying it re-resolves only the component whose match edge flips.
-  ASSERT_TRUE(engine_->ApplyIdentityPolicy("min_match_weight = 15.0\n", &report).ok());
+  ASSERT_TRUE(engine_->identity().ApplyIdentityPolicy("min_match_weight = 15.0\n", &report).ok());
   EXPECT_FALSE(report.full_graph);
   EXPECT_EQ(report.splits, 1u);
   EXPECT_EQ(OneId("user_id@taobao", "mom"), mom_);
   EXPECT_EQ(OneId("user_id@eleme", "E1"), eleme) << "E1 gets its own OneID back";
-  EXPECT_NE(engine_->IdentityPolicy()->find("min_match_weight = 15"), std::string::npos);
-  EXPECT_EQ(engine_->ApplyIdentityPolicy("max_phones = 0\n", &report).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->ApplyIdentityPolicy("max_phone = 3\n", &report).code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(engine_->identity().IdentityPolicy()->find("min_match_weight = 15"), std::string::npos);
+  EXPECT_EQ(engine_->identity().ApplyIdentityPolicy("max_phones = 0\n", &report).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->identity().ApplyIdentityPolicy("max_phone = 3\n", &report).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(IdentityAdminTest, ClusterSizeMonitorAlertsWhenAMergeWaveHits) {
@@ -226,10 +226,10 @@ TEST_F(IdentityAdminTest, ClusterSizeMonitorAlertsWhenAMergeWaveHits) {
     }
   }
   Ingest("taobao.jsonl", events);
-  auto first = engine_->MonitorClusterSizes(0.05, true);
+  auto first = engine_->identity().MonitorClusterSizes(0.05, true);
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(first->alert);
-  auto same = engine_->MonitorClusterSizes(0.05, true);
+  auto same = engine_->identity().MonitorClusterSizes(0.05, true);
   ASSERT_TRUE(same.ok());
   EXPECT_FALSE(same->alert) << same->text;
   // A bad source links every account to the next one: one 60-identifier OneID.
@@ -243,7 +243,7 @@ TEST_F(IdentityAdminTest, ClusterSizeMonitorAlertsWhenAMergeWaveHits) {
                      "2026-10-02T10:00:00Z", External("alipay_id", "a" + std::to_string(p)));
   }
   Ingest("wave.jsonl", wave);
-  auto after = engine_->MonitorClusterSizes(0.05, true);
+  auto after = engine_->identity().MonitorClusterSizes(0.05, true);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(after->alert) << after->text;
   EXPECT_NE(after->text.find("ALERT"), std::string::npos);
@@ -312,7 +312,7 @@ TEST(IdentityTrapTest, HouseholdMembersWronglyLinkedAreSplitBackExactly) {
   EXPECT_LT(merged->precision, baseline->precision) << "the bad link fused two people";
 
   ResolveReport report;
-  ASSERT_TRUE((*engine)->DeleteEvent("taobao", "bad-1", &report).ok());
+  ASSERT_TRUE((*engine)->identity().DeleteEvent("taobao", "bad-1", &report).ok());
   EXPECT_EQ(report.splits, 1u);
   EXPECT_EQ(*(*engine)->LookupOneId("user_id@taobao", a_taobao), a_id);
   EXPECT_EQ(*(*engine)->LookupOneId("user_id@alipay", b_alipay), b_id);
@@ -323,7 +323,7 @@ TEST(IdentityTrapTest, HouseholdMembersWronglyLinkedAreSplitBackExactly) {
   EXPECT_EQ(after->oneids, baseline->oneids);
 
   // The household's shared tablets are reported as hubs, not merged.
-  auto hubs = (*engine)->IdentityHubs(5);
+  auto hubs = (*engine)->identity().IdentityHubs(5);
   ASSERT_TRUE(hubs.ok());
   EXPECT_NE(hubs->json.find("seen with two accounts of one namespace"), std::string::npos) << hubs->text;
 }

@@ -44,13 +44,13 @@ class PrivacyTest : public testing::EngineStoreTest {
   }
   std::set<std::string> Exported(const std::string& segment, const std::string& use = "export") {
     std::ostringstream out;
-    Status s = engine_->ExportSegment(segment, out, use);
+    Status s = engine_->audiences().ExportSegment(segment, out, use);
     EXPECT_TRUE(s.ok()) << s.ToString();
     auto lines = testing::Lines(out.str());
     return {lines.begin(), lines.end()};
   }
   bool Allows(uint64_t oneid, const std::string& use) {
-    auto a = engine_->ConsentAllows(oneid, use);
+    auto a = engine_->privacy().ConsentAllows(oneid, use);
     EXPECT_TRUE(a.ok()) << a.status().ToString();
     return a.ok() && *a;
   }
@@ -63,7 +63,7 @@ class PrivacyTest : public testing::EngineStoreTest {
 TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {
   Ingest(Track("o1", "Order Completed", User("amy"), "2026-10-01T10:00:00Z", R"({"revenue":50})") +
          Track("o2", "Order Completed", User("bob"), "2026-10-01T10:00:00Z", R"({"revenue":60})"));
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   const uint64_t amy = OneId("user_id@web", "amy"), bob = OneId("user_id@web", "bob");
   const std::string a = std::to_string(amy), b = std::to_string(bob);
   EXPECT_TRUE(Exported("buyers").empty()) << "nobody consented to marketing";
@@ -74,7 +74,7 @@ TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {
          /*resolve=*/false);
   EXPECT_EQ(Exported("buyers"), std::set<std::string>{a});
   EXPECT_TRUE(Allows(amy, "activation"));
-  EXPECT_TRUE(engine_->HasConsent(amy, "marketing"));
+  EXPECT_TRUE(engine_->serving().HasConsent(amy, "marketing"));
   EXPECT_FALSE(Allows(amy, "third_party_export"));
   EXPECT_TRUE(Exported("buyers", "third_party_export").empty());
 
@@ -84,7 +84,7 @@ TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {
   withdraw.source = "support";
   withdraw.purposes = {"marketing"};
   withdraw.given = false;
-  ASSERT_TRUE(engine_->RecordConsent(withdraw).ok());
+  ASSERT_TRUE(engine_->privacy().RecordConsent(withdraw).ok());
   EXPECT_TRUE(Exported("buyers").empty());
   EXPECT_TRUE(Allows(amy, "activation")) << "personalization was not withdrawn";
   Ingest(Consent("c2", User("bob"), true, "2026-10-03T10:00:00Z", R"(["marketing","third_party"])"), false);
@@ -98,18 +98,18 @@ TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {
   // The ledger outlives the process.
   Open();
   EXPECT_EQ(Exported("buyers"), std::set<std::string>{b});
-  EXPECT_FALSE(engine_->HasConsent(amy, "marketing"));
-  EXPECT_TRUE(engine_->HasConsent(amy, "personalization"));
+  EXPECT_FALSE(engine_->serving().HasConsent(amy, "marketing"));
+  EXPECT_TRUE(engine_->serving().HasConsent(amy, "personalization"));
 
   // Clear errors.
-  EXPECT_EQ(engine_->ConsentAllows(amy, "telepathy").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->privacy().ConsentAllows(amy, "telepathy").status().code(), StatusCode::kNotFound);
   std::ostringstream out;
-  EXPECT_EQ(engine_->ExportSegment("buyers", out, "telepathy").code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->audiences().ExportSegment("buyers", out, "telepathy").code(), StatusCode::kNotFound);
   withdraw.purposes = {"marketting"};
-  EXPECT_EQ(engine_->RecordConsent(withdraw).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->privacy().RecordConsent(withdraw).code(), StatusCode::kInvalidArgument);
   withdraw.purposes = {"marketing"};
   withdraw.id = "user_id@web:nobody";
-  EXPECT_EQ(engine_->RecordConsent(withdraw).code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->privacy().RecordConsent(withdraw).code(), StatusCode::kNotFound);
 }
 
 TEST_F(PrivacyTest, HistoryNamesEveryDecisionAndSource) {
@@ -121,8 +121,8 @@ TEST_F(PrivacyTest, HistoryNamesEveryDecisionAndSource) {
   w.purposes = {"location"};
   w.given = false;
   w.at_ms = 1790000000000;  // 2026-09-21, older than the event: history keeps it, state does not take it
-  ASSERT_TRUE(engine_->RecordConsent(w).ok());
-  auto json = engine_->ConsentJson("user_id@web:cat");
+  ASSERT_TRUE(engine_->privacy().RecordConsent(w).ok());
+  auto json = engine_->privacy().ConsentJson("user_id@web:cat");
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   const std::string& j = *json;
   EXPECT_NE(j.find(R"("marketing":{"given":true,"decided":true,"at":"2026-10-02T10:00:00.000Z","source":"web"})"),
@@ -143,7 +143,7 @@ TEST_F(PrivacyTest, ConsentFollowsIdentifiersThatResolutionLinks) {
   // before logging in: the decision sits on the cookie's identifier, another OneID.
   Ingest(Track("o1", "Order Completed", User("dan"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
   Ingest(Consent("c1", Anon("cookie-1"), true, "2026-10-01T09:00:00Z", R"(["marketing"])"));
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   const uint64_t dan = OneId("user_id@web", "dan");
   ASSERT_NE(OneId("anonymous_id@web", "cookie-1"), dan);
   EXPECT_TRUE(Exported("buyers").empty());
@@ -160,18 +160,18 @@ TEST_F(PrivacyTest, ConsentFollowsIdentifiersThatResolutionLinks) {
 TEST_F(PrivacyTest, PolicyDecidesWhatEachUseNeedsAndPersists) {
   Ingest(Track("o1", "Order Completed", User("eve"), "2026-10-01T10:00:00Z", R"({"revenue":5})") +
          Consent("c1", User("eve"), true, "2026-10-02T10:00:00Z", R"(["marketing"])"));
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   EXPECT_EQ(Exported("buyers").size(), 1u);
-  ASSERT_TRUE(engine_->SetConsentPolicy(R"({"uses":{"export":["marketing","analytics"],"activation":["personalization"]}})").ok());
+  ASSERT_TRUE(engine_->privacy().SetConsentPolicy(R"({"uses":{"export":["marketing","analytics"],"activation":["personalization"]}})").ok());
   EXPECT_TRUE(Exported("buyers").empty()) << "analytics is now needed too, and undecided means no";
   Open();
   EXPECT_TRUE(Exported("buyers").empty());
-  auto policy = engine_->ConsentPolicyJson();
+  auto policy = engine_->privacy().ConsentPolicyJson();
   ASSERT_TRUE(policy.ok());
   EXPECT_NE(policy->find(R"("export":["marketing","analytics"])"), std::string::npos) << *policy;
-  ASSERT_TRUE(engine_->SetConsentPolicy(R"({"uses":{"export":["marketing"]},"defaults":{"analytics":true}})").ok());
+  ASSERT_TRUE(engine_->privacy().SetConsentPolicy(R"({"uses":{"export":["marketing"]},"defaults":{"analytics":true}})").ok());
   EXPECT_EQ(Exported("buyers").size(), 1u);
-  EXPECT_EQ(engine_->SetConsentPolicy(R"({"uses":{"export":["marketng"]}})").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->privacy().SetConsentPolicy(R"({"uses":{"export":["marketng"]}})").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Exported("buyers").size(), 1u) << "a refused policy changes nothing";
 }
 
@@ -181,8 +181,8 @@ TEST_F(PrivacyTest, AccessRequestHoldsEverythingAndRawValuesOnlyAsSupplied) {
          Track("o1", "Order Completed", User("fay"), "2026-10-01T10:00:00Z", R"({"revenue":88})") +
          Consent("c1", User("fay"), true, "2026-10-02T10:00:00Z", R"(["marketing"])") +
          Track("o2", "Order Completed", User("gus"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
-  auto r = engine_->AccessRequest("user_id@web:fay");
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
+  auto r = engine_->privacy().AccessRequest("user_id@web:fay");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string& j = r->json;
   EXPECT_NE(j.find(R"("type":"user_id@web","pseudonym":")"), std::string::npos) << j;
@@ -203,12 +203,12 @@ TEST_F(PrivacyTest, AccessRequestHoldsEverythingAndRawValuesOnlyAsSupplied) {
   EXPECT_NE(r->text.find("marketing=yes"), std::string::npos) << r->text;
 
   // A phone the person supplies (in any spelling) is shown; someone else's is not.
-  r = engine_->AccessRequest("user_id@web:fay", {"phone:13800138000", "user_id@web:gus"});
+  r = engine_->privacy().AccessRequest("user_id@web:fay", {"phone:13800138000", "user_id@web:gus"});
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->json.find(R"("value":"13800138000")"), std::string::npos) << r->json;
   EXPECT_EQ(r->json.find(R"("value":"gus")"), std::string::npos);
-  EXPECT_EQ(engine_->AccessRequest("user_id@web:nobody").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(engine_->AccessRequest("user_id@web:fay", {"nocolon"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->privacy().AccessRequest("user_id@web:nobody").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->privacy().AccessRequest("user_id@web:fay", {"nocolon"}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
@@ -220,23 +220,23 @@ TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
                    R"({"revenue":20,"shipping_address":{"name":"Ivy New","street":"2 New Street Room 202","postcode":"100002"}})"),
          true, "shop");
   auto vault = [&] {
-    auto dsar = engine_->AccessRequest("user_id@shop:ivy");
+    auto dsar = engine_->privacy().AccessRequest("user_id@shop:ivy");
     EXPECT_TRUE(dsar.ok());
     return dsar.ok() ? dsar->json.substr(dsar->json.find("\"vault\":")) : std::string();
   };
   EXPECT_NE(vault().find("1 Old Street Room 101"), std::string::npos) << vault();
   EXPECT_NE(vault().find("2 New Street Room 202"), std::string::npos);
   Ingest(Track("w-old", "Product Viewed", User("ivy"), at(60), R"({"product_id":"p1"})"));
-  ASSERT_TRUE(engine_->DefineSegment("repeat", "order_count >= 2").ok());
-  auto before = engine_->GetSegment("repeat");
+  ASSERT_TRUE(engine_->audiences().DefineSegment("repeat", "order_count >= 2").ok());
+  auto before = engine_->audiences().GetSegment("repeat");
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(before->members, 1u);
 
-  EXPECT_EQ(engine_->SetRetention(R"({"shop": 0})").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->SetRetention(R"({"Shop!": 3})").code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(engine_->SetRetention(R"({"shop": 30})").ok());
+  EXPECT_EQ(engine_->privacy().SetRetention(R"({"shop": 0})").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->privacy().SetRetention(R"({"Shop!": 3})").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(engine_->privacy().SetRetention(R"({"shop": 30})").ok());
   Engine::RetentionReport report;
-  ASSERT_TRUE(engine_->ApplyRetention(&report).ok());
+  ASSERT_TRUE(engine_->privacy().ApplyRetention(&report).ok());
   EXPECT_EQ(report.expired_events, 1u);
   EXPECT_EQ(report.profiles_rebuilt, 1u);
   auto events = [&] {
@@ -251,14 +251,14 @@ TEST_F(PrivacyTest, RetentionDropsExpiredEventsAtCompactionAndTraitsFollow) {
   auto profile = engine_->ProfileJson("user_id@shop:ivy");
   ASSERT_TRUE(profile.ok());
   EXPECT_NE(profile->find(R"("order_count":1)"), std::string::npos) << *profile;
-  EXPECT_EQ(engine_->GetSegment("repeat")->members, 0u);
+  EXPECT_EQ(engine_->audiences().GetSegment("repeat")->members, 0u);
   // The address last given in the expired order leaves the vault with it.
   EXPECT_EQ(vault().find("1 Old Street Room 101"), std::string::npos) << vault();
   EXPECT_NE(vault().find("2 New Street Room 202"), std::string::npos) << vault();
 
   // The window persists, and any compaction enforces it.
   Open();
-  auto windows = engine_->RetentionJson();
+  auto windows = engine_->privacy().RetentionJson();
   ASSERT_TRUE(windows.ok());
   EXPECT_EQ(*windows, R"({"shop":30})");
   Ingest(Track("s-late", "Order Completed", User("ivy"), at(90), R"({"revenue":1})"), true, "shop");
@@ -301,7 +301,7 @@ TEST_F(PrivacyTest, ReleasedFunnelsResistTinyCellsComplementsAndDifferencing) {
   q.k = 10;
   q.at_ms = ParseIso8601Ms("2026-10-06T00:00:00Z").value();
   // Operators see the exact funnel.
-  auto exact = engine_->Funnel(q);
+  auto exact = engine_->audiences().Funnel(q);
   ASSERT_TRUE(exact.ok()) << exact.status().ToString();
   EXPECT_NE(exact->json.find(R"("population":31,"stages":{"none":0,"awareness":20,"interest":10,"purchase":"<10")"),
             std::string::npos)
@@ -309,7 +309,7 @@ TEST_F(PrivacyTest, ReleasedFunnelsResistTinyCellsComplementsAndDifferencing) {
 
   // An analyst: the buyer's cell is withheld (under k), and so is the smallest other cell,
   // interest, which with the shown population and awareness would give it away (31-20-10).
-  auto released = engine_->ReleaseFunnel(q, ro);
+  auto released = engine_->analysts().ReleaseFunnel(q, ro);
   ASSERT_TRUE(released.ok()) << released.status().ToString();
   const std::string& j = released->json;
   EXPECT_NE(j.find(R"("population":31,"stages":{"none":0,"awareness":20,"interest":null,"purchase":null,"loyalty":0})"),
@@ -322,7 +322,7 @@ TEST_F(PrivacyTest, ReleasedFunnelsResistTinyCellsComplementsAndDifferencing) {
   // withheld by the differencing check; interest stays withheld (sealed above), although
   // alone it is 10 people; the two buyers are under k.
   q.at_ms = ParseIso8601Ms("2026-10-09T00:00:00Z").value();
-  auto later = engine_->ReleaseFunnel(q, ro);
+  auto later = engine_->analysts().ReleaseFunnel(q, ro);
   ASSERT_TRUE(later.ok());
   const std::string& l = later->json;
   EXPECT_NE(l.find(R"("stages":{"none":0,"awareness":null,"interest":null,"purchase":null,"loyalty":0})"),
@@ -337,7 +337,7 @@ TEST_F(PrivacyTest, ReleasedFunnelsResistTinyCellsComplementsAndDifferencing) {
   // With flows between the two dates, no cell holds a 1 or gives one away.
   Engine::FunnelQuery with_flows = q;
   with_flows.from_ms = ParseIso8601Ms("2026-10-06T00:00:00Z").value();
-  auto fl = engine_->ReleaseFunnel(with_flows, ro);
+  auto fl = engine_->analysts().ReleaseFunnel(with_flows, ro);
   ASSERT_TRUE(fl.ok()) << fl.status().ToString();
   const std::string& jf = fl->json;
   EXPECT_EQ(jf.find(R"(":1,)"), std::string::npos) << jf;
@@ -349,10 +349,10 @@ TEST_F(PrivacyTest, ReleasedFunnelsResistTinyCellsComplementsAndDifferencing) {
   // without flows costs 1, the second is refused.
   ro.epsilon = 1;
   q.at_ms = ParseIso8601Ms("2026-10-06T00:00:00Z").value();
-  auto noisy = engine_->ReleaseFunnel(q, ro);
+  auto noisy = engine_->analysts().ReleaseFunnel(q, ro);
   ASSERT_TRUE(noisy.ok()) << noisy.status().ToString();
   EXPECT_NE(noisy->json.find(R"("epsilon":1)"), std::string::npos) << noisy->json;
-  auto refused = engine_->ReleaseFunnel(with_flows, ro);
+  auto refused = engine_->analysts().ReleaseFunnel(with_flows, ro);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
 }
@@ -375,12 +375,12 @@ TEST_F(PrivacyTest, ReleasedCampaignsWithholdSmallCountsAndWhatDividesThem) {
     if (i < 5) lines += Track(u + "b", "Order Completed", User(u), FormatIso8601Ms(d + 3 * day), order);
   }
   Ingest(lines, true, "taobao");
-  auto exact = engine_->Campaign("Autumn Run", 10);
+  auto exact = engine_->audiences().Campaign("Autumn Run", 10);
   ASSERT_TRUE(exact.ok()) << exact.status().ToString();
   EXPECT_NE(exact->json.find(R"("lift_pp")"), std::string::npos) << "operators see the estimate";
   Engine::ReleaseOptions ro;
   ro.k = 10;
-  auto r = engine_->ReleaseCampaign("Autumn Run", ro);
+  auto r = engine_->analysts().ReleaseCampaign("Autumn Run", ro);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string& j = r->json;
   EXPECT_NE(j.find(R"("exposed":{"n":20,"buyers":10,"rate":0.5)"), std::string::npos) << j;
@@ -405,19 +405,19 @@ TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConse
   const uint64_t joy = OneId("user_id@taobao", "joy");
   ASSERT_NE(joy, 0u);
   ASSERT_EQ(OneId("anonymous_id@store_beacon", "joy-beacon"), joy);
-  ASSERT_TRUE(engine_->DefineSegment("visitors", "store_visits_90d >= 1").ok());
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("visitors", "store_visits_90d >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   const std::string id = std::to_string(joy);
   auto check = [&](bool shown) {
-    auto traits = engine_->TraitsJson(joy, {"store_visits_90d", "order_count"}, "activation");
+    auto traits = engine_->serving().TraitsJson(joy, {"store_visits_90d", "order_count"}, "activation");
     ASSERT_TRUE(traits.ok()) << traits.status().ToString();
     EXPECT_EQ(traits->find(R"("store_visits_90d":null)") == std::string::npos, shown) << *traits;
     EXPECT_NE(traits->find(R"("order_count":1)"), std::string::npos) << *traits;
-    auto profile = engine_->ProfileJsonFor(joy, "activation");
+    auto profile = engine_->serving().ProfileJsonFor(joy, "activation");
     ASSERT_TRUE(profile.ok()) << profile.status().ToString();
     EXPECT_EQ(profile->find("anonymous_id@store_beacon") != std::string::npos, shown) << *profile;
     EXPECT_EQ(profile->find(R"("store_visits_90d":null)") == std::string::npos, shown) << *profile;
-    auto events = engine_->ProfileEventsJson(joy, 0, 50, "activation");
+    auto events = engine_->serving().ProfileEventsJson(joy, 0, 50, "activation");
     ASSERT_TRUE(events.ok());
     EXPECT_EQ(events->find("Beacon Seen") != std::string::npos, shown) << *events;
     EXPECT_EQ(Exported("visitors").count(id) > 0, shown);
@@ -425,7 +425,7 @@ TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConse
   };
   check(false);
   // The operators' own reads are not an exit for a use.
-  auto all = engine_->TraitsJson(joy, {"store_visits_90d"});
+  auto all = engine_->serving().TraitsJson(joy, {"store_visits_90d"});
   ASSERT_TRUE(all.ok());
   EXPECT_NE(all->find(R"("store_visits_90d":1)"), std::string::npos) << *all;
   // Location consent given: the linked visits are shown from the next read.
@@ -433,7 +433,7 @@ TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConse
   location.id = id;
   location.source = "app";
   location.purposes = {"location"};
-  ASSERT_TRUE(engine_->RecordConsent(location).ok());
+  ASSERT_TRUE(engine_->privacy().RecordConsent(location).ok());
   check(true);
 }
 
@@ -446,8 +446,8 @@ TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndR
   }
   events += Track("ow", "Order Completed", User("whale"), "2026-10-01T10:00:00Z", R"({"revenue":999})");
   Ingest(events);
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
-  ASSERT_TRUE(engine_->DefineSegment("small", "order_count >= 1 and total_spend < 500").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("small", "order_count >= 1 and total_spend < 500").ok());
   Engine::ReleaseOptions o;
   o.k = 10;
   o.budget_owner = "token:ann";
@@ -455,7 +455,7 @@ TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndR
   auto count = [&](const std::string& q, double epsilon = 0) {
     Engine::ReleaseOptions with = o;
     with.epsilon = epsilon;
-    return engine_->ReleaseCount(q, with);
+    return engine_->analysts().ReleaseCount(q, with);
   };
 
   // A tiny group: withheld.
@@ -472,7 +472,7 @@ TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndR
   EXPECT_FALSE(but_one->count.has_value()) << "differs from an earlier answer by one person";
   EXPECT_NE(but_one->withheld.find("differs from an earlier answered group by 1"), std::string::npos) << but_one->withheld;
   // Through an overlap of two segments: the same difference, withheld again.
-  auto overlap = engine_->ReleaseOverlap("buyers", "small", o);
+  auto overlap = engine_->analysts().ReleaseOverlap("buyers", "small", o);
   ASSERT_TRUE(overlap.ok());
   EXPECT_EQ(overlap->a.count, std::optional<uint64_t>(31));
   EXPECT_FALSE(overlap->b.count.has_value());
@@ -481,7 +481,7 @@ TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndR
   Open();
   Engine::GroupProfileOptions g;
   g.k = 10;
-  EXPECT_EQ(engine_->GroupProfile("small", g).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(engine_->analysts().GroupProfile("small", g).status().code(), StatusCode::kFailedPrecondition);
   // The same group again is fine (it tells nothing new).
   all = count("buyers");
   ASSERT_TRUE(all.ok());
@@ -499,7 +499,7 @@ TEST_F(PrivacyTest, ReleasedCountsResistSinglingOutThroughTinyGroupsOverlapsAndR
   g.epsilon = 0.5;
   g.budget_owner = "token:ann";
   g.budget = 3;
-  EXPECT_EQ(engine_->GroupProfile("buyers", g).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(engine_->analysts().GroupProfile("buyers", g).status().code(), StatusCode::kResourceExhausted);
   Open();  // the spending is stored
   EXPECT_EQ(count("buyers", 1.0).status().code(), StatusCode::kResourceExhausted);
   o.budget_owner = "token:bob";  // another analyst has their own

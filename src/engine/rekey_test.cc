@@ -146,7 +146,7 @@ TEST_F(RekeyTest, AStoreKeyedInsideItsDirectoryHasTheKeyMovedOut) {
 TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   // Before: a sample of people by raw identifier, their traits, consent and segments; a
   // person erased (so the suppression list is not empty); vault contents of someone.
-  ASSERT_TRUE(engine_->DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   std::map<std::string, uint64_t> oneid_of;  // type:value -> OneID
   std::map<uint64_t, std::string> traits, consent;
   for (size_t i = 0; i < truth_.size(); i += 7) {
@@ -155,7 +155,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
     oneid_of[r.type + ":" + r.value] = id;
     if (id != 0 && !traits.count(id)) {
       traits[id] = Traits(id);
-      consent[id] = MaskHex(engine_->ConsentJson(std::to_string(id)).value_or("?"));
+      consent[id] = MaskHex(engine_->privacy().ConsentJson(std::to_string(id)).value_or("?"));
     }
   }
   ASSERT_GT(traits.size(), 100u);
@@ -169,19 +169,19 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   }
   ASSERT_FALSE(erased.value.empty());
   Engine::ErasureReport er;
-  ASSERT_TRUE(engine_->ErasePerson(erased.type + ":" + erased.value, &er).ok());
+  ASSERT_TRUE(engine_->privacy().ErasePerson(erased.type + ":" + erased.value, &er).ok());
   EXPECT_GT(er.vault_entries_removed, 0u) << "their delivery addresses leave the vault";
   for (auto& [key, id] : oneid_of) {
     if (id == er.oneid) id = 0;
   }
   traits.erase(er.oneid);
   consent.erase(er.oneid);
-  const uint64_t buyers = engine_->GetSegment("buyers").value().members;
+  const uint64_t buyers = engine_->audiences().GetSegment("buyers").value().members;
   // Someone whose delivery addresses are in the vault.
   uint64_t vaulted = 0;
   std::string vault_before;
   for (const auto& [id, t] : traits) {
-    auto dsar = engine_->AccessRequest(std::to_string(id));
+    auto dsar = engine_->privacy().AccessRequest(std::to_string(id));
     ASSERT_TRUE(dsar.ok());
     size_t at = dsar->json.find("\"vault\":[{");
     if (at != std::string::npos) {
@@ -273,10 +273,10 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   }
   for (const auto& [id, t] : traits) {
     EXPECT_EQ(Traits(id), t) << "OneID " << id;
-    EXPECT_EQ(MaskHex(engine_->ConsentJson(std::to_string(id)).value_or("?")), consent[id]) << "OneID " << id;
+    EXPECT_EQ(MaskHex(engine_->privacy().ConsentJson(std::to_string(id)).value_or("?")), consent[id]) << "OneID " << id;
   }
-  EXPECT_EQ(engine_->GetSegment("buyers").value().members, buyers);
-  auto dsar = engine_->AccessRequest(std::to_string(vaulted));
+  EXPECT_EQ(engine_->audiences().GetSegment("buyers").value().members, buyers);
+  auto dsar = engine_->privacy().AccessRequest(std::to_string(vaulted));
   ASSERT_TRUE(dsar.ok());
   const size_t at = dsar->json.find("\"vault\":[{");
   ASSERT_NE(at, std::string::npos);
@@ -305,7 +305,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
                   R"(","timestamp":"2026-10-30T10:00:00Z","properties":{"revenue":10}})" "\n");
   const uint64_t fresh = OneId(erased);
   ASSERT_NE(fresh, 0u);
-  auto allowed = engine_->ConsentAllows(fresh, "export");
+  auto allowed = engine_->privacy().ConsentAllows(fresh, "export");
   ASSERT_TRUE(allowed.ok());
   EXPECT_FALSE(*allowed) << "the suppression list survives the rotation";
   IngestLines("known.jsonl", known.source,
@@ -369,7 +369,7 @@ TEST_F(RekeyTest, VaultMatchOpensTheVaultInMemoryAndAddsMatchEdges) {
   ::setenv("TMPDIR", scratch.c_str(), 1);
   Engine::VaultMatchReport vm;
   ResolveReport rr;
-  Status st = engine_->MatchVault("", &vm, &rr);
+  Status st = engine_->identity().MatchVault("", &vm, &rr);
   if (old_tmp != nullptr) {
     ::setenv("TMPDIR", saved.c_str(), 1);
   } else {

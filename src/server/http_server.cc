@@ -194,7 +194,7 @@ class ServerImpl final : public Server {
 
   Status Begin() {
     HOLO_RETURN_IF_ERROR(audit_.Open((std::filesystem::path(options_.data_dir) / "audit.jsonl").string()));
-    HOLO_RETURN_IF_ERROR(engine_->Warm());
+    HOLO_RETURN_IF_ERROR(engine_->serving().Warm());
     HttpFrontend::Options fo;
     fo.host = options_.host;
     fo.port = options_.port;
@@ -338,7 +338,7 @@ class ServerImpl final : public Server {
       auto it = cred_cache_.find(key);
       if (it != cred_cache_.end()) return std::optional<Engine::Credential>(it->second);
     }
-    auto cred = engine_->CheckCredential(kind, secret);
+    auto cred = engine_->serving().CheckCredential(kind, secret);
     if (cred.ok() && cred->has_value()) {
       std::unique_lock<std::shared_mutex> lock(cred_mu_);
       if (cred_cache_.size() < 100000) cred_cache_.emplace(std::move(key), **cred);
@@ -473,7 +473,7 @@ class ServerImpl final : public Server {
   // moves to a worker thread, which waits. Called first, before anything is done.
   void DeferIfAudienceBusy() {
     if (!HttpFrontend::InEventLoop()) return;
-    if (engine_->SegmentsOf(0, /*wait=*/false).status().code() == StatusCode::kUnavailable) {
+    if (engine_->serving().SegmentsOf(0, /*wait=*/false).status().code() == StatusCode::kUnavailable) {
       throw HttpFrontend::DeferToWorker();
     }
   }
@@ -481,7 +481,7 @@ class ServerImpl final : public Server {
   // Resolves the {id} of a profile route and checks the activation role's consent.
   std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
     std::string id = DecodePathParam(req.matches[1].str());
-    auto oneid = engine_->ResolveId(id);
+    auto oneid = engine_->serving().ResolveId(id);
     if (!oneid.ok()) {
       // Not the raw id: the audit log outlives erasures (docs/privacy.md).
       const size_t colon = id.find(':');
@@ -492,7 +492,7 @@ class ServerImpl final : public Server {
       return std::nullopt;
     }
     if (who.role == "activation") {  // the consent policy's "activation" use (docs/privacy.md)
-      auto allowed = engine_->ConsentAllows(*oneid, "activation");
+      auto allowed = engine_->privacy().ConsentAllows(*oneid, "activation");
       if (!allowed.ok() || !*allowed) {
         Status a = Audit(who.name, who.role, action, "oneid:" + std::to_string(*oneid), allowed.ok() ? 403 : 500);
         if (!a.ok()) {
@@ -519,10 +519,10 @@ class ServerImpl final : public Server {
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.read");
     if (!oneid) return;
-    auto json = engine_->ProfileJsonFor(*oneid, who->role == "activation" ? "activation" : "");
+    auto json = engine_->serving().ProfileJsonFor(*oneid, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     std::vector<std::string> segments;
-    if (auto s = engine_->SegmentsOf(*oneid); s.ok()) segments = std::move(*s);
+    if (auto s = engine_->serving().SegmentsOf(*oneid); s.ok()) segments = std::move(*s);
     std::string out;
     JsonWriter w(&out);
     w.BeginObject().Key("oneid").Uint(*oneid).Key("profile").RawValue(*json).Key("segments").BeginArray();
@@ -549,7 +549,7 @@ class ServerImpl final : public Server {
         at = comma + 1;
       }
     }
-    auto json = engine_->TraitsJson(*oneid, names, who->role == "activation" ? "activation" : "");
+    auto json = engine_->serving().TraitsJson(*oneid, names, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -567,7 +567,7 @@ class ServerImpl final : public Server {
     } catch (const std::exception&) {
       return SendError(res, 400, "invalid_request", "before and limit must be non-negative integers");
     }
-    auto json = engine_->ProfileEventsJson(*oneid, before, limit, who->role == "activation" ? "activation" : "");
+    auto json = engine_->serving().ProfileEventsJson(*oneid, before, limit, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -577,7 +577,7 @@ class ServerImpl final : public Server {
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.people");
     if (!oneid) return;
-    auto r = engine_->People(std::to_string(*oneid));
+    auto r = engine_->audiences().People(std::to_string(*oneid));
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -589,7 +589,7 @@ class ServerImpl final : public Server {
     w->Key("name").String(s.name).Key("definition").String(s.definition).Key("version").Uint(s.version);
     w->Key("size");
     if (who.role == "analyst") {
-      auto r = engine_->ReleaseCount(s.name, ReleaseFor(who, 0));
+      auto r = engine_->analysts().ReleaseCount(s.name, ReleaseFor(who, 0));
       if (r.ok() && r->count) {
         w->Uint(*r->count);
       } else {
@@ -629,7 +629,7 @@ class ServerImpl final : public Server {
   void ListSegments(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    auto list = engine_->ListSegments();
+    auto list = engine_->audiences().ListSegments();
     if (!list.ok()) return SendStatus(res, list.status());
     std::string out;
     JsonWriter w(&out);
@@ -639,10 +639,19 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(out));
   }
 
+  // The trait registry (built-in and computed traits): what an expression may use.
+  void TraitRegistry(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    auto json = engine_->audiences().TraitRegistryJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
   void GetSegment(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
-    auto s = engine_->GetSegment(DecodePathParam(req.matches[1].str()));
+    auto s = engine_->audiences().GetSegment(DecodePathParam(req.matches[1].str()));
     if (!s.ok()) return SendStatus(res, s.status());
     std::string out;
     JsonWriter w(&out);
@@ -664,7 +673,7 @@ class ServerImpl final : public Server {
     }
     Result<Engine::SegmentInfo> info = Status::Internal("not run");
     Status s = writer_.RunExclusive([&] {
-      info = engine_->DefineSegment(name, expression);
+      info = engine_->audiences().DefineSegment(name, expression);
       return info.status();
     });
     if (!s.ok()) return SendStatus(res, s);
@@ -680,7 +689,7 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     std::string name = DecodePathParam(req.matches[1].str());
-    Status s = writer_.RunExclusive([&] { return engine_->DropSegment(name); });
+    Status s = writer_.RunExclusive([&] { return engine_->audiences().DropSegment(name); });
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
     JsonWriter(&out).BeginObject().Key("dropped").String(name).EndObject();
@@ -705,12 +714,12 @@ class ServerImpl final : public Server {
     Result<std::vector<std::string>> warnings = std::vector<std::string>();
     {
       if (who->role == "analyst") {  // the one release point: k, differencing, noise and budget
-        released = engine_->ReleaseCount(expression, ReleaseFor(*who, epsilon));
+        released = engine_->analysts().ReleaseCount(expression, ReleaseFor(*who, epsilon));
         n = released.ok() ? Result<uint64_t>(0) : Result<uint64_t>(released.status());
       } else {
-        n = engine_->CountExpression(expression);
+        n = engine_->audiences().CountExpression(expression);
       }
-      if (n.ok()) warnings = engine_->ExpressionWarnings(expression);
+      if (n.ok()) warnings = engine_->audiences().ExpressionWarnings(expression);
     }
     if (!n.ok()) return SendStatus(res, n.status());
     if (!warnings.ok()) return SendStatus(res, warnings.status());
@@ -743,7 +752,7 @@ class ServerImpl final : public Server {
       // from another released one by fewer than k is withheld.
       Result<Engine::ReleasedOverlap> r = Status::Internal("not run");
       {
-        r = engine_->ReleaseOverlap(a, b, ReleaseFor(*who, 0));
+        r = engine_->analysts().ReleaseOverlap(a, b, ReleaseFor(*who, 0));
       }
       if (!r.ok()) return SendStatus(res, r.status());
       WriteReleased(&w, "a_size", r->a);
@@ -753,7 +762,7 @@ class ServerImpl final : public Server {
     } else {
       Result<Engine::Overlap> o = Status::Internal("not run");
       {
-        o = engine_->SegmentOverlap(a, b);
+        o = engine_->audiences().SegmentOverlap(a, b);
       }
       if (!o.ok()) return SendStatus(res, o.status());
       w.Key("a_size").Uint(o->a).Key("b_size").Uint(o->b).Key("both").Uint(o->both);
@@ -770,7 +779,7 @@ class ServerImpl final : public Server {
     std::ostringstream ids;
     Status s;
     {
-      s = engine_->ExportSegment(name, ids, use);  // only people the consent policy allows for `use`
+      s = engine_->audiences().ExportSegment(name, ids, use);  // only people the consent policy allows for `use`
     }
     // No audit, no export: the members leave only once the export is written down.
     Status a = Audit(who->name, who->role, "segment.export", "segment:" + name + " use:" + use,
@@ -803,7 +812,7 @@ class ServerImpl final : public Server {
     }
     Result<Engine::Report> r = Status::Internal("not run");
     {
-      r = engine_->GroupProfile(segment, o);
+      r = engine_->analysts().GroupProfile(segment, o);
     }
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
@@ -833,7 +842,7 @@ class ServerImpl final : public Server {
         return SendError(res, 400, "invalid_request", "epsilon must be a number in (0, 100]");
       }
     }
-    auto r = who->role == "analyst" ? engine_->ReleaseFunnel(q, ReleaseFor(*who, epsilon)) : engine_->Funnel(q);
+    auto r = who->role == "analyst" ? engine_->analysts().ReleaseFunnel(q, ReleaseFor(*who, epsilon)) : engine_->audiences().Funnel(q);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -842,7 +851,7 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     const std::string name = DecodePathParam(req.matches[1].str());
-    auto r = who->role == "analyst" ? engine_->ReleaseCampaign(name, ReleaseFor(*who, 0)) : engine_->Campaign(name, options_.k);
+    auto r = who->role == "analyst" ? engine_->analysts().ReleaseCampaign(name, ReleaseFor(*who, 0)) : engine_->audiences().Campaign(name, options_.k);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -855,7 +864,7 @@ class ServerImpl final : public Server {
     if (Status audited = Audit(who->name, who->role, "identity.explain", a + " " + b, 200); !audited.ok()) {
       return SendStatus(res, audited);
     }
-    auto e = engine_->Explain(a, b);
+    auto e = engine_->identity().Explain(a, b);
     if (!e.ok()) return SendStatus(res, e.status());
     SendJson(res, 200, std::move(e->json));
   }
@@ -885,7 +894,7 @@ class ServerImpl final : public Server {
     if (token && role != "admin" && role != "analyst" && role != "activation") {
       return SendError(res, 400, "invalid_request", "role must be admin, analyst or activation");
     }
-    auto secret = engine_->CreateCredential(token ? "token" : "writekey", name, role);
+    auto secret = engine_->serving().CreateCredential(token ? "token" : "writekey", name, role);
     if (!secret.ok()) return SendStatus(res, secret.status());
     // Unaudited, the secret is not shown (unknown to anyone, the credential is unusable).
     if (!AuditedChange(res, who->name, who->role, token ? "token.create" : "writekey.create", name, 201)) return;
@@ -929,13 +938,13 @@ class ServerImpl final : public Server {
       change.at_ms = *ms;
     }
     // Rebuilds the person's profile and their segments: alone, as other changes are.
-    Status s = writer_.RunExclusive([&] { return engine_->RecordConsent(change); });
+    Status s = writer_.RunExclusive([&] { return engine_->privacy().RecordConsent(change); });
     if (!AuditedChange(res, who->name, who->role, given ? "consent.give" : "consent.withdraw", change.id,
                        s.ok() ? 200 : HttpStatusOf(s))) {
       return;
     }
     if (!s.ok()) return SendStatus(res, s);
-    auto json = engine_->ConsentJson(change.id);
+    auto json = engine_->privacy().ConsentJson(change.id);
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -952,7 +961,7 @@ class ServerImpl final : public Server {
     }
     const std::string id = Field(root, "id");
     Engine::ErasureReport report;
-    Status s = writer_.RunExclusive([&] { return engine_->ErasePerson(id, &report); });
+    Status s = writer_.RunExclusive([&] { return engine_->privacy().ErasePerson(id, &report); });
     if (!AuditedChange(res, who->name, who->role, "person.erase",
                        s.ok() ? "oneid:" + std::to_string(report.oneid) : "(not erased)", s.ok() ? 200 : HttpStatusOf(s))) {
       return;
@@ -982,7 +991,7 @@ class ServerImpl final : public Server {
       if (comma > at) supplied.push_back(list.substr(at, comma - at));
       at = comma + 1;
     }
-    auto r = engine_->AccessRequest(DecodePathParam(req.matches[1].str()), supplied);
+    auto r = engine_->privacy().AccessRequest(DecodePathParam(req.matches[1].str()), supplied);
     if (!r.ok()) return SendStatus(res, r.status());
     if (req.get_param_value("format") == "text") {
       res.status = 200;
@@ -997,7 +1006,7 @@ class ServerImpl final : public Server {
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.consent");
     if (!oneid) return;
-    auto json = engine_->ConsentJson(std::to_string(*oneid));
+    auto json = engine_->privacy().ConsentJson(std::to_string(*oneid));
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -1006,14 +1015,14 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     if (req.method == "PUT") {
-      Status s = writer_.RunExclusive([&] { return engine_->SetConsentPolicy(req.body); });
+      Status s = writer_.RunExclusive([&] { return engine_->privacy().SetConsentPolicy(req.body); });
       if (!AuditedChange(res, who->name, who->role, "config.consent_policy", "consent_policy",
                          s.ok() ? 200 : HttpStatusOf(s))) {
         return;
       }
       if (!s.ok()) return SendStatus(res, s);
     }
-    auto json = engine_->ConsentPolicyJson();
+    auto json = engine_->privacy().ConsentPolicyJson();
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -1055,6 +1064,7 @@ class ServerImpl final : public Server {
     on(post, "/api/erasure", "/api/erasure", &ServerImpl::Erase);
     on(get, "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on("PUT", "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
+    on(get, "/api/traits", "/api/traits", &ServerImpl::TraitRegistry);
     on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);
     on(post, "/api/segments", "/api/segments", &ServerImpl::CreateSegment);
     on(get, R"(/api/segments/([^/]+))", "/api/segments/{name}", &ServerImpl::GetSegment);

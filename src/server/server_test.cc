@@ -46,10 +46,10 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(*e);
     if (admin_.empty()) {
-      admin_ = *engine_->CreateCredential("token", "root", "admin");
-      analyst_ = *engine_->CreateCredential("token", "ann", "analyst");
-      activation_ = *engine_->CreateCredential("token", "act", "activation");
-      web_key_ = *engine_->CreateCredential("writekey", "web", "source");
+      admin_ = *engine_->serving().CreateCredential("token", "root", "admin");
+      analyst_ = *engine_->serving().CreateCredential("token", "ann", "analyst");
+      activation_ = *engine_->serving().CreateCredential("token", "act", "activation");
+      web_key_ = *engine_->serving().CreateCredential("writekey", "web", "source");
     }
     ServerOptions so;
     so.port = 0;
@@ -361,7 +361,7 @@ TEST_F(ServerTest, AcknowledgedEventsSurviveShutdownAndRestart) {
   ResolveReport report;
   ASSERT_TRUE((*e)->Resolve(false, &report).ok());
   EXPECT_EQ((*e)->Stats()->pending_nodes, 0u);
-  EXPECT_TRUE((*e)->ResolveId("user_id@web:su7").ok());
+  EXPECT_TRUE((*e)->serving().ResolveId("user_id@web:su7").ok());
 }
 
 TEST_F(ServerTest, RateLimitPerSource) {

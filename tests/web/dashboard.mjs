@@ -217,6 +217,22 @@ try {
     await shot(page, '2-segment-builder');
   });
 
+  await step('segment builder: the trait list is the server\'s registry', async () => {
+    const reg = await apiGet('/api/traits');
+    check(reg.status === 200 && Array.isArray(reg.body?.traits), `GET /api/traits answered ${reg.status}`);
+    const names = reg.body.traits.map((t) => t.name);
+    check(names.includes('spend_90d') && names.includes('order_count'), 'the registry lacks spend_90d or order_count');
+    await page.locator('[data-testid="trait-chip"][data-trait="order_count"]').waitFor();
+    const shown = await page.$$eval('[data-testid="trait-chip"]', (chips) => chips.map((c) => c.dataset.trait));
+    check(JSON.stringify([...shown].sort()) === JSON.stringify([...names].sort()),
+      `the page lists ${shown.length} traits, the registry ${names.length} (or other ones)`);
+    await page.fill('#segment-expr', '');
+    await page.click('[data-testid="trait-chip"][data-trait="order_count"]');
+    const value = await page.inputValue('#segment-expr');
+    check(value === 'order_count', `a click on the order_count chip left "${value}" in the expression`);
+    console.log(`     ${names.length} traits in ${new Set(reg.body.traits.map((t) => t.family)).size} families`);
+  });
+
   await step('AIPL funnel', async () => {
     const brand = topBrand();
     check(brand, 'no brand found in the world\'s events');

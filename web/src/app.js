@@ -353,8 +353,50 @@ let gpSeq = 0;
 
 function enterSegments(name) {
   loadSegments();
+  loadTraitRegistry();
   if (name) selectSegment(name);
 }
+
+// The traits an expression may use, from the server's trait registry (GET /api/traits):
+// grouped by family; a click inserts the name at the cursor.
+async function loadTraitRegistry() {
+  showError('traits-error', null);
+  let ans;
+  try {
+    ans = await api('GET', '/api/traits');
+  } catch (e) {
+    showError('traits-error', e);
+    return;
+  }
+  const traits = Array.isArray(ans && ans.traits) ? ans.traits : [];
+  const families = new Map();
+  for (const t of traits) {
+    if (!families.has(t.family)) families.set(t.family, []);
+    families.get(t.family).push(t);
+  }
+  const groups = [];
+  for (const [family, list] of families) {
+    groups.push(el('div', { class: 'trait-family', dataset: { testid: 'trait-family', family } },
+      el('span', { class: 'muted' }, family + ': '),
+      ...list.map((t) => el('button', {
+        type: 'button', class: 'chip', title: `${t.type} · ${t.how}`,
+        dataset: { testid: 'trait-chip', trait: t.name, kind: t.kind },
+      }, t.name))));
+  }
+  setContent('trait-list', groups.length ? groups : el('p', { class: 'muted' }, 'no traits'));
+}
+
+$('trait-list').addEventListener('click', (ev) => {
+  const chip = ev.target.closest('[data-testid="trait-chip"]');
+  if (!chip) return;
+  const area = $('segment-expr');
+  const at = area.selectionStart ?? area.value.length;
+  const end = area.selectionEnd ?? at;
+  area.value = area.value.slice(0, at) + chip.dataset.trait + area.value.slice(end);
+  area.focus();
+  area.selectionStart = area.selectionEnd = at + chip.dataset.trait.length;
+  area.dispatchEvent(new Event('input'));
+});
 
 $('segment-expr').addEventListener('input', () => {
   clearTimeout(countTimer);
