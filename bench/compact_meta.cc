@@ -5,8 +5,6 @@
 // RocksDB compacts them away. Not a fix (see RESULTS.md).
 //
 //   compact_meta DATA_DIR
-#include <rocksdb/db.h>
-
 #include <chrono>
 #include <cstdio>
 
@@ -25,10 +23,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto t0 = std::chrono::steady_clock::now();
-  rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  rocksdb::Status s = (*store)->db()->CompactRange(compact, (*store)->cf(holo::storage::Cf::kMeta),
-                                                   nullptr, nullptr);
+  holo::Status s = (*store)->Compact(holo::storage::Cf::kMeta);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("{\"compacted\":\"meta\",\"status\":\"%s\",\"seconds\":%.1f}\n", s.ToString().c_str(),
               secs);

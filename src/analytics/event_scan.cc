@@ -1,27 +1,24 @@
 #include "analytics/event_scan.h"
 
-#include <rocksdb/db.h>
-
 #include "common/coding.h"
 #include "profile/profile_builder.h"
 
 namespace holo::analytics {
 
 using storage::Cf;
-using storage::View;
 namespace keys = storage::keys;
 
 Result<OneIdMap> OneIdMap::Load(const storage::Store& store) {
   OneIdMap map;
-  auto it = store.NewIterator(Cf::kGraph);
+  auto it = store.NewCursor(Cf::kGraph);
   for (it->Seek("n"); it->Valid() && it->key().starts_with("n"); it->Next()) {
-    const std::string_view value = View(it->value());
+    const std::string_view value = it->value();
     if (value.size() != 8) continue;
     const uint64_t oneid = coding::DecodeFixed64BE(value.data());
     if (oneid == 0) continue;  // erased
-    map.node_oneid_.emplace(keys::ToKey16(View(it->key()).substr(1)), oneid);
+    map.node_oneid_.emplace(keys::ToKey16(it->key().substr(1)), oneid);
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan graph"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan graph"));
   return map;
 }
 
@@ -36,10 +33,10 @@ Status ScanEventsByOneId(const storage::Store& store, const OneIdMap& map, const
                          ScanStats* stats) {
   ScanStats local;
   ScanStats* s = stats != nullptr ? stats : &local;
-  auto it = store.NewIterator(Cf::kEvents);
+  auto it = store.NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
     s->events++;
     const uint64_t oneid = map.OneIdOf(ev);
     if (oneid == 0) {
@@ -49,7 +46,7 @@ Status ScanEventsByOneId(const storage::Store& store, const OneIdMap& map, const
     s->attributed++;
     fn(oneid, ev);
   }
-  return storage::FromRocks(it->status(), "scan events");
+  return it->status().WithContext("scan events");
 }
 
 Status ScanEventsByOneId(const storage::Store& store, const EventCallback& fn, ScanStats* stats) {

@@ -1,8 +1,5 @@
 #include "analytics/release_point.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -18,7 +15,6 @@ namespace holo::analytics {
 namespace {
 
 using storage::Cf;
-using storage::View;
 namespace keys = storage::keys;
 
 // Groups kept in each log (released, sealed): the newest.
@@ -46,13 +42,13 @@ Result<Roaring> ParseBitmap(std::string_view bytes) {
 // Every bitmap stored under segments `tag`.
 Result<std::vector<Roaring>> ReadLog(const storage::Store& store, char tag, std::string_view what) {
   std::vector<Roaring> out;
-  auto it = store.NewIterator(Cf::kSegments);
+  auto it = store.NewCursor(Cf::kSegments);
   const std::string prefix = keys::SegmentsKey(tag, "");
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(it->value()));
     out.push_back(std::move(r));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), what));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext(what));
   return out;
 }
 
@@ -76,17 +72,17 @@ Status ReleasePoint::Append(char tag, const std::string& seq_key, const Roaring&
   HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, seq_key));
   uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
   ++seq;
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store_);
   std::string k(1, tag);
   coding::PutFixed64BE(&k, seq);
-  batch.Put(store_->cf(Cf::kSegments), k, SerializeBitmap(group));
+  batch.Put(Cf::kSegments, k, SerializeBitmap(group));
   std::string v;
   coding::PutFixed64BE(&v, seq);
-  batch.Put(store_->cf(Cf::kMeta), seq_key, v);
+  batch.Put(Cf::kMeta, seq_key, v);
   if (seq > kKeep) {
     std::string old(1, tag);
     coding::PutFixed64BE(&old, seq - kKeep);
-    batch.Delete(store_->cf(Cf::kSegments), old);
+    batch.Delete(Cf::kSegments, old);
   }
   return store_->Write(&batch, true);
 }
@@ -177,18 +173,18 @@ Status ReleasePoint::SpendBudget(const std::string& owner, double budget, double
 
 Status ReleasePoint::Forget(uint64_t oneid) {
   MutexLock lock(&mu_);
-  rocksdb::WriteBatch batch;
-  auto it = store_->NewIterator(Cf::kSegments);
+  storage::WriteBatch batch(*store_);
+  auto it = store_->NewCursor(Cf::kSegments);
   for (char tag : {keys::kGroupLogTag, keys::kSealedGroupTag}) {  // released groups, sealed groups
     const std::string prefix(1, tag);
-    for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-      HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(View(it->value())));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(it->value()));
       if (!r.contains(static_cast<uint32_t>(oneid))) continue;
       r.remove(static_cast<uint32_t>(oneid));
-      batch.Put(store_->cf(Cf::kSegments), it->key(), SerializeBitmap(r));
+      batch.Put(Cf::kSegments, it->key(), SerializeBitmap(r));
     }
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan the released groups"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the released groups"));
   for (Roaring& r : sealed_) r.remove(static_cast<uint32_t>(oneid));
   return store_->Write(&batch, /*sync=*/false);
 }

@@ -1,9 +1,6 @@
 #include "common/coding.h"
 #include "identity/evidence.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 #include <set>
 
@@ -17,7 +14,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 Result<bool> NodeExists(const storage::Store& store, const NodeKey& node) {
   HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kNodes, keys::AsView(node)));
@@ -27,17 +23,17 @@ Result<bool> NodeExists(const storage::Store& store, const NodeKey& node) {
 // Every key of `cf` starting with `prefix`.
 Result<std::vector<std::string>> KeysWithPrefix(const storage::Store& store, Cf cf, std::string_view prefix) {
   std::vector<std::string> out;
-  auto it = store.NewIterator(cf);
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
+  auto it = store.NewCursor(cf);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
-    out.emplace_back(View(it->key()));
+    out.emplace_back(it->key());
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan"));
   return out;
 }
 
-void MarkDirty(storage::Store* store, rocksdb::WriteBatch* batch, const NodeKey& node) {
-  batch->Put(store->cf(Cf::kMeta), keys::DirtyNode(node), "");
+void MarkDirty(storage::WriteBatch* batch, const NodeKey& node) {
+  batch->Put(Cf::kMeta, keys::DirtyNode(node), "");
 }
 
 }  // namespace
@@ -45,7 +41,7 @@ void MarkDirty(storage::Store* store, rocksdb::WriteBatch* batch, const NodeKey&
 Status EraseNode(storage::Store* store, const NodeKey& node, bool sync) {
   HOLO_ASSIGN_OR_RETURN(bool exists, NodeExists(*store, node));
   if (!exists) return Status::NotFound("identifier is not in the graph");
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store);
   const std::string_view self = keys::AsView(node);
   HOLO_ASSIGN_OR_RETURN(auto edge_keys, KeysWithPrefix(*store, Cf::kEdges, self));
   std::set<NodeKey> neighbours;
@@ -54,28 +50,28 @@ Status EraseNode(storage::Store* store, const NodeKey& node, bool sync) {
     NodeKey other = keys::ToKey16(std::string_view(k).substr(16, 16));
     neighbours.insert(other);
     std::string reverse = keys::EdgeKey(other, node) + k.substr(32);
-    batch.Delete(store->cf(Cf::kEdges), k);
-    batch.Delete(store->cf(Cf::kEdges), reverse);
+    batch.Delete(Cf::kEdges, k);
+    batch.Delete(Cf::kEdges, reverse);
   }
   HOLO_ASSIGN_OR_RETURN(uint64_t oneid, LookupOneId(*store, node));
   if (oneid != 0) {
-    batch.Delete(store->cf(Cf::kGraph), keys::MemberKey(oneid, node));
-    batch.Put(store->cf(Cf::kMeta), keys::DirtyProfile(oneid), "");
+    batch.Delete(Cf::kGraph, keys::MemberKey(oneid, node));
+    batch.Put(Cf::kMeta, keys::DirtyProfile(oneid), "");
     // The rest of its OneID is re-resolved (it may fall apart without this node).
     HOLO_ASSIGN_OR_RETURN(auto members, Members(*store, oneid));
     for (const NodeKey& m : members) {
       if (m != node) neighbours.insert(m);
     }
   }
-  batch.Delete(store->cf(Cf::kGraph), keys::NodeOneIdKey(node));
+  batch.Delete(Cf::kGraph, keys::NodeOneIdKey(node));
   HOLO_ASSIGN_OR_RETURN(auto history, KeysWithPrefix(*store, Cf::kGraph, keys::HistoryPrefix(node)));
-  for (const std::string& k : history) batch.Delete(store->cf(Cf::kGraph), k);
+  for (const std::string& k : history) batch.Delete(Cf::kGraph, k);
   HOLO_ASSIGN_OR_RETURN(auto indexed, KeysWithPrefix(*store, Cf::kNodeEvents, self));
-  for (const std::string& k : indexed) batch.Delete(store->cf(Cf::kNodeEvents), k);
-  batch.Delete(store->cf(Cf::kNodes), self);
-  batch.Delete(store->cf(Cf::kMeta), keys::DirtyNode(node));
+  for (const std::string& k : indexed) batch.Delete(Cf::kNodeEvents, k);
+  batch.Delete(Cf::kNodes, self);
+  batch.Delete(Cf::kMeta, keys::DirtyNode(node));
   for (const NodeKey& n : neighbours) {
-    if (n != node) MarkDirty(store, &batch, n);
+    if (n != node) MarkDirty(&batch, n);
   }
   return store->Write(&batch, sync);
 }
@@ -92,11 +88,11 @@ Status WithdrawPair(storage::Store* store, const NodeKey& a, const NodeKey& b, s
   rec.count = 1;
   rec.tail.assign(reason);
   std::string value = rec.Encode();
-  rocksdb::WriteBatch batch;
-  batch.Put(store->cf(Cf::kEdges), keys::EdgeVariantKey(a, b, keys::kWithdrawnVariant), value);
-  batch.Put(store->cf(Cf::kEdges), keys::EdgeVariantKey(b, a, keys::kWithdrawnVariant), value);
-  MarkDirty(store, &batch, a);
-  MarkDirty(store, &batch, b);
+  storage::WriteBatch batch(*store);
+  batch.Put(Cf::kEdges, keys::EdgeVariantKey(a, b, keys::kWithdrawnVariant), value);
+  batch.Put(Cf::kEdges, keys::EdgeVariantKey(b, a, keys::kWithdrawnVariant), value);
+  MarkDirty(&batch, a);
+  MarkDirty(&batch, b);
   return store->Write(&batch, /*sync=*/true);
 }
 
@@ -121,7 +117,7 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
   std::sort(graph_ids.begin(), graph_ids.end());
   graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
 
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store);
   // Edge counts: one message less for every ordered pair of the event's identifiers.
   for (const NodeKey& x : graph_ids) {
     for (const NodeKey& y : graph_ids) {
@@ -131,11 +127,11 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
       storage::StatsRecord rec;
       if (!v.has_value() || !storage::StatsRecord::Decode(*v, &rec)) continue;
       if (rec.count <= 1) {
-        batch.Delete(store->cf(Cf::kEdges), k);
+        batch.Delete(Cf::kEdges, k);
         removed->edges_removed += x < y;
       } else {
         rec.count--;
-        batch.Put(store->cf(Cf::kEdges), k, rec.Encode());
+        batch.Put(Cf::kEdges, k, rec.Encode());
         removed->edges_decremented += x < y;
       }
     }
@@ -150,23 +146,23 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
       orphans.push_back(x);
     } else {
       rec.count--;
-      batch.Put(store->cf(Cf::kNodes), keys::AsView(x), rec.Encode());
+      batch.Put(Cf::kNodes, keys::AsView(x), rec.Encode());
     }
-    MarkDirty(store, &batch, x);
+    MarkDirty(&batch, x);
   }
   for (const storage::EventId& id : event.ids) {
-    batch.Delete(store->cf(Cf::kNodeEvents), keys::NodeEventKey(id.pseudonym, seq));
+    batch.Delete(Cf::kNodeEvents, keys::NodeEventKey(id.pseudonym, seq));
   }
-  batch.Delete(store->cf(Cf::kEvents), *seq_key);
-  batch.Delete(store->cf(Cf::kDedupe), dedupe_key);
-  if (!event.event.empty()) batch.Delete(store->cf(Cf::kEventIndex), keys::EventNameKey(event.event, seq));
+  batch.Delete(Cf::kEvents, *seq_key);
+  batch.Delete(Cf::kDedupe, dedupe_key);
+  if (!event.event.empty()) batch.Delete(Cf::kEventIndex, keys::EventNameKey(event.event, seq));
   // One event fewer in the store's count (removals run one at a time).
   HOLO_ASSIGN_OR_RETURN(auto removed_count, store->Get(Cf::kMeta, keys::kEventsRemoved));
   std::string count;
   coding::PutFixed64BE(&count, (removed_count.has_value() && removed_count->size() == 8
                                     ? coding::DecodeFixed64BE(removed_count->data())
                                     : 0) + 1);
-  batch.Put(store->cf(Cf::kMeta), keys::kEventsRemoved, count);
+  batch.Put(Cf::kMeta, keys::kEventsRemoved, count);
   HOLO_RETURN_IF_ERROR(store->Write(&batch, sync));
   for (const NodeKey& x : orphans) {
     HOLO_RETURN_IF_ERROR(EraseNode(store, x, sync));
@@ -177,7 +173,7 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
 
 Status AddMatches(storage::Store* store, const std::vector<MatchLink>& links, std::string_view source,
                   int64_t now_ms) {
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store);
   std::set<NodeKey> seen_nodes;
   for (const MatchLink& l : links) {
     if (l.a == l.b) continue;
@@ -189,9 +185,9 @@ Status AddMatches(storage::Store* store, const std::vector<MatchLink>& links, st
         rec.first_ts = rec.last_ts = now_ms;
         rec.count = 0;
         rec.tail = *type;
-        batch.Merge(store->cf(Cf::kNodes), keys::AsView(*node), rec.Encode());
+        batch.Merge(Cf::kNodes, keys::AsView(*node), rec.Encode());
       }
-      MarkDirty(store, &batch, *node);
+      MarkDirty(&batch, *node);
     }
     storage::StatsRecord rec;
     rec.kind = static_cast<uint8_t>(EdgeKind::kMatch);
@@ -199,30 +195,30 @@ Status AddMatches(storage::Store* store, const std::vector<MatchLink>& links, st
     rec.count = 1;
     rec.tail = EncodeMatchTail(l.weight, source);
     std::string value = rec.Encode();
-    batch.Put(store->cf(Cf::kEdges), keys::EdgeVariantKey(l.a, l.b, keys::kMatchVariant), value);
-    batch.Put(store->cf(Cf::kEdges), keys::EdgeVariantKey(l.b, l.a, keys::kMatchVariant), value);
+    batch.Put(Cf::kEdges, keys::EdgeVariantKey(l.a, l.b, keys::kMatchVariant), value);
+    batch.Put(Cf::kEdges, keys::EdgeVariantKey(l.b, l.a, keys::kMatchVariant), value);
   }
   return store->Write(&batch, /*sync=*/true);
 }
 
 Result<uint64_t> MarkMatchThresholdChange(storage::Store* store, double old_weight, double new_weight) {
   uint64_t changed = 0;
-  rocksdb::WriteBatch batch;
-  auto it = store->NewIterator(Cf::kEdges);
+  storage::WriteBatch batch(*store);
+  auto it = store->NewCursor(Cf::kEdges);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view k = View(it->key());
+    std::string_view k = it->key();
     if (k.size() != 33 || k[32] != keys::kMatchVariant || k.substr(0, 16) >= k.substr(16, 16)) continue;
     storage::StatsRecord rec;
-    if (!storage::StatsRecord::Decode(View(it->value()), &rec)) return Status::DataLoss("corrupt match edge");
+    if (!storage::StatsRecord::Decode(it->value(), &rec)) return Status::DataLoss("corrupt match edge");
     float w = 0;
     std::string src;
     DecodeMatchTail(rec.tail, &w, &src);
     if ((w >= old_weight) == (w >= new_weight)) continue;
     changed++;
-    MarkDirty(store, &batch, keys::ToKey16(k.substr(0, 16)));
-    MarkDirty(store, &batch, keys::ToKey16(k.substr(16, 16)));
+    MarkDirty(&batch, keys::ToKey16(k.substr(0, 16)));
+    MarkDirty(&batch, keys::ToKey16(k.substr(16, 16)));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan match edges"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan match edges"));
   HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
   return changed;
 }

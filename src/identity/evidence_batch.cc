@@ -1,7 +1,5 @@
 #include "identity/evidence_batch.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 
 #include "identity/resolver.h"
@@ -40,16 +38,16 @@ void EvidenceBatch::Add(const std::vector<Sighting>& ids, int64_t timestamp_ms, 
   }
 }
 
-void EvidenceBatch::AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch, uint64_t last_seq,
+void EvidenceBatch::AppendTo(storage::WriteBatch* batch, uint64_t last_seq,
                              std::unordered_set<keys::Key16, keys::Key16Hash>* already_marked) const {
-  for (const auto& [key, rec] : nodes_) batch->Merge(store.cf(Cf::kNodes), keys::AsView(key), rec.Encode());
+  for (const auto& [key, rec] : nodes_) batch->Merge(Cf::kNodes, keys::AsView(key), rec.Encode());
   std::string dirty_list;
   for (const auto& [key, rec] : nodes_) {
     if (already_marked->insert(key).second) dirty_list.append(keys::AsView(key));
   }
-  if (!dirty_list.empty()) batch->Put(store.cf(Cf::kMeta), keys::DirtyList(last_seq), dirty_list);
+  if (!dirty_list.empty()) batch->Put(Cf::kMeta, keys::DirtyList(last_seq), dirty_list);
   for (const auto& [pair, rec] : edges_) {
-    batch->Merge(store.cf(Cf::kEdges), keys::EdgeKey(pair.first, pair.second), rec.Encode());
+    batch->Merge(Cf::kEdges, keys::EdgeKey(pair.first, pair.second), rec.Encode());
   }
 }
 

@@ -6,7 +6,7 @@
 //
 //   identity::EvidenceBatch evidence;
 //   for (each stored event) evidence.Add(sightings, event.timestamp_ms, event.source);
-//   evidence.AppendTo(store, &batch, last_seq, &already_marked);
+//   evidence.AppendTo(&batch, last_seq, &already_marked);
 #pragma once
 
 #include <cstdint>
@@ -18,10 +18,6 @@
 
 #include "storage/keys.h"
 #include "storage/store.h"
-
-namespace rocksdb {
-class WriteBatch;
-}  // namespace rocksdb
 
 namespace holo::identity {
 
@@ -41,8 +37,17 @@ class EvidenceBatch {
   void Add(const std::vector<Sighting>& ids, int64_t timestamp_ms, std::string_view source);
   // Appends the node and edge records (merges) and the dirty list of the nodes not in
   // `already_marked` (which it extends) under `last_seq`, the write's last event sequence.
-  void AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch, uint64_t last_seq,
+  void AppendTo(storage::WriteBatch* batch, uint64_t last_seq,
                 std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash>* already_marked) const;
+  // legacy: engine/ingest_pipeline.cc migrates next; do not use in new code. For a caller
+  // that still builds RocksDB's WriteBatch itself (LegacyBatch): appends through a
+  // storage::WriteBatch view of it (storage/store.h), with no copy.
+  template <typename LegacyBatch>
+  void AppendTo(const storage::Store& store, LegacyBatch* batch, uint64_t last_seq,
+                std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash>* already_marked) const {
+    storage::WriteBatch view(store, batch);
+    AppendTo(&view, last_seq, already_marked);
+  }
   // The nodes of the write, sorted.
   std::vector<storage::keys::Key16> nodes() const;
   bool empty() const { return nodes_.empty(); }

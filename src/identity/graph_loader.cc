@@ -1,6 +1,5 @@
 #include "identity/graph_loader.h"
 
-#include <rocksdb/db.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -20,19 +19,17 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 // Bytes before the tail of a StatsRecord (storage/store.h): kind, first_ts, last_ts, count.
 constexpr size_t kStatsHeader = 25;
 
 // Read options for the whole-graph scans: large sequential reads, and no block-cache
 // fills (a one-off scan of everything would only evict what lookups keep there).
-rocksdb::ReadOptions FullScanOptions() {
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;  // edges have a prefix extractor
-  ro.fill_cache = false;
-  ro.readahead_size = 8 << 20;
-  return ro;
+storage::ScanOptions FullScanOptions() {
+  storage::ScanOptions o;
+  o.fill_cache = false;
+  o.readahead_bytes = 8 << 20;
+  return o;
 }
 
 // The weight of a match record's tail "<weight>\x1f<source>" (as DecodeMatchTail).
@@ -160,13 +157,11 @@ Status RunParallel(int n, const std::function<Status(int)>& task) {
 template <typename Fn>
 Status ScanRange(const storage::Store& store, Cf cf, const KeyRange& range, std::string_view what,
                  Fn&& fn) {
-  rocksdb::ReadOptions ro = FullScanOptions();
-  const rocksdb::Slice upper(range.upper);
-  if (!range.upper.empty()) ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ro, store.cf(cf)));
-  for (it->Seek(range.lower); it->Valid(); it->Next())
-    HOLO_RETURN_IF_ERROR(fn(it->key(), it->value()));
-  return storage::FromRocks(it->status(), what);
+  storage::ScanOptions options = FullScanOptions();
+  options.upper_bound = range.upper;
+  std::unique_ptr<storage::Cursor> it = store.NewCursor(cf, options);
+  for (it->Seek(range.lower); it->Valid(); it->Next()) HOLO_RETURN_IF_ERROR(fn(it->key(), it->value()));
+  return it->status().WithContext(what);
 }
 
 // Appends `src` to `dst`, keeping a ReserveHuge buffer when `dst` must grow.
@@ -187,7 +182,7 @@ Status ScanNodes(const storage::Store& store, const KeyRange& range, std::vector
                  std::vector<std::string>* types) {
   uint16_t last_type = 0;  // consecutive nodes often share a type
   return ScanRange(store, Cf::kNodes, range, "scan nodes",
-                   [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+                   [&](std::string_view k, std::string_view v) {
                      if (k.size() != 16 || v.size() < kStatsHeader)
                        return Status::DataLoss("corrupt node record");
                      GraphNode node;
@@ -222,7 +217,7 @@ class EdgeScan {
             nodes.begin();
   }
 
-  Status Add(const rocksdb::Slice& k, const rocksdb::Slice& v) {
+  Status Add(std::string_view k, std::string_view v) {
     if (k.size() < 32) return Status::OK();
     if (!in_pair_ || std::memcmp(k.data(), pair_, 32) != 0) {
       EndPair();
@@ -398,24 +393,24 @@ class PairGroup {
 // Scans edge keys from `seek` while they start with `prefix`, calling fn per live edge.
 template <typename Fn>
 Status ScanEdges(const storage::Store& store, std::string_view prefix, Fn&& fn) {
-  auto it = store.NewIterator(Cf::kEdges);
+  auto it = store.NewCursor(Cf::kEdges);
   PairGroup group;
   if (prefix.empty()) {
     it->SeekToFirst();
   } else {
-    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+    it->Seek(prefix);
   }
   for (; it->Valid(); it->Next()) {
-    std::string_view k = View(it->key());
+    std::string_view k = it->key();
     if (!k.starts_with(prefix)) break;
     if (k.size() < 32) continue;
     if (k.substr(0, 32) != group.pair()) {
       group.Emit(fn);
       group.Reset(k.substr(0, 32));
     }
-    HOLO_RETURN_IF_ERROR(group.Add(k, View(it->value())));
+    HOLO_RETURN_IF_ERROR(group.Add(k, it->value()));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan edges"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan edges"));
   group.Emit(fn);
   return Status::OK();
 }
@@ -545,7 +540,7 @@ Status LoadFull(const storage::Store& store, LoadedGraph* out) {
       // OneIDs: 'n' node16 -> oneid8, joined to the nodes by a merge.
       size_t i = 0;
       return ScanRange(store, Cf::kGraph, KeyRange{"n", "o"}, "scan OneIDs",
-                       [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+                       [&](std::string_view k, std::string_view v) {
                          const NodeKey key =
                              keys::ToKey16(std::string_view(k.data() + 1, k.size() - 1));
                          while (i < g.nodes.size() && KeyLess(g.nodes[i].key, key)) ++i;
@@ -563,7 +558,7 @@ Status LoadFull(const storage::Store& store, LoadedGraph* out) {
     EdgeScan scan(g.nodes, index, ranges[p], edges);
     HOLO_RETURN_IF_ERROR(ScanRange(
         store, Cf::kEdges, ranges[p], "scan edges",
-        [&](const rocksdb::Slice& k, const rocksdb::Slice& v) { return scan.Add(k, v); }));
+        [&](std::string_view k, std::string_view v) { return scan.Add(k, v); }));
     scan.Finish();
     return Status::OK();
   }));

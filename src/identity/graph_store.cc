@@ -1,8 +1,5 @@
 #include "identity/graph_store.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -24,7 +21,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 Result<uint64_t> ReadCounter(const storage::Store& store, std::string_view key, uint64_t dflt) {
   HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, key));
@@ -34,15 +30,15 @@ Result<uint64_t> ReadCounter(const storage::Store& store, std::string_view key, 
 
 // The OneID `node` had before `current` (from its history), or 0.
 Result<uint64_t> PreviousOneId(const storage::Store& store, const NodeKey& node, uint64_t current) {
-  auto it = store.NewIterator(Cf::kGraph);
+  auto it = store.NewCursor(Cf::kGraph);
   const std::string prefix = keys::HistoryPrefix(node);
-  for (it->SeekForPrev(keys::HistoryKey(node, INT64_MAX)); it->Valid() && View(it->key()).starts_with(prefix);
+  for (it->SeekForPrev(keys::HistoryKey(node, INT64_MAX)); it->Valid() && it->key().starts_with(prefix);
        it->Prev()) {
     if (it->value().size() != 8) continue;
     uint64_t id = coding::DecodeFixed64BE(it->value().data());
     if (id != current && id != 0) return id;
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read history"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("read history"));
   return uint64_t{0};
 }
 
@@ -201,12 +197,12 @@ Result<uint64_t> LookupOneId(const storage::Store& store, const NodeKey& node) {
 }
 
 Result<uint64_t> LookupOneIdAsOf(const storage::Store& store, const NodeKey& node, int64_t as_of_ms) {
-  auto it = store.NewIterator(Cf::kGraph);
+  auto it = store.NewCursor(Cf::kGraph);
   std::string prefix = keys::HistoryPrefix(node);
   it->SeekForPrev(keys::HistoryKey(node, as_of_ms));
-  if (!it->Valid() || !View(it->key()).starts_with(prefix) || it->value().size() != 8) {
-    return storage::FromRocks(it->status(), "read history").ok() ? Result<uint64_t>(uint64_t{0})
-                                                                  : storage::FromRocks(it->status(), "read history");
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->value().size() != 8) {
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("read history"));
+    return uint64_t{0};
   }
   return coding::DecodeFixed64BE(it->value().data());
 }
@@ -214,11 +210,11 @@ Result<uint64_t> LookupOneIdAsOf(const storage::Store& store, const NodeKey& nod
 Result<std::vector<NodeKey>> Members(const storage::Store& store, uint64_t oneid) {
   std::vector<NodeKey> out;
   std::string prefix = keys::MemberPrefix(oneid);
-  auto it = store.NewIterator(Cf::kGraph);
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-    out.push_back(keys::ToKey16(View(it->key()).substr(prefix.size())));
+  auto it = store.NewCursor(Cf::kGraph);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out.push_back(keys::ToKey16(it->key().substr(prefix.size())));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan members"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan members"));
   return out;
 }
 
@@ -238,54 +234,48 @@ Result<std::optional<HubCaps>> ReadHubCaps(const storage::Store& store) {
 }
 
 Status ReadHubMarks(const storage::Store& store, NodeSet* marks) {
-  auto it = store.NewIterator(Cf::kMeta);
+  auto it = store.NewCursor(Cf::kMeta);
   const std::string_view prefix = keys::kHubMarkPrefix;
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
-    std::string_view k = View(it->key());
+    std::string_view k = it->key();
     if (k.size() == prefix.size() + 16) marks->insert(keys::ToKey16(k.substr(prefix.size())));
   }
-  return storage::FromRocks(it->status(), "scan hub marks");
+  return it->status().WithContext("scan hub marks");
 }
 
 Status ReadDirtyNodes(const storage::Store& store, std::vector<NodeKey>* nodes, std::vector<std::string>* lists) {
   std::unordered_set<NodeKey, keys::Key16Hash> seen;
-  auto it = store.NewIterator(Cf::kMeta);
+  auto it = store.NewCursor(Cf::kMeta);
   const std::string_view marks = keys::kDirtyNodePrefix;
-  for (it->Seek(rocksdb::Slice(marks.data(), marks.size())); it->Valid() && View(it->key()).starts_with(marks);
+  for (it->Seek(marks); it->Valid() && it->key().starts_with(marks);
        it->Next()) {
-    NodeKey k = keys::ToKey16(View(it->key()).substr(marks.size()));
+    NodeKey k = keys::ToKey16(it->key().substr(marks.size()));
     if (seen.insert(k).second) nodes->push_back(k);
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty nodes"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan dirty nodes"));
   // Listed nodes may have been erased since their write (erasure removes only the
   // per-node marks): only those still in the graph's node table count.
   std::vector<NodeKey> listed;
   const std::string_view prefix = keys::kDirtyListPrefix;
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
-    lists->emplace_back(View(it->key()));
-    std::string_view v = View(it->value());
+    lists->emplace_back(it->key());
+    std::string_view v = it->value();
     for (size_t at = 0; at + 16 <= v.size(); at += 16) {
       NodeKey k = keys::ToKey16(v.substr(at, 16));
       if (seen.insert(k).second) listed.push_back(k);
     }
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty node lists"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan dirty node lists"));
   for (size_t from = 0; from < listed.size(); from += 4096) {
     size_t n = std::min<size_t>(4096, listed.size() - from);
-    std::vector<rocksdb::Slice> slices;
-    for (size_t i = 0; i < n; ++i) slices.emplace_back(reinterpret_cast<const char*>(listed[from + i].data()), 16);
-    std::vector<rocksdb::PinnableSlice> values(n);
-    std::vector<rocksdb::Status> statuses(n);
-    store.db()->MultiGet(rocksdb::ReadOptions(), store.cf(Cf::kNodes), n, slices.data(), values.data(),
-                         statuses.data());
+    std::vector<std::string_view> node_keys;
+    node_keys.reserve(n);
+    for (size_t i = 0; i < n; ++i) node_keys.push_back(keys::AsView(listed[from + i]));
+    HOLO_ASSIGN_OR_RETURN(auto values, store.MultiGet(Cf::kNodes, node_keys));
     for (size_t i = 0; i < n; ++i) {
-      if (statuses[i].ok()) {
-        nodes->push_back(listed[from + i]);
-      } else if (!statuses[i].IsNotFound()) {
-        return storage::FromRocks(statuses[i], "read dirty node");
-      }
+      if (values[i].has_value()) nodes->push_back(listed[from + i]);
     }
   }
   return Status::OK();
@@ -383,7 +373,7 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   std::sort(profile_ids.begin(), profile_ids.end());
   stats->dirty_profiles = profile_ids.size();
 
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store);
   auto flush = [&](bool last) -> Status {
     if (!last && batch.Count() < 50000) return Status::OK();
     HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/last));
@@ -392,29 +382,29 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   };
   for (const Op& op : graph_ops) {
     if (op.del) {
-      batch.Delete(store->cf(Cf::kGraph), op.key);
+      batch.Delete(Cf::kGraph, op.key);
     } else {
-      batch.Put(store->cf(Cf::kGraph), op.key, op.value);
+      batch.Put(Cf::kGraph, op.key, op.value);
     }
     HOLO_RETURN_IF_ERROR(flush(false));
   }
   std::vector<Op>().swap(graph_ops);
   for (uint64_t id : profile_ids) {
-    batch.Put(store->cf(Cf::kMeta), keys::DirtyProfile(id), "");
+    batch.Put(Cf::kMeta, keys::DirtyProfile(id), "");
     HOLO_RETURN_IF_ERROR(flush(false));
   }
   std::string counter;
   coding::PutFixed64BE(&counter, next_oneid);
-  batch.Put(store->cf(Cf::kMeta), keys::kNextOneId, counter);
+  batch.Put(Cf::kMeta, keys::kNextOneId, counter);
   if (!feed.empty()) {
     HOLO_ASSIGN_OR_RETURN(uint64_t feed_seq, ReadCounter(*store, keys::kFeedSeq, 0));
-    for (const std::string& record : feed) batch.Put(store->cf(Cf::kMeta), keys::FeedKey(++feed_seq), record);
+    for (const std::string& record : feed) batch.Put(Cf::kMeta, keys::FeedKey(++feed_seq), record);
     counter.clear();
     coding::PutFixed64BE(&counter, feed_seq);
-    batch.Put(store->cf(Cf::kMeta), keys::kFeedSeq, counter);
+    batch.Put(Cf::kMeta, keys::kFeedSeq, counter);
   }
   // Hub caps (after a whole-graph resolution) and the hub marks of the resolved nodes.
-  if (stats->full) batch.Put(store->cf(Cf::kMeta), keys::kHubCaps, EncodeHubCaps(res.caps));
+  if (stats->full) batch.Put(Cf::kMeta, keys::kHubCaps, EncodeHubCaps(res.caps));
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
     if (g.nodes[i].boundary) continue;
     const bool hub = res.shared[i] == kSharedHub || res.shared[i] == kSharedGateway;
@@ -422,30 +412,29 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
     if (hub == marked) continue;
     const std::string key = std::string(keys::kHubMarkPrefix) + std::string(keys::AsView(g.nodes[i].key));
     if (hub) {
-      batch.Put(store->cf(Cf::kMeta), key, "");
+      batch.Put(Cf::kMeta, key, "");
     } else {
-      batch.Delete(store->cf(Cf::kMeta), key);
+      batch.Delete(Cf::kMeta, key);
     }
     HOLO_RETURN_IF_ERROR(flush(false));
   }
   if (stats->full) {  // marks of identifiers no longer in the graph
     for (const NodeKey& k : marks) {
-      batch.Delete(store->cf(Cf::kMeta), std::string(keys::kHubMarkPrefix) + std::string(keys::AsView(k)));
+      batch.Delete(Cf::kMeta, std::string(keys::kHubMarkPrefix) + std::string(keys::AsView(k)));
       HOLO_RETURN_IF_ERROR(flush(false));
     }
   }
   for (const NodeKey& d : dirty) {
-    batch.Delete(store->cf(Cf::kMeta), keys::DirtyNode(d));
+    batch.Delete(Cf::kMeta, keys::DirtyNode(d));
     HOLO_RETURN_IF_ERROR(flush(false));
   }
   for (const std::string& k : dirty_lists) {
-    batch.Delete(store->cf(Cf::kMeta), k);
+    batch.Delete(Cf::kMeta, k);
     HOLO_RETURN_IF_ERROR(flush(false));
   }
   HOLO_RETURN_IF_ERROR(flush(/*last=*/true));
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
 }
-
 
 }  // namespace holo::identity

@@ -1,7 +1,5 @@
 #include "identity/reports.h"
 
-#include <rocksdb/db.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -17,7 +15,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 }  // namespace
 
@@ -131,11 +128,11 @@ bool SizeHistogram::Decode(std::string_view in, SizeHistogram* out) {
 
 Result<SizeHistogram> CurrentSizes(const storage::Store& store) {
   std::vector<uint64_t> sizes;
-  auto it = store.NewIterator(Cf::kGraph);
+  auto it = store.NewCursor(Cf::kGraph);
   uint64_t current = 0;
   std::string current_prefix;
-  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphMemberPrefix); it->Next()) {
-    std::string_view k = View(it->key());
+  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && it->key().starts_with(keys::kGraphMemberPrefix); it->Next()) {
+    std::string_view k = it->key();
     if (k.size() != 25) continue;
     if (k.substr(0, 9) != current_prefix) {
       if (current) sizes.push_back(current);
@@ -144,7 +141,7 @@ Result<SizeHistogram> CurrentSizes(const storage::Store& store) {
     }
     current++;
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan OneID members"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan OneID members"));
   if (current) sizes.push_back(current);
   return HistogramOf(sizes);
 }

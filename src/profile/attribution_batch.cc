@@ -1,7 +1,5 @@
 #include "profile/attribution_batch.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 
 #include "profile/profile_builder.h"
@@ -20,11 +18,11 @@ int AttributionBatch::Add(const storage::EventRecord& event, uint64_t seq) {
   return owner;
 }
 
-void AttributionBatch::AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch) {
+void AttributionBatch::AppendTo(storage::WriteBatch* batch) {
   std::sort(node_events_.begin(), node_events_.end());
-  for (const std::string& key : node_events_) batch->Put(store.cf(Cf::kNodeEvents), key, "");
+  for (const std::string& key : node_events_) batch->Put(Cf::kNodeEvents, key, "");
   std::sort(by_name_.begin(), by_name_.end());
-  for (const std::string& key : by_name_) batch->Put(store.cf(Cf::kEventIndex), key, "");
+  for (const std::string& key : by_name_) batch->Put(Cf::kEventIndex, key, "");
 }
 
 }  // namespace holo::profile

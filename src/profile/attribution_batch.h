@@ -6,7 +6,7 @@
 //
 //   profile::AttributionBatch attribution;
 //   int owner = attribution.Add(event, seq);   // rec.ids[owner] feeds a profile; -1: none
-//   attribution.AppendTo(store, &batch);
+//   attribution.AppendTo(&batch);
 #pragma once
 
 #include <cstdint>
@@ -15,10 +15,6 @@
 
 #include "storage/event_record.h"
 #include "storage/store.h"
-
-namespace rocksdb {
-class WriteBatch;
-}  // namespace rocksdb
 
 namespace holo::profile {
 
@@ -29,7 +25,15 @@ class AttributionBatch {
   int Add(const storage::EventRecord& event, uint64_t seq);
   // Appends the index keys, each column family's in order (memtable inserts then reuse
   // their position).
-  void AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch);
+  void AppendTo(storage::WriteBatch* batch);
+  // legacy: engine/ingest_pipeline.cc migrates next; do not use in new code. For a caller
+  // that still builds RocksDB's WriteBatch itself (LegacyBatch): appends through a
+  // storage::WriteBatch view of it (storage/store.h), with no copy.
+  template <typename LegacyBatch>
+  void AppendTo(const storage::Store& store, LegacyBatch* batch) {
+    storage::WriteBatch view(store, batch);
+    AppendTo(&view);
+  }
 
  private:
   std::vector<std::string> node_events_;  // keys::NodeEventKey

@@ -1,7 +1,5 @@
 #include "profile/people_graph.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -16,7 +14,6 @@ namespace holo::profile {
 namespace {
 
 using storage::Cf;
-using storage::View;
 namespace keys = storage::keys;
 
 constexpr char kHousehold = 'H';
@@ -75,12 +72,11 @@ Result<uint64_t> OneIdOfNode(const storage::Store& store, const keys::Key16& nod
 // Visits every key of `prefix` in the people column family.
 template <typename Fn>
 Status ScanPrefix(const storage::Store& store, std::string_view prefix, Fn&& fn) {
-  auto it = store.NewIterator(Cf::kPeople);
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-    fn(View(it->key()).substr(prefix.size()), View(it->value()));
+  auto it = store.NewCursor(Cf::kPeople);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    fn(it->key().substr(prefix.size()), it->value());
   }
-  return storage::FromRocks(it->status(), "scan people index");
+  return it->status().WithContext("scan people index");
 }
 
 }  // namespace
@@ -143,14 +139,14 @@ void LinkAccumulator::Add(const storage::EventRecord& ev) {
 }
 
 Status UpdateLinks(const storage::Store& store, uint64_t oneid, const LinkSet& links,
-                   rocksdb::WriteBatch* batch) {
+                   storage::WriteBatch* batch) {
   const std::string key = LinksKey(oneid);
   HOLO_ASSIGN_OR_RETURN(auto old_value, store.Get(Cf::kPeople, key));
   LinkSet old;
   if (old_value.has_value() && !LinkSet::Decode(*old_value, &old)) {
     return Status::DataLoss("corrupt people links of OneID " + std::to_string(oneid));
   }
-  auto cf = store.cf(Cf::kPeople);
+  constexpr Cf cf = Cf::kPeople;
   std::string id8;
   coding::PutFixed64BE(&id8, oneid);
   auto index_key = [&](char kind, const std::string& value) {
@@ -242,11 +238,11 @@ Result<std::vector<Tie>> PeopleOf(const storage::Store& store, uint64_t oneid, c
   {
     std::vector<keys::Key16> members;
     const std::string prefix = keys::MemberPrefix(oneid);
-    auto it = store.NewIterator(Cf::kGraph);
-    for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-      members.push_back(keys::ToKey16(View(it->key()).substr(prefix.size())));
+    auto it = store.NewCursor(Cf::kGraph);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      members.push_back(keys::ToKey16(it->key().substr(prefix.size())));
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan members"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan members"));
     for (const keys::Key16& node : members) {
       HOLO_RETURN_IF_ERROR(ScanPrefix(store, RefPrefix(keys::ToHex(node)), [&](std::string_view rest, std::string_view v) {
         if (rest.size() != 8 || v.size() < 2) return;

@@ -24,10 +24,6 @@
 #include "storage/event_record.h"
 #include "storage/store.h"
 
-namespace rocksdb {
-class WriteBatch;
-}
-
 namespace holo::profile {
 
 // What one OneID's events say about its ties: kind -> value -> count.
@@ -52,7 +48,16 @@ class LinkAccumulator {
 // Replaces the stored links of `oneid` by `links` (empty: removes them), keeping the
 // reverse indexes in step. Reads the old links from `store`; writes go to `batch`.
 Status UpdateLinks(const storage::Store& store, uint64_t oneid, const LinkSet& links,
-                   rocksdb::WriteBatch* batch);
+                   storage::WriteBatch* batch);
+
+// legacy: profile_store.cc migrate next; do not use in new code. For a caller that still
+// builds a RocksDB batch itself (LegacyBatch is RocksDB's WriteBatch): writes through a
+// storage::WriteBatch view of it (storage/store.h).
+template <typename LegacyBatch>
+Status UpdateLinks(const storage::Store& store, uint64_t oneid, const LinkSet& links, LegacyBatch* batch) {
+  storage::WriteBatch view(store, batch);
+  return UpdateLinks(store, oneid, links, &view);
+}
 
 struct Tie {
   enum class Kind { kHousehold, kFamily, kFriend };

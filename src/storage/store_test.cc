@@ -3,8 +3,6 @@
 #include <sys/mount.h>
 
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include <cerrno>
 #include <chrono>
@@ -14,6 +12,8 @@
 #include <thread>
 
 #include "storage/disk_budget_fs.h"
+#include "storage/event_record.h"
+#include "testing/store_backends.h"
 
 namespace holo::storage {
 namespace {
@@ -55,35 +55,13 @@ TEST(StoreTest, SecondOpenIsRefusedWithClearError) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(StoreTest, StatsMergeKeepsEarliestTailAndSumsCounts) {
-  std::string dir = TempDir("merge");
-  auto store = Store::Open(dir, StoreOptions());
-  ASSERT_TRUE(store.ok());
-  rocksdb::WriteBatch batch;
-  StatsRecord a{1, 200, 250, 2, "amap"};
-  StatsRecord b{2, 100, 150, 3, "taobao"};
-  StatsRecord c{1, 300, 400, 1, "web"};
-  for (const auto& r : {a, b, c}) batch.Merge((*store)->cf(Cf::kEdges), "edge-key", r.Encode());
-  ASSERT_TRUE((*store)->Write(&batch, true).ok());
-  auto v = (*store)->Get(Cf::kEdges, "edge-key");
-  ASSERT_TRUE(v.ok() && v->has_value());
-  StatsRecord merged;
-  ASSERT_TRUE(StatsRecord::Decode(**v, &merged));
-  EXPECT_EQ(merged.kind, 2);
-  EXPECT_EQ(merged.first_ts, 100);
-  EXPECT_EQ(merged.last_ts, 400);
-  EXPECT_EQ(merged.count, 6u);
-  EXPECT_EQ(merged.tail, "taobao");
-  std::filesystem::remove_all(dir);
-}
-
 // Writes synced batches of one key each until the store refuses one; returns the
 // keys acknowledged (written and synced) before that.
 int WriteUntilRefused(Store* store, Status* refused, int limit = 100000) {
   const std::string value(4096, 'x');
   for (int i = 0; i < limit; ++i) {
-    rocksdb::WriteBatch batch;
-    batch.Put(store->cf(Cf::kEvents), "k" + std::to_string(i), value);
+    WriteBatch batch(*store);
+    batch.Put(Cf::kEvents, "k" + std::to_string(i), value);
     Status s = store->Write(&batch, /*sync=*/true);
     if (!s.ok()) {
       *refused = s;
@@ -125,8 +103,8 @@ TEST(StoreFaultTest, FullDiskRefusesWritesWithOneLineAndKeepsReadsAndAcknowledge
     // Write retries Resume at most every 2 s; while RocksDB's own recovery runs (it
     // polls the free space every 5 s) Resume answers Busy.
     for (int i = 0; i < 200; ++i) {
-      rocksdb::WriteBatch batch;
-      batch.Put((*store)->cf(Cf::kMeta), "after", "1");
+      WriteBatch batch(**store);
+      batch.Put(Cf::kMeta, "after", "1");
       resumed = (*store)->Write(&batch, /*sync=*/true);
       if (resumed.ok()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -175,31 +153,6 @@ TEST(StoreFaultTest, ReopenOnAFullDiskFailsClearlyAndReadOnlyStillReads) {
     auto v = (*store)->Get(Cf::kEvents, "k" + std::to_string(i));
     ASSERT_TRUE(v.ok() && v->has_value()) << "acknowledged key k" << i << " lost";
   }
-  std::filesystem::remove_all(dir);
-}
-
-TEST(StoreTest, ReadOnlyOpensBesideAWriterAndRefusesWrites) {
-  std::string dir = TempDir("read_only");
-  auto writer = Store::Open(dir, StoreOptions());
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Put(Cf::kMeta, "k", "v", /*sync=*/true).ok());
-  StoreOptions ro;
-  ro.read_only = true;
-  auto reader = Store::Open(dir, ro);  // the writer holds the LOCK
-  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  EXPECT_TRUE((*reader)->read_only());
-  auto v = (*reader)->Get(Cf::kMeta, "k");
-  ASSERT_TRUE(v.ok() && v->has_value());
-  EXPECT_EQ(**v, "v");
-  Status w = (*reader)->Put(Cf::kMeta, "k2", "v", /*sync=*/true);
-  EXPECT_EQ(w.code(), StatusCode::kFailedPrecondition) << w.ToString();
-  EXPECT_NE(w.message().find("read-only"), std::string::npos) << w.ToString();
-  EXPECT_EQ((*reader)->Compact(Cf::kMeta).code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ((*reader)->SyncWal().code(), StatusCode::kFailedPrecondition);
-  // The writer goes on writing beside it.
-  EXPECT_TRUE((*writer)->Put(Cf::kMeta, "k3", "v", /*sync=*/true).ok());
-  reader = Status::Internal("closed");
-  writer = Status::Internal("closed");
   std::filesystem::remove_all(dir);
 }
 
@@ -303,6 +256,274 @@ TEST(EventRecordTest, RoundTripsAndRejectsTruncation) {
   EXPECT_EQ(back.ids[0].pseudonym[0], 0xab);
   EXPECT_EQ(back.properties_json, r.properties_json);
   EXPECT_FALSE(back.DecodeFrom(std::string_view(enc).substr(0, enc.size() - 1)));
+}
+
+}  // namespace
+}  // namespace holo::storage
+
+// The interface, against both backends: every case runs on RocksDB and in memory.
+namespace holo::storage {
+namespace {
+
+using holo::testing::ScratchStore;
+using holo::testing::StoreBackend;
+
+class StoreBackendTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  std::optional<std::string> Read(Cf cf, std::string_view key) {
+    auto v = store_->Get(cf, key);
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? *v : std::nullopt;
+  }
+  // Every key of `cf`, in order, as "key=value".
+  std::vector<std::string> Dump(Cf cf) {
+    std::vector<std::string> out;
+    auto it = store_->NewCursor(cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(std::string(it->key()) + "=" + std::string(it->value()));
+    EXPECT_TRUE(it->status().ok());
+    return out;
+  }
+
+  ScratchStore store_{GetParam(), "store_test"};
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest, ::testing::ValuesIn(holo::testing::kStoreBackends),
+                         holo::testing::StoreBackendName<::testing::TestParamInfo<StoreBackend>>);
+
+TEST_P(StoreBackendTest, PutGetAndMissingKeys) {
+  ASSERT_TRUE(store_->Put(Cf::kMeta, "k", "v", /*sync=*/true).ok());
+  EXPECT_EQ(Read(Cf::kMeta, "k"), "v");
+  EXPECT_EQ(Read(Cf::kProfiles, "k"), std::nullopt);  // column families are apart
+  EXPECT_EQ(Read(Cf::kMeta, "k2"), std::nullopt);
+}
+
+TEST_P(StoreBackendTest, StatsMergeKeepsEarliestTailAndSumsCounts) {
+  WriteBatch batch(*store_);
+  StatsRecord a{1, 200, 250, 2, "amap"};
+  StatsRecord b{2, 100, 150, 3, "taobao"};
+  StatsRecord c{1, 300, 400, 1, "web"};
+  for (const auto& r : {a, b, c}) batch.Merge(Cf::kEdges, "edge-key", r.Encode());
+  ASSERT_TRUE(store_->Write(&batch, true).ok());
+  WriteBatch more(*store_);
+  more.Merge(Cf::kEdges, "edge-key", StatsRecord{0, 500, 500, 4, "late"}.Encode());
+  ASSERT_TRUE(store_->Write(&more, true).ok());
+  auto v = Read(Cf::kEdges, "edge-key");
+  ASSERT_TRUE(v.has_value());
+  StatsRecord merged;
+  ASSERT_TRUE(StatsRecord::Decode(*v, &merged));
+  EXPECT_EQ(merged.kind, 2);
+  EXPECT_EQ(merged.first_ts, 100);
+  EXPECT_EQ(merged.last_ts, 500);
+  EXPECT_EQ(merged.count, 10u);
+  EXPECT_EQ(merged.tail, "taobao");
+}
+
+TEST_P(StoreBackendTest, BatchAppliesPutDeleteAndDeleteRangeInOrder) {
+  WriteBatch batch(*store_);
+  for (const char* k : {"a", "b1", "b2", "b3", "c"}) batch.Put(Cf::kSegments, k, std::string("v") + k);
+  batch.Delete(Cf::kSegments, "a");
+  batch.DeleteRange(Cf::kSegments, "b", "b3");  // b1, b2; not b3
+  batch.Put(Cf::kSegments, "b2", "again");      // after the range delete: kept
+  batch.Delete(Cf::kSegments, "absent");
+  EXPECT_EQ(batch.Count(), 9u);
+  ASSERT_TRUE(store_->Write(&batch, false).ok());
+  EXPECT_EQ(Dump(Cf::kSegments), (std::vector<std::string>{"b2=again", "b3=vb3", "c=vc"}));
+  batch.Clear();
+  EXPECT_EQ(batch.Count(), 0u);
+  batch.Put(Cf::kSegments, "d", "vd");
+  ASSERT_TRUE(store_->Write(&batch, false).ok());
+  EXPECT_EQ(Dump(Cf::kSegments).size(), 4u);
+}
+
+TEST_P(StoreBackendTest, CursorSeeksBothWaysAndStopsAtTheUpperBound) {
+  WriteBatch batch(*store_);
+  for (const char* k : {"h\x01", "h\x02", "h\x03", "i\x01", "j"}) batch.Put(Cf::kGraph, k, k);
+  batch.Put(Cf::kGraph, std::string("h\xff", 2), "high byte sorts last");  // bytewise order
+  ASSERT_TRUE(store_->Write(&batch, false).ok());
+
+  auto it = store_->NewCursor(Cf::kGraph);
+  EXPECT_FALSE(it->Valid());
+  it->Seek("h\x02");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "h\x02");
+  it->Next();
+  it->Next();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), std::string_view("h\xff", 2));
+  EXPECT_EQ(it->value(), "high byte sorts last");
+  it->SeekForPrev("h\x04");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "h\x03");
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "h\x02");
+  it->SeekForPrev("a");  // before the first key
+  EXPECT_FALSE(it->Valid());
+  it->Seek("z");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+
+  ScanOptions bounded;
+  bounded.upper_bound = "i";
+  bounded.fill_cache = false;
+  bounded.readahead_bytes = 1 << 20;
+  auto scan = store_->NewCursor(Cf::kGraph, bounded);
+  std::vector<std::string> keys;
+  for (scan->Seek("h"); scan->Valid(); scan->Next()) keys.emplace_back(scan->key());
+  EXPECT_EQ(keys.size(), 4u);
+  EXPECT_TRUE(scan->status().ok());
+}
+
+TEST_P(StoreBackendTest, CursorReadsTheStoreAsOfItsCreation) {
+  ASSERT_TRUE(store_->Put(Cf::kMeta, "a", "1", false).ok());
+  auto it = store_->NewCursor(Cf::kMeta);
+  WriteBatch batch(*store_);
+  batch.Put(Cf::kMeta, "a", "2");
+  batch.Put(Cf::kMeta, "b", "2");
+  ASSERT_TRUE(store_->Write(&batch, false).ok());
+  it->SeekToFirst();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->value(), "1");
+  it->Next();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_EQ(Dump(Cf::kMeta), (std::vector<std::string>{"a=2", "b=2"}));
+}
+
+TEST_P(StoreBackendTest, MultiGetAnswersEveryKeyInOrder) {
+  ASSERT_TRUE(store_->Put(Cf::kDedupe, "x", "1", false).ok());
+  ASSERT_TRUE(store_->Put(Cf::kDedupe, "z", "3", false).ok());
+  const std::vector<std::string_view> keys = {"z", "y", "x", "z"};
+  auto values = store_->MultiGet(Cf::kDedupe, keys);
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{"3", std::nullopt, "1", "3"}));
+  auto none = store_->MultiGet(Cf::kDedupe, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreBackendTest, CompactionDropsExpiredEventsAndVaultEntriesOnly) {
+  auto event = [](const std::string& source, int64_t ts) {
+    EventRecord r;
+    r.msg_type = 2;
+    r.timestamp_ms = ts;
+    r.source = source;
+    r.event = "Order Completed";
+    std::string out;
+    r.EncodeTo(&out);
+    return out;
+  };
+  WriteBatch batch(*store_);
+  batch.Put(Cf::kEvents, "e1", event("taobao", 1000));   // expired
+  batch.Put(Cf::kEvents, "e2", event("taobao", 9500));   // inside the window
+  batch.Put(Cf::kEvents, "e3", event("amap", 1000));     // no window for amap
+  batch.Put(Cf::kMeta, "m1", event("taobao", 1000));     // not an events column family
+  VaultRecord vault{1000, "taobao", "sealed"};
+  std::string vault_value;
+  vault.EncodeTo(&vault_value);
+  batch.Put(Cf::kVault, "v1", vault_value);  // expired
+  ASSERT_TRUE(store_->Write(&batch, true).ok());
+  store_->retention().Set({{"taobao", 1000}});
+  store_->retention().SetClock(10000);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  EXPECT_EQ(Read(Cf::kEvents, "e1"), std::nullopt);
+  EXPECT_TRUE(Read(Cf::kEvents, "e2").has_value());
+  EXPECT_TRUE(Read(Cf::kEvents, "e3").has_value());
+  EXPECT_TRUE(Read(Cf::kMeta, "m1").has_value());
+  EXPECT_EQ(Read(Cf::kVault, "v1"), std::nullopt);
+  // A prefix compaction applies the filter to its range only.
+  ASSERT_TRUE(store_->Put(Cf::kEvents, "f1", event("taobao", 2000), false).ok());
+  ASSERT_TRUE(store_->Put(Cf::kEvents, "g1", event("taobao", 2000), false).ok());
+  ASSERT_TRUE(store_->CompactPrefix(Cf::kEvents, "g").ok());
+  EXPECT_EQ(Read(Cf::kEvents, "g1"), std::nullopt);
+  EXPECT_EQ(store_->CompactPrefix(Cf::kEvents, "").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreBackendTest, ReadOnlyStoreReadsAndRefusesEveryWrite) {
+  ASSERT_TRUE(store_->Put(Cf::kMeta, "k", "v", /*sync=*/true).ok());
+  std::unique_ptr<Store> reader = store_.OpenReadOnly();  // RocksDB: beside the writer, which holds the LOCK
+  ASSERT_NE(reader, nullptr);
+  EXPECT_TRUE(reader->read_only());
+  if (GetParam() == StoreBackend::kRocksDb) {
+    auto v = reader->Get(Cf::kMeta, "k");
+    ASSERT_TRUE(v.ok() && v->has_value());
+    EXPECT_EQ(**v, "v");
+  }
+  Status w = reader->Put(Cf::kMeta, "k2", "v", /*sync=*/true);
+  EXPECT_EQ(w.code(), StatusCode::kFailedPrecondition) << w.ToString();
+  EXPECT_NE(w.message().find("read-only"), std::string::npos) << w.ToString();
+  WriteBatch batch(*reader);
+  batch.Merge(Cf::kNodes, "n", StatsRecord{}.Encode());
+  EXPECT_EQ(reader->Write(&batch, false).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader->Compact(Cf::kMeta).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader->CompactPrefix(Cf::kEvents, "x").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader->SyncWal().code(), StatusCode::kFailedPrecondition);
+  // The writer goes on writing beside it.
+  EXPECT_TRUE(store_->Put(Cf::kMeta, "k3", "v", /*sync=*/true).ok());
+}
+
+TEST_P(StoreBackendTest, ABatchBuiltForTheOtherBackendIsRefused) {
+  ScratchStore other(GetParam() == StoreBackend::kRocksDb ? StoreBackend::kMemory : StoreBackend::kRocksDb,
+                     "other_backend");
+  WriteBatch batch(*other);
+  batch.Put(Cf::kMeta, "k", "v");
+  EXPECT_EQ(store_->Write(&batch, false).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Read(Cf::kMeta, "k"), std::nullopt);
+}
+
+// The memory store applies merges when written (RocksDB when read): a batch whose merge
+// cannot apply is refused whole there.
+TEST(MemoryStoreTest, ABatchThatCannotApplyChangesNothing) {
+  auto store = Store::OpenInMemory();
+  ASSERT_TRUE(store->Put(Cf::kNodes, "n", StatsRecord{1, 5, 5, 1, "phone"}.Encode(), false).ok());
+  WriteBatch batch(*store);
+  batch.Put(Cf::kMeta, "m", "1");
+  batch.Delete(Cf::kNodes, "n");
+  batch.DeleteRange(Cf::kMeta, "", "z");
+  batch.Merge(Cf::kNodes, "n", "not a stats record");
+  Status s = store->Write(&batch, false);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+  auto m = store->Get(Cf::kMeta, "m");
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m->has_value());
+  auto n = store->Get(Cf::kNodes, "n");
+  ASSERT_TRUE(n.ok() && n->has_value());
+  StatsRecord rec;
+  ASSERT_TRUE(StatsRecord::Decode(**n, &rec));
+  EXPECT_EQ(rec.tail, "phone");
+
+  WriteBatch wrong(*store);
+  wrong.Merge(Cf::kMeta, "m", StatsRecord{}.Encode());  // kMeta has no merge operator
+  EXPECT_EQ(store->Write(&wrong, false).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->path(), ":memory:");
+  EXPECT_EQ(store->db(), nullptr);  // no legacy RocksDB objects
+}
+
+TEST(MemoryStoreTest, ConcurrentWritersAndReadersSeeWholeBatches) {
+  auto store = Store::OpenInMemory();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        WriteBatch batch(*store);
+        const std::string k = std::to_string(t) + "/" + std::to_string(i);
+        batch.Put(Cf::kMeta, "a" + k, "1");
+        batch.Put(Cf::kMeta, "b" + k, "1");
+        batch.Merge(Cf::kNodes, "n", StatsRecord{0, i, i, 1, ""}.Encode());
+        ASSERT_TRUE(store->Write(&batch, false).ok());
+        auto it = store->NewCursor(Cf::kMeta);
+        size_t a = 0, b = 0;
+        for (it->SeekToFirst(); it->Valid(); it->Next()) (it->key()[0] == 'a' ? a : b)++;
+        ASSERT_EQ(a, b);  // a batch is seen whole or not at all
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store->EstimateKeys(Cf::kMeta), 1600u);
+  auto n = store->Get(Cf::kNodes, "n");
+  ASSERT_TRUE(n.ok() && n->has_value());
+  StatsRecord rec;
+  ASSERT_TRUE(StatsRecord::Decode(**n, &rec));
+  EXPECT_EQ(rec.count, 800u);
 }
 
 }  // namespace

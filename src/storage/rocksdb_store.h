@@ -1,0 +1,73 @@
+// RocksStore: the RocksDB backend of Store (one database, one column family per Cf,
+// the "holo.stats" merge operator, the retention compaction filter, the full-disk
+// rules). Private to storage/: the rest of Holo holds a Store.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace rocksdb {
+class CompactionFilter;
+class Env;
+class Logger;
+}  // namespace rocksdb
+
+namespace holo::storage {
+
+class ErrorListener;
+
+class RocksStore final : public Store {
+ public:
+  // Store::Open.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options);
+  ~RocksStore() override;
+
+  Status Write(WriteBatch* batch, bool sync) override;
+  Result<std::optional<std::string>> Get(Cf c, std::string_view key) const override;
+  Result<std::vector<std::optional<std::string>>> MultiGet(
+      Cf c, std::span<const std::string_view> keys) const override;
+  std::unique_ptr<Cursor> NewCursor(Cf c, const ScanOptions& options) const override;
+  Status SyncWal() override;
+  uint64_t EstimateKeys(Cf c) const override;
+  Status Compact(Cf c) override;
+  Status CompactPrefix(Cf c, std::string_view prefix) override;
+  DiskBudgetFileSystem* disk_budget() const override { return disk_budget_.get(); }
+
+  // Writes a RocksDB batch (Write, and the legacy Store::Write).
+  Status WriteRocks(rocksdb::WriteBatch* batch, bool sync);
+
+ private:
+  RocksStore(const std::string& path, bool read_only) : Store(path, read_only) {}
+  // Translates the failure of a write (`what`: "write batch", "sync WAL", ...) into
+  // the one-line errors of Store::Open.
+  Status WriteFailed(const rocksdb::Status& s, std::string_view what);
+  // After a write failed on a full disk: resumes the database if space was freed
+  // (at most every few seconds). Returns whether it resumed.
+  bool TryResume();
+
+  std::shared_ptr<DiskBudgetFileSystem> disk_budget_;
+  std::unique_ptr<rocksdb::Env> env_;  // over disk_budget_, when set
+  std::shared_ptr<rocksdb::Logger> info_log_;
+  std::mutex resume_mu_;
+  int64_t last_resume_ms_ = 0;
+  // A write failed and the database has not resumed since: its WAL file may have
+  // seen the error, and RocksDB 7.8 aborts (an assertion) when asked to sync such a
+  // file, so SyncWal answers the refusal itself until Resume succeeds. (A sync already
+  // under way when a write fails can still meet that file: a narrow race of the
+  // pipelined WAL sync, engine/ingest_pipeline.cc, not closed here.)
+  std::atomic<bool> write_failed_{false};
+  // The one-line error of the last failed write or background write.
+  std::mutex error_mu_;  // not resume_mu_: the listener runs inside DB::Resume too
+  Status last_write_error_;
+  friend class ErrorListener;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::CompactionFilter> events_filter_;
+};
+
+}  // namespace holo::storage
