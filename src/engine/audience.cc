@@ -102,14 +102,24 @@ segment::TraitRow TraitsOf(simdjson::dom::element traits) {
   return row;
 }
 
-// The trait-table row of one stored profile (JSON), with its household size.
+// The value of a computed trait for people whose profile does not store one.
+segment::TraitValue DefaultOf(const profile::AggregateSpec& spec) {
+  if (profile::DefaultValueJson(spec) == "0") return 0.0;
+  return std::monostate();
+}
+
+// The trait-table row of one stored profile (JSON), with its household size and the
+// default of each computed trait the profile does not store.
 Result<segment::TraitRow> RowOf(std::string_view json, uint64_t oneid, uint32_t household,
-                                simdjson::dom::parser* parser) {
+                                const std::vector<profile::AggregateSpec>& computed, simdjson::dom::parser* parser) {
   simdjson::dom::element doc;
   if (parser->parse(json).get(doc) != simdjson::SUCCESS) {
     return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
   }
-  segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
+  segment::TraitRow row;
+  for (const profile::AggregateSpec& spec : computed) row.emplace_back(spec.TraitName(), DefaultOf(spec));
+  segment::TraitRow stored = TraitsOf(doc["traits"].value_unsafe());  // later values win
+  row.insert(row.end(), std::make_move_iterator(stored.begin()), std::make_move_iterator(stored.end()));
   row.emplace_back("household_size", static_cast<double>(household));
   return row;
 }
@@ -177,6 +187,18 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kComputedTraitTag, specs[i].TraitName()), definitions[i]);
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
+  std::vector<bool> redefined;  // the name may be stored in profiles already
+  for (const auto& spec : specs) redefined.push_back(IsComputedTrait(spec.TraitName()));
+  if (segments_ == nullptr) {
+    // Saved segments are brought up to date below from the table as it is before the new
+    // traits (a segment may name one before it exists): load it now, if there are any.
+    auto it = store_->NewIterator(Cf::kSegments);
+    const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
+    it->Seek(prefix);
+    const bool any = it->Valid() && View(it->key()).starts_with(prefix);
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+    if (any) HOLO_RETURN_IF_ERROR(EnsureAudience());
+  }
   HOLO_RETURN_IF_ERROR(LoadComputedTraits());
   const bool named = std::all_of(specs.begin(), specs.end(), [](const auto& s) { return !s.event.empty(); });
   if (!named) {  // an aggregate over any event: every event is read
@@ -184,17 +206,40 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     uint64_t written = 0;
     return RebuildAllProfiles(&written);
   }
-  // Only the named events are read (the event index) and only the new traits written;
-  // the trait table takes the new columns once, after all of them.
-  profile::BuildStats ps;
-  for (const profile::AggregateSpec& spec : specs) {
-    HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), &ps));
+  // Only the named events are read (the event index) and only the profiles that get (or
+  // lose) a value written; a loaded trait table takes each new column as it is, without
+  // reloading the profiles, and the segments are re-evaluated on the rows that changed.
+  HOLO_ASSIGN_OR_RETURN(std::string epoch_before, ProfilesEpoch());
+  std::vector<uint64_t> changed;
+  Roaring rows;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const profile::AggregateSpec& spec = specs[i];
+    profile::BuildStats ps;
+    profile::ComputedColumn column;
+    HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), redefined[i], &ps, &column));
     if (log_) {
       log_("traits: " + spec.TraitName() + " from " + std::to_string(ps.events_scanned) + " '" + spec.event +
            "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s");
     }
+    changed.insert(changed.end(), ps.changed.begin(), ps.changed.end());
+    if (table_ == nullptr) continue;
+    std::vector<std::pair<uint32_t, segment::TraitValue>> values;
+    values.reserve(column.oneids.size());
+    for (size_t r = 0; r < column.oneids.size(); ++r) {
+      HOLO_RETURN_IF_ERROR(CheckRow(column.oneids[r]));
+      values.emplace_back(static_cast<uint32_t>(column.oneids[r]),
+                          column.numeric ? segment::TraitValue(column.numbers[r]) : segment::TraitValue(column.texts[r]));
+    }
+    rows |= table_->SetColumn(column.name, values, DefaultOf(spec));
   }
-  return RefreshAudience(ps.changed, /*full=*/true);
+  if (table_ == nullptr || segments_ == nullptr) return Status::OK();  // no segment to keep current
+  // The table was current at epoch_before; with the new columns it is current now.
+  HOLO_ASSIGN_OR_RETURN(std::string epoch, ProfilesEpoch());
+  if (table_epoch_ != epoch_before) return RefreshAudience(changed, /*full=*/true);
+  table_epoch_ = epoch;
+  segment::SegmentDelta delta = segments_->Refresh(rows);
+  for (const auto& change : delta.changes) HOLO_RETURN_IF_ERROR(SaveSegment(change.name));
+  return SaveAudienceEpoch(epoch);
 }
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {
@@ -239,7 +284,7 @@ Status EngineImpl::LoadTraitTable() {
     auto household = households.find(oneid);
     HOLO_ASSIGN_OR_RETURN(segment::TraitRow row,
                           RowOf(View(it->value()), oneid, household == households.end() ? 1 : household->second,
-                                &parser));
+                                computed_traits_, &parser));
     table_->Upsert(static_cast<uint32_t>(oneid), row);
     present.add(static_cast<uint32_t>(oneid));
   }
@@ -351,7 +396,7 @@ Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool fu
       HOLO_ASSIGN_OR_RETURN(auto json, store_->Get(Cf::kProfiles, keys::ProfileKey(id)));
       if (json.has_value()) {
         HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
-        HOLO_ASSIGN_OR_RETURN(segment::TraitRow row, RowOf(*json, id, household, &parser));
+        HOLO_ASSIGN_OR_RETURN(segment::TraitRow row, RowOf(*json, id, household, computed_traits_, &parser));
         table_->Upsert(static_cast<uint32_t>(id), row);
       } else {
         table_->Erase(static_cast<uint32_t>(id));

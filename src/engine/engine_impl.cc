@@ -293,22 +293,25 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
 }
 
 Status EngineImpl::BackfillEventIndex() {
+  // Version 2: the rows carry profile::EventIndexValue (version 1 rows were empty).
   HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kEventIndexBuilt));
-  if (done.has_value()) return Status::OK();
+  if (done.has_value() && *done == keys::kEventIndexVersion) return Status::OK();
   rocksdb::WriteBatch batch;
   auto it = store_->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
-    if (ev.event.empty() || profile::AttributionIndex(ev) < 0) continue;
-    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())), "");
+    const int owner = profile::AttributionIndex(ev);
+    if (ev.event.empty() || owner < 0) continue;
+    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())),
+              profile::EventIndexValue(ev, owner));
     if (batch.Count() >= 100000) {
       HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
       batch.Clear();
     }
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
-  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, "1");
+  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, keys::kEventIndexVersion);
   return store_->Write(&batch, /*sync=*/true);
 }
 
@@ -416,16 +419,18 @@ Result<uint64_t> EngineImpl::OneIdOf(std::string_view id) {
 
 Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
   HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
-  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
+  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid, computed_traits_));
   if (!json.has_value()) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
   return std::move(*json);
 }
 
 Status EngineImpl::ExportProfiles(std::ostream& out) {
   auto it = store_->NewIterator(Cf::kProfiles);
+  std::string json;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out.write(it->value().data(), static_cast<std::streamsize>(it->value().size()));
-    out.put('\n');
+    json.assign(it->value().data(), it->value().size());
+    HOLO_RETURN_IF_ERROR(profile::FillComputedDefaults(computed_traits_, &json));
+    out << json << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting profiles");
   return storage::FromRocks(it->status(), "scan profiles");

@@ -277,7 +277,9 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     // Events are indexed by the identifier they are attributed to (profile/).
     if (int owner = profile::AttributionIndex(rec); owner >= 0) {
       node_event_keys.push_back(keys::NodeEventKey(rec.ids[owner].pseudonym, seq));
-      if (!rec.event.empty()) wb.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(rec.event, seq), "");
+      if (!rec.event.empty()) {  // with what computed traits read (profile::EventIndexValue)
+        wb.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(rec.event, seq), profile::EventIndexValue(rec, owner));
+      }
       // Consent decisions also go to the ledger, in the same atomic write (privacy.cc).
       const size_t before = consent.size();
       SuppressedConsent(rec, &consent);  // an erased identifier seen again (erasure.cc)

@@ -1362,9 +1362,12 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
         continue;  // a built-in or an earlier computed trait keeps the name
       }
       written.push_back(name);
+      // Only a value some event contributed to is stored; readers fill in the default
+      // (DefaultValueJson), so that defining a trait writes only the profiles it changes.
+      if (c.events() == 0) continue;
       t.Key(name);
       c.WriteValue(&w);
-      if (c.has_value()) t.NoteSources(name, c.sources(), c.events(), 1);
+      t.NoteSources(name, c.sources(), c.events(), 1);
     }
   }
   w.EndObject();

@@ -376,8 +376,32 @@ TEST(ProfileBuilderTest, ComputedTraitsAreWrittenWithMeta) {
   EXPECT_EQ(p.Meta(R"(count(Order Completed where category = "luxury", 180d))"),
             R"({"sources":["tmall"],"events":1,"confidence":1})");
   EXPECT_EQ(p.Trait("order_count"), "2");
-  EXPECT_EQ(p.Trait("cheapest_flight"), "null");
+  // No event contributed: the value is the default (null), which profiles do not store.
+  EXPECT_EQ(p.Trait("cheapest_flight"), "missing");
   EXPECT_EQ(p.Meta("cheapest_flight"), "missing");
+}
+
+TEST(ProfileBuilderTest, ComputedTraitsStoreOnlyValuesAnEventContributedTo) {
+  std::vector<AggregateSpec> specs(2);
+  specs[0].func = AggFunc::kCount;
+  specs[0].event = "Order Completed";
+  specs[0].name = "orders";
+  specs[1].func = AggFunc::kSum;
+  specs[1].event = "Order Completed";
+  specs[1].property = "revenue";
+  specs[1].name = "revenue";
+  Profile none = Build({Event("Product Viewed", kNow - kDay, R"({"category":"books"})")}, &specs);
+  EXPECT_EQ(none.Trait("orders"), "missing");
+  EXPECT_EQ(none.Trait("revenue"), "missing");
+  // A sum of 0 with a contributing event is stored (with its meta); the default is not.
+  Profile zero = Build({Event("Order Completed", kNow - kDay, R"({"revenue":0})")}, &specs);
+  EXPECT_EQ(zero.Trait("orders"), "1");
+  EXPECT_EQ(zero.Trait("revenue"), "0");
+  EXPECT_NE(zero.Meta("revenue"), "missing");
+  EXPECT_EQ(DefaultValueJson(specs[0]), "0");
+  AggregateSpec last;
+  last.func = AggFunc::kLast;
+  EXPECT_EQ(DefaultValueJson(last), "null");
 }
 
 TEST(ProfileBuilderTest, CompletenessCountsFamiliesWithAValue) {

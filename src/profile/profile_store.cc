@@ -353,77 +353,219 @@ bool AppendMember(std::string* json, std::string_view next_key, std::string_view
 
 }  // namespace
 
-Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats) {
+namespace {
+
+// The owner identifier of an event_index row (EventIndexValue: an event record holding
+// only its owner), read without decoding the rest. False for a row without a projection
+// (written before the index carried one) or a malformed one.
+bool IndexRowOwner(std::string_view in, Key16* owner) {
+  if (in.size() < 2 || in[0] != 1) return false;
+  in.remove_prefix(2);
+  int64_t ts;
+  std::string_view s;
+  uint64_t n;
+  if (!coding::GetVarsint64(&in, &ts) || !coding::GetLengthPrefixed(&in, &s) ||  // source
+      !coding::GetLengthPrefixed(&in, &s) || !coding::GetLengthPrefixed(&in, &s) ||  // event, message id
+      !coding::GetVarint64(&in, &n) || n != 1 || !coding::GetBytes(&in, 16, &s)) {
+    return false;
+  }
+  std::memcpy(owner->data(), s.data(), 16);
+  return true;
+}
+
+// Returns the quoted JSON form of `name` without its quotes (a member name as it is written).
+std::string EscapedName(std::string_view name) {
+  std::string quoted;
+  JsonWriter(&quoted).String(name);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
+// The trait_meta entry of a computed value (empty without contributing events).
+std::string MetaJson(const ComputedTraitAccumulator& a) {
+  std::string meta;
+  if (a.events() == 0) return meta;
+  JsonWriter mw(&meta);
+  mw.BeginObject().Key("sources").BeginArray();
+  for (const std::string& src : a.sources()) mw.String(src);
+  mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
+  return meta;
+}
+
+// Sets `name` in a stored profile: `a`'s value and meta when an event contributed, else
+// neither (the default is not stored). `present`: the profile may hold the name already.
+Status SetComputed(std::string* json, const std::string& name, const ComputedTraitAccumulator* a, bool present) {
+  if (a != nullptr && !present) {
+    const std::string escaped = EscapedName(name);
+    std::string appended = *json;
+    if (AppendMember(&appended, "trait_meta", escaped, a->ValueJson(), true) &&
+        AppendMember(&appended, "completeness", escaped, MetaJson(*a), true)) {
+      *json = std::move(appended);
+      return Status::OK();
+    }
+  }
+  HOLO_RETURN_IF_ERROR(PutMember(json, "traits", name, a != nullptr ? a->ValueJson() : ""));
+  return PutMember(json, "trait_meta", name, a != nullptr ? MetaJson(*a) : "");
+}
+
+}  // namespace
+
+Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
+                        BuildStats* stats, ComputedColumn* column) {
   if (spec.event.empty()) return Status::InvalidArgument("AddComputedTrait needs an event name");
   const auto start = std::chrono::steady_clock::now();
   *stats = BuildStats();
   stats->as_of_ms = as_of_ms;
-  // 1. The named events, through the index, aggregated by the OneID they are attributed to.
-  std::unordered_map<uint64_t, ComputedTraitAccumulator> acc;
-  std::unordered_map<Key16, uint64_t, keys::Key16Hash> oneid_of;
+  *column = ComputedColumn();
+  column->name = spec.TraitName();
+  column->numeric = ComputedTraitAccumulator(&spec).numeric();
+  const auto& builtin = BuiltinTraitNames();
+  if (std::find(builtin.begin(), builtin.end(), column->name) != builtin.end()) return Status::OK();  // never written
   const std::string prefix = keys::EventNamePrefix(spec.event);
-  auto idx = store->NewIterator(Cf::kEventIndex);
-  storage::EventRecord ev;
-  for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
-    if (idx->key().size() != prefix.size() + 8) continue;
-    const uint64_t seq = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
-    HOLO_ASSIGN_OR_RETURN(auto raw, store->Get(Cf::kEvents, keys::EventKey(seq)));
-    if (!raw.has_value()) continue;  // removed since (retention drops events in compactions)
-    if (!ev.DecodeFrom(*raw)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
-    stats->events_scanned++;
-    const int owner = AttributionIndex(ev);
-    if (owner < 0) continue;
-    auto [it, fresh] = oneid_of.try_emplace(ev.ids[owner].pseudonym, 0);
-    if (fresh) {
-      HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(ev.ids[owner].pseudonym)));
-      it->second = v.has_value() ? DecodeOneId(*v) : 0;
+
+  // 1. The owners of the named events (one pass over their index rows, reading only the
+  //    owner), then their OneIDs: one graph iterator over the owners in key order.
+  std::vector<std::pair<Key16, uint64_t>> oneid_of;
+  bool old_rows = false;  // rows without a projection: the event is read
+  {
+    auto idx = store->NewIterator(Cf::kEventIndex);
+    Key16 owner;
+    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+      if (IndexRowOwner(View(idx->value()), &owner)) {
+        oneid_of.emplace_back(owner, 0);
+      } else {
+        old_rows = true;
+      }
     }
-    if (it->second == 0) continue;  // not resolved yet: its profile is built with the trait
-    acc.try_emplace(it->second, &spec).first->second.Add(ev, as_of_ms);
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
-  // 2. The trait into every profile (the value of no events for those without any).
-  const ComputedTraitAccumulator none(&spec);
-  const std::string& name = spec.TraitName();
+  std::sort(oneid_of.begin(), oneid_of.end());
+  oneid_of.erase(std::unique(oneid_of.begin(), oneid_of.end()), oneid_of.end());
+  {
+    auto git = store->NewIterator(Cf::kGraph);
+    for (auto& [node, oneid] : oneid_of) {
+      const std::string key = keys::NodeOneIdKey(node);
+      git->Seek(key);
+      if (git->Valid() && View(git->key()) == key) oneid = DecodeOneId(View(git->value()));
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(git->status(), "read OneIDs"));
+  }
+  auto lookup = [&](const Key16& node) -> Result<uint64_t> {
+    auto found = std::lower_bound(oneid_of.begin(), oneid_of.end(), std::make_pair(node, uint64_t{0}));
+    if (found != oneid_of.end() && found->first == node) return found->second;
+    HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(node)));  // an old row's owner
+    return v.has_value() ? DecodeOneId(*v) : 0;
+  };
+
+  // 2. The events, aggregated by OneID.
+  std::unordered_map<uint64_t, ComputedTraitAccumulator> acc;
+  {
+    auto idx = store->NewIterator(Cf::kEventIndex);
+    storage::EventRecord ev;
+    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+      if (idx->key().size() != prefix.size() + 8) continue;
+      if (!ev.DecodeFrom(View(idx->value()))) {
+        if (!old_rows) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+        const uint64_t seq = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
+        HOLO_ASSIGN_OR_RETURN(auto raw, store->Get(Cf::kEvents, keys::EventKey(seq)));
+        if (!raw.has_value()) continue;  // removed since
+        if (!ev.DecodeFrom(*raw)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+      }
+      ev.event = spec.event;  // the key holds the name
+      stats->events_scanned++;
+      const int owner = AttributionIndex(ev);
+      if (owner < 0) continue;
+      HOLO_ASSIGN_OR_RETURN(uint64_t oneid, lookup(ev.ids[owner].pseudonym));
+      if (oneid == 0) continue;  // not resolved yet: its profile is built with the trait
+      acc.try_emplace(oneid, &spec).first->second.Add(ev, as_of_ms);
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+  }
+  std::vector<uint64_t> holders;
+  for (const auto& [oneid, a] : acc) {
+    if (a.events() > 0) holders.push_back(oneid);
+  }
+  std::sort(holders.begin(), holders.end());
+
+  // 3. The profiles of the holders (one iterator, in key order), or every profile when an
+  //    old value may have to go.
+  const std::string& name = column->name;
+  std::string quoted;
+  JsonWriter(&quoted).String(name);
+  quoted.push_back(':');
   Writer w(store);
   auto it = store->NewIterator(Cf::kProfiles);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
-    auto found = acc.find(oneid);
-    const ComputedTraitAccumulator& a = found == acc.end() ? none : found->second;
+  auto write = [&](uint64_t oneid, const ComputedTraitAccumulator* a) -> Status {
     std::string json(View(it->value()));
-    std::string meta;
-    if (a.has_value() && a.events() > 0) {
-      JsonWriter mw(&meta);
-      mw.BeginObject().Key("sources").BeginArray();
-      for (const std::string& src : a.sources()) mw.String(src);
-      mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
-    }
-    // A new name is appended in place; a redefined one (already there) is replaced by a parse.
-    std::string quoted_name;
-    JsonWriter(&quoted_name).String(name);
-    const bool present = json.find(quoted_name + ":") != std::string::npos;
-    std::string escaped_name = quoted_name.substr(1, quoted_name.size() - 2);
-    if (present || !AppendMember(&json, "trait_meta", escaped_name, a.ValueJson(), false) ||
-        (!meta.empty() && !AppendMember(&json, "completeness", escaped_name, meta, true))) {
-      json.assign(View(it->value()));
-      HOLO_RETURN_IF_ERROR(PutMember(&json, "traits", name, a.ValueJson()));
-      HOLO_RETURN_IF_ERROR(PutMember(&json, "trait_meta", name, meta));
-    }
+    const bool present = json.find(quoted) != std::string::npos;
+    if (a == nullptr && !present) return Status::OK();
+    HOLO_RETURN_IF_ERROR(SetComputed(&json, name, a, present));
     HOLO_RETURN_IF_ERROR(w.PutJson(oneid, json));
     stats->written++;
     stats->changed.push_back(oneid);
-    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+    if (a != nullptr) {
+      column->oneids.push_back(oneid);
+      if (column->numeric) {
+        column->numbers.push_back(a->NumberValue());
+      } else {
+        column->texts.push_back(a->TextValue());
+      }
+    }
+    return w.MaybeFlush();
+  };
+  if (replace) {
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+      auto found = acc.find(oneid);
+      HOLO_RETURN_IF_ERROR(write(oneid, found != acc.end() && found->second.events() > 0 ? &found->second : nullptr));
+    }
+  } else {
+    for (uint64_t oneid : holders) {
+      const std::string key = keys::ProfileKey(oneid);
+      if (it->Valid() && View(it->key()) < key) it->Next();  // the next profile is often the one wanted
+      if (!it->Valid() || View(it->key()) != key) it->Seek(key);
+      if (!it->Valid() || View(it->key()) != key) continue;  // no profile yet: built with the trait
+      HOLO_RETURN_IF_ERROR(write(oneid, &acc.at(oneid)));
+    }
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
   HOLO_RETURN_IF_ERROR(w.MaybeFlush(/*sync=*/true));
-  std::sort(stats->changed.begin(), stats->changed.end());
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
 }
 
-Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid) {
-  return store.Get(Cf::kProfiles, keys::ProfileKey(oneid));
+Status FillComputedDefaults(const std::vector<AggregateSpec>& computed, std::string* json) {
+  if (computed.empty()) return Status::OK();
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object traits;
+  if (parser.parse(*json).at_key("traits").get_object().get(traits) != simdjson::SUCCESS) {
+    return Status::DataLoss("profile without traits");
+  }
+  std::string missing;
+  std::vector<std::string_view> seen;  // a name given twice: the first spec has it
+  for (const AggregateSpec& spec : computed) {
+    const std::string& name = spec.TraitName();
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    seen.push_back(name);
+    simdjson::dom::element v;
+    if (traits.at_key(name).get(v) == simdjson::SUCCESS) continue;
+    if (!missing.empty()) missing.push_back(',');
+    missing += "\"" + EscapedName(name) + "\":";
+    missing += DefaultValueJson(spec);
+  }
+  if (missing.empty()) return Status::OK();
+  // Inserted at the end of "traits", which a profile written by ToJson closes before "trait_meta".
+  const size_t at = json->find("},\"trait_meta\":");
+  if (at == std::string::npos || at == 0) return Status::DataLoss("profile without trait_meta");
+  if ((*json)[at - 1] != '{') missing.insert(missing.begin(), ',');
+  json->insert(at, missing);
+  return Status::OK();
+}
+
+Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid,
+                                               const std::vector<AggregateSpec>& computed) {
+  HOLO_ASSIGN_OR_RETURN(auto json, store.Get(Cf::kProfiles, keys::ProfileKey(oneid)));
+  if (json.has_value()) HOLO_RETURN_IF_ERROR(FillComputedDefaults(computed, &*json));
+  return json;
 }
 
 }  // namespace holo::profile

@@ -48,15 +48,36 @@ struct BuildOptions {
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.
 Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, BuildStats* stats);
 
-// Adds one computed trait to every stored profile without rebuilding them: reads only the
-// events named spec.event through the event index (column family event_index), aggregates
-// them per OneID at `as_of_ms`, and writes the trait (and its trait_meta) into each profile,
-// the value of people without a matching event included (0 or null). A profile that already
-// has the trait gets it replaced. REQUIRES: spec.event is not empty. stats->changed: every
-// profile; stats->events_scanned: the events read.
-Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats);
+// The values of one computed trait, for the trait table: the OneIDs whose profile holds a
+// value (an event contributed), ascending; everyone else has DefaultValueJson(spec).
+struct ComputedColumn {
+  std::string name;
+  bool numeric = true;             // numbers (count, sum, min, max, distinct), else text
+  std::vector<uint64_t> oneids;    // ascending
+  std::vector<double> numbers;     // by oneids, when numeric
+  std::vector<std::string> texts;  // by oneids, otherwise
+};
 
-// Returns the stored profile JSON of `oneid`, or nullopt.
-Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid);
+// Adds one computed trait to the stored profiles without rebuilding them. Reads only the
+// rows of spec.event in the event index (column family event_index), whose values carry
+// what a computed trait reads (EventIndexValue): one scan, no read of the events. Aggregates
+// them per OneID at `as_of_ms` and writes the trait (and its trait_meta) into the profiles
+// of the OneIDs that have a value; the others keep none (their value is the default,
+// which readers fill in: FillComputedDefaults). `replace`: the name may already be stored
+// (a redefinition): every profile is then read, and an old value that has no new one is
+// removed. REQUIRES: spec.event is not empty. stats->changed: the profiles written;
+// stats->events_scanned: the index rows read. `column` receives the values written.
+Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
+                        BuildStats* stats, ComputedColumn* column);
+
+// Adds to a stored profile (`json`) the default value of each computed trait in `computed`
+// that it does not hold (a profile stores a computed trait only when an event contributed).
+// Returns DataLoss for a profile that is not valid JSON.
+Status FillComputedDefaults(const std::vector<AggregateSpec>& computed, std::string* json);
+
+// Returns the stored profile JSON of `oneid` with the computed traits' defaults filled in
+// (FillComputedDefaults), or nullopt.
+Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid,
+                                               const std::vector<AggregateSpec>& computed);
 
 }  // namespace holo::profile

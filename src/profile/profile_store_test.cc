@@ -190,5 +190,132 @@ TEST_F(ProfileStoreTest, ProfilesWriteExactlyTheRegisteredTraitsWithTheirTypes) 
   }
 }
 
+AggregateSpec Spec(AggFunc func, std::string event, std::string property, int window_days, std::string name,
+                   std::vector<Condition> where = {}) {
+  AggregateSpec spec;
+  spec.func = func;
+  spec.event = std::move(event);
+  spec.property = std::move(property);
+  spec.window_days = window_days;
+  spec.name = std::move(name);
+  spec.where = std::move(where);
+  return spec;
+}
+
+// Each computed trait's value and trait_meta in every profile, the defaults filled in as
+// readers see them: OneID -> "name=value meta; ...".
+std::map<uint64_t, std::string> ComputedValues(const std::map<uint64_t, std::string>& profiles,
+                                               const std::vector<AggregateSpec>& specs) {
+  std::map<uint64_t, std::string> out;
+  simdjson::dom::parser parser;
+  for (auto [id, json] : profiles) {
+    EXPECT_TRUE(FillComputedDefaults(specs, &json).ok());
+    simdjson::dom::element root;
+    EXPECT_EQ(parser.parse(json).get(root), simdjson::SUCCESS);
+    std::string& line = out[id];
+    for (const AggregateSpec& spec : specs) {
+      simdjson::dom::element v, m;
+      line += spec.TraitName() + "=";
+      line += root["traits"][spec.TraitName()].get(v) == simdjson::SUCCESS ? simdjson::minify(v) : "missing";
+      line += " ";
+      line += root["trait_meta"][spec.TraitName()].get(m) == simdjson::SUCCESS ? simdjson::minify(m) : "-";
+      line += "; ";
+    }
+  }
+  return out;
+}
+
+// Defining a computed trait through the event index (AddComputedTrait) gives every profile
+// the value and meta that a rebuild from all events gives, writes only the profiles with
+// a value, and a redefinition removes the values the new definition does not give. Rows
+// of the index written before it carried a projection (empty values) give the same.
+TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
+  const int64_t as_of = 1793491200000;
+  std::vector<AggregateSpec> specs = {
+      Spec(AggFunc::kCount, "Order Completed", "", 90, "orders_90d"),
+      Spec(AggFunc::kSum, "Order Completed", "price", 0, "spend_electronics",
+           {Condition{"category", Condition::Op::kEq, {"electronics"}, false}}),
+      Spec(AggFunc::kMax, "Order Completed", "revenue", 0, "max_order",
+           {Condition{"revenue", Condition::Op::kGt, {"100"}, true}}),
+      Spec(AggFunc::kLast, "Product Viewed", "brand", 0, "last_brand"),
+      Spec(AggFunc::kMostFrequent, "Product Viewed", "category", 30, "top_viewed"),
+      Spec(AggFunc::kDistinct, "Product Viewed", "brand", 0, "brands_seen"),
+  };
+  const auto base = Profiles();
+  std::set<uint64_t> written;
+  for (const AggregateSpec& spec : specs) {
+    BuildStats stats;
+    ComputedColumn column;
+    ASSERT_TRUE(AddComputedTrait(store_.get(), spec, as_of, /*replace=*/false, &stats, &column).ok());
+    EXPECT_GT(stats.events_scanned, 0u) << spec.TraitName();
+    EXPECT_GT(stats.written, 0u) << spec.TraitName();
+    EXPECT_LT(stats.written, base.size()) << spec.TraitName() << ": only the profiles with a value";
+    EXPECT_EQ(column.oneids, stats.changed);
+    EXPECT_EQ(column.numeric ? column.numbers.size() : column.texts.size(), column.oneids.size());
+    written.insert(stats.changed.begin(), stats.changed.end());
+  }
+  const auto defined_profiles = Profiles();
+  for (const auto& [id, json] : defined_profiles) {
+    if (!written.count(id)) EXPECT_EQ(json, base.at(id)) << "OneID " << id << " was rewritten without a value";
+  }
+  const auto defined = ComputedValues(defined_profiles, specs);
+
+  std::vector<uint64_t> all;
+  for (const auto& [id, json] : base) all.push_back(id);
+  BuildOptions full;
+  full.force_full = true;
+  full.computed = &specs;
+  MarkDirty(all);
+  Build(full);
+  EXPECT_EQ(ComputedValues(Profiles(), specs), defined);
+  size_t holders = 0;
+  for (const auto& [id, line] : defined) holders += line.find("orders_90d=0 ") == std::string::npos;
+  EXPECT_GT(holders, 20u);
+
+  // Redefined: orders_90d becomes a count of views over 7 days.
+  specs[0] = Spec(AggFunc::kCount, "Product Viewed", "", 7, "orders_90d");
+  BuildStats stats;
+  ComputedColumn column;
+  ASSERT_TRUE(AddComputedTrait(store_.get(), specs[0], as_of, /*replace=*/true, &stats, &column).ok());
+  const auto redefined = ComputedValues(Profiles(), specs);
+  MarkDirty(all);
+  Build(full);
+  EXPECT_EQ(ComputedValues(Profiles(), specs), redefined);
+
+  // Index rows without a projection (a store from before it): the events are read instead.
+  {
+    rocksdb::WriteBatch batch;
+    const std::string prefix = keys::EventNamePrefix("Order Completed");
+    auto it = store_->NewIterator(Cf::kEventIndex);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Put(store_->cf(Cf::kEventIndex), it->key(), "");
+    }
+    ASSERT_GT(batch.Count(), 100u);
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+  }
+  specs[1].name = "spend_electronics_again";
+  ASSERT_TRUE(AddComputedTrait(store_.get(), specs[1], as_of, /*replace=*/false, &stats, &column).ok());
+  std::map<std::string, std::string> again, first;
+  simdjson::dom::parser parser;
+  for (const auto& [id, line] : ComputedValues(Profiles(), specs)) {
+    const size_t at = line.find("spend_electronics_again=");
+    const size_t end = line.find("; ", at);
+    again[std::to_string(id)] = line.substr(at + 24, end - at - 24);
+  }
+  specs[1].name = "spend_electronics";
+  for (const auto& [id, line] : ComputedValues(Profiles(), specs)) {
+    const size_t at = line.find("spend_electronics=");
+    const size_t end = line.find("; ", at);
+    first[std::to_string(id)] = line.substr(at + 18, end - at - 18);
+  }
+  EXPECT_EQ(again, first);
+
+  // Back to profiles without computed traits (the other tests share the store).
+  MarkDirty(all);
+  BuildOptions plain;
+  plain.force_full = true;
+  Build(plain);
+}
+
 }  // namespace
 }  // namespace holo::profile

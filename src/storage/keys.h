@@ -94,9 +94,10 @@ inline std::string EventNameKey(std::string_view event, uint64_t seq) {
   coding::PutFixed64BE(&k, seq);
   return k;
 }
-// meta: present once the event index covers every stored event (built at open for stores
-// written before it existed).
+// meta: kEventIndexVersion once the event index covers every stored event in its current
+// form (built at open for stores written before it, or before its rows carried values).
 inline constexpr std::string_view kEventIndexBuilt = "cfg/event_index";
+inline constexpr std::string_view kEventIndexVersion = "2";
 
 // events: seq8
 inline std::string EventKey(uint64_t seq) {

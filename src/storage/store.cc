@@ -279,8 +279,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     Cf cf = static_cast<Cf>(i);
     if (cf == Cf::kNodes || cf == Cf::kEdges) cf_options.merge_operator = merge;
-    // Vault values start with an event record's head (storage::VaultRecord): one filter.
-    if (cf == Cf::kEvents || cf == Cf::kVault) cf_options.compaction_filter = events_filter.get();
+    // Vault values and event index rows start with an event record's head: one filter.
+    if (cf == Cf::kEvents || cf == Cf::kVault || cf == Cf::kEventIndex) {
+      cf_options.compaction_filter = events_filter.get();
+    }
     if (cf == Cf::kEdges || cf == Cf::kNodeEvents) {
       // Adjacency scans are by the first node's 16-byte pseudonym.
       cf_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
