@@ -102,31 +102,39 @@ segment::TraitRow TraitsOf(simdjson::dom::element traits) {
   return row;
 }
 
+Status CheckRow(uint64_t oneid) {
+  if (oneid > UINT32_MAX) return Status::OutOfRange("OneID " + std::to_string(oneid) + " does not fit a segment bitmap");
+  return Status::OK();
+}
+
 // The value of a computed trait for people whose profile does not store one.
 segment::TraitValue DefaultOf(const profile::AggregateSpec& spec) {
   if (profile::DefaultValueJson(spec) == "0") return 0.0;
   return std::monostate();
 }
 
-// The trait-table row of one stored profile (JSON), with its household size and the
-// default of each computed trait the profile does not store.
+// The trait-table row of one profile (JSON), with its household size.
 Result<segment::TraitRow> RowOf(std::string_view json, uint64_t oneid, uint32_t household,
-                                const std::vector<profile::AggregateSpec>& computed, simdjson::dom::parser* parser) {
+                                simdjson::dom::parser* parser) {
   simdjson::dom::element doc;
   if (parser->parse(json).get(doc) != simdjson::SUCCESS) {
     return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
   }
-  segment::TraitRow row;
-  for (const profile::AggregateSpec& spec : computed) row.emplace_back(spec.TraitName(), DefaultOf(spec));
-  segment::TraitRow stored = TraitsOf(doc["traits"].value_unsafe());  // later values win
-  row.insert(row.end(), std::make_move_iterator(stored.begin()), std::make_move_iterator(stored.end()));
+  segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
   row.emplace_back("household_size", static_cast<double>(household));
   return row;
 }
 
-Status CheckRow(uint64_t oneid) {
-  if (oneid > UINT32_MAX) return Status::OutOfRange("OneID " + std::to_string(oneid) + " does not fit a segment bitmap");
-  return Status::OK();
+// A computed trait's stored values as trait-table rows (profile::ReadComputedColumn).
+Result<std::vector<std::pair<uint32_t, segment::TraitValue>>> ColumnRows(const profile::ComputedColumn& column) {
+  std::vector<std::pair<uint32_t, segment::TraitValue>> values;
+  values.reserve(column.oneids.size());
+  for (size_t r = 0; r < column.oneids.size(); ++r) {
+    HOLO_RETURN_IF_ERROR(CheckRow(column.oneids[r]));
+    values.emplace_back(static_cast<uint32_t>(column.oneids[r]),
+                        column.numeric ? segment::TraitValue(column.numbers[r]) : segment::TraitValue(column.texts[r]));
+  }
+  return values;
 }
 
 std::string SerializeBitmap(const Roaring& r) {
@@ -206,9 +214,10 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     uint64_t written = 0;
     return RebuildAllProfiles(&written);
   }
-  // Only the named events are read (the event index) and only the profiles that get (or
-  // lose) a value written; a loaded trait table takes each new column as it is, without
-  // reloading the profiles, and the segments are re-evaluated on the rows that changed.
+  // Only the named events are read (the event index) and only the trait's column written
+  // (the OneIDs with a value; no profile); a loaded trait table takes each new column as it
+  // is, without reloading the profiles, and the segments are re-evaluated on the rows that
+  // changed.
   HOLO_ASSIGN_OR_RETURN(std::string epoch_before, ProfilesEpoch());
   std::vector<uint64_t> changed;
   Roaring rows;
@@ -223,13 +232,7 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     }
     changed.insert(changed.end(), ps.changed.begin(), ps.changed.end());
     if (table_ == nullptr) continue;
-    std::vector<std::pair<uint32_t, segment::TraitValue>> values;
-    values.reserve(column.oneids.size());
-    for (size_t r = 0; r < column.oneids.size(); ++r) {
-      HOLO_RETURN_IF_ERROR(CheckRow(column.oneids[r]));
-      values.emplace_back(static_cast<uint32_t>(column.oneids[r]),
-                          column.numeric ? segment::TraitValue(column.numbers[r]) : segment::TraitValue(column.texts[r]));
-    }
+    HOLO_ASSIGN_OR_RETURN(auto values, ColumnRows(column));
     rows |= table_->SetColumn(column.name, values, DefaultOf(spec));
   }
   if (table_ == nullptr || segments_ == nullptr) return Status::OK();  // no segment to keep current
@@ -284,12 +287,19 @@ Status EngineImpl::LoadTraitTable() {
     auto household = households.find(oneid);
     HOLO_ASSIGN_OR_RETURN(segment::TraitRow row,
                           RowOf(View(it->value()), oneid, household == households.end() ? 1 : household->second,
-                                computed_traits_, &parser));
+                                &parser));
     table_->Upsert(static_cast<uint32_t>(oneid), row);
     present.add(static_cast<uint32_t>(oneid));
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
   for (uint32_t gone : table_->rows() - present) table_->Erase(gone);
+  // Computed traits are stored apart from the profiles, one column each.
+  for (const profile::AggregateSpec* spec : profile::StoredComputedTraits(computed_traits_)) {
+    profile::ComputedColumn column;
+    HOLO_RETURN_IF_ERROR(profile::ReadComputedColumn(*store_, *spec, &column));
+    HOLO_ASSIGN_OR_RETURN(auto values, ColumnRows(column));
+    table_->SetColumn(column.name, values, DefaultOf(*spec));
+  }
   table_->Optimize();
   return Status::OK();
 }
@@ -393,10 +403,10 @@ Status EngineImpl::RefreshAudience(const std::vector<uint64_t>& changed, bool fu
     simdjson::dom::parser parser;
     for (uint64_t id : touched) {
       HOLO_RETURN_IF_ERROR(CheckRow(id));
-      HOLO_ASSIGN_OR_RETURN(auto json, store_->Get(Cf::kProfiles, keys::ProfileKey(id)));
+      HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, id, computed_traits_));
       if (json.has_value()) {
         HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
-        HOLO_ASSIGN_OR_RETURN(segment::TraitRow row, RowOf(*json, id, household, computed_traits_, &parser));
+        HOLO_ASSIGN_OR_RETURN(segment::TraitRow row, RowOf(*json, id, household, &parser));
         table_->Upsert(static_cast<uint32_t>(id), row);
       } else {
         table_->Erase(static_cast<uint32_t>(id));

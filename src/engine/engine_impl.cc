@@ -311,6 +311,19 @@ Status EngineImpl::BackfillEventIndex() {
     }
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
+  // With version 2, computed traits are stored apart from the profiles (profile_store.h):
+  // the values a store kept in its profiles move to their columns.
+  std::vector<std::string> computed;
+  {
+    auto t = store_->NewIterator(Cf::kSegments);
+    const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
+    for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
+      computed.emplace_back(View(t->key()).substr(1));
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
+  }
+  uint64_t moved = 0;
+  HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
   batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, keys::kEventIndexVersion);
   return store_->Write(&batch, /*sync=*/true);
 }
@@ -426,10 +439,11 @@ Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
 
 Status EngineImpl::ExportProfiles(std::ostream& out) {
   auto it = store_->NewIterator(Cf::kProfiles);
+  profile::ComputedTraitReader computed(*store_, computed_traits_);  // one pass over each column
   std::string json;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     json.assign(it->value().data(), it->value().size());
-    HOLO_RETURN_IF_ERROR(profile::FillComputedDefaults(computed_traits_, &json));
+    HOLO_RETURN_IF_ERROR(computed.Join(coding::DecodeFixed64BE(it->key().data()), &json));
     out << json << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting profiles");

@@ -276,8 +276,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
     table.block_cache = cache;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
     table.cache_index_and_filter_blocks = false;
-    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     Cf cf = static_cast<Cf>(i);
+    // The event index is only ever scanned by name (a computed trait's definition): larger
+    // blocks read and decompress faster and compress its repeated projections better.
+    if (cf == Cf::kEventIndex) table.block_size = 32 << 10;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (cf == Cf::kNodes || cf == Cf::kEdges) cf_options.merge_operator = merge;
     // Vault values and event index rows start with an event record's head: one filter.
     if (cf == Cf::kEvents || cf == Cf::kVault || cf == Cf::kEventIndex) {
