@@ -278,8 +278,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
     table.cache_index_and_filter_blocks = false;
     Cf cf = static_cast<Cf>(i);
     // The event index is only ever scanned by name (a computed trait's definition): larger
-    // blocks read and decompress faster and compress its repeated projections better.
-    if (cf == Cf::kEventIndex) table.block_size = 32 << 10;
+    // blocks, and LZ4 at every level (zstd's decompression was a third of a definition).
+    if (cf == Cf::kEventIndex) {
+      table.block_size = 32 << 10;
+      cf_options.bottommost_compression = rocksdb::kLZ4Compression;
+    }
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (cf == Cf::kNodes || cf == Cf::kEdges) cf_options.merge_operator = merge;
     // Vault values and event index rows start with an event record's head: one filter.
