@@ -195,7 +195,7 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kComputedTraitTag, specs[i].TraitName()), definitions[i]);
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, true));
-  std::vector<bool> redefined;  // the name may be stored in profiles already
+  std::vector<bool> redefined;  // a column of that name may exist already
   for (const auto& spec : specs) redefined.push_back(IsComputedTrait(spec.TraitName()));
   if (segments_ == nullptr) {
     // Saved segments are brought up to date below from the table as it is before the new
