@@ -21,8 +21,8 @@
 #   2. The three traits with `holo trait define` (a) count(Order Completed where category =
 #      "luxury", 90d), (b) sum(Order Completed.price where category = "luxury", all),
 #      (c) count(Product Viewed, 30d). Holo time = wall time of the whole CLI process (open the
-#      store, read the named events through the event index, write the trait into every profile,
-#      close); "core" is the time holo itself prints for reading + writing.
+#      store, scan the named events' rows of the event index, write the trait's column: the
+#      OneIDs with a value; close); "core" is the time holo itself prints for reading + writing.
 #   3. holo export profiles / export events -> CSV (oneid,event,ts_ms,category,price,seq) with a
 #      Node.js script (written into WORKDIR; no npm packages). Only track events (type 2), as
 #      computed traits read only those. Order Completed gives one row per item of
@@ -130,7 +130,7 @@ step resolve_full_s "$(timed "$R/resolve_full.log" "$HOLO" resolve --full --data
 rm -rf "$W/world"  # the store holds the events now; the world files only take space
 
 # --- 2. holo trait define ------------------------------------------------------------------
-echo -e "query\trun\ttrait\twall_s\tcore_s\tevents\tprofiles" > "$R/holo.tsv"
+echo -e "query\trun\ttrait\twall_s\tcore_s\tevents\tvalues" > "$R/holo.tsv"
 for qi in 0 1 2; do
   for r in $(seq "$REPEAT"); do
     name=${Q_TRAIT[qi]}
@@ -360,7 +360,7 @@ med() { awk -F'\t' -v q="$2" -v c="$3" 'NR > 1 && $1 == q { print $c }' "$1" | m
 {
   echo "#### $PERSONS persons ($(jfield "$R/ingest.json" stored) events stored; $CSV_ROWS CSV rows from $(jfield "$R/convert.json" attributed) attributed track events)"
   echo
-  echo "Median of $REPEAT runs. holo = wall time of the whole \`holo trait define\` process; holo core = the time it prints for reading the events through the index and writing the trait into every profile; SQLite = \`.timer on\` real time of the query alone (index on event); ClickHouse $CH_VERSION = \`clickhouse-client --time\` (max_threads=$CH_THREADS, MergeTree ORDER BY (event, oneid, ts_ms)). Ratio = other / holo (>= 1: holo faster)."
+  echo "Median of $REPEAT runs. holo = wall time of the whole \`holo trait define\` process; holo core = the time it prints for scanning the event index and writing the trait (its column: the OneIDs with a value); SQLite = \`.timer on\` real time of the query alone (index on event); ClickHouse $CH_VERSION = \`clickhouse-client --time\` (max_threads=$CH_THREADS, MergeTree ORDER BY (event, oneid, ts_ms)). Ratio = other / holo (>= 1: holo faster)."
   echo
   echo "| query | events read by holo | holo define s | holo core s | SQLite (index) s | ClickHouse s | SQLite / holo | ClickHouse / holo |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -14,6 +14,7 @@
 #include "engine/engine_impl.h"
 #include "identity/graph_store.h"
 #include "identity/resolver.h"
+#include "profile/profile_store.h"
 
 namespace holo::engine {
 namespace {
@@ -160,7 +161,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   w.EndArray();
 
   // The profile, segments, ties, consent.
-  HOLO_ASSIGN_OR_RETURN(auto profile, store_->Get(Cf::kProfiles, keys::ProfileKey(oneid)));
+  HOLO_ASSIGN_OR_RETURN(std::optional<std::string> profile, profile::ReadProfile(*store_, oneid, *audiences_.ComputedTraits()));
   w.Key("profile").RawValue(profile.has_value() ? *profile : "null");
   HOLO_RETURN_IF_ERROR(audiences_.EnsureLoaded());
   HOLO_ASSIGN_OR_RETURN(auto segments, SegmentsOf(oneid));

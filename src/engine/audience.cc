@@ -77,6 +77,11 @@ Engine::SegmentInfo ToInfo(const segment::SegmentInfo& s) {
 Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& specs,
                                      const std::vector<std::string>& definitions) {
   if (specs.empty()) return Status::OK();
+  std::vector<bool> redefined;  // a column of that name may exist already
+  for (const auto& spec : specs) redefined.push_back(audiences_.IsComputedTrait(spec.TraitName()));
+  // Saved segments are brought up to date below from the table as it is before the new
+  // traits (a segment may name one before it exists): load it now, if there are any.
+  HOLO_RETURN_IF_ERROR(audiences_.EnsureLoadedIfAnySegment());
   HOLO_RETURN_IF_ERROR(audiences_.RegisterComputedTraits(specs, definitions));
   const bool named = std::all_of(specs.begin(), specs.end(), [](const auto& s) { return !s.event.empty(); });
   if (!named) {  // an aggregate over any event: every event is read
@@ -84,17 +89,26 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     uint64_t written = 0;
     return RebuildAllProfiles(&written);
   }
-  // Only the named events are read (the event index) and only the new traits written;
-  // the trait table takes the new columns once, after all of them.
-  profile::BuildStats ps;
-  for (const profile::AggregateSpec& spec : specs) {
-    HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), &ps));
+  // Only the named events are read (the event index) and only the trait's column written
+  // (the OneIDs with a value; no profile); the loaded trait table takes each new column as
+  // it is, without reloading the profiles, and the segments are re-evaluated on the rows
+  // that changed.
+  HOLO_ASSIGN_OR_RETURN(std::string epoch_before, audiences_.ProfilesEpoch());
+  std::vector<uint64_t> changed;
+  std::vector<Audiences::NewColumn> columns;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const profile::AggregateSpec& spec = specs[i];
+    profile::BuildStats ps;
+    Audiences::NewColumn column{spec, {}};
+    HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), redefined[i], &ps, &column.values));
     if (log_) {
       log_("traits: " + spec.TraitName() + " from " + std::to_string(ps.events_scanned) + " '" + spec.event +
            "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s");
     }
+    changed.insert(changed.end(), ps.changed.begin(), ps.changed.end());
+    columns.push_back(std::move(column));
   }
-  return audiences_.Refresh(ps.changed, /*full=*/true);
+  return audiences_.AddComputedColumns(columns, changed, epoch_before);
 }
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {

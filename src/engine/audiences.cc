@@ -78,6 +78,24 @@ Status CheckRow(uint64_t oneid) {
   return Status::OK();
 }
 
+// The value of a computed trait for people whose profile does not store one.
+segment::TraitValue DefaultOf(const profile::AggregateSpec& spec) {
+  if (profile::DefaultValueJson(spec) == "0") return 0.0;
+  return std::monostate();
+}
+
+// A computed trait's stored values as trait-table rows (profile::ReadComputedColumn).
+Result<std::vector<std::pair<uint32_t, segment::TraitValue>>> ColumnRows(const profile::ComputedColumn& column) {
+  std::vector<std::pair<uint32_t, segment::TraitValue>> values;
+  values.reserve(column.oneids.size());
+  for (size_t r = 0; r < column.oneids.size(); ++r) {
+    HOLO_RETURN_IF_ERROR(CheckRow(column.oneids[r]));
+    values.emplace_back(static_cast<uint32_t>(column.oneids[r]),
+                        column.numeric ? segment::TraitValue(column.numbers[r]) : segment::TraitValue(column.texts[r]));
+  }
+  return values;
+}
+
 // Whether any segment is saved in the store.
 Result<bool> AnySavedSegment(const storage::Store& store) {
   auto it = store.NewIterator(Cf::kSegments);
@@ -183,6 +201,14 @@ Result<std::unique_ptr<segment::TraitTable>> Audiences::ReadTable() const {
     table->Upsert(static_cast<uint32_t>(oneid), row);
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  // Computed traits are stored apart from the profiles, one column each: typed values.
+  ComputedList computed = ComputedTraits();
+  for (const profile::AggregateSpec* spec : profile::StoredComputedTraits(*computed)) {
+    profile::ComputedColumn column;
+    HOLO_RETURN_IF_ERROR(profile::ReadComputedColumn(*store_, *spec, &column));
+    HOLO_ASSIGN_OR_RETURN(auto values, ColumnRows(column));
+    table->SetColumn(column.name, values, DefaultOf(*spec));
+  }
   table->Optimize();
   return table;
 }
@@ -202,9 +228,10 @@ Result<std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>>> Audie
   std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>> rows;
   rows.reserve(touched.size());
   simdjson::dom::parser parser;
+  ComputedList computed = ComputedTraits();
   for (uint64_t id : touched) {
     HOLO_RETURN_IF_ERROR(CheckRow(id));
-    HOLO_ASSIGN_OR_RETURN(auto json, store_->Get(Cf::kProfiles, keys::ProfileKey(id)));
+    HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, id, *computed));  // computed traits joined
     std::optional<segment::TraitRow> row;
     if (json.has_value()) {
       HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
@@ -318,6 +345,50 @@ Status Audiences::Save(const std::vector<SavedSegment>& segments, const std::str
 Status Audiences::Refresh(const std::vector<uint64_t>& changed, bool full, std::string epoch) {
   if (changed.empty()) return Status::OK();
   MutexLock update(&update_mu_);
+  return RefreshLocked(changed, full, std::move(epoch));
+}
+
+Status Audiences::EnsureLoadedIfAnySegment() {
+  if (loaded()) return Status::OK();
+  MutexLock update(&update_mu_);
+  HOLO_ASSIGN_OR_RETURN(bool any, AnySavedSegment(*store_));
+  return any ? EnsureLoadedLocked() : Status::OK();
+}
+
+Status Audiences::AddComputedColumns(const std::vector<NewColumn>& columns, const std::vector<uint64_t>& changed,
+                                     const std::string& epoch_before) {
+  MutexLock update(&update_mu_);
+  if (!loaded()) return Status::OK();  // no segment to keep current
+  HOLO_ASSIGN_OR_RETURN(std::string epoch, ProfilesEpoch());
+  bool current;
+  {
+    ReaderLock lock(&mu_);
+    current = table_epoch_ == epoch_before;
+  }
+  // Another change of profiles came between: read everything again.
+  if (!current) return RefreshLocked(changed, /*full=*/true, epoch);
+  std::vector<std::pair<std::vector<std::pair<uint32_t, segment::TraitValue>>, segment::TraitValue>> prepared;
+  for (const NewColumn& c : columns) {
+    HOLO_ASSIGN_OR_RETURN(auto values, ColumnRows(c.values));
+    prepared.emplace_back(std::move(values), DefaultOf(c.spec));
+  }
+  std::vector<SavedSegment> save;
+  {
+    WriterLock lock(&mu_);
+    Roaring rows;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      rows |= table_->SetColumn(columns[i].values.name, prepared[i].first, prepared[i].second);
+    }
+    segment::SegmentDelta delta = segments_->Refresh(rows);
+    table_epoch_ = epoch;
+    segments_->FoldAll();
+    for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+  }
+  return Save(save, epoch);
+}
+
+Status Audiences::RefreshLocked(const std::vector<uint64_t>& changed, bool full, std::string epoch) {
+  if (changed.empty()) return Status::OK();
   if (!loaded()) {
     // Nothing loaded: only segments on disk need maintenance.
     HOLO_ASSIGN_OR_RETURN(bool any, AnySavedSegment(*store_));

@@ -34,6 +34,7 @@
 #include "common/thread_annotations.h"
 #include "holo/result.h"
 #include "profile/computed_trait.h"
+#include "profile/profile_store.h"
 #include "segment/expr.h"
 #include "segment/segment_set.h"
 #include "segment/trait_table.h"
@@ -83,6 +84,20 @@ class Audiences {
   // the state to (empty: read it now). A no-op while nothing is loaded and no segment is saved.
   Status Refresh(const std::vector<uint64_t>& changed, bool full, std::string epoch = {})
       EXCLUDES(update_mu_, mu_);
+  // Loads the state now if any segment is saved (a no-op otherwise or when loaded): before
+  // new computed traits are added, so that the segments naming them follow.
+  Status EnsureLoadedIfAnySegment() EXCLUDES(update_mu_, mu_);
+  // A computed trait just written as a column (profile::AddComputedTrait) and its values.
+  struct NewColumn {
+    profile::AggregateSpec spec;
+    profile::ComputedColumn values;
+  };
+  // Puts new computed-trait columns into the loaded table without reloading the profiles,
+  // then re-evaluates the segments on the rows whose value changed. `changed`: the OneIDs
+  // written; `epoch_before`: the profiles' epoch before the columns were written (when the
+  // table was not current then, it is read again). A no-op while nothing is loaded.
+  Status AddComputedColumns(const std::vector<NewColumn>& columns, const std::vector<uint64_t>& changed,
+                            const std::string& epoch_before) EXCLUDES(update_mu_, mu_);
 
   // Defines (or redefines) a segment over the loaded table and saves it.
   Result<segment::SegmentInfo> DefineSegment(std::string_view name, std::string_view expression, int64_t now_ms)
@@ -121,6 +136,8 @@ class Audiences {
   struct Loaded;
   Result<std::unique_ptr<Loaded>> Load() REQUIRES(update_mu_) EXCLUDES(mu_);
   Status EnsureLoadedLocked() REQUIRES(update_mu_) EXCLUDES(mu_);
+  Status RefreshLocked(const std::vector<uint64_t>& changed, bool full, std::string epoch) REQUIRES(update_mu_)
+      EXCLUDES(mu_);
   // Reads the whole table from the profiles.
   Result<std::unique_ptr<segment::TraitTable>> ReadTable() const;
   // The rows of `ids` (and their household ties) as stored now; nullopt: no profile.

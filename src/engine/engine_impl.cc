@@ -278,22 +278,38 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
 }
 
 Status EngineImpl::BackfillEventIndex() {
+  // Version 2: the rows carry profile::EventIndexValue (version 1 rows were empty).
   HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kEventIndexBuilt));
-  if (done.has_value()) return Status::OK();
+  if (done.has_value() && *done == keys::kEventIndexVersion) return Status::OK();
   rocksdb::WriteBatch batch;
   auto it = store_->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
-    if (ev.event.empty() || profile::AttributionIndex(ev) < 0) continue;
-    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())), "");
+    const int owner = profile::AttributionIndex(ev);
+    if (ev.event.empty() || owner < 0) continue;
+    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())),
+              profile::EventIndexValue(ev, owner));
     if (batch.Count() >= 100000) {
       HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
       batch.Clear();
     }
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
-  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, "1");
+  // With version 2, computed traits are stored apart from the profiles (profile_store.h):
+  // the values a store kept in its profiles move to their columns.
+  std::vector<std::string> computed;
+  {
+    auto t = store_->NewIterator(Cf::kSegments);
+    const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
+    for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
+      computed.emplace_back(View(t->key()).substr(1));
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
+  }
+  uint64_t moved = 0;
+  HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
+  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, keys::kEventIndexVersion);
   return store_->Write(&batch, /*sync=*/true);
 }
 
@@ -396,16 +412,20 @@ Result<uint64_t> EngineImpl::OneIdOf(std::string_view id) {
 
 Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
   HOLO_ASSIGN_OR_RETURN(uint64_t oneid, OneIdOf(id));
-  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
+  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid, *audiences_.ComputedTraits()));
   if (!json.has_value()) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
   return std::move(*json);
 }
 
 Status EngineImpl::ExportProfiles(std::ostream& out) {
   auto it = store_->NewIterator(Cf::kProfiles);
+  const Audiences::ComputedList traits = audiences_.ComputedTraits();  // held while the reader is
+  profile::ComputedTraitReader computed(*store_, *traits);            // one pass over each column
+  std::string json;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out.write(it->value().data(), static_cast<std::streamsize>(it->value().size()));
-    out.put('\n');
+    json.assign(it->value().data(), it->value().size());
+    HOLO_RETURN_IF_ERROR(computed.Join(coding::DecodeFixed64BE(it->key().data()), &json));
+    out << json << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting profiles");
   return storage::FromRocks(it->status(), "scan profiles");

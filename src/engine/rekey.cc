@@ -223,6 +223,9 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
               return unexpected();
             }
             break;
+          case Cf::kEventIndex:
+            if (value.empty()) break;  // a row from before the index carried values
+            [[fallthrough]];  // the value is an event record (profile::EventIndexValue)
           case Cf::kEvents:
             if (!ev.DecodeFrom(value)) return Status::DataLoss("rekey: corrupt event record");
             for (auto& id : ev.ids) id.pseudonym = mapper.Map(id.pseudonym);

@@ -147,6 +147,8 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   // Before: a sample of people by raw identifier, their traits, consent and segments; a
   // person erased (so the suppression list is not empty); vault contents of someone.
   ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
+  // A computed trait: its column and the event index's projections are re-keyed too.
+  ASSERT_TRUE(engine_->audiences().DefineTrait("views", "count(Product Viewed, all)").ok());
   std::map<std::string, uint64_t> oneid_of;  // type:value -> OneID
   std::map<uint64_t, std::string> traits, consent;
   for (size_t i = 0; i < truth_.size(); i += 7) {
@@ -276,6 +278,21 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
     EXPECT_EQ(MaskHex(engine_->privacy().ConsentJson(std::to_string(id)).value_or("?")), consent[id]) << "OneID " << id;
   }
   EXPECT_EQ(engine_->audiences().GetSegment("buyers").value().members, buyers);
+  // A trait defined after the rotation reads the re-keyed index: the same values.
+  ASSERT_TRUE(engine_->audiences().DefineTrait("views_again", "count(Product Viewed, all)").ok());
+  auto value = [&](uint64_t id, const std::string& name) {
+    const std::string json = engine_->ProfileJson(std::to_string(id)).value_or("");
+    const size_t at = json.find("\"" + name + "\":");
+    if (at == std::string::npos) return std::string("missing");
+    const size_t from = at + name.size() + 3;
+    return json.substr(from, json.find_first_not_of("0123456789", from) - from);
+  };
+  size_t viewers = 0;
+  for (const auto& [id, t] : traits) {
+    EXPECT_EQ(value(id, "views_again"), value(id, "views")) << "OneID " << id;
+    viewers += value(id, "views") != "0" && value(id, "views") != "missing";
+  }
+  EXPECT_GT(viewers, 10u);
   auto dsar = engine_->privacy().AccessRequest(std::to_string(vaulted));
   ASSERT_TRUE(dsar.ok());
   const size_t at = dsar->json.find("\"vault\":[{");

@@ -127,7 +127,7 @@ Result<bool> EngineImpl::StoreLinkShown(uint64_t oneid, std::string_view use) {
 }
 
 Result<std::string> EngineImpl::ProfileJsonFor(uint64_t oneid, std::string_view use) {
-  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid));
+  HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, oneid, *audiences_.ComputedTraits()));
   if (!json.has_value()) return Status::NotFound("no profile for OneID " + std::to_string(oneid));
   HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
   if (store_shown) return std::move(*json);

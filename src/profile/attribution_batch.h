@@ -1,7 +1,7 @@
 // AttributionBatch: the profile stage's part of an ingest write. Each stored event is
 // indexed under the identifier it is attributed to (AttributionIndex: the node whose
 // profile it feeds, read back by profile rebuilds) and, when it has a name, under that
-// name (the event index computed traits read); the ingest write puts these keys, with
+// name with the projection computed traits read (the event index); the ingest write puts these keys, with
 // the other stages' parts, into one atomic batch.
 //
 //   profile::AttributionBatch attribution;
@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/event_record.h"
@@ -37,7 +38,7 @@ class AttributionBatch {
 
  private:
   std::vector<std::string> node_events_;  // keys::NodeEventKey
-  std::vector<std::string> by_name_;      // keys::EventNameKey
+  std::vector<std::pair<std::string, std::string>> by_name_;  // keys::EventNameKey -> EventIndexValue
 };
 
 }  // namespace holo::profile

@@ -436,40 +436,55 @@ bool ComputedTraitAccumulator::has_value() const {
   return false;
 }
 
+bool ComputedTraitAccumulator::numeric() const {
+  switch (spec_->func) {
+    case AggFunc::kFirst:
+    case AggFunc::kLast:
+    case AggFunc::kMostFrequent:
+      return false;
+    default:
+      return true;
+  }
+}
+
+double ComputedTraitAccumulator::NumberValue() const {
+  switch (spec_->func) {
+    case AggFunc::kCount:
+      return static_cast<double>(count_);
+    case AggFunc::kSum:
+      // Rounded so that the result does not depend on the order of the additions.
+      return std::round(sum_ * 1e6) / 1e6;
+    case AggFunc::kMin:
+      return min_;
+    case AggFunc::kMax:
+      return max_;
+    case AggFunc::kDistinct:
+      return static_cast<double>(counts_.size());
+    default:
+      return 0;
+  }
+}
+
+std::string ComputedTraitAccumulator::TextValue() const {
+  if (spec_->func != AggFunc::kMostFrequent) return best_;
+  auto best = counts_.begin();  // map order: ties go to the smaller text
+  for (auto it = counts_.begin(); it != counts_.end(); ++it) {
+    if (it->second > best->second) best = it;
+  }
+  return best->first;
+}
+
 void ComputedTraitAccumulator::WriteValue(JsonWriter* w) const {
   if (!has_value()) {
     w->Null();
-    return;
-  }
-  switch (spec_->func) {
-    case AggFunc::kCount:
-      w->Uint(count_);
-      return;
-    case AggFunc::kSum:
-      // Rounded so that the result does not depend on the order of the additions.
-      w->Double(std::round(sum_ * 1e6) / 1e6);
-      return;
-    case AggFunc::kMin:
-      w->Double(min_);
-      return;
-    case AggFunc::kMax:
-      w->Double(max_);
-      return;
-    case AggFunc::kDistinct:
-      w->Uint(counts_.size());
-      return;
-    case AggFunc::kFirst:
-    case AggFunc::kLast:
-      w->String(best_);
-      return;
-    case AggFunc::kMostFrequent: {
-      auto best = counts_.begin();  // map order: ties go to the smaller text
-      for (auto it = counts_.begin(); it != counts_.end(); ++it) {
-        if (it->second > best->second) best = it;
-      }
-      w->String(best->first);
-      return;
-    }
+  } else if (spec_->func == AggFunc::kCount) {
+    w->Uint(count_);
+  } else if (spec_->func == AggFunc::kDistinct) {
+    w->Uint(counts_.size());
+  } else if (numeric()) {
+    w->Double(NumberValue());
+  } else {
+    w->String(TextValue());
   }
 }
 
@@ -477,6 +492,29 @@ std::string ComputedTraitAccumulator::ValueJson() const {
   std::string out;
   JsonWriter w(&out);
   WriteValue(&w);
+  return out;
+}
+
+std::string_view DefaultValueJson(const AggregateSpec& spec) {
+  switch (spec.func) {
+    case AggFunc::kCount:
+    case AggFunc::kSum:
+    case AggFunc::kDistinct:
+      return "0";
+    default:
+      return "null";
+  }
+}
+
+std::string EventIndexValue(const storage::EventRecord& event, int owner) {
+  storage::EventRecord projection;
+  projection.msg_type = event.msg_type;
+  projection.timestamp_ms = event.timestamp_ms;
+  projection.source = event.source;
+  projection.ids.push_back(event.ids[static_cast<size_t>(owner)]);
+  projection.properties_json = event.properties_json;
+  std::string out;
+  projection.EncodeTo(&out);
   return out;
 }
 

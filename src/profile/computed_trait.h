@@ -61,6 +61,19 @@ struct AggregateSpec {
 
 const char* AggFuncName(AggFunc f);
 
+// Returns the value of `spec` for a person with no contributing event, as JSON: "0" for
+// count, sum and distinct, "null" otherwise. Profiles store a computed trait only where it
+// differs (an event contributed); readers fill this default in (FillComputedDefaults).
+std::string_view DefaultValueJson(const AggregateSpec& spec);
+
+// Returns the value of an event_index row (storage::keys::EventNameKey) for `event`: the
+// projection that computed traits read, so that defining one is a scan of the index
+// rather than a read of each event. It is the event record itself, but with only its
+// owner identifier (`owner`, from AttributionIndex), no message id and no event name (the
+// key holds it); it starts with the head of an event record, so the events' retention
+// filter expires it too (docs/storage_format.md).
+std::string EventIndexValue(const storage::EventRecord& event, int owner);
+
 // Evaluates one AggregateSpec over the events of one OneID.
 //
 //   ComputedTraitAccumulator acc(&spec);
@@ -106,6 +119,11 @@ class ComputedTraitAccumulator {
   std::string ValueJson() const;
   // Returns whether the value is not null.
   bool has_value() const;
+  // Returns whether the value is a number (count, sum, min, max, distinct) rather than text.
+  bool numeric() const;
+  // The value as written by WriteValue. REQUIRES: has_value(); numeric() for NumberValue.
+  double NumberValue() const;
+  std::string TextValue() const;
 
   const AggregateSpec& spec() const { return *spec_; }
   // Events that contributed to the value, and their sources.

@@ -477,7 +477,6 @@ struct ProfileAccumulator::State {
     }
   };
 
-  const std::vector<AggregateSpec>* computed_specs = nullptr;
   std::vector<ComputedTraitAccumulator> computed;
 
   int64_t first_seen = 0;
@@ -754,9 +753,10 @@ void ProfileAccumulator::State::AddIdentify(const storage::EventRecord& ev, elem
   }
 }
 
+const std::vector<ComputedTraitAccumulator>& ProfileAccumulator::computed() const { return s_->computed; }
+
 ProfileAccumulator::ProfileAccumulator(const std::vector<AggregateSpec>* computed)
     : s_(std::make_unique<State>()) {
-  s_->computed_specs = computed;
   if (computed != nullptr) {
     s_->computed.reserve(computed->size());
     for (const AggregateSpec& spec : *computed) s_->computed.emplace_back(&spec);
@@ -1351,22 +1351,6 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     family(s.store_events > 0);
   }
 
-  // -- user-defined --
-  if (s.computed_specs != nullptr) {
-    const auto& builtin = BuiltinTraitNames();
-    std::vector<std::string_view> written;
-    for (const ComputedTraitAccumulator& c : s.computed) {
-      const std::string& name = c.spec().TraitName();
-      if (std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
-          std::find(written.begin(), written.end(), name) != written.end()) {
-        continue;  // a built-in or an earlier computed trait keeps the name
-      }
-      written.push_back(name);
-      t.Key(name);
-      c.WriteValue(&w);
-      if (c.has_value()) t.NoteSources(name, c.sources(), c.events(), 1);
-    }
-  }
   w.EndObject();
 
   w.Key("trait_meta");

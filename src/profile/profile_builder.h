@@ -57,9 +57,12 @@ class ProfileAccumulator {
   // instead of the person's own Consent Given / Withdrawn events. Unknown purposes are ignored.
   void SetConsent(std::string_view purpose, bool given);
 
-  // Returns the profile as a JSON object.
+  // Returns the profile as a JSON object: the built-in traits. Computed traits are not in it:
+  // they are stored apart, one column per trait (profile_store.h), and joined by readers.
   std::string ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
                      int64_t as_of_ms) const;
+  // The computed traits' accumulators, in the order of `computed` (empty without).
+  const std::vector<ComputedTraitAccumulator>& computed() const;
 
  private:
   struct State;

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <random>
 
+#include "common/json_writer.h"
 #include "common/time_util.h"
+#include "profile/profile_store.h"
 
 namespace holo::profile {
 namespace {
@@ -68,11 +70,31 @@ class Profile {
   simdjson::dom::element root_;
 };
 
+// The profile as readers see it: ToJson, then each computed trait appended to "traits" (its
+// default without a contributing event) and its meta to "trait_meta", as
+// ComputedTraitReader joins the stored columns (profile_store_test checks the real join).
 Profile Build(const std::vector<storage::EventRecord>& events,
               const std::vector<AggregateSpec>* computed = nullptr) {
   ProfileAccumulator acc(computed);
   for (const auto& e : events) acc.Add(e, kNow);
-  return Profile(acc.ToJson(42, {{"user_id@taobao", "00ff"}}, kNow));
+  std::string json = acc.ToJson(42, {{"user_id@taobao", "00ff"}}, kNow);
+  if (computed == nullptr) return Profile(json);
+  std::string traits, metas;
+  for (const AggregateSpec* spec : StoredComputedTraits(*computed)) {
+    const ComputedTraitAccumulator& a = acc.computed()[static_cast<size_t>(spec - computed->data())];
+    std::string name;
+    JsonWriter(&name).String(spec->TraitName());
+    traits += "," + name + ":" + (a.events() > 0 ? a.ValueJson() : std::string(DefaultValueJson(*spec)));
+    if (a.events() == 0) continue;
+    metas += "," + name + ":{\"sources\":[";
+    for (size_t i = 0; i < a.sources().size(); ++i) metas += (i ? ",\"" : "\"") + a.sources()[i] + "\"";
+    metas += "],\"events\":" + std::to_string(a.events()) + ",\"confidence\":1}";
+  }
+  const size_t meta_end = json.find("},\"completeness\":");
+  json.insert(meta_end, json[meta_end - 1] == '{' && !metas.empty() ? metas.substr(1) : metas);
+  const size_t traits_end = json.find("},\"trait_meta\":");
+  json.insert(traits_end, traits);
+  return Profile(json);
 }
 
 TEST(ProfileBuilderTest, SpendWindowsCategoriesAndCity) {
@@ -376,8 +398,43 @@ TEST(ProfileBuilderTest, ComputedTraitsAreWrittenWithMeta) {
   EXPECT_EQ(p.Meta(R"(count(Order Completed where category = "luxury", 180d))"),
             R"({"sources":["tmall"],"events":1,"confidence":1})");
   EXPECT_EQ(p.Trait("order_count"), "2");
-  EXPECT_EQ(p.Trait("cheapest_flight"), "null");
+  EXPECT_EQ(p.Trait("cheapest_flight"), "null");  // no event contributed: the default
   EXPECT_EQ(p.Meta("cheapest_flight"), "missing");
+}
+
+// The built-in traits are the profile JSON; computed traits are evaluated with them but
+// stored apart (profile_store.h), and only where an event contributed.
+TEST(ProfileBuilderTest, ComputedTraitsAreEvaluatedButNotWrittenIntoTheJson) {
+  std::vector<AggregateSpec> specs(2);
+  specs[0].func = AggFunc::kCount;
+  specs[0].event = "Order Completed";
+  specs[0].name = "orders";
+  specs[1].func = AggFunc::kSum;
+  specs[1].event = "Order Completed";
+  specs[1].property = "revenue";
+  specs[1].name = "revenue";
+  ProfileAccumulator acc(&specs);
+  acc.Add(Event("Order Completed", kNow - kDay, R"({"revenue":0})"), kNow);
+  acc.Add(Event("Product Viewed", kNow - kDay, R"({"category":"books"})"), kNow);
+  Profile p(acc.ToJson(42, {}, kNow));
+  EXPECT_EQ(p.Trait("orders"), "missing");
+  EXPECT_EQ(p.Trait("revenue"), "missing");
+  ASSERT_EQ(acc.computed().size(), 2u);
+  EXPECT_EQ(acc.computed()[0].ValueJson(), "1");
+  EXPECT_EQ(acc.computed()[1].ValueJson(), "0");  // a sum of 0 an event contributed to
+  EXPECT_EQ(acc.computed()[1].events(), 1u);
+  EXPECT_EQ(DefaultValueJson(specs[0]), "0");
+  AggregateSpec last;
+  last.func = AggFunc::kLast;
+  EXPECT_EQ(DefaultValueJson(last), "null");
+  // Built-in names are never stored; of two specs with one name, the first.
+  std::vector<AggregateSpec> named(3);
+  named[0].name = "order_count";
+  named[1].name = "x";
+  named[2].name = "x";
+  auto stored = StoredComputedTraits(named);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0], &named[1]);
 }
 
 TEST(ProfileBuilderTest, CompletenessCountsFamiliesWithAValue) {

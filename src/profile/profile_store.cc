@@ -9,6 +9,7 @@
 #include <random>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -43,24 +44,73 @@ std::string NewEpoch() {
   return out;
 }
 
+// The stored form of a computed value: its JSON (length-prefixed), then its trait_meta JSON.
+std::string EncodeComputed(const ComputedTraitAccumulator& a) {
+  std::string out;
+  coding::PutLengthPrefixed(&out, a.ValueJson());
+  JsonWriter mw(&out);
+  mw.BeginObject().Key("sources").BeginArray();
+  for (const std::string& src : a.sources()) mw.String(src);
+  mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
+  return out;
+}
+
+// Splits a stored computed value into its value JSON and trait_meta JSON.
+bool DecodeComputed(std::string_view in, std::string_view* value, std::string_view* meta) {
+  if (!coding::GetLengthPrefixed(&in, value)) return false;
+  *meta = in;
+  return true;
+}
+
 class Writer {
  public:
-  explicit Writer(storage::Store* store) : store_(store) {}
-  Status Put(uint64_t oneid, const std::string& json, const LinkSet& links) {
+  // `computed`: the computed traits rebuilt profiles are evaluated with (may be null).
+  explicit Writer(storage::Store* store, const std::vector<AggregateSpec>* computed = nullptr) : store_(store) {
+    if (computed != nullptr) {
+      for (const AggregateSpec* spec : StoredComputedTraits(*computed)) {
+        stored_.emplace_back(static_cast<size_t>(spec - computed->data()), spec->TraitName());
+      }
+    }
+  }
+  // A rebuilt profile and its computed values. `had` (may be null): per stored computed trait,
+  // the OneIDs holding a value before; null: looked up.
+  Status Put(uint64_t oneid, const std::string& json, const LinkSet& links, const ProfileAccumulator& acc,
+             const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+    for (size_t j = 0; j < stored_.size(); ++j) {
+      const ComputedTraitAccumulator& a = acc.computed()[stored_[j].first];
+      if (a.events() > 0) {
+        batch_.Put(store_->cf(Cf::kSegments), keys::ComputedValueKey(stored_[j].second, oneid), EncodeComputed(a));
+      } else {
+        HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
+      }
+    }
     return UpdateLinks(*store_, oneid, links, &batch_);
   }
-  // A profile whose household links are unchanged.
-  Status PutJson(uint64_t oneid, const std::string& json) {
-    MarkEpoch();
-    batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
-    return Status::OK();
-  }
-  Status Delete(uint64_t oneid) {
+  Status Delete(uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid));
+    for (size_t j = 0; j < stored_.size(); ++j) HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
+  }
+  // A profile's JSON alone (its links and computed values unchanged).
+  void PutProfile(uint64_t oneid, const std::string& json) {
+    MarkEpoch();
+    batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+  }
+  // One computed value, written by AddComputedTrait.
+  void PutComputed(const std::string& name, uint64_t oneid, const std::string& value) {
+    MarkEpoch();
+    batch_.Put(store_->cf(Cf::kSegments), keys::ComputedValueKey(name, oneid), value);
+  }
+  // Drops every stored value of a computed trait.
+  void DropColumn(const std::string& name) {
+    MarkEpoch();
+    const std::string begin = keys::ComputedValuePrefix(name);
+    std::string end = begin;
+    end.back() = '\1';
+    batch_.DeleteRange(store_->cf(Cf::kSegments), begin, end);
   }
   void Clear(uint64_t oneid) { batch_.Delete(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid)); }
   Status MaybeFlush(bool sync = false) {
@@ -70,8 +120,23 @@ class Writer {
     epoch_marked_ = false;
     return Status::OK();
   }
+  // (index into `computed`, name) of each stored computed trait.
+  const std::vector<std::pair<size_t, std::string>>& stored() const { return stored_; }
 
  private:
+  // Removes a stored value that no event backs any more (a default is not stored).
+  Status DeleteComputed(size_t j, uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
+    const std::string key = keys::ComputedValueKey(stored_[j].second, oneid);
+    bool present;
+    if (had != nullptr) {
+      present = (*had)[j].count(oneid) > 0;
+    } else {
+      HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kSegments, key));  // a bloom filter answers most
+      present = v.has_value();
+    }
+    if (present) batch_.Delete(store_->cf(Cf::kSegments), key);
+    return Status::OK();
+  }
   // Every batch that changes a profile also changes the profiles' epoch (once per batch).
   void MarkEpoch() {
     if (epoch_marked_) return;
@@ -79,9 +144,27 @@ class Writer {
     epoch_marked_ = true;
   }
   storage::Store* store_;
+  std::vector<std::pair<size_t, std::string>> stored_;
   rocksdb::WriteBatch batch_;
   bool epoch_marked_ = false;
 };
+
+// Per stored computed trait of `w`, the OneIDs of `ids` that hold a value now (one scan of
+// each column: a column holds only the OneIDs with a value).
+Status StoredHolders(const storage::Store& store, const Writer& w, const std::unordered_set<uint64_t>& ids,
+                     std::vector<std::unordered_set<uint64_t>>* had) {
+  had->assign(w.stored().size(), {});
+  auto it = store.NewIterator(Cf::kSegments);
+  for (size_t j = 0; j < w.stored().size(); ++j) {
+    const std::string prefix = keys::ComputedValuePrefix(w.stored()[j].second);
+    for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+      if (it->key().size() != prefix.size() + 8) continue;
+      const uint64_t oneid = coding::DecodeFixed64BE(it->key().data() + prefix.size());
+      if (ids.count(oneid)) (*had)[j].insert(oneid);
+    }
+  }
+  return storage::FromRocks(it->status(), "scan computed trait values");
+}
 
 // The profile JSON of `acc`, its consent traits from options.consent when given.
 std::string Render(ProfileAccumulator* acc, uint64_t oneid, const std::vector<ProfileAccumulator::Identifier>& members,
@@ -136,16 +219,17 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     links[found->second].Add(ev);
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
-  Writer w(store);
+  Writer w(store, options.computed);
+  std::vector<std::unordered_set<uint64_t>> had;
+  HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
   for (uint64_t id : dirty) {
     auto m = members.find(id);
     if (m == members.end()) {
-      HOLO_RETURN_IF_ERROR(w.Delete(id));
+      HOLO_RETURN_IF_ERROR(w.Delete(id, &had));
       stats->deleted++;
     } else {
-      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&acc.try_emplace(id, options.computed.get()).first->second, id, m->second,
-                                            as_of, options),
-                                 links[id].links()));
+      ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
+      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&a, id, m->second, as_of, options), links[id].links(), a, &had));
       stats->written++;
     }
     stats->changed.push_back(id);
@@ -223,17 +307,16 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
     acc.try_emplace(id, options.computed.get()).first->second.Add(ev, as_of);
     links[id].Add(ev);
   }
-  Writer w(store);
+  Writer w(store, options.computed);
   for (uint64_t id : ids) {
     stats->changed.push_back(id);
     auto m = work.members.find(id);
     if (m == work.members.end()) {
-      HOLO_RETURN_IF_ERROR(w.Delete(id));
+      HOLO_RETURN_IF_ERROR(w.Delete(id, nullptr));
       stats->deleted++;
     } else {
-      HOLO_RETURN_IF_ERROR(
-          w.Put(id, Render(&acc.try_emplace(id, options.computed.get()).first->second, id, m->second, as_of, options),
-                links[id].links()));
+      ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
+      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&a, id, m->second, as_of, options), links[id].links(), a, nullptr));
       stats->written++;
     }
     w.Clear(id);
@@ -298,132 +381,309 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
 
 namespace {
 
-// Writes `name`: value into the object of `object_key` ("traits", "trait_meta") of a stored
-// profile, replacing an earlier value of that name. `json` is a profile written by ToJson.
-Status PutMember(std::string* json, std::string_view object_key, std::string_view name, std::string_view value) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object root;
-  if (parser.parse(*json).get_object().get(root) != simdjson::SUCCESS) return Status::DataLoss("corrupt profile");
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  bool done = false;
-  for (auto [key, v] : root) {
-    w.Key(key);
-    simdjson::dom::object inner;
-    if (key != object_key || v.get_object().get(inner) != simdjson::SUCCESS) {
-      w.RawValue(simdjson::minify(v));
-      continue;
-    }
-    w.BeginObject();
-    for (auto [k, iv] : inner) {
-      if (k == name) continue;
-      w.Key(k).RawValue(simdjson::minify(iv));
-    }
-    if (!value.empty()) w.Key(name).RawValue(value);
-    w.EndObject();
-    done = true;
+// The owner identifier of an event_index row (EventIndexValue: an event record holding
+// only its owner), read without decoding the rest. False for a row without a projection
+// (written before the index carried one) or a malformed one.
+bool IndexRowOwner(std::string_view in, Key16* owner) {
+  if (in.size() < 2 || in[0] != 1) return false;
+  in.remove_prefix(2);
+  int64_t ts;
+  std::string_view s;
+  uint64_t n;
+  if (!coding::GetVarsint64(&in, &ts) || !coding::GetLengthPrefixed(&in, &s) ||  // source
+      !coding::GetLengthPrefixed(&in, &s) || !coding::GetLengthPrefixed(&in, &s) ||  // event, message id
+      !coding::GetVarint64(&in, &n) || n != 1 || !coding::GetBytes(&in, 16, &s)) {
+    return false;
   }
-  w.EndObject();
-  if (!done) return Status::DataLoss("profile without \"" + std::string(object_key) + "\"");
-  *json = std::move(out);
-  return Status::OK();
+  std::memcpy(owner->data(), s.data(), 16);
+  return true;
 }
 
-// Adds `"name":value` at the end of the object of `object_key`, which is followed in a
-// profile written by ToJson by `next_key` — when the profile does not hold `name` yet:
-// one string insertion, no parse. The marker `},"<next_key>":` cannot occur inside a JSON
-// string (its quote would be escaped). Returns false to fall back to PutMember.
-bool AppendMember(std::string* json, std::string_view next_key, std::string_view name, std::string_view value,
-                  bool first_member_possible) {
-  const std::string marker = "},\"" + std::string(next_key) + "\":";
-  const size_t at = json->find(marker);
-  if (at == std::string::npos || at == 0) return false;
-  std::string member;
-  const bool empty_object = (*json)[at - 1] == '{';
-  if (empty_object && !first_member_possible) return false;
-  if (!empty_object) member.push_back(',');
-  member.push_back('"');
-  member.append(name);
-  member.append("\":");
-  member.append(value);
-  json->insert(at, member);
-  return true;
+// Returns the JSON text of `name` as a member name, quotes included.
+std::string QuotedName(std::string_view name) {
+  std::string quoted;
+  JsonWriter(&quoted).String(name);
+  return quoted;
 }
 
 }  // namespace
 
-Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats) {
+std::vector<const AggregateSpec*> StoredComputedTraits(const std::vector<AggregateSpec>& computed) {
+  const auto& builtin = BuiltinTraitNames();
+  std::vector<const AggregateSpec*> out;
+  for (const AggregateSpec& spec : computed) {
+    const std::string& name = spec.TraitName();
+    if (std::find(builtin.begin(), builtin.end(), name) != builtin.end()) continue;  // the built-in keeps it
+    if (std::any_of(out.begin(), out.end(), [&](const AggregateSpec* s) { return s->TraitName() == name; })) continue;
+    out.push_back(&spec);
+  }
+  return out;
+}
+
+Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
+                        BuildStats* stats, ComputedColumn* column) {
   if (spec.event.empty()) return Status::InvalidArgument("AddComputedTrait needs an event name");
   const auto start = std::chrono::steady_clock::now();
   *stats = BuildStats();
   stats->as_of_ms = as_of_ms;
-  // 1. The named events, through the index, aggregated by the OneID they are attributed to.
-  std::unordered_map<uint64_t, ComputedTraitAccumulator> acc;
-  std::unordered_map<Key16, uint64_t, keys::Key16Hash> oneid_of;
+  *column = ComputedColumn();
+  column->name = spec.TraitName();
+  column->numeric = ComputedTraitAccumulator(&spec).numeric();
+  if (StoredComputedTraits({spec}).empty()) return Status::OK();  // a built-in name: never stored
   const std::string prefix = keys::EventNamePrefix(spec.event);
-  auto idx = store->NewIterator(Cf::kEventIndex);
-  storage::EventRecord ev;
-  for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
-    if (idx->key().size() != prefix.size() + 8) continue;
-    const uint64_t seq = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
-    HOLO_ASSIGN_OR_RETURN(auto raw, store->Get(Cf::kEvents, keys::EventKey(seq)));
-    if (!raw.has_value()) continue;  // removed since (retention drops events in compactions)
-    if (!ev.DecodeFrom(*raw)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
-    stats->events_scanned++;
-    const int owner = AttributionIndex(ev);
-    if (owner < 0) continue;
-    auto [it, fresh] = oneid_of.try_emplace(ev.ids[owner].pseudonym, 0);
-    if (fresh) {
-      HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(ev.ids[owner].pseudonym)));
-      it->second = v.has_value() ? DecodeOneId(*v) : 0;
+
+  // 1. The owners of the named events (one pass over their index rows, reading only the
+  //    owner), then their OneIDs, looked up together in key order.
+  std::vector<Key16> owners;
+  bool old_rows = false;  // rows without a projection: the event is read
+  {
+    auto idx = store->NewIterator(Cf::kEventIndex);
+    Key16 owner;
+    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+      if (IndexRowOwner(View(idx->value()), &owner)) {
+        owners.push_back(owner);
+      } else {
+        old_rows = true;
+      }
     }
-    if (it->second == 0) continue;  // not resolved yet: its profile is built with the trait
-    acc.try_emplace(it->second, &spec).first->second.Add(ev, as_of_ms);
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
-  // 2. The trait into every profile (the value of no events for those without any).
-  const ComputedTraitAccumulator none(&spec);
-  const std::string& name = spec.TraitName();
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  std::vector<uint64_t> oneid_of(owners.size(), 0);
+  {
+    constexpr size_t kBatch = 4096;
+    std::vector<std::string> keys_storage;
+    std::vector<rocksdb::Slice> slices;
+    std::vector<rocksdb::PinnableSlice> values(kBatch);
+    std::vector<rocksdb::Status> statuses(kBatch);
+    for (size_t at = 0; at < owners.size(); at += kBatch) {
+      const size_t n = std::min(kBatch, owners.size() - at);
+      keys_storage.clear();
+      slices.clear();
+      for (size_t i = 0; i < n; ++i) keys_storage.push_back(keys::NodeOneIdKey(owners[at + i]));
+      for (const std::string& k : keys_storage) slices.emplace_back(k);
+      store->db()->MultiGet(rocksdb::ReadOptions(), store->cf(Cf::kGraph), n, slices.data(), values.data(),
+                            statuses.data(), /*sorted_input=*/true);
+      for (size_t i = 0; i < n; ++i) {
+        if (statuses[i].ok()) {
+          oneid_of[at + i] = DecodeOneId(View(values[i]));
+        } else if (!statuses[i].IsNotFound()) {
+          return storage::FromRocks(statuses[i], "read OneIDs");
+        }
+        values[i].Reset();
+      }
+    }
+  }
+  auto lookup = [&](const Key16& node) -> Result<uint64_t> {
+    auto found = std::lower_bound(owners.begin(), owners.end(), node);
+    if (found != owners.end() && *found == node) return oneid_of[static_cast<size_t>(found - owners.begin())];
+    HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(node)));  // an old row's owner
+    return v.has_value() ? DecodeOneId(*v) : 0;
+  };
+
+  // 2. The events, aggregated by OneID.
+  std::unordered_map<uint64_t, ComputedTraitAccumulator> acc;
+  {
+    auto idx = store->NewIterator(Cf::kEventIndex);
+    storage::EventRecord ev;
+    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+      if (idx->key().size() != prefix.size() + 8) continue;
+      if (!ev.DecodeFrom(View(idx->value()))) {
+        if (!old_rows) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+        const uint64_t seq = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
+        HOLO_ASSIGN_OR_RETURN(auto raw, store->Get(Cf::kEvents, keys::EventKey(seq)));
+        if (!raw.has_value()) continue;  // removed since
+        if (!ev.DecodeFrom(*raw)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+      }
+      ev.event = spec.event;  // the key holds the name
+      stats->events_scanned++;
+      const int owner = AttributionIndex(ev);
+      if (owner < 0) continue;
+      HOLO_ASSIGN_OR_RETURN(uint64_t oneid, lookup(ev.ids[owner].pseudonym));
+      if (oneid == 0) continue;  // not resolved yet: its profile is built with the trait
+      acc.try_emplace(oneid, &spec).first->second.Add(ev, as_of_ms);
+    }
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+  }
+  for (const auto& [oneid, a] : acc) {
+    if (a.events() > 0) column->oneids.push_back(oneid);
+  }
+  std::sort(column->oneids.begin(), column->oneids.end());
+
+  // 3. The column: the OneIDs with a value, nothing else (no profile is read or written).
   Writer w(store);
-  auto it = store->NewIterator(Cf::kProfiles);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
-    auto found = acc.find(oneid);
-    const ComputedTraitAccumulator& a = found == acc.end() ? none : found->second;
-    std::string json(View(it->value()));
-    std::string meta;
-    if (a.has_value() && a.events() > 0) {
-      JsonWriter mw(&meta);
-      mw.BeginObject().Key("sources").BeginArray();
-      for (const std::string& src : a.sources()) mw.String(src);
-      mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
+  if (replace) w.DropColumn(column->name);
+  for (uint64_t oneid : column->oneids) {
+    const ComputedTraitAccumulator& a = acc.at(oneid);
+    w.PutComputed(column->name, oneid, EncodeComputed(a));
+    if (column->numeric) {
+      column->numbers.push_back(a.NumberValue());
+    } else {
+      column->texts.push_back(a.TextValue());
     }
-    // A new name is appended in place; a redefined one (already there) is replaced by a parse.
-    std::string quoted_name;
-    JsonWriter(&quoted_name).String(name);
-    const bool present = json.find(quoted_name + ":") != std::string::npos;
-    std::string escaped_name = quoted_name.substr(1, quoted_name.size() - 2);
-    if (present || !AppendMember(&json, "trait_meta", escaped_name, a.ValueJson(), false) ||
-        (!meta.empty() && !AppendMember(&json, "completeness", escaped_name, meta, true))) {
-      json.assign(View(it->value()));
-      HOLO_RETURN_IF_ERROR(PutMember(&json, "traits", name, a.ValueJson()));
-      HOLO_RETURN_IF_ERROR(PutMember(&json, "trait_meta", name, meta));
-    }
-    HOLO_RETURN_IF_ERROR(w.PutJson(oneid, json));
-    stats->written++;
-    stats->changed.push_back(oneid);
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
-  HOLO_RETURN_IF_ERROR(w.MaybeFlush(/*sync=*/true));
-  std::sort(stats->changed.begin(), stats->changed.end());
+  if (replace || !column->oneids.empty()) HOLO_RETURN_IF_ERROR(w.MaybeFlush(/*sync=*/true));
+  stats->written = column->oneids.size();
+  stats->changed = column->oneids;
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
 }
 
-Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid) {
-  return store.Get(Cf::kProfiles, keys::ProfileKey(oneid));
+Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec, ComputedColumn* column) {
+  *column = ComputedColumn();
+  column->name = spec.TraitName();
+  column->numeric = ComputedTraitAccumulator(&spec).numeric();
+  const std::string prefix = keys::ComputedValuePrefix(column->name);
+  simdjson::dom::parser parser;
+  auto it = store.NewIterator(Cf::kSegments);
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    std::string_view value, meta;
+    if (it->key().size() != prefix.size() + 8 || !DecodeComputed(View(it->value()), &value, &meta)) {
+      return Status::DataLoss("corrupt value of computed trait " + column->name);
+    }
+    simdjson::dom::element v;
+    if (parser.parse(value.data(), value.size()).get(v) != simdjson::SUCCESS) {
+      return Status::DataLoss("corrupt value of computed trait " + column->name);
+    }
+    double d;
+    std::string_view text;
+    if (column->numeric && v.get_double().get(d) == simdjson::SUCCESS) {
+      column->numbers.push_back(d);
+    } else if (!column->numeric && v.get_string().get(text) == simdjson::SUCCESS) {
+      column->texts.emplace_back(text);
+    } else {
+      continue;  // null: not stored by the writers
+    }
+    column->oneids.push_back(coding::DecodeFixed64BE(it->key().data() + prefix.size()));
+  }
+  return storage::FromRocks(it->status(), "scan computed trait " + column->name);
+}
+
+struct ComputedTraitReader::Column {
+  const AggregateSpec* spec;
+  std::string quoted;  // the name as a JSON member name
+  std::string prefix;  // keys::ComputedValuePrefix
+  std::unique_ptr<rocksdb::Iterator> it;
+  std::string last;         // the key of the last Join: the iterator is at or after it
+  bool positioned = false;
+};
+
+ComputedTraitReader::ComputedTraitReader(const storage::Store& store, const std::vector<AggregateSpec>& computed) {
+  for (const AggregateSpec* spec : StoredComputedTraits(computed)) {
+    columns_.push_back(Column{spec, QuotedName(spec->TraitName()), keys::ComputedValuePrefix(spec->TraitName()),
+                              store.NewIterator(Cf::kSegments), std::string(), false});
+  }
+}
+
+ComputedTraitReader::~ComputedTraitReader() = default;
+
+Status ComputedTraitReader::Join(uint64_t oneid, std::string* json) {
+  if (columns_.empty()) return Status::OK();
+  std::string traits, metas;
+  for (Column& c : columns_) {
+    // A profile written before computed traits were stored apart holds its own value.
+    if (json->find(c.quoted + ":") != std::string::npos) {
+      simdjson::dom::parser parser;
+      simdjson::dom::element old;
+      if (parser.parse(*json)["traits"][c.spec->TraitName()].get(old) == simdjson::SUCCESS) continue;
+    }
+    std::string key = c.prefix;
+    coding::PutFixed64BE(&key, oneid);
+    if (!c.positioned || key < c.last) {
+      c.it->Seek(key);
+      c.positioned = true;
+    } else {
+      // Profiles are usually read in OneID order: a few Next() reach the next stored value.
+      for (int step = 0; step < 8 && c.it->Valid() && View(c.it->key()) < key; ++step) c.it->Next();
+      if (c.it->Valid() && View(c.it->key()) < key) c.it->Seek(key);
+    }
+    c.last = key;
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(c.it->status(), "read computed traits"));
+    std::string_view value = DefaultValueJson(*c.spec), meta;
+    if (c.it->Valid() && View(c.it->key()) == key && !DecodeComputed(View(c.it->value()), &value, &meta)) {
+      return Status::DataLoss("corrupt value of computed trait " + c.spec->TraitName());
+    }
+    traits += "," + c.quoted + ":";
+    traits += value;
+    if (!meta.empty()) {
+      metas += "," + c.quoted + ":";
+      metas += meta;
+    }
+  }
+  // "traits" then "trait_meta" then "completeness", as ToJson writes them; a profile never
+  // has an empty "traits", and the markers cannot occur inside a JSON string.
+  const size_t traits_end = json->find("},\"trait_meta\":");
+  const size_t meta_end = json->find("},\"completeness\":", traits_end);
+  if (traits_end == std::string::npos || meta_end == std::string::npos) return Status::DataLoss("profile without trait_meta");
+  if (!metas.empty()) {
+    if ((*json)[meta_end - 1] == '{') metas.erase(0, 1);
+    json->insert(meta_end, metas);
+  }
+  if ((*json)[traits_end - 1] == '{') traits.erase(0, 1);
+  json->insert(traits_end, traits);
+  return Status::OK();
+}
+
+Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std::string>& names, uint64_t* moved) {
+  *moved = 0;
+  if (names.empty()) return Status::OK();
+  simdjson::dom::parser parser;
+  Writer w(store);
+  auto it = store->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+    simdjson::dom::object root;
+    if (parser.parse(it->value().data(), it->value().size()).get_object().get(root) != simdjson::SUCCESS) {
+      return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
+    }
+    std::map<std::string, std::pair<std::string, std::string>> found;  // name -> (value, meta)
+    std::string out;
+    JsonWriter jw(&out);
+    jw.BeginObject();
+    for (auto [key, value] : root) {
+      jw.Key(key);
+      simdjson::dom::object inner;
+      if ((key != "traits" && key != "trait_meta") || value.get_object().get(inner) != simdjson::SUCCESS) {
+        jw.RawValue(simdjson::minify(value));
+        continue;
+      }
+      jw.BeginObject();
+      for (auto [k, v] : inner) {
+        if (std::find(names.begin(), names.end(), k) == names.end()) {
+          jw.Key(k).RawValue(simdjson::minify(v));
+        } else {
+          (key == "traits" ? found[std::string(k)].first : found[std::string(k)].second) = simdjson::minify(v);
+        }
+      }
+      jw.EndObject();
+    }
+    jw.EndObject();
+    if (found.empty()) continue;
+    for (const auto& [name, vm] : found) {
+      if (vm.second.empty()) continue;  // no meta: the default, which is not stored
+      std::string value;
+      coding::PutLengthPrefixed(&value, vm.first);
+      value += vm.second;
+      w.PutComputed(name, oneid, value);
+    }
+    w.PutProfile(oneid, out);
+    ++*moved;
+    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  return w.MaybeFlush(/*sync=*/true);
+}
+
+Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid,
+                                               const std::vector<AggregateSpec>& computed) {
+  HOLO_ASSIGN_OR_RETURN(auto json, store.Get(Cf::kProfiles, keys::ProfileKey(oneid)));
+  if (json.has_value()) {
+    ComputedTraitReader reader(store, computed);
+    HOLO_RETURN_IF_ERROR(reader.Join(oneid, &*json));
+  }
+  return json;
 }
 
 }  // namespace holo::profile

@@ -50,15 +50,68 @@ struct BuildOptions {
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.
 Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, BuildStats* stats);
 
-// Adds one computed trait to every stored profile without rebuilding them: reads only the
-// events named spec.event through the event index (column family event_index), aggregates
-// them per OneID at `as_of_ms`, and writes the trait (and its trait_meta) into each profile,
-// the value of people without a matching event included (0 or null). A profile that already
-// has the trait gets it replaced. REQUIRES: spec.event is not empty. stats->changed: every
-// profile; stats->events_scanned: the events read.
-Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, BuildStats* stats);
+// Computed traits are stored apart from the profile JSON: one column per trait in the
+// `segments` column family, key 'c' name \0 OneID (keys::ComputedValueKey), value the
+// value's JSON (length-prefixed) then its trait_meta JSON — only for OneIDs to whose value
+// an event contributed. Everyone else has the default (DefaultValueJson). Profile rebuilds
+// write the columns of the OneIDs they rebuild; AddComputedTrait writes one whole column.
 
-// Returns the stored profile JSON of `oneid`, or nullopt.
-Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid);
+// The computed traits whose values are stored: those not named like a built-in trait, the
+// first of each name.
+std::vector<const AggregateSpec*> StoredComputedTraits(const std::vector<AggregateSpec>& computed);
+
+// The stored values of one computed trait: the OneIDs that have one, ascending, and their
+// values; everyone else has DefaultValueJson(spec).
+struct ComputedColumn {
+  std::string name;
+  bool numeric = true;             // numbers (count, sum, min, max, distinct), else text
+  std::vector<uint64_t> oneids;    // ascending
+  std::vector<double> numbers;     // by oneids, when numeric
+  std::vector<std::string> texts;  // by oneids, otherwise
+};
+
+// Defines one computed trait without rebuilding any profile. Reads only the rows of
+// spec.event in the event index (column family event_index), whose values carry what a
+// computed trait reads (EventIndexValue): a scan of clustered rows, no read of the events
+// and none of the profiles. Aggregates them per OneID at `as_of_ms` and writes the trait's
+// column: the OneIDs with a value. `replace`: a column of that name may exist (a
+// redefinition) and is dropped first. REQUIRES: spec.event is not empty. stats->changed: the
+// OneIDs written (those whose profile may not exist yet included: a pending rebuild writes
+// theirs again); stats->events_scanned: the index rows read. `column` receives the values.
+Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
+                        BuildStats* stats, ComputedColumn* column);
+
+// Reads the stored column of `spec` (see above).
+Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec, ComputedColumn* column);
+
+// Joins the computed traits to stored profile JSON: each trait's value (its default when
+// none is stored) at the end of "traits", and its trait_meta when stored. Reads the columns
+// with one iterator each, so profiles read in ascending OneID order (an export) cost one pass
+// over each column. Not thread-safe. The store and `computed` must outlive the reader.
+class ComputedTraitReader {
+ public:
+  ComputedTraitReader(const storage::Store& store, const std::vector<AggregateSpec>& computed);
+  ~ComputedTraitReader();
+  ComputedTraitReader(const ComputedTraitReader&) = delete;
+  ComputedTraitReader& operator=(const ComputedTraitReader&) = delete;
+
+  // Adds the computed traits of `oneid` to `json`, a profile written by ToJson. Returns
+  // DataLoss for a profile without "trait_meta" and "completeness".
+  Status Join(uint64_t oneid, std::string* json);
+
+ private:
+  struct Column;
+  std::vector<Column> columns_;
+};
+
+// Moves the computed traits named `names` out of every stored profile JSON into their
+// columns: for a store written before computed traits were stored apart (the engine runs it
+// once, with the event index's version 2). `moved`: the profiles rewritten.
+Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std::string>& names, uint64_t* moved);
+
+// Returns the stored profile JSON of `oneid` with its computed traits joined
+// (ComputedTraitReader), or nullopt.
+Result<std::optional<std::string>> ReadProfile(const storage::Store& store, uint64_t oneid,
+                                               const std::vector<AggregateSpec>& computed);
 
 }  // namespace holo::profile

@@ -190,5 +190,172 @@ TEST_F(ProfileStoreTest, ProfilesWriteExactlyTheRegisteredTraitsWithTheirTypes) 
   }
 }
 
+AggregateSpec Spec(AggFunc func, std::string event, std::string property, int window_days, std::string name,
+                   std::vector<Condition> where = {}) {
+  AggregateSpec spec;
+  spec.func = func;
+  spec.event = std::move(event);
+  spec.property = std::move(property);
+  spec.window_days = window_days;
+  spec.name = std::move(name);
+  spec.where = std::move(where);
+  return spec;
+}
+
+// Each computed trait's value and trait_meta in every profile as readers see them (the
+// columns joined, defaults included): OneID -> "name=value meta; ...".
+std::map<uint64_t, std::string> ComputedValues(const storage::Store& store, const std::map<uint64_t, std::string>& profiles,
+                                               const std::vector<AggregateSpec>& specs) {
+  std::map<uint64_t, std::string> out;
+  simdjson::dom::parser parser;
+  ComputedTraitReader reader(store, specs);
+  for (auto [id, json] : profiles) {
+    EXPECT_TRUE(reader.Join(id, &json).ok());
+    simdjson::dom::element root;
+    EXPECT_EQ(parser.parse(json).get(root), simdjson::SUCCESS);
+    std::string& line = out[id];
+    for (const AggregateSpec& spec : specs) {
+      simdjson::dom::element v, m;
+      line += spec.TraitName() + "=";
+      line += root["traits"][spec.TraitName()].get(v) == simdjson::SUCCESS ? simdjson::minify(v) : "missing";
+      line += " ";
+      line += root["trait_meta"][spec.TraitName()].get(m) == simdjson::SUCCESS ? simdjson::minify(m) : "-";
+      line += "; ";
+    }
+  }
+  return out;
+}
+
+// Defining a computed trait through the event index (AddComputedTrait) gives every profile
+// the value and meta that a rebuild from all events gives, writes no profile and only the
+// OneIDs with a value, and a redefinition removes the values the new definition does not
+// give. Rows of the index written before it carried a projection (empty values) give the
+// same. Profiles joined one at a time (ReadProfile) equal profiles joined in order.
+TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
+  const int64_t as_of = 1793491200000;
+  std::vector<AggregateSpec> specs = {
+      Spec(AggFunc::kCount, "Order Completed", "", 90, "orders_90d"),
+      Spec(AggFunc::kSum, "Order Completed", "price", 0, "spend_electronics",
+           {Condition{"category", Condition::Op::kEq, {"electronics"}, false}}),
+      Spec(AggFunc::kMax, "Order Completed", "revenue", 0, "max_order",
+           {Condition{"revenue", Condition::Op::kGt, {"100"}, true}}),
+      Spec(AggFunc::kLast, "Product Viewed", "brand", 0, "last_brand"),
+      Spec(AggFunc::kMostFrequent, "Product Viewed", "category", 30, "top_viewed"),
+      Spec(AggFunc::kDistinct, "Product Viewed", "brand", 0, "brands_seen"),
+  };
+  const auto base = Profiles();
+  std::set<uint64_t> written;
+  for (const AggregateSpec& spec : specs) {
+    BuildStats stats;
+    ComputedColumn column;
+    ASSERT_TRUE(AddComputedTrait(store_.get(), spec, as_of, /*replace=*/false, &stats, &column).ok());
+    EXPECT_GT(stats.events_scanned, 0u) << spec.TraitName();
+    EXPECT_GT(stats.written, 0u) << spec.TraitName();
+    EXPECT_LT(stats.written, base.size()) << spec.TraitName() << ": only the OneIDs with a value";
+    EXPECT_EQ(column.oneids, stats.changed);
+    EXPECT_EQ(column.numeric ? column.numbers.size() : column.texts.size(), column.oneids.size());
+    ComputedColumn read;
+    ASSERT_TRUE(ReadComputedColumn(*store_, spec, &read).ok());
+    EXPECT_EQ(read.oneids, column.oneids);
+    EXPECT_EQ(read.numbers, column.numbers);
+    EXPECT_EQ(read.texts, column.texts);
+  }
+  EXPECT_EQ(Profiles(), base);  // no profile written
+  const auto defined = ComputedValues(*store_, base, specs);
+  for (const auto& [id, line] : defined) {
+    auto one = ReadProfile(*store_, id, specs);
+    ASSERT_TRUE(one.ok() && one->has_value());
+    EXPECT_EQ(ComputedValues(*store_, {{id, base.at(id)}}, specs)[id], line);
+  }
+
+  std::vector<uint64_t> all;
+  for (const auto& [id, json] : base) all.push_back(id);
+  BuildOptions full;
+  full.force_full = true;
+  full.computed = &specs;
+  MarkDirty(all);
+  Build(full);
+  EXPECT_EQ(ComputedValues(*store_, Profiles(), specs), defined);
+  size_t holders = 0;
+  for (const auto& [id, line] : defined) holders += line.find("orders_90d=0 ") == std::string::npos;
+  EXPECT_GT(holders, 20u);
+
+  // Redefined: orders_90d becomes a count of views over 7 days.
+  specs[0] = Spec(AggFunc::kCount, "Product Viewed", "", 7, "orders_90d");
+  BuildStats stats;
+  ComputedColumn column;
+  ASSERT_TRUE(AddComputedTrait(store_.get(), specs[0], as_of, /*replace=*/true, &stats, &column).ok());
+  const auto redefined = ComputedValues(*store_, Profiles(), specs);
+  EXPECT_NE(redefined, defined);
+  MarkDirty(all);
+  Build(full);
+  EXPECT_EQ(ComputedValues(*store_, Profiles(), specs), redefined);
+
+  // Index rows without a projection (a store from before it): the events are read instead.
+  {
+    rocksdb::WriteBatch batch;
+    const std::string prefix = keys::EventNamePrefix("Order Completed");
+    auto it = store_->NewIterator(Cf::kEventIndex);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Put(store_->cf(Cf::kEventIndex), it->key(), "");
+    }
+    ASSERT_GT(batch.Count(), 100u);
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+  }
+  specs[1].name = "spend_electronics_again";
+  ASSERT_TRUE(AddComputedTrait(store_.get(), specs[1], as_of, /*replace=*/false, &stats, &column).ok());
+  std::map<std::string, std::string> again, first;
+  for (const auto& [id, line] : ComputedValues(*store_, Profiles(), specs)) {
+    const size_t at = line.find("spend_electronics_again=");
+    const size_t end = line.find("; ", at);
+    again[std::to_string(id)] = line.substr(at + 24, end - at - 24);
+  }
+  specs[1].name = "spend_electronics";
+  for (const auto& [id, line] : ComputedValues(*store_, Profiles(), specs)) {
+    const size_t at = line.find("spend_electronics=");
+    const size_t end = line.find("; ", at);
+    first[std::to_string(id)] = line.substr(at + 18, end - at - 18);
+  }
+  EXPECT_EQ(again, first);
+
+  // A store from before computed traits were stored apart: values in the profile JSON
+  // move to their columns, and readers see the same.
+  {
+    specs.resize(1);
+    specs[0] = Spec(AggFunc::kCount, "Order Completed", "", 0, "legacy");
+    const uint64_t id = all[0], other = all[1];
+    std::string json = base.at(id), plain = base.at(other);
+    json.insert(json.find("},\"trait_meta\":"), R"(,"legacy":3)");
+    json.insert(json.find("},\"completeness\":"), R"(,"legacy":{"sources":["tmall"],"events":3,"confidence":1})");
+    plain.insert(plain.find("},\"trait_meta\":"), R"(,"legacy":0)");
+    rocksdb::WriteBatch batch;
+    batch.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(id), json);
+    batch.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(other), plain);
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+    auto before = ReadProfile(*store_, id, specs);  // the old value wins until moved
+    ASSERT_TRUE(before.ok() && before->has_value());
+    EXPECT_NE((*before)->find(R"("legacy":3)"), std::string::npos);
+    uint64_t moved = 0;
+    ASSERT_TRUE(MoveComputedTraitsToColumns(store_.get(), {"legacy"}, &moved).ok());
+    EXPECT_EQ(moved, 2u);
+    const auto now = Profiles();
+    EXPECT_EQ(now.at(id), base.at(id));
+    EXPECT_EQ(now.at(other), base.at(other));
+    auto after = ReadProfile(*store_, id, specs);
+    ASSERT_TRUE(after.ok() && after->has_value());
+    EXPECT_EQ(**after, json);
+    ComputedColumn legacy;
+    ASSERT_TRUE(ReadComputedColumn(*store_, specs[0], &legacy).ok());
+    EXPECT_EQ(legacy.oneids, std::vector<uint64_t>{id});
+    EXPECT_EQ(legacy.numbers, std::vector<double>{3});
+  }
+
+  // Back to profiles without computed traits (the other tests share the store).
+  MarkDirty(all);
+  BuildOptions plain;
+  plain.force_full = true;
+  Build(plain);
+}
+
 }  // namespace
 }  // namespace holo::profile

@@ -56,6 +56,55 @@ TEST(SegmentSetTest, DefineVersionsAndLifecycle) {
   EXPECT_EQ(s.Members("vip"), nullptr);
 }
 
+// A computed trait defined (or redefined) after the segments: one column set on every row,
+// the segments refreshed on the rows it changed, equal to a fresh evaluation each time.
+TEST(SegmentSetTest, SetColumnThenRefreshEqualsFullEvaluation) {
+  TraitTable t;
+  for (uint32_t r = 0; r < 2000; ++r) t.Upsert(r, {{"v", static_cast<double>(r % 7)}});
+  t.Erase(1999);
+  t.Optimize();
+  SegmentSet s(&t);
+  const std::vector<std::string> defs = {"lux = 0", "lux >= 2 and v = 3", "brand = \"Gucci\"", "v >= 0"};
+  for (size_t i = 0; i < defs.size(); ++i) ASSERT_TRUE(s.Define("s" + std::to_string(i), defs[i], 0).ok());
+  EXPECT_EQ(s.Members("s0")->cardinality(), 0u);  // no such trait yet
+  auto check = [&](const char* when) {
+    for (size_t i = 0; i < defs.size(); ++i) {
+      auto expr = Parse(defs[i]);
+      ASSERT_TRUE(expr.ok());
+      EXPECT_EQ(*s.Members("s" + std::to_string(i)), Evaluate(*expr, t)) << defs[i] << " " << when;
+    }
+  };
+  std::vector<std::pair<uint32_t, TraitValue>> lux;
+  for (uint32_t r = 0; r < 2000; r += 3) lux.emplace_back(r, static_cast<double>(r % 5));
+  Roaring changed = t.SetColumn("lux", lux, 0.0);
+  EXPECT_EQ(changed.cardinality(), 1999u);  // every live row: missing -> a number
+  EXPECT_EQ(t.Value(1999, "lux"), TraitValue());  // not live: untouched
+  EXPECT_EQ(t.Value(3, "lux"), TraitValue(3.0));
+  EXPECT_EQ(t.Value(4, "lux"), TraitValue(0.0));
+  EXPECT_EQ(t.Value(4, "v"), TraitValue(4.0));  // other traits kept
+  s.Refresh(changed);
+  check("after the definition");
+
+  // Redefined: only the rows whose value differs change.
+  std::vector<std::pair<uint32_t, TraitValue>> lux2 = {{3, 3.0}, {10, 2.0}};
+  changed = t.SetColumn("lux", lux2, 0.0);
+  uint64_t differ = 0;
+  for (uint32_t r = 0; r < 1999; ++r) {
+    const double was = r % 3 == 0 ? r % 5 : 0;
+    const double now = r == 3 ? 3 : r == 10 ? 2 : 0;
+    differ += was != now;
+  }
+  EXPECT_EQ(changed.cardinality(), differ);
+  s.Refresh(changed);
+  check("after the redefinition");
+
+  std::vector<std::pair<uint32_t, TraitValue>> brands = {{5, std::string("Gucci")}, {6, std::string("Dior")}};
+  changed = t.SetColumn("brand", brands, TraitValue());
+  EXPECT_EQ(changed.cardinality(), 2u);
+  s.Refresh(changed);
+  check("after a text trait");
+}
+
 TEST(SegmentSetTest, SerializeAndLoad) {
   TraitTable t;
   for (uint32_t r = 0; r < 1000; ++r) t.Upsert(r, {{"v", static_cast<double>(r % 7)}});

@@ -519,6 +519,48 @@ void TraitTable::Checkpoint() const {
   tracking_ = true;
 }
 
+uint32_t TraitTable::Assign(uint32_t row, const std::string& name, const TraitValue& value) {
+  uint32_t id;
+  Column* col = nullptr;
+  bool changed = false;
+  if (const double* d = std::get_if<double>(&value); d != nullptr && !std::isnan(*d)) {
+    id = GetOrCreate(name, ColumnType::kNumber);
+    col = columns_[id].get();
+    if (col->type() == ColumnType::kNumber) {
+      changed = col->SetNumber(row, *d);
+    } else {
+      ++type_conflicts_;
+      changed = col->Clear(row);
+    }
+  } else if (const std::string* s = std::get_if<std::string>(&value)) {
+    id = GetOrCreate(name, ColumnType::kString);
+    col = columns_[id].get();
+    if (col->type() == ColumnType::kString) {
+      changed = col->SetString(row, *s);
+    } else {
+      ++type_conflicts_;
+      changed = col->Clear(row);
+    }
+  } else if (const auto* v = std::get_if<std::vector<std::string>>(&value)) {
+    id = GetOrCreate(name, ColumnType::kSet);
+    col = columns_[id].get();
+    if (col->type() == ColumnType::kSet) {
+      changed = col->SetSet(row, *v);
+    } else {
+      ++type_conflicts_;
+      changed = col->Clear(row);
+    }
+  } else {
+    auto it = column_ids_.find(name);
+    if (it == column_ids_.end()) return kNoColumn;
+    id = it->second;
+    col = columns_[id].get();
+    changed = col->Clear(row);
+  }
+  if (changed) col->modified_seq_ = seq_;
+  return id;
+}
+
 void TraitTable::Upsert(uint32_t row, const TraitRow& values) {
   bool was_live = rows_.contains(row);
   Track(row, was_live);
@@ -529,50 +571,35 @@ void TraitTable::Upsert(uint32_t row, const TraitRow& values) {
   }
   if (was_live) std::fill(seen_.begin(), seen_.end(), 0);
   for (const auto& [name, value] : values) {
-    uint32_t id;
-    Column* col = nullptr;
-    bool changed = false;
-    if (const double* d = std::get_if<double>(&value); d != nullptr && !std::isnan(*d)) {
-      id = GetOrCreate(name, ColumnType::kNumber);
-      col = columns_[id].get();
-      if (col->type() == ColumnType::kNumber) {
-        changed = col->SetNumber(row, *d);
-      } else {
-        ++type_conflicts_;
-        changed = col->Clear(row);
-      }
-    } else if (const std::string* s = std::get_if<std::string>(&value)) {
-      id = GetOrCreate(name, ColumnType::kString);
-      col = columns_[id].get();
-      if (col->type() == ColumnType::kString) {
-        changed = col->SetString(row, *s);
-      } else {
-        ++type_conflicts_;
-        changed = col->Clear(row);
-      }
-    } else if (const auto* v = std::get_if<std::vector<std::string>>(&value)) {
-      id = GetOrCreate(name, ColumnType::kSet);
-      col = columns_[id].get();
-      if (col->type() == ColumnType::kSet) {
-        changed = col->SetSet(row, *v);
-      } else {
-        ++type_conflicts_;
-        changed = col->Clear(row);
-      }
-    } else {
-      auto it = column_ids_.find(name);
-      if (it == column_ids_.end()) continue;
-      id = it->second;
-      col = columns_[id].get();
-      changed = col->Clear(row);
-    }
-    if (changed) col->modified_seq_ = seq_;
-    seen_[id] = 1;
+    const uint32_t id = Assign(row, name, value);
+    if (id != kNoColumn) seen_[id] = 1;
   }
   if (!was_live) return;
   for (size_t c = 0; c < columns_.size(); ++c) {
     if (!seen_[c] && columns_[c]->Clear(row)) columns_[c]->modified_seq_ = seq_;
   }
+}
+
+Roaring TraitTable::SetColumn(const std::string& name, std::span<const std::pair<uint32_t, TraitValue>> values,
+                              const TraitValue& fallback) {
+  Roaring changed;
+  const Column* before = FindColumn(name);
+  const uint64_t seq_before = before != nullptr ? before->modified_seq() : 0;
+  auto next = values.begin();
+  for (uint32_t row : rows_) {
+    while (next != values.end() && next->first < row) ++next;
+    const TraitValue& v = next != values.end() && next->first == row ? next->second : fallback;
+    if (Value(row, name) == v) continue;
+    Track(row, true);
+    ++seq_;
+    Assign(row, name, v);
+    changed.add(row);
+  }
+  if (auto it = column_ids_.find(name); it != column_ids_.end()) {
+    Column* col = columns_[it->second].get();
+    if (col->modified_seq() != seq_before || before == nullptr) col->Optimize();
+  }
+  return changed;
 }
 
 void TraitTable::Erase(uint32_t row) {

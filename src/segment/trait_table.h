@@ -184,6 +184,12 @@ class TraitTable {
   void Upsert(uint32_t row, const TraitRow& values);
   // Removes `row` and all its traits. No-op if absent.
   void Erase(uint32_t row);
+  // Sets one trait of every live row, the others untouched: the value given for the row in
+  // `values` (ascending rows; rows that are not live are ignored), else `fallback`
+  // (std::monostate: missing). For a computed trait defined or redefined: only its column
+  // is written, not the rows reloaded. Returns the rows whose value changed.
+  Roaring SetColumn(const std::string& name, std::span<const std::pair<uint32_t, TraitValue>> values,
+                    const TraitValue& fallback);
 
   // All live rows.
   const Roaring& rows() const { return rows_; }
@@ -228,6 +234,10 @@ class TraitTable {
   void Track(uint32_t row, bool was_live);
   // Returns the column id.
   uint32_t GetOrCreate(const std::string& name, ColumnType type);
+  static constexpr uint32_t kNoColumn = std::numeric_limits<uint32_t>::max();
+  // Sets one trait of `row` (a missing value clears it); returns its column id, kNoColumn
+  // when the value is missing and the column does not exist. REQUIRES: row is live.
+  uint32_t Assign(uint32_t row, const std::string& name, const TraitValue& value);
 
   Roaring rows_;
   std::unordered_map<std::string, uint32_t> column_ids_;

@@ -94,9 +94,10 @@ inline std::string EventNameKey(std::string_view event, uint64_t seq) {
   coding::PutFixed64BE(&k, seq);
   return k;
 }
-// meta: present once the event index covers every stored event (built at open for stores
-// written before it existed).
+// meta: kEventIndexVersion once the event index covers every stored event in its current
+// form (built at open for stores written before it, or before its rows carried values).
 inline constexpr std::string_view kEventIndexBuilt = "cfg/event_index";
+inline constexpr std::string_view kEventIndexVersion = "2";
 
 // events: seq8
 inline std::string EventKey(uint64_t seq) {
@@ -204,6 +205,7 @@ inline constexpr char kSegmentVersionTag = 'v';  // 'v' name \0 version8 -> defi
 inline constexpr char kSegmentMembersTag = 'm';  // 'm' name -> Roaring members
 inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered group (differencing log)
 inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement
+inline constexpr char kComputedValueTag = 'c';   // 'c' name \0 oneid8 -> a computed trait's value
 inline std::string SegmentsKey(char tag, std::string_view name) {
   std::string k(1, tag);
   k.append(name);
@@ -213,6 +215,17 @@ inline std::string SegmentVersionKey(std::string_view name, uint64_t version) {
   std::string k = SegmentsKey(kSegmentVersionTag, name);
   k.push_back('\0');
   coding::PutFixed64BE(&k, version);
+  return k;
+}
+// The stored values of one computed trait, by OneID: a column (profile/profile_store.h).
+inline std::string ComputedValuePrefix(std::string_view name) {
+  std::string k = SegmentsKey(kComputedValueTag, name);
+  k.push_back('\0');
+  return k;
+}
+inline std::string ComputedValueKey(std::string_view name, uint64_t oneid) {
+  std::string k = ComputedValuePrefix(name);
+  coding::PutFixed64BE(&k, oneid);
   return k;
 }
 // graph: the prefixes of every node's OneID and of every OneID's members.

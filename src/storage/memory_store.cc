@@ -189,8 +189,8 @@ uint64_t MemoryStore::EstimateKeys(Cf c) const {
 
 Status MemoryStore::DropExpired(Cf c, std::string_view begin, std::string_view end) {
   HOLO_RETURN_IF_ERROR(CheckWritable("compaction"));
-  // As RocksStore: the retention filter is set on these two column families only.
-  if (c != Cf::kEvents && c != Cf::kVault) return Status::OK();
+  // As RocksStore: the retention filter is set on these column families only.
+  if (c != Cf::kEvents && c != Cf::kVault && c != Cf::kEventIndex) return Status::OK();
   if (retention().empty()) return Status::OK();
   WriterLock lock(&mu_);
   Map& map = Mutable(c);

@@ -199,11 +199,19 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
     table.block_cache = cache;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
     table.cache_index_and_filter_blocks = false;
-    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     Cf cf = static_cast<Cf>(i);
+    // The event index is only ever scanned by name (a computed trait's definition): larger
+    // blocks, and LZ4 at every level (zstd's decompression was a third of a definition).
+    if (cf == Cf::kEventIndex) {
+      table.block_size = 32 << 10;
+      cf_options.bottommost_compression = rocksdb::kLZ4Compression;
+    }
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (cf == Cf::kNodes || cf == Cf::kEdges) cf_options.merge_operator = merge;
-    // Vault values start with an event record's head (storage::VaultRecord): one filter.
-    if (cf == Cf::kEvents || cf == Cf::kVault) cf_options.compaction_filter = events_filter.get();
+    // Vault values and event index rows start with an event record's head: one filter.
+    if (cf == Cf::kEvents || cf == Cf::kVault || cf == Cf::kEventIndex) {
+      cf_options.compaction_filter = events_filter.get();
+    }
     if (cf == Cf::kEdges || cf == Cf::kNodeEvents) {
       // Adjacency scans are by the first node's 16-byte pseudonym.
       cf_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
