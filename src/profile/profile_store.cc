@@ -219,7 +219,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     links[found->second].Add(ev);
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
-  Writer w(store, options.computed);
+  Writer w(store, options.computed.get());
   std::vector<std::unordered_set<uint64_t>> had;
   HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
   for (uint64_t id : dirty) {
@@ -307,7 +307,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
     acc.try_emplace(id, options.computed.get()).first->second.Add(ev, as_of);
     links[id].Add(ev);
   }
-  Writer w(store, options.computed);
+  Writer w(store, options.computed.get());
   for (uint64_t id : ids) {
     stats->changed.push_back(id);
     auto m = work.members.find(id);

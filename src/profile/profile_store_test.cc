@@ -272,7 +272,7 @@ TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
   for (const auto& [id, json] : base) all.push_back(id);
   BuildOptions full;
   full.force_full = true;
-  full.computed = &specs;
+  full.computed = std::make_shared<const std::vector<AggregateSpec>>(specs);
   MarkDirty(all);
   Build(full);
   EXPECT_EQ(ComputedValues(*store_, Profiles(), specs), defined);
