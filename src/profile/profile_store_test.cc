@@ -287,6 +287,7 @@ TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
   ASSERT_TRUE(AddComputedTrait(store_.get(), specs[0], as_of, /*replace=*/true, &stats, &column).ok());
   const auto redefined = ComputedValues(*store_, Profiles(), specs);
   EXPECT_NE(redefined, defined);
+  full.computed = std::make_shared<const std::vector<AggregateSpec>>(specs);  // the build's snapshot of the registry
   MarkDirty(all);
   Build(full);
   EXPECT_EQ(ComputedValues(*store_, Profiles(), specs), redefined);
