@@ -351,8 +351,20 @@ Status Audiences::Refresh(const std::vector<uint64_t>& changed, bool full, std::
 Status Audiences::EnsureLoadedIfAnySegment() {
   if (loaded()) return Status::OK();
   MutexLock update(&update_mu_);
+  return LoadIfAnySegmentLocked();
+}
+
+Status Audiences::LoadIfAnySegmentLocked() {
   HOLO_ASSIGN_OR_RETURN(bool any, AnySavedSegment(*store_));
-  return any ? EnsureLoadedLocked() : Status::OK();
+  return any ? EnsureLoadedLocked() : Status::OK();  // loads current profiles, refreshes every segment
+}
+
+std::vector<Audiences::SavedSegment> Audiences::Settle(const segment::SegmentDelta& delta, const std::string& epoch) {
+  table_epoch_ = epoch;
+  segments_->FoldAll();
+  std::vector<SavedSegment> save;
+  for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+  return save;
 }
 
 Status Audiences::AddComputedColumns(const std::vector<NewColumn>& columns, const std::vector<uint64_t>& changed,
@@ -380,21 +392,14 @@ Status Audiences::AddComputedColumns(const std::vector<NewColumn>& columns, cons
       rows |= table_->SetColumn(columns[i].values.name, prepared[i].first, prepared[i].second);
     }
     segment::SegmentDelta delta = segments_->Refresh(rows);
-    table_epoch_ = epoch;
-    segments_->FoldAll();
-    for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+    save = Settle(delta, epoch);
   }
   return Save(save, epoch);
 }
 
 Status Audiences::RefreshLocked(const std::vector<uint64_t>& changed, bool full, std::string epoch) {
   if (changed.empty()) return Status::OK();
-  if (!loaded()) {
-    // Nothing loaded: only segments on disk need maintenance.
-    HOLO_ASSIGN_OR_RETURN(bool any, AnySavedSegment(*store_));
-    if (!any) return Status::OK();
-    return EnsureLoadedLocked();  // loads current profiles and refreshes every segment
-  }
+  if (!loaded()) return LoadIfAnySegmentLocked();  // nothing loaded: only saved segments need it
   if (epoch.empty()) {
     HOLO_ASSIGN_OR_RETURN(epoch, ProfilesEpoch());  // before the rows are read
   }
@@ -412,9 +417,7 @@ Status Audiences::RefreshLocked(const std::vector<uint64_t>& changed, bool full,
     table_ = std::move(table);
     segments_->Rebind(table_.get());
     delta = segments_->Reconcile();
-    table_epoch_ = epoch;
-    segments_->FoldAll();
-    for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+    save = Settle(delta, epoch);
   } else {
     HOLO_ASSIGN_OR_RETURN(auto rows, ReadRows(changed));  // beside the readers
     Roaring touched;
@@ -429,9 +432,7 @@ Status Audiences::RefreshLocked(const std::vector<uint64_t>& changed, bool full,
     }
     for (uint64_t id : changed) touched.add(static_cast<uint32_t>(id));
     delta = segments_->Refresh(touched);
-    table_epoch_ = epoch;
-    segments_->FoldAll();
-    for (const auto& change : delta.changes) save.push_back(Snapshot(change.name));
+    save = Settle(delta, epoch);
   }
   return Save(save, epoch);
 }

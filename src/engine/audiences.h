@@ -136,6 +136,8 @@ class Audiences {
   struct Loaded;
   Result<std::unique_ptr<Loaded>> Load() REQUIRES(update_mu_) EXCLUDES(mu_);
   Status EnsureLoadedLocked() REQUIRES(update_mu_) EXCLUDES(mu_);
+  // Loads the state if any segment is saved (a no-op otherwise).
+  Status LoadIfAnySegmentLocked() REQUIRES(update_mu_) EXCLUDES(mu_);
   Status RefreshLocked(const std::vector<uint64_t>& changed, bool full, std::string epoch) REQUIRES(update_mu_)
       EXCLUDES(mu_);
   // Reads the whole table from the profiles.
@@ -153,6 +155,9 @@ class Audiences {
     std::string members;     // Roaring portable
   };
   SavedSegment Snapshot(const std::string& name) const REQUIRES_SHARED(mu_);
+  // After a change was applied in memory: the table is exact as of `epoch`; returns the
+  // changed segments to save.
+  std::vector<SavedSegment> Settle(const segment::SegmentDelta& delta, const std::string& epoch) REQUIRES(mu_);
   Status Save(const std::vector<SavedSegment>& segments, const std::string& epoch) REQUIRES(update_mu_);
   Status CheckComputed(const segment::Expr& expr) const REQUIRES_SHARED(mu_);
   std::vector<std::string> UnknownTraits(const segment::Expr& expr) const REQUIRES_SHARED(mu_);
