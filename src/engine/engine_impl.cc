@@ -278,39 +278,28 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
 }
 
 Status EngineImpl::BackfillEventIndex() {
-  // Version 2: the rows carry profile::EventIndexValue (version 1 rows were empty).
+  // Version 3: rows grouped by the OneID of the event (version 2 rows were keyed by sequence
+  // and carried the owner identifier; version 1 rows were empty).
   HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kEventIndexBuilt));
   if (done.has_value() && *done == keys::kEventIndexVersion) return Status::OK();
-  rocksdb::WriteBatch batch;
-  auto it = store_->NewIterator(Cf::kEvents);
-  storage::EventRecord ev;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
-    const int owner = profile::AttributionIndex(ev);
-    if (ev.event.empty() || owner < 0) continue;
-    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())),
-              profile::EventIndexValue(ev, owner));
-    if (batch.Count() >= 100000) {
-      HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-      batch.Clear();
+  if (!done.has_value() || *done == "1") {
+    // Since version 2, computed traits are stored apart from the profiles (profile_store.h):
+    // the values a store kept in its profiles move to their columns.
+    std::vector<std::string> computed;
+    {
+      auto t = store_->NewIterator(Cf::kSegments);
+      const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
+      for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
+        computed.emplace_back(View(t->key()).substr(1));
+      }
+      HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
     }
+    uint64_t moved = 0;
+    HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
-  // With version 2, computed traits are stored apart from the profiles (profile_store.h):
-  // the values a store kept in its profiles move to their columns.
-  std::vector<std::string> computed;
-  {
-    auto t = store_->NewIterator(Cf::kSegments);
-    const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
-    for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
-      computed.emplace_back(View(t->key()).substr(1));
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
-  }
-  uint64_t moved = 0;
-  HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
-  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, keys::kEventIndexVersion);
-  return store_->Write(&batch, /*sync=*/true);
+  uint64_t rows = 0;
+  HOLO_RETURN_IF_ERROR(profile::RebuildEventIndex(store_.get(), &rows));
+  return store_->Put(Cf::kMeta, keys::kEventIndexBuilt, keys::kEventIndexVersion, /*sync=*/true);
 }
 
 int64_t EngineImpl::Now() const { return options_.now_ms != 0 ? options_.now_ms : NowMs(); }

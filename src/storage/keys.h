@@ -82,22 +82,38 @@ inline std::string DirtyProfile(uint64_t oneid) {
   return k;
 }
 
-// event_index: the attributed events of one name, in sequence order, so that a computed
-// trait reads only the events it aggregates. Names hold no \0 (the parser refuses them).
+// event_index: the track events of one name grouped by the OneID they are attributed to,
+// so that a computed trait reads only the events it aggregates, one OneID after another
+// (profile_store.cc writes them when it rebuilds a profile). Names hold no \0 (the parser
+// refuses them).
 inline std::string EventNamePrefix(std::string_view event) {
   std::string k(event);
   k.push_back('\0');
   return k;
 }
-inline std::string EventNameKey(std::string_view event, uint64_t seq) {
+inline std::string EventNameOneIdPrefix(std::string_view event, uint64_t oneid) {
   std::string k = EventNamePrefix(event);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline std::string EventNameKey(std::string_view event, uint64_t oneid, uint64_t seq) {
+  std::string k = EventNameOneIdPrefix(event, oneid);
   coding::PutFixed64BE(&k, seq);
   return k;
 }
-// meta: kEventIndexVersion once the event index covers every stored event in its current
-// form (built at open for stores written before it, or before its rows carried values).
+inline constexpr size_t kEventNameKeyTail = 16;  // oneid8 seq8 after the name prefix
+// event_index: 0xff oneid8 -> the names under which the OneID has rows. 9 bytes: a row key
+// is at least 18 (name, \0, 16), so the two never meet in a scan that checks the size.
+inline std::string EventNamesKey(uint64_t oneid) {
+  std::string k(1, '\xff');
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline constexpr size_t kEventNamesKeySize = 9;
+// meta: kEventIndexVersion once the event index covers every attributed event in its current
+// form (built at open for stores written before it, or before its rows were grouped by OneID).
 inline constexpr std::string_view kEventIndexBuilt = "cfg/event_index";
-inline constexpr std::string_view kEventIndexVersion = "2";
+inline constexpr std::string_view kEventIndexVersion = "3";
 
 // events: seq8
 inline std::string EventKey(uint64_t seq) {
