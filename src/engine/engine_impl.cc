@@ -192,11 +192,12 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
     HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy parsed, privacy::ConsentPolicy::Parse(*consent_policy));
     engine->consent_.SetPolicy(std::move(parsed));
   }
-  // A store from before the consent ledger or the event index gets them on its next
-  // read-write open.
+  // A store from before the consent ledger, the event index or typed trait rows gets them on
+  // its next read-write open.
   if (!options.read_only) {
     HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
     HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
+    HOLO_RETURN_IF_ERROR(engine->BackfillTraitRows());  // after: profiles hold only built-in traits then
   }
   HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
@@ -300,6 +301,14 @@ Status EngineImpl::BackfillEventIndex() {
   uint64_t rows = 0;
   HOLO_RETURN_IF_ERROR(profile::RebuildEventIndex(store_.get(), &rows));
   return store_->Put(Cf::kMeta, keys::kEventIndexBuilt, keys::kEventIndexVersion, /*sync=*/true);
+}
+
+Status EngineImpl::BackfillTraitRows() {
+  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kTraitRowsBuilt));
+  if (done.has_value()) return Status::OK();
+  uint64_t rows = 0;
+  HOLO_RETURN_IF_ERROR(profile::BackfillTraitRows(store_.get(), &rows));
+  return store_->Put(Cf::kMeta, keys::kTraitRowsBuilt, "1", /*sync=*/true);
 }
 
 int64_t EngineImpl::Now() const { return options_.now_ms != 0 ? options_.now_ms : NowMs(); }

@@ -9,6 +9,7 @@
 #include <random>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -94,10 +95,11 @@ class Writer {
   }
   // A rebuilt profile and its computed values. `had` (may be null): per stored computed trait,
   // the OneIDs holding a value before; null: looked up.
-  Status Put(uint64_t oneid, const std::string& json, const LinkSet& links, const ProfileAccumulator& acc,
-             const std::vector<std::unordered_set<uint64_t>>* had) {
+  Status Put(uint64_t oneid, const std::string& json, const TraitRow& row, const LinkSet& links,
+             const ProfileAccumulator& acc, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+    batch_.Put(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid), EncodeTraitRow(row));
     for (size_t j = 0; j < stored_.size(); ++j) {
       const ComputedTraitAccumulator& a = acc.computed()[stored_[j].first];
       if (a.events() > 0) {
@@ -112,6 +114,7 @@ class Writer {
   Status Delete(uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid));
+    batch_.Delete(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid));
     for (size_t j = 0; j < stored_.size(); ++j) HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
     HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
@@ -164,6 +167,10 @@ class Writer {
   void PutProfile(uint64_t oneid, const std::string& json) {
     MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+  }
+  // A profile's typed trait row alone, for a store written before them (same values as its JSON).
+  void PutTraitRow(uint64_t oneid, const TraitRow& row) {
+    batch_.Put(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid), EncodeTraitRow(row));
   }
   // One computed value, written by AddComputedTrait.
   void PutComputed(const std::string& name, uint64_t oneid, const std::string& value) {
@@ -252,15 +259,16 @@ Status StoredHolders(const storage::Store& store, const Writer& w, const std::un
   return storage::FromRocks(it->status(), "scan computed trait values");
 }
 
-// The profile JSON of `acc`, its consent traits from options.consent when given.
+// The profile JSON of `acc` and its typed trait row, its consent traits from options.consent
+// when given.
 std::string Render(ProfileAccumulator* acc, uint64_t oneid, const std::vector<ProfileAccumulator::Identifier>& members,
-                   int64_t as_of, const BuildOptions& options) {
+                   int64_t as_of, const BuildOptions& options, TraitRow* row) {
   if (options.consent) {
     for (std::string_view purpose : ProfileAccumulator::ConsentPurposes()) {
       acc->SetConsent(purpose, options.consent(oneid, purpose));
     }
   }
-  return acc->ToJson(oneid, members, as_of);
+  return acc->ToJson(oneid, members, as_of, row);
 }
 
 // Calls fn(node, OneID) for every identifier the graph has placed.
@@ -313,6 +321,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
   std::vector<std::unordered_set<uint64_t>> had;
   HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
+  TraitRow row;
   for (uint64_t id : dirty) {
     auto m = members.find(id);
     if (m == members.end()) {
@@ -320,7 +329,8 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       stats->deleted++;
     } else {
       ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
-      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&a, id, m->second, as_of, options), links[id].links(), a, &had));
+      const std::string json = Render(&a, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, &had));
       stats->written++;
     }
     stats->changed.push_back(id);
@@ -400,6 +410,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
     links[id].Add(ev);
     HOLO_RETURN_IF_ERROR(w.AddIndexRow(id, seq, ev));
   }
+  TraitRow row;
   for (uint64_t id : ids) {
     stats->changed.push_back(id);
     auto m = work.members.find(id);
@@ -408,7 +419,8 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       stats->deleted++;
     } else {
       ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
-      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&a, id, m->second, as_of, options), links[id].links(), a, nullptr));
+      const std::string json = Render(&a, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, nullptr));
       stats->written++;
     }
     w.Clear(id);
@@ -744,6 +756,71 @@ Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std:
     }
     w.PutProfile(oneid, out);
     ++*moved;
+    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  return w.MaybeFlush(/*sync=*/true);
+}
+
+namespace {
+
+// A stored computed value (its JSON: a number, a string or null) as a trait value.
+Result<TraitValue> ComputedTraitValue(std::string_view json, const std::string& name) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element v;
+  if (parser.parse(json.data(), json.size()).get(v) != simdjson::SUCCESS) {
+    return Status::DataLoss("corrupt value of computed trait " + name);
+  }
+  double d;
+  std::string_view text;
+  if (v.get_double().get(d) == simdjson::SUCCESS) return TraitValue(d);
+  if (v.get_string().get(text) == simdjson::SUCCESS) return TraitValue(std::string(text));
+  return TraitValue();
+}
+
+}  // namespace
+
+Status ScanTraitRows(const storage::Store& store, const std::function<Status(uint64_t, TraitRow*)>& fn) {
+  const std::string prefix(1, keys::kTraitRowTag);
+  auto it = store.NewIterator(Cf::kSegments);
+  TraitRow row;
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    const uint64_t oneid = it->key().size() == 9 ? coding::DecodeFixed64BE(it->key().data() + 1) : 0;
+    if (oneid == 0 || !DecodeTraitRow(View(it->value()), &row)) {
+      return Status::DataLoss("corrupt typed trait row in the segments column family");
+    }
+    HOLO_RETURN_IF_ERROR(fn(oneid, &row));
+  }
+  return storage::FromRocks(it->status(), "scan trait rows");
+}
+
+Result<std::optional<TraitRow>> ReadTraitRow(const storage::Store& store, uint64_t oneid,
+                                             const std::vector<AggregateSpec>& computed) {
+  HOLO_ASSIGN_OR_RETURN(auto stored, store.Get(Cf::kSegments, keys::TraitRowKey(oneid)));
+  if (!stored.has_value()) return std::optional<TraitRow>();
+  TraitRow row;
+  if (!DecodeTraitRow(*stored, &row)) {
+    return Status::DataLoss("corrupt typed trait row of OneID " + std::to_string(oneid));
+  }
+  for (const AggregateSpec* spec : StoredComputedTraits(computed)) {
+    const std::string& name = spec->TraitName();
+    HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kSegments, keys::ComputedValueKey(name, oneid)));
+    std::string_view value = DefaultValueJson(*spec), meta;
+    if (v.has_value() && !DecodeComputed(*v, &value, &meta)) return Status::DataLoss("corrupt value of computed trait " + name);
+    HOLO_ASSIGN_OR_RETURN(TraitValue typed, ComputedTraitValue(value, name));
+    row.emplace_back(name, std::move(typed));
+  }
+  return std::optional<TraitRow>(std::move(row));
+}
+
+Status BackfillTraitRows(storage::Store* store, uint64_t* rows) {
+  *rows = 0;
+  Writer w(store);
+  auto it = store->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(TraitRow row, TraitRowFromProfileJson(View(it->value())));
+    w.PutTraitRow(coding::DecodeFixed64BE(it->key().data()), row);
+    ++*rows;
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));

@@ -11,6 +11,7 @@
 
 #include "holo/result.h"
 #include "profile/computed_trait.h"
+#include "profile/trait_row.h"
 #include "storage/store.h"
 
 namespace holo::profile {
@@ -117,6 +118,20 @@ class ComputedTraitReader {
 // columns: for a store written before computed traits were stored apart (the engine runs it
 // once, with the event index's version 2). `moved`: the profiles rewritten.
 Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std::string>& names, uint64_t* moved);
+
+// Calls fn(oneid, row) for every stored profile's typed trait row (trait_row.h: its built-in
+// traits, as the profile's JSON has them; computed traits are in their columns,
+// ReadComputedColumn), in OneID order. fn may move from *row. Stops at fn's first error.
+Status ScanTraitRows(const storage::Store& store, const std::function<Status(uint64_t, TraitRow*)>& fn);
+
+// Returns the typed trait row of `oneid` with its computed traits joined at the end (each its
+// default when no event gave it a value), or nullopt when it has no profile.
+Result<std::optional<TraitRow>> ReadTraitRow(const storage::Store& store, uint64_t oneid,
+                                             const std::vector<AggregateSpec>& computed);
+
+// Writes the typed trait row of every stored profile from its JSON: for a store written before
+// profiles had them (the engine runs it once at open). `rows`: the rows written.
+Status BackfillTraitRows(storage::Store* store, uint64_t* rows);
 
 // Returns the stored profile JSON of `oneid` with its computed traits joined
 // (ComputedTraitReader), or nullopt.

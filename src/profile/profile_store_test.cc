@@ -140,6 +140,18 @@ class ProfileStoreTest : public ::testing::Test {
 };
 testing::TempDir* ProfileStoreTest::dir_ = nullptr;
 
+AggregateSpec Spec(AggFunc func, std::string event, std::string property, int window_days, std::string name,
+                   std::vector<Condition> where = {}) {
+  AggregateSpec spec;
+  spec.func = func;
+  spec.event = std::move(event);
+  spec.property = std::move(property);
+  spec.window_days = window_days;
+  spec.name = std::move(name);
+  spec.where = std::move(where);
+  return spec;
+}
+
 TEST_F(ProfileStoreTest, IndexAndFullScanWriteTheSameProfiles) {
   std::map<uint64_t, std::string> before = Profiles();
   ASSERT_GT(before.size(), 300u);
@@ -227,6 +239,79 @@ TEST_F(ProfileStoreTest, EventIndexFollowsTheOneIdsThroughEveryRebuild) {
   ExpectIndexFollowsTheEvents();
 }
 
+// Every profile's typed trait row holds the values of its JSON's "traits", in order, whichever
+// path wrote it (rebuild through the node index, one full scan, the backfill of an older
+// store), and a row read with computed traits joined equals the JSON read with them joined.
+TEST_F(ProfileStoreTest, TypedTraitRowsHoldWhatTheJsonHolds) {
+  auto expect_rows_match = [&](const std::vector<AggregateSpec>& computed, const char* when) {
+    size_t n = 0;
+    for (const auto& [id, stored] : Profiles()) {
+      auto json = ReadProfile(*store_, id, computed);
+      ASSERT_TRUE(json.ok() && json->has_value());
+      auto from_json = TraitRowFromProfileJson(**json);
+      ASSERT_TRUE(from_json.ok()) << from_json.status().ToString();
+      auto typed = ReadTraitRow(*store_, id, computed);
+      ASSERT_TRUE(typed.ok()) << typed.status().ToString();
+      ASSERT_TRUE(typed->has_value()) << when << ": no typed row for OneID " << id;
+      ASSERT_EQ(**typed, *from_json) << when << ": OneID " << id;
+      ++n;
+    }
+    EXPECT_GT(n, 300u) << when;
+  };
+  std::vector<uint64_t> all;
+  for (const auto& [id, json] : Profiles()) all.push_back(id);
+  MarkDirty(all);
+  BuildOptions full;
+  full.force_full = true;
+  Build(full);
+  expect_rows_match({}, "full scan");
+  std::vector<uint64_t> some(all.begin(), all.begin() + 50);
+  MarkDirty(some);
+  BuildOptions by_index;
+  by_index.full_threshold = 1e9;
+  EXPECT_FALSE(Build(by_index).full);
+  expect_rows_match({}, "node index");
+
+  // A store from before typed rows: the backfill writes them from the JSON.
+  {
+    rocksdb::WriteBatch batch;
+    const std::string prefix(1, keys::kTraitRowTag);
+    auto it = store_->NewIterator(Cf::kSegments);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Delete(store_->cf(Cf::kSegments), it->key());
+    }
+    ASSERT_GT(batch.Count(), 300u);
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+    auto gone = ReadTraitRow(*store_, all[0], {});
+    ASSERT_TRUE(gone.ok());
+    EXPECT_FALSE(gone->has_value());
+    uint64_t rows = 0;
+    ASSERT_TRUE(BackfillTraitRows(store_.get(), &rows).ok());
+    EXPECT_EQ(rows, Profiles().size());
+  }
+  expect_rows_match({}, "backfill");
+
+  // Computed traits joined: numbers, texts, and the default of those without a value.
+  std::vector<AggregateSpec> computed = {
+      Spec(AggFunc::kCount, "Order Completed", "", 0, "orders_all"),
+      Spec(AggFunc::kLast, "Product Viewed", "brand", 0, "brand_last"),
+  };
+  for (const AggregateSpec& spec : computed) {
+    BuildStats stats;
+    ComputedColumn column;
+    ASSERT_TRUE(AddComputedTrait(store_.get(), spec, 1793491200000, /*replace=*/false, &stats, &column).ok());
+    EXPECT_GT(column.oneids.size(), 10u);
+    EXPECT_LT(column.oneids.size(), all.size());
+  }
+  expect_rows_match(computed, "computed traits joined");
+  // A profile removed with its OneID loses its typed row.
+  MarkDirty({all.back() + 1000});
+  Build(by_index);
+  auto none = ReadTraitRow(*store_, all.back() + 1000, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST_F(ProfileStoreTest, ScansAllEventsWhenTheDirtyProfilesHoldMostOfThem) {
   std::vector<uint64_t> all;
   for (const auto& [id, json] : Profiles()) all.push_back(id);
@@ -287,18 +372,6 @@ TEST_F(ProfileStoreTest, ProfilesWriteExactlyTheRegisteredTraitsWithTheirTypes) 
     if (t.name != "household_size") EXPECT_TRUE(seen.count(std::string(t.name))) << t.name << " is never written";
     EXPECT_NE(docs.find(std::string(t.name)), std::string::npos) << t.name << " is not in docs/traits.md";
   }
-}
-
-AggregateSpec Spec(AggFunc func, std::string event, std::string property, int window_days, std::string name,
-                   std::vector<Condition> where = {}) {
-  AggregateSpec spec;
-  spec.func = func;
-  spec.event = std::move(event);
-  spec.property = std::move(property);
-  spec.window_days = window_days;
-  spec.name = std::move(name);
-  spec.where = std::move(where);
-  return spec;
 }
 
 // Each computed trait's value and trait_meta in every profile as readers see them (the

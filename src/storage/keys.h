@@ -222,6 +222,7 @@ inline constexpr char kSegmentMembersTag = 'm';  // 'm' name -> Roaring members
 inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered group (differencing log)
 inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement
 inline constexpr char kComputedValueTag = 'c';   // 'c' name \0 oneid8 -> a computed trait's value
+inline constexpr char kTraitRowTag = 'r';        // 'r' oneid8 -> a profile's built-in traits, typed
 inline std::string SegmentsKey(char tag, std::string_view name) {
   std::string k(1, tag);
   k.append(name);
@@ -244,6 +245,14 @@ inline std::string ComputedValueKey(std::string_view name, uint64_t oneid) {
   coding::PutFixed64BE(&k, oneid);
   return k;
 }
+// The typed trait row of one profile (profile/trait_row.h), written beside its JSON.
+inline std::string TraitRowKey(uint64_t oneid) {
+  std::string k(1, kTraitRowTag);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+// meta: "1" once every profile has its typed trait row (written at open for older stores).
+inline constexpr std::string_view kTraitRowsBuilt = "cfg/trait_rows";
 // graph: the prefixes of every node's OneID and of every OneID's members.
 inline constexpr std::string_view kGraphNodePrefix = "n";
 inline constexpr std::string_view kGraphMemberPrefix = "o";
