@@ -305,6 +305,13 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   std::unordered_map<uint64_t, LinkAccumulator> links;
   Writer w(store, options.computed.get());
+  {
+    // The first build of a store (its first load) finds no index rows to replace.
+    auto idx = store->NewIterator(Cf::kEventIndex);
+    idx->SeekToFirst();
+    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+    if (!idx->Valid()) w.SetIndexEmpty();
+  }
   auto it = store->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
