@@ -1,5 +1,5 @@
 // EngineImpl::Ingest: files -> parsed, pseudonymized messages -> one atomic
-// RocksDB batch per `batch_lines` lines, acknowledged once its WAL is synced.
+// write batch per `batch_lines` lines, acknowledged once its WAL is synced.
 // Reading and parsing of batch N+1 overlaps the write of batch N, and the WAL
 // sync of batch N overlaps batch N+1.
 
