@@ -163,8 +163,8 @@ class WriteBatch {
  public:
   explicit WriteBatch(const Store& store);
   // legacy: a view of a caller's rocksdb::WriteBatch (borrowed; `borrowed` must outlive
-  // this; no allocation), for the stages' batch-building functions (UpdateLinks,
-  // AttributionBatch) while profile_store.cc still builds RocksDB batches itself. REQUIRES: `store` is a RocksDB store. Do not use in new code.
+  // this; no allocation), for the stages' batch-building functions (UpdateLinks) while
+  // profile_store.cc still builds RocksDB batches itself. REQUIRES: `store` is a RocksDB store. Do not use in new code.
   WriteBatch(const Store& store, rocksdb::WriteBatch* borrowed);
   ~WriteBatch();
   WriteBatch(WriteBatch&& other) noexcept;
