@@ -18,58 +18,6 @@ using storage::Cf;
 namespace keys = storage::keys;
 using keys::SegmentsKey;
 
-// Profile JSON "traits" -> a trait-table row.
-segment::TraitRow TraitsOf(simdjson::dom::element traits) {
-  segment::TraitRow row;
-  simdjson::dom::object obj;
-  if (traits.get_object().get(obj) != simdjson::SUCCESS) return row;
-  for (auto [key, value] : obj) {
-    segment::TraitValue v;
-    switch (value.type()) {
-      case simdjson::dom::element_type::INT64:
-        v = static_cast<double>(int64_t(value));
-        break;
-      case simdjson::dom::element_type::UINT64:
-        v = static_cast<double>(uint64_t(value));
-        break;
-      case simdjson::dom::element_type::DOUBLE:
-        v = double(value);
-        break;
-      case simdjson::dom::element_type::BOOL:
-        v = bool(value) ? 1.0 : 0.0;
-        break;
-      case simdjson::dom::element_type::STRING:
-        v = std::string(std::string_view(value));
-        break;
-      case simdjson::dom::element_type::ARRAY: {
-        std::vector<std::string> items;
-        for (auto item : value.get_array()) {
-          std::string_view sv;
-          if (item.get_string().get(sv) == simdjson::SUCCESS) items.emplace_back(sv);
-        }
-        v = std::move(items);
-        break;
-      }
-      default:
-        break;
-    }
-    row.emplace_back(std::string(key), std::move(v));
-  }
-  return row;
-}
-
-// The trait-table row of one stored profile (JSON), with its household size.
-Result<segment::TraitRow> RowOf(std::string_view json, uint64_t oneid, uint32_t household,
-                                simdjson::dom::parser* parser) {
-  simdjson::dom::element doc;
-  if (parser->parse(json).get(doc) != simdjson::SUCCESS) {
-    return Status::DataLoss("profile of OneID " + std::to_string(oneid) + " is not valid JSON");
-  }
-  segment::TraitRow row = TraitsOf(doc["traits"].value_unsafe());
-  row.emplace_back("household_size", static_cast<double>(household));
-  return row;
-}
-
 Status CheckRow(uint64_t oneid) {
   if (oneid > UINT32_MAX) return Status::OutOfRange("OneID " + std::to_string(oneid) + " does not fit a segment bitmap");
   return Status::OK();
@@ -185,19 +133,15 @@ Result<std::string> Audiences::ProfilesEpoch() const {
 
 Result<std::unique_ptr<segment::TraitTable>> Audiences::ReadTable() const {
   auto table = std::make_unique<segment::TraitTable>();
-  simdjson::dom::parser parser;
   HOLO_ASSIGN_OR_RETURN(auto households, profile::AllHouseholdSizes(*store_));
-  auto it = store_->NewCursor(Cf::kProfiles);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+  // Profiles hand the table typed rows (profile/trait_row.h), no JSON.
+  HOLO_RETURN_IF_ERROR(profile::ScanTraitRows(*store_, [&](uint64_t oneid, profile::TraitRow* row) -> Status {
     HOLO_RETURN_IF_ERROR(CheckRow(oneid));
     auto household = households.find(oneid);
-    HOLO_ASSIGN_OR_RETURN(segment::TraitRow row,
-                          RowOf(it->value(), oneid, household == households.end() ? 1 : household->second,
-                                &parser));
-    table->Upsert(static_cast<uint32_t>(oneid), row);
-  }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan profiles"));
+    row->emplace_back("household_size", static_cast<double>(household == households.end() ? 1 : household->second));
+    table->Upsert(static_cast<uint32_t>(oneid), *row);
+    return Status::OK();
+  }));
   // Computed traits are stored apart from the profiles, one column each: typed values.
   ComputedList computed = ComputedTraits();
   for (const profile::AggregateSpec* spec : profile::StoredComputedTraits(*computed)) {
@@ -224,15 +168,14 @@ Result<std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>>> Audie
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>> rows;
   rows.reserve(touched.size());
-  simdjson::dom::parser parser;
   ComputedList computed = ComputedTraits();
   for (uint64_t id : touched) {
     HOLO_RETURN_IF_ERROR(CheckRow(id));
-    HOLO_ASSIGN_OR_RETURN(auto json, profile::ReadProfile(*store_, id, *computed));  // computed traits joined
-    std::optional<segment::TraitRow> row;
-    if (json.has_value()) {
+    HOLO_ASSIGN_OR_RETURN(std::optional<segment::TraitRow> row,
+                          profile::ReadTraitRow(*store_, id, *computed));  // computed traits joined
+    if (row.has_value()) {
       HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
-      HOLO_ASSIGN_OR_RETURN(row, RowOf(*json, id, household, &parser));
+      row->emplace_back("household_size", static_cast<double>(household));
     }
     rows.emplace_back(static_cast<uint32_t>(id), std::move(row));
   }

@@ -1,6 +1,6 @@
 #include "engine/engine_impl.h"
 
-// legacy: BackfillEventIndex alone still builds a RocksDB batch (storage_boundary_check.sh).
+// legacy: BackfillEventIndex alone still iterates with rocksdb::Iterator (storage_boundary_check.sh).
 #include <rocksdb/db.h>
 
 #include <charconv>
@@ -192,11 +192,12 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
     HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy parsed, privacy::ConsentPolicy::Parse(*consent_policy));
     engine->consent_.SetPolicy(std::move(parsed));
   }
-  // A store from before the consent ledger or the event index gets them on its next
-  // read-write open.
+  // A store from before the consent ledger, the event index or typed trait rows gets them on
+  // its next read-write open.
   if (!options.read_only) {
     HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
     HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
+    HOLO_RETURN_IF_ERROR(engine->BackfillTraitRows());  // after: profiles hold only built-in traits then
   }
   HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
@@ -278,39 +279,36 @@ Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_vie
 }
 
 Status EngineImpl::BackfillEventIndex() {
-  // Version 2: the rows carry profile::EventIndexValue (version 1 rows were empty).
+  // Version 3: rows grouped by the OneID of the event (version 2 rows were keyed by sequence
+  // and carried the owner identifier; version 1 rows were empty).
   HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kEventIndexBuilt));
   if (done.has_value() && *done == keys::kEventIndexVersion) return Status::OK();
-  rocksdb::WriteBatch batch;
-  auto it = store_->NewIterator(Cf::kEvents);
-  storage::EventRecord ev;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
-    const int owner = profile::AttributionIndex(ev);
-    if (ev.event.empty() || owner < 0) continue;
-    batch.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())),
-              profile::EventIndexValue(ev, owner));
-    if (batch.Count() >= 100000) {
-      HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-      batch.Clear();
+  if (!done.has_value() || *done == "1") {
+    // Since version 2, computed traits are stored apart from the profiles (profile_store.h):
+    // the values a store kept in its profiles move to their columns.
+    std::vector<std::string> computed;
+    {
+      auto t = store_->NewIterator(Cf::kSegments);
+      const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
+      for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
+        computed.emplace_back(View(t->key()).substr(1));
+      }
+      HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
     }
+    uint64_t moved = 0;
+    HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
-  // With version 2, computed traits are stored apart from the profiles (profile_store.h):
-  // the values a store kept in its profiles move to their columns.
-  std::vector<std::string> computed;
-  {
-    auto t = store_->NewIterator(Cf::kSegments);
-    const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
-    for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
-      computed.emplace_back(View(t->key()).substr(1));
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
-  }
-  uint64_t moved = 0;
-  HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
-  batch.Put(store_->cf(Cf::kMeta), keys::kEventIndexBuilt, keys::kEventIndexVersion);
-  return store_->Write(&batch, /*sync=*/true);
+  uint64_t rows = 0;
+  HOLO_RETURN_IF_ERROR(profile::RebuildEventIndex(store_.get(), &rows));
+  return store_->Put(Cf::kMeta, keys::kEventIndexBuilt, keys::kEventIndexVersion, /*sync=*/true);
+}
+
+Status EngineImpl::BackfillTraitRows() {
+  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kTraitRowsBuilt));
+  if (done.has_value()) return Status::OK();
+  uint64_t rows = 0;
+  HOLO_RETURN_IF_ERROR(profile::BackfillTraitRows(store_.get(), &rows));
+  return store_->Put(Cf::kMeta, keys::kTraitRowsBuilt, "1", /*sync=*/true);
 }
 
 int64_t EngineImpl::Now() const { return options_.now_ms != 0 ? options_.now_ms : NowMs(); }

@@ -268,8 +268,10 @@ class EngineImpl final : public Engine,
   std::vector<std::unique_ptr<ingest::MessageParser>> parsers_ GUARDED_BY(parsers_mu_);  // PrepareMessages' idle parsers
   Mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
 
-  // Builds the event index (keys::EventNameKey) once, for a store written before it existed.
+  // Builds the event index (keys::EventNameKey) once, for a store written before its layout.
   Status BackfillEventIndex();
+  // Writes every profile's typed trait row once, for a store written before them.
+  Status BackfillTraitRows();
 
   // ---- privacy's part of an ingest write (privacy.cc) ----
   struct PrivacyBatch {

@@ -169,10 +169,6 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
       std::string value;
       ev.EncodeTo(&value);
       rewrites.Put(store_->cf(Cf::kEvents), it->key(), value);
-      if (owner >= 0 && !ev.event.empty()) {  // the event index carries the properties too
-        rewrites.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, coding::DecodeFixed64BE(it->key().data())),
-                     profile::EventIndexValue(ev, profile::AttributionIndex(ev)));
-      }
       report->events_rewritten++;
       if (owner >= 0) {
         HOLO_ASSIGN_OR_RETURN(uint64_t other, identity::LookupOneId(*store_, owner_node));

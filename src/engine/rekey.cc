@@ -224,7 +224,7 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
             }
             break;
           case Cf::kEventIndex:
-            if (value.empty()) break;  // a row from before the index carried values
+            if (key.size() == keys::kEventNamesKeySize) break;  // a OneID's names: no identifier
             [[fallthrough]];  // the value is an event record (profile::EventIndexValue)
           case Cf::kEvents:
             if (!ev.DecodeFrom(value)) return Status::DataLoss("rekey: corrupt event record");

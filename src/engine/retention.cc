@@ -79,7 +79,6 @@ Status EngineImpl::ApplyRetention(RetentionReport* report) {
       report->expired_events++;
       const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
       for (const auto& id : ev.ids) batch.Delete(store_->cf(Cf::kNodeEvents), keys::NodeEventKey(id.pseudonym, seq));
-      if (!ev.event.empty()) batch.Delete(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, seq));
       if (int owner = profile::AttributionIndex(ev); owner >= 0) {
         HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, ev.ids[owner].pseudonym));
         if (oneid != 0) owners.insert(oneid);

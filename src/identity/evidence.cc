@@ -155,7 +155,6 @@ Status RemoveEvent(storage::Store* store, std::string_view source, std::string_v
   }
   batch.Delete(Cf::kEvents, *seq_key);
   batch.Delete(Cf::kDedupe, dedupe_key);
-  if (!event.event.empty()) batch.Delete(Cf::kEventIndex, keys::EventNameKey(event.event, seq));
   // One event fewer in the store's count (removals run one at a time).
   HOLO_ASSIGN_OR_RETURN(auto removed_count, store->Get(Cf::kMeta, keys::kEventsRemoved));
   std::string count;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "profile/computed_trait.h"
 #include "profile/profile_builder.h"
 #include "storage/keys.h"
 
@@ -15,16 +14,12 @@ int AttributionBatch::Add(const storage::EventRecord& event, uint64_t seq) {
   const int owner = AttributionIndex(event);
   if (owner < 0) return owner;
   node_events_.push_back(keys::NodeEventKey(event.ids[owner].pseudonym, seq));
-  // With what computed traits read (EventIndexValue): a definition scans these rows only.
-  if (!event.event.empty()) by_name_.emplace_back(keys::EventNameKey(event.event, seq), EventIndexValue(event, owner));
   return owner;
 }
 
 void AttributionBatch::AppendTo(storage::WriteBatch* batch) {
   std::sort(node_events_.begin(), node_events_.end());
   for (const std::string& key : node_events_) batch->Put(Cf::kNodeEvents, key, "");
-  std::sort(by_name_.begin(), by_name_.end());
-  for (const auto& [key, value] : by_name_) batch->Put(Cf::kEventIndex, key, value);
 }
 
 }  // namespace holo::profile

@@ -1,8 +1,8 @@
 // AttributionBatch: the profile stage's part of an ingest write. Each stored event is
 // indexed under the identifier it is attributed to (AttributionIndex: the node whose
-// profile it feeds, read back by profile rebuilds) and, when it has a name, under that
-// name with the projection computed traits read (the event index); the ingest write puts these keys, with
-// the other stages' parts, into one atomic batch.
+// profile it feeds, read back by profile rebuilds); the ingest write puts these keys, with
+// the other stages' parts, into one atomic batch. (The event index that computed traits
+// read is written by the profile rebuild, which knows the OneID: profile_store.h.)
 //
 //   profile::AttributionBatch attribution;
 //   int owner = attribution.Add(event, seq);   // rec.ids[owner] feeds a profile; -1: none
@@ -38,7 +38,6 @@ class AttributionBatch {
 
  private:
   std::vector<std::string> node_events_;  // keys::NodeEventKey
-  std::vector<std::pair<std::string, std::string>> by_name_;  // keys::EventNameKey -> EventIndexValue
 };
 
 }  // namespace holo::profile

@@ -260,21 +260,41 @@ bool ComputedTraitAccumulator::Wants(const storage::EventRecord& event) const {
   return event.msg_type == kTrackMessage && (spec_->event.empty() || spec_->event == event.event);
 }
 
+bool ComputedTraitAccumulator::InWindow(int64_t timestamp_ms, int64_t as_of_ms) const {
+  if (timestamp_ms > as_of_ms) return false;
+  return spec_->window_days <= 0 || timestamp_ms > as_of_ms - static_cast<int64_t>(spec_->window_days) * kDayMs;
+}
+
 void ComputedTraitAccumulator::Add(const storage::EventRecord& event, int64_t as_of_ms) {
-  if (!Wants(event)) return;
+  // The cheap tests first: most events of a windowed trait fall outside the window, and
+  // their properties are never parsed.
+  if (!Wants(event) || !InWindow(event.timestamp_ms, as_of_ms)) return;
+  if (spec_->func == AggFunc::kCount && conds_.empty() && prop_path_.empty()) {  // reads no property
+    const std::string_view p = event.properties_json;
+    const size_t first = p.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && p[first] == '{') {
+      ++count_;
+      Contributed(event);
+      return;
+    }
+  }
   thread_local simdjson::dom::parser parser;
   element props;
   if (parser.parse(event.properties_json).get(props) != simdjson::SUCCESS) return;
   Add(event, props, as_of_ms);
 }
 
+void ComputedTraitAccumulator::Contributed(const storage::EventRecord& event) {
+  ++events_;
+  if (std::find(sources_.begin(), sources_.end(), event.source) == sources_.end()) {
+    sources_.push_back(event.source);
+    std::sort(sources_.begin(), sources_.end());
+  }
+}
+
 void ComputedTraitAccumulator::Add(const storage::EventRecord& event, const element& props,
                                    int64_t as_of_ms) {
-  if (!Wants(event) || event.timestamp_ms > as_of_ms) return;
-  if (spec_->window_days > 0 &&
-      event.timestamp_ms <= as_of_ms - static_cast<int64_t>(spec_->window_days) * kDayMs) {
-    return;
-  }
+  if (!Wants(event) || !InWindow(event.timestamp_ms, as_of_ms)) return;
   if (!props.is_object()) return;
   thread_local std::string scratch;
   auto holds = [&](const Cond& c, element v) {
@@ -410,12 +430,7 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, const elem
       }
     }
   }
-  if (!contributed) return;
-  ++events_;
-  if (std::find(sources_.begin(), sources_.end(), event.source) == sources_.end()) {
-    sources_.push_back(event.source);
-    std::sort(sources_.begin(), sources_.end());
-  }
+  if (contributed) Contributed(event);
 }
 
 bool ComputedTraitAccumulator::has_value() const {
@@ -506,12 +521,15 @@ std::string_view DefaultValueJson(const AggregateSpec& spec) {
   }
 }
 
-std::string EventIndexValue(const storage::EventRecord& event, int owner) {
+bool IndexedForTraits(const storage::EventRecord& event) {
+  return event.msg_type == kTrackMessage && !event.event.empty();
+}
+
+std::string EventIndexValue(const storage::EventRecord& event) {
   storage::EventRecord projection;
   projection.msg_type = event.msg_type;
   projection.timestamp_ms = event.timestamp_ms;
   projection.source = event.source;
-  projection.ids.push_back(event.ids[static_cast<size_t>(owner)]);
   projection.properties_json = event.properties_json;
   std::string out;
   projection.EncodeTo(&out);

@@ -68,11 +68,14 @@ std::string_view DefaultValueJson(const AggregateSpec& spec);
 
 // Returns the value of an event_index row (storage::keys::EventNameKey) for `event`: the
 // projection that computed traits read, so that defining one is a scan of the index
-// rather than a read of each event. It is the event record itself, but with only its
-// owner identifier (`owner`, from AttributionIndex), no message id and no event name (the
-// key holds it); it starts with the head of an event record, so the events' retention
-// filter expires it too (docs/storage_format.md).
-std::string EventIndexValue(const storage::EventRecord& event, int owner);
+// rather than a read of each event. It is the event record itself without identifiers (the
+// key holds the OneID the event is attributed to), message id and event name (the key holds
+// it); it starts with the head of an event record, so the events' retention filter expires
+// it too (docs/storage_format.md).
+std::string EventIndexValue(const storage::EventRecord& event);
+// Returns whether a computed trait can read `event` (a track event with a name): the events
+// the event index holds.
+bool IndexedForTraits(const storage::EventRecord& event);
 
 // Evaluates one AggregateSpec over the events of one OneID.
 //
@@ -126,11 +129,16 @@ class ComputedTraitAccumulator {
   std::string TextValue() const;
 
   const AggregateSpec& spec() const { return *spec_; }
+  // Returns whether an event at `timestamp_ms` is in the window: (as_of - window, as_of].
+  bool InWindow(int64_t timestamp_ms, int64_t as_of_ms) const;
   // Events that contributed to the value, and their sources.
   uint64_t events() const { return events_; }
   const std::vector<std::string>& sources() const { return sources_; }
 
  private:
+  // Counts `event` among the contributing events and notes its source.
+  void Contributed(const storage::EventRecord& event);
+
   struct Cond {
     std::vector<std::string_view> path;  // dotted property name, split
     Condition::Op op;

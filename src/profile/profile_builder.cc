@@ -883,10 +883,52 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
 
 namespace {
 
-// Writes the flat "traits" object and remembers the meta of each trait with a value.
+// Writes the flat "traits" object and remembers the meta of each trait with a value. Each
+// value goes to the JSON and, when a typed row is asked for (`row` not null), to the row:
+// the two are written from the same value, so they cannot disagree.
 class TraitWriter {
  public:
-  TraitWriter(JsonWriter* w, const std::vector<std::string>* sources) : w_(w), sources_(sources) {}
+  TraitWriter(JsonWriter* w, const std::vector<std::string>* sources, TraitRow* row)
+      : w_(w), sources_(sources), row_(row) {}
+
+  void Uint(std::string_view name, uint64_t v) {
+    w_->Key(name).Uint(v);
+    Typed(name, static_cast<double>(v));
+  }
+  void Int(std::string_view name, int64_t v) {
+    w_->Key(name).Int(v);
+    Typed(name, static_cast<double>(v));
+  }
+  void Double(std::string_view name, double v) {
+    w_->Key(name).Double(v);
+    Typed(name, v);
+  }
+  void Bool(std::string_view name, bool v) {
+    w_->Key(name).Bool(v);
+    Typed(name, v ? 1.0 : 0.0);
+  }
+  void Text(std::string_view name, std::string_view v) {
+    w_->Key(name).String(v);
+    Typed(name, std::string(v));
+  }
+  // An empty text is null.
+  void TextOrNull(std::string_view name, std::string_view v) {
+    if (v.empty()) {
+      Null(name);
+    } else {
+      Text(name, v);
+    }
+  }
+  void Null(std::string_view name) {
+    w_->Key(name).Null();
+    Typed(name, std::monostate());
+  }
+  void Texts(std::string_view name, const std::vector<std::string_view>& v) {
+    w_->Key(name).BeginArray();
+    for (std::string_view s : v) w_->String(s);
+    w_->EndArray();
+    if (row_ != nullptr) Typed(name, std::vector<std::string>(v.begin(), v.end()));
+  }
 
   struct Meta {
     std::string name;
@@ -895,7 +937,6 @@ class TraitWriter {
     double confidence;
   };
 
-  JsonWriter& Key(std::string_view name) { return w_->Key(name); }
   void Note(std::string_view name, uint64_t mask, uint64_t events, double confidence) {
     if (events == 0) return;
     Meta m{std::string(name), {}, events, std::clamp(Round3(confidence), 0.0, 1.0)};
@@ -928,18 +969,14 @@ class TraitWriter {
   }
 
  private:
+  void Typed(std::string_view name, TraitValue v) {
+    if (row_ != nullptr) row_->emplace_back(std::string(name), std::move(v));
+  }
   JsonWriter* w_;
   const std::vector<std::string>* sources_;
+  TraitRow* row_;
   std::vector<Meta> metas_;
 };
-
-void StringOrNull(JsonWriter* w, std::string_view v) {
-  if (v.empty()) {
-    w->Null();
-  } else {
-    w->String(v);
-  }
-}
 
 void StringArray(JsonWriter* w, const std::vector<std::string_view>& v) {
   w->BeginArray();
@@ -963,7 +1000,7 @@ void ProfileAccumulator::SetConsent(std::string_view purpose, bool given) {
 }
 
 std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
-                                       int64_t as_of_ms) const {
+                                       int64_t as_of_ms, TraitRow* row) const {
   const State& s = *s_;
   std::string out;
   JsonWriter w(&out);
@@ -995,7 +1032,8 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     w.String(FormatIso8601Ms(s.last_seen));
   }
 
-  TraitWriter t(&w, &s.sources);
+  if (row != nullptr) row->clear();
+  TraitWriter t(&w, &s.sources, row);
   int families = 0, filled = 0;
   auto family = [&](bool has) {
     ++families;
@@ -1005,11 +1043,11 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   w.BeginObject();
 
   // -- spend --
-  t.Key("order_count").Uint(s.order_count);
+  t.Uint("order_count", s.order_count);
   t.Note("order_count", s.orders.mask, s.orders.events, 1);
-  t.Key("total_spend").Double(std::round(s.total_spend * 100) / 100);
+  t.Double("total_spend", std::round(s.total_spend * 100) / 100);
   t.Note("total_spend", s.orders.mask, s.orders.events, 1);
-  t.Key("spend_90d").Double(std::round(s.spend_90d * 100) / 100);
+  t.Double("spend_90d", std::round(s.spend_90d * 100) / 100);
   t.Note("spend_90d", s.orders_90d.mask, s.orders_90d.events, 1);
 
   // Salary: the employer inflow summed per local month; the median month.
@@ -1033,14 +1071,13 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   sig.hotel_night_price = Median(s.hotel_night_prices);
   double sp_weight = 0;
   const int spending_power = SpendingPowerScore(sig, &sp_weight);
-  t.Key("spending_power");
   if (spending_power > 0) {
-    w.Int(spending_power);
+    t.Int("spending_power", spending_power);
     t.Note("spending_power",
            s.orders.mask | s.salary_meta.mask | s.flight_meta.mask | s.travel.mask,
            s.orders.events + s.salary_meta.events + s.travel.events, Saturate(sp_weight, 2));
   } else {
-    w.Null();
+    t.Null("spending_power");
   }
   family(spending_power > 0);
 
@@ -1051,20 +1088,16 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   const auto top_cats = TopKeys(s.categories, 5);
   const auto top_brands = TopKeys(s.brands, 5);
   const double aff_conf = Saturate(static_cast<double>(s.affinity.events), 5);
-  t.Key("top_categories");
-  StringArray(&w, top_cats);
+  t.Texts("top_categories", top_cats);
   if (!top_cats.empty()) t.Note("top_categories", s.affinity.mask, s.affinity.events, aff_conf);
-  t.Key("top_brands");
-  StringArray(&w, top_brands);
+  t.Texts("top_brands", top_brands);
   if (!top_brands.empty()) t.Note("top_brands", s.affinity.mask, s.affinity.events, aff_conf);
-  t.Key("top_category");
-  StringOrNull(&w, top_cats.empty() ? std::string_view() : top_cats[0]);
+  t.TextOrNull("top_category", top_cats.empty() ? std::string_view() : top_cats[0]);
   if (!top_cats.empty()) {
     t.Note("top_category", s.affinity.mask, s.affinity.events,
            aff_conf * s.categories.find(top_cats[0])->second / cat_total);
   }
-  t.Key("top_brand");
-  StringOrNull(&w, top_brands.empty() ? std::string_view() : top_brands[0]);
+  t.TextOrNull("top_brand", top_brands.empty() ? std::string_view() : top_brands[0]);
   if (!top_brands.empty()) {
     t.Note("top_brand", s.affinity.mask, s.affinity.events,
            aff_conf * s.brands.find(top_brands[0])->second / brand_total);
@@ -1077,8 +1110,7 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   for (const auto& [k, v] : s.postcodes) postcode_total += v;
   auto best_city = ArgMax(s.cities);
   auto best_postcode = ArgMax(s.postcodes);
-  t.Key("city");
-  StringOrNull(&w, best_city == s.cities.end() ? std::string_view() : best_city->first);
+  t.TextOrNull("city", best_city == s.cities.end() ? std::string_view() : best_city->first);
   const double city_conf =
       best_city == s.cities.end()
           ? 0
@@ -1086,7 +1118,6 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   if (best_city != s.cities.end()) t.Note("city", s.shipping.mask, s.shipping.events, city_conf);
 
   // -- price sensitivity --
-  t.Key("price_sensitivity");
   double price_score = -1;
   if (s.retail_orders > 0) {
     const double discount_share =
@@ -1106,14 +1137,14 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
       compare = std::clamp((per_item - 1) / 4, 0.0, 1.0);
     }
     price_score = Round3(0.5 * discount_share + 0.5 * compare);
-    w.String(price_score < 0.2 ? "low" : price_score < 0.45 ? "medium" : "high");
+    t.Text("price_sensitivity", price_score < 0.2 ? "low" : price_score < 0.45 ? "medium" : "high");
     const double conf = Saturate(static_cast<double>(s.retail_orders), 5);
     t.Note("price_sensitivity", s.price.mask, s.price.events, conf);
-    t.Key("price_sensitivity_score").Double(price_score);
+    t.Double("price_sensitivity_score", price_score);
     t.Note("price_sensitivity_score", s.price.mask, s.price.events, conf);
   } else {
-    w.Null();
-    t.Key("price_sensitivity_score").Null();
+    t.Null("price_sensitivity");
+    t.Null("price_sensitivity_score");
   }
   family(price_score >= 0);
 
@@ -1121,21 +1152,18 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   const CellPick home = PickCell(s.home_votes, nullptr);
   CellPick work = PickCell(s.work_votes, home.found ? &home.cell : nullptr);
   if (work.votes < 2) work.found = false;
-  t.Key("home_area");
   if (home.found) {
-    w.String(home.cell.Text());
+    t.Text("home_area", home.cell.Text());
     t.Note("home_area", s.home_meta.mask, s.home_meta.events, Saturate(home.votes, 3) * home.share);
   } else {
-    w.Null();
+    t.Null("home_area");
   }
-  t.Key("work_area");
   if (work.found) {
-    w.String(work.cell.Text());
+    t.Text("work_area", work.cell.Text());
     t.Note("work_area", s.work_meta.mask, s.work_meta.events, Saturate(work.votes, 3) * work.share);
   } else {
-    w.Null();
+    t.Null("work_area");
   }
-  t.Key("home_city");
   std::string_view home_city;
   if (best_city != s.cities.end()) {
     home_city = best_city->first;
@@ -1147,20 +1175,18 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
              0.8 * Saturate(home.votes, 3) * home.share);
     }
   }
-  StringOrNull(&w, home_city);
-  t.Key("home_postcode");
+  t.TextOrNull("home_city", home_city);
   if (best_postcode != s.postcodes.end()) {
-    w.String(best_postcode->first);
+    t.Text("home_postcode", best_postcode->first);
     t.Note("home_postcode", s.shipping.mask, s.shipping.events,
            Saturate(postcode_total, 2) * best_postcode->second / static_cast<double>(postcode_total));
   } else {
-    w.Null();
+    t.Null("home_postcode");
   }
   family(home.found || !home_city.empty());
   family(work.found);
 
   // -- commute --
-  t.Key("commute_mode");
   {
     std::array<uint32_t, std::size(kCommuteClasses)> counts{};
     uint64_t mask = 0, n = 0;
@@ -1179,11 +1205,11 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
       for (size_t i = 1; i < counts.size(); ++i) {
         if (counts[i] > counts[best]) best = i;
       }
-      w.String(kCommuteClasses[best]);
+      t.Text("commute_mode", kCommuteClasses[best]);
       t.Note("commute_mode", mask, n,
              Saturate(static_cast<double>(n), 3) * counts[best] / static_cast<double>(n));
     } else {
-      w.Null();
+      t.Null("commute_mode");
     }
     family(n > 0);
   }
@@ -1207,53 +1233,48 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
       i = j;
     }
     const double conf = Saturate(static_cast<double>(b.size()), 2);
-    t.Key("travel_domestic_trips").Uint(domestic);
+    t.Uint("travel_domestic_trips", domestic);
     t.Note("travel_domestic_trips", s.travel.mask, s.travel.events, 1);
-    t.Key("travel_international_trips").Uint(international);
+    t.Uint("travel_international_trips", international);
     t.Note("travel_international_trips", s.travel.mask, s.travel.events, 1);
-    t.Key("travel_class");
     if (s.flights > 0) {
-      w.String(2 * s.premium_flights >= s.flights ? "premium" : "economy");
+      t.Text("travel_class", 2 * s.premium_flights >= s.flights ? "premium" : "economy");
       t.Note("travel_class", s.flight_meta.mask, s.flight_meta.events,
              Saturate(static_cast<double>(s.flights), 2));
     } else {
-      w.Null();
+      t.Null("travel_class");
     }
-    t.Key("travel_style")
-        .String(international > 0 ? "international" : domestic > 0 ? "domestic" : "none");
+    t.Text("travel_style", international > 0 ? "international" : domestic > 0 ? "domestic" : "none");
     t.Note("travel_style", s.travel.mask, s.travel.events, conf);
     family(domestic + international > 0);
   }
 
   // -- payments --
-  t.Key("salary_day");
   if (!salary_days.empty()) {
     auto best = ArgMax(salary_days);
-    w.Int(best->first);
+    t.Int("salary_day", best->first);
     t.Note("salary_day", s.salary_meta.mask, s.salary_meta.events,
            Saturate(static_cast<double>(s.salaries.size()), 2) * best->second /
                static_cast<double>(s.salaries.size()));
   } else {
-    w.Null();
+    t.Null("salary_day");
   }
-  t.Key("salary_band");
   if (!monthly.empty()) {
-    w.String(SalaryBand(sig.monthly_salary));
+    t.Text("salary_band", SalaryBand(sig.monthly_salary));
     t.Note("salary_band", s.salary_meta.mask, s.salary_meta.events,
            Saturate(static_cast<double>(monthly.size()), 2));
   } else {
-    w.Null();
+    t.Null("salary_band");
   }
   family(!monthly.empty());
   // Booleans from payments are unknown (null) without any payment event. A "yes" rests on the
   // matching payments; a "no" on all payments, more confident the more there were.
   auto payment_flag = [&](std::string_view name, uint64_t matching, const decltype(s.payment_meta)& meta) {
-    t.Key(name);
     if (s.payments == 0) {
-      w.Null();
+      t.Null(name);
       return;
     }
-    w.Bool(matching > 0);
+    t.Bool(name, matching > 0);
     if (matching > 0) {
       t.Note(name, meta.mask, meta.events, 1);
     } else {
@@ -1285,15 +1306,13 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
                      [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<std::string_view> trending;
     for (size_t i = 0; i < trend.size() && i < 5; ++i) trending.push_back(trend[i].second);
-    t.Key("trending_interests");
-    StringArray(&w, trending);
+    t.Texts("trending_interests", trending);
     if (!trending.empty()) {
       t.Note("trending_interests", s.topic_meta.mask, s.topic_meta.events,
              Saturate(static_cast<double>(s.posts), 5));
     }
     const auto genres = TopKeys(s.genres, 3);
-    t.Key("video_genres");
-    StringArray(&w, genres);
+    t.Texts("video_genres", genres);
     if (!genres.empty()) {
       t.Note("video_genres", s.video_meta.mask, s.video_meta.events,
              Saturate(static_cast<double>(s.video_meta.events), 5));
@@ -1306,7 +1325,7 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     bool any = false;
     for (size_t i = 0; i < std::size(kConsentPurposes); ++i) {
       std::string name = "consent_" + std::string(kConsentPurposes[i]);
-      t.Key(name).Bool(s.consent[i].set && s.consent[i].given);
+      t.Bool(name, s.consent[i].set && s.consent[i].given);
       t.Note(name, s.consent_meta[i].mask, s.consent_meta[i].events, 1);
       any = any || s.consent[i].set;
     }
@@ -1315,28 +1334,25 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
 
   // -- demographics --
   {
-    t.Key("age");
     int age = -1;
     if (s.age.set) {
       age = std::stoi(s.age.value);
-      w.Int(age);
+      t.Int("age", age);
       t.Note("age", s.age_meta.mask, s.age_meta.events, 0.9);
     } else {
-      w.Null();
+      t.Null("age");
     }
-    t.Key("age_band");
     if (age >= 0) {
-      w.String(AgeBand(age));
+      t.Text("age_band", AgeBand(age));
       t.Note("age_band", s.age_meta.mask, s.age_meta.events, 0.9);
     } else {
-      w.Null();
+      t.Null("age_band");
     }
-    t.Key("gender");
     if (s.gender.set) {
-      w.String(s.gender.value);
+      t.Text("gender", s.gender.value);
       t.Note("gender", s.gender_meta.mask, s.gender_meta.events, 0.9);
     } else {
-      w.Null();
+      t.Null("gender");
     }
     family(age >= 0 || s.gender.set);
   }
@@ -1346,7 +1362,7 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     std::vector<uint64_t> v = s.visits_90d;
     std::sort(v.begin(), v.end());
     const auto visits = static_cast<uint64_t>(std::unique(v.begin(), v.end()) - v.begin());
-    t.Key("store_visits_90d").Uint(visits);
+    t.Uint("store_visits_90d", visits);
     t.Note("store_visits_90d", s.store_meta.mask, s.store_meta.events, 1);
     family(s.store_events > 0);
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "profile/computed_trait.h"
+#include "profile/trait_row.h"
 #include "storage/event_record.h"
 
 namespace holo::profile {
@@ -59,8 +60,9 @@ class ProfileAccumulator {
 
   // Returns the profile as a JSON object: the built-in traits. Computed traits are not in it:
   // they are stored apart, one column per trait (profile_store.h), and joined by readers.
+  // `row` (may be null): receives the same traits typed, in the same order (trait_row.h).
   std::string ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
-                     int64_t as_of_ms) const;
+                     int64_t as_of_ms, TraitRow* row = nullptr) const;
   // The computed traits' accumulators, in the order of `computed` (empty without).
   const std::vector<ComputedTraitAccumulator>& computed() const;
 

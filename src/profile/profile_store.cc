@@ -9,6 +9,7 @@
 #include <random>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -62,6 +63,26 @@ bool DecodeComputed(std::string_view in, std::string_view* value, std::string_vi
   return true;
 }
 
+// The names a OneID has event index rows under (keys::EventNamesKey): a 0 byte (not an
+// event record's version, so the retention filter keeps it), then each name length-prefixed.
+std::string EncodeEventNames(const std::vector<std::string>& names) {
+  std::string out(1, '\0');
+  for (const std::string& name : names) coding::PutLengthPrefixed(&out, name);
+  return out;
+}
+
+bool DecodeEventNames(std::string_view in, std::vector<std::string>* names) {
+  names->clear();
+  if (in.empty() || in[0] != 0) return false;
+  in.remove_prefix(1);
+  std::string_view name;
+  while (!in.empty()) {
+    if (!coding::GetLengthPrefixed(&in, &name)) return false;
+    names->emplace_back(name);
+  }
+  return true;
+}
+
 class Writer {
  public:
   // `computed`: the computed traits rebuilt profiles are evaluated with (may be null).
@@ -74,10 +95,11 @@ class Writer {
   }
   // A rebuilt profile and its computed values. `had` (may be null): per stored computed trait,
   // the OneIDs holding a value before; null: looked up.
-  Status Put(uint64_t oneid, const std::string& json, const LinkSet& links, const ProfileAccumulator& acc,
-             const std::vector<std::unordered_set<uint64_t>>* had) {
+  Status Put(uint64_t oneid, const std::string& json, const TraitRow& row, const LinkSet& links,
+             const ProfileAccumulator& acc, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+    batch_.Put(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid), EncodeTraitRow(row));
     for (size_t j = 0; j < stored_.size(); ++j) {
       const ComputedTraitAccumulator& a = acc.computed()[stored_[j].first];
       if (a.events() > 0) {
@@ -86,18 +108,69 @@ class Writer {
         HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
       }
     }
+    HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
     return UpdateLinks(*store_, oneid, links, &batch_);
   }
   Status Delete(uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid));
+    batch_.Delete(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid));
     for (size_t j = 0; j < stored_.size(); ++j) HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
+    HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
+  }
+  // The event index of a OneID whose events were all given to AddIndexRow (none for a
+  // deleted profile): removes its rows of events it no longer has (moved to another OneID by
+  // resolution, deleted, erased, expired) and records the names it has rows under.
+  Status FinishIndex(uint64_t oneid) {
+    Indexed now;
+    if (auto found = indexed_.find(oneid); found != indexed_.end()) {
+      now = std::move(found->second);
+      indexed_.erase(found);
+    }
+    std::sort(now.seqs.begin(), now.seqs.end());
+    std::sort(now.names.begin(), now.names.end());
+    const std::string names_key = keys::EventNamesKey(oneid);
+    std::vector<std::string> old_names;
+    if (!index_empty_) {
+      HOLO_ASSIGN_OR_RETURN(auto old, store_->Get(Cf::kEventIndex, names_key));
+      if (old.has_value() && !DecodeEventNames(*old, &old_names)) {
+        return Status::DataLoss("corrupt event index names of OneID " + std::to_string(oneid));
+      }
+      // The names it had, and those it has now (rows may outlive a names record that a
+      // crash kept from being written).
+      std::vector<std::string> scan = old_names;
+      scan.insert(scan.end(), now.names.begin(), now.names.end());
+      std::sort(scan.begin(), scan.end());
+      scan.erase(std::unique(scan.begin(), scan.end()), scan.end());
+      auto it = store_->NewIterator(Cf::kEventIndex);
+      for (const std::string& name : scan) {
+        const std::string prefix = keys::EventNameOneIdPrefix(name, oneid);
+        for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+          if (it->key().size() != prefix.size() + 8) continue;
+          const uint64_t seq = coding::DecodeFixed64BE(it->key().data() + prefix.size());
+          if (!std::binary_search(now.seqs.begin(), now.seqs.end(), seq)) {
+            batch_.Delete(store_->cf(Cf::kEventIndex), it->key());
+          }
+        }
+        HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan the event index"));
+      }
+    }
+    if (now.names.empty()) {
+      if (!old_names.empty()) batch_.Delete(store_->cf(Cf::kEventIndex), names_key);
+    } else if (now.names != old_names) {
+      batch_.Put(store_->cf(Cf::kEventIndex), names_key, EncodeEventNames(now.names));
+    }
+    return Status::OK();
   }
   // A profile's JSON alone (its links and computed values unchanged).
   void PutProfile(uint64_t oneid, const std::string& json) {
     MarkEpoch();
     batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+  }
+  // A profile's typed trait row alone, for a store written before them (same values as its JSON).
+  void PutTraitRow(uint64_t oneid, const TraitRow& row) {
+    batch_.Put(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid), EncodeTraitRow(row));
   }
   // One computed value, written by AddComputedTrait.
   void PutComputed(const std::string& name, uint64_t oneid, const std::string& value) {
@@ -113,6 +186,19 @@ class Writer {
     batch_.DeleteRange(store_->cf(Cf::kSegments), begin, end);
   }
   void Clear(uint64_t oneid) { batch_.Delete(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid)); }
+  // The event index row of an event now attributed to `oneid`, for each such event of a
+  // rebuilt OneID (Put and Delete then remove the rows it no longer has). Written as the
+  // events are read, so a rebuild of every profile holds no copy of them.
+  Status AddIndexRow(uint64_t oneid, uint64_t seq, const storage::EventRecord& ev) {
+    if (!IndexedForTraits(ev)) return Status::OK();
+    batch_.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
+    Indexed& x = indexed_[oneid];
+    x.seqs.push_back(seq);
+    if (std::find(x.names.begin(), x.names.end(), ev.event) == x.names.end()) x.names.push_back(ev.event);
+    return MaybeFlush();
+  }
+  // For a first build of the index (every row is new): Put and Delete look for no old rows.
+  void SetIndexEmpty() { index_empty_ = true; }
   Status MaybeFlush(bool sync = false) {
     if (!sync && batch_.Count() < 10000) return Status::OK();
     HOLO_RETURN_IF_ERROR(store_->Write(&batch_, sync));
@@ -143,10 +229,17 @@ class Writer {
     batch_.Put(store_->cf(Cf::kMeta), keys::kProfilesEpoch, NewEpoch());
     epoch_marked_ = true;
   }
+  // The event index rows added for one OneID since its last FinishIndex.
+  struct Indexed {
+    std::vector<uint64_t> seqs;
+    std::vector<std::string> names;
+  };
   storage::Store* store_;
   std::vector<std::pair<size_t, std::string>> stored_;
   rocksdb::WriteBatch batch_;
   bool epoch_marked_ = false;
+  std::unordered_map<uint64_t, Indexed> indexed_;
+  bool index_empty_ = false;
 };
 
 // Per stored computed trait of `w`, the OneIDs of `ids` that hold a value now (one scan of
@@ -166,15 +259,26 @@ Status StoredHolders(const storage::Store& store, const Writer& w, const std::un
   return storage::FromRocks(it->status(), "scan computed trait values");
 }
 
-// The profile JSON of `acc`, its consent traits from options.consent when given.
+// The profile JSON of `acc` and its typed trait row, its consent traits from options.consent
+// when given.
 std::string Render(ProfileAccumulator* acc, uint64_t oneid, const std::vector<ProfileAccumulator::Identifier>& members,
-                   int64_t as_of, const BuildOptions& options) {
+                   int64_t as_of, const BuildOptions& options, TraitRow* row) {
   if (options.consent) {
     for (std::string_view purpose : ProfileAccumulator::ConsentPurposes()) {
       acc->SetConsent(purpose, options.consent(oneid, purpose));
     }
   }
-  return acc->ToJson(oneid, members, as_of);
+  return acc->ToJson(oneid, members, as_of, row);
+}
+
+// Calls fn(node, OneID) for every identifier the graph has placed.
+template <typename Fn>
+Status ForEachNodeOneId(const storage::Store& store, Fn fn) {
+  auto it = store.NewIterator(Cf::kGraph);
+  for (it->Seek(keys::kGraphNodePrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphNodePrefix); it->Next()) {
+    fn(keys::ToKey16(View(it->key()).substr(1)), DecodeOneId(View(it->value())));
+  }
+  return storage::FromRocks(it->status(), "scan graph");
 }
 
 // One pass over every event; used on a first load or when most OneIDs changed.
@@ -193,19 +297,14 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     }
     HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan nodes"));
   }
-  {
-    auto it = store->NewIterator(Cf::kGraph);
-    for (it->Seek(keys::kGraphNodePrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphNodePrefix); it->Next()) {
-      Key16 k = keys::ToKey16(View(it->key()).substr(1));
-      uint64_t id = DecodeOneId(View(it->value()));
-      node_oneid.emplace(k, id);
-      if (dirty.count(id)) members[id].push_back({node_type[k], keys::ToHex(k)});
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan graph"));
-  }
+  HOLO_RETURN_IF_ERROR(ForEachNodeOneId(*store, [&](const Key16& k, uint64_t id) {
+    node_oneid.emplace(k, id);
+    if (dirty.count(id)) members[id].push_back({node_type[k], keys::ToHex(k)});
+  }));
   std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   std::unordered_map<uint64_t, LinkAccumulator> links;
+  Writer w(store, options.computed.get());
   auto it = store->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -217,11 +316,12 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (found == node_oneid.end() || !dirty.count(found->second)) continue;
     acc.try_emplace(found->second, options.computed.get()).first->second.Add(ev, as_of);
     links[found->second].Add(ev);
+    HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
-  Writer w(store, options.computed.get());
   std::vector<std::unordered_set<uint64_t>> had;
   HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
+  TraitRow row;
   for (uint64_t id : dirty) {
     auto m = members.find(id);
     if (m == members.end()) {
@@ -229,7 +329,8 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       stats->deleted++;
     } else {
       ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
-      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&a, id, m->second, as_of, options), links[id].links(), a, &had));
+      const std::string json = Render(&a, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, &had));
       stats->written++;
     }
     stats->changed.push_back(id);
@@ -287,6 +388,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
                       int64_t as_of, const BuildOptions& options, BuildStats* stats) {
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   std::unordered_map<uint64_t, LinkAccumulator> links;
+  Writer w(store, options.computed.get());
   auto it = store->NewIterator(Cf::kEvents);
   storage::EventRecord ev;
   uint64_t decoded = UINT64_MAX;
@@ -306,8 +408,9 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
     }
     acc.try_emplace(id, options.computed.get()).first->second.Add(ev, as_of);
     links[id].Add(ev);
+    HOLO_RETURN_IF_ERROR(w.AddIndexRow(id, seq, ev));
   }
-  Writer w(store, options.computed.get());
+  TraitRow row;
   for (uint64_t id : ids) {
     stats->changed.push_back(id);
     auto m = work.members.find(id);
@@ -316,7 +419,8 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       stats->deleted++;
     } else {
       ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
-      HOLO_RETURN_IF_ERROR(w.Put(id, Render(&a, id, m->second, as_of, options), links[id].links(), a, nullptr));
+      const std::string json = Render(&a, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, nullptr));
       stats->written++;
     }
     w.Clear(id);
@@ -381,22 +485,11 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
 
 namespace {
 
-// The owner identifier of an event_index row (EventIndexValue: an event record holding
-// only its owner), read without decoding the rest. False for a row without a projection
-// (written before the index carried one) or a malformed one.
-bool IndexRowOwner(std::string_view in, Key16* owner) {
+// The timestamp of an event_index row (an event record's head), read without decoding the rest.
+bool EventIndexRowTime(std::string_view in, int64_t* ts) {
   if (in.size() < 2 || in[0] != 1) return false;
   in.remove_prefix(2);
-  int64_t ts;
-  std::string_view s;
-  uint64_t n;
-  if (!coding::GetVarsint64(&in, &ts) || !coding::GetLengthPrefixed(&in, &s) ||  // source
-      !coding::GetLengthPrefixed(&in, &s) || !coding::GetLengthPrefixed(&in, &s) ||  // event, message id
-      !coding::GetVarint64(&in, &n) || n != 1 || !coding::GetBytes(&in, 16, &s)) {
-    return false;
-  }
-  std::memcpy(owner->data(), s.data(), 16);
-  return true;
+  return coding::GetVarsint64(&in, ts);
 }
 
 // Returns the JSON text of `name` as a member name, quotes included.
@@ -432,90 +525,50 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   if (StoredComputedTraits({spec}).empty()) return Status::OK();  // a built-in name: never stored
   const std::string prefix = keys::EventNamePrefix(spec.event);
 
-  // 1. The owners of the named events (one pass over their index rows, reading only the
-  //    owner), then their OneIDs, looked up together in key order.
-  std::vector<Key16> owners;
-  bool old_rows = false;  // rows without a projection: the event is read
-  {
-    auto idx = store->NewIterator(Cf::kEventIndex);
-    Key16 owner;
-    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
-      if (IndexRowOwner(View(idx->value()), &owner)) {
-        owners.push_back(owner);
-      } else {
-        old_rows = true;
-      }
-    }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
-  }
-  std::sort(owners.begin(), owners.end());
-  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
-  std::vector<uint64_t> oneid_of(owners.size(), 0);
-  {
-    constexpr size_t kBatch = 4096;
-    std::vector<std::string> keys_storage;
-    std::vector<rocksdb::Slice> slices;
-    std::vector<rocksdb::PinnableSlice> values(kBatch);
-    std::vector<rocksdb::Status> statuses(kBatch);
-    for (size_t at = 0; at < owners.size(); at += kBatch) {
-      const size_t n = std::min(kBatch, owners.size() - at);
-      keys_storage.clear();
-      slices.clear();
-      for (size_t i = 0; i < n; ++i) keys_storage.push_back(keys::NodeOneIdKey(owners[at + i]));
-      for (const std::string& k : keys_storage) slices.emplace_back(k);
-      store->db()->MultiGet(rocksdb::ReadOptions(), store->cf(Cf::kGraph), n, slices.data(), values.data(),
-                            statuses.data(), /*sorted_input=*/true);
-      for (size_t i = 0; i < n; ++i) {
-        if (statuses[i].ok()) {
-          oneid_of[at + i] = DecodeOneId(View(values[i]));
-        } else if (!statuses[i].IsNotFound()) {
-          return storage::FromRocks(statuses[i], "read OneIDs");
-        }
-        values[i].Reset();
-      }
-    }
-  }
-  auto lookup = [&](const Key16& node) -> Result<uint64_t> {
-    auto found = std::lower_bound(owners.begin(), owners.end(), node);
-    if (found != owners.end() && *found == node) return oneid_of[static_cast<size_t>(found - owners.begin())];
-    HOLO_ASSIGN_OR_RETURN(auto v, store->Get(Cf::kGraph, keys::NodeOneIdKey(node)));  // an old row's owner
-    return v.has_value() ? DecodeOneId(*v) : 0;
-  };
-
-  // 2. The events, aggregated by OneID.
-  std::unordered_map<uint64_t, ComputedTraitAccumulator> acc;
+  // 1. The rows of the named events, one OneID after another (the key holds it): each
+  //    OneID's value is complete when the next OneID starts.
+  std::vector<ComputedTraitAccumulator> values;
   {
     auto idx = store->NewIterator(Cf::kEventIndex);
     storage::EventRecord ev;
-    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
-      if (idx->key().size() != prefix.size() + 8) continue;
-      if (!ev.DecodeFrom(View(idx->value()))) {
-        if (!old_rows) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
-        const uint64_t seq = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
-        HOLO_ASSIGN_OR_RETURN(auto raw, store->Get(Cf::kEvents, keys::EventKey(seq)));
-        if (!raw.has_value()) continue;  // removed since
-        if (!ev.DecodeFrom(*raw)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+    std::optional<ComputedTraitAccumulator> current;
+    uint64_t current_oneid = 0;
+    auto close = [&] {
+      if (current.has_value() && current->events() > 0) {
+        column->oneids.push_back(current_oneid);
+        values.push_back(std::move(*current));
       }
-      ev.event = spec.event;  // the key holds the name
+      current.reset();
+    };
+    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+      if (idx->key().size() != prefix.size() + keys::kEventNameKeyTail) continue;
+      const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
+      if (!current.has_value() || oneid != current_oneid) {
+        close();
+        current.emplace(&spec);
+        current_oneid = oneid;
+      }
       stats->events_scanned++;
-      const int owner = AttributionIndex(ev);
-      if (owner < 0) continue;
-      HOLO_ASSIGN_OR_RETURN(uint64_t oneid, lookup(ev.ids[owner].pseudonym));
-      if (oneid == 0) continue;  // not resolved yet: its profile is built with the trait
-      acc.try_emplace(oneid, &spec).first->second.Add(ev, as_of_ms);
+      // The head first: an event outside the window is not decoded further.
+      int64_t ts;
+      if (!EventIndexRowTime(View(idx->value()), &ts)) {
+        return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+      }
+      if (!current->InWindow(ts, as_of_ms)) continue;
+      if (!ev.DecodeFrom(View(idx->value()))) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+      ev.event = spec.event;  // the key holds the name
+      current->Add(ev, as_of_ms);
     }
     HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+    close();
   }
-  for (const auto& [oneid, a] : acc) {
-    if (a.events() > 0) column->oneids.push_back(oneid);
-  }
-  std::sort(column->oneids.begin(), column->oneids.end());
 
   // 3. The column: the OneIDs with a value, nothing else (no profile is read or written).
   Writer w(store);
   if (replace) w.DropColumn(column->name);
-  for (uint64_t oneid : column->oneids) {
-    const ComputedTraitAccumulator& a = acc.at(oneid);
+  for (size_t i = 0; i < column->oneids.size(); ++i) {
+    const uint64_t oneid = column->oneids[i];
+    const ComputedTraitAccumulator& a = values[i];
     w.PutComputed(column->name, oneid, EncodeComputed(a));
     if (column->numeric) {
       column->numbers.push_back(a.NumberValue());
@@ -529,6 +582,39 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   stats->changed = column->oneids;
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
+}
+
+Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
+  *rows = 0;
+  {
+    // Every row goes, old layouts included (a range tombstone; the compaction reclaims them).
+    rocksdb::WriteBatch clear;
+    clear.DeleteRange(store->cf(Cf::kEventIndex), "", std::string(keys::kEventNamesKeySize + 1, '\xff'));
+    HOLO_RETURN_IF_ERROR(store->Write(&clear, /*sync=*/false));
+  }
+  std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
+  HOLO_RETURN_IF_ERROR(ForEachNodeOneId(*store, [&](const Key16& k, uint64_t id) { node_oneid.emplace(k, id); }));
+  Writer w(store);
+  w.SetIndexEmpty();
+  std::unordered_set<uint64_t> oneids;
+  auto it = store->NewIterator(Cf::kEvents);
+  storage::EventRecord ev;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    const int owner = AttributionIndex(ev);
+    if (owner < 0 || !IndexedForTraits(ev)) continue;
+    auto found = node_oneid.find(ev.ids[owner].pseudonym);
+    if (found == node_oneid.end() || found->second == 0) continue;  // not resolved yet: its rebuild writes it
+    HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
+    oneids.insert(found->second);
+    ++*rows;
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
+  for (uint64_t oneid : oneids) {
+    HOLO_RETURN_IF_ERROR(w.FinishIndex(oneid));
+    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+  }
+  return w.MaybeFlush(/*sync=*/true);
 }
 
 Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec, ComputedColumn* column) {
@@ -670,6 +756,71 @@ Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std:
     }
     w.PutProfile(oneid, out);
     ++*moved;
+    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+  }
+  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  return w.MaybeFlush(/*sync=*/true);
+}
+
+namespace {
+
+// A stored computed value (its JSON: a number, a string or null) as a trait value.
+Result<TraitValue> ComputedTraitValue(std::string_view json, const std::string& name) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element v;
+  if (parser.parse(json.data(), json.size()).get(v) != simdjson::SUCCESS) {
+    return Status::DataLoss("corrupt value of computed trait " + name);
+  }
+  double d;
+  std::string_view text;
+  if (v.get_double().get(d) == simdjson::SUCCESS) return TraitValue(d);
+  if (v.get_string().get(text) == simdjson::SUCCESS) return TraitValue(std::string(text));
+  return TraitValue();
+}
+
+}  // namespace
+
+Status ScanTraitRows(const storage::Store& store, const std::function<Status(uint64_t, TraitRow*)>& fn) {
+  const std::string prefix(1, keys::kTraitRowTag);
+  auto it = store.NewIterator(Cf::kSegments);
+  TraitRow row;
+  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    const uint64_t oneid = it->key().size() == 9 ? coding::DecodeFixed64BE(it->key().data() + 1) : 0;
+    if (oneid == 0 || !DecodeTraitRow(View(it->value()), &row)) {
+      return Status::DataLoss("corrupt typed trait row in the segments column family");
+    }
+    HOLO_RETURN_IF_ERROR(fn(oneid, &row));
+  }
+  return storage::FromRocks(it->status(), "scan trait rows");
+}
+
+Result<std::optional<TraitRow>> ReadTraitRow(const storage::Store& store, uint64_t oneid,
+                                             const std::vector<AggregateSpec>& computed) {
+  HOLO_ASSIGN_OR_RETURN(auto stored, store.Get(Cf::kSegments, keys::TraitRowKey(oneid)));
+  if (!stored.has_value()) return std::optional<TraitRow>();
+  TraitRow row;
+  if (!DecodeTraitRow(*stored, &row)) {
+    return Status::DataLoss("corrupt typed trait row of OneID " + std::to_string(oneid));
+  }
+  for (const AggregateSpec* spec : StoredComputedTraits(computed)) {
+    const std::string& name = spec->TraitName();
+    HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kSegments, keys::ComputedValueKey(name, oneid)));
+    std::string_view value = DefaultValueJson(*spec), meta;
+    if (v.has_value() && !DecodeComputed(*v, &value, &meta)) return Status::DataLoss("corrupt value of computed trait " + name);
+    HOLO_ASSIGN_OR_RETURN(TraitValue typed, ComputedTraitValue(value, name));
+    row.emplace_back(name, std::move(typed));
+  }
+  return std::optional<TraitRow>(std::move(row));
+}
+
+Status BackfillTraitRows(storage::Store* store, uint64_t* rows) {
+  *rows = 0;
+  Writer w(store);
+  auto it = store->NewIterator(Cf::kProfiles);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(TraitRow row, TraitRowFromProfileJson(View(it->value())));
+    w.PutTraitRow(coding::DecodeFixed64BE(it->key().data()), row);
+    ++*rows;
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));

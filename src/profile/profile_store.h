@@ -11,6 +11,7 @@
 
 #include "holo/result.h"
 #include "profile/computed_trait.h"
+#include "profile/trait_row.h"
 #include "storage/store.h"
 
 namespace holo::profile {
@@ -71,15 +72,24 @@ struct ComputedColumn {
 };
 
 // Defines one computed trait without rebuilding any profile. Reads only the rows of
-// spec.event in the event index (column family event_index), whose values carry what a
-// computed trait reads (EventIndexValue): a scan of clustered rows, no read of the events
-// and none of the profiles. Aggregates them per OneID at `as_of_ms` and writes the trait's
-// column: the OneIDs with a value. `replace`: a column of that name may exist (a
-// redefinition) and is dropped first. REQUIRES: spec.event is not empty. stats->changed: the
-// OneIDs written (those whose profile may not exist yet included: a pending rebuild writes
-// theirs again); stats->events_scanned: the index rows read. `column` receives the values.
+// spec.event in the event index (column family event_index): the named track events of each
+// OneID, grouped by OneID and carrying what a computed trait reads (EventIndexValue), so a
+// definition is one scan of clustered rows, with no read of the events, of the identity
+// graph or of the profiles. The rebuild of a profile writes its OneID's rows (and removes
+// those of events it no longer has), so the index follows resolution, deletion, erasure and
+// retention as the profiles do; events not resolved yet have no row (their first rebuild
+// computes the trait). Aggregates the rows at `as_of_ms` and writes the trait's column: the
+// OneIDs with a value. `replace`: a column of that name may exist (a redefinition) and is
+// dropped first. REQUIRES: spec.event is not empty. stats->changed: the OneIDs written;
+// stats->events_scanned: the index rows read. `column` receives the values.
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
                         BuildStats* stats, ComputedColumn* column);
+
+// Builds the event index (keys::EventNameKey, keys::EventNamesKey) from the stored events
+// and the OneIDs their owners have now, replacing every row it held: for a store written
+// before its current layout (the engine runs it once at open). Events of identifiers not
+// resolved yet are left to their first rebuild. `rows`: the rows written.
+Status RebuildEventIndex(storage::Store* store, uint64_t* rows);
 
 // Reads the stored column of `spec` (see above).
 Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec, ComputedColumn* column);
@@ -108,6 +118,20 @@ class ComputedTraitReader {
 // columns: for a store written before computed traits were stored apart (the engine runs it
 // once, with the event index's version 2). `moved`: the profiles rewritten.
 Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std::string>& names, uint64_t* moved);
+
+// Calls fn(oneid, row) for every stored profile's typed trait row (trait_row.h: its built-in
+// traits, as the profile's JSON has them; computed traits are in their columns,
+// ReadComputedColumn), in OneID order. fn may move from *row. Stops at fn's first error.
+Status ScanTraitRows(const storage::Store& store, const std::function<Status(uint64_t, TraitRow*)>& fn);
+
+// Returns the typed trait row of `oneid` with its computed traits joined at the end (each its
+// default when no event gave it a value), or nullopt when it has no profile.
+Result<std::optional<TraitRow>> ReadTraitRow(const storage::Store& store, uint64_t oneid,
+                                             const std::vector<AggregateSpec>& computed);
+
+// Writes the typed trait row of every stored profile from its JSON: for a store written before
+// profiles had them (the engine runs it once at open). `rows`: the rows written.
+Status BackfillTraitRows(storage::Store* store, uint64_t* rows);
 
 // Returns the stored profile JSON of `oneid` with its computed traits joined
 // (ComputedTraitReader), or nullopt.

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <set>
 #include <simdjson.h>
+#include "profile/computed_trait.h"
+#include "profile/profile_builder.h"
 #include "profile/trait_registry.h"
+#include "storage/event_record.h"
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -73,10 +76,81 @@ class ProfileStoreTest : public ::testing::Test {
     return stats;
   }
 
+  // The event index holds exactly one row per named track event of a resolved owner, under
+  // the OneID its owner has now, carrying EventIndexValue, and each OneID's names record
+  // lists the names it has rows under: derived here from the events and the graph alone.
+  void ExpectIndexFollowsTheEvents() {
+    std::map<std::string, std::string> expected, actual;
+    std::map<uint64_t, std::set<std::string>> expected_names, actual_names;
+    auto it = store_->NewIterator(Cf::kEvents);
+    storage::EventRecord ev;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ASSERT_TRUE(ev.DecodeFrom(storage::View(it->value())));
+      const int owner = AttributionIndex(ev);
+      if (owner < 0 || !IndexedForTraits(ev)) continue;
+      auto v = store_->Get(Cf::kGraph, keys::NodeOneIdKey(ev.ids[owner].pseudonym));
+      ASSERT_TRUE(v.ok());
+      if (!v->has_value()) continue;
+      const uint64_t oneid = coding::DecodeFixed64BE((*v)->data());
+      expected[keys::EventNameKey(ev.event, oneid, coding::DecodeFixed64BE(it->key().data()))] = EventIndexValue(ev);
+      expected_names[oneid].insert(ev.event);
+    }
+    auto idx = store_->NewIterator(Cf::kEventIndex);
+    for (idx->SeekToFirst(); idx->Valid(); idx->Next()) {
+      if (idx->key().size() != keys::kEventNamesKeySize) {
+        actual[idx->key().ToString()] = idx->value().ToString();
+        continue;
+      }
+      std::string_view in = storage::View(idx->value());
+      ASSERT_EQ(in.substr(0, 1), std::string_view("\0", 1));
+      in.remove_prefix(1);
+      std::string_view name;
+      auto& names = actual_names[coding::DecodeFixed64BE(idx->key().data() + 1)];
+      while (!in.empty()) {
+        ASSERT_TRUE(coding::GetLengthPrefixed(&in, &name));
+        names.insert(std::string(name));
+      }
+    }
+    ASSERT_GT(expected.size(), 1000u);
+    EXPECT_EQ(actual.size(), expected.size());
+    EXPECT_TRUE(actual == expected) << "the event index differs from the events it indexes";
+    EXPECT_EQ(actual_names, expected_names);
+  }
+  // Moves every member of OneID `from` to `to`, as a merge by identity would.
+  void MoveMembers(uint64_t from, uint64_t to) {
+    rocksdb::WriteBatch batch;
+    const std::string prefix = keys::MemberPrefix(from);
+    auto it = store_->NewIterator(Cf::kGraph);
+    size_t moved = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const keys::Key16 node = keys::ToKey16(storage::View(it->key()).substr(prefix.size()));
+      batch.Delete(store_->cf(Cf::kGraph), it->key());
+      batch.Put(store_->cf(Cf::kGraph), keys::MemberKey(to, node), it->value());
+      std::string oneid;
+      coding::PutFixed64BE(&oneid, to);
+      batch.Put(store_->cf(Cf::kGraph), keys::NodeOneIdKey(node), oneid);
+      ++moved;
+    }
+    ASSERT_GT(moved, 0u);
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+  }
+
   static testing::TempDir* dir_;
   std::unique_ptr<storage::Store> store_;
 };
 testing::TempDir* ProfileStoreTest::dir_ = nullptr;
+
+AggregateSpec Spec(AggFunc func, std::string event, std::string property, int window_days, std::string name,
+                   std::vector<Condition> where = {}) {
+  AggregateSpec spec;
+  spec.func = func;
+  spec.event = std::move(event);
+  spec.property = std::move(property);
+  spec.window_days = window_days;
+  spec.name = std::move(name);
+  spec.where = std::move(where);
+  return spec;
+}
 
 TEST_F(ProfileStoreTest, IndexAndFullScanWriteTheSameProfiles) {
   std::map<uint64_t, std::string> before = Profiles();
@@ -126,6 +200,116 @@ TEST_F(ProfileStoreTest, IndexAndFullScanWriteTheSameProfiles) {
   EXPECT_GT(with_orders, 50u) << "the world's buyers have orders in their rebuilt profiles";
   // No dirty marks are left behind.
   EXPECT_EQ(Build(BuildOptions()).dirty, 0u);
+}
+
+TEST_F(ProfileStoreTest, EventIndexFollowsTheOneIdsThroughEveryRebuild) {
+  ExpectIndexFollowsTheEvents();  // as the engine's ingest and first resolution left it
+  const auto before = Profiles();
+  ASSERT_GT(before.size(), 10u);
+  std::vector<uint64_t> ids;
+  for (const auto& [id, json] : before) ids.push_back(id);
+
+  // A merge: the first OneID's members join the second; rebuilt through the node index, the
+  // merged-away OneID loses every row and its names, the other gains them.
+  MoveMembers(ids[0], ids[1]);
+  MarkDirty({ids[0], ids[1]});
+  BuildOptions by_index;
+  by_index.full_threshold = 1e9;
+  BuildStats a = Build(by_index);
+  EXPECT_FALSE(a.full);
+  EXPECT_EQ(a.deleted, 1u);
+  ExpectIndexFollowsTheEvents();
+
+  // The same through the one scan of all events, for a third of the OneIDs after another move.
+  MoveMembers(ids[2], ids[3]);
+  std::vector<uint64_t> dirty;
+  for (size_t i = 2; i < ids.size(); i += 3) dirty.push_back(ids[i]);
+  dirty.push_back(ids[3]);
+  MarkDirty(dirty);
+  BuildOptions full;
+  full.force_full = true;
+  BuildStats b = Build(full);
+  EXPECT_TRUE(b.full);
+  ExpectIndexFollowsTheEvents();
+
+  // And the other way: every member of the second OneID (its own and the merged ones) to the first.
+  MoveMembers(ids[1], ids[0]);
+  MarkDirty({ids[0], ids[1]});
+  Build(by_index);
+  ExpectIndexFollowsTheEvents();
+}
+
+// Every profile's typed trait row holds the values of its JSON's "traits", in order, whichever
+// path wrote it (rebuild through the node index, one full scan, the backfill of an older
+// store), and a row read with computed traits joined equals the JSON read with them joined.
+TEST_F(ProfileStoreTest, TypedTraitRowsHoldWhatTheJsonHolds) {
+  auto expect_rows_match = [&](const std::vector<AggregateSpec>& computed, const char* when) {
+    size_t n = 0;
+    for (const auto& [id, stored] : Profiles()) {
+      auto json = ReadProfile(*store_, id, computed);
+      ASSERT_TRUE(json.ok() && json->has_value());
+      auto from_json = TraitRowFromProfileJson(**json);
+      ASSERT_TRUE(from_json.ok()) << from_json.status().ToString();
+      auto typed = ReadTraitRow(*store_, id, computed);
+      ASSERT_TRUE(typed.ok()) << typed.status().ToString();
+      ASSERT_TRUE(typed->has_value()) << when << ": no typed row for OneID " << id;
+      ASSERT_EQ(**typed, *from_json) << when << ": OneID " << id;
+      ++n;
+    }
+    EXPECT_GT(n, 300u) << when;
+  };
+  std::vector<uint64_t> all;
+  for (const auto& [id, json] : Profiles()) all.push_back(id);
+  MarkDirty(all);
+  BuildOptions full;
+  full.force_full = true;
+  Build(full);
+  expect_rows_match({}, "full scan");
+  std::vector<uint64_t> some(all.begin(), all.begin() + 50);
+  MarkDirty(some);
+  BuildOptions by_index;
+  by_index.full_threshold = 1e9;
+  EXPECT_FALSE(Build(by_index).full);
+  expect_rows_match({}, "node index");
+
+  // A store from before typed rows: the backfill writes them from the JSON.
+  {
+    rocksdb::WriteBatch batch;
+    const std::string prefix(1, keys::kTraitRowTag);
+    auto it = store_->NewIterator(Cf::kSegments);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Delete(store_->cf(Cf::kSegments), it->key());
+    }
+    ASSERT_GT(batch.Count(), 300u);
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+    auto gone = ReadTraitRow(*store_, all[0], {});
+    ASSERT_TRUE(gone.ok());
+    EXPECT_FALSE(gone->has_value());
+    uint64_t rows = 0;
+    ASSERT_TRUE(BackfillTraitRows(store_.get(), &rows).ok());
+    EXPECT_EQ(rows, Profiles().size());
+  }
+  expect_rows_match({}, "backfill");
+
+  // Computed traits joined: numbers, texts, and the default of those without a value.
+  std::vector<AggregateSpec> computed = {
+      Spec(AggFunc::kCount, "Order Completed", "", 0, "orders_all"),
+      Spec(AggFunc::kLast, "Product Viewed", "brand", 0, "brand_last"),
+  };
+  for (const AggregateSpec& spec : computed) {
+    BuildStats stats;
+    ComputedColumn column;
+    ASSERT_TRUE(AddComputedTrait(store_.get(), spec, 1793491200000, /*replace=*/false, &stats, &column).ok());
+    EXPECT_GT(column.oneids.size(), 10u);
+    EXPECT_LT(column.oneids.size(), all.size());
+  }
+  expect_rows_match(computed, "computed traits joined");
+  // A profile removed with its OneID loses its typed row.
+  MarkDirty({all.back() + 1000});
+  Build(by_index);
+  auto none = ReadTraitRow(*store_, all.back() + 1000, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 }
 
 TEST_F(ProfileStoreTest, ScansAllEventsWhenTheDirtyProfilesHoldMostOfThem) {
@@ -188,18 +372,6 @@ TEST_F(ProfileStoreTest, ProfilesWriteExactlyTheRegisteredTraitsWithTheirTypes) 
     if (t.name != "household_size") EXPECT_TRUE(seen.count(std::string(t.name))) << t.name << " is never written";
     EXPECT_NE(docs.find(std::string(t.name)), std::string::npos) << t.name << " is not in docs/traits.md";
   }
-}
-
-AggregateSpec Spec(AggFunc func, std::string event, std::string property, int window_days, std::string name,
-                   std::vector<Condition> where = {}) {
-  AggregateSpec spec;
-  spec.func = func;
-  spec.event = std::move(event);
-  spec.property = std::move(property);
-  spec.window_days = window_days;
-  spec.name = std::move(name);
-  spec.where = std::move(where);
-  return spec;
 }
 
 // Each computed trait's value and trait_meta in every profile as readers see them (the
@@ -292,16 +464,18 @@ TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
   Build(full);
   EXPECT_EQ(ComputedValues(*store_, Profiles(), specs), redefined);
 
-  // Index rows without a projection (a store from before it): the events are read instead.
+  // The index rebuilt from the events (a store of an older layout, whose rows all go: here
+  // one keyed by sequence, as version 2 wrote them) gives the same values.
   {
-    rocksdb::WriteBatch batch;
-    const std::string prefix = keys::EventNamePrefix("Order Completed");
-    auto it = store_->NewIterator(Cf::kEventIndex);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      batch.Put(store_->cf(Cf::kEventIndex), it->key(), "");
-    }
-    ASSERT_GT(batch.Count(), 100u);
-    ASSERT_TRUE(store_->Write(&batch, false).ok());
+    const std::string old_row = keys::EventNamePrefix("Order Completed") + std::string(8, '\1');
+    ASSERT_TRUE(store_->Put(Cf::kEventIndex, old_row, "x", false).ok());
+    uint64_t rows = 0;
+    ASSERT_TRUE(RebuildEventIndex(store_.get(), &rows).ok());
+    EXPECT_GT(rows, 1000u);
+    auto v = store_->Get(Cf::kEventIndex, old_row);
+    ASSERT_TRUE(v.ok());
+    EXPECT_FALSE(v->has_value());
+    ExpectIndexFollowsTheEvents();
   }
   specs[1].name = "spend_electronics_again";
   ASSERT_TRUE(AddComputedTrait(store_.get(), specs[1], as_of, /*replace=*/false, &stats, &column).ok());

@@ -82,22 +82,38 @@ inline std::string DirtyProfile(uint64_t oneid) {
   return k;
 }
 
-// event_index: the attributed events of one name, in sequence order, so that a computed
-// trait reads only the events it aggregates. Names hold no \0 (the parser refuses them).
+// event_index: the track events of one name grouped by the OneID they are attributed to,
+// so that a computed trait reads only the events it aggregates, one OneID after another
+// (profile_store.cc writes them when it rebuilds a profile). Names hold no \0 (the parser
+// refuses them).
 inline std::string EventNamePrefix(std::string_view event) {
   std::string k(event);
   k.push_back('\0');
   return k;
 }
-inline std::string EventNameKey(std::string_view event, uint64_t seq) {
+inline std::string EventNameOneIdPrefix(std::string_view event, uint64_t oneid) {
   std::string k = EventNamePrefix(event);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline std::string EventNameKey(std::string_view event, uint64_t oneid, uint64_t seq) {
+  std::string k = EventNameOneIdPrefix(event, oneid);
   coding::PutFixed64BE(&k, seq);
   return k;
 }
-// meta: kEventIndexVersion once the event index covers every stored event in its current
-// form (built at open for stores written before it, or before its rows carried values).
+inline constexpr size_t kEventNameKeyTail = 16;  // oneid8 seq8 after the name prefix
+// event_index: 0xff oneid8 -> the names under which the OneID has rows. 9 bytes: a row key
+// is at least 18 (name, \0, 16), so the two never meet in a scan that checks the size.
+inline std::string EventNamesKey(uint64_t oneid) {
+  std::string k(1, '\xff');
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline constexpr size_t kEventNamesKeySize = 9;
+// meta: kEventIndexVersion once the event index covers every attributed event in its current
+// form (built at open for stores written before it, or before its rows were grouped by OneID).
 inline constexpr std::string_view kEventIndexBuilt = "cfg/event_index";
-inline constexpr std::string_view kEventIndexVersion = "2";
+inline constexpr std::string_view kEventIndexVersion = "3";
 
 // events: seq8
 inline std::string EventKey(uint64_t seq) {
@@ -206,6 +222,7 @@ inline constexpr char kSegmentMembersTag = 'm';  // 'm' name -> Roaring members
 inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered group (differencing log)
 inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement
 inline constexpr char kComputedValueTag = 'c';   // 'c' name \0 oneid8 -> a computed trait's value
+inline constexpr char kTraitRowTag = 'r';        // 'r' oneid8 -> a profile's built-in traits, typed
 inline std::string SegmentsKey(char tag, std::string_view name) {
   std::string k(1, tag);
   k.append(name);
@@ -228,6 +245,14 @@ inline std::string ComputedValueKey(std::string_view name, uint64_t oneid) {
   coding::PutFixed64BE(&k, oneid);
   return k;
 }
+// The typed trait row of one profile (profile/trait_row.h), written beside its JSON.
+inline std::string TraitRowKey(uint64_t oneid) {
+  std::string k(1, kTraitRowTag);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+// meta: "1" once every profile has its typed trait row (written at open for older stores).
+inline constexpr std::string_view kTraitRowsBuilt = "cfg/trait_rows";
 // graph: the prefixes of every node's OneID and of every OneID's members.
 inline constexpr std::string_view kGraphNodePrefix = "n";
 inline constexpr std::string_view kGraphMemberPrefix = "o";

@@ -56,7 +56,7 @@ enum class Cf : int {
   kSegments,    // segment definitions, versions, memberships; group-profile query log
   kConsent,     // consent ledger: node purpose ts seq -> given source (privacy/consent.h)
   kVault,       // PII vault: node16 tag8 -> secretbox-sealed JSON of raw values (keys::VaultKey)
-  kEventIndex,  // attributed events by name: event name \0 seq8 -> "" (keys::EventNameKey)
+  kEventIndex,  // track events by name and OneID: name \0 oneid8 seq8 -> projection (keys::EventNameKey)
   kCount,
 };
 std::string_view CfName(Cf cf);
