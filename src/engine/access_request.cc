@@ -1,6 +1,5 @@
 // EngineImpl::AccessRequest: the right of access (docs/privacy.md). One JSON
 // document with everything the store holds about a person, and a summary.
-#include <rocksdb/db.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -21,7 +20,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 }  // namespace
 
@@ -68,16 +66,16 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   size_t links = 0;
   w.Key("evidence").BeginArray();
   {
-    auto it = store_->NewIterator(Cf::kEdges);
+    auto it = store_->NewCursor(Cf::kEdges);
     for (const auto& a : members) {
       std::string_view pa = keys::AsView(a);
-      for (it->Seek(rocksdb::Slice(pa.data(), pa.size())); it->Valid() && View(it->key()).starts_with(pa); it->Next()) {
-        std::string_view k = View(it->key());
+      for (it->Seek(pa); it->Valid() && it->key().starts_with(pa); it->Next()) {
+        std::string_view k = it->key();
         if (k.size() < 32) continue;
         keys::Key16 b = keys::ToKey16(k.substr(16, 16));
         if (!mine.count(b) || !(a < b)) continue;
         storage::StatsRecord rec;
-        if (!storage::StatsRecord::Decode(View(it->value()), &rec)) continue;
+        if (!storage::StatsRecord::Decode(it->value(), &rec)) continue;
         ++links;
         w.BeginObject().Key("a").String(privacy::PseudonymToHex(a)).Key("b").String(privacy::PseudonymToHex(b));
         std::string kind(identity::EdgeKindName(static_cast<identity::EdgeKind>(rec.kind)));
@@ -87,7 +85,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
         w.Key("first_seen").String(FormatIso8601Ms(rec.first_ts)).Key("last_seen").String(FormatIso8601Ms(rec.last_ts));
         w.Key("count").Uint(rec.count).EndObject();
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read edges"));
+      HOLO_RETURN_IF_ERROR(it->status().WithContext("read edges"));
     }
   }
   w.EndArray();
@@ -96,10 +94,10 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   size_t merges = 0;
   w.Key("merges_and_splits").BeginArray();
   {
-    auto it = store_->NewIterator(Cf::kMeta);
+    auto it = store_->NewCursor(Cf::kMeta);
     simdjson::dom::parser parser;
     const std::string_view prefix = keys::kFeedPrefix;
-    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
       simdjson::dom::element rec;
       if (parser.parse(it->value().data(), it->value().size()).get(rec)) continue;
@@ -115,22 +113,22 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
       }
       if (!about) continue;
       ++merges;
-      w.RawValue(View(it->value()));
+      w.RawValue(it->value());
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the feed"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("read the feed"));
   }
   w.EndArray();
 
   // Events attributed to the person.
   std::vector<uint64_t> seqs;
   {
-    auto it = store_->NewIterator(Cf::kNodeEvents);
+    auto it = store_->NewCursor(Cf::kNodeEvents);
     for (const auto& node : members) {
       std::string_view p = keys::AsView(node);
-      for (it->Seek(rocksdb::Slice(p.data(), p.size())); it->Valid() && View(it->key()).starts_with(p); it->Next()) {
+      for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
         seqs.push_back(coding::DecodeFixed64BE(it->key().data() + 16));
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the event index"));
+      HOLO_RETURN_IF_ERROR(it->status().WithContext("read the event index"));
     }
   }
   std::sort(seqs.begin(), seqs.end());

@@ -7,8 +7,6 @@
 //   'v' name \0 version4     -> the definition of that version (history)
 //   'm' name                 -> members, Roaring portable format
 //   'q' seq8                 -> the group of an answered group profile (differencing log)
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -35,7 +33,6 @@ namespace holo::engine {
 namespace {
 
 using storage::Cf;
-using storage::View;
 namespace keys = storage::keys;
 
 // Dimensions of a group profile, in this order, when the traits exist.

@@ -1,7 +1,5 @@
 #include "engine/audiences.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -17,7 +15,6 @@ namespace holo::engine {
 namespace {
 
 using storage::Cf;
-using storage::View;
 namespace keys = storage::keys;
 using keys::SegmentsKey;
 
@@ -46,11 +43,11 @@ Result<std::vector<std::pair<uint32_t, segment::TraitValue>>> ColumnRows(const p
 
 // Whether any segment is saved in the store.
 Result<bool> AnySavedSegment(const storage::Store& store) {
-  auto it = store.NewIterator(Cf::kSegments);
+  auto it = store.NewCursor(Cf::kSegments);
   const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
   it->Seek(prefix);
-  const bool any = it->Valid() && View(it->key()).starts_with(prefix);
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+  const bool any = it->Valid() && it->key().starts_with(prefix);
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan segments"));
   return any;
 }
 
@@ -107,9 +104,9 @@ Status Audiences::RegisterComputedTraits(const std::vector<profile::AggregateSpe
                                          const std::vector<std::string>& definitions) {
   {
     MutexLock update(&update_mu_);
-    rocksdb::WriteBatch batch;
+    storage::WriteBatch batch(*store_);
     for (size_t i = 0; i < specs.size(); ++i) {
-      batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kComputedTraitTag, specs[i].TraitName()), definitions[i]);
+      batch.Put(Cf::kSegments, SegmentsKey(keys::kComputedTraitTag, specs[i].TraitName()), definitions[i]);
     }
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   }
@@ -118,12 +115,12 @@ Status Audiences::RegisterComputedTraits(const std::vector<profile::AggregateSpe
 
 Result<std::vector<std::pair<std::string, std::string>>> Audiences::ListComputedTraits() const {
   std::vector<std::pair<std::string, std::string>> out;
-  auto it = store_->NewIterator(Cf::kSegments);
+  auto it = store_->NewCursor(Cf::kSegments);
   const std::string prefix = SegmentsKey(keys::kComputedTraitTag, "");
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-    out.emplace_back(std::string(View(it->key()).substr(1)), std::string(View(it->value())));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out.emplace_back(std::string(it->key().substr(1)), std::string(it->value()));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan computed traits"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan computed traits"));
   return out;
 }
 
@@ -190,11 +187,11 @@ Result<std::unique_ptr<Audiences::Loaded>> Audiences::Load() {
   HOLO_ASSIGN_OR_RETURN(loaded->epoch, ProfilesEpoch());  // before the rows are read
   HOLO_ASSIGN_OR_RETURN(loaded->table, ReadTable());
   loaded->segments = std::make_unique<segment::SegmentSet>(loaded->table.get());
-  auto it = store_->NewIterator(Cf::kSegments);
+  auto it = store_->NewCursor(Cf::kSegments);
   const std::string prefix = SegmentsKey(keys::kSegmentTag, "");
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-    std::string name(View(it->key()).substr(1));
-    std::string_view rec = View(it->value());
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string name(it->key().substr(1));
+    std::string_view rec = it->value();
     uint64_t version, created, updated;
     if (!coding::GetFixed64BE(&rec, &version) || !coding::GetFixed64BE(&rec, &created) ||
         !coding::GetFixed64BE(&rec, &updated)) {
@@ -205,7 +202,7 @@ Result<std::unique_ptr<Audiences::Loaded>> Audiences::Load() {
                                                 static_cast<int64_t>(created), static_cast<int64_t>(updated),
                                                 members.value_or("")));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segments"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan segments"));
   if (loaded->segments->size() == 0) return loaded;
   // The saved memberships are exact only if no profile changed since they were saved
   // (a process that wrote profiles stopped before it saved them, a restored backup, a
@@ -268,16 +265,16 @@ Audiences::SavedSegment Audiences::Snapshot(const std::string& name) const {
 }
 
 Status Audiences::Save(const std::vector<SavedSegment>& segments, const std::string& epoch) {
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store_);
   for (const SavedSegment& s : segments) {
     if (s.record.empty()) continue;
-    batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentTag, s.name), s.record);
-    batch.Put(store_->cf(Cf::kSegments), keys::SegmentVersionKey(s.name, s.version), s.definition);
-    batch.Put(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentMembersTag, s.name), s.members);
+    batch.Put(Cf::kSegments, SegmentsKey(keys::kSegmentTag, s.name), s.record);
+    batch.Put(Cf::kSegments, keys::SegmentVersionKey(s.name, s.version), s.definition);
+    batch.Put(Cf::kSegments, SegmentsKey(keys::kSegmentMembersTag, s.name), s.members);
   }
   if (!segments.empty()) {
     // Every saved segment is exact as of the table's epoch; synced with them.
-    batch.Put(store_->cf(Cf::kMeta), keys::kAudienceEpoch, epoch);
+    batch.Put(Cf::kMeta, keys::kAudienceEpoch, epoch);
     return store_->Write(&batch, /*sync=*/true);
   }
   // Unsynced: the memberships it vouches for were synced before it, and a lost marker
@@ -405,14 +402,14 @@ Status Audiences::DropSegment(std::string_view name) {
     WriterLock lock(&mu_);
     HOLO_RETURN_IF_ERROR(segments_->Remove(name));
   }
-  rocksdb::WriteBatch batch;
-  batch.Delete(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentTag, name));
-  batch.Delete(store_->cf(Cf::kSegments), SegmentsKey(keys::kSegmentMembersTag, name));
+  storage::WriteBatch batch(*store_);
+  batch.Delete(Cf::kSegments, SegmentsKey(keys::kSegmentTag, name));
+  batch.Delete(Cf::kSegments, SegmentsKey(keys::kSegmentMembersTag, name));
   std::string vprefix = SegmentsKey(keys::kSegmentVersionTag, name);
   vprefix.push_back('\0');
   std::string vend = vprefix;
   vend.back() = '\1';
-  batch.DeleteRange(store_->cf(Cf::kSegments), vprefix, vend);
+  batch.DeleteRange(Cf::kSegments, vprefix, vend);
   return store_->Write(&batch, /*sync=*/true);
 }
 
@@ -435,12 +432,12 @@ Result<std::pair<segment::SegmentInfo, std::vector<std::pair<uint32_t, std::stri
   std::vector<std::pair<uint32_t, std::string>> history;
   std::string prefix = SegmentsKey(keys::kSegmentVersionTag, name);
   prefix.push_back('\0');
-  auto it = store_->NewIterator(Cf::kSegments);
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+  auto it = store_->NewCursor(Cf::kSegments);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     uint64_t v = coding::DecodeFixed64BE(it->key().data() + prefix.size());
-    history.emplace_back(static_cast<uint32_t>(v), std::string(View(it->value())));
+    history.emplace_back(static_cast<uint32_t>(v), std::string(it->value()));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan segment versions"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan segment versions"));
   return std::make_pair(std::move(info), std::move(history));
 }
 

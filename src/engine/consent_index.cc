@@ -1,7 +1,5 @@
 #include "engine/consent_index.h"
 
-#include <rocksdb/db.h>
-
 #include <algorithm>
 #include <memory>
 
@@ -14,38 +12,35 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 // Every ledger record of `node`, oldest first per purpose.
-Status ReadLedger(rocksdb::Iterator* it, const privacy::Pseudonym& node, std::vector<privacy::ConsentRecord>* out) {
+Status ReadLedger(storage::Cursor* it, const privacy::Pseudonym& node, std::vector<privacy::ConsentRecord>* out) {
   const std::string_view prefix(reinterpret_cast<const char*>(node.data()), node.size());
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
-       it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     privacy::ConsentRecord r;
-    if (!privacy::DecodeConsent(View(it->key()), View(it->value()), &r)) return Status::DataLoss("corrupt consent record");
+    if (!privacy::DecodeConsent(it->key(), it->value(), &r)) return Status::DataLoss("corrupt consent record");
     out->push_back(std::move(r));
   }
-  return storage::FromRocks(it->status(), "read consent ledger");
+  return it->status().WithContext("read consent ledger");
 }
 
 // LedgerOf through iterators over the graph and consent column families (one pair for many OneIDs).
-Status LedgerThrough(rocksdb::Iterator* graph, rocksdb::Iterator* consent, uint64_t oneid,
+Status LedgerThrough(storage::Cursor* graph, storage::Cursor* consent, uint64_t oneid,
                      std::vector<privacy::ConsentRecord>* out, size_t* members) {
   const std::string prefix = keys::MemberPrefix(oneid);
   size_t n = 0;
-  for (graph->Seek(prefix); graph->Valid() && View(graph->key()).starts_with(prefix); graph->Next()) {
+  for (graph->Seek(prefix); graph->Valid() && graph->key().starts_with(prefix); graph->Next()) {
     ++n;
-    HOLO_RETURN_IF_ERROR(ReadLedger(consent, keys::ToKey16(View(graph->key()).substr(prefix.size())), out));
+    HOLO_RETURN_IF_ERROR(ReadLedger(consent, keys::ToKey16(graph->key().substr(prefix.size())), out));
   }
   if (members != nullptr) *members = n;
-  return storage::FromRocks(graph->status(), "scan members");
+  return graph->status().WithContext("scan members");
 }
 
 }  // namespace
 
 Status ConsentIndex::LedgerOf(uint64_t oneid, std::vector<privacy::ConsentRecord>* out, size_t* members) const {
-  return LedgerThrough(store_->NewIterator(Cf::kGraph).get(), store_->NewIterator(Cf::kConsent).get(), oneid, out,
-                       members);
+  return LedgerThrough(store_->NewCursor(Cf::kGraph).get(), store_->NewCursor(Cf::kConsent).get(), oneid, out, members);
 }
 
 Status ConsentIndex::Ensure() {
@@ -56,13 +51,13 @@ Status ConsentIndex::Ensure() {
   WriterLock lock(&mu_);
   if (loaded_) return Status::OK();
   std::unordered_map<uint64_t, privacy::PersonConsent> index;
-  auto it = store_->NewIterator(Cf::kConsent);
+  auto it = store_->NewCursor(Cf::kConsent);
   privacy::Pseudonym last{};
   uint64_t oneid = 0;
   bool first = true;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     privacy::ConsentRecord r;
-    if (!privacy::DecodeConsent(View(it->key()), View(it->value()), &r)) return Status::DataLoss("corrupt consent record");
+    if (!privacy::DecodeConsent(it->key(), it->value(), &r)) return Status::DataLoss("corrupt consent record");
     if (first || r.node != last) {
       HOLO_ASSIGN_OR_RETURN(oneid, identity::LookupOneId(*store_, r.node));
       last = r.node;
@@ -70,7 +65,7 @@ Status ConsentIndex::Ensure() {
     }
     if (oneid != 0) index[oneid].Fold(r);
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "load consent ledger"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("load consent ledger"));
   index_ = std::move(index);
   loaded_ = true;
   return Status::OK();
@@ -107,8 +102,8 @@ Status ConsentIndex::Refresh(const std::vector<uint64_t>& changed) {
   // Read the ledger outside the lock (two iterators for all: after a burst of new
   // people this runs for tens of thousands of OneIDs), then swap the entries in.
   std::vector<std::pair<uint64_t, privacy::PersonConsent>> fresh;
-  auto git = store_->NewIterator(Cf::kGraph);
-  auto cit = store_->NewIterator(Cf::kConsent);
+  auto git = store_->NewCursor(Cf::kGraph);
+  auto cit = store_->NewCursor(Cf::kConsent);
   std::vector<privacy::ConsentRecord> records;
   for (uint64_t oneid : changed) {
     records.clear();

@@ -1,5 +1,6 @@
 #include "engine/engine_impl.h"
 
+// legacy: BackfillEventIndex alone still iterates with rocksdb::Iterator (storage_boundary_check.sh).
 #include <rocksdb/db.h>
 
 #include <charconv>
@@ -30,7 +31,7 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
+using storage::View;  // legacy: BackfillEventIndex
 
 }  // namespace
 
@@ -96,12 +97,12 @@ Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path
   if (read_only) return state;
   if (write_keyring) HOLO_RETURN_IF_ERROR(privacy::WriteKeyring(keyring_path, state.keyring));
   if (!check_v.has_value() || !gen_v.has_value() || legacy.has_value()) {
-    rocksdb::WriteBatch batch;
+    storage::WriteBatch batch(*store);
     std::string gen;
     coding::PutFixed64BE(&gen, state.generation);
-    batch.Put(store->cf(Cf::kMeta), keys::kKeyGeneration, gen);
-    batch.Put(store->cf(Cf::kMeta), keys::kKeyCheck, check_view);
-    batch.Delete(store->cf(Cf::kMeta), keys::kPseudonymKey);
+    batch.Put(Cf::kMeta, keys::kKeyGeneration, gen);
+    batch.Put(Cf::kMeta, keys::kKeyCheck, check_view);
+    batch.Delete(Cf::kMeta, keys::kPseudonymKey);
     HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
     // The key leaves the data directory: compact its old value out of the files.
     if (legacy.has_value()) HOLO_RETURN_IF_ERROR(store->CompactPrefix(Cf::kMeta, "cfg/"));
@@ -113,9 +114,8 @@ namespace {
 
 uint64_t CountPrefix(const storage::Store& store, Cf cf, std::string_view prefix) {
   uint64_t n = 0;
-  auto it = store.NewIterator(cf);
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+  auto it = store.NewCursor(cf);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     ++n;
   }
   return n;
@@ -221,8 +221,8 @@ Status EngineImpl::RemarkNodesWrittenDuringResolve() {
     nodes.swap(remark_);
   }
   if (nodes.empty()) return Status::OK();
-  rocksdb::WriteBatch batch;
-  for (const auto& k : nodes) batch.Put(store_->cf(Cf::kMeta), keys::DirtyNode(k), "");
+  storage::WriteBatch batch(*store_);
+  for (const auto& k : nodes) batch.Put(Cf::kMeta, keys::DirtyNode(k), "");
   return store_->Write(&batch, false);
 }
 
@@ -357,15 +357,15 @@ Status EngineImpl::RebuildMarkedProfiles() {
 }
 
 Status EngineImpl::MarkAllProfilesDirty() {
-  rocksdb::WriteBatch batch;
-  auto it = store_->NewIterator(Cf::kGraph);
+  storage::WriteBatch batch(*store_);
+  auto it = store_->NewCursor(Cf::kGraph);
   uint64_t last = 0;
-  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphMemberPrefix); it->Next()) {
+  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && it->key().starts_with(keys::kGraphMemberPrefix); it->Next()) {
     uint64_t id = coding::DecodeFixed64BE(it->key().data() + 1);
-    if (id != last) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
+    if (id != last) batch.Put(Cf::kMeta, keys::DirtyProfile(id), "");
     last = id;
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan OneIDs"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan OneIDs"));
   return store_->Write(&batch, false);
 }
 
@@ -416,7 +416,7 @@ Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
 }
 
 Status EngineImpl::ExportProfiles(std::ostream& out) {
-  auto it = store_->NewIterator(Cf::kProfiles);
+  auto it = store_->NewCursor(Cf::kProfiles);
   const Audiences::ComputedList traits = audiences_.ComputedTraits();  // held while the reader is
   profile::ComputedTraitReader computed(*store_, *traits);            // one pass over each column
   std::string json;
@@ -426,16 +426,16 @@ Status EngineImpl::ExportProfiles(std::ostream& out) {
     out << json << '\n';
   }
   if (!out) return Status::IOError("write failed while exporting profiles");
-  return storage::FromRocks(it->status(), "scan profiles");
+  return it->status().WithContext("scan profiles");
 }
 
 Status EngineImpl::ExportEvents(std::ostream& out) {
-  auto it = store_->NewIterator(Cf::kEvents);
+  auto it = store_->NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   std::string line;
   const int64_t now = Now();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
     // Past its retention window: gone at the next compaction, never exported meanwhile.
     if (store_->retention().Expired(ev.source, ev.timestamp_ms, now)) continue;
     line.clear();
@@ -462,38 +462,38 @@ Status EngineImpl::ExportEvents(std::ostream& out) {
     out.write(line.data(), static_cast<std::streamsize>(line.size()));
   }
   if (!out) return Status::IOError("write failed while exporting events");
-  return storage::FromRocks(it->status(), "scan events");
+  return it->status().WithContext("scan events");
 }
 
 Status EngineImpl::ExportGraph(std::ostream& nodes, std::ostream& edges) {
   std::unordered_map<keys::Key16, uint32_t, keys::Key16Hash> index;
-  auto git = store_->NewIterator(Cf::kGraph);
+  auto git = store_->NewCursor(Cf::kGraph);
   git->Seek(keys::kGraphNodePrefix);
-  auto it = store_->NewIterator(Cf::kNodes);
+  auto it = store_->NewCursor(Cf::kNodes);
   std::string line;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     storage::StatsRecord rec;
-    if (!storage::StatsRecord::Decode(View(it->value()), &rec)) return Status::DataLoss("corrupt node record");
-    keys::Key16 key = keys::ToKey16(View(it->key()));
+    if (!storage::StatsRecord::Decode(it->value(), &rec)) return Status::DataLoss("corrupt node record");
+    keys::Key16 key = keys::ToKey16(it->key());
     uint32_t i = static_cast<uint32_t>(index.size());
     index.emplace(key, i);
     // The graph's 'n' rows are in the same pseudonym order as the nodes.
     uint64_t oneid = 0;
     std::string want = keys::NodeOneIdKey(key);
-    while (git->Valid() && View(git->key()).starts_with(keys::kGraphNodePrefix) && View(git->key()) < want) git->Next();
-    if (git->Valid() && View(git->key()) == want && git->value().size() == 8) {
+    while (git->Valid() && git->key().starts_with(keys::kGraphNodePrefix) && git->key() < want) git->Next();
+    if (git->Valid() && git->key() == want && git->value().size() == 8) {
       oneid = coding::DecodeFixed64BE(git->value().data());
     }
     line = std::to_string(i) + "\t" + rec.tail + "\t" + std::to_string(oneid) + "\n";
     nodes.write(line.data(), static_cast<std::streamsize>(line.size()));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan nodes"));
-  auto eit = store_->NewIterator(Cf::kEdges);
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan nodes"));
+  auto eit = store_->NewCursor(Cf::kEdges);
   for (eit->SeekToFirst(); eit->Valid(); eit->Next()) {
-    std::string_view k = View(eit->key());
+    std::string_view k = eit->key();
     if (k.size() != 32 || k.substr(0, 16) >= k.substr(16)) continue;
     storage::StatsRecord rec;
-    if (!storage::StatsRecord::Decode(View(eit->value()), &rec)) return Status::DataLoss("corrupt edge");
+    if (!storage::StatsRecord::Decode(eit->value(), &rec)) return Status::DataLoss("corrupt edge");
     auto a = index.find(keys::ToKey16(k.substr(0, 16)));
     auto b = index.find(keys::ToKey16(k.substr(16)));
     if (a == index.end() || b == index.end()) continue;
@@ -502,7 +502,7 @@ Status EngineImpl::ExportGraph(std::ostream& nodes, std::ostream& edges) {
     edges.write(line.data(), static_cast<std::streamsize>(line.size()));
   }
   if (!nodes || !edges) return Status::IOError("write failed while exporting the graph");
-  return storage::FromRocks(eit->status(), "scan edges");
+  return eit->status().WithContext("scan edges");
 }
 
 Result<StoreStats> EngineImpl::Stats() {
@@ -517,13 +517,13 @@ Result<StoreStats> EngineImpl::Stats() {
     // within their windows are counted (one pass; only stores with windows pay for it).
     const int64_t now = Now();
     uint64_t live = 0;
-    auto it = store_->NewIterator(Cf::kEvents);
+    auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
       live += !store_->retention().Expired(ev.source, ev.timestamp_ms, now);
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
     s.events = live;
   }
   s.identifiers = CountPrefix(*store_, Cf::kNodes, "");

@@ -277,7 +277,7 @@ class EngineImpl final : public Engine,
   struct PrivacyBatch {
     std::vector<privacy::ConsentRecord> consent;              // ledger records; folded into the index after the write
     std::vector<std::pair<std::string, std::string>> vault;   // vault entry key -> sealed record
-    void AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch) const;
+    void AppendTo(storage::WriteBatch* batch) const;
   };
   // Adds what privacy stores for `event` (at `seq`, attributed to `owner`): its consent
   // decisions, every purpose withdrawn for an erased identifier seen again (erasure.cc), and

@@ -4,7 +4,6 @@
 // keep their data; the erased identifiers seen again start a fresh person who counts as
 // having withdrawn every consent until a newer decision.
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 
 #include <filesystem>
 #include <fstream>
@@ -147,15 +146,16 @@ TEST_F(ErasureTest, LeavesNoTraceInAnyColumnFamilyOrFileAndOthersKeepTheirs) {
     size_t scanned = 0;
     for (int c = 0; c < static_cast<int>(storage::Cf::kCount); ++c) {
       auto cf = static_cast<storage::Cf>(c);
-      auto it = (*store)->NewIterator(cf);
+      auto it = (*store)->NewCursor(cf);
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         ++scanned;
-        const std::string k = it->key().ToString(), v = it->value().ToString();
+        const std::string k(it->key()), v(it->value());
         for (const std::string& n : needles) {
           ASSERT_EQ(k.find(n), std::string::npos) << "key in " << storage::CfName(cf);
           ASSERT_EQ(v.find(n), std::string::npos) << "value in " << storage::CfName(cf) << ": " << v.substr(0, 300);
         }
       }
+      ASSERT_TRUE(it->status().ok()) << it->status().ToString();
     }
     EXPECT_GT(scanned, 10000u);
     ASSERT_TRUE((*store)->CompactAll().ok());

@@ -1,6 +1,5 @@
 // EngineImpl's identity maintenance: evidence removal, match import, policy,
 // dry runs, hub and cluster-size reports, the merge/split feed and history.
-#include <rocksdb/db.h>
 
 #include <chrono>
 #include <cmath>
@@ -27,7 +26,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 std::string Percent(double x) {
   char buf[32];
@@ -329,16 +327,16 @@ Result<Engine::Report> EngineImpl::MonitorClusterSizes(double max_distance, bool
 }
 
 Status EngineImpl::IdentityFeed(uint64_t since, std::ostream& out) {
-  auto it = store_->NewIterator(Cf::kMeta);
+  auto it = store_->NewCursor(Cf::kMeta);
   std::string start = keys::FeedKey(since + 1);
-  for (it->Seek(start); it->Valid() && View(it->key()).starts_with(keys::kFeedPrefix); it->Next()) {
+  for (it->Seek(start); it->Valid() && it->key().starts_with(keys::kFeedPrefix); it->Next()) {
     uint64_t seq = coding::DecodeFixed64BE(it->key().data() + keys::kFeedPrefix.size());
-    std::string_view rec = View(it->value());
+    std::string_view rec = it->value();
     // {"seq":N, ...the stored record}
     out << "{\"seq\":" << seq << "," << rec.substr(1) << "\n";
   }
   if (!out) return Status::IOError("write failed while writing the feed");
-  return storage::FromRocks(it->status(), "scan feed");
+  return it->status().WithContext("scan feed");
 }
 
 Result<uint64_t> EngineImpl::LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) {

@@ -1,9 +1,7 @@
 // EngineImpl::Ingest: files -> parsed, pseudonymized messages -> one atomic
-// RocksDB batch per `batch_lines` lines, acknowledged once its WAL is synced.
+// write batch per `batch_lines` lines, acknowledged once its WAL is synced.
 // Reading and parsing of batch N+1 overlaps the write of batch N, and the WAL
 // sync of batch N overlaps batch N+1.
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -41,7 +39,6 @@ namespace {
 namespace fs = std::filesystem;
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 using Key16 = keys::Key16;
 
 struct InputFile {
@@ -187,19 +184,15 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   // Dedupe against the store and within the batch.
   std::vector<std::string> dedupe_keys;
   for (const Incoming& in : items) dedupe_keys.push_back(keys::DedupeKey(in.source, in.message->message_id));
-  std::vector<rocksdb::Slice> key_slices(dedupe_keys.begin(), dedupe_keys.end());
-  std::vector<rocksdb::PinnableSlice> values(key_slices.size());
-  std::vector<rocksdb::Status> statuses(key_slices.size());
-  if (!key_slices.empty()) {
-    store_->db()->MultiGet(rocksdb::ReadOptions(), store_->cf(Cf::kDedupe), key_slices.size(), key_slices.data(),
-                           values.data(), statuses.data());
-  }
+  const std::vector<std::string_view> key_views(dedupe_keys.begin(), dedupe_keys.end());
+  HOLO_ASSIGN_OR_RETURN(const std::vector<std::optional<std::string>> stored,
+                        store_->MultiGet(Cf::kDedupe, key_views));
   // Each stage contributes its part of the write; this function only stores the events
   // themselves and assembles the parts into one atomic batch.
   identity::EvidenceBatch evidence;        // nodes, edges, dirty marks
   profile::AttributionBatch attribution;   // events by owner and by name
   PrivacyBatch privacy;                    // consent ledger, sealed vault entries
-  rocksdb::WriteBatch wb;
+  storage::WriteBatch wb(*store_);
   std::unordered_set<std::string_view> in_batch;
   std::vector<std::pair<std::string, std::string>> dedupe_puts;  // dedupe key -> event key
   std::vector<identity::Sighting> sightings;
@@ -207,11 +200,10 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   uint64_t& seq = run->seq;
   int64_t& max_ts = run->max_ts;
   for (size_t c = 0; c < items.size(); ++c) {
-    if (statuses[c].ok() || !in_batch.insert(dedupe_keys[c]).second) {
+    if (stored[c].has_value() || !in_batch.insert(dedupe_keys[c]).second) {
       (*duplicate)[c] = true;
       continue;
     }
-    if (!statuses[c].IsNotFound()) return storage::FromRocks(statuses[c], "dedupe lookup");
     ingest::ParsedMessage& m = *items[c].message;
     const std::string_view source = items[c].source;
     ++seq;
@@ -240,22 +232,22 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     }
     value.clear();
     rec.EncodeTo(&value);
-    wb.Put(store_->cf(Cf::kEvents), seq_key, value);
+    wb.Put(Cf::kEvents, seq_key, value);
     dedupe_puts.emplace_back(dedupe_keys[c], std::move(seq_key));
   }
   // Each column family's keys in order (memtable inserts reuse their position).
   std::sort(dedupe_puts.begin(), dedupe_puts.end());
-  for (const auto& [key, seq_key] : dedupe_puts) wb.Put(store_->cf(Cf::kDedupe), key, seq_key);
-  attribution.AppendTo(*store_, &wb);
-  privacy.AppendTo(*store_, &wb);
-  evidence.AppendTo(*store_, &wb, seq, &run->dirty_marked);
+  for (const auto& [key, seq_key] : dedupe_puts) wb.Put(Cf::kDedupe, key, seq_key);
+  attribution.AppendTo(&wb);
+  privacy.AppendTo(&wb);
+  evidence.AppendTo(&wb, seq, &run->dirty_marked);
   std::string counter;
   coding::PutFixed64BE(&counter, seq);
-  wb.Put(store_->cf(Cf::kMeta), keys::kEventSeq, counter);
+  wb.Put(Cf::kMeta, keys::kEventSeq, counter);
   if (max_ts != INT64_MIN) {
     counter.clear();
     coding::PutFixed64BE(&counter, static_cast<uint64_t>(max_ts));
-    wb.Put(store_->cf(Cf::kMeta), keys::kMaxTimestamp, counter);
+    wb.Put(Cf::kMeta, keys::kMaxTimestamp, counter);
   }
   const bool resolving_before = resolving_.load();
   HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));

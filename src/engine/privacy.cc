@@ -5,8 +5,6 @@
 // OneIDs that decided anything at once, so that a withdrawal counts from the next
 // read. Resolution moves identifiers between OneIDs: the OneIDs it changed are
 // recomputed from the ledger.
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -26,7 +24,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 constexpr std::string_view kGiven = "Consent Given";
 constexpr std::string_view kWithdrawn = "Consent Withdrawn";
@@ -71,34 +68,34 @@ void EngineImpl::AddPrivacyRecords(const storage::EventRecord& event, const priv
   }
 }
 
-void EngineImpl::PrivacyBatch::AppendTo(const storage::Store& store, rocksdb::WriteBatch* batch) const {
+void EngineImpl::PrivacyBatch::AppendTo(storage::WriteBatch* batch) const {
   for (const privacy::ConsentRecord& r : consent) {
-    batch->Put(store.cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
+    batch->Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
   }
-  for (const auto& [key, value] : vault) batch->Put(store.cf(Cf::kVault), key, value);
+  for (const auto& [key, value] : vault) batch->Put(Cf::kVault, key, value);
 }
 
 Status EngineImpl::BackfillConsentLedger() {
   HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kConsentLedgerBuilt));
   if (done.has_value()) return Status::OK();
   // A store written before the ledger existed: its consent events are read into it once.
-  rocksdb::WriteBatch batch;
-  auto it = store_->NewIterator(Cf::kEvents);
+  storage::WriteBatch batch(*store_);
+  auto it = store_->NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   std::vector<privacy::ConsentRecord> records;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
     if (ev.event != kGiven && ev.event != kWithdrawn) continue;
     int owner = profile::AttributionIndex(ev);
     if (owner < 0) continue;
     records.clear();
     ConsentRecordsOf(ev, ev.ids[owner].pseudonym, coding::DecodeFixed64BE(it->key().data()), &records);
     for (const auto& r : records) {
-      batch.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
+      batch.Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
     }
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for consent"));
-  batch.Put(store_->cf(Cf::kMeta), keys::kConsentLedgerBuilt, "1");
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events for consent"));
+  batch.Put(Cf::kMeta, keys::kConsentLedgerBuilt, "1");
   return store_->Write(&batch, /*sync=*/true);
 }
 
@@ -124,7 +121,7 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
     purposes.push_back(*i);
   }
   HOLO_ASSIGN_OR_RETURN(auto nodes, NodesOf(change.id));
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store_);
   for (const auto& node : nodes) {
     for (size_t p : purposes) {
       privacy::ConsentRecord r;
@@ -133,7 +130,7 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
       r.ts_ms = change.at_ms != 0 ? change.at_ms : Now();
       r.given = change.given;
       r.source = change.source;
-      batch.Put(store_->cf(Cf::kConsent), privacy::ConsentKey(r), privacy::ConsentValue(r));
+      batch.Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
     }
   }
   // The decision and the profiles it changes (their consent_<purpose> traits, and so every
@@ -141,7 +138,7 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
   // leaves the marks for the next resolve.
   for (const auto& node : nodes) {
     HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, node));
-    if (oneid != 0) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid), "");
+    if (oneid != 0) batch.Put(Cf::kMeta, keys::DirtyProfile(oneid), "");
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   // The rebuild reads the ledger of the marked OneIDs into the index first (before_build).

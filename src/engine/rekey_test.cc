@@ -4,7 +4,6 @@
 // family or file), re-seals the vault, and keeps every answer: OneIDs, traits, consent,
 // segments, the suppression of erased identifiers, and new events joining old people.
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -34,11 +33,12 @@ std::vector<std::pair<std::string, std::string>> Dump(const std::string& dir, st
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   if (!store.ok()) return out;
   for (int c = 0; c < static_cast<int>(storage::Cf::kCount); ++c) {
-    auto it = (*store)->NewIterator(static_cast<storage::Cf>(c));
+    auto it = (*store)->NewCursor(static_cast<storage::Cf>(c));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      out.emplace_back(it->key().ToString(), it->value().ToString());
+      out.emplace_back(it->key(), it->value());
       cf_names->push_back(std::string(storage::CfName(static_cast<storage::Cf>(c))));
     }
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
   }
   return out;
 }
@@ -124,9 +124,9 @@ TEST_F(RekeyTest, AStoreKeyedInsideItsDirectoryHasTheKeyMovedOut) {
     auto store = storage::Store::Open(dir_ / "data", storage::StoreOptions());
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE((*store)->Put(storage::Cf::kMeta, storage::keys::kPseudonymKey, pkey, true).ok());
-    rocksdb::WriteBatch b;
-    b.Delete((*store)->cf(storage::Cf::kMeta), storage::keys::kKeyGeneration);
-    b.Delete((*store)->cf(storage::Cf::kMeta), storage::keys::kKeyCheck);
+    storage::WriteBatch b(**store);
+    b.Delete(storage::Cf::kMeta, storage::keys::kKeyGeneration);
+    b.Delete(storage::Cf::kMeta, storage::keys::kKeyCheck);
     ASSERT_TRUE((*store)->Write(&b, true).ok());
   }
   fs::remove(dir_ / "data.keyring");

@@ -1,6 +1,5 @@
 // EngineImpl: what the HTTP server needs beyond the CLI: a person's events
 // page by page, their segments, a few traits from memory, and credentials.
-#include <rocksdb/db.h>
 #include <simdjson.h>
 #include <sodium.h>
 
@@ -21,7 +20,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 using privacy::IsStoreIdentifierType;
 using privacy::IsStoreSighting;
 using privacy::IsStoreTrait;
@@ -72,15 +70,15 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
     std::string_view p = keys::AsView(node);
     std::string start(p);
     coding::PutFixed64BE(&start, before_seq == 0 ? UINT64_MAX : before_seq);
-    auto it = store_->NewIterator(Cf::kNodeEvents);
+    auto it = store_->NewCursor(Cf::kNodeEvents);
     size_t taken = 0;
-    for (it->SeekForPrev(start); it->Valid() && View(it->key()).starts_with(p) && taken <= limit; it->Prev()) {
+    for (it->SeekForPrev(start); it->Valid() && it->key().starts_with(p) && taken <= limit; it->Prev()) {
       uint64_t seq = coding::DecodeFixed64BE(it->key().data() + 16);
       if (before_seq != 0 && seq >= before_seq) continue;
       seqs.push_back(seq);
       ++taken;
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan node events"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan node events"));
   }
   std::sort(seqs.begin(), seqs.end(), std::greater<>());
   seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());

@@ -2,7 +2,6 @@
 // the vault key of the store's key generation (privacy/keyring.h). Written by ingestion
 // (ingest_pipeline.cc), opened here for access requests and matching, deleted by erasure,
 // re-sealed by rekey.
-#include <rocksdb/db.h>
 #include <simdjson.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@ namespace holo::engine {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 Result<std::string> EngineImpl::OpenVaultValue(std::string_view value) const {
   storage::VaultRecord vr;
@@ -35,15 +33,15 @@ Result<std::string> EngineImpl::OpenVaultValue(std::string_view value) const {
 Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> EngineImpl::VaultEntriesOf(
     const std::vector<privacy::Pseudonym>& nodes) const {
   std::vector<std::pair<privacy::Pseudonym, std::string>> out;
-  auto it = store_->NewIterator(Cf::kVault);
+  auto it = store_->NewCursor(Cf::kVault);
   for (const auto& node : nodes) {
     const std::string_view k = keys::AsView(node);
-    for (it->Seek(rocksdb::Slice(k.data(), k.size())); it->Valid() && View(it->key()).starts_with(k); it->Next()) {
-      HOLO_ASSIGN_OR_RETURN(std::string plain, OpenVaultValue(View(it->value())));
+    for (it->Seek(k); it->Valid() && it->key().starts_with(k); it->Next()) {
+      HOLO_ASSIGN_OR_RETURN(std::string plain, OpenVaultValue(it->value()));
       out.emplace_back(node, std::move(plain));
     }
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the vault"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("read the vault"));
   return out;
 }
 
@@ -114,19 +112,19 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
   std::map<std::string, std::string> type_of;  // node hex -> identifier type
   {
     simdjson::dom::parser parser;
-    auto it = store_->NewIterator(Cf::kVault);
+    auto it = store_->NewCursor(Cf::kVault);
     std::string last;
     size_t n = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().size() != 24) continue;
-      const keys::Key16 node = keys::ToKey16(View(it->key()).substr(0, 16));
+      const keys::Key16 node = keys::ToKey16(it->key().substr(0, 16));
       const std::string hex = keys::ToHex(node);
       if (hex != last) {
         last = hex;
         n = 0;
         HOLO_ASSIGN_OR_RETURN(type_of[hex], identity::NodeType(*store_, node));
       }
-      auto plain = OpenVaultValue(View(it->value()));
+      auto plain = OpenVaultValue(it->value());
       if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
       simdjson::dom::element doc;
       if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) return Status::DataLoss("vault entry of " + hex + " is not JSON");
@@ -138,7 +136,7 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
       sodium_memzero(plain->data(), plain->size());
       rows.push_back(std::move(row));
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read the vault"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("read the vault"));
   }
   match->records = rows.size() - 1;
   if (rows.size() < 3) return Status::OK();  // nothing to compare

@@ -39,15 +39,6 @@ class EvidenceBatch {
   // `already_marked` (which it extends) under `last_seq`, the write's last event sequence.
   void AppendTo(storage::WriteBatch* batch, uint64_t last_seq,
                 std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash>* already_marked) const;
-  // legacy: engine/ingest_pipeline.cc migrates next; do not use in new code. For a caller
-  // that still builds RocksDB's WriteBatch itself (LegacyBatch): appends through a
-  // storage::WriteBatch view of it (storage/store.h), with no copy.
-  template <typename LegacyBatch>
-  void AppendTo(const storage::Store& store, LegacyBatch* batch, uint64_t last_seq,
-                std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash>* already_marked) const {
-    storage::WriteBatch view(store, batch);
-    AppendTo(&view, last_seq, already_marked);
-  }
   // The nodes of the write, sorted.
   std::vector<storage::keys::Key16> nodes() const;
   bool empty() const { return nodes_.empty(); }

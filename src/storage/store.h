@@ -163,9 +163,8 @@ class WriteBatch {
  public:
   explicit WriteBatch(const Store& store);
   // legacy: a view of a caller's rocksdb::WriteBatch (borrowed; `borrowed` must outlive
-  // this; no allocation), for the stages' batch-building functions (UpdateLinks,
-  // EvidenceBatch, AttributionBatch) while engine/ and profile_store.cc still build RocksDB
-  // batches themselves. REQUIRES: `store` is a RocksDB store. Do not use in new code.
+  // this; no allocation), for the stages' batch-building functions (UpdateLinks) while
+  // profile_store.cc still builds RocksDB batches itself. REQUIRES: `store` is a RocksDB store. Do not use in new code.
   WriteBatch(const Store& store, rocksdb::WriteBatch* borrowed);
   ~WriteBatch();
   WriteBatch(WriteBatch&& other) noexcept;
@@ -255,7 +254,8 @@ class Store {
   // TEST HOOK: the injected disk (StoreOptions::disk_budget_bytes), or nullptr.
   virtual DiskBudgetFileSystem* disk_budget() const { return nullptr; }
 
-  // legacy: engine/ and profile_store.cc migrate next; do not use in new code.
+  // legacy: profile_store.cc and the engine files tests/storage_boundary_check.sh lists
+  // migrate next; do not use in new code.
   // RocksDB's own objects, for the code that still builds rocksdb::WriteBatches and
   // iterates with rocksdb::Iterator. On an in-memory store db() and cf() are null and
   // Write refuses (kFailedPrecondition). tests/storage_boundary_check.sh lists the
