@@ -27,14 +27,6 @@ class AttributionBatch {
   // Appends the index keys, each column family's in order (memtable inserts then reuse
   // their position).
   void AppendTo(storage::WriteBatch* batch);
-  // legacy: engine/ingest_pipeline.cc migrates next; do not use in new code. For a caller
-  // that still builds RocksDB's WriteBatch itself (LegacyBatch): appends through a
-  // storage::WriteBatch view of it (storage/store.h), with no copy.
-  template <typename LegacyBatch>
-  void AppendTo(const storage::Store& store, LegacyBatch* batch) {
-    storage::WriteBatch view(store, batch);
-    AppendTo(&view);
-  }
 
  private:
   std::vector<std::string> node_events_;  // keys::NodeEventKey
