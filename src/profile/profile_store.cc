@@ -492,13 +492,6 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
 
 namespace {
 
-// The timestamp of an event_index row (an event record's head), read without decoding the rest.
-bool EventIndexRowTime(std::string_view in, int64_t* ts) {
-  if (in.size() < 2 || in[0] != 1) return false;
-  in.remove_prefix(2);
-  return coding::GetVarsint64(&in, ts);
-}
-
 // Returns the JSON text of `name` as a member name, quotes included.
 std::string QuotedName(std::string_view name) {
   std::string quoted;
@@ -558,7 +551,8 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       stats->events_scanned++;
       // The head first: an event outside the window is not decoded further.
       int64_t ts;
-      if (!EventIndexRowTime(View(idx->value()), &ts)) {
+      std::string_view source;
+      if (!storage::DecodeEventHead(View(idx->value()), &ts, &source)) {
         return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
       }
       if (!current->InWindow(ts, as_of_ms)) continue;
@@ -624,28 +618,41 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
   return w.MaybeFlush(/*sync=*/true);
 }
 
+namespace {
+
+// A stored computed value (its JSON: a number, a string or null) as a trait value.
+Result<TraitValue> ComputedTraitValue(std::string_view json, const std::string& name) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element v;
+  if (parser.parse(json.data(), json.size()).get(v) != simdjson::SUCCESS) {
+    return Status::DataLoss("corrupt value of computed trait " + name);
+  }
+  double d;
+  std::string_view text;
+  if (v.get_double().get(d) == simdjson::SUCCESS) return TraitValue(d);
+  if (v.get_string().get(text) == simdjson::SUCCESS) return TraitValue(std::string(text));
+  return TraitValue();
+}
+
+
+}  // namespace
+
 Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec, ComputedColumn* column) {
   *column = ComputedColumn();
   column->name = spec.TraitName();
   column->numeric = ComputedTraitAccumulator(&spec).numeric();
   const std::string prefix = keys::ComputedValuePrefix(column->name);
-  simdjson::dom::parser parser;
   auto it = store.NewIterator(Cf::kSegments);
   for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
     std::string_view value, meta;
     if (it->key().size() != prefix.size() + 8 || !DecodeComputed(View(it->value()), &value, &meta)) {
       return Status::DataLoss("corrupt value of computed trait " + column->name);
     }
-    simdjson::dom::element v;
-    if (parser.parse(value.data(), value.size()).get(v) != simdjson::SUCCESS) {
-      return Status::DataLoss("corrupt value of computed trait " + column->name);
-    }
-    double d;
-    std::string_view text;
-    if (column->numeric && v.get_double().get(d) == simdjson::SUCCESS) {
-      column->numbers.push_back(d);
-    } else if (!column->numeric && v.get_string().get(text) == simdjson::SUCCESS) {
-      column->texts.emplace_back(text);
+    HOLO_ASSIGN_OR_RETURN(TraitValue v, ComputedTraitValue(value, column->name));
+    if (const double* d = std::get_if<double>(&v); column->numeric && d != nullptr) {
+      column->numbers.push_back(*d);
+    } else if (std::string* text = std::get_if<std::string>(&v); !column->numeric && text != nullptr) {
+      column->texts.push_back(std::move(*text));
     } else {
       continue;  // null: not stored by the writers
     }
@@ -768,24 +775,6 @@ Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std:
   HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
   return w.MaybeFlush(/*sync=*/true);
 }
-
-namespace {
-
-// A stored computed value (its JSON: a number, a string or null) as a trait value.
-Result<TraitValue> ComputedTraitValue(std::string_view json, const std::string& name) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element v;
-  if (parser.parse(json.data(), json.size()).get(v) != simdjson::SUCCESS) {
-    return Status::DataLoss("corrupt value of computed trait " + name);
-  }
-  double d;
-  std::string_view text;
-  if (v.get_double().get(d) == simdjson::SUCCESS) return TraitValue(d);
-  if (v.get_string().get(text) == simdjson::SUCCESS) return TraitValue(std::string(text));
-  return TraitValue();
-}
-
-}  // namespace
 
 Status ScanTraitRows(const storage::Store& store, const std::function<Status(uint64_t, TraitRow*)>& fn) {
   const std::string prefix(1, keys::kTraitRowTag);

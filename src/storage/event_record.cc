@@ -41,6 +41,13 @@ bool VaultRecord::DecodeFrom(std::string_view in) {
   return true;
 }
 
+bool DecodeEventHead(std::string_view in, int64_t* timestamp_ms, std::string_view* source) {
+  // version u8 (1), msg_type u8, timestamp zigzag varint, source length-prefixed.
+  if (in.size() < 2 || in[0] != 1) return false;
+  in.remove_prefix(2);
+  return coding::GetVarsint64(&in, timestamp_ms) && coding::GetLengthPrefixed(&in, source);
+}
+
 bool EventRecord::DecodeFrom(std::string_view in) {
   if (in.size() < 2 || in[0] != 1) return false;
   msg_type = static_cast<uint8_t>(in[1]);

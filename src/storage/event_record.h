@@ -34,6 +34,10 @@ struct EventRecord {
   bool DecodeFrom(std::string_view in);
 };
 
+// Reads the head of an event record (or of a value that starts with one: a vault entry, an
+// event index row) without decoding the rest: its timestamp and source. False when malformed.
+bool DecodeEventHead(std::string_view in, int64_t* timestamp_ms, std::string_view* source);
+
 // The value of a vault entry (keys::VaultEntryKey): in clear, the same head as an event
 // record (version=1, a zero byte, timestamp, source), so the retention compaction filter
 // expires vault entries by the same per-source windows; then the sealed raw values.

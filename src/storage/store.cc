@@ -7,6 +7,7 @@
 
 #include "common/coding.h"
 #include "common/time_util.h"
+#include "storage/event_record.h"
 
 namespace holo::storage {
 namespace {
@@ -90,13 +91,9 @@ bool Retention::Expired(std::string_view source, int64_t timestamp_ms, int64_t n
 
 bool Retention::ExpiresRecord(std::string_view value) const {
   if (empty()) return false;
-  // The record's head: version u8, msg_type u8, timestamp zigzag varint, source (length-prefixed).
-  if (value.size() < 2 || value[0] != 1) return false;
-  value.remove_prefix(2);
   int64_t ts = 0;
   std::string_view source;
-  if (!coding::GetVarsint64(&value, &ts) || !coding::GetLengthPrefixed(&value, &source)) return false;
-  return Expired(source, ts, Now());
+  return DecodeEventHead(value, &ts, &source) && Expired(source, ts, Now());
 }
 
 Store::Store(std::string path, bool read_only)
