@@ -17,9 +17,6 @@ LEGACY=(
   src/engine/erasure.cc      # being rewritten elsewhere
   src/engine/rekey.cc        # being rewritten elsewhere
   src/engine/retention.cc    # being rewritten elsewhere
-  src/profile/profile_store.h
-  src/profile/profile_store.cc
-  src/profile/profile_store_test.cc
 )
 
 is_legacy() {
