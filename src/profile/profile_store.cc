@@ -615,6 +615,7 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   std::vector<ComputedTraitAccumulator> values;
   {
     std::vector<ScanPart> parts = SplitByOneId(*store, prefix);
+    stats->scan_threads = static_cast<unsigned>(parts.size());
     auto scan = [&](ScanPart* part) { part->status = ScanNamedEvents(*store, spec, prefix, as_of_ms, part); };
     std::vector<std::thread> threads;
     for (size_t i = 1; i < parts.size(); ++i) threads.emplace_back(scan, &parts[i]);
