@@ -226,7 +226,7 @@ Result<Engine::Overlap> EngineImpl::SegmentOverlap(std::string_view a, std::stri
 
 Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::string_view use) {
   HOLO_ASSIGN_OR_RETURN(Roaring members, audiences_.Members(name));
-  HOLO_RETURN_IF_ERROR(consent_.CheckUse(use));  // an unknown use fails even for an empty segment
+  HOLO_RETURN_IF_ERROR(privacy_.consent().CheckUse(use));  // an unknown use fails even for an empty segment
   // A segment defined on store visits links offline visits to the people it exports: they
   // must allow "store_link" too.
   HOLO_ASSIGN_OR_RETURN(auto segment, audiences_.GetSegment(name));
