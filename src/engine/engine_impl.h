@@ -107,6 +107,8 @@ class EngineImpl final : public Engine,
   Status ExportEvents(std::ostream& out) override;
   Status ExportGraph(std::ostream& nodes, std::ostream& edges) override;
   Result<StoreStats> Stats() override;
+  // Identity (IdentityService): the IdentityStage's work, forwarded; a change takes change_mu_
+  // and is followed by ResolveWith (engine_impl.cc).
   Result<Explanation> Explain(std::string_view a, std::string_view b, int64_t as_of_ms = 0) override;
   Result<uint64_t> LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) override;
   Status EraseIdentifier(std::string_view id, ResolveReport* report) override;
