@@ -136,9 +136,9 @@ for qi in 0 1 2; do
     name=${Q_TRAIT[qi]}
     [ "$r" -eq 1 ] || name=${name}_r$r
     t=$(timed "$R/define_${Q_ID[qi]}_$r.log" "$HOLO" trait define --data "$D" "$name" "${Q_EXPR[qi]}")
-    # "traits: NAME from N 'EVENT' events into M profiles in S s"
+    # "traits: NAME from N 'EVENT' events into M profiles in S s (T threads)"
     line=$(grep -m1 '^traits: ' "$R/define_${Q_ID[qi]}_$r.log") || die "no 'traits:' line from holo trait define (not the event-index path?)"
-    core=$(awk '{ print $(NF - 1) }' <<< "$line")
+    core=$(sed -E 's/.* profiles in ([0-9.]+) s.*/\1/' <<< "$line")
     nev=$(awk '{ print $4 }' <<< "$line")
     nprof=$(sed -E 's/.* into ([0-9]+) profiles.*/\1/' <<< "$line")
     echo -e "${Q_ID[qi]}\t$r\t$name\t$t\t$core\t$nev\t$nprof" >> "$R/holo.tsv"
