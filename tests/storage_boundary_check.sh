@@ -13,10 +13,6 @@ cd "$src"
 # legacy: being edited elsewhere at the time of the storage interface; they still use
 # rocksdb::WriteBatch / rocksdb::Iterator through the legacy accessors of store.h.
 LEGACY=(
-  src/engine/engine_impl.cc  # BackfillEventIndex only (being rewritten elsewhere); the rest of the file has migrated
-  src/engine/erasure.cc      # being rewritten elsewhere
-  src/engine/rekey.cc        # being rewritten elsewhere
-  src/engine/retention.cc    # being rewritten elsewhere
   src/profile/profile_store.h
   src/profile/profile_store.cc
   src/profile/profile_store_test.cc

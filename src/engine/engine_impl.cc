@@ -1,8 +1,5 @@
 #include "engine/engine_impl.h"
 
-// legacy: BackfillEventIndex alone still iterates with rocksdb::Iterator (storage_boundary_check.sh).
-#include <rocksdb/db.h>
-
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -31,7 +28,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;  // legacy: BackfillEventIndex
 
 }  // namespace
 
@@ -288,12 +284,12 @@ Status EngineImpl::BackfillEventIndex() {
     // the values a store kept in its profiles move to their columns.
     std::vector<std::string> computed;
     {
-      auto t = store_->NewIterator(Cf::kSegments);
+      auto t = store_->NewCursor(Cf::kSegments);
       const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
-      for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
-        computed.emplace_back(View(t->key()).substr(1));
+      for (t->Seek(prefix); t->Valid() && t->key().starts_with(prefix); t->Next()) {
+        computed.emplace_back(t->key().substr(1));
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
+      HOLO_RETURN_IF_ERROR(t->status().WithContext("scan computed traits"));
     }
     uint64_t moved = 0;
     HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));

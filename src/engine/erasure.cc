@@ -14,9 +14,6 @@
 //   4. resolution re-resolves the neighbours (components the person's evidence held
 //      together split), deletes the profile and its people-graph links, rebuilds the
 //      profiles of people whose events were rewritten, and refreshes traits and segments.
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -28,13 +25,13 @@
 #include "identity/evidence.h"
 #include "identity/graph_store.h"
 #include "profile/profile_builder.h"
+#include "storage/store.h"
 
 namespace holo::engine {
 namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 namespace fs = std::filesystem;
 
 // `text` with every 32-hex-digit run that is one of `hexes` replaced by "erased";
@@ -102,15 +99,14 @@ privacy::Pseudonym EngineImpl::SuppressionHash(const privacy::Pseudonym& node) c
 Status EngineImpl::LoadSuppressions() {
   MutexLock lock(&suppress_mu_);
   suppressed_.clear();
-  auto it = store_->NewIterator(Cf::kMeta);
+  auto it = store_->NewCursor(Cf::kMeta);
   const std::string_view prefix = keys::kSuppressedPrefix;
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid() && View(it->key()).starts_with(prefix);
-       it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (it->key().size() != prefix.size() + 16 || it->value().size() != 8) continue;
-    suppressed_[keys::ToKey16(View(it->key()).substr(prefix.size()))] =
+    suppressed_[keys::ToKey16(it->key().substr(prefix.size()))] =
         static_cast<int64_t>(coding::DecodeFixed64BE(it->value().data()));
   }
-  return storage::FromRocks(it->status(), "load suppression list");
+  return it->status().WithContext("load suppression list");
 }
 
 void EngineImpl::SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out) {
@@ -148,13 +144,13 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
 
   // 1. One scan of the events.
   std::vector<std::pair<std::string, std::string>> own;  // (source, messageId)
-  rocksdb::WriteBatch rewrites;
+  storage::WriteBatch rewrites(*store_);
   std::unordered_set<uint64_t> touched_people;
   {
-    auto it = store_->NewIterator(Cf::kEvents);
+    auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
       const int owner = profile::AttributionIndex(ev);
       if (owner >= 0 && mine.count(ev.ids[owner].pseudonym)) {
         own.emplace_back(ev.source, ev.message_id);
@@ -168,16 +164,16 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
       if (!changed) continue;
       std::string value;
       ev.EncodeTo(&value);
-      rewrites.Put(store_->cf(Cf::kEvents), it->key(), value);
+      rewrites.Put(Cf::kEvents, it->key(), value);
       report->events_rewritten++;
       if (owner >= 0) {
         HOLO_ASSIGN_OR_RETURN(uint64_t other, identity::LookupOneId(*store_, owner_node));
         if (other != 0 && other != oneid) touched_people.insert(other);
       }
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
   }
-  for (uint64_t other : touched_people) rewrites.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(other), "");
+  for (uint64_t other : touched_people) rewrites.Put(Cf::kMeta, keys::DirtyProfile(other), "");
   HOLO_RETURN_IF_ERROR(store_->Write(&rewrites, /*sync=*/true));
 
   // 2. The person's events with their evidence, then their identifiers; one sync for all.
@@ -196,22 +192,22 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
 
   // 3. Consent records, marks, logged groups; the suppression list; dead letters.
   {
-    rocksdb::WriteBatch batch;
+    storage::WriteBatch batch(*store_);
     const int64_t now = Now();
     std::string when;
     coding::PutFixed64BE(&when, static_cast<uint64_t>(now));
     for (const auto& node : members) {
       std::string_view k = keys::AsView(node);
-      batch.DeleteRange(store_->cf(Cf::kConsent), rocksdb::Slice(k.data(), k.size()), keys::PrefixSuccessor(k));
-      auto vit = store_->NewIterator(Cf::kVault);  // the person's encrypted raw values
-      for (vit->Seek(rocksdb::Slice(k.data(), k.size())); vit->Valid() && View(vit->key()).starts_with(k); vit->Next()) {
-        batch.Delete(store_->cf(Cf::kVault), vit->key());
+      batch.DeleteRange(Cf::kConsent, k, keys::PrefixSuccessor(k));
+      auto vit = store_->NewCursor(Cf::kVault);  // the person's encrypted raw values
+      for (vit->Seek(k); vit->Valid() && vit->key().starts_with(k); vit->Next()) {
+        batch.Delete(Cf::kVault, vit->key());
         report->vault_entries_removed++;
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(vit->status(), "scan the vault"));
-      batch.Delete(store_->cf(Cf::kMeta), keys::DirtyNode(node));
+      HOLO_RETURN_IF_ERROR(vit->status().WithContext("scan the vault"));
+      batch.Delete(Cf::kMeta, keys::DirtyNode(node));
       const privacy::Pseudonym h = SuppressionHash(node);
-      batch.Put(store_->cf(Cf::kMeta), std::string(keys::kSuppressedPrefix) + std::string(keys::AsView(h)), when);
+      batch.Put(Cf::kMeta, std::string(keys::kSuppressedPrefix) + std::string(keys::AsView(h)), when);
     }
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
     MutexLock lock(&suppress_mu_);

@@ -254,8 +254,8 @@ class Store {
   // TEST HOOK: the injected disk (StoreOptions::disk_budget_bytes), or nullptr.
   virtual DiskBudgetFileSystem* disk_budget() const { return nullptr; }
 
-  // legacy: profile_store.cc and the engine files tests/storage_boundary_check.sh lists
-  // migrate next; do not use in new code.
+  // legacy: profile_store.cc (tests/storage_boundary_check.sh lists it) migrates next;
+  // do not use in new code.
   // RocksDB's own objects, for the code that still builds rocksdb::WriteBatches and
   // iterates with rocksdb::Iterator. On an in-memory store db() and cf() are null and
   // Write refuses (kFailedPrecondition). tests/storage_boundary_check.sh lists the
