@@ -13,9 +13,6 @@ cd "$src"
 # legacy: being edited elsewhere at the time of the storage interface; they still use
 # rocksdb::WriteBatch / rocksdb::Iterator through the legacy accessors of store.h.
 LEGACY=(
-  src/profile/profile_store.h
-  src/profile/profile_store.cc
-  src/profile/profile_store_test.cc
 )
 
 is_legacy() {

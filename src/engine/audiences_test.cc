@@ -46,10 +46,6 @@ class AudiencesTest : public ::testing::TestWithParam<StoreBackend> {
 };
 
 TEST_P(AudiencesTest, ASavedSegmentIsReloadedKeptCurrentAndDropped) {
-  if (GetParam() == StoreBackend::kMemory) {
-    GTEST_SKIP() << "loading the table reads profile::ScanTraitRows (profile_store.cc), which still "
-                    "iterates through RocksDB";
-  }
   WriteProfile(1, 0);
   WriteProfile(2, 3);
   WriteProfile(3, 5);

@@ -50,15 +50,6 @@ class LinkAccumulator {
 Status UpdateLinks(const storage::Store& store, uint64_t oneid, const LinkSet& links,
                    storage::WriteBatch* batch);
 
-// legacy: profile_store.cc migrate next; do not use in new code. For a caller that still
-// builds a RocksDB batch itself (LegacyBatch is RocksDB's WriteBatch): writes through a
-// storage::WriteBatch view of it (storage/store.h).
-template <typename LegacyBatch>
-Status UpdateLinks(const storage::Store& store, uint64_t oneid, const LinkSet& links, LegacyBatch* batch) {
-  storage::WriteBatch view(store, batch);
-  return UpdateLinks(store, oneid, links, &view);
-}
-
 struct Tie {
   enum class Kind { kHousehold, kFamily, kFriend };
   Kind kind;

@@ -1,7 +1,5 @@
 #include "profile/profile_store.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -28,7 +26,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 using Key16 = keys::Key16;
 
 
@@ -86,7 +83,8 @@ bool DecodeEventNames(std::string_view in, std::vector<std::string>* names) {
 class Writer {
  public:
   // `computed`: the computed traits rebuilt profiles are evaluated with (may be null).
-  explicit Writer(storage::Store* store, const std::vector<AggregateSpec>* computed = nullptr) : store_(store) {
+  explicit Writer(storage::Store* store, const std::vector<AggregateSpec>* computed = nullptr)
+      : store_(store), batch_(*store) {
     if (computed != nullptr) {
       for (const AggregateSpec* spec : StoredComputedTraits(*computed)) {
         stored_.emplace_back(static_cast<size_t>(spec - computed->data()), spec->TraitName());
@@ -98,12 +96,12 @@ class Writer {
   Status Put(uint64_t oneid, const std::string& json, const TraitRow& row, const LinkSet& links,
              const ProfileAccumulator& acc, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
-    batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
-    batch_.Put(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid), EncodeTraitRow(row));
+    batch_.Put(Cf::kProfiles, keys::ProfileKey(oneid), json);
+    batch_.Put(Cf::kSegments, keys::TraitRowKey(oneid), EncodeTraitRow(row));
     for (size_t j = 0; j < stored_.size(); ++j) {
       const ComputedTraitAccumulator& a = acc.computed()[stored_[j].first];
       if (a.events() > 0) {
-        batch_.Put(store_->cf(Cf::kSegments), keys::ComputedValueKey(stored_[j].second, oneid), EncodeComputed(a));
+        batch_.Put(Cf::kSegments, keys::ComputedValueKey(stored_[j].second, oneid), EncodeComputed(a));
       } else {
         HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
       }
@@ -113,8 +111,8 @@ class Writer {
   }
   Status Delete(uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
-    batch_.Delete(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid));
-    batch_.Delete(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid));
+    batch_.Delete(Cf::kProfiles, keys::ProfileKey(oneid));
+    batch_.Delete(Cf::kSegments, keys::TraitRowKey(oneid));
     for (size_t j = 0; j < stored_.size(); ++j) HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
     HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
@@ -143,39 +141,39 @@ class Writer {
       scan.insert(scan.end(), now.names.begin(), now.names.end());
       std::sort(scan.begin(), scan.end());
       scan.erase(std::unique(scan.begin(), scan.end()), scan.end());
-      auto it = store_->NewIterator(Cf::kEventIndex);
+      auto it = store_->NewCursor(Cf::kEventIndex);
       for (const std::string& name : scan) {
         const std::string prefix = keys::EventNameOneIdPrefix(name, oneid);
-        for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
           if (it->key().size() != prefix.size() + 8) continue;
           const uint64_t seq = coding::DecodeFixed64BE(it->key().data() + prefix.size());
           if (!std::binary_search(now.seqs.begin(), now.seqs.end(), seq)) {
-            batch_.Delete(store_->cf(Cf::kEventIndex), it->key());
+            batch_.Delete(Cf::kEventIndex, it->key());
           }
         }
-        HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan the event index"));
+        HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the event index"));
       }
     }
     if (now.names.empty()) {
-      if (!old_names.empty()) batch_.Delete(store_->cf(Cf::kEventIndex), names_key);
+      if (!old_names.empty()) batch_.Delete(Cf::kEventIndex, names_key);
     } else if (now.names != old_names) {
-      batch_.Put(store_->cf(Cf::kEventIndex), names_key, EncodeEventNames(now.names));
+      batch_.Put(Cf::kEventIndex, names_key, EncodeEventNames(now.names));
     }
     return Status::OK();
   }
   // A profile's JSON alone (its links and computed values unchanged).
   void PutProfile(uint64_t oneid, const std::string& json) {
     MarkEpoch();
-    batch_.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(oneid), json);
+    batch_.Put(Cf::kProfiles, keys::ProfileKey(oneid), json);
   }
   // A profile's typed trait row alone, for a store written before them (same values as its JSON).
   void PutTraitRow(uint64_t oneid, const TraitRow& row) {
-    batch_.Put(store_->cf(Cf::kSegments), keys::TraitRowKey(oneid), EncodeTraitRow(row));
+    batch_.Put(Cf::kSegments, keys::TraitRowKey(oneid), EncodeTraitRow(row));
   }
   // One computed value, written by AddComputedTrait.
   void PutComputed(const std::string& name, uint64_t oneid, const std::string& value) {
     MarkEpoch();
-    batch_.Put(store_->cf(Cf::kSegments), keys::ComputedValueKey(name, oneid), value);
+    batch_.Put(Cf::kSegments, keys::ComputedValueKey(name, oneid), value);
   }
   // Drops every stored value of a computed trait.
   void DropColumn(const std::string& name) {
@@ -183,15 +181,15 @@ class Writer {
     const std::string begin = keys::ComputedValuePrefix(name);
     std::string end = begin;
     end.back() = '\1';
-    batch_.DeleteRange(store_->cf(Cf::kSegments), begin, end);
+    batch_.DeleteRange(Cf::kSegments, begin, end);
   }
-  void Clear(uint64_t oneid) { batch_.Delete(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid)); }
+  void Clear(uint64_t oneid) { batch_.Delete(Cf::kMeta, keys::DirtyProfile(oneid)); }
   // The event index row of an event now attributed to `oneid`, for each such event of a
   // rebuilt OneID (Put and Delete then remove the rows it no longer has). Written as the
   // events are read, so a rebuild of every profile holds no copy of them.
   Status AddIndexRow(uint64_t oneid, uint64_t seq, const storage::EventRecord& ev) {
     if (!IndexedForTraits(ev)) return Status::OK();
-    batch_.Put(store_->cf(Cf::kEventIndex), keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
+    batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
     Indexed& x = indexed_[oneid];
     x.seqs.push_back(seq);
     if (std::find(x.names.begin(), x.names.end(), ev.event) == x.names.end()) x.names.push_back(ev.event);
@@ -220,13 +218,13 @@ class Writer {
       HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kSegments, key));  // a bloom filter answers most
       present = v.has_value();
     }
-    if (present) batch_.Delete(store_->cf(Cf::kSegments), key);
+    if (present) batch_.Delete(Cf::kSegments, key);
     return Status::OK();
   }
   // Every batch that changes a profile also changes the profiles' epoch (once per batch).
   void MarkEpoch() {
     if (epoch_marked_) return;
-    batch_.Put(store_->cf(Cf::kMeta), keys::kProfilesEpoch, NewEpoch());
+    batch_.Put(Cf::kMeta, keys::kProfilesEpoch, NewEpoch());
     epoch_marked_ = true;
   }
   // The event index rows added for one OneID since its last FinishIndex.
@@ -236,7 +234,7 @@ class Writer {
   };
   storage::Store* store_;
   std::vector<std::pair<size_t, std::string>> stored_;
-  rocksdb::WriteBatch batch_;
+  storage::WriteBatch batch_;
   bool epoch_marked_ = false;
   std::unordered_map<uint64_t, Indexed> indexed_;
   bool index_empty_ = false;
@@ -247,16 +245,16 @@ class Writer {
 Status StoredHolders(const storage::Store& store, const Writer& w, const std::unordered_set<uint64_t>& ids,
                      std::vector<std::unordered_set<uint64_t>>* had) {
   had->assign(w.stored().size(), {});
-  auto it = store.NewIterator(Cf::kSegments);
+  auto it = store.NewCursor(Cf::kSegments);
   for (size_t j = 0; j < w.stored().size(); ++j) {
     const std::string prefix = keys::ComputedValuePrefix(w.stored()[j].second);
-    for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (it->key().size() != prefix.size() + 8) continue;
       const uint64_t oneid = coding::DecodeFixed64BE(it->key().data() + prefix.size());
       if (ids.count(oneid)) (*had)[j].insert(oneid);
     }
   }
-  return storage::FromRocks(it->status(), "scan computed trait values");
+  return it->status().WithContext("scan computed trait values");
 }
 
 // The profile JSON of `acc` and its typed trait row, its consent traits from options.consent
@@ -274,11 +272,11 @@ std::string Render(ProfileAccumulator* acc, uint64_t oneid, const std::vector<Pr
 // Calls fn(node, OneID) for every identifier the graph has placed.
 template <typename Fn>
 Status ForEachNodeOneId(const storage::Store& store, Fn fn) {
-  auto it = store.NewIterator(Cf::kGraph);
-  for (it->Seek(keys::kGraphNodePrefix); it->Valid() && View(it->key()).starts_with(keys::kGraphNodePrefix); it->Next()) {
-    fn(keys::ToKey16(View(it->key()).substr(1)), DecodeOneId(View(it->value())));
+  auto it = store.NewCursor(Cf::kGraph);
+  for (it->Seek(keys::kGraphNodePrefix); it->Valid() && it->key().starts_with(keys::kGraphNodePrefix); it->Next()) {
+    fn(keys::ToKey16(it->key().substr(1)), DecodeOneId(it->value()));
   }
-  return storage::FromRocks(it->status(), "scan graph");
+  return it->status().WithContext("scan graph");
 }
 
 // One pass over every event; used on a first load or when most OneIDs changed.
@@ -288,14 +286,14 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   std::unordered_map<uint64_t, std::vector<ProfileAccumulator::Identifier>> members;
   std::unordered_map<Key16, std::string, keys::Key16Hash> node_type;
   {
-    auto it = store->NewIterator(Cf::kNodes);
+    auto it = store->NewCursor(Cf::kNodes);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       storage::StatsRecord rec;
-      if (storage::StatsRecord::Decode(View(it->value()), &rec)) {
-        node_type.emplace(keys::ToKey16(View(it->key())), std::move(rec.tail));
+      if (storage::StatsRecord::Decode(it->value(), &rec)) {
+        node_type.emplace(keys::ToKey16(it->key()), std::move(rec.tail));
       }
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan nodes"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan nodes"));
   }
   HOLO_RETURN_IF_ERROR(ForEachNodeOneId(*store, [&](const Key16& k, uint64_t id) {
     node_oneid.emplace(k, id);
@@ -307,15 +305,15 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   Writer w(store, options.computed.get());
   {
     // The first build of a store (its first load) finds no index rows to replace.
-    auto idx = store->NewIterator(Cf::kEventIndex);
+    auto idx = store->NewCursor(Cf::kEventIndex);
     idx->SeekToFirst();
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+    HOLO_RETURN_IF_ERROR(idx->status().WithContext("scan the event index"));
     if (!idx->Valid()) w.SetIndexEmpty();
   }
-  auto it = store->NewIterator(Cf::kEvents);
+  auto it = store->NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
     stats->events_scanned++;
     int idx = AttributionIndex(ev);
     if (idx < 0) continue;
@@ -325,7 +323,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     links[found->second].Add(ev);
     HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
   std::vector<std::unordered_set<uint64_t>> had;
   HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
   TraitRow row;
@@ -358,30 +356,30 @@ struct IndexedWork {
 // when one scan of all events is the cheaper way.
 Result<bool> CollectFromIndex(const storage::Store& store, const std::vector<uint64_t>& ids, uint64_t max_refs,
                               IndexedWork* work) {
-  auto git = store.NewIterator(Cf::kGraph);
-  auto nit = store.NewIterator(Cf::kNodes);
-  auto eit = store.NewIterator(Cf::kNodeEvents);
+  auto git = store.NewCursor(Cf::kGraph);
+  auto nit = store.NewCursor(Cf::kNodes);
+  auto eit = store.NewCursor(Cf::kNodeEvents);
   for (uint64_t id : ids) {
     std::string prefix = keys::MemberPrefix(id);
-    for (git->Seek(prefix); git->Valid() && View(git->key()).starts_with(prefix); git->Next()) {
-      Key16 k = keys::ToKey16(View(git->key()).substr(prefix.size()));
+    for (git->Seek(prefix); git->Valid() && git->key().starts_with(prefix); git->Next()) {
+      Key16 k = keys::ToKey16(git->key().substr(prefix.size()));
       std::string_view node = keys::AsView(k);
-      rocksdb::Slice node_slice(node.data(), node.size());
+      std::string_view node_slice = node;
       nit->Seek(node_slice);
       storage::StatsRecord rec;
-      if (nit->Valid() && View(nit->key()) == node && storage::StatsRecord::Decode(View(nit->value()), &rec)) {
+      if (nit->Valid() && nit->key() == node && storage::StatsRecord::Decode(nit->value(), &rec)) {
         work->members[id].push_back({std::move(rec.tail), keys::ToHex(k)});
       } else {
         work->members[id].push_back({std::string(), keys::ToHex(k)});
       }
-      for (eit->Seek(node_slice); eit->Valid() && View(eit->key()).starts_with(node); eit->Next()) {
+      for (eit->Seek(node_slice); eit->Valid() && eit->key().starts_with(node); eit->Next()) {
         work->refs.emplace_back(coding::DecodeFixed64BE(eit->key().data() + 16), id);
       }
       if (work->refs.size() > max_refs) return false;
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(git->status(), "scan members"));
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(nit->status(), "read nodes"));
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(eit->status(), "scan node events"));
+    HOLO_RETURN_IF_ERROR(git->status().WithContext("scan members"));
+    HOLO_RETURN_IF_ERROR(nit->status().WithContext("read nodes"));
+    HOLO_RETURN_IF_ERROR(eit->status().WithContext("scan node events"));
   }
   std::sort(work->refs.begin(), work->refs.end());
   work->refs.erase(std::unique(work->refs.begin(), work->refs.end()), work->refs.end());
@@ -396,20 +394,20 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   std::unordered_map<uint64_t, LinkAccumulator> links;
   Writer w(store, options.computed.get());
-  auto it = store->NewIterator(Cf::kEvents);
+  auto it = store->NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   uint64_t decoded = UINT64_MAX;
   for (size_t i = 0; i < work.refs.size(); ++i) {
     auto [seq, id] = work.refs[i];
     if (seq != decoded) {
       std::string key = keys::EventKey(seq);
-      if (it->Valid() && View(it->key()) < key) it->Next();  // the next event is often the one wanted
-      if (!it->Valid() || View(it->key()) != key) it->Seek(key);
-      if (!it->Valid() || View(it->key()) != key) {
-        HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "read events"));
+      if (it->Valid() && it->key() < key) it->Next();  // the next event is often the one wanted
+      if (!it->Valid() || it->key() != key) it->Seek(key);
+      if (!it->Valid() || it->key() != key) {
+        HOLO_RETURN_IF_ERROR(it->status().WithContext("read events"));
         continue;  // expired or erased since it was indexed
       }
-      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
       decoded = seq;
       stats->events_scanned++;
     }
@@ -448,13 +446,13 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   *stats = BuildStats();
   std::unordered_set<uint64_t> dirty;
   {
-    auto it = store->NewIterator(Cf::kMeta);
+    auto it = store->NewCursor(Cf::kMeta);
     const std::string_view prefix = keys::kDirtyProfilePrefix;
-    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-         it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
-      dirty.insert(DecodeOneId(View(it->key()).substr(prefix.size())));
+    for (it->Seek(prefix);
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      dirty.insert(DecodeOneId(it->key().substr(prefix.size())));
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan dirty profiles"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan dirty profiles"));
   }
   stats->dirty = dirty.size();
   if (dirty.empty()) return Status::OK();
@@ -529,7 +527,7 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   //    OneID's value is complete when the next OneID starts.
   std::vector<ComputedTraitAccumulator> values;
   {
-    auto idx = store->NewIterator(Cf::kEventIndex);
+    auto idx = store->NewCursor(Cf::kEventIndex);
     storage::EventRecord ev;
     std::optional<ComputedTraitAccumulator> current;
     uint64_t current_oneid = 0;
@@ -540,7 +538,7 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       }
       current.reset();
     };
-    for (idx->Seek(prefix); idx->Valid() && View(idx->key()).starts_with(prefix); idx->Next()) {
+    for (idx->Seek(prefix); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
       if (idx->key().size() != prefix.size() + keys::kEventNameKeyTail) continue;
       const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
       if (!current.has_value() || oneid != current_oneid) {
@@ -552,15 +550,15 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       // The head first: an event outside the window is not decoded further.
       int64_t ts;
       std::string_view source;
-      if (!storage::DecodeEventHead(View(idx->value()), &ts, &source)) {
+      if (!storage::DecodeEventHead(idx->value(), &ts, &source)) {
         return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
       }
       if (!current->InWindow(ts, as_of_ms)) continue;
-      if (!ev.DecodeFrom(View(idx->value()))) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+      if (!ev.DecodeFrom(idx->value())) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
       ev.event = spec.event;  // the key holds the name
       current->Add(ev, as_of_ms);
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(idx->status(), "scan the event index"));
+    HOLO_RETURN_IF_ERROR(idx->status().WithContext("scan the event index"));
     close();
   }
 
@@ -589,8 +587,8 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
   *rows = 0;
   {
     // Every row goes, old layouts included (a range tombstone; the compaction reclaims them).
-    rocksdb::WriteBatch clear;
-    clear.DeleteRange(store->cf(Cf::kEventIndex), "", std::string(keys::kEventNamesKeySize + 1, '\xff'));
+    storage::WriteBatch clear(*store);
+    clear.DeleteRange(Cf::kEventIndex, "", std::string(keys::kEventNamesKeySize + 1, '\xff'));
     HOLO_RETURN_IF_ERROR(store->Write(&clear, /*sync=*/false));
   }
   std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
@@ -598,10 +596,10 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
   Writer w(store);
   w.SetIndexEmpty();
   std::unordered_set<uint64_t> oneids;
-  auto it = store->NewIterator(Cf::kEvents);
+  auto it = store->NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
     const int owner = AttributionIndex(ev);
     if (owner < 0 || !IndexedForTraits(ev)) continue;
     auto found = node_oneid.find(ev.ids[owner].pseudonym);
@@ -610,7 +608,7 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
     oneids.insert(found->second);
     ++*rows;
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events for the event index"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events for the event index"));
   for (uint64_t oneid : oneids) {
     HOLO_RETURN_IF_ERROR(w.FinishIndex(oneid));
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
@@ -642,10 +640,10 @@ Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec
   column->name = spec.TraitName();
   column->numeric = ComputedTraitAccumulator(&spec).numeric();
   const std::string prefix = keys::ComputedValuePrefix(column->name);
-  auto it = store.NewIterator(Cf::kSegments);
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+  auto it = store.NewCursor(Cf::kSegments);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view value, meta;
-    if (it->key().size() != prefix.size() + 8 || !DecodeComputed(View(it->value()), &value, &meta)) {
+    if (it->key().size() != prefix.size() + 8 || !DecodeComputed(it->value(), &value, &meta)) {
       return Status::DataLoss("corrupt value of computed trait " + column->name);
     }
     HOLO_ASSIGN_OR_RETURN(TraitValue v, ComputedTraitValue(value, column->name));
@@ -658,14 +656,14 @@ Status ReadComputedColumn(const storage::Store& store, const AggregateSpec& spec
     }
     column->oneids.push_back(coding::DecodeFixed64BE(it->key().data() + prefix.size()));
   }
-  return storage::FromRocks(it->status(), "scan computed trait " + column->name);
+  return it->status().WithContext("scan computed trait " + column->name);
 }
 
 struct ComputedTraitReader::Column {
   const AggregateSpec* spec;
   std::string quoted;  // the name as a JSON member name
   std::string prefix;  // keys::ComputedValuePrefix
-  std::unique_ptr<rocksdb::Iterator> it;
+  std::unique_ptr<storage::Cursor> it;
   std::string last;         // the key of the last Join: the iterator is at or after it
   bool positioned = false;
 };
@@ -673,7 +671,7 @@ struct ComputedTraitReader::Column {
 ComputedTraitReader::ComputedTraitReader(const storage::Store& store, const std::vector<AggregateSpec>& computed) {
   for (const AggregateSpec* spec : StoredComputedTraits(computed)) {
     columns_.push_back(Column{spec, QuotedName(spec->TraitName()), keys::ComputedValuePrefix(spec->TraitName()),
-                              store.NewIterator(Cf::kSegments), std::string(), false});
+                              store.NewCursor(Cf::kSegments), std::string(), false});
   }
 }
 
@@ -696,13 +694,13 @@ Status ComputedTraitReader::Join(uint64_t oneid, std::string* json) {
       c.positioned = true;
     } else {
       // Profiles are usually read in OneID order: a few Next() reach the next stored value.
-      for (int step = 0; step < 8 && c.it->Valid() && View(c.it->key()) < key; ++step) c.it->Next();
-      if (c.it->Valid() && View(c.it->key()) < key) c.it->Seek(key);
+      for (int step = 0; step < 8 && c.it->Valid() && c.it->key() < key; ++step) c.it->Next();
+      if (c.it->Valid() && c.it->key() < key) c.it->Seek(key);
     }
     c.last = key;
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(c.it->status(), "read computed traits"));
+    HOLO_RETURN_IF_ERROR(c.it->status().WithContext("read computed traits"));
     std::string_view value = DefaultValueJson(*c.spec), meta;
-    if (c.it->Valid() && View(c.it->key()) == key && !DecodeComputed(View(c.it->value()), &value, &meta)) {
+    if (c.it->Valid() && c.it->key() == key && !DecodeComputed(c.it->value(), &value, &meta)) {
       return Status::DataLoss("corrupt value of computed trait " + c.spec->TraitName());
     }
     traits += "," + c.quoted + ":";
@@ -731,7 +729,7 @@ Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std:
   if (names.empty()) return Status::OK();
   simdjson::dom::parser parser;
   Writer w(store);
-  auto it = store->NewIterator(Cf::kProfiles);
+  auto it = store->NewCursor(Cf::kProfiles);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
     simdjson::dom::object root;
@@ -772,22 +770,22 @@ Status MoveComputedTraitsToColumns(storage::Store* store, const std::vector<std:
     ++*moved;
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan profiles"));
   return w.MaybeFlush(/*sync=*/true);
 }
 
 Status ScanTraitRows(const storage::Store& store, const std::function<Status(uint64_t, TraitRow*)>& fn) {
   const std::string prefix(1, keys::kTraitRowTag);
-  auto it = store.NewIterator(Cf::kSegments);
+  auto it = store.NewCursor(Cf::kSegments);
   TraitRow row;
-  for (it->Seek(prefix); it->Valid() && View(it->key()).starts_with(prefix); it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const uint64_t oneid = it->key().size() == 9 ? coding::DecodeFixed64BE(it->key().data() + 1) : 0;
-    if (oneid == 0 || !DecodeTraitRow(View(it->value()), &row)) {
+    if (oneid == 0 || !DecodeTraitRow(it->value(), &row)) {
       return Status::DataLoss("corrupt typed trait row in the segments column family");
     }
     HOLO_RETURN_IF_ERROR(fn(oneid, &row));
   }
-  return storage::FromRocks(it->status(), "scan trait rows");
+  return it->status().WithContext("scan trait rows");
 }
 
 Result<std::optional<TraitRow>> ReadTraitRow(const storage::Store& store, uint64_t oneid,
@@ -812,14 +810,14 @@ Result<std::optional<TraitRow>> ReadTraitRow(const storage::Store& store, uint64
 Status BackfillTraitRows(storage::Store* store, uint64_t* rows) {
   *rows = 0;
   Writer w(store);
-  auto it = store->NewIterator(Cf::kProfiles);
+  auto it = store->NewCursor(Cf::kProfiles);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    HOLO_ASSIGN_OR_RETURN(TraitRow row, TraitRowFromProfileJson(View(it->value())));
+    HOLO_ASSIGN_OR_RETURN(TraitRow row, TraitRowFromProfileJson(it->value()));
     w.PutTraitRow(coding::DecodeFixed64BE(it->key().data()), row);
     ++*rows;
     HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
-  HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan profiles"));
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan profiles"));
   return w.MaybeFlush(/*sync=*/true);
 }
 

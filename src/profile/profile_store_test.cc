@@ -10,8 +10,6 @@
 #include "profile/profile_builder.h"
 #include "profile/trait_registry.h"
 #include "storage/event_record.h"
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include <filesystem>
 #include <algorithm>
@@ -57,15 +55,15 @@ class ProfileStoreTest : public ::testing::Test {
   }
   std::map<uint64_t, std::string> Profiles() {
     std::map<uint64_t, std::string> out;
-    auto it = store_->NewIterator(Cf::kProfiles);
+    auto it = store_->NewCursor(Cf::kProfiles);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      out[coding::DecodeFixed64BE(it->key().data())] = it->value().ToString();
+      out[coding::DecodeFixed64BE(it->key().data())] = std::string(it->value());
     }
     return out;
   }
   void MarkDirty(const std::vector<uint64_t>& ids) {
-    rocksdb::WriteBatch batch;
-    for (uint64_t id : ids) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(id), "");
+    storage::WriteBatch batch(*store_);
+    for (uint64_t id : ids) batch.Put(Cf::kMeta, keys::DirtyProfile(id), "");
     ASSERT_TRUE(store_->Write(&batch, false).ok());
   }
   BuildStats Build(BuildOptions options) {
@@ -82,10 +80,10 @@ class ProfileStoreTest : public ::testing::Test {
   void ExpectIndexFollowsTheEvents() {
     std::map<std::string, std::string> expected, actual;
     std::map<uint64_t, std::set<std::string>> expected_names, actual_names;
-    auto it = store_->NewIterator(Cf::kEvents);
+    auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ASSERT_TRUE(ev.DecodeFrom(storage::View(it->value())));
+      ASSERT_TRUE(ev.DecodeFrom(it->value()));
       const int owner = AttributionIndex(ev);
       if (owner < 0 || !IndexedForTraits(ev)) continue;
       auto v = store_->Get(Cf::kGraph, keys::NodeOneIdKey(ev.ids[owner].pseudonym));
@@ -95,13 +93,13 @@ class ProfileStoreTest : public ::testing::Test {
       expected[keys::EventNameKey(ev.event, oneid, coding::DecodeFixed64BE(it->key().data()))] = EventIndexValue(ev);
       expected_names[oneid].insert(ev.event);
     }
-    auto idx = store_->NewIterator(Cf::kEventIndex);
+    auto idx = store_->NewCursor(Cf::kEventIndex);
     for (idx->SeekToFirst(); idx->Valid(); idx->Next()) {
       if (idx->key().size() != keys::kEventNamesKeySize) {
-        actual[idx->key().ToString()] = idx->value().ToString();
+        actual[std::string(idx->key())] = std::string(idx->value());
         continue;
       }
-      std::string_view in = storage::View(idx->value());
+      std::string_view in = idx->value();
       ASSERT_EQ(in.substr(0, 1), std::string_view("\0", 1));
       in.remove_prefix(1);
       std::string_view name;
@@ -118,17 +116,17 @@ class ProfileStoreTest : public ::testing::Test {
   }
   // Moves every member of OneID `from` to `to`, as a merge by identity would.
   void MoveMembers(uint64_t from, uint64_t to) {
-    rocksdb::WriteBatch batch;
+    storage::WriteBatch batch(*store_);
     const std::string prefix = keys::MemberPrefix(from);
-    auto it = store_->NewIterator(Cf::kGraph);
+    auto it = store_->NewCursor(Cf::kGraph);
     size_t moved = 0;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      const keys::Key16 node = keys::ToKey16(storage::View(it->key()).substr(prefix.size()));
-      batch.Delete(store_->cf(Cf::kGraph), it->key());
-      batch.Put(store_->cf(Cf::kGraph), keys::MemberKey(to, node), it->value());
+      const keys::Key16 node = keys::ToKey16(it->key().substr(prefix.size()));
+      batch.Delete(Cf::kGraph, it->key());
+      batch.Put(Cf::kGraph, keys::MemberKey(to, node), it->value());
       std::string oneid;
       coding::PutFixed64BE(&oneid, to);
-      batch.Put(store_->cf(Cf::kGraph), keys::NodeOneIdKey(node), oneid);
+      batch.Put(Cf::kGraph, keys::NodeOneIdKey(node), oneid);
       ++moved;
     }
     ASSERT_GT(moved, 0u);
@@ -164,8 +162,8 @@ TEST_F(ProfileStoreTest, IndexAndFullScanWriteTheSameProfiles) {
   dirty.push_back(gone);
   // Overwrite the chosen profiles so that a rebuild that skipped one would show.
   {
-    rocksdb::WriteBatch batch;
-    for (uint64_t id : dirty) batch.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(id), "stale");
+    storage::WriteBatch batch(*store_);
+    for (uint64_t id : dirty) batch.Put(Cf::kProfiles, keys::ProfileKey(id), "stale");
     ASSERT_TRUE(store_->Write(&batch, false).ok());
   }
 
@@ -274,11 +272,11 @@ TEST_F(ProfileStoreTest, TypedTraitRowsHoldWhatTheJsonHolds) {
 
   // A store from before typed rows: the backfill writes them from the JSON.
   {
-    rocksdb::WriteBatch batch;
+    storage::WriteBatch batch(*store_);
     const std::string prefix(1, keys::kTraitRowTag);
-    auto it = store_->NewIterator(Cf::kSegments);
+    auto it = store_->NewCursor(Cf::kSegments);
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      batch.Delete(store_->cf(Cf::kSegments), it->key());
+      batch.Delete(Cf::kSegments, it->key());
     }
     ASSERT_GT(batch.Count(), 300u);
     ASSERT_TRUE(store_->Write(&batch, false).ok());
@@ -503,9 +501,9 @@ TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
     json.insert(json.find("},\"trait_meta\":"), R"(,"legacy":3)");
     json.insert(json.find("},\"completeness\":"), R"(,"legacy":{"sources":["tmall"],"events":3,"confidence":1})");
     plain.insert(plain.find("},\"trait_meta\":"), R"(,"legacy":0)");
-    rocksdb::WriteBatch batch;
-    batch.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(id), json);
-    batch.Put(store_->cf(Cf::kProfiles), keys::ProfileKey(other), plain);
+    storage::WriteBatch batch(*store_);
+    batch.Put(Cf::kProfiles, keys::ProfileKey(id), json);
+    batch.Put(Cf::kProfiles, keys::ProfileKey(other), plain);
     ASSERT_TRUE(store_->Write(&batch, false).ok());
     auto before = ReadProfile(*store_, id, specs);  // the old value wins until moved
     ASSERT_TRUE(before.ok() && before->has_value());

@@ -162,10 +162,6 @@ struct MemoryBatch;
 class WriteBatch {
  public:
   explicit WriteBatch(const Store& store);
-  // legacy: a view of a caller's rocksdb::WriteBatch (borrowed; `borrowed` must outlive
-  // this; no allocation), for the stages' batch-building functions (UpdateLinks) while
-  // profile_store.cc still builds RocksDB batches itself. REQUIRES: `store` is a RocksDB store. Do not use in new code.
-  WriteBatch(const Store& store, rocksdb::WriteBatch* borrowed);
   ~WriteBatch();
   WriteBatch(WriteBatch&& other) noexcept;
   WriteBatch& operator=(WriteBatch&& other) noexcept;
@@ -187,7 +183,7 @@ class WriteBatch {
   friend class RocksStore;
   friend class MemoryStore;
 
-  // RocksDB: the batch (owned_, or the legacy borrowed one) and the store's handles.
+  // RocksDB: the batch (owned_) and the store's handles.
   rocksdb::WriteBatch* rocks_ = nullptr;
   std::unique_ptr<rocksdb::WriteBatch> owned_;
   rocksdb::ColumnFamilyHandle* const* handles_ = nullptr;
@@ -254,7 +250,7 @@ class Store {
   // TEST HOOK: the injected disk (StoreOptions::disk_budget_bytes), or nullptr.
   virtual DiskBudgetFileSystem* disk_budget() const { return nullptr; }
 
-  // legacy: profile_store.cc (tests/storage_boundary_check.sh lists it) migrates next;
+  // legacy: no file outside storage/ calls these any more (tests/storage_boundary_check.sh);
   // do not use in new code.
   // RocksDB's own objects, for the code that still builds rocksdb::WriteBatches and
   // iterates with rocksdb::Iterator. On an in-memory store db() and cf() are null and

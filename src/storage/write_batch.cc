@@ -22,9 +22,6 @@ WriteBatch::WriteBatch(const Store& store) {
   }
 }
 
-WriteBatch::WriteBatch(const Store& store, rocksdb::WriteBatch* borrowed)
-    : rocks_(borrowed), handles_(store.rocks_handles_) {}
-
 WriteBatch::~WriteBatch() = default;
 WriteBatch::WriteBatch(WriteBatch&& other) noexcept = default;
 WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept = default;
