@@ -179,6 +179,10 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   }
   if (so.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
+  return OpenOver(options, std::move(store));
+}
+
+Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std::unique_ptr<storage::Store> store) {
   HOLO_ASSIGN_OR_RETURN(KeyState keys, LoadKeys(store.get(), KeyringPathOf(options)));
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
   std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), std::move(keys), policy));
