@@ -177,6 +177,7 @@ class ServingService;
 class AudienceService;
 class AnalystService;
 class PrivacyService;
+class AuditService;
 
 class Engine {
  public:
@@ -393,6 +394,9 @@ class Engine {
   virtual AudienceService& audiences() = 0;
   virtual AnalystService& analysts() = 0;
   virtual PrivacyService& privacy() = 0;
+  // The audit log of the data directory (DATA/audit.jsonl), opened by Open: every entry
+  // point (the server, the CLI) appends through it. A read-only open writes none.
+  virtual AuditService& audit() = 0;
 };
 
 // Identity administration (docs/identity.md): why two identifiers are or are not one person, the
@@ -643,6 +647,32 @@ class PrivacyService {
   virtual Result<std::string> ConsentPolicyJson() = 0;
 
   virtual Status SetConsentPolicy(std::string_view json) = 0;
+};
+
+// The audit log (docs/privacy.md, "Audit"): an append-only, hash-chained JSON Lines file
+// (DATA/audit.jsonl) of who read, exported, erased or changed what. Handed out by
+// Engine::audit(); the engine opens it, so one process holds one chain.
+//
+//   Status s = engine->privacy().ErasePerson(id, &report);
+//   HOLO_RETURN_IF_ERROR(engine->audit().Append("cli:ops", "admin", "person.erase", "oneid:7", 200));
+//   HOLO_RETURN_IF_ERROR(engine->audit().Sync(/*durable=*/true));
+//
+// No audit, no answer: a caller refuses the read or export it would record when Append
+// fails, and says a change went unaudited. Thread-safe.
+class AuditService {
+ public:
+  virtual ~AuditService() = default;
+
+  // Buffers one entry {"ts", "token": who, "role", "action", "target", "status", "prev"}
+  // (Sync writes it). Returns the last Sync's failure while the file cannot be written (the
+  // entry is kept and written once it can). On an engine opened read-only: kFailedPrecondition
+  // (the log belongs to the process that holds the store; nothing is written).
+  virtual Status Append(std::string_view who, std::string_view role, std::string_view action,
+                        std::string_view target, int status) = 0;
+
+  // Writes the buffered entries to the file, and with `durable` to the disk. On failure they
+  // stay buffered, in order, for the next Sync. A no-op on a read-only engine.
+  virtual Status Sync(bool durable) = 0;
 };
 
 // Pairwise identity quality against a generated world's ground truth.

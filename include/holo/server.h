@@ -24,7 +24,8 @@ namespace holo {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see Server::port())
-  // The data directory the engine was opened on (audit log, dead letters).
+  // The data directory the engine was opened on (dead letters; the audit log in it is the
+  // engine's, Engine::audit()).
   std::string data_dir = "./holo-data";
   // Event-loop threads (they read requests and answer quick ones in place).
   int event_loops = 2;

@@ -167,7 +167,7 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
     // No audit, no export: the members are written out only once the export is audited.
     std::ostringstream members;
     Status s = engine.audiences().ExportSegment(name_, members, use_);
-    AuditCli(data_dir, "segment.export", "segment:" + name_ + " use:" + use_, s.ok() ? 200 : 404);
+    AuditCli(engine, "segment.export", "segment:" + name_ + " use:" + use_, s.ok() ? 200 : 404);
     Check(s, "segment export");
     if (out_.empty()) {
       std::fwrite(members.view().data(), 1, members.view().size(), stdout);

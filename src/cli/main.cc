@@ -617,10 +617,12 @@ int main(int argc, char** argv) {
       progress.Update(f, p.step + " " + Thousands(p.done) + " keys");
     }, &r);
     progress.Done();
-    if (s.ok()) {
-      holo::cli::AuditCli(data, "keys.rekey", "generation:" + std::to_string(r.to_generation), 200);
-    }
     Check(s, "rekey");
+    {
+      // The rekeyed store's engine holds its audit log (copied over by the rekey).
+      auto engine = OpenEngine(data, /*create=*/false);
+      holo::cli::AuditCli(*engine, "keys.rekey", "generation:" + std::to_string(r.to_generation), 200);
+    }
     std::printf("{\"from_generation\":%llu,\"to_generation\":%llu,\"keys\":%llu,\"pseudonyms\":%llu,"
                 "\"vault_entries\":%llu,\"profiles\":%llu,\"seconds\":%.3f%s}\n",
                 (unsigned long long)r.from_generation, (unsigned long long)r.to_generation, (unsigned long long)r.keys,
@@ -660,18 +662,26 @@ int main(int argc, char** argv) {
   } else if (prof->parsed()) {
     auto json = engine->ProfileJson(id);
     auto oneid = engine->serving().ResolveId(id);
-    holo::cli::AuditCli(data, "profile.read", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
+    holo::cli::AuditCli(*engine, "profile.read", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
                         json.ok() ? 200 : 404);
     Check(json.status());
     std::printf("%s\n", json->c_str());
   } else if (exp_profiles->parsed()) {
+    // No audit, no export: audited before the first profile is written; a failure on the
+    // way is audited too.
+    holo::cli::AuditCli(*engine, "profiles.export", "profiles", 200);
     std::ios::sync_with_stdio(false);
-    Check(engine->ExportProfiles(std::cout), "export profiles");
+    holo::Status s = engine->ExportProfiles(std::cout);
     std::cout.flush();
+    if (!s.ok()) holo::cli::AuditCli(*engine, "profiles.export", "profiles", 500);
+    Check(s, "export profiles");
   } else if (exp_events->parsed()) {
+    holo::cli::AuditCli(*engine, "events.export", "events", 200);  // as profiles, above
     std::ios::sync_with_stdio(false);
-    Check(engine->ExportEvents(std::cout), "export events");
+    holo::Status s = engine->ExportEvents(std::cout);
     std::cout.flush();
+    if (!s.ok()) holo::cli::AuditCli(*engine, "events.export", "events", 500);
+    Check(s, "export events");
   } else if (exp_graph->parsed()) {
     std::error_code ec;
     fs::create_directories(graph_out, ec);
@@ -701,7 +711,7 @@ int main(int argc, char** argv) {
     } else if (id_vault->parsed()) {
       holo::Engine::VaultMatchReport vm;
       Check(engine->identity().MatchVault(vault_config, &vm, &report), "identity match-vault");
-      holo::cli::AuditCli(data, "vault.match", "vault", 200);
+      holo::cli::AuditCli(*engine, "vault.match", "vault", 200);
       std::fprintf(stderr, "holo: %llu vault records, %llu candidate pairs, %llu matched, %llu match edges added (%.1f s)\n",
                    (unsigned long long)vm.records, (unsigned long long)vm.candidate_pairs,
                    (unsigned long long)vm.matched_pairs, (unsigned long long)vm.edges, vm.seconds);
@@ -711,7 +721,10 @@ int main(int argc, char** argv) {
       std::printf("%s", p->c_str());
       return 0;
     } else if (id_apply->parsed()) {
-      Check(engine->identity().ApplyIdentityPolicy(ReadWholeFile(config_path), &report), "identity apply");
+      holo::cli::RequireAudit(*engine, "config.identity_policy");
+      holo::Status s = engine->identity().ApplyIdentityPolicy(ReadWholeFile(config_path), &report);
+      holo::cli::AuditCli(*engine, "config.identity_policy", "identity_policy", s.ok() ? 200 : 400);
+      Check(s, "identity apply");
     } else if (id_feed->parsed()) {
       std::ios::sync_with_stdio(false);
       Check(engine->identity().IdentityFeed(since, std::cout), "identity feed");

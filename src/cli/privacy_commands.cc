@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "common/time_util.h"
+#include "privacy/audit_log.h"
 
 namespace holo::cli {
 
@@ -117,9 +118,10 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
       if (!ms.ok()) Fail("--at: '" + at_ + "' is not an ISO-8601 time: " + ms.status().message());
       change.at_ms = *ms;
     }
+    RequireAudit(engine, change.given ? "consent.give" : "consent.withdraw");
     Status s = engine.privacy().RecordConsent(change);
     auto oneid = engine.serving().ResolveId(id_);
-    AuditCli(data_dir, change.given ? "consent.give" : "consent.withdraw",
+    AuditCli(engine, change.given ? "consent.give" : "consent.withdraw",
              oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)", s.ok() ? 200 : 400);
     Check(s, std::string("consent ") + (change.given ? "give" : "withdraw"));
     auto json = engine.privacy().ConsentJson(id_);
@@ -132,7 +134,7 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
   } else if (dsar_->parsed()) {
     auto r = engine.privacy().AccessRequest(id_, supplied_);
     auto oneid = engine.serving().ResolveId(id_);
-    AuditCli(data_dir, "profile.access_request", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
+    AuditCli(engine, "profile.access_request", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
              r.ok() ? 200 : 404);
     Check(r.status(), "dsar");
     std::printf("%s", r->text.c_str());
@@ -146,8 +148,9 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     }
   } else if (retention_->parsed()) {
     if (ret_set_->parsed()) {
+      RequireAudit(engine, "config.retention");
       Status s = engine.privacy().SetRetention(retention_json_);
-      AuditCli(data_dir, "config.retention", "retention", s.ok() ? 200 : 400);
+      AuditCli(engine, "config.retention", "retention", s.ok() ? 200 : 400);
       Check(s, "retention set");
     }
     if (ret_apply_->parsed()) {
@@ -162,8 +165,9 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     }
   } else if (erase_->parsed()) {
     Engine::ErasureReport r;
+    RequireAudit(engine, "person.erase");
     Status s = engine.privacy().ErasePerson(id_, &r);
-    AuditCli(data_dir, "person.erase", s.ok() ? "oneid:" + std::to_string(r.oneid) : "(not erased)", s.ok() ? 200 : 404);
+    AuditCli(engine, "person.erase", s.ok() ? "oneid:" + std::to_string(r.oneid) : "(not erased)", s.ok() ? 200 : 404);
     Check(s, "erase");
     if (compact_) Check(engine.CompactStore(), "erase --compact");
     std::printf("{\"oneid\":%llu,\"identifiers\":%llu,\"events_deleted\":%llu,\"events_rewritten\":%llu,"
@@ -177,8 +181,9 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
       if (!in) Fail("consent policy: cannot read " + policy_file_);
       std::stringstream text;
       text << in.rdbuf();
+      RequireAudit(engine, "config.consent_policy");
       Status s = engine.privacy().SetConsentPolicy(text.str());
-      AuditCli(data_dir, "config.consent_policy", "consent_policy", s.ok() ? 200 : 400);
+      AuditCli(engine, "config.consent_policy", "consent_policy", s.ok() ? 200 : 400);
       Check(s, "consent policy " + policy_file_);
     }
     auto json = engine.privacy().ConsentPolicyJson();

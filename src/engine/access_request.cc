@@ -172,7 +172,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   HOLO_ASSIGN_OR_RETURN(std::string consent, ConsentJsonOf(oneid, &consented));
   w.Key("consent").RawValue(consent);
   // Raw values kept encrypted in the PII vault, opened for the person.
-  HOLO_ASSIGN_OR_RETURN(auto vault, VaultEntriesOf(members));
+  HOLO_ASSIGN_OR_RETURN(auto vault, privacy_.VaultEntriesOf(members));
   w.Key("vault").BeginArray();
   for (const auto& [node, plain] : vault) {
     w.BeginObject().Key("identifier").String(privacy::PseudonymToHex(node)).Key("values").RawValue(plain).EndObject();

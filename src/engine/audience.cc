@@ -100,7 +100,8 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     HOLO_RETURN_IF_ERROR(profile::AddComputedTrait(store_.get(), spec, Now(), redefined[i], &ps, &column.values));
     if (log_) {
       log_("traits: " + spec.TraitName() + " from " + std::to_string(ps.events_scanned) + " '" + spec.event +
-           "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s");
+           "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s (" +
+           std::to_string(ps.scan_threads) + (ps.scan_threads == 1 ? " thread)" : " threads)"));
     }
     changed.insert(changed.end(), ps.changed.begin(), ps.changed.end());
     columns.push_back(std::move(column));
@@ -225,7 +226,7 @@ Result<Engine::Overlap> EngineImpl::SegmentOverlap(std::string_view a, std::stri
 
 Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::string_view use) {
   HOLO_ASSIGN_OR_RETURN(Roaring members, audiences_.Members(name));
-  HOLO_RETURN_IF_ERROR(consent_.CheckUse(use));  // an unknown use fails even for an empty segment
+  HOLO_RETURN_IF_ERROR(privacy_.consent().CheckUse(use));  // an unknown use fails even for an empty segment
   // A segment defined on store visits links offline visits to the people it exports: they
   // must allow "store_link" too.
   HOLO_ASSIGN_OR_RETURN(auto segment, audiences_.GetSegment(name));

@@ -157,9 +157,8 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
                        identity::MergePolicy policy)
     : options_(std::move(options)), store_(std::move(store)),
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
-      vault_key_(keys.keyring.vault[keys.generation]),
       parser_options_(ingest::ParserOptions::Defaults()), policy_(policy), audiences_(store_.get(), nullptr), release_(store_.get()),
-      consent_(store_.get()) {
+      privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
@@ -187,19 +186,16 @@ Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std
   HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
   std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), std::move(keys), policy));
   engine->store_->retention().SetClock(options.now_ms);
-  HOLO_ASSIGN_OR_RETURN(auto consent_policy, engine->store_->Get(Cf::kMeta, keys::kConsentPolicy));
-  if (consent_policy.has_value()) {
-    HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy parsed, privacy::ConsentPolicy::Parse(*consent_policy));
-    engine->consent_.SetPolicy(std::move(parsed));
-  }
-  // A store from before the consent ledger, the event index or typed trait rows gets them on
-  // its next read-write open.
+  // The consent policy and the suppression list; a store from before the consent ledger gets
+  // it on its next read-write open, as one from before the event index or typed trait rows.
+  HOLO_RETURN_IF_ERROR(engine->privacy_.Load(options.read_only));
+  // The audit log: a failure here is met again by the first entry to be written (an engine
+  // that audits nothing still opens).
+  engine->audit_.Open((std::filesystem::path(options.data_dir) / "audit.jsonl").string(), options.read_only).IgnoreError();
   if (!options.read_only) {
-    HOLO_RETURN_IF_ERROR(engine->BackfillConsentLedger());
     HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
     HOLO_RETURN_IF_ERROR(engine->BackfillTraitRows());  // after: profiles hold only built-in traits then
   }
-  HOLO_RETURN_IF_ERROR(engine->LoadSuppressions());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {
     HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(*retention));
@@ -317,7 +313,7 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   // The consent index must know where resolution moved identifiers before the consent
   // traits are read from it: the OneIDs about to be rebuilt are read from the ledger
   // again (all of them, reloading the index, on a full rebuild).
-  if (full) consent_.Invalidate();
+  if (full) privacy_.consent().Invalidate();
   if (log_ && !clock_warned_) {
     // Windows end at the clock: data that ended long before it leaves them empty. Say so.
     HOLO_ASSIGN_OR_RETURN(auto newest, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
@@ -337,13 +333,13 @@ Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
   bo.computed = audiences_.ComputedTraits();
   bo.as_of_ms = Now();
   bo.before_build = [this](const std::vector<uint64_t>& oneids) {
-    HOLO_RETURN_IF_ERROR(consent_.Refresh(oneids));  // a no-op until the index is loaded
-    return consent_.Ensure();
+    HOLO_RETURN_IF_ERROR(privacy_.consent().Refresh(oneids));  // a no-op until the index is loaded
+    return privacy_.consent().Ensure();
   };
   bo.consent = [this](uint64_t oneid, std::string_view purpose) {
     auto i = privacy::PurposeIndex(purpose);
     if (!i) return false;
-    return consent_.Given(oneid, *i);
+    return privacy_.consent().Given(oneid, *i);
   };
   return bo;
 }

@@ -19,7 +19,9 @@
 #include "analytics/release_point.h"
 #include "common/thread_annotations.h"
 #include "engine/audiences.h"
+#include "engine/audit_trail.h"
 #include "engine/consent_index.h"
+#include "engine/privacy_stage.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
@@ -83,6 +85,7 @@ class EngineImpl final : public Engine,
   AudienceService& audiences() override { return *this; }
   AnalystService& analysts() override { return *this; }
   PrivacyService& privacy() override { return *this; }
+  AuditService& audit() override { return audit_; }
 
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
   // Opens an engine over `store`: Open opens the RocksDB store at options.data_dir and
@@ -253,7 +256,6 @@ class EngineImpl final : public Engine,
   Options options_;
   std::unique_ptr<storage::Store> store_;
   privacy::Pseudonymizer pseudonymizer_;
-  privacy::VaultKey vault_key_;  // of the store's key generation (pseudonymizer_.generation())
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
   identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy
@@ -279,24 +281,7 @@ class EngineImpl final : public Engine,
   // Writes every profile's typed trait row once, for a store written before them.
   Status BackfillTraitRows();
 
-  // ---- privacy's part of an ingest write (privacy.cc) ----
-  struct PrivacyBatch {
-    std::vector<privacy::ConsentRecord> consent;              // ledger records; folded into the index after the write
-    std::vector<std::pair<std::string, std::string>> vault;   // vault entry key -> sealed record
-    void AppendTo(storage::WriteBatch* batch) const;
-  };
-  // Adds what privacy stores for `event` (at `seq`, attributed to `owner`): its consent
-  // decisions, every purpose withdrawn for an erased identifier seen again (erasure.cc), and
-  // the raw values `vault_values` sealed under the store's vault key.
-  void AddPrivacyRecords(const storage::EventRecord& event, const privacy::Pseudonym& owner, uint64_t seq,
-                         const std::vector<std::string>& vault_values, PrivacyBatch* out);
-
   // ---- consent (privacy.cc) ----
-  // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
-  static void ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
-                               std::vector<privacy::ConsentRecord>* out);
-  // Builds the ledger from the stored events once, for a store written before it existed.
-  Status BackfillConsentLedger();
   // ConsentJson of a OneID; *given (may be null): whether each purpose counts as given
   // under the policy.
   Result<std::string> ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given);
@@ -306,27 +291,12 @@ class EngineImpl final : public Engine,
   Result<Roaring> GroupOf(std::string_view segment_or_expression, bool unknown_trait_is_error);
   analytics::ReleasePoint release_;  // k, differencing, sealed cells, noise and budget: its own state and lock
 
-  // ---- erasure (erasure.cc) ----
-  // Opens one stored vault value (storage::VaultRecord) with the store's vault key.
-  Result<std::string> OpenVaultValue(std::string_view value) const;
-  // The vault entries of `nodes`, opened (plaintext JSON objects), with the node each
-  // belongs to. kDataLoss when an entry fails authentication.
-  Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> VaultEntriesOf(
-      const std::vector<privacy::Pseudonym>& nodes) const;
-  // The suppression list's key for `node`: a keyed hash other than its pseudonym.
-  privacy::Pseudonym SuppressionHash(const privacy::Pseudonym& node) const;
-  Status LoadSuppressions();
-  // Ledger records (every purpose withdrawn at the erasure) for identifiers of `event` on
-  // the suppression list, the first time each is seen again by this process.
-  void SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out);
-  Mutex suppress_mu_;
-  std::unordered_map<storage::keys::Key16, int64_t, storage::keys::Key16Hash> suppressed_
-      GUARDED_BY(suppress_mu_);  // hash -> erased at
-  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> suppress_applied_
-      GUARDED_BY(suppress_mu_);  // nodes done
-  // The consent index and policy: read by every exit (exports, look-ups, profile builds),
-  // changed by decisions, resolution and policy changes. Its own state and lock.
-  ConsentIndex consent_;
+  // Privacy's state — the consent index and policy, the vault key, the suppression list —
+  // and privacy's part of ingest and erasure writes: its own state and lock
+  // (privacy_stage.h). Declared after pseudonymizer_, which it borrows.
+  PrivacyStage privacy_;
+  // DATA/audit.jsonl, opened by Open (none on a read-only open): its own locks.
+  AuditTrail audit_;
 };
 
 }  // namespace holo::engine

@@ -91,44 +91,6 @@ Result<uint64_t> DropLinesContaining(const std::string& path, const std::string&
 
 }  // namespace
 
-privacy::Pseudonym EngineImpl::SuppressionHash(const privacy::Pseudonym& node) const {
-  // Keyed by the root (generation-0) pseudonym, so that entries survive key rotation.
-  return pseudonymizer_.RootHash("suppressed", privacy::PseudonymToHex(pseudonymizer_.Root(node)));
-}
-
-Status EngineImpl::LoadSuppressions() {
-  MutexLock lock(&suppress_mu_);
-  suppressed_.clear();
-  auto it = store_->NewCursor(Cf::kMeta);
-  const std::string_view prefix = keys::kSuppressedPrefix;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != prefix.size() + 16 || it->value().size() != 8) continue;
-    suppressed_[keys::ToKey16(it->key().substr(prefix.size()))] =
-        static_cast<int64_t>(coding::DecodeFixed64BE(it->value().data()));
-  }
-  return it->status().WithContext("load suppression list");
-}
-
-void EngineImpl::SuppressedConsent(const storage::EventRecord& event, std::vector<privacy::ConsentRecord>* out) {
-  MutexLock lock(&suppress_mu_);
-  if (suppressed_.empty()) return;
-  for (const storage::EventId& id : event.ids) {
-    if (id.placeholder() || suppress_applied_.count(id.pseudonym)) continue;
-    auto it = suppressed_.find(SuppressionHash(id.pseudonym));
-    if (it == suppressed_.end()) continue;
-    suppress_applied_.insert(id.pseudonym);
-    for (size_t p = 0; p < privacy::kPurposeCount; ++p) {
-      privacy::ConsentRecord r;
-      r.node = id.pseudonym;
-      r.purpose = p;
-      r.ts_ms = it->second;
-      r.given = false;
-      r.source = "erasure";
-      out->push_back(std::move(r));
-    }
-  }
-}
-
 Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
   MutexLock changing(&change_mu_);
   *report = ErasureReport();
@@ -190,34 +152,17 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
   }
   HOLO_RETURN_IF_ERROR(store_->SyncWal());
 
-  // 3. Consent records, marks, logged groups; the suppression list; dead letters.
+  // 3. Privacy's part (consent records, vault entries, the suppression list), dirty marks,
+  // logged groups; dead letters.
   {
     storage::WriteBatch batch(*store_);
     const int64_t now = Now();
-    std::string when;
-    coding::PutFixed64BE(&when, static_cast<uint64_t>(now));
-    for (const auto& node : members) {
-      std::string_view k = keys::AsView(node);
-      batch.DeleteRange(Cf::kConsent, k, keys::PrefixSuccessor(k));
-      auto vit = store_->NewCursor(Cf::kVault);  // the person's encrypted raw values
-      for (vit->Seek(k); vit->Valid() && vit->key().starts_with(k); vit->Next()) {
-        batch.Delete(Cf::kVault, vit->key());
-        report->vault_entries_removed++;
-      }
-      HOLO_RETURN_IF_ERROR(vit->status().WithContext("scan the vault"));
-      batch.Delete(Cf::kMeta, keys::DirtyNode(node));
-      const privacy::Pseudonym h = SuppressionHash(node);
-      batch.Put(Cf::kMeta, std::string(keys::kSuppressedPrefix) + std::string(keys::AsView(h)), when);
-    }
+    HOLO_RETURN_IF_ERROR(privacy_.AddErasure(members, now, &batch, &report->vault_entries_removed));
+    for (const auto& node : members) batch.Delete(Cf::kMeta, keys::DirtyNode(node));
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-    MutexLock lock(&suppress_mu_);
-    for (const auto& node : members) {
-      suppressed_[SuppressionHash(node)] = now;
-      suppress_applied_.erase(node);
-    }
+    privacy_.Erased(members, oneid, now);
   }
   HOLO_RETURN_IF_ERROR(release_.Forget(oneid));
-  consent_.Erase(oneid);
   if (auto colon = id.find(':'); colon != std::string_view::npos) {
     // The raw value as the person gave it in the request: lines of the dead-letter file
     // holding it (rejected messages keep their raw text) go too.

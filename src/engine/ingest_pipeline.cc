@@ -191,7 +191,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   // themselves and assembles the parts into one atomic batch.
   identity::EvidenceBatch evidence;        // nodes, edges, dirty marks
   profile::AttributionBatch attribution;   // events by owner and by name
-  PrivacyBatch privacy;                    // consent ledger, sealed vault entries
+  PrivacyStage::WritePart privacy;         // consent ledger, sealed vault entries
   storage::WriteBatch wb(*store_);
   std::unordered_set<std::string_view> in_batch;
   std::vector<std::pair<std::string, std::string>> dedupe_puts;  // dedupe key -> event key
@@ -228,7 +228,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     }
     evidence.Add(sightings, m.timestamp_ms, source);
     if (const int owner = attribution.Add(rec, seq); owner >= 0) {
-      AddPrivacyRecords(rec, rec.ids[owner].pseudonym, seq, m.vault, &privacy);
+      privacy_.Add(rec, rec.ids[owner].pseudonym, seq, m.vault, &privacy);
     }
     value.clear();
     rec.EncodeTo(&value);
@@ -251,7 +251,7 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   }
   const bool resolving_before = resolving_.load();
   HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
-  if (!privacy.consent.empty()) HOLO_RETURN_IF_ERROR(consent_.Fold(privacy.consent));  // effective on the next read
+  HOLO_RETURN_IF_ERROR(privacy_.Written(privacy));  // decisions count from the next read
   if (resolving_before || resolving_.load()) {
     // A resolve overlapped this write: it may delete these marks (ResolveWith).
     MutexLock lock(&remark_mu_);

@@ -1,23 +1,18 @@
-// EngineImpl's consent ledger and its enforcement (docs/privacy.md).
+// EngineImpl's consent operations (docs/privacy.md): decisions recorded by the CLI or the
+// API, the consent document of a person, the policy.
 //
-// The ledger (column family `consent`) is written in the same atomic write as the
-// events that carry the decisions, and folded into an in-memory index of the
-// OneIDs that decided anything at once, so that a withdrawal counts from the next
-// read. Resolution moves identifiers between OneIDs: the OneIDs it changed are
-// recomputed from the ledger.
-#include <simdjson.h>
-
+// The ledger and the consent index are the PrivacyStage's (privacy_stage.h), which also
+// writes the decisions events carry as part of each ingest write. Resolution moves
+// identifiers between OneIDs: the OneIDs it changed are recomputed from the ledger.
 #include <algorithm>
 #include <array>
 #include <map>
 #include <tuple>
 
-#include "common/coding.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "identity/graph_store.h"
-#include "profile/profile_builder.h"
 
 namespace holo::engine {
 namespace {
@@ -25,86 +20,14 @@ namespace {
 using storage::Cf;
 namespace keys = storage::keys;
 
-constexpr std::string_view kGiven = "Consent Given";
-constexpr std::string_view kWithdrawn = "Consent Withdrawn";
-
 }  // namespace
 
-void EngineImpl::ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
-                                  std::vector<privacy::ConsentRecord>* out) {
-  if (event.event != kGiven && event.event != kWithdrawn) return;
-  simdjson::dom::parser parser;
-  simdjson::dom::array purposes;
-  if (parser.parse(event.properties_json).get_object()["purposes"].get_array().get(purposes)) return;
-  for (simdjson::dom::element e : purposes) {
-    std::string_view name;
-    if (e.get_string().get(name)) continue;
-    auto i = privacy::PurposeIndex(name);
-    if (!i) continue;  // unknown purposes are not recorded (docs/privacy.md)
-    privacy::ConsentRecord r;
-    r.node = node;
-    r.purpose = *i;
-    r.ts_ms = event.timestamp_ms;
-    r.seq = seq;
-    r.given = event.event == kGiven;
-    r.source = event.source;
-    out->push_back(std::move(r));
-  }
-}
-
-void EngineImpl::AddPrivacyRecords(const storage::EventRecord& event, const privacy::Pseudonym& owner, uint64_t seq,
-                                   const std::vector<std::string>& vault_values, PrivacyBatch* out) {
-  SuppressedConsent(event, &out->consent);  // an erased identifier seen again (erasure.cc)
-  ConsentRecordsOf(event, owner, seq, &out->consent);
-  // Raw values a use needs go to the vault, sealed (vault.cc); the event keeps none.
-  for (const std::string& plain : vault_values) {
-    storage::VaultRecord vr;
-    vr.timestamp_ms = event.timestamp_ms;
-    vr.source = event.source;
-    vr.sealed = privacy::VaultSeal(vault_key_, plain);
-    std::string value;
-    vr.EncodeTo(&value);
-    out->vault.emplace_back(keys::VaultEntryKey(owner, privacy::VaultTag(vault_key_, plain)), std::move(value));
-  }
-}
-
-void EngineImpl::PrivacyBatch::AppendTo(storage::WriteBatch* batch) const {
-  for (const privacy::ConsentRecord& r : consent) {
-    batch->Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
-  }
-  for (const auto& [key, value] : vault) batch->Put(Cf::kVault, key, value);
-}
-
-Status EngineImpl::BackfillConsentLedger() {
-  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kConsentLedgerBuilt));
-  if (done.has_value()) return Status::OK();
-  // A store written before the ledger existed: its consent events are read into it once.
-  storage::WriteBatch batch(*store_);
-  auto it = store_->NewCursor(Cf::kEvents);
-  storage::EventRecord ev;
-  std::vector<privacy::ConsentRecord> records;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
-    if (ev.event != kGiven && ev.event != kWithdrawn) continue;
-    int owner = profile::AttributionIndex(ev);
-    if (owner < 0) continue;
-    records.clear();
-    ConsentRecordsOf(ev, ev.ids[owner].pseudonym, coding::DecodeFixed64BE(it->key().data()), &records);
-    for (const auto& r : records) {
-      batch.Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
-    }
-  }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events for consent"));
-  batch.Put(Cf::kMeta, keys::kConsentLedgerBuilt, "1");
-  return store_->Write(&batch, /*sync=*/true);
-}
-
-Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) { return consent_.Allows(oneid, use); }
+Result<bool> EngineImpl::ConsentAllows(uint64_t oneid, std::string_view use) { return privacy_.consent().Allows(oneid, use); }
 
 bool EngineImpl::HasConsent(uint64_t oneid, std::string_view purpose) {
   auto i = privacy::PurposeIndex(purpose);
-  if (!i || !consent_.Ensure().ok()) return false;
-  return consent_.Given(oneid, *i);
+  if (!i || !privacy_.consent().Ensure().ok()) return false;
+  return privacy_.consent().Given(oneid, *i);
 }
 
 Status EngineImpl::RecordConsent(const ConsentChange& change) {
@@ -153,14 +76,14 @@ Result<std::string> EngineImpl::ConsentJson(std::string_view id) {
 Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given) {
   std::vector<privacy::ConsentRecord> records;
   size_t members = 0;
-  HOLO_RETURN_IF_ERROR(consent_.LedgerOf(oneid, &records, &members));
+  HOLO_RETURN_IF_ERROR(privacy_.consent().LedgerOf(oneid, &records, &members));
   if (members == 0) return Status::NotFound("no OneID " + std::to_string(oneid));
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
     return std::tie(a.ts_ms, a.seq, a.purpose) < std::tie(b.ts_ms, b.seq, b.purpose);
   });
   privacy::PersonConsent person;
   for (const auto& r : records) person.Fold(r);
-  const std::array<bool, privacy::kPurposeCount> state = consent_.GivenAll(person);
+  const std::array<bool, privacy::kPurposeCount> state = privacy_.consent().GivenAll(person);
   if (given != nullptr) *given = state;
   std::string out;
   JsonWriter w(&out);
@@ -194,13 +117,13 @@ Result<std::string> EngineImpl::ConsentJsonOf(uint64_t oneid, std::array<bool, p
   return out;
 }
 
-Result<std::string> EngineImpl::ConsentPolicyJson() { return consent_.policy().ToJson(); }
+Result<std::string> EngineImpl::ConsentPolicyJson() { return privacy_.consent().policy().ToJson(); }
 
 Status EngineImpl::SetConsentPolicy(std::string_view json) {
   MutexLock changing(&change_mu_);
   HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
-  consent_.SetPolicy(std::move(policy));
+  privacy_.consent().SetPolicy(std::move(policy));
   // Defaults decide the consent traits of everyone who did not decide: every profile.
   HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
   return RebuildMarkedProfiles();

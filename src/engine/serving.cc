@@ -54,7 +54,7 @@ void WriteTraitValue(const segment::TraitValue& v, JsonWriter* w) {
 Result<uint64_t> EngineImpl::ResolveId(std::string_view id) { return OneIdOf(id); }
 
 Status EngineImpl::Warm() {
-  HOLO_RETURN_IF_ERROR(consent_.Ensure());
+  HOLO_RETURN_IF_ERROR(privacy_.consent().Ensure());
   return audiences_.EnsureLoaded();
 }
 

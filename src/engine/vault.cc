@@ -1,7 +1,7 @@
-// The PII vault (docs/privacy.md, "PII vault"): raw personal values a use needs, sealed with
-// the vault key of the store's key generation (privacy/keyring.h). Written by ingestion
-// (ingest_pipeline.cc), opened here for access requests and matching, deleted by erasure,
-// re-sealed by rekey.
+// Matching over the PII vault (docs/privacy.md, "PII vault"): raw personal values a use needs,
+// sealed with the vault key of the store's key generation (privacy/keyring.h). Sealed by
+// privacy's part of ingestion and opened by the PrivacyStage (privacy_stage.h); opened here
+// for matching, deleted by erasure, re-sealed by rekey.
 #include <simdjson.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -23,27 +23,6 @@ namespace holo::engine {
 
 using storage::Cf;
 namespace keys = storage::keys;
-
-Result<std::string> EngineImpl::OpenVaultValue(std::string_view value) const {
-  storage::VaultRecord vr;
-  if (!vr.DecodeFrom(value)) return Status::DataLoss("malformed vault record");
-  return privacy::VaultOpen(vault_key_, vr.sealed);
-}
-
-Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> EngineImpl::VaultEntriesOf(
-    const std::vector<privacy::Pseudonym>& nodes) const {
-  std::vector<std::pair<privacy::Pseudonym, std::string>> out;
-  auto it = store_->NewCursor(Cf::kVault);
-  for (const auto& node : nodes) {
-    const std::string_view k = keys::AsView(node);
-    for (it->Seek(k); it->Valid() && it->key().starts_with(k); it->Next()) {
-      HOLO_ASSIGN_OR_RETURN(std::string plain, OpenVaultValue(it->value()));
-      out.emplace_back(node, std::move(plain));
-    }
-  }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext("read the vault"));
-  return out;
-}
 
 namespace {
 
@@ -124,7 +103,7 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
         n = 0;
         HOLO_ASSIGN_OR_RETURN(type_of[hex], identity::NodeType(*store_, node));
       }
-      auto plain = OpenVaultValue(it->value());
+      auto plain = privacy_.OpenVaultValue(it->value());
       if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
       simdjson::dom::element doc;
       if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) return Status::DataLoss("vault entry of " + hex + " is not JSON");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "common/json_writer.h"
 #include "storage/event_record.h"
@@ -180,6 +181,25 @@ void AppendValue(const std::string& v, bool numeric, std::string* out) {
   out->push_back('"');
 }
 
+// The texts of which one must appear verbatim in the JSON of properties that satisfy `c`,
+// or none when there is no such guarantee. A text condition `=` / `in` holds for a scalar
+// whose text equals a value: a JSON string equal to it, or a bool (its text is the literal
+// true/false); a number's text is a number, so a value that reads as a number is left out
+// (its JSON may be spelled otherwise: 1e2 for 100). A JSON string without a backslash is
+// its value byte for byte, so a value needing no escape appears verbatim wherever the JSON
+// has no backslash at all (MayHold checks that).
+std::vector<std::string> VerbatimNeedles(const Condition& c) {
+  if (c.numeric || (c.op != Condition::Op::kEq && c.op != Condition::Op::kIn) || c.values.empty()) return {};
+  for (const std::string& v : c.values) {
+    double d;
+    if (v.empty() || ParseNumber(v, &d)) return {};
+    for (unsigned char ch : v) {
+      if (ch == '"' || ch == '\\' || ch < 0x20) return {};
+    }
+  }
+  return c.values;
+}
+
 }  // namespace
 
 const char* AggFuncName(AggFunc f) {
@@ -252,6 +272,7 @@ ComputedTraitAccumulator::ComputedTraitAccumulator(const AggregateSpec* spec) : 
         cond.num.push_back(ParseNumber(v, &d) ? d : std::nan(""));
       }
     }
+    cond.needles = VerbatimNeedles(c);
     conds_.push_back(std::move(cond));
   }
 }
@@ -278,10 +299,27 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, int64_t as
       return;
     }
   }
+  if (!MayHold(event.properties_json)) return;
   thread_local simdjson::dom::parser parser;
   element props;
   if (parser.parse(event.properties_json).get(props) != simdjson::SUCCESS) return;
   Add(event, props, as_of_ms);
+}
+
+bool ComputedTraitAccumulator::MayHold(std::string_view json) const {
+  bool checked_escapes = false;
+  for (const Cond& c : conds_) {
+    if (c.needles.empty()) continue;
+    if (!checked_escapes) {
+      if (std::memchr(json.data(), '\\', json.size()) != nullptr) return true;  // escapes: parse to know
+      checked_escapes = true;
+    }
+    const bool found = std::any_of(c.needles.begin(), c.needles.end(), [&](const std::string& n) {
+      return ::memmem(json.data(), json.size(), n.data(), n.size()) != nullptr;
+    });
+    if (!found) return false;
+  }
+  return true;
 }
 
 void ComputedTraitAccumulator::Contributed(const storage::EventRecord& event) {

@@ -138,6 +138,9 @@ class ComputedTraitAccumulator {
  private:
   // Counts `event` among the contributing events and notes its source.
   void Contributed(const storage::EventRecord& event);
+  // False when the properties' JSON text shows that some condition cannot hold (a skip
+  // test before the parse); true when they may (or the text cannot tell).
+  bool MayHold(std::string_view properties_json) const;
 
   struct Cond {
     std::vector<std::string_view> path;  // dotted property name, split
@@ -145,6 +148,9 @@ class ComputedTraitAccumulator {
     std::vector<std::string> text;       // string values (also the original text of numbers)
     std::vector<double> num;             // numeric values when the condition is numeric
     bool numeric;
+    // For `=` / `in` on text: the values, when each must appear verbatim in the JSON text of
+    // properties that satisfy the condition (see MayHold); empty: no such test.
+    std::vector<std::string> needles;
   };
 
   const AggregateSpec* spec_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -511,6 +512,92 @@ std::vector<const AggregateSpec*> StoredComputedTraits(const std::vector<Aggrega
   return out;
 }
 
+namespace {
+
+// One OneID range of an event name's index rows and what its scan found.
+struct ScanPart {
+  uint64_t first = 0;  // OneIDs in [first, end); end 0: to the last
+  uint64_t end = 0;
+  std::vector<uint64_t> oneids;  // with a value, ascending
+  std::vector<ComputedTraitAccumulator> values;
+  uint64_t scanned = 0;
+  Status status;
+};
+
+// Splits the index rows under `prefix` (an event name's) into OneID ranges of about equal
+// span, one per core (at most 4), when there are enough OneIDs to be worth a thread.
+std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::string& prefix) {
+  std::vector<ScanPart> parts(1);
+  const unsigned cores = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  if (cores < 2) return parts;
+  auto it = store.NewCursor(Cf::kEventIndex);
+  it->Seek(prefix);
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + keys::kEventNameKeyTail) {
+    return parts;
+  }
+  const uint64_t lo = coding::DecodeFixed64BE(it->key().data() + prefix.size());
+  it->SeekForPrev(keys::PrefixSuccessor(prefix));
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + keys::kEventNameKeyTail) {
+    return parts;
+  }
+  const uint64_t hi = coding::DecodeFixed64BE(it->key().data() + prefix.size());
+  constexpr uint64_t kMinOneIdsPerPart = 4096;
+  if (hi < lo || hi - lo < kMinOneIdsPerPart * 2) return parts;
+  const uint64_t n = std::min<uint64_t>(cores, (hi - lo) / kMinOneIdsPerPart);
+  const uint64_t step = (hi - lo) / n + 1;
+  parts.assign(n, ScanPart());
+  for (uint64_t i = 0; i < n; ++i) {
+    parts[i].first = i == 0 ? 0 : lo + i * step;
+    parts[i].end = i + 1 == n ? 0 : lo + (i + 1) * step;
+  }
+  return parts;
+}
+
+// Aggregates `spec` over the index rows under `prefix` of the OneIDs in part's range: each
+// OneID's value is complete when the next OneID starts; an event outside the window is
+// skipped on its head, before anything else of it is decoded.
+Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, const std::string& prefix,
+                       int64_t as_of_ms, ScanPart* part) {
+  storage::ScanOptions scan;
+  scan.upper_bound = part->end == 0 ? keys::PrefixSuccessor(prefix) : keys::EventNameOneIdPrefix(spec.event, part->end);
+  auto idx = store.NewCursor(Cf::kEventIndex, scan);
+  storage::EventRecord ev;
+  std::optional<ComputedTraitAccumulator> current;
+  uint64_t current_oneid = 0;
+  auto close = [&] {
+    if (current.has_value() && current->events() > 0) {
+      part->oneids.push_back(current_oneid);
+      part->values.push_back(std::move(*current));
+    }
+    current.reset();
+  };
+  const std::string start = part->first == 0 ? prefix : keys::EventNameOneIdPrefix(spec.event, part->first);
+  for (idx->Seek(start); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
+    if (idx->key().size() != prefix.size() + keys::kEventNameKeyTail) continue;
+    const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
+    if (!current.has_value() || oneid != current_oneid) {
+      close();
+      current.emplace(&spec);
+      current_oneid = oneid;
+    }
+    part->scanned++;
+    int64_t ts;
+    std::string_view source;
+    if (!storage::DecodeEventHead(idx->value(), &ts, &source)) {
+      return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+    }
+    if (!current->InWindow(ts, as_of_ms)) continue;
+    if (!ev.DecodeFrom(idx->value())) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+    ev.event = spec.event;  // the key holds the name
+    current->Add(ev, as_of_ms);
+  }
+  HOLO_RETURN_IF_ERROR(idx->status().WithContext("scan the event index"));
+  close();
+  return Status::OK();
+}
+
+}  // namespace
+
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
                         BuildStats* stats, ComputedColumn* column) {
   if (spec.event.empty()) return Status::InvalidArgument("AddComputedTrait needs an event name");
@@ -523,43 +610,23 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   if (StoredComputedTraits({spec}).empty()) return Status::OK();  // a built-in name: never stored
   const std::string prefix = keys::EventNamePrefix(spec.event);
 
-  // 1. The rows of the named events, one OneID after another (the key holds it): each
-  //    OneID's value is complete when the next OneID starts.
+  // 1. The rows of the named events, one OneID after another (the key holds it), read in
+  //    OneID ranges on parallel threads; the ranges are in order, so the column is too.
   std::vector<ComputedTraitAccumulator> values;
   {
-    auto idx = store->NewCursor(Cf::kEventIndex);
-    storage::EventRecord ev;
-    std::optional<ComputedTraitAccumulator> current;
-    uint64_t current_oneid = 0;
-    auto close = [&] {
-      if (current.has_value() && current->events() > 0) {
-        column->oneids.push_back(current_oneid);
-        values.push_back(std::move(*current));
-      }
-      current.reset();
-    };
-    for (idx->Seek(prefix); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
-      if (idx->key().size() != prefix.size() + keys::kEventNameKeyTail) continue;
-      const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
-      if (!current.has_value() || oneid != current_oneid) {
-        close();
-        current.emplace(&spec);
-        current_oneid = oneid;
-      }
-      stats->events_scanned++;
-      // The head first: an event outside the window is not decoded further.
-      int64_t ts;
-      std::string_view source;
-      if (!storage::DecodeEventHead(idx->value(), &ts, &source)) {
-        return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
-      }
-      if (!current->InWindow(ts, as_of_ms)) continue;
-      if (!ev.DecodeFrom(idx->value())) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
-      ev.event = spec.event;  // the key holds the name
-      current->Add(ev, as_of_ms);
+    std::vector<ScanPart> parts = SplitByOneId(*store, prefix);
+    stats->scan_threads = static_cast<unsigned>(parts.size());
+    auto scan = [&](ScanPart* part) { part->status = ScanNamedEvents(*store, spec, prefix, as_of_ms, part); };
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < parts.size(); ++i) threads.emplace_back(scan, &parts[i]);
+    scan(&parts[0]);
+    for (std::thread& t : threads) t.join();
+    for (ScanPart& part : parts) {
+      HOLO_RETURN_IF_ERROR(part.status);
+      stats->events_scanned += part.scanned;
+      column->oneids.insert(column->oneids.end(), part.oneids.begin(), part.oneids.end());
+      for (ComputedTraitAccumulator& a : part.values) values.push_back(std::move(a));
     }
-    HOLO_RETURN_IF_ERROR(idx->status().WithContext("scan the event index"));
-    close();
   }
 
   // 3. The column: the OneIDs with a value, nothing else (no profile is read or written).

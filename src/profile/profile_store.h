@@ -22,6 +22,7 @@ struct BuildStats {
   uint64_t written = 0;       // profiles written
   uint64_t deleted = 0;       // OneIDs that no longer exist
   uint64_t events_scanned = 0;
+  unsigned scan_threads = 1;  // threads that read the event index (AddComputedTrait)
   int64_t as_of_ms = 0;
   double seconds = 0;
   std::vector<uint64_t> changed;  // OneIDs written or deleted, ascending

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <algorithm>
 #include <map>
+#include <random>
+#include <thread>
 
 #include "common/coding.h"
 #include "holo/engine.h"
@@ -528,6 +530,69 @@ TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
   BuildOptions plain;
   plain.force_full = true;
   Build(plain);
+}
+
+}  // namespace
+}  // namespace holo::profile
+
+namespace holo::profile {
+namespace {
+
+// A definition over many OneIDs is scanned in OneID ranges on parallel threads (one per
+// core): the column is the same as one accumulator per OneID fed every row, with every
+// OneID once and in order, whatever the ranges' edges (OneIDs with gaps, OneIDs with many
+// rows, rows out of the window, a range edge falling inside nobody's rows).
+TEST(AddComputedTraitScanTest, ParallelRangesGiveTheSameColumnAsOnePass) {
+  std::unique_ptr<storage::Store> store = storage::Store::OpenInMemory();
+  constexpr int64_t kDay = 86'400'000;
+  const int64_t now = 2000 * kDay;
+  AggregateSpec spec;
+  spec.func = AggFunc::kSum;
+  spec.event = "Order Completed";
+  spec.property = "price";
+  spec.where.push_back(Condition{"category", Condition::Op::kEq, {"luxury"}, false});
+  spec.window_days = 30;
+  spec.name = "lux_30d";
+  std::map<uint64_t, ComputedTraitAccumulator> expected;
+  std::mt19937_64 rng(11);
+  storage::WriteBatch batch(*store);
+  uint64_t seq = 0;
+  for (uint64_t oneid = 3; oneid < 40000; oneid += 1 + rng() % 3) {
+    const int rows = oneid % 97 == 0 ? 40 : static_cast<int>(rng() % 4);
+    for (int r = 0; r < rows; ++r) {
+      storage::EventRecord ev;
+      ev.msg_type = 2;
+      ev.event = spec.event;
+      ev.source = rng() % 2 ? "taobao" : "eleme";
+      ev.timestamp_ms = now - static_cast<int64_t>(rng() % 60) * kDay;
+      ev.properties_json = std::string(R"({"category":")") + (rng() % 3 == 0 ? "luxury" : "books") +
+                           R"(","price":)" + std::to_string(rng() % 500) + "}";
+      batch.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, ++seq), EventIndexValue(ev));
+      auto [it, added] = expected.try_emplace(oneid, &spec);
+      it->second.Add(ev, now);
+    }
+  }
+  ASSERT_TRUE(store->Write(&batch, false).ok());
+  BuildStats stats;
+  ComputedColumn column;
+  ASSERT_TRUE(AddComputedTrait(store.get(), spec, now, /*replace=*/false, &stats, &column).ok());
+  EXPECT_EQ(stats.events_scanned, seq);
+  std::vector<uint64_t> want_ids;
+  std::vector<double> want_values;
+  for (const auto& [oneid, acc] : expected) {
+    if (acc.events() == 0) continue;
+    want_ids.push_back(oneid);
+    want_values.push_back(acc.NumberValue());
+  }
+  ASSERT_GT(want_ids.size(), 3000u);
+  if (std::thread::hardware_concurrency() >= 2) EXPECT_GE(stats.scan_threads, 2u);  // the ranges did split
+  EXPECT_EQ(column.oneids, want_ids);
+  EXPECT_EQ(column.numbers, want_values);
+  // What was written is what was returned.
+  ComputedColumn stored;
+  ASSERT_TRUE(ReadComputedColumn(*store, spec, &stored).ok());
+  EXPECT_EQ(stored.oneids, want_ids);
+  EXPECT_EQ(stored.numbers, want_values);
 }
 
 }  // namespace

@@ -18,7 +18,6 @@
 #include "common/time_util.h"
 #include "holo/server.h"
 #include "server/assets.h"
-#include "privacy/audit_log.h"
 #include "server/http_frontend.h"
 #include "server/ingest_writer.h"
 #include "server/metrics.h"
@@ -193,7 +192,7 @@ class ServerImpl final : public Server {
   }
 
   Status Begin() {
-    HOLO_RETURN_IF_ERROR(audit_.Open((std::filesystem::path(options_.data_dir) / "audit.jsonl").string()));
+    HOLO_RETURN_IF_ERROR(engine_->audit().Sync(/*durable=*/false));  // no audit log, no server
     HOLO_RETURN_IF_ERROR(engine_->serving().Warm());
     HttpFrontend::Options fo;
     fo.host = options_.host;
@@ -229,7 +228,7 @@ class ServerImpl final : public Server {
     }
     sync_cv_.notify_all();
     if (syncer_.joinable()) syncer_.join();
-    if (Status a = audit_.Sync(/*durable=*/true); !a.ok()) Log("error", "audit log sync failed: " + a.ToString());
+    if (Status a = engine_->audit().Sync(/*durable=*/true); !a.ok()) Log("error", "audit log sync failed: " + a.ToString());
     Log("info", "stopped");
     done_cv_.notify_all();
   }
@@ -246,7 +245,7 @@ class ServerImpl final : public Server {
   // says that a change it made went unaudited (AuditedChange).
   Status Audit(std::string_view name, std::string_view role, std::string_view action, std::string_view target,
                int status) {
-    Status a = audit_.Append(name, role, action, target, status);
+    Status a = engine_->audit().Append(name, role, action, target, status);
     if (!a.ok()) Log("error", "audit log write failed; " + std::string(action) + " not audited: " + a.ToString());
     return a;
   }
@@ -276,7 +275,7 @@ class ServerImpl final : public Server {
     std::unique_lock<std::mutex> lock(sync_mu_);
     for (int tick = 1; !stop_sync_; ++tick) {
       sync_cv_.wait_for(lock, std::chrono::milliseconds(50));
-      Status s = audit_.Sync(/*durable=*/tick % 10 == 0);
+      Status s = engine_->audit().Sync(/*durable=*/tick % 10 == 0);
       if (!s.ok()) Log("error", s.ToString());
     }
   }
@@ -1114,7 +1113,6 @@ class ServerImpl final : public Server {
   std::unordered_map<std::string, Engine::Credential> cred_cache_;  // kind\nsecret -> credential
   IngestWriter writer_;
   Metrics metrics_;
-  privacy::AuditLog audit_;
   std::unique_ptr<HttpFrontend> http_;
   std::thread syncer_;
   std::atomic<bool> ready_{false};

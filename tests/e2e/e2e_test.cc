@@ -491,6 +491,61 @@ TEST(FaultTest, IngestOnAFullDiskFailsWithOneLineAndLosesNothingAcknowledged) {
   HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
 }
 
+// The CLI audits through the engine's audit log, as the server does: an export of profiles,
+// a segment export and an erasure each leave an entry (who cli:<user>, role admin) in one
+// intact hash chain; a --read-only open writes none and refuses what it would have to audit.
+TEST(AuditTest, CliEraseAndSegmentExportLeaveVerifiableAuditEntries) {
+  TempDir tmp("e2e_cli_audit");
+  Generate(tmp / "world", 200, 5);
+  HoloOk({"ingest", "--data", tmp / "data", tmp / "world"});
+  const std::string data = tmp / "data";
+  HoloOk({"segment", "create", "--data", data, "rich", "spending_power >= 3"});
+  HoloOk({"segment", "export", "--data", data, "rich"});
+  std::vector<std::string> profiles = Lines(HoloOk({"export", "profiles", "--data", data}));
+  ASSERT_GE(profiles.size(), 2u);
+  auto oneid_of = [](const std::string& profile) {
+    const size_t p = profile.find("\"oneid\":\"") + 9;
+    return profile.substr(p, profile.find('"', p) - p);
+  };
+  const std::string erased = oneid_of(profiles[0]);
+  ASSERT_FALSE(erased.empty());
+  HoloOk({"erase", "--data", data, erased});
+
+  std::string out, err;
+  EXPECT_EQ(RunCommand({Holo(), "audit", "--data", data, "--verify"}, "", &out, &err), 0) << err;
+  EXPECT_NE(err.find("the chain is intact"), std::string::npos) << err;
+  const std::string erase_entry = HoloOk({"audit", "--data", data, "--action", "person.erase"});
+  EXPECT_NE(erase_entry.find("\"target\":\"oneid:" + erased + "\""), std::string::npos) << erase_entry;
+  EXPECT_NE(erase_entry.find("\"token\":\"cli:"), std::string::npos) << erase_entry;
+  EXPECT_NE(erase_entry.find("\"role\":\"admin\""), std::string::npos) << erase_entry;
+  EXPECT_NE(erase_entry.find("\"status\":200"), std::string::npos) << erase_entry;
+  const std::string export_entry = HoloOk({"audit", "--data", data, "--action", "segment.export"});
+  EXPECT_NE(export_entry.find("\"target\":\"segment:rich use:export\""), std::string::npos) << export_entry;
+  EXPECT_NE(HoloOk({"audit", "--data", data, "--action", "profiles.export"}).find("\"role\":\"admin\""),
+            std::string::npos);
+
+  // --read-only: the audited read is refused with one line and the log is left as it was.
+  const std::string before = ReadFile(data + "/audit.jsonl");
+  const int rc = RunCommand({Holo(), "profile", "--read-only", "--data", data, oneid_of(profiles[1])}, "", &out, &err);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_TRUE(out.empty()) << out;
+  EXPECT_NE(err.find("read-only"), std::string::npos) << err;
+  EXPECT_EQ(ReadFile(data + "/audit.jsonl"), before);
+  HoloOk({"stats", "--read-only", "--data", data});  // what is not audited still reads
+
+  // An audit log that cannot be written: the erasure is refused (exit non-zero, naming the
+  // audit) before anything is erased, and the chain of what was written still holds.
+  fs::rename(data + "/audit.jsonl", data + "/audit.jsonl.keep");
+  fs::create_directories(data + "/audit.jsonl");
+  EXPECT_EQ(RunCommand({Holo(), "erase", "--data", data, oneid_of(profiles[1])}, "", &out, &err), 1);
+  EXPECT_NE(err.find("audit"), std::string::npos) << err;
+  fs::remove_all(data + "/audit.jsonl");
+  fs::rename(data + "/audit.jsonl.keep", data + "/audit.jsonl");
+  EXPECT_EQ(RunCommand({Holo(), "audit", "--data", data, "--verify"}, "", &out, &err), 0) << err;
+  EXPECT_NE(HoloOk({"profile", "--data", data, oneid_of(profiles[1])}).find("\"traits\""), std::string::npos)
+      << "the person was erased unaudited";
+}
+
 // `--read-only` opens a store beside a running `holo serve` (which holds its LOCK):
 // reads work, writes are refused with one line; without it the open is refused.
 TEST(FaultTest, ReadOnlyCommandsRunBesideARunningServer) {
@@ -515,8 +570,12 @@ TEST(FaultTest, ReadOnlyCommandsRunBesideARunningServer) {
 
   EXPECT_EQ(HoloOk({"stats", "--read-only", "--data", tmp / "data"}), before);
   HoloOk({"segment", "list", "--read-only", "--data", tmp / "data"});
-  EXPECT_FALSE(HoloOk({"export", "profiles", "--read-only", "--data", tmp / "data"}).empty());
   std::string out, err;
+  // Reads that are audited are refused: the server holds the audit log, a read-only open
+  // writes none, and no audit means no answer.
+  EXPECT_NE(RunCommand({Holo(), "export", "profiles", "--read-only", "--data", tmp / "data"}, "", &out, &err), 0);
+  EXPECT_TRUE(out.empty()) << "profiles exported unaudited";
+  EXPECT_NE(err.find("read-only"), std::string::npos) << err;
   EXPECT_NE(RunCommand({Holo(), "stats", "--data", tmp / "data"}, "", &out, &err), 0);
   EXPECT_NE(err.find("another holo process"), std::string::npos) << err;
   int rc = RunCommand({Holo(), "segment", "create", "--read-only", "--data", tmp / "data", "rich", "spending_power >= 3"}, "",

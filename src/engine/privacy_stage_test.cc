@@ -1,0 +1,185 @@
+// PrivacyStage on both backends: privacy's part of an ingest write (decisions into the
+// ledger and the consent index, raw values sealed into the vault, withdrawals for erased
+// identifiers seen again), its part of an erasure, and what a new stage loads from the store.
+#include "engine/privacy_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/coding.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+#include "testing/store_backends.h"
+
+namespace holo::engine {
+namespace {
+
+using storage::Cf;
+namespace keys = storage::keys;
+using holo::testing::StoreBackend;
+
+class PrivacyStageTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  static privacy::Pseudonym Node(uint8_t n) {
+    privacy::Pseudonym p{};
+    p[0] = n;
+    return p;
+  }
+  static size_t Purpose(std::string_view name) { return *privacy::PurposeIndex(name); }
+
+  // Places `node` in `oneid`, as resolution writes it.
+  void Place(const privacy::Pseudonym& node, uint64_t oneid) {
+    storage::WriteBatch batch(*store_);
+    std::string id;
+    coding::PutFixed64BE(&id, oneid);
+    batch.Put(Cf::kGraph, keys::NodeOneIdKey(node), id);
+    batch.Put(Cf::kGraph, keys::MemberKey(oneid, node), "");
+    ASSERT_TRUE(store_->Write(&batch, /*sync=*/false).ok());
+  }
+  // An event of `node` (a user id): `name` with `properties`.
+  static storage::EventRecord Event(const privacy::Pseudonym& node, std::string_view name, std::string_view properties,
+                                    int64_t ts) {
+    storage::EventRecord e;
+    e.timestamp_ms = ts;
+    e.source = "web";
+    e.event = std::string(name);
+    e.message_id = "m" + std::to_string(ts);
+    e.properties_json = std::string(properties);
+    storage::EventId id;
+    id.pseudonym = node;
+    id.role = 1;  // ingest::IdRole::kUserId
+    id.type = "user_id@web";
+    e.ids.push_back(std::move(id));
+    return e;
+  }
+  // Writes `part` as an ingest write would, and tells the stage.
+  void Write(PrivacyStage* stage, const PrivacyStage::WritePart& part) {
+    storage::WriteBatch batch(*store_);
+    part.AppendTo(&batch);
+    ASSERT_TRUE(store_->Write(&batch, /*sync=*/false).ok());
+    ASSERT_TRUE(stage->Written(part).ok());
+  }
+  size_t Count(Cf cf, std::string_view prefix) const {
+    size_t n = 0;
+    auto it = store_->NewCursor(cf);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
+    EXPECT_TRUE(it->status().ok());
+    return n;
+  }
+
+  holo::testing::ScratchStore store_{GetParam(), "privacy_stage"};
+  privacy::Pseudonymizer pseudonymizer_{privacy::Pseudonymizer::NewKey()};
+  privacy::VaultKey vault_key_{1, 2, 3};
+};
+
+TEST_P(PrivacyStageTest, AnIngestPartRecordsDecisionsAndSealsVaultValues) {
+  Place(Node(1), 7);
+  PrivacyStage stage(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(stage.Load(/*read_only=*/false).ok());
+  ASSERT_TRUE(stage.consent().Ensure().ok());
+
+  PrivacyStage::WritePart part;
+  const std::string address = R"({"name":"Li Lei","street":"1 Old Street"})";
+  stage.Add(Event(Node(1), "Consent Given", R"({"purposes":["marketing","nonsense"]})", 100), Node(1), 1, {address},
+            &part);
+  EXPECT_EQ(part.consent().size(), 1u) << "unknown purposes are not recorded";
+  EXPECT_EQ(part.vault_entries(), 1u);
+  Write(&stage, part);
+
+  EXPECT_TRUE(stage.consent().Given(7, Purpose("marketing"))) << "counts from the next read";
+  EXPECT_EQ(Count(Cf::kConsent, ""), 1u);
+  // The vault holds the value sealed (not in clear), and opens it for the person.
+  auto it = store_->NewCursor(Cf::kVault);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EXPECT_EQ(std::string(it->value()).find("Old Street"), std::string::npos) << "a raw value in clear";
+  }
+  auto entries = stage.VaultEntriesOf({Node(1), Node(2)});
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].first, Node(1));
+  EXPECT_EQ((*entries)[0].second, address);
+  // Another generation's vault key cannot open it.
+  PrivacyStage other(store_.get(), &pseudonymizer_, privacy::VaultKey{9});
+  EXPECT_FALSE(other.VaultEntriesOf({Node(1)}).ok());
+}
+
+TEST_P(PrivacyStageTest, AnErasedIdentifierSeenAgainWithdrawsEveryPurposeOnce) {
+  Place(Node(1), 7);
+  PrivacyStage stage(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(stage.Load(false).ok());
+  {
+    PrivacyStage::WritePart part;
+    stage.Add(Event(Node(1), "Consent Given", R"({"purposes":["analytics"]})", 100), Node(1), 1, {"{}"}, &part);
+    Write(&stage, part);
+  }
+  // The erasure's part: ledger and vault entries go, the identifier is suppressed.
+  storage::WriteBatch batch(*store_);
+  uint64_t vault_removed = 0;
+  ASSERT_TRUE(stage.AddErasure({Node(1)}, /*now_ms=*/500, &batch, &vault_removed).ok());
+  ASSERT_TRUE(store_->Write(&batch, true).ok());
+  stage.Erased({Node(1)}, 7, 500);
+  EXPECT_EQ(vault_removed, 1u);
+  EXPECT_EQ(Count(Cf::kConsent, ""), 0u);
+  EXPECT_EQ(Count(Cf::kVault, ""), 0u);
+  EXPECT_EQ(Count(Cf::kMeta, keys::kSuppressedPrefix), 1u);
+  EXPECT_TRUE(stage.Suppressed(Node(1)));
+  EXPECT_FALSE(stage.Suppressed(Node(2)));
+
+  // Seen again: every purpose withdrawn as of the erasure, by "erasure", once per process.
+  PrivacyStage::WritePart again;
+  stage.Add(Event(Node(1), "Order Completed", "{}", 900), Node(1), 2, {}, &again);
+  ASSERT_EQ(again.consent().size(), privacy::kPurposeCount);
+  for (const auto& r : again.consent()) {
+    EXPECT_FALSE(r.given);
+    EXPECT_EQ(r.ts_ms, 500);
+    EXPECT_EQ(r.source, "erasure");
+  }
+  PrivacyStage::WritePart twice;
+  stage.Add(Event(Node(1), "Order Completed", "{}", 901), Node(1), 3, {}, &twice);
+  EXPECT_TRUE(twice.consent().empty());
+
+  // A new process loads the list from the store and withdraws again, once.
+  PrivacyStage reopened(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(reopened.Load(false).ok());
+  EXPECT_TRUE(reopened.Suppressed(Node(1)));
+  PrivacyStage::WritePart fresh;
+  reopened.Add(Event(Node(1), "Order Completed", "{}", 902), Node(1), 4, {}, &fresh);
+  EXPECT_EQ(fresh.consent().size(), privacy::kPurposeCount);
+}
+
+TEST_P(PrivacyStageTest, LoadReadsThePolicyAndBuildsAMissingLedgerOnce) {
+  Place(Node(1), 7);
+  // A store from before the ledger: one consent event, no ledger, no marker.
+  std::string value;
+  Event(Node(1), "Consent Given", R"({"purposes":["marketing"]})", 100).EncodeTo(&value);
+  ASSERT_TRUE(store_->Put(Cf::kEvents, keys::EventKey(1), value, false).ok());
+  auto policy = privacy::ConsentPolicy::Default();
+  ASSERT_TRUE(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), false).ok());
+
+  // A read-only load builds nothing.
+  PrivacyStage read_only(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(read_only.Load(/*read_only=*/true).ok());
+  EXPECT_EQ(Count(Cf::kConsent, ""), 0u);
+
+  PrivacyStage stage(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(stage.Load(false).ok());
+  EXPECT_EQ(Count(Cf::kConsent, ""), 1u);
+  EXPECT_EQ(stage.consent().policy().ToJson(), policy.ToJson());
+  ASSERT_TRUE(stage.consent().Ensure().ok());
+  EXPECT_TRUE(stage.consent().Given(7, Purpose("marketing")));
+  // Built once: a ledger record removed stays removed at the next load.
+  storage::WriteBatch clear(*store_);
+  clear.DeleteRange(Cf::kConsent, std::string(1, '\0'), std::string(17, '\xff'));
+  ASSERT_TRUE(store_->Write(&clear, false).ok());
+  PrivacyStage again(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(again.Load(false).ok());
+  EXPECT_EQ(Count(Cf::kConsent, ""), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PrivacyStageTest, ::testing::ValuesIn(holo::testing::kStoreBackends),
+                         holo::testing::StoreBackendName<::testing::TestParamInfo<StoreBackend>>);
+
+}  // namespace
+}  // namespace holo::engine
