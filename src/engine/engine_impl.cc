@@ -1,6 +1,7 @@
 #include "engine/engine_impl.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
@@ -9,9 +10,7 @@
 #include "common/coding.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
-#include "identity/explain.h"
 #include "identity/graph_store.h"
-#include "privacy/normalize.h"
 #include "profile/profile_store.h"
 #include "profile/profile_builder.h"
 #include "storage/event_record.h"
@@ -117,48 +116,15 @@ uint64_t CountPrefix(const storage::Store& store, Cf cf, std::string_view prefix
   return n;
 }
 
-std::string FormatWeight(float w) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(w));
-  return buf;
-}
-
-// An id as users write it: a OneID (digits) or "type:value".
-struct UserId {
-  uint64_t oneid = 0;  // set when the id is a OneID
-  std::string_view type;
-  std::string_view value;
-};
-
-Result<UserId> ParseUserId(std::string_view id) {
-  UserId out;
-  bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string_view::npos;
-  if (digits) {
-    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), out.oneid);
-    if (ec != std::errc() || end != id.data() + id.size()) {
-      return Status::InvalidArgument("OneID '" + std::string(id) + "' is out of range");
-    }
-    return out;
-  }
-  size_t colon = id.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    std::string why = "'";
-    why.append(id).append("' is neither a OneID (digits) nor type:value");
-    return Status::InvalidArgument(why);
-  }
-  out.type = id.substr(0, colon);
-  out.value = id.substr(colon + 1);
-  return out;
-}
-
 }  // namespace
 
 EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, KeyState keys,
                        identity::MergePolicy policy)
     : options_(std::move(options)), store_(std::move(store)),
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
-      parser_options_(ingest::ParserOptions::Defaults()), policy_(policy), audiences_(store_.get(), nullptr), release_(store_.get()),
-      privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]) {
+      parser_options_(ingest::ParserOptions::Defaults()),
+      identity_(store_.get(), pseudonymizer_, parser_options_, std::move(policy)), audiences_(store_.get(), nullptr),
+      release_(store_.get()), privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
@@ -183,7 +149,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
 
 Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std::unique_ptr<storage::Store> store) {
   HOLO_ASSIGN_OR_RETURN(KeyState keys, LoadKeys(store.get(), KeyringPathOf(options)));
-  HOLO_ASSIGN_OR_RETURN(auto policy, LoadPolicy(*store));
+  HOLO_ASSIGN_OR_RETURN(auto policy, IdentityStage::LoadPolicy(*store));
   std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), std::move(keys), policy));
   engine->store_->retention().SetClock(options.now_ms);
   // The consent policy and the suppression list; a store from before the consent ledger gets
@@ -210,52 +176,13 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   return ResolveWith(full, full_threshold, full ? "full rebuild" : "ingest", report);
 }
 
-Status EngineImpl::RemarkNodesWrittenDuringResolve() {
-  std::unordered_set<keys::Key16, keys::Key16Hash> nodes;
-  {
-    MutexLock lock(&remark_mu_);
-    nodes.swap(remark_);
-  }
-  if (nodes.empty()) return Status::OK();
-  storage::WriteBatch batch(*store_);
-  for (const auto& k : nodes) batch.Put(Cf::kMeta, keys::DirtyNode(k), "");
-  return store_->Write(&batch, false);
-}
-
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
-  // WritePrepared may write while this runs. A node it marks dirty after the
-  // marks were read here could lose its mark when this resolve deletes the
-  // marks it handled: such nodes are recorded (remark_) and marked again, at
-  // the start (left from an earlier resolve) and at the end of every resolve.
-  resolving_.store(true);
-  struct Done {
-    EngineImpl* e;
-    ~Done() {
-      e->resolving_.store(false);
-      (void)e->RemarkNodesWrittenDuringResolve();  // a failure leaves them for the next resolve
-    }
-  } done{this};
-  HOLO_RETURN_IF_ERROR(RemarkNodesWrittenDuringResolve());
+  // Identity resolves the OneIDs (beside ingest writes: identity_stage.h); the engine then
+  // rebuilds the profiles they own and brings the audiences up to date.
   *report = ResolveReport();
-  identity::ResolveOptions ro;
-  ro.policy = policy_;
-  ro.force_full = full;
-  ro.full_threshold = full_threshold;
-  ro.log = log_;
-  ro.cause = std::string(cause);
-  identity::ResolveStats rs;
-  HOLO_RETURN_IF_ERROR(identity::ResolvePending(store_.get(), ro, &rs));
-  report->full_graph = rs.full;
-  report->dirty_nodes = rs.dirty_nodes;
-  report->resolved_nodes = rs.resolved_nodes;
-  report->shared_nodes = rs.shared_nodes;
-  report->refused_merges = rs.refused_merges;
-  report->changed_nodes = rs.changed_nodes;
-  report->merges = rs.merges;
-  report->splits = rs.splits;
-  report->resolve_seconds = rs.seconds;
+  HOLO_RETURN_IF_ERROR(identity_.Resolve(full, full_threshold, cause, log_, report));
   if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
-  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(full || rs.full));
+  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(full || report->full_graph));
   bo.force_full = full;
   bo.full_threshold = full_threshold;
   profile::BuildStats ps;
@@ -365,43 +292,8 @@ Status EngineImpl::MarkAllProfilesDirty() {
   return store_->Write(&batch, false);
 }
 
-std::string EngineImpl::CanonicalType(std::string_view type) const {
-  std::string canonical(type);
-  if (auto it = parser_options_.account_id_types.find(canonical);
-      it != parser_options_.account_id_types.end()) {
-    canonical = "user_id@" + it->second;
-  } else if (type.starts_with("user_id@")) {
-    auto ns = parser_options_.source_namespace.find(std::string(type.substr(8)));
-    if (ns != parser_options_.source_namespace.end()) canonical = "user_id@" + ns->second;
-  }
-  return canonical;
-}
-
-Result<std::optional<privacy::Pseudonym>> EngineImpl::PseudonymOf(std::string_view type,
-                                                                 std::string_view raw) {
-  std::string canonical = CanonicalType(type);
-  bool placeholder = false;
-  auto value = privacy::NormalizeIdentifierValue(canonical, raw, &placeholder,
-                                                 options_.default_country_code);
-  if (!value.ok()) return value.status();
-  if (placeholder) return std::optional<privacy::Pseudonym>();
-  return std::optional<privacy::Pseudonym>(pseudonymizer_.Hash(canonical, *value));
-}
-
 Result<uint64_t> EngineImpl::LookupOneId(std::string_view type, std::string_view raw_value) {
-  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(type, raw_value));
-  if (!p.has_value()) return uint64_t{0};
-  return identity::LookupOneId(*store_, *p);
-}
-
-Result<uint64_t> EngineImpl::OneIdOf(std::string_view id) {
-  HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
-  uint64_t oneid = parsed.oneid;
-  if (!parsed.type.empty()) {
-    HOLO_ASSIGN_OR_RETURN(oneid, LookupOneId(parsed.type, parsed.value));
-    if (oneid == 0) return Status::NotFound("identifier " + std::string(id) + " is not known");
-  }
-  return oneid;
+  return identity_.LookupOneId(type, raw_value);
 }
 
 Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
@@ -535,94 +427,73 @@ Result<StoreStats> EngineImpl::Stats() {
 }
 
 
-Result<privacy::Pseudonym> EngineImpl::NodeOf(std::string_view id) {
-  HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
-  if (parsed.type.empty()) return Status::InvalidArgument("expected an identifier as type:value, got a OneID: " + std::string(id));
-  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(parsed.type, parsed.value));
-  if (!p.has_value()) {
-    return Status::NotFound(std::string(id) + " identifies no one (randomized MAC or placeholder)");
-  }
-  return *p;
-}
 
-Result<std::vector<privacy::Pseudonym>> EngineImpl::NodesOf(std::string_view id) {
-  HOLO_ASSIGN_OR_RETURN(UserId parsed, ParseUserId(id));
-  if (parsed.type.empty()) {
-    HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, parsed.oneid));
-    if (members.empty()) return Status::NotFound("no OneID " + std::string(id));
-    return members;
-  }
-  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(parsed.type, parsed.value));
-  if (!p.has_value()) {
-    return Status::NotFound(std::string(id) + " identifies no one (randomized MAC or placeholder)");
-  }
-  HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, *p));
-  if (oneid == 0) return Status::NotFound("identifier " + std::string(id) + " is not known");
-  return std::vector<privacy::Pseudonym>{*p};
-}
+// ---- identity: the IdentityStage's work, under the change lock, then resolved ----
 
 Result<Engine::Explanation> EngineImpl::Explain(std::string_view a, std::string_view b, int64_t as_of_ms) {
-  HOLO_ASSIGN_OR_RETURN(auto a_nodes, NodesOf(a));
-  HOLO_ASSIGN_OR_RETURN(auto b_nodes, NodesOf(b));
-  identity::ExplainOptions eo;
-  eo.policy = policy_;
-  eo.as_of_ms = as_of_ms;
-  HOLO_ASSIGN_OR_RETURN(identity::Explanation ex, identity::Explain(*store_, eo, a_nodes, b_nodes));
-  Explanation out;
-  out.same_person = ex.same_person;
-  JsonWriter w(&out.json);
-  w.BeginObject();
-  w.Key("a").String(a);
-  w.Key("b").String(b);
-  w.Key("oneid_a").String(std::to_string(ex.oneid_a));
-  w.Key("oneid_b").String(std::to_string(ex.oneid_b));
-  if (as_of_ms != 0) w.Key("as_of").String(FormatIso8601Ms(as_of_ms));
-  w.Key("same_person").Bool(ex.same_person);
-  w.Key("path_found").Bool(ex.path_found);
-  w.Key("path").BeginArray();
-  std::string& t = out.text;
-  t = std::string(a) + " and " + std::string(b) +
-      (ex.same_person ? " are the same person: OneID " + std::to_string(ex.oneid_a) + "\n"
-                      : " are different people: OneIDs " + std::to_string(ex.oneid_a) + " and " +
-                            std::to_string(ex.oneid_b) + "\n");
-  if (as_of_ms != 0) t = "as of " + FormatIso8601Ms(as_of_ms) + ": " + t;
-  if (ex.path_found) t += ex.path.empty() ? "they are the same identifier\n" : "evidence path:\n";
-  for (const auto& s : ex.path) {
-    std::string kind(identity::EdgeKindName(s.kind));
-    std::string from = privacy::PseudonymToHex(s.from), to = privacy::PseudonymToHex(s.to);
-    w.BeginObject();
-    w.Key("from_type").String(s.from_type);
-    w.Key("from").String(from);
-    w.Key("from_oneid").String(std::to_string(s.from_oneid));
-    w.Key("to_type").String(s.to_type);
-    w.Key("to").String(to);
-    w.Key("to_oneid").String(std::to_string(s.to_oneid));
-    w.Key("kind").String(kind);
-    w.Key("source").String(s.source);
-    w.Key("first_seen").String(FormatIso8601Ms(s.first_ts));
-    w.Key("last_seen").String(FormatIso8601Ms(s.last_ts));
-    w.Key("messages").Uint(s.count);
-    if (s.kind == identity::EdgeKind::kMatch) w.Key("match_weight").Double(s.weight);
-    if (!s.blocked_by.empty()) w.Key("blocked_by").String(s.blocked_by);
-    w.EndObject();
-    t += "  " + s.from_type + " " + from.substr(0, 12) + "… -> " + s.to_type + " " + to.substr(0, 12) +
-         "…  " + kind +
-         (s.kind == identity::EdgeKind::kMatch ? " (weight " + FormatWeight(s.weight) + ")"
-                                              : ", " + std::to_string(s.count) + " message(s)") +
-         ", first in " + s.source + " at " +
-         FormatIso8601Ms(s.first_ts) + ", last " + FormatIso8601Ms(s.last_ts) + "\n";
-    if (!s.blocked_by.empty()) t += "    CUT: " + s.blocked_by + "\n";
-  }
-  w.EndArray();
-  w.Key("notes").BeginArray();
-  for (const auto& n : ex.notes) {
-    w.String(n);
-    t += n + "\n";
-  }
-  w.EndArray();
-  w.EndObject();
-  return out;
+  return identity_.Explain(a, b, as_of_ms);
 }
+
+Result<uint64_t> EngineImpl::LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) {
+  return identity_.LookupOneIdAsOf(type, raw_value, as_of_ms);
+}
+
+Status EngineImpl::EraseIdentifier(std::string_view id, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
+  HOLO_RETURN_IF_ERROR(identity_.EraseIdentifier(id));
+  return ResolveWith(false, 1.0, "erase", report);
+}
+
+Status EngineImpl::WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
+                                ResolveReport* report) {
+  MutexLock changing(&change_mu_);
+  HOLO_RETURN_IF_ERROR(identity_.WithdrawLink(a, b, reason, Now()));
+  return ResolveWith(false, 1.0, "withdraw", report);
+}
+
+Status EngineImpl::DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
+  HOLO_RETURN_IF_ERROR(identity_.DeleteEvent(source, message_id));
+  return ResolveWith(false, 1.0, "delete-event", report);
+}
+
+Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
+  HOLO_RETURN_IF_ERROR(identity_.ImportMatches(pairs_csv, Now(), import));
+  return ResolveWith(false, 0.25, "match import", report);
+}
+
+Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
+  *report = ResolveReport();
+  const auto start = std::chrono::steady_clock::now();
+  HOLO_RETURN_IF_ERROR(identity_.MatchVault(privacy_, config_path, Now(), match));
+  if (match->records < 2) return Status::OK();  // nothing compared, nothing to resolve
+  HOLO_RETURN_IF_ERROR(ResolveWith(false, 0.25, "vault match", report));
+  match->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::OK();
+}
+
+Result<std::string> EngineImpl::IdentityPolicy() { return identity_.PolicyToml(); }
+
+Status EngineImpl::ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) {
+  MutexLock changing(&change_mu_);
+  bool full = true;
+  HOLO_RETURN_IF_ERROR(identity_.ApplyPolicy(toml, &full));
+  return ResolveWith(full, /*full_threshold=*/1.0, "policy", report);
+}
+
+Result<Engine::Report> EngineImpl::DryRunIdentityPolicy(std::string_view toml, size_t examples) {
+  return identity_.DryRunPolicy(toml, examples);
+}
+
+Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) { return identity_.Hubs(top); }
+
+Result<Engine::Report> EngineImpl::MonitorClusterSizes(double max_distance, bool save) {
+  return identity_.MonitorClusterSizes(max_distance, save);
+}
+
+Status EngineImpl::IdentityFeed(uint64_t since, std::ostream& out) { return identity_.Feed(since, out); }
 
 }  // namespace engine
 }  // namespace holo

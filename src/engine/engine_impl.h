@@ -21,6 +21,7 @@
 #include "engine/audiences.h"
 #include "engine/audit_trail.h"
 #include "engine/consent_index.h"
+#include "engine/identity_stage.h"
 #include "engine/privacy_stage.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
@@ -112,6 +113,8 @@ class EngineImpl final : public Engine,
   Status ExportEvents(std::ostream& out) override;
   Status ExportGraph(std::ostream& nodes, std::ostream& edges) override;
   Result<StoreStats> Stats() override;
+  // Identity (IdentityService): the IdentityStage's work, forwarded; a change takes change_mu_
+  // and is followed by ResolveWith (engine_impl.cc).
   Result<Explanation> Explain(std::string_view a, std::string_view b, int64_t as_of_ms = 0) override;
   Result<uint64_t> LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) override;
   Status EraseIdentifier(std::string_view id, ResolveReport* report) override;
@@ -221,21 +224,17 @@ class EngineImpl final : public Engine,
   EngineImpl(Options options, std::unique_ptr<storage::Store> store, KeyState keys,
              identity::MergePolicy policy);
 
-  // Returns the canonical type and the pseudonym of a raw identifier, or
-  // nullopt for a value that identifies no one (randomized MAC, placeholder).
-  Result<std::optional<privacy::Pseudonym>> PseudonymOf(std::string_view type, std::string_view raw);
-  // Resolves pending changes with the stored policy, recording `cause` in the
-  // feed, and rebuilds the touched profiles.
+  // Identifiers as users write them (IdentityStage): the pseudonym of a raw identifier
+  // (nullopt when it identifies no one), and the OneID `id` names (digits or type:value).
+  Result<std::optional<privacy::Pseudonym>> PseudonymOf(std::string_view type, std::string_view raw) const {
+    return identity_.PseudonymOf(type, raw);
+  }
+  Result<uint64_t> OneIdOf(std::string_view id) const { return identity_.OneIdOf(id); }
+  // Resolves pending changes with the identity policy in force, recording `cause` in the
+  // feed (IdentityStage::Resolve), then rebuilds the touched profiles and refreshes the
+  // audiences.
   Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report)
       REQUIRES(change_mu_);
-  // The stored identity policy (defaults when none is stored), read once at Open.
-  static Result<identity::MergePolicy> LoadPolicy(const storage::Store& store);
-  // Canonical type of a user-written identifier type (tmall -> user_id@taobao, ...).
-  std::string CanonicalType(std::string_view type) const;
-  // The pseudonym of a "type:value" id; kNotFound when it identifies no one.
-  Result<privacy::Pseudonym> NodeOf(std::string_view id);
-  // The OneID `id` names: a OneID (digits) or a "type:value" identifier's; kNotFound if unknown.
-  Result<uint64_t> OneIdOf(std::string_view id);
   Status MarkAllProfilesDirty() REQUIRES(change_mu_);
   // The engine's clock (Options::now_ms, else the system clock).
   int64_t Now() const;
@@ -251,14 +250,17 @@ class EngineImpl final : public Engine,
                            const std::vector<std::string>& definitions) REQUIRES(change_mu_);
 
   // Returns the identity-graph nodes `id` names: a OneID's members, or one identifier.
-  Result<std::vector<privacy::Pseudonym>> NodesOf(std::string_view id);
+  Result<std::vector<privacy::Pseudonym>> NodesOf(std::string_view id) const { return identity_.NodesOf(id); }
 
   Options options_;
   std::unique_ptr<storage::Store> store_;
   privacy::Pseudonymizer pseudonymizer_;
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
-  identity::MergePolicy policy_;  // in force; changed only by ApplyIdentityPolicy
+  // Identity's state — the merge policy in force, the resolve in progress and the nodes
+  // written during it — resolution and identity administration: its own state and locks
+  // (identity_stage.h). Declared after pseudonymizer_ and parser_options_, which it borrows.
+  IdentityStage identity_;
 
   // One change of derived state at a time (resolution, trait and segment definitions,
   // consent, erasure, retention, identity administration, rekey): taken by each public
@@ -267,11 +269,6 @@ class EngineImpl final : public Engine,
   Mutex change_mu_;
   Audiences audiences_;  // computed traits, trait table, saved segments: its own state and lock
   bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
-  // Resolution may run beside WritePrepared (ResolveWith).
-  std::atomic<bool> resolving_{false};
-  Mutex remark_mu_;
-  std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash> remark_ GUARDED_BY(remark_mu_);  // nodes to mark dirty again
-  Status RemarkNodesWrittenDuringResolve();
   Mutex parsers_mu_;
   std::vector<std::unique_ptr<ingest::MessageParser>> parsers_ GUARDED_BY(parsers_mu_);  // PrepareMessages' idle parsers
   Mutex dead_letter_mu_;                                   // PrepareMessages' dead letters

@@ -1,5 +1,7 @@
-// EngineImpl's identity maintenance: evidence removal, match import, policy,
-// dry runs, hub and cluster-size reports, the merge/split feed and history.
+// IdentityStage's administration: evidence removal, match import, policy dry runs, hub and
+// cluster-size reports, the merge/split feed and explanations (identity_stage.h). The engine
+// takes its change lock around each change and resolves after it (EngineImpl::ResolveWith).
+#include "engine/identity_stage.h"
 
 #include <chrono>
 #include <cmath>
@@ -11,8 +13,8 @@
 #include "common/coding.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
-#include "engine/engine_impl.h"
 #include "identity/evidence.h"
+#include "identity/explain.h"
 #include "identity/graph_store.h"
 #include "identity/policy.h"
 #include "identity/hubs.h"
@@ -20,12 +22,19 @@
 #include "match/csv_reader.h"
 #include "privacy/pseudonymizer.h"
 #include "storage/keys.h"
+#include "storage/store.h"
 
 namespace holo::engine {
 namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
+
+std::string FormatWeight(float w) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(w));
+  return buf;
+}
 
 std::string Percent(double x) {
   char buf[32];
@@ -64,59 +73,30 @@ std::string HistogramText(const identity::SizeHistogram& h) {
 
 }  // namespace
 
-Result<identity::MergePolicy> EngineImpl::LoadPolicy(const storage::Store& store) {
-  HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kMeta, keys::kIdentityPolicy));
-  if (!v.has_value()) return identity::MergePolicy();
-  return identity::ParsePolicy(*v, "stored identity policy");
-}
-
-Result<std::string> EngineImpl::IdentityPolicy() { return identity::FormatPolicy(policy_); }
-
-Status EngineImpl::ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) {
-  MutexLock changing(&change_mu_);
-  HOLO_ASSIGN_OR_RETURN(identity::MergePolicy next, identity::ParsePolicy(toml, "policy"));
-  const identity::MergePolicy cur = policy_;
-  const bool threshold_only = identity::OnlyMatchThresholdDiffers(cur, next);
-  if (threshold_only && next.min_match_weight != cur.min_match_weight) {
-    HOLO_RETURN_IF_ERROR(
-        identity::MarkMatchThresholdChange(store_.get(), cur.min_match_weight, next.min_match_weight).status());
-  }
-  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kIdentityPolicy, identity::FormatPolicy(next), /*sync=*/true));
-  policy_ = next;
-  return ResolveWith(/*full=*/!threshold_only, /*full_threshold=*/1.0, "policy", report);
-}
-
-Status EngineImpl::EraseIdentifier(std::string_view id, ResolveReport* report) {
-  MutexLock changing(&change_mu_);
+Status IdentityStage::EraseIdentifier(std::string_view id) {
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym node, NodeOf(id));
-  Status s = identity::EraseNode(store_.get(), node);
+  Status s = identity::EraseNode(store_, node);
   if (s.code() == StatusCode::kNotFound) return Status::NotFound("identifier " + std::string(id) + " is not known");
-  HOLO_RETURN_IF_ERROR(s);
-  return ResolveWith(false, 1.0, "erase", report);
+  return s;
 }
 
-Status EngineImpl::WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
-                                ResolveReport* report) {
-  MutexLock changing(&change_mu_);
+Status IdentityStage::WithdrawLink(std::string_view a, std::string_view b, std::string_view reason,
+                                   int64_t now_ms) {
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym na, NodeOf(a));
   HOLO_ASSIGN_OR_RETURN(privacy::Pseudonym nb, NodeOf(b));
-  Status s = identity::WithdrawPair(store_.get(), na, nb, reason, Now());
+  Status s = identity::WithdrawPair(store_, na, nb, reason, now_ms);
   if (s.code() == StatusCode::kNotFound) {
     return Status::NotFound("cannot withdraw: " + std::string(a) + " or " + std::string(b) + " is not known");
   }
-  HOLO_RETURN_IF_ERROR(s);
-  return ResolveWith(false, 1.0, "withdraw", report);
+  return s;
 }
 
-Status EngineImpl::DeleteEvent(std::string_view source, std::string_view message_id, ResolveReport* report) {
-  MutexLock changing(&change_mu_);
+Status IdentityStage::DeleteEvent(std::string_view source, std::string_view message_id) {
   identity::RemovedEvent removed;
-  HOLO_RETURN_IF_ERROR(identity::RemoveEvent(store_.get(), source, message_id, &removed));
-  return ResolveWith(false, 1.0, "delete-event", report);
+  return identity::RemoveEvent(store_, source, message_id, &removed);
 }
 
-Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) {
-  MutexLock changing(&change_mu_);
+Status IdentityStage::ImportMatches(const std::string& pairs_csv, int64_t now_ms, Engine::MatchImport* import) {
   if (import->type_a.empty()) return Status::InvalidArgument("import matches: the identifier type of the records is required");
   HOLO_ASSIGN_OR_RETURN(match::CsvTable table, match::ReadCsvFile(pairs_csv));
   int ia = table.ColumnIndex("id_a"), ib = table.ColumnIndex("id_b"), iw = table.ColumnIndex("weight");
@@ -157,15 +137,15 @@ Status EngineImpl::ImportMatches(const std::string& pairs_csv, MatchImport* impo
     l.weight = weight;
     links.push_back(std::move(l));
   }
-  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, source, Now()));
+  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_, links, source, now_ms));
   import->imported = links.size();
-  return ResolveWith(false, 0.25, "match import", report);
+  return Status::OK();
 }
 
-Result<Engine::Report> EngineImpl::DryRunIdentityPolicy(std::string_view toml, size_t examples) {
+Result<Engine::Report> IdentityStage::DryRunPolicy(std::string_view toml, size_t examples) const {
   HOLO_ASSIGN_OR_RETURN(identity::MergePolicy next, identity::ParsePolicy(toml, "policy"));
   HOLO_ASSIGN_OR_RETURN(identity::DryRunReport r, identity::DryRun(*store_, next, examples));
-  Report out;
+  Engine::Report out;
   JsonWriter w(&out.json);
   w.BeginObject();
   w.Key("identifiers").Uint(r.identifiers);
@@ -212,9 +192,10 @@ Result<Engine::Report> EngineImpl::DryRunIdentityPolicy(std::string_view toml, s
   return out;
 }
 
-Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
-  HOLO_ASSIGN_OR_RETURN(identity::HubReport r, identity::FindHubs(*store_, policy_, top));
-  Report out;
+Result<Engine::Report> IdentityStage::Hubs(size_t top) const {
+  const identity::MergePolicy policy = this->policy();
+  HOLO_ASSIGN_OR_RETURN(identity::HubReport r, identity::FindHubs(*store_, policy, top));
+  Engine::Report out;
   JsonWriter w(&out.json);
   w.BeginObject();
   w.Key("identifiers").Uint(r.identifiers);
@@ -232,7 +213,7 @@ Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
     caps_text += "  " + tier_name + ":";
     for (int c = 0; c < identity::kNumNbrClasses; ++c) {
       const std::string cls(identity::NbrClassName(static_cast<identity::NbrClass>(c)));
-      const int cap = policy_.hub_caps[tier][c] > 0 ? policy_.hub_caps[tier][c] : r.caps.cap[tier][c];
+      const int cap = policy.hub_caps[tier][c] > 0 ? policy.hub_caps[tier][c] : r.caps.cap[tier][c];
       w.Key(cls).Uint(cap);
       caps_text += " " + cls + " " + std::to_string(cap);
     }
@@ -242,7 +223,7 @@ Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
   w.EndObject();
   w.Key("gateway_types").BeginArray();
   for (const std::string& type : r.caps.gateway_types) w.String(type);
-  for (const std::string& type : policy_.gateway_types) w.String(type);
+  for (const std::string& type : policy.gateway_types) w.String(type);
   w.EndArray();
   w.Key("hubs").BeginArray();
   std::string& t = out.text;
@@ -252,10 +233,10 @@ Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
     t += "  " + std::to_string(r.by_reason[k]) + "  " + std::string(identity::SharedReasonName(k)) + "\n";
   }
   t += caps_text;
-  if (!r.caps.gateway_types.empty() || !policy_.gateway_types.empty()) {
+  if (!r.caps.gateway_types.empty() || !policy.gateway_types.empty()) {
     t += "gateway types:";
     for (const std::string& type : r.caps.gateway_types) t += " " + type + " (learned)";
-    for (const std::string& type : policy_.gateway_types) t += " " + type + " (declared)";
+    for (const std::string& type : policy.gateway_types) t += " " + type + " (declared)";
     t += "\n";
   }
   if (!r.top.empty()) {
@@ -289,7 +270,7 @@ Result<Engine::Report> EngineImpl::IdentityHubs(size_t top) {
   return out;
 }
 
-Result<Engine::Report> EngineImpl::MonitorClusterSizes(double max_distance, bool save) {
+Result<Engine::Report> IdentityStage::MonitorClusterSizes(double max_distance, bool save) {
   HOLO_ASSIGN_OR_RETURN(identity::SizeHistogram now, identity::CurrentSizes(*store_));
   HOLO_ASSIGN_OR_RETURN(auto saved, store_->Get(Cf::kMeta, keys::kSizeHistogram));
   identity::SizeHistogram before;
@@ -297,7 +278,7 @@ Result<Engine::Report> EngineImpl::MonitorClusterSizes(double max_distance, bool
   identity::DriftCheck d;
   if (has_before) d = identity::CompareSizes(before, now, max_distance);
   if (save) HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kSizeHistogram, now.Encode(), /*sync=*/true));
-  Report out;
+  Engine::Report out;
   out.alert = d.alert;
   JsonWriter w(&out.json);
   w.BeginObject();
@@ -326,7 +307,7 @@ Result<Engine::Report> EngineImpl::MonitorClusterSizes(double max_distance, bool
   return out;
 }
 
-Status EngineImpl::IdentityFeed(uint64_t since, std::ostream& out) {
+Status IdentityStage::Feed(uint64_t since, std::ostream& out) const {
   auto it = store_->NewCursor(Cf::kMeta);
   std::string start = keys::FeedKey(since + 1);
   for (it->Seek(start); it->Valid() && it->key().starts_with(keys::kFeedPrefix); it->Next()) {
@@ -339,10 +320,67 @@ Status EngineImpl::IdentityFeed(uint64_t since, std::ostream& out) {
   return it->status().WithContext("scan feed");
 }
 
-Result<uint64_t> EngineImpl::LookupOneIdAsOf(std::string_view type, std::string_view raw_value, int64_t as_of_ms) {
-  HOLO_ASSIGN_OR_RETURN(auto p, PseudonymOf(type, raw_value));
-  if (!p.has_value()) return uint64_t{0};
-  return identity::LookupOneIdAsOf(*store_, *p, as_of_ms);
+Result<Engine::Explanation> IdentityStage::Explain(std::string_view a, std::string_view b, int64_t as_of_ms) const {
+  HOLO_ASSIGN_OR_RETURN(auto a_nodes, NodesOf(a));
+  HOLO_ASSIGN_OR_RETURN(auto b_nodes, NodesOf(b));
+  identity::ExplainOptions eo;
+  eo.policy = policy();
+  eo.as_of_ms = as_of_ms;
+  HOLO_ASSIGN_OR_RETURN(identity::Explanation ex, identity::Explain(*store_, eo, a_nodes, b_nodes));
+  Engine::Explanation out;
+  out.same_person = ex.same_person;
+  JsonWriter w(&out.json);
+  w.BeginObject();
+  w.Key("a").String(a);
+  w.Key("b").String(b);
+  w.Key("oneid_a").String(std::to_string(ex.oneid_a));
+  w.Key("oneid_b").String(std::to_string(ex.oneid_b));
+  if (as_of_ms != 0) w.Key("as_of").String(FormatIso8601Ms(as_of_ms));
+  w.Key("same_person").Bool(ex.same_person);
+  w.Key("path_found").Bool(ex.path_found);
+  w.Key("path").BeginArray();
+  std::string& t = out.text;
+  t = std::string(a) + " and " + std::string(b) +
+      (ex.same_person ? " are the same person: OneID " + std::to_string(ex.oneid_a) + "\n"
+                      : " are different people: OneIDs " + std::to_string(ex.oneid_a) + " and " +
+                            std::to_string(ex.oneid_b) + "\n");
+  if (as_of_ms != 0) t = "as of " + FormatIso8601Ms(as_of_ms) + ": " + t;
+  if (ex.path_found) t += ex.path.empty() ? "they are the same identifier\n" : "evidence path:\n";
+  for (const auto& s : ex.path) {
+    std::string kind(identity::EdgeKindName(s.kind));
+    std::string from = privacy::PseudonymToHex(s.from), to = privacy::PseudonymToHex(s.to);
+    w.BeginObject();
+    w.Key("from_type").String(s.from_type);
+    w.Key("from").String(from);
+    w.Key("from_oneid").String(std::to_string(s.from_oneid));
+    w.Key("to_type").String(s.to_type);
+    w.Key("to").String(to);
+    w.Key("to_oneid").String(std::to_string(s.to_oneid));
+    w.Key("kind").String(kind);
+    w.Key("source").String(s.source);
+    w.Key("first_seen").String(FormatIso8601Ms(s.first_ts));
+    w.Key("last_seen").String(FormatIso8601Ms(s.last_ts));
+    w.Key("messages").Uint(s.count);
+    if (s.kind == identity::EdgeKind::kMatch) w.Key("match_weight").Double(s.weight);
+    if (!s.blocked_by.empty()) w.Key("blocked_by").String(s.blocked_by);
+    w.EndObject();
+    t += "  " + s.from_type + " " + from.substr(0, 12) + "… -> " + s.to_type + " " + to.substr(0, 12) +
+         "…  " + kind +
+         (s.kind == identity::EdgeKind::kMatch ? " (weight " + FormatWeight(s.weight) + ")"
+                                              : ", " + std::to_string(s.count) + " message(s)") +
+         ", first in " + s.source + " at " +
+         FormatIso8601Ms(s.first_ts) + ", last " + FormatIso8601Ms(s.last_ts) + "\n";
+    if (!s.blocked_by.empty()) t += "    CUT: " + s.blocked_by + "\n";
+  }
+  w.EndArray();
+  w.Key("notes").BeginArray();
+  for (const auto& n : ex.notes) {
+    w.String(n);
+    t += n + "\n";
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
 }
 
 }  // namespace holo::engine

@@ -249,14 +249,10 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
     coding::PutFixed64BE(&counter, static_cast<uint64_t>(max_ts));
     wb.Put(Cf::kMeta, keys::kMaxTimestamp, counter);
   }
-  const bool resolving_before = resolving_.load();
+  const bool begun = identity_.BeginWrite();  // a resolve in progress may drop this write's dirty marks
   HOLO_RETURN_IF_ERROR(store_->Write(&wb, /*sync=*/false));
   HOLO_RETURN_IF_ERROR(privacy_.Written(privacy));  // decisions count from the next read
-  if (resolving_before || resolving_.load()) {
-    // A resolve overlapped this write: it may delete these marks (ResolveWith).
-    MutexLock lock(&remark_mu_);
-    for (const auto& key : evidence.nodes()) remark_.insert(key);
-  }
+  identity_.Written(begun, evidence);  // its nodes marked again after such a resolve
   return Status::OK();
 }
 

@@ -1,7 +1,8 @@
 // Matching over the PII vault (docs/privacy.md, "PII vault"): raw personal values a use needs,
 // sealed with the vault key of the store's key generation (privacy/keyring.h). Sealed by
 // privacy's part of ingestion and opened by the PrivacyStage (privacy_stage.h); opened here
-// for matching, deleted by erasure, re-sealed by rekey.
+// for the IdentityStage's vault matching (identity_stage.h), deleted by erasure, re-sealed by
+// rekey. The engine takes its change lock around it and resolves after it (EngineImpl::MatchVault).
 #include <simdjson.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -12,7 +13,8 @@
 
 #include "common/file_util.h"
 #include "common/time_util.h"
-#include "engine/engine_impl.h"
+#include "engine/identity_stage.h"
+#include "engine/privacy_stage.h"
 #include "holo/match.h"
 #include "identity/evidence.h"
 #include "identity/graph_store.h"
@@ -70,11 +72,9 @@ class ScratchDir {
 
 }  // namespace
 
-Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) {
-  MutexLock changing(&change_mu_);
-  *match = VaultMatchReport();
-  *report = ResolveReport();
-  const auto start = std::chrono::steady_clock::now();
+Status IdentityStage::MatchVault(const PrivacyStage& vault, const std::string& config_path, int64_t now_ms,
+                                 Engine::VaultMatchReport* match) {
+  *match = Engine::VaultMatchReport();
   // The records, in memory: record_id = <node hex>.<n>.
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"record_id", "name", "phone", "street", "city", "postcode"});
@@ -103,7 +103,7 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
         n = 0;
         HOLO_ASSIGN_OR_RETURN(type_of[hex], identity::NodeType(*store_, node));
       }
-      auto plain = privacy_.OpenVaultValue(it->value());
+      auto plain = vault.OpenVaultValue(it->value());
       if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
       simdjson::dom::element doc;
       if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) return Status::DataLoss("vault entry of " + hex + " is not JSON");
@@ -162,10 +162,8 @@ Status EngineImpl::MatchVault(const std::string& config_path, VaultMatchReport* 
     l.weight = weight;
     links.push_back(std::move(l));
   }
-  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_.get(), links, "vault", Now()));
+  HOLO_RETURN_IF_ERROR(identity::AddMatches(store_, links, "vault", now_ms));
   match->edges = links.size();
-  HOLO_RETURN_IF_ERROR(ResolveWith(false, 0.25, "vault match", report));
-  match->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
 }
 
