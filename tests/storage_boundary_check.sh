@@ -1,34 +1,14 @@
 #!/usr/bin/env bash
 # RocksDB stays inside src/storage/: every other source file reaches the store through
 # storage/store.h (Store, WriteBatch, Cursor). Fails when a file outside src/storage/
-# includes a <rocksdb/...> header, names rocksdb::, or calls the legacy accessors that
-# hand out RocksDB objects (db(), cf(), NewIterator(), FromRocks, View) -- except the
-# files listed in LEGACY below, the visible debt: they migrate next, and the list only
-# shrinks.
+# includes a <rocksdb/...> header, names rocksdb::, or includes one of storage's private
+# headers (rocksdb_store.h, memory_store.h, disk_budget_fs.h). No file is exempt: the
+# last legacy ones (engine/, profile/profile_store.*) migrated, and the accessors that
+# handed out RocksDB objects (Store::db(), cf(), NewIterator(), FromRocks, View) are gone.
 # Usage: storage_boundary_check.sh SOURCE_DIR
 set -euo pipefail
 src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$src"
-
-# legacy: being edited elsewhere at the time of the storage interface; they still use
-# rocksdb::WriteBatch / rocksdb::Iterator through the legacy accessors of store.h.
-LEGACY=(
-  src/engine/engine_impl.cc  # BackfillEventIndex only (being rewritten elsewhere); the rest of the file has migrated
-  src/engine/erasure.cc      # being rewritten elsewhere
-  src/engine/rekey.cc        # being rewritten elsewhere
-  src/engine/retention.cc    # being rewritten elsewhere
-)
-
-is_legacy() {
-  local f=$1 entry
-  for entry in "${LEGACY[@]}"; do
-    case $entry in
-      */) [[ $f == "$entry"* ]] && return 0 ;;
-      *) [[ $f == "$entry" ]] && return 0 ;;
-    esac
-  done
-  return 1
-}
 
 files=$(git ls-files --cached --others --exclude-standard -- 'src/*' 'bench/*' 'tests/*' 'tools/*' 'include/*' 2>/dev/null |
           grep -E '\.(cc|h|hpp|cpp)$' | grep -v '^src/storage/' | grep -v '/node_modules/' || true)
@@ -37,10 +17,9 @@ if [[ -z $files ]]; then
   exit 1
 fi
 
-pattern='#include[[:space:]]*[<"]rocksdb/|rocksdb::|(->|\.)(db|cf)\(|NewIterator\(|FromRocks\(|storage::View\(|using storage::View'
+pattern='#include[[:space:]]*[<"]rocksdb/|rocksdb::|#include[[:space:]]*"storage/(rocksdb_store|memory_store|disk_budget_fs)\.h"'
 failed=0
 for f in $files; do
-  is_legacy "$f" && continue
   if hits=$(grep -nE "$pattern" "$f"); then
     while IFS= read -r line; do echo "$f:$line"; done <<<"$hits"
     failed=1
@@ -51,9 +30,4 @@ if [[ $failed -ne 0 ]]; then
   echo "  Use storage::Store, storage::WriteBatch and storage::Cursor (src/storage/README.md)." >&2
   exit 1
 fi
-# The debt, shown on every run.
-for entry in "${LEGACY[@]}"; do
-  n=$( (git ls-files -- "$entry" | xargs -r grep -lE 'rocksdb::|#include <rocksdb/' || true) | wc -l)
-  echo "storage_boundary_check: legacy $entry: $n file(s) still name RocksDB"
-done
 echo "storage_boundary_check: OK"

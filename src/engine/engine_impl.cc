@@ -1,8 +1,5 @@
 #include "engine/engine_impl.h"
 
-// legacy: BackfillEventIndex alone still iterates with rocksdb::Iterator (storage_boundary_check.sh).
-#include <rocksdb/db.h>
-
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -30,7 +27,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;  // legacy: BackfillEventIndex
 
 }  // namespace
 
@@ -148,6 +144,10 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
   }
   if (so.create_if_missing) std::filesystem::create_directories(options.data_dir, ec);
   HOLO_ASSIGN_OR_RETURN(auto store, storage::Store::Open(options.data_dir, so));
+  return OpenOver(options, std::move(store));
+}
+
+Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std::unique_ptr<storage::Store> store) {
   HOLO_ASSIGN_OR_RETURN(KeyState keys, LoadKeys(store.get(), KeyringPathOf(options)));
   HOLO_ASSIGN_OR_RETURN(auto policy, IdentityStage::LoadPolicy(*store));
   std::unique_ptr<EngineImpl> engine(new EngineImpl(options, std::move(store), std::move(keys), policy));
@@ -211,12 +211,12 @@ Status EngineImpl::BackfillEventIndex() {
     // the values a store kept in its profiles move to their columns.
     std::vector<std::string> computed;
     {
-      auto t = store_->NewIterator(Cf::kSegments);
+      auto t = store_->NewCursor(Cf::kSegments);
       const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
-      for (t->Seek(prefix); t->Valid() && View(t->key()).starts_with(prefix); t->Next()) {
-        computed.emplace_back(View(t->key()).substr(1));
+      for (t->Seek(prefix); t->Valid() && t->key().starts_with(prefix); t->Next()) {
+        computed.emplace_back(t->key().substr(1));
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(t->status(), "scan computed traits"));
+      HOLO_RETURN_IF_ERROR(t->status().WithContext("scan computed traits"));
     }
     uint64_t moved = 0;
     HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));

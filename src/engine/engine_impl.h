@@ -89,6 +89,12 @@ class EngineImpl final : public Engine,
   AuditService& audit() override { return audit_; }
 
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
+  // Opens an engine over `store`: Open opens the RocksDB store at options.data_dir and
+  // calls this; tests pass storage::Store::OpenInMemory() to run the engine on the
+  // in-memory store. The files kept outside the store still follow options.data_dir: the
+  // dead letters in it, the keyring beside it (unless options.keyring_path is set).
+  // REQUIRES: options.data_dir exists.
+  static Result<std::unique_ptr<Engine>> OpenOver(const Options& options, std::unique_ptr<storage::Store> store);
   static Status Rekey(const Options& options, bool keep_old, const std::function<void(const RekeyProgress&)>& on_progress,
                       RekeyReport* report);
   // Rebuilds every profile (and people-graph link) from the events, then traits and segments.

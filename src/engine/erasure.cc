@@ -14,9 +14,6 @@
 //   4. resolution re-resolves the neighbours (components the person's evidence held
 //      together split), deletes the profile and its people-graph links, rebuilds the
 //      profiles of people whose events were rewritten, and refreshes traits and segments.
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -28,13 +25,13 @@
 #include "identity/evidence.h"
 #include "identity/graph_store.h"
 #include "profile/profile_builder.h"
+#include "storage/store.h"
 
 namespace holo::engine {
 namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 namespace fs = std::filesystem;
 
 // `text` with every 32-hex-digit run that is one of `hexes` replaced by "erased";
@@ -109,13 +106,13 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
 
   // 1. One scan of the events.
   std::vector<std::pair<std::string, std::string>> own;  // (source, messageId)
-  rocksdb::WriteBatch rewrites;
+  storage::WriteBatch rewrites(*store_);
   std::unordered_set<uint64_t> touched_people;
   {
-    auto it = store_->NewIterator(Cf::kEvents);
+    auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
       const int owner = profile::AttributionIndex(ev);
       if (owner >= 0 && mine.count(ev.ids[owner].pseudonym)) {
         own.emplace_back(ev.source, ev.message_id);
@@ -129,16 +126,16 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
       if (!changed) continue;
       std::string value;
       ev.EncodeTo(&value);
-      rewrites.Put(store_->cf(Cf::kEvents), it->key(), value);
+      rewrites.Put(Cf::kEvents, it->key(), value);
       report->events_rewritten++;
       if (owner >= 0) {
         HOLO_ASSIGN_OR_RETURN(uint64_t other, identity::LookupOneId(*store_, owner_node));
         if (other != 0 && other != oneid) touched_people.insert(other);
       }
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
   }
-  for (uint64_t other : touched_people) rewrites.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(other), "");
+  for (uint64_t other : touched_people) rewrites.Put(Cf::kMeta, keys::DirtyProfile(other), "");
   HOLO_RETURN_IF_ERROR(store_->Write(&rewrites, /*sync=*/true));
 
   // 2. The person's events with their evidence, then their identifiers; one sync for all.

@@ -10,8 +10,6 @@
 //   3. DATA is renamed away, DATA.rekey takes its place, the old files are deleted;
 //   4. the re-keyed store is opened and every profile rebuilt.
 // The suppression list needs no change: it is keyed by generation-0 pseudonyms (erasure.cc).
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -24,6 +22,7 @@
 #include "common/file_util.h"
 #include "engine/engine_impl.h"
 #include "profile/profile_store.h"
+#include "storage/store.h"
 
 namespace holo {
 
@@ -37,7 +36,6 @@ namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 namespace fs = std::filesystem;
 
 // Maps pseudonyms to the next key generation.
@@ -182,21 +180,18 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
     to_options.block_cache_mb = 16;
     HOLO_ASSIGN_OR_RETURN(auto to, storage::Store::Open(next_dir, to_options));
     RekeyProgress progress;
-    for (int c = 0; c < static_cast<int>(Cf::kCount); ++c) {
-      uint64_t n = 0;
-      if (from->db()->GetIntProperty(from->cf(static_cast<Cf>(c)), "rocksdb.estimate-num-keys", &n)) progress.total += n;
-    }
+    for (int c = 0; c < static_cast<int>(Cf::kCount); ++c) progress.total += from->EstimateKeys(static_cast<Cf>(c));
     for (int c = 0; c < static_cast<int>(Cf::kCount); ++c) {
       const Cf cf = static_cast<Cf>(c);
       if (cf == Cf::kProfiles || cf == Cf::kPeople) continue;  // derived: rebuilt in step 4
       progress.step = std::string(storage::CfName(cf));
-      rocksdb::WriteBatch batch;
+      storage::WriteBatch batch(*to);
       std::string key, value;
       storage::EventRecord ev;
-      auto it = from->NewIterator(cf);
+      auto it = from->NewCursor(cf);
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        key.assign(it->key().data(), it->key().size());
-        value.assign(it->value().data(), it->value().size());
+        key.assign(it->key());
+        value.assign(it->value());
         // Built only when a key does not have its column family's layout.
         auto unexpected = [&] {
           return Status::DataLoss("rekey: unexpected " + std::string(storage::CfName(cf)) + " key of " +
@@ -263,7 +258,7 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
           default:  // dedupe (source, messageId), segments (OneIDs), default: no pseudonyms
             break;
         }
-        batch.Put(to->cf(cf), key, value);
+        batch.Put(cf, key, value);
         report->keys++;
         progress.done++;
         if (batch.Count() >= 20000) {
@@ -272,7 +267,7 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
           if (on_progress) on_progress(progress);
         }
       }
-      HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "rekey: read " + progress.step));
+      HOLO_RETURN_IF_ERROR(it->status().WithContext("rekey: read " + progress.step));
       HOLO_RETURN_IF_ERROR(to->Write(&batch, /*sync=*/true));
       if (on_progress) on_progress(progress);
     }

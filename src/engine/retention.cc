@@ -1,8 +1,6 @@
 // EngineImpl's retention windows (docs/privacy.md): per source, enforced by the
 // events' compaction filter (storage::Retention), with the profiles that depended
 // on expired events rebuilt by ApplyRetention.
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <simdjson.h>
 
 #include <chrono>
@@ -13,13 +11,13 @@
 #include "engine/engine_impl.h"
 #include "identity/graph_store.h"
 #include "profile/profile_builder.h"
+#include "storage/store.h"
 
 namespace holo::engine {
 namespace {
 
 using storage::Cf;
 namespace keys = storage::keys;
-using storage::View;
 
 constexpr int64_t kDayMs = 24 * 3600 * 1000LL;
 
@@ -68,29 +66,29 @@ Status EngineImpl::ApplyRetention(RetentionReport* report) {
   if (store_->retention().empty()) return Status::OK();
   const int64_t now = Now();
   // The people whose traits depend on expired events, and the index entries of those events.
-  rocksdb::WriteBatch batch;
+  storage::WriteBatch batch(*store_);
   std::unordered_set<uint64_t> owners;
   {
-    auto it = store_->NewIterator(Cf::kEvents);
+    auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!ev.DecodeFrom(View(it->value()))) return Status::DataLoss("corrupt event record");
+      if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
       if (!store_->retention().Expired(ev.source, ev.timestamp_ms, now)) continue;
       report->expired_events++;
       const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
-      for (const auto& id : ev.ids) batch.Delete(store_->cf(Cf::kNodeEvents), keys::NodeEventKey(id.pseudonym, seq));
+      for (const auto& id : ev.ids) batch.Delete(Cf::kNodeEvents, keys::NodeEventKey(id.pseudonym, seq));
       if (int owner = profile::AttributionIndex(ev); owner >= 0) {
         HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, ev.ids[owner].pseudonym));
         if (oneid != 0) owners.insert(oneid);
       }
     }
-    HOLO_RETURN_IF_ERROR(storage::FromRocks(it->status(), "scan events"));
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
   }
   // Vault entries carry the time and source of the newest event that gave them: the same
   // compaction filter drops those past their source's window.
   HOLO_RETURN_IF_ERROR(store_->Compact(Cf::kVault));
   if (report->expired_events == 0) return Status::OK();
-  for (uint64_t oneid : owners) batch.Put(store_->cf(Cf::kMeta), keys::DirtyProfile(oneid), "");
+  for (uint64_t oneid : owners) batch.Put(Cf::kMeta, keys::DirtyProfile(oneid), "");
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   // The compaction drops the expired events (the filter decides, as in every compaction).
   HOLO_RETURN_IF_ERROR(store_->Compact(Cf::kEvents));

@@ -239,7 +239,6 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
     s = rocksdb::DB::Open(db_options, path, descriptors, &store->handles_, &store->db_);
     if (!s.ok()) return FromRocks(s, "open " + path);
   }
-  store->rocks_db_ = store->db_;
   store->rocks_handles_ = store->handles_.data();
   return std::unique_ptr<Store>(std::move(store));
 }
@@ -285,13 +284,6 @@ bool RocksStore::TryResume() {
   return true;
 }
 
-Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
-  if (rocks_db_ == nullptr) {
-    return Status::FailedPrecondition("store " + path() + ": a RocksDB batch written to an in-memory store");
-  }
-  return static_cast<RocksStore*>(this)->WriteRocks(batch, sync);
-}
-
 Status RocksStore::Write(WriteBatch* batch, bool sync) {
   if (batch->rocks_ == nullptr) return Status::InvalidArgument("store " + path() + ": a batch built for another store");
   return WriteRocks(batch->rocks_, sync);
@@ -334,13 +326,6 @@ Status RocksStore::SyncWal() {
                                   : last_write_error_;
   }
   return WriteFailed(db_->SyncWAL(), "sync WAL");
-}
-
-std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Cf c) const {
-  if (rocks_db_ == nullptr) return nullptr;
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  return std::unique_ptr<rocksdb::Iterator>(rocks_db_->NewIterator(ro, cf(c)));
 }
 
 namespace {

@@ -13,13 +13,19 @@
 
 namespace rocksdb {
 class CompactionFilter;
+class DB;
 class Env;
 class Logger;
+class Status;
 }  // namespace rocksdb
 
 namespace holo::storage {
 
 class ErrorListener;
+
+// Translates a RocksDB status; `context` prefixes the message. The one place a
+// rocksdb::Status becomes a holo::Status.
+Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
 class RocksStore final : public Store {
  public:
@@ -38,8 +44,9 @@ class RocksStore final : public Store {
   Status CompactPrefix(Cf c, std::string_view prefix) override;
   DiskBudgetFileSystem* disk_budget() const override { return disk_budget_.get(); }
 
-  // Writes a RocksDB batch (Write, and the legacy Store::Write).
-  Status WriteRocks(rocksdb::WriteBatch* batch, bool sync);
+  // RocksDB's own objects, for the storage tools that read its properties (cf_sizes.cc).
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
 
  private:
   RocksStore(const std::string& path, bool read_only) : Store(path, read_only) {}
@@ -49,6 +56,8 @@ class RocksStore final : public Store {
   // After a write failed on a full disk: resumes the database if space was freed
   // (at most every few seconds). Returns whether it resumed.
   bool TryResume();
+  // Writes a RocksDB batch (Write).
+  Status WriteRocks(rocksdb::WriteBatch* batch, bool sync);
 
   std::shared_ptr<DiskBudgetFileSystem> disk_budget_;
   std::unique_ptr<rocksdb::Env> env_;  // over disk_budget_, when set

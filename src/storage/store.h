@@ -30,13 +30,10 @@
 
 #include "holo/result.h"
 
-// Only the legacy accessors below name these (declared, never defined, here).
+// Only WriteBatch's private members name these (declared, never defined, here).
 namespace rocksdb {
-class DB;
 class ColumnFamilyHandle;
-class Iterator;
 class WriteBatch;
-class Status;
 }  // namespace rocksdb
 
 namespace holo::storage {
@@ -250,25 +247,14 @@ class Store {
   // TEST HOOK: the injected disk (StoreOptions::disk_budget_bytes), or nullptr.
   virtual DiskBudgetFileSystem* disk_budget() const { return nullptr; }
 
-  // legacy: the engine files tests/storage_boundary_check.sh lists
-  // migrate next; do not use in new code.
-  // RocksDB's own objects, for the code that still builds rocksdb::WriteBatches and
-  // iterates with rocksdb::Iterator. On an in-memory store db() and cf() are null and
-  // Write refuses (kFailedPrecondition). tests/storage_boundary_check.sh lists the
-  // files that may call these.
-  rocksdb::DB* db() const { return rocks_db_; }
-  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return rocks_handles_[static_cast<int>(c)]; }
-  Status Write(rocksdb::WriteBatch* batch, bool sync);
-  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf c) const;
-
  protected:
   Store(std::string path, bool read_only);
   // Refuses a write to a read-only store; OK otherwise.
   Status CheckWritable(std::string_view what) const;
 
   std::shared_ptr<Retention> retention_;
-  // Set by RocksStore only (the legacy accessors).
-  rocksdb::DB* rocks_db_ = nullptr;
+  // Set by RocksStore only: the column-family handles a WriteBatch built for it appends
+  // with (one branch per operation, no virtual call). Null for the in-memory store.
   rocksdb::ColumnFamilyHandle* const* rocks_handles_ = nullptr;
 
  private:
@@ -276,17 +262,6 @@ class Store {
   std::string path_;
   bool read_only_ = false;
 };
-
-// legacy: translates a RocksDB status; `context` prefixes the message. Inside
-// storage/ and for the legacy callers only.
-Status FromRocks(const rocksdb::Status& s, std::string_view context);
-
-// legacy: a view of a RocksDB slice (any type with data() and size()), for the
-// callers of the legacy accessors.
-template <typename SliceT>
-std::string_view View(const SliceT& s) {
-  return {s.data(), s.size()};
-}
 
 // The "stats record" shared by kNodes and kEdges and combined by the store's
 // merge operator: [kind u8][first_ts i64 BE][last_ts i64 BE][count u64 BE][tail].

@@ -495,7 +495,6 @@ TEST(MemoryStoreTest, ABatchThatCannotApplyChangesNothing) {
   wrong.Merge(Cf::kMeta, "m", StatsRecord{}.Encode());  // kMeta has no merge operator
   EXPECT_EQ(store->Write(&wrong, false).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store->path(), ":memory:");
-  EXPECT_EQ(store->db(), nullptr);  // no legacy RocksDB objects
 }
 
 TEST(MemoryStoreTest, ConcurrentWritersAndReadersSeeWholeBatches) {
