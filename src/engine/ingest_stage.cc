@@ -168,10 +168,9 @@ class DurableAcks {
 
 IngestStage::IngestStage(storage::Store* store, const privacy::Pseudonymizer& pseudonymizer,
                          const ingest::ParserOptions& parser_options, IdentityStage& identity,
-                         PrivacyStage& privacy, std::string data_dir, int64_t now_ms)
+                         PrivacyStage& privacy, const std::string& data_dir, int64_t now_ms)
     : store_(store), pseudonymizer_(pseudonymizer), parser_options_(parser_options), identity_(identity),
-      privacy_(privacy), data_dir_(std::move(data_dir)),
-      dead_letter_path_((fs::path(data_dir_) / "dead_letter.jsonl").string()), now_ms_(now_ms) {}
+      privacy_(privacy), dead_letter_path_((fs::path(data_dir) / "dead_letter.jsonl").string()), now_ms_(now_ms) {}
 
 int64_t IngestStage::Now() const { return now_ms_ != 0 ? now_ms_ : NowMs(); }
 

@@ -72,7 +72,7 @@ class IngestStage {
   // messages are checked against (Options::now_ms: 0 for the system clock).
   IngestStage(storage::Store* store, const privacy::Pseudonymizer& pseudonymizer,
               const ingest::ParserOptions& parser_options, IdentityStage& identity, PrivacyStage& privacy,
-              std::string data_dir, int64_t now_ms);
+              const std::string& data_dir, int64_t now_ms);
   IngestStage(const IngestStage&) = delete;
   IngestStage& operator=(const IngestStage&) = delete;
 
@@ -127,8 +127,7 @@ class IngestStage {
   const ingest::ParserOptions& parser_options_;
   IdentityStage& identity_;  // evidence; BeginWrite/Written around a write
   PrivacyStage& privacy_;    // consent and vault records; Written after a write
-  const std::string data_dir_;
-  const std::string dead_letter_path_;  // data_dir_/dead_letter.jsonl
+  const std::string dead_letter_path_;  // DATA/dead_letter.jsonl
   const int64_t now_ms_;                // 0: the system clock
 
   Mutex parsers_mu_;
