@@ -124,7 +124,8 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
       parser_options_(ingest::ParserOptions::Defaults()),
       identity_(store_.get(), pseudonymizer_, parser_options_, std::move(policy)), audiences_(store_.get(), nullptr),
-      release_(store_.get()), privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]) {
+      release_(store_.get()), privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]),
+      ingest_(store_.get(), pseudonymizer_, parser_options_, identity_, privacy_, options_.data_dir, options_.now_ms) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
@@ -175,6 +176,32 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
   MutexLock changing(&change_mu_);
   return ResolveWith(full, full_threshold, full ? "full rebuild" : "ingest", report);
 }
+
+Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
+                          IngestReport* report) {
+  HOLO_RETURN_IF_ERROR(ingest_.Ingest(paths, options, report));
+  if (options.resolve) return Resolve(/*full=*/false, &report->resolve, options.full_threshold);
+  return Status::OK();
+}
+
+Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) {
+  std::unique_ptr<PreparedMessages::Rep> rep;
+  HOLO_RETURN_IF_ERROR(ingest_.Prepare(messages, &rep));
+  out->rep_ = std::move(rep);
+  return Status::OK();
+}
+
+Status EngineImpl::WritePrepared(const std::vector<PreparedMessages*>& batches,
+                                 std::vector<std::vector<MessageOutcome>>* outcomes) {
+  std::vector<PreparedMessages::Rep*> reps;
+  reps.reserve(batches.size());
+  for (PreparedMessages* b : batches) reps.push_back(b->rep_.get());
+  HOLO_RETURN_IF_ERROR(ingest_.Write(reps, outcomes));
+  for (PreparedMessages* b : batches) b->rep_.reset();
+  return Status::OK();
+}
+
+Status EngineImpl::SyncWrites() { return ingest_.Sync(); }
 
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
   // Identity resolves the OneIDs (beside ingest writes: identity_stage.h); the engine then

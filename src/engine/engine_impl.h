@@ -22,6 +22,7 @@
 #include "engine/audit_trail.h"
 #include "engine/consent_index.h"
 #include "engine/identity_stage.h"
+#include "engine/ingest_stage.h"
 #include "engine/privacy_stage.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
@@ -37,23 +38,7 @@
 #include "storage/keys.h"
 #include "storage/store.h"
 
-namespace holo {
-
-// Messages parsed by Engine::PrepareMessages, waiting for WritePrepared.
-struct PreparedMessages::Rep {
-  std::vector<ingest::ParsedMessage> parsed;
-  std::vector<size_t> index;          // parsed[j] is message index[j] of the batch
-  std::vector<std::string_view> sources;  // parsed[j]'s source (the caller's MessageInput keeps it)
-  std::vector<MessageOutcome> outcomes;  // by message; rejected ones filled in already
-};
-
-}  // namespace holo
-
 namespace holo::engine {
-
-// kInvalidArgument unless `source` is a valid source name ([a-z0-9_-]{1,64});
-// `where` names what carries it ("a.jsonl", "the write key").
-Status ValidateSourceName(std::string_view source, std::string_view where);
 
 // The keys a store is opened with: its keyring and the generation the store is keyed with.
 struct KeyState {
@@ -100,6 +85,7 @@ class EngineImpl final : public Engine,
   // Rebuilds every profile (and people-graph link) from the events, then traits and segments.
   Status RebuildAllProfiles(uint64_t* written) REQUIRES(change_mu_);
 
+  // Ingestion (IngestStage), forwarded; Ingest then resolves when IngestOptions::resolve.
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                 IngestReport* report) override;
   Status PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) override;
@@ -209,18 +195,6 @@ class EngineImpl final : public Engine,
   Status SetConsentPolicy(std::string_view json) override;
 
  private:
-  // ---- ingestion (ingest_pipeline.cc) ----
-  struct IngestRun;
-  // One valid message to store, with its source.
-  struct Incoming {
-    ingest::ParsedMessage* message;
-    std::string_view source;
-  };
-  Status StartIngestRun(IngestRun* run);
-  // Dedupes `items` by (source, messageId) against the store and each other and
-  // writes the new ones as one atomic, unsynced batch; (*duplicate)[i] marks the others.
-  Status WriteMessages(std::vector<Incoming>& items, IngestRun* run, std::vector<bool>* duplicate);
-
   EngineImpl(Options options, std::unique_ptr<storage::Store> store, KeyState keys,
              identity::MergePolicy policy);
 
@@ -269,9 +243,6 @@ class EngineImpl final : public Engine,
   Mutex change_mu_;
   Audiences audiences_;  // computed traits, trait table, saved segments: its own state and lock
   bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
-  Mutex parsers_mu_;
-  std::vector<std::unique_ptr<ingest::MessageParser>> parsers_ GUARDED_BY(parsers_mu_);  // PrepareMessages' idle parsers
-  Mutex dead_letter_mu_;                                   // PrepareMessages' dead letters
 
   // Builds the event index (keys::EventNameKey) once, for a store written before its layout.
   Status BackfillEventIndex();
@@ -294,6 +265,11 @@ class EngineImpl final : public Engine,
   PrivacyStage privacy_;
   // DATA/audit.jsonl, opened by Open (none on a read-only open): its own locks.
   AuditTrail audit_;
+  // Ingestion — the idle parsers, the dead-letter file and its lock, the dedupe and the
+  // assembly of each ingest write from the stages' parts: its own state and locks
+  // (ingest_stage.h). Declared after the pseudonymizer, parser options, identity_ and
+  // privacy_, which it borrows.
+  IngestStage ingest_;
 };
 
 }  // namespace holo::engine

@@ -184,7 +184,7 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
   db_options.IncreaseParallelism(2);
   // No wal_compression: with RocksDB 7.8.3 a store written with ZSTD WAL compression
   // (3M events) failed to reopen ("Corruption: bad WriteBatch Put"). The WAL sync is
-  // pipelined instead (engine/ingest_pipeline.cc).
+  // pipelined instead (engine/ingest_stage.cc).
 
   auto events_filter = std::make_unique<RetentionFilter>(store->retention_);
   auto cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);

@@ -68,7 +68,7 @@ class RocksStore final : public Store {
   // seen the error, and RocksDB 7.8 aborts (an assertion) when asked to sync such a
   // file, so SyncWal answers the refusal itself until Resume succeeds. (A sync already
   // under way when a write fails can still meet that file: a narrow race of the
-  // pipelined WAL sync, engine/ingest_pipeline.cc, not closed here.)
+  // pipelined WAL sync, engine/ingest_stage.cc, not closed here.)
   std::atomic<bool> write_failed_{false};
   // The one-line error of the last failed write or background write.
   std::mutex error_mu_;  // not resume_mu_: the listener runs inside DB::Resume too

@@ -1,7 +1,9 @@
-// EngineImpl::Ingest: files -> parsed, pseudonymized messages -> one atomic
+// IngestStage (ingest_stage.h): files -> parsed, pseudonymized messages -> one atomic
 // write batch per `batch_lines` lines, acknowledged once its WAL is synced.
 // Reading and parsing of batch N+1 overlaps the write of batch N, and the WAL
-// sync of batch N overlaps batch N+1.
+// sync of batch N overlaps batch N+1. Messages from memory (the server's path) are
+// prepared on the callers' threads and written the same way.
+#include "engine/ingest_stage.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,7 +15,8 @@
 
 #include "common/coding.h"
 #include "common/time_util.h"
-#include "engine/engine_impl.h"
+#include "engine/identity_stage.h"
+#include "engine/privacy_stage.h"
 #include "ingest/dead_letter.h"
 #include "ingest/line_reader.h"
 #include "identity/evidence_batch.h"
@@ -22,6 +25,7 @@
 #include "profile/profile_builder.h"
 #include "storage/event_record.h"
 #include "storage/keys.h"
+#include "storage/store.h"
 
 namespace holo::engine {
 
@@ -162,14 +166,15 @@ class DurableAcks {
 
 }  // namespace
 
-// State carried across the write batches of one ingestion run.
-struct EngineImpl::IngestRun {
-  uint64_t seq = 0;            // last event sequence number used
-  int64_t max_ts = INT64_MIN;  // latest event timestamp stored
-  std::unordered_set<Key16, keys::Key16Hash> dirty_marked;  // nodes already marked in this run
-};
+IngestStage::IngestStage(storage::Store* store, const privacy::Pseudonymizer& pseudonymizer,
+                         const ingest::ParserOptions& parser_options, IdentityStage& identity,
+                         PrivacyStage& privacy, const std::string& data_dir, int64_t now_ms)
+    : store_(store), pseudonymizer_(pseudonymizer), parser_options_(parser_options), identity_(identity),
+      privacy_(privacy), dead_letter_path_((fs::path(data_dir) / "dead_letter.jsonl").string()), now_ms_(now_ms) {}
 
-Status EngineImpl::StartIngestRun(IngestRun* run) {
+int64_t IngestStage::Now() const { return now_ms_ != 0 ? now_ms_ : NowMs(); }
+
+Status IngestStage::StartRun(Run* run) const {
   HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, keys::kEventSeq));
   if (seq_value.has_value() && seq_value->size() == 8) run->seq = coding::DecodeFixed64BE(seq_value->data());
   HOLO_ASSIGN_OR_RETURN(auto ts_value, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
@@ -179,7 +184,7 @@ Status EngineImpl::StartIngestRun(IngestRun* run) {
   return Status::OK();
 }
 
-Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, std::vector<bool>* duplicate) {
+Status IngestStage::WriteMessages(std::vector<Incoming>& items, Run* run, std::vector<bool>* duplicate) {
   duplicate->assign(items.size(), false);
   // Dedupe against the store and within the batch.
   std::vector<std::string> dedupe_keys;
@@ -256,24 +261,22 @@ Status EngineImpl::WriteMessages(std::vector<Incoming>& items, IngestRun* run, s
   return Status::OK();
 }
 
-Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
-                          IngestReport* report) {
+Status IngestStage::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
+                           IngestReport* report) {
   *report = IngestReport();
   auto start = std::chrono::steady_clock::now();
   HOLO_ASSIGN_OR_RETURN(std::vector<InputFile> files, ExpandPaths(paths, options.source));
   uint64_t bytes_total = 0;
   for (const auto& f : files) bytes_total += f.size;
-  report->dead_letter_path = options.dead_letter_path.empty()
-                                 ? (fs::path(options_.data_dir) / "dead_letter.jsonl").string()
-                                 : options.dead_letter_path;
+  report->dead_letter_path = options.dead_letter_path.empty() ? dead_letter_path_ : options.dead_letter_path;
   ingest::DeadLetterWriter dead_letter(report->dead_letter_path);
 
-  IngestRun run;
-  HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
+  Run run;
+  HOLO_RETURN_IF_ERROR(StartRun(&run));
   ingest::MessageParser parser(parser_options_, &pseudonymizer_);
   const size_t batch_lines = std::max<size_t>(1, options.batch_lines);
   uint64_t bytes_before = 0;
-  DurableAcks acks(store_.get(), options.on_batch);
+  DurableAcks acks(store_, options.on_batch);
 
   for (const InputFile& file : files) {
     ingest::LineReaderOptions lro;
@@ -334,11 +337,10 @@ Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOpt
   HOLO_RETURN_IF_ERROR(dead_letter.Close());
   report->bytes = bytes_total;
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (options.resolve) return Resolve(/*full=*/false, &report->resolve, options.full_threshold);
   return Status::OK();
 }
 
-Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, PreparedMessages* out) {
+Status IngestStage::Prepare(const std::vector<MessageInput>& messages, std::unique_ptr<PreparedMessages::Rep>* out) {
   auto rep = std::make_unique<PreparedMessages::Rep>();
   rep->outcomes.assign(messages.size(), MessageOutcome());
   // A parser from the pool (parsing runs on the caller's thread, many at once).
@@ -375,45 +377,45 @@ Status EngineImpl::PrepareMessages(const std::vector<MessageInput>& messages, Pr
     MutexLock lock(&parsers_mu_);
     parsers_.push_back(std::move(parser));
   }
-  if (!rejected.empty()) {
-    MutexLock lock(&dead_letter_mu_);
-    ingest::DeadLetterWriter dead_letter((fs::path(options_.data_dir) / "dead_letter.jsonl").string());
-    for (const auto& [i, reason] : rejected) {
-      const MessageInput& in = messages[i];
-      HOLO_RETURN_IF_ERROR(dead_letter.Write(in.origin, i + 1, in.source, reason, in.json.substr(0, 64 * 1024)));
-    }
-    HOLO_RETURN_IF_ERROR(dead_letter.Close());
-  }
-  out->rep_ = std::move(rep);
+  if (!rejected.empty()) HOLO_RETURN_IF_ERROR(WriteDeadLetters(messages, rejected));
+  *out = std::move(rep);
   return Status::OK();
 }
 
-Status EngineImpl::SyncWrites() { return store_->SyncWal(); }
+Status IngestStage::WriteDeadLetters(const std::vector<MessageInput>& messages,
+                                     const std::vector<std::pair<size_t, std::string>>& rejected) {
+  MutexLock lock(&dead_letter_mu_);
+  ingest::DeadLetterWriter dead_letter(dead_letter_path_);
+  for (const auto& [i, reason] : rejected) {
+    const MessageInput& in = messages[i];
+    HOLO_RETURN_IF_ERROR(dead_letter.Write(in.origin, i + 1, in.source, reason, in.json.substr(0, 64 * 1024)));
+  }
+  return dead_letter.Close();
+}
 
-Status EngineImpl::WritePrepared(const std::vector<PreparedMessages*>& batches,
-                                 std::vector<std::vector<MessageOutcome>>* outcomes) {
+Status IngestStage::Sync() { return store_->SyncWal(); }
+
+Status IngestStage::Write(const std::vector<PreparedMessages::Rep*>& batches,
+                          std::vector<std::vector<MessageOutcome>>* outcomes) {
   outcomes->clear();
   std::vector<Incoming> items;
-  for (PreparedMessages* b : batches) {
-    PreparedMessages::Rep* rep = b->rep_.get();
+  for (PreparedMessages::Rep* rep : batches) {
     if (rep == nullptr) return Status::InvalidArgument("messages were not prepared");
     for (size_t j = 0; j < rep->parsed.size(); ++j) items.push_back({&rep->parsed[j], rep->sources[j]});
   }
   std::vector<bool> duplicate;
   if (!items.empty()) {
-    IngestRun run;
-    HOLO_RETURN_IF_ERROR(StartIngestRun(&run));
+    Run run;
+    HOLO_RETURN_IF_ERROR(StartRun(&run));
     HOLO_RETURN_IF_ERROR(WriteMessages(items, &run, &duplicate));
   }
   size_t at = 0;
-  for (PreparedMessages* b : batches) {
-    PreparedMessages::Rep* rep = b->rep_.get();
+  for (PreparedMessages::Rep* rep : batches) {
     for (size_t j = 0; j < rep->parsed.size(); ++j, ++at) {
       rep->outcomes[rep->index[j]].kind =
           duplicate[at] ? MessageOutcome::Kind::kDuplicate : MessageOutcome::Kind::kStored;
     }
     outcomes->push_back(std::move(rep->outcomes));
-    b->rep_.reset();
   }
   return Status::OK();
 }
