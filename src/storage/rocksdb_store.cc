@@ -291,6 +291,7 @@ Status RocksStore::Write(WriteBatch* batch, bool sync) {
 
 Status RocksStore::WriteRocks(rocksdb::WriteBatch* batch, bool sync) {
   HOLO_RETURN_IF_ERROR(CheckWritable("write"));
+  std::shared_lock<std::shared_mutex> writing(wal_mu_);
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   rocksdb::Status s = db_->Write(wo, batch);
@@ -320,6 +321,7 @@ Result<std::optional<std::string>> RocksStore::Get(Cf c, std::string_view key) c
 
 Status RocksStore::SyncWal() {
   HOLO_RETURN_IF_ERROR(CheckWritable("sync WAL"));
+  std::unique_lock<std::shared_mutex> syncing(wal_mu_);
   if (write_failed_.load() && !TryResume()) {
     std::lock_guard<std::mutex> lock(error_mu_);
     return last_write_error_.ok() ? Status::Unavailable("store " + path() + ": writes refused after a failed write")

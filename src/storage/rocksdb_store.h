@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -66,10 +67,13 @@ class RocksStore final : public Store {
   int64_t last_resume_ms_ = 0;
   // A write failed and the database has not resumed since: its WAL file may have
   // seen the error, and RocksDB 7.8 aborts (an assertion) when asked to sync such a
-  // file, so SyncWal answers the refusal itself until Resume succeeds. (A sync already
-  // under way when a write fails can still meet that file: a narrow race of the
-  // pipelined WAL sync, engine/ingest_stage.cc, not closed here.)
+  // file, so SyncWal answers the refusal itself until Resume succeeds.
   std::atomic<bool> write_failed_{false};
+  // Writes hold it shared, SyncWal exclusive: a WAL sync never runs beside a write, so a
+  // write that fails on a full disk cannot leave its error in the WAL file under a sync
+  // already past the write_failed_ check (the assertion above, seen with the server's
+  // periodic sync beside its writes).
+  std::shared_mutex wal_mu_;
   // The one-line error of the last failed write or background write.
   std::mutex error_mu_;  // not resume_mu_: the listener runs inside DB::Resume too
   Status last_write_error_;
