@@ -49,6 +49,7 @@
 # Windows: ts in (as_of - window, as_of], as_of = 2026-11-01T00:00:00Z = 1793491200000 ms.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/clickhouse_config.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/trait_queries.sh"
 
 die() { echo "trait_bench: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -66,8 +67,6 @@ CH_THREADS=${CH_THREADS:-2}
 KEEP=${KEEP:-0}
 SEED=42
 export HOLO_NOW=2026-11-01T00:00:00Z
-AS_OF_MS=1793491200000
-DAY_MS=86400000
 [ "$(date -u -d "$HOLO_NOW" +%s)000" = "$AS_OF_MS" ] || die "as_of does not match HOLO_NOW"
 command -v node > /dev/null || die "node is needed"
 command -v sqlite3 > /dev/null || die "sqlite3 is needed"
@@ -109,15 +108,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit 
 echo -e "step\tseconds" > "$R/steps.tsv"
 step() { echo -e "$1\t$2" >> "$R/steps.tsv"; log "$1: $2 s"; }
 
-# The queries. Holo expressions, trait names and SQL (the same for SQLite and ClickHouse).
-Q_ID=(a b c)
-Q_TRAIT=(lux_orders_90d lux_spend_all views_30d)
-Q_EXPR=('count(Order Completed where category = "luxury", 90d)'
-        'sum(Order Completed.price where category = "luxury", all)'
-        'count(Product Viewed, 30d)')
-Q_SQL=("SELECT oneid, COUNT(DISTINCT seq) FROM events WHERE event = 'Order Completed' AND category = 'luxury' AND ts_ms > $((AS_OF_MS - 90 * DAY_MS)) AND ts_ms <= $AS_OF_MS GROUP BY oneid"
-       "SELECT oneid, SUM(price) FROM events WHERE event = 'Order Completed' AND category = 'luxury' AND ts_ms <= $AS_OF_MS GROUP BY oneid"
-       "SELECT oneid, COUNT(*) FROM events WHERE event = 'Product Viewed' AND ts_ms > $((AS_OF_MS - 30 * DAY_MS)) AND ts_ms <= $AS_OF_MS GROUP BY oneid")
+# The queries (Q_ID, Q_TRAIT, Q_EXPR, Q_SQL): bench/lib/trait_queries.sh.
 
 # --- 1. World, ingest, first open, full rebuild -------------------------------------------
 log "holo $("$HOLO" --version 2>&1 | head -1); $PERSONS persons, REPEAT=$REPEAT, workdir $W"

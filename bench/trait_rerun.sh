@@ -30,15 +30,7 @@ R=$W/rerun
 [ -d "$D" ] && [ -f "$DB" ] && [ -d "$CH_DIR/data" ] || die "$W is not a workdir kept by trait_bench.sh (KEEP=1)"
 mkdir -p "$R"
 export HOLO_NOW=2026-11-01T00:00:00Z
-AS_OF_MS=1793491200000
-DAY_MS=86400000
-Q_ID=(a b c)
-Q_EXPR=('count(Order Completed where category = "luxury", 90d)'
-        'sum(Order Completed.price where category = "luxury", all)'
-        'count(Product Viewed, 30d)')
-Q_SQL=("SELECT oneid, COUNT(DISTINCT seq) FROM events WHERE event = 'Order Completed' AND category = 'luxury' AND ts_ms > $((AS_OF_MS - 90 * DAY_MS)) AND ts_ms <= $AS_OF_MS GROUP BY oneid"
-       "SELECT oneid, SUM(price) FROM events WHERE event = 'Order Completed' AND category = 'luxury' AND ts_ms <= $AS_OF_MS GROUP BY oneid"
-       "SELECT oneid, COUNT(*) FROM events WHERE event = 'Product Viewed' AND ts_ms > $((AS_OF_MS - 30 * DAY_MS)) AND ts_ms <= $AS_OF_MS GROUP BY oneid")
+source "$(dirname "${BASH_SOURCE[0]}")/lib/trait_queries.sh"
 
 port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
 for _ in $(seq 50); do

@@ -11,6 +11,7 @@
 #include "common/coding.h"
 #include "storage/keys.h"
 #include "storage/store.h"
+#include "engine/consent_test_util.h"
 #include "testing/store_backends.h"
 
 namespace holo::engine {
@@ -19,16 +20,11 @@ namespace {
 using storage::Cf;
 namespace keys = storage::keys;
 using holo::testing::StoreBackend;
+using consent_test::Node;
+using consent_test::Purpose;
 
 class PrivacyStageTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
-  static privacy::Pseudonym Node(uint8_t n) {
-    privacy::Pseudonym p{};
-    p[0] = n;
-    return p;
-  }
-  static size_t Purpose(std::string_view name) { return *privacy::PurposeIndex(name); }
-
   // Places `node` in `oneid`, as resolution writes it.
   void Place(const privacy::Pseudonym& node, uint64_t oneid) {
     storage::WriteBatch batch(*store_);
