@@ -285,13 +285,7 @@ if ! command -v clickhouse-server > /dev/null || ! command -v clickhouse-client 
   log "installing clickhouse-server clickhouse-client (Debian)"
   apt-get install -y clickhouse-server clickhouse-client > "$R/apt.log" 2>&1 || { tail "$R/apt.log" >&2; die "apt-get install failed"; }
 fi
-port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
-for _ in $(seq 50); do
-  CH_HTTP_PORT=$((20000 + RANDOM % 20000))
-  CH_TCP_PORT=$((CH_HTTP_PORT + 1))
-  port_free "$CH_HTTP_PORT" && port_free "$CH_TCP_PORT" && break
-done
-port_free "$CH_HTTP_PORT" && port_free "$CH_TCP_PORT" || die "no two free loopback ports found"
+pick_clickhouse_ports || die "no two free loopback ports found"
 write_clickhouse_config "$CH_DIR" "$CH_HTTP_PORT" "$CH_TCP_PORT" "$CH_THREADS"
 log "ClickHouse: starting on 127.0.0.1:$CH_TCP_PORT (http $CH_HTTP_PORT)"
 t0=$(now)

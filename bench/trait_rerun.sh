@@ -32,12 +32,7 @@ mkdir -p "$R"
 export HOLO_NOW=2026-11-01T00:00:00Z
 source "$(dirname "${BASH_SOURCE[0]}")/lib/trait_queries.sh"
 
-port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
-for _ in $(seq 50); do
-  CH_HTTP_PORT=$((20000 + RANDOM % 20000))
-  CH_TCP_PORT=$((CH_HTTP_PORT + 1))
-  port_free "$CH_HTTP_PORT" && port_free "$CH_TCP_PORT" && break
-done
+pick_clickhouse_ports || die "no two free loopback ports found"
 write_clickhouse_config "$CH_DIR" "$CH_HTTP_PORT" "$CH_TCP_PORT" "${CH_THREADS:-2}"
 clickhouse-server --config-file="$CH_DIR/config.xml" > "$CH_DIR/stdout.log" 2>&1 &
 CH_PID=$!

@@ -33,3 +33,16 @@ EOF
 </yandex>
 EOF
 }
+
+# Sets CH_HTTP_PORT and CH_TCP_PORT to two free consecutive loopback ports; returns 1 when
+# none was found in 50 tries.
+pick_clickhouse_ports() {
+  local _
+  port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
+  for _ in $(seq 50); do
+    CH_HTTP_PORT=$((20000 + RANDOM % 20000))
+    CH_TCP_PORT=$((CH_HTTP_PORT + 1))
+    port_free "$CH_HTTP_PORT" && port_free "$CH_TCP_PORT" && return 0
+  done
+  return 1
+}
