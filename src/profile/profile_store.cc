@@ -190,15 +190,7 @@ class Writer {
   // events are read, so a rebuild of every profile holds no copy of them.
   Status AddIndexRow(uint64_t oneid, uint64_t seq, const storage::EventRecord& ev) {
     if (!IndexedForTraits(ev)) return Status::OK();
-    const std::string key = keys::EventNameKey(ev.event, oneid, seq);
-    // A row that is there already holds these bytes (an event's projection never changes;
-    // rekey rewrites rows itself): a full rebuild that moved nobody rewrites no row.
-    bool present = false;
-    if (!index_empty_) {
-      HOLO_ASSIGN_OR_RETURN(auto old, store_->Get(Cf::kEventIndex, key));  // a bloom filter answers new rows
-      present = old.has_value();
-    }
-    if (!present) batch_.Put(Cf::kEventIndex, key, EventIndexValue(ev));
+    batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
     Indexed& x = indexed_[oneid];
     x.seqs.push_back(seq);
     if (std::find(x.names.begin(), x.names.end(), ev.event) == x.names.end()) x.names.push_back(ev.event);
