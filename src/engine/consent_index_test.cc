@@ -24,15 +24,8 @@ using consent_test::Purpose;
 
 class ConsentIndexTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
-  // Places `node` in `oneid` (and out of `from`, when not 0), as resolution writes it.
   void Place(const privacy::Pseudonym& node, uint64_t oneid, uint64_t from = 0) {
-    storage::WriteBatch batch(*store_);
-    std::string id;
-    coding::PutFixed64BE(&id, oneid);
-    batch.Put(Cf::kGraph, keys::NodeOneIdKey(node), id);
-    batch.Put(Cf::kGraph, keys::MemberKey(oneid, node), "");
-    if (from != 0) batch.Delete(Cf::kGraph, keys::MemberKey(from, node));
-    ASSERT_TRUE(store_->Write(&batch, /*sync=*/false).ok());
+    consent_test::Place(store_.get(), node, oneid, from);
   }
   privacy::ConsentRecord Decide(const privacy::Pseudonym& node, std::string_view purpose, int64_t ts, bool given) {
     privacy::ConsentRecord r;

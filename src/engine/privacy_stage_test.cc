@@ -25,15 +25,7 @@ using consent_test::Purpose;
 
 class PrivacyStageTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
-  // Places `node` in `oneid`, as resolution writes it.
-  void Place(const privacy::Pseudonym& node, uint64_t oneid) {
-    storage::WriteBatch batch(*store_);
-    std::string id;
-    coding::PutFixed64BE(&id, oneid);
-    batch.Put(Cf::kGraph, keys::NodeOneIdKey(node), id);
-    batch.Put(Cf::kGraph, keys::MemberKey(oneid, node), "");
-    ASSERT_TRUE(store_->Write(&batch, /*sync=*/false).ok());
-  }
+  void Place(const privacy::Pseudonym& node, uint64_t oneid) { consent_test::Place(store_.get(), node, oneid); }
   // An event of `node` (a user id): `name` with `properties`.
   static storage::EventRecord Event(const privacy::Pseudonym& node, std::string_view name, std::string_view properties,
                                     int64_t ts) {
