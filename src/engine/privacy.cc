@@ -44,13 +44,30 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
     purposes.push_back(*i);
   }
   HOLO_ASSIGN_OR_RETURN(auto nodes, NodesOf(change.id));
+  std::vector<uint64_t> oneids;
+  for (const auto& node : nodes) {
+    HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, node));
+    if (oneid != 0) oneids.push_back(oneid);
+  }
+  std::sort(oneids.begin(), oneids.end());
+  oneids.erase(std::unique(oneids.begin(), oneids.end()), oneids.end());
+  // A decision recorded now is the person's latest: it is stamped after every decision the
+  // ledger already holds for the purpose, even one stamped in the same millisecond (which
+  // would otherwise win on its event sequence) or a little ahead by a client's clock.
+  std::array<int64_t, privacy::kPurposeCount> at;
+  at.fill(change.at_ms != 0 ? change.at_ms : Now());
+  if (change.at_ms == 0) {
+    std::vector<privacy::ConsentRecord> ledger;
+    for (uint64_t oneid : oneids) HOLO_RETURN_IF_ERROR(privacy_.consent().LedgerOf(oneid, &ledger));
+    for (const privacy::ConsentRecord& r : ledger) at[r.purpose] = std::max(at[r.purpose], r.ts_ms + 1);
+  }
   storage::WriteBatch batch(*store_);
   for (const auto& node : nodes) {
     for (size_t p : purposes) {
       privacy::ConsentRecord r;
       r.node = node;
       r.purpose = p;
-      r.ts_ms = change.at_ms != 0 ? change.at_ms : Now();
+      r.ts_ms = at[p];
       r.given = change.given;
       r.source = change.source;
       batch.Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
@@ -59,10 +76,7 @@ Status EngineImpl::RecordConsent(const ConsentChange& change) {
   // The decision and the profiles it changes (their consent_<purpose> traits, and so every
   // segment using consent("...")) are marked in one write: a crash before the rebuild
   // leaves the marks for the next resolve.
-  for (const auto& node : nodes) {
-    HOLO_ASSIGN_OR_RETURN(uint64_t oneid, identity::LookupOneId(*store_, node));
-    if (oneid != 0) batch.Put(Cf::kMeta, keys::DirtyProfile(oneid), "");
-  }
+  for (uint64_t oneid : oneids) batch.Put(Cf::kMeta, keys::DirtyProfile(oneid), "");
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   // The rebuild reads the ledger of the marked OneIDs into the index first (before_build).
   return RebuildMarkedProfiles();

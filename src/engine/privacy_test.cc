@@ -112,6 +112,46 @@ TEST_F(PrivacyTest, DecisionsCountFromTheNextReadOnEveryExit) {
   EXPECT_EQ(engine_->privacy().RecordConsent(withdraw).code(), StatusCode::kNotFound);
 }
 
+// A decision recorded through the API now is the person's latest, even when the event-borne
+// one before it carries the same millisecond or a client clock a little ahead (CI saw a
+// grant and a withdrawal in one millisecond; the grant won on its event sequence).
+TEST_F(PrivacyTest, AWithdrawalRecordedNowWinsOverAGrantStampedAheadOfIt) {
+  // The engine's clock stands at kNowMs: dan's grant has the withdrawal's millisecond, eve's
+  // is an hour ahead (within the parser's 24 h future skew).
+  const int64_t ahead = kNowMs + 3600 * 1000;
+  Ingest(Track("o1", "Order Completed", User("dan"), "2026-10-01T10:00:00Z", R"({"revenue":5})") +
+         Track("o2", "Order Completed", User("eve"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
+  Ingest(Consent("c1", User("dan"), true, FormatIso8601Ms(kNowMs), R"(["personalization"])") +
+             Consent("c2", User("eve"), true, FormatIso8601Ms(ahead), R"(["personalization"])"),
+         false);
+  const uint64_t dan = OneId("user_id@web", "dan"), eve = OneId("user_id@web", "eve");
+  ASSERT_TRUE(Allows(dan, "activation"));
+  ASSERT_TRUE(Allows(eve, "activation"));
+  Engine::ConsentChange w;
+  w.source = "support";
+  w.purposes = {"personalization"};
+  w.given = false;
+  for (const char* id : {"user_id@web:dan", "user_id@web:eve"}) {
+    w.id = id;
+    ASSERT_TRUE(engine_->privacy().RecordConsent(w).ok());
+  }
+  EXPECT_FALSE(Allows(dan, "activation"));
+  EXPECT_FALSE(Allows(eve, "activation"));
+  Open();  // the order is in the ledger, not only in memory
+  EXPECT_FALSE(Allows(dan, "activation"));
+  EXPECT_FALSE(Allows(eve, "activation"));
+  w.id = "user_id@web:eve";
+  auto json = engine_->privacy().ConsentJson("user_id@web:eve");
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_NE(json->find(R"("personalization":{"given":false,"decided":true,"at":")" + FormatIso8601Ms(ahead + 1)),
+            std::string::npos) << *json;
+  // A decision with its own time keeps it: an older one is history, not state.
+  w.given = true;
+  w.at_ms = ahead - 1000;
+  ASSERT_TRUE(engine_->privacy().RecordConsent(w).ok());
+  EXPECT_FALSE(Allows(eve, "activation"));
+}
+
 TEST_F(PrivacyTest, HistoryNamesEveryDecisionAndSource) {
   Ingest(Track("o1", "Order Completed", User("cat"), "2026-10-01T10:00:00Z", R"({"revenue":5})"));
   Ingest(Consent("c1", User("cat"), true, "2026-10-02T10:00:00Z", R"(["marketing","location"])"));
