@@ -46,6 +46,9 @@ inline constexpr std::string_view kKeyGeneration = "cfg/key_generation";
 inline constexpr std::string_view kKeyCheck = "cfg/key_check";
 inline constexpr std::string_view kEventSeq = "seq/event";
 inline constexpr std::string_view kNextOneId = "seq/oneid";
+// Never written: a tombstone for it is left in the meta memtable (storage/rocksdb_store.cc,
+// RocksStore::KeepAMemtableEntry) so that a resume after a failed WAL write can switch WALs.
+inline constexpr std::string_view kMemtableEntry = "storage/memtable_entry";
 inline constexpr std::string_view kMaxTimestamp = "stat/max_ts";  // newest event timestamp, i64 BE
 // A new random 8-byte value in every write that changes a profile or a household link
 // (profile/profile_store.cc), and the value the saved segment memberships were brought up

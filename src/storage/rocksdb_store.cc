@@ -10,6 +10,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -100,8 +101,8 @@ uint64_t DiskBudgetOf(const StoreOptions& options) {
 }  // namespace
 
 // Follows RocksDB's background-error state: a failed write or flush stops writes
-// until the database resumes, by itself (RocksDB recovers from a full disk once
-// space is back) or through RocksStore::TryResume.
+// until RocksStore::TryResume resumes the database (RocksDB's own recovery is turned
+// off: it would resume beside running writes, see RocksStore::write_failed_).
 class ErrorListener : public rocksdb::EventListener {
  public:
   explicit ErrorListener(RocksStore* store) : store_(store) {}
@@ -112,8 +113,13 @@ class ErrorListener : public rocksdb::EventListener {
     std::lock_guard<std::mutex> lock(store_->error_mu_);
     store_->last_write_error_ = std::move(s);
   }
-  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
-    if (info.new_bg_error.ok()) store_->write_failed_.store(false);
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status bg_error,
+                            bool* auto_recovery) override {
+    bg_error.PermitUncheckedError();
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+  void OnMemTableSealed(const rocksdb::MemTableInfo& /*info*/) override {
+    store_->memtable_entry_needed_.store(true);
   }
 
  private:
@@ -269,19 +275,64 @@ Status RocksStore::WriteFailed(const rocksdb::Status& s, std::string_view what) 
   return FromRocks(s, what);
 }
 
+uint64_t RocksStore::CurrentWal() const {
+  std::unique_ptr<rocksdb::LogFile> wal;
+  if (!db_->GetCurrentWalFile(&wal).ok() || wal == nullptr) return 0;
+  return wal->LogNumber();
+}
+
+void RocksStore::KeepAMemtableEntry() {
+  // A tombstone for a key nobody reads or writes: invisible to every reader, dropped at
+  // the bottommost compaction, never in the WAL (so it cannot fail on it).
+  rocksdb::WriteBatch batch;
+  if (!batch.Delete(cf(Cf::kMeta), keys::kMemtableEntry).ok()) return;
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  if (!db_->Write(wo, &batch).ok()) memtable_entry_needed_.store(true);
+}
+
 bool RocksStore::TryResume() {
-  // RocksDB stops writes after a failed one (a background error) until
-  // DB::Resume succeeds; it may resume by itself, or not (a failed WAL write).
-  // Resume flushes the memtables (to a new WAL), which fails again while the disk
-  // is still full: tried at most every 2 seconds.
+  // RocksDB stops writes after a failed one (a background error) until DB::Resume
+  // succeeds. Resume flushes the memtables (switching to a new WAL file), which fails
+  // again while the disk is still full: tried at most every 2 seconds.
   std::lock_guard<std::mutex> lock(resume_mu_);
   if (!write_failed_.load()) return true;
+  if (wal_stuck_.load()) return false;
   const int64_t now = NowMs();
   if (now - last_resume_ms_ < 2000) return false;
   last_resume_ms_ = now;
   if (!db_->Resume().ok()) return false;
+  const uint64_t failed = failed_wal_.load();
+  if (failed != 0) {
+    const uint64_t current = CurrentWal();
+    if (current == 0 || current <= failed) {
+      // Resumed on the WAL file that saw the failure: the next append to it would abort.
+      wal_stuck_.store(true);
+      std::lock_guard<std::mutex> error(error_mu_);
+      last_write_error_ = Status::Unavailable(
+          "store " + path() + ": a write failed on the write-ahead log (WAL " + std::to_string(failed) +
+          ") and RocksDB cannot move past it while the store is open; writes refused until the store is "
+          "reopened (restart the process), reads go on; nothing acknowledged was lost");
+      return false;
+    }
+  }
+  failed_wal_.store(0);
+  KeepAMemtableEntry();
   write_failed_.store(false);
   return true;
+}
+
+Status RocksStore::RefusedAfterFailure() {
+  if (!write_failed_.load()) return Status::OK();
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return last_write_error_.ok() ? Status::Unavailable("store " + path() + ": writes refused after a failed write")
+                                : last_write_error_;
+}
+
+Status RocksStore::ResumeIfFailed() {
+  if (!write_failed_.load()) return Status::OK();
+  std::unique_lock<std::shared_mutex> resuming(wal_mu_);
+  return TryResume() ? Status::OK() : RefusedAfterFailure();
 }
 
 Status RocksStore::Write(WriteBatch* batch, bool sync) {
@@ -291,16 +342,22 @@ Status RocksStore::Write(WriteBatch* batch, bool sync) {
 
 Status RocksStore::WriteRocks(rocksdb::WriteBatch* batch, bool sync) {
   HOLO_RETURN_IF_ERROR(CheckWritable("write"));
-  std::shared_lock<std::shared_mutex> writing(wal_mu_);
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  rocksdb::Status s = db_->Write(wo, batch);
-  if (s.ok()) write_failed_.store(false);  // the database resumed by itself
-  if (s.IsIOError()) {
-    write_failed_.store(true);
+  rocksdb::Status s;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    HOLO_RETURN_IF_ERROR(ResumeIfFailed());
+    std::shared_lock<std::shared_mutex> writing(wal_mu_);
+    if (write_failed_.load()) continue;  // failed beside us: resume first
+    if (memtable_entry_needed_.exchange(false)) KeepAMemtableEntry();
+    s = db_->Write(wo, batch);
+    if (!s.IsIOError()) break;
     // A failed write stored nothing of the batch: once resumed, it is written again.
-    if (TryResume()) s = db_->Write(wo, batch);
-    if (s.IsIOError()) write_failed_.store(true);
+    uint64_t wal = CurrentWal(), seen = failed_wal_.load();
+    while (wal > seen && !failed_wal_.compare_exchange_weak(seen, wal)) {
+    }
+    if (wal == 0) wal_stuck_.store(true);  // the WAL's number is unknown: no resume is safe
+    write_failed_.store(true);
   }
   Status out = WriteFailed(s, "write batch");
   if (!out.ok() && s.IsIOError()) {
@@ -322,11 +379,7 @@ Result<std::optional<std::string>> RocksStore::Get(Cf c, std::string_view key) c
 Status RocksStore::SyncWal() {
   HOLO_RETURN_IF_ERROR(CheckWritable("sync WAL"));
   std::unique_lock<std::shared_mutex> syncing(wal_mu_);
-  if (write_failed_.load() && !TryResume()) {
-    std::lock_guard<std::mutex> lock(error_mu_);
-    return last_write_error_.ok() ? Status::Unavailable("store " + path() + ": writes refused after a failed write")
-                                  : last_write_error_;
-  }
+  if (!TryResume()) return RefusedAfterFailure();
   return WriteFailed(db_->SyncWAL(), "sync WAL");
 }
 
@@ -427,6 +480,7 @@ Status RocksStore::CompactPrefix(Cf c, std::string_view prefix) {
   if (end.empty()) return CompactAll();
   rocksdb::Slice b(begin), e(end);
   HOLO_RETURN_IF_ERROR(CheckWritable("compaction"));
+  HOLO_RETURN_IF_ERROR(ResumeIfFailed());  // a compaction flushes the memtables first
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   return WriteFailed(db_->CompactRange(o, cf(c), &b, &e), "compact " + std::string(CfName(c)));
@@ -434,6 +488,7 @@ Status RocksStore::CompactPrefix(Cf c, std::string_view prefix) {
 
 Status RocksStore::Compact(Cf c) {
   HOLO_RETURN_IF_ERROR(CheckWritable("compaction"));
+  HOLO_RETURN_IF_ERROR(ResumeIfFailed());  // a compaction flushes the memtables first
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   return WriteFailed(db_->CompactRange(o, cf(c), nullptr, nullptr), "compact " + std::string(CfName(c)));

@@ -55,24 +55,49 @@ class RocksStore final : public Store {
   // the one-line errors of Store::Open.
   Status WriteFailed(const rocksdb::Status& s, std::string_view what);
   // After a write failed on a full disk: resumes the database if space was freed
-  // (at most every few seconds). Returns whether it resumed.
+  // (at most every few seconds). Returns whether it resumed. The caller holds wal_mu_
+  // exclusively.
   bool TryResume();
+  // The refusal while a failed write has not been resumed (TryResume); OK otherwise.
+  Status RefusedAfterFailure();
+  // OK when no write failed or the database resumed now; the refusal otherwise. Takes
+  // wal_mu_ exclusively when it has to resume.
+  Status ResumeIfFailed();
   // Writes a RocksDB batch (Write).
   Status WriteRocks(rocksdb::WriteBatch* batch, bool sync);
+  // The number of the WAL file writes go to now (0 when it cannot be read).
+  uint64_t CurrentWal() const;
+  // Leaves one entry (a tombstone for a key nobody reads, not written to the WAL) in a
+  // memtable; see memtable_entry_needed_.
+  void KeepAMemtableEntry();
 
   std::shared_ptr<DiskBudgetFileSystem> disk_budget_;
   std::unique_ptr<rocksdb::Env> env_;  // over disk_budget_, when set
   std::shared_ptr<rocksdb::Logger> info_log_;
   std::mutex resume_mu_;
   int64_t last_resume_ms_ = 0;
-  // A write failed and the database has not resumed since: its WAL file may have
-  // seen the error, and RocksDB 7.8 aborts (an assertion) when asked to sync such a
-  // file, so SyncWal answers the refusal itself until Resume succeeds.
+  // A write failed and the database has not resumed since: RocksDB 7.8 aborts (an
+  // assertion, WritableFileWriter::AssertFalseAndGetStatusForPrevError) when a WAL file
+  // that saw a failed append is appended to, flushed or synced again, so writes, syncs
+  // and compactions answer the refusal themselves until TryResume succeeds. RocksDB's
+  // own recovery is turned off (ErrorListener): every resume runs in TryResume, with
+  // writes held off.
   std::atomic<bool> write_failed_{false};
-  // Writes hold it shared, SyncWal exclusive: a WAL sync never runs beside a write, so a
-  // write that fails on a full disk cannot leave its error in the WAL file under a sync
-  // already past the write_failed_ check (the assertion above, seen with the server's
-  // periodic sync beside its writes).
+  // The WAL file a write failed on (the largest such number; 0: none since the last
+  // resume). DB::Resume clears the error of that file only when it switches to a new WAL,
+  // which RocksDB 7.8 does only if some memtable holds an entry: a resume that leaves
+  // writes on it would abort at the next write, so writes stay refused (wal_stuck_).
+  std::atomic<uint64_t> failed_wal_{0};
+  std::atomic<bool> wal_stuck_{false};
+  // Set at open and after every flush: the next write first leaves an entry in a
+  // memtable (KeepAMemtableEntry), so that a WAL failure on a fresh WAL file (every
+  // memtable empty) can still be resumed. Seen: a write failing on the WAL of a store
+  // just opened, then any write or sync after Resume aborted the process.
+  std::atomic<bool> memtable_entry_needed_{true};
+  // Writes hold it shared; SyncWal and TryResume exclusive: a WAL sync never runs beside
+  // a write, so a write that fails on a full disk cannot leave its error in the WAL file
+  // under a sync already past the write_failed_ check, and nothing writes between a
+  // resume and its memtable entry.
   std::shared_mutex wal_mu_;
   // The one-line error of the last failed write or background write.
   std::mutex error_mu_;  // not resume_mu_: the listener runs inside DB::Resume too
