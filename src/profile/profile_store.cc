@@ -61,24 +61,68 @@ bool DecodeComputed(std::string_view in, std::string_view* value, std::string_vi
   return true;
 }
 
-// The names a OneID has event index rows under (keys::EventNamesKey): a 0 byte (not an
-// event record's version, so the retention filter keeps it), then each name length-prefixed.
-std::string EncodeEventNames(const std::vector<std::string>& names) {
-  std::string out(1, '\0');
-  for (const std::string& name : names) coding::PutLengthPrefixed(&out, name);
+// What a OneID's event index rows are (keys::EventNamesKey): the names it has rows under,
+// and a fingerprint of the rows (RowFingerprint, summed over them) with their count, so that
+// a full rebuild rewrites only the OneIDs whose rows changed.
+struct IndexSummary {
+  std::vector<std::string> names;  // sorted
+  uint64_t fingerprint = 0;
+  uint64_t rows = 0;
+  bool has_fingerprint = false;  // false: written before fingerprints (always rewritten)
+  bool SameRows(const IndexSummary& o) const {
+    return has_fingerprint && o.has_fingerprint && fingerprint == o.fingerprint && rows == o.rows && names == o.names;
+  }
+};
+
+// Stored as a 0 byte (not an event record's version, so the retention filter keeps it), a
+// second 0 byte (an empty name before fingerprints: no event has one), the fingerprint and
+// the row count (u64 BE each), then each name length-prefixed.
+std::string EncodeIndexSummary(const IndexSummary& s) {
+  std::string out(2, '\0');
+  coding::PutFixed64BE(&out, s.fingerprint);
+  coding::PutFixed64BE(&out, s.rows);
+  for (const std::string& name : s.names) coding::PutLengthPrefixed(&out, name);
   return out;
 }
 
-bool DecodeEventNames(std::string_view in, std::vector<std::string>* names) {
-  names->clear();
+bool DecodeIndexSummary(std::string_view in, IndexSummary* s) {
+  *s = IndexSummary();
   if (in.empty() || in[0] != 0) return false;
   in.remove_prefix(1);
+  if (!in.empty() && in[0] == 0) {
+    if (in.size() < 17) return false;
+    s->fingerprint = coding::DecodeFixed64BE(in.data() + 1);
+    s->rows = coding::DecodeFixed64BE(in.data() + 9);
+    s->has_fingerprint = true;
+    in.remove_prefix(17);
+  }
   std::string_view name;
   while (!in.empty()) {
     if (!coding::GetLengthPrefixed(&in, &name)) return false;
-    names->emplace_back(name);
+    s->names.emplace_back(name);
   }
   return true;
+}
+
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// One event index row's fingerprint: its key (name, sequence; the OneID is the summary's own)
+// and what its value holds (EventIndexValue). std::hash is the string hash: should another
+// standard library hash differently, every OneID's rows are rewritten once, nothing worse.
+uint64_t RowFingerprint(uint64_t seq, const storage::EventRecord& ev) {
+  const std::hash<std::string_view> h;
+  uint64_t x = Mix64(seq);
+  x = Mix64(x ^ h(ev.event));
+  x = Mix64(x ^ static_cast<uint64_t>(ev.timestamp_ms));
+  x = Mix64(x ^ ev.msg_type);
+  x = Mix64(x ^ h(ev.source));
+  return Mix64(x ^ h(ev.properties_json));
 }
 
 class Writer {
@@ -107,7 +151,7 @@ class Writer {
         HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
       }
     }
-    HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
+    if (!index_deferred_) HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
     return UpdateLinks(*store_, oneid, links, &batch_);
   }
   Status Delete(uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
@@ -115,7 +159,7 @@ class Writer {
     batch_.Delete(Cf::kProfiles, keys::ProfileKey(oneid));
     batch_.Delete(Cf::kSegments, keys::TraitRowKey(oneid));
     for (size_t j = 0; j < stored_.size(); ++j) HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
-    HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
+    if (!index_deferred_) HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
   }
   // The event index of a OneID whose events were all given to AddIndexRow (none for a
@@ -128,18 +172,17 @@ class Writer {
       indexed_.erase(found);
     }
     std::sort(now.seqs.begin(), now.seqs.end());
-    std::sort(now.names.begin(), now.names.end());
+    std::sort(now.summary.names.begin(), now.summary.names.end());
+    now.summary.has_fingerprint = true;
     const std::string names_key = keys::EventNamesKey(oneid);
-    std::vector<std::string> old_names;
+    IndexSummary old;
+    bool had = false;
     if (!index_empty_) {
-      HOLO_ASSIGN_OR_RETURN(auto old, store_->Get(Cf::kEventIndex, names_key));
-      if (old.has_value() && !DecodeEventNames(*old, &old_names)) {
-        return Status::DataLoss("corrupt event index names of OneID " + std::to_string(oneid));
-      }
+      HOLO_ASSIGN_OR_RETURN(had, ReadSummary(oneid, &old));
       // The names it had, and those it has now (rows may outlive a names record that a
       // crash kept from being written).
-      std::vector<std::string> scan = old_names;
-      scan.insert(scan.end(), now.names.begin(), now.names.end());
+      std::vector<std::string> scan = old.names;
+      scan.insert(scan.end(), now.summary.names.begin(), now.summary.names.end());
       std::sort(scan.begin(), scan.end());
       scan.erase(std::unique(scan.begin(), scan.end()), scan.end());
       auto it = store_->NewCursor(Cf::kEventIndex);
@@ -155,12 +198,34 @@ class Writer {
         HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the event index"));
       }
     }
-    if (now.names.empty()) {
-      if (!old_names.empty()) batch_.Delete(Cf::kEventIndex, names_key);
-    } else if (now.names != old_names) {
-      batch_.Put(Cf::kEventIndex, names_key, EncodeEventNames(now.names));
+    if (now.summary.names.empty()) {
+      if (had) batch_.Delete(Cf::kEventIndex, names_key);
+    } else if (!had || !now.summary.SameRows(old)) {
+      batch_.Put(Cf::kEventIndex, names_key, EncodeIndexSummary(now.summary));
     }
     return Status::OK();
+  }
+  // For a full build over an index already written: AddIndexRow only sums up each OneID's
+  // rows, Put and Delete leave the index alone, and StaleIndexes says afterwards which OneIDs'
+  // rows differ from what is stored; ReindexOneIds rewrites those.
+  void DeferIndex() { index_deferred_ = true; }
+  // Of `ids` (sorted), those whose rows (summed up by AddIndexRow) differ from their stored
+  // summary; forgets what was summed up.
+  Result<std::vector<uint64_t>> StaleIndexes(const std::vector<uint64_t>& ids) {
+    std::vector<uint64_t> stale;
+    for (uint64_t oneid : ids) {
+      IndexSummary now;
+      if (auto found = indexed_.find(oneid); found != indexed_.end()) {
+        now = std::move(found->second.summary);
+        std::sort(now.names.begin(), now.names.end());
+        now.has_fingerprint = true;
+      }
+      IndexSummary old;
+      HOLO_ASSIGN_OR_RETURN(bool had, ReadSummary(oneid, &old));
+      if (had ? !now.SameRows(old) : !now.names.empty()) stale.push_back(oneid);
+    }
+    indexed_.clear();
+    return stale;
   }
   // A profile's JSON alone (its links and computed values unchanged).
   void PutProfile(uint64_t oneid, const std::string& json) {
@@ -190,14 +255,19 @@ class Writer {
   // events are read, so a rebuild of every profile holds no copy of them.
   Status AddIndexRow(uint64_t oneid, uint64_t seq, const storage::EventRecord& ev) {
     if (!IndexedForTraits(ev)) return Status::OK();
-    batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
     Indexed& x = indexed_[oneid];
+    x.summary.fingerprint += RowFingerprint(seq, ev);
+    x.summary.rows++;
+    std::vector<std::string>& names = x.summary.names;
+    if (std::find(names.begin(), names.end(), ev.event) == names.end()) names.push_back(ev.event);
+    if (index_deferred_) return Status::OK();
+    batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
     x.seqs.push_back(seq);
-    if (std::find(x.names.begin(), x.names.end(), ev.event) == x.names.end()) x.names.push_back(ev.event);
     return MaybeFlush();
   }
   // For a first build of the index (every row is new): Put and Delete look for no old rows.
   void SetIndexEmpty() { index_empty_ = true; }
+  bool index_empty() const { return index_empty_; }
   Status MaybeFlush(bool sync = false) {
     if (!sync && batch_.Count() < 10000) return Status::OK();
     HOLO_RETURN_IF_ERROR(store_->Write(&batch_, sync));
@@ -228,10 +298,19 @@ class Writer {
     batch_.Put(Cf::kMeta, keys::kProfilesEpoch, NewEpoch());
     epoch_marked_ = true;
   }
+  // The stored summary of `oneid`'s rows; false when there is none.
+  Result<bool> ReadSummary(uint64_t oneid, IndexSummary* out) {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kEventIndex, keys::EventNamesKey(oneid)));
+    if (!v.has_value()) return false;
+    if (!DecodeIndexSummary(*v, out)) {
+      return Status::DataLoss("corrupt event index names of OneID " + std::to_string(oneid));
+    }
+    return true;
+  }
   // The event index rows added for one OneID since its last FinishIndex.
   struct Indexed {
-    std::vector<uint64_t> seqs;
-    std::vector<std::string> names;
+    std::vector<uint64_t> seqs;  // not kept while deferred
+    IndexSummary summary;
   };
   storage::Store* store_;
   std::vector<std::pair<size_t, std::string>> stored_;
@@ -239,6 +318,7 @@ class Writer {
   bool epoch_marked_ = false;
   std::unordered_map<uint64_t, Indexed> indexed_;
   bool index_empty_ = false;
+  bool index_deferred_ = false;
 };
 
 // Per stored computed trait of `w`, the OneIDs of `ids` that hold a value now (one scan of
@@ -280,6 +360,9 @@ Status ForEachNodeOneId(const storage::Store& store, Fn fn) {
   return it->status().WithContext("scan graph");
 }
 
+// Rewrites the event index rows of `ids` (sorted) from their events (ReindexFromEvents).
+Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids);
+
 // One pass over every event; used on a first load or when most OneIDs changed.
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
                  const BuildOptions& options, BuildStats* stats) {
@@ -311,6 +394,11 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     HOLO_RETURN_IF_ERROR(idx->status().WithContext("scan the event index"));
     if (!idx->Valid()) w.SetIndexEmpty();
   }
+  // Over an index already written, most rows of a full build are the rows stored (a
+  // `resolve --full` after a change of the clock or of the trait definitions): they are
+  // compared by fingerprint, and only the OneIDs whose rows differ are rewritten.
+  const bool deferred = !w.index_empty();
+  if (deferred) w.DeferIndex();
   auto it = store->NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -325,6 +413,15 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
+  if (deferred) {
+    // Rows first, then the profiles and their cleared marks: a crash in between leaves
+    // the marks, and the next build compares the rows again.
+    std::vector<uint64_t> ids(dirty.begin(), dirty.end());
+    std::sort(ids.begin(), ids.end());
+    HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> stale, w.StaleIndexes(ids));
+    stats->index_rewritten = stale.size();
+    HOLO_RETURN_IF_ERROR(ReindexOneIds(store, stale));
+  }
   std::vector<std::unordered_set<uint64_t>> had;
   HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
   TraitRow row;
@@ -387,19 +484,16 @@ Result<bool> CollectFromIndex(const storage::Store& store, const std::vector<uin
   return true;
 }
 
-// Reads only the events of the dirty OneIDs, in sequence order with one iterator: new
-// events sit together at the end of the events, so the reads are mostly Next() and the cost
-// follows the changed profiles' events rather than the size of the store.
-Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, const IndexedWork& work,
-                      int64_t as_of, const BuildOptions& options, BuildStats* stats) {
-  std::unordered_map<uint64_t, ProfileAccumulator> acc;
-  std::unordered_map<uint64_t, LinkAccumulator> links;
-  Writer w(store, options.computed.get());
-  auto it = store->NewCursor(Cf::kEvents);
+// Calls `fn(seq, oneid, event)` for each (event seq, OneID) of `refs` (ascending) whose event
+// is stored, reading in sequence order with one iterator: new events sit together at the
+// end of the events, so the reads are mostly Next(). *decoded: events read.
+template <typename Fn>
+Status ForEachRefEvent(const storage::Store& store, const std::vector<std::pair<uint64_t, uint64_t>>& refs,
+                       uint64_t* decoded_events, Fn fn) {
+  auto it = store.NewCursor(Cf::kEvents);
   storage::EventRecord ev;
   uint64_t decoded = UINT64_MAX;
-  for (size_t i = 0; i < work.refs.size(); ++i) {
-    auto [seq, id] = work.refs[i];
+  for (auto [seq, id] : refs) {
     if (seq != decoded) {
       std::string key = keys::EventKey(seq);
       if (it->Valid() && it->key() < key) it->Next();  // the next event is often the one wanted
@@ -410,12 +504,44 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       }
       if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
       decoded = seq;
-      stats->events_scanned++;
+      ++*decoded_events;
     }
+    HOLO_RETURN_IF_ERROR(fn(seq, id, ev));
+  }
+  return Status::OK();
+}
+
+Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids) {
+  if (ids.empty()) return Status::OK();
+  IndexedWork work;
+  HOLO_ASSIGN_OR_RETURN(bool complete, CollectFromIndex(*store, ids, UINT64_MAX, &work));
+  if (!complete) return Status::Internal("reindex: event references not collected");
+  Writer w(store);
+  uint64_t decoded = 0;
+  HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, work.refs, &decoded, [&](uint64_t seq, uint64_t id,
+                                                                        const storage::EventRecord& ev) {
+    return w.AddIndexRow(id, seq, ev);
+  }));
+  for (uint64_t id : ids) {
+    HOLO_RETURN_IF_ERROR(w.FinishIndex(id));
+    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+  }
+  return w.MaybeFlush(/*sync=*/true);  // the last rows (and the WAL before the marks go)
+}
+
+// Reads only the events of the dirty OneIDs (ForEachRefEvent): the cost follows the changed
+// profiles' events rather than the size of the store.
+Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, const IndexedWork& work,
+                      int64_t as_of, const BuildOptions& options, BuildStats* stats) {
+  std::unordered_map<uint64_t, ProfileAccumulator> acc;
+  std::unordered_map<uint64_t, LinkAccumulator> links;
+  Writer w(store, options.computed.get());
+  HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, work.refs, &stats->events_scanned, [&](uint64_t seq, uint64_t id,
+                                                                                     const storage::EventRecord& ev) {
     acc.try_emplace(id, options.computed.get()).first->second.Add(ev, as_of);
     links[id].Add(ev);
-    HOLO_RETURN_IF_ERROR(w.AddIndexRow(id, seq, ev));
-  }
+    return w.AddIndexRow(id, seq, ev);
+  }));
   TraitRow row;
   for (uint64_t id : ids) {
     stats->changed.push_back(id);
@@ -486,6 +612,10 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
                          : BuildFromIndex(store, ids, work, stats->as_of_ms, options, stats);
   std::sort(stats->changed.begin(), stats->changed.end());
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (s.ok() && stats->full && options.log) {
+    options.log("profiles: event index rows rewritten for " + std::to_string(stats->index_rewritten) + " of " +
+                std::to_string(dirty.size()) + " OneIDs (the others' rows were unchanged)");
+  }
   return s;
 }
 

@@ -22,6 +22,9 @@ struct BuildStats {
   uint64_t written = 0;       // profiles written
   uint64_t deleted = 0;       // OneIDs that no longer exist
   uint64_t events_scanned = 0;
+  // A full build: OneIDs whose event index rows were rewritten (the others' rows matched
+  // their stored fingerprint and were left as they were).
+  uint64_t index_rewritten = 0;
   unsigned scan_threads = 1;  // threads that read the event index (AddComputedTrait)
   int64_t as_of_ms = 0;
   double seconds = 0;

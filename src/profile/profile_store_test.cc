@@ -82,6 +82,7 @@ class ProfileStoreTest : public ::testing::Test {
   void ExpectIndexFollowsTheEvents() {
     std::map<std::string, std::string> expected, actual;
     std::map<uint64_t, std::set<std::string>> expected_names, actual_names;
+    std::map<uint64_t, uint64_t> expected_rows, actual_rows;
     auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -94,6 +95,7 @@ class ProfileStoreTest : public ::testing::Test {
       const uint64_t oneid = coding::DecodeFixed64BE((*v)->data());
       expected[keys::EventNameKey(ev.event, oneid, coding::DecodeFixed64BE(it->key().data()))] = EventIndexValue(ev);
       expected_names[oneid].insert(ev.event);
+      expected_rows[oneid]++;
     }
     auto idx = store_->NewCursor(Cf::kEventIndex);
     for (idx->SeekToFirst(); idx->Valid(); idx->Next()) {
@@ -101,11 +103,15 @@ class ProfileStoreTest : public ::testing::Test {
         actual[std::string(idx->key())] = std::string(idx->value());
         continue;
       }
+      // A OneID's summary: 0, 0, fingerprint u64, row count u64, then its names.
       std::string_view in = idx->value();
-      ASSERT_EQ(in.substr(0, 1), std::string_view("\0", 1));
-      in.remove_prefix(1);
+      ASSERT_GE(in.size(), 18u);
+      ASSERT_EQ(in.substr(0, 2), std::string_view("\0\0", 2));
+      const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + 1);
+      actual_rows[oneid] = coding::DecodeFixed64BE(in.data() + 10);
+      in.remove_prefix(18);
       std::string_view name;
-      auto& names = actual_names[coding::DecodeFixed64BE(idx->key().data() + 1)];
+      auto& names = actual_names[oneid];
       while (!in.empty()) {
         ASSERT_TRUE(coding::GetLengthPrefixed(&in, &name));
         names.insert(std::string(name));
@@ -115,6 +121,7 @@ class ProfileStoreTest : public ::testing::Test {
     EXPECT_EQ(actual.size(), expected.size());
     EXPECT_TRUE(actual == expected) << "the event index differs from the events it indexes";
     EXPECT_EQ(actual_names, expected_names);
+    EXPECT_EQ(actual_rows, expected_rows);
   }
   // Moves every member of OneID `from` to `to`, as a merge by identity would.
   void MoveMembers(uint64_t from, uint64_t to) {
@@ -230,6 +237,40 @@ TEST_F(ProfileStoreTest, EventIndexFollowsTheOneIdsThroughEveryRebuild) {
   full.force_full = true;
   BuildStats b = Build(full);
   EXPECT_TRUE(b.full);
+  // Only the two OneIDs whose events changed get their rows rewritten (ids[2] lost them all,
+  // ids[3] gained them); the other dirty OneIDs' rows matched their fingerprints.
+  EXPECT_EQ(b.index_rewritten, 2u);
+  ExpectIndexFollowsTheEvents();
+
+  // A full build of every profile with nothing changed (`resolve --full`) rewrites no row.
+  MarkDirty(ids);
+  BuildStats c = Build(full);
+  EXPECT_EQ(c.dirty, ids.size());
+  EXPECT_EQ(c.index_rewritten, 0u);
+  ExpectIndexFollowsTheEvents();
+
+  // An event rewritten in place (as an erasure rewrites the events others share with the
+  // erased person): the same key, another value; only its OneID's rows are rewritten.
+  {
+    auto it = store_->NewCursor(Cf::kEvents);
+    storage::EventRecord ev;
+    std::string key;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ASSERT_TRUE(ev.DecodeFrom(it->value()));
+      if (IndexedForTraits(ev) && AttributionIndex(ev) >= 0) {
+        key = std::string(it->key());
+        break;
+      }
+    }
+    ASSERT_FALSE(key.empty());
+    ev.properties_json = R"({"rewritten":true})";
+    std::string value;
+    ev.EncodeTo(&value);
+    ASSERT_TRUE(store_->Put(Cf::kEvents, key, value, false).ok());
+  }
+  MarkDirty(ids);
+  BuildStats d = Build(full);
+  EXPECT_EQ(d.index_rewritten, 1u);
   ExpectIndexFollowsTheEvents();
 
   // And the other way: every member of the second OneID (its own and the merged ones) to the first.
