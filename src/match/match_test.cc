@@ -2,6 +2,8 @@
 // config and evaluation unit tests.
 #include "holo/match.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -42,7 +44,8 @@ std::string SharedDir() {
 }
 
 std::string TempDir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() / ("holo_match_test_" + name);
+  // One directory per process: two checkouts testing at once must not share it.
+  auto p = std::filesystem::temp_directory_path() / ("holo_match_test_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(p);
   return p.string();
 }

@@ -185,6 +185,10 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
     store->env_ = rocksdb::NewCompositeEnv(store->disk_budget_);
     db_options.env = store->env_.get();
   }
+  // The memtable entry kept without the WAL (RocksStore::KeepAMemtableEntry) would otherwise
+  // make the close flush every memtable: the close stays as it was (the WAL is replayed at the
+  // next open), and never flushes onto a WAL file that saw a failed write.
+  db_options.avoid_flush_during_shutdown = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.IncreaseParallelism(2);
