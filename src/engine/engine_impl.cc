@@ -125,7 +125,8 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
       parser_options_(ingest::ParserOptions::Defaults()),
       identity_(store_.get(), pseudonymizer_, parser_options_, std::move(policy)), audiences_(store_.get(), nullptr),
       release_(store_.get()), privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]),
-      ingest_(store_.get(), pseudonymizer_, parser_options_, identity_, privacy_, options_.data_dir, options_.now_ms) {
+      ingest_(store_.get(), pseudonymizer_, parser_options_, identity_, privacy_, options_.data_dir, options_.now_ms),
+      profiles_(store_.get(), &privacy_.consent(), &audiences_, [this] { return Now(); }) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
@@ -160,8 +161,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std
   // that audits nothing still opens).
   engine->audit_.Open((std::filesystem::path(options.data_dir) / "audit.jsonl").string(), options.read_only).IgnoreError();
   if (!options.read_only) {
-    HOLO_RETURN_IF_ERROR(engine->BackfillEventIndex());
-    HOLO_RETURN_IF_ERROR(engine->BackfillTraitRows());  // after: profiles hold only built-in traits then
+    HOLO_RETURN_IF_ERROR(engine->profiles_.Backfill());
   }
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {
@@ -204,120 +204,24 @@ Status EngineImpl::WritePrepared(const std::vector<PreparedMessages*>& batches,
 Status EngineImpl::SyncWrites() { return ingest_.Sync(); }
 
 Status EngineImpl::ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report) {
-  // Identity resolves the OneIDs (beside ingest writes: identity_stage.h); the engine then
-  // rebuilds the profiles they own and brings the audiences up to date.
+  // Identity resolves the OneIDs (beside ingest writes: identity_stage.h); the profile stage
+  // then rebuilds the profiles they own and brings the audiences up to date.
   *report = ResolveReport();
   HOLO_RETURN_IF_ERROR(identity_.Resolve(full, full_threshold, cause, log_, report));
-  if (full) HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
-  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(full || report->full_graph));
-  bo.force_full = full;
-  bo.full_threshold = full_threshold;
+  ProfileStage::Rebuild how;
+  how.all = full;
+  how.reload_consent = report->full_graph;
+  how.full_threshold = full_threshold;
   profile::BuildStats ps;
-  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  HOLO_RETURN_IF_ERROR(audiences_.Refresh(ps.changed, ps.full));
+  HOLO_RETURN_IF_ERROR(profiles_.RebuildProfiles(how, &ps));
   report->full_profiles = ps.full;
-  if (report->full_graph || ps.full) {
-    // A full pass deleted every dirty mark one key at a time; compact them away so that
-    // the next incremental resolve's scan of the marks does not step over millions of
-    // deletion markers (measured: p50 782 ms -> 7.9 ms per event on a 14.9M-identifier store).
-    HOLO_RETURN_IF_ERROR(store_->CompactPrefix(Cf::kMeta, "d/"));
-  }
   report->profiles_written = ps.written;
   report->profiles_deleted = ps.deleted;
   report->profile_seconds = ps.seconds;
   return Status::OK();
 }
 
-Status EngineImpl::BackfillEventIndex() {
-  // Version 3: rows grouped by the OneID of the event (version 2 rows were keyed by sequence
-  // and carried the owner identifier; version 1 rows were empty).
-  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kEventIndexBuilt));
-  if (done.has_value() && *done == keys::kEventIndexVersion) return Status::OK();
-  if (!done.has_value() || *done == "1") {
-    // Since version 2, computed traits are stored apart from the profiles (profile_store.h):
-    // the values a store kept in its profiles move to their columns.
-    std::vector<std::string> computed;
-    {
-      auto t = store_->NewCursor(Cf::kSegments);
-      const std::string prefix = keys::SegmentsKey(keys::kComputedTraitTag, "");
-      for (t->Seek(prefix); t->Valid() && t->key().starts_with(prefix); t->Next()) {
-        computed.emplace_back(t->key().substr(1));
-      }
-      HOLO_RETURN_IF_ERROR(t->status().WithContext("scan computed traits"));
-    }
-    uint64_t moved = 0;
-    HOLO_RETURN_IF_ERROR(profile::MoveComputedTraitsToColumns(store_.get(), computed, &moved));
-  }
-  uint64_t rows = 0;
-  HOLO_RETURN_IF_ERROR(profile::RebuildEventIndex(store_.get(), &rows));
-  return store_->Put(Cf::kMeta, keys::kEventIndexBuilt, keys::kEventIndexVersion, /*sync=*/true);
-}
-
-Status EngineImpl::BackfillTraitRows() {
-  HOLO_ASSIGN_OR_RETURN(auto done, store_->Get(Cf::kMeta, keys::kTraitRowsBuilt));
-  if (done.has_value()) return Status::OK();
-  uint64_t rows = 0;
-  HOLO_RETURN_IF_ERROR(profile::BackfillTraitRows(store_.get(), &rows));
-  return store_->Put(Cf::kMeta, keys::kTraitRowsBuilt, "1", /*sync=*/true);
-}
-
 int64_t EngineImpl::Now() const { return options_.now_ms != 0 ? options_.now_ms : NowMs(); }
-
-Result<profile::BuildOptions> EngineImpl::ProfileBuildOptions(bool full) {
-  // The consent index must know where resolution moved identifiers before the consent
-  // traits are read from it: the OneIDs about to be rebuilt are read from the ledger
-  // again (all of them, reloading the index, on a full rebuild).
-  if (full) privacy_.consent().Invalidate();
-  if (log_ && !clock_warned_) {
-    // Windows end at the clock: data that ended long before it leaves them empty. Say so.
-    HOLO_ASSIGN_OR_RETURN(auto newest, store_->Get(Cf::kMeta, keys::kMaxTimestamp));
-    const int64_t day = 86400000;
-    if (newest.has_value() && newest->size() == 8) {
-      const int64_t gap = Now() - static_cast<int64_t>(coding::DecodeFixed64BE(newest->data()));
-      if (gap > 30 * day) {
-        log_("profiles: warning: the newest event is " + std::to_string(gap / day) +
-             " days before the clock, so windowed traits (spend_90d, store_visits_90d, ...) see little or none of "
-             "the data; to measure as of the data's end, set HOLO_NOW (ISO-8601)");
-        clock_warned_ = true;
-      }
-    }
-  }
-  profile::BuildOptions bo;
-  bo.log = log_;
-  bo.computed = audiences_.ComputedTraits();
-  bo.as_of_ms = Now();
-  bo.before_build = [this](const std::vector<uint64_t>& oneids) {
-    HOLO_RETURN_IF_ERROR(privacy_.consent().Refresh(oneids));  // a no-op until the index is loaded
-    return privacy_.consent().Ensure();
-  };
-  bo.consent = [this](uint64_t oneid, std::string_view purpose) {
-    auto i = privacy::PurposeIndex(purpose);
-    if (!i) return false;
-    return privacy_.consent().Given(oneid, *i);
-  };
-  return bo;
-}
-
-Status EngineImpl::RebuildMarkedProfiles() {
-  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(/*full=*/false));
-  bo.full_threshold = 1.0;
-  profile::BuildStats ps;
-  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  return audiences_.Refresh(ps.changed, ps.full);
-}
-
-Status EngineImpl::MarkAllProfilesDirty() {
-  storage::WriteBatch batch(*store_);
-  auto it = store_->NewCursor(Cf::kGraph);
-  uint64_t last = 0;
-  for (it->Seek(keys::kGraphMemberPrefix); it->Valid() && it->key().starts_with(keys::kGraphMemberPrefix); it->Next()) {
-    uint64_t id = coding::DecodeFixed64BE(it->key().data() + 1);
-    if (id != last) batch.Put(Cf::kMeta, keys::DirtyProfile(id), "");
-    last = id;
-  }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan OneIDs"));
-  return store_->Write(&batch, false);
-}
 
 Result<uint64_t> EngineImpl::LookupOneId(std::string_view type, std::string_view raw_value) {
   return identity_.LookupOneId(type, raw_value);

@@ -24,6 +24,7 @@
 #include "engine/identity_stage.h"
 #include "engine/ingest_stage.h"
 #include "engine/privacy_stage.h"
+#include "engine/profile_stage.h"
 #include "holo/engine.h"
 #include "identity/resolver.h"
 #include "ingest/message_parser.h"
@@ -83,7 +84,7 @@ class EngineImpl final : public Engine,
   static Status Rekey(const Options& options, bool keep_old, const std::function<void(const RekeyProgress&)>& on_progress,
                       RekeyReport* report);
   // Rebuilds every profile (and people-graph link) from the events, then traits and segments.
-  Status RebuildAllProfiles(uint64_t* written) REQUIRES(change_mu_);
+  Status RebuildAllProfiles(uint64_t* written) REQUIRES(change_mu_) { return profiles_.RebuildAll(written); }
 
   // Ingestion (IngestStage), forwarded; Ingest then resolves when IngestOptions::resolve.
   Status Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
@@ -117,6 +118,7 @@ class EngineImpl final : public Engine,
   Status IdentityFeed(uint64_t since, std::ostream& out) override;
   void SetLog(std::function<void(const std::string&)> log) override {
     log_ = log;
+    profiles_.SetLog(log);
     audiences_.SetLog(std::move(log));
   }
 
@@ -209,14 +211,10 @@ class EngineImpl final : public Engine,
   // audiences.
   Status ResolveWith(bool full, double full_threshold, std::string_view cause, ResolveReport* report)
       REQUIRES(change_mu_);
-  Status MarkAllProfilesDirty() REQUIRES(change_mu_);
   // The engine's clock (Options::now_ms, else the system clock).
   int64_t Now() const;
-  // Options for rebuilding profiles: the clock, computed traits, consent from the ledger.
-  // Loads the consent index first; with `full`, afresh from the ledger.
-  Result<profile::BuildOptions> ProfileBuildOptions(bool full);
   // Rebuilds the profiles marked dirty and brings the audience up to date with them.
-  Status RebuildMarkedProfiles() REQUIRES(change_mu_);
+  Status RebuildMarkedProfiles() REQUIRES(change_mu_) { return profiles_.RebuildMarked(); }
 
   // ---- audiences (audience.cc; the state is the Audiences service's) ----
   // Registers computed traits (name -> spec) and writes their values into the profiles.
@@ -242,12 +240,6 @@ class EngineImpl final : public Engine,
   // readers never take it.
   Mutex change_mu_;
   Audiences audiences_;  // computed traits, trait table, saved segments: its own state and lock
-  bool clock_warned_ = false;  // the data-older-than-the-clock warning was given
-
-  // Builds the event index (keys::EventNameKey) once, for a store written before its layout.
-  Status BackfillEventIndex();
-  // Writes every profile's typed trait row once, for a store written before them.
-  Status BackfillTraitRows();
 
   // ---- consent (privacy.cc) ----
   // ConsentJson of a OneID; *given (may be null): whether each purpose counts as given
@@ -270,6 +262,10 @@ class EngineImpl final : public Engine,
   // (ingest_stage.h). Declared after the pseudonymizer, parser options, identity_ and
   // privacy_, which it borrows.
   IngestStage ingest_;
+  // Profile rebuilds — when, and with the clock, the computed traits and consent of the
+  // moment — and the backfills of older stores (profile_stage.h). Declared after audiences_
+  // and privacy_, which it borrows.
+  ProfileStage profiles_;
 };
 
 }  // namespace holo::engine

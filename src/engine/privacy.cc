@@ -139,8 +139,8 @@ Status EngineImpl::SetConsentPolicy(std::string_view json) {
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
   privacy_.consent().SetPolicy(std::move(policy));
   // Defaults decide the consent traits of everyone who did not decide: every profile.
-  HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
-  return RebuildMarkedProfiles();
+  uint64_t written = 0;
+  return RebuildAllProfiles(&written);
 }
 
 }  // namespace holo::engine

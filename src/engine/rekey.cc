@@ -127,16 +127,6 @@ Status FinishInterruptedRekey(const std::string& data_dir) {
   return Status::OK();
 }
 
-Status EngineImpl::RebuildAllProfiles(uint64_t* written) {
-  HOLO_RETURN_IF_ERROR(MarkAllProfilesDirty());
-  HOLO_ASSIGN_OR_RETURN(profile::BuildOptions bo, ProfileBuildOptions(/*full=*/true));
-  bo.force_full = true;
-  profile::BuildStats ps;
-  HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_.get(), bo, &ps));
-  *written = ps.written;
-  return audiences_.Refresh(ps.changed, /*full=*/true);
-}
-
 Status EngineImpl::Rekey(const Options& options, bool keep_old,
                          const std::function<void(const RekeyProgress&)>& on_progress, RekeyReport* report) {
   *report = RekeyReport();
