@@ -169,7 +169,7 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   HOLO_ASSIGN_OR_RETURN(Report people, People(std::to_string(oneid)));
   w.Key("people").RawValue(people.json);
   std::array<bool, privacy::kPurposeCount> consented{};
-  HOLO_ASSIGN_OR_RETURN(std::string consent, ConsentJsonOf(oneid, &consented));
+  HOLO_ASSIGN_OR_RETURN(std::string consent, privacy_.ConsentJson(oneid, &consented));
   w.Key("consent").RawValue(consent);
   // Raw values kept encrypted in the PII vault, opened for the person.
   HOLO_ASSIGN_OR_RETURN(auto vault, privacy_.VaultEntriesOf(members));

@@ -241,10 +241,6 @@ class EngineImpl final : public Engine,
   Mutex change_mu_;
   Audiences audiences_;  // computed traits, trait table, saved segments: its own state and lock
 
-  // ---- consent (privacy.cc) ----
-  // ConsentJson of a OneID; *given (may be null): whether each purpose counts as given
-  // under the policy.
-  Result<std::string> ConsentJsonOf(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given);
   // ---- released aggregates (audience.cc) ----
   // The members of a segment (by name) or of an expression; with `unknown_trait_is_error`,
   // an expression naming a trait no profile has is kNotFound (a mistyped segment name).

@@ -10,7 +10,15 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <array>
+#include <map>
+#include <tuple>
+
 #include "common/coding.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "identity/graph_store.h"
 #include "profile/profile_builder.h"
 #include "storage/store.h"
 
@@ -37,6 +45,93 @@ Status PrivacyStage::Load(bool read_only) {
   }
   if (!read_only) HOLO_RETURN_IF_ERROR(BackfillConsentLedger());
   return LoadSuppressions();
+}
+
+// ---- decisions recorded by the CLI or the API, the consent document, the policy ----
+
+Status PrivacyStage::RecordDecision(const std::vector<privacy::Pseudonym>& nodes, const std::vector<uint64_t>& oneids,
+                                    const Decision& decision, int64_t now_ms) {
+  // A decision recorded now is the person's latest: it is stamped after every decision the
+  // ledger already holds for the purpose, even one stamped in the same millisecond (which
+  // would otherwise win on its event sequence) or a little ahead by a client's clock.
+  std::array<int64_t, privacy::kPurposeCount> at;
+  at.fill(decision.at_ms != 0 ? decision.at_ms : now_ms);
+  if (decision.at_ms == 0) {
+    std::vector<uint64_t> people = oneids;
+    std::sort(people.begin(), people.end());
+    people.erase(std::unique(people.begin(), people.end()), people.end());
+    std::vector<privacy::ConsentRecord> ledger;
+    for (uint64_t oneid : people) HOLO_RETURN_IF_ERROR(consent_.LedgerOf(oneid, &ledger));
+    for (const privacy::ConsentRecord& r : ledger) at[r.purpose] = std::max(at[r.purpose], r.ts_ms + 1);
+  }
+  storage::WriteBatch batch(*store_);
+  for (const auto& node : nodes) {
+    for (size_t p : decision.purposes) {
+      privacy::ConsentRecord r;
+      r.node = node;
+      r.purpose = p;
+      r.ts_ms = at[p];
+      r.given = decision.given;
+      r.source = decision.source;
+      batch.Put(Cf::kConsent, privacy::ConsentKey(r), privacy::ConsentValue(r));
+    }
+  }
+  // The decision and the profiles it changes (their consent_<purpose> traits, and so every
+  // segment using consent("...")) are marked in one write: a crash before the rebuild
+  // leaves the marks for the next resolve.
+  for (uint64_t oneid : oneids) batch.Put(Cf::kMeta, keys::DirtyProfile(oneid), "");
+  return store_->Write(&batch, /*sync=*/true);
+}
+
+Status PrivacyStage::SetConsentPolicy(std::string_view json) {
+  HOLO_ASSIGN_OR_RETURN(privacy::ConsentPolicy policy, privacy::ConsentPolicy::Parse(json));
+  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kConsentPolicy, policy.ToJson(), /*sync=*/true));
+  consent_.SetPolicy(std::move(policy));
+  return Status::OK();
+}
+
+Result<std::string> PrivacyStage::ConsentJson(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given) const {
+  std::vector<privacy::ConsentRecord> records;
+  size_t members = 0;
+  HOLO_RETURN_IF_ERROR(consent_.LedgerOf(oneid, &records, &members));
+  if (members == 0) return Status::NotFound("no OneID " + std::to_string(oneid));
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ts_ms, a.seq, a.purpose) < std::tie(b.ts_ms, b.seq, b.purpose);
+  });
+  privacy::PersonConsent person;
+  for (const auto& r : records) person.Fold(r);
+  const std::array<bool, privacy::kPurposeCount> state = consent_.GivenAll(person);
+  if (given != nullptr) *given = state;
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("oneid").Uint(oneid).Key("purposes").BeginObject();
+  for (size_t i = 0; i < privacy::kPurposeCount; ++i) {
+    const privacy::PurposeState& s = person.purposes[i];
+    w.Key(privacy::kPurposes[i]).BeginObject();
+    w.Key("given").Bool(state[i]).Key("decided").Bool(s.decided);
+    if (s.decided) w.Key("at").String(FormatIso8601Ms(s.ts_ms)).Key("source").String(s.source);
+    w.EndObject();
+  }
+  w.EndObject().Key("history").BeginArray();
+  std::map<keys::Key16, std::string> types;  // a person decides many times on few identifiers
+  for (const auto& r : records) {
+    auto type = types.find(r.node);
+    if (type == types.end()) {
+      HOLO_ASSIGN_OR_RETURN(std::string t, identity::NodeType(*store_, r.node));
+      type = types.emplace(r.node, std::move(t)).first;
+    }
+    w.BeginObject().Key("purpose").String(privacy::kPurposes[r.purpose]).Key("given").Bool(r.given);
+    w.Key("at").String(FormatIso8601Ms(r.ts_ms)).Key("source").String(r.source);
+    w.Key("identifier_type").String(type->second).Key("identifier").String(privacy::PseudonymToHex(r.node));
+    if (r.seq != 0) {
+      w.Key("event_seq").Uint(r.seq);
+    } else {
+      w.Key("event_seq").Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
 }
 
 // ---- the ingest write ----

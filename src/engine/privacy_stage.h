@@ -11,12 +11,17 @@
 //   HOLO_RETURN_IF_ERROR(store->Write(&batch, false));
 //   HOLO_RETURN_IF_ERROR(privacy.Written(part));               // decisions count from the next read
 //
+// It also records decisions made through the CLI or the API (RecordDecision), writes a
+// person's consent document, and sets the consent policy; the engine resolves identifiers
+// for it and rebuilds the profiles these change.
+//
 // Thread safety: any thread. The consent index has its own lock (consent_index.h); the
 // suppression list is guarded by `suppress_mu_`, held only for in-memory work (never over a
 // store read or write, never while calling the consent index). The vault key is immutable.
 // Ownership: `store` and `pseudonymizer` are borrowed and must outlive the stage.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -84,6 +89,26 @@ class PrivacyStage {
   // The consent decisions of a stored event (Consent Given / Withdrawn), on `node`.
   static void ConsentRecordsOf(const storage::EventRecord& event, const privacy::Pseudonym& node, uint64_t seq,
                                std::vector<privacy::ConsentRecord>* out);
+
+  // ---- decisions recorded by the CLI or the API, the consent document, the policy ----
+  // A decision on `purposes` (privacy::PurposeIndex) for every identifier of `nodes`, whose
+  // OneIDs are `oneids` (their profiles are marked dirty in the same synced write). `at_ms`
+  // 0: now, and then the latest decision of the person for each purpose (stamped after every
+  // decision the ledger holds for it, docs/privacy.md); else at that time.
+  struct Decision {
+    std::vector<size_t> purposes;
+    bool given = true;
+    std::string source;
+    int64_t at_ms = 0;
+  };
+  Status RecordDecision(const std::vector<privacy::Pseudonym>& nodes, const std::vector<uint64_t>& oneids,
+                        const Decision& decision, int64_t now_ms);
+  // The consent document of `oneid` (state per purpose under the policy, the whole history
+  // with sources and identifier types); *given (may be null): each purpose given or not.
+  // kNotFound for a OneID without members.
+  Result<std::string> ConsentJson(uint64_t oneid, std::array<bool, privacy::kPurposeCount>* given) const;
+  // Parses, stores and applies a consent policy (the caller rebuilds every profile).
+  Status SetConsentPolicy(std::string_view json);
 
   // ---- the PII vault ----
   // Opens one stored vault value (storage::VaultRecord) with the vault key.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,61 @@ TEST_P(PrivacyStageTest, LoadReadsThePolicyAndBuildsAMissingLedgerOnce) {
   PrivacyStage again(store_.get(), &pseudonymizer_, vault_key_);
   ASSERT_TRUE(again.Load(false).ok());
   EXPECT_EQ(Count(Cf::kConsent, ""), 0u);
+}
+
+// A decision recorded through the CLI or the API: written for every identifier with the
+// profiles marked in one write; stamped after the ledger's newest decision when made "now";
+// the person's document shows state and history; a policy is parsed, stored and applied.
+TEST_P(PrivacyStageTest, RecordsDecisionsWritesTheDocumentAndSetsThePolicy) {
+  Place(Node(1), 7);
+  Place(Node(2), 7);
+  PrivacyStage stage(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(stage.Load(false).ok());
+  ASSERT_TRUE(stage.consent().Ensure().ok());
+  // An event-borne grant stamped ahead of the clock (now 1000, the grant 5000).
+  PrivacyStage::WritePart part;
+  stage.Add(Event(Node(1), "Consent Given", R"({"purposes":["marketing"]})", 5000), Node(1), 3, {}, &part);
+  Write(&stage, part);
+  ASSERT_TRUE(stage.consent().Given(7, Purpose("marketing")));
+
+  PrivacyStage::Decision withdraw;
+  withdraw.purposes = {Purpose("marketing"), Purpose("location")};
+  withdraw.given = false;
+  withdraw.source = "support";
+  ASSERT_TRUE(stage.RecordDecision({Node(1), Node(2)}, {7, 7}, withdraw, /*now_ms=*/1000).ok());
+  EXPECT_EQ(Count(Cf::kConsent, ""), 5u) << "the grant, and two purposes for each of two identifiers";
+  EXPECT_EQ(Count(Cf::kMeta, keys::DirtyProfile(7)), 1u) << "the profile marked in the same write";
+  ASSERT_TRUE(stage.consent().Refresh({7}).ok());  // what the rebuild does before it reads
+  EXPECT_FALSE(stage.consent().Given(7, Purpose("marketing"))) << "stamped after the grant: 5001";
+  std::array<bool, privacy::kPurposeCount> given{};
+  auto json = stage.ConsentJson(7, &given);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_FALSE(given[Purpose("marketing")]);
+  EXPECT_NE(json->find(R"("marketing":{"given":false,"decided":true,"at":"1970-01-01T00:00:05.001Z","source":"support"})"),
+            std::string::npos) << *json;
+  EXPECT_NE(json->find(R"("location":{"given":false,"decided":true,"at":"1970-01-01T00:00:01.000Z")"),
+            std::string::npos) << *json;
+  EXPECT_NE(json->find(R"("event_seq":3)"), std::string::npos) << *json;
+  EXPECT_EQ(stage.ConsentJson(8, nullptr).status().code(), StatusCode::kNotFound);
+
+  // A decision with its own time keeps it, even when older than the newest.
+  PrivacyStage::Decision grant;
+  grant.purposes = {Purpose("marketing")};
+  grant.source = "store_desk";
+  grant.at_ms = 2000;
+  ASSERT_TRUE(stage.RecordDecision({Node(2)}, {7}, grant, 1000).ok());
+  ASSERT_TRUE(stage.consent().Refresh({7}).ok());
+  EXPECT_FALSE(stage.consent().Given(7, Purpose("marketing")));
+
+  // The policy: refused when it names an unknown purpose; otherwise stored and in force.
+  EXPECT_EQ(stage.SetConsentPolicy(R"({"uses":{"export":["telepathy"]}})").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(stage.SetConsentPolicy(R"({"uses":{"export":["analytics"]},"defaults":{"analytics":true}})").ok());
+  auto allowed = stage.consent().Allows(7, "export");
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_TRUE(*allowed) << "analytics undecided, given by default";
+  PrivacyStage reopened(store_.get(), &pseudonymizer_, vault_key_);
+  ASSERT_TRUE(reopened.Load(false).ok());
+  EXPECT_EQ(reopened.consent().policy().ToJson(), stage.consent().policy().ToJson());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PrivacyStageTest, ::testing::ValuesIn(holo::testing::kStoreBackends),
