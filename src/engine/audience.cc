@@ -101,7 +101,8 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
     if (log_) {
       log_("traits: " + spec.TraitName() + " from " + std::to_string(ps.events_scanned) + " '" + spec.event +
            "' events into " + std::to_string(ps.written) + " profiles in " + std::to_string(ps.seconds) + " s (" +
-           std::to_string(ps.scan_threads) + (ps.scan_threads == 1 ? " thread)" : " threads)"));
+           std::to_string(ps.scan_threads) + (ps.scan_threads == 1 ? " thread" : " threads") + ", reading " +
+           std::to_string(ps.scan_seconds) + " s)");
     }
     changed.insert(changed.end(), ps.changed.begin(), ps.changed.end());
     columns.push_back(std::move(column));

@@ -563,15 +563,91 @@ bool IndexedForTraits(const storage::EventRecord& event) {
   return event.msg_type == kTrackMessage && !event.event.empty();
 }
 
-std::string EventIndexValue(const storage::EventRecord& event) {
+std::vector<std::string> PropertiesRead(const AggregateSpec& spec) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& path) {
+    if (path.empty()) return;
+    out.emplace_back(path.substr(0, path.find('.')));
+  };
+  add(spec.property);
+  for (const Condition& c : spec.where) add(c.property);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+
+// Appends `object`'s members named in `keys` (sorted), in document order, as JSON members.
+void AppendKeptMembers(simdjson::dom::object object, const std::vector<std::string>& keys, bool* first,
+                       std::string* out) {
+  for (simdjson::dom::key_value_pair field : object) {
+    if (!std::binary_search(keys.begin(), keys.end(), field.key)) continue;
+    if (!*first) out->push_back(',');
+    *first = false;
+    JsonWriter(out).String(field.key);
+    out->push_back(':');
+    out->append(simdjson::to_string(field.value));
+  }
+}
+
+}  // namespace
+
+std::string PruneProperties(std::string_view json, const std::vector<std::string>& keys) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(json.data(), json.size()).get_object().get(object) != simdjson::SUCCESS) return std::string(json);
+  std::string out = "{";
+  bool first = true;
+  AppendKeptMembers(object, keys, &first, &out);
+  simdjson::dom::array products;
+  if (!std::binary_search(keys.begin(), keys.end(), std::string_view("products")) &&
+      object.at_key("products").get_array().get(products) == simdjson::SUCCESS) {
+    // The items, each cut down to `keys`: conditions and properties not at the top level are
+    // looked up there, and the items' order and number are kept (first/last take the first
+    // value in document order). The first "products" member is the one looked up.
+    if (!first) out.push_back(',');
+    first = false;
+    out.append("\"products\":[");
+    bool first_item = true;
+    for (simdjson::dom::element item : products) {
+      if (!first_item) out.push_back(',');
+      first_item = false;
+      simdjson::dom::object fields;
+      if (item.get_object().get(fields) != simdjson::SUCCESS) {
+        out.append("null");
+        continue;
+      }
+      out.push_back('{');
+      bool first_field = true;
+      AppendKeptMembers(fields, keys, &first_field, &out);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
+  return out;
+}
+
+namespace {
+
+std::string IndexValueWith(const storage::EventRecord& event, std::string properties_json) {
   storage::EventRecord projection;
   projection.msg_type = event.msg_type;
   projection.timestamp_ms = event.timestamp_ms;
   projection.source = event.source;
-  projection.properties_json = event.properties_json;
+  projection.properties_json = std::move(properties_json);
   std::string out;
   projection.EncodeTo(&out);
   return out;
+}
+
+}  // namespace
+
+std::string EventIndexValue(const storage::EventRecord& event) { return IndexValueWith(event, event.properties_json); }
+
+std::string EventProjectionValue(const storage::EventRecord& event, const std::vector<std::string>& keys) {
+  return IndexValueWith(event, PruneProperties(event.properties_json, keys));
 }
 
 }  // namespace holo::profile

@@ -77,6 +77,19 @@ std::string EventIndexValue(const storage::EventRecord& event);
 // the event index holds.
 bool IndexedForTraits(const storage::EventRecord& event);
 
+// The top-level property names `spec` reads: the first name of the aggregated property's path
+// and of each condition's, sorted, without repeats (empty for a plain count).
+std::vector<std::string> PropertiesRead(const AggregateSpec& spec);
+// `json` (an event's properties) cut down to what a computed trait reading only the top-level
+// properties `keys` (sorted) can see: those members, in order, and — when `products` is an
+// array and not one of `keys` — each of its items cut down the same way (an item that is not
+// an object becomes null). Every AggregateSpec whose PropertiesRead is within `keys` gives the
+// same value over the result as over `json`. Not an object, or not JSON: returned as it is.
+std::string PruneProperties(std::string_view json, const std::vector<std::string>& keys);
+// EventIndexValue with the properties cut down to `keys` (PruneProperties): an event index
+// projection row (storage::keys::EventProjectionKey).
+std::string EventProjectionValue(const storage::EventRecord& event, const std::vector<std::string>& keys);
+
 // Evaluates one AggregateSpec over the events of one OneID.
 //
 //   ComputedTraitAccumulator acc(&spec);

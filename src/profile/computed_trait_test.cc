@@ -236,6 +236,108 @@ TEST(ComputedTraitTest, MalformedPropertiesAreIgnored) {
             "1");
 }
 
+// A projection keeps, of each event's properties, what traits over a set of top-level
+// properties read (PruneProperties): every spec whose PropertiesRead is within the set gives
+// the same value and the same contributing events and sources over the cut-down properties.
+// Random documents (products items or not, nested objects, arrays, nulls, duplicate keys,
+// escapes, numbers spelled otherwise, non-object items) and random specs over them.
+TEST(ComputedTraitTest, PrunedPropertiesGiveEverySpecWithinTheirKeysTheSameValue) {
+  std::mt19937 rng(20261206);
+  auto pick = [&](std::initializer_list<const char*> xs) {
+    auto it = xs.begin();
+    std::advance(it, rng() % xs.size());
+    return std::string(*it);
+  };
+  const std::vector<std::string> names = {"category", "price", "brand", "city", "tags", "rating", "shipping"};
+  auto scalar = [&]() {
+    return pick({R"("luxury")", R"("books")", R"("lu\u0078ury")", "5", "5.0", "1e2", "100", R"("100")", "true",
+                 "null", R"("Hang\u007ahou")", R"("say \"hi\"")", R"("茶")", "-3.25"});
+  };
+  auto value = [&](int depth) {
+    const unsigned k = rng() % 10;
+    if (k < 6 || depth > 1) return scalar();
+    if (k < 8) return "[" + scalar() + "," + scalar() + "]";
+    return std::string(R"({"city":)") + scalar() + R"(,"zip":)" + scalar() + "}";
+  };
+  auto object = [&](int depth, bool allow_products) {
+    std::string o = "{";
+    const unsigned n = rng() % 5;
+    for (unsigned i = 0; i < n; ++i) {
+      if (i > 0) o += ",";
+      o += "\"" + names[rng() % names.size()] + "\":" + value(depth);
+    }
+    if (allow_products && rng() % 2) {
+      if (n > 0) o += ",";
+      o += R"("products":[)";
+      const unsigned items = rng() % 4;
+      for (unsigned i = 0; i < items; ++i) {
+        if (i > 0) o += ",";
+        if (rng() % 6 == 0) {
+          o += scalar();  // not an object
+          continue;
+        }
+        o += "{";
+        const unsigned f = 1 + rng() % 3;
+        for (unsigned j = 0; j < f; ++j) {
+          if (j > 0) o += ",";
+          o += "\"" + names[rng() % names.size()] + "\":" + value(depth + 1);
+        }
+        o += "}";
+      }
+      o += "]";
+    }
+    return o + "}";
+  };
+  const std::vector<AggFunc> funcs = {AggFunc::kCount, AggFunc::kSum,   AggFunc::kMin,  AggFunc::kMax,
+                                      AggFunc::kDistinct, AggFunc::kFirst, AggFunc::kLast, AggFunc::kMostFrequent};
+  const std::vector<Condition::Op> ops = {Condition::Op::kEq, Condition::Op::kNe, Condition::Op::kLt, Condition::Op::kGe,
+                                          Condition::Op::kIn, Condition::Op::kNotIn};
+  const std::vector<std::string> paths = {"category", "price", "brand", "city", "tags", "rating", "shipping.city",
+                                          "products", "shipping"};
+  size_t nonzero = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<storage::EventRecord> events;
+    for (int i = 0; i < 6; ++i) {
+      events.push_back(Event("E", kNow - static_cast<int64_t>(rng() % 40) * kDay, object(0, true),
+                             rng() % 2 ? "taobao" : "tmall"));
+    }
+    AggregateSpec spec = Spec(funcs[rng() % funcs.size()], "E", rng() % 4 ? paths[rng() % paths.size()] : "", {},
+                              rng() % 2 ? 30 : 0);
+    if (spec.func != AggFunc::kCount && spec.property.empty()) spec.property = "price";
+    const unsigned conds = rng() % 3;
+    for (unsigned c = 0; c < conds; ++c) {
+      const Condition::Op op = ops[rng() % ops.size()];
+      const bool numeric = rng() % 3 == 0;
+      std::vector<std::string> values = {numeric ? pick({"5", "100", "-1"}) : pick({"luxury", "books", "100", "true", "Hangzhou", "茶"})};
+      if (op == Condition::Op::kIn || op == Condition::Op::kNotIn) values.push_back(pick({"books", "5", "tea"}));
+      spec.where.push_back(Cond(paths[rng() % paths.size()], op, values, numeric));
+    }
+    // The projection keeps what this spec reads, and sometimes more.
+    std::vector<std::string> keys = PropertiesRead(spec);
+    if (rng() % 2) keys.push_back(names[rng() % names.size()]);
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    ComputedTraitAccumulator full(&spec), pruned(&spec);
+    for (const storage::EventRecord& e : events) {
+      full.Add(e, kNow);
+      storage::EventRecord cut = e;
+      cut.properties_json = PruneProperties(e.properties_json, keys);
+      pruned.Add(cut, kNow);
+    }
+    ASSERT_EQ(pruned.ValueJson(), full.ValueJson()) << spec.Canonical() << " over " << events[0].properties_json;
+    ASSERT_EQ(pruned.events(), full.events()) << spec.Canonical();
+    ASSERT_EQ(pruned.sources(), full.sources()) << spec.Canonical();
+    if (full.events() > 0) ++nonzero;
+  }
+  EXPECT_GE(nonzero, 60u);  // the specs match something: the comparison is not vacuous
+  // Not an object, or not JSON: kept as it is; a plain count keeps only the braces.
+  EXPECT_EQ(PruneProperties("[1,2]", {"a"}), "[1,2]");
+  EXPECT_EQ(PruneProperties("{oops", {"a"}), "{oops");
+  EXPECT_EQ(PruneProperties(R"({"a":1,"b":{"c":2}})", {}), "{}");
+  EXPECT_EQ(PruneProperties(R"({"a":1,"b":{"c":2},"products":[{"a":3,"d":4},7]})", {"b"}),
+            R"({"b":{"c":2},"products":[{},null]})");
+}
+
 }  // namespace
 }  // namespace holo::profile
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <span>
 #include <thread>
 #include <chrono>
 #include <cstring>
@@ -125,6 +126,38 @@ uint64_t RowFingerprint(uint64_t seq, const storage::EventRecord& ev) {
   return Mix64(x ^ h(ev.properties_json));
 }
 
+// The projections of the event index (keys::EventProjectionMetaKey): event name -> the
+// top-level properties its projection keeps (sorted).
+using Projections = std::map<std::string, std::vector<std::string>>;
+
+std::string EncodeProjectedKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) coding::PutLengthPrefixed(&out, k);
+  return out;
+}
+
+Status LoadProjections(const storage::Store& store, Projections* out) {
+  out->clear();
+  auto it = store.NewCursor(Cf::kMeta);
+  const std::string_view prefix = keys::kEventProjectionPrefix;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::vector<std::string>& keys = (*out)[std::string(it->key().substr(prefix.size()))];
+    std::string_view in = it->value(), name;
+    while (!in.empty()) {
+      if (!coding::GetLengthPrefixed(&in, &name)) return Status::DataLoss("corrupt event index projection record");
+      keys.emplace_back(name);
+    }
+  }
+  return it->status().WithContext("read the event index projections");
+}
+
+// The key bounding the rows under `prefix` (a name's rows or projection) of OneIDs below `oneid`.
+std::string OneIdBound(const std::string& prefix, uint64_t oneid) {
+  std::string k = prefix;
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+
 class Writer {
  public:
   // `computed`: the computed traits rebuilt profiles are evaluated with (may be null).
@@ -198,6 +231,18 @@ class Writer {
         HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the event index"));
       }
     }
+    // The projection blocks of its projected names: written whole; gone with the name.
+    HOLO_ASSIGN_OR_RETURN(const Projections* projections, projections_or_load());
+    if (!projections->empty()) {
+      for (const auto& [name, block] : now.blocks) {
+        batch_.Put(Cf::kEventIndex, keys::EventProjectionKey(name, oneid), block);
+      }
+      for (const std::string& name : old.names) {
+        if (projections->count(name) && !now.blocks.count(name)) {
+          batch_.Delete(Cf::kEventIndex, keys::EventProjectionKey(name, oneid));
+        }
+      }
+    }
     if (now.summary.names.empty()) {
       if (had) batch_.Delete(Cf::kEventIndex, names_key);
     } else if (!had || !now.summary.SameRows(old)) {
@@ -262,6 +307,12 @@ class Writer {
     if (std::find(names.begin(), names.end(), ev.event) == names.end()) names.push_back(ev.event);
     if (index_deferred_) return Status::OK();
     batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
+    HOLO_ASSIGN_OR_RETURN(const Projections* projections, projections_or_load());
+    if (auto p = projections->find(ev.event); p != projections->end()) {
+      std::string& block = x.blocks[ev.event];
+      if (block.empty()) block.push_back('\0');
+      coding::PutLengthPrefixed(&block, EventProjectionValue(ev, p->second));
+    }
     x.seqs.push_back(seq);
     return MaybeFlush();
   }
@@ -298,6 +349,15 @@ class Writer {
     batch_.Put(Cf::kMeta, keys::kProfilesEpoch, NewEpoch());
     epoch_marked_ = true;
   }
+  // The projections in force, read on first use (one change of derived state at a time:
+  // none is added while a rebuild writes).
+  Result<const Projections*> projections_or_load() {
+    if (!projections_loaded_) {
+      HOLO_RETURN_IF_ERROR(LoadProjections(*store_, &projections_));
+      projections_loaded_ = true;
+    }
+    return &projections_;
+  }
   // The stored summary of `oneid`'s rows; false when there is none.
   Result<bool> ReadSummary(uint64_t oneid, IndexSummary* out) {
     HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kEventIndex, keys::EventNamesKey(oneid)));
@@ -311,6 +371,7 @@ class Writer {
   struct Indexed {
     std::vector<uint64_t> seqs;  // not kept while deferred
     IndexSummary summary;
+    std::map<std::string, std::string> blocks;  // projected name -> its projection block
   };
   storage::Store* store_;
   std::vector<std::pair<size_t, std::string>> stored_;
@@ -319,6 +380,8 @@ class Writer {
   std::unordered_map<uint64_t, Indexed> indexed_;
   bool index_empty_ = false;
   bool index_deferred_ = false;
+  Projections projections_;
+  bool projections_loaded_ = false;
 };
 
 // Per stored computed trait of `w`, the OneIDs of `ids` that hold a value now (one scan of
@@ -511,20 +574,47 @@ Status ForEachRefEvent(const storage::Store& store, const std::vector<std::pair<
   return Status::OK();
 }
 
-Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids) {
-  if (ids.empty()) return Status::OK();
-  IndexedWork work;
-  HOLO_ASSIGN_OR_RETURN(bool complete, CollectFromIndex(*store, ids, UINT64_MAX, &work));
-  if (!complete) return Status::Internal("reindex: event references not collected");
-  Writer w(store);
-  uint64_t decoded = 0;
-  HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, work.refs, &decoded, [&](uint64_t seq, uint64_t id,
-                                                                        const storage::EventRecord& ev) {
-    return w.AddIndexRow(id, seq, ev);
-  }));
+// The (event seq, OneID) references of the events attributed to the members of `ids`,
+// ascending (the node→events index).
+Status CollectRefs(const storage::Store& store, std::span<const uint64_t> ids,
+                   std::vector<std::pair<uint64_t, uint64_t>>* refs) {
+  refs->clear();
+  auto git = store.NewCursor(Cf::kGraph);
+  auto eit = store.NewCursor(Cf::kNodeEvents);
   for (uint64_t id : ids) {
-    HOLO_RETURN_IF_ERROR(w.FinishIndex(id));
-    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+    const std::string prefix = keys::MemberPrefix(id);
+    for (git->Seek(prefix); git->Valid() && git->key().starts_with(prefix); git->Next()) {
+      const std::string_view node = git->key().substr(prefix.size());
+      for (eit->Seek(node); eit->Valid() && eit->key().starts_with(node); eit->Next()) {
+        refs->emplace_back(coding::DecodeFixed64BE(eit->key().data() + 16), id);
+      }
+      HOLO_RETURN_IF_ERROR(eit->status().WithContext("scan node events"));
+    }
+    HOLO_RETURN_IF_ERROR(git->status().WithContext("scan members"));
+  }
+  std::sort(refs->begin(), refs->end());
+  refs->erase(std::unique(refs->begin(), refs->end()), refs->end());
+  return Status::OK();
+}
+
+Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids) {
+  // In chunks of OneIDs, so that a store whose every OneID is rewritten (the first full
+  // rebuild of a store written before fingerprints) holds one chunk's references at a time.
+  constexpr size_t kChunk = 65536;
+  Writer w(store);
+  std::vector<std::pair<uint64_t, uint64_t>> refs;
+  for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
+    const std::span<const uint64_t> chunk(ids.data() + begin, std::min(kChunk, ids.size() - begin));
+    HOLO_RETURN_IF_ERROR(CollectRefs(*store, chunk, &refs));
+    uint64_t decoded = 0;
+    HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, refs, &decoded, [&](uint64_t seq, uint64_t id,
+                                                                     const storage::EventRecord& ev) {
+      return w.AddIndexRow(id, seq, ev);
+    }));
+    for (uint64_t id : chunk) {
+      HOLO_RETURN_IF_ERROR(w.FinishIndex(id));
+      HOLO_RETURN_IF_ERROR(w.MaybeFlush());
+    }
   }
   return w.MaybeFlush(/*sync=*/true);  // the last rows (and the WAL before the marks go)
 }
@@ -656,18 +746,19 @@ struct ScanPart {
 
 // Splits the index rows under `prefix` (an event name's) into OneID ranges of about equal
 // span, one per core (at most 4), when there are enough OneIDs to be worth a thread.
-std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::string& prefix) {
+// `tail`: the key bytes after `prefix` (kEventNameKeyTail for rows, 8 for projection blocks).
+std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::string& prefix, size_t tail) {
   std::vector<ScanPart> parts(1);
   const unsigned cores = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
   if (cores < 2) return parts;
   auto it = store.NewCursor(Cf::kEventIndex);
   it->Seek(prefix);
-  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + keys::kEventNameKeyTail) {
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + tail) {
     return parts;
   }
   const uint64_t lo = coding::DecodeFixed64BE(it->key().data() + prefix.size());
   it->SeekForPrev(keys::PrefixSuccessor(prefix));
-  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + keys::kEventNameKeyTail) {
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + tail) {
     return parts;
   }
   const uint64_t hi = coding::DecodeFixed64BE(it->key().data() + prefix.size());
@@ -683,15 +774,76 @@ std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::strin
   return parts;
 }
 
+// Whether an event is past its source's retention window (storage::Retention), judged at one
+// clock reading for a whole scan; no lock is taken while no window is set.
+class RetentionCheck {
+ public:
+  explicit RetentionCheck(const storage::Retention& retention)
+      : retention_(retention), any_(!retention.empty()), now_ms_(retention.Now()) {}
+  bool operator()(std::string_view source, int64_t timestamp_ms) const {
+    return any_ && retention_.Expired(source, timestamp_ms, now_ms_);
+  }
+
+ private:
+  const storage::Retention& retention_;
+  const bool any_;
+  const int64_t now_ms_;
+};
+
+// Aggregates `spec` over the projection blocks under `prefix` (keys::EventProjectionKey) of
+// the OneIDs in part's range: one entry per OneID. An event outside the window is skipped on
+// its head; so is one past its source's retention window (the compaction filter drops such
+// rows, but not out of a block: a block follows when its OneID is rebuilt).
+Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& spec, const std::string& prefix,
+                            int64_t as_of_ms, ScanPart* part) {
+  storage::ScanOptions scan;
+  scan.upper_bound = part->end == 0 ? keys::PrefixSuccessor(prefix) : OneIdBound(prefix, part->end);
+  auto idx = store.NewCursor(Cf::kEventIndex, scan);
+  storage::EventRecord ev;
+  ev.event = spec.event;
+  const RetentionCheck expired(store.retention());
+  const std::string start = part->first == 0 ? prefix : OneIdBound(prefix, part->first);
+  for (idx->Seek(start); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
+    if (idx->key().size() != prefix.size() + 8) continue;
+    std::string_view block = idx->value();
+    if (block.empty() || block[0] != 0) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
+    block.remove_prefix(1);
+    ComputedTraitAccumulator acc(&spec);
+    std::string_view record;
+    while (!block.empty()) {
+      if (!coding::GetLengthPrefixed(&block, &record)) {
+        return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
+      }
+      part->scanned++;
+      int64_t ts;
+      std::string_view source;
+      if (!storage::DecodeEventHead(record, &ts, &source)) {
+        return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
+      }
+      if (!acc.InWindow(ts, as_of_ms) || expired(source, ts)) continue;
+      if (!ev.DecodeFrom(record)) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
+      ev.event = spec.event;  // the key holds the name
+      acc.Add(ev, as_of_ms);
+    }
+    if (acc.events() > 0) {
+      part->oneids.push_back(coding::DecodeFixed64BE(idx->key().data() + prefix.size()));
+      part->values.push_back(std::move(acc));
+    }
+  }
+  return idx->status().WithContext("scan the event index projection");
+}
+
 // Aggregates `spec` over the index rows under `prefix` of the OneIDs in part's range: each
 // OneID's value is complete when the next OneID starts; an event outside the window is
-// skipped on its head, before anything else of it is decoded.
+// skipped on its head, before anything else of it is decoded; so is one past its source's
+// retention window.
 Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, const std::string& prefix,
                        int64_t as_of_ms, ScanPart* part) {
   storage::ScanOptions scan;
-  scan.upper_bound = part->end == 0 ? keys::PrefixSuccessor(prefix) : keys::EventNameOneIdPrefix(spec.event, part->end);
+  scan.upper_bound = part->end == 0 ? keys::PrefixSuccessor(prefix) : OneIdBound(prefix, part->end);
   auto idx = store.NewCursor(Cf::kEventIndex, scan);
   storage::EventRecord ev;
+  const RetentionCheck expired(store.retention());  // rows the compaction has not dropped yet
   std::optional<ComputedTraitAccumulator> current;
   uint64_t current_oneid = 0;
   auto close = [&] {
@@ -701,7 +853,7 @@ Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, c
     }
     current.reset();
   };
-  const std::string start = part->first == 0 ? prefix : keys::EventNameOneIdPrefix(spec.event, part->first);
+  const std::string start = part->first == 0 ? prefix : OneIdBound(prefix, part->first);
   for (idx->Seek(start); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
     if (idx->key().size() != prefix.size() + keys::kEventNameKeyTail) continue;
     const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
@@ -716,7 +868,7 @@ Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, c
     if (!storage::DecodeEventHead(idx->value(), &ts, &source)) {
       return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
     }
-    if (!current->InWindow(ts, as_of_ms)) continue;
+    if (!current->InWindow(ts, as_of_ms) || expired(source, ts)) continue;
     if (!ev.DecodeFrom(idx->value())) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
     ev.event = spec.event;  // the key holds the name
     current->Add(ev, as_of_ms);
@@ -726,10 +878,70 @@ Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, c
   return Status::OK();
 }
 
+// Makes sure the projection of `spec`'s event keeps every property `spec` reads: when it
+// does not (or there is none), builds it anew from the name's rows, keeping those it kept and
+// these. The record naming the kept properties goes first (so a crash leaves no projection,
+// not a partial one) and comes back last. *rows: projection rows written. False when the
+// name has no rows (nothing to project).
+Result<bool> EnsureProjection(storage::Store* store, const AggregateSpec& spec, uint64_t* rows) {
+  *rows = 0;
+  Projections projections;
+  HOLO_RETURN_IF_ERROR(LoadProjections(*store, &projections));
+  const std::vector<std::string> needed = PropertiesRead(spec);
+  std::vector<std::string> kept;
+  if (auto p = projections.find(spec.event); p != projections.end()) {
+    if (std::includes(p->second.begin(), p->second.end(), needed.begin(), needed.end())) return true;
+    kept = p->second;
+  }
+  kept.insert(kept.end(), needed.begin(), needed.end());
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  const std::string rows_prefix = keys::EventNamePrefix(spec.event);
+  const std::string projection_prefix = keys::EventProjectionPrefix(spec.event);
+  {
+    storage::WriteBatch clear(*store);
+    clear.Delete(Cf::kMeta, keys::EventProjectionMetaKey(spec.event));
+    clear.DeleteRange(Cf::kEventIndex, projection_prefix, keys::PrefixSuccessor(projection_prefix));
+    HOLO_RETURN_IF_ERROR(store->Write(&clear, /*sync=*/true));
+  }
+  storage::WriteBatch batch(*store);
+  auto it = store->NewCursor(Cf::kEventIndex);
+  storage::EventRecord ev;
+  uint64_t oneid = 0;
+  std::string block;
+  auto put_block = [&]() -> Status {
+    if (block.empty()) return Status::OK();
+    batch.Put(Cf::kEventIndex, keys::EventProjectionKey(spec.event, oneid), block);
+    block.clear();
+    if (batch.Count() < 10000) return Status::OK();
+    HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/false));
+    batch.Clear();
+    return Status::OK();
+  };
+  for (it->Seek(rows_prefix); it->Valid() && it->key().starts_with(rows_prefix); it->Next()) {
+    if (it->key().size() != rows_prefix.size() + keys::kEventNameKeyTail) continue;
+    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event index row of '" + spec.event + "'");
+    const uint64_t row_oneid = coding::DecodeFixed64BE(it->key().data() + rows_prefix.size());
+    if (row_oneid != oneid) {
+      HOLO_RETURN_IF_ERROR(put_block());
+      oneid = row_oneid;
+    }
+    if (block.empty()) block.push_back('\0');
+    coding::PutLengthPrefixed(&block, EventProjectionValue(ev, kept));
+    ++*rows;
+  }
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the event index"));
+  HOLO_RETURN_IF_ERROR(put_block());
+  if (*rows == 0) return false;
+  batch.Put(Cf::kMeta, keys::EventProjectionMetaKey(spec.event), EncodeProjectedKeys(kept));
+  HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  return true;
+}
+
 }  // namespace
 
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
-                        BuildStats* stats, ComputedColumn* column) {
+                        BuildStats* stats, ComputedColumn* column, bool use_projection) {
   if (spec.event.empty()) return Status::InvalidArgument("AddComputedTrait needs an event name");
   const auto start = std::chrono::steady_clock::now();
   *stats = BuildStats();
@@ -738,15 +950,26 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   column->name = spec.TraitName();
   column->numeric = ComputedTraitAccumulator(&spec).numeric();
   if (StoredComputedTraits({spec}).empty()) return Status::OK();  // a built-in name: never stored
-  const std::string prefix = keys::EventNamePrefix(spec.event);
+  // 1. The rows to read: the name's projection when it keeps every property the trait reads
+  //    (built now, with those added, when it does not), else the full rows.
+  std::string prefix = keys::EventNamePrefix(spec.event);
+  bool projected = false;
+  if (use_projection) {
+    HOLO_ASSIGN_OR_RETURN(projected, EnsureProjection(store, spec, &stats->projection_rows));
+    if (projected) prefix = keys::EventProjectionPrefix(spec.event);
+  }
+  const auto scan_start = std::chrono::steady_clock::now();
 
-  // 1. The rows of the named events, one OneID after another (the key holds it), read in
+  // 2. The rows of the named events, one OneID after another (the key holds it), read in
   //    OneID ranges on parallel threads; the ranges are in order, so the column is too.
   std::vector<ComputedTraitAccumulator> values;
   {
-    std::vector<ScanPart> parts = SplitByOneId(*store, prefix);
+    std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? 8 : keys::kEventNameKeyTail);
     stats->scan_threads = static_cast<unsigned>(parts.size());
-    auto scan = [&](ScanPart* part) { part->status = ScanNamedEvents(*store, spec, prefix, as_of_ms, part); };
+    auto scan = [&](ScanPart* part) {
+      part->status = projected ? ScanProjectionBlocks(*store, spec, prefix, as_of_ms, part)
+                               : ScanNamedEvents(*store, spec, prefix, as_of_ms, part);
+    };
     std::vector<std::thread> threads;
     for (size_t i = 1; i < parts.size(); ++i) threads.emplace_back(scan, &parts[i]);
     scan(&parts[0]);
@@ -759,6 +982,7 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
     }
   }
 
+  stats->scan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
   // 3. The column: the OneIDs with a value, nothing else (no profile is read or written).
   Writer w(store);
   if (replace) w.DropColumn(column->name);
@@ -786,6 +1010,10 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
     // Every row goes, old layouts included (a range tombstone; the compaction reclaims them).
     storage::WriteBatch clear(*store);
     clear.DeleteRange(Cf::kEventIndex, "", std::string(keys::kEventNamesKeySize + 1, '\xff'));
+    // Projections too (the next definition over a name builds its own again).
+    Projections projections;
+    HOLO_RETURN_IF_ERROR(LoadProjections(*store, &projections));
+    for (const auto& [name, kept] : projections) clear.Delete(Cf::kMeta, keys::EventProjectionMetaKey(name));
     HOLO_RETURN_IF_ERROR(store->Write(&clear, /*sync=*/false));
   }
   std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;

@@ -26,6 +26,8 @@ struct BuildStats {
   // their stored fingerprint and were left as they were).
   uint64_t index_rewritten = 0;
   unsigned scan_threads = 1;  // threads that read the event index (AddComputedTrait)
+  double scan_seconds = 0;    // AddComputedTrait: reading the index (the rest: writing the column)
+  uint64_t projection_rows = 0;  // AddComputedTrait: projection rows built before reading
   int64_t as_of_ms = 0;
   double seconds = 0;
   std::vector<uint64_t> changed;  // OneIDs written or deleted, ascending
@@ -86,8 +88,13 @@ struct ComputedColumn {
 // OneIDs with a value. `replace`: a column of that name may exist (a redefinition) and is
 // dropped first. REQUIRES: spec.event is not empty. stats->changed: the OneIDs written;
 // stats->events_scanned: the index rows read. `column` receives the values.
+// With `use_projection`, the rows read are those of the event name's projection
+// (keys::EventProjectionKey: the rows with their properties cut down to the top-level
+// properties traits over the name read), built first — from the name's rows, keeping what it
+// kept and what `spec` reads — when it lacks one of them (stats->projection_rows: the rows it
+// wrote). Every rebuild keeps a projection current with the rows (Writer::AddIndexRow).
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
-                        BuildStats* stats, ComputedColumn* column);
+                        BuildStats* stats, ComputedColumn* column, bool use_projection = true);
 
 // Builds the event index (keys::EventNameKey, keys::EventNamesKey) from the stored events
 // and the OneIDs their owners have now, replacing every row it held: for a store written

@@ -79,10 +79,26 @@ class ProfileStoreTest : public ::testing::Test {
   // The event index holds exactly one row per named track event of a resolved owner, under
   // the OneID its owner has now, carrying EventIndexValue, and each OneID's names record
   // lists the names it has rows under: derived here from the events and the graph alone.
+  // A name's projection (keys::EventProjectionKey) holds, per OneID, one block of the same
+  // rows in seq order, each with its properties cut down to the projected properties (meta
+  // keys::EventProjectionMetaKey).
   void ExpectIndexFollowsTheEvents() {
     std::map<std::string, std::string> expected, actual;
     std::map<uint64_t, std::set<std::string>> expected_names, actual_names;
     std::map<uint64_t, uint64_t> expected_rows, actual_rows;
+    std::map<std::string, std::vector<std::string>> projections;
+    {
+      auto m = store_->NewCursor(Cf::kMeta);
+      const std::string_view prefix = keys::kEventProjectionPrefix;
+      for (m->Seek(prefix); m->Valid() && m->key().starts_with(prefix); m->Next()) {
+        std::string_view in = m->value(), name;
+        auto& kept = projections[std::string(m->key().substr(prefix.size()))];
+        while (!in.empty()) {
+          ASSERT_TRUE(coding::GetLengthPrefixed(&in, &name));
+          kept.emplace_back(name);
+        }
+      }
+    }
     auto it = store_->NewCursor(Cf::kEvents);
     storage::EventRecord ev;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -93,7 +109,13 @@ class ProfileStoreTest : public ::testing::Test {
       ASSERT_TRUE(v.ok());
       if (!v->has_value()) continue;
       const uint64_t oneid = coding::DecodeFixed64BE((*v)->data());
-      expected[keys::EventNameKey(ev.event, oneid, coding::DecodeFixed64BE(it->key().data()))] = EventIndexValue(ev);
+      const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
+      expected[keys::EventNameKey(ev.event, oneid, seq)] = EventIndexValue(ev);
+      if (auto p = projections.find(ev.event); p != projections.end()) {
+        std::string& block = expected[keys::EventProjectionKey(ev.event, oneid)];  // events in seq order
+        if (block.empty()) block.push_back('\0');
+        coding::PutLengthPrefixed(&block, EventProjectionValue(ev, p->second));
+      }
       expected_names[oneid].insert(ev.event);
       expected_rows[oneid]++;
     }
@@ -211,6 +233,18 @@ TEST_F(ProfileStoreTest, IndexAndFullScanWriteTheSameProfiles) {
 
 TEST_F(ProfileStoreTest, EventIndexFollowsTheOneIdsThroughEveryRebuild) {
   ExpectIndexFollowsTheEvents();  // as the engine's ingest and first resolution left it
+  // Projections of "Order Completed" (a trait reading category and price) and of "Product
+  // Viewed" (a plain count, which keeps no property): every rebuild below keeps them current.
+  for (const AggregateSpec& spec :
+       {Spec(AggFunc::kSum, "Order Completed", "price", 0, "projected_spend",
+             {Condition{"category", Condition::Op::kEq, {"electronics"}, false}}),
+        Spec(AggFunc::kCount, "Product Viewed", "", 30, "projected_views")}) {
+    BuildStats st;
+    ComputedColumn col;
+    ASSERT_TRUE(AddComputedTrait(store_.get(), spec, 1793491200000, /*replace=*/false, &st, &col).ok());
+    EXPECT_GT(st.projection_rows, 100u) << spec.TraitName();
+  }
+  ExpectIndexFollowsTheEvents();
   const auto before = Profiles();
   ASSERT_GT(before.size(), 10u);
   std::vector<uint64_t> ids;
@@ -444,6 +478,39 @@ std::map<uint64_t, std::string> ComputedValues(const storage::Store& store, cons
 // OneIDs with a value, and a redefinition removes the values the new definition does not
 // give. Rows of the index written before it carried a projection (empty values) give the
 // same. Profiles joined one at a time (ReadProfile) equal profiles joined in order.
+// Events past their source's retention window count for nobody, whether the compaction has
+// dropped them yet or not, read from the rows or from a projection.
+TEST_F(ProfileStoreTest, RetentionWindowsHoldForRowsAndProjectionsAlike) {
+  const int64_t as_of = 1793491200000, day = 86400000;
+  const AggregateSpec spec = Spec(AggFunc::kCount, "Product Viewed", "", 0, "views_retained");
+  auto total = [&](bool projection) {
+    BuildStats st;
+    ComputedColumn col;
+    EXPECT_TRUE(AddComputedTrait(store_.get(), spec, as_of, /*replace=*/true, &st, &col, projection).ok());
+    double sum = 0;
+    for (double v : col.numbers) sum += v;
+    return sum;
+  };
+  const double all = total(false);
+  ASSERT_GT(all, 100);
+  EXPECT_EQ(total(true), all);
+  std::map<std::string, int64_t> windows;
+  auto it = store_->NewCursor(Cf::kEvents);
+  storage::EventRecord ev;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSERT_TRUE(ev.DecodeFrom(it->value()));
+    windows[ev.source] = 60 * day;
+  }
+  store_->retention().SetClock(as_of);
+  store_->retention().Set(windows);
+  const double kept_rows = total(false), kept_projected = total(true);
+  store_->retention().Set({});
+  store_->retention().SetClock(0);
+  EXPECT_LT(kept_rows, all);
+  EXPECT_GT(kept_rows, 0);
+  EXPECT_EQ(kept_projected, kept_rows);
+}
+
 TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
   const int64_t as_of = 1793491200000;
   std::vector<AggregateSpec> specs = {
@@ -472,7 +539,17 @@ TEST_F(ProfileStoreTest, AddComputedTraitEqualsARebuildFromAllEvents) {
     EXPECT_EQ(read.oneids, column.oneids);
     EXPECT_EQ(read.numbers, column.numbers);
     EXPECT_EQ(read.texts, column.texts);
+    // Read from the full rows instead of the projection: the same column.
+    BuildStats full_stats;
+    ComputedColumn from_rows;
+    ASSERT_TRUE(AddComputedTrait(store_.get(), spec, as_of, /*replace=*/true, &full_stats, &from_rows,
+                                 /*use_projection=*/false)
+                    .ok());
+    EXPECT_EQ(from_rows.oneids, column.oneids) << spec.TraitName();
+    EXPECT_EQ(from_rows.numbers, column.numbers) << spec.TraitName();
+    EXPECT_EQ(from_rows.texts, column.texts) << spec.TraitName();
   }
+  ExpectIndexFollowsTheEvents();  // the projections the definitions built
   EXPECT_EQ(Profiles(), base);  // no profile written
   const auto defined = ComputedValues(*store_, base, specs);
   for (const auto& [id, line] : defined) {

@@ -113,6 +113,29 @@ inline std::string EventNamesKey(uint64_t oneid) {
   return k;
 }
 inline constexpr size_t kEventNamesKeySize = 9;
+// event_index: 0xfe name \0 oneid8 -> the OneID's events of that name as a projection block:
+// a 0 byte (not an event record's version: the retention filter keeps it), then each of its
+// rows (EventNameKey(name, oneid, seq), by seq) with its properties cut down to the name's
+// projected properties (profile::EventProjectionValue), length-prefixed. What a computed trait
+// reading only those properties reads: a fraction of the bytes, one entry per OneID. 0xfe
+// never starts an event name (not UTF-8), so blocks never meet rows in a scan by name.
+inline std::string EventProjectionPrefix(std::string_view event) {
+  std::string k(1, '\xfe');
+  k.append(event);
+  k.push_back('\0');
+  return k;
+}
+inline std::string EventProjectionKey(std::string_view event, uint64_t oneid) {
+  std::string k = EventProjectionPrefix(event);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+// meta: kEventProjectionPrefix + name -> the top-level properties the name's projection keeps
+// (each length-prefixed, sorted). Written once its every row is; absent: no projection.
+inline constexpr std::string_view kEventProjectionPrefix = "cfg/event_projection/";
+inline std::string EventProjectionMetaKey(std::string_view event) {
+  return std::string(kEventProjectionPrefix) + std::string(event);
+}
 // meta: kEventIndexVersion once the event index covers every attributed event in its current
 // form (built at open for stores written before it, or before its rows were grouped by OneID).
 inline constexpr std::string_view kEventIndexBuilt = "cfg/event_index";
