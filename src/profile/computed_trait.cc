@@ -257,7 +257,8 @@ std::string AggregateSpec::Canonical() const {
 }
 
 ComputedTraitAccumulator::ComputedTraitAccumulator(const AggregateSpec* spec) : spec_(spec) {
-  prop_path_ = SplitPath(spec->property);
+  auto compiled = std::make_shared<Compiled>();
+  compiled->prop_path = SplitPath(spec->property);
   for (const Condition& c : spec->where) {
     Cond cond;
     cond.path = SplitPath(c.property);
@@ -273,8 +274,9 @@ ComputedTraitAccumulator::ComputedTraitAccumulator(const AggregateSpec* spec) : 
       }
     }
     cond.needles = VerbatimNeedles(c);
-    conds_.push_back(std::move(cond));
+    compiled->conds.push_back(std::move(cond));
   }
+  compiled_ = std::move(compiled);
 }
 
 bool ComputedTraitAccumulator::Wants(const storage::EventRecord& event) const {
@@ -290,7 +292,7 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, int64_t as
   // The cheap tests first: most events of a windowed trait fall outside the window, and
   // their properties are never parsed.
   if (!Wants(event) || !InWindow(event.timestamp_ms, as_of_ms)) return;
-  if (spec_->func == AggFunc::kCount && conds_.empty() && prop_path_.empty()) {  // reads no property
+  if (spec_->func == AggFunc::kCount && compiled_->conds.empty() && compiled_->prop_path.empty()) {  // reads no property
     const std::string_view p = event.properties_json;
     const size_t first = p.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && p[first] == '{') {
@@ -308,7 +310,7 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, int64_t as
 
 bool ComputedTraitAccumulator::MayHold(std::string_view json) const {
   bool checked_escapes = false;
-  for (const Cond& c : conds_) {
+  for (const Cond& c : compiled_->conds) {
     if (c.needles.empty()) continue;
     if (!checked_escapes) {
       if (std::memchr(json.data(), '\\', json.size()) != nullptr) return true;  // escapes: parse to know
@@ -374,8 +376,8 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, const elem
       props.get_object().value_unsafe().at_key("products").get_array().get(products) ==
       simdjson::SUCCESS;
   uint64_t item_conds = 0;  // bit i: condition i was resolved against products[]
-  for (size_t i = 0; i < conds_.size(); ++i) {
-    const Cond& c = conds_[i];
+  for (size_t i = 0; i < compiled_->conds.size(); ++i) {
+    const Cond& c = compiled_->conds[i];
     element v;
     if (Lookup(props, c.path, &v)) {
       if (!holds(c, v)) return;
@@ -394,7 +396,7 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, const elem
   }
 
   bool contributed = false;
-  if (prop_path_.empty()) {
+  if (compiled_->prop_path.empty()) {
     if (spec_->func == AggFunc::kCount) {
       ++count_;
       contributed = true;
@@ -453,16 +455,16 @@ void ComputedTraitAccumulator::Add(const storage::EventRecord& event, const elem
       }
     };
     element v;
-    if (Lookup(props, prop_path_, &v)) {
+    if (Lookup(props, compiled_->prop_path, &v)) {
       ForEachScalar(v, take);
     } else if (has_products) {
       for (element item : products) {
-        if (!Lookup(item, prop_path_, &v)) continue;
+        if (!Lookup(item, compiled_->prop_path, &v)) continue;
         bool all = true;
-        for (size_t i = 0; i < conds_.size() && i < 64 && all; ++i) {
+        for (size_t i = 0; i < compiled_->conds.size() && i < 64 && all; ++i) {
           if (!(item_conds >> i & 1)) continue;
           element cv;
-          all = Lookup(item, conds_[i].path, &cv) && holds(conds_[i], cv);
+          all = Lookup(item, compiled_->conds[i].path, &cv) && holds(compiled_->conds[i], cv);
         }
         if (all) ForEachScalar(v, take);
       }

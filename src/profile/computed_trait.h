@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -120,6 +121,9 @@ std::string EventProjectionValue(const storage::EventRecord& event, const std::v
 class ComputedTraitAccumulator {
  public:
   explicit ComputedTraitAccumulator(const AggregateSpec* spec);
+  // An empty accumulator of the same spec, sharing what was derived from it (the split
+  // paths, the conditions' values): for one accumulator per OneID over many OneIDs.
+  ComputedTraitAccumulator Fresh() const { return ComputedTraitAccumulator(spec_, compiled_); }
 
   // Returns whether an event with this message type and name can match (no parsing needed).
   bool Wants(const storage::EventRecord& event) const;
@@ -166,9 +170,16 @@ class ComputedTraitAccumulator {
     std::vector<std::string> needles;
   };
 
+  // What the constructor derives from the spec, shared by Fresh() copies.
+  struct Compiled {
+    std::vector<Cond> conds;
+    std::vector<std::string_view> prop_path;
+  };
+  ComputedTraitAccumulator(const AggregateSpec* spec, std::shared_ptr<const Compiled> compiled)
+      : spec_(spec), compiled_(std::move(compiled)) {}
+
   const AggregateSpec* spec_;
-  std::vector<Cond> conds_;
-  std::vector<std::string_view> prop_path_;
+  std::shared_ptr<const Compiled> compiled_;
   uint64_t events_ = 0;
   std::vector<std::string> sources_;
   // count/sum/min/max

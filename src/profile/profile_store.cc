@@ -802,13 +802,14 @@ Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& sp
   storage::EventRecord ev;
   ev.event = spec.event;
   const RetentionCheck expired(store.retention());
+  const ComputedTraitAccumulator prototype(&spec);  // what each OneID's accumulator shares
   const std::string start = part->first == 0 ? prefix : OneIdBound(prefix, part->first);
   for (idx->Seek(start); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
     if (idx->key().size() != prefix.size() + 8) continue;
     std::string_view block = idx->value();
     if (block.empty() || block[0] != 0) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
     block.remove_prefix(1);
-    ComputedTraitAccumulator acc(&spec);
+    ComputedTraitAccumulator acc = prototype.Fresh();
     std::string_view record;
     while (!block.empty()) {
       if (!coding::GetLengthPrefixed(&block, &record)) {
@@ -844,6 +845,7 @@ Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, c
   auto idx = store.NewCursor(Cf::kEventIndex, scan);
   storage::EventRecord ev;
   const RetentionCheck expired(store.retention());  // rows the compaction has not dropped yet
+  const ComputedTraitAccumulator prototype(&spec);  // what each OneID's accumulator shares
   std::optional<ComputedTraitAccumulator> current;
   uint64_t current_oneid = 0;
   auto close = [&] {
@@ -859,7 +861,7 @@ Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, c
     const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
     if (!current.has_value() || oneid != current_oneid) {
       close();
-      current.emplace(&spec);
+      current.emplace(prototype.Fresh());
       current_oneid = oneid;
     }
     part->scanned++;
