@@ -189,6 +189,11 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
   // make the close flush every memtable: the close stays as it was (the WAL is replayed at the
   // next open), and never flushes onto a WAL file that saw a failed write.
   db_options.avoid_flush_during_shutdown = true;
+  // Nor at open: what the WAL holds goes back into the memtables rather than into a new
+  // level-0 file per column family, so that a run of short commands (one `holo trait define`
+  // after another) does not pile up level-0 files faster than a short process compacts them
+  // (seen: 31 in `segments`, and every write of the next command delayed by RocksDB's stall).
+  db_options.avoid_flush_during_recovery = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.IncreaseParallelism(2);
