@@ -72,14 +72,17 @@ norm() { awk -F'\t' '$2 + 0 != 0 { printf "%s\t%.4f\n", $1, $2 }' "$1" | LC_ALL=
 AGREE=yes
 for qi in 0 1 2; do
   q=${Q_ID[qi]}
+  # Streamed line by line: a workdir re-timed many times holds hundreds of traits, and its
+  # export outgrows what one string can hold.
   node -e '
     const [file, trait] = process.argv.slice(1);
-    for (const line of require("fs").readFileSync(file, "utf8").split("\n")) {
-      if (!line) continue;
+    const lines = require("readline").createInterface({ input: require("fs").createReadStream(file) });
+    lines.on("line", (line) => {
+      if (!line) return;
       const p = JSON.parse(line);
       const v = p.traits && p.traits[trait];
       if (typeof v === "number" && v !== 0) console.log(p.oneid + "\t" + v);
-    }' "$R/profiles.jsonl" "rerun_${tag}_${q}_$ROUNDS" > "$R/holo_$q.tsv"
+    });' "$R/profiles.jsonl" "rerun_${tag}_${q}_$ROUNDS" > "$R/holo_$q.tsv"
   if ! diff -q <(norm "$R/holo_$q.tsv") <(norm "$R/sqlite_$q.tsv") > /dev/null; then AGREE="NO ($q differs)"; fi
 done
 
