@@ -762,6 +762,11 @@ ProfileAccumulator::ProfileAccumulator(const std::vector<AggregateSpec>* compute
     for (const AggregateSpec& spec : *computed) s_->computed.emplace_back(&spec);
   }
 }
+ProfileAccumulator::ProfileAccumulator(const std::vector<ComputedTraitAccumulator>& prototypes)
+    : s_(std::make_unique<State>()) {
+  s_->computed.reserve(prototypes.size());
+  for (const ComputedTraitAccumulator& p : prototypes) s_->computed.push_back(p.Fresh());
+}
 ProfileAccumulator::~ProfileAccumulator() = default;
 ProfileAccumulator::ProfileAccumulator(ProfileAccumulator&&) noexcept = default;
 ProfileAccumulator& ProfileAccumulator::operator=(ProfileAccumulator&&) noexcept = default;

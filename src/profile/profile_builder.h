@@ -39,6 +39,9 @@ class ProfileAccumulator {
   // `computed` (optional) are user-defined traits evaluated over the same events; they must
   // outlive the accumulator.
   explicit ProfileAccumulator(const std::vector<AggregateSpec>* computed = nullptr);
+  // With one accumulator per computed trait made from `prototypes` (Fresh: what is derived
+  // from each spec is shared, not copied into every profile being built).
+  explicit ProfileAccumulator(const std::vector<ComputedTraitAccumulator>& prototypes);
   ~ProfileAccumulator();
   ProfileAccumulator(ProfileAccumulator&&) noexcept;
   ProfileAccumulator& operator=(ProfileAccumulator&&) noexcept;

@@ -158,6 +158,17 @@ std::string OneIdBound(const std::string& prefix, uint64_t oneid) {
   return k;
 }
 
+// One accumulator per computed trait of `computed` (may be null), for ProfileAccumulator to
+// make each profile's from (what is derived from a spec is shared by all of them).
+std::vector<ComputedTraitAccumulator> Prototypes(const std::vector<AggregateSpec>* computed) {
+  std::vector<ComputedTraitAccumulator> out;
+  if (computed != nullptr) {
+    out.reserve(computed->size());
+    for (const AggregateSpec& spec : *computed) out.emplace_back(&spec);
+  }
+  return out;
+}
+
 class Writer {
  public:
   // `computed`: the computed traits rebuilt profiles are evaluated with (may be null).
@@ -447,6 +458,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (dirty.count(id)) members[id].push_back({node_type[k], keys::ToHex(k)});
   }));
   std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
+  const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   std::unordered_map<uint64_t, LinkAccumulator> links;
   Writer w(store, options.computed.get());
@@ -471,7 +483,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (idx < 0) continue;
     auto found = node_oneid.find(ev.ids[idx].pseudonym);
     if (found == node_oneid.end() || !dirty.count(found->second)) continue;
-    acc.try_emplace(found->second, options.computed.get()).first->second.Add(ev, as_of);
+    acc.try_emplace(found->second, prototypes).first->second.Add(ev, as_of);
     links[found->second].Add(ev);
     HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
   }
@@ -494,7 +506,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       HOLO_RETURN_IF_ERROR(w.Delete(id, &had));
       stats->deleted++;
     } else {
-      ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
+      ProfileAccumulator& a = acc.try_emplace(id, prototypes).first->second;
       const std::string json = Render(&a, id, m->second, as_of, options, &row);
       HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, &had));
       stats->written++;
@@ -623,12 +635,13 @@ Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids) {
 // profiles' events rather than the size of the store.
 Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, const IndexedWork& work,
                       int64_t as_of, const BuildOptions& options, BuildStats* stats) {
+  const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
   std::unordered_map<uint64_t, ProfileAccumulator> acc;
   std::unordered_map<uint64_t, LinkAccumulator> links;
   Writer w(store, options.computed.get());
   HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, work.refs, &stats->events_scanned, [&](uint64_t seq, uint64_t id,
                                                                                      const storage::EventRecord& ev) {
-    acc.try_emplace(id, options.computed.get()).first->second.Add(ev, as_of);
+    acc.try_emplace(id, prototypes).first->second.Add(ev, as_of);
     links[id].Add(ev);
     return w.AddIndexRow(id, seq, ev);
   }));
@@ -640,7 +653,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       HOLO_RETURN_IF_ERROR(w.Delete(id, nullptr));
       stats->deleted++;
     } else {
-      ProfileAccumulator& a = acc.try_emplace(id, options.computed.get()).first->second;
+      ProfileAccumulator& a = acc.try_emplace(id, prototypes).first->second;
       const std::string json = Render(&a, id, m->second, as_of, options, &row);
       HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, nullptr));
       stats->written++;
