@@ -696,7 +696,14 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   IndexedWork work;
   bool indexed = false;
   if (!options.force_full) {
+    // RocksDB's estimate counts overwritten keys still in memtables and level-0 files (a store
+    // just rebuilt in full counts its profiles twice or more): the OneIDs ever handed out
+    // (identity's counter) bound it from above too.
     uint64_t profiles = store->EstimateKeys(Cf::kProfiles);
+    HOLO_ASSIGN_OR_RETURN(auto next_oneid, store->Get(Cf::kMeta, keys::kNextOneId));
+    if (next_oneid.has_value() && next_oneid->size() == 8) {
+      profiles = std::min<uint64_t>(profiles, coding::DecodeFixed64BE(next_oneid->data()) - 1);
+    }
     bool most = static_cast<double>(dirty.size()) > options.full_threshold * profiles;
     uint64_t max_refs = UINT64_MAX;
     if (most) {
@@ -787,6 +794,15 @@ std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::strin
   return parts;
 }
 
+// A cursor over the keys under `prefix` of the OneIDs in part's range, at the first of them.
+std::unique_ptr<storage::Cursor> OpenPart(const storage::Store& store, const std::string& prefix, const ScanPart& part) {
+  storage::ScanOptions scan;
+  scan.upper_bound = part.end == 0 ? keys::PrefixSuccessor(prefix) : OneIdBound(prefix, part.end);
+  auto idx = store.NewCursor(Cf::kEventIndex, scan);
+  idx->Seek(part.first == 0 ? prefix : OneIdBound(prefix, part.first));
+  return idx;
+}
+
 // Whether an event is past its source's retention window (storage::Retention), judged at one
 // clock reading for a whole scan; no lock is taken while no window is set.
 class RetentionCheck {
@@ -809,15 +825,11 @@ class RetentionCheck {
 // rows, but not out of a block: a block follows when its OneID is rebuilt).
 Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& spec, const std::string& prefix,
                             int64_t as_of_ms, ScanPart* part) {
-  storage::ScanOptions scan;
-  scan.upper_bound = part->end == 0 ? keys::PrefixSuccessor(prefix) : OneIdBound(prefix, part->end);
-  auto idx = store.NewCursor(Cf::kEventIndex, scan);
+  auto idx = OpenPart(store, prefix, *part);
   storage::EventRecord ev;
-  ev.event = spec.event;
   const RetentionCheck expired(store.retention());
   const ComputedTraitAccumulator prototype(&spec);  // what each OneID's accumulator shares
-  const std::string start = part->first == 0 ? prefix : OneIdBound(prefix, part->first);
-  for (idx->Seek(start); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
+  for (; idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
     if (idx->key().size() != prefix.size() + 8) continue;
     std::string_view block = idx->value();
     if (block.empty() || block[0] != 0) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
@@ -853,9 +865,7 @@ Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& sp
 // retention window.
 Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, const std::string& prefix,
                        int64_t as_of_ms, ScanPart* part) {
-  storage::ScanOptions scan;
-  scan.upper_bound = part->end == 0 ? keys::PrefixSuccessor(prefix) : OneIdBound(prefix, part->end);
-  auto idx = store.NewCursor(Cf::kEventIndex, scan);
+  auto idx = OpenPart(store, prefix, *part);
   storage::EventRecord ev;
   const RetentionCheck expired(store.retention());  // rows the compaction has not dropped yet
   const ComputedTraitAccumulator prototype(&spec);  // what each OneID's accumulator shares
@@ -868,8 +878,7 @@ Status ScanNamedEvents(const storage::Store& store, const AggregateSpec& spec, c
     }
     current.reset();
   };
-  const std::string start = part->first == 0 ? prefix : OneIdBound(prefix, part->first);
-  for (idx->Seek(start); idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
+  for (; idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
     if (idx->key().size() != prefix.size() + keys::kEventNameKeyTail) continue;
     const uint64_t oneid = coding::DecodeFixed64BE(idx->key().data() + prefix.size());
     if (!current.has_value() || oneid != current_oneid) {
