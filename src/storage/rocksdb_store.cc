@@ -19,6 +19,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <chrono>
+#include <thread>
 
 #include "common/coding.h"
 #include "common/time_util.h"
@@ -189,13 +191,11 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
   // make the close flush every memtable: the close stays as it was (the WAL is replayed at the
   // next open), and never flushes onto a WAL file that saw a failed write.
   db_options.avoid_flush_during_shutdown = true;
-  // Nor at open: what the WAL holds goes back into the memtables rather than into a new
-  // level-0 file per column family, so that a run of short commands (one `holo trait define`
-  // after another) does not pile up level-0 files faster than a short process compacts them
-  // (seen: 31 in `segments`, and every write of the next command delayed by RocksDB's stall).
-  db_options.avoid_flush_during_recovery = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
+  // The WAL too: writeback starts as it grows, so that a synced write of a large batch (a
+  // computed trait's column) waits for the last megabyte rather than for all of it.
+  db_options.wal_bytes_per_sync = 1 << 20;
   db_options.IncreaseParallelism(2);
   // No wal_compression: with RocksDB 7.8.3 a store written with ZSTD WAL compression
   // (3M events) failed to reopen ("Corruption: bad WriteBatch Put"). The WAL sync is
@@ -260,9 +260,37 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
 
 RocksStore::~RocksStore() {
   if (db_ == nullptr) return;
+  if (!read_only()) WaitForLevel0Compactions();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
   delete db_;
+}
+
+void RocksStore::WaitForLevel0Compactions() {
+  // Each open flushes what the WAL holds into a new level-0 file per column family, and a
+  // closing process drops the compactions still running: a run of short commands (one `holo
+  // trait define` after another) piled up 31 level-0 files in `segments`, and RocksDB then
+  // delayed every write ("Stalling writes because we have 31 level-0 files"). So a process
+  // that closes with many level-0 files in a column family first gives the background
+  // compaction it scheduled a few seconds to merge them.
+  constexpr uint64_t kMany = 8;
+  constexpr int64_t kMaxWaitMs = 10000;
+  const int64_t start = NowMs();
+  while (NowMs() - start < kMaxWaitMs) {
+    bool many = false;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      std::string files;  // a string property (GetIntProperty answers false for it)
+      if (db_->GetProperty(h, "rocksdb.num-files-at-level0", &files) && std::strtoull(files.c_str(), nullptr, 10) >= kMany) {
+        many = true;
+      }
+    }
+    if (!many || write_failed_.load()) return;
+    uint64_t running = 0, pending = 0;
+    db_->GetIntProperty("rocksdb.num-running-compactions", &running);
+    db_->GetAggregatedIntProperty("rocksdb.compaction-pending", &pending);
+    if (running == 0 && pending == 0) return;  // nothing scheduled: nothing to wait for
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 Status RocksStore::WriteFailed(const rocksdb::Status& s, std::string_view what) {

@@ -67,6 +67,9 @@ class RocksStore final : public Store {
   Status WriteRocks(rocksdb::WriteBatch* batch, bool sync);
   // The number of the WAL file writes go to now (0 when it cannot be read).
   uint64_t CurrentWal() const;
+  // At close: while a column family holds many level-0 files, waits (a few seconds at most)
+  // for the background compactions to merge them.
+  void WaitForLevel0Compactions();
   // Leaves one entry (a tombstone for a key nobody reads, not written to the WAL) in a
   // memtable; see memtable_entry_needed_.
   void KeepAMemtableEntry();
