@@ -119,16 +119,9 @@ inline constexpr size_t kEventNamesKeySize = 9;
 // projected properties (profile::EventProjectionValue), length-prefixed. What a computed trait
 // reading only those properties reads: a fraction of the bytes, one entry per OneID. 0xfe
 // never starts an event name (not UTF-8), so blocks never meet rows in a scan by name.
-inline std::string EventProjectionPrefix(std::string_view event) {
-  std::string k(1, '\xfe');
-  k.append(event);
-  k.push_back('\0');
-  return k;
-}
+inline std::string EventProjectionPrefix(std::string_view event) { return '\xfe' + EventNamePrefix(event); }
 inline std::string EventProjectionKey(std::string_view event, uint64_t oneid) {
-  std::string k = EventProjectionPrefix(event);
-  coding::PutFixed64BE(&k, oneid);
-  return k;
+  return '\xfe' + EventNameOneIdPrefix(event, oneid);
 }
 // meta: kEventProjectionPrefix + name -> the top-level properties the name's projection keeps
 // (each length-prefixed, sorted). Written once its every row is; absent: no projection.
