@@ -14,12 +14,12 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <chrono>
 #include <thread>
 
 #include "common/coding.h"
@@ -360,7 +360,6 @@ bool RocksStore::TryResume() {
 }
 
 Status RocksStore::RefusedAfterFailure() {
-  if (!write_failed_.load()) return Status::OK();
   std::lock_guard<std::mutex> lock(error_mu_);
   return last_write_error_.ok() ? Status::Unavailable("store " + path() + ": writes refused after a failed write")
                                 : last_write_error_;
@@ -382,11 +381,13 @@ Status RocksStore::WriteRocks(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   rocksdb::Status s;
+  bool reached = false;  // a try reached the database (a write failing beside us may keep it off)
   for (int attempt = 0; attempt < 2; ++attempt) {
     HOLO_RETURN_IF_ERROR(ResumeIfFailed());
     std::shared_lock<std::shared_mutex> writing(wal_mu_);
     if (write_failed_.load()) continue;  // failed beside us: resume first
     if (memtable_entry_needed_.exchange(false)) KeepAMemtableEntry();
+    reached = true;
     s = db_->Write(wo, batch);
     if (!s.IsIOError()) break;
     // A failed write stored nothing of the batch: once resumed, it is written again.
@@ -396,6 +397,7 @@ Status RocksStore::WriteRocks(rocksdb::WriteBatch* batch, bool sync) {
     if (wal == 0) wal_stuck_.store(true);  // the WAL's number is unknown: no resume is safe
     write_failed_.store(true);
   }
+  if (!reached) return RefusedAfterFailure();  // nothing of the batch was written
   Status out = WriteFailed(s, "write batch");
   if (!out.ok() && s.IsIOError()) {
     std::lock_guard<std::mutex> lock(error_mu_);

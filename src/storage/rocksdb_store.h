@@ -58,7 +58,7 @@ class RocksStore final : public Store {
   // (at most every few seconds). Returns whether it resumed. The caller holds wal_mu_
   // exclusively.
   bool TryResume();
-  // The refusal while a failed write has not been resumed (TryResume); OK otherwise.
+  // The refusal of a write or sync while a failed write has not been resumed (TryResume).
   Status RefusedAfterFailure();
   // OK when no write failed or the database resumed now; the refusal otherwise. Takes
   // wal_mu_ exclusively when it has to resume.
