@@ -211,19 +211,18 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
           case Cf::kEventIndex:
             if (key.size() == keys::kEventNamesKeySize) break;  // a OneID's names: no identifier
             if (!key.empty() && key[0] == '\xfe') {
-              // A projection block: a 0 byte, then length-prefixed event records.
+              // A projection block (storage::AppendToEventBlock) of event records.
               std::string_view in = value, record;
-              if (in.empty() || in[0] != 0) return Status::DataLoss("rekey: corrupt projection block");
-              in.remove_prefix(1);
-              std::string block(1, '\0'), mapped;
+              if (!storage::OpenEventBlock(&in)) return Status::DataLoss("rekey: corrupt projection block");
+              std::string block, mapped;
               while (!in.empty()) {
-                if (!coding::GetLengthPrefixed(&in, &record) || !ev.DecodeFrom(record)) {
+                if (!storage::NextInEventBlock(&in, &record) || !ev.DecodeFrom(record)) {
                   return Status::DataLoss("rekey: corrupt projection block");
                 }
                 mapper.MapHexValues(&ev.properties_json, hex_names);
                 mapped.clear();
                 ev.EncodeTo(&mapped);
-                coding::PutLengthPrefixed(&block, mapped);
+                storage::AppendToEventBlock(&block, mapped);
               }
               value = std::move(block);
               break;

@@ -70,6 +70,11 @@ struct IndexSummary {
   uint64_t fingerprint = 0;
   uint64_t rows = 0;
   bool has_fingerprint = false;  // false: written before fingerprints (always rewritten)
+  // The summary of rows just summed up (AddIndexRow): names in order, fingerprinted.
+  void Seal() {
+    std::sort(names.begin(), names.end());
+    has_fingerprint = true;
+  }
   bool SameRows(const IndexSummary& o) const {
     return has_fingerprint && o.has_fingerprint && fingerprint == o.fingerprint && rows == o.rows && names == o.names;
   }
@@ -216,8 +221,7 @@ class Writer {
       indexed_.erase(found);
     }
     std::sort(now.seqs.begin(), now.seqs.end());
-    std::sort(now.summary.names.begin(), now.summary.names.end());
-    now.summary.has_fingerprint = true;
+    now.summary.Seal();
     const std::string names_key = keys::EventNamesKey(oneid);
     IndexSummary old;
     bool had = false;
@@ -271,11 +275,8 @@ class Writer {
     std::vector<uint64_t> stale;
     for (uint64_t oneid : ids) {
       IndexSummary now;
-      if (auto found = indexed_.find(oneid); found != indexed_.end()) {
-        now = std::move(found->second.summary);
-        std::sort(now.names.begin(), now.names.end());
-        now.has_fingerprint = true;
-      }
+      if (auto found = indexed_.find(oneid); found != indexed_.end()) now = std::move(found->second.summary);
+      now.Seal();
       IndexSummary old;
       HOLO_ASSIGN_OR_RETURN(bool had, ReadSummary(oneid, &old));
       if (had ? !now.SameRows(old) : !now.names.empty()) stale.push_back(oneid);
@@ -320,9 +321,7 @@ class Writer {
     batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
     HOLO_ASSIGN_OR_RETURN(const Projections* projections, projections_or_load());
     if (auto p = projections->find(ev.event); p != projections->end()) {
-      std::string& block = x.blocks[ev.event];
-      if (block.empty()) block.push_back('\0');
-      coding::PutLengthPrefixed(&block, EventProjectionValue(ev, p->second));
+      storage::AppendToEventBlock(&x.blocks[ev.event], EventProjectionValue(ev, p->second));
     }
     x.seqs.push_back(seq);
     return MaybeFlush();
@@ -526,9 +525,10 @@ struct IndexedWork {
 };
 
 // Fills `work`; false (work incomplete) once more than `max_refs` events are referenced,
-// when one scan of all events is the cheaper way.
-Result<bool> CollectFromIndex(const storage::Store& store, const std::vector<uint64_t>& ids, uint64_t max_refs,
-                              IndexedWork* work) {
+// when one scan of all events is the cheaper way. Without `with_members`, only work->refs
+// (the node types are not read).
+Result<bool> CollectFromIndex(const storage::Store& store, std::span<const uint64_t> ids, uint64_t max_refs,
+                              IndexedWork* work, bool with_members = true) {
   auto git = store.NewCursor(Cf::kGraph);
   auto nit = store.NewCursor(Cf::kNodes);
   auto eit = store.NewCursor(Cf::kNodeEvents);
@@ -537,15 +537,16 @@ Result<bool> CollectFromIndex(const storage::Store& store, const std::vector<uin
     for (git->Seek(prefix); git->Valid() && git->key().starts_with(prefix); git->Next()) {
       Key16 k = keys::ToKey16(git->key().substr(prefix.size()));
       std::string_view node = keys::AsView(k);
-      std::string_view node_slice = node;
-      nit->Seek(node_slice);
-      storage::StatsRecord rec;
-      if (nit->Valid() && nit->key() == node && storage::StatsRecord::Decode(nit->value(), &rec)) {
-        work->members[id].push_back({std::move(rec.tail), keys::ToHex(k)});
-      } else {
-        work->members[id].push_back({std::string(), keys::ToHex(k)});
+      if (with_members) {
+        nit->Seek(node);
+        storage::StatsRecord rec;
+        if (nit->Valid() && nit->key() == node && storage::StatsRecord::Decode(nit->value(), &rec)) {
+          work->members[id].push_back({std::move(rec.tail), keys::ToHex(k)});
+        } else {
+          work->members[id].push_back({std::string(), keys::ToHex(k)});
+        }
       }
-      for (eit->Seek(node_slice); eit->Valid() && eit->key().starts_with(node); eit->Next()) {
+      for (eit->Seek(node); eit->Valid() && eit->key().starts_with(node); eit->Next()) {
         work->refs.emplace_back(coding::DecodeFixed64BE(eit->key().data() + 16), id);
       }
       if (work->refs.size() > max_refs) return false;
@@ -586,40 +587,17 @@ Status ForEachRefEvent(const storage::Store& store, const std::vector<std::pair<
   return Status::OK();
 }
 
-// The (event seq, OneID) references of the events attributed to the members of `ids`,
-// ascending (the node→events index).
-Status CollectRefs(const storage::Store& store, std::span<const uint64_t> ids,
-                   std::vector<std::pair<uint64_t, uint64_t>>* refs) {
-  refs->clear();
-  auto git = store.NewCursor(Cf::kGraph);
-  auto eit = store.NewCursor(Cf::kNodeEvents);
-  for (uint64_t id : ids) {
-    const std::string prefix = keys::MemberPrefix(id);
-    for (git->Seek(prefix); git->Valid() && git->key().starts_with(prefix); git->Next()) {
-      const std::string_view node = git->key().substr(prefix.size());
-      for (eit->Seek(node); eit->Valid() && eit->key().starts_with(node); eit->Next()) {
-        refs->emplace_back(coding::DecodeFixed64BE(eit->key().data() + 16), id);
-      }
-      HOLO_RETURN_IF_ERROR(eit->status().WithContext("scan node events"));
-    }
-    HOLO_RETURN_IF_ERROR(git->status().WithContext("scan members"));
-  }
-  std::sort(refs->begin(), refs->end());
-  refs->erase(std::unique(refs->begin(), refs->end()), refs->end());
-  return Status::OK();
-}
-
 Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids) {
   // In chunks of OneIDs, so that a store whose every OneID is rewritten (the first full
   // rebuild of a store written before fingerprints) holds one chunk's references at a time.
   constexpr size_t kChunk = 65536;
   Writer w(store);
-  std::vector<std::pair<uint64_t, uint64_t>> refs;
   for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
     const std::span<const uint64_t> chunk(ids.data() + begin, std::min(kChunk, ids.size() - begin));
-    HOLO_RETURN_IF_ERROR(CollectRefs(*store, chunk, &refs));
+    IndexedWork work;
+    HOLO_RETURN_IF_ERROR(CollectFromIndex(*store, chunk, UINT64_MAX, &work, /*with_members=*/false).status());
     uint64_t decoded = 0;
-    HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, refs, &decoded, [&](uint64_t seq, uint64_t id,
+    HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, work.refs, &decoded, [&](uint64_t seq, uint64_t id,
                                                                      const storage::EventRecord& ev) {
       return w.AddIndexRow(id, seq, ev);
     }));
@@ -766,7 +744,8 @@ struct ScanPart {
 
 // Splits the index rows under `prefix` (an event name's) into OneID ranges of about equal
 // span, one per core (at most 4), when there are enough OneIDs to be worth a thread.
-// `tail`: the key bytes after `prefix` (kEventNameKeyTail for rows, 8 for projection blocks).
+// `tail`: the key bytes after `prefix` (kEventNameKeyTail for rows, kEventProjectionKeyTail for
+// projection blocks).
 std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::string& prefix, size_t tail) {
   std::vector<ScanPart> parts(1);
   const unsigned cores = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
@@ -830,14 +809,13 @@ Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& sp
   const RetentionCheck expired(store.retention());
   const ComputedTraitAccumulator prototype(&spec);  // what each OneID's accumulator shares
   for (; idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
-    if (idx->key().size() != prefix.size() + 8) continue;
+    if (idx->key().size() != prefix.size() + keys::kEventProjectionKeyTail) continue;
     std::string_view block = idx->value();
-    if (block.empty() || block[0] != 0) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
-    block.remove_prefix(1);
+    if (!storage::OpenEventBlock(&block)) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
     ComputedTraitAccumulator acc = prototype.Fresh();
     std::string_view record;
     while (!block.empty()) {
-      if (!coding::GetLengthPrefixed(&block, &record)) {
+      if (!storage::NextInEventBlock(&block, &record)) {
         return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
       }
       part->scanned++;
@@ -950,8 +928,7 @@ Result<bool> EnsureProjection(storage::Store* store, const AggregateSpec& spec, 
       HOLO_RETURN_IF_ERROR(put_block());
       oneid = row_oneid;
     }
-    if (block.empty()) block.push_back('\0');
-    coding::PutLengthPrefixed(&block, EventProjectionValue(ev, kept));
+    storage::AppendToEventBlock(&block, EventProjectionValue(ev, kept));
     ++*rows;
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the event index"));
@@ -988,7 +965,7 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   //    OneID ranges on parallel threads; the ranges are in order, so the column is too.
   std::vector<ComputedTraitAccumulator> values;
   {
-    std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? 8 : keys::kEventNameKeyTail);
+    std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? keys::kEventProjectionKeyTail : keys::kEventNameKeyTail);
     stats->scan_threads = static_cast<unsigned>(parts.size());
     auto scan = [&](ScanPart* part) {
       part->status = projected ? ScanProjectionBlocks(*store, spec, prefix, as_of_ms, part)

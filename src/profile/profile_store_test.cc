@@ -112,9 +112,8 @@ class ProfileStoreTest : public ::testing::Test {
       const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
       expected[keys::EventNameKey(ev.event, oneid, seq)] = EventIndexValue(ev);
       if (auto p = projections.find(ev.event); p != projections.end()) {
-        std::string& block = expected[keys::EventProjectionKey(ev.event, oneid)];  // events in seq order
-        if (block.empty()) block.push_back('\0');
-        coding::PutLengthPrefixed(&block, EventProjectionValue(ev, p->second));
+        storage::AppendToEventBlock(&expected[keys::EventProjectionKey(ev.event, oneid)],  // in seq order
+                                    EventProjectionValue(ev, p->second));
       }
       expected_names[oneid].insert(ev.event);
       expected_rows[oneid]++;

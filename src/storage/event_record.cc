@@ -76,6 +76,21 @@ bool EventRecord::DecodeFrom(std::string_view in) {
   return in.empty();
 }
 
+void AppendToEventBlock(std::string* block, std::string_view record) {
+  if (block->empty()) block->push_back('\0');
+  coding::PutLengthPrefixed(block, record);
+}
+
+bool OpenEventBlock(std::string_view* block) {
+  if (block->empty() || (*block)[0] != 0) return false;
+  block->remove_prefix(1);
+  return true;
+}
+
+bool NextInEventBlock(std::string_view* block, std::string_view* record) {
+  return coding::GetLengthPrefixed(block, record);
+}
+
 const char* MessageTypeName(uint8_t msg_type) {
   static const char* kNames[] = {"identify", "track", "page", "screen", "alias", "group"};
   return msg_type >= 1 && msg_type <= 6 ? kNames[msg_type - 1] : "unknown";

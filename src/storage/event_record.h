@@ -38,6 +38,21 @@ struct EventRecord {
 // event index row) without decoding the rest: its timestamp and source. False when malformed.
 bool DecodeEventHead(std::string_view in, int64_t* timestamp_ms, std::string_view* source);
 
+// A block of event records (an event index projection block, keys::EventProjectionKey): a 0
+// byte (not an event record's version, so the retention filter keeps the block), then each
+// record length-prefixed.
+//
+//   std::string block;
+//   AppendToEventBlock(&block, record);      // starts the block on the first record
+//   std::string_view in = block, record;
+//   if (!OpenEventBlock(&in)) ...            // malformed
+//   while (!in.empty()) { if (!NextInEventBlock(&in, &record)) ...; }
+void AppendToEventBlock(std::string* block, std::string_view record);
+// Steps past the block's leading byte; false when `block` is not a block.
+bool OpenEventBlock(std::string_view* block);
+// Takes the next record off an opened block; false when malformed.
+bool NextInEventBlock(std::string_view* block, std::string_view* record);
+
 // The value of a vault entry (keys::VaultEntryKey): in clear, the same head as an event
 // record (version=1, a zero byte, timestamp, source), so the retention compaction filter
 // expires vault entries by the same per-source windows; then the sealed raw values.

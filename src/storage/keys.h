@@ -123,6 +123,7 @@ inline std::string EventProjectionPrefix(std::string_view event) { return '\xfe'
 inline std::string EventProjectionKey(std::string_view event, uint64_t oneid) {
   return '\xfe' + EventNameOneIdPrefix(event, oneid);
 }
+inline constexpr size_t kEventProjectionKeyTail = 8;  // oneid8 after the projection prefix
 // meta: kEventProjectionPrefix + name -> the top-level properties the name's projection keeps
 // (each length-prefixed, sorted). Written once its every row is; absent: no projection.
 inline constexpr std::string_view kEventProjectionPrefix = "cfg/event_projection/";
