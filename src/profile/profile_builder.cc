@@ -477,7 +477,11 @@ struct ProfileAccumulator::State {
     }
   };
 
-  std::vector<ComputedTraitAccumulator> computed;
+  // The computed traits: their prototypes (own_prototypes, or the caller's), and the
+  // accumulators made so far, by index, ascending.
+  const std::vector<ComputedTraitAccumulator>* prototypes = nullptr;
+  std::vector<ComputedTraitAccumulator> own_prototypes;
+  std::vector<std::pair<uint32_t, ComputedTraitAccumulator>> computed;
 
   int64_t first_seen = 0;
   int64_t last_seen = 0;
@@ -753,19 +757,27 @@ void ProfileAccumulator::State::AddIdentify(const storage::EventRecord& ev, elem
   }
 }
 
-const std::vector<ComputedTraitAccumulator>& ProfileAccumulator::computed() const { return s_->computed; }
+const ComputedTraitAccumulator* ProfileAccumulator::computed(size_t i) const {
+  auto found = std::lower_bound(s_->computed.begin(), s_->computed.end(), i,
+                                [](const auto& entry, size_t index) { return entry.first < index; });
+  return found != s_->computed.end() && found->first == i ? &found->second : nullptr;
+}
+
+size_t ProfileAccumulator::computed_size() const {
+  return s_->prototypes == nullptr ? 0 : s_->prototypes->size();
+}
 
 ProfileAccumulator::ProfileAccumulator(const std::vector<AggregateSpec>* computed)
     : s_(std::make_unique<State>()) {
   if (computed != nullptr) {
-    s_->computed.reserve(computed->size());
-    for (const AggregateSpec& spec : *computed) s_->computed.emplace_back(&spec);
+    s_->own_prototypes.reserve(computed->size());
+    for (const AggregateSpec& spec : *computed) s_->own_prototypes.emplace_back(&spec);
+    s_->prototypes = &s_->own_prototypes;
   }
 }
 ProfileAccumulator::ProfileAccumulator(const std::vector<ComputedTraitAccumulator>& prototypes)
     : s_(std::make_unique<State>()) {
-  s_->computed.reserve(prototypes.size());
-  for (const ComputedTraitAccumulator& p : prototypes) s_->computed.push_back(p.Fresh());
+  if (!prototypes.empty()) s_->prototypes = &prototypes;
 }
 ProfileAccumulator::~ProfileAccumulator() = default;
 ProfileAccumulator::ProfileAccumulator(ProfileAccumulator&&) noexcept = default;
@@ -780,8 +792,21 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
 
   const bool track = ev.msg_type == kTrackMessage || ev.msg_type == 0;
   const Kind kind = track ? KindOf(ev.event) : Kind::kOther;
+  // The computed traits that count this event (wanted, in their window); an accumulator is
+  // made on a trait's first such event.
   bool want_computed = false;
-  for (const ComputedTraitAccumulator& c : s.computed) want_computed = want_computed || c.Wants(ev);
+  if (s.prototypes != nullptr) {
+    for (size_t i = 0; i < s.prototypes->size(); ++i) {
+      const ComputedTraitAccumulator& p = (*s.prototypes)[i];
+      if (!p.Wants(ev) || !p.InWindow(ev.timestamp_ms, as_of_ms)) continue;
+      want_computed = true;
+      if (computed(i) == nullptr) {
+        auto at = std::lower_bound(s.computed.begin(), s.computed.end(), i,
+                                   [](const auto& entry, size_t index) { return entry.first < index; });
+        s.computed.emplace(at, static_cast<uint32_t>(i), p.Fresh());
+      }
+    }
+  }
   if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && !want_computed) return;
 
   // One parser per thread: profile building is single-threaded per accumulator.
@@ -790,7 +815,9 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
   if (parser.parse(ev.properties_json).get(props) != simdjson::SUCCESS || !props.is_object()) {
     return;
   }
-  for (ComputedTraitAccumulator& c : s.computed) c.Add(ev, props, as_of_ms);
+  if (want_computed) {
+    for (auto& [index, c] : s.computed) c.Add(ev, props, as_of_ms);
+  }
   if (ev.msg_type == kIdentifyMessage) {
     s.AddIdentify(ev, props, as_of_ms, src);
     return;

@@ -39,8 +39,10 @@ class ProfileAccumulator {
   // `computed` (optional) are user-defined traits evaluated over the same events; they must
   // outlive the accumulator.
   explicit ProfileAccumulator(const std::vector<AggregateSpec>* computed = nullptr);
-  // With one accumulator per computed trait made from `prototypes` (Fresh: what is derived
-  // from each spec is shared, not copied into every profile being built).
+  // With the computed traits of `prototypes`, which must outlive the accumulator: a trait's
+  // accumulator is made (Fresh: what is derived from its spec is shared) only when an event
+  // it wants arrives, so a rebuild of every profile holds none for the traits a person has
+  // no event of.
   explicit ProfileAccumulator(const std::vector<ComputedTraitAccumulator>& prototypes);
   ~ProfileAccumulator();
   ProfileAccumulator(ProfileAccumulator&&) noexcept;
@@ -66,8 +68,11 @@ class ProfileAccumulator {
   // `row` (may be null): receives the same traits typed, in the same order (trait_row.h).
   std::string ToJson(uint64_t oneid, const std::vector<Identifier>& identifiers,
                      int64_t as_of_ms, TraitRow* row = nullptr) const;
-  // The computed traits' accumulators, in the order of `computed` (empty without).
-  const std::vector<ComputedTraitAccumulator>& computed() const;
+  // The accumulator of the i-th computed trait (in the order of `computed`), or null when no
+  // event in its window has reached it (its value is the default).
+  const ComputedTraitAccumulator* computed(size_t i) const;
+  // The number of computed traits.
+  size_t computed_size() const;
 
  private:
   struct State;

@@ -81,14 +81,15 @@ Profile Build(const std::vector<storage::EventRecord>& events,
   if (computed == nullptr) return Profile(json);
   std::string traits, metas;
   for (const AggregateSpec* spec : StoredComputedTraits(*computed)) {
-    const ComputedTraitAccumulator& a = acc.computed()[static_cast<size_t>(spec - computed->data())];
+    const ComputedTraitAccumulator* a = acc.computed(static_cast<size_t>(spec - computed->data()));
+    const bool held = a != nullptr && a->events() > 0;
     std::string name;
     JsonWriter(&name).String(spec->TraitName());
-    traits += "," + name + ":" + (a.events() > 0 ? a.ValueJson() : std::string(DefaultValueJson(*spec)));
-    if (a.events() == 0) continue;
+    traits += "," + name + ":" + (held ? a->ValueJson() : std::string(DefaultValueJson(*spec)));
+    if (!held) continue;
     metas += "," + name + ":{\"sources\":[";
-    for (size_t i = 0; i < a.sources().size(); ++i) metas += (i ? ",\"" : "\"") + a.sources()[i] + "\"";
-    metas += "],\"events\":" + std::to_string(a.events()) + ",\"confidence\":1}";
+    for (size_t i = 0; i < a->sources().size(); ++i) metas += (i ? ",\"" : "\"") + a->sources()[i] + "\"";
+    metas += "],\"events\":" + std::to_string(a->events()) + ",\"confidence\":1}";
   }
   const size_t meta_end = json.find("},\"completeness\":");
   json.insert(meta_end, json[meta_end - 1] == '{' && !metas.empty() ? metas.substr(1) : metas);
@@ -419,10 +420,12 @@ TEST(ProfileBuilderTest, ComputedTraitsAreEvaluatedButNotWrittenIntoTheJson) {
   Profile p(acc.ToJson(42, {}, kNow));
   EXPECT_EQ(p.Trait("orders"), "missing");
   EXPECT_EQ(p.Trait("revenue"), "missing");
-  ASSERT_EQ(acc.computed().size(), 2u);
-  EXPECT_EQ(acc.computed()[0].ValueJson(), "1");
-  EXPECT_EQ(acc.computed()[1].ValueJson(), "0");  // a sum of 0 an event contributed to
-  EXPECT_EQ(acc.computed()[1].events(), 1u);
+  ASSERT_EQ(acc.computed_size(), 2u);
+  ASSERT_NE(acc.computed(0), nullptr);
+  ASSERT_NE(acc.computed(1), nullptr);
+  EXPECT_EQ(acc.computed(0)->ValueJson(), "1");
+  EXPECT_EQ(acc.computed(1)->ValueJson(), "0");  // a sum of 0 an event contributed to
+  EXPECT_EQ(acc.computed(1)->events(), 1u);
   EXPECT_EQ(DefaultValueJson(specs[0]), "0");
   AggregateSpec last;
   last.func = AggFunc::kLast;
@@ -435,6 +438,41 @@ TEST(ProfileBuilderTest, ComputedTraitsAreEvaluatedButNotWrittenIntoTheJson) {
   auto stored = StoredComputedTraits(named);
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0], &named[1]);
+}
+
+// A rebuild of every profile holds one accumulator per person and trait only where an event
+// of the trait's name fell in its window; the others read as the default.
+TEST(ProfileBuilderTest, ComputedAccumulatorsExistOnlyForTraitsAnEventReached) {
+  std::vector<AggregateSpec> specs(3);
+  specs[0].func = AggFunc::kCount;
+  specs[0].event = "Product Viewed";
+  specs[0].window_days = 30;
+  specs[0].name = "views_30d";
+  specs[1].func = AggFunc::kCount;
+  specs[1].event = "Order Completed";
+  specs[1].name = "orders";
+  specs[2].func = AggFunc::kCount;
+  specs[2].event = "Product Viewed";
+  specs[2].name = "views";
+  std::vector<ComputedTraitAccumulator> prototypes;
+  for (const AggregateSpec& spec : specs) prototypes.emplace_back(&spec);
+  ProfileAccumulator acc(prototypes);
+  EXPECT_EQ(acc.computed_size(), 3u);
+  EXPECT_EQ(acc.computed(0), nullptr);
+  acc.Add(Event("Product Viewed", kNow - 40 * kDay, R"({"category":"books"})"), kNow);  // outside 30d
+  EXPECT_EQ(acc.computed(0), nullptr);
+  EXPECT_EQ(acc.computed(1), nullptr);
+  ASSERT_NE(acc.computed(2), nullptr);
+  EXPECT_EQ(acc.computed(2)->ValueJson(), "1");
+  acc.Add(Event("Product Viewed", kNow - kDay, R"({"category":"books"})"), kNow);
+  ASSERT_NE(acc.computed(0), nullptr);
+  EXPECT_EQ(acc.computed(0)->ValueJson(), "1");
+  EXPECT_EQ(acc.computed(2)->ValueJson(), "2");
+  EXPECT_EQ(acc.computed(1), nullptr);
+  acc.Add(Event("Order Completed", kNow - kDay, R"({"revenue":5})"), kNow);
+  ASSERT_NE(acc.computed(1), nullptr);
+  EXPECT_EQ(acc.computed(1)->ValueJson(), "1");
+  EXPECT_EQ(acc.computed(3), nullptr);  // past the last trait
 }
 
 TEST(ProfileBuilderTest, CompletenessCountsFamiliesWithAValue) {

@@ -193,9 +193,9 @@ class Writer {
     batch_.Put(Cf::kProfiles, keys::ProfileKey(oneid), json);
     batch_.Put(Cf::kSegments, keys::TraitRowKey(oneid), EncodeTraitRow(row));
     for (size_t j = 0; j < stored_.size(); ++j) {
-      const ComputedTraitAccumulator& a = acc.computed()[stored_[j].first];
-      if (a.events() > 0) {
-        batch_.Put(Cf::kSegments, keys::ComputedValueKey(stored_[j].second, oneid), EncodeComputed(a));
+      const ComputedTraitAccumulator* a = acc.computed(stored_[j].first);
+      if (a != nullptr && a->events() > 0) {
+        batch_.Put(Cf::kSegments, keys::ComputedValueKey(stored_[j].second, oneid), EncodeComputed(*a));
       } else {
         HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
       }
