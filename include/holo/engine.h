@@ -518,6 +518,10 @@ class AudienceService {
   // rebuilt with it; segments then use `name` like any trait.
   virtual Status DefineTrait(std::string_view name, std::string_view expression) = 0;
 
+  // Removes a computed trait (its definition and values). kFailedPrecondition, naming them,
+  // while a saved segment reads it; kNotFound when there is none of that name.
+  virtual Status DropTrait(std::string_view name) = 0;
+
   // name -> definition of every user-defined (and segment-implied) computed trait.
   virtual Result<std::vector<std::pair<std::string, std::string>>> ListTraits() = 0;
 

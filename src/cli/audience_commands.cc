@@ -43,6 +43,9 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   trait_define_->add_option("name", name_, "Trait name (letters, digits, _)")->required();
   trait_define_->add_option("expression", expr_, "e.g. 'count(Order Completed where category = \"luxury\", 180d)'")
       ->required();
+  trait_drop_ = trait_->add_subcommand("drop", "Remove a computed trait and its values (refused while a saved segment reads it)");
+  add_data(trait_drop_);
+  trait_drop_->add_option("name", name_, "Trait name")->required();
   trait_list_ = trait_->add_subcommand("list", "List computed traits (with --builtin: every built-in trait)");
   add_data(trait_list_);
   trait_list_->add_flag("--builtin", builtin_, "Also list the built-in traits: name, family, type, how it is computed");
@@ -118,6 +121,9 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   if (trait_define_->parsed()) {
     Check(engine.audiences().DefineTrait(name_, expr_), "trait define");
     std::printf("trait %s defined\n", name_.c_str());
+  } else if (trait_drop_->parsed()) {
+    Check(engine.audiences().DropTrait(name_), "trait drop");
+    std::printf("trait %s dropped\n", name_.c_str());
   } else if (trait_list_->parsed()) {
     auto traits = engine.audiences().ListTraits();
     Check(traits.status(), "trait list");

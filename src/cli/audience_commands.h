@@ -21,7 +21,7 @@ class AudienceCommands {
   int Run(Engine& engine, const std::string& data_dir);
 
  private:
-  CLI::App *trait_ = nullptr, *trait_define_ = nullptr, *trait_list_ = nullptr;
+  CLI::App *trait_ = nullptr, *trait_define_ = nullptr, *trait_drop_ = nullptr, *trait_list_ = nullptr;
   CLI::App *seg_ = nullptr, *seg_create_ = nullptr, *seg_list_ = nullptr, *seg_show_ = nullptr,
            *seg_count_ = nullptr, *seg_overlap_ = nullptr, *seg_export_ = nullptr, *seg_drop_ = nullptr;
   CLI::App *gp_ = nullptr, *people_ = nullptr, *funnel_ = nullptr, *campaign_ = nullptr;

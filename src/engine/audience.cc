@@ -127,6 +127,11 @@ Status EngineImpl::DefineTrait(std::string_view name, std::string_view expressio
   return AddComputedTraits(aggs, {std::string(expression)});
 }
 
+Status EngineImpl::DropTrait(std::string_view name) {
+  MutexLock changing(&change_mu_);
+  return audiences_.DropComputedTrait(name);
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> EngineImpl::ListTraits() {
   return audiences_.ListComputedTraits();
 }

@@ -326,6 +326,64 @@ TEST_F(AudienceTest, DefiningATraitEqualsAFullRebuild) {
   EXPECT_EQ(*engine_->audiences().CountExpression("lux_n >= 1"), *members);
 }
 
+// A computed trait can be dropped: its definition and values go (another process sees
+// neither, a full rebuild does not bring them back, a new definition of the name starts
+// clean), and the drop is refused, naming them, while a saved segment reads it.
+TEST_F(AudienceTest, DroppingATraitRemovesItAndIsRefusedWhileASegmentReadsIt) {
+  const std::string lux = R"(count(Order Completed where category = "luxury", 90d))";
+  ASSERT_TRUE(engine_->audiences().DefineTrait("lux_n", lux).ok());
+  auto holders = engine_->audiences().CountExpression("lux_n >= 1");
+  ASSERT_TRUE(holders.ok()) << holders.status().ToString();
+  ASSERT_GT(*holders, 5u);
+  ASSERT_TRUE(engine_->audiences().DefineSegment("lux", "lux_n >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().DefineSegment("lux_implied", lux + " >= 2").ok());
+
+  Status refused = engine_->audiences().DropTrait("lux_n");
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("'lux'"), std::string::npos) << refused.message();
+  // The trait a segment's aggregate term implies is named by its canonical text.
+  Status implied = engine_->audiences().DropTrait(lux);
+  EXPECT_EQ(implied.code(), StatusCode::kFailedPrecondition) << implied.ToString();
+  EXPECT_NE(implied.message().find("'lux_implied'"), std::string::npos) << implied.message();
+  EXPECT_EQ(engine_->audiences().DropTrait("no_such_trait").code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(engine_->audiences().DropSegment("lux").ok());
+  Status dropped = engine_->audiences().DropTrait("lux_n");
+  ASSERT_TRUE(dropped.ok()) << dropped.ToString();
+  auto has_trait = [&](const std::string& name) {
+    auto listed = engine_->audiences().ListTraits();
+    EXPECT_TRUE(listed.ok());
+    for (const auto& [n, def] : *listed) {
+      if (n == name) return true;
+    }
+    return false;
+  };
+  auto exported_mentions = [&](const std::string& name) {
+    std::ostringstream out;
+    EXPECT_TRUE(engine_->ExportProfiles(out).ok());
+    return out.str().find("\"" + name + "\"") != std::string::npos;
+  };
+  EXPECT_FALSE(has_trait("lux_n"));
+  EXPECT_TRUE(has_trait(lux)) << "the implied trait of the remaining segment stays";
+  EXPECT_FALSE(exported_mentions("lux_n"));
+  auto warnings = engine_->audiences().ExpressionWarnings("lux_n >= 1");
+  ASSERT_TRUE(warnings.ok());
+  EXPECT_EQ(warnings->size(), 1u) << "an expression naming it is told no profile has it";
+  EXPECT_EQ(Members("lux_implied"), *engine_->audiences().CountExpression(lux + " >= 2"));
+
+  // Another process, and a full rebuild: still gone.
+  Open();
+  EXPECT_FALSE(has_trait("lux_n"));
+  ResolveReport r;
+  ASSERT_TRUE(engine_->Resolve(/*full=*/true, &r).ok());
+  EXPECT_FALSE(exported_mentions("lux_n"));
+  // Defined again, over another event: only the new definition's values.
+  ASSERT_TRUE(engine_->audiences().DefineTrait("lux_n", "count(Product Viewed where category = \"nothing-such\", all)").ok());
+  EXPECT_EQ(*engine_->audiences().CountExpression("lux_n >= 1"), 0u);
+  ASSERT_TRUE(engine_->Resolve(/*full=*/true, &r).ok());
+  EXPECT_EQ(*engine_->audiences().CountExpression("lux_n >= 1"), 0u);
+}
+
 // A computed trait gives the same value for every OneID through `trait define` (the event
 // index), through a full rebuild, and after each later change: ingest (incremental), an event
 // not resolved yet, DeleteEvent, erasure, retention and redefinition. Profiles store a

@@ -75,6 +75,10 @@ void Audiences::SetLog(Log log) {
 
 Status Audiences::LoadComputedTraits() {
   MutexLock update(&update_mu_);
+  return LoadComputedTraitsLocked();
+}
+
+Status Audiences::LoadComputedTraitsLocked() {
   auto list = std::make_shared<std::vector<profile::AggregateSpec>>();
   HOLO_ASSIGN_OR_RETURN(auto stored, ListComputedTraits());
   for (auto& [name, definition] : stored) {
@@ -111,6 +115,43 @@ Status Audiences::RegisterComputedTraits(const std::vector<profile::AggregateSpe
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   }
   return LoadComputedTraits();
+}
+
+Status Audiences::DropComputedTrait(std::string_view name) {
+  MutexLock update(&update_mu_);
+  if (!IsComputedTrait(std::string(name))) {
+    return Status::NotFound("no computed trait '" + std::string(name) + "' (holo trait list)");
+  }
+  // The saved segments that read it (loaded now if there are any).
+  HOLO_RETURN_IF_ERROR(LoadIfAnySegmentLocked());
+  std::vector<std::string> users;
+  {
+    ReaderLock lock(&mu_);
+    if (segments_ != nullptr) {
+      for (const segment::SegmentInfo& info : segments_->List()) {
+        auto expr = segment::Parse(info.definition);
+        if (!expr.ok()) return Status::DataLoss("saved segment " + info.name + ": " + expr.status().message());
+        const std::vector<std::string> reads = segment::ReferencedTraits(*expr);
+        if (std::binary_search(reads.begin(), reads.end(), std::string(name))) users.push_back(info.name);
+      }
+    }
+  }
+  if (!users.empty()) {
+    std::string list;
+    for (const std::string& u : users) list += (list.empty() ? "'" : ", '") + u + "'";
+    return Status::FailedPrecondition("computed trait '" + std::string(name) + "' is read by saved segment" +
+                                      (users.size() > 1 ? "s " : " ") + list + ": drop or redefine them first");
+  }
+  storage::WriteBatch batch(*store_);
+  batch.Delete(Cf::kSegments, SegmentsKey(keys::kComputedTraitTag, name));
+  profile::DropComputedValues(std::string(name), &batch);
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  HOLO_RETURN_IF_ERROR(LoadComputedTraitsLocked());
+  if (!loaded()) return Status::OK();
+  // The table read again without the column (a rare change: no column removal in place);
+  // no saved segment reads it, so the memberships stand.
+  HOLO_ASSIGN_OR_RETURN(std::string epoch, ProfilesEpoch());
+  return ReloadTableLocked(epoch);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Audiences::ListComputedTraits() const {
@@ -348,17 +389,10 @@ Status Audiences::RefreshLocked(const std::vector<uint64_t>& changed, bool full,
     ReaderLock lock(&mu_);
     table_size = table_->size();
   }
+  if (full || changed.size() * 5 > table_size) return ReloadTableLocked(epoch);
   segment::SegmentDelta delta;
   std::vector<SavedSegment> save;
-  if (full || changed.size() * 5 > table_size) {
-    HOLO_ASSIGN_OR_RETURN(std::unique_ptr<segment::TraitTable> table, ReadTable());  // beside the readers
-    WriterLock lock(&mu_);
-    std::unique_ptr<segment::TraitTable> old = std::move(table_);
-    table_ = std::move(table);
-    segments_->Rebind(table_.get());
-    delta = segments_->Reconcile();
-    save = Settle(delta, epoch);
-  } else {
+  {
     HOLO_ASSIGN_OR_RETURN(auto rows, ReadRows(changed));  // beside the readers
     Roaring touched;
     WriterLock lock(&mu_);
@@ -373,6 +407,19 @@ Status Audiences::RefreshLocked(const std::vector<uint64_t>& changed, bool full,
     for (uint64_t id : changed) touched.add(static_cast<uint32_t>(id));
     delta = segments_->Refresh(touched);
     save = Settle(delta, epoch);
+  }
+  return Save(save, epoch);
+}
+
+Status Audiences::ReloadTableLocked(const std::string& epoch) {
+  HOLO_ASSIGN_OR_RETURN(std::unique_ptr<segment::TraitTable> table, ReadTable());  // beside the readers
+  std::vector<SavedSegment> save;
+  {
+    WriterLock lock(&mu_);
+    std::unique_ptr<segment::TraitTable> old = std::move(table_);
+    table_ = std::move(table);
+    segments_->Rebind(table_.get());
+    save = Settle(segments_->Reconcile(), epoch);
   }
   return Save(save, epoch);
 }

@@ -68,6 +68,10 @@ class Audiences {
                                 const std::vector<std::string>& definitions) EXCLUDES(update_mu_, mu_);
   // name -> definition, as stored.
   Result<std::vector<std::pair<std::string, std::string>>> ListComputedTraits() const;
+  // Removes a computed trait: its definition and its stored values, in one write. Refused
+  // (kFailedPrecondition, naming them) while a saved segment reads it; kNotFound when no
+  // computed trait has that name. The loaded table drops its column.
+  Status DropComputedTrait(std::string_view name) EXCLUDES(update_mu_, mu_);
 
   // The stored profiles' epoch (storage keys::kProfilesEpoch; empty before any profile was written).
   Result<std::string> ProfilesEpoch() const;
@@ -138,6 +142,10 @@ class Audiences {
   Status EnsureLoadedLocked() REQUIRES(update_mu_) EXCLUDES(mu_);
   // Loads the state if any segment is saved (a no-op otherwise).
   Status LoadIfAnySegmentLocked() REQUIRES(update_mu_) EXCLUDES(mu_);
+  // Reads the whole table again beside the readers, swaps it in, reconciles and saves the
+  // segments at `epoch`. REQUIRES: loaded.
+  Status ReloadTableLocked(const std::string& epoch) REQUIRES(update_mu_) EXCLUDES(mu_);
+  Status LoadComputedTraitsLocked() REQUIRES(update_mu_) EXCLUDES(mu_);
   Status RefreshLocked(const std::vector<uint64_t>& changed, bool full, std::string epoch) REQUIRES(update_mu_)
       EXCLUDES(mu_);
   // Reads the whole table from the profiles.

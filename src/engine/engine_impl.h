@@ -140,6 +140,7 @@ class EngineImpl final : public Engine,
 
   // Audiences (audience.cc).
   Status DefineTrait(std::string_view name, std::string_view expression) override;
+  Status DropTrait(std::string_view name) override;
   Result<std::vector<std::pair<std::string, std::string>>> ListTraits() override;
   Result<std::string> TraitRegistryJson() override;
   Result<SegmentInfo> DefineSegment(std::string_view name, std::string_view expression) override;

@@ -301,10 +301,7 @@ class Writer {
   // Drops every stored value of a computed trait.
   void DropColumn(const std::string& name) {
     MarkEpoch();
-    const std::string begin = keys::ComputedValuePrefix(name);
-    std::string end = begin;
-    end.back() = '\1';
-    batch_.DeleteRange(Cf::kSegments, begin, end);
+    DropComputedValues(name, &batch_);
   }
   void Clear(uint64_t oneid) { batch_.Delete(Cf::kMeta, keys::DirtyProfile(oneid)); }
   // The event index row of an event now attributed to `oneid`, for each such event of a
@@ -940,6 +937,13 @@ Result<bool> EnsureProjection(storage::Store* store, const AggregateSpec& spec, 
 }
 
 }  // namespace
+
+void DropComputedValues(const std::string& name, storage::WriteBatch* batch) {
+  const std::string begin = keys::ComputedValuePrefix(name);
+  std::string end = begin;
+  end.back() = '\1';
+  batch->DeleteRange(Cf::kSegments, begin, end);
+}
 
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
                         BuildStats* stats, ComputedColumn* column, bool use_projection) {

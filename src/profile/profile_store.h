@@ -96,6 +96,11 @@ struct ComputedColumn {
 Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_t as_of_ms, bool replace,
                         BuildStats* stats, ComputedColumn* column, bool use_projection = true);
 
+// Adds to `batch` the removal of every stored value of the computed trait `name` (a range
+// delete of its column), for a trait being dropped from the registry in the same batch. The
+// profiles' epoch is not changed: once the trait is not registered no reader joins it.
+void DropComputedValues(const std::string& name, storage::WriteBatch* batch);
+
 // Builds the event index (keys::EventNameKey, keys::EventNamesKey) from the stored events
 // and the OneIDs their owners have now, replacing every row it held: for a store written
 // before its current layout (the engine runs it once at open). Events of identifiers not

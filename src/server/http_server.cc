@@ -647,6 +647,17 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(*json));
   }
 
+  void DropTrait(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    std::string name = DecodePathParam(req.matches[1].str());
+    Status s = writer_.RunExclusive([&] { return engine_->audiences().DropTrait(name); });
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out;
+    JsonWriter(&out).BeginObject().Key("dropped").String(name).EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
   void GetSegment(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
@@ -1064,6 +1075,7 @@ class ServerImpl final : public Server {
     on(get, "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on("PUT", "/api/admin/consent-policy", "/api/admin/consent-policy", &ServerImpl::ConsentPolicy);
     on(get, "/api/traits", "/api/traits", &ServerImpl::TraitRegistry);
+    on(del, R"(/api/traits/([^/]+))", "/api/traits/{name}", &ServerImpl::DropTrait);
     on(get, "/api/segments", "/api/segments", &ServerImpl::ListSegments);
     on(post, "/api/segments", "/api/segments", &ServerImpl::CreateSegment);
     on(get, R"(/api/segments/([^/]+))", "/api/segments/{name}", &ServerImpl::GetSegment);

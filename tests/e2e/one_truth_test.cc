@@ -108,6 +108,9 @@ class Serve {
   httplib::Result Get(const std::string& path, const std::string& token) {
     return client_->Get(path.c_str(), {{"Authorization", "Bearer " + token}});
   }
+  httplib::Result Delete(const std::string& path, const std::string& token) {
+    return client_->Delete(path.c_str(), {{"Authorization", "Bearer " + token}});
+  }
 
  private:
   pid_t pid_ = -1;
@@ -226,6 +229,16 @@ TEST_F(OneTruthTest, EveryEntryPointGivesTheSameCurrentAnswer) {
   EXPECT_EQ(Number(HoloOk({"segment", "count", "--data", data(), "spenders"})), spenders + 1);
   ExpectCliSegmentsCurrent("a future-stamped event");
 
+  // A computed trait dropped through the CLI; refused while a saved segment reads it.
+  HoloOk({"trait", "define", "--data", data(), "lux_n", R"(count(Order Completed where category = "luxury", 90d))"});
+  EXPECT_NE(HoloOk({"trait", "list", "--data", data()}).find("lux_n"), std::string::npos);
+  HoloOk({"trait", "drop", "--data", data(), "lux_n"});
+  EXPECT_EQ(HoloOk({"trait", "list", "--data", data()}).find("lux_n\t"), std::string::npos);
+  HoloRun in_use = Holo({"trait", "drop", "--data", data(), R"(count(Order Completed where category = "luxury", 90d))"});
+  EXPECT_NE(in_use.rc, 0);
+  EXPECT_NE(in_use.err.find("'lux'"), std::string::npos) << in_use.err;
+  ExpectCliSegmentsCurrent("a trait dropped");
+
   // ---- the server, over the same store ----
   HoloOk({"token", "create", "--data", data(), "--role", "admin", "ops"});
   std::string admin = Lines(HoloOk({"token", "create", "--data", data(), "--role", "admin", "ops2"})).back();
@@ -234,6 +247,22 @@ TEST_F(OneTruthTest, EveryEntryPointGivesTheSameCurrentAnswer) {
     Serve serve(data(), tmp_ / "serve.log");
     ASSERT_NE(serve.port(), 0) << ReadFile(tmp_ / "serve.log");
     ExpectServerSegmentsCurrent(serve, admin, "a restart");
+    // The same drop over HTTP: refused while 'lux' reads it, then done once 'lux' is gone
+    // (and created again, for the checks below).
+    const std::string implied = "/api/traits/count(Order%20Completed%20where%20category%20%3D%20%22luxury%22%2C%2090d)";
+    auto in_use_http = serve.Delete(implied, admin);
+    ASSERT_TRUE(in_use_http);
+    EXPECT_EQ(in_use_http->status, 409) << in_use_http->body;
+    EXPECT_NE(in_use_http->body.find("'lux'"), std::string::npos) << in_use_http->body;
+    ASSERT_EQ(serve.Delete("/api/segments/lux", admin)->status, 200);
+    auto dropped = serve.Delete(implied, admin);
+    ASSERT_TRUE(dropped);
+    EXPECT_EQ(dropped->status, 200) << dropped->body;
+    EXPECT_EQ(serve.Delete(implied, admin)->status, 404);
+    auto recreated = serve.Post("/api/segments", R"({"name":"lux","expression":)" + Quoted(kSegments[4].second) + "}", admin);
+    ASSERT_TRUE(recreated);
+    EXPECT_EQ(recreated->status, 201) << recreated->body;
+    ExpectServerSegmentsCurrent(serve, admin, "a trait dropped and a segment created again");
     // New buyers over HTTP, one of them from a clock far ahead.
     std::string batch = R"({"batch":[)" + Order("h-1", "2200888800003", "2026-10-31T10:00:00Z") + "," +
                         Order("h-2", "2200888800004", "2026-10-31T11:00:00Z") + "," +
