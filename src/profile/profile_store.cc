@@ -304,6 +304,10 @@ class Writer {
     DropComputedValues(name, &batch_);
   }
   void Clear(uint64_t oneid) { batch_.Delete(Cf::kMeta, keys::DirtyProfile(oneid)); }
+  // A change of profiles as readers see them (a computed column written apart): a new epoch.
+  void MarkChanged() { MarkEpoch(); }
+  // Writes what is batched, however little.
+  Status Flush(bool sync) { return batch_.Count() == 0 ? Status::OK() : WriteNow(sync); }
   // The event index row of an event now attributed to `oneid`, for each such event of a
   // rebuilt OneID (Put and Delete then remove the rows it no longer has). Written as the
   // events are read, so a rebuild of every profile holds no copy of them.
@@ -328,10 +332,7 @@ class Writer {
   bool index_empty() const { return index_empty_; }
   Status MaybeFlush(bool sync = false) {
     if (!sync && batch_.Count() < 10000) return Status::OK();
-    HOLO_RETURN_IF_ERROR(store_->Write(&batch_, sync));
-    batch_.Clear();
-    epoch_marked_ = false;
-    return Status::OK();
+    return WriteNow(sync);
   }
   // (index into `computed`, name) of each stored computed trait.
   const std::vector<std::pair<size_t, std::string>>& stored() const { return stored_; }
@@ -348,6 +349,12 @@ class Writer {
       present = v.has_value();
     }
     if (present) batch_.Delete(Cf::kSegments, key);
+    return Status::OK();
+  }
+  Status WriteNow(bool sync) {
+    HOLO_RETURN_IF_ERROR(store_->Write(&batch_, sync));
+    batch_.Clear();
+    epoch_marked_ = false;
     return Status::OK();
   }
   // Every batch that changes a profile also changes the profiles' epoch (once per batch).
@@ -734,10 +741,35 @@ struct ScanPart {
   uint64_t first = 0;  // OneIDs in [first, end); end 0: to the last
   uint64_t end = 0;
   std::vector<uint64_t> oneids;  // with a value, ascending
-  std::vector<ComputedTraitAccumulator> values;
+  std::vector<ComputedTraitAccumulator> values;  // by oneids, until written
+  std::vector<double> numbers;                   // by oneids once written, for a numeric trait
+  std::vector<std::string> texts;                // otherwise
   uint64_t scanned = 0;
+  double scan_seconds = 0;
   Status status;
 };
+
+// Writes the values of `part` into the column `name` (not synced: the caller syncs the WAL
+// once every part is written) and keeps them as numbers or texts.
+Status WriteColumnPart(storage::Store* store, const std::string& name, bool numeric, ScanPart* part) {
+  storage::WriteBatch batch(*store);
+  for (size_t i = 0; i < part->oneids.size(); ++i) {
+    const ComputedTraitAccumulator& a = part->values[i];
+    batch.Put(Cf::kSegments, keys::ComputedValueKey(name, part->oneids[i]), EncodeComputed(a));
+    if (numeric) {
+      part->numbers.push_back(a.NumberValue());
+    } else {
+      part->texts.push_back(a.TextValue());
+    }
+    if (batch.Count() >= 10000) {
+      HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/false));
+      batch.Clear();
+    }
+  }
+  if (batch.Count() > 0) HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/false));
+  part->values.clear();
+  return Status::OK();
+}
 
 // Splits the index rows under `prefix` (an event name's) into OneID ranges of about equal
 // span, one per core (at most 4), when there are enough OneIDs to be worth a thread.
@@ -963,17 +995,27 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
     HOLO_ASSIGN_OR_RETURN(projected, EnsureProjection(store, spec, &stats->projection_rows));
     if (projected) prefix = keys::EventProjectionPrefix(spec.event);
   }
-  const auto scan_start = std::chrono::steady_clock::now();
+  // 2. The column's old values go first (a redefinition), with a new profiles' epoch.
+  {
+    Writer w(store);
+    w.MarkChanged();
+    if (replace) w.DropColumn(column->name);
+    HOLO_RETURN_IF_ERROR(w.Flush(/*sync=*/false));
+  }
 
-  // 2. The rows of the named events, one OneID after another (the key holds it), read in
-  //    OneID ranges on parallel threads; the ranges are in order, so the column is too.
-  std::vector<ComputedTraitAccumulator> values;
+  // 3. The rows of the named events, one OneID after another (the key holds it), read in
+  //    OneID ranges on parallel threads; each range writes its part of the column (the
+  //    OneIDs with a value; no profile is read or written) as soon as it is read, beside the
+  //    others; the ranges are in order, so the column is too. The WAL is synced once, after.
   {
     std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? keys::kEventProjectionKeyTail : keys::kEventNameKeyTail);
     stats->scan_threads = static_cast<unsigned>(parts.size());
     auto scan = [&](ScanPart* part) {
+      const auto scan_start = std::chrono::steady_clock::now();
       part->status = projected ? ScanProjectionBlocks(*store, spec, prefix, as_of_ms, part)
                                : ScanNamedEvents(*store, spec, prefix, as_of_ms, part);
+      part->scan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
+      if (part->status.ok()) part->status = WriteColumnPart(store, column->name, column->numeric, part);
     };
     std::vector<std::thread> threads;
     for (size_t i = 1; i < parts.size(); ++i) threads.emplace_back(scan, &parts[i]);
@@ -982,27 +1024,13 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
     for (ScanPart& part : parts) {
       HOLO_RETURN_IF_ERROR(part.status);
       stats->events_scanned += part.scanned;
+      stats->scan_seconds = std::max(stats->scan_seconds, part.scan_seconds);
       column->oneids.insert(column->oneids.end(), part.oneids.begin(), part.oneids.end());
-      for (ComputedTraitAccumulator& a : part.values) values.push_back(std::move(a));
+      column->numbers.insert(column->numbers.end(), part.numbers.begin(), part.numbers.end());
+      for (std::string& t : part.texts) column->texts.push_back(std::move(t));
     }
   }
-
-  stats->scan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
-  // 3. The column: the OneIDs with a value, nothing else (no profile is read or written).
-  Writer w(store);
-  if (replace) w.DropColumn(column->name);
-  for (size_t i = 0; i < column->oneids.size(); ++i) {
-    const uint64_t oneid = column->oneids[i];
-    const ComputedTraitAccumulator& a = values[i];
-    w.PutComputed(column->name, oneid, EncodeComputed(a));
-    if (column->numeric) {
-      column->numbers.push_back(a.NumberValue());
-    } else {
-      column->texts.push_back(a.TextValue());
-    }
-    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
-  }
-  if (replace || !column->oneids.empty()) HOLO_RETURN_IF_ERROR(w.MaybeFlush(/*sync=*/true));
+  HOLO_RETURN_IF_ERROR(store->SyncWal());
   stats->written = column->oneids.size();
   stats->changed = column->oneids;
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <rocksdb/compaction_filter.h>  // complete types for rocksdb_store.h
+#include <rocksdb/db.h>
 #include <sys/mount.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "storage/disk_budget_fs.h"
+#include "storage/rocksdb_store.h"
 #include "storage/event_record.h"
 #include "testing/store_backends.h"
 
@@ -43,6 +46,45 @@ TEST(StoreTest, PutGetSurvivesReopen) {
   auto missing = (*store)->Get(Cf::kProfiles, "k");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+  std::filesystem::remove_all(dir);
+}
+
+// The level-0 files of a column family after `dir`'s store is opened read-only.
+uint64_t Level0Files(const std::string& dir, Cf c) {
+  StoreOptions options;
+  options.read_only = true;
+  auto store = Store::Open(dir, options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return UINT64_MAX;
+  const auto& rocks = static_cast<const RocksStore&>(**store);
+  std::string files;
+  EXPECT_TRUE(rocks.db()->GetProperty(rocks.cf(c), "rocksdb.num-files-at-level0", &files));
+  return std::strtoull(files.c_str(), nullptr, 10);
+}
+
+// A run of short processes (each open flushes the WAL into a new level-0 file; each close
+// would drop the compaction running) does not pile up level-0 files until RocksDB stalls
+// writes: a close with 8 or more waits for the compaction it scheduled.
+TEST(StoreTest, ShortProcessesInARowDoNotPileUpLevel0Files) {
+  std::string dir = TempDir("level0");
+  for (int i = 0; i < 24; ++i) {
+    auto store = Store::Open(dir, StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteBatch batch(**store);
+    // Enough for a compaction of a few of them to outlast the process (a few MB each).
+    for (int k = 0; k < 20000; ++k) {
+      batch.Put(Cf::kSegments, "c" + std::to_string(k) + "/" + std::to_string(i), std::to_string(k * 7919 + i) + std::string(150, 'v'));
+    }
+    ASSERT_TRUE((*store)->Write(&batch, /*sync=*/true).ok());
+  }
+  // 24 flushes, one per open; without the wait at close they stay at level 0.
+  EXPECT_LE(Level0Files(dir, Cf::kSegments), 9u);
+  auto store = Store::Open(dir, StoreOptions());
+  ASSERT_TRUE(store.ok());
+  auto v = (*store)->Get(Cf::kSegments, "c7/23");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->has_value()) << "the last process's write";
+  store->reset();
   std::filesystem::remove_all(dir);
 }
 
