@@ -480,7 +480,7 @@ struct ProfileAccumulator::State {
   // The computed traits: their prototypes (own_prototypes, or the caller's), and the
   // accumulators made so far, by index, ascending.
   const std::vector<ComputedTraitAccumulator>* prototypes = nullptr;
-  std::vector<ComputedTraitAccumulator> own_prototypes;
+  std::unique_ptr<std::vector<ComputedTraitAccumulator>> own_prototypes;
   std::vector<std::pair<uint32_t, ComputedTraitAccumulator>> computed;
 
   int64_t first_seen = 0;
@@ -770,9 +770,10 @@ size_t ProfileAccumulator::computed_size() const {
 ProfileAccumulator::ProfileAccumulator(const std::vector<AggregateSpec>* computed)
     : s_(std::make_unique<State>()) {
   if (computed != nullptr) {
-    s_->own_prototypes.reserve(computed->size());
-    for (const AggregateSpec& spec : *computed) s_->own_prototypes.emplace_back(&spec);
-    s_->prototypes = &s_->own_prototypes;
+    s_->own_prototypes = std::make_unique<std::vector<ComputedTraitAccumulator>>();
+    s_->own_prototypes->reserve(computed->size());
+    for (const AggregateSpec& spec : *computed) s_->own_prototypes->emplace_back(&spec);
+    s_->prototypes = s_->own_prototypes.get();
   }
 }
 ProfileAccumulator::ProfileAccumulator(const std::vector<ComputedTraitAccumulator>& prototypes)

@@ -274,14 +274,15 @@ class Writer {
   Result<std::vector<uint64_t>> StaleIndexes(const std::vector<uint64_t>& ids) {
     std::vector<uint64_t> stale;
     for (uint64_t oneid : ids) {
-      IndexSummary now;
-      if (auto found = indexed_.find(oneid); found != indexed_.end()) now = std::move(found->second.summary);
-      now.Seal();
+      RowSum now;
+      if (auto found = deferred_.find(oneid); found != deferred_.end()) now = found->second;
       IndexSummary old;
       HOLO_ASSIGN_OR_RETURN(bool had, ReadSummary(oneid, &old));
-      if (had ? !now.SameRows(old) : !now.names.empty()) stale.push_back(oneid);
+      const bool same = had ? old.has_fingerprint && old.fingerprint == now.fingerprint && old.rows == now.rows
+                            : now.rows == 0;
+      if (!same) stale.push_back(oneid);
     }
-    indexed_.clear();
+    std::unordered_map<uint64_t, RowSum>().swap(deferred_);
     return stale;
   }
   // A profile's JSON alone (its links and computed values unchanged).
@@ -313,12 +314,20 @@ class Writer {
   // events are read, so a rebuild of every profile holds no copy of them.
   Status AddIndexRow(uint64_t oneid, uint64_t seq, const storage::EventRecord& ev) {
     if (!IndexedForTraits(ev)) return Status::OK();
+    if (index_deferred_) {
+      // Only the sum: the names follow from the rows, so equal fingerprints and counts
+      // mean equal names (the fingerprint's own assumption), and a full rebuild of every
+      // profile holds 16 bytes per OneID, not its list of names.
+      RowSum& sum = deferred_[oneid];
+      sum.fingerprint += RowFingerprint(seq, ev);
+      sum.rows++;
+      return Status::OK();
+    }
     Indexed& x = indexed_[oneid];
     x.summary.fingerprint += RowFingerprint(seq, ev);
     x.summary.rows++;
     std::vector<std::string>& names = x.summary.names;
     if (std::find(names.begin(), names.end(), ev.event) == names.end()) names.push_back(ev.event);
-    if (index_deferred_) return Status::OK();
     batch_.Put(Cf::kEventIndex, keys::EventNameKey(ev.event, oneid, seq), EventIndexValue(ev));
     HOLO_ASSIGN_OR_RETURN(const Projections* projections, projections_or_load());
     if (auto p = projections->find(ev.event); p != projections->end()) {
@@ -387,11 +396,17 @@ class Writer {
     IndexSummary summary;
     std::map<std::string, std::string> blocks;  // projected name -> its projection block
   };
+  // A deferred OneID's rows, summed up.
+  struct RowSum {
+    uint64_t fingerprint = 0;
+    uint64_t rows = 0;
+  };
   storage::Store* store_;
   std::vector<std::pair<size_t, std::string>> stored_;
   storage::WriteBatch batch_;
   bool epoch_marked_ = false;
   std::unordered_map<uint64_t, Indexed> indexed_;
+  std::unordered_map<uint64_t, RowSum> deferred_;
   bool index_empty_ = false;
   bool index_deferred_ = false;
   Projections projections_;
