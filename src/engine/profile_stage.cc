@@ -6,6 +6,7 @@
 #include "common/coding.h"
 #include "engine/audiences.h"
 #include "engine/consent_index.h"
+#include "identity/graph_store.h"
 #include "privacy/consent.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -70,6 +71,7 @@ Result<profile::BuildOptions> ProfileStage::OptionsFor(bool reload_consent) {
   bo.log = log_;
   bo.computed = audiences_->ComputedTraits();
   bo.as_of_ms = now;
+  HOLO_ASSIGN_OR_RETURN(bo.profiles_bound, identity::OneIdsHandedOut(*store_));
   ConsentIndex* consent = consent_;
   bo.before_build = [consent](const std::vector<uint64_t>& oneids) {
     HOLO_RETURN_IF_ERROR(consent->Refresh(oneids));  // a no-op until the index is loaded

@@ -190,6 +190,11 @@ std::vector<std::string> MergeSplitEvents(const Subgraph& g, const Resolution& r
 
 }  // namespace
 
+Result<uint64_t> OneIdsHandedOut(const storage::Store& store) {
+  HOLO_ASSIGN_OR_RETURN(uint64_t next_oneid, ReadCounter(store, keys::kNextOneId, 1));
+  return next_oneid - 1;
+}
+
 Result<uint64_t> LookupOneId(const storage::Store& store, const NodeKey& node) {
   HOLO_ASSIGN_OR_RETURN(auto v, store.Get(Cf::kGraph, keys::NodeOneIdKey(node)));
   if (!v.has_value() || v->size() != 8) return uint64_t{0};

@@ -59,6 +59,10 @@ Status ReadDirtyNodes(const storage::Store& store, std::vector<NodeKey>* nodes, 
 // Returns the OneID of `node`, or 0 when the node is unknown.
 Result<uint64_t> LookupOneId(const storage::Store& store, const NodeKey& node);
 
+// The number of OneIDs ever handed out (each is handed out once): a bound from above on the
+// OneIDs that can have a profile.
+Result<uint64_t> OneIdsHandedOut(const storage::Store& store);
+
 // Returns the OneID `node` had at `as_of_ms` (resolution clock), from the
 // history; 0 when it had none then (not yet seen, or erased).
 Result<uint64_t> LookupOneIdAsOf(const storage::Store& store, const NodeKey& node, int64_t as_of_ms);

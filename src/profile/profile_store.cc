@@ -693,14 +693,8 @@ Status BuildPendingProfiles(storage::Store* store, const BuildOptions& options, 
   IndexedWork work;
   bool indexed = false;
   if (!options.force_full) {
-    // RocksDB's estimate counts overwritten keys still in memtables and level-0 files (a store
-    // just rebuilt in full counts its profiles twice or more): the OneIDs ever handed out
-    // (identity's counter) bound it from above too.
     uint64_t profiles = store->EstimateKeys(Cf::kProfiles);
-    HOLO_ASSIGN_OR_RETURN(auto next_oneid, store->Get(Cf::kMeta, keys::kNextOneId));
-    if (next_oneid.has_value() && next_oneid->size() == 8) {
-      profiles = std::min<uint64_t>(profiles, coding::DecodeFixed64BE(next_oneid->data()) - 1);
-    }
+    if (options.profiles_bound != 0) profiles = std::min(profiles, options.profiles_bound);
     bool most = static_cast<double>(dirty.size()) > options.full_threshold * profiles;
     uint64_t max_refs = UINT64_MAX;
     if (most) {

@@ -52,6 +52,11 @@ struct BuildOptions {
   // The profiles' reference time ("now" of spend_90d, recency, ...), ms since the epoch.
   // 0: the system clock.
   int64_t as_of_ms = 0;
+  // A bound from above on the profiles stored (identity's count of OneIDs handed out), for
+  // the share of full_threshold: RocksDB's estimate of the keys counts overwritten keys
+  // still in memtables and level-0 files (a store just rebuilt in full counts its profiles
+  // twice or more). 0: the estimate alone.
+  uint64_t profiles_bound = 0;
 };
 
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.
