@@ -45,6 +45,19 @@ std::string NewEpoch() {
 }
 
 // The stored form of a computed value: its JSON (length-prefixed), then its trait_meta JSON.
+// Into `out` (cleared first); `scratch` holds the value JSON on the way.
+void EncodeComputedInto(const ComputedTraitAccumulator& a, std::string* scratch, std::string* out) {
+  scratch->clear();
+  JsonWriter vw(scratch);
+  a.WriteValue(&vw);
+  out->clear();
+  coding::PutLengthPrefixed(out, *scratch);
+  JsonWriter mw(out);
+  mw.BeginObject().Key("sources").BeginArray();
+  for (const std::string& src : a.sources()) mw.String(src);
+  mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
+}
+
 std::string EncodeComputed(const ComputedTraitAccumulator& a) {
   std::string out;
   coding::PutLengthPrefixed(&out, a.ValueJson());
@@ -753,29 +766,30 @@ struct ScanPart {
   std::vector<ComputedTraitAccumulator> values;  // by oneids, until written
   std::vector<double> numbers;                   // by oneids once written, for a numeric trait
   std::vector<std::string> texts;                // otherwise
+  std::unique_ptr<storage::SortedRun> run;       // the values written, to be ingested
   uint64_t scanned = 0;
   double scan_seconds = 0;
   Status status;
 };
 
-// Writes the values of `part` into the column `name` (not synced: the caller syncs the WAL
-// once every part is written) and keeps them as numbers or texts.
+// Writes the values of `part` (OneIDs ascending) into a sorted run of the column `name`,
+// ingested with the other parts' by the caller, and keeps them as numbers or texts.
 Status WriteColumnPart(storage::Store* store, const std::string& name, bool numeric, ScanPart* part) {
-  storage::WriteBatch batch(*store);
+  HOLO_ASSIGN_OR_RETURN(part->run, store->NewSortedRun(Cf::kSegments));
+  std::string key = keys::ComputedValuePrefix(name), value, scratch;
+  const size_t prefix = key.size();
   for (size_t i = 0; i < part->oneids.size(); ++i) {
     const ComputedTraitAccumulator& a = part->values[i];
-    batch.Put(Cf::kSegments, keys::ComputedValueKey(name, part->oneids[i]), EncodeComputed(a));
+    key.resize(prefix);
+    coding::PutFixed64BE(&key, part->oneids[i]);
+    EncodeComputedInto(a, &scratch, &value);
+    HOLO_RETURN_IF_ERROR(part->run->Add(key, value));
     if (numeric) {
       part->numbers.push_back(a.NumberValue());
     } else {
       part->texts.push_back(a.TextValue());
     }
-    if (batch.Count() >= 10000) {
-      HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/false));
-      batch.Clear();
-    }
   }
-  if (batch.Count() > 0) HOLO_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/false));
   part->values.clear();
   return Status::OK();
 }
@@ -803,7 +817,7 @@ std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::strin
   if (hi < lo || hi - lo < kMinOneIdsPerPart * 2) return parts;
   const uint64_t n = std::min<uint64_t>(cores, (hi - lo) / kMinOneIdsPerPart);
   const uint64_t step = (hi - lo) / n + 1;
-  parts.assign(n, ScanPart());
+  parts = std::vector<ScanPart>(n);
   for (uint64_t i = 0; i < n; ++i) {
     parts[i].first = i == 0 ? 0 : lo + i * step;
     parts[i].end = i + 1 == n ? 0 : lo + (i + 1) * step;
@@ -1014,8 +1028,10 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
 
   // 3. The rows of the named events, one OneID after another (the key holds it), read in
   //    OneID ranges on parallel threads; each range writes its part of the column (the
-  //    OneIDs with a value; no profile is read or written) as soon as it is read, beside the
-  //    others; the ranges are in order, so the column is too. The WAL is synced once, after.
+  //    OneIDs with a value; no profile is read or written) into a sorted run as soon as it
+  //    is read; the ranges are in order, so the column is too. The runs are ingested at
+  //    once (no WAL, no memtable: a bulk load), after the drop above.
+  std::vector<std::unique_ptr<storage::SortedRun>> runs;
   {
     std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? keys::kEventProjectionKeyTail : keys::kEventNameKeyTail);
     stats->scan_threads = static_cast<unsigned>(parts.size());
@@ -1037,8 +1053,11 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       column->oneids.insert(column->oneids.end(), part.oneids.begin(), part.oneids.end());
       column->numbers.insert(column->numbers.end(), part.numbers.begin(), part.numbers.end());
       for (std::string& t : part.texts) column->texts.push_back(std::move(t));
+      runs.push_back(std::move(part.run));
     }
   }
+  HOLO_RETURN_IF_ERROR(store->Ingest(std::move(runs)));
+  // The new epoch and the drop, written before the runs, durable too.
   HOLO_RETURN_IF_ERROR(store->SyncWal());
   stats->written = column->oneids.size();
   stats->changed = column->oneids;
