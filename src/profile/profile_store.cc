@@ -766,16 +766,15 @@ struct ScanPart {
   std::vector<ComputedTraitAccumulator> values;  // by oneids, until written
   std::vector<double> numbers;                   // by oneids once written, for a numeric trait
   std::vector<std::string> texts;                // otherwise
-  std::unique_ptr<storage::SortedRun> run;       // the values written, to be ingested
   uint64_t scanned = 0;
   double scan_seconds = 0;
   Status status;
 };
 
-// Writes the values of `part` (OneIDs ascending) into a sorted run of the column `name`,
-// ingested with the other parts' by the caller, and keeps them as numbers or texts.
+// Writes the values of `part` into the column `name` (not synced: the caller syncs the WAL
+// once every part is written) and keeps them as numbers or texts.
 Status WriteColumnPart(storage::Store* store, const std::string& name, bool numeric, ScanPart* part) {
-  HOLO_ASSIGN_OR_RETURN(part->run, store->NewSortedRun(Cf::kSegments));
+  storage::WriteBatch batch(*store);
   std::string key = keys::ComputedValuePrefix(name), value, scratch;
   const size_t prefix = key.size();
   for (size_t i = 0; i < part->oneids.size(); ++i) {
@@ -783,7 +782,7 @@ Status WriteColumnPart(storage::Store* store, const std::string& name, bool nume
     key.resize(prefix);
     coding::PutFixed64BE(&key, part->oneids[i]);
     EncodeComputedInto(a, &scratch, &value);
-    HOLO_RETURN_IF_ERROR(part->run->Add(key, value));
+    batch.Put(Cf::kSegments, key, value);
     if (numeric) {
       part->numbers.push_back(a.NumberValue());
     } else {
@@ -791,17 +790,21 @@ Status WriteColumnPart(storage::Store* store, const std::string& name, bool nume
     }
   }
   part->values.clear();
-  return Status::OK();
+  return store->Write(&batch, false);
 }
 
+// The threads that scan an event name's rows: one per core, at most 4.
+unsigned ScanThreads() { return std::min(4u, std::max(1u, std::thread::hardware_concurrency())); }
+
 // Splits the index rows under `prefix` (an event name's) into OneID ranges of about equal
-// span, one per core (at most 4), when there are enough OneIDs to be worth a thread.
-// `tail`: the key bytes after `prefix` (kEventNameKeyTail for rows, kEventProjectionKeyTail for
-// projection blocks).
+// span, four per scan thread, when there are enough OneIDs to be worth a thread: the threads
+// take the ranges one after another, so a range denser in events than the others does not
+// leave a thread idle. `tail`: the key bytes after `prefix` (kEventNameKeyTail for rows,
+// kEventProjectionKeyTail for projection blocks).
 std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::string& prefix, size_t tail) {
   std::vector<ScanPart> parts(1);
-  const unsigned cores = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
-  if (cores < 2) return parts;
+  const unsigned threads = ScanThreads();
+  if (threads < 2) return parts;
   auto it = store.NewCursor(Cf::kEventIndex);
   it->Seek(prefix);
   if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + tail) {
@@ -813,9 +816,9 @@ std::vector<ScanPart> SplitByOneId(const storage::Store& store, const std::strin
     return parts;
   }
   const uint64_t hi = coding::DecodeFixed64BE(it->key().data() + prefix.size());
-  constexpr uint64_t kMinOneIdsPerPart = 4096;
-  if (hi < lo || hi - lo < kMinOneIdsPerPart * 2) return parts;
-  const uint64_t n = std::min<uint64_t>(cores, (hi - lo) / kMinOneIdsPerPart);
+  constexpr uint64_t kMinOneIdsPerPart = 2048;
+  if (hi < lo || hi - lo < kMinOneIdsPerPart * 4) return parts;
+  const uint64_t n = std::min<uint64_t>(threads * 4, (hi - lo) / kMinOneIdsPerPart);
   const uint64_t step = (hi - lo) / n + 1;
   parts = std::vector<ScanPart>(n);
   for (uint64_t i = 0; i < n; ++i) {
@@ -1027,14 +1030,12 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   }
 
   // 3. The rows of the named events, one OneID after another (the key holds it), read in
-  //    OneID ranges on parallel threads; each range writes its part of the column (the
-  //    OneIDs with a value; no profile is read or written) into a sorted run as soon as it
-  //    is read; the ranges are in order, so the column is too. The runs are ingested at
-  //    once (no WAL, no memtable: a bulk load), after the drop above.
-  std::vector<std::unique_ptr<storage::SortedRun>> runs;
+  //    OneID ranges by parallel threads, each taking the next range when done with one;
+  //    each range writes its part of the column (the OneIDs with a value; no profile is
+  //    read or written) as soon as it is read, beside the others; the ranges are in order,
+  //    so the column is too. The WAL is synced once, after.
   {
     std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? keys::kEventProjectionKeyTail : keys::kEventNameKeyTail);
-    stats->scan_threads = static_cast<unsigned>(parts.size());
     auto scan = [&](ScanPart* part) {
       const auto scan_start = std::chrono::steady_clock::now();
       part->status = projected ? ScanProjectionBlocks(*store, spec, prefix, as_of_ms, part)
@@ -1042,22 +1043,27 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       part->scan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
       if (part->status.ok()) part->status = WriteColumnPart(store, column->name, column->numeric, part);
     };
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next.fetch_add(1); i < parts.size(); i = next.fetch_add(1)) scan(&parts[i]);
+    };
+    const size_t workers = std::min<size_t>(ScanThreads(), parts.size());
+    stats->scan_threads = static_cast<unsigned>(workers);
     std::vector<std::thread> threads;
-    for (size_t i = 1; i < parts.size(); ++i) threads.emplace_back(scan, &parts[i]);
-    scan(&parts[0]);
+    for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+    work();
     for (std::thread& t : threads) t.join();
     for (ScanPart& part : parts) {
       HOLO_RETURN_IF_ERROR(part.status);
       stats->events_scanned += part.scanned;
-      stats->scan_seconds = std::max(stats->scan_seconds, part.scan_seconds);
+      stats->scan_seconds += part.scan_seconds / static_cast<double>(workers);  // per thread, on average
       column->oneids.insert(column->oneids.end(), part.oneids.begin(), part.oneids.end());
       column->numbers.insert(column->numbers.end(), part.numbers.begin(), part.numbers.end());
       for (std::string& t : part.texts) column->texts.push_back(std::move(t));
-      runs.push_back(std::move(part.run));
+
     }
   }
-  HOLO_RETURN_IF_ERROR(store->Ingest(std::move(runs)));
-  // The new epoch and the drop, written before the runs, durable too.
+
   HOLO_RETURN_IF_ERROR(store->SyncWal());
   stats->written = column->oneids.size();
   stats->changed = column->oneids;

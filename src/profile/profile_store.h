@@ -26,7 +26,7 @@ struct BuildStats {
   // their stored fingerprint and were left as they were).
   uint64_t index_rewritten = 0;
   unsigned scan_threads = 1;  // threads that read the event index (AddComputedTrait)
-  double scan_seconds = 0;    // AddComputedTrait: reading the index (the rest: writing the column)
+  double scan_seconds = 0;    // AddComputedTrait: reading the index, per scan thread on average (the rest: writing the column)
   uint64_t projection_rows = 0;  // AddComputedTrait: projection rows built before reading
   int64_t as_of_ms = 0;
   double seconds = 0;

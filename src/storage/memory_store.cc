@@ -151,44 +151,6 @@ Status MemoryStore::Write(WriteBatch* batch, bool /*sync*/) {
   return Status::OK();
 }
 
-namespace {
-
-// The memory store's run: the pairs, applied by Ingest as one batch.
-class MemorySortedRun final : public SortedRun {
- public:
-  MemorySortedRun(const MemoryStore* store, Cf c) : store_(store), cf_(c) {}
-  Status Add(std::string_view key, std::string_view value) override {
-    if (!pairs_.empty() && key <= pairs_.back().first) {
-      return Status::InvalidArgument("a sorted run's keys must ascend");
-    }
-    pairs_.emplace_back(key, value);
-    return Status::OK();
-  }
-  uint64_t count() const override { return pairs_.size(); }
-
-  const MemoryStore* store_;
-  Cf cf_;
-  std::vector<std::pair<std::string, std::string>> pairs_;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<SortedRun>> MemoryStore::NewSortedRun(Cf c) {
-  HOLO_RETURN_IF_ERROR(CheckWritable("ingest"));
-  return std::unique_ptr<SortedRun>(std::make_unique<MemorySortedRun>(this, c));
-}
-
-Status MemoryStore::Ingest(std::vector<std::unique_ptr<SortedRun>> runs) {
-  HOLO_RETURN_IF_ERROR(CheckWritable("ingest"));
-  WriteBatch batch(*this);
-  for (const std::unique_ptr<SortedRun>& r : runs) {
-    auto* run = dynamic_cast<MemorySortedRun*>(r.get());
-    if (run == nullptr || run->store_ != this) return Status::InvalidArgument("a sorted run made by another store");
-    for (const auto& [key, value] : run->pairs_) batch.Put(run->cf_, key, value);
-  }
-  return Write(&batch, /*sync=*/true);
-}
-
 Result<std::optional<std::string>> MemoryStore::Get(Cf c, std::string_view key) const {
   ReaderLock lock(&mu_);
   const Map& map = *maps_[static_cast<int>(c)];

@@ -41,8 +41,6 @@ class MemoryStore final : public Store {
       Cf c, std::span<const std::string_view> keys) const override;
   std::unique_ptr<Cursor> NewCursor(Cf c, const ScanOptions& options) const override;
   Status SyncWal() override;
-  Result<std::unique_ptr<SortedRun>> NewSortedRun(Cf c) override;
-  Status Ingest(std::vector<std::unique_ptr<SortedRun>> runs) override;
   uint64_t EstimateKeys(Cf c) const override;
   Status Compact(Cf c) override;
   Status CompactPrefix(Cf c, std::string_view prefix) override;

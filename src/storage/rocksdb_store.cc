@@ -9,7 +9,6 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
-#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/transaction_log.h>
 #include <rocksdb/write_batch.h>
@@ -254,9 +253,6 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const std::string& path, const S
   } else {
     s = rocksdb::DB::Open(db_options, path, descriptors, &store->handles_, &store->db_);
     if (!s.ok()) return FromRocks(s, "open " + path);
-    // The files of sorted runs a process left behind (it stopped before ingesting them).
-    std::error_code ec;
-    std::filesystem::remove_all(std::filesystem::path(path) / kSortedRunDir, ec);
   }
   store->rocks_handles_ = store->handles_.data();
   return std::unique_ptr<Store>(std::move(store));
@@ -417,72 +413,6 @@ Result<std::optional<std::string>> RocksStore::Get(Cf c, std::string_view key) c
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "get");
   return std::optional<std::string>(std::move(value));
-}
-
-namespace {
-
-// A sorted run: an SST file written beside the database (kSortedRunDir) with the column
-// family's own options (comparator, compression, the injected disk), ingested by Ingest.
-class RocksSortedRun final : public SortedRun {
- public:
-  RocksSortedRun(const RocksStore* store, Cf c, const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* handle,
-                 std::string file)
-      : store_(store), cf_(c), writer_(rocksdb::EnvOptions(options), options, handle), file_(std::move(file)) {}
-  ~RocksSortedRun() override {
-    std::error_code ec;
-    std::filesystem::remove(file_, ec);  // ingested (moved) or not: the name goes
-  }
-  rocksdb::Status Open() { return writer_.Open(file_); }
-  Status Add(std::string_view key, std::string_view value) override {
-    rocksdb::Status s = writer_.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
-    if (!s.ok()) return FromRocks(s, "sorted run " + file_);
-    ++count_;
-    return Status::OK();
-  }
-  uint64_t count() const override { return count_; }
-
-  const RocksStore* store_;
-  Cf cf_;
-  rocksdb::SstFileWriter writer_;
-  std::string file_;
-  uint64_t count_ = 0;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<SortedRun>> RocksStore::NewSortedRun(Cf c) {
-  HOLO_RETURN_IF_ERROR(CheckWritable("ingest"));
-  const std::string dir = path() + "/" + std::string(kSortedRunDir);
-  rocksdb::Env* env = env_ != nullptr ? env_.get() : rocksdb::Env::Default();
-  HOLO_RETURN_IF_ERROR(WriteFailed(env->CreateDirIfMissing(dir), "create " + dir));
-  auto run = std::make_unique<RocksSortedRun>(this, c, db_->GetOptions(cf(c)), cf(c),
-                                              dir + "/run-" + std::to_string(next_run_.fetch_add(1)) + ".sst");
-  HOLO_RETURN_IF_ERROR(WriteFailed(run->Open(), "open a sorted run"));
-  return std::unique_ptr<SortedRun>(std::move(run));
-}
-
-Status RocksStore::Ingest(std::vector<std::unique_ptr<SortedRun>> runs) {
-  HOLO_RETURN_IF_ERROR(CheckWritable("ingest"));
-  std::vector<std::string> files;
-  Cf c = Cf::kCount;
-  for (const std::unique_ptr<SortedRun>& r : runs) {
-    auto* run = dynamic_cast<RocksSortedRun*>(r.get());
-    if (run == nullptr || run->store_ != this) return Status::InvalidArgument("a sorted run made by another store");
-    if (c != Cf::kCount && run->cf_ != c) return Status::InvalidArgument("sorted runs of two column families");
-    c = run->cf_;
-    if (run->count() == 0) continue;  // nothing to ingest (its file is removed with it)
-    HOLO_RETURN_IF_ERROR(WriteFailed(run->writer_.Finish(), "finish a sorted run"));
-    files.push_back(run->file_);
-  }
-  if (files.empty()) return Status::OK();
-  HOLO_RETURN_IF_ERROR(ResumeIfFailed());
-  std::shared_lock<std::shared_mutex> writing(wal_mu_);
-  rocksdb::IngestExternalFileOptions o;
-  o.move_files = true;  // linked into the database and synced there
-  // Over older values of the same keys, after every earlier write (a memtable holding keys
-  // of the range is flushed first).
-  o.allow_blocking_flush = true;
-  return WriteFailed(db_->IngestExternalFile(cf(c), files, o), "ingest sorted runs");
 }
 
 Status RocksStore::SyncWal() {

@@ -28,9 +28,6 @@ class ErrorListener;
 // rocksdb::Status becomes a holo::Status.
 Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
-// The directory, inside a store's, where sorted runs are written before they are ingested.
-inline constexpr std::string_view kSortedRunDir = "ingest.tmp";
-
 class RocksStore final : public Store {
  public:
   // Store::Open.
@@ -43,8 +40,6 @@ class RocksStore final : public Store {
       Cf c, std::span<const std::string_view> keys) const override;
   std::unique_ptr<Cursor> NewCursor(Cf c, const ScanOptions& options) const override;
   Status SyncWal() override;
-  Result<std::unique_ptr<SortedRun>> NewSortedRun(Cf c) override;
-  Status Ingest(std::vector<std::unique_ptr<SortedRun>> runs) override;
   uint64_t EstimateKeys(Cf c) const override;
   Status Compact(Cf c) override;
   Status CompactPrefix(Cf c, std::string_view prefix) override;
@@ -102,8 +97,6 @@ class RocksStore final : public Store {
   // memtable empty) can still be resumed. Seen: a write failing on the WAL of a store
   // just opened, then any write or sync after Resume aborted the process.
   std::atomic<bool> memtable_entry_needed_{true};
-  // Names the files of sorted runs (<path>/ingest.tmp/run-N.sst).
-  std::atomic<uint64_t> next_run_{0};
   // Writes hold it shared; SyncWal and TryResume exclusive: a WAL sync never runs beside
   // a write, so a write that fails on a full disk cannot leave its error in the WAL file
   // under a sync already past the write_failed_ check, and nothing writes between a

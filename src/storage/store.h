@@ -190,18 +190,6 @@ class WriteBatch {
 
 class DiskBudgetFileSystem;
 
-// Keys of one column family added in ascending order, made part of the store all at once by
-// Store::Ingest: a bulk load that bypasses the WAL and the memtables (RocksDB: one SST file
-// written beside the database and ingested into it). For a large set of new keys written
-// together (a computed trait's column). Not thread-safe: one per thread.
-class SortedRun {
- public:
-  virtual ~SortedRun() = default;
-  // REQUIRES: `key` is greater than every key added before.
-  virtual Status Add(std::string_view key, std::string_view value) = 0;
-  virtual uint64_t count() const = 0;
-};
-
 // The one store type the rest of Holo holds: an interface with two implementations,
 // RocksStore (rocksdb_store.h) and MemoryStore (memory_store.h), private to storage/.
 class Store {
@@ -243,12 +231,6 @@ class Store {
   // Makes every write made so far durable (fsync of the WAL). Safe to call while
   // another thread writes.
   virtual Status SyncWal() = 0;
-  // A run of sorted keys for `c` (SortedRun), to be ingested.
-  virtual Result<std::unique_ptr<SortedRun>> NewSortedRun(Cf c) = 0;
-  // Makes the keys of `runs` (of one column family, over disjoint key ranges) part of the
-  // store at once and durably, over older values of the same keys and after every write
-  // made before; empty runs are skipped. The runs are consumed.
-  virtual Status Ingest(std::vector<std::unique_ptr<SortedRun>> runs) = 0;
   // Returns the approximate number of keys in `c` (RocksDB's estimate).
   virtual uint64_t EstimateKeys(Cf c) const = 0;
   // Flushes memtables and compacts every column family.

@@ -445,44 +445,6 @@ TEST_P(StoreBackendTest, PutGetAndMissingKeys) {
   EXPECT_EQ(Read(Cf::kMeta, "k2"), std::nullopt);
 }
 
-// Sorted runs (a bulk load beside the memtables) land over older values, after a range
-// delete written before them, all at once; empty runs are skipped; keys out of order are
-// refused.
-TEST_P(StoreBackendTest, SortedRunsAreIngestedOverOlderValuesAndAfterEarlierWrites) {
-  WriteBatch before(*store_);
-  before.Put(Cf::kSegments, "c/a/1", "old");
-  before.Put(Cf::kSegments, "c/a/9", "stale");
-  before.Put(Cf::kSegments, "c/b/1", "other");
-  before.DeleteRange(Cf::kSegments, "c/a/", "c/a0");  // a column dropped before it is written again
-  ASSERT_TRUE(store_->Write(&before, /*sync=*/false).ok());
-  std::vector<std::unique_ptr<SortedRun>> runs;
-  for (int part = 0; part < 3; ++part) {
-    auto run = store_->NewSortedRun(Cf::kSegments);
-    ASSERT_TRUE(run.ok()) << run.status().ToString();
-    if (part < 2) {
-      for (int i = 0; i < 3; ++i) {
-        const std::string key = "c/a/" + std::to_string(part * 3 + i + 1);
-        ASSERT_TRUE((*run)->Add(key, "v" + std::to_string(part * 3 + i + 1)).ok());
-      }
-    }
-    runs.push_back(std::move(*run));  // the third stays empty
-  }
-  EXPECT_EQ(runs[0]->count(), 3u);
-  EXPECT_EQ(runs[2]->count(), 0u);
-  Status s = store_->Ingest(std::move(runs));
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(Dump(Cf::kSegments), (std::vector<std::string>{"c/a/1=v1", "c/a/2=v2", "c/a/3=v3", "c/a/4=v4",
-                                                             "c/a/5=v5", "c/a/6=v6", "c/b/1=other"}));
-  // A later write of the same key wins over the ingested value.
-  ASSERT_TRUE(store_->Put(Cf::kSegments, "c/a/2", "later", /*sync=*/false).ok());
-  EXPECT_EQ(Read(Cf::kSegments, "c/a/2"), "later");
-
-  auto run = store_->NewSortedRun(Cf::kSegments);
-  ASSERT_TRUE(run.ok());
-  ASSERT_TRUE((*run)->Add("k2", "x").ok());
-  EXPECT_FALSE((*run)->Add("k1", "y").ok()) << "keys out of order";
-}
-
 TEST_P(StoreBackendTest, StatsMergeKeepsEarliestTailAndSumsCounts) {
   WriteBatch batch(*store_);
   StatsRecord a{1, 200, 250, 2, "amap"};
@@ -643,8 +605,6 @@ TEST_P(StoreBackendTest, ReadOnlyStoreReadsAndRefusesEveryWrite) {
   EXPECT_EQ(reader->Compact(Cf::kMeta).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(reader->CompactPrefix(Cf::kEvents, "x").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(reader->SyncWal().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(reader->NewSortedRun(Cf::kSegments).status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(reader->Ingest({}).code(), StatusCode::kFailedPrecondition);
   // The writer goes on writing beside it.
   EXPECT_TRUE(store_->Put(Cf::kMeta, "k3", "v", /*sync=*/true).ok());
 }
