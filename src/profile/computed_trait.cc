@@ -288,16 +288,30 @@ bool ComputedTraitAccumulator::InWindow(int64_t timestamp_ms, int64_t as_of_ms) 
   return spec_->window_days <= 0 || timestamp_ms > as_of_ms - static_cast<int64_t>(spec_->window_days) * kDayMs;
 }
 
+bool ComputedTraitAccumulator::CountsWithoutProperties() const {
+  return spec_->func == AggFunc::kCount && compiled_->conds.empty() && compiled_->prop_path.empty();
+}
+
+void ComputedTraitAccumulator::CountEvent(uint8_t msg_type, std::string_view source, std::string_view properties_json) {
+  // As Wants and the parsed path: a track event counts when its properties are an object.
+  if (msg_type != kTrackMessage) return;
+  const size_t first = properties_json.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || properties_json[first] != '{') return;
+  ++count_;
+  Contributed(source);
+}
+
 void ComputedTraitAccumulator::Add(const storage::EventRecord& event, int64_t as_of_ms) {
   // The cheap tests first: most events of a windowed trait fall outside the window, and
   // their properties are never parsed.
   if (!Wants(event) || !InWindow(event.timestamp_ms, as_of_ms)) return;
-  if (spec_->func == AggFunc::kCount && compiled_->conds.empty() && compiled_->prop_path.empty()) {  // reads no property
+  if (CountsWithoutProperties()) {
+    // An object is counted without a parse; anything else goes to the parse below (which
+    // counts nothing that is not an object).
     const std::string_view p = event.properties_json;
     const size_t first = p.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && p[first] == '{') {
-      ++count_;
-      Contributed(event);
+      CountEvent(event.msg_type, event.source, p);
       return;
     }
   }
@@ -324,10 +338,12 @@ bool ComputedTraitAccumulator::MayHold(std::string_view json) const {
   return true;
 }
 
-void ComputedTraitAccumulator::Contributed(const storage::EventRecord& event) {
+void ComputedTraitAccumulator::Contributed(const storage::EventRecord& event) { Contributed(event.source); }
+
+void ComputedTraitAccumulator::Contributed(std::string_view source) {
   ++events_;
-  if (std::find(sources_.begin(), sources_.end(), event.source) == sources_.end()) {
-    sources_.push_back(event.source);
+  if (std::find(sources_.begin(), sources_.end(), source) == sources_.end()) {
+    sources_.emplace_back(source);
     std::sort(sources_.begin(), sources_.end());
   }
 }

@@ -150,11 +150,18 @@ class ComputedTraitAccumulator {
   bool InWindow(int64_t timestamp_ms, int64_t as_of_ms) const;
   // Events that contributed to the value, and their sources.
   uint64_t events() const { return events_; }
+  // True when the trait counts events without reading any property (a count with no
+  // condition): CountEvent then takes an event from its head alone.
+  bool CountsWithoutProperties() const;
+  // Adds one event of spec().event in the window, given only its message type, source and
+  // properties JSON: what Add does for a trait that CountsWithoutProperties.
+  void CountEvent(uint8_t msg_type, std::string_view source, std::string_view properties_json);
   const std::vector<std::string>& sources() const { return sources_; }
 
  private:
   // Counts `event` among the contributing events and notes its source.
   void Contributed(const storage::EventRecord& event);
+  void Contributed(std::string_view source);
   // False when the properties' JSON text shows that some condition cannot hold (a skip
   // test before the parse); true when they may (or the text cannot tell).
   bool MayHold(std::string_view properties_json) const;

@@ -863,6 +863,8 @@ Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& sp
   storage::EventRecord ev;
   const RetentionCheck expired(store.retention());
   const ComputedTraitAccumulator prototype(&spec);  // what each OneID's accumulator shares
+  // A count of events reads no property: each record is taken from its view, not decoded.
+  const bool heads = prototype.CountsWithoutProperties();
   for (; idx->Valid() && idx->key().starts_with(prefix); idx->Next()) {
     if (idx->key().size() != prefix.size() + keys::kEventProjectionKeyTail) continue;
     std::string_view block = idx->value();
@@ -880,6 +882,15 @@ Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& sp
         return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
       }
       if (!acc.InWindow(ts, as_of_ms) || expired(source, ts)) continue;
+      if (heads) {
+        uint8_t msg_type;
+        std::string_view properties;
+        if (!storage::DecodeEventView(record, &msg_type, &ts, &source, &properties)) {
+          return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
+        }
+        acc.CountEvent(msg_type, source, properties);  // of spec.event: the key holds the name
+        continue;
+      }
       if (!ev.DecodeFrom(record)) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
       ev.event = spec.event;  // the key holds the name
       acc.Add(ev, as_of_ms);

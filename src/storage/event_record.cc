@@ -48,6 +48,23 @@ bool DecodeEventHead(std::string_view in, int64_t* timestamp_ms, std::string_vie
   return coding::GetVarsint64(&in, timestamp_ms) && coding::GetLengthPrefixed(&in, source);
 }
 
+bool DecodeEventView(std::string_view in, uint8_t* msg_type, int64_t* timestamp_ms, std::string_view* source,
+                     std::string_view* properties_json) {
+  if (in.size() < 2 || in[0] != 1) return false;
+  *msg_type = static_cast<uint8_t>(in[1]);
+  in.remove_prefix(2);
+  std::string_view s;
+  uint64_t n;
+  if (!coding::GetVarsint64(&in, timestamp_ms) || !coding::GetLengthPrefixed(&in, source)) return false;
+  if (!coding::GetLengthPrefixed(&in, &s) || !coding::GetLengthPrefixed(&in, &s)) return false;  // event, message id
+  if (!coding::GetVarint64(&in, &n) || n > 1024) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!coding::GetBytes(&in, 18, &s) || !coding::GetLengthPrefixed(&in, &s)) return false;
+  }
+  if (!coding::GetLengthPrefixed(&in, properties_json)) return false;
+  return in.empty();
+}
+
 bool EventRecord::DecodeFrom(std::string_view in) {
   if (in.size() < 2 || in[0] != 1) return false;
   msg_type = static_cast<uint8_t>(in[1]);

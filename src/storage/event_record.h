@@ -37,6 +37,10 @@ struct EventRecord {
 // Reads the head of an event record (or of a value that starts with one: a vault entry, an
 // event index row) without decoding the rest: its timestamp and source. False when malformed.
 bool DecodeEventHead(std::string_view in, int64_t* timestamp_ms, std::string_view* source);
+// Reads an event record's message type, timestamp, source and properties JSON without
+// copying anything (views into `in`). False when malformed.
+bool DecodeEventView(std::string_view in, uint8_t* msg_type, int64_t* timestamp_ms, std::string_view* source,
+                     std::string_view* properties_json);
 
 // A block of event records (an event index projection block, keys::EventProjectionKey): a 0
 // byte (not an event record's version, so the retention filter keeps the block), then each

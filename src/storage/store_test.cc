@@ -404,6 +404,16 @@ TEST(EventRecordTest, RoundTripsAndRejectsTruncation) {
   EXPECT_EQ(back.ids[0].pseudonym[0], 0xab);
   EXPECT_EQ(back.properties_json, r.properties_json);
   EXPECT_FALSE(back.DecodeFrom(std::string_view(enc).substr(0, enc.size() - 1)));
+  // The view: the same fields, without a copy.
+  uint8_t type = 0;
+  int64_t ts = 0;
+  std::string_view source, properties;
+  ASSERT_TRUE(DecodeEventView(enc, &type, &ts, &source, &properties));
+  EXPECT_EQ(type, 2);
+  EXPECT_EQ(ts, -5);
+  EXPECT_EQ(source, "taobao");
+  EXPECT_EQ(properties, r.properties_json);
+  EXPECT_FALSE(DecodeEventView(std::string_view(enc).substr(0, enc.size() - 1), &type, &ts, &source, &properties));
 }
 
 }  // namespace
