@@ -647,15 +647,22 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(*json));
   }
 
-  void DropTrait(const Request& req, Response& res) {
-    auto who = Require(req, res, {"admin"});
+  // DELETE of the named thing in the path: `drop(name)` under the writer's lock, then
+  // {"dropped": name}.
+  template <typename Drop>
+  void DropNamed(const Request& req, Response& res, std::initializer_list<std::string_view> roles, Drop drop) {
+    auto who = Require(req, res, roles);
     if (!who) return;
     std::string name = DecodePathParam(req.matches[1].str());
-    Status s = writer_.RunExclusive([&] { return engine_->audiences().DropTrait(name); });
+    Status s = writer_.RunExclusive([&] { return drop(name); });
     if (!s.ok()) return SendStatus(res, s);
     std::string out;
     JsonWriter(&out).BeginObject().Key("dropped").String(name).EndObject();
     SendJson(res, 200, std::move(out));
+  }
+
+  void DropTrait(const Request& req, Response& res) {
+    DropNamed(req, res, {"admin"}, [&](const std::string& name) { return engine_->audiences().DropTrait(name); });
   }
 
   void GetSegment(const Request& req, Response& res) {
@@ -696,14 +703,8 @@ class ServerImpl final : public Server {
   }
 
   void DropSegment(const Request& req, Response& res) {
-    auto who = Require(req, res, {"admin", "analyst"});
-    if (!who) return;
-    std::string name = DecodePathParam(req.matches[1].str());
-    Status s = writer_.RunExclusive([&] { return engine_->audiences().DropSegment(name); });
-    if (!s.ok()) return SendStatus(res, s);
-    std::string out;
-    JsonWriter(&out).BeginObject().Key("dropped").String(name).EndObject();
-    SendJson(res, 200, std::move(out));
+    DropNamed(req, res, {"admin", "analyst"},
+              [&](const std::string& name) { return engine_->audiences().DropSegment(name); });
   }
 
   void Count(const Request& req, Response& res) {
