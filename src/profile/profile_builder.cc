@@ -942,6 +942,15 @@ class TraitWriter {
   }
   void Text(std::string_view name, std::string_view v) {
     w_->Key(name).String(v);
+    if (row_ == nullptr) return;
+    if (used_ < row_->size()) {
+      if (auto* text = std::get_if<std::string>(&(*row_)[used_].second)) {
+        (*row_)[used_].first.assign(name);
+        text->assign(v);  // over the previous profile's text: no allocation while it fits
+        ++used_;
+        return;
+      }
+    }
     Typed(name, std::string(v));
   }
   // An empty text is null.
@@ -986,6 +995,10 @@ class TraitWriter {
     for (const std::string& s : sources) m.sources.push_back(s);
     metas_.push_back(std::move(m));
   }
+  // Drops the row's entries past the last trait written (left from a previous profile).
+  void FinishRow() {
+    if (row_ != nullptr) row_->resize(used_);
+  }
   void WriteMeta() {
     w_->BeginObject();
     for (const Meta& m : metas_) {
@@ -1002,12 +1015,23 @@ class TraitWriter {
   }
 
  private:
+  // The row's entries are reused in place (a rebuild renders one profile after another into
+  // the same row): a name assigned over the same name allocates nothing.
   void Typed(std::string_view name, TraitValue v) {
-    if (row_ != nullptr) row_->emplace_back(std::string(name), std::move(v));
+    if (row_ == nullptr) return;
+    if (used_ < row_->size()) {
+      auto& entry = (*row_)[used_];
+      entry.first.assign(name);
+      entry.second = std::move(v);
+    } else {
+      row_->emplace_back(std::string(name), std::move(v));
+    }
+    ++used_;
   }
   JsonWriter* w_;
   const std::vector<std::string>* sources_;
   TraitRow* row_;
+  size_t used_ = 0;
   std::vector<Meta> metas_;
 };
 
@@ -1065,7 +1089,6 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     w.String(FormatIso8601Ms(s.last_seen));
   }
 
-  if (row != nullptr) row->clear();
   TraitWriter t(&w, &s.sources, row);
   int families = 0, filled = 0;
   auto family = [&](bool has) {
@@ -1403,6 +1426,7 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
   w.EndObject();
 
   w.Key("trait_meta");
+  t.FinishRow();
   t.WriteMeta();
   w.Key("completeness");
   w.Double(Round3(static_cast<double>(filled) / families));

@@ -475,6 +475,27 @@ TEST(ProfileBuilderTest, ComputedAccumulatorsExistOnlyForTraitsAnEventReached) {
   EXPECT_EQ(acc.computed(3), nullptr);  // past the last trait
 }
 
+// A rebuild renders one profile after another into the same typed row (its entries reused):
+// each comes out as it would into a fresh row, whatever the one before held.
+TEST(ProfileBuilderTest, ATypedRowReusedAcrossProfilesEqualsAFreshOne) {
+  ProfileAccumulator rich;
+  rich.Add(Event("Order Completed", kNow - kDay,
+                 R"({"revenue":50,"products":[{"category":"books","brand":"Acme"}],"shipping_address":{"city":"Wuhan"}})"),
+           kNow);
+  rich.Add(Event("Product Viewed", kNow - kDay, R"({"category":"toys","brand":"Lego"})"), kNow);
+  ProfileAccumulator sparse;
+  sparse.Add(Event("Product Viewed", kNow - 2 * kDay, R"({"category":"shoes"})"), kNow);
+  TraitRow reused, fresh_rich, fresh_sparse;
+  const std::string a = rich.ToJson(1, {}, kNow, &reused);
+  EXPECT_EQ(rich.ToJson(1, {}, kNow, &fresh_rich), a);
+  EXPECT_EQ(reused, fresh_rich);
+  const std::string b = sparse.ToJson(2, {}, kNow, &reused);
+  EXPECT_EQ(sparse.ToJson(2, {}, kNow, &fresh_sparse), b);
+  EXPECT_EQ(reused, fresh_sparse);
+  rich.ToJson(1, {}, kNow, &reused);  // and back
+  EXPECT_EQ(reused, fresh_rich);
+}
+
 TEST(ProfileBuilderTest, CompletenessCountsFamiliesWithAValue) {
   Profile empty = Build({});
   EXPECT_EQ(empty.Get("completeness"), "0");
