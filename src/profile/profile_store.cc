@@ -187,6 +187,19 @@ std::vector<ComputedTraitAccumulator> Prototypes(const std::vector<AggregateSpec
   return out;
 }
 
+// A OneID's event index rows summed up (a full rebuild over an index already written): the
+// names follow from the rows, so equal fingerprints and counts mean equal names (the
+// fingerprint's own assumption), and the rebuild holds 16 bytes per OneID, not its names.
+struct RowSum {
+  uint64_t fingerprint = 0;
+  uint64_t rows = 0;
+  void Add(uint64_t seq, const storage::EventRecord& ev) {
+    if (!IndexedForTraits(ev)) return;
+    fingerprint += RowFingerprint(seq, ev);
+    rows++;
+  }
+};
+
 class Writer {
  public:
   // `computed`: the computed traits rebuilt profiles are evaluated with (may be null).
@@ -278,24 +291,23 @@ class Writer {
     }
     return Status::OK();
   }
-  // For a full build over an index already written: AddIndexRow only sums up each OneID's
-  // rows, Put and Delete leave the index alone, and StaleIndexes says afterwards which OneIDs'
-  // rows differ from what is stored; ReindexOneIds rewrites those.
+  // For a full build over an index already written: the caller sums up each OneID's rows
+  // (RowSum) instead of calling AddIndexRow, Put and Delete leave the index alone, and
+  // StaleIndexes says afterwards which OneIDs' rows differ from what is stored;
+  // ReindexOneIds rewrites those.
   void DeferIndex() { index_deferred_ = true; }
-  // Of `ids` (sorted), those whose rows (summed up by AddIndexRow) differ from their stored
-  // summary; forgets what was summed up.
-  Result<std::vector<uint64_t>> StaleIndexes(const std::vector<uint64_t>& ids) {
+  // Of `ids` (sorted), those whose rows (`sum_of` each) differ from their stored summary.
+  template <typename SumOf>
+  Result<std::vector<uint64_t>> StaleIndexes(const std::vector<uint64_t>& ids, SumOf sum_of) {
     std::vector<uint64_t> stale;
     for (uint64_t oneid : ids) {
-      RowSum now;
-      if (auto found = deferred_.find(oneid); found != deferred_.end()) now = found->second;
+      const RowSum now = sum_of(oneid);
       IndexSummary old;
       HOLO_ASSIGN_OR_RETURN(bool had, ReadSummary(oneid, &old));
       const bool same = had ? old.has_fingerprint && old.fingerprint == now.fingerprint && old.rows == now.rows
                             : now.rows == 0;
       if (!same) stale.push_back(oneid);
     }
-    std::unordered_map<uint64_t, RowSum>().swap(deferred_);
     return stale;
   }
   // A profile's JSON alone (its links and computed values unchanged).
@@ -327,15 +339,7 @@ class Writer {
   // events are read, so a rebuild of every profile holds no copy of them.
   Status AddIndexRow(uint64_t oneid, uint64_t seq, const storage::EventRecord& ev) {
     if (!IndexedForTraits(ev)) return Status::OK();
-    if (index_deferred_) {
-      // Only the sum: the names follow from the rows, so equal fingerprints and counts
-      // mean equal names (the fingerprint's own assumption), and a full rebuild of every
-      // profile holds 16 bytes per OneID, not its list of names.
-      RowSum& sum = deferred_[oneid];
-      sum.fingerprint += RowFingerprint(seq, ev);
-      sum.rows++;
-      return Status::OK();
-    }
+    if (index_deferred_) return Status::Internal("AddIndexRow while the index is deferred (RowSum)");
     Indexed& x = indexed_[oneid];
     x.summary.fingerprint += RowFingerprint(seq, ev);
     x.summary.rows++;
@@ -409,17 +413,11 @@ class Writer {
     IndexSummary summary;
     std::map<std::string, std::string> blocks;  // projected name -> its projection block
   };
-  // A deferred OneID's rows, summed up.
-  struct RowSum {
-    uint64_t fingerprint = 0;
-    uint64_t rows = 0;
-  };
   storage::Store* store_;
   std::vector<std::pair<size_t, std::string>> stored_;
   storage::WriteBatch batch_;
   bool epoch_marked_ = false;
   std::unordered_map<uint64_t, Indexed> indexed_;
-  std::unordered_map<uint64_t, RowSum> deferred_;
   bool index_empty_ = false;
   bool index_deferred_ = false;
   Projections projections_;
@@ -490,8 +488,15 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   }));
   std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
   const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
-  std::unordered_map<uint64_t, ProfileAccumulator> acc;
-  std::unordered_map<uint64_t, LinkAccumulator> links;
+  // What is built per OneID, in one map: one look-up per event.
+  struct Building {
+    explicit Building(const std::vector<ComputedTraitAccumulator>& prototypes) : acc(prototypes) {}
+    ProfileAccumulator acc;
+    LinkAccumulator links;
+    RowSum rows;  // when the index is deferred
+  };
+  std::unordered_map<uint64_t, Building> building;
+  building.reserve(dirty.size());
   Writer w(store, options.computed.get());
   {
     // The first build of a store (its first load) finds no index rows to replace.
@@ -514,9 +519,15 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (idx < 0) continue;
     auto found = node_oneid.find(ev.ids[idx].pseudonym);
     if (found == node_oneid.end() || !dirty.count(found->second)) continue;
-    acc.try_emplace(found->second, prototypes).first->second.Add(ev, as_of);
-    links[found->second].Add(ev);
-    HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
+    Building& b = building.try_emplace(found->second, prototypes).first->second;
+    b.acc.Add(ev, as_of);
+    b.links.Add(ev);
+    const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
+    if (deferred) {
+      b.rows.Add(seq, ev);
+    } else {
+      HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, seq, ev));
+    }
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
   if (deferred) {
@@ -524,7 +535,10 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     // the marks, and the next build compares the rows again.
     std::vector<uint64_t> ids(dirty.begin(), dirty.end());
     std::sort(ids.begin(), ids.end());
-    HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> stale, w.StaleIndexes(ids));
+    HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> stale, w.StaleIndexes(ids, [&](uint64_t id) {
+      auto b = building.find(id);
+      return b == building.end() ? RowSum() : b->second.rows;
+    }));
     stats->index_rewritten = stale.size();
     HOLO_RETURN_IF_ERROR(ReindexOneIds(store, stale));
   }
@@ -537,9 +551,9 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       HOLO_RETURN_IF_ERROR(w.Delete(id, &had));
       stats->deleted++;
     } else {
-      ProfileAccumulator& a = acc.try_emplace(id, prototypes).first->second;
-      const std::string json = Render(&a, id, m->second, as_of, options, &row);
-      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, &had));
+      Building& b = building.try_emplace(id, prototypes).first->second;
+      const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.acc, &had));
       stats->written++;
     }
     stats->changed.push_back(id);
