@@ -178,6 +178,15 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
       storage::WriteBatch batch(*to);
       std::string key, value;
       storage::EventRecord ev;
+      // An event record with its identifiers and the hex identifiers in its properties mapped.
+      auto map_event = [&](std::string_view record, std::string* out) -> Status {
+        if (!ev.DecodeFrom(record)) return Status::DataLoss("rekey: corrupt event record");
+        for (auto& id : ev.ids) id.pseudonym = mapper.Map(id.pseudonym);
+        mapper.MapHexValues(&ev.properties_json, hex_names);
+        out->clear();
+        ev.EncodeTo(out);
+        return Status::OK();
+      };
       auto it = from->NewCursor(cf);
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         key.assign(it->key());
@@ -210,31 +219,26 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
             break;
           case Cf::kEventIndex:
             if (key.size() == keys::kEventNamesKeySize) break;  // a OneID's names: no identifier
-            if (!key.empty() && key[0] == '\xfe') {
+            if (keys::IsEventProjectionKey(key)) {
               // A projection block (storage::AppendToEventBlock) of event records.
               std::string_view in = value, record;
               if (!storage::OpenEventBlock(&in)) return Status::DataLoss("rekey: corrupt projection block");
               std::string block, mapped;
               while (!in.empty()) {
-                if (!storage::NextInEventBlock(&in, &record) || !ev.DecodeFrom(record)) {
-                  return Status::DataLoss("rekey: corrupt projection block");
-                }
-                mapper.MapHexValues(&ev.properties_json, hex_names);
-                mapped.clear();
-                ev.EncodeTo(&mapped);
+                if (!storage::NextInEventBlock(&in, &record)) return Status::DataLoss("rekey: corrupt projection block");
+                HOLO_RETURN_IF_ERROR(map_event(record, &mapped));
                 storage::AppendToEventBlock(&block, mapped);
               }
               value = std::move(block);
               break;
             }
             [[fallthrough]];  // the value is an event record (profile::EventIndexValue)
-          case Cf::kEvents:
-            if (!ev.DecodeFrom(value)) return Status::DataLoss("rekey: corrupt event record");
-            for (auto& id : ev.ids) id.pseudonym = mapper.Map(id.pseudonym);
-            mapper.MapHexValues(&ev.properties_json, hex_names);
-            value.clear();
-            ev.EncodeTo(&value);
+          case Cf::kEvents: {
+            std::string mapped;
+            HOLO_RETURN_IF_ERROR(map_event(value, &mapped));
+            value = std::move(mapped);
             break;
+          }
           case Cf::kVault: {
             if (key.size() != 24) return unexpected();
             storage::VaultRecord vr;

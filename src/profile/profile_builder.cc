@@ -757,9 +757,19 @@ void ProfileAccumulator::State::AddIdentify(const storage::EventRecord& ev, elem
   }
 }
 
+namespace {
+
+// The first of `computed` (ascending by index) whose index is not below `i`.
+template <typename Entries>
+auto ComputedAtOrAfter(Entries& computed, size_t i) {
+  return std::lower_bound(computed.begin(), computed.end(), i,
+                          [](const auto& entry, size_t index) { return entry.first < index; });
+}
+
+}  // namespace
+
 const ComputedTraitAccumulator* ProfileAccumulator::computed(size_t i) const {
-  auto found = std::lower_bound(s_->computed.begin(), s_->computed.end(), i,
-                                [](const auto& entry, size_t index) { return entry.first < index; });
+  auto found = ComputedAtOrAfter(s_->computed, i);
   return found != s_->computed.end() && found->first == i ? &found->second : nullptr;
 }
 
@@ -801,11 +811,8 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
       const ComputedTraitAccumulator& p = (*s.prototypes)[i];
       if (!p.Wants(ev) || !p.InWindow(ev.timestamp_ms, as_of_ms)) continue;
       want_computed = true;
-      if (computed(i) == nullptr) {
-        auto at = std::lower_bound(s.computed.begin(), s.computed.end(), i,
-                                   [](const auto& entry, size_t index) { return entry.first < index; });
-        s.computed.emplace(at, static_cast<uint32_t>(i), p.Fresh());
-      }
+      auto at = ComputedAtOrAfter(s.computed, i);
+      if (at == s.computed.end() || at->first != i) s.computed.emplace(at, static_cast<uint32_t>(i), p.Fresh());
     }
   }
   if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && !want_computed) return;
@@ -943,15 +950,12 @@ class TraitWriter {
   void Text(std::string_view name, std::string_view v) {
     w_->Key(name).String(v);
     if (row_ == nullptr) return;
-    if (used_ < row_->size()) {
-      if (auto* text = std::get_if<std::string>(&(*row_)[used_].second)) {
-        (*row_)[used_].first.assign(name);
-        text->assign(v);  // over the previous profile's text: no allocation while it fits
-        ++used_;
-        return;
-      }
+    TraitValue& value = NextEntry(name);
+    if (auto* text = std::get_if<std::string>(&value)) {
+      text->assign(v);  // over the previous profile's text: no allocation while it fits
+    } else {
+      value = std::string(v);
     }
-    Typed(name, std::string(v));
   }
   // An empty text is null.
   void TextOrNull(std::string_view name, std::string_view v) {
@@ -1015,18 +1019,17 @@ class TraitWriter {
   }
 
  private:
-  // The row's entries are reused in place (a rebuild renders one profile after another into
-  // the same row): a name assigned over the same name allocates nothing.
   void Typed(std::string_view name, TraitValue v) {
-    if (row_ == nullptr) return;
-    if (used_ < row_->size()) {
-      auto& entry = (*row_)[used_];
-      entry.first.assign(name);
-      entry.second = std::move(v);
-    } else {
-      row_->emplace_back(std::string(name), std::move(v));
-    }
-    ++used_;
+    if (row_ != nullptr) NextEntry(name) = std::move(v);
+  }
+  // The value of the row's next entry, named `name`. The row's entries are reused in place (a
+  // rebuild renders one profile after another into the same row): a name assigned over the
+  // same name allocates nothing. REQUIRES: row_ is not null.
+  TraitValue& NextEntry(std::string_view name) {
+    if (used_ == row_->size()) row_->emplace_back();
+    auto& entry = (*row_)[used_++];
+    entry.first.assign(name);
+    return entry.second;
   }
   JsonWriter* w_;
   const std::vector<std::string>* sources_;

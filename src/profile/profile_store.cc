@@ -60,12 +60,8 @@ void EncodeComputedInto(const ComputedTraitAccumulator& a, std::string* scratch,
 }
 
 std::string EncodeComputed(const ComputedTraitAccumulator& a) {
-  std::string out;
-  coding::PutLengthPrefixed(&out, a.ValueJson());
-  JsonWriter mw(&out);
-  mw.BeginObject().Key("sources").BeginArray();
-  for (const std::string& src : a.sources()) mw.String(src);
-  mw.EndArray().Key("events").Uint(a.events()).Key("confidence").Double(1).EndObject();
+  std::string out, scratch;
+  EncodeComputedInto(a, &scratch, &out);
   return out;
 }
 
@@ -464,6 +460,14 @@ Status ForEachNodeOneId(const storage::Store& store, Fn fn) {
   return it->status().WithContext("scan graph");
 }
 
+// What a rebuild builds per OneID, in one map entry: one look-up per event.
+struct Building {
+  explicit Building(const std::vector<ComputedTraitAccumulator>& prototypes) : acc(prototypes) {}
+  ProfileAccumulator acc;
+  LinkAccumulator links;
+  RowSum rows;  // a full rebuild over an index already written (Writer::DeferIndex)
+};
+
 // Rewrites the event index rows of `ids` (sorted) from their events (ReindexFromEvents).
 Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids);
 
@@ -489,13 +493,6 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   }));
   std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
   const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
-  // What is built per OneID, in one map: one look-up per event.
-  struct Building {
-    explicit Building(const std::vector<ComputedTraitAccumulator>& prototypes) : acc(prototypes) {}
-    ProfileAccumulator acc;
-    LinkAccumulator links;
-    RowSum rows;  // when the index is deferred
-  };
   std::unordered_map<uint64_t, Building> building;
   building.reserve(dirty.size());
   Writer w(store, options.computed.get());
@@ -661,13 +658,13 @@ Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids) {
 Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, const IndexedWork& work,
                       int64_t as_of, const BuildOptions& options, BuildStats* stats) {
   const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
-  std::unordered_map<uint64_t, ProfileAccumulator> acc;
-  std::unordered_map<uint64_t, LinkAccumulator> links;
+  std::unordered_map<uint64_t, Building> building;
   Writer w(store, options.computed.get());
   HOLO_RETURN_IF_ERROR(ForEachRefEvent(*store, work.refs, &stats->events_scanned, [&](uint64_t seq, uint64_t id,
                                                                                      const storage::EventRecord& ev) {
-    acc.try_emplace(id, prototypes).first->second.Add(ev, as_of);
-    links[id].Add(ev);
+    Building& b = building.try_emplace(id, prototypes).first->second;
+    b.acc.Add(ev, as_of);
+    b.links.Add(ev);
     return w.AddIndexRow(id, seq, ev);
   }));
   TraitRow row;
@@ -678,9 +675,9 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       HOLO_RETURN_IF_ERROR(w.Delete(id, nullptr));
       stats->deleted++;
     } else {
-      ProfileAccumulator& a = acc.try_emplace(id, prototypes).first->second;
-      const std::string json = Render(&a, id, m->second, as_of, options, &row);
-      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, links[id].links(), a, nullptr));
+      Building& b = building.try_emplace(id, prototypes).first->second;
+      const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.acc, nullptr));
       stats->written++;
     }
     w.Clear(id);
@@ -787,10 +784,10 @@ struct ScanPart {
   Status status;
 };
 
-// Writes the values of `part` into the column `name` (not synced: the caller syncs the WAL
-// once every part is written) and keeps them as numbers or texts.
-Status WriteColumnPart(storage::Store* store, const std::string& name, bool numeric, ScanPart* part) {
-  storage::WriteBatch& batch = part->batch.emplace(*store);
+// Encodes the values of `part` as the rows of the column `name` into part->batch (the caller
+// writes the parts' batches in order) and keeps them as numbers or texts.
+void EncodeColumnPart(const storage::Store& store, const std::string& name, bool numeric, ScanPart* part) {
+  storage::WriteBatch& batch = part->batch.emplace(store);
   std::string key = keys::ComputedValuePrefix(name), value, scratch;
   const size_t prefix = key.size();
   for (size_t i = 0; i < part->oneids.size(); ++i) {
@@ -806,7 +803,6 @@ Status WriteColumnPart(storage::Store* store, const std::string& name, bool nume
     }
   }
   part->values.clear();
-  return Status::OK();
 }
 
 // The threads that scan an event name's rows: one per core, at most 4.
@@ -893,17 +889,13 @@ Status ScanProjectionBlocks(const storage::Store& store, const AggregateSpec& sp
       }
       part->scanned++;
       int64_t ts;
-      std::string_view source;
-      if (!storage::DecodeEventHead(record, &ts, &source)) {
-        return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
-      }
+      std::string_view source, properties;
+      uint8_t msg_type;
+      const bool decoded = heads ? storage::DecodeEventView(record, &msg_type, &ts, &source, &properties)
+                                 : storage::DecodeEventHead(record, &ts, &source);
+      if (!decoded) return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
       if (!acc.InWindow(ts, as_of_ms) || expired(source, ts)) continue;
       if (heads) {
-        uint8_t msg_type;
-        std::string_view properties;
-        if (!storage::DecodeEventView(record, &msg_type, &ts, &source, &properties)) {
-          return Status::DataLoss("corrupt projection block of '" + spec.event + "'");
-        }
         acc.CountEvent(msg_type, source, properties);  // of spec.event: the key holds the name
         continue;
       }
@@ -1057,10 +1049,10 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
   }
 
   // 3. The rows of the named events, one OneID after another (the key holds it), read in
-  //    OneID ranges by parallel threads, each taking the next range when done with one;
-  //    each range writes its part of the column (the OneIDs with a value; no profile is
-  //    read or written) as soon as it is read, beside the others; the ranges are in order,
-  //    so the column is too. The WAL is synced once, after.
+  //    OneID ranges by parallel threads, each taking the next range when done with one and
+  //    encoding its part of the column (the OneIDs with a value; no profile is read or
+  //    written) as soon as it is read; the ranges are in order, so the column is too. The
+  //    parts are written after, in order, and the WAL is synced once.
   {
     std::vector<ScanPart> parts = SplitByOneId(*store, prefix, projected ? keys::kEventProjectionKeyTail : keys::kEventNameKeyTail);
     auto scan = [&](ScanPart* part) {
@@ -1068,7 +1060,7 @@ Status AddComputedTrait(storage::Store* store, const AggregateSpec& spec, int64_
       part->status = projected ? ScanProjectionBlocks(*store, spec, prefix, as_of_ms, part)
                                : ScanNamedEvents(*store, spec, prefix, as_of_ms, part);
       part->scan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
-      if (part->status.ok()) part->status = WriteColumnPart(store, column->name, column->numeric, part);
+      if (part->status.ok()) EncodeColumnPart(*store, column->name, column->numeric, part);
     };
     std::atomic<size_t> next{0};
     auto work = [&] {

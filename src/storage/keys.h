@@ -119,10 +119,12 @@ inline constexpr size_t kEventNamesKeySize = 9;
 // projected properties (profile::EventProjectionValue), length-prefixed. What a computed trait
 // reading only those properties reads: a fraction of the bytes, one entry per OneID. 0xfe
 // never starts an event name (not UTF-8), so blocks never meet rows in a scan by name.
-inline std::string EventProjectionPrefix(std::string_view event) { return '\xfe' + EventNamePrefix(event); }
+inline constexpr char kEventProjectionTag = '\xfe';
+inline std::string EventProjectionPrefix(std::string_view event) { return kEventProjectionTag + EventNamePrefix(event); }
 inline std::string EventProjectionKey(std::string_view event, uint64_t oneid) {
-  return '\xfe' + EventNameOneIdPrefix(event, oneid);
+  return kEventProjectionTag + EventNameOneIdPrefix(event, oneid);
 }
+inline bool IsEventProjectionKey(std::string_view key) { return !key.empty() && key[0] == kEventProjectionTag; }
 inline constexpr size_t kEventProjectionKeyTail = 8;  // oneid8 after the projection prefix
 // meta: kEventProjectionPrefix + name -> the top-level properties the name's projection keeps
 // (each length-prefixed, sorted). Written once its every row is; absent: no projection.
