@@ -310,7 +310,11 @@ Result<Engine::ReleasedOverlap> EngineImpl::ReleaseOverlap(std::string_view a, s
 Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expression,
                                                 const GroupProfileOptions& options) {
   HOLO_ASSIGN_OR_RETURN(Roaring members, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/true));
-  const std::string label(segment_or_expression);
+  return GroupProfileOfGroup(members, std::string(segment_or_expression), options);
+}
+
+Result<Engine::Report> EngineImpl::GroupProfileOfGroup(const Roaring& members, const std::string& label,
+                                                       const GroupProfileOptions& options) {
   analytics::GroupProfileInput in;
   in.members = &members;
   Roaring population;

@@ -152,6 +152,9 @@ class EngineImpl final : public Engine,
   Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
   Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") override;
   Result<Report> GroupProfile(std::string_view segment_or_expression, const GroupProfileOptions& options) override;
+  // The group profile of a group given by its members (a segment, an expression, a partner's
+  // overlap), released to analysts like GroupProfile; `label` names it in the report.
+  Result<Report> GroupProfileOfGroup(const Roaring& members, const std::string& label, const GroupProfileOptions& options);
   Result<Report> People(std::string_view id) override;
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
