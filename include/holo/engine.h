@@ -329,12 +329,25 @@ class Engine {
     double jaccard = 0;
   };
 
+  // A group profile. For an operator (budget_owner empty: the CLI, an admin token) the exact
+  // counts, cells under k shown as "<k". For an analyst (budget_owner set) every number is
+  // differentially private (see ReleaseOptions): the group's size and every cell of every
+  // dimension noised and thresholded, `epsilon` in all, split evenly over the dimensions.
   struct GroupProfileOptions {
     uint32_t k = 50;     // minimum group size; never below 10
-    double epsilon = 0;  // Laplace noise on counts; 0 = none
-    std::string budget_owner;  // non-empty: the noise is paid from this owner's daily budget
-    double budget = 0;         // that budget, total epsilon per UTC day
+    double epsilon = 0;  // analysts: the profile's epsilon in all (0: kDefaultProfileEpsilon)
+    std::string budget_owner;  // the analyst whose budget pays; empty: an operator's exact profile
+    double budget = 5.0;       // that budget, epsilon per period
+    uint32_t period_days = 1;
+    std::vector<std::string> dimensions;  // analysts: the dimensions asked for (empty: all)
   };
+  static constexpr double kDefaultCountEpsilon = 0.1;    // a count, an overlap's each number
+  static constexpr double kDefaultProfileEpsilon = 1.0;  // a group profile, all of it
+  static constexpr double kDefaultReportEpsilon = 0.4;   // a funnel or a campaign, all of it
+  static constexpr double kDefaultBudget = 5.0;          // epsilon per analyst and period
+  // A cell whose existence depends on the data (a value of a trait) is shown only when the
+  // chance that a one-person cell would be shown is at most this (docs/privacy.md).
+  static constexpr double kCellDelta = 1e-7;
 
   struct FunnelQuery {
     std::string brand;
@@ -344,20 +357,22 @@ class Engine {
     uint32_t k = 50;
   };
 
-  // How a count is released to analysts (AnalystService): withheld under k, and withheld
-  // when its group differs from any earlier released group (counts, overlaps, group
-  // profiles: one log) by fewer than k people; with epsilon > 0 it gets Laplace noise
-  // (scale 1/epsilon), paid from `budget_owner`'s daily budget (kResourceExhausted once spent).
+  // How an aggregate is released to an analyst (AnalystService, docs/privacy.md): every number
+  // gets discrete Laplace noise and is shown only when its noisy value reaches k; the question
+  // is paid from the analyst's budget for the period (kResourceExhausted once spent), and the
+  // same question again in the period gets the same answer, free.
   struct ReleaseOptions {
-    uint32_t k = 50;
-    double epsilon = 0;
-    std::string budget_owner;
-    double budget = 0;  // total epsilon per UTC day
+    uint32_t k = 50;           // minimum group size, applied to noisy values
+    double epsilon = 0;        // the question's epsilon (0: the default of its kind)
+    std::string budget_owner;  // the analyst (credential name): every token of theirs shares it
+    double budget = kDefaultBudget;  // epsilon per period
+    uint32_t period_days = 1;
   };
   struct Released {
     std::optional<uint64_t> count;  // empty: withheld
-    std::string withheld;           // why
-    double epsilon = 0;             // noise spent on it
+    std::string withheld;           // the rule that withheld it, never a number
+    double epsilon = 0;             // charged by this question (0: the period's earlier answer)
+    double spent = 0, total = 0;    // the analyst's budget after it
   };
   struct ReleasedOverlap {
     Released a, b, both;
@@ -564,38 +579,39 @@ class AudienceService {
   virtual Result<Engine::Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
 };
 
-// Aggregates for people who may not see individuals (docs/privacy.md): everything goes through
-// one release point (k, differencing against one log, sealed cells, noise and budget).
-// Handed out by Engine::analysts().
+// Aggregates for people who may not see individuals (docs/privacy.md). For an analyst
+// (options.budget_owner set) every number is differentially private: discrete Laplace noise,
+// shown only when the noisy value reaches k (or a higher threshold for cells whose existence
+// depends on the data), paid from the analyst's budget for the period, the same question in
+// the period answered the same, free. Refusals name the rule, never a count, a difference or
+// whether a person exists. Handed out by Engine::analysts().
 class AnalystService {
  public:
   virtual ~AnalystService() = default;
 
-  // Trait distributions of a segment (name) or expression, index vs everyone,
-  // overlap with the other segments; cells under k suppressed, differencing-safe
-  // against every earlier group profile of this store.
+  // Trait distributions of a segment (name) or expression, with the index against everyone
+  // (see Engine::GroupProfileOptions: exact for operators, private for analysts).
   virtual Result<Engine::Report> GroupProfile(std::string_view segment_or_expression,
                                       const Engine::GroupProfileOptions& options) = 0;
 
+  // The size of a segment (name) or an expression. An analyst's expression is checked first:
+  // quasi-identifiers (home and work areas, postcodes, an exact age, identifier-like event
+  // properties) are refused, and every sub-group it combines must reach k on its own noisy
+  // size (each checked sub-group is a question paid for once a period).
   virtual Result<Engine::Released> ReleaseCount(std::string_view segment_or_expression, const Engine::ReleaseOptions& options) = 0;
 
+  // The sizes of two segments and of their intersection, each released like ReleaseCount.
   virtual Result<Engine::ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b,
                                                  const Engine::ReleaseOptions& options) = 0;
 
   // The AIPL funnel as analysts see it: the population, every stage size (at `at` and at
-  // `from`) and every flow cell is a group released through the same point (k, differencing
-  // against the shared log, logged), then cells that the released totals would give away
-  // (the only withheld cell of a stage list, a flow row or a flow column) are withheld too.
-  // Withheld cells are null, with the reason under "withheld"; cells withheld as complements
-  // are sealed: no later answer releases them (nor a group within k of them). With
-  // options.epsilon > 0 the shown counts get Laplace noise and the budget is charged epsilon
-  // per list (1 without flows, 3 with).
+  // `from`) and every flow cell noised and thresholded at k, options.epsilon (0: the default)
+  // split over the cells one person can be in (2 without flows, 4 with).
   virtual Result<Engine::Report> ReleaseFunnel(const Engine::FunnelQuery& query, const Engine::ReleaseOptions& options) = 0;
 
   // A campaign's measurement as analysts see it: group sizes, buyers and stage flows of the
-  // exposed and control groups released like ReleaseFunnel's cells (the flows of a group
-  // partition its n); a rate, the lift and its interval only when the counts they divide are
-  // shown, moved_up only when all of that group's flows are. Exact counts (no noise).
+  // exposed and control groups noised and thresholded like ReleaseFunnel's cells; rates, the
+  // lift and its interval computed from the noisy counts, shown only when those are.
   virtual Result<Engine::Report> ReleaseCampaign(std::string_view campaign, const Engine::ReleaseOptions& options) = 0;
 };
 

@@ -1,12 +1,14 @@
 #include "analytics/release_point.h"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <random>
+#include <sodium.h>
 
-#include "analytics/group_profile.h"
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "analytics/dp_noise.h"
 #include "common/coding.h"
+#include "common/hex.h"
 #include "common/time_util.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -17,176 +19,149 @@ namespace {
 using storage::Cf;
 namespace keys = storage::keys;
 
-// Groups kept in each log (released, sealed): the newest.
-constexpr uint64_t kKeep = 1000;
-// meta: the sequences of the two logs.
-constexpr std::string_view kSealedSeq = "seq/sealed_groups";
-constexpr std::string_view kReleasedSeq = "seq/gpq";
-constexpr std::string_view kSealedWhy =
-    "the group is, or is within k of, a cell withheld earlier so that it could not be derived";
+constexpr int64_t kDayMs = 86'400'000;
 
-std::string SerializeBitmap(const Roaring& r) {
-  std::string out(r.getSizeInBytes(true), '\0');
-  r.write(out.data(), true);
-  return out;
+// The first day of the period holding `now_ms`, YYYY-MM-DD: ISO dates sort as the periods do.
+std::string PeriodOf(const Budget& b) {
+  const int64_t now = b.now_ms != 0 ? b.now_ms : NowMs();
+  const int64_t len = static_cast<int64_t>(std::max<uint32_t>(1, b.period_days)) * kDayMs;
+  const int64_t start = now >= 0 ? now / len * len : -((-now + len - 1) / len) * len;
+  return FormatIso8601Ms(start).substr(0, 10);
 }
 
-Result<Roaring> ParseBitmap(std::string_view bytes) {
-  try {
-    return Roaring::readSafe(bytes.data(), bytes.size());
-  } catch (const std::exception& e) {
-    return Status::DataLoss(std::string("corrupt bitmap: ") + e.what());
-  }
+std::string OwnerPrefix(std::string_view prefix, std::string_view owner) {
+  std::string k(prefix);
+  k.append(owner);
+  k.push_back('\0');
+  return k;
 }
 
-// Every bitmap stored under segments `tag`.
-Result<std::vector<Roaring>> ReadLog(const storage::Store& store, char tag, std::string_view what) {
-  std::vector<Roaring> out;
-  auto it = store.NewCursor(Cf::kSegments);
-  const std::string prefix = keys::SegmentsKey(tag, "");
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(it->value()));
-    out.push_back(std::move(r));
+// What was asked, as 16 bytes of BLAKE2b (equal keys, equal answers; the key text itself,
+// which may quote an expression, is not kept).
+std::string QueryHash(std::string_view key) {
+  unsigned char out[16];
+  crypto_generichash(out, sizeof(out), reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr, 0);
+  return hex::Encode(out, sizeof(out));
+}
+
+std::string EncodeAnswer(const std::vector<std::optional<uint64_t>>& cells) {
+  std::string v(1, '\1');  // version
+  coding::PutVarint64(&v, cells.size());
+  for (const auto& c : cells) {
+    v.push_back(c.has_value() ? '\1' : '\0');
+    if (c.has_value()) coding::PutVarint64(&v, *c);
   }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext(what));
-  return out;
+  return v;
+}
+
+bool DecodeAnswer(std::string_view in, std::vector<std::optional<uint64_t>>* cells) {
+  if (in.empty() || in[0] != '\1') return false;
+  in.remove_prefix(1);
+  uint64_t n = 0;
+  if (!coding::GetVarint64(&in, &n) || n > in.size()) return false;
+  cells->clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    if (in.empty()) return false;
+    const bool shown = in[0] == '\1';
+    in.remove_prefix(1);
+    uint64_t x = 0;
+    if (shown && !coding::GetVarint64(&in, &x)) return false;
+    cells->push_back(shown ? std::optional<uint64_t>(x) : std::nullopt);
+  }
+  return in.empty();
+}
+
+std::string FormatEpsilon(double e) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", e);
+  return buf;
 }
 
 }  // namespace
 
 ReleasePoint::ReleasePoint(storage::Store* store) : store_(store) {}
 
-Result<std::vector<Roaring>> ReleasePoint::LoadLog() const {
-  return ReadLog(*store_, keys::kGroupLogTag, "scan the released groups");
-}
-
-Result<const std::vector<Roaring>*> ReleasePoint::Sealed() {
-  if (!sealed_loaded_) {
-    HOLO_ASSIGN_OR_RETURN(sealed_, ReadLog(*store_, keys::kSealedGroupTag, "scan the sealed groups"));
-    sealed_loaded_ = true;
-  }
-  return &sealed_;
-}
-
-Status ReleasePoint::Append(char tag, const std::string& seq_key, const Roaring& group) {
-  HOLO_ASSIGN_OR_RETURN(auto seq_value, store_->Get(Cf::kMeta, seq_key));
-  uint64_t seq = seq_value.has_value() && seq_value->size() == 8 ? coding::DecodeFixed64BE(seq_value->data()) : 0;
-  ++seq;
+// The state of the releases before every number was noised (a log of released groups and
+// of sealed ones, budgets per token and day): groups of OneIDs, which the budget makes
+// needless. Deleted at the first release of a process.
+Status ReleasePoint::DropOldState() {
+  if (cleaned_) return Status::OK();
   storage::WriteBatch batch(*store_);
-  std::string k(1, tag);
-  coding::PutFixed64BE(&k, seq);
-  batch.Put(Cf::kSegments, k, SerializeBitmap(group));
-  std::string v;
-  coding::PutFixed64BE(&v, seq);
-  batch.Put(Cf::kMeta, seq_key, v);
-  if (seq > kKeep) {
-    std::string old(1, tag);
-    coding::PutFixed64BE(&old, seq - kKeep);
-    batch.Delete(Cf::kSegments, old);
+  for (char tag : {keys::kGroupLogTag, keys::kSealedGroupTag}) {
+    const std::string begin(1, tag);
+    const std::string end(1, static_cast<char>(tag + 1));
+    batch.DeleteRange(Cf::kSegments, begin, end);
   }
-  return store_->Write(&batch, true);
+  batch.Delete(Cf::kMeta, keys::kOldReleasedSeq);
+  batch.Delete(Cf::kMeta, keys::kOldSealedSeq);
+  std::string end(keys::kOldBudgetPrefix);
+  end.back() = static_cast<char>(end.back() + 1);
+  batch.DeleteRange(Cf::kMeta, keys::kOldBudgetPrefix, end);
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  cleaned_ = true;
+  return Status::OK();
 }
 
-Status ReleasePoint::Run(const std::function<Status(Session&)>& fn) {
+Result<ReleaseAnswer> ReleasePoint::Spent(const Budget& budget) {
   MutexLock lock(&mu_);
-  HOLO_ASSIGN_OR_RETURN(std::vector<Roaring> previous, LoadLog());
-  Session session(this, std::move(previous));
-  return fn(session);
-}
-
-Status ReleasePoint::Session::CheckSealed(const Roaring& group, uint32_t k) {
-  point_->mu_.AssertHeld();  // sessions exist only inside Run
-  HOLO_ASSIGN_OR_RETURN(const std::vector<Roaring>* sealed, point_->Sealed());
-  for (const Roaring& w : *sealed) {
-    if (group.xor_cardinality(w) < k) return Status::FailedPrecondition(std::string(kSealedWhy));
-  }
-  return Status::OK();
-}
-
-Status ReleasePoint::Session::Log(const Roaring& group) {
-  point_->mu_.AssertHeld();
-  if (std::any_of(previous_.begin(), previous_.end(), [&](const Roaring& r) { return r == group; })) {
-    return Status::OK();
-  }
-  HOLO_RETURN_IF_ERROR(point_->Append(keys::kGroupLogTag, std::string(kReleasedSeq), group));
-  previous_.push_back(group);
-  return Status::OK();
-}
-
-Status ReleasePoint::Session::Seal(const Roaring& group) {
-  point_->mu_.AssertHeld();
-  HOLO_RETURN_IF_ERROR(point_->Sealed().status());
-  HOLO_RETURN_IF_ERROR(point_->Append(keys::kSealedGroupTag, std::string(kSealedSeq), group));
-  point_->sealed_.push_back(group);
-  if (point_->sealed_.size() > kKeep) point_->sealed_.erase(point_->sealed_.begin());
-  return Status::OK();
-}
-
-Result<Released> ReleasePoint::Session::Release(const Roaring& group, const ReleaseOptions& options) {
-  Released out;
-  if (options.k < kMinK) {
-    return Status::InvalidArgument("minimum group size k=" + std::to_string(options.k) + " is below the floor of " +
-                                   std::to_string(kMinK));
-  }
-  const uint64_t n = group.cardinality();
-  if (n < options.k) {
-    out.withheld = "fewer than k=" + std::to_string(options.k);
-    return out;
-  }
-  std::vector<const Roaring*> prev;
-  for (const Roaring& r : previous_) prev.push_back(&r);
-  if (Status d = CheckDifferencing(group, prev, options.k); !d.ok()) {
-    out.withheld = d.message();
-    return out;
-  }
-  if (Status sealed = CheckSealed(group, options.k); !sealed.ok()) {
-    if (sealed.code() != StatusCode::kFailedPrecondition) return sealed;
-    out.withheld = sealed.message();
-    return out;
-  }
-  if (options.epsilon > 0) {
-    HOLO_RETURN_IF_ERROR(point_->SpendBudget(options.budget_owner, options.budget, options.epsilon));
-    std::mt19937_64 rng(std::random_device{}());
-    out.count = static_cast<uint64_t>(
-        std::max(0.0, std::round(static_cast<double>(n) + Laplace(rng, 1.0 / options.epsilon))));
-    out.epsilon = options.epsilon;
-  } else {
-    out.count = n;
-  }
-  HOLO_RETURN_IF_ERROR(Log(group));
+  ReleaseAnswer out;
+  out.period = PeriodOf(budget);
+  out.total = budget.total;
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, OwnerPrefix(keys::kDpBudgetPrefix, budget.owner) + out.period));
+  out.spent = v.has_value() ? std::strtod(v->c_str(), nullptr) : 0;
   return out;
 }
 
-Status ReleasePoint::SpendBudget(const std::string& owner, double budget, double epsilon) {
-  MutexLock lock(&budget_mu_);
-  const std::string day = FormatIso8601Ms(NowMs()).substr(0, 10);
-  const std::string key = "budget/" + owner + "/" + day;
-  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, key));
-  double spent = v.has_value() ? std::strtod(v->c_str(), nullptr) : 0;
-  if (spent + epsilon > budget + 1e-9) {
-    return Status(StatusCode::kResourceExhausted,
-                  "the privacy budget of '" + owner + "' for " + day + " (UTC) is spent: " + std::to_string(spent) +
-                      " of " + std::to_string(budget) + " epsilon used, this query needs " + std::to_string(epsilon));
-  }
-  return store_->Put(Cf::kMeta, key, std::to_string(spent + epsilon), /*sync=*/true);
-}
-
-Status ReleasePoint::Forget(uint64_t oneid) {
-  MutexLock lock(&mu_);
-  storage::WriteBatch batch(*store_);
-  auto it = store_->NewCursor(Cf::kSegments);
-  for (char tag : {keys::kGroupLogTag, keys::kSealedGroupTag}) {  // released groups, sealed groups
-    const std::string prefix(1, tag);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      HOLO_ASSIGN_OR_RETURN(Roaring r, ParseBitmap(it->value()));
-      if (!r.contains(static_cast<uint32_t>(oneid))) continue;
-      r.remove(static_cast<uint32_t>(oneid));
-      batch.Put(Cf::kSegments, it->key(), SerializeBitmap(r));
+Result<ReleaseAnswer> ReleasePoint::Release(const ReleaseQuery& query, const Budget& budget) {
+  if (budget.owner.empty()) return Status::InvalidArgument("a release needs the analyst whose budget pays for it");
+  for (const ReleaseCell& c : query.cells) {
+    if (Epsilon::Below(c.epsilon).num == 0 || c.threshold == 0) {
+      return Status::InvalidArgument("every released number needs noise (epsilon >= 1e-6) and a threshold");
     }
   }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan the released groups"));
-  for (Roaring& r : sealed_) r.remove(static_cast<uint32_t>(oneid));
-  return store_->Write(&batch, /*sync=*/false);
+  MutexLock lock(&mu_);
+  HOLO_RETURN_IF_ERROR(DropOldState());
+  ReleaseAnswer out;
+  out.period = PeriodOf(budget);
+  out.total = budget.total;
+  const std::string budget_key = OwnerPrefix(keys::kDpBudgetPrefix, budget.owner) + out.period;
+  const std::string answers = OwnerPrefix(keys::kDpAnswerPrefix, budget.owner);
+  const std::string answer_key = answers + out.period + '\0' + QueryHash(query.key);
+  HOLO_ASSIGN_OR_RETURN(auto spent_value, store_->Get(Cf::kMeta, budget_key));
+  const double spent = spent_value.has_value() ? std::strtod(spent_value->c_str(), nullptr) : 0;
+  out.spent = spent;
+  HOLO_ASSIGN_OR_RETURN(auto kept, store_->Get(Cf::kMeta, answer_key));
+  if (kept.has_value() && DecodeAnswer(*kept, &out.cells) && out.cells.size() == query.cells.size()) {
+    return out;  // the period's answer: nothing new is learnt, nothing is charged
+  }
+  if (spent + query.charge > budget.total + 1e-9) {
+    return Status(StatusCode::kResourceExhausted,
+                  "the privacy budget of '" + budget.owner + "' for the period from " + out.period + " (UTC) is spent: " +
+                      FormatEpsilon(spent) + " of " + FormatEpsilon(budget.total) + " epsilon used, this question needs " +
+                      FormatEpsilon(query.charge));
+  }
+  out.cells.clear();
+  for (const ReleaseCell& c : query.cells) {
+    const int64_t noisy = static_cast<int64_t>(c.count) + DiscreteLaplace(Epsilon::Below(c.epsilon));
+    if (noisy >= static_cast<int64_t>(c.threshold)) {
+      out.cells.emplace_back(static_cast<uint64_t>(noisy));
+    } else {
+      out.cells.emplace_back(std::nullopt);
+    }
+  }
+  out.charged = query.charge;
+  out.spent = spent + query.charge;
+  storage::WriteBatch batch(*store_);
+  if (!spent_value.has_value()) {
+    // A new period for this owner: the answers of earlier periods go.
+    batch.DeleteRange(Cf::kMeta, answers, answers + out.period);
+    const std::string budgets = OwnerPrefix(keys::kDpBudgetPrefix, budget.owner);
+    batch.DeleteRange(Cf::kMeta, budgets, budgets + out.period);
+  }
+  batch.Put(Cf::kMeta, budget_key, FormatEpsilon(out.spent));
+  batch.Put(Cf::kMeta, answer_key, EncodeAnswer(out.cells));
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  return out;
 }
 
 }  // namespace holo::analytics

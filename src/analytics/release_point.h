@@ -1,28 +1,29 @@
 // ReleasePoint: the one place aggregates leave for people who may not see individuals
-// (analysts): minimum group size k, differencing against every group released before,
-// cells sealed because released totals would give them away, Laplace noise and the
-// daily privacy budget of each owner. It owns that state — the log of released groups,
-// the sealed groups and the budgets, stored in the segments and meta column families
-// (docs/storage_format.md) — and the lock that makes a check and its log one step.
+// (analysts). Every number it releases is differentially private: exact counts get discrete
+// Laplace noise (analytics/dp_noise.h) paid from the analyst's budget for the period, and a
+// number is shown only when its noisy value reaches its threshold (the minimum group size k,
+// or higher where the cell's existence depends on the data). A question asked again in the
+// same period gets the same answer, free: repeating it teaches nothing new and costs nothing;
+// a different question (even one meaning the same) is a new release and is paid for.
+// Differencing and averaging attacks are bounded by the budget (docs/privacy.md states the
+// guarantee), not by a log of earlier groups.
 //
-//   analytics::ReleasePoint point(store);
-//   HOLO_RETURN_IF_ERROR(point.Run([&](ReleasePoint::Session& session) -> Status {
-//     HOLO_ASSIGN_OR_RETURN(a, session.Release(group_a, options));
-//     HOLO_ASSIGN_OR_RETURN(b, session.Release(group_b, options));  // checked against a too
-//     return Status::OK();
-//   }));
+// It owns the budgets and the answers of the period (meta `dp/budget/`, `dp/answer/`,
+// storage/keys.h) and the lock that makes "look up, charge, draw, store" one step.
 //
-// Thread safety: any thread; sessions run one at a time. The budget has its own lock
-// (a budget may be spent outside a session).
+//   analytics::ReleaseQuery q;
+//   q.key = "count:" + canonical_expression;
+//   q.cells = {{exact_count, epsilon, k}};
+//   q.charge = epsilon;
+//   HOLO_ASSIGN_OR_RETURN(analytics::ReleaseAnswer a, point.Release(q, budget));
+//
+// Thread safety: any thread.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <roaring/roaring.hh>
 
 #include "common/thread_annotations.h"
 #include "holo/result.h"
@@ -33,18 +34,37 @@ class Store;
 
 namespace holo::analytics {
 
-struct ReleaseOptions {
-  uint32_t k = 50;          // minimum group size (at least kMinK)
-  double epsilon = 0;       // Laplace noise on the count (0: exact), paid from the budget
-  std::string budget_owner;
-  double budget = 0;        // total epsilon per owner per UTC day
+// Whose budget pays, how much it holds and over what period.
+struct Budget {
+  std::string owner;       // the analyst (the credential's name): every token of theirs shares it
+  double total = 5.0;      // epsilon per period
+  uint32_t period_days = 1;  // periods start at 00:00 UTC of days since 1970-01-01 divisible by it
+  int64_t now_ms = 0;      // 0: the wall clock (tests and replays set it)
 };
 
-struct Released {
-  std::optional<uint64_t> count;  // empty: withheld
-  std::string withheld;           // why
-  double epsilon = 0;             // noise spent on it
+// One number of a question.
+struct ReleaseCell {
+  uint64_t count = 0;      // the exact value
+  double epsilon = 0;      // the noise of this cell (P(x) ~ exp(-epsilon |x|))
+  uint64_t threshold = 0;  // shown only when the noisy value is at least this (>= 1)
 };
+
+struct ReleaseQuery {
+  std::string key;          // what was asked, canonically: equal keys in a period, equal answers
+  std::vector<ReleaseCell> cells;
+  double charge = 0;        // the epsilon the question costs (the caller's composition)
+};
+
+struct ReleaseAnswer {
+  std::vector<std::optional<uint64_t>> cells;  // empty: below its threshold, withheld
+  double charged = 0;       // epsilon charged by this call (0 when the answer was the period's)
+  double spent = 0;         // the owner's spending in the period after it
+  double total = 0;
+  std::string period;       // the period's first day, YYYY-MM-DD (UTC)
+};
+
+// The floor of every minimum group size k.
+inline constexpr uint32_t kMinReleaseK = 10;
 
 class ReleasePoint {
  public:
@@ -52,50 +72,21 @@ class ReleasePoint {
   ReleasePoint(const ReleasePoint&) = delete;
   ReleasePoint& operator=(const ReleasePoint&) = delete;
 
-  // One step of releases: the log is read when it begins and every group released in it
-  // is checked against the groups released before, and in it.
-  class Session {
-   public:
-    // Releases `group`'s size: withheld (with the reason) when it is smaller than k, within
-    // k of a group released before or of a sealed one; else its count (noisy with epsilon,
-    // paid from the owner's budget: kResourceExhausted when spent), and the group is logged.
-    Result<Released> Release(const Roaring& group, const ReleaseOptions& options);
-    // kFailedPrecondition when `group` is, or is within k of, a sealed group.
-    Status CheckSealed(const Roaring& group, uint32_t k);
-    // The groups released before this session and in it.
-    const std::vector<Roaring>& previous() const { return previous_; }
-    // Logs `group` as released (once).
-    Status Log(const Roaring& group);
-    // Seals `group`: no later answer may release it or a group within k of it.
-    Status Seal(const Roaring& group);
+  // The period's answer to `query` if it was asked before in the period by the same owner;
+  // else the query's cells noised and thresholded, its charge paid from the budget, and the
+  // answer kept for the period. kResourceExhausted when the budget cannot pay (nothing is
+  // drawn, nothing is charged); kInvalidArgument for a cell without noise or threshold.
+  Result<ReleaseAnswer> Release(const ReleaseQuery& query, const Budget& budget) EXCLUDES(mu_);
 
-   private:
-    friend class ReleasePoint;
-    Session(ReleasePoint* point, std::vector<Roaring> previous) : point_(point), previous_(std::move(previous)) {}
-    ReleasePoint* point_;
-    std::vector<Roaring> previous_;
-  };
-  // Runs `fn` with a session, holding the log for it (one session at a time).
-  Status Run(const std::function<Status(Session&)>& fn) EXCLUDES(mu_);
-
-  // Spends `epsilon` of `owner`'s budget for today (UTC); kResourceExhausted when it would
-  // exceed `budget`.
-  Status SpendBudget(const std::string& owner, double budget, double epsilon) EXCLUDES(budget_mu_);
-  // Removes `oneid` from every logged and sealed group (an erased person).
-  Status Forget(uint64_t oneid) EXCLUDES(mu_);
+  // The owner's spending in the current period (0 when nothing was asked).
+  Result<ReleaseAnswer> Spent(const Budget& budget) EXCLUDES(mu_);
 
  private:
-  Result<std::vector<Roaring>> LoadLog() const;
-  Result<const std::vector<Roaring>*> Sealed() REQUIRES(mu_);
-  // Appends `group` to the bitmap log at segments `tag`+seq8 (sequence in meta `seq_key`),
-  // keeping the newest kKeep.
-  Status Append(char tag, const std::string& seq_key, const Roaring& group) REQUIRES(mu_);
+  Status DropOldState() REQUIRES(mu_);
 
   storage::Store* const store_;
-  Mutex mu_;  // the log and the sealed groups: load, check and append as one step
-  std::vector<Roaring> sealed_ GUARDED_BY(mu_);
-  bool sealed_loaded_ GUARDED_BY(mu_) = false;
-  Mutex budget_mu_;
+  Mutex mu_;
+  bool cleaned_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace holo::analytics

@@ -41,6 +41,12 @@
 
 namespace holo::engine {
 
+// The built-in traits a group profile shows, one dimension each.
+inline constexpr std::string_view kProfileDimensions[] = {
+    "age_band",       "gender",           "city",          "home_city",    "spending_power",
+    "household_size", "price_sensitivity", "commute_mode", "travel_style", "top_categories",
+    "top_brands",     "video_genres",     "trending_interests"};
+
 // The keys a store is opened with: its keyring and the generation the store is keyed with.
 struct KeyState {
   privacy::Keyring keyring;
@@ -171,18 +177,24 @@ class EngineImpl final : public Engine,
   Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
   Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) override;
   Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) override;
-  // One cell of a released report: the group it counts, and what is shown.
-  struct ReleaseCell {
-    std::string name;  // "stages.interest", "exposed.flows.awareness.purchase", ...
-    Roaring group;
-    std::optional<uint64_t> shown;
-    std::string withheld;  // why, when not shown
+  // An analyst's group (analyst_release.cc): a saved segment, or an expression checked for
+  // quasi-identifiers and whose every sub-group reached k on its noisy size (else `refused`
+  // names the rule); `key` says what it is for the release point.
+  struct AnalystGroup {
+    std::string key;
+    Roaring members;
+    std::string refused;
+    double charged = 0;  // epsilon the sub-group checks cost
   };
-  // A shown total (index of a cell) and the cells that partition it.
-  using CellList = std::pair<size_t, std::vector<size_t>>;
-  // Releases every cell through the release point (k, differencing, the shared log), then
-  // withholds cells the totals of `lists` would give away and seals them.
-  Status ReleaseCells(std::vector<ReleaseCell>* cells, const std::vector<CellList>& lists, uint32_t k);
+  Result<AnalystGroup> AnalystGroupOf(std::string_view segment_or_expression, const ReleaseOptions& options);
+  Result<Released> ReleaseGroupSize(const AnalystGroup& group, const ReleaseOptions& options);
+  Result<Report> ReleaseGroupProfile(const AnalystGroup& group, const std::string& label,
+                                     const GroupProfileOptions& options);
+  // Releases `counts` as one question `key` of `epsilon`, a person being in at most
+  // `per_person` of the cells (each gets epsilon / per_person), thresholded at options.k.
+  Result<analytics::ReleaseAnswer> ReleaseNamedCells(const std::string& key, const std::vector<uint64_t>& counts,
+                                                     double epsilon, uint32_t per_person, const ReleaseOptions& options);
+  analytics::Budget AnalystBudget(const ReleaseOptions& options) const;
   // The funnel of `query` (the newest event's time when at_ms is 0).
   Result<analytics::FunnelReport> FunnelOf(const FunnelQuery& query);
 
@@ -249,7 +261,7 @@ class EngineImpl final : public Engine,
   // The members of a segment (by name) or of an expression; with `unknown_trait_is_error`,
   // an expression naming a trait no profile has is kNotFound (a mistyped segment name).
   Result<Roaring> GroupOf(std::string_view segment_or_expression, bool unknown_trait_is_error);
-  analytics::ReleasePoint release_;  // k, differencing, sealed cells, noise and budget: its own state and lock
+  analytics::ReleasePoint release_;  // noise, thresholds, budgets and the period's answers: its own state and lock
 
   // Privacy's state — the consent index and policy, the vault key, the suppression list —
   // and privacy's part of ingest and erasure writes: its own state and lock

@@ -162,7 +162,6 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
     privacy_.Erased(members, oneid, now);
   }
-  HOLO_RETURN_IF_ERROR(release_.Forget(oneid));
   if (auto colon = id.find(':'); colon != std::string_view::npos) {
     // The raw value as the person gave it in the request: lines of the dead-letter file
     // holding it (rejected messages keep their raw text) go too.

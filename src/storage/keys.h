@@ -38,6 +38,15 @@ struct Key16Hash {
 inline std::string ToHex(const Key16& k) { return hex::Encode(k.data(), k.size()); }
 
 // meta
+// The release point's state (analytics/release_point.h): an analyst's spending in a period,
+// `dp/budget/` owner \0 period (YYYY-MM-DD) -> epsilon spent (decimal text), and the answers
+// of the period, `dp/answer/` owner \0 period \0 hex of BLAKE2b-128 of the question -> answer.
+inline constexpr std::string_view kDpBudgetPrefix = "dp/budget/";
+inline constexpr std::string_view kDpAnswerPrefix = "dp/answer/";
+// Before: budgets per token and day, and the sequences of the two logs (deleted like them).
+inline constexpr std::string_view kOldBudgetPrefix = "budget/";
+inline constexpr std::string_view kOldReleasedSeq = "seq/gpq";
+inline constexpr std::string_view kOldSealedSeq = "seq/sealed_groups";
 // Kept here by versions before the keyring (privacy/keyring.h); moved out at open.
 inline constexpr std::string_view kPseudonymKey = "cfg/pseudonym_key";
 // The key generation the store is keyed with (u64 BE) and a check value of its keys
@@ -241,8 +250,10 @@ inline constexpr char kComputedTraitTag = 't';   // 't' name -> computed trait d
 inline constexpr char kSegmentTag = 'd';         // 'd' name -> segment record
 inline constexpr char kSegmentVersionTag = 'v';  // 'v' name \0 version8 -> definition
 inline constexpr char kSegmentMembersTag = 'm';  // 'm' name -> Roaring members
-inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered group (differencing log)
-inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement
+// Written by versions before every analyst answer was noised (a log of released groups and
+// of withheld complements); deleted by analytics::ReleasePoint at its first release.
+inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered group (old)
+inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement (old)
 inline constexpr char kComputedValueTag = 'c';   // 'c' name \0 oneid8 -> a computed trait's value
 inline constexpr char kTraitRowTag = 'r';        // 'r' oneid8 -> a profile's built-in traits, typed
 inline std::string SegmentsKey(char tag, std::string_view name) {
