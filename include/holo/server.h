@@ -41,8 +41,11 @@ struct ServerOptions {
   int resolve_interval_ms = 1000;
   // Minimum group size of any count an analyst sees (never below 10).
   uint32_t k = 50;
-  // Each analyst token's privacy budget: total epsilon of noisy answers per UTC day.
-  double privacy_budget = 10;
+  // Each analyst's privacy budget: total epsilon per period, shared by every token of the
+  // same name (docs/privacy.md). Every answer an analyst gets is noised and paid from it.
+  double privacy_budget = 5;
+  // The budget's period in days (periods start at 00:00 UTC).
+  uint32_t privacy_period_days = 1;
   // Log every request (JSON on stderr); errors and slow requests are always logged.
   bool access_log = false;
 };

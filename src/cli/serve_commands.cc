@@ -31,8 +31,11 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   serve_->add_option("--k", options_.k, "Minimum group size of counts shown to analysts (>= 10)")
       ->capture_default_str()->check(CLI::Range(10u, 1000000u));
   serve_->add_option("--privacy-budget", options_.privacy_budget,
-                     "Total epsilon of noisy answers each analyst token may spend per UTC day")
+                     "Total epsilon each analyst (all tokens of one name) may spend per period; every analyst answer is noised")
       ->capture_default_str()->check(CLI::Range(0.0, 1e6));
+  serve_->add_option("--privacy-period-days", options_.privacy_period_days,
+                     "Length of the privacy budget's period in days (from 00:00 UTC)")
+      ->capture_default_str()->check(CLI::Range(1u, 366u));
   serve_->add_flag("--access-log", options_.access_log, "Log every request as JSON on stderr");
 
   token_ = app.add_subcommand("token", "API tokens (roles admin, analyst, activation)");

@@ -107,6 +107,8 @@ analytics::Budget EngineImpl::AnalystBudget(const ReleaseOptions& options) const
 
 Result<EngineImpl::AnalystGroup> EngineImpl::AnalystGroupOf(std::string_view segment_or_expression,
                                                            const ReleaseOptions& options) {
+  HOLO_RETURN_IF_ERROR(CheckK(options.k));
+  if (options.budget_owner.empty()) return Status::InvalidArgument("an analyst's question needs the analyst who pays for it");
   AnalystGroup out;
   const std::string text(segment_or_expression);
   if (auto segment = audiences_.GetSegment(text); segment.ok()) {

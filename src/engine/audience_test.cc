@@ -490,23 +490,33 @@ TEST_F(AudienceTest, ComputedTraitsAgreeWithAFullRebuildAfterEveryChange) {
   EXPECT_EQ(Members("no_lux"), *engine_->audiences().CountExpression("lux = 0"));
 }
 
-TEST_F(AudienceTest, GroupProfileSuppressionSurvivesDifferencing) {
+// Operators get exact group profiles; analysts a noisy one, without the segments dimension,
+// the same within the period, and nothing for a one-person group.
+TEST_F(AudienceTest, GroupProfilesAreExactForOperatorsAndPrivateForAnalysts) {
   Ingest("lux2.jsonl", Order("t-lux-2", "2200999999002", 123456.5), "taobao");
   Engine::GroupProfileOptions options;
-  auto all = engine_->analysts().GroupProfile("order_count >= 1", options);
-  ASSERT_TRUE(all.ok()) << all.status().ToString();
-  EXPECT_NE(all->json.find("\"dimensions\""), std::string::npos);
-  // The same group minus the one big spender: refused, it would describe them.
-  auto minus_one = engine_->analysts().GroupProfile("order_count >= 1 and not spend_90d >= 123456", options);
-  EXPECT_EQ(minus_one.status().code(), StatusCode::kFailedPrecondition) << minus_one.status().ToString();
-  // Still refused after reopening: the log is in the store.
-  Open();
-  EXPECT_EQ(engine_->analysts().GroupProfile("order_count >= 1 and not spend_90d >= 123456", options).status().code(),
-            StatusCode::kFailedPrecondition);
-  // Tiny groups and a tiny k are refused.
-  EXPECT_EQ(engine_->analysts().GroupProfile("spend_90d >= 123456", options).status().code(), StatusCode::kFailedPrecondition);
-  options.k = 5;
-  EXPECT_EQ(engine_->analysts().GroupProfile("order_count >= 1", options).status().code(), StatusCode::kInvalidArgument);
+  auto exact = engine_->analysts().GroupProfile("order_count >= 1", options);
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_NE(exact->json.find("\"dimensions\""), std::string::npos);
+  const auto exact_size = engine_->audiences().CountExpression("order_count >= 1");
+  ASSERT_TRUE(exact_size.ok());
+  EXPECT_NE(exact->json.find("\"size\":" + std::to_string(*exact_size) + ","), std::string::npos) << exact->json;
+  Engine::GroupProfileOptions analyst;
+  analyst.budget_owner = "analyst:ann";
+  auto noisy = engine_->analysts().GroupProfile("order_count >= 1", analyst);
+  ASSERT_TRUE(noisy.ok()) << noisy.status().ToString();
+  EXPECT_NE(noisy->json.find("\"charged\":"), std::string::npos) << noisy->json;
+  EXPECT_EQ(noisy->json.find("\"name\":\"segments\""), std::string::npos) << noisy->json;
+  auto again = engine_->analysts().GroupProfile("order_count >= 1", analyst);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->json.substr(again->json.find("\"dimensions\"")), noisy->json.substr(noisy->json.find("\"dimensions\"")));
+  // The one big spender: no size, no cell.
+  auto one = engine_->analysts().GroupProfile("spend_90d >= 123456", analyst);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_NE(one->json.find("\"size\":null"), std::string::npos) << one->json;
+  EXPECT_EQ(one->json.find("\"count\":"), std::string::npos) << one->json;
+  analyst.k = 5;
+  EXPECT_EQ(engine_->analysts().GroupProfile("order_count >= 1", analyst).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(AudienceTest, HouseholdTiesAgreeWithTheTruth) {

@@ -606,14 +606,16 @@ class ServerImpl final : public Server {
     w->EndObject();
   }
 
-  // Whose privacy budget an analyst's noisy answers are paid from.
-  static std::string BudgetOwner(const Principal& who) { return "token:" + who.name; }
+  // Whose privacy budget an analyst's answers are paid from: the credential's name, so that
+  // every token created under one name shares one budget.
+  static std::string BudgetOwner(const Principal& who) { return "analyst:" + who.name; }
   Engine::ReleaseOptions ReleaseFor(const Principal& who, double epsilon) const {
     Engine::ReleaseOptions o;
     o.k = options_.k;
     o.epsilon = epsilon;
     o.budget_owner = BudgetOwner(who);
     o.budget = options_.privacy_budget;
+    o.period_days = options_.privacy_period_days;
     return o;
   }
   static void WriteReleased(JsonWriter* w, std::string_view key, const Engine::Released& r) {
@@ -623,6 +625,27 @@ class ServerImpl final : public Server {
     } else {
       w->Null();
     }
+  }
+  // An analyst's optional epsilon (query parameter or JSON number): (0, 1] or absent (0: the
+  // default of the question's kind). False, with the 400 sent, when invalid.
+  static bool ParseEpsilon(std::string_view text, double* epsilon, Response& res) {
+    *epsilon = 0;
+    if (text.empty()) return true;
+    std::string t(text);
+    char* end = nullptr;
+    *epsilon = std::strtod(t.c_str(), &end);
+    if (end == t.c_str() || *end != '\0' || !(*epsilon > 0) || *epsilon > 1) {
+      SendError(res, 400, "invalid_request", "epsilon must be a number in (0, 1]");
+      return false;
+    }
+    return true;
+  }
+  // An operator's exact aggregate is audited like a read of individuals: false, with the
+  // error sent, when the audit cannot be written (no audit, no answer).
+  bool AuditExact(const Principal& who, std::string_view action, std::string_view target, Response& res) {
+    Status a = Audit(who.name, who.role, action, target, 200);
+    if (!a.ok()) SendStatus(res, a);
+    return a.ok();
   }
 
   void ListSegments(const Request& req, Response& res) {
@@ -688,6 +711,13 @@ class ServerImpl final : public Server {
     if (name.empty() || expression.empty()) {
       return SendError(res, 400, "invalid_request", "both \"name\" and \"expression\" are required strings");
     }
+    if (who->role == "analyst") {
+      // An analyst's segment passes the checks of an analyst's expression first (quasi-
+      // identifiers refused, every sub-group at least k on its noisy size).
+      auto checked = engine_->analysts().ReleaseCount(expression, ReleaseFor(*who, 0));
+      if (!checked.ok()) return SendStatus(res, checked.status());
+      if (!checked->count) return SendError(res, 422, "refused", checked->withheld);
+    }
     Result<Engine::SegmentInfo> info = Status::Internal("not run");
     Status s = writer_.RunExclusive([&] {
       info = engine_->audiences().DefineSegment(name, expression);
@@ -717,36 +747,31 @@ class ServerImpl final : public Server {
     }
     const std::string expression = Field(root, "expression");
     double epsilon = 0;
-    if (root["epsilon"].get_double().get(epsilon) == simdjson::SUCCESS && !(epsilon > 0 && epsilon <= 10)) {
-      return SendError(res, 400, "invalid_request", "epsilon must be in (0, 10]");
+    if (root["epsilon"].get_double().get(epsilon) == simdjson::SUCCESS &&
+        !ParseEpsilon(std::to_string(epsilon), &epsilon, res)) {
+      return;
     }
-    Result<uint64_t> n = Status::Internal("not run");
-    Result<Engine::Released> released = Status::Internal("not run");
-    Result<std::vector<std::string>> warnings = std::vector<std::string>();
-    {
-      if (who->role == "analyst") {  // the one release point: k, differencing, noise and budget
-        released = engine_->analysts().ReleaseCount(expression, ReleaseFor(*who, epsilon));
-        n = released.ok() ? Result<uint64_t>(0) : Result<uint64_t>(released.status());
-      } else {
-        n = engine_->audiences().CountExpression(expression);
-      }
-      if (n.ok()) warnings = engine_->audiences().ExpressionWarnings(expression);
-    }
-    if (!n.ok()) return SendStatus(res, n.status());
-    if (!warnings.ok()) return SendStatus(res, warnings.status());
     std::string out;
     JsonWriter w(&out);
     w.BeginObject();
-    if (who->role == "analyst") {
+    if (who->role == "analyst") {  // the one release point: noise, threshold, budget
+      auto released = engine_->analysts().ReleaseCount(expression, ReleaseFor(*who, epsilon));
+      if (!released.ok()) return SendStatus(res, released.status());
       WriteReleased(&w, "count", *released);
-      if (!released->count) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k).Key("why").String(released->withheld);
-      if (released->epsilon > 0) w.Key("epsilon").Double(released->epsilon);
+      if (!released->count) w.Key("withheld").String(released->withheld);
+      w.Key("noised").Bool(true).Key("charged").Double(released->epsilon);
+      w.Key("budget").BeginObject().Key("spent").Double(released->spent).Key("total").Double(released->total).EndObject();
     } else {
+      auto n = engine_->audiences().CountExpression(expression);
+      if (!n.ok()) return SendStatus(res, n.status());
+      if (!AuditExact(*who, "aggregate.count", expression, res)) return;
       w.Key("count").Uint(*n);
+      auto warnings = engine_->audiences().ExpressionWarnings(expression);
+      if (!warnings.ok()) return SendStatus(res, warnings.status());
+      w.Key("warnings").BeginArray();
+      for (const std::string& warning : *warnings) w.String(warning);
+      w.EndArray();
     }
-    w.Key("warnings").BeginArray();
-    for (const std::string& warning : *warnings) w.String(warning);
-    w.EndArray();
     w.EndObject();
     SendJson(res, 200, std::move(out));
   }
@@ -759,23 +784,24 @@ class ServerImpl final : public Server {
     JsonWriter w(&out);
     w.BeginObject().Key("a").String(a).Key("b").String(b);
     if (who->role == "analyst") {
-      // Each of the three groups goes through the release point: a size whose group differs
-      // from another released one by fewer than k is withheld.
-      Result<Engine::ReleasedOverlap> r = Status::Internal("not run");
-      {
-        r = engine_->analysts().ReleaseOverlap(a, b, ReleaseFor(*who, 0));
-      }
+      double epsilon = 0;
+      if (!ParseEpsilon(req.get_param_value("epsilon"), &epsilon, res)) return;
+      auto r = engine_->analysts().ReleaseOverlap(a, b, ReleaseFor(*who, epsilon));
       if (!r.ok()) return SendStatus(res, r.status());
       WriteReleased(&w, "a_size", r->a);
       WriteReleased(&w, "b_size", r->b);
       WriteReleased(&w, "both", r->both);
-      if (!r->a.count || !r->b.count || !r->both.count) w.Key("suppressed").Bool(true).Key("k").Uint(options_.k);
-    } else {
-      Result<Engine::Overlap> o = Status::Internal("not run");
-      {
-        o = engine_->audiences().SegmentOverlap(a, b);
+      w.Key("withheld").BeginObject();
+      for (auto [name, x] : {std::pair{"a_size", &r->a}, std::pair{"b_size", &r->b}, std::pair{"both", &r->both}}) {
+        if (!x->count) w.Key(name).String(x->withheld);
       }
+      w.EndObject();
+      w.Key("noised").Bool(true).Key("charged").Double(r->a.epsilon + r->b.epsilon + r->both.epsilon);
+      w.Key("budget").BeginObject().Key("spent").Double(r->both.spent).Key("total").Double(r->both.total).EndObject();
+    } else {
+      auto o = engine_->audiences().SegmentOverlap(a, b);
       if (!o.ok()) return SendStatus(res, o.status());
+      if (!AuditExact(*who, "aggregate.overlap", a + " " + b, res)) return;
       w.Key("a_size").Uint(o->a).Key("b_size").Uint(o->b).Key("both").Uint(o->both);
     }
     w.EndObject();
@@ -811,20 +837,29 @@ class ServerImpl final : public Server {
     if (segment.empty()) return SendError(res, 400, "invalid_request", "segment= (a name or an expression) is required");
     Engine::GroupProfileOptions o;
     o.k = options_.k;
-    try {
-      if (req.has_param("k")) o.k = std::max<uint32_t>(static_cast<uint32_t>(std::stoul(req.get_param_value("k"))), options_.k);
-      if (req.has_param("epsilon")) o.epsilon = std::stod(req.get_param_value("epsilon"));
-      if (who->role == "analyst") {  // noisy answers are paid from the token's daily budget
-        o.budget_owner = BudgetOwner(*who);
-        o.budget = options_.privacy_budget;
+    if (req.has_param("k")) {
+      char* end = nullptr;
+      const std::string k = req.get_param_value("k");
+      const unsigned long v = std::strtoul(k.c_str(), &end, 10);
+      if (end == k.c_str() || *end != '\0') return SendError(res, 400, "invalid_request", "k must be an integer");
+      o.k = std::max<uint32_t>(static_cast<uint32_t>(std::min<unsigned long>(v, 1000000)), options_.k);
+    }
+    if (who->role == "analyst") {  // differentially private, paid from the analyst's budget
+      if (!ParseEpsilon(req.get_param_value("epsilon"), &o.epsilon, res)) return;
+      o.budget_owner = BudgetOwner(*who);
+      o.budget = options_.privacy_budget;
+      o.period_days = options_.privacy_period_days;
+      std::string dims = req.get_param_value("dimensions");
+      for (size_t start = 0; !dims.empty() && start <= dims.size();) {
+        size_t comma = dims.find(',', start);
+        if (comma == std::string::npos) comma = dims.size();
+        if (comma > start) o.dimensions.push_back(dims.substr(start, comma - start));
+        start = comma + 1;
       }
-    } catch (const std::exception&) {
-      return SendError(res, 400, "invalid_request", "k must be an integer and epsilon a number");
+    } else if (!AuditExact(*who, "aggregate.groupprofile", segment, res)) {
+      return;
     }
-    Result<Engine::Report> r = Status::Internal("not run");
-    {
-      r = engine_->analysts().GroupProfile(segment, o);
-    }
+    auto r = engine_->analysts().GroupProfile(segment, o);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -844,16 +879,16 @@ class ServerImpl final : public Server {
       if (!ms.ok()) return SendError(res, 400, "invalid_request", std::string(param) + ": " + ms.status().message());
       *out = *ms;
     }
-    // Analysts get every cell through the release point; operators see exact counts.
-    double epsilon = 0;
-    if (std::string e = req.get_param_value("epsilon"); !e.empty()) {
-      char* end = nullptr;
-      epsilon = std::strtod(e.c_str(), &end);
-      if (end == e.c_str() || *end != '\0' || !(epsilon > 0) || epsilon > 100) {
-        return SendError(res, 400, "invalid_request", "epsilon must be a number in (0, 100]");
-      }
+    // Analysts get every cell through the release point; operators see exact counts, audited.
+    if (who->role == "analyst") {
+      double epsilon = 0;
+      if (!ParseEpsilon(req.get_param_value("epsilon"), &epsilon, res)) return;
+      auto r = engine_->analysts().ReleaseFunnel(q, ReleaseFor(*who, epsilon));
+      if (!r.ok()) return SendStatus(res, r.status());
+      return SendJson(res, 200, std::move(r->json));
     }
-    auto r = who->role == "analyst" ? engine_->analysts().ReleaseFunnel(q, ReleaseFor(*who, epsilon)) : engine_->audiences().Funnel(q);
+    if (!AuditExact(*who, "aggregate.funnel", q.brand + " " + q.category, res)) return;
+    auto r = engine_->audiences().Funnel(q);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -862,7 +897,15 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     const std::string name = DecodePathParam(req.matches[1].str());
-    auto r = who->role == "analyst" ? engine_->analysts().ReleaseCampaign(name, ReleaseFor(*who, 0)) : engine_->audiences().Campaign(name, options_.k);
+    if (who->role == "analyst") {
+      double epsilon = 0;
+      if (!ParseEpsilon(req.get_param_value("epsilon"), &epsilon, res)) return;
+      auto r = engine_->analysts().ReleaseCampaign(name, ReleaseFor(*who, epsilon));
+      if (!r.ok()) return SendStatus(res, r.status());
+      return SendJson(res, 200, std::move(r->json));
+    }
+    if (!AuditExact(*who, "aggregate.campaign", name, res)) return;
+    auto r = engine_->audiences().Campaign(name, options_.k);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, 200, std::move(r->json));
   }
@@ -881,7 +924,7 @@ class ServerImpl final : public Server {
   }
 
   void Stats(const Request& req, Response& res) {
-    auto who = Require(req, res, {"admin", "analyst"});
+    auto who = Require(req, res, {"admin"});  // exact counts: operators only
     if (!who) return;
     auto s = engine_->Stats();
     if (!s.ok()) return SendStatus(res, s.status());
