@@ -161,7 +161,7 @@ Result<Engine::Released> EngineImpl::ReleaseGroupSize(const AnalystGroup& group,
   HOLO_ASSIGN_OR_RETURN(analytics::ReleaseAnswer a, release_.Release(q, AnalystBudget(options)));
   out.count = a.cells[0];
   if (!out.count) out.withheld = kBelowK;
-  out.epsilon += a.charged;
+  out.epsilon = std::round((out.epsilon + a.charged) * 1e6) / 1e6;
   out.spent = a.spent;
   out.total = a.total;
   return out;

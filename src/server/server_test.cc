@@ -243,7 +243,8 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   auto c = client_->Post("/api/count", ha, R"({"expression":"order_count >= 0 or order_count < 0 or age is null"})",
                          "application/json");
   ASSERT_EQ(c->status, 200) << c->body;
-  EXPECT_NE(c->body.find("\"suppressed\":true"), std::string::npos) << c->body;
+  EXPECT_NE(c->body.find("\"count\":null"), std::string::npos) << c->body;
+  EXPECT_NE(c->body.find("\"noised\":true"), std::string::npos) << c->body;
   // (The in-memory trait table follows the stored profile a moment later.)
   httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
   for (int i = 0; i < 200; ++i) {
@@ -258,7 +259,7 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   EXPECT_NE(made->body.find(R"("size":1)"), std::string::npos) << made->body;
   auto seen = client_->Get("/api/segments/one", ha);
   ASSERT_EQ(seen->status, 200) << seen->body;
-  EXPECT_NE(seen->body.find(R"("size":null,"withheld":"fewer than k=50")"), std::string::npos) << seen->body;
+  EXPECT_NE(seen->body.find(R"("size":null,"withheld":"group below the minimum size")"), std::string::npos) << seen->body;
   auto listed = client_->Get("/api/segments", ha);
   EXPECT_EQ(listed->body.find(R"("size":1)"), std::string::npos) << listed->body;
   // Funnels pass the same release point for analysts (a population of one is withheld);
@@ -266,7 +267,9 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   auto fa = client_->Get("/api/funnel?brand=Nike", ha);
   ASSERT_EQ(fa->status, 200) << fa->body;
   EXPECT_NE(fa->body.find(R"("population":null)"), std::string::npos) << fa->body;
-  EXPECT_NE(fa->body.find(R"("withheld":{"population":"fewer than k=50")"), std::string::npos) << fa->body;
+  EXPECT_NE(fa->body.find(R"("withheld":{"population":"group below the minimum size")"), std::string::npos) << fa->body;
+  // Analysts no longer read the store's exact totals.
+  EXPECT_EQ(client_->Get("/api/stats", ha)->status, 403);
   auto fd = client_->Get("/api/funnel?brand=Nike", hd);
   ASSERT_EQ(fd->status, 200) << fd->body;
   EXPECT_NE(fd->body.find(R"("population":"<50")"), std::string::npos) << fd->body;
