@@ -171,6 +171,8 @@ class EngineImpl final : public Engine,
   Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
   Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) override;
   Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) override;
+  Result<Report> PartnerMatch(std::string_view partner, std::string_view upload,
+                              const GroupProfileOptions& options) override;  // partner.cc
   // One cell of a released report: the group it counts, and what is shown.
   struct ReleaseCell {
     std::string name;  // "stages.interest", "exposed.flows.awareness.purchase", ...
