@@ -21,6 +21,7 @@
 // Only one process may open a data directory at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -613,7 +614,31 @@ class AnalystService {
   // exposed and control groups noised and thresholded like ReleaseFunnel's cells; rates, the
   // lift and its interval computed from the noisy counts, shown only when those are.
   virtual Result<Engine::Report> ReleaseCampaign(std::string_view campaign, const Engine::ReleaseOptions& options) = 0;
+
+  // The partner clean room (docs/privacy.md, "Partner clean room"). `upload` is a partner's
+  // list of SHA-256 hashes of normalized e-mails and phones, as ad platforms take them: text,
+  // one hash per line, 64 hex digits of either case, optionally prefixed "email:" or
+  // "phone:"; blank lines and a first header line are skipped, and a malformed line is
+  // counted and reported by its number, never fatal. The people whose e-mail or phone
+  // hashes to one of them (the overlap) are released only as GroupProfile releases a group
+  // (`options`: k, noise, budget), under the label "partner:<partner>". The report's JSON:
+  // {"partner", "upload": {lines, hashes, distinct, header, malformed, malformed_lines (the
+  // first 100), not_matchable}, "group_profile": <GroupProfile's JSON>}. Never the members,
+  // never which hashes matched, no count beyond what the release point gives. `partner`:
+  // 1-64 characters of [a-z0-9_-]. kInvalidArgument for a bad name or an upload over
+  // kPartnerUploadMaxBytes or kPartnerUploadMaxLines; refusals of the release point as they
+  // are (e.g. kFailedPrecondition for an overlap under k). Identifiers last seen before match
+  // tags existed are not matchable (the upload object says so).
+  virtual Result<Engine::Report> PartnerMatch(std::string_view partner, std::string_view upload,
+                                              const Engine::GroupProfileOptions& options) = 0;
 };
+
+// The limits of one partner upload (AnalystService::PartnerMatch).
+inline constexpr size_t kPartnerUploadMaxBytes = 10u << 20;  // 10 MiB
+inline constexpr size_t kPartnerUploadMaxLines = 1000000;     // blank ones included
+// The well-formed hash lines of a partner upload, as PartnerMatch reads them (up to its
+// limits): what the server and the CLI write to the audit log (never the hashes).
+uint64_t PartnerUploadHashes(std::string_view upload);
 
 // Privacy (docs/privacy.md): access requests, erasure, retention and consent.
 // Handed out by Engine::privacy().

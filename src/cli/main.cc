@@ -18,6 +18,7 @@
 #include "holo/match.h"
 #include "cli/audience_commands.h"
 #include "cli/cli_util.h"
+#include "cli/partner_commands.h"
 #include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
 #include "generate/pii_records.h"
@@ -551,6 +552,8 @@ int main(int argc, char** argv) {
                                          "Drop address names/phones/streets instead of sealing them in the PII vault");
   holo::cli::PrivacyCommands privacy;
   privacy.Add(app, add_data);
+  holo::cli::PartnerCommands partner;
+  partner.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -636,6 +639,7 @@ int main(int argc, char** argv) {
   if (audience.Parsed()) return audience.Run(*engine, data);
   if (serve.Parsed()) return serve.Run(*engine, data);
   if (privacy.Parsed()) return privacy.Run(*engine, data);
+  if (partner.Parsed()) return partner.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

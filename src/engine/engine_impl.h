@@ -177,6 +177,8 @@ class EngineImpl final : public Engine,
   Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
   Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) override;
   Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) override;
+  Result<Report> PartnerMatch(std::string_view partner, std::string_view upload,
+                              const GroupProfileOptions& options) override;  // partner.cc
   // An analyst's group (analyst_release.cc): a saved segment, or an expression checked for
   // quasi-identifiers and whose every sub-group reached k on its noisy size (else `refused`
   // names the rule); `key` says what it is for the release point.

@@ -9,7 +9,8 @@
 //   2. the person's events are removed with the evidence they carried (edge and node
 //      counts; identity::RemoveEvent), then the person's identifiers leave the graph
 //      (identity::EraseNode: edges, membership, history, event index);
-//   3. consent records, vault entries, dirty marks and logged groups are cleared, the identifiers go
+//   3. consent records, vault entries, dirty marks, partner-match tags and logged groups are
+//      cleared, the identifiers go
 //      on the suppression list, and dead-letter lines holding the raw value are dropped;
 //   4. resolution re-resolves the neighbours (components the person's evidence held
 //      together split), deletes the profile and its people-graph links, rebuilds the
@@ -24,6 +25,7 @@
 #include "engine/engine_impl.h"
 #include "identity/evidence.h"
 #include "identity/graph_store.h"
+#include "identity/match_tags.h"
 #include "profile/profile_builder.h"
 #include "storage/store.h"
 
@@ -159,6 +161,8 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     const int64_t now = Now();
     HOLO_RETURN_IF_ERROR(privacy_.AddErasure(members, now, &batch, &report->vault_entries_removed));
     for (const auto& node : members) batch.Delete(Cf::kMeta, keys::DirtyNode(node));
+    HOLO_ASSIGN_OR_RETURN(const uint64_t tags, identity::EraseMatchTags(*store_, mine, &batch));
+    (void)tags;  // the partner-match tags of the person's e-mails and phones
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
     privacy_.Erased(members, oneid, now);
   }

@@ -230,6 +230,7 @@ Status IngestStage::WriteMessages(std::vector<Incoming>& items, Run* run, std::v
       eid.type = id.type;
       rec.ids.push_back(std::move(eid));
       if (!id.placeholder) sightings.push_back({id.pseudonym, id.type, ingest::LinkGroups(m, id)});
+      if (id.has_match_tag) evidence.AddMatchTag(id.match_tag, id.pseudonym);
     }
     evidence.Add(sightings, m.timestamp_ms, source);
     if (const int owner = attribution.Add(rec, seq); owner >= 0) {

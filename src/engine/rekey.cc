@@ -10,6 +10,8 @@
 //   3. DATA is renamed away, DATA.rekey takes its place, the old files are deleted;
 //   4. the re-keyed store is opened and every profile rebuilt.
 // The suppression list needs no change: it is keyed by generation-0 pseudonyms (erasure.cc).
+// Nor do the keys of partner-match tags (keyed with generation 0: the SHA-256 they are made
+// from cannot be recomputed without raw values); their values, nodes, are mapped.
 #include <sodium.h>
 
 #include <algorithm>
@@ -213,6 +215,9 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
               mapper.MapAt(&key, 1);
             } else if (key[0] == 'o' && key.size() == 25) {
               mapper.MapAt(&key, 9);
+            } else if (key.starts_with(keys::kMatchTagPrefix) && key.size() == keys::kMatchTagKeySize &&
+                       value.size() == 16) {
+              mapper.MapAt(&value, 0);  // the node; the tag is keyed with generation 0 (MatchTag)
             } else {
               return unexpected();
             }

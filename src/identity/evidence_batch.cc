@@ -41,6 +41,9 @@ void EvidenceBatch::Add(const std::vector<Sighting>& ids, int64_t timestamp_ms, 
 void EvidenceBatch::AppendTo(storage::WriteBatch* batch, uint64_t last_seq,
                              std::unordered_set<keys::Key16, keys::Key16Hash>* already_marked) const {
   for (const auto& [key, rec] : nodes_) batch->Merge(Cf::kNodes, keys::AsView(key), rec.Encode());
+  for (const auto& [tag, node] : match_tags_) {
+    if (!already_marked->contains(node)) batch->Put(Cf::kGraph, keys::MatchTagKey(tag), keys::AsView(node));
+  }
   std::string dirty_list;
   for (const auto& [key, rec] : nodes_) {
     if (already_marked->insert(key).second) dirty_list.append(keys::AsView(key));

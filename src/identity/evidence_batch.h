@@ -35,8 +35,12 @@ class EvidenceBatch {
  public:
   // The identifiers of one event, seen at `timestamp_ms` from `source`.
   void Add(const std::vector<Sighting>& ids, int64_t timestamp_ms, std::string_view source);
+  // The partner-match tag of an e-mail or phone node of the write (identity/match_tags.h).
+  void AddMatchTag(const storage::keys::Key16& tag, const storage::keys::Key16& node) { match_tags_.emplace(tag, node); }
   // Appends the node and edge records (merges) and the dirty list of the nodes not in
-  // `already_marked` (which it extends) under `last_seq`, the write's last event sequence.
+  // `already_marked` (which it extends) under `last_seq`, the write's last event sequence,
+  // and the match tags of those nodes (a node already marked had its tag written by an
+  // earlier write of the same run).
   void AppendTo(storage::WriteBatch* batch, uint64_t last_seq,
                 std::unordered_set<storage::keys::Key16, storage::keys::Key16Hash>* already_marked) const;
   // The nodes of the write, sorted.
@@ -48,6 +52,7 @@ class EvidenceBatch {
   // (random-order inserts were half of ingest time).
   std::map<storage::keys::Key16, storage::StatsRecord> nodes_;
   std::map<std::pair<storage::keys::Key16, storage::keys::Key16>, storage::StatsRecord> edges_;
+  std::map<storage::keys::Key16, storage::keys::Key16> match_tags_;  // tag -> node
 };
 
 }  // namespace holo::identity

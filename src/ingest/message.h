@@ -45,6 +45,11 @@ struct ParsedIdentifier {
   // advertising id, or a configured placeholder. Such identifiers are kept on the event but
   // never become identity-graph nodes.
   bool placeholder = false;
+  // E-mail and phone identifiers (not placeholders): the partner-match tag of the SHA-256 of
+  // the normalized value (privacy::Pseudonymizer::MatchTag), stored by identity beside the
+  // node so that a partner's uploaded hash finds it (docs/privacy.md, "Partner clean room").
+  bool has_match_tag = false;
+  privacy::Pseudonym match_tag{};
 };
 
 struct ParsedMessage {

@@ -294,8 +294,9 @@ class MessageParser::Impl {
   // Normalizes an email/phone/mac value and adds it, or records a warning naming `where`.
   void AddNormalized(std::string_view type, std::string_view raw, IdRole role,
                      std::string_view where, ParsedMessage* m);
-  void AddId(std::string_view type, std::string_view value, IdRole role, bool placeholder,
-             ParsedMessage* m);
+  // Returns the identifier added, or null when the message already has it.
+  ParsedIdentifier* AddId(std::string_view type, std::string_view value, IdRole role, bool placeholder,
+                          ParsedMessage* m);
   // traits.email / traits.phone (or the same under context.traits).
   void AddTraitIds(dom::element traits, std::string_view where, ParsedMessage* m);
   void AddExternalIds(dom::element ids, ParsedMessage* m);
@@ -325,17 +326,18 @@ void MessageParser::Impl::SetSource(std::string_view source) {
   anon_type_ = "anonymous_id@" + source_;
 }
 
-void MessageParser::Impl::AddId(std::string_view type, std::string_view value, IdRole role,
-                                bool placeholder, ParsedMessage* m) {
+ParsedIdentifier* MessageParser::Impl::AddId(std::string_view type, std::string_view value, IdRole role,
+                                             bool placeholder, ParsedMessage* m) {
   const privacy::Pseudonym p = pseudonymizer_->Hash(type, value);
   for (const ParsedIdentifier& id : m->ids) {
-    if (id.pseudonym == p) return;
+    if (id.pseudonym == p) return nullptr;
   }
   ParsedIdentifier& id = m->ids.emplace_back();
   id.type.assign(type);
   id.pseudonym = p;
   id.role = role;
   id.placeholder = placeholder;
+  return &id;
 }
 
 void MessageParser::Impl::AddPlain(std::string_view type, std::string_view value, IdRole role,
@@ -362,7 +364,12 @@ void MessageParser::Impl::AddNormalized(std::string_view type, std::string_view 
     m->warnings.push_back(std::move(w));
     return;
   }
-  AddId(type, *v, role, placeholder, m);
+  ParsedIdentifier* id = AddId(type, *v, role, placeholder, m);
+  if (id != nullptr && !placeholder && (type == "email" || type == "phone")) {
+    // One SHA-256 and one BLAKE2b: what lets a partner's hash of the same value find it.
+    id->has_match_tag = true;
+    id->match_tag = pseudonymizer_->MatchTag(privacy::Sha256Of(*v));
+  }
 }
 
 void MessageParser::Impl::AddTraitIds(dom::element traits, std::string_view where,

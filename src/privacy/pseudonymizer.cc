@@ -35,6 +35,18 @@ Result<Pseudonym> PseudonymFromHex(std::string_view text) {
   return p;
 }
 
+Sha256Digest Sha256Of(std::string_view normalized_value) {
+  EnsureSodium();
+  Sha256Digest out;
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(normalized_value.data()),
+                     normalized_value.size());
+  return out;
+}
+
+bool Sha256FromHex(std::string_view text, Sha256Digest* out) {
+  return hex::Decode(text, out->data(), out->size());
+}
+
 Pseudonymizer::Pseudonymizer(const PseudonymKey& key) : keys_{key} { EnsureSodium(); }
 
 Pseudonymizer::Pseudonymizer(std::vector<PseudonymKey> keys) : keys_(std::move(keys)) {
@@ -106,6 +118,20 @@ Pseudonym Pseudonymizer::Unpermute(const PseudonymKey& key, const Pseudonym& p) 
   Pseudonym out;
   std::memcpy(out.data(), l, 8);
   std::memcpy(out.data() + 8, r, 8);
+  return out;
+}
+
+Pseudonym Pseudonymizer::MatchTag(const Sha256Digest& digest) const {
+  static constexpr char kPrefix[] = "holo/partner-match";  // with its '\0'
+  static constexpr unsigned char kPersonal[crypto_generichash_blake2b_PERSONALBYTES] = {
+      'h', 'o', 'l', 'o', '.', 'p', 'a', 'r', 't', 'n', 'e', 'r', 't', 'a', 'g', '1'};
+  unsigned char in[sizeof(kPrefix) + kSha256Size];
+  std::memcpy(in, kPrefix, sizeof(kPrefix));
+  std::memcpy(in + sizeof(kPrefix), digest.data(), digest.size());
+  const PseudonymKey& key = keys_.front();
+  Pseudonym out;
+  crypto_generichash_blake2b_salt_personal(out.data(), out.size(), in, sizeof(in), key.data(), key.size(),
+                                           /*salt=*/nullptr, kPersonal);
   return out;
 }
 

@@ -31,6 +31,16 @@ std::string PseudonymToHex(const Pseudonym& p);
 // Parses 32 hex chars; kInvalidArgument otherwise.
 Result<Pseudonym> PseudonymFromHex(std::string_view hex);
 
+// The unkeyed SHA-256 of a normalized e-mail or phone: what ad platforms take from an
+// advertiser (Google Customer Match, Meta custom audiences: lowercase hex of the SHA-256 of
+// the trimmed, lower-cased e-mail, and of the phone in E.164 with its '+'). Computed at
+// ingestion only to derive a MatchTag; never stored (a dictionary would reverse it).
+inline constexpr size_t kSha256Size = 32;
+using Sha256Digest = std::array<uint8_t, kSha256Size>;
+Sha256Digest Sha256Of(std::string_view normalized_value);
+// Parses 64 hex digits (either case) into *out; false otherwise.
+bool Sha256FromHex(std::string_view hex, Sha256Digest* out);
+
 // Thread-safe (immutable after construction). Keys are never logged or printed.
 class Pseudonymizer {
  public:
@@ -46,6 +56,14 @@ class Pseudonymizer {
   Pseudonym RootHash(std::string_view type, std::string_view value) const;
   // Returns the generation-0 pseudonym of the newest-generation pseudonym `p`.
   Pseudonym Root(const Pseudonym& p) const;
+  // Returns the partner-match tag of a SHA-256 digest (Sha256Of): BLAKE2b-128 under the
+  // generation-0 key of "holo/partner-match\0" + digest, with BLAKE2b personalization
+  // "holo.partnertag1" as well, so that no identifier's pseudonym (type '\0' value, default
+  // personalization) can ever equal a tag. Under the root key, like the suppression list, so
+  // that a key rotation leaves tags unchanged (no raw value is kept to recompute them from).
+  // One per e-mail and phone identifier is stored (identity/match_tags.h); a partner's
+  // uploaded hash is looked up by its tag.
+  Pseudonym MatchTag(const Sha256Digest& digest) const;
   // The newest generation (0 before any rotation).
   size_t generation() const { return keys_.size() - 1; }
 

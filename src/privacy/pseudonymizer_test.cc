@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/hex.h"
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,6 +99,30 @@ TEST(PseudonymizerTest, ConcurrentUseAgrees) {
   }
   for (auto& th : threads) th.join();
   for (int b : bad) EXPECT_EQ(b, 0);
+}
+
+TEST(PartnerMatchTest, Sha256KnownAnswerAndHex) {
+  // The digests an ad platform is given: lowercase hex SHA-256 of the normalized value
+  // (Python: hashlib.sha256(b"a@b.co").hexdigest()).
+  const Sha256Digest d = Sha256Of("a@b.co");
+  EXPECT_EQ(hex::Encode(d.data(), d.size()), "80305c9bb1bb2480e03894350e0a8a366dcbdeb302e69e0817aa0743abd77054");
+  Sha256Digest parsed{};
+  ASSERT_TRUE(Sha256FromHex("80305C9BB1BB2480E03894350E0A8A366DCBDEB302E69E0817AA0743ABD77054", &parsed));
+  EXPECT_EQ(parsed, d);
+  EXPECT_FALSE(Sha256FromHex("80305c9b", &parsed));
+  EXPECT_FALSE(Sha256FromHex(std::string(63, 'a') + "g", &parsed));
+}
+
+TEST(PartnerMatchTest, MatchTagKnownAnswerKeyedAndStableUnderRotation) {
+  // Python: hashlib.blake2b(b"holo/partner-match\0" + sha256, key=bytes(32), digest_size=16,
+  //                         person=b"holo.partnertag1").
+  Pseudonymizer z(KeyOf(0));
+  EXPECT_EQ(PseudonymToHex(z.MatchTag(Sha256Of("a@b.co"))), "f513819f61f5beac04d0cd30d2259170");
+  EXPECT_NE(z.MatchTag(Sha256Of("a@b.co")), Pseudonymizer(KeyOf(1)).MatchTag(Sha256Of("a@b.co")));
+  EXPECT_NE(z.MatchTag(Sha256Of("a@b.co")), z.MatchTag(Sha256Of("a@b.cn")));
+  // Keyed with generation 0 only: a rotation leaves every stored tag valid.
+  Pseudonymizer rotated(std::vector<PseudonymKey>{KeyOf(0), KeyOf(9)});
+  EXPECT_EQ(rotated.MatchTag(Sha256Of("a@b.co")), z.MatchTag(Sha256Of("a@b.co")));
 }
 
 }  // namespace

@@ -199,7 +199,9 @@ class ServerImpl final : public Server {
     fo.port = options_.port;
     fo.loops = std::max(options_.event_loops, 1);
     fo.workers = std::max<size_t>(options_.threads, 4);
-    fo.max_body_bytes = options_.max_request_bytes * 4;  // as sent; decoded bodies are checked again
+    // As sent; decoded bodies are checked again. A partner upload may be larger: a little more
+    // than its limit passes, so that its handler refuses (and audits) one just over it.
+    fo.max_body_bytes = std::max(options_.max_request_bytes * 4, kPartnerUploadMaxBytes + 64 * 1024);
     http_ = std::make_unique<HttpFrontend>(fo);
     Routes();
     HOLO_RETURN_IF_ERROR(http_->Bind());
@@ -303,7 +305,10 @@ class ServerImpl final : public Server {
   }
 
   // The caller's API principal if its role is one of `roles`; else answers 401/403 and returns nullopt.
-  std::optional<Principal> Require(const Request& req, Response& res, std::initializer_list<std::string_view> roles) {
+  // `refused`, if given, is set to the principal refused for its role (answered 403), so
+  // that the caller can audit the refusal.
+  std::optional<Principal> Require(const Request& req, Response& res, std::initializer_list<std::string_view> roles,
+                                   std::optional<Principal>* refused = nullptr) {
     std::string token = BearerToken(req);
     if (token.empty()) {
       SendError(res, 401, "unauthorized", "missing API token: send 'Authorization: Bearer TOKEN'");
@@ -325,6 +330,7 @@ class ServerImpl final : public Server {
     std::string allowed;
     for (std::string_view r : roles) allowed += (allowed.empty() ? "" : ", ") + std::string(r);
     SendError(res, 403, "forbidden", "role '" + p.role + "' may not use " + req.path + " (allowed: " + allowed + ")");
+    if (refused != nullptr) *refused = p;
     return std::nullopt;
   }
 
@@ -910,6 +916,54 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(r->json));
   }
 
+  // POST /api/partners/{name}/match: the partner clean room (docs/privacy.md). The body is
+  // the upload; the answer is the overlap's group profile through the analysts' release
+  // point. Every request that names a principal is audited, answered or refused, with the
+  // partner and the number of hashes (never the hashes).
+  void PartnerMatch(const Request& req, Response& res) {
+    const std::string partner = DecodePathParam(req.matches[1].str());
+    std::optional<Principal> refused;
+    auto who = Require(req, res, {"admin", "analyst"}, &refused);
+    const auto target = [&] {
+      return "partner:" + partner + " hashes:" + std::to_string(PartnerUploadHashes(req.body));
+    };
+    if (!who) {
+      if (refused) {
+        if (Status a = Audit(refused->name, refused->role, "partner.match", target(), 403); !a.ok()) SendStatus(res, a);
+      }
+      return;
+    }
+    if (req.body.size() > kPartnerUploadMaxBytes) {
+      Status a = Audit(who->name, who->role, "partner.match", "partner:" + partner + " hashes:unread", 413);
+      if (!a.ok()) return SendStatus(res, a);
+      return SendError(res, 413, "too_large",
+                       "the upload of " + std::to_string(req.body.size()) + " bytes exceeds " +
+                           std::to_string(kPartnerUploadMaxBytes) + "; split it into several uploads");
+    }
+    Engine::GroupProfileOptions o;
+    o.k = options_.k;
+    try {
+      if (req.has_param("k")) o.k = std::max<uint32_t>(static_cast<uint32_t>(std::stoul(req.get_param_value("k"))), options_.k);
+      if (req.has_param("epsilon")) o.epsilon = std::stod(req.get_param_value("epsilon"));
+    } catch (const std::exception&) {
+      Status a = Audit(who->name, who->role, "partner.match", target(), 400);
+      if (!a.ok()) return SendStatus(res, a);
+      return SendError(res, 400, "invalid_request", "k must be an integer and epsilon a number");
+    }
+    if (who->role == "analyst") {  // noisy answers are paid from the token's daily budget, as for /api/groupprofile
+      o.budget_owner = BudgetOwner(*who);
+      o.budget = options_.privacy_budget;
+    }
+    Result<Engine::Report> r = engine_->analysts().PartnerMatch(partner, req.body, o);
+    // No audit, no answer.
+    if (Status a = Audit(who->name, who->role, "partner.match", target(), r.ok() ? 200 : HttpStatusOf(r.status()));
+        !a.ok()) {
+      return SendStatus(res, a);
+    }
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, 200, std::move(r->json));
+  }
+
   void Explain(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
@@ -1130,6 +1184,7 @@ class ServerImpl final : public Server {
     on(get, "/api/groupprofile", "/api/groupprofile", &ServerImpl::GroupProfile);
     on(get, "/api/funnel", "/api/funnel", &ServerImpl::Funnel);
     on(get, R"(/api/campaigns/([^/]+))", "/api/campaigns/{name}", &ServerImpl::Campaign);
+    on(post, R"(/api/partners/([^/]+)/match)", "/api/partners/{name}/match", &ServerImpl::PartnerMatch);
     on(get, "/api/explain", "/api/explain", &ServerImpl::Explain);
     on(get, "/api/stats", "/api/stats", &ServerImpl::Stats);
     http_->Route("POST", "/api/admin/tokens", Route("/api/admin/tokens", [this](const Request& q, Response& r) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include "holo/engine.h"
 #include "holo/server.h"
@@ -479,6 +480,75 @@ TEST_F(ServerTest, FullDiskAnswers507WithRetryAfterAndKeepsServingReads) {
     stored.insert(line.substr(p, line.find('"', p) - p));
   }
   for (const auto& id : acked) ASSERT_TRUE(stored.count(id)) << id << " was acknowledged but is not stored";
+}
+
+// POST /api/partners/{name}/match: admins and analysts get the overlap's group profile,
+// activation tokens a 403; every request is audited with the partner and the number of
+// hashes, never the hashes; an upload over the limit is refused with 413.
+TEST_F(ServerTest, PartnerMatchForAnalystsOnlyAndAudited) {
+  std::string body = R"({"batch":[)";
+  for (int i = 0; i < 70; ++i) {
+    if (i > 0) body += ",";
+    body += R"({"type":"identify","messageId":"pm)" + std::to_string(i) + R"(","userId":"pm)" + std::to_string(i) +
+            R"(","traits":{"email":"Partner.User)" + std::to_string(i) + R"(@Example.com"}})";
+  }
+  body += "]}";
+  auto r = Post("/v1/batch", body, web_key_);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(WaitForProfile("user_id@web:pm69"));
+  ASSERT_TRUE(WaitForProfile("user_id@web:pm0"));
+  std::string upload = "sha256_email\n";
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 60; ++i) {
+    const std::string email = "partner.user" + std::to_string(i) + "@example.com";
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(email.data()), email.size());
+    std::string h;
+    for (unsigned char c : d) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      h += kDigits[c >> 4];
+      h += kDigits[c & 15];
+    }
+    hashes.push_back(h);
+    upload += h + "\n";
+  }
+  upload += "oops\n";
+  auto match = [&](const std::string& token, const std::string& text) {
+    httplib::Headers h = {{"Authorization", "Bearer " + token}};
+    return client_->Post("/api/partners/acme/match", h, text, "text/plain");
+  };
+  r = match(analyst_, upload);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const size_t at = r->body.find("\"group_profile\":{\"size\":");
+  ASSERT_NE(at, std::string::npos) << r->body;
+  EXPECT_NEAR(std::stod(r->body.substr(at + 24)), 60, 6) << r->body;  // exact, or noisy if the release adds noise
+  EXPECT_NE(r->body.find("\"malformed_lines\":[62]"), std::string::npos) << r->body;
+  for (const auto& h : hashes) ASSERT_EQ(r->body.find(h), std::string::npos);
+  r = match(admin_, upload);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = match(activation_, upload);
+  EXPECT_EQ(r->status, 403) << r->body;
+  r = match("", upload);
+  EXPECT_EQ(r->status, 401) << r->body;
+  r = match(analyst_, hashes[0] + "\n" + hashes[1] + "\n");  // under k
+  EXPECT_EQ(r->status, 409) << r->body;
+  r = match(analyst_, std::string(kPartnerUploadMaxBytes + 10, '\n'));
+  EXPECT_EQ(r->status, 413) << r->body;
+  server_->Shutdown();
+  const std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
+  EXPECT_NE(audit.find(R"("token":"ann","role":"analyst","action":"partner.match","target":"partner:acme hashes:60","status":200)"),
+            std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("token":"root","role":"admin","action":"partner.match","target":"partner:acme hashes:60","status":200)"),
+            std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("token":"act","role":"activation","action":"partner.match","target":"partner:acme hashes:60","status":403)"),
+            std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("action":"partner.match","target":"partner:acme hashes:2","status":409)"), std::string::npos)
+      << audit;
+  EXPECT_NE(audit.find(R"("action":"partner.match","target":"partner:acme hashes:unread","status":413)"),
+            std::string::npos) << audit;
+  for (const auto& h : hashes) ASSERT_EQ(audit.find(h), std::string::npos);
 }
 
 }  // namespace

@@ -289,6 +289,18 @@ inline constexpr std::string_view kTraitRowsBuilt = "cfg/trait_rows";
 // graph: the prefixes of every node's OneID and of every OneID's members.
 inline constexpr std::string_view kGraphNodePrefix = "n";
 inline constexpr std::string_view kGraphMemberPrefix = "o";
+// graph: 'p' tag16 -> node16: the partner-match tag of an e-mail or phone identifier (keyed
+// BLAKE2b, under the generation-0 key, of the SHA-256 of its normalized value:
+// privacy::Pseudonymizer::MatchTag) -> the identifier's node. Owned by identity/match_tags.h;
+// written at ingestion, deleted with the node by erasure; the key survives a rotation as it
+// is, the value is re-keyed like every pseudonym.
+inline constexpr std::string_view kMatchTagPrefix = "p";
+inline constexpr size_t kMatchTagKeySize = 17;
+inline std::string MatchTagKey(const Key16& tag) {
+  std::string k(kMatchTagPrefix);
+  k.append(AsView(tag));
+  return k;
+}
 // meta: API credentials, "cred/" kind "/" hex hash of the secret -> name \t role.
 inline constexpr std::string_view kCredentialPrefix = "cred/";
 inline std::string CredentialKey(std::string_view kind, std::string_view hash_hex) {
