@@ -270,10 +270,24 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   auto fd = client_->Get("/api/funnel?brand=Nike", hd);
   ASSERT_EQ(fd->status, 200) << fd->body;
   EXPECT_NE(fd->body.find(R"("population":"<50")"), std::string::npos) << fd->body;
-  // Activation sees only people who consented to personalization: this one did not.
+  // Activation sees only people who consented to personalization: this one did not, and
+  // the answer is the one an unknown identifier gets, byte for byte, on every look-up
+  // (no existence oracle). The admin still sees the person.
   r = Get("/api/profiles/user_id@web:ru1", activation_);
-  EXPECT_EQ(r->status, 403) << r->body;
-  EXPECT_NE(r->body.find("consent"), std::string::npos);
+  EXPECT_EQ(r->status, 404) << r->body;
+  EXPECT_EQ(r->body, R"({"error":{"code":"not_found","message":"no person with this identifier is available for this use"}})");
+  for (const std::string suffix : {"", "/traits", "/events", "/people"}) {
+    auto known = Get("/api/profiles/user_id@web:ru1" + suffix, activation_);
+    auto unknown = Get("/api/profiles/user_id@web:nobody-here" + suffix, activation_);
+    ASSERT_TRUE(known && unknown);
+    EXPECT_EQ(known->status, 404) << suffix;
+    EXPECT_EQ(known->status, unknown->status) << suffix;
+    EXPECT_EQ(known->body, unknown->body) << suffix;
+    EXPECT_EQ(known->get_header_value("Content-Type"), unknown->get_header_value("Content-Type")) << suffix;
+    EXPECT_EQ(known->headers.size(), unknown->headers.size()) << suffix;
+  }
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1", admin_)->status, 200);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:nobody-here", admin_)->status, 404);
   // After consent is given, the next read answers.
   ASSERT_EQ(Post("/v1/track",
                  R"({"messageId":"c1","event":"Consent Given","userId":"ru1","properties":{"purposes":["personalization"]}})",
@@ -289,9 +303,9 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
                          "application/json");
   ASSERT_EQ(w->status, 200) << w->body;
   EXPECT_NE(w->body.find(R"("personalization":{"given":false,"decided":true)"), std::string::npos) << w->body;
-  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", activation_)->status, 403);
-  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/events", activation_)->status, 403);
-  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/people", activation_)->status, 403);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", activation_)->status, 404);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/events", activation_)->status, 404);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/people", activation_)->status, 404);
   auto history = Get("/api/profiles/user_id@web:ru1/consent", admin_);
   ASSERT_EQ(history->status, 200) << history->body;
   EXPECT_NE(history->body.find(R"("source":"support")"), std::string::npos) << history->body;
@@ -325,7 +339,8 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
   EXPECT_NE(audit.find("\"token\":\"root\",\"role\":\"admin\",\"action\":\"profile.read\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"token\":\"act\",\"role\":\"activation\",\"action\":\"profile.read\""), std::string::npos);
-  EXPECT_NE(audit.find("\"status\":403"), std::string::npos);
+  EXPECT_NE(audit.find("\"status\":403"), std::string::npos);  // the true reason, for admins
+  EXPECT_NE(audit.find("\"target\":\"unknown:user_id@web\",\"status\":404"), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"profile.traits\""), std::string::npos);
   EXPECT_NE(audit.find("\"action\":\"consent.withdraw\",\"target\":\"user_id@web:ru1\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"config.consent_policy\""), std::string::npos) << audit;
