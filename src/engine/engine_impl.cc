@@ -49,6 +49,8 @@ Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path
   }
   if (read.has_value()) {
     state.keyring = std::move(*read);
+    // A keyring from before check values: rewritten with them (read-write opens only).
+    write_keyring = state.keyring.unchecked;
     if (legacy.has_value() && !std::equal(legacy->begin(), legacy->end(), state.keyring.pseudonym[0].begin())) {
       return Status::FailedPrecondition("keyring " + keyring_path +
                                         " does not hold this store's key (its generation-0 key differs)");
