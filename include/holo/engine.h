@@ -197,6 +197,10 @@ class Engine {
     uint64_t keys = 0;            // keys written to the re-keyed store
     uint64_t pseudonyms = 0;      // pseudonyms mapped (binary and hex)
     uint64_t vault_entries = 0;   // re-sealed with the new vault key
+    // Vault entries that did not open with the old vault key (damaged, or sealed under
+    // another key): copied as they are, not re-sealed; the identifier (new pseudonym, hex)
+    // of each. Not fatal to the rotation.
+    std::vector<std::string> vault_unopened;
     uint64_t profiles = 0;        // profiles rebuilt
     double seconds = 0;
     std::string old_dir;          // kept only when asked
@@ -297,6 +301,9 @@ class Engine {
     uint64_t candidate_pairs = 0;  // pairs the matcher's blocking proposed
     uint64_t matched_pairs = 0;    // pairs it accepted
     uint64_t edges = 0;            // match edges added between different identifiers
+    // Entries that did not open (damaged, or sealed under another key) or are not JSON:
+    // skipped, not fatal. The identifier (pseudonym, hex) of each, once per entry.
+    std::vector<std::string> unopened;
     double seconds = 0;
   };
 
