@@ -383,6 +383,7 @@ class Engine {
 
   struct RetentionReport {
     uint64_t expired_events = 0;     // past their window when the scan ran
+    uint64_t dead_letters_expired = 0;  // dead-letter records past theirs ("dead_letter", default 30 days)
     uint64_t profiles_rebuilt = 0;   // people whose traits depended on them
     double seconds = 0;
   };
@@ -631,7 +632,10 @@ class PrivacyService {
   virtual Status ErasePerson(std::string_view id, Engine::ErasureReport* report) = 0;
 
   // Per-source windows, {"store_wifi": 30, ...} in days (JSON). Compactions of the
-  // events drop events older than their source's window (by event time).
+  // events drop events older than their source's window (by event time). The name
+  // "dead_letter" is the dead-letter file's window (default 30 days; shown only when set),
+  // not a source's: its records older than that are dropped at open, after an ingest run
+  // and by ApplyRetention.
   virtual Result<std::string> RetentionJson() = 0;
 
   virtual Status SetRetention(std::string_view json) = 0;
@@ -640,6 +644,13 @@ class PrivacyService {
   // the events (the compaction drops them), clears their index entries and rebuilds those
   // profiles, traits and segments.
   virtual Status ApplyRetention(Engine::RetentionReport* report) = 0;
+
+  // The dead-letter file's records (DATA/dead_letter.jsonl), the last `limit` (0: all),
+  // oldest first, each a JSON object with its sealed text opened ("raw"; "unopened":true
+  // when it does not open, counted in *unopened, which may be null). The raw text may hold
+  // PII: the caller audits the read.
+  virtual Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view json)>& each,
+                                 uint64_t* unopened) = 0;
 
   // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
   // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a

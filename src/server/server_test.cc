@@ -78,6 +78,17 @@ class ServerTest : public ::testing::Test {
     return r;
   }
 
+  // The dead-letter records, opened (the file holds their raw text sealed).
+  std::string DeadLetters() {
+    std::string out;
+    Status s = engine_->privacy().ReadDeadLetters(0, [&](std::string_view j) {
+      out.append(j);
+      out.push_back('\n');
+    }, nullptr);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+
   httplib::Result Get(const std::string& path, const std::string& token) {
     httplib::Headers h;
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
@@ -168,6 +179,9 @@ TEST_F(ServerTest, RefusesBadRequestsClearly) {
   // write key is valid; an unauthenticated one does not.
   std::string dead = testing::ReadFile(dir_.path() + "/data/dead_letter.jsonl");
   EXPECT_NE(dead.find("invalid JSON"), std::string::npos) << dead;
+  EXPECT_EQ(dead.find("{not json"), std::string::npos) << "sealed: " << dead;
+  EXPECT_EQ(dead.find("dl-batch"), std::string::npos) << "sealed: " << dead;
+  dead = DeadLetters();
   EXPECT_NE(dead.find("{not json"), std::string::npos) << dead;
   EXPECT_NE(dead.find("dl-batch"), std::string::npos) << dead;
   EXPECT_EQ(dead.find("dl-unauth"), std::string::npos) << dead;
