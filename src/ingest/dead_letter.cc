@@ -207,13 +207,15 @@ Status MaintainDeadLetters(const std::string& path, const DeadLetterKeys& keys, 
   simdjson::dom::parser parser;
   std::string kept, line;
   bool changed = false;
-  uint64_t lineno = 0;
   while (std::getline(in, line)) {
-    ++lineno;
     if (line.empty()) continue;
     Record r;
     if (!ParseRecord(parser, line, &r)) {
-      return Status::DataLoss("dead-letter file " + path + ":" + std::to_string(lineno) + ": not a dead-letter record");
+      // Not a record (a line cut by a crash mid-append, or damage): it cannot be opened and
+      // might hold clear text, so it goes; never a reason to refuse the store.
+      ++report->damaged;
+      changed = true;
+      continue;
     }
     const int64_t ts = r.has_raw ? mtime_ms : r.ts_ms;
     if (max_age_ms > 0 && ts < now_ms - max_age_ms) {
@@ -278,8 +280,13 @@ Status ReadDeadLetters(const std::string& path, const DeadLetterKeys& keys, size
   std::string out;
   for (size_t i = 0; i < last.size(); ++i) {
     Record r;
-    if (!ParseRecord(parser, last[i], &r)) return Status::DataLoss("dead-letter file " + path + ": not a dead-letter record");
     out.clear();
+    if (!ParseRecord(parser, last[i], &r)) {  // dropped at the next maintenance
+      out.append("{\"damaged\":true}");
+      if (unopened != nullptr) ++*unopened;
+      each(out);
+      continue;
+    }
     AppendMetadata(r.file, r.line, r.source, r.error, r.ts_ms, r.bytes, r.gen, &out);
     if (r.has_raw) {
       out.append(",\"raw\":");

@@ -81,20 +81,22 @@ struct DeadLetterMaintenance {
   uint64_t expired = 0;   // older than the window, dropped
   uint64_t erased = 0;    // holding the erased value, dropped
   uint64_t unopened = 0;  // sealed records that do not open (kept as they are)
+  uint64_t damaged = 0;   // lines that are not records (cut by a crash, damaged): dropped
 };
 
 // One pass over the dead-letter file at `path` (none: nothing to do): seals clear-text
 // records of an older version (their time: the file's modification time), drops records
 // older than `max_age_ms` (0: none), and, when `erase_value` is not empty, drops records
-// whose opened text contains it. The file is replaced (synced temporary file + rename, mode
-// 0600) only when something changed. kDataLoss for a line that is not a dead-letter record.
+// whose opened text contains it. A line that is not a record (cut by a crash mid-append,
+// damaged) is dropped and counted, never an error. The file is replaced (synced temporary
+// file + rename, mode 0600) only when something changed.
 Status MaintainDeadLetters(const std::string& path, const DeadLetterKeys& keys, int64_t now_ms, int64_t max_age_ms,
                            std::string_view erase_value, DeadLetterMaintenance* report);
 
 // Calls `each` with the last `limit` records of the file (0: all), oldest first, each with
 // its text opened: the record's metadata and "raw" (JSON-escaped, invalid UTF-8 as U+FFFD)
-// in place of "sealed", or "unopened":true when it does not open. *unopened (may be null):
-// how many did not.
+// in place of "sealed", or "unopened":true when it does not open ({"damaged":true} for a line
+// that is not a record). *unopened (may be null): how many did not.
 Status ReadDeadLetters(const std::string& path, const DeadLetterKeys& keys, size_t limit,
                        const std::function<void(std::string_view json)>& each, uint64_t* unopened);
 
