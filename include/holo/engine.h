@@ -198,6 +198,10 @@ class Engine {
     uint64_t keys = 0;            // keys written to the re-keyed store
     uint64_t pseudonyms = 0;      // pseudonyms mapped (binary and hex)
     uint64_t vault_entries = 0;   // re-sealed with the new vault key
+    // Vault entries that did not open with the old vault key (damaged, or sealed under
+    // another key): copied as they are, not re-sealed; the identifier (new pseudonym, hex)
+    // of each. Not fatal to the rotation.
+    std::vector<std::string> vault_unopened;
     uint64_t profiles = 0;        // profiles rebuilt
     double seconds = 0;
     std::string old_dir;          // kept only when asked
@@ -298,6 +302,9 @@ class Engine {
     uint64_t candidate_pairs = 0;  // pairs the matcher's blocking proposed
     uint64_t matched_pairs = 0;    // pairs it accepted
     uint64_t edges = 0;            // match edges added between different identifiers
+    // Entries that did not open (damaged, or sealed under another key) or are not JSON:
+    // skipped, not fatal. The identifier (pseudonym, hex) of each, once per entry.
+    std::vector<std::string> unopened;
     double seconds = 0;
   };
 
@@ -392,6 +399,7 @@ class Engine {
 
   struct RetentionReport {
     uint64_t expired_events = 0;     // past their window when the scan ran
+    uint64_t dead_letters_expired = 0;  // dead-letter records past theirs ("dead_letter", default 30 days)
     uint64_t profiles_rebuilt = 0;   // people whose traits depended on them
     double seconds = 0;
   };
@@ -665,7 +673,10 @@ class PrivacyService {
   virtual Status ErasePerson(std::string_view id, Engine::ErasureReport* report) = 0;
 
   // Per-source windows, {"store_wifi": 30, ...} in days (JSON). Compactions of the
-  // events drop events older than their source's window (by event time).
+  // events drop events older than their source's window (by event time). The name
+  // "dead_letter" is the dead-letter file's window (default 30 days; shown only when set),
+  // not a source's: its records older than that are dropped at open, after an ingest run
+  // and by ApplyRetention.
   virtual Result<std::string> RetentionJson() = 0;
 
   virtual Status SetRetention(std::string_view json) = 0;
@@ -674,6 +685,13 @@ class PrivacyService {
   // the events (the compaction drops them), clears their index entries and rebuilds those
   // profiles, traits and segments.
   virtual Status ApplyRetention(Engine::RetentionReport* report) = 0;
+
+  // The dead-letter file's records (DATA/dead_letter.jsonl), the last `limit` (0: all),
+  // oldest first, each a JSON object with its sealed text opened ("raw"; "unopened":true
+  // when it does not open, counted in *unopened, which may be null). The raw text may hold
+  // PII: the caller audits the read.
+  virtual Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view json)>& each,
+                                 uint64_t* unopened) = 0;
 
   // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
   // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a

@@ -626,11 +626,18 @@ int main(int argc, char** argv) {
       auto engine = OpenEngine(data, /*create=*/false);
       holo::cli::AuditCli(*engine, "keys.rekey", "generation:" + std::to_string(r.to_generation), 200);
     }
+    if (!r.vault_unopened.empty()) {
+      std::fprintf(stderr, "holo: warning: %zu vault entr%s could not be opened (damaged, or sealed under another key); "
+                   "kept as found, not re-sealed:", r.vault_unopened.size(), r.vault_unopened.size() == 1 ? "y" : "ies");
+      for (const auto& hex : r.vault_unopened) std::fprintf(stderr, " %s", hex.c_str());
+      std::fprintf(stderr, "\n");
+    }
     std::printf("{\"from_generation\":%llu,\"to_generation\":%llu,\"keys\":%llu,\"pseudonyms\":%llu,"
-                "\"vault_entries\":%llu,\"profiles\":%llu,\"seconds\":%.3f%s}\n",
+                "\"vault_entries\":%llu,\"vault_unopened\":%zu,\"profiles\":%llu,\"seconds\":%.3f%s}\n",
                 (unsigned long long)r.from_generation, (unsigned long long)r.to_generation, (unsigned long long)r.keys,
-                (unsigned long long)r.pseudonyms, (unsigned long long)r.vault_entries, (unsigned long long)r.profiles,
-                r.seconds, r.old_dir.empty() ? "" : (",\"old_dir\":\"" + r.old_dir + "\"").c_str());
+                (unsigned long long)r.pseudonyms, (unsigned long long)r.vault_entries, r.vault_unopened.size(),
+                (unsigned long long)r.profiles, r.seconds,
+                r.old_dir.empty() ? "" : (",\"old_dir\":\"" + r.old_dir + "\"").c_str());
     return 0;
   }
   // Only ingest creates a data directory; the other commands read an existing one.
@@ -719,6 +726,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "holo: %llu vault records, %llu candidate pairs, %llu matched, %llu match edges added (%.1f s)\n",
                    (unsigned long long)vm.records, (unsigned long long)vm.candidate_pairs,
                    (unsigned long long)vm.matched_pairs, (unsigned long long)vm.edges, vm.seconds);
+    if (!vm.unopened.empty()) {
+      std::fprintf(stderr, "holo: warning: %zu vault entr%s could not be opened (damaged, or sealed under another key) and %s skipped:",
+                   vm.unopened.size(), vm.unopened.size() == 1 ? "y" : "ies", vm.unopened.size() == 1 ? "was" : "were");
+      for (const auto& hex : vm.unopened) std::fprintf(stderr, " %s", hex.c_str());
+      std::fprintf(stderr, "\n");
+    }
     } else if (id_policy->parsed()) {
       auto p = engine->identity().IdentityPolicy();
       Check(p.status(), "identity policy");

@@ -62,6 +62,11 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   ret_apply_ = retention_->add_subcommand("apply", "Enforce the windows now: drop expired events, rebuild affected profiles");
   add_data(ret_apply_);
 
+  dead_ = app.add_subcommand("dead-letters",
+                             "Show the rejected input lines (DATA/dead_letter.jsonl) with their sealed text opened (audited)");
+  add_data(dead_);
+  dead_->add_option("--limit", dead_limit_, "The last N records (0: all)")->capture_default_str();
+
   erase_ = app.add_subcommand("erase", "Erase a person: everything Holo holds about them (right to erasure)");
   add_data(erase_);
   erase_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
@@ -70,7 +75,7 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
 }
 
 bool PrivacyCommands::Parsed() const {
-  return consent_->parsed() || erase_->parsed() || dsar_->parsed() || retention_->parsed();
+  return consent_->parsed() || erase_->parsed() || dsar_->parsed() || retention_->parsed() || dead_->parsed();
 }
 
 bool PrivacyCommands::ParsedWithoutEngine() const { return audit_->parsed(); }
@@ -156,13 +161,30 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     if (ret_apply_->parsed()) {
       Engine::RetentionReport r;
       Check(engine.privacy().ApplyRetention(&r), "retention apply");
-      std::printf("{\"expired_events\":%llu,\"profiles_rebuilt\":%llu,\"seconds\":%.3f}\n",
-                  (unsigned long long)r.expired_events, (unsigned long long)r.profiles_rebuilt, r.seconds);
+      std::printf("{\"expired_events\":%llu,\"profiles_rebuilt\":%llu,\"dead_letters_expired\":%llu,\"seconds\":%.3f}\n",
+                  (unsigned long long)r.expired_events, (unsigned long long)r.profiles_rebuilt,
+                  (unsigned long long)r.dead_letters_expired, r.seconds);
     } else {
       auto json = engine.privacy().RetentionJson();
       Check(json.status(), "retention");
       std::printf("%s\n", json->c_str());
     }
+  } else if (dead_->parsed()) {
+    // The opened text may hold PII: no audit, no read.
+    RequireAudit(engine, "dead_letters.read");
+    uint64_t shown = 0, unopened = 0;
+    Status s = engine.privacy().ReadDeadLetters(dead_limit_, [&](std::string_view json) {
+      std::printf("%.*s\n", static_cast<int>(json.size()), json.data());
+      ++shown;
+    }, &unopened);
+    AuditCli(engine, "dead_letters.read", "dead_letter.jsonl", s.ok() ? 200 : 500);
+    Check(s, "dead-letters");
+    std::fprintf(stderr, "holo: %llu dead-letter record(s) shown", (unsigned long long)shown);
+    if (unopened != 0) {
+      std::fprintf(stderr, "; %llu could not be opened (damaged, or sealed under a key the keyring lacks)",
+                   (unsigned long long)unopened);
+    }
+    std::fprintf(stderr, "\n");
   } else if (erase_->parsed()) {
     Engine::ErasureReport r;
     RequireAudit(engine, "person.erase");

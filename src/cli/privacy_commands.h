@@ -1,4 +1,4 @@
-// The privacy subcommands of `holo` (docs/privacy.md): consent, dsar, erase, audit, retention. main.cc adds them
+// The privacy subcommands of `holo` (docs/privacy.md): consent, dsar, erase, audit, retention, dead-letters. main.cc adds them
 // and runs them on an open engine.
 #pragma once
 
@@ -26,7 +26,8 @@ class PrivacyCommands {
 
  private:
   CLI::App *consent_ = nullptr, *give_ = nullptr, *withdraw_ = nullptr, *show_ = nullptr, *policy_ = nullptr;
-  CLI::App *erase_ = nullptr, *dsar_ = nullptr, *audit_ = nullptr;
+  CLI::App *erase_ = nullptr, *dsar_ = nullptr, *audit_ = nullptr, *dead_ = nullptr;
+  size_t dead_limit_ = 100;
   CLI::App *retention_ = nullptr, *ret_show_ = nullptr, *ret_set_ = nullptr, *ret_apply_ = nullptr;
   std::string retention_json_;
   std::string audit_action_, audit_token_, audit_target_, audit_since_, audit_until_;

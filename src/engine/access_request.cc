@@ -172,12 +172,19 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
   HOLO_ASSIGN_OR_RETURN(std::string consent, privacy_.ConsentJson(oneid, &consented));
   w.Key("consent").RawValue(consent);
   // Raw values kept encrypted in the PII vault, opened for the person.
-  HOLO_ASSIGN_OR_RETURN(auto vault, privacy_.VaultEntriesOf(members));
+  // An entry that does not open (damaged, or sealed under another key) is listed, not fatal.
+  std::vector<privacy::Pseudonym> unopened;
+  HOLO_ASSIGN_OR_RETURN(auto vault, privacy_.VaultEntriesOf(members, &unopened));
   w.Key("vault").BeginArray();
   for (const auto& [node, plain] : vault) {
     w.BeginObject().Key("identifier").String(privacy::PseudonymToHex(node)).Key("values").RawValue(plain).EndObject();
   }
   w.EndArray();
+  if (!unopened.empty()) {
+    w.Key("vault_unopened").BeginArray();
+    for (const auto& node : unopened) w.String(privacy::PseudonymToHex(node));
+    w.EndArray();
+  }
   w.EndObject();
 
   Report r;
@@ -197,6 +204,11 @@ Result<Engine::Report> EngineImpl::AccessRequest(std::string_view id, const std:
        std::to_string(segments.size()) + " segment(s)";
   for (const auto& s : segments) t += " " + s;
   t += "\n- " + std::to_string(vault.size()) + " address(es) with name/phone/street kept encrypted in the PII vault";
+  if (!unopened.empty()) {
+    t += "; " + std::to_string(unopened.size()) + " more entr" + (unopened.size() == 1 ? "y" : "ies") +
+         " could not be opened (damaged, or sealed under another key) of identifier(s):";
+    for (const auto& node : unopened) t += " " + privacy::PseudonymToHex(node);
+  }
   t += "\n- consent:";
   for (size_t i = 0; i < privacy::kPurposeCount; ++i) {
     t += std::string(" ") + std::string(privacy::kPurposes[i]) + "=" + (consented[i] ? "yes" : "no");

@@ -49,6 +49,8 @@ Result<KeyState> LoadKeys(storage::Store* store, const std::string& keyring_path
   }
   if (read.has_value()) {
     state.keyring = std::move(*read);
+    // A keyring from before check values: rewritten with them (read-write opens only).
+    write_keyring = state.keyring.unchecked;
     if (legacy.has_value() && !std::equal(legacy->begin(), legacy->end(), state.keyring.pseudonym[0].begin())) {
       return Status::FailedPrecondition("keyring " + keyring_path +
                                         " does not hold this store's key (its generation-0 key differs)");
@@ -122,10 +124,12 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
                        identity::MergePolicy policy)
     : options_(std::move(options)), store_(std::move(store)),
       pseudonymizer_(keys.keyring.PseudonymChain(keys.generation)),
+      dead_letter_keys_{keys.keyring.vault, keys.generation},
       parser_options_(ingest::ParserOptions::Defaults()),
       identity_(store_.get(), pseudonymizer_, parser_options_, std::move(policy)), audiences_(store_.get(), nullptr),
       release_(store_.get()), privacy_(store_.get(), &pseudonymizer_, keys.keyring.vault[keys.generation]),
-      ingest_(store_.get(), pseudonymizer_, parser_options_, identity_, privacy_, options_.data_dir, options_.now_ms),
+      ingest_(store_.get(), pseudonymizer_, parser_options_, identity_, privacy_, options_.data_dir, dead_letter_keys_,
+              options_.now_ms),
       profiles_(store_.get(), &privacy_.consent(), &audiences_, [this] { return Now(); }) {
   parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
@@ -166,7 +170,12 @@ Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {
     HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(*retention));
-    engine->store_->retention().Set(std::move(windows));
+    engine->SetWindows(std::move(windows));
+  }
+  if (!options.read_only) {
+    // Dead letters past their window go; clear text an older version wrote is sealed.
+    ingest::DeadLetterMaintenance dead;
+    HOLO_RETURN_IF_ERROR(engine->MaintainDeadLetters("", &dead));
   }
   HOLO_RETURN_IF_ERROR(engine->audiences_.LoadComputedTraits());
   return std::unique_ptr<Engine>(std::move(engine));
@@ -180,6 +189,8 @@ Status EngineImpl::Resolve(bool full, ResolveReport* report, double full_thresho
 Status EngineImpl::Ingest(const std::vector<std::string>& paths, const IngestOptions& options,
                           IngestReport* report) {
   HOLO_RETURN_IF_ERROR(ingest_.Ingest(paths, options, report));
+  ingest::DeadLetterMaintenance dead;  // dead letters past their window go
+  HOLO_RETURN_IF_ERROR(MaintainDeadLetters("", &dead));
   if (options.resolve) return Resolve(/*full=*/false, &report->resolve, options.full_threshold);
   return Status::OK();
 }

@@ -169,8 +169,16 @@ class EngineImpl final : public Engine,
   Result<std::string> RetentionJson() override;
   Status SetRetention(std::string_view json) override;
   Status ApplyRetention(RetentionReport* report) override;
-  // Parses {"source": days, ...} into windows in ms.
+  // Sets the events' windows and the dead letters' one ("dead_letter", else the default).
+  void SetWindows(std::map<std::string, int64_t> windows);
+  // Parses {"source": days, ...} into windows in ms ("dead_letter" among them: the
+  // dead-letter file's window, not a source's).
   static Result<std::map<std::string, int64_t>> ParseRetention(std::string_view json);
+  // The dead-letter file (ingest/dead_letter.h): read, opened (the caller audits), and kept
+  // to its window (kDeadLetterRetentionMs unless the retention settings say otherwise).
+  Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each, uint64_t* unopened) override;
+  Status MaintainDeadLetters(std::string_view erase_value, ingest::DeadLetterMaintenance* report);
+  static constexpr int64_t kDeadLetterRetentionMs = 30 * 24 * 3600 * 1000LL;
 
   // Released aggregates (audience.cc).
   Result<Released> ReleaseCount(std::string_view segment_or_expression, const ReleaseOptions& options) override;
@@ -245,6 +253,10 @@ class EngineImpl final : public Engine,
   Options options_;
   std::unique_ptr<storage::Store> store_;
   privacy::Pseudonymizer pseudonymizer_;
+  // The vault keys of every generation and the store's own: dead letters are sealed with it.
+  const ingest::DeadLetterKeys dead_letter_keys_;
+  // The dead letters' retention window in ms ("dead_letter" of the retention settings).
+  std::atomic<int64_t> dead_letter_window_ms_{kDeadLetterRetentionMs};
   ingest::ParserOptions parser_options_;
   std::function<void(const std::string&)> log_;
   // Identity's state — the merge policy in force, the resolve in progress and the nodes

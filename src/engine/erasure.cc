@@ -63,34 +63,6 @@ bool ScrubHex(const std::unordered_set<std::string>& hexes, std::string* text) {
   return true;
 }
 
-// Drops the lines of `path` that contain `needle`; returns how many.
-Result<uint64_t> DropLinesContaining(const std::string& path, const std::string& needle) {
-  std::error_code ec;
-  if (needle.empty() || !fs::exists(path, ec)) return uint64_t{0};
-  std::ifstream in(path);
-  if (!in) return Status::IOError("cannot read " + path);
-  std::string kept, line;
-  uint64_t dropped = 0;
-  while (std::getline(in, line)) {
-    if (line.find(needle) != std::string::npos) {
-      ++dropped;
-    } else {
-      kept += line;
-      kept += '\n';
-    }
-  }
-  if (dropped == 0) return dropped;
-  const std::string tmp = path + ".erasing";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << kept;
-    if (!out.flush()) return Status::IOError("cannot write " + tmp);
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError("cannot replace " + path + ": " + ec.message());
-  return dropped;
-}
-
 }  // namespace
 
 Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
@@ -167,11 +139,12 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     privacy_.Erased(members, oneid, now);
   }
   if (auto colon = id.find(':'); colon != std::string_view::npos) {
-    // The raw value as the person gave it in the request: lines of the dead-letter file
-    // holding it (rejected messages keep their raw text) go too.
-    HOLO_ASSIGN_OR_RETURN(report->dead_letters_removed,
-                          DropLinesContaining((fs::path(options_.data_dir) / "dead_letter.jsonl").string(),
-                                              std::string(id.substr(colon + 1))));
+    // The raw value as the person gave it in the request: dead-letter records holding it
+    // (rejected messages keep their raw text, sealed) go too.
+    // The records are sealed: each is opened in memory to be searched.
+    ingest::DeadLetterMaintenance dead;
+    HOLO_RETURN_IF_ERROR(MaintainDeadLetters(id.substr(colon + 1), &dead));
+    report->dead_letters_removed = dead.erased;
   }
 
   // 4. Re-resolve; profiles, links, traits and segments follow.

@@ -168,9 +168,23 @@ class DurableAcks {
 
 IngestStage::IngestStage(storage::Store* store, const privacy::Pseudonymizer& pseudonymizer,
                          const ingest::ParserOptions& parser_options, IdentityStage& identity,
-                         PrivacyStage& privacy, const std::string& data_dir, int64_t now_ms)
+                         PrivacyStage& privacy, const std::string& data_dir,
+                         const ingest::DeadLetterKeys& dead_letter_keys, int64_t now_ms)
     : store_(store), pseudonymizer_(pseudonymizer), parser_options_(parser_options), identity_(identity),
-      privacy_(privacy), dead_letter_path_((fs::path(data_dir) / "dead_letter.jsonl").string()), now_ms_(now_ms) {}
+      privacy_(privacy), dead_letter_path_((fs::path(data_dir) / "dead_letter.jsonl").string()),
+      dead_letter_keys_(dead_letter_keys), now_ms_(now_ms) {}
+
+Status IngestStage::MaintainDeadLetters(int64_t max_age_ms, std::string_view erase_value,
+                                        ingest::DeadLetterMaintenance* report) {
+  MutexLock lock(&dead_letter_mu_);
+  return ingest::MaintainDeadLetters(dead_letter_path_, dead_letter_keys_, Now(), max_age_ms, erase_value, report);
+}
+
+Status IngestStage::ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each,
+                                    uint64_t* unopened) {
+  MutexLock lock(&dead_letter_mu_);
+  return ingest::ReadDeadLetters(dead_letter_path_, dead_letter_keys_, limit, each, unopened);
+}
 
 int64_t IngestStage::Now() const { return now_ms_ != 0 ? now_ms_ : NowMs(); }
 
@@ -270,7 +284,7 @@ Status IngestStage::Ingest(const std::vector<std::string>& paths, const IngestOp
   uint64_t bytes_total = 0;
   for (const auto& f : files) bytes_total += f.size;
   report->dead_letter_path = options.dead_letter_path.empty() ? dead_letter_path_ : options.dead_letter_path;
-  ingest::DeadLetterWriter dead_letter(report->dead_letter_path);
+  ingest::DeadLetterWriter dead_letter(report->dead_letter_path, dead_letter_keys_, Now());
 
   Run run;
   HOLO_RETURN_IF_ERROR(StartRun(&run));
@@ -386,7 +400,7 @@ Status IngestStage::Prepare(const std::vector<MessageInput>& messages, std::uniq
 Status IngestStage::WriteDeadLetters(const std::vector<MessageInput>& messages,
                                      const std::vector<std::pair<size_t, std::string>>& rejected) {
   MutexLock lock(&dead_letter_mu_);
-  ingest::DeadLetterWriter dead_letter(dead_letter_path_);
+  ingest::DeadLetterWriter dead_letter(dead_letter_path_, dead_letter_keys_, Now());
   for (const auto& [i, reason] : rejected) {
     const MessageInput& in = messages[i];
     HOLO_RETURN_IF_ERROR(dead_letter.Write(in.origin, i + 1, in.source, reason, in.json.substr(0, 64 * 1024)));

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@
 #include "common/thread_annotations.h"
 #include "holo/engine.h"
 #include "holo/result.h"
+#include "ingest/dead_letter.h"
 #include "ingest/message_parser.h"
 #include "privacy/pseudonymizer.h"
 #include "storage/keys.h"
@@ -68,11 +70,12 @@ Status ValidateSourceName(std::string_view source, std::string_view where);
 
 class IngestStage {
  public:
-  // `data_dir` holds the default dead-letter file (dead_letter.jsonl); `now_ms` is the clock
-  // messages are checked against (Options::now_ms: 0 for the system clock).
+  // `data_dir` holds the default dead-letter file (dead_letter.jsonl), whose records are
+  // sealed with `dead_letter_keys` (borrowed); `now_ms` is the clock messages are checked
+  // against (Options::now_ms: 0 for the system clock).
   IngestStage(storage::Store* store, const privacy::Pseudonymizer& pseudonymizer,
               const ingest::ParserOptions& parser_options, IdentityStage& identity, PrivacyStage& privacy,
-              const std::string& data_dir, int64_t now_ms);
+              const std::string& data_dir, const ingest::DeadLetterKeys& dead_letter_keys, int64_t now_ms);
   IngestStage(const IngestStage&) = delete;
   IngestStage& operator=(const IngestStage&) = delete;
 
@@ -96,6 +99,14 @@ class IngestStage {
 
   // The dead-letter file Prepare appends to, and Ingest's unless IngestOptions names one.
   const std::string& dead_letter_path() const { return dead_letter_path_; }
+  // ingest::MaintainDeadLetters over that file (seals an older version's clear text, drops
+  // records older than `max_age_ms` and those holding `erase_value`), with Prepare's
+  // appends held off meanwhile.
+  Status MaintainDeadLetters(int64_t max_age_ms, std::string_view erase_value, ingest::DeadLetterMaintenance* report)
+      EXCLUDES(dead_letter_mu_);
+  // ingest::ReadDeadLetters over that file.
+  Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each, uint64_t* unopened)
+      EXCLUDES(dead_letter_mu_);
 
  private:
   // State carried across the write batches of one ingestion run.
@@ -128,6 +139,7 @@ class IngestStage {
   IdentityStage& identity_;  // evidence; BeginWrite/Written around a write
   PrivacyStage& privacy_;    // consent and vault records; Written after a write
   const std::string dead_letter_path_;  // DATA/dead_letter.jsonl
+  const ingest::DeadLetterKeys& dead_letter_keys_;  // the vault keys records are sealed and opened with
   const int64_t now_ms_;                // 0: the system clock
 
   Mutex parsers_mu_;

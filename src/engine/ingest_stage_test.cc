@@ -42,9 +42,21 @@ struct Stages {
   Stages(storage::Store* store, const std::string& data_dir)
       : identity(store, pseudonymizer, parser_options, identity::MergePolicy()),
         privacy(store, &pseudonymizer, privacy::VaultKey{1, 2, 3}),
-        ingest(store, pseudonymizer, parser_options, identity, privacy, data_dir, kNowMs) {}
+        ingest(store, pseudonymizer, parser_options, identity, privacy, data_dir, dead_letter_keys, kNowMs) {}
+
+  // The opened records of a dead-letter file.
+  std::string DeadLetters(const std::string& path) const {
+    std::string out;
+    Status s = ingest::ReadDeadLetters(path, dead_letter_keys, 0, [&](std::string_view j) {
+      out.append(j);
+      out.push_back('\n');
+    }, nullptr);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
 
   privacy::Pseudonymizer pseudonymizer{privacy::Pseudonymizer::NewKey()};
+  ingest::DeadLetterKeys dead_letter_keys{{privacy::VaultKey{1, 2, 3}}, 0};
   ingest::ParserOptions parser_options = [] {
     ingest::ParserOptions o = ingest::ParserOptions::Defaults();
     o.capture_vault = true;  // as the engine sets it (Options::pii_vault)
@@ -100,7 +112,8 @@ TEST_P(IngestStageTest, AFileRunDedupesAndDeadLettersWhereAndWhy) {
   EXPECT_EQ(report.sample_errors[0].rfind(path + ":3: ", 0), 0u) << report.sample_errors[0];
   const std::string dead = holo::testing::ReadFile(options.dead_letter_path);
   EXPECT_NE(dead.find(R"("file":")" + path + R"(","line":3,"source":"web","error":")"), std::string::npos) << dead;
-  EXPECT_NE(dead.find(R"("raw":"{not json")"), std::string::npos) << dead;
+  EXPECT_EQ(dead.find("{not json"), std::string::npos) << "the raw text is sealed: " << dead;
+  EXPECT_NE(stages_.DeadLetters(options.dead_letter_path).find(R"("raw":"{not json")"), std::string::npos);
   EXPECT_EQ(Count(*store_, Cf::kEvents), 2u);
 
   // Again: every valid line is a duplicate of a stored event now.

@@ -1,6 +1,7 @@
 // LoadKeys (engine_impl.h) on both backends: the key records a store is opened with, and
 // a key an older version kept inside the store moved out to the keyring.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -55,6 +56,23 @@ TEST_P(LoadKeysTest, AKeyKeptInTheStoreMovesToTheKeyring) {
   EXPECT_FALSE(left->has_value());
   auto ring = privacy::ReadKeyring(keyring_);
   ASSERT_TRUE(ring.ok() && ring->has_value());
+}
+
+TEST_P(LoadKeysTest, AKeyringWithoutCheckValuesOpensAndGetsThem) {
+  // A keyring of the previous version: no check values.
+  holo::testing::WriteFile(keyring_, "holo-keyring 1\npseudonym 0 " + std::string(64, '1') + "\nvault 0 " +
+                                         std::string(64, '2') + "\n");
+  ASSERT_EQ(::chmod(keyring_.c_str(), 0600), 0);
+  auto keys = LoadKeys(store_.get(), keyring_);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ(keys->keyring.pseudonym[0][0], 0x11);
+  // Rewritten with them: the same keys, checked from now on.
+  EXPECT_NE(holo::testing::ReadFile(keyring_).find("holo-keyring 2"), std::string::npos);
+  auto ring = privacy::ReadKeyring(keyring_);
+  ASSERT_TRUE(ring.ok() && ring->has_value()) << ring.status().ToString();
+  EXPECT_FALSE((*ring)->unchecked);
+  EXPECT_EQ((*ring)->pseudonym, keys->keyring.pseudonym);
+  EXPECT_EQ((*ring)->vault, keys->keyring.vault);
 }
 
 TEST_P(LoadKeysTest, AnotherStoresKeyringIsRefused) {

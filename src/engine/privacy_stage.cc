@@ -238,14 +238,18 @@ Result<std::string> PrivacyStage::OpenVaultValue(std::string_view value) const {
 }
 
 Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> PrivacyStage::VaultEntriesOf(
-    const std::vector<privacy::Pseudonym>& nodes) const {
+    const std::vector<privacy::Pseudonym>& nodes, std::vector<privacy::Pseudonym>* unopened) const {
   std::vector<std::pair<privacy::Pseudonym, std::string>> out;
   auto it = store_->NewCursor(Cf::kVault);
   for (const auto& node : nodes) {
     const std::string_view k = keys::AsView(node);
     for (it->Seek(k); it->Valid() && it->key().starts_with(k); it->Next()) {
-      HOLO_ASSIGN_OR_RETURN(std::string plain, OpenVaultValue(it->value()));
-      out.emplace_back(node, std::move(plain));
+      auto plain = OpenVaultValue(it->value());
+      if (!plain.ok()) {  // reported by the caller, never fatal to the whole answer
+        if (unopened != nullptr) unopened->push_back(node);
+        continue;
+      }
+      out.emplace_back(node, std::move(*plain));
     }
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("read the vault"));

@@ -114,9 +114,10 @@ class PrivacyStage {
   // Opens one stored vault value (storage::VaultRecord) with the vault key.
   Result<std::string> OpenVaultValue(std::string_view value) const;
   // The vault entries of `nodes`, opened (plaintext JSON objects), with the node each
-  // belongs to. kDataLoss when an entry fails authentication.
+  // belongs to. An entry that does not open (damaged, or sealed under another key) is
+  // skipped and its node appended to *unopened (once per entry; may be null).
   Result<std::vector<std::pair<privacy::Pseudonym, std::string>>> VaultEntriesOf(
-      const std::vector<privacy::Pseudonym>& nodes) const;
+      const std::vector<privacy::Pseudonym>& nodes, std::vector<privacy::Pseudonym>* unopened) const;
 
   // ---- erasure ----
   // Adds to `batch` privacy's part of erasing a person whose identifiers are `nodes`: their

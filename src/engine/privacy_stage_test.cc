@@ -84,14 +84,20 @@ TEST_P(PrivacyStageTest, AnIngestPartRecordsDecisionsAndSealsVaultValues) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     EXPECT_EQ(std::string(it->value()).find("Old Street"), std::string::npos) << "a raw value in clear";
   }
-  auto entries = stage.VaultEntriesOf({Node(1), Node(2)});
+  std::vector<privacy::Pseudonym> unopened;
+  auto entries = stage.VaultEntriesOf({Node(1), Node(2)}, &unopened);
   ASSERT_TRUE(entries.ok()) << entries.status().ToString();
   ASSERT_EQ(entries->size(), 1u);
   EXPECT_EQ((*entries)[0].first, Node(1));
   EXPECT_EQ((*entries)[0].second, address);
-  // Another generation's vault key cannot open it.
+  EXPECT_TRUE(unopened.empty());
+  // Another generation's vault key cannot open it: the entry is skipped and reported.
   PrivacyStage other(store_.get(), &pseudonymizer_, privacy::VaultKey{9});
-  EXPECT_FALSE(other.VaultEntriesOf({Node(1)}).ok());
+  auto none = other.VaultEntriesOf({Node(1)}, &unopened);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  ASSERT_EQ(unopened.size(), 1u);
+  EXPECT_EQ(unopened[0], Node(1));
 }
 
 TEST_P(PrivacyStageTest, AnErasedIdentifierSeenAgainWithdrawsEveryPurposeOnce) {

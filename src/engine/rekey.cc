@@ -247,9 +247,18 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
           case Cf::kVault: {
             if (key.size() != 24) return unexpected();
             storage::VaultRecord vr;
-            if (!vr.DecodeFrom(value)) return Status::DataLoss("rekey: malformed vault record");
-            HOLO_ASSIGN_OR_RETURN(std::string plain, privacy::VaultOpen(old_vault, vr.sealed));
             keys::Key16 node = mapper.Map(keys::ToKey16(std::string_view(key).substr(0, 16)));
+            Result<std::string> opened = vr.DecodeFrom(value) ? privacy::VaultOpen(old_vault, vr.sealed)
+                                                              : Result<std::string>(Status::DataLoss("malformed"));
+            if (!opened.ok()) {
+              // Damaged, or sealed under another key: kept as it is (its identifier mapped,
+              // so erasure still finds it; its bytes and tag unchanged) and reported. The
+              // rotation goes on; the entry stays unreadable, as it was.
+              key.replace(0, 16, keys::AsView(node));
+              report->vault_unopened.push_back(keys::ToHex(node));
+              break;
+            }
+            std::string plain = std::move(*opened);
             key = keys::VaultEntryKey(node, privacy::VaultTag(new_vault, plain));
             vr.sealed = privacy::VaultSeal(new_vault, plain);
             value.clear();

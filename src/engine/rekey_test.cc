@@ -14,6 +14,8 @@
 
 #include "holo/engine.h"
 #include "privacy/keyring.h"
+#include "privacy/pseudonymizer.h"
+#include "storage/event_record.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 #include "engine/engine_test_util.h"
@@ -409,6 +411,72 @@ TEST_F(RekeyTest, VaultMatchOpensTheVaultInMemoryAndAddsMatchEdges) {
     }
   }
   EXPECT_EQ(match_edges, 2 * vm.edges) << "one match edge per pair, in both directions, source vault";
+}
+
+TEST_F(RekeyTest, AVaultEntryThatDoesNotOpenIsReportedAndSkippedNeverFatal) {
+  // Someone with vault entries, and the identifier of their first entry.
+  uint64_t vaulted = 0;
+  std::string hex;
+  for (const Row& r : truth_) {
+    const uint64_t id = OneId(r);
+    if (id == 0) continue;
+    auto dsar = engine_->privacy().AccessRequest(std::to_string(id));
+    ASSERT_TRUE(dsar.ok()) << dsar.status().ToString();
+    const std::string needle = "\"vault\":[{\"identifier\":\"";
+    const size_t at = dsar->json.find(needle);
+    if (at == std::string::npos) continue;
+    vaulted = id;
+    hex = dsar->json.substr(at + needle.size(), 32);
+    break;
+  }
+  ASSERT_NE(vaulted, 0u);
+  // Damage the ciphertext of that one entry in the store.
+  engine_.reset();
+  {
+    auto store = storage::Store::Open(dir_ / "data", storage::StoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto node = privacy::PseudonymFromHex(hex);
+    ASSERT_TRUE(node.ok());
+    const std::string prefix(storage::keys::AsView(*node));
+    auto it = (*store)->NewCursor(storage::Cf::kVault);
+    it->Seek(prefix);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(prefix));
+    const std::string key(it->key());
+    storage::VaultRecord vr;
+    ASSERT_TRUE(vr.DecodeFrom(it->value()));
+    it.reset();
+    vr.sealed[vr.sealed.size() / 2] ^= 0x01;
+    std::string value;
+    vr.EncodeTo(&value);
+    ASSERT_TRUE((*store)->Put(storage::Cf::kVault, key, value, /*sync=*/true).ok());
+  }
+  Open();
+  // The access request answers, listing the entry it could not open.
+  auto dsar = engine_->privacy().AccessRequest(std::to_string(vaulted));
+  ASSERT_TRUE(dsar.ok()) << dsar.status().ToString();
+  EXPECT_NE(dsar->json.find("\"vault_unopened\":[\"" + hex + "\"]"), std::string::npos) << dsar->json;
+  EXPECT_NE(dsar->text.find("1 more entry could not be opened"), std::string::npos) << dsar->text;
+  // Vault matching runs over all the others and reports the one it skipped.
+  Engine::VaultMatchReport vm;
+  ResolveReport rr;
+  Status st = engine_->identity().MatchVault("", &vm, &rr);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(vm.unopened.size(), 1u);
+  EXPECT_EQ(vm.unopened[0], hex);
+  EXPECT_GT(vm.records, 100u);
+  // A key rotation keeps the entry as it is, reports it, and finishes.
+  engine_.reset();
+  Engine::RekeyReport report;
+  st = Engine::Rekey(StoreOptions(), /*keep_old=*/false, nullptr, &report);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(report.vault_unopened.size(), 1u);
+  EXPECT_GT(report.vault_entries, 100u);
+  Open();
+  vm = Engine::VaultMatchReport();
+  st = engine_->identity().MatchVault("", &vm, &rr);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(vm.unopened.size(), 1u);
+  EXPECT_EQ(vm.unopened[0], report.vault_unopened[0]);
 }
 
 }  // namespace

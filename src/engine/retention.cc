@@ -1,6 +1,8 @@
 // EngineImpl's retention windows (docs/privacy.md): per source, enforced by the
 // events' compaction filter (storage::Retention), with the profiles that depended
-// on expired events rebuilt by ApplyRetention.
+// on expired events rebuilt by ApplyRetention; and the dead-letter file's window
+// ("dead_letter", 30 days unless set), enforced at open, after an ingest run and by
+// ApplyRetention.
 #include <simdjson.h>
 
 #include <chrono>
@@ -20,6 +22,8 @@ using storage::Cf;
 namespace keys = storage::keys;
 
 constexpr int64_t kDayMs = 24 * 3600 * 1000LL;
+// The retention settings' name for the dead-letter file's window (not a source).
+constexpr std::string_view kDeadLetterWindow = "dead_letter";
 
 std::string RetentionToJson(const std::map<std::string, int64_t>& windows) {
   std::string out;
@@ -50,19 +54,44 @@ Result<std::map<std::string, int64_t>> EngineImpl::ParseRetention(std::string_vi
   return out;
 }
 
-Result<std::string> EngineImpl::RetentionJson() { return RetentionToJson(store_->retention().Get()); }
+Result<std::string> EngineImpl::RetentionJson() {
+  auto windows = store_->retention().Get();
+  const int64_t dead = dead_letter_window_ms_.load();
+  if (dead != kDeadLetterRetentionMs) windows[std::string(kDeadLetterWindow)] = dead;
+  return RetentionToJson(windows);
+}
+
+void EngineImpl::SetWindows(std::map<std::string, int64_t> windows) {
+  // "dead_letter" is the dead-letter file's window, not a source's: the events' compaction
+  // filter never sees it.
+  auto dead = windows.extract(std::string(kDeadLetterWindow));
+  dead_letter_window_ms_.store(dead.empty() ? kDeadLetterRetentionMs : dead.mapped());
+  store_->retention().Set(std::move(windows));
+}
 
 Status EngineImpl::SetRetention(std::string_view json) {
   HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(json));
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::kRetention, RetentionToJson(windows), /*sync=*/true));
-  store_->retention().Set(std::move(windows));
+  SetWindows(std::move(windows));
   return Status::OK();
+}
+
+Status EngineImpl::MaintainDeadLetters(std::string_view erase_value, ingest::DeadLetterMaintenance* report) {
+  return ingest_.MaintainDeadLetters(dead_letter_window_ms_.load(), erase_value, report);
+}
+
+Status EngineImpl::ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each,
+                                   uint64_t* unopened) {
+  return ingest_.ReadDeadLetters(limit, each, unopened);
 }
 
 Status EngineImpl::ApplyRetention(RetentionReport* report) {
   MutexLock changing(&change_mu_);
   *report = RetentionReport();
   auto start = std::chrono::steady_clock::now();
+  ingest::DeadLetterMaintenance dead;
+  HOLO_RETURN_IF_ERROR(MaintainDeadLetters("", &dead));
+  report->dead_letters_expired = dead.expired;
   if (store_->retention().empty()) return Status::OK();
   const int64_t now = Now();
   // The people whose traits depend on expired events, and the index entries of those events.

@@ -103,10 +103,19 @@ Status IdentityStage::MatchVault(const PrivacyStage& vault, const std::string& c
         n = 0;
         HOLO_ASSIGN_OR_RETURN(type_of[hex], identity::NodeType(*store_, node));
       }
+      // An entry that does not open is reported and skipped: one damaged entry must not stop
+      // the matching of all the others.
       auto plain = vault.OpenVaultValue(it->value());
-      if (!plain.ok()) return Status::DataLoss("vault entry of " + hex + ": " + plain.status().message());
+      if (!plain.ok()) {
+        match->unopened.push_back(hex);
+        continue;
+      }
       simdjson::dom::element doc;
-      if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) return Status::DataLoss("vault entry of " + hex + " is not JSON");
+      if (parser.parse(*plain).get(doc) != simdjson::SUCCESS) {
+        sodium_memzero(plain->data(), plain->size());
+        match->unopened.push_back(hex);
+        continue;
+      }
       std::vector<std::string> row{hex + "." + std::to_string(n++)};
       for (const char* column : kVaultColumns) {
         std::string_view v;

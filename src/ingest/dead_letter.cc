@@ -1,9 +1,18 @@
 #include "ingest/dead_letter.h"
 
-#include "common/json_writer.h"
+#include <fcntl.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <fstream>
+
+#include "common/file_util.h"
+#include "common/hex.h"
+#include "common/json_writer.h"
 
 namespace holo::ingest {
 namespace {
@@ -37,6 +46,79 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+// The fields of one record, clear-text (older version: `raw`) or sealed.
+struct Record {
+  std::string_view file, source, error, sealed_hex, raw;
+  uint64_t line = 0, bytes = 0, gen = 0;
+  int64_t ts_ms = 0;
+  bool has_raw = false;
+};
+
+// Parses one line of a dead-letter file; false when it is not a record.
+bool ParseRecord(simdjson::dom::parser& parser, std::string_view text, Record* r) {
+  simdjson::dom::object obj;
+  if (parser.parse(text.data(), text.size()).get_object().get(obj) != simdjson::SUCCESS) return false;
+  *r = Record();
+  if (obj["file"].get_string().get(r->file) || obj["line"].get_uint64().get(r->line) ||
+      obj["source"].get_string().get(r->source) || obj["error"].get_string().get(r->error)) {
+    return false;
+  }
+  if (obj["raw"].get_string().get(r->raw) == simdjson::SUCCESS) {
+    r->has_raw = true;
+    r->bytes = r->raw.size();
+    return true;
+  }
+  return obj["ts_ms"].get_int64().get(r->ts_ms) == simdjson::SUCCESS &&
+         obj["bytes"].get_uint64().get(r->bytes) == simdjson::SUCCESS &&
+         obj["gen"].get_uint64().get(r->gen) == simdjson::SUCCESS &&
+         obj["sealed"].get_string().get(r->sealed_hex) == simdjson::SUCCESS;
+}
+
+// Appends the clear metadata of a record, up to and without the closing brace.
+void AppendMetadata(std::string_view file, uint64_t line, std::string_view source, std::string_view error,
+                    int64_t ts_ms, uint64_t bytes, uint64_t gen, std::string* out) {
+  out->append("{\"file\":");
+  AppendJsonStringLossy(file, out);
+  out->append(",\"line\":");
+  out->append(std::to_string(line));
+  out->append(",\"source\":");
+  AppendJsonStringLossy(source, out);
+  out->append(",\"error\":");
+  AppendJsonStringLossy(error, out);
+  out->append(",\"ts_ms\":" + std::to_string(ts_ms) + ",\"bytes\":" + std::to_string(bytes) +
+              ",\"gen\":" + std::to_string(gen));
+}
+
+// Appends a whole sealed record (with its newline), `raw` sealed with the current key.
+void AppendSealed(const DeadLetterKeys& keys, std::string_view file, uint64_t line, std::string_view source,
+                  std::string_view error, int64_t ts_ms, uint64_t bytes, std::string_view raw, std::string* out) {
+  AppendMetadata(file, line, source, error, ts_ms, bytes, keys.generation, out);
+  const std::string sealed = privacy::VaultSeal(keys.vault[keys.generation], raw.substr(0, DeadLetterWriter::kMaxRawBytes));
+  out->append(",\"sealed\":\"");
+  out->append(hex::Encode(reinterpret_cast<const uint8_t*>(sealed.data()), sealed.size()));
+  out->append("\"}\n");
+}
+
+// The opened text of a sealed record.
+Result<std::string> Open(const DeadLetterKeys& keys, const Record& r) {
+  if (r.gen >= keys.vault.size()) {
+    return Status::DataLoss("sealed with key generation " + std::to_string(r.gen) + ", which the keyring lacks");
+  }
+  if (r.sealed_hex.size() % 2 != 0) return Status::DataLoss("sealed text is not hex");
+  std::string sealed(r.sealed_hex.size() / 2, '\0');
+  if (!hex::Decode(r.sealed_hex, reinterpret_cast<uint8_t*>(sealed.data()), sealed.size())) {
+    return Status::DataLoss("sealed text is not hex");
+  }
+  return privacy::VaultOpen(keys.vault[r.gen], sealed);
+}
+
+// Wipes a string holding opened text.
+void Wipe(std::string* s) {
+  volatile char* p = s->data();
+  for (size_t i = 0; i < s->size(); ++i) p[i] = 0;
+  s->clear();
+}
+
 }  // namespace
 
 void AppendJsonStringLossy(std::string_view s, std::string* out) {
@@ -58,7 +140,8 @@ void AppendJsonStringLossy(std::string_view s, std::string* out) {
   JsonWriter::AppendQuoted(valid, out);
 }
 
-DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}
+DeadLetterWriter::DeadLetterWriter(std::string path, const DeadLetterKeys& keys, int64_t now_ms)
+    : path_(std::move(path)), keys_(keys), now_ms_(now_ms) {}
 
 DeadLetterWriter::~DeadLetterWriter() { Close().IgnoreError(); }
 
@@ -66,23 +149,19 @@ Status DeadLetterWriter::Write(std::string_view file, uint64_t line, std::string
                                std::string_view error, std::string_view raw) {
   if (closed_) return Status::FailedPrecondition("dead-letter file " + path_ + " is closed");
   if (file_ == nullptr) {
-    file_ = std::fopen(path_.c_str(), "ab");
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) file_ = ::fdopen(fd, "ab");
     if (file_ == nullptr) {
-      return Status::IOError("cannot open dead-letter file " + path_ + ": " + std::strerror(errno));
+      const int e = errno;
+      if (fd >= 0) ::close(fd);
+      return Status::IOError("cannot open dead-letter file " + path_ + ": " + std::strerror(e));
     }
   }
+  if (keys_.generation >= keys_.vault.size()) {
+    return Status::FailedPrecondition("dead-letter file " + path_ + ": no vault key to seal with");
+  }
   record_.clear();
-  record_.append("{\"file\":");
-  AppendJsonStringLossy(file, &record_);
-  record_.append(",\"line\":");
-  record_.append(std::to_string(line));
-  record_.append(",\"source\":");
-  AppendJsonStringLossy(source, &record_);
-  record_.append(",\"error\":");
-  AppendJsonStringLossy(error, &record_);
-  record_.append(",\"raw\":");
-  AppendJsonStringLossy(raw.substr(0, kMaxRawBytes), &record_);
-  record_.append("}\n");
+  AppendSealed(keys_, file, line, source, error, now_ms_, raw.size(), raw, &record_);
   if (std::fwrite(record_.data(), 1, record_.size(), file_) != record_.size()) {
     return Status::IOError("cannot write dead-letter file " + path_ + ": " + std::strerror(errno));
   }
@@ -106,6 +185,123 @@ Status DeadLetterWriter::Close() {
   file_ = nullptr;
   if (std::fclose(f) != 0) {
     return Status::IOError("cannot close dead-letter file " + path_ + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+Status MaintainDeadLetters(const std::string& path, const DeadLetterKeys& keys, int64_t now_ms, int64_t max_age_ms,
+                           std::string_view erase_value, DeadLetterMaintenance* report) {
+  *report = DeadLetterMaintenance();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::OK();
+    return Status::IOError("cannot stat dead-letter file " + path + ": " + std::strerror(errno));
+  }
+  if (keys.generation >= keys.vault.size()) {
+    return Status::FailedPrecondition("dead-letter file " + path + ": no vault key to seal with");
+  }
+  // Records of an older version carry no time: the file's last change is an upper bound.
+  const int64_t mtime_ms = static_cast<int64_t>(st.st_mtime) * 1000;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read dead-letter file " + path);
+  simdjson::dom::parser parser;
+  std::string kept, line;
+  bool changed = false;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    Record r;
+    if (!ParseRecord(parser, line, &r)) {
+      // Not a record (a line cut by a crash mid-append, or damage): it cannot be opened and
+      // might hold clear text, so it goes; never a reason to refuse the store.
+      ++report->damaged;
+      changed = true;
+      continue;
+    }
+    const int64_t ts = r.has_raw ? mtime_ms : r.ts_ms;
+    if (max_age_ms > 0 && ts < now_ms - max_age_ms) {
+      ++report->expired;
+      changed = true;
+      continue;
+    }
+    if (!erase_value.empty()) {
+      bool holds = false;
+      if (r.has_raw) {
+        holds = r.raw.find(erase_value) != std::string_view::npos;
+      } else if (auto text = Open(keys, r); text.ok()) {
+        holds = text->find(erase_value) != std::string::npos;
+        Wipe(&*text);
+      } else {
+        ++report->unopened;
+      }
+      if (holds) {
+        ++report->erased;
+        changed = true;
+        continue;
+      }
+    }
+    ++report->kept;
+    if (r.has_raw) {  // an older version's clear text: sealed now
+      std::string raw(r.raw);
+      AppendSealed(keys, r.file, r.line, r.source, r.error, ts, r.bytes, raw, &kept);
+      Wipe(&raw);
+      ++report->sealed;
+      changed = true;
+    } else {
+      kept.append(line);
+      kept.push_back('\n');
+    }
+  }
+  Wipe(&line);
+  if (!changed) return Status::OK();
+  const std::string tmp = path + ".tmp";
+  HOLO_RETURN_IF_ERROR(file::WriteSynced(tmp, kept, 0600));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot replace dead-letter file " + path + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+Status ReadDeadLetters(const std::string& path, const DeadLetterKeys& keys, size_t limit,
+                       const std::function<void(std::string_view json)>& each, uint64_t* unopened) {
+  if (unopened != nullptr) *unopened = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return Status::OK();
+    return Status::IOError("cannot read dead-letter file " + path);
+  }
+  std::deque<std::string> last;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    last.push_back(std::move(line));
+    if (limit != 0 && last.size() > limit) last.pop_front();
+  }
+  simdjson::dom::parser parser;
+  std::string out;
+  for (size_t i = 0; i < last.size(); ++i) {
+    Record r;
+    out.clear();
+    if (!ParseRecord(parser, last[i], &r)) {  // dropped at the next maintenance
+      out.append("{\"damaged\":true}");
+      if (unopened != nullptr) ++*unopened;
+      each(out);
+      continue;
+    }
+    AppendMetadata(r.file, r.line, r.source, r.error, r.ts_ms, r.bytes, r.gen, &out);
+    if (r.has_raw) {
+      out.append(",\"raw\":");
+      AppendJsonStringLossy(r.raw, &out);
+    } else if (auto text = Open(keys, r); text.ok()) {
+      out.append(",\"raw\":");
+      AppendJsonStringLossy(*text, &out);
+      Wipe(&*text);
+    } else {
+      out.append(",\"unopened\":true");
+      if (unopened != nullptr) ++*unopened;
+    }
+    out.push_back('}');
+    each(out);
+    Wipe(&out);
   }
   return Status::OK();
 }

@@ -14,7 +14,19 @@
 namespace holo::privacy {
 namespace {
 
-constexpr std::string_view kMagic = "holo-keyring 1";
+// Version 1 files carry bare keys; version 2 (written since) a check value after each key,
+// mandatory there, so a line cut before its check is refused rather than read as version 1.
+constexpr std::string_view kMagicV1 = "holo-keyring 1";
+constexpr std::string_view kMagicV2 = "holo-keyring 2";
+
+// The check value of a key: the first 8 bytes of BLAKE2b keyed with the key, of a fixed
+// string naming its kind and generation (so a key moved to another line fails too).
+std::string KeyCheckHex(std::string_view kind, size_t generation, const uint8_t* key, size_t size) {
+  const std::string label = "holo keyring check " + std::string(kind) + " " + std::to_string(generation);
+  unsigned char h[crypto_generichash_BYTES_MIN];
+  crypto_generichash(h, sizeof(h), reinterpret_cast<const unsigned char*>(label.data()), label.size(), key, size);
+  return hex::Encode(h, 8);
+}
 
 }  // namespace
 
@@ -49,42 +61,67 @@ Result<std::optional<Keyring>> ReadKeyring(const std::string& path) {
     return Status::FailedPrecondition("keyring " + path + " may be read by other users (mode " + mode +
                                       "); run: chmod 600 " + path);
   }
+  if (sodium_init() < 0) std::abort();
   std::ifstream in(path);
   if (!in) return Status::IOError("cannot read keyring " + path);
   Keyring k;
   std::string line;
   size_t lineno = 0;
-  bool magic = false;
+  int version = 0;
   while (std::getline(in, line)) {
     ++lineno;
     if (line.empty() || line[0] == '#') continue;
-    const std::string where = path + ":" + std::to_string(lineno) + ": ";
-    if (!magic) {
-      if (line != kMagic) return Status::DataLoss(where + "not a Holo keyring (expected '" + std::string(kMagic) + "')");
-      magic = true;
+    const std::string where = "keyring " + path + ":" + std::to_string(lineno) + ": ";
+    if (version == 0) {
+      if (line == kMagicV1) {
+        version = 1;
+      } else if (line == kMagicV2) {
+        version = 2;
+      } else {
+        return Status::DataLoss(where + "not a Holo keyring (expected '" + std::string(kMagicV2) + "')");
+      }
       continue;
     }
     std::istringstream fields(line);
-    std::string kind, digits;
+    std::string kind, digits, check, extra;
     size_t gen = 0;
-    if (!(fields >> kind >> gen >> digits)) return Status::DataLoss(where + "expected '<kind> <generation> <hex key>'");
-    if (kind == "pseudonym") {
-      PseudonymKey key;
-      if (gen != k.pseudonym.size() || !hex::Decode(digits, key.data(), key.size())) {
-        return Status::DataLoss(where + "pseudonym key " + std::to_string(gen) + " is out of order or not 64 hex digits");
-      }
-      k.pseudonym.push_back(key);
-    } else if (kind == "vault") {
-      VaultKey key;
-      if (gen != k.vault.size() || !hex::Decode(digits, key.data(), key.size())) {
-        return Status::DataLoss(where + "vault key " + std::to_string(gen) + " is out of order or not 64 hex digits");
-      }
-      k.vault.push_back(key);
-    } else {
-      return Status::DataLoss(where + "unknown key kind '" + kind + "'");
+    if (!(fields >> kind >> gen >> digits)) {
+      return Status::DataLoss(where + "expected '<kind> <generation> <hex key> <check>' (damaged or truncated line)");
     }
+    fields >> check >> extra;
+    if (kind != "pseudonym" && kind != "vault") return Status::DataLoss(where + "unknown key kind '" + kind + "'");
+    const std::string which = kind + " key of generation " + std::to_string(gen);
+    uint8_t key[kKeySize > kVaultKeySize ? kKeySize : kVaultKeySize];
+    const size_t size = kind == "pseudonym" ? kKeySize : kVaultKeySize;
+    const size_t expected_gen = kind == "pseudonym" ? k.pseudonym.size() : k.vault.size();
+    if (gen != expected_gen) {
+      return Status::DataLoss(where + which + " is out of order (expected generation " + std::to_string(expected_gen) + ")");
+    }
+    if (!hex::Decode(digits, key, size)) {
+      return Status::DataLoss(where + which + " is damaged: not " + std::to_string(2 * size) + " hex digits");
+    }
+    if (!extra.empty()) return Status::DataLoss(where + which + ": unexpected text after the check value");
+    if (version >= 2 && check.empty()) {
+      return Status::DataLoss(where + which + " has no check value (damaged or truncated line)");
+    }
+    // A version-1 line may carry no check; it gets one at the next WriteKeyring.
+    if (!check.empty() && check != KeyCheckHex(kind, gen, key, size)) {
+      sodium_memzero(key, sizeof(key));
+      return Status::DataLoss(where + which + " fails its check value (the key or its check is damaged)");
+    }
+    if (kind == "pseudonym") {
+      PseudonymKey p;
+      std::copy(key, key + kKeySize, p.begin());
+      k.pseudonym.push_back(p);
+    } else {
+      VaultKey v;
+      std::copy(key, key + kVaultKeySize, v.begin());
+      k.vault.push_back(v);
+    }
+    sodium_memzero(key, sizeof(key));
+    if (check.empty()) k.unchecked = true;
   }
-  if (!magic || k.pseudonym.empty() || k.pseudonym.size() != k.vault.size()) {
+  if (version == 0 || k.pseudonym.empty() || k.pseudonym.size() != k.vault.size()) {
     return Status::DataLoss("keyring " + path + " is incomplete (every generation needs a pseudonym and a vault key)");
   }
   return std::optional<Keyring>(std::move(k));
@@ -94,13 +131,17 @@ Status WriteKeyring(const std::string& path, const Keyring& keyring) {
   std::string text;
   text += "# Holo keyring. Keep it outside the data directory, readable by the service user only.\n";
   text += "# Without it the store's pseudonyms cannot be recomputed and the PII vault cannot be read.\n";
-  text += kMagic;
+  text += "# Each line: <kind> <generation> <key> <check>, the check a keyed BLAKE2b of the key.\n";
+  text += kMagicV2;
   text += '\n';
+  if (sodium_init() < 0) std::abort();
   for (size_t g = 0; g < keyring.pseudonym.size(); ++g) {
-    text += "pseudonym " + std::to_string(g) + " " + hex::Encode(keyring.pseudonym[g].data(), kKeySize) + "\n";
+    text += "pseudonym " + std::to_string(g) + " " + hex::Encode(keyring.pseudonym[g].data(), kKeySize) + " " +
+            KeyCheckHex("pseudonym", g, keyring.pseudonym[g].data(), kKeySize) + "\n";
   }
   for (size_t g = 0; g < keyring.vault.size(); ++g) {
-    text += "vault " + std::to_string(g) + " " + hex::Encode(keyring.vault[g].data(), kVaultKeySize) + "\n";
+    text += "vault " + std::to_string(g) + " " + hex::Encode(keyring.vault[g].data(), kVaultKeySize) + " " +
+            KeyCheckHex("vault", g, keyring.vault[g].data(), kVaultKeySize) + "\n";
   }
   const std::string tmp = path + ".tmp";
   Status written = file::WriteSynced(tmp, text, 0600);

@@ -2,9 +2,15 @@
 // (docs/privacy.md, "Keys"), and the PII vault's sealing (libsodium secretbox).
 //
 // File format (text, mode 0600, replaced atomically):
-//   holo-keyring 1
-//   pseudonym <generation> <64 hex digits>
-//   vault <generation> <64 hex digits>
+//   holo-keyring 2
+//   pseudonym <generation> <64 hex digits> <check: 16 hex digits>
+//   vault <generation> <64 hex digits> <check>
+// The check is the first 8 bytes of BLAKE2b keyed with the key of
+// "holo keyring check <kind> <generation>"; ReadKeyring refuses a key that does not match it
+// (a flipped digit, a cut line), naming the file, line, kind and generation. Version-1 files
+// (written before check values) have no checks and are read as they are (`unchecked`);
+// WriteKeyring always writes version 2, and the engine rewrites an unchecked keyring when it
+// opens the store read-write.
 // Generation g holds one pseudonymization key and one vault key. A store records the
 // generation it is keyed with; rotation (holo rekey) appends generation g+1 and re-keys the
 // store to it. Every earlier pseudonymization key stays: pseudonyms are computed through
@@ -29,6 +35,7 @@ using VaultKey = std::array<uint8_t, kVaultKeySize>;
 struct Keyring {
   std::vector<PseudonymKey> pseudonym;  // index = generation
   std::vector<VaultKey> vault;          // index = generation
+  bool unchecked = false;               // read from a file with lines lacking check values
 
   size_t generations() const { return pseudonym.size(); }
   // Appends a generation of fresh random keys; returns its number.
@@ -42,7 +49,8 @@ struct Keyring {
 std::string DefaultKeyringPath(std::string_view data_dir);
 
 // Reads a keyring; std::nullopt when the file does not exist. kFailedPrecondition when
-// other users may read it (mode & 077); kDataLoss when it is malformed.
+// other users may read it (mode & 077); kDataLoss when it is malformed or a key fails its
+// check value (the message names the file, line, key kind and generation).
 Result<std::optional<Keyring>> ReadKeyring(const std::string& path);
 // Writes `keyring` to `path` (mode 0600) through a synced temporary file and a rename.
 Status WriteKeyring(const std::string& path, const Keyring& keyring);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "privacy/pseudonymizer.h"
@@ -19,6 +20,11 @@ PseudonymKey KeyOf(uint8_t fill) {
   PseudonymKey k;
   k.fill(fill);
   return k;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 class TempPath {
@@ -112,6 +118,76 @@ TEST(KeyringTest, MalformedFilesAreRefusedWithTheLine) {
   r = ReadKeyring(path);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("incomplete"), std::string::npos);
+}
+
+TEST(KeyringTest, DamagedKeysAreRefusedNamingFileGenerationAndKey) {
+  TempPath dir;
+  const std::string path = dir / "data.keyring";
+  Keyring k;
+  k.AddGeneration();
+  k.AddGeneration();
+  ASSERT_TRUE(WriteKeyring(path, k).ok());
+  const std::string good = ReadFileText(path);
+  auto write = [&](const std::string& text) {
+    std::ofstream(path, std::ios::trunc) << text;
+    ::chmod(path.c_str(), 0600);
+  };
+  // Flip one hex digit of the generation-1 vault key.
+  const size_t at = good.find("vault 1 ") + 8 + 5;
+  std::string flipped = good;
+  flipped[at] = flipped[at] == '0' ? '1' : '0';
+  write(flipped);
+  auto r = ReadKeyring(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  const std::string msg = r.status().message();
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_NE(msg.find("vault key of generation 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fails its check value"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+
+  // A line cut before its check value (or inside the key) is refused too.
+  const size_t pline = good.find("pseudonym 0 ");
+  std::string cut = good.substr(0, pline) + "pseudonym 0 " + good.substr(pline + 12, 64) + "\n" +
+                    good.substr(good.find('\n', pline) + 1);
+  write(cut);
+  r = ReadKeyring(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("pseudonym key of generation 0 has no check value"), std::string::npos)
+      << r.status().ToString();
+  cut = good.substr(0, pline) + "pseudonym 0 " + good.substr(pline + 12, 40) + "\n" +
+        good.substr(good.find('\n', pline) + 1);
+  write(cut);
+  r = ReadKeyring(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("pseudonym key of generation 0 is damaged"), std::string::npos)
+      << r.status().ToString();
+
+  write(good);
+  r = ReadKeyring(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE((*r)->unchecked);
+}
+
+TEST(KeyringTest, VersionOneFilesWithoutChecksStillOpen) {
+  TempPath dir;
+  const std::string path = dir / "old.keyring";
+  const std::string p0(64, 'a'), v0(64, 'b');
+  std::ofstream(path) << "# an old keyring\nholo-keyring 1\npseudonym 0 " << p0 << "\nvault 0 " << v0 << "\n";
+  ::chmod(path.c_str(), 0600);
+  auto r = ReadKeyring(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE((*r)->unchecked);
+  EXPECT_EQ((*r)->pseudonym[0][0], 0xaa);
+  EXPECT_EQ((*r)->vault[0][31], 0xbb);
+  // Written back, it carries check values and reads as checked, with the same keys.
+  ASSERT_TRUE(WriteKeyring(path, **r).ok());
+  EXPECT_NE(ReadFileText(path).find("holo-keyring 2"), std::string::npos);
+  auto back = ReadKeyring(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE((*back)->unchecked);
+  EXPECT_EQ((*back)->pseudonym, (*r)->pseudonym);
+  EXPECT_EQ((*back)->vault, (*r)->vault);
 }
 
 TEST(KeyringTest, DefaultPathIsBesideTheDataDirectory) {

@@ -50,6 +50,12 @@ void SendError(Response& res, int status, std::string_view code, std::string_vie
   SendJson(res, status, std::move(body));
 }
 
+// What an activation token is told about a person it may not see, whether Holo knows the
+// identifier or not: the same status and body, saying neither.
+void SendUnavailable(Response& res) {
+  SendError(res, 404, "not_found", "no person with this identifier is available for this use");
+}
+
 // A write the store refused because the disk is full (storage::Store says "disk
 // full"); kResourceExhausted otherwise is a spent privacy budget (429).
 bool IsDiskFull(const Status& s) {
@@ -484,7 +490,12 @@ class ServerImpl final : public Server {
   }
 
   // Resolves the {id} of a profile route and checks the activation role's consent.
+  // An activation token gets one answer, byte for byte, for an identifier Holo does not
+  // know and for a person the consent policy does not allow for activation (SendUnavailable),
+  // so its look-ups cannot tell who is in the store. The audit entry keeps the true reason
+  // (404 or 403); admins get the precise answers.
   std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
+    const bool activation = who.role == "activation";  // the consent policy's "activation" use (docs/privacy.md)
     std::string id = DecodePathParam(req.matches[1].str());
     auto oneid = engine_->serving().ResolveId(id);
     if (!oneid.ok()) {
@@ -493,10 +504,16 @@ class ServerImpl final : public Server {
       Status a = Audit(who.name, who.role, action,
                        colon == std::string::npos ? "unknown" : "unknown:" + id.substr(0, colon),
                        HttpStatusOf(oneid.status()));
-      SendStatus(res, a.ok() ? oneid.status() : a);
+      if (!a.ok()) {
+        SendStatus(res, a);
+      } else if (activation && oneid.status().code() == StatusCode::kNotFound) {
+        SendUnavailable(res);
+      } else {
+        SendStatus(res, oneid.status());
+      }
       return std::nullopt;
     }
-    if (who.role == "activation") {  // the consent policy's "activation" use (docs/privacy.md)
+    if (activation) {
       auto allowed = engine_->privacy().ConsentAllows(*oneid, "activation");
       if (!allowed.ok() || !*allowed) {
         Status a = Audit(who.name, who.role, action, "oneid:" + std::to_string(*oneid), allowed.ok() ? 403 : 500);
@@ -505,7 +522,7 @@ class ServerImpl final : public Server {
         } else if (!allowed.ok()) {
           SendStatus(res, allowed.status());
         } else {
-          SendError(res, 403, "forbidden", "this person has not consented to the purposes the activation use needs");
+          SendUnavailable(res);
         }
         return std::nullopt;
       }

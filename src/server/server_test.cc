@@ -79,6 +79,17 @@ class ServerTest : public ::testing::Test {
     return r;
   }
 
+  // The dead-letter records, opened (the file holds their raw text sealed).
+  std::string DeadLetters() {
+    std::string out;
+    Status s = engine_->privacy().ReadDeadLetters(0, [&](std::string_view j) {
+      out.append(j);
+      out.push_back('\n');
+    }, nullptr);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+
   httplib::Result Get(const std::string& path, const std::string& token) {
     httplib::Headers h;
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
@@ -169,6 +180,9 @@ TEST_F(ServerTest, RefusesBadRequestsClearly) {
   // write key is valid; an unauthenticated one does not.
   std::string dead = testing::ReadFile(dir_.path() + "/data/dead_letter.jsonl");
   EXPECT_NE(dead.find("invalid JSON"), std::string::npos) << dead;
+  EXPECT_EQ(dead.find("{not json"), std::string::npos) << "sealed: " << dead;
+  EXPECT_EQ(dead.find("dl-batch"), std::string::npos) << "sealed: " << dead;
+  dead = DeadLetters();
   EXPECT_NE(dead.find("{not json"), std::string::npos) << dead;
   EXPECT_NE(dead.find("dl-batch"), std::string::npos) << dead;
   EXPECT_EQ(dead.find("dl-unauth"), std::string::npos) << dead;
@@ -274,10 +288,24 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   auto fd = client_->Get("/api/funnel?brand=Nike", hd);
   ASSERT_EQ(fd->status, 200) << fd->body;
   EXPECT_NE(fd->body.find(R"("population":"<50")"), std::string::npos) << fd->body;
-  // Activation sees only people who consented to personalization: this one did not.
+  // Activation sees only people who consented to personalization: this one did not, and
+  // the answer is the one an unknown identifier gets, byte for byte, on every look-up
+  // (no existence oracle). The admin still sees the person.
   r = Get("/api/profiles/user_id@web:ru1", activation_);
-  EXPECT_EQ(r->status, 403) << r->body;
-  EXPECT_NE(r->body.find("consent"), std::string::npos);
+  EXPECT_EQ(r->status, 404) << r->body;
+  EXPECT_EQ(r->body, R"({"error":{"code":"not_found","message":"no person with this identifier is available for this use"}})");
+  for (const std::string suffix : {"", "/traits", "/events", "/people"}) {
+    auto known = Get("/api/profiles/user_id@web:ru1" + suffix, activation_);
+    auto unknown = Get("/api/profiles/user_id@web:nobody-here" + suffix, activation_);
+    ASSERT_TRUE(known && unknown);
+    EXPECT_EQ(known->status, 404) << suffix;
+    EXPECT_EQ(known->status, unknown->status) << suffix;
+    EXPECT_EQ(known->body, unknown->body) << suffix;
+    EXPECT_EQ(known->get_header_value("Content-Type"), unknown->get_header_value("Content-Type")) << suffix;
+    EXPECT_EQ(known->headers.size(), unknown->headers.size()) << suffix;
+  }
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1", admin_)->status, 200);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:nobody-here", admin_)->status, 404);
   // After consent is given, the next read answers.
   ASSERT_EQ(Post("/v1/track",
                  R"({"messageId":"c1","event":"Consent Given","userId":"ru1","properties":{"purposes":["personalization"]}})",
@@ -293,9 +321,9 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
                          "application/json");
   ASSERT_EQ(w->status, 200) << w->body;
   EXPECT_NE(w->body.find(R"("personalization":{"given":false,"decided":true)"), std::string::npos) << w->body;
-  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", activation_)->status, 403);
-  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/events", activation_)->status, 403);
-  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/people", activation_)->status, 403);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/traits", activation_)->status, 404);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/events", activation_)->status, 404);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ru1/people", activation_)->status, 404);
   auto history = Get("/api/profiles/user_id@web:ru1/consent", admin_);
   ASSERT_EQ(history->status, 200) << history->body;
   EXPECT_NE(history->body.find(R"("source":"support")"), std::string::npos) << history->body;
@@ -329,7 +357,8 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
   EXPECT_NE(audit.find("\"token\":\"root\",\"role\":\"admin\",\"action\":\"profile.read\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"token\":\"act\",\"role\":\"activation\",\"action\":\"profile.read\""), std::string::npos);
-  EXPECT_NE(audit.find("\"status\":403"), std::string::npos);
+  EXPECT_NE(audit.find("\"status\":403"), std::string::npos);  // the true reason, for admins
+  EXPECT_NE(audit.find("\"target\":\"unknown:user_id@web\",\"status\":404"), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"profile.traits\""), std::string::npos);
   EXPECT_NE(audit.find("\"action\":\"consent.withdraw\",\"target\":\"user_id@web:ru1\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"config.consent_policy\""), std::string::npos) << audit;

@@ -318,13 +318,21 @@ TEST(IngestTest, BadLinesAreDeadLetteredAndNeverStopGoodOnes) {
     EXPECT_NE(dead[i].find("\"line\":" + std::to_string(expected[i].first) + ","), std::string::npos) << dead[i];
     EXPECT_NE(dead[i].find(expected[i].second), std::string::npos) << dead[i];
     EXPECT_NE(dead[i].find("taobao.jsonl"), std::string::npos) << dead[i];
+    EXPECT_EQ(dead[i].find("\"raw\""), std::string::npos) << "the raw text is sealed: " << dead[i];
   }
+  // The operator reads them opened (an audited read).
+  std::vector<std::string> shown = Lines(HoloOk({"dead-letters", "--data", tmp / "data", "--limit", "0"}));
+  ASSERT_EQ(shown.size(), 8u);
+  EXPECT_NE(shown[2].find(R"("raw":"{\"type\":\"track\",\"messageId\":\"b3\")"), std::string::npos) << shown[2];
+  EXPECT_EQ(Lines(HoloOk({"dead-letters", "--data", tmp / "data", "--limit", "2"})).size(), 2u);
+  EXPECT_NE(HoloOk({"audit", "--data", tmp / "data", "--action", "dead_letters.read"}).find("dead_letter.jsonl"),
+            std::string::npos);
   // The good lines are there, pseudonymized: no raw phone, email, MAC or name anywhere on disk.
   std::string events = HoloOk({"export", "events", "--data", tmp / "data"});
   EXPECT_EQ(Lines(events).size(), 3u);
   HoloOk({"resolve", "--data", tmp / "data"});
   for (const auto& entry : fs::recursive_directory_iterator(tmp / "data")) {
-    if (!entry.is_regular_file() || entry.path().filename() == "dead_letter.jsonl") continue;
+    if (!entry.is_regular_file()) continue;  // the dead-letter file too: its raw text is sealed
     std::string bytes = ReadFile(entry.path().string());
     for (std::string raw : {"wang.fang@example.com", "Wang.Fang@Example.com", "8613800138000",
                             "13800138000", "a4:bb:cc:00:11:22", "A4-BB-CC-00-11-22", "Wang Fang",
