@@ -19,6 +19,9 @@
 namespace holo::engine {
 namespace {
 
+// An epsilon as shown: sums of decimal steps without their binary tails (1.7, not 1.7000000000000002).
+double Shown(double epsilon) { return std::round(epsilon * 1e6) / 1e6; }
+
 constexpr const char* kBelowK = "group below the minimum size";
 constexpr const char* kPartBelowK = "a group the expression combines is below the minimum size";
 // Sub-groups an analyst's expression may combine (each is checked, and paid for once a period).
@@ -161,8 +164,8 @@ Result<Engine::Released> EngineImpl::ReleaseGroupSize(const AnalystGroup& group,
   HOLO_ASSIGN_OR_RETURN(analytics::ReleaseAnswer a, release_.Release(q, AnalystBudget(options)));
   out.count = a.cells[0];
   if (!out.count) out.withheld = kBelowK;
-  out.epsilon = std::round((out.epsilon + a.charged) * 1e6) / 1e6;
-  out.spent = a.spent;
+  out.epsilon = Shown(out.epsilon + a.charged);
+  out.spent = Shown(a.spent);
   out.total = a.total;
   return out;
 }
@@ -288,8 +291,8 @@ Result<Engine::Report> EngineImpl::ReleaseGroupProfile(const AnalystGroup& group
   } else {
     w.Null();
   }
-  w.Key("k").Uint(options.k).Key("epsilon").Double(total).Key("charged").Double(charged);
-  w.Key("budget").BeginObject().Key("spent").Double(p ? p->spent : a.spent).Key("total").Double(a.total);
+  w.Key("k").Uint(options.k).Key("epsilon").Double(total).Key("charged").Double(Shown(charged));
+  w.Key("budget").BeginObject().Key("spent").Double(Shown(p ? p->spent : a.spent)).Key("total").Double(a.total);
   w.Key("period").String(a.period).EndObject();
   w.Key("dimensions").BeginArray();
   out.text = "group profile of " + label + " (differentially private, epsilon " + std::to_string(total) + ")\n";
@@ -374,8 +377,8 @@ void WriteFlowCells(JsonWriter& w, const std::vector<std::optional<uint64_t>>& s
 }
 
 void WriteBudget(JsonWriter& w, const analytics::ReleaseAnswer& a, double epsilon) {
-  w.Key("epsilon").Double(epsilon).Key("charged").Double(a.charged);
-  w.Key("budget").BeginObject().Key("spent").Double(a.spent).Key("total").Double(a.total);
+  w.Key("epsilon").Double(epsilon).Key("charged").Double(Shown(a.charged));
+  w.Key("budget").BeginObject().Key("spent").Double(Shown(a.spent)).Key("total").Double(a.total);
   w.Key("period").String(a.period).EndObject();
 }
 

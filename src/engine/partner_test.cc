@@ -136,21 +136,27 @@ TEST_F(PartnerTest, ReleasesOnlyTheOverlapsGroupProfileAndReportsTheUpload) {
   // Never a member: no person's user id or pseudonym appears.
   for (int i = 0; i < 200; i += 17) EXPECT_EQ(json.find("\"p" + std::to_string(i) + "\""), std::string::npos);
 
-  // The same overlap again is the same answer; one that differs from it by a few people
-  // would describe them, and is refused.
-  ASSERT_TRUE(engine_->analysts().PartnerMatch("acme", upload, Options50()).ok());
-  std::string fewer;
-  for (int i = 3; i < 120; ++i) fewer += Sha256Hex(EmailOf(i)) + "\n";
-  for (int i = 120; i < 160; ++i) fewer += Sha256Hex(PhoneOf(i)) + "\n";
-  auto near = engine_->analysts().PartnerMatch("acme", fewer, Options50());
-  EXPECT_EQ(near.status().code(), StatusCode::kFailedPrecondition) << near.status().ToString();
-  // A tiny overlap is refused (under k), saying nothing of its size.
+  // An analyst gets the overlap noised and paid for; the same upload again is the same
+  // answer, free; a tiny overlap shows no size and no cell.
+  Engine::GroupProfileOptions analyst = Options50();
+  analyst.budget_owner = "analyst:ann";
+  auto first = engine_->analysts().PartnerMatch("acme", upload, analyst);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_NE(first->json.find("\"charged\":"), std::string::npos) << first->json;
+  auto again = engine_->analysts().PartnerMatch("acme", upload, analyst);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->json.substr(again->json.find("\"dimensions\"")), first->json.substr(first->json.find("\"dimensions\"")));
   std::string tiny;
   for (int i = 190; i < 195; ++i) tiny += Sha256Hex(EmailOf(i)) + "\n";
   for (int i = 2000; i < 2040; ++i) tiny += Sha256Hex(EmailOf(i)) + "\n";
-  auto small = engine_->analysts().PartnerMatch("acme", tiny, Options50());
-  EXPECT_EQ(small.status().code(), StatusCode::kFailedPrecondition) << small.status().ToString();
-  EXPECT_EQ(small.status().message().find(" 5 "), std::string::npos) << small.status().ToString();
+  auto small = engine_->analysts().PartnerMatch("acme", tiny, analyst);
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_NE(small->json.find("\"size\":null"), std::string::npos) << small->json;
+  EXPECT_EQ(small->json.find("\"count\":"), std::string::npos) << small->json;
+  // Operators: exact, a tiny overlap refused under k, saying nothing of its size.
+  auto refused = engine_->analysts().PartnerMatch("acme", tiny, Options50());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition) << refused.status().ToString();
+  EXPECT_EQ(refused.status().message().find(" 5 "), std::string::npos) << refused.status().ToString();
   // Bad requests.
   EXPECT_EQ(engine_->analysts().PartnerMatch("Acme!", upload, Options50()).status().code(),
             StatusCode::kInvalidArgument);
