@@ -83,7 +83,6 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   add_data(gp_);
   gp_->add_option("segment", name_, "Segment name or expression")->required();
   gp_->add_option("--k", gp_options_.k, "Minimum group size (>= 10)")->capture_default_str();
-  gp_->add_option("--epsilon", gp_options_.epsilon, "Laplace noise on counts (0 = exact)")->capture_default_str();
   gp_->add_flag("--json", json_, "Print JSON");
 
   people_ = app.add_subcommand("people", "Household, family and friend ties of a person");

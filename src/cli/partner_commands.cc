@@ -20,7 +20,6 @@ void PartnerCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   match_->add_option("--file", file_, "The upload: one SHA-256 (64 hex digits) of a normalized e-mail or phone per line")
       ->required();
   match_->add_option("--k", options_.k, "Minimum group size (>= 10)")->capture_default_str();
-  match_->add_option("--epsilon", options_.epsilon, "Laplace noise on counts (0 = exact)")->capture_default_str();
   match_->add_flag("--json", json_, "Print JSON");
 }
 

@@ -247,7 +247,8 @@ Result<Engine::Report> EngineImpl::ReleaseGroupProfile(const AnalystGroup& group
   q.cells.push_back({group.members.cardinality(), share, options.k});
   analytics::ReleaseQuery pop;  // the population's side of the index: its own question
   pop.key = "population:";
-  const double pop_eps = kDefaultCountEpsilon;
+  // The population's counts are large: a small epsilon (paid once a period) keeps them close.
+  constexpr double pop_eps = 0.02;
   pop.charge = pop_eps * static_cast<double>(dims.size() + 1);
   pop.cells.push_back({population.cardinality(), pop_eps, options.k});
   std::vector<uint64_t> thresholds;
@@ -376,6 +377,15 @@ void WriteFlowCells(JsonWriter& w, const std::vector<std::optional<uint64_t>>& s
   w.EndObject();
 }
 
+// The names of the cells the threshold withheld, each with the rule (never a number).
+void WriteWithheld(JsonWriter& w, const std::vector<NamedCell>& cells, const analytics::ReleaseAnswer& a) {
+  w.Key("withheld").BeginObject();
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (!a.cells[i]) w.Key(cells[i].name).String(kBelowK);
+  }
+  w.EndObject();
+}
+
 void WriteBudget(JsonWriter& w, const analytics::ReleaseAnswer& a, double epsilon) {
   w.Key("epsilon").Double(epsilon).Key("charged").Double(Shown(a.charged));
   w.Key("budget").BeginObject().Key("spent").Double(Shown(a.spent)).Key("total").Double(a.total);
@@ -451,11 +461,7 @@ Result<Engine::Report> EngineImpl::ReleaseFunnel(const FunnelQuery& query, const
     w.Key("flows");
     WriteFlowCells(w, a.cells, next);
   }
-  w.Key("withheld").BeginObject();
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (!a.cells[i]) w.Key(cells[i].name).String(kBelowK);
-  }
-  w.EndObject();
+  WriteWithheld(w, cells, a);
   w.EndObject();
   out.text = out.json;
   return out;
@@ -527,11 +533,7 @@ Result<Engine::Report> EngineImpl::ReleaseCampaign(std::string_view campaign, co
     w.Double(std::round((lift + 1.96 * se) * 100) / 100).EndArray();
     w.Key("lift_method").String("difference of the noisy rates of the exposed and the matched control (not stratified)");
   }
-  w.Key("withheld").BeginObject();
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (!a.cells[i]) w.Key(cells[i].name).String(kBelowK);
-  }
-  w.EndObject();
+  WriteWithheld(w, cells, a);
   w.EndObject();
   out.text = out.json;
   return out;

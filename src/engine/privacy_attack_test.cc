@@ -8,13 +8,19 @@
 // (checked below, so that the attack is shown to work where the defence is absent).
 #include <gtest/gtest.h>
 
+#include <simdjson.h>
+
 #include <cmath>
+#include <filesystem>
+#include <map>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "common/time_util.h"
 #include "engine/engine_test_util.h"
 #include "holo/engine.h"
+#include "holo/generate.h"
 #include "testing/test_util.h"
 
 namespace holo {
@@ -230,6 +236,92 @@ TEST_F(PrivacyAttackTest, OverlapAndSegmentDimensionEnumeration) {
   auto target = engine_->analysts().GroupProfile("t0", g);
   ASSERT_TRUE(target.ok());
   EXPECT_NE(target->json.find("\"size\":null"), std::string::npos) << target->json;
+}
+
+// The issue's own attack on a world of the generator: knowing people's home and work areas,
+// learn their spending-power tiers. The expressions that single them out are refused (home and
+// work areas are quasi-identifiers), so the attacker is left with the most common tier.
+TEST(GeneratedWorldAttackTest, HomeAndWorkAreasDoNotRevealSpendingTiers) {
+  testing::TempDir dir("privacy_attack_world");
+  WorldOptions world;
+  world.persons = 2000;
+  world.seed = 16;
+  world.out_dir = dir / "world";
+  std::filesystem::create_directories(world.out_dir);
+  WorldStats stats;
+  ASSERT_TRUE(GenerateWorld(world, &stats, nullptr).ok());
+  Options options;
+  options.data_dir = dir / "data";
+  auto opened = Engine::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Engine> engine = std::move(opened).value();
+  IngestReport report;
+  ASSERT_TRUE(engine->Ingest({dir / "world"}, IngestOptions(), &report).ok());
+
+  // What the attacker knows (home and work area) and what they want (the tier), per profile.
+  std::ostringstream profiles;
+  ASSERT_TRUE(engine->ExportProfiles(profiles).ok());
+  struct Target {
+    std::string home, work;
+    int tier = 0;
+  };
+  std::vector<Target> all;
+  std::map<std::pair<std::string, std::string>, int> seen;
+  simdjson::dom::parser parser;
+  std::istringstream lines(profiles.str());
+  for (std::string line; std::getline(lines, line);) {
+    simdjson::dom::element doc;
+    if (parser.parse(line).get(doc)) continue;
+    simdjson::dom::element traits;
+    if (doc["traits"].get(traits)) continue;
+    std::string_view home, work;
+    double tier = 0;
+    if (traits["home_area"].get(home) || traits["work_area"].get(work) || traits["spending_power"].get(tier)) continue;
+    all.push_back({std::string(home), std::string(work), static_cast<int>(std::lround(tier))});
+    seen[{all.back().home, all.back().work}]++;
+  }
+  std::vector<Target> targets;
+  std::map<int, int> tiers;
+  for (const Target& t : all) {
+    if (seen[{t.home, t.work}] != 1) continue;
+    targets.push_back(t);
+    tiers[t.tier]++;
+  }
+  ASSERT_GE(targets.size(), 12u) << "the world has people its home and work areas single out";
+  int most = 0, most_n = -1;
+  for (auto [tier, n] : tiers) {
+    if (n > most_n) most = tier, most_n = n;
+  }
+  const double base = static_cast<double>(most_n) / static_cast<double>(targets.size());
+
+  Engine::ReleaseOptions o;
+  o.budget_owner = "analyst:mallory";
+  int right = 0, refused = 0;
+  for (const Target& t : targets) {
+    const std::string who = "home_area = \"" + t.home + "\" and work_area = \"" + t.work + "\"";
+    std::optional<int> guess;
+    for (int tier = 1; tier <= 5 && !guess; ++tier) {
+      // As the attacker did: Z and (A or B or T) against Z and A, Z and B; and directly.
+      for (const std::string& q : {who + " and spending_power >= " + std::to_string(tier) + " and spending_power < " +
+                                       std::to_string(tier + 1),
+                                   "order_count >= 0 and (spending_power >= 4 or spending_power < 2 or (" + who + "))"}) {
+        auto r = engine->analysts().ReleaseCount(q, o);
+        if (!r.ok()) {
+          EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+          EXPECT_NE(r.status().message().find("quasi-identifiers"), std::string::npos) << r.status().ToString();
+          ++refused;
+          continue;
+        }
+        if (r->count && *r->count >= 1 && q.starts_with(who)) guess = tier;
+      }
+    }
+    right += guess.value_or(most) == t.tier ? 1 : 0;
+  }
+  const double acc = static_cast<double>(right) / static_cast<double>(targets.size());
+  std::printf("home and work areas -> spending tier: %zu targets, accuracy %.3f, base rate %.3f, %d refusals\n",
+              targets.size(), acc, base, refused);
+  EXPECT_LE(acc, base + 0.1);
+  EXPECT_EQ(refused, static_cast<int>(targets.size()) * 10);
 }
 
 }  // namespace

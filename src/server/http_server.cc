@@ -621,7 +621,8 @@ class ServerImpl final : public Server {
       w->Uint(s.members);
     }
     w->Key("created_ms").Int(s.created_ms).Key("updated_ms").Int(s.updated_ms);
-    if (!s.warnings.empty()) {
+    // "No profile has the trait" depends on the data: operators only.
+    if (!s.warnings.empty() && who.role != "analyst") {
       w->Key("warnings").BeginArray();
       for (const auto& x : s.warnings) w->String(x);
       w->EndArray();
@@ -657,8 +658,8 @@ class ServerImpl final : public Server {
     std::string t(text);
     char* end = nullptr;
     *epsilon = std::strtod(t.c_str(), &end);
-    if (end == t.c_str() || *end != '\0' || !(*epsilon > 0) || *epsilon > 1) {
-      SendError(res, 400, "invalid_request", "epsilon must be a number in (0, 1]");
+    if (end == t.c_str() || *end != '\0' || !(*epsilon >= 0.001) || *epsilon > 1) {
+      SendError(res, 400, "invalid_request", "epsilon must be a number in [0.001, 1]");
       return false;
     }
     return true;
@@ -967,9 +968,15 @@ class ServerImpl final : public Server {
       if (!a.ok()) return SendStatus(res, a);
       return SendError(res, 400, "invalid_request", "k must be an integer and epsilon a number");
     }
-    if (who->role == "analyst") {  // noisy answers are paid from the token's daily budget, as for /api/groupprofile
+    if (req.has_param("epsilon") && !(o.epsilon >= 0.001 && o.epsilon <= 1)) {
+      Status a = Audit(who->name, who->role, "partner.match", target(), 400);
+      if (!a.ok()) return SendStatus(res, a);
+      return SendError(res, 400, "invalid_request", "epsilon must be a number in [0.001, 1]");
+    }
+    if (who->role == "analyst") {  // differentially private, paid from the analyst's budget, as /api/groupprofile
       o.budget_owner = BudgetOwner(*who);
       o.budget = options_.privacy_budget;
+      o.period_days = options_.privacy_period_days;
     }
     Result<Engine::Report> r = engine_->analysts().PartnerMatch(partner, req.body, o);
     // No audit, no answer.

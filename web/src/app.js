@@ -415,9 +415,15 @@ async function liveCount() {
     const ans = await api('POST', '/api/count', { expression });
     if (seq !== countSeq) return;
     showError('segment-error', null);
-    if (ans && ans.suppressed) {
-      out.textContent = `fewer than ${ans.k ?? 'k'} (suppressed)`;
+    if (ans && ans.count === null && ans.withheld) {
+      // An analyst's answer withheld: the rule, never a number.
+      out.textContent = `withheld: ${ans.withheld}`;
       out.dataset.count = 'suppressed';
+    } else if (ans && ans.noised) {
+      // An analyst's answer: differentially private, paid from their budget.
+      const b = ans.budget || {};
+      out.textContent = `≈ ${fmt(ans.count)} (noised; budget ${fmt(b.spent)} of ${fmt(b.total)} used)`;
+      out.dataset.count = String(ans.count);
     } else {
       out.textContent = fmt(ans && ans.count);
       out.dataset.count = String(ans && ans.count);
