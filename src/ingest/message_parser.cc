@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -556,7 +557,13 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
   if (type.present && type.value.type() != dom::element_type::STRING) return Invalid("type must be a string");
   {
     std::string_view t = type.present ? type.value.get_string().value_unsafe() : implied_type;
-    if (!ParseType(t, &m.type)) return Invalid("unknown type " + Quote(t));
+    if (!ParseType(t, &m.type)) {
+      // Quoted only when it reads as a word: the reason stays in clear in the dead letters,
+      // and a client could put anything (an e-mail) in the field.
+      const bool word = !t.empty() && t.size() <= 24 &&
+                        std::all_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; });
+      return Invalid(word ? "unknown type " + Quote(t) : "unknown type (not a type name, " + std::to_string(t.size()) + " bytes)");
+    }
     if (!implied_type.empty() && t != implied_type) {
       return Invalid("type " + Quote(t) + " does not match the endpoint's type " + Quote(implied_type));
     }

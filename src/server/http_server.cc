@@ -416,7 +416,7 @@ class ServerImpl final : public Server {
       res.set_header("Retry-After", "1");
       return SendIngestError(res, 429, "source '" + source + "' exceeds " + std::to_string(options_.rate_limit_eps) + " events/s");
     }
-    const std::string origin = "http " + req.method + " " + req.path + " from " + req.remote_addr;
+    const std::string origin = "http " + req.method + " " + req.path;  // no client address: it is personal data
     std::vector<MessageInput> inputs;
     for (size_t i = 0; i < texts.size(); ++i) {
       inputs.push_back(MessageInput{source, texts[i], implied_type, origin, early[i]});
@@ -469,7 +469,7 @@ class ServerImpl final : public Server {
     std::string key = BasicUser(req);
     auto cred = key.empty() ? Result<std::optional<Engine::Credential>>(std::nullopt) : Credential("writekey", key);
     if (cred.ok() && cred->has_value()) {
-      const std::string origin = "http " + req.method + " " + req.path + " from " + req.remote_addr;
+      const std::string origin = "http " + req.method + " " + req.path;  // no client address: it is personal data
       PreparedMessages none;
       Status s = engine_->PrepareMessages({MessageInput{(*cred)->name, req.body, implied_type, origin, why}}, &none);
       if (!s.ok()) Log("error", "dead letter failed: " + s.ToString());
