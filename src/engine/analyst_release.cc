@@ -104,6 +104,16 @@ void SubGroups(const segment::Expr& e, std::set<std::string>* out) {
 
 }  // namespace
 
+Engine::ReleaseOptions EngineImpl::ReleaseOptionsOf(const GroupProfileOptions& options) {
+  ReleaseOptions ro;
+  ro.k = options.k;
+  ro.epsilon = options.epsilon;
+  ro.budget_owner = options.budget_owner;
+  ro.budget = options.budget;
+  ro.period_days = options.period_days;
+  return ro;
+}
+
 analytics::Budget EngineImpl::AnalystBudget(const ReleaseOptions& options) const {
   return BudgetOf(options.budget_owner, options.budget, options.period_days, Now());
 }
@@ -209,12 +219,7 @@ struct ShownCell {
 Result<Engine::Report> EngineImpl::ReleaseGroupProfile(const AnalystGroup& group, const std::string& label,
                                                        const GroupProfileOptions& options) {
   HOLO_RETURN_IF_ERROR(CheckK(options.k));
-  ReleaseOptions ro;
-  ro.k = options.k;
-  ro.budget_owner = options.budget_owner;
-  ro.budget = options.budget;
-  ro.period_days = options.period_days;
-  const analytics::Budget budget = AnalystBudget(ro);
+  const analytics::Budget budget = AnalystBudget(ReleaseOptionsOf(options));
   if (!group.refused.empty()) return Status::FailedPrecondition("refused: " + group.refused);
 
   std::vector<std::string_view> names;

@@ -257,13 +257,7 @@ Result<Roaring> EngineImpl::GroupOf(std::string_view segment_or_expression, bool
 Result<Engine::Report> EngineImpl::GroupProfile(std::string_view segment_or_expression,
                                                 const GroupProfileOptions& options) {
   if (!options.budget_owner.empty()) {  // an analyst: differentially private (analyst_release.cc)
-    ReleaseOptions ro;
-    ro.k = options.k;
-    ro.epsilon = options.epsilon;
-    ro.budget_owner = options.budget_owner;
-    ro.budget = options.budget;
-    ro.period_days = options.period_days;
-    HOLO_ASSIGN_OR_RETURN(AnalystGroup group, AnalystGroupOf(segment_or_expression, ro));
+    HOLO_ASSIGN_OR_RETURN(AnalystGroup group, AnalystGroupOf(segment_or_expression, ReleaseOptionsOf(options)));
     return ReleaseGroupProfile(group, std::string(segment_or_expression), options);
   }
   HOLO_ASSIGN_OR_RETURN(Roaring members, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/true));

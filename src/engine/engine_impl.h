@@ -205,6 +205,8 @@ class EngineImpl final : public Engine,
   Result<analytics::ReleaseAnswer> ReleaseNamedCells(const std::string& key, const std::vector<uint64_t>& counts,
                                                      double epsilon, uint32_t per_person, const ReleaseOptions& options);
   analytics::Budget AnalystBudget(const ReleaseOptions& options) const;
+  // The release options of an analyst's group profile (its k, epsilon and budget).
+  static ReleaseOptions ReleaseOptionsOf(const GroupProfileOptions& options);
   // The funnel of `query` (the newest event's time when at_ms is 0).
   Result<analytics::FunnelReport> FunnelOf(const FunnelQuery& query);
 
