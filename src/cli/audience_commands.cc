@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/cli_util.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 #include "profile/trait_registry.h"
 
@@ -23,7 +24,28 @@ int64_t ParseDate(const std::string& text, const char* flag) {
   return *ms;
 }
 
-void PrintSegment(const Engine::SegmentInfo& s, bool history) {
+void WriteSegmentJson(const Engine::SegmentInfo& s, bool history, JsonWriter& w) {
+  w.BeginObject().Key("name").String(s.name).Key("version").Uint(s.version).Key("size").Uint(s.members);
+  w.Key("definition").String(s.definition);
+  w.Key("created").String(FormatIso8601Ms(s.created_ms)).Key("updated").String(FormatIso8601Ms(s.updated_ms));
+  if (history) {
+    w.Key("history").BeginArray();
+    for (const auto& [v, def] : s.history) w.BeginObject().Key("version").Uint(v).Key("definition").String(def).EndObject();
+    w.EndArray();
+  }
+  w.Key("warnings").BeginArray();
+  for (const auto& x : s.warnings) w.String(x);
+  w.EndArray().EndObject();
+}
+
+void PrintSegment(const Engine::SegmentInfo& s, bool history, bool json) {
+  if (json) {
+    std::string out;
+    JsonWriter w(&out);
+    WriteSegmentJson(s, history, w);
+    std::printf("%s\n", out.c_str());
+    return;
+  }
   std::printf("%s  v%u  %llu members\n  %s\n", s.name.c_str(), s.version, (unsigned long long)s.members,
               s.definition.c_str());
   std::printf("  created %s, updated %s\n", FormatIso8601Ms(s.created_ms).c_str(), FormatIso8601Ms(s.updated_ms).c_str());
@@ -49,6 +71,7 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   trait_list_ = trait_->add_subcommand("list", "List computed traits (with --builtin: every built-in trait)");
   add_data(trait_list_);
   trait_list_->add_flag("--builtin", builtin_, "Also list the built-in traits: name, family, type, how it is computed");
+  trait_list_->add_flag("--json", json_, "Print JSON: every trait, built-in and computed (as GET /api/traits)");
 
   seg_ = app.add_subcommand("segment", "Named audience segments over profile traits (bitmaps, kept current)");
   seg_->require_subcommand(1);
@@ -56,15 +79,19 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   add_data(seg_create_);
   seg_create_->add_option("name", name_, "Segment name [A-Za-z0-9_.-]")->required();
   seg_create_->add_option("expression", expr_, "Segment expression (docs/segments.md)")->required();
+  seg_create_->add_flag("--json", json_, "Print JSON");
   seg_list_ = seg_->add_subcommand("list", "List segments with their sizes");
   add_data(seg_list_);
+  seg_list_->add_flag("--json", json_, "Print JSON");
   seg_show_ = seg_->add_subcommand("show", "Definition, versions and size of a segment");
   add_data(seg_show_);
   seg_show_->add_option("name", name_, "Segment name")->required();
+  seg_show_->add_flag("--json", json_, "Print JSON");
   seg_count_ = seg_->add_subcommand("count", "Members of a segment, or of an expression with --expr");
   add_data(seg_count_);
   seg_count_->add_option("name", name_, "Segment name");
   seg_count_->add_option("--expr", expr_, "Count an unsaved expression instead");
+  seg_count_->add_flag("--json", json_, "Print JSON");
   seg_overlap_ = seg_->add_subcommand("overlap", "Members of two segments and of both");
   add_data(seg_overlap_);
   seg_overlap_->add_option("a", name_, "Segment")->required();
@@ -111,6 +138,19 @@ bool AudienceCommands::Parsed() const {
          campaign_->parsed();
 }
 
+void AudienceCommands::PrintCount(uint64_t n, const std::vector<std::string>& warnings) const {
+  if (!json_) {
+    std::printf("%llu\n", (unsigned long long)n);
+    return;
+  }
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("count").Uint(n).Key("warnings").BeginArray();
+  for (const std::string& x : warnings) w.String(x);
+  w.EndArray().EndObject();
+  std::printf("%s\n", out.c_str());
+}
+
 int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   auto print_report = [&](const Result<Engine::Report>& r, const char* what) {
     Check(r.status(), what);
@@ -124,6 +164,12 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
     Check(engine.audiences().DropTrait(name_), "trait drop");
     std::printf("trait %s dropped\n", name_.c_str());
   } else if (trait_list_->parsed()) {
+    if (json_) {
+      auto registry = engine.audiences().TraitRegistryJson();
+      Check(registry.status(), "trait list");
+      std::printf("%s\n", registry->c_str());
+      return 0;
+    }
     auto traits = engine.audiences().ListTraits();
     Check(traits.status(), "trait list");
     if (builtin_) {
@@ -137,10 +183,19 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   } else if (seg_create_->parsed()) {
     auto info = engine.audiences().DefineSegment(name_, expr_);
     Check(info.status(), "segment create");
-    PrintSegment(*info, false);
+    PrintSegment(*info, false, json_);
   } else if (seg_list_->parsed()) {
     auto list = engine.audiences().ListSegments();
     Check(list.status(), "segment list");
+    if (json_) {
+      std::string out;
+      JsonWriter w(&out);
+      w.BeginObject().Key("segments").BeginArray();
+      for (const auto& s : *list) WriteSegmentJson(s, false, w);
+      w.EndArray().EndObject();
+      std::printf("%s\n", out.c_str());
+      return 0;
+    }
     for (const auto& s : *list) {
       std::printf("%-24s v%-3u %10llu  %s\n", s.name.c_str(), s.version, (unsigned long long)s.members,
                   s.definition.c_str());
@@ -148,7 +203,7 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   } else if (seg_show_->parsed()) {
     auto info = engine.audiences().GetSegment(name_);
     Check(info.status(), "segment show");
-    PrintSegment(*info, true);
+    PrintSegment(*info, true, json_);
   } else if (seg_count_->parsed()) {
     if (name_.empty() == expr_.empty()) Fail("segment count: give a segment name or --expr, not both");
     if (!expr_.empty()) {
@@ -157,11 +212,11 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
       auto warnings = engine.audiences().ExpressionWarnings(expr_);
       Check(warnings.status(), "segment count");
       for (const std::string& w : *warnings) std::fprintf(stderr, "segment count: warning: %s\n", w.c_str());
-      std::printf("%llu\n", (unsigned long long)*n);
+      PrintCount(*n, *warnings);
     } else {
       auto info = engine.audiences().GetSegment(name_);
       Check(info.status(), "segment count");
-      std::printf("%llu\n", (unsigned long long)info->members);
+      PrintCount(info->members, info->warnings);
     }
   } else if (seg_overlap_->parsed()) {
     auto o = engine.audiences().SegmentOverlap(name_, name_b_);

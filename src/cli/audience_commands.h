@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "holo/engine.h"
 
@@ -21,6 +22,8 @@ class AudienceCommands {
   int Run(Engine& engine, const std::string& data_dir);
 
  private:
+  // A count, as a number or with --json as {"count", "warnings"}.
+  void PrintCount(uint64_t n, const std::vector<std::string>& warnings) const;
   CLI::App *trait_ = nullptr, *trait_define_ = nullptr, *trait_drop_ = nullptr, *trait_list_ = nullptr;
   CLI::App *seg_ = nullptr, *seg_create_ = nullptr, *seg_list_ = nullptr, *seg_show_ = nullptr,
            *seg_count_ = nullptr, *seg_overlap_ = nullptr, *seg_export_ = nullptr, *seg_drop_ = nullptr;

@@ -351,7 +351,9 @@ int main(int argc, char** argv) {
 
   std::string data = "./holo-data";
   auto add_data = [&](CLI::App* sub) {
-    sub->add_option("--data", data, "Data directory (RocksDB)")->capture_default_str();
+    sub->add_option("--data", data, "Data directory (RocksDB); default $HOLO_DATA, else ./holo-data")
+        ->envname("HOLO_DATA")
+        ->capture_default_str();
     sub->add_option("--keyring", g_keyring, "Keyring file (default: <data>.keyring, beside the data directory)");
     sub->add_flag("--read-only", g_read_only,
                   "Open the store for reading only, beside a running server or on a full or read-only disk "
@@ -378,7 +380,7 @@ int main(int argc, char** argv) {
   bool no_resolve = false;
   auto* ing = app.add_subcommand("ingest", "Ingest Segment-spec JSON Lines files or directories");
   add_data(ing);
-  ing->add_option("paths", paths, "Files (SOURCE.jsonl) or directories of them")->required();
+  ing->add_option("paths", paths, "Files (SOURCE.jsonl), directories of them, or - for standard input (with --source)")->required();
   ing->add_option("--source", ingest_options.source, "Source of every file (default: file name)");
   ing->add_option("--dead-letter", ingest_options.dead_letter_path, "Dead-letter file (default: DATA/dead_letter.jsonl)");
   ing->add_option("--batch", ingest_options.batch_lines, "Lines per durable batch")->capture_default_str()->check(CLI::Range(1ull, 1000000ull));

@@ -56,6 +56,13 @@ Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths
   std::vector<InputFile> files;
   for (const std::string& p : paths) {
     std::error_code ec;
+    if (p == ingest::kStdinPath) {  // standard input: one stream, named by --source
+      if (source_override.empty()) {
+        return Status::InvalidArgument("reading standard input ('-') needs --source NAME (the source of its messages)");
+      }
+      files.push_back({p, "", 0});
+      continue;
+    }
     if (fs::is_directory(p, ec)) {
       std::vector<fs::path> found;
       for (const auto& entry : fs::directory_iterator(p, ec)) {
@@ -74,6 +81,7 @@ Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths
   for (InputFile& f : files) {
     f.source = source_override.empty() ? fs::path(f.path).stem().string() : source_override;
     HOLO_RETURN_IF_ERROR(ValidateSourceName(f.source, f.path));
+    if (f.path == ingest::kStdinPath) continue;  // no size known in advance
     std::error_code ec;
     f.size = fs::file_size(f.path, ec);
     if (ec) return Status::IOError("cannot stat " + f.path + ": " + ec.message());
@@ -298,6 +306,7 @@ Status IngestStage::Ingest(const std::vector<std::string>& paths, const IngestOp
     lro.max_line_bytes = parser_options_.max_line_bytes;
     HOLO_ASSIGN_OR_RETURN(auto reader, ingest::LineReader::Open(file.path, lro));
     report->files++;
+    uint64_t file_bytes = 0;  // read so far (standard input has no size in advance)
     auto read_next = [&]() {
       return std::async(std::launch::async, [&]() {
         return ReadBatch(reader.get(), &parser, file.source, batch_lines, lro.max_line_bytes, Now());
@@ -344,13 +353,14 @@ Status IngestStage::Ingest(const std::vector<std::string>& paths, const IngestOp
       p.bytes_total = bytes_total;
       p.stored = report->stored;
       HOLO_RETURN_IF_ERROR(acks.Written(p));
+      file_bytes = batch.bytes;
       if (batch.eof) break;
     }
-    bytes_before += file.size;
+    bytes_before += file.path == ingest::kStdinPath ? file_bytes : file.size;
   }
   HOLO_RETURN_IF_ERROR(acks.Drain());
   HOLO_RETURN_IF_ERROR(dead_letter.Close());
-  report->bytes = bytes_total;
+  report->bytes = bytes_before;
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::OK();
 }

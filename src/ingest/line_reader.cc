@@ -25,6 +25,11 @@ Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
     return Status::InvalidArgument("LineReader: chunk_bytes and max_line_bytes must be > 0");
   }
   int fd;
+  if (path == kStdinPath) {
+    fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);  // ours to close; the process keeps fd 0
+    if (fd < 0) return ErrnoStatus("cannot read", "standard input", errno);
+    return std::unique_ptr<LineReader>(new LineReader(fd, "standard input", options));
+  }
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);

@@ -24,6 +24,9 @@
 
 namespace holo::ingest {
 
+// The path that names standard input (`holo ingest -`).
+inline constexpr std::string_view kStdinPath = "-";
+
 struct LineReaderOptions {
   // Bytes requested from the file per read. Default: 1 MiB.
   size_t chunk_bytes = 1 << 20;
@@ -49,6 +52,7 @@ class LineReader {
  public:
   // Opens `path` for reading. Returns kNotFound if it does not exist, kUnavailable on other
   // I/O errors.
+  // Opens `path`, or standard input when it is kStdinPath.
   static Result<std::unique_ptr<LineReader>> Open(const std::string& path,
                                                   LineReaderOptions options = {});
   ~LineReader();

@@ -380,6 +380,38 @@ TEST(IngestTest, IngestingTwiceStoresNothingNew) {
   EXPECT_EQ(profiles1, HoloOk({"export", "profiles", "--data", tmp / "data"}));
 }
 
+// `holo ingest -` reads standard input (with --source), HOLO_DATA stands for --data, and the
+// segment and trait commands print JSON with --json.
+TEST(IngestTest, StandardInputHoloDataAndJsonOutput) {
+  TempDir tmp("e2e_stdin");
+  const std::string lines =
+      R"({"type":"identify","messageId":"s1","userId":"u1","timestamp":"2026-10-01T10:00:00Z","traits":{"age":31}})" "\n"
+      R"({"type":"track","event":"Order Completed","messageId":"s2","userId":"u1","timestamp":"2026-10-01T11:00:00Z","properties":{"revenue":20}})" "\n"
+      R"({"type":"track","event":"Order Completed","messageId":"s3","userId":"u2","timestamp":"2026-10-01T12:00:00Z","properties":{"revenue":30}})" "\n";
+  const std::string data = tmp / "data";
+  std::string out, err;
+  // Without --source, standard input is refused with a line that says what to add.
+  EXPECT_NE(RunCommand({Holo(), "ingest", "--data", data, "-"}, lines, &out, &err), 0);
+  EXPECT_NE(err.find("--source"), std::string::npos) << err;
+  std::string report = HoloOk({"ingest", "--data", data, "--source", "web", "-"}, lines);
+  EXPECT_EQ(JsonNumber(report, "stored"), 3) << report;
+  EXPECT_EQ(JsonNumber(report, "bytes"), static_cast<double>(lines.size())) << report;
+  // HOLO_DATA instead of --data.
+  ASSERT_EQ(RunCommand({"/usr/bin/env", "HOLO_DATA=" + data, Holo(), "segment", "create", "buyers", "order_count >= 1", "--json"},
+                       "", &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find(R"("name":"buyers","version":1,"size":2)"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand({"/usr/bin/env", "HOLO_DATA=" + data, Holo(), "segment", "list", "--json"}, "", &out, &err), 0) << err;
+  EXPECT_NE(out.find(R"({"segments":[{"name":"buyers")"), std::string::npos) << out;
+  out = HoloOk({"segment", "count", "--data", data, "--expr", "order_count >= 1 and agee > 3", "--json"});
+  EXPECT_NE(out.find(R"("count":0,"warnings":["no profile has the trait 'agee'"])"), std::string::npos) << out;
+  out = HoloOk({"segment", "show", "--data", data, "buyers", "--json"});
+  EXPECT_NE(out.find(R"("history":[{"version":1,"definition":"order_count >= 1"}])"), std::string::npos) << out;
+  out = HoloOk({"trait", "list", "--data", data, "--json"});
+  EXPECT_NE(out.find(R"("name":"spend_90d")"), std::string::npos) << out;
+}
+
 TEST(CrashTest, SigkillMidIngestLosesNoAcknowledgedEventAndDuplicatesNone) {
   TempDir tmp("e2e_crash");
   Generate(tmp / "world", 1500, 5);
