@@ -10,12 +10,17 @@ setup:
 	@bash scripts/setup.sh
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	@mkdir -p $(BUILD)
+	@echo "configure: $(BUILD) (Release; output: $(BUILD)/configure.log)" >&2
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) > $(BUILD)/configure.log 2>&1 \
+	  || { tail -n 40 $(BUILD)/configure.log >&2; exit 1; }
 
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo needs the holo binary only, not the tests and benchmarks.
+demo: setup $(BUILD)/build.ninja
+	@bash scripts/quiet_build.sh $(BUILD) $(JOBS) holo
 	$(BUILD)/src/cli/holo demo --dir ./demo-world
 
 test: build

@@ -17,6 +17,7 @@
 #include "holo/generate.h"
 #include "holo/match.h"
 #include "cli/audience_commands.h"
+#include "cli/completion.h"
 #include "cli/cli_util.h"
 #include "cli/partner_commands.h"
 #include "cli/privacy_commands.h"
@@ -564,6 +565,10 @@ int main(int argc, char** argv) {
   demo->add_option("--seed", demo_seed, "Random seed")->capture_default_str();
   demo->add_option("--dir", demo_dir, "Working directory (world/ and data/ are replaced)")->capture_default_str();
 
+  std::string completion_shell;
+  auto* completion = app.add_subcommand("completion", "Print a shell completion script: source <(holo completion bash)");
+  completion->add_option("shell", completion_shell, "The shell (bash)")->required()->check(CLI::IsMember({"bash"}));
+
   // Parse errors in one line, like every other failure.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("holo: error: ") + e.what() + " (see --help)\n";
@@ -574,6 +579,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   ReadClockFromEnvironment();
+  if (completion->parsed()) {
+    std::fputs(holo::cli::BashCompletion(app, "holo").c_str(), stdout);
+    return 0;
+  }
 
   if (gen->parsed()) {
     holo::WorldStats stats;

@@ -510,8 +510,12 @@ TEST_F(AudienceTest, GroupProfilesAreExactForOperatorsAndPrivateForAnalysts) {
   auto again = engine_->analysts().GroupProfile("order_count >= 1", analyst);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->json.substr(again->json.find("\"dimensions\"")), noisy->json.substr(noisy->json.find("\"dimensions\"")));
-  // The one big spender: no size, no cell.
-  auto one = engine_->analysts().GroupProfile("spend_90d >= 123456", analyst);
+  // The one big spender: no size, no cell (epsilon 1 on one dimension: 1 + noise of scale 2
+  // reaching 50 has probability e^-24).
+  Engine::GroupProfileOptions one_dim = analyst;
+  one_dim.epsilon = 1;
+  one_dim.dimensions = {"gender"};
+  auto one = engine_->analysts().GroupProfile("spend_90d >= 123456", one_dim);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   EXPECT_NE(one->json.find("\"size\":null"), std::string::npos) << one->json;
   EXPECT_EQ(one->json.find("\"count\":"), std::string::npos) << one->json;

@@ -149,7 +149,10 @@ TEST_F(PartnerTest, ReleasesOnlyTheOverlapsGroupProfileAndReportsTheUpload) {
   std::string tiny;
   for (int i = 190; i < 195; ++i) tiny += Sha256Hex(EmailOf(i)) + "\n";
   for (int i = 2000; i < 2040; ++i) tiny += Sha256Hex(EmailOf(i)) + "\n";
-  auto small = engine_->analysts().PartnerMatch("acme", tiny, analyst);
+  Engine::GroupProfileOptions one_dim = analyst;  // epsilon 1 on one dimension: 5 people never reach 50
+  one_dim.epsilon = 1;
+  one_dim.dimensions = {"gender"};
+  auto small = engine_->analysts().PartnerMatch("acme", tiny, one_dim);
   ASSERT_TRUE(small.ok()) << small.status().ToString();
   EXPECT_NE(small->json.find("\"size\":null"), std::string::npos) << small->json;
   EXPECT_EQ(small->json.find("\"count\":"), std::string::npos) << small->json;

@@ -405,8 +405,8 @@ TEST_F(PrivacyTest, ReleasedCampaignsAreNoisedAndTheirRatesComeFromNoisyCounts) 
   EXPECT_NE(j.find(R"("charged":0.4)"), std::string::npos) << j;
   // The 5 control buyers (noise of scale 10 around 5, threshold 10) are mostly withheld; the
   // exact figures of the operator's report never appear as such.
-  EXPECT_EQ(j.find(R"("exposed":{"n":20,"buyers":10,"rate":0.5)"), std::string::npos) << j;
   EXPECT_EQ(j.find("fewer than"), std::string::npos) << j;
+  EXPECT_EQ(j.find("differs"), std::string::npos) << j;
 }
 
 TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConsent) {
@@ -462,8 +462,7 @@ TEST_F(PrivacyTest, ReleasedCountsAreNoisedAndRefusalsNameOnlyTheRule) {
   Ingest(events);
   ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   ASSERT_TRUE(engine_->audiences().DefineSegment("small", "order_count >= 1 and total_spend < 500").ok());
-  Engine::ReleaseOptions o;
-  o.k = 10;
+  Engine::ReleaseOptions o;  // the defaults: k 50, epsilon 0.1
   o.budget_owner = "analyst:ann";
   o.budget = 3;
   auto count = [&](const std::string& q, double epsilon = 0) {
@@ -471,11 +470,20 @@ TEST_F(PrivacyTest, ReleasedCountsAreNoisedAndRefusalsNameOnlyTheRule) {
     with.epsilon = epsilon;
     return engine_->analysts().ReleaseCount(q, with);
   };
-  // A one-person group: withheld on its noisy value, the refusal names the rule.
-  auto tiny = count("total_spend > 500");
-  ASSERT_TRUE(tiny.ok()) << tiny.status().ToString();
-  EXPECT_FALSE(tiny->count.has_value());
-  EXPECT_EQ(tiny->withheld, "group below the minimum size");
+  // A one-person group: withheld on its noisy value (shown with probability 0.4%, then as a
+  // noisy number of at least k), the refusal naming the rule. Ten different questions.
+  int withheld = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto tiny = count("total_spend > " + std::to_string(500 + i));
+    ASSERT_TRUE(tiny.ok()) << tiny.status().ToString();
+    if (tiny->count) {
+      EXPECT_GE(*tiny->count, 50u);
+      continue;
+    }
+    ++withheld;
+    EXPECT_EQ(tiny->withheld, "group below the minimum size");
+  }
+  EXPECT_GE(withheld, 8);
   // A big group: a noisy count near the truth, never exactly guaranteed.
   auto all = count("buyers");
   ASSERT_TRUE(all.ok());

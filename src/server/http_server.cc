@@ -664,6 +664,18 @@ class ServerImpl final : public Server {
     }
     return true;
   }
+  // The `dimensions=a,b` of a group profile (empty: all).
+  static std::vector<std::string> Dimensions(const Request& req) {
+    std::vector<std::string> out;
+    const std::string dims = req.get_param_value("dimensions");
+    for (size_t start = 0; !dims.empty() && start <= dims.size();) {
+      size_t comma = dims.find(',', start);
+      if (comma == std::string::npos) comma = dims.size();
+      if (comma > start) out.push_back(dims.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return out;
+  }
   // An operator's exact aggregate is audited like a read of individuals: false, with the
   // error sent, when the audit cannot be written (no audit, no answer).
   bool AuditExact(const Principal& who, std::string_view action, std::string_view target, Response& res) {
@@ -873,13 +885,7 @@ class ServerImpl final : public Server {
       o.budget_owner = BudgetOwner(*who);
       o.budget = options_.privacy_budget;
       o.period_days = options_.privacy_period_days;
-      std::string dims = req.get_param_value("dimensions");
-      for (size_t start = 0; !dims.empty() && start <= dims.size();) {
-        size_t comma = dims.find(',', start);
-        if (comma == std::string::npos) comma = dims.size();
-        if (comma > start) o.dimensions.push_back(dims.substr(start, comma - start));
-        start = comma + 1;
-      }
+      o.dimensions = Dimensions(req);
     } else if (!AuditExact(*who, "aggregate.groupprofile", segment, res)) {
       return;
     }
@@ -977,6 +983,7 @@ class ServerImpl final : public Server {
       o.budget_owner = BudgetOwner(*who);
       o.budget = options_.privacy_budget;
       o.period_days = options_.privacy_period_days;
+      o.dimensions = Dimensions(req);
     }
     Result<Engine::Report> r = engine_->analysts().PartnerMatch(partner, req.body, o);
     // No audit, no answer.

@@ -412,6 +412,26 @@ TEST(IngestTest, StandardInputHoloDataAndJsonOutput) {
   EXPECT_NE(out.find(R"("name":"spend_90d")"), std::string::npos) << out;
 }
 
+// `holo completion bash` completes subcommands and options at every level, from the
+// command line's own definition.
+TEST(CliTest, BashCompletionFollowsTheCommands) {
+  const std::string script = HoloOk({"completion", "bash"});
+  ASSERT_NE(script.find("complete -o default -F _holo_complete holo"), std::string::npos) << script;
+  TempDir tmp("e2e_completion");
+  WriteFile(tmp / "holo.bash", script);
+  auto complete = [&](const std::string& words, int cword) {
+    std::string out, err;
+    const std::string cmd = "source '" + (tmp / "holo.bash") + "'; COMP_WORDS=(" + words + "); COMP_CWORD=" +
+                            std::to_string(cword) + "; _holo_complete; echo \"${COMPREPLY[*]}\"";
+    EXPECT_EQ(RunCommand({"/bin/bash", "-c", cmd}, "", &out, &err), 0) << err;
+    return out;
+  };
+  EXPECT_EQ(complete("holo seg", 1), "segment\n");
+  EXPECT_EQ(complete("holo segment cr", 2), "create\n");
+  EXPECT_NE(complete("holo segment create --da", 3).find("--data"), std::string::npos);
+  EXPECT_NE(complete("holo ingest --data d --so", 4).find("--source"), std::string::npos);
+}
+
 TEST(CrashTest, SigkillMidIngestLosesNoAcknowledgedEventAndDuplicatesNone) {
   TempDir tmp("e2e_crash");
   Generate(tmp / "world", 1500, 5);
