@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   librocksdb-dev libroaring-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
   libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev time
-  libcpp-httplib-dev zlib1g-dev
+  libcpp-httplib-dev zlib1g-dev libphonenumber-dev
   clang
   chromium
 )

@@ -45,8 +45,15 @@ struct Options {
   // Create the data directory (and its parents) when missing. Default: true.
   // Read-only tools pass false to fail clearly on a mistyped path.
   bool create_if_missing = true;
-  // Country code for phone numbers without one. Default: "86" (China).
-  std::string default_country_code = "86";
+  // Regions (ISO 3166 codes: "US", "GB", ...) in which phone numbers written without a country
+  // code are read, per source; "*" is the store's default, for sources without a region of
+  // their own and for look-ups (phone:(415) 555-0101). Kept in the store (docs/identity.md,
+  // "Phone numbers") and in force at every later open, the server's /v1 too: the entries given
+  // here are added to the stored ones, or replace them, when a read-write store opens.
+  // Nothing stored or given: "CN", as for every store written before regions existed. A
+  // source's region decides the pseudonyms of its national-form numbers: changing it later
+  // separates those numbers from the ones stored before. Default: empty.
+  std::map<std::string, std::string> phone_regions;
   // The keyring file (pseudonymization and vault keys; privacy/keyring.h). Empty: beside
   // the data directory, "<data_dir>.keyring". Created with the store.
   std::string keyring_path;
@@ -463,6 +470,10 @@ class IdentityService {
 
   // The identity policy in force, as TOML (identity/policy.h).
   virtual Result<std::string> IdentityPolicy() = 0;
+
+  // The phone regions in force (Options::phone_regions), {"*": "CN", "web": "US", ...}:
+  // always with "*", and with every source that has its own.
+  virtual Result<std::string> PhoneRegionsJson() = 0;
 
   // Applies a new policy: a change of min_match_weight alone re-resolves the
   // components whose match edges flip; any other change re-resolves everything.

@@ -36,6 +36,8 @@ using holo::cli::Fail;
 // --keyring of the command line (empty: beside the data directory); --no-vault; --read-only.
 std::string g_keyring;
 bool g_no_vault = false;
+// holo::Options::phone_regions: source (or "*") -> region, stored in the store at open.
+std::map<std::string, std::string> g_phone_regions;
 bool g_read_only = false;
 
 // The engine's clock (holo::Options::now_ms): HOLO_NOW (ISO-8601), else the system clock (0).
@@ -55,6 +57,7 @@ std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = 
   options.now_ms = g_now_ms;
   options.keyring_path = g_keyring;
   options.pii_vault = !g_no_vault;
+  options.phone_regions = g_phone_regions;
   options.create_if_missing = create && !g_read_only;
   options.read_only = g_read_only;
   auto engine = holo::Engine::Open(options);
@@ -382,7 +385,12 @@ int main(int argc, char** argv) {
   auto* ing = app.add_subcommand("ingest", "Ingest Segment-spec JSON Lines files or directories");
   add_data(ing);
   ing->add_option("paths", paths, "Files (SOURCE.jsonl), directories of them, or - for standard input (with --source)")->required();
-  ing->add_option("--source", ingest_options.source, "Source of every file (default: file name)");
+  auto* ing_source = ing->add_option("--source", ingest_options.source, "Source of every file (default: file name)");
+  std::string default_region;
+  ing->add_option("--default-region", default_region,
+                  "Region (ISO 3166: US, GB, CN...) of the source's phone numbers written without a country code; "
+                  "kept in the store for the source (see 'holo identity phone-regions')")
+      ->needs(ing_source);
   ing->add_option("--dead-letter", ingest_options.dead_letter_path, "Dead-letter file (default: DATA/dead_letter.jsonl)");
   ing->add_option("--batch", ingest_options.batch_lines, "Lines per durable batch")->capture_default_str()->check(CLI::Range(1ull, 1000000ull));
   ing->add_option("--ack-log", ack_log, "Append 'file<TAB>line<TAB>stored' after every durable batch");
@@ -471,6 +479,13 @@ int main(int argc, char** argv) {
   add_data(id_vault);
   id_vault->add_option("--config", vault_config, "Matcher config (TOML; default: built in, see docs/privacy.md)")
       ->check(CLI::ExistingFile);
+  std::vector<std::string> region_settings;
+  auto* id_regions = idn->add_subcommand(
+      "phone-regions", "Print the phone regions in force as JSON; --set SOURCE=REGION first stores one");
+  add_data(id_regions);
+  id_regions->add_option("--set", region_settings,
+                         "SOURCE=REGION (ISO 3166, e.g. web=US; '*' = the store's default). Changes the pseudonyms "
+                         "of the source's later numbers written without a country code (docs/identity.md)");
   auto* id_policy = idn->add_subcommand("policy", "Print the identity policy in force (TOML)");
   add_data(id_policy);
   auto* id_apply = idn->add_subcommand("apply", "Apply a new identity policy and re-resolve what it changes");
@@ -615,7 +630,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (g_read_only && (ing->parsed() || rekey->parsed() || serve.Parsed())) {
+  if (g_read_only && (ing->parsed() || rekey->parsed() || serve.Parsed() || !region_settings.empty())) {
     Fail("--read-only: this command writes to the store");
   }
   if (privacy.ParsedWithoutEngine()) return privacy.RunWithoutEngine(data);
@@ -650,6 +665,12 @@ int main(int argc, char** argv) {
                 (unsigned long long)r.profiles, r.seconds,
                 r.old_dir.empty() ? "" : (",\"old_dir\":\"" + r.old_dir + "\"").c_str());
     return 0;
+  }
+  if (!default_region.empty()) g_phone_regions[ingest_options.source] = default_region;
+  for (const std::string& setting : region_settings) {
+    const size_t eq = setting.find('=');
+    if (eq == std::string::npos) Fail("phone-regions: --set expects SOURCE=REGION, got '" + setting + "'");
+    g_phone_regions[setting.substr(0, eq)] = setting.substr(eq + 1);
   }
   // Only ingest creates a data directory; the other commands read an existing one.
   serve.BeforeOpen();
@@ -743,6 +764,11 @@ int main(int argc, char** argv) {
       for (const auto& hex : vm.unopened) std::fprintf(stderr, " %s", hex.c_str());
       std::fprintf(stderr, "\n");
     }
+    } else if (id_regions->parsed()) {
+      auto json = engine->identity().PhoneRegionsJson();
+      Check(json.status(), "phone regions");
+      std::printf("%s\n", json->c_str());
+      return 0;
     } else if (id_policy->parsed()) {
       auto p = engine->identity().IdentityPolicy();
       Check(p.status(), "identity policy");

@@ -131,7 +131,6 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
       ingest_(store_.get(), pseudonymizer_, parser_options_, identity_, privacy_, options_.data_dir, dead_letter_keys_,
               options_.now_ms),
       profiles_(store_.get(), &privacy_.consent(), &audiences_, [this] { return Now(); }) {
-  parser_options_.default_country_code = options_.default_country_code;
   parser_options_.capture_vault = options_.pii_vault;
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
   for (const auto& [source, ms] : options_.future_skew_ms_by_source) parser_options_.future_skew_ms_by_source[source] = ms;
@@ -167,6 +166,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std
   if (!options.read_only) {
     HOLO_RETURN_IF_ERROR(engine->profiles_.Backfill());
   }
+  HOLO_RETURN_IF_ERROR(engine->LoadPhoneRegions());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {
     HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(*retention));

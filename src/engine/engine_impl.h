@@ -117,6 +117,7 @@ class EngineImpl final : public Engine,
   Status ImportMatches(const std::string& pairs_csv, MatchImport* import, ResolveReport* report) override;
   Status MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) override;
   Result<std::string> IdentityPolicy() override;
+  Result<std::string> PhoneRegionsJson() override;
   Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) override;
   Result<Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) override;
   Result<Report> IdentityHubs(size_t top = 20) override;
@@ -171,6 +172,9 @@ class EngineImpl final : public Engine,
   Status ApplyRetention(RetentionReport* report) override;
   // Sets the events' windows and the dead letters' one ("dead_letter", else the default).
   void SetWindows(std::map<std::string, int64_t> windows);
+  // The stored phone regions with options_.phone_regions merged in (and stored, read-write),
+  // put into parser_options_ before any parser is made (phone_regions.cc).
+  Status LoadPhoneRegions();
   // Parses {"source": days, ...} into windows in ms ("dead_letter" among them: the
   // dead-letter file's window, not a source's).
   static Result<std::map<std::string, int64_t>> ParseRetention(std::string_view json);

@@ -162,5 +162,76 @@ TEST_F(EngineTest, LookupNormalizesLikeIngestion) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+
+// Issue #17: phone numbers written without a country code are read in their source's region.
+// Two sources with different regions carry one person's number, nationally in one and
+// internationally in the other (and in the other's own national form): one OneID.
+TEST(EnginePhoneRegionTest, SourcesWithTheirOwnRegionsLinkOneNumberIntoOneOneId) {
+  testing::TempDir dir("engine_phone_regions");
+  Options options;
+  options.data_dir = dir / "data";
+  options.phone_regions = {{"us_shop", "us"}, {"uk_shop", "GB"}};
+  auto opened = Engine::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Engine> engine = std::move(opened).value();
+  auto ingest = [&](const std::string& source, const std::string& user, const std::string& phone) {
+    testing::WriteFile(dir / (source + ".jsonl"),
+                       R"({"type":"identify","messageId":")" + user + R"(","userId":")" + user +
+                           R"(","traits":{"phone":")" + phone + "\"}}\n");
+    IngestReport report;
+    Status s = engine->Ingest({dir / (source + ".jsonl")}, IngestOptions(), &report);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(report.rejected, 0u);
+  };
+  auto oneid = [&](const std::string& type, const std::string& value) {
+    auto id = engine->LookupOneId(type, value);
+    EXPECT_TRUE(id.ok()) << type << ":" << value << ": " << id.status().ToString();
+    return id.ok() ? *id : 0;
+  };
+  ingest("us_shop", "u1", "(415) 555-0101");
+  ingest("uk_shop", "k1", "+1 415 555 0101");
+  const uint64_t person = oneid("user_id@us_shop", "u1");
+  ASSERT_NE(person, 0u);
+  EXPECT_EQ(oneid("user_id@uk_shop", "k1"), person);
+  EXPECT_EQ(oneid("phone", "+14155550101"), person);
+  // And the other way: a British number, national in the GB source, international in the US one.
+  ingest("uk_shop", "k2", "020 7946 0018");
+  ingest("us_shop", "u2", "011 44 20 7946 0018");  // the US's international call prefix
+  const uint64_t other = oneid("user_id@uk_shop", "k2");
+  ASSERT_NE(other, 0u);
+  EXPECT_NE(other, person);
+  EXPECT_EQ(oneid("user_id@us_shop", "u2"), other);
+  // Look-ups read national numbers in the store's default region, CN when nothing says else.
+  EXPECT_EQ(oneid("phone", "(415) 555-0101"), 0u);  // +864155550101: a Dandong number, not known
+  EXPECT_EQ(*engine->identity().PhoneRegionsJson(), R"({"*":"CN","uk_shop":"GB","us_shop":"US"})");
+
+  // The regions are the store's: reopened without them, the server's path (PrepareMessages) and
+  // look-ups use them; "*" sets the look-ups' region.
+  engine.reset();
+  options.phone_regions = {{"*", "US"}};
+  opened = Engine::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  engine = std::move(opened).value();
+  EXPECT_EQ(*engine->identity().PhoneRegionsJson(), R"({"*":"US","uk_shop":"GB","us_shop":"US"})");
+  const std::string line =
+      R"({"type":"identify","messageId":"h1","anonymousId":"a3","traits":{"phone":"415-555-0101"}})";
+  PreparedMessages prepared;
+  ASSERT_TRUE(engine->PrepareMessages({MessageInput{"us_shop", line, ""}}, &prepared).ok());
+  std::vector<std::vector<MessageOutcome>> outcomes;
+  ASSERT_TRUE(engine->WritePrepared({&prepared}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 1u);
+  ASSERT_EQ(outcomes[0].size(), 1u);
+  EXPECT_EQ(outcomes[0][0].kind, MessageOutcome::Kind::kStored) << outcomes[0][0].error;
+  ResolveReport resolved;
+  ASSERT_TRUE(engine->Resolve(false, &resolved).ok());
+  EXPECT_EQ(oneid("anonymous_id@us_shop", "a3"), person);
+  EXPECT_EQ(oneid("phone", "(415) 555-0101"), person);
+
+  // A region libphonenumber does not know is refused at open.
+  engine.reset();
+  options.phone_regions = {{"web", "XX"}};
+  EXPECT_EQ(Engine::Open(options).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace holo

@@ -76,7 +76,7 @@ Result<std::optional<privacy::Pseudonym>> IdentityStage::PseudonymOf(std::string
   std::string canonical = CanonicalType(type);
   bool placeholder = false;
   auto value =
-      privacy::NormalizeIdentifierValue(canonical, raw, &placeholder, parser_options_.default_country_code);
+      privacy::NormalizeIdentifierValue(canonical, raw, &placeholder, parser_options_.default_phone_region);
   if (!value.ok()) return value.status();
   if (placeholder) return std::optional<privacy::Pseudonym>();
   return std::optional<privacy::Pseudonym>(pseudonymizer_.Hash(canonical, *value));

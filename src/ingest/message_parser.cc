@@ -315,6 +315,7 @@ class MessageParser::Impl {
   std::string source_;
   std::string user_type_;  // "user_id@<ns>"
   std::string anon_type_;  // "anonymous_id@<source>"
+  std::string phone_region_;  // where the source's phones without a country code are read
 };
 
 void MessageParser::Impl::SetSource(std::string_view source) {
@@ -325,6 +326,8 @@ void MessageParser::Impl::SetSource(std::string_view source) {
   const std::string& ns = it == options_.source_namespace.end() ? source_ : it->second;
   user_type_ = "user_id@" + ns;
   anon_type_ = "anonymous_id@" + source_;
+  auto region = options_.phone_region_by_source.find(source_);
+  phone_region_ = region == options_.phone_region_by_source.end() ? options_.default_phone_region : region->second;
 }
 
 ParsedIdentifier* MessageParser::Impl::AddId(std::string_view type, std::string_view value, IdRole role,
@@ -354,7 +357,7 @@ void MessageParser::Impl::AddNormalized(std::string_view type, std::string_view 
                                         std::string_view where, ParsedMessage* m) {
   bool placeholder = false;
   Result<std::string> v =
-      privacy::NormalizeIdentifierValue(type, raw, &placeholder, options_.default_country_code);
+      privacy::NormalizeIdentifierValue(type, raw, &placeholder, phone_region_);
   if (!v.ok()) {
     std::string w = "invalid ";
     w += type;

@@ -19,6 +19,7 @@
 
 #include "holo/result.h"
 #include "ingest/message.h"
+#include "privacy/normalize.h"
 #include "privacy/pseudonymizer.h"
 
 namespace holo::ingest {
@@ -42,8 +43,13 @@ struct ParserOptions {
   // that identifier, so it can be joined to the identity graph. Defaults(): invited_by ->
   // @source (minigame invites), card_owner -> user_id@alipay (family-card payments).
   std::map<std::string, std::string, std::less<>> reference_properties;
-  // Country code given to phone numbers written without one (1..3 digits). Default: "86".
-  std::string default_country_code = "86";
+  // The region (ISO 3166 code, privacy::NormalizePhone) in which a phone number written
+  // without a country code is read, per source; a source not listed uses
+  // default_phone_region. A number not valid in its source's region is dropped with a
+  // warning ("invalid phone in traits.phone: not a valid number in region CN"), never re-read
+  // as another country's. Default: "CN" (what stores written before per-source regions used).
+  std::string default_phone_region = std::string(privacy::kDefaultPhoneRegion);
+  std::map<std::string, std::string, std::less<>> phone_region_by_source;
   // Keep the personal fields of shipping/billing addresses (name, phone, street, email,
   // with city and postcode) in ParsedMessage::vault for the encrypted PII vault. They are
   // dropped from the properties either way. Default: false (the engine turns it on).

@@ -543,7 +543,7 @@ TEST(MessageParserOptionsTest, CustomNamespacesAndCountry) {
   ParserOptions o = ParserOptions::Defaults();
   o.source_namespace["koubei"] = "alipay";
   o.account_id_types["koubei_id"] = "alipay";
-  o.default_country_code = "44";
+  o.default_phone_region = "GB";
   o.max_line_bytes = 100;
   MessageParser parser(o, &ps);
   Result<ParsedMessage> m = parser.Parse(
@@ -555,6 +555,38 @@ TEST(MessageParserOptionsTest, CustomNamespacesAndCountry) {
   Result<ParsedMessage> big = parser.Parse(std::string(101, ' '), "koubei", kNow);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().message(), "line exceeds 100 bytes");
+}
+
+TEST(MessageParserOptionsTest, PhoneRegionPerSource) {
+  Pseudonymizer ps(TestKey());
+  ParserOptions o = ParserOptions::Defaults();
+  o.phone_region_by_source["us_shop"] = "US";
+  MessageParser parser(o, &ps);
+  auto identify = [](const char* phone) {
+    return std::string(R"({"type":"identify","messageId":"m","userId":"u","traits":{"phone":")") + phone + "\"}}";
+  };
+  // The same person's number, national in the US source and international in another.
+  Result<ParsedMessage> us = parser.Parse(identify("(415) 555-0101"), "us_shop", kNow);
+  Result<ParsedMessage> intl = parser.Parse(identify("+1 415 555 0101"), "web", kNow);
+  ASSERT_TRUE(us.ok() && intl.ok());
+  ASSERT_EQ(us->ids.size(), 2u);
+  ASSERT_EQ(intl->ids.size(), 2u);
+  EXPECT_EQ(us->ids[1].pseudonym, ps.Hash("phone", "+14155550101"));
+  EXPECT_EQ(intl->ids[1].pseudonym, us->ids[1].pseudonym);
+  EXPECT_TRUE(us->ids[1].has_match_tag);
+
+  // A source without a region reads national numbers as Chinese, as before: this US number is
+  // not valid there, so it is dropped with a warning, not stored as +866505550101.
+  Result<ParsedMessage> cn = parser.Parse(identify("(650) 555-0101"), "web", kNow);
+  ASSERT_TRUE(cn.ok()) << cn.status().ToString();
+  ASSERT_EQ(cn->ids.size(), 1u);
+  ASSERT_EQ(cn->warnings.size(), 1u);
+  EXPECT_EQ(cn->warnings[0], "invalid phone in traits.phone: not a valid number in region CN");
+  EXPECT_EQ(cn->warnings[0].find("650"), std::string::npos) << "the raw value is PII";
+  Result<ParsedMessage> cn_ok = parser.Parse(identify("138 1234 5678"), "web", kNow);
+  ASSERT_TRUE(cn_ok.ok());
+  EXPECT_EQ(cn_ok->ids[1].pseudonym, ps.Hash("phone", "+8613812345678"));
+
 }
 
 TEST(MessageParserKeyTest, PseudonymsDependOnKey) {

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
 namespace holo::privacy {
 namespace {
 
@@ -41,32 +44,37 @@ constexpr size_t kE164MaxDigits = 15;
 
 }  // namespace
 
-Result<std::string> NormalizePhone(std::string_view raw, std::string_view default_country_code) {
-  if (default_country_code.empty() || default_country_code.size() > 3) {
-    return Status::InvalidArgument("default country code must be 1 to 3 digits");
-  }
-  for (char c : default_country_code) {
-    if (!IsDigit(c)) return Status::InvalidArgument("default country code must be 1 to 3 digits");
-  }
-  if (default_country_code[0] == '0') {
-    return Status::InvalidArgument("default country code must not start with 0");
-  }
+namespace {
 
-  // Clean: keep digits and a leading '+'; drop separators; "(0)" is the optional trunk prefix
-  // written inside international numbers ("+44 (0)20 ...") and is dropped whole.
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+// A phone number as written, before it is checked: `digits` with separators removed, and
+// `intl` set when it was written in international form ("+..." or "00...", the '+' or the
+// "00" removed from `digits`).
+struct CleanPhone {
   std::string digits;
-  digits.reserve(raw.size());
+  bool intl = false;
+};
+
+Result<CleanPhone> Clean(std::string_view raw) {
+  // Keep digits and a leading '+'; drop separators; "(0)" is the optional trunk prefix
+  // written inside international numbers ("+44 (0)20 ...") and is dropped whole. Letters
+  // (extensions, "call me") and anything else are refused before libphonenumber sees the
+  // text, which would otherwise accept full-width digits, vanity letters and "ext. 9".
+  CleanPhone out;
+  out.digits.reserve(raw.size());
   bool plus = false;
   for (size_t i = 0; i < raw.size(); ++i) {
     const char c = raw[i];
     if (IsDigit(c)) {
-      digits.push_back(c);
+      out.digits.push_back(c);
     } else if (c == ' ' || c == '\t' || c == '-' || c == '.' || c == ')') {
       // separator
     } else if (c == '(') {
       if (raw.substr(i, 3) == "(0)") i += 2;
     } else if (c == '+') {
-      if (plus || !digits.empty()) return Status::InvalidArgument("'+' is only allowed first");
+      if (plus || !out.digits.empty()) return Status::InvalidArgument("'+' is only allowed first");
       plus = true;
     } else if (IsAsciiLetter(c)) {
       return Status::InvalidArgument("contains letters");
@@ -74,30 +82,105 @@ Result<std::string> NormalizePhone(std::string_view raw, std::string_view defaul
       return Status::InvalidArgument("contains an invalid character");
     }
   }
-  if (digits.empty()) return Status::InvalidArgument("no digits");
-
-  std::string out;
-  out.reserve(kE164MaxDigits + 4);
-  out.push_back('+');
+  if (out.digits.empty()) return Status::InvalidArgument("no digits");
   if (plus) {
-    out += digits;
-  } else if (digits.size() > 2 && digits[0] == '0' && digits[1] == '0') {
-    out.append(digits, 2, std::string::npos);  // international call prefix 00
-  } else if (default_country_code == "86" && digits.size() == 13 &&
-             digits.compare(0, 3, "861") == 0) {
-    out += digits;  // a CN mobile number written with its country code but without '+'
-  } else {
-    out += default_country_code;
-    out.append(digits, digits[0] == '0' ? 1 : 0, std::string::npos);  // drop a trunk 0
+    out.intl = true;
+  } else if (out.digits.size() > 2 && out.digits[0] == '0' && out.digits[1] == '0') {
+    out.digits.erase(0, 2);  // the international call prefix 00
+    out.intl = true;
   }
-
-  const size_t n = out.size() - 1;
-  if (n < kE164MinDigits)
-    return Status::InvalidArgument("too short for E.164 (fewer than 8 digits)");
-  if (n > kE164MaxDigits)
-    return Status::InvalidArgument("too long for E.164 (more than 15 digits)");
-  if (out[1] == '0') return Status::InvalidArgument("country code must not start with 0");
+  if (out.intl) {
+    if (out.digits.size() < kE164MinDigits)
+      return Status::InvalidArgument("too short for E.164 (fewer than 8 digits)");
+    if (out.digits.size() > kE164MaxDigits)
+      return Status::InvalidArgument("too long for E.164 (more than 15 digits)");
+    if (out.digits[0] == '0') return Status::InvalidArgument("country code must not start with 0");
+  }
   return out;
+}
+
+// The text of a number that libphonenumber found not valid: the form the hand-written rule of
+// Holo <= 0.1 gave it (E.164 as written, or the region's country code prefixed with one trunk
+// '0' dropped). Used only to recognize form fillers ("111 1111 1111") as placeholders.
+std::string LegacyForm(const CleanPhone& p, int country_code) {
+  if (p.intl) return "+" + p.digits;
+  return "+" + std::to_string(country_code) + p.digits.substr(p.digits[0] == '0' ? 1 : 0);
+}
+
+bool IsFormFiller(std::string_view e164) {
+  return e164.size() > 10 && IsPlaceholderId(e164.substr(e164.size() - 8)) &&
+         IsPlaceholderId(e164.substr(e164.size() - 10));
+}
+
+// Parses and checks a cleaned number; on success sets *e164.
+Status ParseValid(const CleanPhone& p, const std::string& region, int region_cc, std::string* e164) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (p.intl) {
+    const std::string text = "+" + p.digits;
+    if (util.Parse(text, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+      return Status::InvalidArgument("not a phone number (unknown country code or length)");
+    }
+    if (!util.IsValidNumber(number)) {
+      return Status::InvalidArgument("not a valid number for its country code");
+    }
+    // The digits as written, which is what earlier versions pseudonymized; for a valid number
+    // it is libphonenumber's E.164 too.
+    *e164 = text;
+    return Status::OK();
+  }
+  if (util.ParseAndKeepRawInput(p.digits, region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return Status::InvalidArgument("not a phone number of region " + region);
+  }
+  // Written with the region's own international call prefix (011 in the US): the number
+  // names its country itself.
+  const bool dialled_abroad =
+      number.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_IDD;
+  if (!dialled_abroad && static_cast<int>(number.country_code()) != region_cc) {
+    return Status::InvalidArgument("not a number of region " + region);
+  }
+  if (!util.IsValidNumber(number)) {
+    return Status::InvalidArgument(dialled_abroad ? std::string("not a valid number for its country code")
+                                                  : "not a valid number in region " + region);
+  }
+  util.Format(number, PhoneNumberUtil::E164, e164);
+  return Status::OK();
+}
+
+Result<std::string> NormalizePhoneImpl(std::string_view raw, std::string_view default_region,
+                                       bool* form_filler) {
+  HOLO_ASSIGN_OR_RETURN(std::string region, CanonicalPhoneRegion(default_region));
+  const int region_cc = PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(region);
+  HOLO_ASSIGN_OR_RETURN(CleanPhone p, Clean(raw));
+  std::string e164;
+  Status valid = ParseValid(p, region, region_cc, &e164);
+  if (valid.ok()) return e164;
+  if (form_filler != nullptr) {
+    std::string legacy = LegacyForm(p, region_cc);
+    if (legacy.size() - 1 >= kE164MinDigits && legacy.size() - 1 <= kE164MaxDigits && IsFormFiller(legacy)) {
+      *form_filler = true;
+      return legacy;
+    }
+  }
+  return valid;
+}
+
+}  // namespace
+
+Result<std::string> CanonicalPhoneRegion(std::string_view region) {
+  if (region.size() != 2 || !IsAsciiLetter(region[0]) || !IsAsciiLetter(region[1])) {
+    return Status::InvalidArgument("phone region must be a two-letter ISO 3166 code such as CN or US");
+  }
+  std::string out(region);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(out) == 0) {
+    return Status::InvalidArgument("phone region " + out + " is not a region libphonenumber knows");
+  }
+  return out;
+}
+
+Result<std::string> NormalizePhone(std::string_view raw, std::string_view default_region) {
+  return NormalizePhoneImpl(raw, default_region, nullptr);
 }
 
 Result<std::string> NormalizeEmail(std::string_view raw) {
@@ -220,23 +303,22 @@ bool LooksLikeSeparatedMac(std::string_view raw) {
 
 Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_view raw,
                                              bool* placeholder,
-                                             std::string_view default_country_code) {
+                                             std::string_view default_region) {
   if (type == "mac") {
     bool randomized = false;
     Result<std::string> mac = NormalizeMac(raw, &randomized);
     if (mac.ok() && placeholder != nullptr) *placeholder = randomized || IsPlaceholderId(*mac);
     return mac;
   }
+  bool form_filler = false;
   Result<std::string> value = type == "email"   ? NormalizeEmail(raw)
-                              : type == "phone" ? NormalizePhone(raw, default_country_code)
+                              : type == "phone" ? NormalizePhoneImpl(raw, default_region, &form_filler)
                                                 : Result<std::string>(std::string(raw));
   if (value.ok() && placeholder != nullptr) {
     *placeholder = IsPlaceholderId(*value);
-    // A phone whose national number is one repeated digit (+86 11111111111) is a form filler.
-    if (type == "phone" && value->size() > 8 && IsPlaceholderId(std::string_view(*value).substr(value->size() - 8)) &&
-        IsPlaceholderId(std::string_view(*value).substr(value->size() - 10))) {
-      *placeholder = true;
-    }
+    // A phone whose national number is one repeated digit (+86 11111111111) is a form filler:
+    // not a valid number, kept as a placeholder (it links no one) as before libphonenumber.
+    if (type == "phone" && (form_filler || IsFormFiller(*value))) *placeholder = true;
     // A randomized MAC identifies no one, even as another field's value (a wifi sensor's
     // anonymousId is the probed MAC).
     bool randomized = false;

@@ -1,7 +1,8 @@
 // normalize: canonical forms of raw identifier values, so that the same phone, email or MAC
 // written differently pseudonymizes to the same value.
 //
-//   HOLO_ASSIGN_OR_RETURN(std::string phone, NormalizePhone("138-1234-5678"));  // "+8613812345678"
+//   HOLO_ASSIGN_OR_RETURN(std::string phone, NormalizePhone("138-1234-5678"));  // "+8613812345678" (CN)
+//   HOLO_ASSIGN_OR_RETURN(std::string us, NormalizePhone("(415) 555-0101", "US"));  // "+14155550101"
 //   bool randomized = false;
 //   HOLO_ASSIGN_OR_RETURN(std::string mac, NormalizeMac("DA-A1-19-00-11-22", &randomized));
 //
@@ -16,18 +17,40 @@
 
 namespace holo::privacy {
 
-// Returns `raw` as E.164: '+' followed by 8..15 digits, the first not 0.
-// Spaces, tabs, '-', '.', '(' and ')' are removed anywhere. Then:
-//   "+<digits>"           kept as is (international);
-//   "00<digits>"          the international call prefix: "0086138..." -> "+86138...";
-//   default country "86": 13 digits starting "861" -> "+86...", i.e. "8613812345678";
-//   otherwise national:   one trunk '0' is dropped and `default_country_code` prefixed:
-//                         "13812345678" -> "+8613812345678", "010-6552-9988" -> "+861065529988".
-// Returns kInvalidArgument for letters or other characters, a '+' not at the start, an empty
-// number, fewer than 8 or more than 15 digits, or a country code starting with 0.
-// REQUIRES: default_country_code is 1..3 digits (else kInvalidArgument).
+// The region of phone numbers written without a country code when nothing else is configured:
+// China, the only rule Holo had before per-source regions (the pseudonyms of stores written
+// then depend on it).
+inline constexpr std::string_view kDefaultPhoneRegion = "CN";
+
+// Returns `region` as libphonenumber's upper-case ISO 3166-1 alpha-2 region code ("us" ->
+// "US"), or kInvalidArgument when it is not two letters or not a region libphonenumber knows.
+Result<std::string> CanonicalPhoneRegion(std::string_view region);
+
+// Returns `raw` as E.164 ('+' and 8..15 digits), checked with libphonenumber (Debian's
+// libphonenumber-dev; its metadata decides which numbers are valid).
+// Spaces, tabs, '-', '.', '(' and ')' are removed anywhere, and "(0)" whole. Then:
+//   "+<digits>" / "00<digits>"  international: must be a valid number of its country code
+//                               (PhoneNumberUtil::IsValidNumber); returned as written, '+'
+//                               and the digits, byte for byte what Holo <= 0.1 returned:
+//                               "+1 (415) 555-0101" -> "+14155550101",
+//                               "0086 138 1234 5678" -> "+8613812345678";
+//   otherwise national:         parsed in `default_region` (trunk prefix, the region's own
+//                               country code without '+', and its international call prefix
+//                               are understood: "8613812345678" in CN, "011 44 ..." in US) and
+//                               must be a valid number of that region's country code:
+//                               "(415) 555-0101" in US -> "+14155550101",
+//                               "020 7946 0018" in GB -> "+442079460018",
+//                               "13812345678" in CN -> "+8613812345678".
+// A number that is not valid where it is read is refused, never re-read as another country's:
+// "(415) 555-0101" in CN is kInvalidArgument ("not a valid number in region CN").
+// Validity (IsValidNumber: the number's ranges, not only its length as IsPossibleNumber
+// would check) is what catches a number from the wrong region; its price is that a range
+// allocated after the library's metadata (8.12.57 on Debian 12) is refused until it is updated.
+// Returns kInvalidArgument for letters (extensions too) or other characters (full-width
+// digits), a '+' not at the start, no digits, fewer than 8 or more than 15 digits or a country
+// code starting with 0 in international form, an invalid number, or an unknown region.
 Result<std::string> NormalizePhone(std::string_view raw,
-                                   std::string_view default_country_code = "86");
+                                   std::string_view default_region = kDefaultPhoneRegion);
 
 // Returns `raw` trimmed of ASCII whitespace and ASCII-lower-cased. It must contain exactly one
 // '@', a non-empty local part, and a domain with at least one dot, no empty labels and no
@@ -49,12 +72,15 @@ bool IsPlaceholderId(std::string_view normalized);
 
 // Returns the canonical value of an identifier of fully qualified type `type` (as in
 // ParsedIdentifier::type / truth.csv: "email", "phone", "mac", "user_id@taobao", ...):
-// "email", "phone" and "mac" go through the functions above; every other type is kept
-// byte-for-byte. Sets *placeholder (if not null) to IsPlaceholderId(value) or, for "mac", to
-// whether it is randomized. This is the one rule the ingester and lookups must share.
+// "email", "phone" and "mac" go through the functions above (a phone without a country code
+// is read in `default_region`); every other type is kept byte-for-byte. Sets *placeholder (if
+// not null) to IsPlaceholderId(value) or, for "mac", to whether it is randomized. A phone
+// form filler (the national number one repeated digit, "111 1111 1111") is not a valid number
+// but is returned, in the form Holo <= 0.1 gave it, as a placeholder. This is the one rule the
+// ingester and lookups must share.
 Result<std::string> NormalizeIdentifierValue(std::string_view type, std::string_view raw,
                                              bool* placeholder,
-                                             std::string_view default_country_code = "86");
+                                             std::string_view default_region = kDefaultPhoneRegion);
 
 // Returns the household key text of a delivery address, the same for the English, Chinese and
 // abbreviated forms of one flat: "<postcode>|<the street's digit groups, sorted>", e.g.

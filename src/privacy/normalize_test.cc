@@ -45,6 +45,12 @@ TEST(NormalizePhoneTest, Table) {
       {"138#1234#5678", nullptr},
       {"+0123456789", nullptr},             // country code 0
       {"１３８１２３４５６７８", nullptr},  // full-width digits
+      {"6505550101", nullptr},              // a US number read in CN: not valid, not re-read
+      {"(650) 555-0101", nullptr},
+      {"12345678901", nullptr},             // possible (11 digits) but in no CN range
+      {"+86 138 1234 567", nullptr},        // a digit short: not a valid CN number
+      {"+1 415 555 010", nullptr},
+      {"+999 1234 5678", nullptr},          // no such country code
   };
   for (const Case& c : cases) {
     Result<std::string> r = NormalizePhone(c.raw);
@@ -72,14 +78,62 @@ TEST(NormalizePhoneTest, Messages) {
             "too long for E.164 (more than 15 digits)");
 }
 
-TEST(NormalizePhoneTest, OtherDefaultCountry) {
-  EXPECT_EQ(*NormalizePhone("020 7946 0958", "44"), "+442079460958");
-  EXPECT_EQ(*NormalizePhone("4155550100", "1"), "+14155550100");
-  // The "86" shortcut for 13-digit numbers only applies when the default country is CN.
-  EXPECT_EQ(*NormalizePhone("8613812345678", "1"), "+18613812345678");
+TEST(NormalizePhoneTest, OtherDefaultRegion) {
+  EXPECT_EQ(*NormalizePhone("(415) 555-0101", "US"), "+14155550101");
+  EXPECT_EQ(*NormalizePhone("415.555.0101", "us"), "+14155550101");
+  EXPECT_EQ(*NormalizePhone("1 415 555 0101", "US"), "+14155550101");  // with the NANP trunk 1
+  EXPECT_EQ(*NormalizePhone("+1 415 555 0101", "US"), "+14155550101");
+  EXPECT_EQ(*NormalizePhone("+1 415 555 0101", "CN"), "+14155550101");  // the region is not used
+  EXPECT_EQ(*NormalizePhone("020 7946 0018", "GB"), "+442079460018");
+  EXPECT_EQ(*NormalizePhone("020 7946 0958", "GB"), "+442079460958");
+  EXPECT_EQ(*NormalizePhone("+44 (0)20 7946 0018", "US"), "+442079460018");
+  EXPECT_EQ(*NormalizePhone("13812345678", "CN"), "+8613812345678");
+  EXPECT_EQ(*NormalizePhone("011 44 20 7946 0018", "US"), "+442079460018");  // the US's call prefix
+  // Holo <= 0.1 made "+18613812345678" of this (the country code prefixed blindly); it is not a
+  // US number, and is not re-read as the Chinese mobile it looks like either.
+  EXPECT_FALSE(NormalizePhone("8613812345678", "US").ok());
+  EXPECT_EQ(NormalizePhone("(650) 555-0101", "CN").status().message(), "not a valid number in region CN");
+  // Issue #17's number is also a valid Chinese one (0415 is Dandong's area code): validity
+  // cannot tell, only the source's region can.
+  EXPECT_EQ(*NormalizePhone("(415) 555-0101", "CN"), "+864155550101");
+  EXPECT_FALSE(NormalizePhone("13812345678", "US").ok());
+  EXPECT_FALSE(NormalizePhone("020 7946 0018", "US").ok());
+  EXPECT_FALSE(NormalizePhone("(415) 555-0101", "GB").ok());
+  // Regions: two letters libphonenumber knows; country codes are not regions.
   EXPECT_FALSE(NormalizePhone("13812345678", "").ok());
-  EXPECT_FALSE(NormalizePhone("13812345678", "8a").ok());
-  EXPECT_FALSE(NormalizePhone("13812345678", "1234").ok());
+  EXPECT_FALSE(NormalizePhone("13812345678", "86").ok());
+  EXPECT_FALSE(NormalizePhone("13812345678", "CHN").ok());
+  EXPECT_FALSE(NormalizePhone("13812345678", "XX").ok());
+  EXPECT_EQ(*CanonicalPhoneRegion("gb"), "GB");
+  EXPECT_EQ(CanonicalPhoneRegion("ZZ").status().code(), StatusCode::kInvalidArgument);
+}
+
+// The normalized value is hashed into the pseudonym, which is on disk: numbers in international
+// form, and Chinese numbers read in the default region, must keep the text Holo <= 0.1 gave them.
+TEST(NormalizePhoneTest, KnownAnswersOfEarlierStoresAreKept) {
+  const std::pair<const char*, const char*> kept[] = {
+      {"+8613812345678", "+8613812345678"},   {"+86 171 0009 5555", "+8617100095555"},
+      {"+44 20 7946 0958", "+442079460958"},  {"+1 (415) 555-0100", "+14155550100"},
+      {"0086 139 0000 1234", "+8613900001234"}, {"13800138000", "+8613800138000"},
+      {"010 6552 9988", "+861065529988"},     {"86 199 1234 5678", "+8619912345678"},
+  };
+  for (const auto& [raw, want] : kept) {
+    Result<std::string> r = NormalizePhone(raw);
+    ASSERT_TRUE(r.ok()) << raw << ": " << r.status().ToString();
+    EXPECT_EQ(*r, want) << raw;
+  }
+}
+
+TEST(NormalizePhoneTest, InvalidNumbersAreFlaggedNotGuessed) {
+  // Invalid in the source's region: an error naming the region, never another country's number.
+  for (const char* raw : {"6505550101", "(650) 555-0101", "12345678901", "1381234567", "5550101"}) {
+    Result<std::string> r = NormalizePhone(raw, "CN");
+    EXPECT_FALSE(r.ok()) << raw << " -> " << (r.ok() ? *r : "");
+  }
+  Result<std::string> r = NormalizePhone("555-0101", "US");  // no area code
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message().find("555"), std::string::npos) << "the raw value is PII";
 }
 
 TEST(NormalizeEmailTest, Table) {
@@ -187,7 +241,15 @@ TEST(NormalizeIdentifierValueTest, RandomizedMacAsAnotherFieldIsAPlaceholder) {
 
 TEST(NormalizeIdentifierValueTest, FormFillerPhonesAndWordsArePlaceholders) {
   bool placeholder = false;
+  // Not valid numbers, but kept (as before libphonenumber) as placeholders that link no one.
   EXPECT_EQ(*NormalizeIdentifierValue("phone", "111 1111 1111", &placeholder), "+8611111111111");
+  EXPECT_TRUE(placeholder);
+  EXPECT_FALSE(NormalizePhone("111 1111 1111").ok());
+  placeholder = false;
+  EXPECT_EQ(*NormalizeIdentifierValue("phone", "+86 111 1111 1111", &placeholder), "+8611111111111");
+  EXPECT_TRUE(placeholder);
+  placeholder = false;
+  EXPECT_EQ(*NormalizeIdentifierValue("phone", "(111) 111-1111", &placeholder, "US"), "+11111111111");
   EXPECT_TRUE(placeholder);
   EXPECT_EQ(*NormalizeIdentifierValue("phone", "138 0000 0000", &placeholder), "+8613800000000");
   EXPECT_FALSE(placeholder) << "a real number with trailing zeros";
@@ -210,6 +272,9 @@ TEST(NormalizeIdentifierValueTest, DispatchesByType) {
       "00000000-0000-0000-0000-000000000000");
   EXPECT_TRUE(placeholder);
   EXPECT_FALSE(NormalizeIdentifierValue("phone", "call me", &placeholder).ok());
+  EXPECT_EQ(*NormalizeIdentifierValue("phone", "(415) 555-0101", &placeholder, "US"), "+14155550101");
+  EXPECT_FALSE(placeholder);
+  EXPECT_FALSE(NormalizeIdentifierValue("phone", "(650) 555-0101", &placeholder).ok());
 }
 
 }  // namespace
