@@ -327,6 +327,10 @@ class Engine {
   struct Credential {
     std::string name;
     std::string role;
+    // Write keys only: the web origins ("https://shop.example", or "*" for any) whose
+    // pages may send with this key from a browser (docs/http_api.md, "Browsers"). Empty
+    // (the default, and every key made before origins existed): no browser page may.
+    std::vector<std::string> allowed_origins;
   };
 
   struct SegmentInfo {
@@ -534,7 +538,15 @@ class ServingService {
   // store-visit traits are null and the identifiers seen by store sensors are left out.
   virtual Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) = 0;
 
-  virtual Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) = 0;
+  // Makes a credential and returns its secret. `allowed_origins` (write keys only; a token
+  // must pass none) are checked and normalized by NormalizeWebOrigin; kInvalidArgument names
+  // the first that is not an origin.
+  virtual Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role,
+                                               const std::vector<std::string>& allowed_origins) = 0;
+
+  // Every origin some write key allows (sorted, distinct; "*" if one allows any): what a
+  // browser's CORS preflight, which carries no write key, is answered for.
+  virtual Result<std::vector<std::string>> WriteKeyOrigins() = 0;
 
   // The credential a secret belongs to, nullopt if none.
   virtual Result<std::optional<Engine::Credential>> CheckCredential(std::string_view kind, std::string_view secret) = 0;
@@ -772,5 +784,12 @@ struct IdentityQuality {
 // Scores the store's OneIDs against truth.csv and truth_linkable.csv.
 Result<IdentityQuality> EvaluateIdentity(Engine& engine, const std::string& truth_csv,
                                          const std::string& linkable_csv);
+
+// A web origin as browsers send it in the Origin header: "http" or "https", "://", a host
+// (a name, an IPv4 address or a [bracketed] IPv6 address), and a port only when it is not
+// the scheme's default. Lower-cases scheme and host and drops a default port and one
+// trailing "/"; "*" (any origin) is kept. kInvalidArgument for anything else (a path, a
+// query, user info, another scheme).
+Result<std::string> NormalizeWebOrigin(std::string_view origin);
 
 }  // namespace holo

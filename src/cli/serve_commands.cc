@@ -51,6 +51,11 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   writekey_create_ = writekey_->add_subcommand("create", "Create a write key for a source; prints it once");
   add_data(writekey_create_);
   writekey_create_->add_option("source", name_, "Source name ([a-z0-9_-]{1,64})")->required();
+  writekey_create_
+      ->add_option("--allow-origin", allowed_origins_,
+                   "Web origins whose pages may send with this key from a browser (CORS), comma-separated: "
+                   "https://shop.example,http://localhost:3000, or * for any. Default: none (browsers are refused)")
+      ->delimiter(',');
 }
 
 bool ServeCommands::Parsed() const {
@@ -70,7 +75,8 @@ void ServeCommands::BeforeOpen() {
 int ServeCommands::Run(Engine& engine, const std::string& data_dir) {
   if (token_create_->parsed() || writekey_create_->parsed()) {
     bool token = token_create_->parsed();
-    auto secret = engine.serving().CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source");
+    auto secret = engine.serving().CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source",
+                                                   token ? std::vector<std::string>{} : allowed_origins_);
     if (!secret.ok()) return Fail(secret.status().ToString());
     std::printf("%s\n", secret->c_str());
     return 0;

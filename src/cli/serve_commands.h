@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "holo/engine.h"
 #include "holo/server.h"
@@ -29,6 +30,7 @@ class ServeCommands {
            *writekey_create_ = nullptr;
   std::string listen_ = "127.0.0.1:8080";
   std::string name_, role_ = "analyst";
+  std::vector<std::string> allowed_origins_;  // writekey create --allow-origin
   ServerOptions options_;
 };
 

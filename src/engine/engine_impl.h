@@ -142,7 +142,9 @@ class EngineImpl final : public Engine,
   // Whether `use` may show `oneid`'s store sightings linked to them: the policy's
   // "store_link" use (allowed when the policy does not name it, or `use` is empty).
   Result<bool> StoreLinkShown(uint64_t oneid, std::string_view use);
-  Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role) override;
+  Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role,
+                                       const std::vector<std::string>& allowed_origins) override;
+  Result<std::vector<std::string>> WriteKeyOrigins() override;
   Result<std::optional<Credential>> CheckCredential(std::string_view kind, std::string_view secret) override;
 
   // Audiences (audience.cc).

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -184,38 +185,151 @@ Result<std::string> EngineImpl::TraitsJson(uint64_t oneid, const std::vector<std
   return out;
 }
 
-Result<std::string> EngineImpl::CreateCredential(std::string_view kind, std::string_view name, std::string_view role) {
+Result<std::string> EngineImpl::CreateCredential(std::string_view kind, std::string_view name, std::string_view role,
+                                                 const std::vector<std::string>& allowed_origins) {
   if (kind != "token" && kind != "writekey") return Status::InvalidArgument("credential kind must be token or writekey");
   if (kind == "writekey") HOLO_RETURN_IF_ERROR(ValidateSourceName(name, "the write key"));
   if (name.empty() || name.size() > 64 || name.find_first_of("\t\n") != std::string_view::npos) {
     return Status::InvalidArgument("credential name must be 1-64 characters without tabs or newlines");
   }
+  if (kind != "writekey" && !allowed_origins.empty()) {
+    return Status::InvalidArgument("only write keys have allowed origins");
+  }
+  std::vector<std::string> origins;
+  for (const std::string& o : allowed_origins) {
+    HOLO_ASSIGN_OR_RETURN(std::string normal, NormalizeWebOrigin(o));
+    if (std::find(origins.begin(), origins.end(), normal) == origins.end()) origins.push_back(std::move(normal));
+  }
+  if (origins.size() > 64) return Status::InvalidArgument("a write key allows at most 64 origins");
   unsigned char raw[32];
   randombytes_buf(raw, sizeof(raw));
   char b64[64];
   sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   std::string secret = std::string(kind == "token" ? "hk_" : "hw_") + b64;
+  // name \t role [\t origin,origin...] (docs/storage_format.md); keys made before origins
+  // existed have no third field, and allow none.
   std::string value(name);
   value.push_back('\t');
   value.append(role);
+  if (!origins.empty()) {
+    value.push_back('\t');
+    for (size_t i = 0; i < origins.size(); ++i) value.append(i == 0 ? "" : ",").append(origins[i]);
+  }
   HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, CredentialKey(kind, HashSecret(secret)), value, /*sync=*/true));
   return secret;
 }
+
+namespace {
+
+// A stored credential value: name \t role [\t origins].
+Engine::Credential ParseCredential(std::string_view v) {
+  Engine::Credential c;
+  size_t tab = v.find('\t');
+  c.name = std::string(v.substr(0, tab));
+  if (tab == std::string_view::npos) return c;
+  std::string_view rest = v.substr(tab + 1);
+  size_t tab2 = rest.find('\t');
+  c.role = std::string(rest.substr(0, tab2));
+  if (tab2 == std::string_view::npos) return c;
+  std::string_view list = rest.substr(tab2 + 1);
+  for (size_t at = 0; at < list.size();) {
+    size_t comma = std::min(list.find(',', at), list.size());
+    if (comma > at) c.allowed_origins.emplace_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return c;
+}
+
+}  // namespace
 
 Result<std::optional<Engine::Credential>> EngineImpl::CheckCredential(std::string_view kind, std::string_view secret) {
   if (secret.empty() || secret.size() > 256) return std::optional<Credential>();
   HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, CredentialKey(kind, HashSecret(secret))));
   if (!v.has_value()) return std::optional<Credential>();
-  Credential c;
-  size_t tab = v->find('\t');
-  c.name = v->substr(0, tab);
-  c.role = tab == std::string::npos ? "" : v->substr(tab + 1);
-  return std::optional<Credential>(std::move(c));
+  return std::optional<Credential>(ParseCredential(*v));
+}
+
+Result<std::vector<std::string>> EngineImpl::WriteKeyOrigins() {
+  const std::string prefix = CredentialKey("writekey", "");
+  storage::ScanOptions so;
+  so.upper_bound = prefix;
+  so.upper_bound.back() = static_cast<char>(so.upper_bound.back() + 1);  // '/' + 1
+  auto it = store_->NewCursor(Cf::kMeta, so);
+  std::vector<std::string> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    for (std::string& o : ParseCredential(it->value()).allowed_origins) out.push_back(std::move(o));
+  }
+  HOLO_RETURN_IF_ERROR(it->status());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace holo::engine
 
 namespace holo {
+
+Result<std::string> NormalizeWebOrigin(std::string_view origin) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument("'" + std::string(origin.substr(0, 200)) + "' is not a web origin (" +
+                                   std::string(why) + "); write it as https://host[:port], or * for any");
+  };
+  if (origin == "*") return std::string("*");
+  std::string o;
+  for (char c : origin) o.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  if (!o.empty() && o.back() == '/') o.pop_back();
+  std::string scheme;
+  if (o.rfind("http://", 0) == 0) {
+    scheme = "http";
+  } else if (o.rfind("https://", 0) == 0) {
+    scheme = "https";
+  } else {
+    return bad("the scheme must be http or https");
+  }
+  std::string_view hostport = std::string_view(o).substr(scheme.size() + 3);
+  if (hostport.empty() || hostport.size() > 255) return bad("no host");
+  std::string_view host = hostport, port;
+  bool has_port = false;
+  if (hostport.front() == '[') {  // [IPv6]
+    size_t close = hostport.find(']');
+    if (close == std::string_view::npos) return bad("an unclosed [");
+    for (char c : hostport.substr(1, close - 1)) {
+      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')) return bad("a bad IPv6 address");
+    }
+    host = hostport.substr(0, close + 1);
+    std::string_view after = hostport.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad("a path, a query or something else after the host");
+      port = after.substr(1);
+      has_port = true;
+    }
+  } else {
+    size_t colon = hostport.find(':');
+    if (colon != std::string_view::npos) {
+      host = hostport.substr(0, colon);
+      port = hostport.substr(colon + 1);
+      has_port = true;
+    }
+    if (host.empty()) return bad("no host");
+    for (char c : host) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
+        return bad("a path, a query, user info or a character a host name does not have");
+      }
+    }
+  }
+  if (has_port) {
+    if (port.empty() || port.size() > 5) return bad("a bad port");
+    for (char c : port) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return bad("a bad port");
+    }
+    int p = std::stoi(std::string(port));
+    if (p < 1 || p > 65535) return bad("a bad port");
+    std::string out = scheme + "://" + std::string(host);
+    if (!((scheme == "http" && p == 80) || (scheme == "https" && p == 443))) out += ":" + std::to_string(p);
+    return out;
+  }
+  return scheme + "://" + std::string(host);
+}
 
 PreparedMessages::PreparedMessages() = default;
 PreparedMessages::~PreparedMessages() = default;

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <unordered_map>
 #include <mutex>
 #include <shared_mutex>
@@ -200,6 +202,7 @@ class ServerImpl final : public Server {
   Status Begin() {
     HOLO_RETURN_IF_ERROR(engine_->audit().Sync(/*durable=*/false));  // no audit log, no server
     HOLO_RETURN_IF_ERROR(engine_->serving().Warm());
+    ReadKeyOrigins();
     HttpFrontend::Options fo;
     fo.host = options_.host;
     fo.port = options_.port;
@@ -357,8 +360,117 @@ class ServerImpl final : public Server {
     return cred;
   }
 
+  // ---- browsers: CORS (docs/http_api.md, "Browsers") ----
+  // A write key allows a page's origin when it lists it or "*". A request without an
+  // Origin header (a server, a mobile app, curl) is not a browser's and is not checked.
+  static bool KeyAllowsOrigin(const Engine::Credential& cred, std::string_view origin) {
+    for (const std::string& o : cred.allowed_origins) {
+      if (o == "*" || o == origin) return true;
+    }
+    return false;
+  }
+
+  // Whether some write key allows `origin`: what a preflight, which carries no write key,
+  // is answered for. The list is read at start, after a key is made through the API, and
+  // again (at most every two seconds) when an origin is not on it, so that a key made by
+  // `holo writekey create` in another process is seen.
+  bool SomeKeyAllowsOrigin(const std::string& origin) {
+    auto listed = [&] {
+      std::lock_guard<std::mutex> lock(origins_mu_);
+      return std::binary_search(key_origins_.begin(), key_origins_.end(), std::string("*")) ||
+             std::binary_search(key_origins_.begin(), key_origins_.end(), origin);
+    };
+    if (listed()) return true;
+    {
+      std::lock_guard<std::mutex> lock(origins_mu_);
+      auto now = std::chrono::steady_clock::now();
+      if (now - origins_read_at_ < std::chrono::seconds(2)) return false;
+      origins_read_at_ = now;
+    }
+    ReadKeyOrigins();
+    return listed();
+  }
+
+  void ReadKeyOrigins() {
+    auto origins = engine_->serving().WriteKeyOrigins();
+    if (!origins.ok()) return Log("error", "reading the write keys' allowed origins: " + origins.status().ToString());
+    std::lock_guard<std::mutex> lock(origins_mu_);
+    key_origins_ = std::move(*origins);
+    origins_read_at_ = std::chrono::steady_clock::now();
+  }
+
+  // Logs a refused browser origin once per (source, origin), so that an operator sees why
+  // a site's events do not arrive without a log line per page view.
+  void LogRefusedOrigin(const std::string& source, const std::string& origin, std::string_view why) {
+    {
+      std::lock_guard<std::mutex> lock(origins_mu_);
+      if (refused_origins_.size() >= 1000 || !refused_origins_.insert(source + '\n' + origin).second) return;
+    }
+    Log("warn", "browser origin refused", {{"origin", origin.substr(0, 200)}, {"source", source}, {"why", std::string(why)}});
+  }
+
+  // On every answer of an ingestion path to a browser whose origin some write key
+  // allows: lets the page read the answer (and Retry-After). The write key's own
+  // check comes later (Ingest refuses with 403 an origin its key does not allow).
+  void AddCorsHeaders(const Request& req, Response& res) {
+    std::string origin = req.get_header_value("Origin");
+    if (origin.empty()) return;
+    res.set_header("Vary", "Origin");
+    if (!SomeKeyAllowsOrigin(origin)) return;
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Access-Control-Expose-Headers", "Retry-After");
+  }
+
+  // OPTIONS on an ingestion path: a browser's CORS preflight, sent before a POST with an
+  // Authorization header or a JSON Content-Type. It carries no credentials, so it cannot
+  // know the write key: it is answered 204 for an origin that some write key allows, and
+  // 403 (no Access-Control-Allow-Origin: the browser refuses to send) for any other; the
+  // POST then checks the origin against its own key.
+  void Preflight(const Request& req, Response& res) {
+    std::string origin = req.get_header_value("Origin");
+    res.set_header("Allow", "POST, OPTIONS");
+    if (origin.empty()) {  // not a browser's preflight
+      res.status = 204;
+      return;
+    }
+    res.set_header("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    if (!SomeKeyAllowsOrigin(origin)) {
+      LogRefusedOrigin("(preflight)", origin, "no write key allows this origin");
+      return SendIngestError(res, 403,
+                             "origin " + origin.substr(0, 200) +
+                                 " is not allowed by any write key: make one with `holo writekey create SOURCE "
+                                 "--allow-origin " + origin.substr(0, 200) + "` (docs/http_api.md, Browsers)");
+    }
+    // The SDKs send Content-Type, Authorization (Basic), AnonymousId (RudderStack) and
+    // X-Retry-Count (Segment); other requested headers are allowed too: the POST checks
+    // the write key and the origin, whatever headers come with it.
+    std::string headers = "Content-Type, Authorization, AnonymousId, X-Retry-Count, Content-Encoding";
+    std::string asked = req.get_header_value("Access-Control-Request-Headers");
+    if (!asked.empty() && asked.size() < 1000 &&
+        asked.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_, ") ==
+            std::string::npos) {
+      headers += ", " + asked;
+    }
+    res.status = 204;
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Access-Control-Allow-Methods", "POST, OPTIONS");
+    res.set_header("Access-Control-Allow-Headers", headers);
+    res.set_header("Access-Control-Max-Age", "7200");  // Chromium's ceiling
+  }
+
+  // The write key of an ingestion request: the HTTP Basic user name, else the body's
+  // "writeKey" (analytics.js puts it there), else the "writeKey" query parameter (a
+  // beacon: navigator.sendBeacon cannot set headers).
+  static std::string WriteKeyOf(const Request& req, std::optional<dom::element> root) {
+    std::string key = BasicUser(req);
+    if (key.empty() && root.has_value()) key = Field(*root, "writeKey");
+    if (key.empty()) key = req.get_param_value("writeKey");
+    return key;
+  }
+
   // ---- ingestion ----
   void Ingest(const Request& req, Response& res, std::string_view implied_type) {
+    AddCorsHeaders(req, res);
     if (!ready_) return SendIngestError(res, 503, "server is not ready or shutting down");
     const std::string& body = req.body;
     if (body.size() > options_.max_request_bytes) {
@@ -371,15 +483,26 @@ class ServerImpl final : public Server {
       return RejectBody(req, res, implied_type, std::string("invalid JSON: ") + simdjson::error_message(err));
     }
     if (!root.is_object()) return RejectBody(req, res, implied_type, "the body must be a JSON object");
-    std::string key = BasicUser(req);
-    if (key.empty()) key = Field(root, "writeKey");
+    std::string key = WriteKeyOf(req, root);
     if (key.empty()) {
-      return SendIngestError(res, 401, "missing write key: send it as the HTTP Basic user name");
+      return SendIngestError(res, 401,
+                             "missing write key: send it as the HTTP Basic user name, as \"writeKey\" in the body "
+                             "or as the writeKey query parameter");
     }
     auto cred = Credential("writekey", key);
     if (!cred.ok()) return SendIngestError(res, HttpStatusOf(cred.status()), cred.status().message());
     if (!cred->has_value()) return SendIngestError(res, 401, "unknown write key");
     const std::string source = (*cred)->name;
+    // A browser page (it sends Origin) may use the key only from an origin the key allows:
+    // refused with 403, logged, counted as rejected, never stored.
+    if (std::string origin = req.get_header_value("Origin"); !origin.empty() && !KeyAllowsOrigin(**cred, origin)) {
+      LogRefusedOrigin(source, origin, "the write key does not allow this origin");
+      metrics_.AddEvents(source, 0, 1);
+      return SendIngestError(res, 403,
+                             "the write key of source '" + source + "' does not allow origin " + origin.substr(0, 200) +
+                                 ": make a key with `holo writekey create " + source + " --allow-origin " +
+                                 origin.substr(0, 200) + "` (docs/http_api.md, Browsers)");
+    }
 
     // The request's messages as text, each checked for size.
     std::vector<std::string> texts;
@@ -463,12 +586,14 @@ class ServerImpl final : public Server {
   }
 
   // Answers 400 for a body that holds no message, and dead-letters it (its first 64 KiB)
-  // when it came with a valid write key in the Basic user name; an unauthenticated
-  // body is only refused.
+  // when it came with a valid write key in the Basic user name or the writeKey query
+  // parameter (from an origin the key allows, if from a browser); an unauthenticated body
+  // is only refused.
   void RejectBody(const Request& req, Response& res, std::string_view implied_type, const std::string& why) {
-    std::string key = BasicUser(req);
+    std::string key = WriteKeyOf(req, std::nullopt);
     auto cred = key.empty() ? Result<std::optional<Engine::Credential>>(std::nullopt) : Credential("writekey", key);
-    if (cred.ok() && cred->has_value()) {
+    const std::string origin = req.get_header_value("Origin");
+    if (cred.ok() && cred->has_value() && (origin.empty() || KeyAllowsOrigin(**cred, origin))) {
       const std::string origin = "http " + req.method + " " + req.path;  // no client address: it is personal data
       PreparedMessages none;
       Status s = engine_->PrepareMessages({MessageInput{(*cred)->name, req.body, implied_type, origin, why}}, &none);
@@ -1033,8 +1158,21 @@ class ServerImpl final : public Server {
     if (token && role != "admin" && role != "analyst" && role != "activation") {
       return SendError(res, 400, "invalid_request", "role must be admin, analyst or activation");
     }
-    auto secret = engine_->serving().CreateCredential(token ? "token" : "writekey", name, role);
+    std::vector<std::string> origins;  // write keys: "allowedOrigins": ["https://shop.example", ...]
+    if (dom::element list; !token && !root["allowedOrigins"].get(list)) {
+      dom::array a;
+      if (list.get_array().get(a)) {
+        return SendError(res, 400, "invalid_request", "allowedOrigins must be an array of origins");
+      }
+      for (dom::element o : a) {
+        std::string_view v;
+        if (o.get_string().get(v)) return SendError(res, 400, "invalid_request", "allowedOrigins are strings");
+        origins.emplace_back(v);
+      }
+    }
+    auto secret = engine_->serving().CreateCredential(token ? "token" : "writekey", name, role, origins);
     if (!secret.ok()) return SendStatus(res, secret.status());
+    if (!token && !origins.empty()) ReadKeyOrigins();
     // Unaudited, the secret is not shown (unknown to anyone, the credential is unusable).
     if (!AuditedChange(res, who->name, who->role, token ? "token.create" : "writekey.create", name, 201)) return;
     std::string out;
@@ -1043,7 +1181,9 @@ class ServerImpl final : public Server {
     if (token) {
       w.Key("name").String(name).Key("role").String(role).Key("token").String(*secret);
     } else {
-      w.Key("source").String(name).Key("writeKey").String(*secret);
+      w.Key("source").String(name).Key("writeKey").String(*secret).Key("allowedOrigins").BeginArray();
+      for (const std::string& o : origins) w.String(*NormalizeWebOrigin(o));  // valid: CreateCredential took them
+      w.EndArray();
     }
     w.EndObject();
     SendJson(res, 201, std::move(out));
@@ -1179,13 +1319,19 @@ class ServerImpl final : public Server {
   void Routes() {
     constexpr auto kInline = HttpFrontend::kInline;  // quick: run on the event loop
     constexpr auto kWorker = HttpFrontend::kWorker;  // may wait (group commit, scans): a worker thread
+    // Ingestion: Segment's paths, the one-letter ones analytics.js (analytics-next) posts
+    // to (/v1/t for track ...; /v1/b for a batch), and RudderStack's beacon path. Each
+    // answers OPTIONS as a browser's CORS preflight.
+    std::vector<std::pair<std::string, std::string>> ingest_paths;  // path -> implied type ("" = batch)
     for (std::string_view type : {"identify", "track", "page", "screen", "alias", "group"}) {
-      std::string t(type);
-      http_->Route("POST", "/v1/" + t,
-                   Route("/v1/" + t, [this, t](const Request& q, Response& r) { Ingest(q, r, t); }), kWorker);
+      ingest_paths.emplace_back("/v1/" + std::string(type), type);
+      ingest_paths.emplace_back("/v1/" + std::string(1, type[0]), type);
     }
-    for (std::string path : {"/v1/batch", "/v1/import"}) {
-      http_->Route("POST", path, Route(path, [this](const Request& q, Response& r) { Ingest(q, r, ""); }), kWorker);
+    for (std::string path : {"/v1/batch", "/v1/import", "/v1/b", "/beacon/v1/batch"}) ingest_paths.emplace_back(path, "");
+    for (const auto& [path, type] : ingest_paths) {
+      http_->Route("POST", path, Route(path, [this, t = type](const Request& q, Response& r) { Ingest(q, r, t); }),
+                   kWorker);
+      http_->Route("OPTIONS", path, Route(path, [this](const Request& q, Response& r) { Preflight(q, r); }), kInline);
     }
     auto on = [this](const char* method, const std::string& pattern, const std::string& route, auto fn,
                      HttpFrontend::Placement where = HttpFrontend::kWorker) {
@@ -1253,6 +1399,10 @@ class ServerImpl final : public Server {
   RateLimiter limiter_;
   std::shared_mutex cred_mu_;
   std::unordered_map<std::string, Engine::Credential> cred_cache_;  // kind\nsecret -> credential
+  std::mutex origins_mu_;
+  std::vector<std::string> key_origins_;  // sorted: every origin some write key allows
+  std::chrono::steady_clock::time_point origins_read_at_;
+  std::set<std::string> refused_origins_;  // source \n origin, logged once
   IngestWriter writer_;
   Metrics metrics_;
   std::unique_ptr<HttpFrontend> http_;

@@ -47,10 +47,10 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(*e);
     if (admin_.empty()) {
-      admin_ = *engine_->serving().CreateCredential("token", "root", "admin");
-      analyst_ = *engine_->serving().CreateCredential("token", "ann", "analyst");
-      activation_ = *engine_->serving().CreateCredential("token", "act", "activation");
-      web_key_ = *engine_->serving().CreateCredential("writekey", "web", "source");
+      admin_ = *engine_->serving().CreateCredential("token", "root", "admin", {});
+      analyst_ = *engine_->serving().CreateCredential("token", "ann", "analyst", {});
+      activation_ = *engine_->serving().CreateCredential("token", "act", "activation", {});
+      web_key_ = *engine_->serving().CreateCredential("writekey", "web", "source", {});
     }
     ServerOptions so;
     so.port = 0;
@@ -588,6 +588,111 @@ TEST_F(ServerTest, PartnerMatchForAnalystsOnlyAndAudited) {
   EXPECT_NE(audit.find(R"("action":"partner.match","target":"partner:acme hashes:unread","status":413)"),
             std::string::npos) << audit;
   for (const auto& h : hashes) ASSERT_EQ(audit.find(h), std::string::npos);
+}
+
+// Browsers (docs/http_api.md, "Browsers"): CORS preflights, the origins a write key allows,
+// text/plain bodies with the write key inside, the one-letter paths and beacons.
+TEST_F(ServerTest, BrowsersSendFromTheOriginsTheirWriteKeyAllows) {
+  httplib::Headers admin{{"Authorization", "Bearer " + admin_}};
+  auto made = client_->Post("/api/admin/writekeys", admin,
+                            R"({"source":"shop","allowedOrigins":["HTTPS://Shop.Example:443/","http://127.0.0.1:8080"]})",
+                            "application/json");
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 201) << made->body;
+  EXPECT_NE(made->body.find(R"("allowedOrigins":["https://shop.example","http://127.0.0.1:8080"])"), std::string::npos)
+      << made->body;
+  const std::string shop_key = made->body.substr(made->body.find("hw_"), 46);
+  auto bad = client_->Post("/api/admin/writekeys", admin, R"({"source":"shop","allowedOrigins":["https://a.example/path"]})",
+                           "application/json");
+  EXPECT_EQ(bad->status, 400) << bad->body;
+
+  // The preflight: 204 for an origin some key allows, 403 without Access-Control-Allow-Origin otherwise.
+  auto pre = client_->Options("/v1/t", {{"Origin", "https://shop.example"},
+                                        {"Access-Control-Request-Method", "POST"},
+                                        {"Access-Control-Request-Headers", "authorization,content-type,x-custom"}});
+  ASSERT_TRUE(pre);
+  EXPECT_EQ(pre->status, 204);
+  EXPECT_EQ(pre->get_header_value("Access-Control-Allow-Origin"), "https://shop.example");
+  EXPECT_NE(pre->get_header_value("Access-Control-Allow-Methods").find("POST"), std::string::npos);
+  EXPECT_NE(pre->get_header_value("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  EXPECT_NE(pre->get_header_value("Access-Control-Allow-Headers").find("x-custom"), std::string::npos);
+  EXPECT_EQ(pre->get_header_value("Access-Control-Max-Age"), "7200");
+  pre = client_->Options("/beacon/v1/batch", {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(pre->status, 403) << pre->body;
+  EXPECT_FALSE(pre->has_header("Access-Control-Allow-Origin"));
+  EXPECT_NE(pre->body.find("--allow-origin https://evil.example"), std::string::npos) << pre->body;
+  pre = client_->Options("/v1/batch", httplib::Headers{});
+  EXPECT_EQ(pre->status, 204);  // not a browser: no CORS headers, no refusal
+
+  // analytics.js: text/plain, the write key in the body, the one-letter path.
+  auto post = [&](const std::string& path, const std::string& origin, const std::string& body,
+                  const std::string& content_type) {
+    httplib::Headers h;
+    if (!origin.empty()) h.emplace("Origin", origin);
+    return client_->Post(path.c_str(), h, body, content_type.c_str());
+  };
+  auto r = post("/v1/t", "https://shop.example",
+                R"({"type":"track","event":"Viewed","anonymousId":"b1","messageId":"bt1","writeKey":")" + shop_key + "\"}",
+                "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "https://shop.example");
+  EXPECT_EQ(r->get_header_value("Vary"), "Origin");
+  // A batch with no Content-Type at all; a beacon with the key in the query.
+  r = post("/v1/b", "http://127.0.0.1:8080",
+           R"({"writeKey":")" + shop_key + R"(","batch":[{"type":"page","name":"Home","anonymousId":"b1","messageId":"bp1"},
+                                                   {"type":"identify","userId":"bu1","anonymousId":"b1","messageId":"bi1"}]})",
+           "");
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("\"accepted\":2"), std::string::npos) << r->body;
+  r = post("/beacon/v1/batch?writeKey=" + shop_key, "https://shop.example",
+           R"({"batch":[{"type":"track","event":"Left","anonymousId":"b1","messageId":"bt2"}]})", "text/plain;charset=UTF-8");
+  EXPECT_EQ(r->status, 200) << r->body;
+  for (const char* path : {"/v1/p", "/v1/i", "/v1/g", "/v1/a", "/v1/s"}) {
+    auto o = client_->Options(path, {{"Origin", "https://shop.example"}});
+    EXPECT_EQ(o->status, 204) << path;
+  }
+
+  // The write key decides: "web" allows no origin (as every key made before origins existed),
+  // so a page is refused with 403, not dropped; a server (no Origin) is not concerned.
+  r = post("/v1/t", "https://shop.example",
+           R"({"type":"track","event":"X","anonymousId":"b2","messageId":"bt3","writeKey":")" + web_key_ + "\"}",
+           "text/plain");
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("does not allow origin https://shop.example"), std::string::npos) << r->body;
+  r = post("/v1/t", "https://evil.example",
+           R"({"type":"track","event":"X","anonymousId":"b2","messageId":"bt4","writeKey":")" + shop_key + "\"}",
+           "text/plain");
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
+  r = post("/v1/t", "", R"({"type":"track","event":"X","anonymousId":"b2","messageId":"bt5","writeKey":")" + web_key_ + "\"}",
+           "text/plain");
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
+
+  // A key for any origin ("*"): then every origin passes the preflight.
+  made = client_->Post("/api/admin/writekeys", admin, R"({"source":"anysite","allowedOrigins":["*"]})", "application/json");
+  ASSERT_EQ(made->status, 201) << made->body;
+  pre = client_->Options("/v1/i", {{"Origin", "https://elsewhere.example"}});
+  EXPECT_EQ(pre->status, 204);
+  EXPECT_EQ(pre->get_header_value("Access-Control-Allow-Origin"), "https://elsewhere.example");
+  ASSERT_TRUE(WaitForProfile("user_id@shop:bu1"));
+  auto ev = Get("/api/profiles/user_id@shop:bu1/events", admin_);
+  ASSERT_EQ(ev->status, 200);
+  for (const char* want : {"\"Viewed\"", "\"Left\"", "\"Home\""}) EXPECT_NE(ev->body.find(want), std::string::npos) << want << ev->body;
+  EXPECT_EQ(ev->body.find("evil"), std::string::npos);
+}
+
+TEST(NormalizeWebOriginTest, AsBrowsersSendThem) {
+  EXPECT_EQ(*NormalizeWebOrigin("HTTPS://Shop.Example:443/"), "https://shop.example");
+  EXPECT_EQ(*NormalizeWebOrigin("http://127.0.0.1:08080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(*NormalizeWebOrigin("http://[::1]:3000"), "http://[::1]:3000");
+  EXPECT_EQ(*NormalizeWebOrigin("http://localhost:80"), "http://localhost");
+  EXPECT_EQ(*NormalizeWebOrigin("*"), "*");
+  for (const char* bad : {"", "shop.example", "ftp://a.example", "https://a.example/x", "https://user@a.example",
+                          "https://a.example:", "https://a.example:99999", "https://", "https://a.example?q"}) {
+    EXPECT_FALSE(NormalizeWebOrigin(bad).ok()) << bad;
+  }
 }
 
 }  // namespace
