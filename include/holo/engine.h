@@ -331,6 +331,9 @@ class Engine {
     // pages may send with this key from a browser (docs/http_api.md, "Browsers"). Empty
     // (the default, and every key made before origins existed): no browser page may.
     std::vector<std::string> allowed_origins;
+    // ListCredentials only: the first 12 hex digits of the secret's hash, which names the
+    // credential for RevokeCredentials without showing the secret.
+    std::string id;
   };
 
   struct SegmentInfo {
@@ -550,6 +553,15 @@ class ServingService {
 
   // The credential a secret belongs to, nullopt if none.
   virtual Result<std::optional<Engine::Credential>> CheckCredential(std::string_view kind, std::string_view secret) = 0;
+
+  // Every credential of `kind` ("token" or "writekey"), sorted by name then id: name, role,
+  // allowed origins and id — never the secret (only its hash is kept).
+  virtual Result<std::vector<Engine::Credential>> ListCredentials(std::string_view kind) = 0;
+
+  // Revokes the credentials of `kind` whose id starts with `id_or_name` (6 or more hex digits)
+  // or whose name is `id_or_name` (every token of that name); returns those revoked.
+  // kNotFound when none matches, kInvalidArgument for an id prefix that names two.
+  virtual Result<std::vector<Engine::Credential>> RevokeCredentials(std::string_view kind, std::string_view id_or_name) = 0;
 };
 
 // Audiences (docs/segments.md): computed traits, segments, the people graph, AIPL funnels and

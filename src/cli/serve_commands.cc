@@ -1,20 +1,16 @@
 #include "cli/serve_commands.h"
 
+#include "cli/cli_util.h"
+#include "common/json_writer.h"
+
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
 #include <thread>
+#include <tuple>
 
 namespace holo::cli {
-namespace {
-
-int Fail(const std::string& what) {
-  std::fprintf(stderr, "holo: %s\n", what.c_str());
-  return 1;
-}
-
-}  // namespace
 
 void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
   serve_ = app.add_subcommand("serve", "Serve the HTTP API and the dashboard (docs/http_api.md)");
@@ -56,10 +52,24 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
                    "Web origins whose pages may send with this key from a browser (CORS), comma-separated: "
                    "https://shop.example,http://localhost:3000, or * for any. Default: none (browsers are refused)")
       ->delimiter(',');
+
+  // list and revoke, for both kinds.
+  for (auto [parent, list, revoke, what] :
+       {std::tuple{token_, &token_list_, &token_revoke_, "token"}, std::tuple{writekey_, &writekey_list_, &writekey_revoke_, "write key"}}) {
+    *list = parent->add_subcommand("list", std::string("Every ") + what + ": name, role, id, allowed origins (never the secret)");
+    add_data(*list);
+    (*list)->add_flag("--json", json_, "Print JSON");
+    *revoke = parent->add_subcommand(
+        "revoke", std::string("Revoke a ") + what + " by its id (6+ hex digits, from list) or every one of a name (audited)");
+    add_data(*revoke);
+    (*revoke)->add_option("id_or_name", name_, "The id (or a prefix of 6+ digits) or the name")->required();
+    (*revoke)->add_flag("--json", json_, "Print JSON");
+  }
 }
 
 bool ServeCommands::Parsed() const {
-  return serve_->parsed() || token_create_->parsed() || writekey_create_->parsed();
+  return serve_->parsed() || token_create_->parsed() || writekey_create_->parsed() || token_list_->parsed() ||
+         token_revoke_->parsed() || writekey_list_->parsed() || writekey_revoke_->parsed();
 }
 
 void ServeCommands::BeforeOpen() {
@@ -72,26 +82,75 @@ void ServeCommands::BeforeOpen() {
   signal(SIGPIPE, SIG_IGN);
 }
 
+namespace {
+
+void WriteCredentialJson(const Engine::Credential& c, JsonWriter& w) {
+  w.BeginObject().Key("id").String(c.id).Key("name").String(c.name).Key("role").String(c.role);
+  w.Key("allowed_origins").BeginArray();
+  for (const std::string& o : c.allowed_origins) w.String(o);
+  w.EndArray().EndObject();
+}
+
+void PrintCredentials(const std::vector<Engine::Credential>& list, bool json, const char* key) {
+  if (json) {
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key(key).BeginArray();
+    for (const Engine::Credential& c : list) WriteCredentialJson(c, w);
+    w.EndArray().EndObject();
+    std::printf("%s\n", out.c_str());
+    return;
+  }
+  for (const Engine::Credential& c : list) {
+    std::string origins;
+    for (const std::string& o : c.allowed_origins) origins += (origins.empty() ? "" : ",") + o;
+    std::printf("%s  %-24s %-10s %s\n", c.id.c_str(), c.name.c_str(), c.role.c_str(), origins.c_str());
+  }
+}
+
+}  // namespace
+
+bool ServeCommands::RunListOrRevoke(Engine& engine, int* rc) {
+  const bool token = token_list_->parsed() || token_revoke_->parsed();
+  const char* kind = token ? "token" : "writekey";
+  *rc = 0;
+  if (token_list_->parsed() || writekey_list_->parsed()) {
+    auto list = engine.serving().ListCredentials(kind);
+    Check(list.status(), std::string(kind) + " list");
+    PrintCredentials(*list, json_, token ? "tokens" : "writekeys");
+    return true;
+  }
+  if (!token_revoke_->parsed() && !writekey_revoke_->parsed()) return false;
+  const std::string action = std::string(kind) + ".revoke";
+  RequireAudit(engine, action);
+  auto revoked = engine.serving().RevokeCredentials(kind, name_);
+  AuditCli(engine, action, name_, revoked.ok() ? 200 : 404);
+  Check(revoked.status(), std::string(kind) + " revoke");
+  PrintCredentials(*revoked, json_, "revoked");
+  return true;
+}
+
 int ServeCommands::Run(Engine& engine, const std::string& data_dir) {
+  if (int rc = 0; RunListOrRevoke(engine, &rc)) return rc;
   if (token_create_->parsed() || writekey_create_->parsed()) {
     bool token = token_create_->parsed();
     auto secret = engine.serving().CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source",
                                                    token ? std::vector<std::string>{} : allowed_origins_);
-    if (!secret.ok()) return Fail(secret.status().ToString());
+    if (!secret.ok()) Fail(secret.status().ToString());
     std::printf("%s\n", secret->c_str());
     return 0;
   }
   size_t colon = listen_.rfind(':');
-  if (colon == std::string::npos) return Fail("--listen must be HOST:PORT, got '" + listen_ + "'");
+  if (colon == std::string::npos) Fail("--listen must be HOST:PORT, got '" + listen_ + "'");
   options_.host = listen_.substr(0, colon);
   try {
     options_.port = std::stoi(listen_.substr(colon + 1));
   } catch (const std::exception&) {
-    return Fail("--listen must be HOST:PORT, got '" + listen_ + "'");
+    Fail("--listen must be HOST:PORT, got '" + listen_ + "'");
   }
   options_.data_dir = data_dir;
   auto server = Server::Start(&engine, options_);
-  if (!server.ok()) return Fail("serve: " + server.status().ToString());
+  if (!server.ok()) Fail("serve: " + server.status().ToString());
   std::thread signals([&] {
     sigset_t set;
     sigemptyset(&set);

@@ -26,8 +26,13 @@ class ServeCommands {
   int Run(Engine& engine, const std::string& data_dir);
 
  private:
+  // token|writekey list|revoke: true when one ran (its exit code in *rc).
+  bool RunListOrRevoke(Engine& engine, int* rc);
+
   CLI::App *serve_ = nullptr, *token_ = nullptr, *token_create_ = nullptr, *writekey_ = nullptr,
            *writekey_create_ = nullptr;
+  CLI::App *token_list_ = nullptr, *token_revoke_ = nullptr, *writekey_list_ = nullptr, *writekey_revoke_ = nullptr;
+  bool json_ = false;
   std::string listen_ = "127.0.0.1:8080";
   std::string name_, role_ = "analyst";
   std::vector<std::string> allowed_origins_;  // writekey create --allow-origin

@@ -145,6 +145,8 @@ class EngineImpl final : public Engine,
   Result<std::string> CreateCredential(std::string_view kind, std::string_view name, std::string_view role,
                                        const std::vector<std::string>& allowed_origins) override;
   Result<std::vector<std::string>> WriteKeyOrigins() override;
+  Result<std::vector<Credential>> ListCredentials(std::string_view kind) override;
+  Result<std::vector<Credential>> RevokeCredentials(std::string_view kind, std::string_view id_or_name) override;
   Result<std::optional<Credential>> CheckCredential(std::string_view kind, std::string_view secret) override;
 
   // Audiences (audience.cc).

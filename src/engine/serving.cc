@@ -9,6 +9,7 @@
 #include "common/coding.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "common/hex.h"
 #include "engine/engine_impl.h"
 #include "profile/trait_registry.h"
 #include "identity/graph_store.h"
@@ -247,6 +248,78 @@ Result<std::optional<Engine::Credential>> EngineImpl::CheckCredential(std::strin
   HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, CredentialKey(kind, HashSecret(secret))));
   if (!v.has_value()) return std::optional<Credential>();
   return std::optional<Credential>(ParseCredential(*v));
+}
+
+namespace {
+
+constexpr size_t kCredentialIdDigits = 12;
+
+Status CheckCredentialKind(std::string_view kind) {
+  if (kind != "token" && kind != "writekey") return Status::InvalidArgument("credential kind must be token or writekey");
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<Engine::Credential>> EngineImpl::ListCredentials(std::string_view kind) {
+  HOLO_RETURN_IF_ERROR(CheckCredentialKind(kind));
+  const std::string prefix = CredentialKey(kind, "");
+  storage::ScanOptions so;
+  so.upper_bound = prefix;
+  so.upper_bound.back() = static_cast<char>(so.upper_bound.back() + 1);  // '/' + 1
+  auto it = store_->NewCursor(Cf::kMeta, so);
+  std::vector<Credential> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    Credential c = ParseCredential(it->value());
+    c.id = std::string(it->key().substr(prefix.size(), kCredentialIdDigits));
+    out.push_back(std::move(c));
+  }
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("list the credentials"));
+  std::sort(out.begin(), out.end(), [](const Credential& a, const Credential& b) {
+    return a.name != b.name ? a.name < b.name : a.id < b.id;
+  });
+  return out;
+}
+
+Result<std::vector<Engine::Credential>> EngineImpl::RevokeCredentials(std::string_view kind, std::string_view id_or_name) {
+  HOLO_RETURN_IF_ERROR(CheckCredentialKind(kind));
+  if (id_or_name.empty()) return Status::InvalidArgument("name the credential to revoke: its id or its name");
+  const std::string prefix = CredentialKey(kind, "");
+  const bool hex_id = id_or_name.size() >= 6 && id_or_name.size() <= 64 &&
+                      std::all_of(id_or_name.begin(), id_or_name.end(), [](char c) { return hex::IsLowerDigit(c); });
+  storage::ScanOptions so;
+  so.upper_bound = prefix;
+  so.upper_bound.back() = static_cast<char>(so.upper_bound.back() + 1);
+  auto it = store_->NewCursor(Cf::kMeta, so);
+  std::vector<Credential> by_id, by_name;
+  std::vector<std::string> id_keys, name_keys;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string_view hash = it->key().substr(prefix.size());
+    Credential c = ParseCredential(it->value());
+    c.id = std::string(hash.substr(0, kCredentialIdDigits));
+    if (hex_id && hash.starts_with(id_or_name)) {
+      by_id.push_back(c);
+      id_keys.emplace_back(it->key());
+    }
+    if (c.name == id_or_name) {
+      by_name.push_back(c);
+      name_keys.emplace_back(it->key());
+    }
+  }
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("list the credentials"));
+  if (by_id.size() > 1) {
+    return Status::InvalidArgument("the id prefix '" + std::string(id_or_name) + "' names " +
+                                   std::to_string(by_id.size()) + " " + std::string(kind) + "s: give more digits");
+  }
+  const bool use_id = !by_id.empty();
+  std::vector<Credential>& revoked = use_id ? by_id : by_name;
+  if (revoked.empty()) {
+    return Status::NotFound("no " + std::string(kind) + " has the id or name '" + std::string(id_or_name) + "'");
+  }
+  storage::WriteBatch batch(*store_);
+  for (const std::string& k : use_id ? id_keys : name_keys) batch.Delete(Cf::kMeta, k);
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  return std::move(revoked);
 }
 
 Result<std::vector<std::string>> EngineImpl::WriteKeyOrigins() {

@@ -343,8 +343,9 @@ class ServerImpl final : public Server {
     return std::nullopt;
   }
 
-  // A credential by its secret; known ones are remembered (credentials are
-  // never revoked or changed while the server runs).
+  // A credential by its secret; known ones are remembered until a revocation through this
+  // server empties the memory (DELETE /api/admin/tokens|writekeys/{id}; the CLI cannot revoke
+  // while the server holds the store).
   Result<std::optional<Engine::Credential>> Credential(const std::string& kind, const std::string& secret) {
     std::string key = kind + '\n' + secret;
     {
@@ -358,6 +359,46 @@ class ServerImpl final : public Server {
       if (cred_cache_.size() < 100000) cred_cache_.emplace(std::move(key), **cred);
     }
     return cred;
+  }
+
+  // GET /api/admin/tokens | writekeys: every credential of the kind, never a secret.
+  void ListCredentials(const Request& req, Response& res, bool token) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    auto list = engine_->serving().ListCredentials(token ? "token" : "writekey");
+    if (!list.ok()) return SendStatus(res, list.status());
+    SendJson(res, 200, CredentialsJson(token ? "tokens" : "writekeys", *list));
+  }
+  // DELETE /api/admin/tokens|writekeys/{id or name}: revoked at once (audited).
+  void RevokeCredentials(const Request& req, Response& res, bool token) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string id = DecodePathParam(req.matches[1].str());
+    const std::string action = token ? "token.revoke" : "writekey.revoke";
+    auto revoked = engine_->serving().RevokeCredentials(token ? "token" : "writekey", id);
+    if (Status a = Audit(who->name, who->role, action, id, revoked.ok() ? 200 : HttpStatusOf(revoked.status())); !a.ok()) {
+      return SendStatus(res, a);
+    }
+    if (!revoked.ok()) return SendStatus(res, revoked.status());
+    {
+      std::unique_lock<std::shared_mutex> lock(cred_mu_);
+      cred_cache_.clear();
+    }
+    if (!token) ReadKeyOrigins();
+    SendJson(res, 200, CredentialsJson("revoked", *revoked));
+  }
+  static std::string CredentialsJson(std::string_view key, const std::vector<Engine::Credential>& list) {
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key(key).BeginArray();
+    for (const Engine::Credential& c : list) {
+      w.BeginObject().Key("id").String(c.id).Key("name").String(c.name).Key("role").String(c.role);
+      w.Key("allowedOrigins").BeginArray();
+      for (const std::string& o : c.allowed_origins) w.String(o);
+      w.EndArray().EndObject();
+    }
+    w.EndArray().EndObject();
+    return out;
   }
 
   // ---- browsers: CORS (docs/http_api.md, "Browsers") ----
@@ -1370,6 +1411,14 @@ class ServerImpl final : public Server {
     http_->Route("POST", "/api/admin/writekeys", Route("/api/admin/writekeys", [this](const Request& q, Response& r) {
                    CreateCredential(q, r, false);
                  }), kWorker);
+    for (bool token : {true, false}) {
+      const std::string path = token ? "/api/admin/tokens" : "/api/admin/writekeys";
+      http_->Route("GET", path, Route(path, [this, token](const Request& q, Response& r) { ListCredentials(q, r, token); }),
+                   kWorker);
+      http_->Route("DELETE", path + "/([^/]+)", Route(path + "/{id}", [this, token](const Request& q, Response& r) {
+                     RevokeCredentials(q, r, token);
+                   }), kWorker);
+    }
     http_->Route("GET", "/healthz",
                  Route("/healthz", [](const Request&, Response& r) { SendJson(r, 200, "{\"ok\":true}"); }), kInline);
     http_->Route("GET", "/readyz", Route("/readyz", [this](const Request&, Response& r) {

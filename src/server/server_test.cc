@@ -695,5 +695,48 @@ TEST(NormalizeWebOriginTest, AsBrowsersSendThem) {
   }
 }
 
+// Tokens and write keys are listed (never their secrets) and revoked by id or name; a
+// revoked token stops working at once, the others go on.
+TEST_F(ServerTest, CredentialsAreListedAndRevokedAtOnce) {
+  auto second = engine_->serving().CreateCredential("token", "ann", "analyst", {});
+  ASSERT_TRUE(second.ok());
+  httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
+  auto list = client_->Get("/api/admin/tokens", hd);
+  ASSERT_EQ(list->status, 200) << list->body;
+  EXPECT_EQ(list->body.find(*second), std::string::npos) << "no secret is listed";
+  EXPECT_EQ(list->body.find(analyst_), std::string::npos);
+  // ann has two tokens; both work.
+  ASSERT_EQ(Get("/api/segments", analyst_)->status, 200);
+  ASSERT_EQ(Get("/api/segments", *second)->status, 200);
+  auto tokens = engine_->serving().ListCredentials("token");
+  ASSERT_TRUE(tokens.ok());
+  int ann = 0;
+  for (const auto& c : *tokens) ann += c.name == "ann" ? 1 : 0;
+  EXPECT_EQ(ann, 2);
+  // By name: every token of ann.
+  auto revoked = client_->Delete("/api/admin/tokens/ann", hd);
+  ASSERT_EQ(revoked->status, 200) << revoked->body;
+  EXPECT_NE(revoked->body.find("\"revoked\":[{"), std::string::npos) << revoked->body;
+  EXPECT_EQ(Get("/api/segments", analyst_)->status, 401);
+  EXPECT_EQ(Get("/api/segments", *second)->status, 401);
+  EXPECT_EQ(Get("/api/segments", admin_)->status, 200);
+  EXPECT_EQ(client_->Delete("/api/admin/tokens/ann", hd)->status, 404);
+  EXPECT_EQ(client_->Delete("/api/admin/tokens/ab", {{"Authorization", "Bearer " + activation_}})->status, 403);
+  // Write keys: by id.
+  auto keys = client_->Get("/api/admin/writekeys", hd);
+  ASSERT_EQ(keys->status, 200) << keys->body;
+  const size_t at = keys->body.find("\"id\":\"");
+  ASSERT_NE(at, std::string::npos) << keys->body;
+  const std::string id = keys->body.substr(at + 6, 12);
+  ASSERT_EQ(Post("/v1/track", R"({"type":"track","event":"E","messageId":"k1","userId":"u"})", web_key_)->status, 200);
+  ASSERT_EQ(client_->Delete(("/api/admin/writekeys/" + id).c_str(), hd)->status, 200);
+  EXPECT_EQ(Post("/v1/track", R"({"type":"track","event":"E","messageId":"k2","userId":"u"})", web_key_)->status, 401);
+  server_->Shutdown();
+  const std::string audit = testing::ReadFile(dir_.path() + "/data/audit.jsonl");
+  EXPECT_NE(audit.find(R"("action":"token.revoke","target":"ann","status":200)"), std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("action":"writekey.revoke","target":")" + id + R"(","status":200)"), std::string::npos) << audit;
+}
+
+
 }  // namespace
 }  // namespace holo

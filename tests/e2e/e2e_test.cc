@@ -432,6 +432,37 @@ TEST(CliTest, BashCompletionFollowsTheCommands) {
   EXPECT_NE(complete("holo ingest --data d --so", 4).find("--source"), std::string::npos);
 }
 
+// token and writekey list and revoke from the command line: no secret listed, a revocation
+// by id or by name, audited.
+TEST(CliTest, TokensAndWriteKeysAreListedAndRevoked) {
+  TempDir tmp("e2e_tokens");
+  const std::string data = tmp / "data";
+  const std::string first = HoloOk({"token", "create", "--data", data, "bob", "--role", "analyst"});
+  const std::string second = HoloOk({"token", "create", "--data", data, "bob", "--role", "analyst"});
+  HoloOk({"writekey", "create", "--data", data, "web"});
+  std::string list = HoloOk({"token", "list", "--data", data, "--json"});
+  EXPECT_EQ(list.find(first.substr(0, first.size() - 1)), std::string::npos) << "no secret listed";
+  size_t bobs = 0;
+  for (size_t at = list.find("\"name\":\"bob\""); at != std::string::npos; at = list.find("\"name\":\"bob\"", at + 1)) ++bobs;
+  EXPECT_EQ(bobs, 2u) << list;
+  const size_t at = list.find("\"id\":\"");
+  ASSERT_NE(at, std::string::npos) << list;
+  const std::string id = list.substr(at + 6, 8);  // a prefix of the id is enough
+  std::string revoked = HoloOk({"token", "revoke", "--data", data, id, "--json"});
+  EXPECT_NE(revoked.find("\"revoked\":[{\"id\":\"" + id), std::string::npos) << revoked;
+  list = HoloOk({"token", "list", "--data", data});
+  EXPECT_EQ(list.find(id), std::string::npos) << list;
+  EXPECT_NE(list.find("bob"), std::string::npos) << list;
+  std::string out, err;
+  EXPECT_NE(RunCommand({Holo(), "token", "revoke", "--data", data, "nobody"}, "", &out, &err), 0);
+  EXPECT_NE(err.find("no token has the id or name 'nobody'"), std::string::npos) << err;
+  HoloOk({"writekey", "revoke", "--data", data, "web"});
+  EXPECT_EQ(HoloOk({"writekey", "list", "--data", data}), "");
+  const std::string audit = testing::ReadFile(data + "/audit.jsonl");
+  EXPECT_NE(audit.find("\"action\":\"token.revoke\",\"target\":\"" + id + "\",\"status\":200"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"action\":\"writekey.revoke\",\"target\":\"web\",\"status\":200"), std::string::npos) << audit;
+}
+
 TEST(CrashTest, SigkillMidIngestLosesNoAcknowledgedEventAndDuplicatesNone) {
   TempDir tmp("e2e_crash");
   Generate(tmp / "world", 1500, 5);
