@@ -602,6 +602,12 @@ class AudienceService {
   // Members of an unsaved expression (its computed traits must already exist).
   virtual Result<uint64_t> CountExpression(std::string_view expression) = 0;
 
+  // Profile listing and search for operators: the OneIDs of a segment (by name) or an
+  // expression (empty: every profile), ascending, after `after` (0: from the first), at most
+  // `limit`. Exact: not for analysts.
+  virtual Result<std::vector<uint64_t>> ListProfiles(std::string_view segment_or_expression, uint64_t after,
+                                                     size_t limit) = 0;
+
   // What is suspicious in an expression that parses: "no profile has the trait 'x'" per
   // referenced trait that no profile has (a typo counts nobody, silently).
   virtual Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) = 0;

@@ -184,6 +184,22 @@ Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std
   return out;
 }
 
+Result<std::vector<uint64_t>> EngineImpl::ListProfiles(std::string_view segment_or_expression, uint64_t after,
+                                                       size_t limit) {
+  Roaring group;
+  if (segment_or_expression.empty()) {
+    HOLO_ASSIGN_OR_RETURN(group, audiences_.Everyone());
+  } else {
+    HOLO_ASSIGN_OR_RETURN(group, GroupOf(segment_or_expression, /*unknown_trait_is_error=*/true));
+  }
+  std::vector<uint64_t> out;
+  if (after >= UINT32_MAX) return out;
+  auto it = group.begin();
+  it.equalorlarger(static_cast<uint32_t>(after + 1));
+  for (; it != group.end() && out.size() < limit; ++it) out.push_back(*it);
+  return out;
+}
+
 Result<std::vector<std::string>> EngineImpl::ExpressionWarnings(std::string_view expression) {
   HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
   return audiences_.UnknownTraitWarnings(expr);

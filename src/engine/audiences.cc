@@ -496,6 +496,12 @@ Result<Roaring> Audiences::Members(std::string_view name) {
   return *m;
 }
 
+Result<Roaring> Audiences::Everyone() {
+  HOLO_RETURN_IF_ERROR(EnsureLoaded());
+  ReaderLock lock(&mu_);
+  return table_->rows();
+}
+
 Status Audiences::CheckComputed(const segment::Expr& expr) const {
   for (const auto& spec : segment::Aggregates(expr)) {
     const std::string& name = spec.TraitName();

@@ -113,6 +113,8 @@ class Audiences {
       std::string_view name) EXCLUDES(mu_);
   // A segment's members (a copy); kNotFound when there is no such segment.
   Result<Roaring> Members(std::string_view name) EXCLUDES(mu_);
+  // Every OneID with a profile in the trait table (a copy).
+  Result<Roaring> Everyone() EXCLUDES(mu_);
   // The members of a segment (by name) or of an expression. With `unknown_trait_is_error`,
   // an expression naming a trait no profile has is kNotFound (a mistyped segment name);
   // an aggregate not yet computed is kFailedPrecondition.

@@ -159,6 +159,8 @@ class EngineImpl final : public Engine,
   Result<std::vector<SegmentInfo>> ListSegments() override;
   Result<SegmentInfo> GetSegment(std::string_view name) override;
   Result<uint64_t> CountExpression(std::string_view expression) override;
+  Result<std::vector<uint64_t>> ListProfiles(std::string_view segment_or_expression, uint64_t after,
+                                             size_t limit) override;
   Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) override;
   Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
   Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") override;

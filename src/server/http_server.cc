@@ -143,10 +143,12 @@ std::string BasicUser(const Request& req) {
   return raw.substr(0, raw.find(':'));
 }
 
+// The API token of a request: "Authorization: Bearer TOKEN", or, as Segment's Profile API
+// clients send it, HTTP Basic with the token as the user name.
 std::string BearerToken(const Request& req) {
   std::string h = req.get_header_value("Authorization");
-  if (h.size() < 7 || strncasecmp(h.c_str(), "Bearer ", 7) != 0) return "";
-  return h.substr(7);
+  if (h.size() >= 7 && strncasecmp(h.c_str(), "Bearer ", 7) == 0) return h.substr(7);
+  return BasicUser(req);
 }
 
 // Per-source token buckets: `rate` events per second, one second of burst.
@@ -660,9 +662,10 @@ class ServerImpl final : public Server {
   // know and for a person the consent policy does not allow for activation (SendUnavailable),
   // so its look-ups cannot tell who is in the store. The audit entry keeps the true reason
   // (404 or 403); admins get the precise answers.
-  std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action) {
+  std::optional<uint64_t> Person(const Request& req, Response& res, const Principal& who, std::string_view action,
+                                 size_t id_match = 1) {
     const bool activation = who.role == "activation";  // the consent policy's "activation" use (docs/privacy.md)
-    std::string id = DecodePathParam(req.matches[1].str());
+    std::string id = DecodePathParam(req.matches[id_match].str());
     auto oneid = engine_->serving().ResolveId(id);
     if (!oneid.ok()) {
       // Not the raw id: the audit log outlives erasures (docs/privacy.md).
@@ -758,6 +761,192 @@ class ServerImpl final : public Server {
     auto json = engine_->serving().ProfileEventsJson(*oneid, before, limit, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
+  }
+
+  // ---- Segment's Profile API shape (docs/http_api.md "Profile API") ----
+  // /v1/spaces/{space}/collections/users/profiles/{id}/traits|external_ids|events: the same
+  // people, consent gating and audit as /api/profiles/{id}, in the shape Segment's clients read.
+  // A cursor object {"url", "has_more", "next"}; `next` is passed back as ?next=.
+  static void WriteCursor(JsonWriter& w, const Request& req, bool has_more, const std::string& next) {
+    w.Key("cursor").BeginObject().Key("url").String(req.path).Key("has_more").Bool(has_more);
+    w.Key("next").String(next).EndObject();
+  }
+  static size_t LimitParam(const Request& req, size_t fallback, size_t most) {
+    const std::string v = req.get_param_value("limit");
+    char* end = nullptr;
+    const unsigned long n = v.empty() ? fallback : std::strtoul(v.c_str(), &end, 10);
+    return std::clamp<size_t>(v.empty() || (end != nullptr && *end == '\0') ? n : fallback, 1, most);
+  }
+  // The stored profile of the person the path names, as the caller's role may see it.
+  std::optional<std::pair<uint64_t, std::string>> ProfileForApi(const Request& req, Response& res, std::string_view action,
+                                                                const Principal& who) {
+    auto oneid = Person(req, res, who, action, 2);
+    if (!oneid) return std::nullopt;
+    auto json = engine_->serving().ProfileJsonFor(*oneid, who.role == "activation" ? "activation" : "");
+    if (!json.ok()) {
+      SendStatus(res, json.status());
+      return std::nullopt;
+    }
+    return std::make_pair(*oneid, std::move(*json));
+  }
+
+  void ProfileApiTraits(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto profile = ProfileForApi(req, res, "profile.traits", *who);
+    if (!profile) return;
+    thread_local dom::parser parser;
+    dom::element root, traits;
+    if (parser.parse(profile->second).get(root) || root["traits"].get(traits) || !traits.is_object()) {
+      return SendError(res, 500, "internal", "the stored profile has no traits object");
+    }
+    std::vector<std::string> include;  // ?include=a,b: only these
+    const std::string inc = req.get_param_value("include");
+    for (size_t at = 0; !inc.empty() && at <= inc.size();) {
+      size_t comma = std::min(inc.find(',', at), inc.size());
+      if (comma > at) include.push_back(inc.substr(at, comma - at));
+      at = comma + 1;
+    }
+    // Set traits only (Segment leaves unset ones out), by name, from ?next= on.
+    std::vector<std::pair<std::string, std::string>> set;
+    for (auto [key, value] : dom::object(traits)) {
+      if (value.is_null()) continue;
+      if (value.is_array() && dom::array(value).size() == 0) continue;
+      const std::string name(key);
+      if (!include.empty() && std::find(include.begin(), include.end(), name) == include.end()) continue;
+      set.emplace_back(name, simdjson::minify(value));
+    }
+    std::sort(set.begin(), set.end());
+    const std::string from = req.get_param_value("next");
+    const size_t limit = LimitParam(req, 10, 200);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("traits").BeginObject();
+    size_t shown = 0;
+    std::string next;
+    for (const auto& [name, value] : set) {
+      if (!from.empty() && name < from) continue;
+      if (shown == limit) {
+        next = name;
+        break;
+      }
+      w.Key(name).RawValue(value);
+      ++shown;
+    }
+    w.EndObject();
+    WriteCursor(w, req, !next.empty(), next);
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void ProfileApiExternalIds(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto profile = ProfileForApi(req, res, "profile.read", *who);
+    if (!profile) return;
+    thread_local dom::parser parser;
+    dom::element root, ids;
+    if (parser.parse(profile->second).get(root) || root["identifiers"].get(ids) || !ids.is_object()) {
+      return SendError(res, 500, "internal", "the stored profile has no identifiers object");
+    }
+    std::vector<std::pair<std::string, std::string>> all;  // type, pseudonym
+    for (auto [type, list] : dom::object(ids)) {
+      if (!list.is_array()) continue;
+      for (dom::element v : dom::array(list)) {
+        std::string_view p;
+        if (!v.get(p)) all.emplace_back(std::string(type), std::string(p));
+      }
+    }
+    const size_t limit = LimitParam(req, 25, 100);
+    size_t from = 0;
+    if (std::string n = req.get_param_value("next"); !n.empty()) from = std::strtoul(n.c_str(), nullptr, 10);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("data").BeginArray();
+    for (size_t i = from; i < all.size() && i < from + limit; ++i) {
+      // Identifiers are pseudonyms: Holo keeps no raw value (docs/privacy.md).
+      w.BeginObject().Key("id").String(all[i].second).Key("type").String(all[i].first);
+      w.Key("collection").String("users").Key("encoding").String("pseudonym").EndObject();
+    }
+    w.EndArray();
+    const bool more = from + limit < all.size();
+    WriteCursor(w, req, more, more ? std::to_string(from + limit) : "");
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  void ProfileApiEvents(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.events", 2);
+    if (!oneid) return;
+    uint64_t before = 0;
+    if (std::string n = req.get_param_value("next"); !n.empty()) before = std::strtoull(n.c_str(), nullptr, 10);
+    const size_t limit = LimitParam(req, 10, 100);
+    auto json = engine_->serving().ProfileEventsJson(*oneid, before, limit, who->role == "activation" ? "activation" : "");
+    if (!json.ok()) return SendStatus(res, json.status());
+    thread_local dom::parser parser;
+    dom::element root, events;
+    if (parser.parse(*json).get(root) || root["events"].get(events) || !events.is_array()) {
+      return SendError(res, 500, "internal", "the events answer has no events array");
+    }
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("data").BeginArray();
+    for (dom::element e : dom::array(events)) {
+      w.BeginObject();
+      for (auto [k, v] : dom::object(e)) {
+        // Segment's names: source_id, message_id; the rest as Holo keeps them.
+        const std::string_view key = k == "source" ? std::string_view("source_id") : k;
+        w.Key(key).RawValue(simdjson::minify(v));
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    uint64_t next = 0;
+    const bool more = root["next"].get(next) == simdjson::SUCCESS;
+    WriteCursor(w, req, more, more ? std::to_string(next) : "");
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
+  // GET /api/profiles?q=SEGMENT_OR_EXPRESSION&after=ONEID&limit=N (admin): listing and search.
+  void ListProfiles(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string q = req.get_param_value("q");
+    uint64_t after = 0;
+    if (std::string a = req.get_param_value("after"); !a.empty()) after = std::strtoull(a.c_str(), nullptr, 10);
+    const size_t limit = LimitParam(req, 50, 1000);
+    if (!AuditExact(*who, "profile.list", q.empty() ? "everyone" : q, res)) return;
+    auto ids = engine_->audiences().ListProfiles(q, after, limit + 1);
+    if (!ids.ok()) return SendStatus(res, ids.status());
+    const bool more = ids->size() > limit;
+    if (more) ids->pop_back();
+    std::vector<std::string> names;
+    for (std::string_view n : kDefaultAdTraits) names.emplace_back(n);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("profiles").BeginArray();
+    for (uint64_t id : *ids) {
+      auto traits = engine_->serving().TraitsJson(id, names);
+      w.BeginObject().Key("oneid").Uint(id);
+      dom::element t;
+      thread_local dom::parser parser;
+      if (traits.ok() && !parser.parse(*traits).get(t)) {
+        dom::element inner;
+        if (!t["traits"].get(inner)) w.Key("traits").RawValue(simdjson::minify(inner));
+      }
+      w.EndObject();
+    }
+    w.EndArray().Key("next");
+    if (more) {
+      w.Uint(ids->back());
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
   }
 
   void PeopleOf(const Request& req, Response& res) {
@@ -1382,6 +1571,13 @@ class ServerImpl final : public Server {
     const char *get = "GET", *post = "POST", *del = "DELETE";
     on(get, R"(/api/profiles/([^/]+)/traits)", "/api/profiles/{id}/traits", &ServerImpl::Traits, kInline);
     on(get, R"(/api/profiles/([^/]+))", "/api/profiles/{id}", &ServerImpl::Profile, kInline);
+    on(get, "/api/profiles", "/api/profiles", &ServerImpl::ListProfiles);
+    on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/traits)",
+       "/v1/spaces/{space}/collections/users/profiles/{id}/traits", &ServerImpl::ProfileApiTraits);
+    on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/external_ids)",
+       "/v1/spaces/{space}/collections/users/profiles/{id}/external_ids", &ServerImpl::ProfileApiExternalIds);
+    on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/events)",
+       "/v1/spaces/{space}/collections/users/profiles/{id}/events", &ServerImpl::ProfileApiEvents);
     on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
     on(get, R"(/api/profiles/([^/]+)/consent)", "/api/profiles/{id}/consent", &ServerImpl::ConsentOf);

@@ -738,5 +738,68 @@ TEST_F(ServerTest, CredentialsAreListedAndRevokedAtOnce) {
 }
 
 
+// Segment's Profile API shape: traits, external ids and events of a person with cursors,
+// Basic auth with the token as the user name; and the admins' profile listing and search.
+TEST_F(ServerTest, ProfileApiInSegmentsShapeAndProfileListing) {
+  auto r = Post("/v1/batch",
+                R"({"batch":[{"type":"track","messageId":"e1","event":"Order Completed","userId":"pa1","anonymousId":"pa-anon",
+                               "timestamp":"2026-10-01T10:00:00Z","properties":{"revenue":30}},
+                              {"type":"track","messageId":"e2","event":"Order Completed","userId":"pa1",
+                               "timestamp":"2026-10-02T10:00:00Z","properties":{"revenue":40}},
+                              {"type":"track","messageId":"e3","event":"Product Viewed","userId":"pa2",
+                               "timestamp":"2026-10-02T10:00:00Z","properties":{"product_id":"x"}}]})",
+                web_key_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(WaitForProfile("user_id@web:pa1", "/traits"));
+  ASSERT_TRUE(WaitForProfile("user_id@web:pa2", "/traits"));
+  client_->set_basic_auth(admin_, "");  // as Segment's Profile API clients authenticate
+  const std::string base = "/v1/spaces/holo/collections/users/profiles/user_id@web:pa1";
+  auto traits = client_->Get((base + "/traits?limit=200").c_str());
+  ASSERT_EQ(traits->status, 200) << traits->body;
+  EXPECT_NE(traits->body.find("\"order_count\":2"), std::string::npos) << traits->body;
+  EXPECT_NE(traits->body.find("\"cursor\":{"), std::string::npos) << traits->body;
+  EXPECT_EQ(traits->body.find(":null"), std::string::npos) << "unset traits are left out: " << traits->body;
+  // One at a time, following the cursor.
+  auto first = client_->Get((base + "/traits?limit=1").c_str());
+  ASSERT_EQ(first->status, 200);
+  EXPECT_NE(first->body.find("\"has_more\":true"), std::string::npos) << first->body;
+  const size_t at = first->body.find("\"next\":\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string next = first->body.substr(at + 8, first->body.find('"', at + 8) - at - 8);
+  auto second = client_->Get((base + "/traits?limit=1&next=" + next).c_str());
+  ASSERT_EQ(second->status, 200);
+  EXPECT_NE(second->body.find("\"" + next + "\":"), std::string::npos) << second->body;
+  auto only = client_->Get((base + "/traits?include=order_count,total_spend").c_str());
+  EXPECT_NE(only->body.find(R"({"traits":{"order_count":2,"total_spend":70},)"), std::string::npos) << only->body;
+  auto ids = client_->Get((base + "/external_ids").c_str());
+  ASSERT_EQ(ids->status, 200) << ids->body;
+  EXPECT_NE(ids->body.find("\"type\":\"user_id@web\""), std::string::npos) << ids->body;
+  EXPECT_NE(ids->body.find("\"type\":\"anonymous_id@web\""), std::string::npos) << ids->body;
+  auto events = client_->Get((base + "/events?limit=1").c_str());
+  ASSERT_EQ(events->status, 200) << events->body;
+  EXPECT_NE(events->body.find("\"has_more\":true"), std::string::npos) << events->body;
+  EXPECT_NE(events->body.find("\"source_id\":\"web\""), std::string::npos) << events->body;
+  const size_t en = events->body.find("\"next\":\"");
+  ASSERT_NE(en, std::string::npos);
+  const std::string before = events->body.substr(en + 8, events->body.find('"', en + 8) - en - 8);
+  auto older = client_->Get((base + "/events?limit=1&next=" + before).c_str());
+  ASSERT_EQ(older->status, 200);
+  EXPECT_NE(older->body.find("\"has_more\":false"), std::string::npos) << older->body;
+  EXPECT_NE(older->body.substr(0, 200), events->body.substr(0, 200));
+  EXPECT_EQ(client_->Get("/v1/spaces/holo/collections/users/profiles/user_id@web:nobody/traits")->status, 404);
+  client_->set_basic_auth("", "");
+  // An analyst may not read a person this way either.
+  EXPECT_EQ(Get(base + "/traits", analyst_)->status, 403);
+  // Listing and search (admins).
+  auto listed = Get("/api/profiles?q=order_count%20%3E%3D%201", admin_);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  EXPECT_NE(listed->body.find("\"oneid\":"), std::string::npos) << listed->body;
+  EXPECT_NE(listed->body.find("\"next\":null"), std::string::npos) << listed->body;
+  auto page = Get("/api/profiles?limit=1", admin_);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_EQ(page->body.find("\"next\":null"), std::string::npos) << "more than one profile: " << page->body;
+  EXPECT_EQ(Get("/api/profiles", analyst_)->status, 403);
+}
+
 }  // namespace
 }  // namespace holo
