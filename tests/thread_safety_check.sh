@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Clang's thread-safety analysis over the modules whose locks are annotated
-# (common/thread_annotations.h): every file of src/engine/ and src/analytics/, and
+# (common/thread_annotations.h): every file of src/engine/, src/analytics/ and src/activation/, and
 # src/storage/memory_store.cc, is compiled with clang++ -fsyntax-only -Wthread-safety
 # -Werror=thread-safety, with the flags of the real build (compile_commands.json). An access
 # to a GUARDED_BY member without its lock fails the test.
@@ -17,7 +17,7 @@ const fs = require('fs');
 const {execFileSync} = require('child_process');
 const [db, src] = process.argv.slice(2);
 // The modules whose locks are annotated.
-const DIRS = ['engine', 'analytics'];
+const DIRS = ['engine', 'analytics', 'activation'];
 const entries = JSON.parse(fs.readFileSync(db, 'utf8'))
     .filter(e => (DIRS.some(d => e.file.startsWith(src + '/src/' + d + '/')) ||
                   e.file === src + '/src/storage/memory_store.cc') &&

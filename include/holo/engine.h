@@ -186,6 +186,7 @@ class AudienceService;
 class AnalystService;
 class PrivacyService;
 class AuditService;
+class DestinationService;  // holo/destinations.h
 
 class Engine {
  public:
@@ -435,6 +436,8 @@ class Engine {
   // The audit log of the data directory (DATA/audit.jsonl), opened by Open: every entry
   // point (the server, the CLI) appends through it. A read-only open writes none.
   virtual AuditService& audit() = 0;
+  // Activation destinations (holo/destinations.h, docs/destinations.md).
+  virtual DestinationService& destinations() = 0;
 };
 
 // Identity administration (docs/identity.md): why two identifiers are or are not one person, the

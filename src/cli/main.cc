@@ -20,6 +20,7 @@
 #include "cli/completion.h"
 #include "cli/cli_util.h"
 #include "cli/partner_commands.h"
+#include "cli/destination_commands.h"
 #include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
 #include "generate/pii_records.h"
@@ -572,6 +573,8 @@ int main(int argc, char** argv) {
   privacy.Add(app, add_data);
   holo::cli::PartnerCommands partner;
   partner.Add(app, add_data);
+  holo::cli::DestinationCommands destination;
+  destination.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -679,6 +682,7 @@ int main(int argc, char** argv) {
   if (serve.Parsed()) return serve.Run(*engine, data);
   if (privacy.Parsed()) return privacy.Run(*engine, data);
   if (partner.Parsed()) return partner.Run(*engine);
+  if (destination.Parsed()) return destination.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

@@ -243,6 +243,13 @@ Result<Engine::Overlap> EngineImpl::SegmentOverlap(std::string_view a, std::stri
 }
 
 Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::string_view use) {
+  HOLO_ASSIGN_OR_RETURN(Roaring allowed, ExportableMembers(name, use));
+  for (uint32_t id : allowed) out << id << '\n';
+  if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));
+  return Status::OK();
+}
+
+Result<Roaring> EngineImpl::ExportableMembers(std::string_view name, std::string_view use) {
   HOLO_ASSIGN_OR_RETURN(Roaring members, audiences_.Members(name));
   HOLO_RETURN_IF_ERROR(privacy_.consent().CheckUse(use));  // an unknown use fails even for an empty segment
   // A segment defined on store visits links offline visits to the people it exports: they
@@ -251,15 +258,15 @@ Status EngineImpl::ExportSegment(std::string_view name, std::ostream& out, std::
   HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(segment.first.definition));
   const auto traits = segment::ReferencedTraits(expr);
   const bool uses_store = std::any_of(traits.begin(), traits.end(), [](const std::string& t) { return privacy::IsStoreTrait(t); });
+  Roaring out;
   for (uint32_t id : members) {
     HOLO_ASSIGN_OR_RETURN(bool allowed, ConsentAllows(id, use));
     if (allowed && uses_store) {
       HOLO_ASSIGN_OR_RETURN(allowed, StoreLinkShown(id, use));
     }
-    if (allowed) out << id << '\n';
+    if (allowed) out.add(id);
   }
-  if (!out) return Status::IOError("write failed while exporting segment " + std::string(name));
-  return Status::OK();
+  return out;
 }
 
 // ---- aggregates released to people who may not see individuals ----

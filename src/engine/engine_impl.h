@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "activation/activation.h"
 #include "analytics/funnel.h"
 #include "analytics/release_point.h"
 #include "common/thread_annotations.h"
@@ -79,6 +80,7 @@ class EngineImpl final : public Engine,
   AnalystService& analysts() override { return *this; }
   PrivacyService& privacy() override { return *this; }
   AuditService& audit() override { return audit_; }
+  DestinationService& destinations() override { return *destinations_; }
 
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
   // Opens an engine over `store`: Open opens the RocksDB store at options.data_dir and
@@ -164,6 +166,10 @@ class EngineImpl final : public Engine,
   Result<std::vector<std::string>> ExpressionWarnings(std::string_view expression) override;
   Result<Overlap> SegmentOverlap(std::string_view a, std::string_view b) override;
   Status ExportSegment(std::string_view name, std::ostream& out, std::string_view use = "export") override;
+  // The members of segment `name` that ExportSegment writes for `use`: consent allows `use`
+  // (and "store_link" too when the segment reads store-visit traits). kNotFound for an
+  // unknown segment or use. What activation destinations send (destinations.cc).
+  Result<Roaring> ExportableMembers(std::string_view name, std::string_view use);
   Result<Report> GroupProfile(std::string_view segment_or_expression, const GroupProfileOptions& options) override;
   // The group profile of a group given by its members (a segment, an expression, a partner's
   // overlap), released to analysts like GroupProfile; `label` names it in the report.
@@ -304,6 +310,10 @@ class EngineImpl final : public Engine,
   // moment — and the backfills of older stores (profile_stage.h). Declared after audiences_
   // and privacy_, which it borrows.
   ProfileStage profiles_;
+  // Activation destinations (activation/activation.h): their own state and lock; made last,
+  // by the constructor (destinations.cc), over the members ExportableMembers gives.
+  std::unique_ptr<activation::Activation> destinations_;
+  std::unique_ptr<activation::Activation> MakeDestinations();
 };
 
 }  // namespace holo::engine

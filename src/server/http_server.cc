@@ -18,6 +18,7 @@
 #include "analytics/funnel.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "holo/destinations.h"
 #include "holo/server.h"
 #include "server/assets.h"
 #include "server/http_frontend.h"
@@ -1536,6 +1537,74 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(*json));
   }
 
+  // ---- activation destinations (docs/destinations.md): admin only ----
+  void AddDestination(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object()) {
+      return SendError(res, 400, "invalid_request", "the body must be a destination object (docs/destinations.md)");
+    }
+    DestinationConfig d;
+    d.name = Field(root, "name");
+    d.kind = Field(root, "kind");
+    d.url = Field(root, "url");
+    d.path = Field(root, "path");
+    d.secret = Field(root, "secret");
+    if (std::string use = Field(root, "use"); !use.empty()) d.use = use;
+    dom::array segments;
+    if (!root["segments"].get_array().get(segments)) {
+      for (dom::element e : segments) {
+        std::string_view v;
+        if (!e.get_string().get(v)) d.segments.emplace_back(v);
+      }
+    }
+    for (auto [key, field] : {std::pair{"batch_size", &d.batch_size}, std::pair{"retry_limit", &d.retry_limit},
+                              std::pair{"attempts_per_sync", &d.attempts_per_sync},
+                              std::pair{"backoff_base_ms", &d.backoff_base_ms},
+                              std::pair{"backoff_cap_ms", &d.backoff_cap_ms}, std::pair{"timeout_ms", &d.timeout_ms}}) {
+      uint64_t v = 0;
+      if (!root[key].get_uint64().get(v)) *field = static_cast<uint32_t>(std::min<uint64_t>(v, UINT32_MAX));
+    }
+    auto secret = engine_->destinations().AddDestination(d);
+    if (!AuditedChange(res, who->name, who->role, "destination.add", "destination:" + d.name,
+                       secret.ok() ? 201 : HttpStatusOf(secret.status()))) {
+      return;
+    }
+    if (!secret.ok()) return SendStatus(res, secret.status());
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("name").String(d.name).Key("secret").String(*secret).EndObject();
+    SendJson(res, 201, std::move(out));
+  }
+
+  void ListDestinations(const Request& req, Response& res) {
+    if (!Require(req, res, {"admin"})) return;
+    auto json = engine_->destinations().ListDestinationsJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void DestinationStatus(const Request& req, Response& res) {
+    if (!Require(req, res, {"admin"})) return;
+    auto json = engine_->destinations().DestinationStatusJson(DecodePathParam(req.matches[1].str()));
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void SyncDestination(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string name = DecodePathParam(req.matches[1].str());
+    // No audit, no export: members leave the store only once the sync is written down.
+    Status a = Audit(who->name, who->role, "destination.sync", "destination:" + name, 200);
+    if (!a.ok()) return SendStatus(res, a);
+    auto json = engine_->destinations().SyncDestinations(name);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
   uint64_t StoreBytes() const {
     uint64_t total = 0;
     std::error_code ec;
@@ -1601,6 +1670,10 @@ class ServerImpl final : public Server {
     on(post, R"(/api/partners/([^/]+)/match)", "/api/partners/{name}/match", &ServerImpl::PartnerMatch);
     on(get, "/api/explain", "/api/explain", &ServerImpl::Explain);
     on(get, "/api/stats", "/api/stats", &ServerImpl::Stats);
+    on(get, "/api/destinations", "/api/destinations", &ServerImpl::ListDestinations);
+    on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
+    on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);
+    on(post, R"(/api/destinations/([^/]+)/sync)", "/api/destinations/{name}/sync", &ServerImpl::SyncDestination);
     http_->Route("POST", "/api/admin/tokens", Route("/api/admin/tokens", [this](const Request& q, Response& r) {
                    CreateCredential(q, r, true);
                  }), kWorker);
@@ -1621,10 +1694,11 @@ class ServerImpl final : public Server {
                    SendJson(r, ready_ ? 200 : 503, ready_ ? "{\"ready\":true}" : "{\"ready\":false}");
                  }), kInline);
     http_->Route("GET", "/metrics", Route("/metrics", [this](const Request&, Response& r) {
-                   r.set_content(
+                   std::string text =
                        metrics_.Render({{"holo_ingest_queue_depth", static_cast<double>(writer_.queue_depth())},
-                                        {"holo_store_bytes", static_cast<double>(StoreBytes())}}),
-                       "text/plain; version=0.0.4");
+                                        {"holo_store_bytes", static_cast<double>(StoreBytes())}});
+                   if (auto d = engine_->destinations().DestinationMetricsText(); d.ok()) text += *d;
+                   r.set_content(std::move(text), "text/plain; version=0.0.4");
                  }), kWorker);
     http_->Route("GET", R"(/([A-Za-z0-9_.\-]*))", Route("/{asset}", [](const Request& q, Response& r) {
                    std::string name = q.matches[1];

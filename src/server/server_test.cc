@@ -803,3 +803,43 @@ TEST_F(ServerTest, ProfileApiInSegmentsShapeAndProfileListing) {
 
 }  // namespace
 }  // namespace holo
+
+namespace holo {
+namespace {
+
+TEST_F(ServerTest, DestinationsOverTheApiForAdminsOnly) {
+  httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
+  httplib::Headers ha = {{"Authorization", "Bearer " + analyst_}};
+  ASSERT_EQ(client_->Post("/api/segments", hd, R"({"name":"everyone","expression":"age is null"})",
+                          "application/json")->status, 201);
+  const std::string path = dir_.path() + "/audience.jsonl";
+  const std::string body = R"({"name":"lake","kind":"file","path":")" + path +
+                           R"(","segments":["everyone"],"use":"export","secret":"s3"})";
+  EXPECT_EQ(client_->Post("/api/destinations", ha, body, "application/json")->status, 403);
+  auto added = client_->Post("/api/destinations", hd, body, "application/json");
+  ASSERT_EQ(added->status, 201) << added->body;
+  EXPECT_EQ(added->body, R"({"name":"lake","secret":"s3"})");
+  auto bad = client_->Post("/api/destinations", hd, R"({"name":"x","kind":"file","path":"/tmp/x","segments":["nope"]})",
+                           "application/json");
+  EXPECT_EQ(bad->status, 404) << bad->body;
+  auto list = Get("/api/destinations", admin_);
+  ASSERT_EQ(list->status, 200);
+  EXPECT_NE(list->body.find(R"("name":"lake","kind":"file")"), std::string::npos) << list->body;
+  EXPECT_EQ(list->body.find("s3"), std::string::npos) << "the secret is never listed";
+  EXPECT_EQ(Get("/api/destinations", analyst_)->status, 403);
+  auto synced = client_->Post("/api/destinations/lake/sync", hd, "", "application/json");
+  ASSERT_EQ(synced->status, 200) << synced->body;
+  EXPECT_NE(synced->body.find(R"("segment":"everyone")"), std::string::npos) << synced->body;
+  EXPECT_EQ(client_->Post("/api/destinations/nosuch/sync", hd, "", "application/json")->status, 404);
+  auto status = Get("/api/destinations/lake", admin_);
+  ASSERT_EQ(status->status, 200);
+  EXPECT_NE(status->body.find(R"("lag":0)"), std::string::npos) << status->body;
+  auto metrics = Get("/metrics", "");
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find(R"(holo_destination_events_sent_total{destination="lake",segment="everyone"} 0)"),
+            std::string::npos)
+      << metrics->body;
+}
+
+}  // namespace
+}  // namespace holo

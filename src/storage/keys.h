@@ -68,6 +68,23 @@ inline constexpr std::string_view kAudienceEpoch = "stat/audience_epoch";
 // Events deleted (erasure, `identity delete-event`), u64 BE: stored events = seq/event - this
 // (and, under retention windows, less those past their window).
 inline constexpr std::string_view kEventsRemoved = "stat/events_removed";
+// Activation destinations (activation/activation.h, docs/destinations.md): a destination's
+// configuration, `dst/c/` name -> config record, and its sync state per segment,
+// `dst/s/` name \0 segment -> state record (acknowledged membership, next batch sequence,
+// counters, the pending batch). Names hold no \0.
+inline constexpr std::string_view kDestinationConfigPrefix = "dst/c/";
+inline constexpr std::string_view kDestinationStatePrefix = "dst/s/";
+inline std::string DestinationConfigKey(std::string_view name) {
+  return std::string(kDestinationConfigPrefix) + std::string(name);
+}
+inline std::string DestinationStatePrefix(std::string_view name) {
+  std::string k = std::string(kDestinationStatePrefix) + std::string(name);
+  k.push_back('\0');
+  return k;
+}
+inline std::string DestinationStateKey(std::string_view name, std::string_view segment) {
+  return DestinationStatePrefix(name) + std::string(segment);
+}
 inline constexpr std::string_view kDirtyNodePrefix = "d/n/";     // + node16
 inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
 // Dirty nodes of one ingestion write, in one key (its value: the node16s one after
