@@ -55,9 +55,11 @@ struct ParsedIdentifier {
 struct ParsedMessage {
   std::string source;
   MessageType type = MessageType::kTrack;
-  std::string message_id;
+  std::string message_id;     // as sent, else kContentIdPrefix + content hash (message_parser.h)
   std::string event;          // track: event name; page/screen: name (may be empty)
-  int64_t timestamp_ms = 0;   // from "timestamp", else "receivedAt", else ingest time
+  // receivedAt - (sentAt - originalTimestamp), else originalTimestamp, else timestamp, else
+  // receivedAt, else ingest time (MessageParser::Parse)
+  int64_t timestamp_ms = 0;
   std::vector<ParsedIdentifier> ids;  // distinct by pseudonym, in message order
   // Minified JSON object of "properties" (track/page/screen) or "traits" (identify/group),
   // with raw PII removed: traits email/phone/name/address and

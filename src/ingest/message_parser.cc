@@ -478,6 +478,29 @@ static Status CheckFutureSkew(const ParserOptions& options, std::string_view sou
                  " allows " + Ahead(skew) + "); the sender's clock is wrong: send sentAt, or fix the timestamp");
 }
 
+// The messageId of a message sent without one: kContentIdPrefix + the keyed hash (hex) of
+// its canonical content — type, event/name, userId, anonymousId, previousId, groupId,
+// timestamp, originalTimestamp, properties, traits, context.traits and context.externalIds as
+// sent (minified) — so the same message sent twice (a client retry: only sentAt differs) is
+// stored once. The hash is keyed: the content holds raw identifiers and traits.
+static std::string ContentMessageId(dom::element root, MessageType type, std::string_view source,
+                                    const privacy::Pseudonymizer& pseudonymizer) {
+  std::string canonical;
+  canonical.push_back(static_cast<char>(type));
+  for (const char* key : {"event", "name", "userId", "anonymousId", "previousId", "groupId", "timestamp",
+                          "originalTimestamp", "properties", "traits"}) {
+    canonical.push_back('\0');
+    dom::element v;
+    if (root[key].get(v) == simdjson::SUCCESS) canonical += simdjson::minify(v);
+  }
+  for (const char* key : {"traits", "externalIds"}) {
+    canonical.push_back('\0');
+    dom::element v;
+    if (root["context"][key].get(v) == simdjson::SUCCESS) canonical += simdjson::minify(v);
+  }
+  return std::string(kContentIdPrefix) + privacy::PseudonymToHex(pseudonymizer.Hash(std::string("message@") + std::string(source), canonical));
+}
+
 Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::string_view source,
                                                  int64_t now_ms, std::string_view implied_type) {
   if (line.size() > options_.max_line_bytes) {
@@ -502,7 +525,7 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
 
   // One pass over the top-level keys.
   Field type, message_id, event, name, user_id, anonymous_id, previous_id, group_id, timestamp,
-      received_at, sent_at, context, traits, properties;
+      original_timestamp, received_at, sent_at, context, traits, properties;
   for (dom::key_value_pair kv : AsObject(root)) {
     std::string_view k = kv.key;
     if (k.empty()) continue;
@@ -539,6 +562,9 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
       case 'g':
         if (k == "groupId") group_id.Set(kv.value);
         break;
+      case 'o':
+        if (k == "originalTimestamp") original_timestamp.Set(kv.value);
+        break;
       case 'r':
         if (k == "receivedAt") received_at.Set(kv.value);
         break;
@@ -572,13 +598,14 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
     }
   }
 
-  // messageId
-  if (!message_id.present) return Invalid("missing required field 'messageId'");
-  if (message_id.value.type() != dom::element_type::STRING) {
-    return Invalid("messageId must be a string");
+  // messageId (when absent: the content hash, below, once the message is known to be valid)
+  if (message_id.present) {
+    if (message_id.value.type() != dom::element_type::STRING) {
+      return Invalid("messageId must be a string");
+    }
+    m.message_id = message_id.value.get_string().value_unsafe();
+    if (m.message_id.empty()) return Invalid("messageId must not be empty");
   }
-  m.message_id = message_id.value.get_string().value_unsafe();
-  if (m.message_id.empty()) return Invalid("messageId must not be empty");
 
   // event / name
   if (m.type == MessageType::kTrack) {
@@ -619,23 +646,54 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
     m.group_id.assign(g);
   }
 
-  // timestamp, else receivedAt, else now
-  if (timestamp.present || received_at.present) {
-    const Field& f = timestamp.present ? timestamp : received_at;
-    const char* field_name = timestamp.present ? "timestamp" : "receivedAt";
-    if (f.value.type() != dom::element_type::STRING) {
-      return Invalid(std::string(field_name) + " must be a string");
+  // timestamp, as Segment computes it: receivedAt - (sentAt - originalTimestamp) when the
+  // client sent both (its clock's offset cancels out), else originalTimestamp, else timestamp,
+  // else receivedAt. receivedAt is the message's own (a replayed export), else now_ms.
+  {
+    auto read = [](const Field& f, const char* field_name, int64_t* ms, std::string_view* text) -> Status {
+      if (f.value.type() != dom::element_type::STRING) return Invalid(std::string(field_name) + " must be a string");
+      *text = f.value.get_string().value_unsafe();
+      Result<int64_t> r = ParseIso8601Ms(*text);
+      if (!r.ok()) return Invalid(std::string("bad ") + field_name + " " + Quote(*text) + ": " + r.status().message());
+      *ms = *r;
+      return Status::OK();
+    };
+    int64_t received_ms = now_ms;
+    std::string_view received_text, stamp;
+    if (received_at.present) HOLO_RETURN_IF_ERROR(read(received_at, "receivedAt", &received_ms, &received_text));
+    bool corrected = false;
+    // A bad originalTimestamp (which older clients never sent and Holo used to ignore) is a
+    // warning, not an error: the message falls back to its timestamp.
+    int64_t original_ms = 0;
+    bool original = false;
+    if (original_timestamp.present) {
+      Status st = read(original_timestamp, "originalTimestamp", &original_ms, &stamp);
+      original = st.ok();
+      if (!original) m.warnings.push_back(std::string(st.message()) + "; ignored");
     }
-    std::string_view ts = f.value.get_string().value_unsafe();
-    Result<int64_t> ms = ParseIso8601Ms(ts);
-    if (!ms.ok()) {
-      return Invalid(std::string("bad ") + field_name + " " + Quote(ts) + ": " +
-                     ms.status().message());
+    if (original) {
+      m.timestamp_ms = original_ms;
+      std::string_view sent_text;
+      if (sent_at.present) {
+        if (sent_at.value.type() == dom::element_type::STRING) sent_text = sent_at.value.get_string().value_unsafe();
+        Result<int64_t> sent_ms = ParseIso8601Ms(sent_text);
+        if (sent_ms.ok()) {
+          m.timestamp_ms = received_ms - (*sent_ms - original_ms);
+          corrected = true;
+        } else {
+          m.warnings.push_back("bad sentAt " + Quote(sent_text) + "; originalTimestamp taken as is");
+        }
+      }
+    } else if (timestamp.present) {
+      HOLO_RETURN_IF_ERROR(read(timestamp, "timestamp", &m.timestamp_ms, &stamp));
+    } else {
+      m.timestamp_ms = received_ms;
+      stamp = received_text;
     }
-    m.timestamp_ms = *ms;
-    HOLO_RETURN_IF_ERROR(CheckFutureSkew(options_, source, now_ms, sent_at, ts, &m));
-  } else {
-    m.timestamp_ms = now_ms;
+    if (original || timestamp.present || received_at.present) {
+      // A timestamp already corrected from sentAt is not corrected twice.
+      HOLO_RETURN_IF_ERROR(CheckFutureSkew(options_, source, now_ms, corrected ? Field{} : sent_at, stamp, &m));
+    }
   }
 
   // Identifiers, in a fixed order: userId, anonymousId, previousId, context.device.id,
@@ -738,6 +796,7 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
     }
   }
   if (m.properties_json.empty()) m.properties_json = "{}";
+  if (m.message_id.empty()) m.message_id = ContentMessageId(root, m.type, m.source, *pseudonymizer_);
   return m;
 }
 

@@ -28,6 +28,10 @@ namespace holo::ingest {
 // (ParserOptions::max_future_skew_ms), so that ingestion can count them.
 inline constexpr std::string_view kAheadOfClock = "ahead of the clock";
 
+// The messageId given to a message sent without one starts with this, followed by 32 hex
+// digits: the keyed hash of the message's content (see README.md, "messageId").
+inline constexpr std::string_view kContentIdPrefix = "content:";
+
 struct ParserOptions {
   // source -> account namespace; a source not listed is its own namespace.
   // Defaults(): tmall -> taobao, store_beacon -> taobao.
@@ -79,13 +83,16 @@ class MessageParser {
   MessageParser(const MessageParser&) = delete;
   MessageParser& operator=(const MessageParser&) = delete;
 
-  // Parses and validates one line (without its newline) from `source`. now_ms is used when
-  // the message has neither "timestamp" nor "receivedAt".
+  // Parses and validates one line (without its newline) from `source`. now_ms is the arrival
+  // time when the message has no "receivedAt". The event time is Segment's: receivedAt -
+  // (sentAt - originalTimestamp) when both are given, else originalTimestamp, else timestamp,
+  // else the arrival time. A message without "messageId" gets kContentIdPrefix + the keyed
+  // hash of its content, so that a resent copy is still a duplicate.
   //
   // On error returns kInvalidArgument with a one-line reason naming the field, e.g.
   //   "line exceeds 65536 bytes", "invalid UTF-8", "invalid JSON: <simdjson's reason>",
   //   "message is not a JSON object", "missing required field 'type'", "unknown type 'foo'",
-  //   "missing required field 'event' for type track", "missing required field 'messageId'",
+  //   "missing required field 'event' for type track", "messageId must be a string",
   //   "missing required field 'userId' or 'anonymousId'", "userId must be a string",
   //   "missing required field 'previousId' for type alias",
   //   "bad timestamp '2026-13-01': month out of range",

@@ -137,6 +137,76 @@ TEST_F(MessageParserTest, FutureTimestampsAreCorrectedFromSentAtOrRefused) {
   EXPECT_FALSE(lenient.Parse(line(kNow + 30 * day), "web", kNow).ok());
 }
 
+// Segment's timestamp: receivedAt - (sentAt - originalTimestamp) cancels a client clock that
+// is off by hours either way; else originalTimestamp, else timestamp, else the arrival time.
+TEST_F(MessageParserTest, TimestampFromOriginalTimestampAndSentAt) {
+  const int64_t hour = 3600000;
+  auto at = [](int64_t ms) { return FormatIso8601Ms(ms); };
+  for (int64_t off : {5 * hour, -7 * hour, 30 * 24 * hour}) {
+    // The event happened 90 s before it was sent; it arrived at kNow (Segment's formula takes
+    // the transit time as nil: the event time is kNow - 90 s).
+    const int64_t sent = kNow - 2000, happened = sent - 90000;
+    const std::string line = R"({"type":"track","event":"E","messageId":"m","userId":"u","originalTimestamp":")" +
+                             at(happened + off) + R"(","sentAt":")" + at(sent + off) + "\"}";
+    ParsedMessage m = ParseOk(line);
+    EXPECT_EQ(m.timestamp_ms, kNow - 90000) << off;
+    EXPECT_TRUE(m.warnings.empty()) << off;  // corrected once, not flagged as ahead of the clock
+    // With the message's own receivedAt (a replayed export) that is the arrival time.
+    const std::string replay = line.substr(0, line.size() - 1) + R"(,"receivedAt":")" + at(kNow - 10 * hour) + "\"}";
+    EXPECT_EQ(ParseOk(replay).timestamp_ms, kNow - 10 * hour - 90000) << off;
+  }
+  // originalTimestamp alone; it wins over timestamp (Segment's timestamp is derived from it).
+  EXPECT_EQ(ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a","originalTimestamp":"2026-09-01 12:34:56",)"
+                    R"("timestamp":"2020-01-01T00:00:00Z"})")
+                .timestamp_ms,
+            kBase);
+  // The future-skew rule applies to the result: 400 days ahead without sentAt is refused.
+  EXPECT_NE(ParseError(R"({"type":"page","messageId":"m","anonymousId":"a","originalTimestamp":")" +
+                       at(kNow + 400 * 24 * hour) + "\"}")
+                .find("ahead of the clock"),
+            std::string::npos);
+  // ... and so is a corrected time still ahead (receivedAt itself far in the future).
+  EXPECT_NE(ParseError(R"({"type":"page","messageId":"m","anonymousId":"a","originalTimestamp":")" + at(kNow) +
+                       R"(","sentAt":")" + at(kNow) + R"(","receivedAt":")" + at(kNow + 400 * 24 * hour) + "\"}")
+                .find("ahead of the clock"),
+            std::string::npos);
+  // A bad sentAt: originalTimestamp as is, with a warning.
+  ParsedMessage w = ParseOk(R"({"type":"page","messageId":"m","anonymousId":"a","originalTimestamp":"2026-09-01 12:34:56",)"
+                            R"("sentAt":"yesterday"})");
+  EXPECT_EQ(w.timestamp_ms, kBase);
+  ASSERT_EQ(w.warnings.size(), 1u);
+  EXPECT_NE(w.warnings[0].find("bad sentAt"), std::string::npos);
+}
+
+// Without a messageId the message is accepted and named by the keyed hash of its content:
+// a resend (only sentAt differs) gets the same id, any change of content another.
+TEST_F(MessageParserTest, MissingMessageIdIsTheContentHash) {
+  const std::string a = R"({"type":"track","event":"Order Completed","userId":"u","timestamp":"2026-09-01 12:34:56",)"
+                        R"("properties":{"revenue":12.5},"sentAt":"2026-09-01 12:35:00"})";
+  const std::string resent = R"({"type":"track","event":"Order Completed","userId":"u","timestamp":"2026-09-01 12:34:56",)"
+                             R"("properties":{"revenue":12.5},"sentAt":"2026-09-01 12:40:00"})";
+  ParsedMessage m = ParseOk(a);
+  ASSERT_TRUE(m.message_id.starts_with(kContentIdPrefix)) << m.message_id;
+  EXPECT_EQ(m.message_id.size(), kContentIdPrefix.size() + 32);
+  EXPECT_EQ(ParseOk(resent).message_id, m.message_id);
+  EXPECT_EQ(ParseOk(R"({"type":"track","event":"Order Completed","userId":"u","messageId":null,)"
+                    R"("timestamp":"2026-09-01 12:34:56","properties":{"revenue":12.5}})")
+                .message_id,
+            m.message_id);
+  for (const char* other :
+       {R"({"type":"track","event":"Order Completed","userId":"u","timestamp":"2026-09-01 12:34:56","properties":{"revenue":13}})",
+        R"({"type":"track","event":"Order Completed","userId":"v","timestamp":"2026-09-01 12:34:56","properties":{"revenue":12.5}})",
+        R"({"type":"track","event":"Order Completed","userId":"u","timestamp":"2026-09-01 12:34:57","properties":{"revenue":12.5}})",
+        R"({"type":"track","event":"Order Viewed","userId":"u","timestamp":"2026-09-01 12:34:56","properties":{"revenue":12.5}})"}) {
+    EXPECT_NE(ParseOk(other).message_id, m.message_id) << other;
+  }
+  // Another source's copy is another message; the id quotes nothing of the content.
+  EXPECT_NE(ParseOk(a, "tmall").message_id, m.message_id);
+  EXPECT_EQ(m.message_id.find("u"), std::string::npos);
+  // A given messageId is kept as it is.
+  EXPECT_EQ(ParseOk(R"({"type":"track","event":"E","userId":"u","messageId":"m-9"})").message_id, "m-9");
+}
+
 TEST_F(MessageParserTest, PageAndScreenName) {
   EXPECT_EQ(ParseOk(R"({"type":"page","name":"Home","messageId":"m","anonymousId":"a"})").event,
             "Home");
@@ -472,8 +542,6 @@ TEST_F(MessageParserTest, RejectsMissingRequiredFields) {
             "missing required field 'userId' or 'anonymousId'");
   EXPECT_EQ(ParseError(R"({"type":"page","messageId":"m","userId":"","anonymousId":null})"),
             "missing required field 'userId' or 'anonymousId'");
-  EXPECT_EQ(ParseError(R"({"type":"track","event":"E","userId":"u"})"),
-            "missing required field 'messageId'");
   EXPECT_EQ(ParseError(R"({"type":"track","event":"E","messageId":"","userId":"u"})"),
             "messageId must not be empty");
   EXPECT_EQ(ParseError(R"({"type":"alias","messageId":"m","userId":"u"})"),

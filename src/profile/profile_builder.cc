@@ -107,6 +107,21 @@ double Decay(int64_t as_of, int64_t ts, double half_life_days) {
 double Saturate(double n, double k) { return n <= 0 ? 0 : 1 - std::exp(-n / k); }
 double Round3(double x) { return std::round(x * 1000) / 1000; }
 
+// Client traits (identify traits beyond the built-in ones) kept per profile, and the longest
+// text value kept: a client cannot grow a profile (or the trait table's columns) without bound.
+constexpr size_t kMaxClientTraits = 64;
+constexpr size_t kMaxClientTraitText = 256;
+
+// A key that can be a client trait: 1-64 of [A-Za-z0-9_], so that "traits.<key>" is one
+// identifier of the segment language.
+bool IsClientTraitKey(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (char c : key) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
 bool GetNumber(element e, double* d) {
   switch (e.type()) {
     case simdjson::dom::element_type::INT64:
@@ -536,6 +551,23 @@ struct ProfileAccumulator::State {
   // Demographics.
   Stamped age, gender;
   Meta age_meta, gender_meta;
+  // Client traits: the other scalar identify traits, by key (ClientTraitName), the latest by
+  // event time (ties: the larger value, so that event order does not matter).
+  struct ClientTrait {
+    enum class Kind : uint8_t { kNumber, kBool, kText };
+    int64_t ts = 0;
+    Kind kind = Kind::kText;
+    double number = 0;
+    std::string text;
+    Meta meta;
+    // True when (t, kind, number, text) should replace the held value.
+    bool Newer(int64_t t, Kind k, double n, std::string_view x) const {
+      if (meta.events == 0 || t != ts) return meta.events == 0 || t > ts;
+      if (k != kind) return k > kind;
+      return k == Kind::kText ? x > text : n > number;
+    }
+  };
+  std::map<std::string, ClientTrait, std::less<>> client_traits;
   // Store visits: hash(store_id) mixed with the local day, within 90 days.
   std::vector<uint64_t> visits_90d;
   Meta store_meta;
@@ -754,6 +786,45 @@ void ProfileAccumulator::State::AddIdentify(const storage::EventRecord& ev, elem
   if (!g.empty()) {
     gender.Offer(ev.timestamp_ms, g);
     Note(&gender_meta, src);
+  }
+  // Every other scalar trait the client sent (PII was removed at ingestion): "traits.<key>".
+  simdjson::dom::object obj;
+  if (props.get_object().get(obj) != simdjson::SUCCESS) return;
+  for (auto [key, value] : obj) {
+    if (!IsClientTraitKey(key) || (client_traits.size() >= kMaxClientTraits && !client_traits.contains(key))) continue;
+    ClientTrait::Kind kind;
+    double number = 0;
+    std::string_view text;
+    switch (value.type()) {
+      case simdjson::dom::element_type::INT64:
+      case simdjson::dom::element_type::UINT64:
+      case simdjson::dom::element_type::DOUBLE:
+        kind = ClientTrait::Kind::kNumber;
+        GetNumber(value, &number);
+        if (!std::isfinite(number)) continue;
+        break;
+      case simdjson::dom::element_type::BOOL:
+        kind = ClientTrait::Kind::kBool;
+        number = value.get_bool().value_unsafe() ? 1 : 0;
+        break;
+      case simdjson::dom::element_type::STRING:
+        kind = ClientTrait::Kind::kText;
+        text = value.get_string().value_unsafe();
+        if (text.empty() || text.size() > kMaxClientTraitText) continue;
+        break;
+      default:
+        continue;  // null, objects and arrays are not client traits
+    }
+    auto it = client_traits.find(key);
+    if (it == client_traits.end()) it = client_traits.emplace(std::string(key), ClientTrait{}).first;
+    ClientTrait& c = it->second;
+    if (c.Newer(ev.timestamp_ms, kind, number, text)) {
+      c.ts = ev.timestamp_ms;
+      c.kind = kind;
+      c.number = number;
+      c.text.assign(text);
+    }
+    Note(&c.meta, src);
   }
 }
 
@@ -1414,6 +1485,23 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
       t.Null("gender");
     }
     family(age >= 0 || s.gender.set);
+  }
+
+  // -- client traits (identify traits beyond the built-in ones; not a family) --
+  for (const auto& [key, c] : s.client_traits) {
+    const std::string name = std::string(kClientTraitPrefix) + key;
+    switch (c.kind) {
+      case State::ClientTrait::Kind::kNumber:
+        t.Double(name, c.number);
+        break;
+      case State::ClientTrait::Kind::kBool:
+        t.Bool(name, c.number != 0);
+        break;
+      case State::ClientTrait::Kind::kText:
+        t.Text(name, c.text);
+        break;
+    }
+    t.Note(name, c.meta.mask, c.meta.events, 1);
   }
 
   // -- stores --

@@ -107,6 +107,12 @@ int SpendingPowerScore(const SpendingSignals& s, double* weight = nullptr);
 // unknown names come back trimmed, without the suffix. Empty for an empty name.
 std::string NormalizeCity(std::string_view name);
 
+// Client traits: every scalar trait of an identify (string, number, bool) beyond the built-in
+// ones, under "traits.<key>" (key: 1-64 of [A-Za-z0-9_]), the latest value by event time, at
+// most 64 per profile, texts up to 256 bytes. PII traits never reach them: ingestion drops them
+// (ingest/README.md). docs/traits.md, "Client traits".
+inline constexpr std::string_view kClientTraitPrefix = "traits.";
+
 // Names of the built-in traits; a computed trait with one of these names is not written.
 const std::vector<std::string_view>& BuiltinTraitNames();
 

@@ -301,7 +301,7 @@ TEST(IngestTest, BadLinesAreDeadLetteredAndNeverStopGoodOnes) {
   content += R"({"type":"track","messageId":"b5","userId":"u1","event":"e","properties":{"pad":")" +
              std::string(70000, 'x') + "\"}}\n";                                                   // 6 oversized
   content += R"({"type":"track","messageId":"b6","userId":"u1","event":"e","timestamp":"2026-13-01T00:00:00Z"})" "\n";  // 7 bad timestamp
-  content += R"({"type":"track","userId":"u1","event":"e"})" "\n";                             // 8 no messageId
+  content += R"({"type":"track","messageId":7,"userId":"u1","event":"e"})" "\n";               // 8 bad messageId (a missing one is optional)
   content += R"({"type":"track","messageId":"b8","event":"e"})" "\n";                           // 9 no user/anon id
   content += good2 + "\n" + good3;  // no final newline
   WriteFile(tmp / "taobao.jsonl", content);
