@@ -795,7 +795,7 @@ function renderExplain(x) {
       table(['from', 'to', 'evidence', 'source', 'messages', 'first seen', 'last seen', 'blocked by'], path.map((s) => [
         el('span', { title: fmt(s.from) }, `${fmt(s.from_type)} ${short(s.from)} (OneID ${fmt(s.from_oneid)})`),
         el('span', { title: fmt(s.to) }, `${fmt(s.to_type)} ${short(s.to)} (OneID ${fmt(s.to_oneid)})`),
-        s.kind, s.source, s.messages, s.first_seen, s.last_seen, s.blocked_by ?? '']),
+        s.kind, s.source, s.messages, fmtTime(s.first_seen), fmtTime(s.last_seen), s.blocked_by ?? '']),
       (i) => ({ dataset: { testid: 'explain-step' }, class: path[i].blocked_by ? 'blocked' : '' }))]
     : el('p', { class: 'muted' }, x.path_found === false ? 'no evidence path between them' : 'no path'));
   const notes = Array.isArray(x.notes) ? x.notes : [];
