@@ -119,6 +119,18 @@ Result<GroupProfile> ComputeGroupProfile(const GroupProfileInput& in, const Grou
       if (a.count != b.count) return a.count > b.count;
       return a.label < b.label;
     });
+    // The index compares people who have a value: in a partition, the "unknown" cell is left
+    // out of both shares. The group's side uses the shown unknown count (none when suppressed),
+    // so the denominator adds nothing to what the cells show.
+    uint64_t group_valued = size;
+    uint64_t pop_valued = out.population;
+    if (dim.partition) {
+      for (const WorkCell& c : cells) {
+        if (c.label != kUnknownCell) continue;
+        pop_valued -= std::min(pop_valued, c.pop_count);
+        if (!c.suppressed) group_valued -= std::min(group_valued, c.count);
+      }
+    }
     DimensionResult dr;
     dr.name = dim.name;
     const double scale = options.epsilon > 0 ? std::max<uint32_t>(1, dim.max_cells_per_row) / options.epsilon : 0;
@@ -134,9 +146,14 @@ Result<GroupProfile> ComputeGroupProfile(const GroupProfileInput& in, const Grou
         double shown = static_cast<double>(c.count);
         if (scale > 0) shown = std::max(0.0, std::round(shown + Laplace(rng, scale)));
         r.count = static_cast<uint64_t>(shown);
-        r.share = shown / static_cast<double>(size);
-        double pop_share = out.population ? static_cast<double>(c.pop_count) / out.population : 0;
-        r.index = pop_share > 0 ? r.share / pop_share * 100 : 0;
+        if (dim.partition && c.label == kUnknownCell) {
+          r.unknown = true;
+          r.share = shown / static_cast<double>(size);  // of everyone; no index
+        } else {
+          r.share = group_valued > 0 ? shown / static_cast<double>(group_valued) : 0;
+          double pop_share = pop_valued > 0 ? static_cast<double>(c.pop_count) / pop_valued : 0;
+          r.index = pop_share > 0 ? r.share / pop_share * 100 : 0;
+        }
       }
       dr.cells.push_back(std::move(r));
     }
@@ -168,7 +185,7 @@ std::string GroupProfile::ToJson() const {
       } else {
         w.Key("count").Uint(c.count);
         w.Key("share").Double(std::round(c.share * 10000) / 10000);
-        w.Key("index").Double(std::round(c.index * 10) / 10);
+        if (!c.unknown) w.Key("index").Double(std::round(c.index * 10) / 10);
       }
       w.EndObject();
     }
@@ -192,6 +209,9 @@ std::string GroupProfile::ToText() const {
       if (c.suppressed) {
         std::snprintf(buf, sizeof(buf), "  %-28s %10s   (%s)\n", c.label.c_str(), ("<" + std::to_string(k)).c_str(),
                       c.reason.c_str());
+      } else if (c.unknown) {
+        std::snprintf(buf, sizeof(buf), "  %-28s %10llu %6.1f%%  (of everyone)\n", c.label.c_str(),
+                      static_cast<unsigned long long>(c.count), c.share * 100);
       } else {
         std::snprintf(buf, sizeof(buf), "  %-28s %10llu %6.1f%%  index %5.0f\n", c.label.c_str(),
                       static_cast<unsigned long long>(c.count), c.share * 100, c.index);

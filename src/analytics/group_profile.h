@@ -23,12 +23,16 @@
 //  6. Optional Laplace noise (epsilon > 0) on every shown count, scale =
 //     (cells a person can be counted in) / epsilon per dimension; the shown counts are
 //     rounded and never negative. Suppression is decided on the true counts.
+//  7. The index of a cell = its share of the group / its share of the population, both
+//     over the people who have a value: a partition's "unknown" cell is in neither
+//     denominator (the group's side subtracts the unknown cell's shown count).
 #pragma once
 
 #include <roaring/roaring.hh>
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <random>
 #include <vector>
 
@@ -46,6 +50,9 @@ struct Dimension {
   // Most cells one row can be in (1 for a partition; e.g. 5 for a top-5 list).
   uint32_t max_cells_per_row = 1;
 };
+
+// The label of a partition's cell of rows with no value.
+inline constexpr std::string_view kUnknownCell = "unknown";
 
 struct GroupProfileOptions {
   uint32_t k = 50;
@@ -65,8 +72,13 @@ struct CellResult {
   bool suppressed = false;
   std::string reason;      // "fewer than k", "complementary", "differencing"
   uint64_t count = 0;      // shown count (noisy when epsilon > 0); 0 when suppressed
-  double share = 0;        // count / group size
-  double index = 0;        // share / population share * 100 (100 = like everyone)
+  // count / the group members who have a value of the dimension (in a partition: the group
+  // size less the shown "unknown" count; the unknown cell's own share is of the whole group).
+  double share = 0;
+  // share / population share * 100 (100 = like everyone), both shares over people who have a
+  // value; 0 for the unknown cell.
+  double index = 0;
+  bool unknown = false;    // the "unknown" cell of a partition
 };
 
 struct DimensionResult {

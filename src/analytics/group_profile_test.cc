@@ -80,6 +80,39 @@ TEST_F(GroupProfileTest, SmallCellsAndTheirComplementAreSuppressed) {
   EXPECT_EQ(p->suppressed_cells, 2u);
 }
 
+// Issue #17: when most of the population has no city, the index must compare people who
+// have one. Population: 1000 rows, 600 unknown, Shanghai [600,800), Beijing [800,1000). The
+// group: 100 Shanghai, 100 Beijing and 100 unknown. Among those with a city, the group is
+// half Shanghai like everyone: index 100 (over everyone it would be 100/300 vs 200/1000 =
+// 166.7 for both cities).
+TEST_F(GroupProfileTest, TheIndexIsOverPeopleWhoHaveAValue) {
+  Dimension city;
+  city.name = "city";
+  city.partition = true;
+  city.cells.emplace_back("Shanghai", Range(600, 800));
+  city.cells.emplace_back("Beijing", Range(800, 1000));
+  city.cells.emplace_back("unknown", Range(0, 600));
+  dims_ = {std::move(city)};
+  Roaring members = Range(0, 100);
+  members |= Range(600, 700);
+  members |= Range(800, 900);
+  auto p = Run(members);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  for (const char* label : {"Shanghai", "Beijing"}) {
+    const CellResult* c = Cell(*p, "city", label);
+    ASSERT_NE(c, nullptr);
+    ASSERT_FALSE(c->suppressed);
+    EXPECT_DOUBLE_EQ(c->share, 0.5) << label;
+    EXPECT_NEAR(c->index, 100, 1e-9) << label;
+  }
+  const CellResult* unknown = Cell(*p, "city", "unknown");
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_TRUE(unknown->unknown);
+  EXPECT_NEAR(unknown->share, 100.0 / 300, 1e-9);  // the unknown cell's share is of everyone
+  EXPECT_EQ(p->ToJson().find("\"value\":\"unknown\",\"count\":100,\"share\":0.3333,\"index\""), std::string::npos)
+      << p->ToJson();
+}
+
 TEST_F(GroupProfileTest, AGroupThatDiffersByOnePersonIsRefused) {
   Roaring first = Range(0, 200);
   ASSERT_TRUE(Run(first).ok());

@@ -305,30 +305,46 @@ Result<Engine::Report> EngineImpl::ReleaseGroupProfile(const AnalystGroup& group
   size_t next = 1;
   for (const analytics::Dimension& d : dims) {
     std::vector<ShownCell> shown;
+    // In a partition the shares are over the people who have a value: the denominators are the
+    // sums of the shown noisy counts of the other cells (no new number is released).
+    uint64_t group_valued = 0;
+    uint64_t pop_valued = 0;
     for (const auto& cell : d.cells) {
       const std::optional<uint64_t>& c = a.cells[next];
       const std::optional<uint64_t> pc = p ? p->cells[next] : std::nullopt;
       ++next;
       if (size && c) shown.push_back({cell.first, *c, pc});
+      if (cell.first == analytics::kUnknownCell) continue;
+      if (size && c) group_valued += *c;
+      if (pc) pop_valued += *pc;
     }
+    const bool over_valued = d.partition;
     std::sort(shown.begin(), shown.end(), [](const ShownCell& x, const ShownCell& y) {
       return x.count != y.count ? x.count > y.count : x.label < y.label;
     });
     w.BeginObject().Key("name").String(d.name).Key("cells").BeginArray();
     out.text += "\n" + d.name + "\n";
     for (const ShownCell& c : shown) {
-      const double s = static_cast<double>(c.count) / static_cast<double>(*size);
+      const bool unknown = over_valued && c.label == analytics::kUnknownCell;
+      const uint64_t group_base = over_valued && !unknown ? group_valued : *size;
+      const std::optional<uint64_t> pop_base = over_valued ? std::optional<uint64_t>(pop_valued) : pop_size;
+      const double s = group_base > 0 ? static_cast<double>(c.count) / static_cast<double>(group_base) : 0;
       w.BeginObject().Key("value").String(c.label).Key("count").Uint(c.count);
       w.Key("share").Double(std::round(s * 10000) / 10000);
       double index = 0;
-      if (c.population && pop_size && *c.population > 0) {
-        index = s / (static_cast<double>(*c.population) / static_cast<double>(*pop_size)) * 100;
+      if (!unknown && c.population && pop_base && *pop_base > 0 && *c.population > 0) {
+        index = s / (static_cast<double>(*c.population) / static_cast<double>(*pop_base)) * 100;
         w.Key("index").Double(std::round(index * 10) / 10);
       }
       w.EndObject();
       char buf[256];
-      std::snprintf(buf, sizeof(buf), "  %-28s %10llu %6.1f%%  index %5.0f\n", c.label.c_str(),
-                    static_cast<unsigned long long>(c.count), s * 100, index);
+      if (unknown) {
+        std::snprintf(buf, sizeof(buf), "  %-28s %10llu %6.1f%%  (of everyone)\n", c.label.c_str(),
+                      static_cast<unsigned long long>(c.count), s * 100);
+      } else {
+        std::snprintf(buf, sizeof(buf), "  %-28s %10llu %6.1f%%  index %5.0f\n", c.label.c_str(),
+                      static_cast<unsigned long long>(c.count), s * 100, index);
+      }
       out.text += buf;
     }
     w.EndArray().EndObject();

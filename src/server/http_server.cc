@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -20,6 +21,7 @@
 #include "common/time_util.h"
 #include "holo/destinations.h"
 #include "holo/server.h"
+#include "privacy/audit_log.h"
 #include "server/assets.h"
 #include "server/http_frontend.h"
 #include "server/ingest_writer.h"
@@ -1605,6 +1607,65 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(*json));
   }
 
+  // GET /api/audit?limit=N (admins): the newest N entries of the audit log (default 100,
+  // at most 1000), newest first, read as `holo audit` reads it; the read is audited.
+  void AuditLog(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    size_t limit = 100;
+    if (req.has_param("limit")) {
+      try {
+        limit = std::stoul(req.get_param_value("limit"));
+      } catch (const std::exception&) {
+        return SendError(res, 400, "invalid_request", "limit must be a positive integer");
+      }
+      if (limit == 0 || limit > 1000) return SendError(res, 400, "invalid_request", "limit must be in [1, 1000]");
+    }
+    if (Status a = Audit(who->name, who->role, "audit.read", "limit:" + std::to_string(limit), 200); !a.ok()) {
+      return SendStatus(res, a);
+    }
+    if (Status s = engine_->audit().Sync(/*durable=*/false); !s.ok()) return SendStatus(res, s);
+    std::deque<std::string> last;
+    privacy::AuditVerification v;
+    Status s = privacy::ReadAuditLog(options_.data_dir + "/audit.jsonl", privacy::AuditQuery{},
+                                     [&](std::string_view line) {
+                                       last.emplace_back(line);
+                                       if (last.size() > limit) last.pop_front();
+                                     },
+                                     &v);
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out = "{\"entries\":[";
+    for (auto it = last.rbegin(); it != last.rend(); ++it) {
+      if (it != last.rbegin()) out += ',';
+      out += *it;  // each line is a JSON object written by the audit log
+    }
+    out += "],\"total\":" + std::to_string(v.entries);
+    out += ",\"intact\":" + std::string(v.first_broken_line == 0 ? "true" : "false") + "}";
+    SendJson(res, 200, std::move(out));
+  }
+
+  // GET /api/admin/ingest-health (admins): events accepted and rejected per source since the
+  // server started (the counters of /metrics), and the records in the dead-letter file.
+  void IngestHealth(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    uint64_t dead_letters = 0;
+    uint64_t unopened = 0;
+    Status s = engine_->privacy().ReadDeadLetters(0, [&](std::string_view) { ++dead_letters; }, &unopened);
+    if (!s.ok()) return SendStatus(res, s);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("sources").BeginArray();
+    for (const auto& [source, counts] : metrics_.EventsBySource()) {
+      w.BeginObject().Key("source").String(source).Key("accepted").Uint(counts.first);
+      w.Key("rejected").Uint(counts.second).EndObject();
+    }
+    w.EndArray().Key("dead_letters").Uint(dead_letters).Key("queue_depth").Uint(writer_.queue_depth());
+    w.Key("note").String("accepted and rejected count since the server started; dead letters are the file's records");
+    w.EndObject();
+    SendJson(res, 200, std::move(out));
+  }
+
   uint64_t StoreBytes() const {
     uint64_t total = 0;
     std::error_code ec;
@@ -1674,6 +1735,8 @@ class ServerImpl final : public Server {
     on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
     on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);
     on(post, R"(/api/destinations/([^/]+)/sync)", "/api/destinations/{name}/sync", &ServerImpl::SyncDestination);
+    on(get, "/api/audit", "/api/audit", &ServerImpl::AuditLog);
+    on(get, "/api/admin/ingest-health", "/api/admin/ingest-health", &ServerImpl::IngestHealth);
     http_->Route("POST", "/api/admin/tokens", Route("/api/admin/tokens", [this](const Request& q, Response& r) {
                    CreateCredential(q, r, true);
                  }), kWorker);

@@ -49,6 +49,11 @@ void Metrics::AddEvents(const std::string& source, uint64_t accepted, uint64_t r
   e.second += rejected;
 }
 
+std::map<std::string, std::pair<uint64_t, uint64_t>> Metrics::EventsBySource() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return events_;
+}
+
 std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& gauges) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);

@@ -34,6 +34,8 @@ class Metrics {
   static void ObserveRequest(Route* route, int status, double seconds);
   // Events of `source` stored (new or duplicate) and rejected.
   void AddEvents(const std::string& source, uint64_t accepted, uint64_t rejected);
+  // Source -> (accepted, rejected) since the server started.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> EventsBySource() const;
   void AddResolveRun() { resolve_runs_.fetch_add(1, std::memory_order_relaxed); }
 
   // The exposition text; `gauges` are appended as untyped gauges (name -> value).

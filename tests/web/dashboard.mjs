@@ -98,6 +98,24 @@ function topBrand() {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
+function firstCampaign() {
+  const file = path.join(WORLD, 'campaigns.csv');
+  if (!fs.existsSync(file)) return null;
+  const header = fs.readFileSync(file, 'utf8').trim().split('\n');
+  return header.length > 1 ? header[1].split(',')[1] : null;
+}
+
+// The box of a chart's canvas and of the chart's own element (px).
+async function canvasFits(page, selector) {
+  return page.$eval(selector, (node) => {
+    const box = node.getBoundingClientRect();
+    const canvas = node.querySelector('canvas');
+    const c = canvas ? canvas.getBoundingClientRect() : null;
+    return { box: { w: box.width, h: box.height, left: box.left, right: box.right },
+      canvas: c && { w: c.width, h: c.height, left: c.left, right: c.right } };
+  });
+}
+
 function funnelDates() {
   let end = '2026-11-01';
   try { end = JSON.parse(fs.readFileSync(path.join(WORLD, 'world.json'), 'utf8')).options.end_date || end; } catch {}
@@ -169,7 +187,25 @@ try {
     }
     await noErrorShown('#view-search');
     await page.locator('#profile-people :is(table, p)').first().waitFor();
-    console.log(`     OneID ${oneid}, ${ids} identifiers, ${await page.locator('[data-testid="event-row"]').count()} events shown`);
+    // Events newest first, and a timeline chart of them.
+    const times = await page.$$eval('[data-testid="event-row"]', (rows) => rows.map((r) => +r.dataset.ts));
+    for (let i = 1; i < times.length; ++i) {
+      check(times[i] <= times[i - 1], `event ${i} (${new Date(times[i]).toISOString()}) is newer than the one above it`);
+    }
+    await page.locator('#profile-timeline canvas').first().waitFor();
+    // Trait names readable (spend_90d -> "Spend, 90 days"), no nulls, times formatted.
+    const traits = await page.$$eval('[data-testid="trait-row"]', (rows) => rows.map((r) =>
+      ({ name: r.dataset.trait, label: r.cells[0].textContent, value: r.cells[1].textContent })));
+    for (const t of traits) {
+      check(!/_/.test(t.label), `trait ${t.name} is shown by its raw name "${t.label}"`);
+      check(t.value !== '–' && t.value !== 'null', `trait ${t.name} is shown without a value`);
+      check(!/\d{4}-\d\d-\d\dT\d\d:/.test(t.value), `trait ${t.name} shows an unformatted time "${t.value}"`);
+    }
+    const spend = traits.find((t) => t.name === 'spend_90d');
+    if (spend) check(spend.label === 'Spend, 90 days', `spend_90d is labelled "${spend.label}"`);
+    const summary = await page.textContent('#profile-summary');
+    check(!/\d{4}-\d\d-\d\dT\d\d:/.test(summary), `the summary shows unformatted times: ${summary}`);
+    console.log(`     OneID ${oneid}, ${ids} identifiers, ${times.length} events shown, newest first; ${traits.length} traits`);
     await shot(page, '1-consumer-360');
   });
 
@@ -213,7 +249,51 @@ try {
     await page.locator('#groupprofile [data-testid="gp-chart"] canvas').first().waitFor();
     await noErrorShown('#view-segments');
     const charts = await page.locator('#groupprofile canvas').count();
-    console.log(`     ${segName} saved; group profile with ${charts} charts`);
+    // The index is over the people who have a value: in a dimension with an "unknown" cell,
+    // the other cells' shares add up to 1 when none is suppressed, and unknown has no index.
+    const gp = await apiGet(`/api/groupprofile?segment=${encodeURIComponent(segName)}&k=10`);
+    check(gp.status === 200, `GET /api/groupprofile answered ${gp.status}`);
+    let checked = 0;
+    for (const d of gp.body.dimensions) {
+      const unknown = d.cells.find((c) => c.value === 'unknown');
+      if (!unknown || unknown.suppressed) continue;
+      check(unknown.index === undefined, `${d.name}: the unknown cell has an index (${unknown.index})`);
+      const known = d.cells.filter((c) => c.value !== 'unknown');
+      if (!known.length || known.some((c) => c.suppressed)) continue;
+      const total = known.reduce((n, c) => n + c.share, 0);
+      check(Math.abs(total - 1) < 0.01, `${d.name}: the shares of the known values add up to ${total}, not 1`);
+      checked++;
+    }
+    // The city dimension against exact counts: share = count / members with a city, index =
+    // share / (people with that city / people with a city) x 100 (the old formula divided by
+    // everyone and showed one inflated index for every city).
+    const count = async (e) => {
+      const r = await apiPost('/api/count', { expression: e });
+      check(r.status === 200 && typeof r.body?.count === 'number', `POST /api/count ${e}: ${r.status}`);
+      return r.body.count;
+    };
+    const city = gp.body.dimensions.find((d) => d.name === 'city');
+    check(city, 'the group profile has no city dimension');
+    const unknownCity = city.cells.find((c) => c.value === 'unknown');
+    const withCity = await count('city is not null');
+    const groupWithCity = gp.body.size - (unknownCity && !unknownCity.suppressed ? unknownCity.count : 0);
+    let cities = 0;
+    for (const c of city.cells) {
+      if (c.suppressed || c.value === 'unknown') continue;
+      const pop = await count(`city = "${c.value}"`);
+      const share = c.count / groupWithCity;
+      const index = share / (pop / withCity) * 100;
+      check(Math.abs(c.share - share) < 0.0002, `city ${c.value}: share ${c.share}, expected ${share.toFixed(4)}`);
+      check(Math.abs(c.index - index) < 0.11, `city ${c.value}: index ${c.index}, expected ${index.toFixed(1)}`);
+      cities++;
+    }
+    check(cities > 0, 'no city cell is shown');
+    // Each bar is labelled with its index and its share.
+    const labels = await page.$$eval('[data-testid="gp-chart"]', (nodes) => nodes.flatMap((n) => JSON.parse(n.dataset.labels)));
+    check(labels.length > 0 && labels.every((l) => /^idx \d+ · \d+\.\d%$|^\d+\.\d% of all$/.test(l)),
+      `group profile labels: ${labels.slice(0, 5).join(' | ')}`);
+    console.log(`     ${segName} saved; group profile with ${charts} charts; ${cities} city indexes match the counts; ` +
+      `${checked} dimensions' shares add up to 1`);
     await shot(page, '2-segment-builder');
   });
 
@@ -238,7 +318,14 @@ try {
     check(brand, 'no brand found in the world\'s events');
     const { from, at } = funnelDates();
     await page.click('#nav-funnel');
+    // First without From (the flows chart hidden), then again with it: the stage chart must
+    // shrink to its column and not be clipped.
     await page.fill('#funnel-brand', brand);
+    await page.fill('#funnel-from', '');
+    await page.fill('#funnel-at', at);
+    await page.click('#funnel-run');
+    await page.locator('#funnel-chart canvas').first().waitFor();
+    check(await page.locator('#funnel-flows-chart').isHidden(), 'the flows chart is shown without a From date');
     await page.fill('#funnel-from', from);
     await page.fill('#funnel-at', at);
     await page.click('#funnel-run');
@@ -248,7 +335,16 @@ try {
     for (const s of stages) check(/^(\d+|<\d+)$/.test(s.trim()), `a stage shows "${s}", not a number`);
     await page.locator('#funnel-chart canvas').first().waitFor();
     await page.locator('#funnel-flows-chart canvas').first().waitFor();
-    console.log(`     ${brand} ${from} -> ${at}: ${stages.join(' / ')}`);
+    await page.waitForTimeout(200);  // a resize is observed asynchronously
+    const a = await canvasFits(page, '#funnel-chart');
+    const b = await canvasFits(page, '#funnel-flows-chart');
+    for (const [name, f] of [['stage chart', a], ['flows chart', b]]) {
+      check(f.canvas, `the ${name} has no canvas`);
+      check(f.canvas.w <= f.box.w + 1 && f.canvas.h <= f.box.h + 1 && f.canvas.h >= f.box.h - 1,
+        `the ${name}'s canvas (${f.canvas.w}x${f.canvas.h}) does not fit its box (${f.box.w}x${f.box.h})`);
+    }
+    check(a.canvas.right <= b.box.left + 1, `the stage chart (right ${a.canvas.right}) runs under the flows chart (left ${b.box.left})`);
+    console.log(`     ${brand} ${from} -> ${at}: ${stages.join(' / ')}; canvases ${a.canvas.w}x${a.canvas.h}, ${b.canvas.w}x${b.canvas.h}`);
     await shot(page, '3-aipl-funnel');
   });
 
@@ -263,6 +359,113 @@ try {
     check(same === 'true' && /same person/i.test(text), `explain says "${text}"`);
     check(await page.locator('[data-testid="explain-step"]').count() >= 1, 'no evidence path is shown');
     await shot(page, '4-identity-explain');
+  });
+
+  const emptyShown = async (root) => {
+    await page.locator(`${root} [data-testid="empty-state"]`).first().waitFor();
+    check(await page.locator(`${root} canvas:visible`).count() === 0, `${root} shows a chart next to its empty state`);
+    await noErrorShown(root);
+    return (await page.locator(`${root} [data-testid="empty-state"]`).first().textContent()).trim();
+  };
+
+  await step('empty states: unknown brand, empty segment, unknown person', async () => {
+    await page.click('#nav-funnel');
+    await page.fill('#funnel-brand', 'NoSuchBrandHolo');
+    await page.fill('#funnel-category', '');
+    await page.click('#funnel-run');
+    const funnelMsg = await emptyShown('#view-funnel');
+    check(await page.locator('#funnel-result').isHidden(), 'the funnel result is shown for an unknown brand');
+    await shot(page, '5-empty-funnel');
+
+    const empty = `web_empty_${Date.now() % 100000}`;
+    const r = await apiPost('/api/segments', { name: empty, expression: 'order_count < 0' });
+    check(r.status === 200 || r.status === 201, `POST /api/segments ${empty} answered ${r.status}`);
+    await page.goto(`${URL_}/#/segments/${empty}`);
+    const segMsg = await emptyShown('#groupprofile');
+    await shot(page, '6-empty-segment');
+
+    await page.click('#nav-search');
+    await page.fill('#search-input', 'user_id@nowhere:holo-nobody');
+    await page.click('#search-button');
+    const personMsg = await emptyShown('#view-search');
+    check(await page.locator('#profile').isHidden(), 'a profile is shown for an unknown person');
+    await shot(page, '7-person-not-found');
+    console.log(`     "${funnelMsg.slice(0, 60)}…" / "${segMsg.slice(0, 60)}…" / "${personMsg}"`);
+  });
+
+  await step('campaigns', async () => {
+    const name = firstCampaign();
+    check(name, 'the world has no campaigns.csv');
+    await page.click('#nav-campaigns');
+    await page.fill('#campaign-name', name);
+    await page.click('#campaign-run');
+    await page.locator('#campaign-result').waitFor();
+    await noErrorShown('#view-campaigns');
+    const cards = await page.locator('#campaign-cards .card').count();
+    check(cards === 5, `${cards} campaign cards shown, expected 5`);
+    const lift = (await page.textContent('[data-testid="campaign-lift"]')).trim();
+    // A chart of the two rates, or (when nobody bought) a message instead of two empty bars.
+    check(await page.locator('#campaign-chart canvas:visible').count() === 1 ||
+      await page.locator('#view-campaigns [data-testid="empty-state"]').count() === 1, 'neither a chart nor a message');
+    console.log(`     ${name}: lift ${lift}`);
+    await shot(page, '8-campaigns');
+    await page.fill('#campaign-name', 'No Such Campaign Holo');
+    await page.click('#campaign-run');
+    await emptyShown('#view-campaigns');
+  });
+
+  await step('consent', async () => {
+    await page.click('#nav-consent');
+    await page.fill('#consent-id', person[0]);
+    await page.click('#consent-run');
+    await page.locator('#consent-result').waitFor();
+    await noErrorShown('#view-consent');
+    const rows = await page.locator('[data-testid="consent-row"]').count();
+    check(rows >= 1, 'no consent purposes shown');
+    console.log(`     ${rows} purposes`);
+    await shot(page, '9-consent');
+  });
+
+  await step('ingestion health', async () => {
+    // One good and one bad message through /v1 with a new write key.
+    const key = await apiPost('/api/admin/writekeys', { source: 'web_e2e' });
+    check(key.status === 200 || key.status === 201, `POST /api/admin/writekeys answered ${key.status}`);
+    const now = new Date().toISOString();
+    const batch = { batch: [
+      { type: 'track', event: 'Product Viewed', userId: 'web-e2e-1', messageId: `web-e2e-${Date.now()}`, timestamp: now },
+      { type: 'track', userId: 'web-e2e-1', messageId: `web-e2e-bad-${Date.now()}`, timestamp: now },
+    ] };
+    const v1 = await fetch(URL_ + '/v1/batch', { method: 'POST', body: JSON.stringify(batch), headers: {
+      'Content-Type': 'application/json', Authorization: 'Basic ' + Buffer.from(`${key.body.writeKey}:`).toString('base64') } });
+    const ack = await v1.json().catch(() => null);
+    check(v1.status === 200 && ack?.accepted === 1 && ack.rejected?.length === 1, `POST /v1/batch: ${v1.status} ${JSON.stringify(ack)}`);
+    await page.click('#nav-ingest');
+    await page.locator('[data-testid="ingest-row"][data-source="web_e2e"]').waitFor();
+    const row = await page.$eval('[data-testid="ingest-row"][data-source="web_e2e"]', (r) => [...r.cells].map((c) => c.textContent));
+    check(row[1] === '1' && row[2] === '1', `web_e2e shows accepted ${row[1]}, rejected ${row[2]}`);
+    const dead = +(await page.textContent('[data-testid="ingest-dead-letters"]'));
+    check(dead >= 1, `dead letters: ${dead}`);
+    await page.locator('#ingest-chart canvas').first().waitFor();
+    await noErrorShown('#view-ingest');
+    await shot(page, '10-ingestion');
+  });
+
+  await step('audit log', async () => {
+    await page.click('#nav-audit');
+    await page.fill('#audit-limit', '500');
+    await page.click('#audit-run');
+    await page.waitForFunction(() => {
+      const m = document.getElementById('audit-meta').textContent.match(/^(\d+) newest of (\d+)/);
+      return m && +m[1] === Math.min(500, +m[2]) && document.querySelectorAll('[data-testid="audit-row"]').length === +m[1];
+    });
+    await noErrorShown('#view-audit');
+    const actions = await page.$$eval('[data-testid="audit-row"]', (rows) => rows.map((r) => r.cells[3].textContent));
+    check(actions.includes('profile.read'), `the audit log shows no profile.read (${actions.slice(0, 5).join(', ')})`);
+    check(actions.includes('profile.consent'), 'the audit log shows no profile.consent read');
+    const meta = await page.textContent('#audit-meta');
+    check(/intact/.test(meta), `the audit log's chain: ${meta}`);
+    console.log(`     ${actions.length} entries; ${meta}`);
+    await shot(page, '11-audit-log');
   });
 
   await step('no JavaScript errors in the page', async () => {

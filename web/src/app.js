@@ -35,6 +35,54 @@ function fmt(v) {
   return String(v);
 }
 
+// A time as "2026-10-31 14:05" (UTC): epoch milliseconds or an ISO-8601 string.
+function fmtTime(v) {
+  let ms = null;
+  if (typeof v === 'number' && v > 1e11) ms = v;
+  else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) ms = Date.parse(v);
+  if (ms === null || Number.isNaN(ms)) return fmt(v);
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function timeMs(v) {
+  if (typeof v === 'number') return v;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+// What a view shows instead of an empty chart or table.
+function emptyState(text) { return el('p', { class: 'empty', dataset: { testid: 'empty-state' } }, text); }
+
+function pct(share) { return typeof share === 'number' ? (share * 100).toFixed(1) + '%' : '–'; }
+
+// Readable trait names: "spend_90d" -> "Spend, 90 days"; the registry's `how` is the tooltip.
+const traitInfo = new Map();
+let traitInfoLoaded = null;
+
+function loadTraitInfo() {
+  if (!traitInfoLoaded) {
+    traitInfoLoaded = api('GET', '/api/traits').then((ans) => {
+      for (const t of (ans && Array.isArray(ans.traits) ? ans.traits : [])) traitInfo.set(t.name, t);
+    }).catch(() => { traitInfoLoaded = null; });
+  }
+  return traitInfoLoaded;
+}
+
+function traitLabel(name) {
+  const t = traitInfo.get(name);
+  if (t && t.label) return t.label;
+  const words = [];
+  let window = '';
+  for (const w of String(name).split('_')) {
+    const m = w.match(/^(\d+)([dhm])$/);
+    if (m) window = `${m[1]} ${{ d: 'days', h: 'hours', m: 'months' }[m[2]]}`;
+    else if (w) words.push(w);
+  }
+  const text = words.join(' ');
+  const head = text.charAt(0).toUpperCase() + text.slice(1);
+  return window ? `${head}, ${window}` : head;
+}
+
 function table(headers, rows, rowAttrs) {
   return el('table', {},
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', {}, h)))),
@@ -92,17 +140,28 @@ const enc = encodeURIComponent;
 
 const charts = {};
 
+// A chart follows its box: a box that changes size (a neighbour shown or hidden, the window)
+// resizes its chart, so a canvas is never wider or taller than its box.
+const chartResizer = new ResizeObserver((entries) => {
+  const nodes = entries.map((e) => e.target);
+  requestAnimationFrame(() => nodes.forEach((n) => {
+    const c = echarts.getInstanceByDom(n);
+    if (c && !c.isDisposed()) c.resize();
+  }));
+});
+
 function chart(node, option) {
   const key = node.id || node.dataset.chartKey;
-  if (charts[key]) charts[key].dispose();
+  if (charts[key]) { chartResizer.unobserve(charts[key].getDom()); charts[key].dispose(); }
   charts[key] = echarts.init(node);
   charts[key].setOption(option);
+  chartResizer.observe(node);
   return charts[key];
 }
 
 function disposeCharts(prefix) {
   for (const k of Object.keys(charts)) {
-    if (k.startsWith(prefix)) { charts[k].dispose(); delete charts[k]; }
+    if (k.startsWith(prefix)) { chartResizer.unobserve(charts[k].getDom()); charts[k].dispose(); delete charts[k]; }
   }
 }
 
@@ -148,7 +207,10 @@ async function loadStats() {
   }
 }
 
-const views = { search: enterSearch, segments: enterSegments, funnel: () => {}, explain: () => {} };
+const views = {
+  search: enterSearch, segments: enterSegments, funnel: () => {}, explain: () => {},
+  campaigns: () => {}, consent: enterConsent, audit: loadAudit, ingest: loadIngestHealth,
+};
 
 function route() {
   tokenFromHash();
@@ -177,6 +239,7 @@ $('logout-button').addEventListener('click', () => showLogin());
 
 let currentProfileId = '';
 let eventsNext = null;
+let profileEvents = [];
 
 function enterSearch(id) {
   if (id && id !== currentProfileId) {
@@ -196,18 +259,22 @@ $('search-form').addEventListener('submit', (ev) => {
 async function lookUp(id) {
   currentProfileId = id;
   showError('search-error', null);
+  setContent('search-empty');
   $('profile').hidden = true;
+  disposeCharts('profile-');
   let answer;
   try {
-    answer = await api('GET', `/api/profiles/${enc(id)}`);
+    [answer] = await Promise.all([api('GET', `/api/profiles/${enc(id)}`), loadTraitInfo()]);
   } catch (e) {
-    showError('search-error', e);
+    if (e.status === 404) setContent('search-empty', emptyState(`No person found for "${id}".`));
+    else showError('search-error', e);
     return;
   }
   renderProfile(answer || {});
   $('profile').hidden = false;
   loadPeople(id);
   setContent('profile-events');
+  profileEvents = [];
   eventsNext = null;
   loadEvents(id, null);
 }
@@ -246,9 +313,9 @@ function renderProfile(answer) {
   $('profile-event-count').textContent = fmt(p.events);
 
   // Summary line.
-  const summary = [['sources', p.sources], ['first seen', p.first_seen], ['last seen', p.last_seen], ['as of', p.as_of]]
-    .filter(([, v]) => v !== undefined);
-  setContent('profile-summary', el('p', { class: 'muted' }, summary.map(([k, v]) => `${k}: ${fmt(v)}`).join(' · ')));
+  const summary = [['sources', fmt(p.sources)], ['first seen', fmtTime(p.first_seen)], ['last seen', fmtTime(p.last_seen)],
+    ['as of', fmtTime(p.as_of)]].filter(([, v]) => v !== '–');
+  setContent('profile-summary', el('p', { class: 'muted' }, summary.map(([k, v]) => `${k}: ${v}`).join(' · ')));
 
   // Segments.
   const segs = Array.isArray(answer.segments) ? answer.segments : [];
@@ -259,17 +326,23 @@ function renderProfile(answer) {
   // Traits with provenance.
   const traits = p.traits || {};
   const meta = p.trait_meta || {};
-  const traitRows = Object.entries(traits).map(([name, value]) => {
+  // Nulls (and empty lists) are not shown; times are formatted; names are readable.
+  const present = Object.entries(traits).filter(([, v]) => v !== null && v !== undefined && v !== '' &&
+    !(Array.isArray(v) && !v.length));
+  const names = present.map(([name]) => name);
+  const traitRows = present.map(([name, value]) => {
     const m = meta[name] || {};
     const conf = typeof m.confidence === 'number'
       ? el('span', { class: 'conf' }, el('span', { class: 'bar', style: `width:${(m.confidence * 4).toFixed(2)}em` }), fmt(m.confidence))
       : '–';
-    return [name, value, m.sources ?? '–', m.events ?? '–', conf];
+    const how = traitInfo.get(name)?.how;
+    return [el('span', { title: how ? `${name}: ${how}` : name }, traitLabel(name)), fmtTime(value),
+      m.sources ?? '–', m.events ?? '–', conf];
   });
   setContent('profile-traits', traitRows.length
     ? table(['trait', 'value', 'sources', 'events', 'confidence'], traitRows,
-      (i) => ({ dataset: { testid: 'trait-row', trait: traitRows[i][0] } }))
-    : el('p', { class: 'muted' }, 'no traits'));
+      (i) => ({ dataset: { testid: 'trait-row', trait: names[i] } }))
+    : emptyState('no traits'));
 
   // Identifiers across apps (values are pseudonyms).
   const ids = identifierRows(p.identifiers ?? answer.identifiers);
@@ -321,25 +394,46 @@ async function loadEvents(id, before) {
     return;
   }
   if (id !== currentProfileId) return;
-  const events = Array.isArray(ans && ans.events) ? ans.events : [];
-  let tbody = $('profile-events').querySelector('tbody');
-  if (!tbody) {
-    const t = table(['time', 'source', 'type', 'event', 'properties'], []);
-    setContent('profile-events', t);
-    tbody = t.querySelector('tbody');
-  }
-  for (const e of events) {
-    const props = e.properties && typeof e.properties === 'object' ? e.properties : {};
-    const short = Object.entries(props).slice(0, 4).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
-    tbody.append(el('tr', { dataset: { testid: 'event-row', seq: String(e.seq ?? '') } },
-      el('td', {}, fmt(e.timestamp)), el('td', {}, fmt(e.source)), el('td', {}, fmt(e.type)),
-      el('td', {}, fmt(e.event)),
-      el('td', {}, el('details', {}, el('summary', {}, short.length > 90 ? short.slice(0, 90) + '…' : short || '–'),
-        el('pre', {}, JSON.stringify(props, null, 1))))));
-  }
-  if (!tbody.children.length) tbody.append(el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'no events')));
+  profileEvents.push(...(Array.isArray(ans && ans.events) ? ans.events : []));
+  // Newest first by the event's time (the API pages by sequence number).
+  profileEvents.sort((a, b) => timeMs(b.timestamp) - timeMs(a.timestamp) || (b.seq ?? 0) - (a.seq ?? 0));
+  renderEvents();
   eventsNext = ans && ans.next !== undefined && ans.next !== null ? ans.next : null;
   $('events-more').hidden = eventsNext === null;
+}
+
+function renderEvents() {
+  const rows = profileEvents.map((e) => {
+    const props = e.properties && typeof e.properties === 'object' ? e.properties : {};
+    const short = Object.entries(props).slice(0, 4).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
+    return el('tr', { dataset: { testid: 'event-row', seq: String(e.seq ?? ''), ts: String(timeMs(e.timestamp)) } },
+      el('td', {}, fmtTime(e.timestamp)), el('td', {}, fmt(e.source)), el('td', {}, fmt(e.type)),
+      el('td', {}, fmt(e.event)),
+      el('td', {}, el('details', {}, el('summary', {}, short.length > 90 ? short.slice(0, 90) + '…' : short || '–'),
+        el('pre', {}, JSON.stringify(props, null, 1)))));
+  });
+  if (!rows.length) {
+    $('profile-timeline').hidden = true;
+    setContent('profile-events', emptyState('no events'));
+    return;
+  }
+  const t = table(['time', 'source', 'type', 'event', 'properties'], []);
+  t.querySelector('tbody').append(...rows);
+  setContent('profile-events', t);
+  // The timeline: one dot per event, a row per source.
+  const sources = [...new Set(profileEvents.map((e) => fmt(e.source)))].sort();
+  $('profile-timeline').hidden = false;
+  chart($('profile-timeline'), {
+    animation: false,
+    title: { text: `Timeline of the ${profileEvents.length} events shown`, textStyle: { fontSize: 13 } },
+    tooltip: { formatter: (p) => `${fmtTime(p.value[0])} · ${p.data.source} · ${p.data.event}` },
+    grid: { left: 110, right: 30, top: 35, bottom: 30 },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'category', data: sources, axisLabel: { width: 100, overflow: 'truncate' } },
+    series: [{ type: 'scatter', symbolSize: 9, itemStyle: { color: '#3a7bd5', opacity: 0.75 },
+      data: profileEvents.map((e) => ({ value: [timeMs(e.timestamp), fmt(e.source)], source: fmt(e.source),
+        event: fmt(e.event ?? e.type) })) }],
+  });
 }
 
 $('events-more').addEventListener('click', () => loadEvents(currentProfileId, eventsNext));
@@ -350,10 +444,11 @@ let countTimer = null;
 let countSeq = 0;
 let selectedSegment = '';
 let gpSeq = 0;
+const segmentSizes = new Map();  // name -> members, from GET /api/segments
 
-function enterSegments(name) {
-  loadSegments();
+async function enterSegments(name) {
   loadTraitRegistry();
+  await loadSegments();
   if (name) selectSegment(name);
 }
 
@@ -464,6 +559,7 @@ async function loadSegments() {
     return;
   }
   const segs = Array.isArray(ans && ans.segments) ? ans.segments : [];
+  for (const sg of segs) segmentSizes.set(sg.name, sg.size);
   const when = (ms) => (typeof ms === 'number' ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : fmt(ms));
   setContent('segment-list', segs.length
     ? table(['name', 'version', 'size', 'definition', 'updated'], segs.map((s) => [
@@ -489,6 +585,10 @@ async function loadGroupProfile() {
   $('gp-title').textContent = '· ' + name;
   showError('gp-error', null);
   disposeCharts('gp-');
+  if (segmentSizes.get(name) === 0) {
+    setContent('groupprofile', emptyState(`Segment ${name} has no members: there is no group profile to show.`));
+    return;
+  }
   setContent('groupprofile', el('p', { class: 'muted' }, 'loading…'));
   const k = $('gp-k').value.trim();
   const seq = ++gpSeq;
@@ -497,6 +597,11 @@ async function loadGroupProfile() {
     gp = await api('GET', `/api/groupprofile?segment=${enc(name)}${k ? '&k=' + enc(k) : ''}`);
   } catch (e) {
     if (seq !== gpSeq) return;
+    if (e.status === 409 && /fewer than k|differs from an earlier/.test(e.message)) {
+      // Too small a group (or too close to an earlier one): the rule, as a message.
+      setContent('groupprofile', emptyState(`No group profile for ${name}: ${e.message.replace(/^\d+: /, '')}`));
+      return;
+    }
     setContent('groupprofile');
     showError('gp-error', e);
     return;
@@ -505,18 +610,27 @@ async function loadGroupProfile() {
   renderGroupProfile(gp || {});
 }
 
+// "idx 104 · 23.5%": the index and the share, both over the people who have a value; the
+// unknown cell (no index) shows its share of the whole group.
+function gpLabel(c) {
+  if (c.index === undefined) return `${pct(c.share)} of all`;
+  return `idx ${Math.round(c.index)} · ${pct(c.share)}`;
+}
+
 function renderGroupProfile(gp) {
   const head = ['size', 'population', 'k', 'epsilon', 'suppressed_cells']
     .filter((f) => gp[f] !== undefined).map((f) => `${f.replace('_', ' ')} ${fmt(gp[f])}`).join(' · ');
   const dims = Array.isArray(gp.dimensions) ? gp.dimensions : [];
   const blocks = dims.map((d, i) => {
     const cells = Array.isArray(d.cells) ? d.cells : [];
-    const box = el('div', { class: 'dimension', dataset: { testid: 'gp-dimension', name: d.name } }, el('h4', {}, d.name));
+    const box = el('div', { class: 'dimension', dataset: { testid: 'gp-dimension', name: d.name } },
+      el('h4', { title: d.name }, d.name === 'segments' ? 'Other segments' : traitLabel(d.name)));
     if (!cells.length) { box.append(el('p', { class: 'muted' }, 'no cells')); return box; }
     const shown = cells.filter((c) => !c.suppressed);
     const suppressed = cells.filter((c) => c.suppressed);
     if (shown.length) {
-      const node = el('div', { class: 'chart', id: `gp-chart-${i}`, dataset: { testid: 'gp-chart' },
+      const node = el('div', { class: 'chart', id: `gp-chart-${i}`,
+        dataset: { testid: 'gp-chart', labels: JSON.stringify(shown.map(gpLabel)) },
         style: `height:${40 + 26 * shown.length}px` });
       box.append(node);
       box._chart = { node, shown };
@@ -537,15 +651,18 @@ function renderGroupProfile(gp) {
     const { node, shown } = box._chart;
     chart(node, {
       animation: false,
-      grid: { left: 110, right: 50, top: 10, bottom: 20 },
+      grid: { left: 110, right: 115, top: 10, bottom: 20 },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' },
         formatter: (ps) => ps.map((p) => { const c = shown[p.dataIndex];
-          return `${fmt(c.value)}: ${fmt(c.count)} (share ${fmt(c.share)}, index ${fmt(c.index)})`; }).join('<br>') },
+          return c.index === undefined
+            ? `${fmt(c.value)}: ${fmt(c.count)} (${pct(c.share)} of the group)`
+            : `${fmt(c.value)}: ${fmt(c.count)} (${pct(c.share)} of those with a value, index ${fmt(c.index)})`;
+        }).join('<br>') },
       xAxis: { type: 'value' },
       yAxis: { type: 'category', inverse: true, data: shown.map((c) => fmt(c.value)),
         axisLabel: { width: 100, overflow: 'truncate' } },
       series: [{ type: 'bar', data: shown.map((c) => countValue(c.count)), itemStyle: { color: '#3a7bd5' },
-        label: { show: true, position: 'right', formatter: (p) => `idx ${fmt(shown[p.dataIndex].index)}` } }],
+        label: { show: true, position: 'right', formatter: (p) => gpLabel(shown[p.dataIndex]) } }],
     });
   }
 }
@@ -560,18 +677,31 @@ $('funnel-form').addEventListener('submit', async (ev) => {
     if (v) q.set(param, v);
   }
   showError('funnel-error', null);
+  setContent('funnel-empty');
   $('funnel-result').hidden = true;
   disposeCharts('funnel-');
   let f;
   try {
     f = await api('GET', '/api/funnel?' + q.toString());
   } catch (e) {
-    showError('funnel-error', e);
+    if (e.status === 404) setContent('funnel-empty', emptyState(`No funnel for brand "${q.get('brand')}": ${e.message}`));
+    else showError('funnel-error', e);
+    return;
+  }
+  if (funnelIsEmpty(f || {})) {
+    setContent('funnel-empty', emptyState(`No one is in the funnel of brand "${q.get('brand')}"` +
+      `${q.get('category') ? ' in ' + q.get('category') : ''}: no events name it in these windows. Check the brand's spelling.`));
     return;
   }
   $('funnel-result').hidden = false;
   renderFunnel(f || {});
 });
+
+// A funnel with nobody in any stage (an unknown brand): a message, not four empty bars.
+function funnelIsEmpty(f) {
+  const zero = (st) => !st || STAGES.every((s) => st[s] === 0 || st[s] === undefined || st[s] === null);
+  return zero(f.stages) && zero(f.from_stages);
+}
 
 function renderFunnel(f) {
   const stages = f.stages || {};
@@ -587,6 +717,10 @@ function renderFunnel(f) {
     el('div', { class: 'big', id: `funnel-stage-${s}`, dataset: { testid: 'funnel-stage', stage: s } }, fmt(stages[s])),
     from ? el('div', { class: 'muted' }, `from: ${fmt(from[s])}`) : '')));
 
+  const flows = f.flows && typeof f.flows === 'object' ? f.flows : null;
+  // Both boxes take their final size before ECharts measures them: shown or hidden, the flows
+  // chart decides how wide the stage chart's column is (the second run with a From date).
+  $('funnel-flows-chart').hidden = !flows;
   chart($('funnel-chart'), {
     animation: false,
     title: { text: 'Stage sizes', subtext: 'grey: suppressed, fewer than k', textStyle: { fontSize: 13 } },
@@ -603,8 +737,6 @@ function renderFunnel(f) {
     ],
   });
 
-  const flows = f.flows && typeof f.flows === 'object' ? f.flows : null;
-  $('funnel-flows-chart').hidden = !flows;
   if (!flows) { setContent('funnel-flows', el('p', { class: 'muted' }, 'set "from" to see the flows between the two dates')); return; }
   const data = [];
   let max = 1;
@@ -663,12 +795,187 @@ function renderExplain(x) {
       table(['from', 'to', 'evidence', 'source', 'messages', 'first seen', 'last seen', 'blocked by'], path.map((s) => [
         el('span', { title: fmt(s.from) }, `${fmt(s.from_type)} ${short(s.from)} (OneID ${fmt(s.from_oneid)})`),
         el('span', { title: fmt(s.to) }, `${fmt(s.to_type)} ${short(s.to)} (OneID ${fmt(s.to_oneid)})`),
-        s.kind, s.source, s.messages, s.first_seen, s.last_seen, s.blocked_by ?? '']),
+        s.kind, s.source, s.messages, fmtTime(s.first_seen), fmtTime(s.last_seen), s.blocked_by ?? '']),
       (i) => ({ dataset: { testid: 'explain-step' }, class: path[i].blocked_by ? 'blocked' : '' }))]
     : el('p', { class: 'muted' }, x.path_found === false ? 'no evidence path between them' : 'no path'));
   const notes = Array.isArray(x.notes) ? x.notes : [];
   setContent('explain-notes', notes.map((n) => el('li', {}, fmt(n))));
   setContent('explain-other', otherFields(x, ['a', 'b', 'oneid_a', 'oneid_b', 'same_person', 'path_found', 'path', 'notes']));
+}
+
+// ---------------------------------------------------------------- campaigns
+
+$('campaign-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const name = $('campaign-name').value.trim();
+  showError('campaign-error', null);
+  setContent('campaign-empty');
+  $('campaign-result').hidden = true;
+  disposeCharts('campaign-');
+  let c;
+  try {
+    c = await api('GET', `/api/campaigns/${enc(name)}`);
+  } catch (e) {
+    if (e.status === 404) setContent('campaign-empty', emptyState(`No campaign named "${name}": ${e.message}`));
+    else showError('campaign-error', e);
+    return;
+  }
+  c = c || {};
+  if (c.exposed_total === 0 || (c.exposed && c.exposed.n === 0 && c.exposed_total === undefined)) {
+    setContent('campaign-empty', emptyState(`No one was exposed to campaign "${name}" (no Promotion Viewed names it).`));
+    return;
+  }
+  $('campaign-result').hidden = false;
+  renderCampaign(c);
+});
+
+function renderCampaign(c) {
+  const ex = c.exposed || {};
+  const ctl = c.control || {};
+  $('campaign-meta').textContent = [`brand ${fmt(c.brand)}`, c.category ? `category ${c.category}` : '',
+    `${fmtTime(c.start)} → ${fmtTime(c.end)}`, `horizon ${fmt(c.horizon_days)} days`, `${fmt(c.strata)} strata`,
+    `min group ${fmt(c.min_group)}`].filter(Boolean).join(' · ');
+  const lift = typeof c.lift_pp === 'number'
+    ? `${c.lift_pp >= 0 ? '+' : ''}${c.lift_pp.toFixed(2)} pp` : 'not shown';
+  const ci = Array.isArray(c.ci95_pp) ? `95% CI ${c.ci95_pp.map((x) => x.toFixed(2)).join(' … ')}` : 'groups under k';
+  const card = (label, big, sub, testid) => el('div', { class: 'card', dataset: { testid: testid || 'campaign-card' } },
+    el('div', { class: 'label' }, label), el('div', { class: 'big' }, big), sub ? el('div', { class: 'muted' }, sub) : '');
+  setContent('campaign-cards',
+    card('exposed', fmt(ex.n), `of ${fmt(c.exposed_total)} exposed · ${fmt(ex.buyers)} bought`),
+    card('control', fmt(ctl.n), `of ${fmt(c.control_pool)} in the pool · ${fmt(ctl.buyers)} bought`),
+    card('bought (exposed)', pct(ex.rate), 'within the horizon'),
+    card('bought (control)', pct(ctl.rate), 'stratified'),
+    card('lift', lift, ci, 'campaign-lift'));
+  const rates = [ex.rate, ctl.rate];
+  if (rates.some((r) => typeof r !== 'number') || rates.every((r) => r === 0)) {
+    $('campaign-chart').hidden = true;
+    setContent('campaign-empty', emptyState(rates.every((r) => r === 0)
+      ? `Nobody in either group bought ${fmt(c.brand)} within ${fmt(c.horizon_days)} days of the (pseudo) exposure: no lift to draw.`
+      : 'A group is smaller than the minimum group size: its rate is not shown.'));
+    return;
+  }
+  $('campaign-chart').hidden = false;
+  chart($('campaign-chart'), {
+    animation: false,
+    title: { text: `Bought ${fmt(c.brand)} within ${fmt(c.horizon_days)} days`, textStyle: { fontSize: 13 } },
+    grid: { left: 60, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: ['exposed', 'control'] },
+    yAxis: { type: 'value', axisLabel: { formatter: (v) => (v * 100).toFixed(1) + '%' } },
+    series: [{ type: 'bar', barWidth: '40%', data: [
+      { value: ex.rate, itemStyle: { color: '#3a7bd5' } }, { value: ctl.rate, itemStyle: { color: '#9db7e0' } }],
+    label: { show: true, position: 'top', formatter: (p) => pct(p.value) } }],
+  });
+}
+
+// ---------------------------------------------------------------- consent
+
+function enterConsent(id) {
+  if (id) { $('consent-id').value = id; showConsent(id); }
+}
+
+$('consent-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const id = $('consent-id').value.trim();
+  if (!id) return;
+  const target = '#/consent/' + enc(id);
+  if (location.hash === target) showConsent(id); else location.hash = target;
+});
+
+async function showConsent(id) {
+  showError('consent-error', null);
+  setContent('consent-empty');
+  $('consent-result').hidden = true;
+  let c;
+  try {
+    c = await api('GET', `/api/profiles/${enc(id)}/consent`);
+  } catch (e) {
+    if (e.status === 404) setContent('consent-empty', emptyState(`No person found for "${id}".`));
+    else showError('consent-error', e);
+    return;
+  }
+  c = c || {};
+  const purposes = Object.entries(c.purposes || {});
+  const yes = (v) => el('span', { class: v ? 'ok' : 'bad' }, v ? 'given' : 'not given');
+  setContent('consent-purposes', purposes.length
+    ? table(['purpose', 'state', 'decided', 'at', 'source'], purposes.map(([p, x]) =>
+      [p, yes(x.given), x.decided ? 'yes' : 'no (the policy default)', fmtTime(x.at), x.source ?? '–']),
+    () => ({ dataset: { testid: 'consent-row' } }))
+    : emptyState('no purposes'));
+  const history = Array.isArray(c.history) ? [...c.history].reverse() : [];
+  setContent('consent-history', history.length
+    ? table(['at', 'purpose', 'decision', 'source', 'identifier'], history.map((h) =>
+      [fmtTime(h.at), h.purpose, yes(h.given), h.source ?? '–', h.identifier_type ?? '–']))
+    : emptyState('no decisions recorded: every purpose follows the policy default'));
+  $('consent-result').hidden = false;
+}
+
+// ---------------------------------------------------------------- audit log
+
+$('audit-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit(); });
+
+async function loadAudit() {
+  showError('audit-error', null);
+  const limit = $('audit-limit').value.trim() || '50';
+  let a;
+  try {
+    a = await api('GET', `/api/audit?limit=${enc(limit)}`);
+  } catch (e) {
+    showError('audit-error', e);
+    return;
+  }
+  const entries = Array.isArray(a && a.entries) ? a.entries : [];
+  $('audit-meta').textContent = `${entries.length} newest of ${fmt(a.total)} entries · chain ${a.intact ? 'intact' : 'BROKEN'}`;
+  $('audit-meta').className = a.intact ? 'muted' : 'bad';
+  setContent('audit-entries', entries.length
+    ? table(['time', 'who', 'role', 'action', 'target', 'status'], entries.map((e) =>
+      [fmtTime(e.ts), e.token, e.role, e.action, el('code', {}, fmt(e.target)),
+        el('span', { class: e.status >= 400 ? 'bad' : '' }, fmt(e.status))]),
+    () => ({ dataset: { testid: 'audit-row' } }))
+    : emptyState('the audit log is empty'));
+}
+
+// ---------------------------------------------------------------- ingestion health
+
+async function loadIngestHealth() {
+  showError('ingest-error', null);
+  disposeCharts('ingest-');
+  let h;
+  try {
+    h = await api('GET', '/api/admin/ingest-health');
+  } catch (e) {
+    showError('ingest-error', e);
+    return;
+  }
+  h = h || {};
+  const sources = Array.isArray(h.sources) ? h.sources : [];
+  const sum = (k) => sources.reduce((n, s) => n + (s[k] || 0), 0);
+  const card = (label, value, cls) => el('div', { class: 'card' }, el('div', { class: 'label' }, label),
+    el('div', { class: 'big ' + (cls || ''), dataset: { testid: 'ingest-' + label.replace(/ /g, '-') } }, fmt(value)));
+  setContent('ingest-cards', card('accepted', sum('accepted')), card('rejected', sum('rejected'), sum('rejected') ? 'bad' : ''),
+    card('dead letters', h.dead_letters, h.dead_letters ? 'bad' : ''), card('queue depth', h.queue_depth));
+  $('ingest-note').textContent = h.note || '';
+  if (!sources.length) {
+    $('ingest-chart').hidden = true;
+    setContent('ingest-sources', emptyState('No events have reached this server through /v1 since it started.'));
+    return;
+  }
+  setContent('ingest-sources', table(['source', 'accepted', 'rejected', 'rejected %'], sources.map((s) =>
+    [s.source, s.accepted, s.rejected, pct(s.accepted + s.rejected ? s.rejected / (s.accepted + s.rejected) : 0)]),
+  (i) => ({ dataset: { testid: 'ingest-row', source: sources[i].source } })));
+  $('ingest-chart').hidden = false;
+  chart($('ingest-chart'), {
+    animation: false,
+    title: { text: 'Events per source since the server started', textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    legend: { top: 0, right: 0 },
+    grid: { left: 110, right: 30, top: 40, bottom: 30 },
+    xAxis: { type: 'value' },
+    yAxis: { type: 'category', data: sources.map((s) => s.source), axisLabel: { width: 100, overflow: 'truncate' } },
+    series: [
+      { name: 'accepted', type: 'bar', stack: 'n', data: sources.map((s) => s.accepted), itemStyle: { color: '#3a7bd5' } },
+      { name: 'rejected', type: 'bar', stack: 'n', data: sources.map((s) => s.rejected), itemStyle: { color: '#d9534f' } },
+    ],
+  });
 }
 
 // ---------------------------------------------------------------- start
