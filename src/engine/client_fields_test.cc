@@ -5,36 +5,24 @@
 
 #include <filesystem>
 
+#include "engine/engine_test_util.h"
 #include "holo/engine.h"
 #include "testing/test_util.h"
 
 namespace holo {
 namespace {
 
-class ClientFieldsTest : public ::testing::Test {
+class ClientFieldsTest : public testing::EngineStoreTest {
  protected:
-  void SetUp() override {
-    Options options;
-    options.data_dir = dir_ / "data";
-    auto engine = Engine::Open(options);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(engine).value();
-  }
-  IngestReport Ingest(const std::string& name, const std::string& content) {
-    testing::WriteFile(dir_ / name, content);
-    IngestReport report;
-    Status s = engine_->Ingest({dir_ / name}, IngestOptions(), &report);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return report;
-  }
+  ClientFieldsTest() : EngineStoreTest("client_fields_test") {}
+  void SetUp() override { Open(); }
+  IngestReport Ingest(const std::string& name, const std::string& content) { return IngestFile(name, content); }
   uint64_t Count(std::string_view expression) {
     Result<uint64_t> n = engine_->audiences().CountExpression(expression);
     EXPECT_TRUE(n.ok()) << expression << ": " << n.status().ToString();
     return n.ok() ? *n : 0;
   }
 
-  testing::TempDir dir_{"client_fields_test"};
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(ClientFieldsTest, MessagesWithoutMessageIdAreStoredOnce) {

@@ -27,22 +27,10 @@ if [[ ! -f "$here/node_modules/@segment/analytics-next/package.json" ]] ||
    [[ ! -f "$here/node_modules/@rudderstack/analytics-js/package.json" ]]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2) || fail "npm ci in tests/browser failed"
 fi
-if [[ ! -d "$root/web/node_modules/playwright-core" ]]; then
-  (cd "$root/web" && npm ci --no-audit --no-fund >&2) || fail "npm ci in web/ failed"
-fi
+source "$root/tests/lib/serve_test_env.sh"
+need_playwright
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/holo-browser-test.XXXXXX")"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_test_tmp holo-browser-test
 
 data="$tmp/data"
 log="$tmp/serve.log"

@@ -20,22 +20,10 @@ command -v node >/dev/null || fail "node is not installed"
 [[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || fail "${CHROMIUM:-/usr/bin/chromium} is missing (apt-get install chromium)"
 
 # playwright-core comes from web/node_modules (npm ci from web/package-lock.json).
-if [[ ! -d "$root/web/node_modules/playwright-core" ]]; then
-  (cd "$root/web" && npm ci --no-audit --no-fund >&2) || fail "npm ci in web/ failed"
-fi
+source "$root/tests/lib/serve_test_env.sh"
+need_playwright
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/holo-web-test.XXXXXX")"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_test_tmp holo-web-test
 
 world="$tmp/world"
 data="$tmp/data"
