@@ -54,6 +54,11 @@ struct Options {
   // source's region decides the pseudonyms of its national-form numbers: changing it later
   // separates those numbers from the ones stored before. Default: empty.
   std::map<std::string, std::string> phone_regions;
+  // What ingestion keeps of `context.ip`, per source: "keep", "truncate" (IPv4 to its /24,
+  // IPv6 to its /48) or "drop"; "*" is the store's default. Kept in the store and in force at
+  // every later open (docs/privacy.md, "IP addresses"), added to or replacing the stored
+  // entries when a read-write store opens. Nothing stored or given: "truncate". Default: empty.
+  std::map<std::string, std::string> ip_policies;
   // The keyring file (pseudonymization and vault keys; privacy/keyring.h). Empty: beside
   // the data directory, "<data_dir>.keyring". Created with the store.
   std::string keyring_path;
@@ -484,6 +489,10 @@ class IdentityService {
   // The phone regions in force (Options::phone_regions), {"*": "CN", "web": "US", ...}:
   // always with "*", and with every source that has its own.
   virtual Result<std::string> PhoneRegionsJson() = 0;
+
+  // The IP policies in force (Options::ip_policies), {"*": "truncate", "web": "drop", ...}:
+  // always with "*", and with every source that has its own.
+  virtual Result<std::string> IpPoliciesJson() = 0;
 
   // Applies a new policy: a change of min_match_weight alone re-resolves the
   // components whose match edges flip; any other change re-resolves everything.

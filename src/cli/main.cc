@@ -39,6 +39,7 @@ std::string g_keyring;
 bool g_no_vault = false;
 // holo::Options::phone_regions: source (or "*") -> region, stored in the store at open.
 std::map<std::string, std::string> g_phone_regions;
+std::map<std::string, std::string> g_ip_policies;
 bool g_read_only = false;
 
 // The engine's clock (holo::Options::now_ms): HOLO_NOW (ISO-8601), else the system clock (0).
@@ -59,6 +60,7 @@ std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = 
   options.keyring_path = g_keyring;
   options.pii_vault = !g_no_vault;
   options.phone_regions = g_phone_regions;
+  options.ip_policies = g_ip_policies;
   options.create_if_missing = create && !g_read_only;
   options.read_only = g_read_only;
   auto engine = holo::Engine::Open(options);
@@ -392,6 +394,12 @@ int main(int argc, char** argv) {
                   "Region (ISO 3166: US, GB, CN...) of the source's phone numbers written without a country code; "
                   "kept in the store for the source (see 'holo identity phone-regions')")
       ->needs(ing_source);
+  std::string ip_policy;
+  ing->add_option("--ip-policy", ip_policy,
+                  "What is kept of the source's context.ip: keep, truncate (/24, /48; the default) or drop; kept in "
+                  "the store for the source (see 'holo identity ip-policy')")
+      ->needs(ing_source)
+      ->check(CLI::IsMember({"keep", "truncate", "drop"}));
   ing->add_option("--dead-letter", ingest_options.dead_letter_path, "Dead-letter file (default: DATA/dead_letter.jsonl)");
   ing->add_option("--batch", ingest_options.batch_lines, "Lines per durable batch")->capture_default_str()->check(CLI::Range(1ull, 1000000ull));
   ing->add_option("--ack-log", ack_log, "Append 'file<TAB>line<TAB>stored' after every durable batch");
@@ -487,6 +495,13 @@ int main(int argc, char** argv) {
   id_regions->add_option("--set", region_settings,
                          "SOURCE=REGION (ISO 3166, e.g. web=US; '*' = the store's default). Changes the pseudonyms "
                          "of the source's later numbers written without a country code (docs/identity.md)");
+  std::vector<std::string> ip_settings;
+  auto* id_ip = idn->add_subcommand(
+      "ip-policy", "Print the IP policies in force as JSON; --set SOURCE=keep|truncate|drop first stores one");
+  add_data(id_ip);
+  id_ip->add_option("--set", ip_settings,
+                    "SOURCE=POLICY: what ingestion keeps of context.ip (keep, truncate to /24 or /48, drop; "
+                    "'*' = the store's default, truncate when unset). Applies to events ingested afterwards (docs/privacy.md)");
   auto* id_policy = idn->add_subcommand("policy", "Print the identity policy in force (TOML)");
   add_data(id_policy);
   auto* id_apply = idn->add_subcommand("apply", "Apply a new identity policy and re-resolve what it changes");
@@ -633,7 +648,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (g_read_only && (ing->parsed() || rekey->parsed() || serve.Parsed() || !region_settings.empty())) {
+  if (g_read_only && (ing->parsed() || rekey->parsed() || serve.Parsed() || !region_settings.empty() || !ip_settings.empty())) {
     Fail("--read-only: this command writes to the store");
   }
   if (privacy.ParsedWithoutEngine()) return privacy.RunWithoutEngine(data);
@@ -670,6 +685,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!default_region.empty()) g_phone_regions[ingest_options.source] = default_region;
+  if (!ip_policy.empty()) g_ip_policies[ingest_options.source] = ip_policy;
+  for (const std::string& setting : ip_settings) {
+    const size_t eq = setting.find('=');
+    if (eq == std::string::npos) Fail("ip-policy: --set expects SOURCE=POLICY, got '" + setting + "'");
+    g_ip_policies[setting.substr(0, eq)] = setting.substr(eq + 1);
+  }
   for (const std::string& setting : region_settings) {
     const size_t eq = setting.find('=');
     if (eq == std::string::npos) Fail("phone-regions: --set expects SOURCE=REGION, got '" + setting + "'");
@@ -771,6 +792,11 @@ int main(int argc, char** argv) {
     } else if (id_regions->parsed()) {
       auto json = engine->identity().PhoneRegionsJson();
       Check(json.status(), "phone regions");
+      std::printf("%s\n", json->c_str());
+      return 0;
+    } else if (id_ip->parsed()) {
+      auto json = engine->identity().IpPoliciesJson();
+      Check(json.status(), "IP policy");
       std::printf("%s\n", json->c_str());
       return 0;
     } else if (id_policy->parsed()) {

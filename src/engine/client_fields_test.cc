@@ -1,9 +1,12 @@
 // Issue #17, "Keep what clients send": messages without a messageId are stored once however
 // often they are resent (files and the server's path), and identify traits beyond the
-// built-in ones reach the profile and the segment language as "traits.<key>".
+// built-in ones reach the profile and the segment language as "traits.<key>"; the whitelisted
+// part of `context` is stored with each event (IP by the source's policy, never context PII)
+// and gives the context traits (first/last UTM, device, OS, browser, locale, timezone).
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "engine/engine_test_util.h"
 #include "holo/engine.h"
@@ -92,6 +95,78 @@ TEST_F(ClientFieldsTest, IdentifyTraitsReachProfilesAndSegmentsLatestByEventTime
                        R"("traits":{"plan":"gold"}})" "\n");
   EXPECT_EQ(Count(R"(traits.plan = "gold")"), 2u);
   EXPECT_EQ(Count(R"(traits.plan = "silver")"), 0u);
+}
+
+TEST_F(ClientFieldsTest, ContextIsStoredAndGivesTraits) {
+  // The "app" source keeps no IP; "web" has the default (truncate).
+  engine_.reset();
+  Options options = StoreOptions();
+  options.ip_policies = {{"app", "drop"}};
+  auto reopened = Engine::Open(options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  engine_ = std::move(reopened).value();
+  Result<std::string> policies = engine_->identity().IpPoliciesJson();
+  ASSERT_TRUE(policies.ok());
+  EXPECT_EQ(*policies, R"({"*":"truncate","app":"drop"})");
+
+  const std::string iphone =
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+      "Version/17.4.1 Mobile/15E148 Safari/604.1";
+  const std::string windows =
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+  // u1: a newsletter visit on 1 Sep, an ad visit on 5 Sep (sent first), both on the iPhone.
+  // u2: one ad visit from Windows.
+  IngestReport r = Ingest(
+      "web.jsonl",
+      R"({"type":"page","messageId":"p2","userId":"u1","name":"Home","timestamp":"2026-09-05T00:00:00Z",)"
+      R"("context":{"campaign":{"source":"ads","medium":"cpc","name":"autumn"},"userAgent":")" + iphone +
+          R"(","locale":"de-DE","timezone":"Europe/Berlin","ip":"203.0.113.77",)"
+          R"("page":{"url":"https://shop.example/?utm_source=ads","path":"/","title":"Home"}}})" "\n"
+      R"({"type":"track","messageId":"t1","userId":"u1","event":"Signed Up","timestamp":"2026-09-01T00:00:00Z",)"
+      R"("properties":{"plan":"free","$context":{"forged":true}},)"
+      R"("context":{"campaign":{"source":"newsletter","name":"welcome","term":"t","content":"c"},"userAgent":")" + iphone +
+          R"(","locale":"en-GB","ip":"2001:db8:85a3:1:2:3:4:5","library":{"name":"analytics.js","version":"5.2.0"},)"
+          R"("traits":{"email":"ann@example.com","phone":"+44 20 7946 0000","name":"Ann Lee","address":{"street":"1 High St"}},)"
+          R"("device":{"id":"dev-1","type":"ios","model":"iPhone15,2"},"os":{"name":"iOS","version":"17.4.1"}}})" "\n"
+      R"({"type":"page","messageId":"p3","userId":"u2","name":"Home","timestamp":"2026-09-02T00:00:00Z",)"
+      R"("context":{"campaign":{"source":"ads","name":"autumn"},"userAgent":")" + windows + R"("}})" "\n");
+  EXPECT_EQ(r.rejected, 0u) << (r.sample_errors.empty() ? "" : r.sample_errors[0]);
+  IngestReport app = Ingest("app.jsonl",
+                            R"({"type":"track","messageId":"a1","userId":"u9","event":"App Opened","timestamp":"2026-09-03T00:00:00Z",)"
+                            R"("context":{"ip":"198.51.100.23","locale":"fr-FR","app":{"name":"Shop","version":"3.1","build":310}}})" "\n");
+  EXPECT_EQ(app.rejected, 0u);
+
+  // The stored events: the whitelisted context, the truncated IPs, no context PII, no forged
+  // context, no IP from the "drop" source.
+  std::ostringstream events;
+  ASSERT_TRUE(engine_->ExportEvents(events).ok());
+  const std::string stored = events.str();
+  EXPECT_NE(stored.find(R"("campaign":{"source":"newsletter","name":"welcome","term":"t","content":"c"})"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("ip":"203.0.113.0")"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("ip":"2001:db8:85a3::")"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("page":{"url":"https://shop.example/?utm_source=ads","path":"/","title":"Home"})"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("library":{"name":"analytics.js","version":"5.2.0"})"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("device":{"type":"ios","model":"iPhone15,2"})"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("app":{"name":"Shop","version":"3.1","build":310})"), std::string::npos) << stored;
+  EXPECT_NE(stored.find(R"("locale":"fr-FR")"), std::string::npos) << stored;
+  for (const char* gone : {"203.0.113.77", "2001:db8:85a3:1", "198.51.100", "ann@example.com", "7946", "Ann Lee", "High St", "forged", "dev-1"}) {
+    EXPECT_EQ(stored.find(gone), std::string::npos) << gone << " stored: " << stored;
+  }
+
+  // The traits: first and last touch by event time, not by arrival.
+  Result<std::string> profile = engine_->ProfileJson("user_id@web:u1");
+  ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+  for (const char* trait : {R"("utm_source_first":"newsletter")", R"("utm_source_last":"ads")",
+                            R"("utm_campaign_first":"welcome")", R"("utm_campaign_last":"autumn")",
+                            R"("device_type":"mobile")", R"("os_family":"iOS")", R"("browser_family":"Safari")",
+                            R"("locale":"de-DE")", R"("timezone":"Europe/Berlin")"}) {
+    EXPECT_NE(profile->find(trait), std::string::npos) << trait << " in " << *profile;
+  }
+  EXPECT_EQ(Count(R"(utm_source_first = "newsletter" and device_type = "mobile")"), 1u);
+  EXPECT_EQ(Count(R"(utm_source_last = "ads")"), 2u);
+  EXPECT_EQ(Count(R"(device_type = "desktop" and browser_family = "Chrome" and os_family = "Windows")"), 1u);
+  EXPECT_EQ(Count(R"(locale = "fr-FR")"), 1u);
+  EXPECT_EQ(Count("timezone is not null"), 1u);
 }
 
 }  // namespace

@@ -168,6 +168,7 @@ Result<std::unique_ptr<Engine>> EngineImpl::OpenOver(const Options& options, std
     HOLO_RETURN_IF_ERROR(engine->profiles_.Backfill());
   }
   HOLO_RETURN_IF_ERROR(engine->LoadPhoneRegions());
+  HOLO_RETURN_IF_ERROR(engine->LoadIpPolicies());
   HOLO_ASSIGN_OR_RETURN(auto retention, engine->store_->Get(Cf::kMeta, keys::kRetention));
   if (retention.has_value()) {
     HOLO_ASSIGN_OR_RETURN(auto windows, ParseRetention(*retention));

@@ -120,6 +120,7 @@ class EngineImpl final : public Engine,
   Status MatchVault(const std::string& config_path, VaultMatchReport* match, ResolveReport* report) override;
   Result<std::string> IdentityPolicy() override;
   Result<std::string> PhoneRegionsJson() override;
+  Result<std::string> IpPoliciesJson() override;
   Status ApplyIdentityPolicy(std::string_view toml, ResolveReport* report) override;
   Result<Report> DryRunIdentityPolicy(std::string_view toml, size_t examples = 10) override;
   Result<Report> IdentityHubs(size_t top = 20) override;
@@ -187,6 +188,9 @@ class EngineImpl final : public Engine,
   // The stored phone regions with options_.phone_regions merged in (and stored, read-write),
   // put into parser_options_ before any parser is made (phone_regions.cc).
   Status LoadPhoneRegions();
+  // The per-source IP policies (Options::ip_policies merged into keys::kIpPolicy), put into
+  // parser_options_ before any parser is made (ip_policy.cc).
+  Status LoadIpPolicies();
   // Parses {"source": days, ...} into windows in ms ("dead_letter" among them: the
   // dead-letter file's window, not a source's).
   static Result<std::map<std::string, int64_t>> ParseRetention(std::string_view json);

@@ -9,10 +9,14 @@
 #include <charconv>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <utility>
+
+#include <arpa/inet.h>
 
 #include "common/time_util.h"
 #include "privacy/normalize.h"
+#include "storage/event_record.h"
 
 namespace holo::ingest {
 namespace {
@@ -106,6 +110,7 @@ void AppendJson(dom::element e, Filter filter, std::string* out, const Rewrite& 
       for (dom::key_value_pair kv : obj) {
         Filter child = Filter::kNone;
         if (filter == Filter::kTraits && OneOf(kv.key, kTraitPiiKeys)) continue;
+        if ((filter == Filter::kProperties || filter == Filter::kTraits) && kv.key == storage::kContextProperty) continue;
         if (filter == Filter::kProperties) {
           if (OneOf(kv.key, kPropertyPiiKeys)) continue;
           if (OneOf(kv.key, kAddressObjects)) child = Filter::kAddress;
@@ -274,6 +279,141 @@ ParserOptions ParserOptions::Defaults() {
   return o;
 }
 
+namespace {
+
+// ---- context: the whitelisted part kept with the event (storage::kContextProperty) ----
+
+// Longest context value kept (a longer one is dropped, not cut: a cut URL is a wrong URL).
+constexpr size_t kMaxContextValueBytes = 2048;
+
+// The objects of `context` kept, and the fields kept of each. Identifiers (device.id,
+// device.advertisingId) become pseudonymized identifiers, never context; context.traits is
+// never kept (its email/phone become identifiers, the rest is personal data).
+struct ContextObject {
+  std::string_view name;
+  std::initializer_list<std::string_view> fields;
+};
+const ContextObject kContextObjects[] = {
+    {"page", {"url", "path", "referrer", "title", "search"}},
+    {"campaign", {"source", "medium", "name", "term", "content"}},
+    {"library", {"name", "version"}},
+    {"app", {"name", "version", "build", "namespace"}},
+    {"device", {"type", "manufacturer", "model"}},
+    {"os", {"name", "version"}},
+};
+// Top-level string fields of `context` kept as sent.
+constexpr std::string_view kContextStrings[] = {"userAgent", "locale", "timezone"};
+
+bool KeptContextValue(dom::element v) {
+  switch (v.type()) {
+    case dom::element_type::STRING: {
+      std::string_view text = v.get_string().value_unsafe();
+      return !text.empty() && text.size() <= kMaxContextValueBytes;
+    }
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void AppendContextKey(std::string_view key, bool* first, std::string* out) {
+  out->push_back(*first ? '{' : ',');
+  *first = false;
+  JsonWriter::AppendQuoted(key, out);
+  out->push_back(':');
+}
+
+// Appends the kept part of `context` (an object) as a JSON object to `out`, or nothing when
+// nothing is kept. Fields in the order sent.
+void AppendContext(dom::element context, IpPolicy ip_policy, std::string* out) {
+  bool first = true;
+  for (dom::key_value_pair kv : AsObject(context)) {
+    if (OneOf(kv.key, kContextStrings)) {
+      if (kv.value.type() != dom::element_type::STRING || !KeptContextValue(kv.value)) continue;
+      AppendContextKey(kv.key, &first, out);
+      JsonWriter::AppendQuoted(kv.value.get_string().value_unsafe(), out);
+      continue;
+    }
+    if (kv.key == "ip") {
+      std::string_view ip;
+      if (ip_policy == IpPolicy::kDrop || kv.value.get_string().get(ip) != simdjson::SUCCESS) continue;
+      std::string kept = ApplyIpPolicy(ip, ip_policy);
+      if (kept.empty()) continue;
+      AppendContextKey("ip", &first, out);
+      JsonWriter::AppendQuoted(kept, out);
+      continue;
+    }
+    const ContextObject* object = nullptr;
+    for (const ContextObject& o : kContextObjects) {
+      if (kv.key == o.name) object = &o;
+    }
+    if (object == nullptr || kv.value.type() != dom::element_type::OBJECT) continue;
+    bool inner_first = true;
+    for (dom::key_value_pair field : AsObject(kv.value)) {
+      if (std::find(object->fields.begin(), object->fields.end(), field.key) == object->fields.end() ||
+          !KeptContextValue(field.value)) {
+        continue;
+      }
+      if (inner_first) AppendContextKey(kv.key, &first, out);
+      AppendContextKey(field.key, &inner_first, out);
+      if (field.value.type() == dom::element_type::STRING) {
+        JsonWriter::AppendQuoted(field.value.get_string().value_unsafe(), out);
+      } else {
+        out->append(simdjson::minify(field.value));
+      }
+    }
+    if (!inner_first) out->push_back('}');
+  }
+  if (!first) out->push_back('}');
+}
+
+}  // namespace
+
+std::string_view IpPolicyName(IpPolicy p) {
+  switch (p) {
+    case IpPolicy::kKeep:
+      return "keep";
+    case IpPolicy::kTruncate:
+      return "truncate";
+    case IpPolicy::kDrop:
+      return "drop";
+  }
+  return "truncate";
+}
+
+Result<IpPolicy> ParseIpPolicy(std::string_view name) {
+  for (IpPolicy p : {IpPolicy::kKeep, IpPolicy::kTruncate, IpPolicy::kDrop}) {
+    if (name == IpPolicyName(p)) return p;
+  }
+  return Status::InvalidArgument("unknown IP policy " + Quote(name) + " (keep, truncate or drop)");
+}
+
+std::string ApplyIpPolicy(std::string_view ip, IpPolicy policy) {
+  if (policy == IpPolicy::kDrop || ip.empty() || ip.size() >= INET6_ADDRSTRLEN) return "";
+  char text[INET6_ADDRSTRLEN];
+  std::memcpy(text, ip.data(), ip.size());
+  text[ip.size()] = '\0';
+  unsigned char addr[16];
+  int family = AF_INET;
+  if (inet_pton(AF_INET, text, addr) != 1) {
+    family = AF_INET6;
+    if (inet_pton(AF_INET6, text, addr) != 1) return "";
+  }
+  if (policy == IpPolicy::kTruncate) {
+    if (family == AF_INET) {
+      addr[3] = 0;  // /24
+    } else {
+      std::memset(addr + 6, 0, 10);  // /48
+    }
+  }
+  char out[INET6_ADDRSTRLEN];
+  if (inet_ntop(family, addr, out, sizeof(out)) == nullptr) return "";
+  return out;
+}
+
 class MessageParser::Impl {
  public:
   Impl(ParserOptions options, const privacy::Pseudonymizer* pseudonymizer)
@@ -316,6 +456,7 @@ class MessageParser::Impl {
   std::string user_type_;  // "user_id@<ns>"
   std::string anon_type_;  // "anonymous_id@<source>"
   std::string phone_region_;  // where the source's phones without a country code are read
+  IpPolicy ip_policy_ = IpPolicy::kTruncate;  // what is kept of the source's context.ip
 };
 
 void MessageParser::Impl::SetSource(std::string_view source) {
@@ -328,6 +469,8 @@ void MessageParser::Impl::SetSource(std::string_view source) {
   anon_type_ = "anonymous_id@" + source_;
   auto region = options_.phone_region_by_source.find(source_);
   phone_region_ = region == options_.phone_region_by_source.end() ? options_.default_phone_region : region->second;
+  auto ip = options_.ip_policy_by_source.find(source_);
+  ip_policy_ = ip == options_.ip_policy_by_source.end() ? options_.default_ip_policy : ip->second;
 }
 
 ParsedIdentifier* MessageParser::Impl::AddId(std::string_view type, std::string_view value, IdRole role,
@@ -796,6 +939,22 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
     }
   }
   if (m.properties_json.empty()) m.properties_json = "{}";
+  // The kept part of context, last in the properties (storage::kContextProperty).
+  if (context.present && context.value.type() == dom::element_type::OBJECT && m.type != MessageType::kAlias) {
+    const size_t close = m.properties_json.size() - 1;
+    const size_t before = m.properties_json.size();
+    m.properties_json.pop_back();  // '}'
+    const bool empty = close == 1;
+    if (!empty) m.properties_json.push_back(',');
+    JsonWriter::AppendQuoted(storage::kContextProperty, &m.properties_json);
+    m.properties_json.push_back(':');
+    const size_t start = m.properties_json.size();
+    AppendContext(context.value, ip_policy_, &m.properties_json);
+    if (m.properties_json.size() == start) {
+      m.properties_json.resize(before - 1);  // nothing kept: back to the properties as they were
+    }
+    m.properties_json.push_back('}');
+  }
   if (m.message_id.empty()) m.message_id = ContentMessageId(root, m.type, m.source, *pseudonymizer_);
   return m;
 }

@@ -32,6 +32,20 @@ inline constexpr std::string_view kAheadOfClock = "ahead of the clock";
 // digits: the keyed hash of the message's content (see README.md, "messageId").
 inline constexpr std::string_view kContentIdPrefix = "content:";
 
+// What ingestion keeps of `context.ip` (docs/privacy.md, "IP addresses"). DO NOT CHANGE the
+// names: they are stored in the store's configuration (cfg/ip_policy).
+enum class IpPolicy : uint8_t {
+  kKeep,      // the address as sent (when it is an IPv4 or IPv6 address)
+  kTruncate,  // IPv4 to its /24 (a.b.c.0), IPv6 to its /48 (a:b:c::)
+  kDrop,      // not kept
+};
+// "keep", "truncate", "drop".
+std::string_view IpPolicyName(IpPolicy p);
+// The inverse of IpPolicyName; kInvalidArgument for any other text.
+Result<IpPolicy> ParseIpPolicy(std::string_view name);
+// `ip` under `policy`, canonical (inet_ntop form); empty when dropped or not an IP address.
+std::string ApplyIpPolicy(std::string_view ip, IpPolicy policy);
+
 struct ParserOptions {
   // source -> account namespace; a source not listed is its own namespace.
   // Defaults(): tmall -> taobao, store_beacon -> taobao.
@@ -58,6 +72,10 @@ struct ParserOptions {
   // with city and postcode) in ParsedMessage::vault for the encrypted PII vault. They are
   // dropped from the properties either way. Default: false (the engine turns it on).
   bool capture_vault = false;
+  // What is kept of context.ip, per source; a source not listed has default_ip_policy.
+  // Default: kTruncate (an IP address is personal data; its /24 or /48 is a network).
+  IpPolicy default_ip_policy = IpPolicy::kTruncate;
+  std::map<std::string, IpPolicy, std::less<>> ip_policy_by_source;
   // Longer lines are rejected ("line exceeds 65536 bytes"). Default: 64 KiB.
   size_t max_line_bytes = 64 * 1024;
   // A message stamped (timestamp, else receivedAt) more than this ahead of now_ms is

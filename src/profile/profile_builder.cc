@@ -1,5 +1,6 @@
 #include "profile/profile_builder.h"
 #include "profile/trait_registry.h"
+#include "profile/user_agent.h"
 
 #include <simdjson.h>
 
@@ -568,6 +569,24 @@ struct ProfileAccumulator::State {
     }
   };
   std::map<std::string, ClientTrait, std::less<>> client_traits;
+  // Context traits (the event's kept context, storage::kContextProperty): first and last
+  // campaign source and name by event time; the latest user agent, locale and timezone.
+  struct FirstLast {
+    int64_t first_ts = 0;
+    std::string first;
+    Stamped last;
+    void Offer(int64_t t, std::string_view v) {
+      // The earliest (ties: the smaller text, so that event order does not matter).
+      if (!last.set || t < first_ts || (t == first_ts && v < first)) {
+        first_ts = t;
+        first.assign(v);
+      }
+      last.Offer(t, v);
+    }
+  };
+  FirstLast utm_source, utm_campaign;
+  Stamped user_agent, locale, timezone;
+  Meta utm_source_meta, utm_campaign_meta, user_agent_meta, locale_meta, timezone_meta;
   // Store visits: hash(store_id) mixed with the local day, within 90 days.
   std::vector<uint64_t> visits_90d;
   Meta store_meta;
@@ -598,7 +617,55 @@ struct ProfileAccumulator::State {
   void AddTrip(const storage::EventRecord& ev, element props, uint8_t src);
   void AddTravel(Kind kind, const storage::EventRecord& ev, element props, uint8_t src);
   void AddIdentify(const storage::EventRecord& ev, element props, int64_t as_of, uint8_t src);
+  void AddContext(const storage::EventRecord& ev, element context, uint8_t src);
 };
+
+void ProfileAccumulator::State::AddContext(const storage::EventRecord& ev, element context, uint8_t src) {
+  auto text = [&](element e, std::string_view key) {
+    std::string_view v;
+    if (e[key].get_string().get(v) != simdjson::SUCCESS) return std::string_view{};
+    return v;
+  };
+  element campaign;
+  if (context["campaign"].get(campaign) == simdjson::SUCCESS) {
+    if (std::string_view v = text(campaign, "source"); !v.empty()) {
+      utm_source.Offer(ev.timestamp_ms, v);
+      Note(&utm_source_meta, src);
+    }
+    if (std::string_view v = text(campaign, "name"); !v.empty()) {
+      utm_campaign.Offer(ev.timestamp_ms, v);
+      Note(&utm_campaign_meta, src);
+    }
+  }
+  if (std::string_view v = text(context, "userAgent"); !v.empty()) {
+    user_agent.Offer(ev.timestamp_ms, v);
+    Note(&user_agent_meta, src);
+  }
+  if (std::string_view v = text(context, "locale"); !v.empty()) {
+    locale.Offer(ev.timestamp_ms, v);
+    Note(&locale_meta, src);
+  }
+  if (std::string_view v = text(context, "timezone"); !v.empty()) {
+    timezone.Offer(ev.timestamp_ms, v);
+    Note(&timezone_meta, src);
+  }
+}
+
+namespace {
+
+// The kept context of an event whose properties are otherwise not read: it is the last key of
+// the properties object ({...,"$context":{...}}), so it is found from the end and parsed alone.
+// False when the event has none.
+bool ContextOnly(std::string_view json, simdjson::dom::parser* parser, element* context) {
+  if (json.size() < storage::kContextProperty.size() + 6 || json[json.size() - 2] != '}') return false;
+  const size_t at = json.rfind("\"$context\":{");
+  if (at == std::string_view::npos || at == 0 || (json[at - 1] != ',' && json[at - 1] != '{')) return false;
+  const size_t start = at + storage::kContextProperty.size() + 3;  // past "$context":
+  std::string_view object = json.substr(start, json.size() - 1 - start);
+  return parser->parse(object.data(), object.size()).get(*context) == simdjson::SUCCESS && context->is_object();
+}
+
+}  // namespace
 
 void ProfileAccumulator::State::AddCommerce(Kind kind, const storage::EventRecord& ev,
                                             element props, int64_t as_of, uint8_t src) {
@@ -886,13 +953,21 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
       if (at == s.computed.end() || at->first != i) s.computed.emplace(at, static_cast<uint32_t>(i), p.Fresh());
     }
   }
-  if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && !want_computed) return;
+  if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && !want_computed) {
+    thread_local simdjson::dom::parser context_parser;
+    element context;
+    if (ContextOnly(ev.properties_json, &context_parser, &context)) s.AddContext(ev, context, src);
+    return;
+  }
 
   // One parser per thread: profile building is single-threaded per accumulator.
   thread_local simdjson::dom::parser parser;
   element props;
   if (parser.parse(ev.properties_json).get(props) != simdjson::SUCCESS || !props.is_object()) {
     return;
+  }
+  if (element context; props[storage::kContextProperty].get(context) == simdjson::SUCCESS && context.is_object()) {
+    s.AddContext(ev, context, src);
   }
   if (want_computed) {
     for (auto& [index, c] : s.computed) c.Add(ev, props, as_of_ms);
@@ -1485,6 +1560,28 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
       t.Null("gender");
     }
     family(age >= 0 || s.gender.set);
+  }
+
+  // -- context (the kept context of events; not a family) --
+  {
+    auto text = [&](std::string_view name, bool set, std::string_view value, const State::Meta& meta) {
+      if (!set || value.empty()) {
+        t.Null(name);
+        return;
+      }
+      t.Text(name, value);
+      t.Note(name, meta.mask, meta.events, 1);
+    };
+    text("utm_source_first", s.utm_source.last.set, s.utm_source.first, s.utm_source_meta);
+    text("utm_source_last", s.utm_source.last.set, s.utm_source.last.value, s.utm_source_meta);
+    text("utm_campaign_first", s.utm_campaign.last.set, s.utm_campaign.first, s.utm_campaign_meta);
+    text("utm_campaign_last", s.utm_campaign.last.set, s.utm_campaign.last.value, s.utm_campaign_meta);
+    const UserAgentInfo ua = ParseUserAgent(s.user_agent.set ? std::string_view(s.user_agent.value) : std::string_view{});
+    text("device_type", s.user_agent.set, ua.device_type, s.user_agent_meta);
+    text("os_family", s.user_agent.set, ua.os_family, s.user_agent_meta);
+    text("browser_family", s.user_agent.set, ua.browser_family, s.user_agent_meta);
+    text("locale", s.locale.set, s.locale.value, s.locale_meta);
+    text("timezone", s.timezone.set, s.timezone.value, s.timezone_meta);
   }
 
   // -- client traits (identify traits beyond the built-in ones; not a family) --

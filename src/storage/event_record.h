@@ -12,6 +12,13 @@
 
 namespace holo::storage {
 
+// The reserved top-level key of properties_json under which ingestion keeps the whitelisted
+// part of a message's `context` (page, campaign, userAgent, locale, timezone, library, app,
+// device type/model, os, ip by the source's IP policy): {"$context":{"campaign":{...},...}}.
+// Always the last key of the object; a client's own "$context" property is dropped. Stores
+// written before it simply have no such key (docs/storage_format.md, "Event context").
+inline constexpr std::string_view kContextProperty = "$context";
+
 struct EventId {
   std::array<uint8_t, 16> pseudonym{};
   uint8_t role = 0;      // ingest::IdRole

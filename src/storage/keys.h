@@ -229,6 +229,8 @@ inline constexpr std::string_view kConsentPolicy = "cfg/consent_policy";
 inline constexpr std::string_view kRetention = "cfg/retention";  // {"source": days} JSON
 // {"*": "US", "source": "GB", ...}: where phones without a country code are read (absent: CN).
 inline constexpr std::string_view kPhoneRegions = "cfg/phone_regions";
+// {"*": "truncate", "source": "drop", ...}: what ingestion keeps of context.ip (absent: truncate).
+inline constexpr std::string_view kIpPolicy = "cfg/ip_policy";
 // Suppression list: "sup/" + a keyed hash of an erased identifier -> erased at (i64 BE ms).
 inline constexpr std::string_view kSuppressedPrefix = "sup/";
 inline constexpr std::string_view kConsentLedgerBuilt = "cfg/consent_ledger";  // present: the ledger covers every event
