@@ -8,6 +8,7 @@
 
 #include "common/coding.h"
 #include "common/json_writer.h"
+#include "common/strings.h"
 #include "common/time_util.h"
 #include "common/hex.h"
 #include "engine/engine_impl.h"
@@ -232,12 +233,7 @@ Engine::Credential ParseCredential(std::string_view v) {
   size_t tab2 = rest.find('\t');
   c.role = std::string(rest.substr(0, tab2));
   if (tab2 == std::string_view::npos) return c;
-  std::string_view list = rest.substr(tab2 + 1);
-  for (size_t at = 0; at < list.size();) {
-    size_t comma = std::min(list.find(',', at), list.size());
-    if (comma > at) c.allowed_origins.emplace_back(list.substr(at, comma - at));
-    at = comma + 1;
-  }
+  c.allowed_origins = SplitNonEmpty(rest.substr(tab2 + 1), ',');
   return c;
 }
 

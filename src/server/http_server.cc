@@ -18,6 +18,7 @@
 
 #include "analytics/funnel.h"
 #include "common/json_writer.h"
+#include "common/strings.h"
 #include "common/time_util.h"
 #include "holo/destinations.h"
 #include "holo/server.h"
@@ -731,17 +732,9 @@ class ServerImpl final : public Server {
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.traits");
     if (!oneid) return;
-    std::vector<std::string> names;
-    std::string list = req.get_param_value("names");
-    if (list.empty()) {
+    std::vector<std::string> names = SplitNonEmpty(req.get_param_value("names"), ',');
+    if (req.get_param_value("names").empty()) {
       for (std::string_view n : kDefaultAdTraits) names.emplace_back(n);
-    } else {
-      for (size_t at = 0; at <= list.size();) {
-        size_t comma = list.find(',', at);
-        if (comma == std::string::npos) comma = list.size();
-        if (comma > at) names.push_back(list.substr(at, comma - at));
-        at = comma + 1;
-      }
     }
     auto json = engine_->serving().TraitsJson(*oneid, names, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
@@ -803,13 +796,7 @@ class ServerImpl final : public Server {
     if (parser.parse(profile->second).get(root) || root["traits"].get(traits) || !traits.is_object()) {
       return SendError(res, 500, "internal", "the stored profile has no traits object");
     }
-    std::vector<std::string> include;  // ?include=a,b: only these
-    const std::string inc = req.get_param_value("include");
-    for (size_t at = 0; !inc.empty() && at <= inc.size();) {
-      size_t comma = std::min(inc.find(',', at), inc.size());
-      if (comma > at) include.push_back(inc.substr(at, comma - at));
-      at = comma + 1;
-    }
+    const std::vector<std::string> include = SplitNonEmpty(req.get_param_value("include"), ',');  // only these
     // Set traits only (Segment leaves unset ones out), by name, from ?next= on.
     std::vector<std::pair<std::string, std::string>> set;
     for (auto [key, value] : dom::object(traits)) {
@@ -1024,15 +1011,7 @@ class ServerImpl final : public Server {
   }
   // The `dimensions=a,b` of a group profile (empty: all).
   static std::vector<std::string> Dimensions(const Request& req) {
-    std::vector<std::string> out;
-    const std::string dims = req.get_param_value("dimensions");
-    for (size_t start = 0; !dims.empty() && start <= dims.size();) {
-      size_t comma = dims.find(',', start);
-      if (comma == std::string::npos) comma = dims.size();
-      if (comma > start) out.push_back(dims.substr(start, comma - start));
-      start = comma + 1;
-    }
-    return out;
+    return SplitNonEmpty(req.get_param_value("dimensions"), ',');
   }
   // An operator's exact aggregate is audited like a read of individuals: false, with the
   // error sent, when the audit cannot be written (no audit, no answer).
@@ -1496,13 +1475,7 @@ class ServerImpl final : public Server {
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.access_request");
     if (!oneid) return;
-    std::vector<std::string> supplied;
-    std::string list = req.get_param_value("supplied");
-    for (size_t at = 0; at < list.size();) {
-      size_t comma = std::min(list.find(',', at), list.size());
-      if (comma > at) supplied.push_back(list.substr(at, comma - at));
-      at = comma + 1;
-    }
+    const std::vector<std::string> supplied = SplitNonEmpty(req.get_param_value("supplied"), ',');
     auto r = engine_->privacy().AccessRequest(DecodePathParam(req.matches[1].str()), supplied);
     if (!r.ok()) return SendStatus(res, r.status());
     if (req.get_param_value("format") == "text") {
