@@ -121,6 +121,18 @@ struct Activation::SegmentState {
   int64_t pending_ms = 0;   // the pending batch's timestamp
   Roaring entered, exited;  // the pending batch
 
+  // The pending batch of `n` events is done with (acknowledged or dead-lettered): the
+  // receiver's membership takes it in and the next batch gets the next sequence number.
+  void Advance(uint64_t n) {
+    synced |= entered;
+    synced -= exited;
+    lag = lag > n ? lag - n : 0;
+    ++seq;
+    pending = false;
+    entered = Roaring();
+    exited = Roaring();
+  }
+
   std::string Encode() const {
     std::string v(1, kStateVersion);
     for (uint64_t x : {seq, sent, retries, failures, dead_lettered, lag}) coding::PutVarint64(&v, x);
@@ -427,19 +439,13 @@ Status Activation::SyncSegment(const DestinationConfig& d, const std::string& se
       Status s = sender_->Send(d, BatchId(d, segment, st.seq), payload);
       ++tries_this_pass;
       if (s.ok()) {
-        st.synced |= st.entered;
-        st.synced -= st.exited;
         st.sent += n;
         r.sent += n;
         r.entered += st.entered.cardinality();
         r.exited += st.exited.cardinality();
         ++r.batches;
         st.last_success_ms = hooks_.now_ms();
-        st.lag = st.lag > n ? st.lag - n : 0;
-        ++st.seq;
-        st.pending = false;
-        st.entered = Roaring();
-        st.exited = Roaring();
+        st.Advance(n);
         HOLO_RETURN_IF_ERROR(SaveState(store_, d.name, segment, st));
         break;
       }
@@ -451,15 +457,9 @@ Status Activation::SyncSegment(const DestinationConfig& d, const std::string& se
       if (st.attempts >= d.retry_limit) {
         // Given up: the batch goes to the dead-letter file and the state advances past it.
         HOLO_RETURN_IF_ERROR(DeadLetter(d, segment, st.seq, st.attempts, st.last_error, payload));
-        st.synced |= st.entered;
-        st.synced -= st.exited;
         st.dead_lettered += n;
         r.dead_lettered += n;
-        st.lag = st.lag > n ? st.lag - n : 0;
-        ++st.seq;
-        st.pending = false;
-        st.entered = Roaring();
-        st.exited = Roaring();
+        st.Advance(n);
         HOLO_RETURN_IF_ERROR(SaveState(store_, d.name, segment, st));
         break;
       }
