@@ -45,22 +45,7 @@ if "$holo" writekey create --data "$data" cli-check --allow-origin 'https://shop
   fail "holo writekey create --allow-origin took an origin with a path"
 fi
 
-port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-url="http://127.0.0.1:$port"
-echo "== holo serve on $url"
-"$holo" serve --data "$data" --listen "127.0.0.1:$port" --resolve-interval-ms 100 --access-log 2>"$log" &
-server_pid=$!
-ready=0
-for _ in $(seq 150); do
-  kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$log" >&2; fail "holo serve exited before it was ready"; }
-  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/readyz"; then
-    ready=1
-    break
-  fi
-  sleep 0.2
-done
-[[ "$ready" == 1 ]] || { tail -n 20 "$log" >&2; fail "$url/readyz did not answer 200 within 30 s"; }
-
+start_holo_serve "$data" "$log" --resolve-interval-ms 100 --access-log
 status=0
 HOLO_URL="$url" HOLO_TOKEN="$token" timeout 200 node "$here/browser.mjs" || status=$?
 # The CORS preflights the SDKs' Authorization headers made (analytics-next: /v1/i ...;

@@ -5,7 +5,8 @@
 #   need_playwright              # web/node_modules/playwright-core, from web/package-lock.json
 #   make_test_tmp holo-web-test  # sets $tmp; the EXIT trap stops $server_pid and removes $tmp
 #                                # (KEEP_TMP=1 keeps it)
-# Expects `fail` and `root` to be defined by the caller.
+#   start_holo_serve "$data" "$log" --k 10   # sets $url and $server_pid, waits for /readyz
+# Expects `fail`, `root` and `holo` to be defined by the caller.
 
 need_playwright() {
   if [[ ! -d "$root/web/node_modules/playwright-core" ]]; then
@@ -27,4 +28,26 @@ make_test_tmp() {
   tmp="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
   trap _serve_test_cleanup EXIT
   trap 'exit 130' INT TERM
+}
+
+# start_holo_serve DATA LOG [ARGS...]: `holo serve` ($holo) on a free loopback port, stderr to
+# LOG; sets $url and $server_pid and returns once /readyz answers 200 (fails after 30 s).
+start_holo_serve() {
+  local data="$1" log="$2"
+  shift 2
+  local port
+  port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  url="http://127.0.0.1:$port"
+  echo "== holo serve on $url"
+  "$holo" serve --data "$data" --listen "127.0.0.1:$port" "$@" 2>"$log" &
+  server_pid=$!
+  for _ in $(seq 150); do
+    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$log" >&2; fail "holo serve exited before it was ready"; }
+    if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/readyz"; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$log" >&2
+  fail "$url/readyz did not answer 200 within 30 s"
 }

@@ -41,24 +41,8 @@ token="$("$holo" token create --data "$data" web-e2e --role admin)" || fail "hol
 token="$(printf '%s' "$token" | tail -n 1 | tr -d '[:space:]')"
 [[ -n "$token" ]] || fail "holo token create printed no token"
 
-port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-url="http://127.0.0.1:$port"
-
-echo "== holo serve on $url"
 # --k 10: in a world this small most cells are under the default k of 50.
-"$holo" serve --data "$data" --listen "127.0.0.1:$port" --k 10 2>"$log" &
-server_pid=$!
-
-ready=0
-for _ in $(seq 150); do
-  kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$log" >&2; fail "holo serve exited before it was ready"; }
-  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$url/readyz"; then
-    ready=1
-    break
-  fi
-  sleep 0.2
-done
-[[ "$ready" == 1 ]] || { tail -n 20 "$log" >&2; fail "$url/readyz did not answer 200 within 30 s"; }
+start_holo_serve "$data" "$log" --k 10
 
 echo "== dashboard test (screenshots in $SCREENSHOT_DIR)"
 status=0
