@@ -746,6 +746,9 @@ class PrivacyService {
   virtual Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view json)>& each,
                                  uint64_t* unopened) = 0;
 
+  // How many records the dead-letter file holds, none opened (no PII read).
+  virtual Result<uint64_t> CountDeadLetters() = 0;
+
   // Whether the consent policy allows using `oneid` for `use` ("export", "activation",
   // "third_party_export", "store_link", or a use the stored policy adds); kNotFound for a
   // use the policy does not name. Decisions count from the read after their write.

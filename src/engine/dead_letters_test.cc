@@ -47,6 +47,9 @@ class DeadLettersTest : public testing::EngineStoreTest {
     std::vector<std::string> out;
     Status s = engine_->privacy().ReadDeadLetters(0, [&](std::string_view j) { out.emplace_back(j); }, unopened);
     EXPECT_TRUE(s.ok()) << s.ToString();
+    // The count (ingest health) agrees with the records read, without opening them.
+    auto count = engine_->privacy().CountDeadLetters();
+    EXPECT_TRUE(count.ok() && *count == out.size()) << (count.ok() ? std::to_string(*count) : count.status().ToString());
     return out;
   }
   static void ExpectNoPii(const std::string& bytes) {

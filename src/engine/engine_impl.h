@@ -197,6 +197,7 @@ class EngineImpl final : public Engine,
   // The dead-letter file (ingest/dead_letter.h): read, opened (the caller audits), and kept
   // to its window (kDeadLetterRetentionMs unless the retention settings say otherwise).
   Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each, uint64_t* unopened) override;
+  Result<uint64_t> CountDeadLetters() override { return ingest_.CountDeadLetters(); }
   Status MaintainDeadLetters(std::string_view erase_value, ingest::DeadLetterMaintenance* report);
   static constexpr int64_t kDeadLetterRetentionMs = 30 * 24 * 3600 * 1000LL;
 

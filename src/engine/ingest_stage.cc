@@ -188,6 +188,11 @@ Status IngestStage::MaintainDeadLetters(int64_t max_age_ms, std::string_view era
   return ingest::MaintainDeadLetters(dead_letter_path_, dead_letter_keys_, Now(), max_age_ms, erase_value, report);
 }
 
+Result<uint64_t> IngestStage::CountDeadLetters() {
+  MutexLock lock(&dead_letter_mu_);
+  return ingest::CountDeadLetters(dead_letter_path_);
+}
+
 Status IngestStage::ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each,
                                     uint64_t* unopened) {
   MutexLock lock(&dead_letter_mu_);

@@ -104,6 +104,8 @@ class IngestStage {
   // appends held off meanwhile.
   Status MaintainDeadLetters(int64_t max_age_ms, std::string_view erase_value, ingest::DeadLetterMaintenance* report)
       EXCLUDES(dead_letter_mu_);
+  // ingest::CountDeadLetters over that file.
+  Result<uint64_t> CountDeadLetters() EXCLUDES(dead_letter_mu_);
   // ingest::ReadDeadLetters over that file.
   Status ReadDeadLetters(size_t limit, const std::function<void(std::string_view)>& each, uint64_t* unopened)
       EXCLUDES(dead_letter_mu_);

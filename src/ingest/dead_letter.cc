@@ -261,6 +261,18 @@ Status MaintainDeadLetters(const std::string& path, const DeadLetterKeys& keys, 
   return Status::OK();
 }
 
+Result<uint64_t> CountDeadLetters(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return uint64_t{0};
+    return Status::IOError("cannot read dead-letter file " + path);
+  }
+  uint64_t n = 0;
+  for (std::string line; std::getline(in, line);) n += line.empty() ? 0 : 1;
+  return n;
+}
+
 Status ReadDeadLetters(const std::string& path, const DeadLetterKeys& keys, size_t limit,
                        const std::function<void(std::string_view json)>& each, uint64_t* unopened) {
   if (unopened != nullptr) *unopened = 0;

@@ -100,6 +100,9 @@ Status MaintainDeadLetters(const std::string& path, const DeadLetterKeys& keys, 
 Status ReadDeadLetters(const std::string& path, const DeadLetterKeys& keys, size_t limit,
                        const std::function<void(std::string_view json)>& each, uint64_t* unopened);
 
+// The number of records in the file (non-empty lines), none opened; 0 when there is no file.
+Result<uint64_t> CountDeadLetters(const std::string& path);
+
 // Appends `s` to *out as a JSON string literal (quotes included), replacing each byte that is
 // not part of a well-formed UTF-8 sequence with U+FFFD.
 void AppendJsonStringLossy(std::string_view s, std::string* out);
