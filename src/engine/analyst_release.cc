@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <set>
+#include <map>
 
 #include "analytics/campaign.h"
 #include "analytics/dp_noise.h"
@@ -93,11 +93,11 @@ std::string QuasiIdentifierRule(const segment::Expr& e) {
   return "";
 }
 
-// The canonical texts of `e`'s sub-groups (every operand of and, or, not, at any depth), not
-// `e` itself.
-void SubGroups(const segment::Expr& e, std::set<std::string>* out) {
+// `e`'s sub-groups (every operand of and, or, not, at any depth; not `e` itself) by their
+// canonical text, each once.
+void SubGroups(const segment::Expr& e, std::map<std::string, const segment::Expr*>* out) {
   for (const segment::Expr& c : e.children) {
-    out->insert(segment::Canonical(c));
+    out->emplace(segment::Canonical(c), &c);
     SubGroups(c, out);
   }
 }
@@ -137,7 +137,7 @@ Result<EngineImpl::AnalystGroup> EngineImpl::AnalystGroupOf(std::string_view seg
   if (std::string rule = QuasiIdentifierRule(*parsed); !rule.empty()) {
     return Status::InvalidArgument("refused: " + rule);
   }
-  std::set<std::string> parts;
+  std::map<std::string, const segment::Expr*> parts;
   SubGroups(*parsed, &parts);
   if (parts.size() > kMaxSubGroups) {
     return Status::InvalidArgument("refused: an analyst's expression may combine at most " +
@@ -145,8 +145,10 @@ Result<EngineImpl::AnalystGroup> EngineImpl::AnalystGroupOf(std::string_view seg
   }
   const double eps = (options.epsilon > 0 ? options.epsilon : kDefaultCountEpsilon) / 2;
   const analytics::Budget budget = AnalystBudget(options);
-  for (const std::string& part : parts) {
-    HOLO_ASSIGN_OR_RETURN(Roaring group, audiences_.GroupOf(part, /*unknown_trait_is_error=*/false));
+  // Each part evaluated as the expression it is (never looked up by its text, which could be
+  // a segment's name).
+  for (const auto& [part, expr] : parts) {
+    HOLO_ASSIGN_OR_RETURN(Roaring group, audiences_.Evaluate(*expr));
     analytics::ReleaseQuery q{"part:" + part, {{group.cardinality(), eps, options.k}}, eps};
     HOLO_ASSIGN_OR_RETURN(analytics::ReleaseAnswer a, release_.Release(q, budget));
     out.charged += a.charged;
@@ -154,7 +156,7 @@ Result<EngineImpl::AnalystGroup> EngineImpl::AnalystGroupOf(std::string_view seg
   }
   out.key = "expr:" + segment::Canonical(*parsed);
   if (out.refused.empty()) {
-    HOLO_ASSIGN_OR_RETURN(out.members, audiences_.GroupOf(segment::Canonical(*parsed), false));
+    HOLO_ASSIGN_OR_RETURN(out.members, audiences_.Evaluate(*parsed));
   }
   return out;
 }
