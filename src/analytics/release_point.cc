@@ -36,6 +36,11 @@ std::string OwnerPrefix(std::string_view prefix, std::string_view owner) {
   return k;
 }
 
+// Where `owner`'s spending in `period` is kept.
+std::string BudgetKey(std::string_view owner, std::string_view period) {
+  return OwnerPrefix(keys::kDpBudgetPrefix, owner) + std::string(period);
+}
+
 // What was asked, as 16 bytes of BLAKE2b (equal keys, equal answers; the key text itself,
 // which may quote an expression, is not kept).
 std::string QueryHash(std::string_view key) {
@@ -107,7 +112,7 @@ Result<ReleaseAnswer> ReleasePoint::Spent(const Budget& budget) {
   ReleaseAnswer out;
   out.period = PeriodOf(budget);
   out.total = budget.total;
-  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, OwnerPrefix(keys::kDpBudgetPrefix, budget.owner) + out.period));
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, BudgetKey(budget.owner, out.period)));
   out.spent = v.has_value() ? std::strtod(v->c_str(), nullptr) : 0;
   return out;
 }
@@ -124,7 +129,7 @@ Result<ReleaseAnswer> ReleasePoint::Release(const ReleaseQuery& query, const Bud
   ReleaseAnswer out;
   out.period = PeriodOf(budget);
   out.total = budget.total;
-  const std::string budget_key = OwnerPrefix(keys::kDpBudgetPrefix, budget.owner) + out.period;
+  const std::string budget_key = BudgetKey(budget.owner, out.period);
   const std::string answers = OwnerPrefix(keys::kDpAnswerPrefix, budget.owner);
   const std::string answer_key = answers + out.period + '\0' + QueryHash(query.key);
   HOLO_ASSIGN_OR_RETURN(auto spent_value, store_->Get(Cf::kMeta, budget_key));
