@@ -686,16 +686,17 @@ int main(int argc, char** argv) {
   }
   if (!default_region.empty()) g_phone_regions[ingest_options.source] = default_region;
   if (!ip_policy.empty()) g_ip_policies[ingest_options.source] = ip_policy;
-  for (const std::string& setting : ip_settings) {
-    const size_t eq = setting.find('=');
-    if (eq == std::string::npos) Fail("ip-policy: --set expects SOURCE=POLICY, got '" + setting + "'");
-    g_ip_policies[setting.substr(0, eq)] = setting.substr(eq + 1);
-  }
-  for (const std::string& setting : region_settings) {
-    const size_t eq = setting.find('=');
-    if (eq == std::string::npos) Fail("phone-regions: --set expects SOURCE=REGION, got '" + setting + "'");
-    g_phone_regions[setting.substr(0, eq)] = setting.substr(eq + 1);
-  }
+  // `identity phone-regions|ip-policy --set SOURCE=VALUE`: stored by the open below.
+  auto take_settings = [](const std::vector<std::string>& settings, std::map<std::string, std::string>* into,
+                          const std::string& command, const std::string& value) {
+    for (const std::string& setting : settings) {
+      const size_t eq = setting.find('=');
+      if (eq == std::string::npos) Fail(command + ": --set expects SOURCE=" + value + ", got '" + setting + "'");
+      (*into)[setting.substr(0, eq)] = setting.substr(eq + 1);
+    }
+  };
+  take_settings(ip_settings, &g_ip_policies, "ip-policy", "POLICY");
+  take_settings(region_settings, &g_phone_regions, "phone-regions", "REGION");
   // Only ingest creates a data directory; the other commands read an existing one.
   serve.BeforeOpen();
   auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed());
@@ -789,14 +790,9 @@ int main(int argc, char** argv) {
       for (const auto& hex : vm.unopened) std::fprintf(stderr, " %s", hex.c_str());
       std::fprintf(stderr, "\n");
     }
-    } else if (id_regions->parsed()) {
-      auto json = engine->identity().PhoneRegionsJson();
-      Check(json.status(), "phone regions");
-      std::printf("%s\n", json->c_str());
-      return 0;
-    } else if (id_ip->parsed()) {
-      auto json = engine->identity().IpPoliciesJson();
-      Check(json.status(), "IP policy");
+    } else if (id_regions->parsed() || id_ip->parsed()) {
+      auto json = id_ip->parsed() ? engine->identity().IpPoliciesJson() : engine->identity().PhoneRegionsJson();
+      Check(json.status(), id_ip->parsed() ? "IP policy" : "phone regions");
       std::printf("%s\n", json->c_str());
       return 0;
     } else if (id_policy->parsed()) {
