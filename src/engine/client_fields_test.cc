@@ -129,7 +129,15 @@ TEST_F(ClientFieldsTest, ContextIsStoredAndGivesTraits) {
           R"("traits":{"email":"ann@example.com","phone":"+44 20 7946 0000","name":"Ann Lee","address":{"street":"1 High St"}},)"
           R"("device":{"id":"dev-1","type":"ios","model":"iPhone15,2"},"os":{"name":"iOS","version":"17.4.1"}}})" "\n"
       R"({"type":"page","messageId":"p3","userId":"u2","name":"Home","timestamp":"2026-09-02T00:00:00Z",)"
-      R"("context":{"campaign":{"source":"ads","name":"autumn"},"userAgent":")" + windows + R"("}})" "\n");
+      R"("context":{"campaign":{"source":"ads","name":"autumn"},"userAgent":")" + windows + R"("}})" "\n"
+      // No context.campaign (a server-side client): the utm_ parameters of the page's URL, or
+      // of its search string; a campaign object wins over the URL.
+      R"({"type":"page","messageId":"p4","userId":"u3","name":"Land","timestamp":"2026-09-01T00:00:00Z",)"
+      R"("context":{"page":{"url":"https://shop.example/land?x=1&utm_source=partner%20blog&utm_campaign=spring+sale#top"}}})" "\n"
+      R"({"type":"page","messageId":"p5","userId":"u3","name":"Land","timestamp":"2026-09-04T00:00:00Z",)"
+      R"("context":{"page":{"search":"?utm_source=mail"}}})" "\n"
+      R"({"type":"page","messageId":"p6","userId":"u3","name":"Land","timestamp":"2026-09-03T00:00:00Z",)"
+      R"("context":{"campaign":{"name":"direct-wins"},"page":{"url":"https://shop.example/?utm_campaign=url-loses"}}})" "\n");
   EXPECT_EQ(r.rejected, 0u) << (r.sample_errors.empty() ? "" : r.sample_errors[0]);
   IngestReport app = Ingest("app.jsonl",
                             R"({"type":"track","messageId":"a1","userId":"u9","event":"App Opened","timestamp":"2026-09-03T00:00:00Z",)"
@@ -162,6 +170,13 @@ TEST_F(ClientFieldsTest, ContextIsStoredAndGivesTraits) {
                             R"("locale":"de-DE")", R"("timezone":"Europe/Berlin")"}) {
     EXPECT_NE(profile->find(trait), std::string::npos) << trait << " in " << *profile;
   }
+  Result<std::string> from_url = engine_->ProfileJson("user_id@web:u3");
+  ASSERT_TRUE(from_url.ok()) << from_url.status().ToString();
+  for (const char* trait : {R"("utm_source_first":"partner blog")", R"("utm_source_last":"mail")",
+                            R"("utm_campaign_first":"spring sale")", R"("utm_campaign_last":"direct-wins")"}) {
+    EXPECT_NE(from_url->find(trait), std::string::npos) << trait << " in " << *from_url;
+  }
+  EXPECT_EQ(from_url->find("url-loses"), std::string::npos) << *from_url;
   EXPECT_EQ(Count(R"(utm_source_first = "newsletter" and device_type = "mobile")"), 1u);
   EXPECT_EQ(Count(R"(utm_source_last = "ads")"), 2u);
   EXPECT_EQ(Count(R"(device_type = "desktop" and browser_family = "Chrome" and os_family = "Windows")"), 1u);

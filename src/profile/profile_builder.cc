@@ -10,10 +10,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "common/url.h"
 
 namespace holo::profile {
 namespace {
@@ -626,17 +628,29 @@ void ProfileAccumulator::State::AddContext(const storage::EventRecord& ev, eleme
     if (e[key].get_string().get(v) != simdjson::SUCCESS) return std::string_view{};
     return v;
   };
-  element campaign;
-  if (context["campaign"].get(campaign) == simdjson::SUCCESS) {
-    if (std::string_view v = text(campaign, "source"); !v.empty()) {
-      utm_source.Offer(ev.timestamp_ms, v);
-      Note(&utm_source_meta, src);
+  // The campaign: context.campaign as the browser SDKs fill it, else the utm_ parameters of
+  // the page's URL (or its search string) as a server-side client forwards them.
+  element campaign, page;
+  const bool has_campaign = context["campaign"].get(campaign) == simdjson::SUCCESS;
+  const bool has_page = context["page"].get(page) == simdjson::SUCCESS;
+  auto offer = [&](FirstLast* touch, Meta* meta, std::string_view campaign_key, std::string_view utm_key) {
+    if (std::string_view v = has_campaign ? text(campaign, campaign_key) : std::string_view{}; !v.empty()) {
+      touch->Offer(ev.timestamp_ms, v);
+      Note(meta, src);
+      return;
     }
-    if (std::string_view v = text(campaign, "name"); !v.empty()) {
-      utm_campaign.Offer(ev.timestamp_ms, v);
-      Note(&utm_campaign_meta, src);
+    if (!has_page) return;
+    for (std::string_view field : {"search", "url"}) {
+      std::optional<std::string> v = url::QueryParameter(text(page, field), utm_key);
+      if (v && !v->empty()) {
+        touch->Offer(ev.timestamp_ms, *v);
+        Note(meta, src);
+        return;
+      }
     }
-  }
+  };
+  offer(&utm_source, &utm_source_meta, "source", "utm_source");
+  offer(&utm_campaign, &utm_campaign_meta, "name", "utm_campaign");
   if (std::string_view v = text(context, "userAgent"); !v.empty()) {
     user_agent.Offer(ev.timestamp_ms, v);
     Note(&user_agent_meta, src);

@@ -18,6 +18,9 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "common/hex.h"
+#include "common/url.h"
+
 namespace holo::server {
 namespace {
 
@@ -64,47 +67,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// `keep_separators`: %2F and %25 stay encoded (a path's '/' inside a segment, and '%'
-// so that a literal "%2F" stays apart from an encoded '/'); DecodePathParam decodes them.
-std::string UrlDecode(std::string_view s, bool plus_is_space, bool keep_separators = false) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
-      char c = static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2]));
-      if (keep_separators && (c == '/' || c == '%')) {
-        out.append(s.substr(i, 3));
-      } else {
-        out.push_back(c);
-      }
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 void ParseQuery(std::string_view q, httplib::Params* params) {
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string key = UrlDecode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1), true);
-    params->emplace(std::move(key), std::move(value));
-  }
+  url::ForEachQueryPair(q, [&](std::string key, std::string value) { params->emplace(std::move(key), std::move(value)); });
 }
 
 enum class Dechunked { kDone, kIncomplete, kMalformed, kTooLarge };
@@ -123,7 +87,7 @@ Dechunked Dechunk(std::string_view in, size_t max_bytes, std::string* body, size
     if (line.empty() || line.size() > 15) return Dechunked::kMalformed;
     size_t size = 0;
     for (char ch : line) {
-      int h = Hex(ch);
+      int h = hex::DigitValue(ch);
       if (h < 0) return Dechunked::kMalformed;
       size = size * 16 + static_cast<size_t>(h);
     }
@@ -453,7 +417,7 @@ class HttpFrontend::Loop {
       req.version = std::string(line.substr(sp2 + 1));
       req.target = std::string(target);
       size_t q = target.find('?');
-      req.path = UrlDecode(target.substr(0, q), false, /*keep_separators=*/true);
+      req.path = url::Decode(target.substr(0, q), false, /*keep_separators=*/true);
       if (q != std::string_view::npos) ParseQuery(target.substr(q + 1), &req.params);
       size_t length = 0;
       bool chunked = false, expect_continue = false, keep_alive = req.version == "HTTP/1.1";
@@ -629,7 +593,7 @@ class HttpFrontend::Loop {
 
 // ---------------------------------------------------------------------------
 
-std::string DecodePathParam(std::string_view group) { return UrlDecode(group, false); }
+std::string DecodePathParam(std::string_view group) { return url::Decode(group, false); }
 
 HttpFrontend::HttpFrontend(Options options) : options_(std::move(options)) {}
 
