@@ -532,6 +532,16 @@ class ServingService {
   virtual Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
                                                 std::string_view use = {}) = 0;
 
+  // The same events newest first by event time (the timestamp a client's clock gave, corrected
+  // as at ingestion), not by arrival: {"oneid", "events": [...], "next": cursor or null,
+  // "truncated": bool}. `cursor` empty: from the newest; else a "next" of the page before
+  // (text, "TIMESTAMP_MS.SEQ"; kInvalidArgument if malformed). Reads every event of the person
+  // up to kTimelineMaxEvents (the newest by arrival); past that "truncated" is true and the
+  // oldest arrivals are not shown.
+  static constexpr size_t kTimelineMaxEvents = 100000;
+  virtual Result<std::string> ProfileTimelineJson(uint64_t oneid, std::string_view cursor, size_t limit,
+                                                  std::string_view use = {}) = 0;
+
   // Whether `oneid`'s latest decision on `purpose` (analytics, personalization, marketing,
   // third_party, location) is "given" (the policy's default if undecided), from the consent
   // ledger: a withdrawal counts from the read after its write. False on a read error.

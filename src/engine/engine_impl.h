@@ -137,6 +137,8 @@ class EngineImpl final : public Engine,
   Status Warm() override;
   Result<std::string> ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
                                         std::string_view use = {}) override;
+  Result<std::string> ProfileTimelineJson(uint64_t oneid, std::string_view cursor, size_t limit,
+                                          std::string_view use = {}) override;
   Result<std::string> ProfileJsonFor(uint64_t oneid, std::string_view use) override;
   Result<std::vector<std::string>> SegmentsOf(uint64_t oneid, bool wait = true) override;
   bool HasConsent(uint64_t oneid, std::string_view purpose) override;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -61,21 +62,32 @@ Status EngineImpl::Warm() {
   return audiences_.EnsureLoaded();
 }
 
-Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
-                                                  std::string_view use) {
-  limit = std::clamp<size_t>(limit, 1, 1000);
-  HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
-  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
-  if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
-  // The newest `limit` sequence numbers below before_seq over every member's index.
+namespace {
+
+// Appends one event object of a ProfileEventsJson / ProfileTimelineJson page.
+void WriteEvent(uint64_t seq, const storage::EventRecord& ev, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("seq").Uint(seq);
+  w.Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
+  w.Key("source").String(ev.source);
+  w.Key("type").String(storage::MessageTypeName(ev.msg_type));
+  w.Key("event").String(ev.event);
+  w.Key("properties").RawValue(ev.properties_json.empty() ? "{}" : ev.properties_json);
+  w.EndObject();
+}
+
+// Up to `most` sequence numbers of the events attributed to `members`, the newest by arrival
+// first, each below `before_seq` (0: no bound); *more when there were more.
+Result<std::vector<uint64_t>> NewestEventSeqs(const storage::Store& store, const std::vector<identity::NodeKey>& members,
+                                              uint64_t before_seq, size_t most, bool* more) {
   std::vector<uint64_t> seqs;
   for (const auto& node : members) {
     std::string_view p = keys::AsView(node);
     std::string start(p);
     coding::PutFixed64BE(&start, before_seq == 0 ? UINT64_MAX : before_seq);
-    auto it = store_->NewCursor(Cf::kNodeEvents);
+    auto it = store.NewCursor(Cf::kNodeEvents);
     size_t taken = 0;
-    for (it->SeekForPrev(start); it->Valid() && it->key().starts_with(p) && taken <= limit; it->Prev()) {
+    for (it->SeekForPrev(start); it->Valid() && it->key().starts_with(p) && taken <= most; it->Prev()) {
       uint64_t seq = coding::DecodeFixed64BE(it->key().data() + 16);
       if (before_seq != 0 && seq >= before_seq) continue;
       seqs.push_back(seq);
@@ -85,8 +97,22 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
   }
   std::sort(seqs.begin(), seqs.end(), std::greater<>());
   seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  bool more = seqs.size() > limit;
-  if (more) seqs.resize(limit);
+  *more = seqs.size() > most;
+  if (*more) seqs.resize(most);
+  return seqs;
+}
+
+}  // namespace
+
+Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t before_seq, size_t limit,
+                                                  std::string_view use) {
+  limit = std::clamp<size_t>(limit, 1, 1000);
+  HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
+  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
+  // The newest `limit` sequence numbers below before_seq over every member's index.
+  bool more = false;
+  HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, NewestEventSeqs(*store_, members, before_seq, limit, &more));
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("oneid").Uint(oneid).Key("events").BeginArray();
@@ -96,14 +122,7 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
     if (!v.has_value()) continue;
     if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
     if (!store_shown && IsStoreSighting(ev.event)) continue;
-    w.BeginObject();
-    w.Key("seq").Uint(seq);
-    w.Key("timestamp").String(FormatIso8601Ms(ev.timestamp_ms));
-    w.Key("source").String(ev.source);
-    w.Key("type").String(storage::MessageTypeName(ev.msg_type));
-    w.Key("event").String(ev.event);
-    w.Key("properties").RawValue(ev.properties_json.empty() ? "{}" : ev.properties_json);
-    w.EndObject();
+    WriteEvent(seq, ev, w);
   }
   w.EndArray();
   w.Key("next");
@@ -112,6 +131,85 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
   } else {
     w.Null();
   }
+  w.EndObject();
+  return out;
+}
+
+Result<std::string> EngineImpl::ProfileTimelineJson(uint64_t oneid, std::string_view cursor, size_t limit,
+                                                    std::string_view use) {
+  limit = std::clamp<size_t>(limit, 1, 1000);
+  // The cursor: the (time, seq) of the last event shown; the page holds the events after it
+  // in (time, seq) descending order.
+  int64_t cursor_ts = 0;
+  uint64_t cursor_seq = 0;
+  const bool has_cursor = !cursor.empty();
+  if (has_cursor) {
+    const size_t dot = cursor.find('.');
+    const auto bad = [&] { return Status::InvalidArgument("bad events cursor " + std::string(cursor.substr(0, 64)) + ": pass back a \"next\" of the page before"); };
+    if (dot == std::string_view::npos) return bad();
+    const std::string_view ts_text = cursor.substr(0, dot), seq_text = cursor.substr(dot + 1);
+    auto [p1, e1] = std::from_chars(ts_text.data(), ts_text.data() + ts_text.size(), cursor_ts);
+    auto [p2, e2] = std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), cursor_seq);
+    if (e1 != std::errc() || e2 != std::errc() || p1 != ts_text.data() + ts_text.size() ||
+        p2 != seq_text.data() + seq_text.size() || ts_text.empty() || seq_text.empty()) {
+      return bad();
+    }
+  }
+  HOLO_ASSIGN_OR_RETURN(const bool store_shown, StoreLinkShown(oneid, use));
+  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  if (members.empty()) return Status::NotFound("no OneID " + std::to_string(oneid));
+  bool truncated = false;
+  HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs,
+                        NewestEventSeqs(*store_, members, 0, ServingService::kTimelineMaxEvents, &truncated));
+  // Every event's time, read in batches; only the page's events are kept whole.
+  struct Entry {
+    int64_t ts;
+    uint64_t seq;
+    bool operator>(const Entry& o) const { return ts != o.ts ? ts > o.ts : seq > o.seq; }
+  };
+  std::vector<Entry> entries;
+  entries.reserve(seqs.size());
+  storage::EventRecord ev;
+  constexpr size_t kBatch = 1024;
+  for (size_t at = 0; at < seqs.size(); at += kBatch) {
+    const size_t n = std::min(kBatch, seqs.size() - at);
+    std::vector<std::string> key_text(n);
+    std::vector<std::string_view> key_views(n);
+    for (size_t i = 0; i < n; ++i) {
+      key_text[i] = keys::EventKey(seqs[at + i]);
+      key_views[i] = key_text[i];
+    }
+    HOLO_ASSIGN_OR_RETURN(auto values, store_->MultiGet(Cf::kEvents, key_views));
+    for (size_t i = 0; i < n; ++i) {
+      if (!values[i].has_value()) continue;
+      if (!ev.DecodeFrom(*values[i])) return Status::DataLoss("corrupt event record " + std::to_string(seqs[at + i]));
+      if (!store_shown && IsStoreSighting(ev.event)) continue;
+      const Entry e{ev.timestamp_ms, seqs[at + i]};
+      if (has_cursor && !(Entry{cursor_ts, cursor_seq} > e)) continue;
+      entries.push_back(e);
+    }
+  }
+  const bool more = entries.size() > limit;
+  const size_t shown = std::min(entries.size(), limit);
+  std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(shown), entries.end(), std::greater<>());
+  entries.resize(shown);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("oneid").Uint(oneid).Key("events").BeginArray();
+  for (const Entry& e : entries) {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kEvents, keys::EventKey(e.seq)));
+    if (!v.has_value()) continue;  // erased since the batch read
+    if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record " + std::to_string(e.seq));
+    WriteEvent(e.seq, ev, w);
+  }
+  w.EndArray();
+  w.Key("next");
+  if (more) {
+    w.String(std::to_string(entries.back().ts) + "." + std::to_string(entries.back().seq));
+  } else {
+    w.Null();
+  }
+  w.Key("truncated").Bool(truncated);
   w.EndObject();
   return out;
 }

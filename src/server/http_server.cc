@@ -754,7 +754,17 @@ class ServerImpl final : public Server {
     } catch (const std::exception&) {
       return SendError(res, 400, "invalid_request", "before and limit must be non-negative integers");
     }
-    auto json = engine_->serving().ProfileEventsJson(*oneid, before, limit, who->role == "activation" ? "activation" : "");
+    // order=time: by event time, paged with ?cursor= (docs/http_api.md); else by arrival.
+    const std::string order = req.get_param_value("order");
+    if (!order.empty() && order != "time" && order != "arrival") {
+      return SendError(res, 400, "invalid_request", "order must be time or arrival");
+    }
+    const std::string_view use = who->role == "activation" ? "activation" : "";
+    if (order != "time" && req.has_param("cursor")) {
+      return SendError(res, 400, "invalid_request", "cursor pages order=time; by arrival, page with before");
+    }
+    auto json = order == "time" ? engine_->serving().ProfileTimelineJson(*oneid, req.get_param_value("cursor"), limit, use)
+                                : engine_->serving().ProfileEventsJson(*oneid, before, limit, use);
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }

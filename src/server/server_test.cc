@@ -164,6 +164,50 @@ TEST_F(ServerTest, IngestsSegmentMessagesAndResolvesThem) {
   EXPECT_NE(dead.find("missing required field 'event'"), std::string::npos) << dead;
 }
 
+// The 360 view's order: by event time over all of the person's events, whatever the order
+// they arrived in, paged by a cursor without gaps or repeats.
+TEST_F(ServerTest, EventsByTimeAreOrderedAcrossPages) {
+  // Arrival order 0..5; event times shuffled (two share a time).
+  const char* times[] = {"2026-03-05", "2026-01-01", "2026-06-30", "2026-03-05", "2025-12-31", "2026-04-10"};
+  std::string batch = R"({"batch":[)";
+  for (int i = 0; i < 6; ++i) {
+    if (i > 0) batch += ",";
+    batch += R"({"type":"track","messageId":"ord)" + std::to_string(i) + R"(","event":"E)" + std::to_string(i) +
+             R"(","userId":"ord1","timestamp":")" + times[i] + R"(T10:00:00Z"})";
+  }
+  batch += "]}";
+  auto r = Post("/v1/batch", batch, web_key_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(WaitForProfile("user_id@web:ord1"));
+
+  std::vector<std::string> seen;  // "timestamp event"
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto ev = Get("/api/profiles/user_id@web:ord1/events?order=time&limit=4" + (cursor.empty() ? "" : "&cursor=" + cursor), admin_);
+    ASSERT_EQ(ev->status, 200) << ev->body;
+    EXPECT_NE(ev->body.find("\"truncated\":false"), std::string::npos) << ev->body;
+    for (size_t at = 0; (at = ev->body.find("\"timestamp\":\"", at)) != std::string::npos;) {
+      at += 13;
+      const std::string ts = ev->body.substr(at, ev->body.find('"', at) - at);
+      const size_t e = ev->body.find("\"event\":\"", at) + 9;
+      seen.push_back(ts + " " + ev->body.substr(e, ev->body.find('"', e) - e));
+    }
+    const size_t n = ev->body.find("\"next\":");
+    ASSERT_NE(n, std::string::npos) << ev->body;
+    if (ev->body.compare(n + 7, 4, "null") == 0) break;
+    ASSERT_EQ(ev->body[n + 7], '"') << "a time cursor is text: " << ev->body;
+    cursor = ev->body.substr(n + 8, ev->body.find('"', n + 8) - (n + 8));
+  }
+  const std::vector<std::string> want = {
+      "2026-06-30T10:00:00.000Z E2", "2026-04-10T10:00:00.000Z E5", "2026-03-05T10:00:00.000Z E3",
+      "2026-03-05T10:00:00.000Z E0", "2026-01-01T10:00:00.000Z E1", "2025-12-31T10:00:00.000Z E4"};
+  EXPECT_EQ(seen, want);
+
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ord1/events?order=time&cursor=nonsense", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ord1/events?order=sideways", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:ord1/events?cursor=1.2", admin_)->status, 400);
+}
+
 TEST_F(ServerTest, RefusesBadRequestsClearly) {
   auto r = Post("/v1/track", R"({"messageId":"x","event":"E","userId":"u"})", "");
   EXPECT_EQ(r->status, 401);

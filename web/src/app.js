@@ -387,15 +387,16 @@ async function loadEvents(id, before) {
   $('events-more').hidden = true;
   let ans;
   try {
-    const q = before === null ? '' : `&before=${enc(String(before))}`;
-    ans = await api('GET', `/api/profiles/${enc(id)}/events?limit=20${q}`);
+    // By event time over all of the person's events, paged with the server's cursor.
+    const q = before === null ? '' : `&cursor=${enc(String(before))}`;
+    ans = await api('GET', `/api/profiles/${enc(id)}/events?order=time&limit=20${q}`);
   } catch (e) {
     showError('events-error', e);
     return;
   }
   if (id !== currentProfileId) return;
   profileEvents.push(...(Array.isArray(ans && ans.events) ? ans.events : []));
-  // Newest first by the event's time (the API pages by sequence number).
+  // Pages arrive in order; the sort keeps the list right if an event arrived between pages.
   profileEvents.sort((a, b) => timeMs(b.timestamp) - timeMs(a.timestamp) || (b.seq ?? 0) - (a.seq ?? 0));
   renderEvents();
   eventsNext = ans && ans.next !== undefined && ans.next !== null ? ans.next : null;
