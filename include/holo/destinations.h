@@ -52,6 +52,9 @@ struct DestinationConfig {
   uint32_t backoff_cap_ms = 30000;
   // A webhook request's connect/read/write timeout. Default: 10000.
   uint32_t timeout_ms = 10000;
+  // `holo serve` runs a sync pass of this destination every sync_interval_s seconds (from
+  // the end of its last pass, manual or scheduled); 0: only when asked. Default: 60.
+  uint32_t sync_interval_s = 60;
 };
 
 class DestinationService {
@@ -80,6 +83,20 @@ class DestinationService {
 
   // Prometheus text of the destinations' counters and lag gauge (the server's /metrics).
   virtual Result<std::string> DestinationMetricsText() = 0;
+
+  // Removes `name`: its configuration and its sync state (a batch still pending is not
+  // sent). Its dead-letter file stays. Returns {"name","dropped":true,"pending_events",
+  // "dead_letter_file"}. kNotFound for an unknown name.
+  virtual Result<std::string> DropDestination(std::string_view name) = 0;
+
+  // The destinations whose scheduled pass is due: sync_interval_s > 0 and no pass of it
+  // ended in this process within the last sync_interval_s seconds. For the server's loop.
+  virtual Result<std::vector<std::string>> DueDestinations() = 0;
+
+  // While set, a pass in flight stops before its next attempt or backoff wait (its batch
+  // stays pending, resent first by the next pass) and new passes return at once, each
+  // segment reported pending. For a clean shutdown; cleared to sync again.
+  virtual void SetInterrupted(bool interrupted) = 0;
 };
 
 }  // namespace holo

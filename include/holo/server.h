@@ -48,6 +48,8 @@ struct ServerOptions {
   uint32_t privacy_period_days = 1;
   // Log every request (JSON on stderr); errors and slow requests are always logged.
   bool access_log = false;
+  // Run each destination's sync pass every its sync_interval_s (docs/destinations.md).
+  bool sync_destinations = true;
 };
 
 class Server {

@@ -44,7 +44,7 @@ std::string EncodeConfig(const DestinationConfig& d) {
   coding::PutVarint64(&v, d.segments.size());
   for (const std::string& s : d.segments) coding::PutLengthPrefixed(&v, s);
   for (uint32_t x : {d.batch_size, d.retry_limit, d.attempts_per_sync, d.backoff_base_ms, d.backoff_cap_ms,
-                     d.timeout_ms}) {
+                     d.timeout_ms, d.sync_interval_s}) {
     coding::PutVarint64(&v, x);
   }
   return v;
@@ -72,6 +72,11 @@ Result<DestinationConfig> DecodeConfig(std::string_view name, std::string_view i
     uint64_t x = 0;
     if (!coding::GetVarint64(&in, &x)) return bad();
     *f = static_cast<uint32_t>(x);
+  }
+  if (!in.empty()) {  // absent in records written before scheduled syncs: the default
+    uint64_t x = 0;
+    if (!coding::GetVarint64(&in, &x)) return bad();
+    d.sync_interval_s = static_cast<uint32_t>(x);
   }
   return d;
 }
@@ -250,6 +255,7 @@ void WriteConfigJson(const DestinationConfig& d, JsonWriter& w) {
   w.Key("use").String(d.use).Key("batch_size").Uint(d.batch_size).Key("retry_limit").Uint(d.retry_limit);
   w.Key("attempts_per_sync").Uint(d.attempts_per_sync).Key("backoff_base_ms").Uint(d.backoff_base_ms);
   w.Key("backoff_cap_ms").Uint(d.backoff_cap_ms).Key("timeout_ms").Uint(d.timeout_ms);
+  w.Key("sync_interval_s").Uint(d.sync_interval_s);
   w.EndObject();
 }
 
@@ -310,6 +316,9 @@ Result<std::string> Activation::AddDestination(const DestinationConfig& config) 
   if (d.retry_limit == 0) return Status::InvalidArgument("retry_limit must be at least 1");
   if (d.attempts_per_sync == 0) return Status::InvalidArgument("attempts_per_sync must be at least 1");
   if (d.timeout_ms == 0) return Status::InvalidArgument("timeout_ms must be at least 1");
+  if (d.sync_interval_s > 7 * 86400) {
+    return Status::InvalidArgument("sync_interval_s must be 0 (only when asked) to 604800 (a week)");
+  }
   for (const std::string& s : d.segments) {
     if (s.find('\0') != std::string::npos) return Status::InvalidArgument("a segment name holds no NUL");
     HOLO_RETURN_IF_ERROR(hooks_.allowed_members(s, d.use).status());  // the segment and the use exist
@@ -394,6 +403,12 @@ Status Activation::SyncSegment(const DestinationConfig& d, const std::string& se
   r.segment = segment;
   HOLO_ASSIGN_OR_RETURN(SegmentState st, LoadState(store_, d.name, segment));
   for (;;) {
+    if (interrupted_) {  // shutting down: nothing new is sent; a pending batch stays pending
+      r.pending = true;
+      r.lag = st.lag;
+      r.error = "interrupted (shutting down)";
+      return Status::OK();
+    }
     if (!st.pending) {
       HOLO_ASSIGN_OR_RETURN(Roaring now, hooks_.allowed_members(segment, d.use));
       Roaring entered = now - st.synced, exited = st.synced - now;
@@ -469,11 +484,11 @@ Status Activation::SyncSegment(const DestinationConfig& d, const std::string& se
         r.lag = st.lag;
         return Status::OK();
       }
-      const uint32_t wait = Backoff(d, st.attempts);
-      if (hooks_.sleep_ms) {
-        hooks_.sleep_ms(wait);
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      if (!BackoffWait(Backoff(d, st.attempts))) {  // shutting down: the next pass goes on with it
+        r.pending = true;
+        r.lag = st.lag;
+        r.error = "interrupted (shutting down) after: " + st.last_error;
+        return Status::OK();
       }
     }
   }
@@ -506,8 +521,61 @@ Result<std::string> Activation::SyncDestinations(std::string_view name) {
       w.EndObject();
     }
     w.EndArray().EndObject();
+    last_pass_[d.name] = std::chrono::steady_clock::now();
   }
   w.EndArray().EndObject();
+  return out;
+}
+
+bool Activation::BackoffWait(uint32_t ms) {
+  if (hooks_.sleep_ms) {
+    hooks_.sleep_ms(ms);
+    return !interrupted_;
+  }
+  std::unique_lock<std::mutex> lock(wait_mu_);
+  return !wait_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return interrupted_.load(); });
+}
+
+void Activation::SetInterrupted(bool interrupted) {
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    interrupted_ = interrupted;
+  }
+  wait_cv_.notify_all();
+}
+
+Result<std::vector<std::string>> Activation::DueDestinations() {
+  HOLO_ASSIGN_OR_RETURN(auto configs, Configs(""));
+  const auto now = std::chrono::steady_clock::now();
+  MutexLock lock(&mu_);
+  std::vector<std::string> due;
+  for (const DestinationConfig& d : configs) {
+    if (d.sync_interval_s == 0) continue;
+    auto it = last_pass_.find(d.name);
+    if (it == last_pass_.end() || now - it->second >= std::chrono::seconds(d.sync_interval_s)) due.push_back(d.name);
+  }
+  return due;
+}
+
+Result<std::string> Activation::DropDestination(std::string_view name) {
+  HOLO_ASSIGN_OR_RETURN(auto configs, Configs(name));  // kNotFound for an unknown name
+  const DestinationConfig& d = configs.front();
+  MutexLock lock(&mu_);
+  uint64_t pending_events = 0;
+  for (const std::string& segment : d.segments) {
+    HOLO_ASSIGN_OR_RETURN(SegmentState st, LoadState(store_, d.name, segment));
+    if (st.pending) pending_events += st.entered.cardinality() + st.exited.cardinality();
+  }
+  storage::WriteBatch batch(*store_);
+  batch.Delete(Cf::kMeta, keys::DestinationConfigKey(d.name));
+  const std::string states = keys::DestinationStatePrefix(d.name);
+  batch.DeleteRange(Cf::kMeta, states, keys::PrefixSuccessor(states));
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  last_pass_.erase(d.name);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("name").String(d.name).Key("dropped").Bool(true).Key("pending_events").Uint(pending_events);
+  w.Key("dead_letter_file").String(DeadLetterPath(d.name)).EndObject();
   return out;
 }
 

@@ -25,8 +25,13 @@
 // serialized by mu_ (a sync holds it while it sends and waits between retries).
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -80,6 +85,9 @@ class Activation final : public DestinationService {
   Result<std::string> SyncDestinations(std::string_view name) override EXCLUDES(mu_);
   Result<std::string> DestinationStatusJson(std::string_view name) override EXCLUDES(mu_);
   Result<std::string> DestinationMetricsText() override EXCLUDES(mu_);
+  Result<std::string> DropDestination(std::string_view name) override EXCLUDES(mu_);
+  Result<std::vector<std::string>> DueDestinations() override EXCLUDES(mu_);
+  void SetInterrupted(bool interrupted) override;
 
   // The dead-letter file of destination `name`.
   std::string DeadLetterPath(std::string_view name) const;
@@ -92,12 +100,20 @@ class Activation final : public DestinationService {
   Status SyncSegment(const DestinationConfig& d, const std::string& segment, Pass* pass) REQUIRES(mu_);
   Status DeadLetter(const DestinationConfig& d, const std::string& segment, uint64_t seq, uint32_t attempts,
                     const std::string& error, const std::string& body) REQUIRES(mu_);
+  // Waits `ms` before a retry; false when interrupted meanwhile (SetInterrupted).
+  bool BackoffWait(uint32_t ms);
 
   storage::Store* const store_;
   const std::string data_dir_;
   const Hooks hooks_;
   std::unique_ptr<Sender> sender_;
   Mutex mu_;
+  // When each destination's last pass ended (steady clock; this process only).
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> last_pass_ GUARDED_BY(mu_);
+  // SetInterrupted: read by a pass between attempts; the wait wakes on a change.
+  std::atomic<bool> interrupted_{false};
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
 };
 
 }  // namespace holo::activation

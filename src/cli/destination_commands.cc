@@ -1,4 +1,4 @@
-// holo destination add|list|sync|status: activation destinations (docs/destinations.md).
+// holo destination add|list|sync|status|drop: activation destinations (docs/destinations.md).
 #include "cli/destination_commands.h"
 
 #include <cstdio>
@@ -31,6 +31,10 @@ void DestinationCommands::Add(CLI::App& app, const std::function<void(CLI::App*)
       ->capture_default_str();
   add_->add_option("--backoff-cap-ms", config_.backoff_cap_ms, "Longest backoff")->capture_default_str();
   add_->add_option("--timeout-ms", config_.timeout_ms, "Webhook request timeout")->capture_default_str();
+  add_->add_option("--sync-every", config_.sync_interval_s,
+                   "Seconds between the sync passes `holo serve` runs by itself (0: only when asked)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 7u * 86400u));
   list_ = dest_->add_subcommand("list", "The destinations (JSON; never their secrets)");
   add_data(list_);
   sync_ = dest_->add_subcommand("sync", "One sync pass of a destination (default: all); prints a JSON report");
@@ -39,6 +43,9 @@ void DestinationCommands::Add(CLI::App& app, const std::function<void(CLI::App*)
   status_ = dest_->add_subcommand("status", "Lag, last success, retries, failures, dead letters (JSON)");
   add_data(status_);
   status_->add_option("name", name_, "Destination (default: every one)");
+  drop_ = dest_->add_subcommand("drop", "Remove a destination and its sync state (its dead-letter file stays)");
+  add_data(drop_);
+  drop_->add_option("name", name_, "Destination")->required();
 }
 
 bool DestinationCommands::Parsed() const { return dest_->parsed(); }
@@ -71,6 +78,12 @@ int DestinationCommands::Run(Engine& engine) {
   } else if (status_->parsed()) {
     auto json = engine.destinations().DestinationStatusJson(name_);
     Check(json.status(), "destination status");
+    std::printf("%s\n", json->c_str());
+  } else if (drop_->parsed()) {
+    RequireAudit(engine, "destination.drop");
+    auto json = engine.destinations().DropDestination(name_);
+    AuditCli(engine, "destination.drop", "destination:" + name_, json.ok() ? 200 : 404);
+    Check(json.status(), "destination drop");
     std::printf("%s\n", json->c_str());
   }
   return 0;

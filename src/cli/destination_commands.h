@@ -1,4 +1,4 @@
-// The destination subcommands of `holo`: `destination add|list|sync|status`, activation
+// The destination subcommands of `holo`: `destination add|list|sync|status|drop`, activation
 // destinations (docs/destinations.md). main.cc adds them and runs them on an open engine.
 #pragma once
 
@@ -23,7 +23,8 @@ class DestinationCommands {
   int Run(Engine& engine);
 
  private:
-  CLI::App *dest_ = nullptr, *add_ = nullptr, *list_ = nullptr, *sync_ = nullptr, *status_ = nullptr;
+  CLI::App *dest_ = nullptr, *add_ = nullptr, *list_ = nullptr, *sync_ = nullptr, *status_ = nullptr,
+          *drop_ = nullptr;
   std::string name_, webhook_, file_;
   std::vector<std::string> segments_;
   DestinationConfig config_;

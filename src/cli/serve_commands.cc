@@ -33,6 +33,8 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
                      "Length of the privacy budget's period in days (from 00:00 UTC)")
       ->capture_default_str()->check(CLI::Range(1u, 366u));
   serve_->add_flag("--access-log", options_.access_log, "Log every request as JSON on stderr");
+  serve_->add_flag("--no-destination-sync", no_destination_sync_,
+                   "Do not run the destinations' scheduled sync passes (sync only when asked)");
 
   token_ = app.add_subcommand("token", "API tokens (roles admin, analyst, activation)");
   token_->require_subcommand(1);
@@ -149,6 +151,7 @@ int ServeCommands::Run(Engine& engine, const std::string& data_dir) {
     Fail("--listen must be HOST:PORT, got '" + listen_ + "'");
   }
   options_.data_dir = data_dir;
+  options_.sync_destinations = !no_destination_sync_;
   auto server = Server::Start(&engine, options_);
   if (!server.ok()) Fail("serve: " + server.status().ToString());
   std::thread signals([&] {

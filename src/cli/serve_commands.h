@@ -33,6 +33,7 @@ class ServeCommands {
            *writekey_create_ = nullptr;
   CLI::App *token_list_ = nullptr, *token_revoke_ = nullptr, *writekey_list_ = nullptr, *writekey_revoke_ = nullptr;
   bool json_ = false;
+  bool no_destination_sync_ = false;
   std::string listen_ = "127.0.0.1:8080";
   std::string name_, role_ = "analyst";
   std::vector<std::string> allowed_origins_;  // writekey create --allow-origin

@@ -328,6 +328,102 @@ TEST_F(DestinationsTest, BadConfigurationsAreRefused) {
   d.use = "telepathy";
   EXPECT_EQ(engine_->destinations().AddDestination(d).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(engine_->destinations().SyncDestinations("nosuch").status().code(), StatusCode::kNotFound);
+  d.use = "export";
+  d.sync_interval_s = 8 * 86400;
+  EXPECT_EQ(engine_->destinations().AddDestination(d).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->destinations().DropDestination("nosuch").status().code(), StatusCode::kNotFound);
+}
+
+// The schedule `holo serve` follows: a destination is due when its interval has passed since
+// its last pass (a manual one counts), never when its interval is 0; the interval survives
+// a restart and is listed.
+TEST_F(DestinationsTest, ScheduledPassesAreDueAfterTheirInterval) {
+  DestinationConfig d;
+  d.name = "lake";
+  d.kind = "file";
+  d.path = dir_ / "audience.jsonl";
+  d.segments = {"buyers"};
+  d.use = "export";
+  d.sync_interval_s = 1;
+  ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
+  d.name = "manual";
+  d.sync_interval_s = 0;
+  ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
+  auto due = engine_->destinations().DueDestinations();
+  ASSERT_TRUE(due.ok()) << due.status().ToString();
+  EXPECT_EQ(*due, std::vector<std::string>{"lake"}) << "never synced: due at once; interval 0: never";
+  Sync("lake");
+  EXPECT_TRUE(engine_->destinations().DueDestinations()->empty()) << "just synced";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(*engine_->destinations().DueDestinations(), std::vector<std::string>{"lake"});
+  Open();
+  auto list = engine_->destinations().ListDestinationsJson();
+  ASSERT_TRUE(list.ok());
+  EXPECT_NE(list->find(R"("name":"lake")"), std::string::npos);
+  EXPECT_NE(list->find(R"("sync_interval_s":1)"), std::string::npos) << *list;
+  EXPECT_NE(list->find(R"("sync_interval_s":0)"), std::string::npos) << *list;
+}
+
+// Shutting down interrupts a pass that is backing off: it returns before the wait ends,
+// the batch stays pending, and the next pass resends exactly it.
+TEST_F(DestinationsTest, AnInterruptedPassKeepsItsBatchPending) {
+  Receiver receiver;
+  DestinationConfig d = Webhook(receiver.url());
+  d.batch_size = 10;
+  d.attempts_per_sync = 5;
+  d.backoff_base_ms = 20000;  // far longer than the test waits
+  d.backoff_cap_ms = 20000;
+  ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
+  receiver.FailNext(1);
+  std::string report;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread pass([&] { report = Sync("crm"); });
+  while (receiver.requests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  engine_->destinations().SetInterrupted(true);
+  pass.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10)) << "the backoff wait was not cut short";
+  EXPECT_NE(report.find(R"("pending":true)"), std::string::npos) << report;
+  EXPECT_NE(report.find("interrupted"), std::string::npos) << report;
+  EXPECT_EQ(receiver.requests().size(), 1u);
+  // While interrupted, a pass sends nothing.
+  Sync("crm");
+  EXPECT_EQ(receiver.requests().size(), 1u);
+  engine_->destinations().SetInterrupted(false);
+  report = Sync("crm");
+  auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 2u) << report;
+  EXPECT_EQ(requests[1].body, requests[0].body) << "the pending batch, resent as it was";
+  EXPECT_EQ(requests[1].status, 200);
+  EXPECT_NE(StatusOf("crm").find(R"("lag":0)"), std::string::npos) << StatusOf("crm");
+}
+
+// Dropping a destination removes its configuration and its sync state, keeps its dead-letter
+// file, and says how many pending events were not sent; added again, it starts afresh.
+TEST_F(DestinationsTest, ADroppedDestinationIsGoneAndStartsAfreshWhenAddedAgain) {
+  Receiver receiver;
+  DestinationConfig d = Webhook(receiver.url());
+  d.batch_size = 10;
+  d.attempts_per_sync = 1;
+  ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
+  receiver.FailNext(1);
+  Sync("crm");  // one failed attempt: 3 entered members pending
+  auto dropped = engine_->destinations().DropDestination("crm");
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_NE(dropped->find(R"("pending_events":3)"), std::string::npos) << *dropped;
+  EXPECT_NE(dropped->find("crm.dead_letter.jsonl"), std::string::npos) << *dropped;
+  EXPECT_EQ(engine_->destinations().DestinationStatusJson("crm").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->destinations().ListDestinationsJson()->find("\"crm\""), std::string::npos);
+  EXPECT_TRUE(engine_->destinations().DueDestinations()->empty());
+  EXPECT_EQ(engine_->destinations().DropDestination("crm").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
+  const std::string status = StatusOf("crm");
+  EXPECT_NE(status.find(R"("failures":0)"), std::string::npos) << "no state survives the drop: " << status;
+  EXPECT_NE(status.find(R"("synced_members":0)"), std::string::npos) << status;
+  Sync("crm");
+  auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(MessageIds(requests[1].body).size(), 3u) << "every member entered again: " << requests[1].body;
+  EXPECT_NE(requests[1].body.find("crm:buyers:0:"), std::string::npos) << "sequences start again at 0";
 }
 
 }  // namespace

@@ -224,6 +224,10 @@ class ServerImpl final : public Server {
     writer_.Start();
     http_->Start();
     syncer_ = std::thread([this] { SyncLoop(); });
+    if (options_.sync_destinations) {
+      engine_->destinations().SetInterrupted(false);
+      destination_syncer_ = std::thread([this] { DestinationLoop(); });
+    }
     ready_ = true;
     Log("info", "listening on http://" + options_.host + ":" + std::to_string(port_) + "/ data " + options_.data_dir);
     return Status::OK();
@@ -244,6 +248,11 @@ class ServerImpl final : public Server {
       stop_sync_ = true;
     }
     sync_cv_.notify_all();
+    if (destination_syncer_.joinable()) {  // a pass in flight stops before its next attempt
+      engine_->destinations().SetInterrupted(true);
+      destination_syncer_.join();
+      engine_->destinations().SetInterrupted(false);
+    }
     if (syncer_.joinable()) syncer_.join();
     if (Status a = engine_->audit().Sync(/*durable=*/true); !a.ok()) Log("error", "audit log sync failed: " + a.ToString());
     Log("info", "stopped");
@@ -294,6 +303,31 @@ class ServerImpl final : public Server {
       sync_cv_.wait_for(lock, std::chrono::milliseconds(50));
       Status s = engine_->audit().Sync(/*durable=*/tick % 10 == 0);
       if (!s.ok()) Log("error", s.ToString());
+    }
+  }
+
+  // Scheduled destination passes: every second, each destination whose interval has passed
+  // since its last pass (manual ones count) is synced, audited first as a manual sync is.
+  void DestinationLoop() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(sync_mu_);
+        if (sync_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_sync_; })) return;
+      }
+      auto due = engine_->destinations().DueDestinations();
+      if (!due.ok()) {
+        Log("error", "destination schedule: " + due.status().ToString());
+        continue;
+      }
+      for (const std::string& name : *due) {
+        if (!Audit("scheduler", "system", "destination.sync", "destination:" + name, 200).ok()) continue;
+        auto report = engine_->destinations().SyncDestinations(name);
+        if (report.ok()) {
+          Log("info", "destination synced", {{"destination", name}, {"report", *report}});
+        } else {
+          Log("error", "destination sync failed", {{"destination", name}, {"error", report.status().ToString()}});
+        }
+      }
     }
   }
 
@@ -1548,7 +1582,8 @@ class ServerImpl final : public Server {
     for (auto [key, field] : {std::pair{"batch_size", &d.batch_size}, std::pair{"retry_limit", &d.retry_limit},
                               std::pair{"attempts_per_sync", &d.attempts_per_sync},
                               std::pair{"backoff_base_ms", &d.backoff_base_ms},
-                              std::pair{"backoff_cap_ms", &d.backoff_cap_ms}, std::pair{"timeout_ms", &d.timeout_ms}}) {
+                              std::pair{"backoff_cap_ms", &d.backoff_cap_ms}, std::pair{"timeout_ms", &d.timeout_ms},
+                              std::pair{"sync_interval_s", &d.sync_interval_s}}) {
       uint64_t v = 0;
       if (!root[key].get_uint64().get(v)) *field = static_cast<uint32_t>(std::min<uint64_t>(v, UINT32_MAX));
     }
@@ -1574,6 +1609,19 @@ class ServerImpl final : public Server {
   void DestinationStatus(const Request& req, Response& res) {
     if (!Require(req, res, {"admin"})) return;
     auto json = engine_->destinations().DestinationStatusJson(DecodePathParam(req.matches[1].str()));
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void DropDestination(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string name = DecodePathParam(req.matches[1].str());
+    auto json = engine_->destinations().DropDestination(name);
+    if (!AuditedChange(res, who->name, who->role, "destination.drop", "destination:" + name,
+                       json.ok() ? 200 : HttpStatusOf(json.status()))) {
+      return;
+    }
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -1716,6 +1764,7 @@ class ServerImpl final : public Server {
     on(get, "/api/destinations", "/api/destinations", &ServerImpl::ListDestinations);
     on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
     on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);
+    on(del, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DropDestination);
     on(post, R"(/api/destinations/([^/]+)/sync)", "/api/destinations/{name}/sync", &ServerImpl::SyncDestination);
     on(get, "/api/audit", "/api/audit", &ServerImpl::AuditLog);
     on(get, "/api/admin/ingest-health", "/api/admin/ingest-health", &ServerImpl::IngestHealth);
@@ -1771,6 +1820,7 @@ class ServerImpl final : public Server {
   Metrics metrics_;
   std::unique_ptr<HttpFrontend> http_;
   std::thread syncer_;
+  std::thread destination_syncer_;
   std::atomic<bool> ready_{false};
   int port_ = 0;
 

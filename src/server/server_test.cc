@@ -887,3 +887,62 @@ TEST_F(ServerTest, DestinationsOverTheApiForAdminsOnly) {
 
 }  // namespace
 }  // namespace holo
+
+namespace holo {
+namespace {
+
+// `holo serve` keeps a destination in sync by itself: with no sync asked for, members who
+// enter and leave reach the file within its interval; the scheduled passes are audited; a
+// destination is dropped over the API by admins only.
+TEST_F(ServerTest, ServeSyncsDestinationsOnTheirScheduleAndDropsThem) {
+  for (const std::string u : {"sa", "sb"}) {
+    ASSERT_EQ(Post("/v1/track",
+                   R"({"messageId":"o-)" + u + R"(","event":"Order Completed","userId":")" + u +
+                       R"(","properties":{"revenue":20}})",
+                   web_key_)->status, 200);
+    ASSERT_EQ(Post("/v1/track",
+                   R"({"messageId":"c-)" + u + R"(","event":"Consent Given","userId":")" + u +
+                       R"(","properties":{"purposes":["marketing"]}})",
+                   web_key_)->status, 200);
+  }
+  ASSERT_TRUE(WaitForProfile("user_id@web:sa"));
+  ASSERT_TRUE(WaitForProfile("user_id@web:sb"));
+  httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
+  httplib::Headers ha = {{"Authorization", "Bearer " + analyst_}};
+  ASSERT_EQ(client_->Post("/api/segments", hd, R"({"name":"buyers","expression":"order_count >= 1"})",
+                          "application/json")->status, 201);
+  const std::string path = dir_.path() + "/scheduled.jsonl";
+  auto added = client_->Post("/api/destinations", hd,
+                             R"({"name":"lake","kind":"file","path":")" + path +
+                                 R"(","segments":["buyers"],"use":"export","sync_interval_s":1})",
+                             "application/json");
+  ASSERT_EQ(added->status, 201) << added->body;
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (const auto& line : testing::Lines(testing::ReadFile(path))) n += line.find(what) != std::string::npos;
+    return n;
+  };
+  auto wait_for = [&](const std::string& what, size_t n) {
+    for (int i = 0; i < 400 && count(what) < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    return count(what);
+  };
+  EXPECT_EQ(wait_for("Audience Entered", 2), 2u) << "no scheduled pass delivered the members";
+  auto w = client_->Post("/api/consent", hd,
+                         R"({"id":"user_id@web:sb","purposes":["marketing"],"given":false,"source":"support"})",
+                         "application/json");
+  ASSERT_EQ(w->status, 200) << w->body;
+  EXPECT_EQ(wait_for("Audience Exited", 1), 1u) << "the withdrawal did not reach the destination";
+  EXPECT_EQ(count("Audience Entered"), 2u) << "nothing sent twice";
+  auto audit = Get("/api/audit?limit=1000", admin_);
+  ASSERT_EQ(audit->status, 200);
+  EXPECT_NE(audit->body.find(R"("scheduler")"), std::string::npos) << "scheduled passes are audited";
+  EXPECT_EQ(client_->Delete("/api/destinations/lake", ha)->status, 403);
+  auto dropped = client_->Delete("/api/destinations/lake", hd);
+  ASSERT_EQ(dropped->status, 200) << dropped->body;
+  EXPECT_NE(dropped->body.find(R"("dropped":true)"), std::string::npos) << dropped->body;
+  EXPECT_EQ(client_->Delete("/api/destinations/lake", hd)->status, 404);
+  EXPECT_EQ(Get("/api/destinations/lake", admin_)->status, 404);
+}
+
+}  // namespace
+}  // namespace holo
