@@ -210,6 +210,7 @@ async function loadStats() {
 const views = {
   search: enterSearch, segments: enterSegments, funnel: () => {}, explain: () => {},
   campaigns: () => {}, consent: enterConsent, audit: loadAudit, ingest: loadIngestHealth,
+  destinations: loadDestinations,
 };
 
 function route() {
@@ -975,6 +976,100 @@ async function loadIngestHealth() {
     series: [
       { name: 'accepted', type: 'bar', stack: 'n', data: sources.map((s) => s.accepted), itemStyle: { color: '#3a7bd5' } },
       { name: 'rejected', type: 'bar', stack: 'n', data: sources.map((s) => s.rejected), itemStyle: { color: '#d9534f' } },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- destinations
+
+$('destinations-reload').addEventListener('click', () => loadDestinations());
+
+function interval(seconds) {
+  if (!seconds) return 'only when asked';
+  return seconds % 60 ? `every ${seconds} s` : `every ${seconds / 60} min`;
+}
+
+async function syncDestination(name, button) {
+  button.disabled = true;
+  $('destinations-meta').textContent = `syncing ${name}…`;
+  try {
+    const r = await api('POST', `/api/destinations/${enc(name)}/sync`);
+    const segs = (r && r.destinations && r.destinations[0] && r.destinations[0].segments) || [];
+    const sum = (k) => segs.reduce((n, s) => n + (s[k] || 0), 0);
+    const errors = segs.filter((s) => s.error).map((s) => `${s.segment}: ${s.error}`);
+    await loadDestinations();
+    $('destinations-meta').textContent = `${name} synced: ${sum('entered')} entered, ${sum('exited')} exited, ` +
+      `${sum('failures')} failed attempts` + (errors.length ? ` · ${errors.join('; ')}` : '');
+  } catch (e) {
+    showError('destinations-error', e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function loadDestinations() {
+  showError('destinations-error', null);
+  disposeCharts('destinations-');
+  let list;
+  try {
+    list = await api('GET', '/api/destinations');
+  } catch (e) {
+    showError('destinations-error', e);
+    return;
+  }
+  const configs = Array.isArray(list && list.destinations) ? list.destinations : [];
+  if (!configs.length) {
+    $('destinations-chart').hidden = true;
+    setContent('destinations-list', emptyState('No destinations yet. Add one with `holo destination add NAME ' +
+      '--webhook URL --segment SEGMENT` or POST /api/destinations.'));
+    return;
+  }
+  // One status read per destination (the API's status of one name).
+  const statuses = await Promise.all(configs.map((d) =>
+    api('GET', '/api/destinations/' + enc(d.name)).then((s) => (s && s.destinations && s.destinations[0]) || null)
+      .catch((e) => ({ error: e.message }))));
+  const rows = [];
+  const attrs = [];
+  configs.forEach((d, i) => {
+    const st = statuses[i] || {};
+    const segs = Array.isArray(st.segments) ? st.segments : d.segments.map((segment) => ({ segment }));
+    segs.forEach((s, j) => {
+      const button = el('button', { type: 'button', dataset: { testid: 'destination-sync', destination: d.name } }, 'Sync now');
+      button.addEventListener('click', () => syncDestination(d.name, button));
+      const pending = s.pending ? `#${s.pending.seq}: ${s.pending.entered} in, ${s.pending.exited} out, ` +
+        `${s.pending.attempts} attempts` : '–';
+      rows.push([j ? '' : el('strong', {}, d.name), j ? '' : `${d.kind} ${d.url || d.path || ''}`,
+        j ? '' : interval(d.sync_interval_s), s.segment, d.use,
+        s.lag === null || s.lag === undefined ? (s.segment_error || st.error || '–') : s.lag,
+        s.synced_members, s.sent, s.failures, s.dead_lettered,
+        s.last_success ? fmtTime(s.last_success) : 'never', pending,
+        s.last_error ? el('span', { class: 'bad' }, s.last_error) : '–', j ? '' : button]);
+      attrs.push({ dataset: { testid: 'destination-row', destination: d.name, segment: s.segment } });
+    });
+  });
+  setContent('destinations-list', table(['destination', 'target', 'sync', 'segment', 'use', 'lag', 'members',
+    'sent', 'failed attempts', 'dead-lettered', 'last success', 'pending batch', 'last error', ''], rows, (i) => attrs[i]));
+  const labels = [];
+  const series = { sent: [], failures: [], dead_lettered: [], lag: [] };
+  configs.forEach((d, i) => ((statuses[i] && statuses[i].segments) || []).forEach((s) => {
+    labels.push(`${d.name} · ${s.segment}`);
+    for (const k of Object.keys(series)) series[k].push(s[k] || 0);
+  }));
+  $('destinations-chart').hidden = !labels.length;
+  if (!labels.length) return;
+  chart($('destinations-chart'), {
+    animation: false,
+    title: { text: 'Audience events per destination and segment', textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    legend: { top: 24, left: 0 },
+    grid: { left: 160, right: 30, top: 60, bottom: 30 },
+    xAxis: { type: 'value' },
+    yAxis: { type: 'category', data: labels, axisLabel: { width: 150, overflow: 'truncate' } },
+    series: [
+      { name: 'sent', type: 'bar', data: series.sent, itemStyle: { color: '#3a7bd5' } },
+      { name: 'lag', type: 'bar', data: series.lag, itemStyle: { color: '#f0ad4e' } },
+      { name: 'failed attempts', type: 'bar', data: series.failures, itemStyle: { color: '#d9534f' } },
+      { name: 'dead-lettered', type: 'bar', data: series.dead_lettered, itemStyle: { color: '#6c2a2a' } },
     ],
   });
 }
