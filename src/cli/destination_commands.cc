@@ -31,14 +31,18 @@ void DestinationCommands::Add(CLI::App& app, const std::function<void(CLI::App*)
       ->capture_default_str();
   add_->add_option("--backoff-cap-ms", config_.backoff_cap_ms, "Longest backoff")->capture_default_str();
   add_->add_option("--timeout-ms", config_.timeout_ms, "Webhook request timeout")->capture_default_str();
+  AddJsonAlways(add_);
   list_ = dest_->add_subcommand("list", "The destinations (JSON; never their secrets)");
   add_data(list_);
+  AddJsonAlways(list_);
   sync_ = dest_->add_subcommand("sync", "One sync pass of a destination (default: all); prints a JSON report");
   add_data(sync_);
   sync_->add_option("name", name_, "Destination (default: every one)");
+  AddJsonAlways(sync_);
   status_ = dest_->add_subcommand("status", "Lag, last success, retries, failures, dead letters (JSON)");
   add_data(status_);
   status_->add_option("name", name_, "Destination (default: every one)");
+  AddJsonAlways(status_);
 }
 
 bool DestinationCommands::Parsed() const { return dest_->parsed(); }
