@@ -41,7 +41,9 @@ inline void AddJsonAlways(CLI::App* command) {
 inline void PrintResult(bool json, const std::string& json_text, const std::string& text) {
   std::printf("%s\n", json ? json_text.c_str() : text.c_str());
 }
-inline void PrintResult(bool json, const Engine::Report& report) { PrintResult(json, report.json, report.text); }
+inline void PrintResult(bool json, const Engine::Report& report) {
+  PrintResult(json, report.json, report.text);
+}
 
 // Appends one entry to the engine's audit log (DATA/audit.jsonl) for a command run from the
 // CLI, and syncs it: who is "cli:<user>" with the role "admin" (the CLI can do what an admin

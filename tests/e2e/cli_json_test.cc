@@ -94,18 +94,21 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
   for (const std::string& leaf : leaves) {
     const bool takes_json = levels.at(leaf).find(" --json ") != std::string::npos;
     EXPECT_EQ(takes_json, kNoJson.count(leaf) == 0)
-        << "holo" << leaf << (takes_json ? " takes --json but is allow-listed as not printing a result"
-                                         : " prints no JSON with --json (add --json, or allow-list it here)");
+        << "holo" << leaf
+        << (takes_json ? " takes --json but is allow-listed as not printing a result"
+                       : " prints no JSON with --json (add --json, or allow-list it here)");
   }
 
   TempDir tmp("cli_json");
   const std::string data = tmp / "data", world = tmp / "world";
   // The world's first taobao event: a user id, its anonymous id and device, its messageId.
-  std::string user, anonymous, device, message_id, campaign, other_person, policy = tmp / "policy.toml";
+  std::string user, anonymous, device, message_id, campaign, other_person,
+      policy = tmp / "policy.toml";
   auto first_event = [&] {
     simdjson::dom::parser parser;
     simdjson::dom::element e;
-    ASSERT_EQ(parser.parse(Lines(ReadFile(world + "/taobao.jsonl")).at(0)).get(e), simdjson::SUCCESS);
+    ASSERT_EQ(parser.parse(Lines(ReadFile(world + "/taobao.jsonl")).at(0)).get(e),
+              simdjson::SUCCESS);
     user = "user_id@taobao:" + std::string(e["userId"].get_string().value());
     anonymous = "anonymous_id@taobao:" + std::string(e["anonymousId"].get_string().value());
     device = "device_id:" + std::string(e["context"]["device"]["id"].get_string().value());
@@ -126,19 +129,27 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
   };
   std::filesystem::create_directories(tmp / "bad");
   WriteFile(tmp / "bad/bad.jsonl", "not json\n");  // a line for the dead letters
-  const std::string match_config = std::string(HOLO_SOURCE_DIR) + "/examples/match/generated_pii.toml";
+  const std::string match_config =
+      std::string(HOLO_SOURCE_DIR) + "/examples/match/generated_pii.toml";
 
   // In order: each may use what an earlier one made. Ids are filled in once the world exists.
   std::vector<Case> cases = {
-      {"/generate", {"--persons", "200", "--seed", "3", "--out", world}, {"persons", "households", "events"},
+      {"/generate",
+       {"--persons", "200", "--seed", "3", "--out", world},
+       {"persons", "households", "events"},
        [&](simdjson::dom::object) { first_event(); }},
-      {"/generate-pii", {"--records", "300", "--seed", "3", "--out", tmp / "pii.csv"}, {"records", "persons"}},
-      {"/match", {"--config", match_config, "--out", tmp / "match", tmp / "pii.csv", "--explain-model"},
+      {"/generate-pii",
+       {"--records", "300", "--seed", "3", "--out", tmp / "pii.csv"},
+       {"records", "persons"}},
+      {"/match",
+       {"--config", match_config, "--out", tmp / "match", tmp / "pii.csv", "--explain-model"},
        {"records", "matched_pairs", "model_explanation"}},
       {"/ingest", {"--data", data, world, tmp / "bad"}, {"stored", "rejected", "dead_letter"}},
       {"/resolve", {"--data", data}, {"merges", "profiles_written"}},
       {"/stats", {"--data", data}, {"events", "identifiers", "oneids"}},
-      {"/eval", {"--data", data, "--truth", world + "/truth.csv", "--linkable", world + "/truth_linkable.csv"},
+      {"/eval",
+       {"--data", data, "--truth", world + "/truth.csv", "--linkable",
+        world + "/truth_linkable.csv"},
        {"precision", "recall", "f1"}},
   };
   // The ids exist once generate ran: the rest is added after the first three cases.
@@ -147,23 +158,34 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/profile", {"--data", data, user}, {"oneid", "traits"}},
         {"/explain", {"--data", data, user, anonymous}, {"a", "b", "same_person"}},
         {"/people", {"--data", data, user}, {"oneid", "ties"}},
-        {"/trait/define", {"--data", data, "orders", "count(Order Completed, 365d)"}, {"defined", "definition"}},
+        {"/trait/define",
+         {"--data", data, "orders", "count(Order Completed, 365d)"},
+         {"defined", "definition"}},
         {"/trait/list", {"--data", data}, {"traits"}},
         {"/segment/create", {"--data", data, "all", "orders >= 0"}, {"name", "size", "definition"}},
         {"/segment/create", {"--data", data, "buyers", "orders >= 1"}, {"name", "size"}},
         {"/segment/list", {"--data", data}, {"segments"}},
         {"/segment/show", {"--data", data, "all"}, {"name", "history"}},
         {"/segment/count", {"--data", data, "all"}, {"count", "warnings"}},
-        {"/segment/overlap", {"--data", data, "all", "buyers"}, {"a", "b", "a_size", "b_size", "both", "jaccard"}},
+        {"/segment/overlap",
+         {"--data", data, "all", "buyers"},
+         {"a", "b", "a_size", "b_size", "both", "jaccard"}},
         {"/segment/export", {"--data", data, "all"}, {"segment", "use", "oneids", "count"}},
-        {"/segment/export", {"--data", data, "all", "--out", tmp / "all.txt"}, {"segment", "count", "out"}},
+        {"/segment/export",
+         {"--data", data, "all", "--out", tmp / "all.txt"},
+         {"segment", "count", "out"}},
         {"/groupprofile", {"--data", data, "all", "--k", "10"}, {}},
         {"/funnel", {"--data", data, "Nike", "--k", "10"}, {"brand", "stages"}},
         {"/campaign", {"--data", data, campaign, "--k", "10"}, {"campaign", "brand"}},
-        {"/partner/match", {"--data", data, "acme", "--file", tmp / "upload.txt", "--k", "10"},
+        {"/partner/match",
+         {"--data", data, "acme", "--file", tmp / "upload.txt", "--k", "10"},
          {"partner", "upload", "group_profile"}},
-        {"/consent/give", {"--data", data, user, "--purpose", "marketing,analytics"}, {"oneid", "purposes"}},
-        {"/consent/withdraw", {"--data", data, user, "--purpose", "analytics"}, {"oneid", "purposes"}},
+        {"/consent/give",
+         {"--data", data, user, "--purpose", "marketing,analytics"},
+         {"oneid", "purposes"}},
+        {"/consent/withdraw",
+         {"--data", data, user, "--purpose", "analytics"},
+         {"oneid", "purposes"}},
         {"/consent/show", {"--data", data, user}, {"oneid", "purposes"}},
         {"/consent/policy", {"--data", data}, {"uses", "defaults"}},
         {"/dsar", {"--data", data, user}, {"oneid", "identifiers"}},
@@ -172,7 +194,8 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/retention/show", {"--data", data}, {"store_wifi"}},
         {"/retention/apply", {"--data", data}, {"expired_events", "profiles_rebuilt"}},
         {"/dead-letters", {"--data", data}, {"records", "shown", "unopened"}},
-        {"/destination/add", {"--data", data, "crm", "--file", tmp / "crm.jsonl", "--segment", "all"},
+        {"/destination/add",
+         {"--data", data, "crm", "--file", tmp / "crm.jsonl", "--segment", "all"},
          {"name", "secret"}},
         {"/destination/list", {"--data", data}, {"destinations"}},
         {"/destination/sync", {"--data", data, "crm"}, {"destinations"}},
@@ -180,23 +203,30 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/token/create", {"--data", data, "bob", "--role", "analyst"}, {"name", "role", "token"}},
         {"/token/list", {"--data", data}, {"tokens"}},
         {"/token/revoke", {"--data", data, "bob"}, {"revoked"}},
-        {"/writekey/create", {"--data", data, "web", "--allow-origin", "https://shop.example"},
+        {"/writekey/create",
+         {"--data", data, "web", "--allow-origin", "https://shop.example"},
          {"source", "write_key", "allowed_origins"}},
         {"/writekey/list", {"--data", data}, {"writekeys"}},
         {"/writekey/revoke", {"--data", data, "web"}, {"revoked"}},
         {"/identity/phone-regions", {"--data", data, "--set", "web=US"}, {"web"}},
         {"/identity/ip-policy", {"--data", data, "--set", "web=drop"}, {"web"}},
-        {"/identity/policy", {"--data", data}, {"toml"},
-         [&](simdjson::dom::object o) { WriteFile(policy, std::string(o["toml"].get_string().value())); }},
+        {"/identity/policy",
+         {"--data", data},
+         {"toml"},
+         [&](simdjson::dom::object o) {
+           WriteFile(policy, std::string(o["toml"].get_string().value()));
+         }},
         {"/identity/dry-run", {"--data", data, "--config", policy}, {}},
         {"/identity/apply", {"--data", data, "--config", policy}, {"merges", "splits"}},
         {"/identity/hubs", {"--data", data}, {"identifiers", "shared"}},
         {"/identity/monitor", {"--data", data}, {"alert", "distance"}},
-        {"/identity/import-matches", {"--data", data, tmp / "match/pairs.csv", "--type", "user_id@crm"},
+        {"/identity/import-matches",
+         {"--data", data, tmp / "match/pairs.csv", "--type", "user_id@crm"},
          {"merges", "splits"}},
         {"/identity/match-vault", {"--data", data}, {"merges", "splits"}},
         {"/identity/unlink", {"--data", data, user, anonymous}, {"merges", "splits"}},
-        {"/identity/delete-event", {"--data", data, "--source", "taobao", "--message-id", message_id},
+        {"/identity/delete-event",
+         {"--data", data, "--source", "taobao", "--message-id", message_id},
          {"merges", "splits"}},
         {"/identity/erase", {"--data", data, device}, {"merges", "splits"}},
         {"/trait/drop", {"--data", data, "unused"}, {"dropped"}},  // defined just before, below
@@ -205,7 +235,8 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/audit", {"--data", data}, {"entries", "matched", "total", "intact"}},
         {"/audit", {"--data", data, "--verify"}, {"total", "intact"}},
         {"/rekey", {"--data", data}, {"from_generation", "to_generation"}},
-        {"/demo", {"--persons", "200", "--seed", "5", "--dir", tmp / "demo"},
+        {"/demo",
+         {"--persons", "200", "--seed", "5", "--dir", tmp / "demo"},
          {"world", "ingest", "quality", "segment", "funnel"}},
     };
   };
@@ -223,12 +254,17 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
     ran.insert(c.path);
     // One JSON object on one line, nothing else.
     ASSERT_FALSE(out.empty()) << "holo" << c.path << " --json printed nothing";
-    EXPECT_EQ(out.find('\n'), out.size() - 1) << "holo" << c.path << " --json printed more than one line:\n" << out;
+    EXPECT_EQ(out.find('\n'), out.size() - 1)
+        << "holo" << c.path << " --json printed more than one line:\n"
+        << out;
     simdjson::dom::object o;
     ASSERT_EQ(parser.parse(out).get_object().get(o), simdjson::SUCCESS)
-        << "holo" << c.path << " --json printed no JSON object:\n" << out;
+        << "holo" << c.path << " --json printed no JSON object:\n"
+        << out;
     for (const std::string& key : c.keys) {
-      EXPECT_EQ(o[key].error(), simdjson::SUCCESS) << "holo" << c.path << " --json lacks \"" << key << "\":\n" << out;
+      EXPECT_EQ(o[key].error(), simdjson::SUCCESS)
+          << "holo" << c.path << " --json lacks \"" << key << "\":\n"
+          << out;
     }
     if (c.then) c.then(o);
   };
@@ -239,14 +275,18 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
   for (const Case& c : more_cases()) {
     if (c.path == "/trait/drop") {
       std::string out;
-      ASSERT_EQ(RunCommand({testing::HoloBinary(), "trait", "define", "--data", data, "unused", "count(Page Viewed, 30d)"},
-                           "", &out, &err), 0) << err;
+      ASSERT_EQ(RunCommand({testing::HoloBinary(), "trait", "define", "--data", data, "unused",
+                            "count(Page Viewed, 30d)"},
+                           "", &out, &err),
+                0)
+          << err;
     }
     run(c);
     if (::testing::Test::HasFatalFailure()) return;
   }
   for (const std::string& leaf : leaves) {
-    if (kNoJson.count(leaf) == 0) EXPECT_EQ(ran.count(leaf), 1u) << "holo" << leaf << " --json is not run by this test";
+    if (kNoJson.count(leaf) == 0)
+      EXPECT_EQ(ran.count(leaf), 1u) << "holo" << leaf << " --json is not run by this test";
   }
 }
 
