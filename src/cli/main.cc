@@ -70,6 +70,13 @@ std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = 
   return std::move(engine).value();
 }
 
+// `text` as a JSON string, quoted and escaped (a path in a printf-built object).
+std::string Quoted(std::string_view text) {
+  std::string out;
+  holo::JsonWriter::AppendQuoted(text, &out);
+  return out;
+}
+
 std::string Thousands(uint64_t n) {
   std::string s = std::to_string(n);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
@@ -118,13 +125,7 @@ std::string IngestJson(const holo::IngestReport& r) {
                 r.seconds > 0 ? r.stored / r.seconds : 0.0, r.resolve.resolve_seconds,
                 r.resolve.profile_seconds, (unsigned long long)r.resolve.profiles_written);
   std::string out(buf);
-  // dead_letter path is a file name: escape quotes and backslashes.
-  std::string path;
-  for (char c : r.dead_letter_path) {
-    if (c == '"' || c == '\\') path.push_back('\\');
-    path.push_back(c);
-  }
-  out.insert(out.size() - 1, ",\"dead_letter\":\"" + path + "\",\"resolve_full_graph\":" +
+  out.insert(out.size() - 1, ",\"dead_letter\":" + Quoted(r.dead_letter_path) + ",\"resolve_full_graph\":" +
                                  (r.resolve.full_graph ? "true" : "false"));
   return out;
 }
@@ -580,10 +581,10 @@ int main(int argc, char** argv) {
       holo::generate::MultiSourceStats st;
       Check(holo::generate::WriteMultiSourceCsv(multi_options, pii_out, &st), "generate-pii");
       std::printf("{\"persons\":%llu,\"records\":%llu,\"sources\":%d,\"overlapping_records\":%llu,"
-                  "\"corrupted_records\":%llu,\"out\":\"%s\"}\n",
+                  "\"corrupted_records\":%llu,\"out\":%s}\n",
                   (unsigned long long)st.persons, (unsigned long long)st.records, multi_options.sources,
                   (unsigned long long)st.overlapping_records, (unsigned long long)st.corrupted_records,
-                  pii_out.c_str());
+                  Quoted(pii_out).c_str());
       throw CLI::Success();
     }
     auto noise = holo::generate::ParsePiiNoise(pii_noise);
@@ -591,9 +592,9 @@ int main(int argc, char** argv) {
     pii_options.noise = *noise;
     holo::generate::PiiStats stats;
     Check(holo::generate::WritePiiCsv(pii_options, pii_out, &stats), "generate-pii");
-    std::printf("{\"records\":%llu,\"persons\":%llu,\"noise\":\"%s\",\"out\":\"%s\"}\n",
+    std::printf("{\"records\":%llu,\"persons\":%llu,\"noise\":\"%s\",\"out\":%s}\n",
                 (unsigned long long)stats.records, (unsigned long long)stats.persons,
-                holo::generate::PiiNoiseName(pii_options.noise), pii_out.c_str());
+                holo::generate::PiiNoiseName(pii_options.noise), Quoted(pii_out).c_str());
     throw CLI::Success();  // done: app.exit() returns 0 without opening a data directory
   });
 
@@ -668,9 +669,9 @@ int main(int argc, char** argv) {
                               }),
           "generate");
     progress.Done();
-    std::printf("{\"persons\":%llu,\"households\":%llu,\"events\":%llu,\"out\":\"%s\"}\n",
+    std::printf("{\"persons\":%llu,\"households\":%llu,\"events\":%llu,\"out\":%s}\n",
                 (unsigned long long)stats.persons, (unsigned long long)stats.households,
-                (unsigned long long)stats.events, world.out_dir.c_str());
+                (unsigned long long)stats.events, Quoted(world.out_dir).c_str());
     return 0;
   }
   if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir, json);
@@ -731,7 +732,7 @@ int main(int argc, char** argv) {
                 (unsigned long long)r.from_generation, (unsigned long long)r.to_generation, (unsigned long long)r.keys,
                 (unsigned long long)r.pseudonyms, (unsigned long long)r.vault_entries, r.vault_unopened.size(),
                 (unsigned long long)r.profiles, r.seconds,
-                r.old_dir.empty() ? "" : (",\"old_dir\":\"" + r.old_dir + "\"").c_str());
+                r.old_dir.empty() ? "" : (",\"old_dir\":" + Quoted(r.old_dir)).c_str());
     return 0;
   }
   if (!default_region.empty()) g_phone_regions[ingest_options.source] = default_region;

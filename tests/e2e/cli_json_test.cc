@@ -288,6 +288,15 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
     if (kNoJson.count(leaf) == 0)
       EXPECT_EQ(ran.count(leaf), 1u) << "holo" << leaf << " --json is not run by this test";
   }
+  // A failure with --json: non-zero, nothing on stdout, one line on stderr.
+  std::string out;
+  EXPECT_EQ(
+      RunCommand({testing::HoloBinary(), "profile", "--data", data, "phone:+10000000000", "--json"},
+                 "", &out, &err),
+      1);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(err.rfind("holo: error: ", 0), 0u) << err;
+  EXPECT_EQ(err.find('\n'), err.size() - 1) << err;
 }
 
 }  // namespace
