@@ -65,9 +65,11 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   trait_define_->add_option("name", name_, "Trait name (letters, digits, _)")->required();
   trait_define_->add_option("expression", expr_, "e.g. 'count(Order Completed where category = \"luxury\", 180d)'")
       ->required();
+  AddJsonFlag(trait_define_, &json_);
   trait_drop_ = trait_->add_subcommand("drop", "Remove a computed trait and its values (refused while a saved segment reads it)");
   add_data(trait_drop_);
   trait_drop_->add_option("name", name_, "Trait name")->required();
+  AddJsonFlag(trait_drop_, &json_);
   trait_list_ = trait_->add_subcommand("list", "List computed traits (with --builtin: every built-in trait)");
   add_data(trait_list_);
   trait_list_->add_flag("--builtin", builtin_, "Also list the built-in traits: name, family, type, how it is computed");
@@ -79,43 +81,46 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   add_data(seg_create_);
   seg_create_->add_option("name", name_, "Segment name [A-Za-z0-9_.-]")->required();
   seg_create_->add_option("expression", expr_, "Segment expression (docs/segments.md)")->required();
-  seg_create_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(seg_create_, &json_);
   seg_list_ = seg_->add_subcommand("list", "List segments with their sizes");
   add_data(seg_list_);
-  seg_list_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(seg_list_, &json_);
   seg_show_ = seg_->add_subcommand("show", "Definition, versions and size of a segment");
   add_data(seg_show_);
   seg_show_->add_option("name", name_, "Segment name")->required();
-  seg_show_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(seg_show_, &json_);
   seg_count_ = seg_->add_subcommand("count", "Members of a segment, or of an expression with --expr");
   add_data(seg_count_);
   seg_count_->add_option("name", name_, "Segment name");
   seg_count_->add_option("--expr", expr_, "Count an unsaved expression instead");
-  seg_count_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(seg_count_, &json_);
   seg_overlap_ = seg_->add_subcommand("overlap", "Members of two segments and of both");
   add_data(seg_overlap_);
   seg_overlap_->add_option("a", name_, "Segment")->required();
   seg_overlap_->add_option("b", name_b_, "Segment")->required();
+  AddJsonAlways(seg_overlap_);
   seg_export_ = seg_->add_subcommand("export", "Write the OneIDs of the members the consent policy allows, one per line");
   add_data(seg_export_);
   seg_export_->add_option("name", name_, "Segment name")->required();
   seg_export_->add_option("--out", out_, "Output file (default: stdout)");
   seg_export_->add_option("--use", use_, "The use, whose purposes each member must have consented to (docs/privacy.md)")
       ->capture_default_str();
+  AddJsonFlag(seg_export_, &json_);
   seg_drop_ = seg_->add_subcommand("drop", "Delete a segment");
   add_data(seg_drop_);
   seg_drop_->add_option("name", name_, "Segment name")->required();
+  AddJsonFlag(seg_drop_, &json_);
 
   gp_ = app.add_subcommand("groupprofile", "Trait distributions of a segment; cells under k suppressed");
   add_data(gp_);
   gp_->add_option("segment", name_, "Segment name or expression")->required();
   gp_->add_option("--k", gp_options_.k, "Minimum group size (>= 10)")->capture_default_str();
-  gp_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(gp_, &json_);
 
   people_ = app.add_subcommand("people", "Household, family and friend ties of a person");
   add_data(people_);
   people_->add_option("id", name_, "OneID or type:value")->required();
-  people_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(people_, &json_);
 
   funnel_ = app.add_subcommand("funnel", "AIPL funnel of a brand: Awareness, Interest, Purchase, Loyalty");
   add_data(funnel_);
@@ -124,13 +129,13 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   funnel_->add_option("--from", from_, "Also show flows from this date");
   funnel_->add_option("--category", funnel_query_.category, "Only this category of the brand");
   funnel_->add_option("--k", funnel_query_.k, "Minimum cell size (>= 10)")->capture_default_str();
-  funnel_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(funnel_, &json_);
 
   campaign_ = app.add_subcommand("campaign", "Effect of a campaign: exposed vs matched unexposed people");
   add_data(campaign_);
   campaign_->add_option("campaign", name_, "Campaign name (the 'campaign' property of Promotion Viewed)")->required();
   campaign_->add_option("--k", k_, "Minimum cell size (>= 10)")->capture_default_str();
-  campaign_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(campaign_, &json_);
 }
 
 bool AudienceCommands::Parsed() const {
@@ -154,15 +159,19 @@ void AudienceCommands::PrintCount(uint64_t n, const std::vector<std::string>& wa
 int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   auto print_report = [&](const Result<Engine::Report>& r, const char* what) {
     Check(r.status(), what);
-    std::printf("%s\n", json_ ? r->json.c_str() : r->text.c_str());
+    PrintResult(json_, *r);
     return 0;
   };
   if (trait_define_->parsed()) {
     Check(engine.audiences().DefineTrait(name_, expr_), "trait define");
-    std::printf("trait %s defined\n", name_.c_str());
+    std::string out;
+    JsonWriter(&out).BeginObject().Key("defined").String(name_).Key("definition").String(expr_).EndObject();
+    PrintResult(json_, out, "trait " + name_ + " defined");
   } else if (trait_drop_->parsed()) {
     Check(engine.audiences().DropTrait(name_), "trait drop");
-    std::printf("trait %s dropped\n", name_.c_str());
+    std::string out;
+    JsonWriter(&out).BeginObject().Key("dropped").String(name_).EndObject();  // as DELETE /api/traits/{name}
+    PrintResult(json_, out, "trait " + name_ + " dropped");
   } else if (trait_list_->parsed()) {
     if (json_) {
       auto registry = engine.audiences().TraitRegistryJson();
@@ -221,25 +230,54 @@ int AudienceCommands::Run(Engine& engine, const std::string& data_dir) {
   } else if (seg_overlap_->parsed()) {
     auto o = engine.audiences().SegmentOverlap(name_, name_b_);
     Check(o.status(), "segment overlap");
-    std::printf("{\"a\":%llu,\"b\":%llu,\"both\":%llu,\"jaccard\":%.4f}\n", (unsigned long long)o->a,
-                (unsigned long long)o->b, (unsigned long long)o->both, o->jaccard);
+    // As GET /api/segments/{a}/overlap/{b}, plus the Jaccard index.
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("a").String(name_).Key("b").String(name_b_).Key("a_size").Uint(o->a);
+    w.Key("b_size").Uint(o->b).Key("both").Uint(o->both).Key("jaccard").Double(o->jaccard).EndObject();
+    std::printf("%s\n", out.c_str());
   } else if (seg_export_->parsed()) {
     // No audit, no export: the members are written out only once the export is audited.
     std::ostringstream members;
     Status s = engine.audiences().ExportSegment(name_, members, use_);
     AuditCli(engine, "segment.export", "segment:" + name_ + " use:" + use_, s.ok() ? 200 : 404);
     Check(s, "segment export");
-    if (out_.empty()) {
-      std::fwrite(members.view().data(), 1, members.view().size(), stdout);
-      if (std::fflush(stdout) != 0) Fail("segment export: cannot write to standard output");
-    } else {
+    if (!out_.empty()) {
       std::ofstream f(out_);
       f << members.view();
       f.flush();
       if (!f) Fail("segment export: cannot write " + out_);
     }
+    if (json_) {
+      // One object: the members' OneIDs (as the lines of GET /api/segments/{name}/export), or
+      // with --out only their number, the OneIDs being in the file.
+      std::string out;
+      JsonWriter w(&out);
+      w.BeginObject().Key("segment").String(name_).Key("use").String(use_);
+      if (out_.empty()) w.Key("oneids").BeginArray();
+      uint64_t count = 0;
+      std::istringstream lines{std::string(members.view())};
+      for (std::string line; std::getline(lines, line);) {
+        if (line.empty()) continue;
+        ++count;
+        if (out_.empty()) w.Uint(std::strtoull(line.c_str(), nullptr, 10));
+      }
+      if (out_.empty()) w.EndArray();
+      w.Key("count").Uint(count);
+      if (!out_.empty()) w.Key("out").String(out_);
+      w.EndObject();
+      std::printf("%s\n", out.c_str());
+    } else if (out_.empty()) {
+      std::fwrite(members.view().data(), 1, members.view().size(), stdout);
+      if (std::fflush(stdout) != 0) Fail("segment export: cannot write to standard output");
+    }
   } else if (seg_drop_->parsed()) {
     Check(engine.audiences().DropSegment(name_), "segment drop");
+    if (json_) {
+      std::string out;
+      JsonWriter(&out).BeginObject().Key("dropped").String(name_).EndObject();  // as DELETE /api/segments/{name}
+      std::printf("%s\n", out.c_str());
+    }
   } else if (gp_->parsed()) {
     return print_report(engine.analysts().GroupProfile(name_, gp_options_), "groupprofile");
   } else if (people_->parsed()) {

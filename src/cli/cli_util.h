@@ -8,6 +8,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+
 #include "holo/engine.h"
 #include "holo/status.h"
 
@@ -20,6 +22,27 @@ namespace holo::cli {
 
 inline void Check(const Status& s, const std::string& context = "") {
   if (!s.ok()) Fail(context.empty() ? s.ToString() : context + ": " + s.ToString());
+}
+
+// --json: every command that prints a result takes it, and then prints exactly one JSON
+// object on stdout (progress and warnings stay on stderr). `holo completion bash` lists it
+// with the command's other options; tests/e2e/cli_json_test.cc holds every command to it.
+inline void AddJsonFlag(CLI::App* command, bool* json) {
+  command->add_flag("--json", *json, "Print one JSON object on stdout");
+}
+
+// --json on a command whose output is always one JSON object: accepted and changes nothing.
+inline void AddJsonAlways(CLI::App* command) {
+  static const std::string kDescription = "Print one JSON object on stdout (this command always does)";
+  command->add_flag("--json", kDescription);
+}
+
+// Prints a result on stdout, one line: `json` (one JSON object) with --json, else `text`.
+inline void PrintResult(bool json, const std::string& json_text, const std::string& text) {
+  std::printf("%s\n", json ? json_text.c_str() : text.c_str());
+}
+inline void PrintResult(bool json, const Engine::Report& report) {
+  PrintResult(json, report.json, report.text);
 }
 
 // Appends one entry to the engine's audit log (DATA/audit.jsonl) for a command run from the

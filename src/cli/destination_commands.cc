@@ -35,17 +35,22 @@ void DestinationCommands::Add(CLI::App& app, const std::function<void(CLI::App*)
                    "Seconds between the sync passes `holo serve` runs by itself (0: only when asked)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 7u * 86400u));
+  AddJsonAlways(add_);
   list_ = dest_->add_subcommand("list", "The destinations (JSON; never their secrets)");
   add_data(list_);
+  AddJsonAlways(list_);
   sync_ = dest_->add_subcommand("sync", "One sync pass of a destination (default: all); prints a JSON report");
   add_data(sync_);
   sync_->add_option("name", name_, "Destination (default: every one)");
+  AddJsonAlways(sync_);
   status_ = dest_->add_subcommand("status", "Lag, last success, retries, failures, dead letters (JSON)");
   add_data(status_);
   status_->add_option("name", name_, "Destination (default: every one)");
+  AddJsonAlways(status_);
   drop_ = dest_->add_subcommand("drop", "Remove a destination and its sync state (its dead-letter file stays)");
   add_data(drop_);
   drop_->add_option("name", name_, "Destination")->required();
+  AddJsonAlways(drop_);
 }
 
 bool DestinationCommands::Parsed() const { return dest_->parsed(); }

@@ -25,6 +25,7 @@
 #include "cli/serve_commands.h"
 #include "generate/pii_records.h"
 #include "generate/pii_sources.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 
 namespace {
@@ -67,6 +68,13 @@ std::unique_ptr<holo::Engine> OpenEngine(const std::string& data, bool create = 
   Check(engine.status(), "cannot open data directory " + data);
   (*engine)->SetLog([](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   return std::move(engine).value();
+}
+
+// `text` as a JSON string, quoted and escaped (a path in a printf-built object).
+std::string Quoted(std::string_view text) {
+  std::string out;
+  holo::JsonWriter::AppendQuoted(text, &out);
+  return out;
 }
 
 std::string Thousands(uint64_t n) {
@@ -117,13 +125,7 @@ std::string IngestJson(const holo::IngestReport& r) {
                 r.seconds > 0 ? r.stored / r.seconds : 0.0, r.resolve.resolve_seconds,
                 r.resolve.profile_seconds, (unsigned long long)r.resolve.profiles_written);
   std::string out(buf);
-  // dead_letter path is a file name: escape quotes and backslashes.
-  std::string path;
-  for (char c : r.dead_letter_path) {
-    if (c == '"' || c == '\\') path.push_back('\\');
-    path.push_back(c);
-  }
-  out.insert(out.size() - 1, ",\"dead_letter\":\"" + path + "\",\"resolve_full_graph\":" +
+  out.insert(out.size() - 1, ",\"dead_letter\":" + Quoted(r.dead_letter_path) + ",\"resolve_full_graph\":" +
                                  (r.resolve.full_graph ? "true" : "false"));
   return out;
 }
@@ -155,16 +157,18 @@ holo::Status RunIngest(holo::Engine& engine, const std::vector<std::string>& pat
   return s;
 }
 
-void PrintQuality(const holo::IdentityQuality& q) {
-  std::printf(
+std::string QualityJson(const holo::IdentityQuality& q) {
+  char buf[1024];
+  std::snprintf(buf, sizeof(buf),
       "{\"identifiers\":%llu,\"persons\":%llu,\"oneids\":%llu,\"unknown\":%llu,"
       "\"predicted_pairs\":%llu,\"true_pairs\":%llu,\"linkable_pairs\":%llu,"
       "\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"recall_vs_truth\":%.6f,"
-      "\"linkable_share\":%.6f,\"bcubed_precision\":%.6f,\"bcubed_recall\":%.6f}\n",
+      "\"linkable_share\":%.6f,\"bcubed_precision\":%.6f,\"bcubed_recall\":%.6f}",
       (unsigned long long)q.identifiers, (unsigned long long)q.persons, (unsigned long long)q.oneids,
       (unsigned long long)q.unknown, (unsigned long long)q.predicted_pairs,
       (unsigned long long)q.true_pairs, (unsigned long long)q.linkable_pairs, q.precision, q.recall,
       q.f1, q.recall_vs_truth, q.linkable_share, q.bcubed_precision, q.bcubed_recall);
+  return buf;
 }
 
 // A point in time from the command line: ISO-8601 ("2026-11-23T10:00:00Z",
@@ -233,7 +237,9 @@ int RunLookup(holo::Engine& engine, int64_t as_of_ms) {
   return 0;
 }
 
-int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
+// With `json`, the narrative goes to stderr and stdout gets one JSON object at the end.
+int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir, bool json) {
+  std::FILE* text = json ? stderr : stdout;
   fs::path root(dir);
   fs::path world = root / "world";
   fs::path data = root / "data";
@@ -243,9 +249,9 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
   fs::create_directories(world, ec);
   if (ec) Fail("cannot create " + world.string() + ": " + ec.message());
 
-  std::printf("Holo demo: %s persons, seed %llu, in %s\n", Thousands(persons).c_str(),
+  std::fprintf(text, "Holo demo: %s persons, seed %llu, in %s\n", Thousands(persons).c_str(),
               (unsigned long long)seed, root.string().c_str());
-  std::fflush(stdout);
+  std::fflush(text);
   auto total_start = std::chrono::steady_clock::now();
   holo::WorldOptions wo;
   wo.persons = persons;
@@ -264,53 +270,53 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
     progress.Done();
   }
   double gen_secs = Seconds(t0);
-  std::printf("world     %s messages from %s persons in %s households, generated in %.1f s\n",
+  std::fprintf(text, "world     %s messages from %s persons in %s households, generated in %.1f s\n",
               Thousands(ws.events).c_str(), Thousands(ws.persons).c_str(),
               Thousands(ws.households).c_str(), gen_secs);
-  std::fflush(stdout);
+  std::fflush(text);
 
   // The world's traits are measured at its end (a replay), unless HOLO_NOW says otherwise.
   if (g_now_ms == 0) {
     auto end = holo::ParseIso8601Ms(wo.end_date + "T00:00:00Z");
     Check(end.status(), "world end date");
     g_now_ms = *end;
-    std::printf("clock     the world's end, %s (set HOLO_NOW to measure at another time)\n", wo.end_date.c_str());
+    std::fprintf(text, "clock     the world's end, %s (set HOLO_NOW to measure at another time)\n", wo.end_date.c_str());
   }
   auto engine = OpenEngine(data.string());
   holo::IngestReport report;
   holo::IngestOptions io;
   Check(RunIngest(*engine, {world.string()}, io, "", &report), "ingest");
-  std::printf("ingest    %s events stored in %.1f s = %s events/s (%s rejected, %s duplicates)\n",
+  std::fprintf(text, "ingest    %s events stored in %.1f s = %s events/s (%s rejected, %s duplicates)\n",
               Thousands(report.stored).c_str(), report.seconds,
               Thousands(static_cast<uint64_t>(report.stored / std::max(report.seconds, 1e-9))).c_str(),
               Thousands(report.rejected).c_str(), Thousands(report.duplicates).c_str());
   auto stats = engine->Stats();
   Check(stats.status());
-  std::printf("identity  %s identifiers resolved into %s OneIDs in %.1f s (%s shared identifiers kept apart, %s merges refused)\n",
+  std::fprintf(text, "identity  %s identifiers resolved into %s OneIDs in %.1f s (%s shared identifiers kept apart, %s merges refused)\n",
               Thousands(stats->identifiers).c_str(), Thousands(stats->oneids).c_str(),
               report.resolve.resolve_seconds, Thousands(report.resolve.shared_nodes).c_str(),
               Thousands(report.resolve.refused_merges).c_str());
-  std::printf("profiles  %s profiles built in %.1f s\n", Thousands(report.resolve.profiles_written).c_str(),
+  std::fprintf(text, "profiles  %s profiles built in %.1f s\n", Thousands(report.resolve.profiles_written).c_str(),
               report.resolve.profile_seconds);
   auto q = holo::EvaluateIdentity(*engine, (world / "truth.csv").string(),
                                   (world / "truth_linkable.csv").string());
   Check(q.status(), "evaluate");
-  std::printf("truth     %s identifiers of %s persons and %s shared devices (tablets, kiosks): "
+  std::fprintf(text, "truth     %s identifiers of %s persons and %s shared devices (tablets, kiosks): "
               "%s OneIDs found, %s components the evidence supports\n",
               Thousands(q->identifiers).c_str(), Thousands(ws.persons).c_str(),
               Thousands(q->persons - std::min<uint64_t>(q->persons, ws.persons)).c_str(),
               Thousands(q->oneids).c_str(), Thousands(ws.linkable_components).c_str());
-  std::printf("quality   pairwise precision %.4f (vs truth.csv), recall %.4f (vs truth_linkable.csv), F1 %.4f\n",
+  std::fprintf(text, "quality   pairwise precision %.4f (vs truth.csv), recall %.4f (vs truth_linkable.csv), F1 %.4f\n",
               q->precision, q->recall, q->f1);
-  std::printf("          linkable share %.4f of true pairs; recall vs all of truth.csv %.4f; B-cubed P %.4f R %.4f\n",
+  std::fprintf(text, "          linkable share %.4f of true pairs; recall vs all of truth.csv %.4f; B-cubed P %.4f R %.4f\n",
               q->linkable_share, q->recall_vs_truth, q->bcubed_precision, q->bcubed_recall);
   if (ws.wifi_macs_seen > 0) {
-    std::printf("stores    %.1f%% of the %s phones seen by wifi sensors carry a MAC some app also reports\n",
+    std::fprintf(text, "stores    %.1f%% of the %s phones seen by wifi sensors carry a MAC some app also reports\n",
                 100.0 * ws.wifi_macs_linked / ws.wifi_macs_seen, Thousands(ws.wifi_macs_seen).c_str());
   }
   // A sample profile: the first taobao account in truth.csv whose person has ordered.
   std::ifstream truth(world / "truth.csv");
-  std::string line;
+  std::string line, sample_id, sample_profile;
   while (std::getline(truth, line)) {
     if (line.find(",user_id@taobao,") == std::string::npos) continue;
     size_t a = line.find(',');
@@ -320,7 +326,9 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
     auto profile = engine->ProfileJson(id);
     // Show someone who has bought something: the richest kind of profile.
     if (profile.ok() && profile->find("\"city\":null") == std::string::npos) {
-      std::printf("sample profile of %s:\n%s\n", id.c_str(), profile->c_str());
+      std::fprintf(text, "sample profile of %s:\n%s\n", id.c_str(), profile->c_str());
+      sample_id = id;
+      sample_profile = *profile;
       break;
     }
   }
@@ -329,20 +337,41 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir) {
   auto seg = engine->audiences().DefineSegment(
       "demo_lux_buyers", "spending_power >= 3 and count(Order Completed where category = \"luxury\", 90d) >= 1");
   Check(seg.status(), "demo segment");
-  std::printf("segment   %s: %s members (%.1f s incl. computing the new trait for every profile)\n",
+  std::fprintf(text, "segment   %s: %s members (%.1f s incl. computing the new trait for every profile)\n",
               seg->name.c_str(), Thousands(seg->members).c_str(), Seconds(seg_start));
   auto gp = engine->analysts().GroupProfile("demo_lux_buyers", holo::Engine::GroupProfileOptions());
   if (gp.ok()) {
-    std::printf("%s\n", gp->text.substr(0, std::min<size_t>(gp->text.size(), 1200)).c_str());
+    std::fprintf(text, "%s\n", gp->text.substr(0, std::min<size_t>(gp->text.size(), 1200)).c_str());
   } else {
-    std::printf("group profile withheld: %s\n", gp.status().message().c_str());
+    std::fprintf(text, "group profile withheld: %s\n", gp.status().message().c_str());
   }
   holo::Engine::FunnelQuery fq;
   fq.brand = "Nike";
   auto funnel = engine->audiences().Funnel(fq);
   Check(funnel.status(), "demo funnel");
-  std::printf("%s\n", funnel->text.c_str());
-  std::printf("total     %.1f s\n", Seconds(total_start));
+  std::fprintf(text, "%s\n", funnel->text.c_str());
+  const double total_seconds = Seconds(total_start);
+  std::fprintf(text, "total     %.1f s\n", total_seconds);
+  if (!json) return 0;
+  std::string out;
+  holo::JsonWriter w(&out);
+  w.BeginObject().Key("persons").Uint(persons).Key("seed").Uint(seed).Key("dir").String(root.string());
+  w.Key("world").BeginObject().Key("persons").Uint(ws.persons).Key("households").Uint(ws.households);
+  w.Key("events").Uint(ws.events).Key("seconds").Double(gen_secs).EndObject();
+  w.Key("ingest").RawValue(IngestJson(report));
+  w.Key("identity").BeginObject().Key("identifiers").Uint(stats->identifiers).Key("oneids").Uint(stats->oneids);
+  w.EndObject();
+  w.Key("quality").RawValue(QualityJson(*q));
+  if (!sample_id.empty()) w.Key("sample_profile").BeginObject().Key("id").String(sample_id).Key("profile").RawValue(sample_profile).EndObject();
+  w.Key("segment").BeginObject().Key("name").String(seg->name).Key("size").Uint(seg->members).EndObject();
+  w.Key("group_profile");
+  if (gp.ok()) {
+    w.RawValue(gp->json);
+  } else {
+    w.BeginObject().Key("withheld").String(gp.status().message()).EndObject();
+  }
+  w.Key("funnel").RawValue(funnel->json).Key("seconds").Double(total_seconds).EndObject();
+  std::printf("%s\n", out.c_str());
   return 0;
 }
 
@@ -452,7 +481,7 @@ int main(int argc, char** argv) {
   add_data(expl);
   expl->add_option("a", explain_a, "OneID or type:value")->required();
   expl->add_option("b", explain_b, "OneID or type:value")->required();
-  expl->add_flag("--json", explain_json, "Print JSON (the API form) instead of text");
+  holo::cli::AddJsonFlag(expl, &explain_json);
   expl->add_option("--as-of", as_of, "Explain as of this time: OneIDs then, evidence seen by then");
 
   // identity: maintenance of the identity graph (docs/identity.md)
@@ -511,16 +540,16 @@ int main(int argc, char** argv) {
   add_data(id_dry);
   id_dry->add_option("--config", config_path, "Policy TOML (see docs/identity.md)")->required()->check(CLI::ExistingFile);
   id_dry->add_option("--examples", top, "Examples of merges and splits to list")->capture_default_str();
-  id_dry->add_flag("--json", as_json, "Print JSON");
+  holo::cli::AddJsonFlag(id_dry, &as_json);
   auto* id_hubs = idn->add_subcommand("hubs", "Report hub and shared identifiers and what they were kept from joining");
   add_data(id_hubs);
   id_hubs->add_option("--top", top, "Hubs to list")->capture_default_str();
-  id_hubs->add_flag("--json", as_json, "Print JSON");
+  holo::cli::AddJsonFlag(id_hubs, &as_json);
   auto* id_monitor = idn->add_subcommand("monitor", "Cluster-size distribution vs the last snapshot; exit 3 on drift");
   add_data(id_monitor);
   id_monitor->add_option("--max-distance", max_distance, "Alert above this total-variation distance")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   id_monitor->add_flag("--no-save", no_save, "Do not save this snapshot for the next comparison");
-  id_monitor->add_flag("--json", as_json, "Print JSON");
+  holo::cli::AddJsonFlag(id_monitor, &as_json);
   auto* id_feed = idn->add_subcommand("feed", "Merge and split records as JSON lines (for downstream systems)");
   add_data(id_feed);
   id_feed->add_option("--since", since, "Only records after this sequence number")->capture_default_str();
@@ -552,10 +581,10 @@ int main(int argc, char** argv) {
       holo::generate::MultiSourceStats st;
       Check(holo::generate::WriteMultiSourceCsv(multi_options, pii_out, &st), "generate-pii");
       std::printf("{\"persons\":%llu,\"records\":%llu,\"sources\":%d,\"overlapping_records\":%llu,"
-                  "\"corrupted_records\":%llu,\"out\":\"%s\"}\n",
+                  "\"corrupted_records\":%llu,\"out\":%s}\n",
                   (unsigned long long)st.persons, (unsigned long long)st.records, multi_options.sources,
                   (unsigned long long)st.overlapping_records, (unsigned long long)st.corrupted_records,
-                  pii_out.c_str());
+                  Quoted(pii_out).c_str());
       throw CLI::Success();
     }
     auto noise = holo::generate::ParsePiiNoise(pii_noise);
@@ -563,9 +592,9 @@ int main(int argc, char** argv) {
     pii_options.noise = *noise;
     holo::generate::PiiStats stats;
     Check(holo::generate::WritePiiCsv(pii_options, pii_out, &stats), "generate-pii");
-    std::printf("{\"records\":%llu,\"persons\":%llu,\"noise\":\"%s\",\"out\":\"%s\"}\n",
+    std::printf("{\"records\":%llu,\"persons\":%llu,\"noise\":\"%s\",\"out\":%s}\n",
                 (unsigned long long)stats.records, (unsigned long long)stats.persons,
-                holo::generate::PiiNoiseName(pii_options.noise), pii_out.c_str());
+                holo::generate::PiiNoiseName(pii_options.noise), Quoted(pii_out).c_str());
     throw CLI::Success();  // done: app.exit() returns 0 without opening a data directory
   });
 
@@ -599,6 +628,17 @@ int main(int argc, char** argv) {
   demo->add_option("--dir", demo_dir, "Working directory (world/ and data/ are replaced)")->capture_default_str();
 
   std::string completion_shell;
+  // --json: with it, a command prints one JSON object on stdout. These print one always;
+  // lookup, export, identity feed (lines), serve and completion take no --json.
+  bool json = false;
+  holo::cli::AddJsonFlag(mat, &json);
+  holo::cli::AddJsonFlag(id_policy, &json);
+  holo::cli::AddJsonFlag(demo, &json);
+  for (CLI::App* always : {gen, gen_pii, ing, res, prof, ev, st, rekey, id_erase, id_unlink, id_delete, id_import, id_vault,
+                           id_regions, id_ip, id_apply}) {
+    holo::cli::AddJsonAlways(always);
+  }
+
   auto* completion = app.add_subcommand("completion", "Print a shell completion script: source <(holo completion bash)");
   completion->add_option("shell", completion_shell, "The shell (bash)")->required()->check(CLI::IsMember({"bash"}));
 
@@ -629,22 +669,33 @@ int main(int argc, char** argv) {
                               }),
           "generate");
     progress.Done();
-    std::printf("{\"persons\":%llu,\"households\":%llu,\"events\":%llu,\"out\":\"%s\"}\n",
+    std::printf("{\"persons\":%llu,\"households\":%llu,\"events\":%llu,\"out\":%s}\n",
                 (unsigned long long)stats.persons, (unsigned long long)stats.households,
-                (unsigned long long)stats.events, world.out_dir.c_str());
+                (unsigned long long)stats.events, Quoted(world.out_dir).c_str());
     return 0;
   }
-  if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir);
+  if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir, json);
   if (mat->parsed()) {
     holo::MatchReport report;
     Check(holo::RunMatch(match_options, &report), "match");
     for (const auto& w : report.warnings) std::fprintf(stderr, "holo: warning: %s\n", w.c_str());
-    if (match_explain) std::fputs(report.model_explanation.c_str(), stdout);
-    std::printf("{\"records\":%llu,\"candidate_pairs\":%llu,\"matched_pairs\":%llu,\"clusters\":%llu,"
-                "\"threshold_weight\":%.3f,\"seconds\":%.3f}\n",
-                (unsigned long long)report.records, (unsigned long long)report.candidate_pairs,
-                (unsigned long long)report.matched_pairs, (unsigned long long)report.clusters,
-                report.threshold_weight, report.seconds);
+    // --explain-model: the explanation before the JSON, or with --json inside it.
+    if (match_explain && !json) std::fputs(report.model_explanation.c_str(), stdout);
+    char buf[512];
+    std::snprintf(buf, sizeof(buf),
+                  "{\"records\":%llu,\"candidate_pairs\":%llu,\"matched_pairs\":%llu,\"clusters\":%llu,"
+                  "\"threshold_weight\":%.3f,\"seconds\":%.3f}",
+                  (unsigned long long)report.records, (unsigned long long)report.candidate_pairs,
+                  (unsigned long long)report.matched_pairs, (unsigned long long)report.clusters,
+                  report.threshold_weight, report.seconds);
+    std::string out = buf;
+    if (match_explain && json) {
+      out.pop_back();
+      out += ",\"model_explanation\":";
+      holo::JsonWriter::AppendQuoted(report.model_explanation, &out);
+      out += '}';
+    }
+    std::printf("%s\n", out.c_str());
     return 0;
   }
 
@@ -681,7 +732,7 @@ int main(int argc, char** argv) {
                 (unsigned long long)r.from_generation, (unsigned long long)r.to_generation, (unsigned long long)r.keys,
                 (unsigned long long)r.pseudonyms, (unsigned long long)r.vault_entries, r.vault_unopened.size(),
                 (unsigned long long)r.profiles, r.seconds,
-                r.old_dir.empty() ? "" : (",\"old_dir\":\"" + r.old_dir + "\"").c_str());
+                r.old_dir.empty() ? "" : (",\"old_dir\":" + Quoted(r.old_dir)).c_str());
     return 0;
   }
   if (!default_region.empty()) g_phone_regions[ingest_options.source] = default_region;
@@ -760,11 +811,11 @@ int main(int argc, char** argv) {
   } else if (ev->parsed()) {
     auto q = holo::EvaluateIdentity(*engine, truth, linkable);
     Check(q.status(), "eval");
-    PrintQuality(*q);
+    std::printf("%s\n", QualityJson(*q).c_str());
   } else if (expl->parsed()) {
     auto ex = engine->identity().Explain(explain_a, explain_b, as_of.empty() ? 0 : ParseWhen(as_of, "--as-of"));
     Check(ex.status(), "explain");
-    std::printf("%s\n", explain_json ? ex->json.c_str() : ex->text.c_str());
+    holo::cli::PrintResult(explain_json, ex->json, ex->text);
   } else if (idn->parsed()) {
     holo::ResolveReport report;
     if (id_erase->parsed()) {
@@ -798,7 +849,13 @@ int main(int argc, char** argv) {
     } else if (id_policy->parsed()) {
       auto p = engine->identity().IdentityPolicy();
       Check(p.status(), "identity policy");
-      std::printf("%s", p->c_str());
+      if (json) {
+        std::string out;
+        holo::JsonWriter(&out).BeginObject().Key("toml").String(*p).EndObject();
+        std::printf("%s\n", out.c_str());
+      } else {
+        std::printf("%s", p->c_str());
+      }
       return 0;
     } else if (id_apply->parsed()) {
       holo::cli::RequireAudit(*engine, "config.identity_policy");
@@ -816,7 +873,7 @@ int main(int argc, char** argv) {
       if (id_hubs->parsed()) r = engine->identity().IdentityHubs(top);
       if (id_monitor->parsed()) r = engine->identity().MonitorClusterSizes(max_distance, !no_save);
       Check(r.status(), "identity");
-      std::printf("%s\n", as_json ? r->json.c_str() : r->text.c_str());
+      holo::cli::PrintResult(as_json, *r);
       return r->alert ? 3 : 0;
     }
     std::printf("%s\n", ResolveJson(report).c_str());

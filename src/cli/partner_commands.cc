@@ -20,7 +20,7 @@ void PartnerCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   match_->add_option("--file", file_, "The upload: one SHA-256 (64 hex digits) of a normalized e-mail or phone per line")
       ->required();
   match_->add_option("--k", options_.k, "Minimum group size (>= 10)")->capture_default_str();
-  match_->add_flag("--json", json_, "Print JSON");
+  AddJsonFlag(match_, &json_);
 }
 
 bool PartnerCommands::Parsed() const { return partner_->parsed(); }
@@ -55,7 +55,7 @@ int PartnerCommands::Run(Engine& engine) {
   }
   AuditCli(engine, "partner.match", target, status);
   Check(r.status(), "partner match");
-  std::printf("%s\n", json_ ? r->json.c_str() : r->text.c_str());
+  PrintResult(json_, *r);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "cli/cli_util.h"
+#include "common/json_writer.h"
 #include "common/time_util.h"
 #include "privacy/audit_log.h"
 
@@ -27,13 +28,16 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
         ->delimiter(',');
     (*sub)->add_option("--source", source_, "Where the person decided (an app, support, ...)")->capture_default_str();
     (*sub)->add_option("--at", at_, "When (ISO-8601; default: now)");
+    AddJsonAlways(*sub);
   }
   show_ = consent_->add_subcommand("show", "A person's state per purpose and the history of their decisions (JSON)");
   add_data(show_);
   show_->add_option("id", id_, "OneID or type:value identifier")->required();
+  AddJsonAlways(show_);
   policy_ = consent_->add_subcommand("policy", "Print the consent policy in force (JSON), or replace it with --set");
   add_data(policy_);
   policy_->add_option("--set", policy_file_, "A JSON file: {\"uses\": {\"export\": [\"marketing\"], ...}, \"defaults\": {...}}");
+  AddJsonAlways(policy_);
 
   dsar_ = app.add_subcommand("dsar", "Access request: everything Holo holds about a person (JSON to --out, summary on stdout)");
   add_data(dsar_);
@@ -42,6 +46,8 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
                     "More type:value identifiers the person gave with the request (their raw values are shown)")
       ->delimiter(',');
   dsar_->add_option("--out", out_, "Write the JSON document here (default: stdout, after the summary)");
+  dsar_->add_flag("--json", json_,
+                  "Print one JSON object: the document (no summary), or with --out {\"out\", \"summary\"}");
 
   audit_ = app.add_subcommand("audit", "Query the audit log (who read, exported, erased, changed what) and check its chain");
   add_data(audit_);
@@ -51,27 +57,35 @@ void PrivacyCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& a
   audit_->add_option("--since", audit_since_, "From this date or time (UTC)");
   audit_->add_option("--until", audit_until_, "Before this date or time (UTC)");
   audit_->add_flag("--verify", audit_verify_, "Only check the hash chain (exit 2 if an entry was changed or removed)");
+  audit_->add_flag("--json", json_,
+                   "Print one JSON object: {\"entries\": [...], \"matched\", \"total\", \"intact\"} (no entries with --verify)");
 
   retention_ = app.add_subcommand("retention", "Per-source retention windows, enforced when the events are compacted");
   retention_->require_subcommand(1);
   ret_show_ = retention_->add_subcommand("show", "Print the windows in force, {\"source\": days}");
   add_data(ret_show_);
+  AddJsonAlways(ret_show_);
   ret_set_ = retention_->add_subcommand("set", "Replace the windows, e.g. '{\"store_wifi\": 30}'");
   add_data(ret_set_);
   ret_set_->add_option("windows", retention_json_, "JSON object: source -> days")->required();
+  AddJsonAlways(ret_set_);
   ret_apply_ = retention_->add_subcommand("apply", "Enforce the windows now: drop expired events, rebuild affected profiles");
   add_data(ret_apply_);
+  AddJsonAlways(ret_apply_);
 
   dead_ = app.add_subcommand("dead-letters",
                              "Show the rejected input lines (DATA/dead_letter.jsonl) with their sealed text opened (audited)");
   add_data(dead_);
   dead_->add_option("--limit", dead_limit_, "The last N records (0: all)")->capture_default_str();
+  dead_->add_flag("--json", json_,
+                  "Print one JSON object: {\"records\": [...], \"shown\", \"unopened\"} instead of JSON lines");
 
   erase_ = app.add_subcommand("erase", "Erase a person: everything Holo holds about them (right to erasure)");
   add_data(erase_);
   erase_->add_option("id", id_, "OneID or type:value identifier of the person")->required();
   erase_->add_flag("--compact", compact_,
                    "Also compact the store now, so that no file keeps the erased data (else: at the next compactions)");
+  AddJsonAlways(erase_);
 }
 
 bool PrivacyCommands::Parsed() const {
@@ -95,13 +109,27 @@ int PrivacyCommands::RunWithoutEngine(const std::string& data_dir) {
   }
   privacy::AuditVerification v;
   uint64_t shown = 0;
+  // With --json, one object (the entries as GET /api/audit lists them): printed once the
+  // whole log is read, so a failure on the way prints no half object.
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  if (json_ && !audit_verify_) w.Key("entries").BeginArray();
   Check(privacy::ReadAuditLog(data_dir + "/audit.jsonl", q,
                               [&](std::string_view line) {
-                                if (!audit_verify_) std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+                                if (json_ && !audit_verify_) w.RawValue(line);
+                                if (!json_ && !audit_verify_) std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
                                 ++shown;
                               },
                               &v),
         "audit");
+  if (json_) {
+    if (!audit_verify_) w.EndArray();
+    w.Key("matched").Uint(shown).Key("total").Uint(v.entries).Key("intact").Bool(v.first_broken_line == 0);
+    if (v.first_broken_line != 0) w.Key("first_broken_line").Uint(v.first_broken_line).Key("why").String(v.why);
+    w.EndObject();
+    std::printf("%s\n", out.c_str());
+  }
   if (v.first_broken_line != 0) {
     std::fprintf(stderr, "holo: error: audit log %s/audit.jsonl is not intact: %s\n", data_dir.c_str(), v.why.c_str());
     return 2;
@@ -142,6 +170,19 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     AuditCli(engine, "profile.access_request", oneid.ok() ? "oneid:" + std::to_string(*oneid) : "(unknown)",
              r.ok() ? 200 : 404);
     Check(r.status(), "dsar");
+    if (json_) {
+      // The document itself (as GET /api/profiles/{id}/access-request?format=json); with
+      // --out, where it went and the summary.
+      if (!out_.empty()) {
+        std::ofstream f(out_, std::ios::trunc);
+        f << r->json << '\n';
+        if (!f.flush()) Fail("dsar: cannot write " + out_);
+      }
+      std::string out;
+      JsonWriter(&out).BeginObject().Key("out").String(out_).Key("summary").String(r->text).EndObject();
+      PrintResult(out_.empty(), r->json, out);
+      return 0;
+    }
     std::printf("%s", r->text.c_str());
     if (out_.empty()) {
       std::printf("%s\n", r->json.c_str());
@@ -173,12 +214,23 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     // The opened text may hold PII: no audit, no read.
     RequireAudit(engine, "dead_letters.read");
     uint64_t shown = 0, unopened = 0;
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("records").BeginArray();
     Status s = engine.privacy().ReadDeadLetters(dead_limit_, [&](std::string_view json) {
-      std::printf("%.*s\n", static_cast<int>(json.size()), json.data());
+      if (json_) {
+        w.RawValue(json);
+      } else {
+        std::printf("%.*s\n", static_cast<int>(json.size()), json.data());
+      }
       ++shown;
     }, &unopened);
     AuditCli(engine, "dead_letters.read", "dead_letter.jsonl", s.ok() ? 200 : 500);
     Check(s, "dead-letters");
+    if (json_) {
+      w.EndArray().Key("shown").Uint(shown).Key("unopened").Uint(unopened).EndObject();
+      std::printf("%s\n", out.c_str());
+    }
     std::fprintf(stderr, "holo: %llu dead-letter record(s) shown", (unsigned long long)shown);
     if (unopened != 0) {
       std::fprintf(stderr, "; %llu could not be opened (damaged, or sealed under a key the keyring lacks)",

@@ -35,6 +35,7 @@ class PrivacyCommands {
   std::vector<std::string> supplied_;
   std::string out_;
   bool compact_ = false;
+  bool json_ = false;
   std::string id_, source_ = "cli", at_, policy_file_;
   std::vector<std::string> purposes_;
 };

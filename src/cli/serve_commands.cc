@@ -43,6 +43,7 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   token_create_->add_option("name", name_, "Who holds the token (shown in the audit log)")->required();
   token_create_->add_option("--role", role_, "admin, analyst or activation")
       ->capture_default_str()->check(CLI::IsMember({"admin", "analyst", "activation"}));
+  AddJsonFlag(token_create_, &json_);
 
   writekey_ = app.add_subcommand("writekey", "Write keys: ingestion credentials, one per source");
   writekey_->require_subcommand(1);
@@ -54,18 +55,19 @@ void ServeCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
                    "Web origins whose pages may send with this key from a browser (CORS), comma-separated: "
                    "https://shop.example,http://localhost:3000, or * for any. Default: none (browsers are refused)")
       ->delimiter(',');
+  AddJsonFlag(writekey_create_, &json_);
 
   // list and revoke, for both kinds.
   for (auto [parent, list, revoke, what] :
        {std::tuple{token_, &token_list_, &token_revoke_, "token"}, std::tuple{writekey_, &writekey_list_, &writekey_revoke_, "write key"}}) {
     *list = parent->add_subcommand("list", std::string("Every ") + what + ": name, role, id, allowed origins (never the secret)");
     add_data(*list);
-    (*list)->add_flag("--json", json_, "Print JSON");
+    AddJsonFlag(*list, &json_);
     *revoke = parent->add_subcommand(
         "revoke", std::string("Revoke a ") + what + " by its id (6+ hex digits, from list) or every one of a name (audited)");
     add_data(*revoke);
     (*revoke)->add_option("id_or_name", name_, "The id (or a prefix of 6+ digits) or the name")->required();
-    (*revoke)->add_flag("--json", json_, "Print JSON");
+    AddJsonFlag(*revoke, &json_);
   }
 }
 
@@ -139,7 +141,17 @@ int ServeCommands::Run(Engine& engine, const std::string& data_dir) {
     auto secret = engine.serving().CreateCredential(token ? "token" : "writekey", name_, token ? role_ : "source",
                                                    token ? std::vector<std::string>{} : allowed_origins_);
     if (!secret.ok()) Fail(secret.status().ToString());
-    std::printf("%s\n", secret->c_str());
+    // As POST /api/admin/tokens and /api/admin/writekeys (the write key's field in snake_case).
+    std::string out;
+    JsonWriter w(&out);
+    if (token) {
+      w.BeginObject().Key("name").String(name_).Key("role").String(role_).Key("token").String(*secret).EndObject();
+    } else {
+      w.BeginObject().Key("source").String(name_).Key("write_key").String(*secret).Key("allowed_origins").BeginArray();
+      for (const std::string& o : allowed_origins_) w.String(o);
+      w.EndArray().EndObject();
+    }
+    PrintResult(json_, out, *secret);
     return 0;
   }
   size_t colon = listen_.rfind(':');
