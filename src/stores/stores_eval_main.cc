@@ -1,0 +1,263 @@
+// stores_eval SHARED_DIR: the presence model against the real store captures with ground
+// truth (bench/RESULTS.md, docs/stores.md).
+//
+//  1. Occupancy, wifi_probe_occupancy_brno: people present per 5-minute window (the room's
+//     hand-logged `occupancy`, averaged over the window's rows) against the model's visitor
+//     devices and the naive count (distinct globally unique MACs plus distinct randomized
+//     fingerprints at RSSI >= -70 dBm). Each is mapped to people by a line fitted on the
+//     other days (leave one day out), so no day is scored by a fit that saw it; MAE over the
+//     windows with people, Pearson r over all windows. Also: the line fitted on every day —
+//     the sniffer-csv calibration shipped as the default (presence.cc).
+//  2. Devices, wifi_probe_labeled_derand: physical devices counted from randomized probes
+//     against `Label`, on all captures and on every six of the seven (one device unseen),
+//     with the pairwise precision and recall of probes grouped per device.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "stores/observation.h"
+#include "stores/presence.h"
+#include "stores/readers.h"
+
+namespace fs = std::filesystem;
+using namespace holo::stores;
+
+namespace {
+
+struct Probe {
+  Sighting s;
+  std::string label;  // derand: the device
+};
+
+std::vector<std::string> Files(const fs::path& dir, const char* ext) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ext) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Sighting ToSighting(const Observation& o) {
+  Sighting s;
+  s.t_us = o.t_us;
+  s.device = Fingerprint(o.device);
+  s.fingerprint = o.fingerprint;
+  s.rssi = o.rssi;
+  s.randomized = o.randomized;
+  s.beacon = o.beacon;
+  return s;
+}
+
+void Die(const std::string& m) {
+  std::fprintf(stderr, "stores_eval: %s\n", m.c_str());
+  std::exit(1);
+}
+
+std::vector<Probe> Read(const std::string& path) {
+  std::vector<Probe> out;
+  uint64_t bad = 0;
+  auto r = ReadObservations(
+      path,
+      [&](const Observation& o) {
+        out.push_back({ToSighting(o), fs::path(path).stem().string()});
+        return holo::Status::OK();
+      },
+      [&](std::string_view, std::string_view, std::string_view) { ++bad; });
+  if (!r.ok()) Die(r.status().ToString());
+  if (bad) std::fprintf(stderr, "%s: %llu bad rows\n", path.c_str(), static_cast<unsigned long long>(bad));
+  return out;
+}
+
+// The hand-logged occupancy per 5-minute window: the mean of the window's rows.
+std::map<int64_t, double> Truth(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::map<int64_t, std::pair<double, int>> sum;
+  while (std::getline(in, line)) {
+    const size_t semi = line.find(';'), last = line.rfind(';');
+    int64_t t;
+    bool zoned;
+    if (semi == std::string::npos || !ParseTime(line.substr(0, semi), &t, &zoned)) continue;
+    auto& [s, n] = sum[t / 300000000 * 300000000];
+    s += std::stod(line.substr(last + 1));
+    ++n;
+  }
+  std::map<int64_t, double> out;
+  for (const auto& [w, sn] : sum) out[w] = sn.first / sn.second;
+  return out;
+}
+
+struct Fit {
+  double a = 1, b = 0;
+};
+Fit FitLine(const std::vector<std::pair<double, double>>& xy) {
+  double mx = 0, my = 0;
+  for (auto [x, y] : xy) mx += x, my += y;
+  mx /= xy.size();
+  my /= xy.size();
+  double sxy = 0, sxx = 0;
+  for (auto [x, y] : xy) sxy += (x - mx) * (y - my), sxx += (x - mx) * (x - mx);
+  Fit f;
+  f.a = sxx > 0 ? sxy / sxx : 0;
+  f.b = my - f.a * mx;
+  return f;
+}
+
+struct Score {
+  double mae = 0, r = 0;
+};
+Score ScoreOf(const std::vector<double>& pred, const std::vector<double>& truth) {
+  double err = 0;
+  int n = 0;
+  for (size_t i = 0; i < pred.size(); ++i) {
+    if (truth[i] > 0) err += std::fabs(pred[i] - truth[i]), ++n;
+  }
+  double mp = 0, mt = 0;
+  for (size_t i = 0; i < pred.size(); ++i) mp += pred[i], mt += truth[i];
+  mp /= pred.size();
+  mt /= pred.size();
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < pred.size(); ++i) {
+    sxy += (pred[i] - mp) * (truth[i] - mt);
+    sxx += (pred[i] - mp) * (pred[i] - mp);
+    syy += (truth[i] - mt) * (truth[i] - mt);
+  }
+  return {n ? err / n : 0, sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0};
+}
+
+void Occupancy(const fs::path& dir) {
+  const auto files = Files(dir, ".csv");
+  if (files.empty()) Die("no captures in " + dir.string());
+  std::vector<Probe> all;
+  std::vector<std::map<int64_t, double>> truth;
+  for (const auto& f : files) {
+    auto p = Read(f);
+    all.insert(all.end(), p.begin(), p.end());
+    truth.push_back(Truth(f));
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Probe& a, const Probe& b) { return a.s.t_us < b.s.t_us; });
+  PresenceParams params = DefaultParams("sniffer-csv");
+  params.people_per_device = 1;
+  params.people_offset = 0;
+  PresenceModel model(params);
+  for (const auto& p : all) model.Learn(p.s);
+  const DeviceCount dc = model.Devices();
+  model.BeginOccupancy(300000000);
+  for (const auto& p : all) model.Observe(p.s);
+  std::map<int64_t, double> devices;
+  for (const auto& w : model.EndOccupancy()) devices[w.start_us] = w.devices;
+  // The naive count.
+  std::map<int64_t, std::set<uint64_t>> naive_sets;
+  for (const auto& p : all) {
+    if (p.s.rssi < -70) continue;
+    naive_sets[p.s.t_us / 300000000 * 300000000].insert(p.s.randomized ? p.s.fingerprint ^ 0x5bd1e995 : p.s.device);
+  }
+  // Per day: (model, naive, truth) per window.
+  struct Row {
+    size_t day;
+    double model, naive, truth;
+  };
+  std::vector<Row> rows;
+  for (size_t d = 0; d < truth.size(); ++d) {
+    for (const auto& [w, t] : truth[d]) {
+      auto m = devices.find(w);
+      auto n = naive_sets.find(w);
+      rows.push_back({d, m == devices.end() ? 0.0 : m->second, n == naive_sets.end() ? 0.0 : double(n->second.size()), t});
+    }
+  }
+  std::printf("## Occupancy: %zu captures, %zu five-minute windows, %llu probes\n\n", files.size(), rows.size(),
+              static_cast<unsigned long long>(all.size()));
+  std::printf("devices %llu (globally unique %llu, of them residents %llu; randomized MACs %llu, of them rotating "
+              "without the bit %llu -> devices %llu)\n\n",
+              (unsigned long long)dc.devices, (unsigned long long)dc.globally_unique, (unsigned long long)dc.residents,
+              (unsigned long long)dc.randomized_macs, (unsigned long long)dc.rotating_macs,
+              (unsigned long long)dc.randomized_devices);
+  std::printf("| estimate | MAE (occupied windows) | Pearson r (all windows) |\n|---|---|---|\n");
+  for (int which = 0; which < 2; ++which) {
+    auto x = [&](const Row& r) { return which == 0 ? r.naive : r.model; };
+    std::vector<double> raw, lodo, truth_v;
+    for (size_t d = 0; d < truth.size(); ++d) {
+      std::vector<std::pair<double, double>> train;
+      for (const Row& r : rows) {
+        if (r.day != d) train.push_back({x(r), r.truth});
+      }
+      const Fit f = FitLine(train);
+      for (const Row& r : rows) {
+        if (r.day != d) continue;
+        raw.push_back(x(r));
+        lodo.push_back(std::max(0.0, f.a * x(r) + f.b));
+        truth_v.push_back(r.truth);
+      }
+    }
+    const char* name = which == 0 ? "naive (distinct MACs + randomized fingerprints, RSSI >= -70)"
+                                  : "presence model (visitor devices)";
+    Score s = ScoreOf(raw, truth_v);
+    std::printf("| %s, raw count | %.2f | %.3f |\n", name, s.mae, s.r);
+    s = ScoreOf(lodo, truth_v);
+    std::printf("| %s, line fitted leaving the day out | %.2f | %.3f |\n", name, s.mae, s.r);
+  }
+  std::vector<std::pair<double, double>> every;
+  for (const Row& r : rows) every.push_back({r.model, r.truth});
+  const Fit f = FitLine(every);
+  std::vector<double> shipped, tv;
+  for (const Row& r : rows) shipped.push_back(std::max(0.0, f.a * r.model + f.b)), tv.push_back(r.truth);
+  const Score s = ScoreOf(shipped, tv);
+  std::printf("\nFitted on every day (the sniffer-csv default): people = %.4f * devices + %.4f "
+              "(in-sample MAE %.2f, r %.3f)\n\n", f.a, f.b, s.mae, s.r);
+}
+
+void Devices(const fs::path& dir) {
+  const auto files = Files(dir, ".csv");
+  if (files.empty()) Die("no captures in " + dir.string());
+  std::vector<std::vector<Probe>> per_file;
+  for (const auto& f : files) per_file.push_back(Read(f));
+  std::printf("## Devices behind randomized MACs: %zu labelled devices\n\n", files.size());
+  std::printf("| devices in the capture | counted | pairwise precision | pairwise recall |\n|---|---|---|---|\n");
+  auto run = [&](size_t skip) {
+    std::vector<Probe> all;
+    for (size_t i = 0; i < per_file.size(); ++i) {
+      if (i != skip) all.insert(all.end(), per_file[i].begin(), per_file[i].end());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Probe& a, const Probe& b) { return a.s.t_us < b.s.t_us; });
+    PresenceModel m(DefaultParams("probe-csv"));
+    for (const auto& p : all) m.Learn(p.s);
+    const DeviceCount dc = m.Devices();
+    std::map<std::pair<uint64_t, std::string>, uint64_t> both;
+    std::map<uint64_t, uint64_t> pred;
+    std::map<std::string, uint64_t> label;
+    for (const auto& p : all) {
+      const uint64_t d = m.Resolve(p.s);
+      ++both[{d, p.label}];
+      ++pred[d];
+      ++label[p.label];
+    }
+    auto pairs = [](uint64_t n) { return n * (n - 1) / 2; };
+    uint64_t tp = 0, pp = 0, tt = 0;
+    for (const auto& [k, n] : both) tp += pairs(n);
+    for (const auto& [k, n] : pred) pp += pairs(n);
+    for (const auto& [k, n] : label) tt += pairs(n);
+    std::string what = skip < per_file.size() ? "6 (without " + fs::path(files[skip]).stem().string() + ")" : "all 7";
+    std::printf("| %s | %llu | %.3f | %.3f |\n", what.c_str(), (unsigned long long)dc.devices,
+                pp ? double(tp) / pp : 1.0, tt ? double(tp) / tt : 1.0);
+  };
+  run(per_file.size());
+  for (size_t i = 0; i < per_file.size(); ++i) run(i);
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) Die("usage: stores_eval SHARED_DIR");
+  const fs::path shared = argv[1];
+  Occupancy(shared / "datasets/stores/wifi_probe_occupancy_brno");
+  Devices(shared / "datasets/stores/wifi_probe_labeled_derand");
+  return 0;
+}
