@@ -192,6 +192,7 @@ class AnalystService;
 class PrivacyService;
 class AuditService;
 class DestinationService;  // holo/destinations.h
+class StoreService;        // holo/stores.h
 
 class Engine {
  public:
@@ -443,6 +444,9 @@ class Engine {
   virtual AuditService& audit() = 0;
   // Activation destinations (holo/destinations.h, docs/destinations.md).
   virtual DestinationService& destinations() = 0;
+
+  // Offline stores: probes and beacons, devices, occupancy (holo/stores.h, docs/stores.md).
+  virtual StoreService& stores() = 0;
 };
 
 // Identity administration (docs/identity.md): why two identifiers are or are not one person, the

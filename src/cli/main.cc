@@ -21,6 +21,7 @@
 #include "cli/cli_util.h"
 #include "cli/partner_commands.h"
 #include "cli/destination_commands.h"
+#include "cli/store_commands.h"
 #include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
 #include "generate/pii_records.h"
@@ -619,6 +620,8 @@ int main(int argc, char** argv) {
   partner.Add(app, add_data);
   holo::cli::DestinationCommands destination;
   destination.Add(app, add_data);
+  holo::cli::StoreCommands stores;
+  stores.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -750,12 +753,13 @@ int main(int argc, char** argv) {
   take_settings(region_settings, &g_phone_regions, "phone-regions", "REGION");
   // Only ingest creates a data directory; the other commands read an existing one.
   serve.BeforeOpen();
-  auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed());
+  auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed() || stores.Importing());
   if (audience.Parsed()) return audience.Run(*engine, data);
   if (serve.Parsed()) return serve.Run(*engine, data);
   if (privacy.Parsed()) return privacy.Run(*engine, data);
   if (partner.Parsed()) return partner.Run(*engine);
   if (destination.Parsed()) return destination.Run(*engine);
+  if (stores.Parsed()) return stores.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

@@ -135,6 +135,7 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
   parser_options_.max_future_skew_ms = options_.max_future_skew_ms;
   for (const auto& [source, ms] : options_.future_skew_ms_by_source) parser_options_.future_skew_ms_by_source[source] = ms;
   destinations_ = MakeDestinations();
+  stores_ = MakeStores();
 }
 
 Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {

@@ -31,6 +31,7 @@
 #include "ingest/message_parser.h"
 #include "privacy/keyring.h"
 #include "privacy/pseudonymizer.h"
+#include "stores/store_service.h"
 #include "profile/computed_trait.h"
 #include "profile/profile_store.h"
 #include "privacy/consent.h"
@@ -81,6 +82,7 @@ class EngineImpl final : public Engine,
   PrivacyService& privacy() override { return *this; }
   AuditService& audit() override { return audit_; }
   DestinationService& destinations() override { return *destinations_; }
+  StoreService& stores() override { return *stores_; }
 
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
   // Opens an engine over `store`: Open opens the RocksDB store at options.data_dir and
@@ -321,6 +323,10 @@ class EngineImpl final : public Engine,
   // by the constructor (destinations.cc), over the members ExportableMembers gives.
   std::unique_ptr<activation::Activation> destinations_;
   std::unique_ptr<activation::Activation> MakeDestinations();
+  // Offline stores (stores/store_service.h): their own column family; made by the
+  // constructor (stores.cc) over the pseudonymizer and the dead-letter file.
+  std::unique_ptr<stores::Stores> stores_;
+  std::unique_ptr<stores::Stores> MakeStores();
 };
 
 }  // namespace holo::engine

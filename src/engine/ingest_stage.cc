@@ -425,6 +425,13 @@ Status IngestStage::WriteDeadLetters(const std::vector<MessageInput>& messages,
 
 Status IngestStage::Sync() { return store_->SyncWal(); }
 
+Status IngestStage::DeadLetter(std::string_view source, const std::vector<Rejected>& records) {
+  MutexLock lock(&dead_letter_mu_);
+  ingest::DeadLetterWriter dead_letter(dead_letter_path_, dead_letter_keys_, Now());
+  for (const Rejected& r : records) HOLO_RETURN_IF_ERROR(dead_letter.Write(r.file, r.line, source, r.reason, r.text));
+  return dead_letter.Close();
+}
+
 Status IngestStage::Write(const std::vector<PreparedMessages::Rep*>& batches,
                           std::vector<std::vector<MessageOutcome>>* outcomes) {
   outcomes->clear();

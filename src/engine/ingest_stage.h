@@ -96,6 +96,14 @@ class IngestStage {
                std::vector<std::vector<MessageOutcome>>* outcomes);
   // Makes every write made so far durable (may run beside the next Write).
   Status Sync();
+  // Appends records rejected outside the message parser (store sensor rows) to the
+  // dead-letter file: each (file, line, reason, text) under `source`.
+  struct Rejected {
+    std::string_view file;
+    uint64_t line;
+    std::string_view reason, text;
+  };
+  Status DeadLetter(std::string_view source, const std::vector<Rejected>& records) EXCLUDES(dead_letter_mu_);
 
   // The dead-letter file Prepare appends to, and Ingest's unless IngestOptions names one.
   const std::string& dead_letter_path() const { return dead_letter_path_; }

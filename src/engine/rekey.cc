@@ -222,6 +222,13 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
               return unexpected();
             }
             break;
+          case Cf::kStores: {  // an observation's key holds its device's pseudonym
+            if (key[0] == keys::kStoreMetaTag) break;
+            const size_t at = keys::StoreObservationDeviceOffset(key);
+            if (at == std::string::npos) return unexpected();
+            mapper.MapAt(&key, at);
+            break;
+          }
           case Cf::kEventIndex:
             if (key.size() == keys::kEventNamesKeySize) break;  // a OneID's names: no identifier
             if (keys::IsEventProjectionKey(key)) {

@@ -91,6 +91,37 @@ inline constexpr std::string_view kDirtyProfilePrefix = "d/p/";  // + oneid8
 // another): a write marks its nodes with one memtable insert rather than one per node.
 inline constexpr std::string_view kDirtyListPrefix = "d/l/";  // + last event seq8 of the write
 // The first key after every key starting with `prefix` (empty when there is none: all 0xff).
+// stores (src/stores, docs/storage_format.md):
+//   'm' store                               -> store record (stores/store_service.cc)
+//   'o' store \0 time8 device16 sensor4     -> observation record
+// time8: the observation's microseconds, big-endian with the sign bit flipped (so that keys
+// sort by time); device16: the pseudonym of the MAC or beacon device; sensor4: a hash of the
+// sensor id (one device seen by two sensors at one instant is two observations).
+inline constexpr char kStoreMetaTag = 'm';
+inline constexpr char kStoreObservationTag = 'o';
+inline std::string StoreMetaKey(std::string_view store) { return std::string(1, kStoreMetaTag) + std::string(store); }
+inline std::string StoreObservationPrefix(std::string_view store) {
+  std::string k(1, kStoreObservationTag);
+  k.append(store);
+  k.push_back('\0');
+  return k;
+}
+inline void AppendStoreTime(std::string* key, int64_t t_us) {
+  coding::PutFixed64BE(key, static_cast<uint64_t>(t_us) ^ (1ULL << 63));
+}
+inline int64_t StoreTimeOf(const char* p) {
+  return static_cast<int64_t>(coding::DecodeFixed64BE(p) ^ (1ULL << 63));
+}
+inline constexpr size_t kStoreObservationSuffixSize = 8 + 16 + 4;
+// The offset of the device pseudonym in a stores key, or npos when the key is not an
+// observation's (rekey maps the pseudonym in place).
+inline size_t StoreObservationDeviceOffset(std::string_view key) {
+  if (key.empty() || key[0] != kStoreObservationTag) return std::string_view::npos;
+  const size_t nul = key.find('\0', 1);
+  if (nul == std::string_view::npos || key.size() != nul + 1 + kStoreObservationSuffixSize) return std::string_view::npos;
+  return nul + 1 + 8;
+}
+
 inline std::string PrefixSuccessor(std::string_view prefix) {
   std::string end(prefix);
   while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();

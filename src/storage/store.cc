@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::string_view kCfNames[] = {"default", "meta",  "events", "dedupe",  "node_events",
                                           "nodes",   "edges", "graph",  "profiles",
-                                          "people",  "segments", "consent", "vault", "event_index"};
+                                          "people",  "segments", "consent", "vault", "event_index",
+                                          "stores"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 }  // namespace

@@ -54,6 +54,7 @@ enum class Cf : int {
   kConsent,     // consent ledger: node purpose ts seq -> given source (privacy/consent.h)
   kVault,       // PII vault: node16 tag8 -> secretbox-sealed JSON of raw values (keys::VaultKey)
   kEventIndex,  // track events by name and OneID: name \0 oneid8 seq8 -> projection (keys::EventNameKey)
+  kStores,      // offline stores: 'm' store -> store record; 'o' store \0 time8 device16 sensor4 -> observation
   kCount,
 };
 std::string_view CfName(Cf cf);

@@ -18,6 +18,9 @@ struct Observation {
   bool zoned = true;
   // Wifi: the MAC, lower-case "aa:bb:cc:dd:ee:ff". Beacon: the app's device or user id.
   std::string device;
+  // The identifier type of `device` (shared/EVENTS.md): "mac", or for a beacon the app's
+  // "device_id" (else "user_id", "anonymous_id").
+  std::string device_type = "mac";
   bool beacon = false;
   // A locally administered (randomized) MAC: never a person by itself.
   bool randomized = false;

@@ -9,8 +9,8 @@ namespace holo::stores {
 
 namespace {
 // The sniffer-csv calibration (see DefaultParams).
-constexpr double kSnifferPeoplePerDevice = 1.0;
-constexpr double kSnifferPeopleOffset = 0.0;
+constexpr double kSnifferPeoplePerDevice = 0.7567;
+constexpr double kSnifferPeopleOffset = 0.1407;
 }  // namespace
 
 PresenceParams DefaultParams(std::string_view sensor_kind) {

@@ -51,7 +51,7 @@ struct PresenceParams {
   // least resident_day_share of the days with data (and data on resident_min_days days or
   // more) is a resident: a fixed device beside the sensor.
   double resident_window_share = 0.8;
-  double resident_day_share = 0.5;
+  double resident_day_share = 0.8;
   int resident_min_days = 2;
   // Short-lived globally unique MACs sharing one fingerprint at least this many times are
   // treated as one device's rotating MACs (see above); 0 turns this off.

@@ -282,7 +282,7 @@ Result<ReadReport> ReadCsv(const std::string& path, std::ifstream& in, const std
     }
     if (!reason.empty()) {
       ++r.bad;
-      bad("line " + std::to_string(line_no), reason, Cut(line));
+      bad(line_no, "line " + std::to_string(line_no), reason, Cut(line));
       continue;
     }
     HOLO_RETURN_IF_ERROR(sink(o));
@@ -315,6 +315,7 @@ int MerakiRssi(double v) { return static_cast<int>(v > 0 ? v - 95 : v); }
 class JsonReader {
  public:
   JsonReader(const ObservationSink& sink, const BadRecordSink& bad, ReadReport* r) : sink_(sink), bad_(bad), r_(r) {}
+  void set_line(uint64_t line) { line_ = line; }
 
   // One JSON value: a Meraki post, a Segment event, a {"batch": [...]}, or an array of them.
   Status Value(simdjson::dom::element v, const std::string& where) {
@@ -335,7 +336,7 @@ class JsonReader {
  private:
   Status Bad(const std::string& where, std::string_view reason, std::string_view text) {
     ++r_->bad;
-    bad_(where, reason, Cut(text));
+    bad_(line_, where, reason, Cut(text));
     return Status::OK();
   }
   Status Emit(const Observation& o) {
@@ -443,8 +444,9 @@ class JsonReader {
       simdjson::dom::element device;
       std::string_view id;
       if (!e["context"]["device"].get(device) && device.is_object()) id = Str(device, "id");
-      if (id.empty()) id = Str(e, "userId");
-      if (id.empty()) id = Str(e, "anonymousId");
+      o.device_type = "device_id";
+      if (id.empty()) id = Str(e, "userId"), o.device_type = "user_id";
+      if (id.empty()) id = Str(e, "anonymousId"), o.device_type = "anonymous_id";
       if (id.empty()) return Bad(where, "a Beacon Seen without context.device.id, userId or anonymousId", event);
       o.device = std::string(id);
     } else {
@@ -474,6 +476,7 @@ class JsonReader {
   const ObservationSink& sink_;
   const BadRecordSink& bad_;
   ReadReport* r_;
+  uint64_t line_ = 0;
 };
 
 Result<ReadReport> ReadJson(const std::string& path, const ObservationSink& sink, const BadRecordSink& bad) {
@@ -503,9 +506,10 @@ Result<ReadReport> ReadJson(const std::string& path, const ObservationSink& sink
     if (parser.parse(line.data(), line.size()).get(v)) {
       ++r.records;
       ++r.bad;
-      bad(where, "not valid JSON", Cut(line));
+      bad(line_no, where, "not valid JSON", Cut(line));
       continue;
     }
+    reader.set_line(line_no);
     HOLO_RETURN_IF_ERROR(reader.Value(v, where));
   }
   if (r.format.empty()) r.format = "segment";

@@ -37,8 +37,10 @@ struct ReadReport {
 };
 
 using ObservationSink = std::function<Status(const Observation&)>;
-// `where`: "line N" (or "observation N" inside one JSON document); `text`: the row (cut).
-using BadRecordSink = std::function<void(std::string_view where, std::string_view reason, std::string_view text)>;
+// `line`: the file's line (0 inside a JSON document that spans lines); `where`: "line N",
+// or the item and observation inside the document; `text`: the record (cut to 300 bytes).
+using BadRecordSink =
+    std::function<void(uint64_t line, std::string_view where, std::string_view reason, std::string_view text)>;
 
 // Reads `path`. kInvalidArgument naming the file when its format is not recognised; a
 // sink's error stops the read and is returned.

@@ -1,0 +1,103 @@
+// holo stores import|list|occupancy|devices: offline stores (docs/stores.md).
+#include "cli/store_commands.h"
+
+#include <cstdio>
+
+#include "cli/cli_util.h"
+#include "common/json_writer.h"
+#include "holo/stores.h"
+#include "stores/observation.h"
+
+namespace holo::cli {
+
+int64_t ParseInterval(const std::string& text) {
+  if (text.empty()) return -1;
+  size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    return -1;
+  }
+  const std::string unit = text.substr(used);
+  if (n <= 0) return -1;
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "m" || unit == "min") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  return -1;
+}
+
+void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
+  stores_ = app.add_subcommand("stores", "Offline stores: wifi probes and beacons, devices, occupancy");
+  stores_->require_subcommand(1);
+  import_ = stores_->add_subcommand("import", "Import sensor files (sniffer CSV, Meraki v3 JSON, Probe/Beacon Seen events)");
+  add_data(import_);
+  import_->add_option("--store", store_, "Store id [A-Za-z0-9_.-]")->required();
+  import_->add_option("files", files_, "Sensor files (format recognised by the header)")->required();
+  AddJsonAlways(import_);
+  list_ = stores_->add_subcommand("list", "The stores: sensor kind, observations, first and last");
+  add_data(list_);
+  AddJsonAlways(list_);
+  occupancy_ = stores_->add_subcommand("occupancy", "People present per window (CSV: window_start,estimate)");
+  add_data(occupancy_);
+  occupancy_->add_option("--store", store_, "Store id")->required();
+  occupancy_->add_option("--interval", interval_, "Window: 5m, 15m, 1h ... (dividing a day)")->capture_default_str();
+  occupancy_->add_option("--from", from_, "First instant (ISO-8601; no zone for a zone-less store)");
+  occupancy_->add_option("--to", to_, "Last instant");
+  auto* csv = occupancy_->add_flag("--csv", csv_, "CSV: a header, then window_start,estimate rows (the default)");
+  auto* json = occupancy_->add_flag("--json", json_, "Print one JSON object on stdout");
+  csv->excludes(json);
+  devices_ = stores_->add_subcommand("devices", "Physical devices seen, randomized MACs resolved");
+  add_data(devices_);
+  devices_->add_option("--store", store_, "Store id")->required();
+  devices_->add_option("--from", from_, "First instant");
+  devices_->add_option("--to", to_, "Last instant");
+  AddJsonAlways(devices_);
+}
+
+bool StoreCommands::Parsed() const { return stores_->parsed(); }
+
+int StoreCommands::Run(Engine& engine) {
+  if (import_->parsed()) {
+    auto report = engine.stores().ImportStoreFiles(store_, files_);
+    Check(report.status(), "stores import");
+    std::printf("%s\n", report->c_str());
+  } else if (list_->parsed()) {
+    auto json = engine.stores().ListStoresJson();
+    Check(json.status(), "stores list");
+    std::printf("%s\n", json->c_str());
+  } else if (occupancy_->parsed()) {
+    const int64_t interval = ParseInterval(interval_);
+    if (interval < 0) Fail("stores occupancy: --interval must be like 5m, 15m, 1h or 300s, got '" + interval_ + "'");
+    auto occ = engine.stores().Occupancy(store_, from_, to_, interval);
+    Check(occ.status(), "stores occupancy");
+    if (json_) {
+      std::string out;
+      JsonWriter w(&out);
+      w.BeginObject().Key("store").String(store_).Key("interval_s").Int(occ->interval_s).Key("zoned").Bool(occ->zoned);
+      w.Key("windows").BeginArray();
+      for (const auto& win : occ->windows) {
+        w.BeginObject().Key("start").String(stores::FormatTime(win.start_us, occ->zoned));
+        w.Key("devices").Uint(win.devices).Key("estimate").Double(win.estimate).EndObject();
+      }
+      w.EndArray().EndObject();
+      std::printf("%s\n", out.c_str());
+    } else {
+      std::string out = "window_start,estimate\n";
+      char num[32];
+      for (const auto& win : occ->windows) {
+        std::snprintf(num, sizeof(num), "%.2f", win.estimate);
+        out += stores::FormatTime(win.start_us, occ->zoned) + "," + num + "\n";
+      }
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+  } else if (devices_->parsed()) {
+    auto json = engine.stores().DevicesJson(store_, from_, to_);
+    Check(json.status(), "stores devices");
+    std::printf("%s\n", json->c_str());
+  }
+  return 0;
+}
+
+}  // namespace holo::cli

@@ -1,0 +1,36 @@
+// The offline-store subcommands of `holo`: `stores import|list|occupancy|devices`
+// (docs/stores.md). main.cc adds them and runs them on an open engine.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "holo/engine.h"
+
+namespace holo::cli {
+
+class StoreCommands {
+ public:
+  // `add_data` adds the shared --data option to a subcommand.
+  void Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data);
+  // True when one of these commands was given.
+  bool Parsed() const;
+  // True for `stores import`, which creates the data directory like `holo ingest`.
+  bool Importing() const { return import_->parsed(); }
+  // Runs the parsed command; returns the exit code (failures exit with one line).
+  int Run(Engine& engine);
+
+ private:
+  CLI::App *stores_ = nullptr, *import_ = nullptr, *list_ = nullptr, *occupancy_ = nullptr, *devices_ = nullptr;
+  std::string store_, from_, to_, interval_ = "5m";
+  std::vector<std::string> files_;
+  bool csv_ = false, json_ = false;
+};
+
+// "5m", "15m", "1h", "300s" or "300" (seconds) -> seconds; -1 when malformed.
+int64_t ParseInterval(const std::string& text);
+
+}  // namespace holo::cli

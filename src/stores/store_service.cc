@@ -1,0 +1,318 @@
+#include "stores/store_service.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+
+#include "common/coding.h"
+#include "common/json_writer.h"
+#include "stores/presence.h"
+#include "stores/readers.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+
+namespace holo::stores {
+
+namespace keys = storage::keys;
+using storage::Cf;
+
+// Persisted formats: DO NOT CHANGE the field order (append new fields at the end).
+struct Stores::Info {
+  std::string kind;  // the sensor kind: the format of its files, "mixed" when they differ
+  bool zoned = true;
+  uint64_t observations = 0;
+  int64_t first_us = INT64_MAX, last_us = INT64_MIN;
+
+  std::string Encode() const {
+    std::string v(1, '\x01');
+    coding::PutLengthPrefixed(&v, kind);
+    v.push_back(zoned ? 1 : 0);
+    coding::PutVarint64(&v, observations);
+    coding::PutVarsint64(&v, first_us);
+    coding::PutVarsint64(&v, last_us);
+    return v;
+  }
+  bool Decode(std::string_view in) {
+    std::string_view k;
+    uint64_t n;
+    if (in.size() < 2 || in[0] != '\x01') return false;
+    in.remove_prefix(1);
+    if (!coding::GetLengthPrefixed(&in, &k) || in.empty()) return false;
+    kind = std::string(k);
+    zoned = in[0] != 0;
+    in.remove_prefix(1);
+    if (!coding::GetVarint64(&in, &n) || !coding::GetVarsint64(&in, &first_us) ||
+        !coding::GetVarsint64(&in, &last_us)) {
+      return false;
+    }
+    observations = n;
+    return true;
+  }
+};
+
+namespace {
+
+constexpr size_t kWriteBatch = 20000;
+
+Status ValidStoreId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return Status::InvalidArgument("a store id has 1-64 characters");
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return Status::InvalidArgument("a store id is [A-Za-z0-9_.-]: '" + std::string(id) + "'");
+    }
+  }
+  return Status::OK();
+}
+
+std::string EncodeObservation(const Observation& o) {
+  std::string v(1, '\x01');
+  v.push_back(static_cast<char>((o.randomized ? 1 : 0) | (o.beacon ? 2 : 0)));
+  coding::PutVarsint64(&v, o.rssi);
+  coding::PutVarint64(&v, static_cast<uint64_t>(o.seq + 1));
+  coding::PutFixed64BE(&v, o.fingerprint);
+  coding::PutLengthPrefixed(&v, o.zone);
+  coding::PutLengthPrefixed(&v, o.sensor);
+  return v;
+}
+
+bool DecodeSighting(std::string_view key, std::string_view value, size_t prefix, Sighting* s) {
+  if (key.size() != prefix + keys::kStoreObservationSuffixSize || value.size() < 12 || value[0] != '\x01') return false;
+  s->t_us = keys::StoreTimeOf(key.data() + prefix);
+  std::memcpy(&s->device, key.data() + prefix + 8, sizeof(s->device));
+  s->randomized = value[1] & 1;
+  s->beacon = value[1] & 2;
+  std::string_view in = value.substr(2);
+  int64_t rssi;
+  uint64_t seq, fp;
+  if (!coding::GetVarsint64(&in, &rssi) || !coding::GetVarint64(&in, &seq) || !coding::GetFixed64BE(&in, &fp)) {
+    return false;
+  }
+  s->rssi = static_cast<int>(rssi);
+  s->fingerprint = fp;
+  return true;
+}
+
+// Replays the observations of `store_id` in [from_us, to_us], in time order.
+Status Replay(const storage::Store& store, std::string_view store_id, int64_t from_us, int64_t to_us,
+              const std::function<void(const Sighting&)>& each) {
+  const std::string prefix = keys::StoreObservationPrefix(store_id);
+  std::string begin = prefix, end = prefix;
+  keys::AppendStoreTime(&begin, from_us);
+  if (to_us == INT64_MAX) {
+    end = keys::PrefixSuccessor(prefix);
+  } else {
+    keys::AppendStoreTime(&end, to_us + 1);
+  }
+  storage::ScanOptions so;
+  so.upper_bound = end;
+  so.fill_cache = false;
+  so.readahead_bytes = 8 << 20;
+  auto it = store.NewCursor(Cf::kStores, so);
+  Sighting s;
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    if (!DecodeSighting(it->key(), it->value(), prefix.size(), &s)) {
+      return Status::DataLoss("stores: a damaged observation record of store '" + std::string(store_id) + "'");
+    }
+    each(s);
+  }
+  return it->status();
+}
+
+}  // namespace
+
+Result<Stores::Info> Stores::LoadInfo(std::string_view store_id) const {
+  HOLO_RETURN_IF_ERROR(ValidStoreId(store_id));
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(store_id)));
+  if (!v) return Status::NotFound("no store named '" + std::string(store_id) + "' (holo stores list)");
+  Info info;
+  if (!info.Decode(*v)) return Status::DataLoss("stores: the record of store '" + std::string(store_id) + "' is damaged");
+  return info;
+}
+
+Result<Stores::Range> Stores::RangeOf(const Info& info, std::string_view from, std::string_view to) const {
+  Range r{INT64_MIN, INT64_MAX};
+  for (auto [text, out, name] : {std::tuple{from, &r.from_us, "from"}, std::tuple{to, &r.to_us, "to"}}) {
+    if (text.empty()) continue;
+    bool zoned = false;
+    if (!ParseTime(text, out, &zoned)) {
+      return Status::InvalidArgument(std::string(name) + " is not an ISO-8601 time: '" + std::string(text) + "'");
+    }
+    if (zoned != info.zoned) {
+      return Status::InvalidArgument(std::string(name) + " '" + std::string(text) + "': this store's clock is " +
+                                     (info.zoned ? "UTC: give a time zone (Z or ±HH:MM)"
+                                                 : "the sensors' local clock, without a zone: give the time without one"));
+    }
+  }
+  if (r.from_us > r.to_us) return Status::InvalidArgument("from is after to");
+  return r;
+}
+
+Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const std::vector<std::string>& paths) {
+  HOLO_RETURN_IF_ERROR(ValidStoreId(store_id));
+  if (paths.empty()) return Status::InvalidArgument("no files to import");
+  MutexLock lock(&mu_);
+  Info info;
+  bool known = false;
+  {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(store_id)));
+    if (v) {
+      if (!info.Decode(*v)) return Status::DataLoss("stores: the record of store '" + std::string(store_id) + "' is damaged");
+      known = true;
+    }
+  }
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("store").String(store_id).Key("files").BeginArray();
+  uint64_t total = 0, total_bad = 0;
+  const std::string prefix = keys::StoreObservationPrefix(store_id);
+  for (const std::string& path : paths) {
+    storage::WriteBatch batch(*store_);
+    std::vector<std::string> batch_keys;
+    std::vector<Hooks::BadRecord> bad;
+    uint64_t added = 0, other_store = 0, clock_mismatch = 0;
+    Info next = info;
+    bool first_of_store = !known;
+    // New observations only (a re-import writes nothing): looked up in batches.
+    std::vector<std::pair<std::string, std::string>> pending;
+    auto flush = [&]() -> Status {
+      if (pending.empty()) return Status::OK();
+      std::vector<std::string_view> ks;
+      ks.reserve(pending.size());
+      for (const auto& [k, v] : pending) ks.push_back(k);
+      HOLO_ASSIGN_OR_RETURN(auto found, store_->MultiGet(Cf::kStores, ks));
+      for (size_t i = 0; i < pending.size(); ++i) {
+        if (found[i].has_value()) continue;
+        batch.Put(Cf::kStores, pending[i].first, pending[i].second);
+        ++added;
+      }
+      pending.clear();
+      if (batch.Count() > 0) HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+      batch.Clear();
+      return Status::OK();
+    };
+    auto sink = [&](const Observation& o) -> Status {
+      if (!o.store.empty() && o.store != store_id) {
+        ++other_store;
+        return Status::OK();
+      }
+      if (first_of_store) {
+        next.zoned = o.zoned;
+        first_of_store = false;
+      } else if (o.zoned != next.zoned) {
+        ++clock_mismatch;
+        bad.push_back({path, 0, next.zoned ? "a time without a zone in a store whose clock is UTC"
+                                            : "a time with a zone in a store whose clock has none",
+                       FormatTime(o.t_us, o.zoned)});
+        return Status::OK();
+      }
+      const auto pseudonym = hooks_.pseudonymize(o.device_type, o.device);
+      std::string key = prefix;
+      keys::AppendStoreTime(&key, o.t_us);
+      key.append(reinterpret_cast<const char*>(pseudonym.data()), pseudonym.size());
+      const uint64_t sensor = Fingerprint(o.sensor);
+      key.append(reinterpret_cast<const char*>(&sensor), 4);
+      pending.emplace_back(std::move(key), EncodeObservation(o));
+      next.first_us = std::min(next.first_us, o.t_us);
+      next.last_us = std::max(next.last_us, o.t_us);
+      if (pending.size() >= kWriteBatch) return flush();
+      return Status::OK();
+    };
+    auto on_bad = [&](uint64_t line, std::string_view where, std::string_view reason, std::string_view text) {
+      bad.push_back({line ? path : path + " " + std::string(where), line, std::string(reason), std::string(text)});
+    };
+    auto report = ReadObservations(path, sink, on_bad);
+    if (!report.ok()) return report.status();  // nothing of an unreadable file is counted
+    HOLO_RETURN_IF_ERROR(flush());
+    if (!bad.empty()) HOLO_RETURN_IF_ERROR(hooks_.dead_letter(bad));
+    next.observations += added;
+    if (!known || info.kind.empty()) {
+      next.kind = report->format;
+    } else if (info.kind != report->format) {
+      next.kind = "mixed";
+    }
+    if (added > 0 || !known) {
+      storage::WriteBatch meta(*store_);
+      meta.Put(Cf::kStores, keys::StoreMetaKey(store_id), next.Encode());
+      HOLO_RETURN_IF_ERROR(store_->Write(&meta, /*sync=*/true));
+      info = next;
+      known = true;
+    }
+    total += added;
+    total_bad += report->bad + clock_mismatch;
+    w.BeginObject().Key("file").String(path).Key("format").String(report->format);
+    w.Key("records").Uint(report->records).Key("observations").Uint(added);
+    w.Key("duplicates").Uint(report->observations - other_store - clock_mismatch - added);
+    w.Key("bad").Uint(report->bad + clock_mismatch).Key("skipped").Uint(report->skipped);
+    w.Key("other_store").Uint(other_store).EndObject();
+  }
+  w.EndArray().Key("observations").Uint(total).Key("bad").Uint(total_bad).EndObject();
+  return out;
+}
+
+Result<std::string> Stores::ListStoresJson() {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("stores").BeginArray();
+  const std::string prefix(1, keys::kStoreMetaTag);
+  storage::ScanOptions so;
+  so.upper_bound = keys::PrefixSuccessor(prefix);
+  auto it = store_->NewCursor(Cf::kStores, so);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    Info info;
+    const std::string_view id = it->key().substr(1);
+    if (!info.Decode(it->value())) return Status::DataLoss("stores: the record of store '" + std::string(id) + "' is damaged");
+    w.BeginObject().Key("store").String(id).Key("sensor_kind").String(info.kind);
+    w.Key("observations").Uint(info.observations).Key("zoned").Bool(info.zoned);
+    if (info.observations) {
+      w.Key("first").String(FormatTime(info.first_us, info.zoned)).Key("last").String(FormatTime(info.last_us, info.zoned));
+    } else {
+      w.Key("first").Null().Key("last").Null();
+    }
+    w.EndObject();
+  }
+  HOLO_RETURN_IF_ERROR(it->status());
+  w.EndArray().EndObject();
+  return out;
+}
+
+Result<StoreOccupancy> Stores::Occupancy(std::string_view store_id, std::string_view from, std::string_view to,
+                                         int64_t interval_s) {
+  if (interval_s < 60 || interval_s > 86400 || 86400 % interval_s != 0) {
+    return Status::InvalidArgument("the interval must be 1 minute to 1 day and divide a day (e.g. 5m, 15m, 1h)");
+  }
+  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
+  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
+  PresenceModel model(DefaultParams(info.kind));
+  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
+  model.BeginOccupancy(interval_s * 1000000);
+  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Observe(s); }));
+  StoreOccupancy occ;
+  occ.zoned = info.zoned;
+  occ.interval_s = interval_s;
+  for (const OccupancyWindow& w : model.EndOccupancy()) occ.windows.push_back({w.start_us, w.devices, w.estimate});
+  return occ;
+}
+
+Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) {
+  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
+  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
+  PresenceModel model(DefaultParams(info.kind));
+  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
+  const DeviceCount d = model.Devices();
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("store").String(store_id);
+  w.Key("from");
+  if (from.empty()) w.Null(); else w.String(FormatTime(range.from_us, info.zoned));
+  w.Key("to");
+  if (to.empty()) w.Null(); else w.String(FormatTime(range.to_us, info.zoned));
+  w.Key("devices").Uint(d.devices).Key("globally_unique").Uint(d.globally_unique);
+  w.Key("randomized_devices").Uint(d.randomized_devices).Key("randomized_macs").Uint(d.randomized_macs);
+  w.Key("rotating_macs").Uint(d.rotating_macs).Key("beacon_devices").Uint(d.beacon_devices);
+  w.Key("residents").Uint(d.residents).Key("observations").Uint(d.sightings);
+  w.Key("days_with_data").Uint(d.days_with_data).EndObject();
+  return out;
+}
+
+}  // namespace holo::stores

@@ -1,0 +1,66 @@
+// Stores: the StoreService (include/holo/stores.h). It owns the stores column family
+// (storage/keys.h: 'm' store records, 'o' observations): imports sensor files through the
+// readers (readers.h), pseudonymizing every MAC and device id before the write, and answers
+// occupancy and device counts by replaying a store's observations, in time order, through
+// the presence model (presence.h) — two passes, memory per device and open visit.
+//
+// May depend on: storage, common. Knows nothing of the engine: pseudonyms and dead letters
+// come through Hooks. Thread safety: imports are serialized by mu_; reads take a cursor's
+// consistent view and run beside them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/thread_annotations.h"
+#include "holo/status.h"
+#include "holo/stores.h"
+
+namespace holo::storage {
+class Store;
+}  // namespace holo::storage
+
+namespace holo::stores {
+
+struct Hooks {
+  // The identity graph's pseudonym of identifier `value` of `type` ("mac", "device_id", ...).
+  std::function<std::array<uint8_t, 16>(std::string_view type, std::string_view value)> pseudonymize;
+  struct BadRecord {
+    std::string origin;  // the file (and the place inside a JSON document)
+    uint64_t line = 0;
+    std::string reason;
+    std::string text;
+  };
+  // Appends bad records to the dead-letter file (source "stores").
+  std::function<Status(const std::vector<BadRecord>&)> dead_letter;
+};
+
+class Stores final : public StoreService {
+ public:
+  Stores(storage::Store* store, Hooks hooks) : store_(store), hooks_(std::move(hooks)) {}
+
+  Result<std::string> ImportStoreFiles(std::string_view store_id, const std::vector<std::string>& paths) override
+      EXCLUDES(mu_);
+  Result<std::string> ListStoresJson() override;
+  Result<StoreOccupancy> Occupancy(std::string_view store_id, std::string_view from, std::string_view to,
+                                   int64_t interval_s) override;
+  Result<std::string> DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) override;
+
+ private:
+  struct Info;  // store_service.cc
+  Result<Info> LoadInfo(std::string_view store_id) const;
+  struct Range {
+    int64_t from_us, to_us;
+  };
+  Result<Range> RangeOf(const Info& info, std::string_view from, std::string_view to) const;
+
+  storage::Store* const store_;
+  const Hooks hooks_;
+  Mutex mu_;
+};
+
+}  // namespace holo::stores
