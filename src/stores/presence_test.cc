@@ -1,0 +1,128 @@
+// The presence model's definitions (docs/stores.md): visits end after 15 minutes unseen,
+// visitors stay 5 minutes, weak probes are passers-by, residents never count, randomized
+// MACs resolve to devices through their fingerprints, windows align to the clock.
+#include "stores/presence.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <vector>
+
+namespace holo::stores {
+namespace {
+
+constexpr int64_t kMin = 60LL * 1000000;
+constexpr int64_t kDay = 86400LL * 1000000;
+const int64_t kT0 = 20000 * kDay + 10 * 60 * kMin;  // a day at 10:00
+
+PresenceParams Plain() {
+  PresenceParams p;
+  p.people_per_device = 1;
+  p.people_offset = 0;
+  return p;
+}
+
+// Every `every` minutes from `from` to `to` (minutes after kT0).
+void Seen(std::vector<Sighting>* out, uint64_t device, int from, int to, int every = 1, int rssi = -60,
+          bool randomized = false, uint64_t fingerprint = 0) {
+  for (int m = from; m <= to; m += every) {
+    out->push_back({kT0 + m * kMin, device, fingerprint, rssi, randomized, false});
+  }
+}
+
+std::map<int64_t, uint32_t> Present(std::vector<Sighting> s, const PresenceParams& p, int64_t interval = 5 * kMin,
+                                 DeviceCount* count = nullptr) {
+  std::stable_sort(s.begin(), s.end(), [](const Sighting& a, const Sighting& b) { return a.t_us < b.t_us; });
+  PresenceModel m(p);
+  for (const auto& x : s) m.Learn(x);
+  if (count) *count = m.Devices();
+  m.BeginOccupancy(interval);
+  for (const auto& x : s) m.Observe(x);
+  std::map<int64_t, uint32_t> out;
+  for (const auto& w : m.EndOccupancy()) {
+    EXPECT_EQ(w.start_us % interval, 0) << "windows are aligned to the clock";
+    out[(w.start_us - kT0) / kMin] = w.devices;  // minutes after kT0
+  }
+  return out;
+}
+
+TEST(PresenceModelTest, VisitorsBouncesPassersByAndGaps) {
+  std::vector<Sighting> s;
+  Seen(&s, 1, 0, 20);             // a visitor: 20 minutes
+  Seen(&s, 2, 0, 3);              // a bounce: 3 minutes
+  Seen(&s, 3, 0, 30, 1, -85);     // a passer-by: too weak
+  Seen(&s, 4, 40, 50);            // a visit of 10 minutes ...
+  Seen(&s, 4, 70, 80);            // ... and after 20 minutes unseen, another
+  auto w = Present(s, Plain());
+  EXPECT_EQ(w[0], 1u);   // 1 only (2 bounced, 3 outside)
+  EXPECT_EQ(w[20], 1u);
+  EXPECT_EQ(w[25], 0u);  // the passer-by's probes keep the window, count nobody
+  EXPECT_EQ(w[45], 1u);
+  EXPECT_EQ(w[55], 0u) << "a gap longer than 15 minutes ends a visit";
+  EXPECT_EQ(w[60], 0u);
+  EXPECT_EQ(w[75], 1u);
+}
+
+TEST(PresenceModelTest, ResidentsAreSeenNearlyAlwaysOnNearlyEveryDay) {
+  std::vector<Sighting> s;
+  for (int day = 0; day < 3; ++day) {
+    for (int m = 0; m < 120; ++m) s.push_back({kT0 + day * kDay + m * kMin, 9, 0, -50, false, false});  // the printer
+    for (int m = 10; m < 40; ++m) s.push_back({kT0 + day * kDay + m * kMin, 100 + day, 0, -60, false, false});
+  }
+  DeviceCount c;
+  auto w = Present(s, Plain(), 5 * kMin, &c);
+  EXPECT_EQ(c.residents, 1u);
+  EXPECT_EQ(c.globally_unique, 4u);
+  EXPECT_EQ(w[0], 0u) << "the resident never counts";
+  EXPECT_EQ(w[20], 1u);
+  // One day of data is not enough to call anything a resident.
+  std::vector<Sighting> one(s.begin(), s.begin() + 150);
+  Present(one, Plain(), 5 * kMin, &c);
+  EXPECT_EQ(c.residents, 0u);
+}
+
+TEST(PresenceModelTest, RandomizedMacsResolveToDevicesThroughFingerprints) {
+  std::vector<Sighting> s;
+  // Phone A rotates its MAC every minute for 30 minutes: 31 MACs, one fingerprint.
+  for (int m = 0; m <= 30; ++m) s.push_back({kT0 + m * kMin, 1000 + static_cast<uint64_t>(m), 77, -60, true, false});
+  // Phone B: another fingerprint, 10 minutes.
+  for (int m = 0; m <= 10; ++m) s.push_back({kT0 + m * kMin, 2000 + static_cast<uint64_t>(m), 88, -60, true, false});
+  DeviceCount c;
+  auto w = Present(s, Plain(), 5 * kMin, &c);
+  EXPECT_EQ(c.randomized_macs, 42u);
+  EXPECT_EQ(c.randomized_devices, 2u);
+  EXPECT_EQ(c.devices, 2u);
+  EXPECT_EQ(w[5], 2u);
+  EXPECT_EQ(w[20], 1u);
+  // A phone that rotates without setting the locally administered bit (short-lived MACs
+  // sharing one fingerprint) is one device too; a laptop seen for an hour is its own.
+  std::vector<Sighting> t;
+  for (int m = 0; m <= 30; m += 2) t.push_back({kT0 + m * kMin, 3000 + static_cast<uint64_t>(m), 55, -60, false, false});
+  Seen(&t, 4000, 0, 60, 1, -60, false, 55);
+  Present(t, Plain(), 5 * kMin, &c);
+  EXPECT_EQ(c.rotating_macs, 16u);
+  EXPECT_EQ(c.devices, 2u) << "16 rotating MACs and one laptop";
+}
+
+TEST(PresenceModelTest, WindowsOfAnyIntervalAlignToTheClockAndTheEstimateIsCalibrated) {
+  std::vector<Sighting> s;
+  Seen(&s, 1, 7, 50);
+  Seen(&s, 2, 7, 50);
+  PresenceParams p = Plain();
+  p.people_per_device = 0.5;
+  p.people_offset = 1;
+  std::sort(s.begin(), s.end(), [](const Sighting& a, const Sighting& b) { return a.t_us < b.t_us; });
+  PresenceModel m(p);
+  for (const auto& x : s) m.Learn(x);
+  m.BeginOccupancy(15 * kMin);
+  for (const auto& x : s) m.Observe(x);
+  auto w = m.EndOccupancy();
+  ASSERT_EQ(w.size(), 4u);  // 10:00, 10:15, 10:30, 10:45
+  EXPECT_EQ(w[0].start_us, kT0);
+  EXPECT_EQ(w[3].start_us, kT0 + 45 * kMin);
+  EXPECT_EQ(w[1].devices, 2u);
+  EXPECT_DOUBLE_EQ(w[1].estimate, 2.0);  // 0.5 * 2 + 1
+}
+
+}  // namespace
+}  // namespace holo::stores
