@@ -129,6 +129,11 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
   };
   std::filesystem::create_directories(tmp / "bad");
   WriteFile(tmp / "bad/bad.jsonl", "not json\n");  // a line for the dead letters
+  const std::string probes = tmp / "sniffer.csv";
+  WriteFile(probes,
+            "datetime;dst;src;src_vendor;randomized;rssi;idx;seq_num;ch_freq;FCfield;ssid;dot11elt;oui\n"
+            "2022-10-18 10:00:00.0;ff:ff:ff:ff:ff:ff;00:16:3e:11:22:33;;0;-60;0;1;2417;;;[0];[]\n"
+            "2022-10-18 10:09:00.0;ff:ff:ff:ff:ff:ff;00:16:3e:11:22:33;;0;-60;0;2;2417;;;[0];[]\n");
   const std::string match_config =
       std::string(HOLO_SOURCE_DIR) + "/examples/match/generated_pii.toml";
 
@@ -230,6 +235,10 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
          {"--data", data, "--source", "taobao", "--message-id", message_id},
          {"merges", "splits"}},
         {"/identity/erase", {"--data", data, device}, {"merges", "splits"}},
+        {"/stores/import", {"--data", data, "--store", "lab", probes}, {"store", "files", "observations", "bad"}},
+        {"/stores/list", {"--data", data}, {"stores"}},
+        {"/stores/occupancy", {"--data", data, "--store", "lab", "--interval", "15m"}, {"interval_s", "windows"}},
+        {"/stores/devices", {"--data", data, "--store", "lab"}, {"devices", "randomized_devices"}},
         {"/trait/drop", {"--data", data, "unused"}, {"dropped"}},  // defined just before, below
         {"/segment/drop", {"--data", data, "buyers"}, {"dropped"}},
         {"/erase", {"--data", data, other_person}, {"oneid", "events_deleted"}},
