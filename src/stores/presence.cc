@@ -136,25 +136,33 @@ uint64_t PresenceModel::Resolve(const Sighting& s) {
   return (1ULL << 63) | Find(it->second);
 }
 
-void PresenceModel::BeginOccupancy(int64_t interval_us) {
-  Finish();
-  interval_us_ = std::max<int64_t>(interval_us, 1000000);
-  open_.clear();
-  present_.clear();
-  next_sweep_us_ = INT64_MIN;
-}
-
-void PresenceModel::Close(const Visit& v) {
-  if (v.last_us - v.start_us < p_.min_visit_us) return;  // a bounce
-  for (int64_t w = FloorDiv(v.start_us, interval_us_); w <= FloorDiv(v.last_us, interval_us_); ++w) {
-    ++present_[w * interval_us_];
+void Sessionizer::Add(uint64_t device, int64_t t_us, int rssi, uint32_t zone) {
+  if (next_sweep_us_ == INT64_MIN) next_sweep_us_ = t_us + gap_us_;
+  if (t_us >= next_sweep_us_) {
+    Sweep(t_us);
+    next_sweep_us_ = t_us + gap_us_;
   }
+  auto [it, added] = open_.try_emplace(device);
+  Session& v = it->second;
+  if (!added && t_us - v.last_us > gap_us_) {
+    on_close_(v);
+    added = true;
+  }
+  if (added) {
+    v.device = device;
+    v.start_us = v.last_us = t_us;
+    v.max_rssi = rssi;
+    v.zones.clear();
+  }
+  v.last_us = std::max(v.last_us, t_us);
+  v.max_rssi = std::max(v.max_rssi, rssi);
+  if (zone != 0 && (v.zones.empty() || v.zones.back() != zone) && v.zones.size() < 64) v.zones.push_back(zone);
 }
 
-void PresenceModel::Sweep(int64_t now_us) {
+void Sessionizer::Sweep(int64_t now_us) {
   for (auto it = open_.begin(); it != open_.end();) {
-    if (now_us - it->second.last_us > p_.visit_gap_us) {
-      Close(it->second);
+    if (now_us - it->second.last_us > gap_us_) {
+      on_close_(it->second);
       it = open_.erase(it);
     } else {
       ++it;
@@ -162,31 +170,35 @@ void PresenceModel::Sweep(int64_t now_us) {
   }
 }
 
-void PresenceModel::Observe(const Sighting& s) {
-  // The window has data, whoever was seen.
-  present_.try_emplace(FloorDiv(s.t_us, interval_us_) * interval_us_, 0);
-  if (next_sweep_us_ == INT64_MIN) next_sweep_us_ = s.t_us + p_.visit_gap_us;
-  if (s.t_us >= next_sweep_us_) {
-    Sweep(s.t_us);
-    next_sweep_us_ = s.t_us + p_.visit_gap_us;
-  }
-  if (s.rssi != kNoRssi && s.rssi < p_.rssi_min_dbm) return;  // outside: a passer-by's probe
-  if (!s.beacon && resident_.count(s.device)) return;
-  const uint64_t device = Resolve(s);
-  auto [it, added] = open_.try_emplace(device, Visit{s.t_us, s.t_us});
-  if (added) return;
-  Visit& v = it->second;
-  if (s.t_us - v.last_us > p_.visit_gap_us) {
-    Close(v);
-    v = Visit{s.t_us, s.t_us};
-  } else {
-    v.last_us = std::max(v.last_us, s.t_us);
+void Sessionizer::Flush() {
+  for (const auto& [device, v] : open_) on_close_(v);
+  open_.clear();
+}
+
+void PresenceModel::BeginOccupancy(int64_t interval_us) {
+  Finish();
+  interval_us_ = std::max<int64_t>(interval_us, 1000000);
+  present_.clear();
+  visits_ = std::make_unique<Sessionizer>(p_.visit_gap_us, [this](const Sessionizer::Session& v) { Close(v); });
+}
+
+void PresenceModel::Close(const Sessionizer::Session& v) {
+  if (v.last_us - v.start_us < p_.min_visit_us) return;  // a bounce
+  for (int64_t w = FloorDiv(v.start_us, interval_us_); w <= FloorDiv(v.last_us, interval_us_); ++w) {
+    ++present_[w * interval_us_];
   }
 }
 
+void PresenceModel::Observe(const Sighting& s) {
+  // The window has data, whoever was seen.
+  present_.try_emplace(FloorDiv(s.t_us, interval_us_) * interval_us_, 0);
+  if (s.rssi != kNoRssi && s.rssi < p_.rssi_min_dbm) return;  // outside: a passer-by's probe
+  if (!s.beacon && resident_.count(s.device)) return;
+  visits_->Add(Resolve(s), s.t_us, s.rssi, s.zone);
+}
+
 std::vector<OccupancyWindow> PresenceModel::EndOccupancy() {
-  for (const auto& [device, v] : open_) Close(v);
-  open_.clear();
+  visits_->Flush();
   std::vector<OccupancyWindow> out;
   out.reserve(present_.size());
   for (const auto& [start, n] : present_) {

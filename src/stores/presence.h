@@ -24,7 +24,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -38,7 +40,37 @@ struct Sighting {
   int rssi = -1000;          // kNoRssi: unknown
   bool randomized = false;
   bool beacon = false;
+  uint32_t zone = 0;         // an interned zone name (0: none)
 };
+
+// A device's sightings cut into sessions: a session ends after `gap_us` unseen. Sessions
+// close (on_close) when a later sighting of the device comes after the gap, at a sweep of
+// the sessions idle for longer than the gap (once per gap of input time), or at Flush.
+// State: one record per open session. Sightings must come in time order.
+class Sessionizer {
+ public:
+  struct Session {
+    uint64_t device = 0;
+    int64_t start_us = 0, last_us = 0;
+    int max_rssi = -1000;
+    // The zones visited, in order, consecutive repeats folded (at most 64).
+    std::vector<uint32_t> zones;
+  };
+  Sessionizer(int64_t gap_us, std::function<void(const Session&)> on_close)
+      : gap_us_(gap_us), on_close_(std::move(on_close)) {}
+  void Add(uint64_t device, int64_t t_us, int rssi, uint32_t zone);
+  void Flush();
+  size_t open() const { return open_.size(); }
+
+ private:
+  void Sweep(int64_t now_us);
+  const int64_t gap_us_;
+  const std::function<void(const Session&)> on_close_;
+  int64_t next_sweep_us_ = INT64_MIN;
+  std::unordered_map<uint64_t, Session> open_;
+};
+
+inline int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 struct PresenceParams {
   // A probe weaker than this (dBm) is a passer-by's: it neither starts nor extends a visit.
@@ -111,15 +143,10 @@ class PresenceModel {
     int64_t first_us = 0, last_us = 0;
     uint64_t fingerprint = 0;
   };
-  struct Visit {
-    int64_t start_us, last_us;
-  };
   uint32_t Node(uint64_t key, bool fingerprint);
   uint32_t Find(uint32_t x);
   void Finish();
-  void Close(const Visit& v);
-  void Sweep(int64_t now_us);
-  static int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+  void Close(const Sessionizer::Session& v);
 
   PresenceParams p_;
   // pass 1
@@ -134,8 +161,7 @@ class PresenceModel {
   bool finished_ = false;
   // pass 2
   int64_t interval_us_ = kWindowUs;
-  int64_t next_sweep_us_ = INT64_MIN;
-  std::unordered_map<uint64_t, Visit> open_;
+  std::unique_ptr<Sessionizer> visits_;
   std::map<int64_t, uint32_t> present_;  // window -> visitor devices
 };
 
