@@ -32,6 +32,14 @@ struct StoreOccupancy {
   std::vector<Window> windows;
 };
 
+// A store's definitions (docs/stores.md); a field left at its "keep" value is unchanged.
+struct StoreSettings {
+  static constexpr int kKeep = -100000;
+  int rssi_min_dbm = kKeep;      // passer-by below, visitor at or above (default -70)
+  int64_t visit_gap_s = kKeep;   // a visit ends after this long unseen (default 900)
+  int64_t min_visit_s = kKeep;   // a visitor stays at least this long (default 300)
+};
+
 class StoreService {
  public:
   virtual ~StoreService() = default;
@@ -57,6 +65,16 @@ class StoreService {
   // "globally_unique", "randomized_devices", "randomized_macs", "rotating_macs",
   // "beacon_devices", "residents", "observations", "days_with_data"}.
   virtual Result<std::string> DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
+
+  // Footfall, visitors, passers-by, capture and bounce rates, dwell buckets, returning
+  // visitors, peak hours, loyalty and zone flows between `from` and `to`, in total, per day
+  // and per hour (docs/stores.md has the definitions and the JSON).
+  virtual Result<std::string> MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
+
+  // Changes a store's definitions; returns them all: {"store", "rssi_min_dbm",
+  // "visit_gap_s", "min_visit_s", "people_per_device", "people_offset"}. kNotFound for an
+  // unknown store, kInvalidArgument for a value out of range.
+  virtual Result<std::string> ConfigureStore(std::string_view store_id, const StoreSettings& settings) = 0;
 };
 
 }  // namespace holo

@@ -1,7 +1,8 @@
-// holo stores import|list|occupancy|devices: offline stores (docs/stores.md).
+// holo stores import|list|occupancy|devices|metrics|configure: offline stores (docs/stores.md).
 #include "cli/store_commands.h"
 
 #include <cstdio>
+#include <tuple>
 
 #include "cli/cli_util.h"
 #include "common/json_writer.h"
@@ -54,6 +55,20 @@ void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   devices_->add_option("--from", from_, "First instant");
   devices_->add_option("--to", to_, "Last instant");
   AddJsonAlways(devices_);
+  metrics_ = stores_->add_subcommand("metrics",
+                                     "Visitors, passers-by, capture and bounce, dwell, returning, peak hours, loyalty, zone flows");
+  add_data(metrics_);
+  metrics_->add_option("--store", store_, "Store id")->required();
+  metrics_->add_option("--from", from_, "First instant");
+  metrics_->add_option("--to", to_, "Last instant");
+  AddJsonAlways(metrics_);
+  configure_ = stores_->add_subcommand("configure", "A store's definitions: RSSI threshold, visit gap, minimum visit");
+  add_data(configure_);
+  configure_->add_option("--store", store_, "Store id")->required();
+  configure_->add_option("--rssi-min", rssi_min_, "Visitor at or above this RSSI (dBm), passer-by below (default -70)");
+  configure_->add_option("--visit-gap", visit_gap_, "A visit ends after this long unseen (default 15m)");
+  configure_->add_option("--min-visit", min_visit_, "A visitor stays at least this long (default 5m)");
+  AddJsonAlways(configure_);
 }
 
 bool StoreCommands::Parsed() const { return stores_->parsed(); }
@@ -92,6 +107,22 @@ int StoreCommands::Run(Engine& engine) {
       }
       std::fwrite(out.data(), 1, out.size(), stdout);
     }
+  } else if (metrics_->parsed()) {
+    auto json = engine.stores().MetricsJson(store_, from_, to_);
+    Check(json.status(), "stores metrics");
+    std::printf("%s\n", json->c_str());
+  } else if (configure_->parsed()) {
+    StoreSettings settings;
+    settings.rssi_min_dbm = rssi_min_;
+    for (auto [text, out, name] : {std::tuple{&visit_gap_, &settings.visit_gap_s, "--visit-gap"},
+                                   std::tuple{&min_visit_, &settings.min_visit_s, "--min-visit"}}) {
+      if (text->empty()) continue;
+      *out = ParseInterval(*text);
+      if (*out < 0) Fail(std::string("stores configure: ") + name + " must be like 15m or 300s, got '" + *text + "'");
+    }
+    auto json = engine.stores().ConfigureStore(store_, settings);
+    Check(json.status(), "stores configure");
+    std::printf("%s\n", json->c_str());
   } else if (devices_->parsed()) {
     auto json = engine.stores().DevicesJson(store_, from_, to_);
     Check(json.status(), "stores devices");

@@ -1,4 +1,4 @@
-// The offline-store subcommands of `holo`: `stores import|list|occupancy|devices`
+// The offline-store subcommands of `holo`: `stores import|list|occupancy|devices|metrics|configure`
 // (docs/stores.md). main.cc adds them and runs them on an open engine.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "holo/engine.h"
+#include "holo/stores.h"
 
 namespace holo::cli {
 
@@ -24,8 +25,10 @@ class StoreCommands {
   int Run(Engine& engine);
 
  private:
-  CLI::App *stores_ = nullptr, *import_ = nullptr, *list_ = nullptr, *occupancy_ = nullptr, *devices_ = nullptr;
-  std::string store_, from_, to_, interval_ = "5m";
+  CLI::App *stores_ = nullptr, *import_ = nullptr, *list_ = nullptr, *occupancy_ = nullptr, *devices_ = nullptr,
+           *metrics_ = nullptr, *configure_ = nullptr;
+  std::string store_, from_, to_, interval_ = "5m", visit_gap_, min_visit_;
+  int rssi_min_ = StoreSettings::kKeep;
   std::vector<std::string> files_;
   bool csv_ = false, json_ = false;
 };

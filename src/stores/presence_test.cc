@@ -2,6 +2,7 @@
 // visitors stay 5 minutes, weak probes are passers-by, residents never count, randomized
 // MACs resolve to devices through their fingerprints, windows align to the clock.
 #include "stores/presence.h"
+#include "stores/metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -122,6 +123,55 @@ TEST(PresenceModelTest, WindowsOfAnyIntervalAlignToTheClockAndTheEstimateIsCalib
   EXPECT_EQ(w[3].start_us, kT0 + 45 * kMin);
   EXPECT_EQ(w[1].devices, 2u);
   EXPECT_DOUBLE_EQ(w[1].estimate, 2.0);  // 0.5 * 2 + 1
+}
+
+}  // namespace
+}  // namespace holo::stores
+
+namespace holo::stores {
+namespace {
+
+StoreMetrics Metrics(std::vector<Sighting> s, int64_t from_us = INT64_MIN, int64_t to_us = INT64_MAX) {
+  std::stable_sort(s.begin(), s.end(), [](const Sighting& a, const Sighting& b) { return a.t_us < b.t_us; });
+  PresenceParams p = Plain();
+  PresenceModel m(p);
+  for (const auto& x : s) m.Learn(x);
+  MetricsBuilder b(&m, p, from_us, to_us);
+  for (const auto& x : s) b.Observe(x);
+  return b.Finish();
+}
+
+TEST(StoreMetricsTest, VisitorsBouncesPassersByCaptureDwellReturningLoyaltyFlows) {
+  std::vector<Sighting> s;
+  Seen(&s, 1, 0, 20);            // visitor, 20 min (>= 15 bucket), day 0
+  Seen(&s, 2, 0, 2);             // bounce, 2 min (<= 3 bucket)
+  Seen(&s, 3, 0, 30, 1, -85);    // passer-by
+  Seen(&s, 4, 0, 8);             // visitor, 8 min (3-15 bucket)
+  for (int m = 0; m <= 10; ++m) {  // day 1: device 1 returns; device 5 walks entrance -> shoes -> till
+    s.push_back({kT0 + kDay + m * kMin, 1, 0, -60, false, false, 0});
+    s.push_back({kT0 + kDay + m * kMin, 5, 0, -60, false, false, m < 4 ? 1u : m < 8 ? 2u : 3u});
+  }
+  StoreMetrics m = Metrics(s);
+  EXPECT_EQ(m.total.visits, 5u);
+  EXPECT_EQ(m.total.visitors, 4u);
+  EXPECT_EQ(m.total.bounces, 1u);
+  EXPECT_EQ(m.total.passers_by, 1u);
+  EXPECT_EQ(m.total.returning, 1u) << "device 1, on its second day";
+  EXPECT_EQ(m.total.dwell[0], 1u);
+  EXPECT_EQ(m.total.dwell[1], 3u);
+  EXPECT_EQ(m.total.dwell[2], 1u);
+  ASSERT_EQ(m.days.size(), 2u);
+  EXPECT_EQ(m.days.begin()->second.visits, 3u);
+  EXPECT_EQ(m.hours[10], 5u) << "every visit starts at 10:00";
+  EXPECT_EQ(m.loyalty[0], 2u);  // devices 4 and 5: one visit each
+  EXPECT_EQ(m.loyalty[1], 1u);  // device 1: two
+  EXPECT_EQ((m.flows[{1u, 2u}]), 1u);
+  EXPECT_EQ((m.flows[{2u, 3u}]), 1u);
+  EXPECT_EQ(m.flows.size(), 2u);
+  // Day 1 alone: device 1's first visit is history, so it still counts as returning.
+  StoreMetrics d1 = Metrics(s, kT0 + kDay - 60 * kMin, INT64_MAX);
+  EXPECT_EQ(d1.total.visits, 2u);
+  EXPECT_EQ(d1.total.returning, 1u);
 }
 
 }  // namespace

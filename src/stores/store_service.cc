@@ -7,6 +7,7 @@
 
 #include "common/coding.h"
 #include "common/json_writer.h"
+#include "stores/metrics.h"
 #include "stores/presence.h"
 #include "stores/readers.h"
 #include "storage/keys.h"
@@ -23,6 +24,7 @@ struct Stores::Info {
   bool zoned = true;
   uint64_t observations = 0;
   int64_t first_us = INT64_MAX, last_us = INT64_MIN;
+  StoreSettings settings;  // kKeep: the sensor kind's default
 
   std::string Encode() const {
     std::string v(1, '\x01');
@@ -31,6 +33,9 @@ struct Stores::Info {
     coding::PutVarint64(&v, observations);
     coding::PutVarsint64(&v, first_us);
     coding::PutVarsint64(&v, last_us);
+    coding::PutVarsint64(&v, settings.rssi_min_dbm);
+    coding::PutVarsint64(&v, settings.visit_gap_s);
+    coding::PutVarsint64(&v, settings.min_visit_s);
     return v;
   }
   bool Decode(std::string_view in) {
@@ -47,9 +52,25 @@ struct Stores::Info {
       return false;
     }
     observations = n;
+    int64_t rssi = StoreSettings::kKeep, gap = StoreSettings::kKeep, min_visit = StoreSettings::kKeep;
+    if (!in.empty() && (!coding::GetVarsint64(&in, &rssi) || !coding::GetVarsint64(&in, &gap) ||
+                        !coding::GetVarsint64(&in, &min_visit))) {
+      return false;
+    }
+    settings.rssi_min_dbm = static_cast<int>(rssi);
+    settings.visit_gap_s = gap;
+    settings.min_visit_s = min_visit;
     return true;
   }
 };
+
+PresenceParams Stores::ParamsOf(const Info& info) {
+  PresenceParams p = DefaultParams(info.kind);
+  if (info.settings.rssi_min_dbm != StoreSettings::kKeep) p.rssi_min_dbm = info.settings.rssi_min_dbm;
+  if (info.settings.visit_gap_s != StoreSettings::kKeep) p.visit_gap_us = info.settings.visit_gap_s * 1000000;
+  if (info.settings.min_visit_s != StoreSettings::kKeep) p.min_visit_us = info.settings.min_visit_s * 1000000;
+  return p;
+}
 
 namespace {
 
@@ -76,7 +97,19 @@ std::string EncodeObservation(const Observation& o) {
   return v;
 }
 
-bool DecodeSighting(std::string_view key, std::string_view value, size_t prefix, Sighting* s) {
+// Zone names interned as small numbers for the model (0: none).
+struct Zones {
+  std::unordered_map<std::string, uint32_t> ids;
+  std::vector<std::string> names{""};
+  uint32_t Of(std::string_view name) {
+    if (name.empty()) return 0;
+    auto [it, added] = ids.try_emplace(std::string(name), static_cast<uint32_t>(names.size()));
+    if (added) names.emplace_back(name);
+    return it->second;
+  }
+};
+
+bool DecodeSighting(std::string_view key, std::string_view value, size_t prefix, Sighting* s, Zones* zones) {
   if (key.size() != prefix + keys::kStoreObservationSuffixSize || value.size() < 12 || value[0] != '\x01') return false;
   s->t_us = keys::StoreTimeOf(key.data() + prefix);
   std::memcpy(&s->device, key.data() + prefix + 8, sizeof(s->device));
@@ -90,12 +123,18 @@ bool DecodeSighting(std::string_view key, std::string_view value, size_t prefix,
   }
   s->rssi = static_cast<int>(rssi);
   s->fingerprint = fp;
+  s->zone = 0;
+  if (zones != nullptr) {
+    std::string_view zone;
+    if (!coding::GetLengthPrefixed(&in, &zone)) return false;
+    s->zone = zones->Of(zone);
+  }
   return true;
 }
 
 // Replays the observations of `store_id` in [from_us, to_us], in time order.
 Status Replay(const storage::Store& store, std::string_view store_id, int64_t from_us, int64_t to_us,
-              const std::function<void(const Sighting&)>& each) {
+              const std::function<void(const Sighting&)>& each, Zones* zones = nullptr) {
   const std::string prefix = keys::StoreObservationPrefix(store_id);
   std::string begin = prefix, end = prefix;
   keys::AppendStoreTime(&begin, from_us);
@@ -111,7 +150,7 @@ Status Replay(const storage::Store& store, std::string_view store_id, int64_t fr
   auto it = store.NewCursor(Cf::kStores, so);
   Sighting s;
   for (it->Seek(begin); it->Valid(); it->Next()) {
-    if (!DecodeSighting(it->key(), it->value(), prefix.size(), &s)) {
+    if (!DecodeSighting(it->key(), it->value(), prefix.size(), &s, zones)) {
       return Status::DataLoss("stores: a damaged observation record of store '" + std::string(store_id) + "'");
     }
     each(s);
@@ -283,7 +322,7 @@ Result<StoreOccupancy> Stores::Occupancy(std::string_view store_id, std::string_
   }
   HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
   HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
-  PresenceModel model(DefaultParams(info.kind));
+  PresenceModel model(ParamsOf(info));
   HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
   model.BeginOccupancy(interval_s * 1000000);
   HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Observe(s); }));
@@ -297,7 +336,7 @@ Result<StoreOccupancy> Stores::Occupancy(std::string_view store_id, std::string_
 Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) {
   HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
   HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
-  PresenceModel model(DefaultParams(info.kind));
+  PresenceModel model(ParamsOf(info));
   HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
   const DeviceCount d = model.Devices();
   std::string out;
@@ -312,6 +351,110 @@ Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_v
   w.Key("rotating_macs").Uint(d.rotating_macs).Key("beacon_devices").Uint(d.beacon_devices);
   w.Key("residents").Uint(d.residents).Key("observations").Uint(d.sightings);
   w.Key("days_with_data").Uint(d.days_with_data).EndObject();
+  return out;
+}
+
+Result<std::string> Stores::MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) {
+  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
+  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
+  const PresenceParams params = ParamsOf(info);
+  // Residents and devices are learned over the store's whole history up to `to`; so is the
+  // history of returning visitors. Only visits starting in [from, to] are counted.
+  PresenceModel model(params);
+  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, INT64_MIN, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
+  MetricsBuilder builder(&model, params, range.from_us, range.to_us);
+  Zones zones;
+  HOLO_RETURN_IF_ERROR(
+      Replay(*store_, store_id, INT64_MIN, range.to_us, [&](const Sighting& s) { builder.Observe(s); }, &zones));
+  const StoreMetrics m = builder.Finish();
+  constexpr int64_t kDayUs = 86400LL * 1000000;
+  auto date = [&](int64_t day) { return FormatTime(day * kDayUs, false).substr(0, 10); };
+  auto rate = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  std::string out;
+  JsonWriter w(&out);
+  auto counts = [&](const StoreMetrics::Counts& c) {
+    w.Key("visits").Uint(c.visits).Key("visitors").Uint(c.visitors).Key("bounces").Uint(c.bounces);
+    w.Key("passers_by").Uint(c.passers_by).Key("returning").Uint(c.returning);
+    w.Key("capture_rate").Double(rate(c.visits, c.visits + c.passers_by));
+    w.Key("bounce_rate").Double(rate(c.bounces, c.visits));
+    w.Key("returning_share").Double(rate(c.returning, c.visitors));
+    w.Key("dwell").BeginObject().Key("le_3m").Uint(c.dwell[0]).Key("3_15m").Uint(c.dwell[1]);
+    w.Key("ge_15m").Uint(c.dwell[2]).EndObject();
+  };
+  w.BeginObject().Key("store").String(store_id);
+  w.Key("from");
+  if (from.empty()) w.Null(); else w.String(FormatTime(range.from_us, info.zoned));
+  w.Key("to");
+  if (to.empty()) w.Null(); else w.String(FormatTime(range.to_us, info.zoned));
+  w.Key("zoned").Bool(info.zoned);
+  w.Key("definitions").BeginObject().Key("rssi_min_dbm").Int(params.rssi_min_dbm);
+  w.Key("visit_gap_s").Int(params.visit_gap_us / 1000000).Key("min_visit_s").Int(params.min_visit_us / 1000000);
+  w.EndObject();
+  w.Key("total").BeginObject();
+  counts(m.total);
+  w.Key("median_dwell_min").Double(m.median_dwell_min);
+  int peak = -1;
+  for (int h = 0; h < 24; ++h) {
+    if (m.hours[h] > 0 && (peak < 0 || m.hours[h] > m.hours[peak])) peak = h;
+  }
+  w.Key("peak_hour");
+  if (peak < 0) w.Null(); else w.Int(peak);
+  w.Key("loyalty").BeginObject().Key("1").Uint(m.loyalty[0]).Key("2-3").Uint(m.loyalty[1]);
+  w.Key("4-9").Uint(m.loyalty[2]).Key("10+").Uint(m.loyalty[3]).EndObject();
+  w.EndObject();
+  w.Key("days").BeginArray();
+  for (const auto& [day, c] : m.days) {
+    w.BeginObject().Key("date").String(date(day));
+    counts(c);
+    w.EndObject();
+  }
+  w.EndArray().Key("hours").BeginArray();
+  for (int h = 0; h < 24; ++h) w.BeginObject().Key("hour").Int(h).Key("visits").Uint(m.hours[h]).EndObject();
+  w.EndArray().Key("heatmap").BeginArray();
+  for (const auto& [dh, n] : m.heatmap) {
+    w.BeginObject().Key("date").String(date(dh.first)).Key("hour").Int(dh.second).Key("visits").Uint(n).EndObject();
+  }
+  w.EndArray().Key("zones").BeginArray();
+  for (const auto& [z, n] : m.zone_visits) w.BeginObject().Key("zone").String(zones.names[z]).Key("visits").Uint(n).EndObject();
+  w.EndArray().Key("flows").BeginArray();
+  for (const auto& [ft, n] : m.flows) {
+    w.BeginObject().Key("from").String(zones.names[ft.first]).Key("to").String(zones.names[ft.second]);
+    w.Key("moves").Uint(n).EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
+}
+
+Result<std::string> Stores::ConfigureStore(std::string_view store_id, const StoreSettings& settings) {
+  MutexLock lock(&mu_);
+  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
+  if (settings.rssi_min_dbm != StoreSettings::kKeep) {
+    if (settings.rssi_min_dbm < -120 || settings.rssi_min_dbm > 0) {
+      return Status::InvalidArgument("rssi_min_dbm must be -120 to 0 dBm");
+    }
+    info.settings.rssi_min_dbm = settings.rssi_min_dbm;
+  }
+  if (settings.visit_gap_s != StoreSettings::kKeep) {
+    if (settings.visit_gap_s < 60 || settings.visit_gap_s > 86400) {
+      return Status::InvalidArgument("visit_gap_s must be 60 to 86400 seconds");
+    }
+    info.settings.visit_gap_s = settings.visit_gap_s;
+  }
+  if (settings.min_visit_s != StoreSettings::kKeep) {
+    if (settings.min_visit_s < 0 || settings.min_visit_s > 86400) {
+      return Status::InvalidArgument("min_visit_s must be 0 to 86400 seconds");
+    }
+    info.settings.min_visit_s = settings.min_visit_s;
+  }
+  storage::WriteBatch meta(*store_);
+  meta.Put(Cf::kStores, keys::StoreMetaKey(store_id), info.Encode());
+  HOLO_RETURN_IF_ERROR(store_->Write(&meta, /*sync=*/true));
+  const PresenceParams p = ParamsOf(info);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("store").String(store_id).Key("rssi_min_dbm").Int(p.rssi_min_dbm);
+  w.Key("visit_gap_s").Int(p.visit_gap_us / 1000000).Key("min_visit_s").Int(p.min_visit_us / 1000000);
+  w.Key("people_per_device").Double(p.people_per_device).Key("people_offset").Double(p.people_offset).EndObject();
   return out;
 }
 

@@ -26,6 +26,8 @@ class Store;
 
 namespace holo::stores {
 
+struct PresenceParams;
+
 struct Hooks {
   // The identity graph's pseudonym of identifier `value` of `type` ("mac", "device_id", ...).
   std::function<std::array<uint8_t, 16>(std::string_view type, std::string_view value)> pseudonymize;
@@ -49,6 +51,8 @@ class Stores final : public StoreService {
   Result<StoreOccupancy> Occupancy(std::string_view store_id, std::string_view from, std::string_view to,
                                    int64_t interval_s) override;
   Result<std::string> DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) override;
+  Result<std::string> MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) override;
+  Result<std::string> ConfigureStore(std::string_view store_id, const StoreSettings& settings) override EXCLUDES(mu_);
 
  private:
   struct Info;  // store_service.cc
@@ -57,6 +61,7 @@ class Stores final : public StoreService {
     int64_t from_us, to_us;
   };
   Result<Range> RangeOf(const Info& info, std::string_view from, std::string_view to) const;
+  static struct PresenceParams ParamsOf(const Info& info);
 
   storage::Store* const store_;
   const Hooks hooks_;
