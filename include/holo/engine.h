@@ -690,6 +690,15 @@ class AnalystService {
   // lift and its interval computed from the noisy counts, shown only when those are.
   virtual Result<Engine::Report> ReleaseCampaign(std::string_view campaign, const Engine::ReleaseOptions& options) = 0;
 
+  // A store's metrics (StoreService::MetricsJson) as analysts see them: every count (visits,
+  // visitors, bounces, passers-by, returning, dwell buckets, loyalty, per day, hour, zone
+  // and flow) noised and thresholded at k like ReleaseFunnel's cells, epsilon split over the
+  // 12 cells one visit can reach; rates from the shown counts; withheld cells named under
+  // "withheld"; no median dwell or peak hour. A device with several visits in the range
+  // reaches more cells: docs/stores.md says what that bounds.
+  virtual Result<Engine::Report> ReleaseStoreMetrics(std::string_view store, std::string_view from,
+                                                     std::string_view to, const Engine::ReleaseOptions& options) = 0;
+
   // The partner clean room (docs/privacy.md, "Partner clean room"). `upload` is a partner's
   // list of SHA-256 hashes of normalized e-mails and phones, as ad platforms take them: text,
   // one hash per line, 64 hex digits of either case, optionally prefixed "email:" or

@@ -5,29 +5,10 @@
 #include <tuple>
 
 #include "cli/cli_util.h"
-#include "common/json_writer.h"
 #include "holo/stores.h"
-#include "stores/observation.h"
+#include "stores/store_service.h"
 
 namespace holo::cli {
-
-int64_t ParseInterval(const std::string& text) {
-  if (text.empty()) return -1;
-  size_t used = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    return -1;
-  }
-  const std::string unit = text.substr(used);
-  if (n <= 0) return -1;
-  if (unit.empty() || unit == "s") return n;
-  if (unit == "m" || unit == "min") return n * 60;
-  if (unit == "h") return n * 3600;
-  if (unit == "d") return n * 86400;
-  return -1;
-}
 
 void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
   stores_ = app.add_subcommand("stores", "Offline stores: wifi probes and beacons, devices, occupancy");
@@ -83,28 +64,14 @@ int StoreCommands::Run(Engine& engine) {
     Check(json.status(), "stores list");
     std::printf("%s\n", json->c_str());
   } else if (occupancy_->parsed()) {
-    const int64_t interval = ParseInterval(interval_);
+    const int64_t interval = stores::ParseDurationSeconds(interval_);
     if (interval < 0) Fail("stores occupancy: --interval must be like 5m, 15m, 1h or 300s, got '" + interval_ + "'");
     auto occ = engine.stores().Occupancy(store_, from_, to_, interval);
     Check(occ.status(), "stores occupancy");
     if (json_) {
-      std::string out;
-      JsonWriter w(&out);
-      w.BeginObject().Key("store").String(store_).Key("interval_s").Int(occ->interval_s).Key("zoned").Bool(occ->zoned);
-      w.Key("windows").BeginArray();
-      for (const auto& win : occ->windows) {
-        w.BeginObject().Key("start").String(stores::FormatTime(win.start_us, occ->zoned));
-        w.Key("devices").Uint(win.devices).Key("estimate").Double(win.estimate).EndObject();
-      }
-      w.EndArray().EndObject();
-      std::printf("%s\n", out.c_str());
+      std::printf("%s\n", stores::OccupancyJson(store_, *occ).c_str());
     } else {
-      std::string out = "window_start,estimate\n";
-      char num[32];
-      for (const auto& win : occ->windows) {
-        std::snprintf(num, sizeof(num), "%.2f", win.estimate);
-        out += stores::FormatTime(win.start_us, occ->zoned) + "," + num + "\n";
-      }
+      const std::string out = stores::OccupancyCsv(*occ);
       std::fwrite(out.data(), 1, out.size(), stdout);
     }
   } else if (metrics_->parsed()) {
@@ -117,7 +84,7 @@ int StoreCommands::Run(Engine& engine) {
     for (auto [text, out, name] : {std::tuple{&visit_gap_, &settings.visit_gap_s, "--visit-gap"},
                                    std::tuple{&min_visit_, &settings.min_visit_s, "--min-visit"}}) {
       if (text->empty()) continue;
-      *out = ParseInterval(*text);
+      *out = stores::ParseDurationSeconds(*text);
       if (*out < 0) Fail(std::string("stores configure: ") + name + " must be like 15m or 300s, got '" + *text + "'");
     }
     auto json = engine.stores().ConfigureStore(store_, settings);

@@ -33,7 +33,4 @@ class StoreCommands {
   bool csv_ = false, json_ = false;
 };
 
-// "5m", "15m", "1h", "300s" or "300" (seconds) -> seconds; -1 when malformed.
-int64_t ParseInterval(const std::string& text);
-
 }  // namespace holo::cli

@@ -490,6 +490,38 @@ Result<Engine::Report> EngineImpl::ReleaseFunnel(const FunnelQuery& query, const
   return out;
 }
 
+Result<Engine::Report> EngineImpl::ReleaseStoreMetrics(std::string_view store, std::string_view from,
+                                                       std::string_view to, const ReleaseOptions& options) {
+  HOLO_RETURN_IF_ERROR(CheckK(options.k));
+  if (options.budget_owner.empty()) return Status::InvalidArgument("released store metrics need the analyst who pays");
+  const double epsilon = options.epsilon > 0 ? options.epsilon : kDefaultReportEpsilon;
+  constexpr uint32_t kCellsPerVisit = 12;
+  std::optional<analytics::ReleaseAnswer> answer;
+  auto release = [&](const std::string& key, const std::vector<std::pair<std::string, uint64_t>>& cells)
+      -> Result<std::vector<std::optional<uint64_t>>> {
+    std::vector<uint64_t> counts;
+    counts.reserve(cells.size());
+    for (const auto& c : cells) counts.push_back(c.second);
+    HOLO_ASSIGN_OR_RETURN(analytics::ReleaseAnswer a, ReleaseNamedCells(key, counts, epsilon, kCellsPerVisit, options));
+    answer = a;
+    return a.cells;
+  };
+  HOLO_ASSIGN_OR_RETURN(std::string json, stores_->MetricsJsonReleased(store, from, to, release));
+  Report out;
+  out.json = std::move(json);
+  if (answer && !out.json.empty() && out.json.back() == '}') {  // the release's terms, inside the object
+    out.json.pop_back();
+    std::string terms;
+    JsonWriter w(&terms);
+    w.BeginObject().Key("min_group").Uint(options.k);
+    WriteBudget(w, *answer, epsilon);
+    w.EndObject();
+    out.json += "," + terms.substr(1);
+  }
+  out.text = out.json;
+  return out;
+}
+
 Result<Engine::Report> EngineImpl::ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) {
   HOLO_RETURN_IF_ERROR(CheckK(options.k));
   if (options.budget_owner.empty()) return Status::InvalidArgument("a released campaign needs the analyst who pays for it");

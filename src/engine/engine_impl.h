@@ -210,6 +210,8 @@ class EngineImpl final : public Engine,
   Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
   Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) override;
   Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) override;
+  Result<Report> ReleaseStoreMetrics(std::string_view store, std::string_view from, std::string_view to,
+                                     const ReleaseOptions& options) override;
   Result<Report> PartnerMatch(std::string_view partner, std::string_view upload,
                               const GroupProfileOptions& options) override;  // partner.cc
   // An analyst's group (analyst_release.cc): a saved segment, or an expression checked for

@@ -21,6 +21,8 @@
 #include "common/strings.h"
 #include "common/time_util.h"
 #include "holo/destinations.h"
+#include "holo/stores.h"
+#include "stores/store_service.h"
 #include "holo/server.h"
 #include "privacy/audit_log.h"
 #include "server/assets.h"
@@ -1304,6 +1306,63 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(r->json));
   }
 
+  // ---- offline stores (docs/stores.md) ----
+  void ListStores(const Request& req, Response& res) {
+    if (!Require(req, res, {"admin", "analyst"})) return;
+    auto json = engine_->stores().ListStoresJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void StoreMetrics(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "analyst"});
+    if (!who) return;
+    const std::string store = DecodePathParam(req.matches[1].str());
+    const std::string from = req.get_param_value("from"), to = req.get_param_value("to");
+    if (who->role == "analyst") {  // every count through the release point
+      double epsilon = 0;
+      if (!ParseEpsilon(req.get_param_value("epsilon"), &epsilon, res)) return;
+      auto r = engine_->analysts().ReleaseStoreMetrics(store, from, to, ReleaseFor(*who, epsilon));
+      if (!r.ok()) return SendStatus(res, r.status());
+      return SendJson(res, 200, std::move(r->json));
+    }
+    if (!AuditExact(*who, "aggregate.store_metrics", store, res)) return;
+    auto json = engine_->stores().MetricsJson(store, from, to);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  // Occupancy per window and devices: exact counts over time, for admins only (audited).
+  void StoreOccupancy(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string store = DecodePathParam(req.matches[1].str());
+    const std::string interval = req.has_param("interval") ? req.get_param_value("interval") : "5m";
+    const int64_t seconds = stores::ParseDurationSeconds(interval);
+    if (seconds < 0) return SendError(res, 400, "invalid_request", "interval must be like 5m, 15m, 1h or 300s");
+    const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+    if (format != "json" && format != "csv") return SendError(res, 400, "invalid_request", "format is json or csv");
+    if (!AuditExact(*who, "aggregate.store_occupancy", store, res)) return;
+    auto occ = engine_->stores().Occupancy(store, req.get_param_value("from"), req.get_param_value("to"), seconds);
+    if (!occ.ok()) return SendStatus(res, occ.status());
+    if (format == "csv") {
+      res.status = 200;
+      res.set_content(stores::OccupancyCsv(*occ), "text/csv; charset=utf-8");
+      return;
+    }
+    SendJson(res, 200, stores::OccupancyJson(store, *occ));
+  }
+
+  void StoreDevices(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string store = DecodePathParam(req.matches[1].str());
+    if (!AuditExact(*who, "aggregate.store_devices", store, res)) return;
+    auto json = engine_->stores().DevicesJson(store, req.get_param_value("from"), req.get_param_value("to"));
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
   void Campaign(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
@@ -1761,6 +1820,10 @@ class ServerImpl final : public Server {
     on(post, R"(/api/partners/([^/]+)/match)", "/api/partners/{name}/match", &ServerImpl::PartnerMatch);
     on(get, "/api/explain", "/api/explain", &ServerImpl::Explain);
     on(get, "/api/stats", "/api/stats", &ServerImpl::Stats);
+    on(get, "/api/stores", "/api/stores", &ServerImpl::ListStores);
+    on(get, R"(/api/stores/([^/]+)/metrics)", "/api/stores/{id}/metrics", &ServerImpl::StoreMetrics);
+    on(get, R"(/api/stores/([^/]+)/occupancy)", "/api/stores/{id}/occupancy", &ServerImpl::StoreOccupancy);
+    on(get, R"(/api/stores/([^/]+)/devices)", "/api/stores/{id}/devices", &ServerImpl::StoreDevices);
     on(get, "/api/destinations", "/api/destinations", &ServerImpl::ListDestinations);
     on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
     on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);

@@ -10,10 +10,13 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include <regex>
 #include <sodium.h>
 
 #include "holo/engine.h"
 #include "holo/server.h"
+#include "holo/stores.h"
 #include "testing/test_util.h"
 
 namespace holo {
@@ -942,6 +945,61 @@ TEST_F(ServerTest, ServeSyncsDestinationsOnTheirScheduleAndDropsThem) {
   EXPECT_NE(dropped->body.find(R"("dropped":true)"), std::string::npos) << dropped->body;
   EXPECT_EQ(client_->Delete("/api/destinations/lake", hd)->status, 404);
   EXPECT_EQ(Get("/api/destinations/lake", admin_)->status, 404);
+}
+
+}  // namespace
+}  // namespace holo
+
+namespace holo {
+namespace {
+
+// Offline stores over HTTP: the list and the metrics for admins and analysts (analysts get
+// counts through the release point: a small store's cells are withheld, never exact), and
+// occupancy (JSON or CSV) and devices for admins only.
+TEST_F(ServerTest, StoresOverTheApi) {
+  std::string csv = "datetime;dst;src;src_vendor;randomized;rssi;idx;seq_num;ch_freq;FCfield;ssid;dot11elt;oui\n";
+  for (int m = 0; m < 20; ++m) {
+    char line[200];
+    std::snprintf(line, sizeof(line), "2022-10-18 10:%02d:00.0;ff:ff:ff:ff:ff:ff;00:16:3e:11:22:33;;0;-60;0;%d;2417;;;[0];[]\n", m, m);
+    csv += line;
+  }
+  const std::string file = dir_.path() + "/lab.csv";
+  testing::WriteFile(file, csv);
+  ASSERT_TRUE(engine_->stores().ImportStoreFiles("lab", {file}).ok());
+
+  auto list = Get("/api/stores", analyst_);
+  ASSERT_EQ(list->status, 200) << list->body;
+  EXPECT_NE(list->body.find(R"("store":"lab")"), std::string::npos) << list->body;
+
+  auto exact = Get("/api/stores/lab/metrics?from=2022-10-18T00:00&to=2022-10-18T23:59", admin_);
+  ASSERT_EQ(exact->status, 200) << exact->body;
+  EXPECT_NE(exact->body.find(R"("total":{"visits":1,"visitors":1,)"), std::string::npos) << exact->body;
+  auto released = Get("/api/stores/lab/metrics", analyst_);
+  ASSERT_EQ(released->status, 200) << released->body;
+  // No count under k leaves: every count is withheld (null) or a noisy value of at least k.
+  static const std::regex kCount(R"re("(visits|visitors|bounces|passers_by|returning|le_3m|3_15m|ge_15m|1|2-3|4-9|10\+|moves)":(null|\d+))re");
+  size_t counts = 0;
+  for (auto it = std::sregex_iterator(released->body.begin(), released->body.end(), kCount); it != std::sregex_iterator(); ++it) {
+    ++counts;
+    if ((*it)[2] != "null") EXPECT_GE(std::stoul((*it)[2]), 50u) << (*it)[0] << " in " << released->body;
+  }
+  EXPECT_GT(counts, 20u);
+  EXPECT_NE(released->body.find(R"("withheld":[)"), std::string::npos) << released->body;
+  EXPECT_EQ(released->body.find(R"("total":{"visits":1,)"), std::string::npos) << released->body;
+  EXPECT_NE(released->body.find(R"("budget":{)"), std::string::npos) << released->body;
+  EXPECT_EQ(released->body.find("median_dwell_min"), std::string::npos) << released->body;
+
+  auto occ = Get("/api/stores/lab/occupancy?interval=15m&format=csv", admin_);
+  ASSERT_EQ(occ->status, 200) << occ->body;
+  EXPECT_EQ(occ->body.substr(0, 42), "window_start,estimate\n2022-10-18T10:00:00,") << occ->body;
+  EXPECT_EQ(Get("/api/stores/lab/occupancy?interval=7x", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/stores/lab/occupancy?from=2022-10-18T10:00Z", admin_)->status, 400) << "a zone-less store";
+  EXPECT_EQ(Get("/api/stores/nosuch/occupancy", admin_)->status, 404);
+  EXPECT_EQ(Get("/api/stores/lab/occupancy", analyst_)->status, 403);
+  auto devices = Get("/api/stores/lab/devices", admin_);
+  ASSERT_EQ(devices->status, 200) << devices->body;
+  EXPECT_NE(devices->body.find(R"("devices":1,)"), std::string::npos) << devices->body;
+  EXPECT_EQ(Get("/api/stores/lab/devices", analyst_)->status, 403);
 }
 
 }  // namespace

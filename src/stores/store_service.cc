@@ -1,6 +1,9 @@
 #include "stores/store_service.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <climits>
 #include <cstring>
 #include <filesystem>
@@ -355,6 +358,11 @@ Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_v
 }
 
 Result<std::string> Stores::MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) {
+  return MetricsJsonReleased(store_id, from, to, nullptr);
+}
+
+Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::string_view from, std::string_view to,
+                                                const CellRelease& release) {
   HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
   HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
   const PresenceParams params = ParamsOf(info);
@@ -369,59 +377,126 @@ Result<std::string> Stores::MetricsJson(std::string_view store_id, std::string_v
   const StoreMetrics m = builder.Finish();
   constexpr int64_t kDayUs = 86400LL * 1000000;
   auto date = [&](int64_t day) { return FormatTime(day * kDayUs, false).substr(0, 10); };
-  auto rate = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
-  std::string out;
-  JsonWriter w(&out);
-  auto counts = [&](const StoreMetrics::Counts& c) {
-    w.Key("visits").Uint(c.visits).Key("visitors").Uint(c.visitors).Key("bounces").Uint(c.bounces);
-    w.Key("passers_by").Uint(c.passers_by).Key("returning").Uint(c.returning);
-    w.Key("capture_rate").Double(rate(c.visits, c.visits + c.passers_by));
-    w.Key("bounce_rate").Double(rate(c.bounces, c.visits));
-    w.Key("returning_share").Double(rate(c.returning, c.visitors));
-    w.Key("dwell").BeginObject().Key("le_3m").Uint(c.dwell[0]).Key("3_15m").Uint(c.dwell[1]);
-    w.Key("ge_15m").Uint(c.dwell[2]).EndObject();
+
+  // The report is walked twice in one order: first to list its counts (the cells), then, once
+  // `release` has shown or withheld each (null), to write it. Rates come from shown counts.
+  std::vector<std::pair<std::string, uint64_t>> cells;
+  std::vector<std::optional<uint64_t>> shown;
+  size_t next = 0;
+  bool writing = false;
+  std::string scratch, out;
+  JsonWriter listing(&scratch), report(&out);
+  JsonWriter* w = &listing;  // the first walk writes to scratch
+  auto cell = [&](const std::string& name, uint64_t exact) -> std::optional<uint64_t> {
+    if (!writing) {
+      cells.emplace_back(name, exact);
+      return exact;
+    }
+    return shown[next++];
   };
-  w.BeginObject().Key("store").String(store_id);
-  w.Key("from");
-  if (from.empty()) w.Null(); else w.String(FormatTime(range.from_us, info.zoned));
-  w.Key("to");
-  if (to.empty()) w.Null(); else w.String(FormatTime(range.to_us, info.zoned));
-  w.Key("zoned").Bool(info.zoned);
-  w.Key("definitions").BeginObject().Key("rssi_min_dbm").Int(params.rssi_min_dbm);
-  w.Key("visit_gap_s").Int(params.visit_gap_us / 1000000).Key("min_visit_s").Int(params.min_visit_us / 1000000);
-  w.EndObject();
-  w.Key("total").BeginObject();
-  counts(m.total);
-  w.Key("median_dwell_min").Double(m.median_dwell_min);
-  int peak = -1;
-  for (int h = 0; h < 24; ++h) {
-    if (m.hours[h] > 0 && (peak < 0 || m.hours[h] > m.hours[peak])) peak = h;
+  auto write = [&](const std::string& key, const std::string& name, uint64_t exact) {
+    const auto v = cell(name, exact);
+    w->Key(key);
+    if (v) w->Uint(*v); else w->Null();
+    return v;
+  };
+  auto ratio = [&](const char* key, std::optional<uint64_t> a, std::optional<uint64_t> b) {
+    w->Key(key);
+    if (a && b && *b > 0) w->Double(std::min(1.0, static_cast<double>(*a) / static_cast<double>(*b))); else w->Null();
+  };
+  auto counts = [&](const std::string& at, const StoreMetrics::Counts& c) {
+    const auto visits = write("visits", at + ".visits", c.visits);
+    const auto visitors = write("visitors", at + ".visitors", c.visitors);
+    const auto bounces = write("bounces", at + ".bounces", c.bounces);
+    const auto passers = write("passers_by", at + ".passers_by", c.passers_by);
+    const auto returning = write("returning", at + ".returning", c.returning);
+    std::optional<uint64_t> walk_ins;
+    if (visits && passers) walk_ins = *visits + *passers;
+    ratio("capture_rate", visits, walk_ins);
+    ratio("bounce_rate", bounces, visits);
+    ratio("returning_share", returning, visitors);
+    w->Key("dwell").BeginObject();
+    write("le_3m", at + ".dwell.le_3m", c.dwell[0]);
+    write("3_15m", at + ".dwell.3_15m", c.dwell[1]);
+    write("ge_15m", at + ".dwell.ge_15m", c.dwell[2]);
+    w->EndObject();
+  };
+  auto walk = [&] {
+    next = 0;
+    w = writing ? &report : &listing;
+    w->BeginObject().Key("store").String(store_id);
+    w->Key("from");
+    if (from.empty()) w->Null(); else w->String(FormatTime(range.from_us, info.zoned));
+    w->Key("to");
+    if (to.empty()) w->Null(); else w->String(FormatTime(range.to_us, info.zoned));
+    w->Key("zoned").Bool(info.zoned);
+    w->Key("definitions").BeginObject().Key("rssi_min_dbm").Int(params.rssi_min_dbm);
+    w->Key("visit_gap_s").Int(params.visit_gap_us / 1000000).Key("min_visit_s").Int(params.min_visit_us / 1000000);
+    w->EndObject();
+    w->Key("total").BeginObject();
+    counts("total", m.total);
+    if (release == nullptr) {  // exact only: a median and a peak are not counts to noise
+      w->Key("median_dwell_min").Double(m.median_dwell_min);
+      int peak = -1;
+      for (int h = 0; h < 24; ++h) {
+        if (m.hours[h] > 0 && (peak < 0 || m.hours[h] > m.hours[peak])) peak = h;
+      }
+      w->Key("peak_hour");
+      if (peak < 0) w->Null(); else w->Int(peak);
+    }
+    w->Key("loyalty").BeginObject();
+    write("1", "loyalty.1", m.loyalty[0]);
+    write("2-3", "loyalty.2-3", m.loyalty[1]);
+    write("4-9", "loyalty.4-9", m.loyalty[2]);
+    write("10+", "loyalty.10+", m.loyalty[3]);
+    w->EndObject().EndObject();
+    w->Key("days").BeginArray();
+    for (const auto& [day, c] : m.days) {
+      w->BeginObject().Key("date").String(date(day));
+      counts("days." + date(day), c);
+      w->EndObject();
+    }
+    w->EndArray().Key("hours").BeginArray();
+    for (int h = 0; h < 24; ++h) {
+      w->BeginObject().Key("hour").Int(h);
+      write("visits", "hours." + std::to_string(h), m.hours[h]);
+      w->EndObject();
+    }
+    w->EndArray().Key("heatmap").BeginArray();
+    for (const auto& [dh, n] : m.heatmap) {
+      w->BeginObject().Key("date").String(date(dh.first)).Key("hour").Int(dh.second);
+      write("visits", "heatmap." + date(dh.first) + "." + std::to_string(dh.second), n);
+      w->EndObject();
+    }
+    w->EndArray().Key("zones").BeginArray();
+    for (const auto& [z, n] : m.zone_visits) {
+      w->BeginObject().Key("zone").String(zones.names[z]);
+      write("visits", "zones." + zones.names[z], n);
+      w->EndObject();
+    }
+    w->EndArray().Key("flows").BeginArray();
+    for (const auto& [ft, n] : m.flows) {
+      w->BeginObject().Key("from").String(zones.names[ft.first]).Key("to").String(zones.names[ft.second]);
+      write("moves", "flows." + zones.names[ft.first] + ">" + zones.names[ft.second], n);
+      w->EndObject();
+    }
+    w->EndArray();
+  };
+  walk();
+  if (release == nullptr) {  // exact: the listing is the report
+    w->EndObject();
+    return scratch;
   }
-  w.Key("peak_hour");
-  if (peak < 0) w.Null(); else w.Int(peak);
-  w.Key("loyalty").BeginObject().Key("1").Uint(m.loyalty[0]).Key("2-3").Uint(m.loyalty[1]);
-  w.Key("4-9").Uint(m.loyalty[2]).Key("10+").Uint(m.loyalty[3]).EndObject();
-  w.EndObject();
-  w.Key("days").BeginArray();
-  for (const auto& [day, c] : m.days) {
-    w.BeginObject().Key("date").String(date(day));
-    counts(c);
-    w.EndObject();
+  const std::string key = "stores.metrics:" + std::string(store_id) + "\n" + std::string(from) + "\n" + std::string(to);
+  HOLO_ASSIGN_OR_RETURN(shown, release(key, cells));
+  if (shown.size() != cells.size()) return Status::Internal("stores: the release answered another number of cells");
+  writing = true;
+  walk();
+  w->Key("withheld").BeginArray();
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (!shown[i]) w->String(cells[i].first);
   }
-  w.EndArray().Key("hours").BeginArray();
-  for (int h = 0; h < 24; ++h) w.BeginObject().Key("hour").Int(h).Key("visits").Uint(m.hours[h]).EndObject();
-  w.EndArray().Key("heatmap").BeginArray();
-  for (const auto& [dh, n] : m.heatmap) {
-    w.BeginObject().Key("date").String(date(dh.first)).Key("hour").Int(dh.second).Key("visits").Uint(n).EndObject();
-  }
-  w.EndArray().Key("zones").BeginArray();
-  for (const auto& [z, n] : m.zone_visits) w.BeginObject().Key("zone").String(zones.names[z]).Key("visits").Uint(n).EndObject();
-  w.EndArray().Key("flows").BeginArray();
-  for (const auto& [ft, n] : m.flows) {
-    w.BeginObject().Key("from").String(zones.names[ft.first]).Key("to").String(zones.names[ft.second]);
-    w.Key("moves").Uint(n).EndObject();
-  }
-  w.EndArray().EndObject();
+  w->EndArray().EndObject();
   return out;
 }
 
@@ -456,6 +531,41 @@ Result<std::string> Stores::ConfigureStore(std::string_view store_id, const Stor
   w.Key("visit_gap_s").Int(p.visit_gap_us / 1000000).Key("min_visit_s").Int(p.min_visit_us / 1000000);
   w.Key("people_per_device").Double(p.people_per_device).Key("people_offset").Double(p.people_offset).EndObject();
   return out;
+}
+
+std::string OccupancyCsv(const StoreOccupancy& occupancy) {
+  std::string out = "window_start,estimate\n";
+  char num[32];
+  for (const auto& win : occupancy.windows) {
+    std::snprintf(num, sizeof(num), "%.2f", win.estimate);
+    out += FormatTime(win.start_us, occupancy.zoned) + "," + num + "\n";
+  }
+  return out;
+}
+
+std::string OccupancyJson(std::string_view store_id, const StoreOccupancy& occupancy) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("store").String(store_id).Key("interval_s").Int(occupancy.interval_s);
+  w.Key("zoned").Bool(occupancy.zoned).Key("windows").BeginArray();
+  for (const auto& win : occupancy.windows) {
+    w.BeginObject().Key("start").String(FormatTime(win.start_us, occupancy.zoned));
+    w.Key("devices").Uint(win.devices).Key("estimate").Double(std::round(win.estimate * 100) / 100).EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
+}
+
+int64_t ParseDurationSeconds(std::string_view text) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || n <= 0 || p == text.data()) return -1;
+  const std::string_view unit(p, static_cast<size_t>(text.data() + text.size() - p));
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "m" || unit == "min") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  return -1;
 }
 
 }  // namespace holo::stores

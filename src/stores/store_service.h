@@ -12,6 +12,8 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +54,14 @@ class Stores final : public StoreService {
                                    int64_t interval_s) override;
   Result<std::string> DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) override;
   Result<std::string> MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) override;
+  // The same report with every count released by `release` (the engine's release point):
+  // `key` names the question, `cells` are (name, exact count) in the report's order; a cell
+  // it withholds is written null (and named under "withheld"), rates from shown counts only,
+  // and the median dwell and the peak hour (not counts) are left out.
+  using CellRelease = std::function<Result<std::vector<std::optional<uint64_t>>>(
+      const std::string& key, const std::vector<std::pair<std::string, uint64_t>>& cells)>;
+  Result<std::string> MetricsJsonReleased(std::string_view store_id, std::string_view from, std::string_view to,
+                                          const CellRelease& release);
   Result<std::string> ConfigureStore(std::string_view store_id, const StoreSettings& settings) override EXCLUDES(mu_);
 
  private:
@@ -67,5 +77,14 @@ class Stores final : public StoreService {
   const Hooks hooks_;
   Mutex mu_;
 };
+
+// An occupancy answer as CSV ("window_start,estimate" and one row per window, the estimate
+// with two decimals) or as JSON ({"store", "interval_s", "zoned", "windows": [{"start",
+// "devices", "estimate"}]}); times as FormatTime writes them.
+std::string OccupancyCsv(const StoreOccupancy& occupancy);
+std::string OccupancyJson(std::string_view store_id, const StoreOccupancy& occupancy);
+
+// "5m", "15m", "1h", "1d", "300s" or "300" (seconds) -> seconds; -1 when malformed.
+int64_t ParseDurationSeconds(std::string_view text);
 
 }  // namespace holo::stores
