@@ -186,7 +186,7 @@ void Occupancy(const fs::path& dir) {
       rows.push_back({d, m == devices.end() ? 0.0 : m->second, n == naive_sets.end() ? 0.0 : double(n->second.size()), t});
     }
   }
-  std::printf("## Occupancy: %zu captures, %zu five-minute windows, %llu probes\n\n", files.size(), rows.size(),
+  std::printf("#### Occupancy: %zu captures, %zu five-minute windows, %llu probes\n\n", files.size(), rows.size(),
               static_cast<unsigned long long>(all.size()));
   std::printf("devices %llu (globally unique %llu, of them residents %llu; randomized MACs %llu, of them rotating "
               "without the bit %llu -> devices %llu)\n\n",
@@ -265,7 +265,7 @@ void Devices(const fs::path& dir) {
   if (files.empty()) Die("no captures in " + dir.string());
   std::vector<std::vector<Probe>> per_file;
   for (const auto& f : files) per_file.push_back(Read(f));
-  std::printf("## Devices behind randomized MACs: %zu labelled devices\n\n", files.size());
+  std::printf("#### Devices behind randomized MACs: %zu labelled devices\n\n", files.size());
   std::printf("| devices in the capture | counted | pairwise precision | pairwise recall |\n|---|---|---|---|\n");
   auto run = [&](size_t skip) {
     std::vector<Probe> all;
