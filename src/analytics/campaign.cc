@@ -14,13 +14,13 @@
 
 #include "analytics/event_scan.h"
 #include "analytics/report_util.h"
+#include "analytics/proportion_interval.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
 
 namespace holo::analytics {
 namespace {
 
-constexpr double kZ95 = 1.959963984540054;
 
 // Stratification: quarter of the campaign (by the exposed's t0) x shop-app user x shopping
 // events before t0 (0, 1-2, 3-5, 6+) x orders before t0 (0, 1+) x events in the brand's
@@ -276,8 +276,21 @@ Result<CampaignReport> MeasureCampaign(const storage::Store& store, const Campai
     r.exposed.rate = static_cast<double>(r.exposed.buyers) / static_cast<double>(r.exposed.n);
   }
   r.se_pp = 100 * std::sqrt(var);
-  r.ci_low_pp = r.lift_pp - kZ95 * r.se_pp;
-  r.ci_high_pp = r.lift_pp + kZ95 * r.se_pp;
+  // Newcombe's hybrid score interval of the exposed rate minus the standardized control rate,
+  // the latter on its effective size 1 / sum(w^2 / n_control) (the exposed rate is the plain
+  // one: its effective size is its n). Unlike rate ± 1.96 se it holds at zero and small
+  // counts (proportion_interval.h).
+  double control_weight = 0, exposed_rate = 0;
+  for (const StratumCounts& c : strata) {
+    if (c.n[0] == 0 || c.n[1] == 0) continue;
+    const double w = static_cast<double>(c.n[1]) / static_cast<double>(r.exposed.n);
+    control_weight += w * w / static_cast<double>(c.n[0]);
+    exposed_rate += w * static_cast<double>(c.buyers[1]) / static_cast<double>(c.n[1]);
+  }
+  const Interval ci = NewcombeDifference(exposed_rate, static_cast<double>(r.exposed.n), r.control.rate,
+                                         control_weight > 0 ? 1 / control_weight : 0);
+  r.ci_low_pp = 100 * ci.low;
+  r.ci_high_pp = 100 * ci.high;
   for (size_t i = 0; i < order.size(); ++i) {
     const StratumCounts& c = strata[stratum_of[i]];
     if (c.n[0] == 0 || c.n[1] == 0) continue;

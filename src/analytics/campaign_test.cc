@@ -95,7 +95,10 @@ TEST(CampaignTest, StratifiedLiftOnAHandWrittenStore) {
   EXPECT_NEAR(r->lift_pp, 37.5, 1e-9);
   const double se = 100 * std::sqrt(0.25 / 20 + 0.125 * 0.875 / 40);
   EXPECT_NEAR(r->se_pp, se, 1e-9);
-  EXPECT_NEAR(r->ci_low_pp, 37.5 - 1.959963984540054 * se, 1e-9);
+  // Newcombe's hybrid score interval of 10/20 - 5/40 (worked by hand from the Wilson
+  // intervals [0.2993, 0.7007] and [0.0547, 0.2610]).
+  EXPECT_NEAR(r->ci_low_pp, 13.2492, 1e-3);
+  EXPECT_NEAR(r->ci_high_pp, 58.7693, 1e-3);
   // Stages over the campaign (d .. d + 7 days): exposed none -> awareness or purchase.
   const int kN = 0, kA = 1, kP = 3;
   EXPECT_EQ(r->exposed.flows[kN][kA], 10u);

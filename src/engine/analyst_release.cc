@@ -10,10 +10,13 @@
 #include "analytics/dp_noise.h"
 #include "analytics/funnel.h"
 #include "analytics/group_profile.h"
+#include "analytics/proportion_interval.h"
 #include "analytics/release_point.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
+
+#include "analytics/proportion_interval.h"
 #include "segment/expr.h"
 
 namespace holo::engine {
@@ -583,9 +586,11 @@ Result<Engine::Report> EngineImpl::ReleaseCampaign(std::string_view campaign, co
     const double lift = (*rate[0] - *rate[1]) * 100;
     const double se =
         std::sqrt(*rate[0] * (1 - *rate[0]) / n[0] + *rate[1] * (1 - *rate[1]) / n[1]) * 100;
+    const analytics::Interval ci = analytics::NewcombeDifference(*rate[0], n[0], *rate[1], n[1]);
     w.Key("lift_pp").Double(std::round(lift * 100) / 100).Key("se_pp").Double(std::round(se * 100) / 100);
-    w.Key("ci95_pp").BeginArray().Double(std::round((lift - 1.96 * se) * 100) / 100);
-    w.Double(std::round((lift + 1.96 * se) * 100) / 100).EndArray();
+    w.Key("ci95_pp").BeginArray().Double(std::round(ci.low * 10000) / 100);
+    w.Double(std::round(ci.high * 10000) / 100).EndArray();
+    w.Key("ci_method").String("Newcombe hybrid score interval");
     w.Key("lift_method").String("difference of the noisy rates of the exposed and the matched control (not stratified)");
   }
   WriteWithheld(w, cells, a);
