@@ -71,6 +71,14 @@ class StoreService {
   // and per hour (docs/stores.md has the definitions and the JSON).
   virtual Result<std::string> MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
 
+  // The online link: of the store's devices seen between `from` and `to` (globally unique
+  // MACs and beacon devices; residents and randomized MACs, which identify no one, left out),
+  // those the identity graph ties to a OneID, and of those the ones whose person allows the
+  // "store_link" use (location consent; docs/privacy.md). {"store", "from", "to", "devices",
+  // "linked", "link_rate", "linked_with_consent", "consented_link_rate", "beacon_devices",
+  // "beacon_linked"}.
+  virtual Result<std::string> LinkRateJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
+
   // Changes a store's definitions; returns them all: {"store", "rssi_min_dbm",
   // "visit_gap_s", "min_visit_s", "people_per_device", "people_offset"}. kNotFound for an
   // unknown store, kInvalidArgument for a value out of range.

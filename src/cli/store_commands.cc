@@ -1,4 +1,4 @@
-// holo stores import|list|occupancy|devices|metrics|configure: offline stores (docs/stores.md).
+// holo stores import|list|occupancy|devices|metrics|link-rate|configure: offline stores (docs/stores.md).
 #include "cli/store_commands.h"
 
 #include <cstdio>
@@ -43,6 +43,13 @@ void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   metrics_->add_option("--from", from_, "First instant");
   metrics_->add_option("--to", to_, "Last instant");
   AddJsonAlways(metrics_);
+  link_rate_ = stores_->add_subcommand("link-rate",
+                                       "Store devices the identity graph ties to a person, and with location consent");
+  add_data(link_rate_);
+  link_rate_->add_option("--store", store_, "Store id")->required();
+  link_rate_->add_option("--from", from_, "First instant");
+  link_rate_->add_option("--to", to_, "Last instant");
+  AddJsonAlways(link_rate_);
   configure_ = stores_->add_subcommand("configure", "A store's definitions: RSSI threshold, visit gap, minimum visit");
   add_data(configure_);
   configure_->add_option("--store", store_, "Store id")->required();
@@ -77,6 +84,10 @@ int StoreCommands::Run(Engine& engine) {
   } else if (metrics_->parsed()) {
     auto json = engine.stores().MetricsJson(store_, from_, to_);
     Check(json.status(), "stores metrics");
+    std::printf("%s\n", json->c_str());
+  } else if (link_rate_->parsed()) {
+    auto json = engine.stores().LinkRateJson(store_, from_, to_);
+    Check(json.status(), "stores link-rate");
     std::printf("%s\n", json->c_str());
   } else if (configure_->parsed()) {
     StoreSettings settings;

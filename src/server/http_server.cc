@@ -1357,8 +1357,10 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     const std::string store = DecodePathParam(req.matches[1].str());
-    if (!AuditExact(*who, "aggregate.store_devices", store, res)) return;
-    auto json = engine_->stores().DevicesJson(store, req.get_param_value("from"), req.get_param_value("to"));
+    const bool link = req.matches[2].str() == "link-rate";
+    if (!AuditExact(*who, link ? "aggregate.store_link_rate" : "aggregate.store_devices", store, res)) return;
+    const std::string from = req.get_param_value("from"), to = req.get_param_value("to");
+    auto json = link ? engine_->stores().LinkRateJson(store, from, to) : engine_->stores().DevicesJson(store, from, to);
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -1823,7 +1825,8 @@ class ServerImpl final : public Server {
     on(get, "/api/stores", "/api/stores", &ServerImpl::ListStores);
     on(get, R"(/api/stores/([^/]+)/metrics)", "/api/stores/{id}/metrics", &ServerImpl::StoreMetrics);
     on(get, R"(/api/stores/([^/]+)/occupancy)", "/api/stores/{id}/occupancy", &ServerImpl::StoreOccupancy);
-    on(get, R"(/api/stores/([^/]+)/devices)", "/api/stores/{id}/devices", &ServerImpl::StoreDevices);
+    on(get, R"(/api/stores/([^/]+)/(devices))", "/api/stores/{id}/devices", &ServerImpl::StoreDevices);
+    on(get, R"(/api/stores/([^/]+)/(link-rate))", "/api/stores/{id}/link-rate", &ServerImpl::StoreDevices);
     on(get, "/api/destinations", "/api/destinations", &ServerImpl::ListDestinations);
     on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
     on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);

@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -530,6 +531,60 @@ Result<std::string> Stores::ConfigureStore(std::string_view store_id, const Stor
   w.BeginObject().Key("store").String(store_id).Key("rssi_min_dbm").Int(p.rssi_min_dbm);
   w.Key("visit_gap_s").Int(p.visit_gap_us / 1000000).Key("min_visit_s").Int(p.min_visit_us / 1000000);
   w.Key("people_per_device").Double(p.people_per_device).Key("people_offset").Double(p.people_offset).EndObject();
+  return out;
+}
+
+Result<std::string> Stores::LinkRateJson(std::string_view store_id, std::string_view from, std::string_view to) {
+  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
+  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
+  PresenceModel model(ParamsOf(info));
+  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
+  // The distinct identifying devices: their full pseudonyms, from the keys.
+  const std::string prefix = keys::StoreObservationPrefix(store_id);
+  std::string begin = prefix, end = prefix;
+  keys::AppendStoreTime(&begin, range.from_us);
+  if (range.to_us == INT64_MAX) {
+    end = keys::PrefixSuccessor(prefix);
+  } else {
+    keys::AppendStoreTime(&end, range.to_us + 1);
+  }
+  storage::ScanOptions so;
+  so.upper_bound = end;
+  so.fill_cache = false;
+  auto it = store_->NewCursor(Cf::kStores, so);
+  std::map<std::array<uint8_t, 16>, bool> devices;  // pseudonym -> beacon
+  Sighting s;
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    if (!DecodeSighting(it->key(), it->value(), prefix.size(), &s, nullptr)) {
+      return Status::DataLoss("stores: a damaged observation record of store '" + std::string(store_id) + "'");
+    }
+    if ((s.randomized && !s.beacon) || (!s.beacon && model.IsResident(s.device))) continue;
+    std::array<uint8_t, 16> p;
+    std::memcpy(p.data(), it->key().data() + prefix.size() + 8, p.size());
+    devices.emplace(p, s.beacon);
+  }
+  HOLO_RETURN_IF_ERROR(it->status());
+  uint64_t linked = 0, consented = 0, beacons = 0, beacon_linked = 0;
+  for (const auto& [p, beacon] : devices) {
+    HOLO_ASSIGN_OR_RETURN(uint64_t oneid, hooks_.oneid_of(p));
+    beacons += beacon;
+    if (oneid == 0) continue;
+    ++linked;
+    beacon_linked += beacon;
+    HOLO_ASSIGN_OR_RETURN(bool allowed, hooks_.store_link_allowed(oneid));
+    consented += allowed;
+  }
+  auto rate = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("store").String(store_id);
+  w.Key("from");
+  if (from.empty()) w.Null(); else w.String(FormatTime(range.from_us, info.zoned));
+  w.Key("to");
+  if (to.empty()) w.Null(); else w.String(FormatTime(range.to_us, info.zoned));
+  w.Key("devices").Uint(devices.size()).Key("linked").Uint(linked).Key("link_rate").Double(rate(linked, devices.size()));
+  w.Key("linked_with_consent").Uint(consented).Key("consented_link_rate").Double(rate(consented, devices.size()));
+  w.Key("beacon_devices").Uint(beacons).Key("beacon_linked").Uint(beacon_linked).EndObject();
   return out;
 }
 

@@ -41,6 +41,10 @@ struct Hooks {
   };
   // Appends bad records to the dead-letter file (source "stores").
   std::function<Status(const std::vector<BadRecord>&)> dead_letter;
+  // The OneID of an identifier's pseudonym in the identity graph (0: none).
+  std::function<Result<uint64_t>(const std::array<uint8_t, 16>& pseudonym)> oneid_of;
+  // Whether `oneid`'s store sightings may be linked to them (the "store_link" use).
+  std::function<Result<bool>(uint64_t oneid)> store_link_allowed;
 };
 
 class Stores final : public StoreService {
@@ -63,6 +67,7 @@ class Stores final : public StoreService {
   Result<std::string> MetricsJsonReleased(std::string_view store_id, std::string_view from, std::string_view to,
                                           const CellRelease& release);
   Result<std::string> ConfigureStore(std::string_view store_id, const StoreSettings& settings) override EXCLUDES(mu_);
+  Result<std::string> LinkRateJson(std::string_view store_id, std::string_view from, std::string_view to) override;
 
  private:
   struct Info;  // store_service.cc
