@@ -36,11 +36,17 @@ void PrintAccount(const std::string& json) {
   std::printf("  calls      %llu, %.*s .. %.*s\n", (unsigned long long)a["calls"].get_uint64().value_unsafe(),
               static_cast<int>(first.size()), first.data(), static_cast<int>(last.size()), last.data());
   std::printf("  traits\n");
-  for (auto [name, value] : a["traits"].get_object().value_unsafe()) {
+  simdjson::dom::object traits;  // bound first: a range-for over a temporary result dangles
+  simdjson::dom::array members;
+  if (a["traits"].get_object().get(traits) != simdjson::SUCCESS ||
+      a["members"].get_array().get(members) != simdjson::SUCCESS) {
+    Fail("account show: the engine's answer lacks traits or members");
+  }
+  for (auto [name, value] : traits) {
     std::printf("    %.*s = %s\n", static_cast<int>(name.size()), name.data(), ValueText(value).c_str());
   }
   std::printf("  members    %llu\n", (unsigned long long)a["member_count"].get_uint64().value_unsafe());
-  for (simdjson::dom::element m : a["members"].get_array().value_unsafe()) {
+  for (simdjson::dom::element m : members) {
     std::printf("    %llu\n", (unsigned long long)m.get_uint64().value_unsafe());
   }
 }
@@ -49,7 +55,9 @@ void PrintList(const std::string& json) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(json).get(doc) != simdjson::SUCCESS) Fail("account list: the engine's answer is not JSON");
-  for (simdjson::dom::element a : doc["accounts"].get_array().value_unsafe()) {
+  simdjson::dom::array accounts;
+  if (doc["accounts"].get_array().get(accounts) != simdjson::SUCCESS) Fail("account list: the answer lacks accounts");
+  for (simdjson::dom::element a : accounts) {
     std::string_view key, last;
     (void)a["account"].get_string().get(key);
     (void)a["last_seen"].get_string().get(last);

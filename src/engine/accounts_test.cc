@@ -41,7 +41,9 @@ class AccountsTest : public testing::EngineStoreTest {
   }
   static std::vector<uint64_t> Members(simdjson::dom::element a) {
     std::vector<uint64_t> out;
-    for (simdjson::dom::element m : a["members"].get_array().value()) out.push_back(m.get_uint64().value());
+    simdjson::dom::array members;
+    EXPECT_EQ(a["members"].get_array().get(members), simdjson::SUCCESS);
+    for (simdjson::dom::element m : members) out.push_back(m.get_uint64().value());
     return out;
   }
   static std::string Text(simdjson::dom::element a, const char* trait) {
@@ -127,7 +129,7 @@ TEST_F(AccountsTest, GroupCallsMakeAccountsThatFollowMergesAndErasure) {
   EXPECT_EQ(engine_->AccountProfileJson("acme").status().code(), StatusCode::kInvalidArgument);
 
   // The person side: the accounts trait (keys) and account_names in the segment language.
-  ASSERT_TRUE(engine_->Warm().ok());
+  ASSERT_TRUE(engine_->serving().Warm().ok());
   EXPECT_EQ(Count("accounts contains \"" + key + "\""), 3u);
   EXPECT_EQ(Count(R"(account_names contains "Acme Inc")"), 1u);
   EXPECT_EQ(Count(R"(account_names contains "Globex")"), 1u);

@@ -151,7 +151,9 @@ void AccountAccumulator::Add(const storage::EventRecord& ev) {
   if (a.calls == 0 || ev.timestamp_ms < a.first_seen) a.first_seen = ev.timestamp_ms;
   if (a.calls == 0 || ev.timestamp_ms > a.last_seen) a.last_seen = ev.timestamp_ms;
   ++a.calls;
-  for (auto [key, value] : props.get_object().value_unsafe()) {
+  simdjson::dom::object obj;  // bound first: a range-for over a temporary result's value dangles
+  if (props.get_object().get(obj) != simdjson::SUCCESS) return;
+  for (auto [key, value] : obj) {
     if (key.starts_with('$') || !IsTraitKey(key)) continue;
     AccountTraitValue v;
     v.ts = ev.timestamp_ms;
