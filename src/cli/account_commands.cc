@@ -11,6 +11,13 @@
 namespace holo::cli {
 namespace {
 
+// The string `key` of object `e`, empty when absent.
+std::string_view Str(simdjson::dom::element e, const char* key) {
+  std::string_view v;
+  if (e[key].get_string().get(v) != simdjson::SUCCESS) return {};
+  return v;
+}
+
 // A trait's JSON value as text: a string unquoted, anything else as written.
 std::string ValueText(simdjson::dom::element v) {
   std::string_view s;
@@ -22,10 +29,7 @@ void PrintAccount(const std::string& json) {
   simdjson::dom::parser parser;
   simdjson::dom::element a;
   if (parser.parse(json).get(a) != simdjson::SUCCESS) Fail("account show: the engine's answer is not JSON");
-  std::string_view key, first, last;
-  (void)a["account"].get_string().get(key);
-  (void)a["first_seen"].get_string().get(first);
-  (void)a["last_seen"].get_string().get(last);
+  const std::string_view key = Str(a, "account"), first = Str(a, "first_seen"), last = Str(a, "last_seen");
   std::printf("account %.*s\n", static_cast<int>(key.size()), key.data());
   std::string_view group, ns;
   if (a["group_id"].get_string().get(group) == simdjson::SUCCESS &&
@@ -58,9 +62,7 @@ void PrintList(const std::string& json) {
   simdjson::dom::array accounts;
   if (doc["accounts"].get_array().get(accounts) != simdjson::SUCCESS) Fail("account list: the answer lacks accounts");
   for (simdjson::dom::element a : accounts) {
-    std::string_view key, last;
-    (void)a["account"].get_string().get(key);
-    (void)a["last_seen"].get_string().get(last);
+    const std::string_view key = Str(a, "account"), last = Str(a, "last_seen");
     simdjson::dom::element name = a["name"].value_unsafe();
     std::printf("%.*s  %-24s  %llu members  last %.*s\n", static_cast<int>(key.size()), key.data(),
                 name.is_null() ? "-" : ValueText(name).c_str(),
