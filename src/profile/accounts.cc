@@ -15,25 +15,7 @@ using storage::Cf;
 namespace keys = storage::keys;
 using keys::Key16;
 
-constexpr char kMemberTag = 'a';     // 'a' account16 oneid8 -> AccountEvidence
-constexpr char kAccountsOfTag = 'b';  // 'b' oneid8 account16 -> ""
 constexpr uint8_t kGroupMessage = 6;  // ingest::MessageType::kGroup (a persisted value)
-
-std::string MemberPrefix(const Key16& account) {
-  std::string k(1, kMemberTag);
-  k.append(keys::AsView(account));
-  return k;
-}
-std::string MemberKey(const Key16& account, uint64_t oneid) {
-  std::string k = MemberPrefix(account);
-  coding::PutFixed64BE(&k, oneid);
-  return k;
-}
-std::string AccountsOfPrefix(uint64_t oneid) {
-  std::string k(1, kAccountsOfTag);
-  coding::PutFixed64BE(&k, oneid);
-  return k;
-}
 
 bool HexToKey16(std::string_view hex, Key16* out) {
   if (hex.size() != 32) return false;
@@ -77,14 +59,14 @@ bool GetFixed64(std::string_view* in, int64_t* v) {
 }
 void PutFixed64(std::string* out, int64_t v) { coding::PutFixed64BE(out, static_cast<uint64_t>(v)); }
 
-// The stored memberships under the 'a' prefix of one account (or of every account from
-// `from`), each with its account key and OneID.
+// The stored memberships from `seek` while their keys start with `prefix` (one account, or
+// every account): fn(account, oneid, evidence) returns false to stop.
 template <typename Fn>
 Status ScanMembers(const storage::Store& store, std::string_view seek, std::string_view prefix, Fn&& fn) {
   auto it = store.NewCursor(Cf::kPeople);
   for (it->Seek(seek); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key = it->key();
-    if (key.size() != 1 + 16 + 8) continue;
+    if (key.size() != keys::kAccountMemberKeySize) continue;
     AccountEvidence ev;
     if (!AccountEvidence::Decode(it->value(), &ev)) return Status::DataLoss("corrupt account membership");
     if (!fn(keys::ToKey16(key.substr(1, 16)), coding::DecodeFixed64BE(key.data() + 17), ev)) break;
@@ -188,7 +170,7 @@ void AccountAccumulator::Add(const storage::EventRecord& ev) {
 
 Result<std::vector<Key16>> AccountsOf(const storage::Store& store, uint64_t oneid) {
   std::vector<Key16> out;
-  const std::string prefix = AccountsOfPrefix(oneid);
+  const std::string prefix = keys::AccountsOfPrefix(oneid);
   auto it = store.NewCursor(Cf::kPeople);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (it->key().size() == prefix.size() + 16) out.push_back(keys::ToKey16(it->key().substr(prefix.size())));
@@ -200,16 +182,15 @@ Result<std::vector<Key16>> AccountsOf(const storage::Store& store, uint64_t onei
 Status UpdateAccounts(const storage::Store& store, uint64_t oneid, const AccountSet& accounts,
                       storage::WriteBatch* batch) {
   HOLO_ASSIGN_OR_RETURN(std::vector<Key16> old, AccountsOf(store, oneid));
-  const std::string of = AccountsOfPrefix(oneid);
   for (const Key16& account : old) {
     if (accounts.count(account)) continue;
-    batch->Delete(Cf::kPeople, MemberKey(account, oneid));
-    batch->Delete(Cf::kPeople, of + std::string(keys::AsView(account)));
+    batch->Delete(Cf::kPeople, keys::AccountMemberKey(account, oneid));
+    batch->Delete(Cf::kPeople, keys::AccountsOfKey(oneid, account));
   }
   for (const auto& [account, evidence] : accounts) {
-    batch->Put(Cf::kPeople, MemberKey(account, oneid), evidence.Encode());
+    batch->Put(Cf::kPeople, keys::AccountMemberKey(account, oneid), evidence.Encode());
     if (!std::binary_search(old.begin(), old.end(), account)) {
-      batch->Put(Cf::kPeople, of + std::string(keys::AsView(account)), "");
+      batch->Put(Cf::kPeople, keys::AccountsOfKey(oneid, account), "");
     }
   }
   return Status::OK();
@@ -218,7 +199,7 @@ Status UpdateAccounts(const storage::Store& store, uint64_t oneid, const Account
 Result<std::optional<Account>> ReadAccount(const storage::Store& store, const Key16& key) {
   Account a;
   a.key = key;
-  const std::string prefix = MemberPrefix(key);
+  const std::string prefix = keys::AccountMemberPrefix(key);
   HOLO_RETURN_IF_ERROR(ScanMembers(store, prefix, prefix, [&](const Key16&, uint64_t oneid, const AccountEvidence& ev) {
     a.members.push_back(oneid);
     a.merged.Merge(ev);
@@ -232,9 +213,9 @@ Result<std::vector<Account>> ListAccounts(const storage::Store& store, const std
                                           size_t limit, bool* more) {
   *more = false;
   std::vector<Account> out;
-  const std::string prefix(1, kMemberTag);
+  const std::string prefix(1, keys::kAccountMemberTag);
   std::string seek = prefix;
-  if (after.has_value()) seek = keys::PrefixSuccessor(MemberPrefix(*after));
+  if (after.has_value()) seek = keys::PrefixSuccessor(keys::AccountMemberPrefix(*after));
   HOLO_RETURN_IF_ERROR(ScanMembers(store, seek, prefix, [&](const Key16& account, uint64_t oneid,
                                                              const AccountEvidence& ev) {
     if (out.empty() || out.back().key != account) {

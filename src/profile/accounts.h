@@ -6,7 +6,7 @@
 // calls say of each account (its membership evidence: first and last call, how many, and the
 // latest value of each trait with its event time), and UpdateAccounts writes it to the
 // `people` column family:
-//   'a' account16 oneid8  -> the membership (AccountEvidence::Encode)
+//   'a' account16 oneid8  -> the membership (AccountEvidence::Encode; keys::AccountMemberKey)
 //   'b' oneid8 account16  -> ""   the accounts of a OneID, to remove what it no longer has
 // An account is the union of its membership rows, read when asked (ReadAccount): its members
 // are the OneIDs whose group calls named it, its traits the latest value of each over all of
