@@ -274,6 +274,24 @@ class Engine {
   // Returns the profile JSON for `id`: a OneID ("1234") or "type:value".
   virtual Result<std::string> ProfileJson(std::string_view id) = 0;
 
+  // Accounts (B2B; docs/traits.md, "Accounts"): the companies Segment `group` calls name.
+  // An account is named by "NAMESPACE:GROUP_ID" — the groupId as the client sent it, in the
+  // account namespace of its source (a source's name may be given for its namespace: groupIds
+  // are pseudonymized like userIds, "group_id@<ns>") — or by its key, the 32 hex digits that
+  // ListAccountsJson and the person trait `accounts` show. Returns {"account": key,
+  // "group_id": GROUP_ID as given or null, "namespace": NAMESPACE or null, "traits": {name:
+  // the latest value by event time over every member's group calls}, "trait_times": {name:
+  // ISO time of that call}, "members": [OneIDs, ascending], "member_count", "calls",
+  // "first_seen", "last_seen"}. Members are the OneIDs whose group calls named it, kept with
+  // the profiles (merges, splits, erasure). kNotFound when no profile is a member of it,
+  // kInvalidArgument for a name of neither form.
+  virtual Result<std::string> AccountProfileJson(std::string_view account) = 0;
+  // The accounts after key `cursor` (empty: from the first), in key order, at most `limit`
+  // (clamped to [1, 1000]): {"accounts": [{"account", "name" (the trait, or null),
+  // "member_count", "calls", "last_seen"}], "next": key to pass as cursor, or null}.
+  // kInvalidArgument for a cursor that is not 32 hex digits.
+  virtual Result<std::string> ListAccountsJson(std::string_view cursor, size_t limit) = 0;
+
   // Writes every profile as one JSON line.
   virtual Status ExportProfiles(std::ostream& out) = 0;
   // Writes every stored event as one JSON line (pseudonyms only).

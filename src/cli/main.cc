@@ -16,6 +16,7 @@
 #include "holo/engine.h"
 #include "holo/generate.h"
 #include "holo/match.h"
+#include "cli/account_commands.h"
 #include "cli/audience_commands.h"
 #include "cli/completion.h"
 #include "cli/cli_util.h"
@@ -610,6 +611,8 @@ int main(int argc, char** argv) {
 
   holo::cli::AudienceCommands audience;
   audience.Add(app, add_data);
+  holo::cli::AccountCommands account;
+  account.Add(app, add_data);
   holo::cli::ServeCommands serve;
   serve.Add(app, add_data);
   app.get_subcommand("serve")->add_flag("--no-vault", g_no_vault,
@@ -755,6 +758,7 @@ int main(int argc, char** argv) {
   serve.BeforeOpen();
   auto engine = OpenEngine(data, /*create=*/ing->parsed() || serve.Parsed() || stores.Importing());
   if (audience.Parsed()) return audience.Run(*engine, data);
+  if (account.Parsed()) return account.Run(*engine);
   if (serve.Parsed()) return serve.Run(*engine, data);
   if (privacy.Parsed()) return privacy.Run(*engine, data);
   if (partner.Parsed()) return partner.Run(*engine);

@@ -106,6 +106,8 @@ class EngineImpl final : public Engine,
   Status Resolve(bool full, ResolveReport* report, double full_threshold = 0.25) override;
   Result<uint64_t> LookupOneId(std::string_view type, std::string_view raw_value) override;
   Result<std::string> ProfileJson(std::string_view id) override;
+  Result<std::string> AccountProfileJson(std::string_view account) override;
+  Result<std::string> ListAccountsJson(std::string_view cursor, size_t limit) override;
   Status ExportProfiles(std::ostream& out) override;
   Status ExportEvents(std::ostream& out) override;
   Status ExportGraph(std::ostream& nodes, std::ostream& edges) override;

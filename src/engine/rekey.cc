@@ -24,6 +24,7 @@
 #include "common/file_util.h"
 #include "engine/engine_impl.h"
 #include "profile/profile_store.h"
+#include "storage/event_record.h"
 #include "storage/store.h"
 
 namespace holo {
@@ -141,7 +142,8 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
   const std::string next_dir = dir + ".rekey";
   const std::string keyring_path = KeyringPathOf(options);
   const std::vector<std::string> hex_names = [] {
-    std::vector<std::string> names{"address_key"};
+    // address_key, the account of a group call (storage::kGroupProperty), reference properties.
+    std::vector<std::string> names{"address_key", std::string(storage::kGroupProperty)};
     for (const auto& [name, type] : ingest::ParserOptions::Defaults().reference_properties) names.push_back(name);
     return names;
   }();

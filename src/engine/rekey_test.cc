@@ -151,6 +151,13 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   // A computed trait: its column and the event index's projections are re-keyed too.
   ASSERT_TRUE(engine_->audiences().DefineTrait("views", "count(Product Viewed, all)").ok());
+  // An account (B2B): its key, $group in the group calls' traits, is re-keyed too.
+  IngestLines("group.jsonl", "taobao",
+              R"({"type":"group","messageId":"rk-g1","userId":"rk-acct-1","groupId":"acme","timestamp":"2026-10-01T10:00:00Z","traits":{"name":"Acme"}})" "\n"
+              R"({"type":"group","messageId":"rk-g2","userId":"rk-acct-2","groupId":"acme","timestamp":"2026-10-02T10:00:00Z","traits":{"plan":"pro"}})" "\n");
+  auto account_before = engine_->AccountProfileJson("taobao:acme");
+  ASSERT_TRUE(account_before.ok()) << account_before.status().ToString();
+  const std::string account_key = account_before->substr(12, 32);
   std::map<std::string, uint64_t> oneid_of;  // type:value -> OneID
   std::map<uint64_t, std::string> traits, consent;
   for (size_t i = 0; i < truth_.size(); i += 7) {
@@ -214,7 +221,7 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
   std::set<std::string> old_hex;
   for (size_t i = 0; i < before.size(); ++i) {
     if (cfs_before[i] != "events") continue;
-    for (const char* name : {"\"address_key\":\"", "\"card_owner\":\"", "\"invited_by\":\""}) {
+    for (const char* name : {"\"address_key\":\"", "\"card_owner\":\"", "\"invited_by\":\"", "\"$group\":\""}) {
       for (size_t at = before[i].second.find(name); at != std::string::npos; at = before[i].second.find(name, at + 1)) {
         old_hex.insert(before[i].second.substr(at + std::strlen(name), 32));
       }
@@ -280,6 +287,13 @@ TEST_F(RekeyTest, RekeyMapsEveryPseudonymAndKeepsEveryAnswer) {
     EXPECT_EQ(MaskHex(engine_->privacy().ConsentJson(std::to_string(id)).value_or("?")), consent[id]) << "OneID " << id;
   }
   EXPECT_EQ(engine_->audiences().GetSegment("buyers").value().members, buyers);
+  // The account: a new key, the same members and traits.
+  auto account_after = engine_->AccountProfileJson("taobao:acme");
+  ASSERT_TRUE(account_after.ok()) << account_after.status().ToString();
+  EXPECT_NE(account_after->substr(12, 32), account_key);
+  EXPECT_EQ(account_after->substr(44), account_before->substr(44));
+  EXPECT_NE(account_after->find(R"("traits":{"name":"Acme","plan":"pro"})"), std::string::npos) << *account_after;
+  EXPECT_NE(account_after->find(R"("member_count":2)"), std::string::npos) << *account_after;
   // A trait defined after the rotation reads the re-keyed index: the same values.
   ASSERT_TRUE(engine_->audiences().DefineTrait("views_again", "count(Product Viewed, all)").ok());
   auto value = [&](uint64_t id, const std::string& name) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "holo/result.h"
@@ -52,6 +53,12 @@ struct ParsedIdentifier {
   privacy::Pseudonym match_tag{};
 };
 
+// The identifier type an account (a group call's groupId) is pseudonymized under: like a
+// userId, in the namespace of the message's source ("group_id@taobao"), so that the sources
+// of one namespace share their accounts. The pseudonym is kept in the group call's traits
+// (storage::kGroupProperty), never the groupId itself.
+inline std::string GroupIdType(std::string_view ns) { return "group_id@" + std::string(ns); }
+
 struct ParsedMessage {
   std::string source;
   MessageType type = MessageType::kTrack;
@@ -67,7 +74,9 @@ struct ParsedMessage {
   // (The exact list of dropped keys is in ingest/README.md.)
   std::string properties_json;
   bool explicit_link = false;  // alias, or identify carrying more than one account identifier
-  std::string group_id;        // group: "groupId" (string or integer), else empty
+  // group: "groupId" (string or integer) as sent, else empty. Not stored: the stored traits
+  // carry its pseudonym under storage::kGroupProperty.
+  std::string group_id;
   // Raw personal values a use needs (the PII vault, ParserOptions::capture_vault): one
   // minified JSON object per shipping/billing address holding its name, phone, street,
   // email, city and postcode as given. Sealed before storage; never written in clear.

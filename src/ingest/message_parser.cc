@@ -77,7 +77,9 @@ void AppendNumber(T v, std::string* out) {
 dom::object AsObject(dom::element e) { return e.get_object().value_unsafe(); }
 dom::array AsArray(dom::element e) { return e.get_array().value_unsafe(); }
 
-enum class Filter { kNone, kTraits, kProperties, kAddress };
+// kGroupTraits: the traits of a group call, which describe the account (a company): its
+// "name" is kept, the other personal keys of kTraitPiiKeys are dropped as in identify.
+enum class Filter { kNone, kTraits, kGroupTraits, kProperties, kAddress };
 
 // What AppendJson needs to replace identifiers inside properties by pseudonyms.
 struct Rewrite {
@@ -110,7 +112,11 @@ void AppendJson(dom::element e, Filter filter, std::string* out, const Rewrite& 
       for (dom::key_value_pair kv : obj) {
         Filter child = Filter::kNone;
         if (filter == Filter::kTraits && OneOf(kv.key, kTraitPiiKeys)) continue;
-        if ((filter == Filter::kProperties || filter == Filter::kTraits) && kv.key == storage::kContextProperty) continue;
+        if (filter == Filter::kGroupTraits && kv.key != "name" && OneOf(kv.key, kTraitPiiKeys)) continue;
+        if ((filter == Filter::kProperties || filter == Filter::kTraits || filter == Filter::kGroupTraits) &&
+            (kv.key == storage::kContextProperty || kv.key == storage::kGroupProperty)) {
+          continue;
+        }
         if (filter == Filter::kProperties) {
           if (OneOf(kv.key, kPropertyPiiKeys)) continue;
           if (OneOf(kv.key, kAddressObjects)) child = Filter::kAddress;
@@ -454,6 +460,7 @@ class MessageParser::Impl {
   bool have_source_ = false;
   std::string source_;
   std::string user_type_;  // "user_id@<ns>"
+  std::string group_type_;  // "group_id@<ns>" (GroupIdType)
   std::string anon_type_;  // "anonymous_id@<source>"
   std::string phone_region_;  // where the source's phones without a country code are read
   IpPolicy ip_policy_ = IpPolicy::kTruncate;  // what is kept of the source's context.ip
@@ -466,6 +473,7 @@ void MessageParser::Impl::SetSource(std::string_view source) {
   auto it = options_.source_namespace.find(source_);
   const std::string& ns = it == options_.source_namespace.end() ? source_ : it->second;
   user_type_ = "user_id@" + ns;
+  group_type_ = GroupIdType(ns);
   anon_type_ = "anonymous_id@" + source_;
   auto region = options_.phone_region_by_source.find(source_);
   phone_region_ = region == options_.phone_region_by_source.end() ? options_.default_phone_region : region->second;
@@ -931,14 +939,26 @@ Result<ParsedMessage> MessageParser::Impl::Parse(std::string_view line, std::str
       m.properties_json.reserve(line.size());
       Rewrite rw{pseudonymizer_, &options_.reference_properties, user_type_,
                  options_.capture_vault ? &m.vault : nullptr};
-      AppendJson(props.value, uses_traits ? Filter::kTraits : Filter::kProperties,
-                 &m.properties_json, rw);
+      const Filter filter = m.type == MessageType::kGroup ? Filter::kGroupTraits
+                            : uses_traits                 ? Filter::kTraits
+                                                          : Filter::kProperties;
+      AppendJson(props.value, filter, &m.properties_json, rw);
     } else {
       m.warnings.push_back(std::string(uses_traits ? "traits" : "properties") +
                            " must be an object; ignored");
     }
   }
   if (m.properties_json.empty()) m.properties_json = "{}";
+  // The account a group call names, first in its traits (storage::kGroupProperty): the hex
+  // pseudonym of its groupId, typed like the source's user ids (GroupIdType).
+  if (m.type == MessageType::kGroup && !m.group_id.empty()) {
+    std::string head = "{";
+    JsonWriter::AppendQuoted(storage::kGroupProperty, &head);
+    head.push_back(':');
+    JsonWriter::AppendQuoted(privacy::PseudonymToHex(pseudonymizer_->Hash(group_type_, m.group_id)), &head);
+    if (m.properties_json.size() > 2) head.push_back(',');
+    m.properties_json.replace(0, 1, head);
+  }
   // The kept part of context, last in the properties (storage::kContextProperty).
   if (context.present && context.value.type() == dom::element_type::OBJECT && m.type != MessageType::kAlias) {
     const size_t close = m.properties_json.size() - 1;

@@ -335,7 +335,32 @@ TEST_F(MessageParserTest, GroupTraitsAreNotUserIdentifiers) {
                             R"("traits":{"email":"sales@corp.com","industry":"retail"}})");
   ASSERT_EQ(m.ids.size(), 1u);
   EXPECT_EQ(m.group_id, "g-1");
-  EXPECT_EQ(m.properties_json, R"({"industry":"retail"})");
+  // The account, pseudonymized like the source's user ids, leads the traits; never "g-1".
+  const std::string account = privacy::PseudonymToHex(P("group_id@taobao", "g-1"));
+  EXPECT_EQ(m.properties_json, R"({"$group":")" + account + R"(","industry":"retail"})");
+}
+
+TEST_F(MessageParserTest, GroupCallsNameTheirAccountAndKeepItsTraits) {
+  // The company's name is kept; a person's name, e-mail and a client's own $group are not.
+  ParsedMessage m = ParseOk(R"({"type":"group","messageId":"m","userId":"u","groupId":42,)"
+                            R"("traits":{"name":"Acme","firstName":"Ann","$group":"forged","employees":12}})",
+                            "tmall");
+  EXPECT_EQ(m.group_id, "42");
+  // tmall's namespace is taobao (ParserOptions::Defaults): the same account as taobao's 42.
+  EXPECT_EQ(m.properties_json,
+            R"({"$group":")" + privacy::PseudonymToHex(P("group_id@taobao", "42")) + R"(","name":"Acme","employees":12})");
+  // Another namespace, another account.
+  ParsedMessage web = ParseOk(R"({"type":"group","messageId":"m","userId":"u","groupId":42})", "web");
+  EXPECT_EQ(web.properties_json, R"({"$group":")" + privacy::PseudonymToHex(P("group_id@web", "42")) + R"("})");
+  // Without a groupId, no account; identify still drops "name".
+  EXPECT_EQ(ParseOk(R"({"type":"group","messageId":"m","userId":"u","traits":{"plan":"pro"}})").properties_json,
+            R"({"plan":"pro"})");
+  EXPECT_EQ(ParseOk(R"({"type":"identify","messageId":"m","userId":"u","traits":{"name":"Ann","$group":"x"}})")
+                .properties_json,
+            "{}");
+  // Neither string nor integer: refused, naming the field.
+  EXPECT_EQ(ParseError(R"({"type":"group","messageId":"m","userId":"u","groupId":{"id":1}})"),
+            "groupId must be a string");
 }
 
 TEST_F(MessageParserTest, BadIdentifierValueIsAWarningNotAnError) {

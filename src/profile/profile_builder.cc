@@ -29,6 +29,7 @@ constexpr int64_t kLocalOffsetMs = 8 * kHourMs;
 // storage::EventRecord::msg_type values (ingest::MessageType).
 constexpr uint8_t kIdentifyMessage = 1;
 constexpr uint8_t kTrackMessage = 2;
+constexpr uint8_t kGroupMessage = 6;
 
 // Half-lives of the recency weights.
 constexpr double kAffinityHalfLifeDays = 30;
@@ -571,6 +572,10 @@ struct ProfileAccumulator::State {
     }
   };
   std::map<std::string, ClientTrait, std::less<>> client_traits;
+  // The accounts of the person's group calls (storage::kGroupProperty, hex) -> the latest
+  // "name" its calls gave the account (empty value: none); accounts.h keeps the accounts.
+  std::map<std::string, Stamped, std::less<>> accounts;
+  Meta accounts_meta;
   // Context traits (the event's kept context, storage::kContextProperty): first and last
   // campaign source and name by event time; the latest user agent, locale and timezone.
   struct FirstLast {
@@ -967,7 +972,7 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
       if (at == s.computed.end() || at->first != i) s.computed.emplace(at, static_cast<uint32_t>(i), p.Fresh());
     }
   }
-  if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && !want_computed) {
+  if (kind == Kind::kOther && ev.msg_type != kIdentifyMessage && ev.msg_type != kGroupMessage && !want_computed) {
     thread_local simdjson::dom::parser context_parser;
     element context;
     if (ContextOnly(ev.properties_json, &context_parser, &context)) s.AddContext(ev, context, src);
@@ -988,6 +993,18 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
   }
   if (ev.msg_type == kIdentifyMessage) {
     s.AddIdentify(ev, props, as_of_ms, src);
+    return;
+  }
+  if (ev.msg_type == kGroupMessage) {
+    std::string_view account;
+    if (props[storage::kGroupProperty].get_string().get(account) == simdjson::SUCCESS && account.size() == 32) {
+      auto it = s.accounts.find(account);
+      if (it == s.accounts.end()) it = s.accounts.emplace(std::string(account), State::Stamped{}).first;
+      std::string_view name = StringAt(props, "name");
+      if (name.size() > 256) name = {};
+      if (!name.empty()) it->second.Offer(ev.timestamp_ms, name);
+      State::Note(&s.accounts_meta, src);
+    }
     return;
   }
   switch (kind) {
@@ -1596,6 +1613,23 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     text("browser_family", s.user_agent.set, ua.browser_family, s.user_agent_meta);
     text("locale", s.locale.set, s.locale.value, s.locale_meta);
     text("timezone", s.timezone.set, s.timezone.value, s.timezone_meta);
+  }
+
+  // -- accounts (B2B: the accounts the person's group calls named; not a family) --
+  {
+    std::vector<std::string_view> accounts, names;
+    for (const auto& [account, name] : s.accounts) {
+      accounts.push_back(account);
+      if (name.set) names.push_back(name.value);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    t.Texts("accounts", accounts);
+    t.Texts("account_names", names);
+    if (!accounts.empty()) {
+      t.Note("accounts", s.accounts_meta.mask, s.accounts_meta.events, 1);
+      if (!names.empty()) t.Note("account_names", s.accounts_meta.mask, s.accounts_meta.events, 1);
+    }
   }
 
   // -- client traits (identify traits beyond the built-in ones; not a family) --

@@ -19,6 +19,7 @@
 #include "profile/computed_trait.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "profile/accounts.h"
 #include "profile/people_graph.h"
 #include "profile/profile_builder.h"
 #include "storage/event_record.h"
@@ -211,7 +212,8 @@ class Writer {
   // A rebuilt profile and its computed values. `had` (may be null): per stored computed trait,
   // the OneIDs holding a value before; null: looked up.
   Status Put(uint64_t oneid, const std::string& json, const TraitRow& row, const LinkSet& links,
-             const ProfileAccumulator& acc, const std::vector<std::unordered_set<uint64_t>>* had) {
+             const AccountSet& accounts, const ProfileAccumulator& acc,
+             const std::vector<std::unordered_set<uint64_t>>* had) {
     MarkEpoch();
     batch_.Put(Cf::kProfiles, keys::ProfileKey(oneid), json);
     batch_.Put(Cf::kSegments, keys::TraitRowKey(oneid), EncodeTraitRow(row));
@@ -224,6 +226,7 @@ class Writer {
       }
     }
     if (!index_deferred_) HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
+    HOLO_RETURN_IF_ERROR(UpdateAccounts(*store_, oneid, accounts, &batch_));
     return UpdateLinks(*store_, oneid, links, &batch_);
   }
   Status Delete(uint64_t oneid, const std::vector<std::unordered_set<uint64_t>>* had) {
@@ -232,6 +235,7 @@ class Writer {
     batch_.Delete(Cf::kSegments, keys::TraitRowKey(oneid));
     for (size_t j = 0; j < stored_.size(); ++j) HOLO_RETURN_IF_ERROR(DeleteComputed(j, oneid, had));
     if (!index_deferred_) HOLO_RETURN_IF_ERROR(FinishIndex(oneid));
+    HOLO_RETURN_IF_ERROR(UpdateAccounts(*store_, oneid, AccountSet(), &batch_));
     return UpdateLinks(*store_, oneid, LinkSet(), &batch_);
   }
   // The event index of a OneID whose events were all given to AddIndexRow (none for a
@@ -465,6 +469,7 @@ struct Building {
   explicit Building(const std::vector<ComputedTraitAccumulator>& prototypes) : acc(prototypes) {}
   ProfileAccumulator acc;
   LinkAccumulator links;
+  AccountAccumulator accounts;
   RowSum rows;  // a full rebuild over an index already written (Writer::DeferIndex)
 };
 
@@ -520,6 +525,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     Building& b = building.try_emplace(found->second, prototypes).first->second;
     b.acc.Add(ev, as_of);
     b.links.Add(ev);
+    b.accounts.Add(ev);
     const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
     if (deferred) {
       b.rows.Add(seq, ev);
@@ -551,7 +557,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     } else {
       Building& b = building.try_emplace(id, prototypes).first->second;
       const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
-      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.acc, &had));
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, &had));
       stats->written++;
     }
     stats->changed.push_back(id);
@@ -665,6 +671,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
     Building& b = building.try_emplace(id, prototypes).first->second;
     b.acc.Add(ev, as_of);
     b.links.Add(ev);
+    b.accounts.Add(ev);
     return w.AddIndexRow(id, seq, ev);
   }));
   TraitRow row;
@@ -677,7 +684,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
     } else {
       Building& b = building.try_emplace(id, prototypes).first->second;
       const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
-      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.acc, nullptr));
+      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, nullptr));
       stats->written++;
     }
     w.Clear(id);

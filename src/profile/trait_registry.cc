@@ -61,6 +61,8 @@ const std::vector<TraitInfo>& BuiltinTraits() {
       {"browser_family", "context", T::kString, "Chrome, Safari, Firefox, Edge, Samsung Internet, ..., from the latest user agent"},
       {"locale", "context", T::kString, "context.locale of the latest event that has one"},
       {"timezone", "context", T::kString, "context.timezone of the latest event that has one"},
+      {"accounts", "accounts", T::kStringList, "the accounts (B2B) the person's group calls named: their keys, the hex pseudonyms of their groupIds"},
+      {"account_names", "accounts", T::kStringList, "the latest name (group trait) the person's group calls gave each of their accounts, sorted"},
       {"store_visits_90d", "stores", T::kNumber, "distinct (store, local day) of Probe Seen / Beacon Seen in 90 days"},
       {"household_size", "household", T::kNumber, "people sharing a delivery-address key (people graph), 1 alone"},
   };

@@ -985,6 +985,42 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(out));
   }
 
+  // ---- accounts (B2B, from group calls) ----
+  // Their members are OneIDs, personal data: admins only, every read audited like a read of
+  // individuals (no audit, no answer), as for the profile listing.
+  // GET /api/accounts?cursor=KEY&limit=N: accounts in key order.
+  void ListAccounts(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    size_t limit = 100;
+    if (const std::string v = req.get_param_value("limit"); !v.empty()) {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || n < 1 || n > 1000 || v[0] == '-') {
+        return SendError(res, 400, "invalid_request", "limit must be an integer from 1 to 1000");
+      }
+      limit = n;
+    }
+    if (!AuditExact(*who, "account.list", "accounts", res)) return;
+    auto json = engine_->ListAccountsJson(req.get_param_value("cursor"), limit);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  // GET /api/accounts/{id}: id = NAMESPACE:GROUP_ID or the account's key.
+  void AccountOf(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string id = DecodePathParam(req.matches[1].str());
+    auto json = engine_->AccountProfileJson(id);
+    const int status = json.ok() ? 200 : HttpStatusOf(json.status());
+    // The answer starts {"account":"<32 hex>": the key is audited, as the CLI does.
+    Status a = Audit(who->name, who->role, "account.read", json.ok() ? "account:" + json->substr(12, 32) : id, status);
+    if (!a.ok()) return SendStatus(res, a);
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
   void PeopleOf(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
@@ -1793,6 +1829,8 @@ class ServerImpl final : public Server {
     on(get, R"(/api/profiles/([^/]+)/traits)", "/api/profiles/{id}/traits", &ServerImpl::Traits, kInline);
     on(get, R"(/api/profiles/([^/]+))", "/api/profiles/{id}", &ServerImpl::Profile, kInline);
     on(get, "/api/profiles", "/api/profiles", &ServerImpl::ListProfiles);
+    on(get, R"(/api/accounts/([^/]+))", "/api/accounts/{id}", &ServerImpl::AccountOf);
+    on(get, "/api/accounts", "/api/accounts", &ServerImpl::ListAccounts);
     on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/traits)",
        "/v1/spaces/{space}/collections/users/profiles/{id}/traits", &ServerImpl::ProfileApiTraits);
     on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/external_ids)",

@@ -848,6 +848,51 @@ TEST_F(ServerTest, ProfileApiInSegmentsShapeAndProfileListing) {
   EXPECT_EQ(Get("/api/profiles", analyst_)->status, 403);
 }
 
+TEST_F(ServerTest, AccountsFromGroupCallsForAdminsOnly) {
+  auto r = Post("/v1/batch",
+                R"({"batch":[{"type":"group","messageId":"g1","userId":"ac1","groupId":"acme",
+                               "timestamp":"2026-10-01T10:00:00Z","traits":{"name":"Acme","plan":"pro","email":"x@acme.example"}},
+                              {"type":"group","messageId":"g2","userId":"ac2","groupId":"acme",
+                               "timestamp":"2026-09-01T10:00:00Z","traits":{"name":"Acme Old","industry":"Retail"}}]})",
+                web_key_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(WaitForProfile("user_id@web:ac1"));
+  ASSERT_TRUE(WaitForProfile("user_id@web:ac2"));
+  const uint64_t ac1 = *engine_->LookupOneId("user_id@web", "ac1");
+  const uint64_t ac2 = *engine_->LookupOneId("user_id@web", "ac2");
+  auto account = Get("/api/accounts/web:acme", admin_);
+  ASSERT_EQ(account->status, 200) << account->body;
+  const std::string members = "\"members\":[" + std::to_string(std::min(ac1, ac2)) + "," +
+                              std::to_string(std::max(ac1, ac2)) + "]";
+  EXPECT_NE(account->body.find(members), std::string::npos) << account->body;
+  EXPECT_NE(account->body.find("\"member_count\":2"), std::string::npos) << account->body;
+  EXPECT_NE(account->body.find(R"("traits":{"industry":"Retail","name":"Acme","plan":"pro"})"), std::string::npos)
+      << account->body;
+  EXPECT_EQ(account->body.find("x@acme"), std::string::npos) << account->body;
+  // By its key, as listed.
+  auto listed = Get("/api/accounts?limit=10", admin_);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const size_t at = listed->body.find("\"account\":\"");
+  ASSERT_NE(at, std::string::npos) << listed->body;
+  const std::string key = listed->body.substr(at + 11, 32);
+  EXPECT_NE(listed->body.find("\"name\":\"Acme\""), std::string::npos) << listed->body;
+  EXPECT_NE(listed->body.find("\"next\":null"), std::string::npos) << listed->body;
+  auto by_key = Get("/api/accounts/" + key, admin_);
+  ASSERT_EQ(by_key->status, 200) << by_key->body;
+  EXPECT_NE(by_key->body.find(members), std::string::npos) << by_key->body;
+  // Members are personal data: admins only.
+  EXPECT_EQ(Get("/api/accounts/web:acme", analyst_)->status, 403);
+  EXPECT_EQ(Get("/api/accounts/web:acme", activation_)->status, 403);
+  EXPECT_EQ(Get("/api/accounts", analyst_)->status, 403);
+  EXPECT_EQ(Get("/api/accounts/web:acme", "")->status, 401);
+  // Unknown accounts, bad names and parameters.
+  EXPECT_EQ(Get("/api/accounts/web:nobody", admin_)->status, 404);
+  EXPECT_EQ(Get("/api/accounts/acme", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/accounts?limit=0", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/accounts?limit=ten", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/accounts?cursor=xyz", admin_)->status, 400);
+}
+
 }  // namespace
 }  // namespace holo
 

@@ -19,6 +19,12 @@ namespace holo::storage {
 // written before it simply have no such key (docs/storage_format.md, "Event context").
 inline constexpr std::string_view kContextProperty = "$context";
 
+// The reserved first key of a group call's properties_json: the account it names, the hex
+// pseudonym of its groupId (ingest::GroupIdType), {"$group":"3fa9...","name":"Acme",...}.
+// A client's own "$group" trait or property is dropped. Group calls stored before it have
+// none and name no account (docs/storage_format.md, "Accounts").
+inline constexpr std::string_view kGroupProperty = "$group";
+
 struct EventId {
   std::array<uint8_t, 16> pseudonym{};
   uint8_t role = 0;      // ingest::IdRole

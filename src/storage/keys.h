@@ -297,6 +297,33 @@ inline std::string ProfileKey(uint64_t oneid) {
   return k;
 }
 
+// people: account memberships (profile/accounts.h; written with the profiles). The people
+// graph's own keys ('l', 'k', 'r') are kept by profile/people_graph.cc.
+//   'a' account16 oneid8 -> AccountEvidence   'b' oneid8 account16 -> ""
+inline constexpr char kAccountMemberTag = 'a';
+inline constexpr char kAccountsOfTag = 'b';
+inline constexpr size_t kAccountMemberKeySize = 1 + 16 + 8;
+inline std::string AccountMemberPrefix(const Key16& account) {
+  std::string k(1, kAccountMemberTag);
+  k.append(AsView(account));
+  return k;
+}
+inline std::string AccountMemberKey(const Key16& account, uint64_t oneid) {
+  std::string k = AccountMemberPrefix(account);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline std::string AccountsOfPrefix(uint64_t oneid) {
+  std::string k(1, kAccountsOfTag);
+  coding::PutFixed64BE(&k, oneid);
+  return k;
+}
+inline std::string AccountsOfKey(uint64_t oneid, const Key16& account) {
+  std::string k = AccountsOfPrefix(oneid);
+  k.append(AsView(account));
+  return k;
+}
+
 // segments: one tag byte, then the name (docs/storage_format.md).
 inline constexpr char kComputedTraitTag = 't';   // 't' name -> computed trait definition
 inline constexpr char kSegmentTag = 'd';         // 'd' name -> segment record

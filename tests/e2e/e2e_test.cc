@@ -412,6 +412,38 @@ TEST(IngestTest, StandardInputHoloDataAndJsonOutput) {
   EXPECT_NE(out.find(R"("name":"spend_90d")"), std::string::npos) << out;
 }
 
+// `holo account show|list`: an account made by group calls, with its latest traits and members.
+TEST(CliTest, AccountShowAndListFromGroupCalls) {
+  TempDir tmp("e2e_account");
+  const std::string data = tmp / "data";
+  const std::string lines =
+      R"({"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-10-02T10:00:00Z","traits":{"name":"Acme Inc","plan":"pro","employees":40}})" "\n"
+      R"({"type":"group","messageId":"g2","userId":"u2","groupId":"acme","timestamp":"2026-10-01T10:00:00Z","traits":{"name":"Acme","industry":"Retail","email":"boss@acme.example"}})" "\n";
+  std::string report = HoloOk({"ingest", "--data", data, "--source", "web", "-"}, lines);
+  EXPECT_EQ(JsonNumber(report, "stored"), 2) << report;
+  std::string out = HoloOk({"account", "show", "--data", data, "web:acme", "--json"});
+  EXPECT_NE(out.find(R"("group_id":"acme","namespace":"web","traits":{"employees":40,"industry":"Retail","name":"Acme Inc","plan":"pro"})"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(R"("member_count":2,"calls":2)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("boss@"), std::string::npos) << out;
+  // Text form: the traits and the members.
+  out = HoloOk({"account", "show", "--data", data, "web:acme"});
+  EXPECT_NE(out.find("name = Acme Inc"), std::string::npos) << out;
+  EXPECT_NE(out.find("members    2"), std::string::npos) << out;
+  out = HoloOk({"account", "list", "--data", data, "--json"});
+  EXPECT_NE(out.find(R"("name":"Acme Inc","member_count":2)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("next":null)"), std::string::npos) << out;
+  // Unknown accounts and bad names fail with one line.
+  std::string err;
+  EXPECT_NE(RunCommand({Holo(), "account", "show", "--data", data, "web:nobody"}, "", &out, &err), 0);
+  EXPECT_NE(err.find("no account"), std::string::npos) << err;
+  EXPECT_NE(RunCommand({Holo(), "account", "show", "--data", data, "acme"}, "", &out, &err), 0);
+  EXPECT_NE(err.find("NAMESPACE:GROUP_ID"), std::string::npos) << err;
+  // Each read is audited.
+  EXPECT_NE(ReadFile(data + "/audit.jsonl").find("account.read"), std::string::npos);
+}
+
 // `holo completion bash` completes subcommands and options at every level, from the
 // command line's own definition.
 TEST(CliTest, BashCompletionFollowsTheCommands) {
