@@ -352,6 +352,13 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir, bool json) 
   auto funnel = engine->audiences().Funnel(fq);
   Check(funnel.status(), "demo funnel");
   std::fprintf(text, "%s\n", funnel->text.c_str());
+  // Offline stores: the busiest generated store's probes and beacons (docs/stores.md).
+  auto store = holo::cli::DemoStoreSummary(*engine, world.string());
+  if (store.ok()) {
+    std::fprintf(text, "%s\n", store->text.c_str());
+  } else {
+    std::fprintf(text, "store     none: %s\n", store.status().message().c_str());
+  }
   const double total_seconds = Seconds(total_start);
   std::fprintf(text, "total     %.1f s\n", total_seconds);
   if (!json) return 0;
@@ -372,7 +379,9 @@ int RunDemo(uint64_t persons, uint64_t seed, const std::string& dir, bool json) 
   } else {
     w.BeginObject().Key("withheld").String(gp.status().message()).EndObject();
   }
-  w.Key("funnel").RawValue(funnel->json).Key("seconds").Double(total_seconds).EndObject();
+  w.Key("funnel").RawValue(funnel->json);
+  if (store.ok()) w.Key("store").RawValue(store->json);
+  w.Key("seconds").Double(total_seconds).EndObject();
   std::printf("%s\n", out.c_str());
   return 0;
 }

@@ -1,11 +1,16 @@
 // holo stores import|list|occupancy|devices|metrics|link-rate|configure: offline stores (docs/stores.md).
 #include "cli/store_commands.h"
 
+#include <simdjson.h>
+
 #include <cstdio>
+#include <fstream>
+#include <map>
 #include <tuple>
 
 #include "cli/cli_util.h"
 #include "holo/stores.h"
+#include "common/json_writer.h"
 #include "stores/store_service.h"
 
 namespace holo::cli {
@@ -13,6 +18,15 @@ namespace holo::cli {
 void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
   stores_ = app.add_subcommand("stores", "Offline stores: wifi probes and beacons, devices, occupancy");
   stores_->require_subcommand(1);
+  // --data and --store; --from and --to.
+  auto of_store = [&](CLI::App* c) {
+    add_data(c);
+    c->add_option("--store", store_, "Store id")->required();
+  };
+  auto in_range = [&](CLI::App* c) {
+    c->add_option("--from", from_, "First instant (ISO-8601; no zone for a store whose clock has none)");
+    c->add_option("--to", to_, "Last instant");
+  };
   import_ = stores_->add_subcommand("import", "Import sensor files (sniffer CSV, Meraki v3 JSON, Probe/Beacon Seen events)");
   add_data(import_);
   import_->add_option("--store", store_, "Store id [A-Za-z0-9_.-]")->required();
@@ -22,37 +36,28 @@ void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   add_data(list_);
   AddJsonAlways(list_);
   occupancy_ = stores_->add_subcommand("occupancy", "People present per window (CSV: window_start,estimate)");
-  add_data(occupancy_);
-  occupancy_->add_option("--store", store_, "Store id")->required();
+  of_store(occupancy_);
   occupancy_->add_option("--interval", interval_, "Window: 5m, 15m, 1h ... (dividing a day)")->capture_default_str();
-  occupancy_->add_option("--from", from_, "First instant (ISO-8601; no zone for a zone-less store)");
-  occupancy_->add_option("--to", to_, "Last instant");
+  in_range(occupancy_);
   auto* csv = occupancy_->add_flag("--csv", csv_, "CSV: a header, then window_start,estimate rows (the default)");
   auto* json = occupancy_->add_flag("--json", json_, "Print one JSON object on stdout");
   csv->excludes(json);
   devices_ = stores_->add_subcommand("devices", "Physical devices seen, randomized MACs resolved");
-  add_data(devices_);
-  devices_->add_option("--store", store_, "Store id")->required();
-  devices_->add_option("--from", from_, "First instant");
-  devices_->add_option("--to", to_, "Last instant");
+  of_store(devices_);
+  in_range(devices_);
   AddJsonAlways(devices_);
   metrics_ = stores_->add_subcommand("metrics",
                                      "Visitors, passers-by, capture and bounce, dwell, returning, peak hours, loyalty, zone flows");
-  add_data(metrics_);
-  metrics_->add_option("--store", store_, "Store id")->required();
-  metrics_->add_option("--from", from_, "First instant");
-  metrics_->add_option("--to", to_, "Last instant");
+  of_store(metrics_);
+  in_range(metrics_);
   AddJsonAlways(metrics_);
   link_rate_ = stores_->add_subcommand("link-rate",
                                        "Store devices the identity graph ties to a person, and with location consent");
-  add_data(link_rate_);
-  link_rate_->add_option("--store", store_, "Store id")->required();
-  link_rate_->add_option("--from", from_, "First instant");
-  link_rate_->add_option("--to", to_, "Last instant");
+  of_store(link_rate_);
+  in_range(link_rate_);
   AddJsonAlways(link_rate_);
   configure_ = stores_->add_subcommand("configure", "A store's definitions: RSSI threshold, visit gap, minimum visit");
-  add_data(configure_);
-  configure_->add_option("--store", store_, "Store id")->required();
+  of_store(configure_);
   configure_->add_option("--rssi-min", rssi_min_, "Visitor at or above this RSSI (dBm), passer-by below (default -70)");
   configure_->add_option("--visit-gap", visit_gap_, "A visit ends after this long unseen (default 15m)");
   configure_->add_option("--min-visit", min_visit_, "A visitor stays at least this long (default 5m)");
@@ -107,6 +112,58 @@ int StoreCommands::Run(Engine& engine) {
     std::printf("%s\n", json->c_str());
   }
   return 0;
+}
+
+Result<StoreSummary> DemoStoreSummary(Engine& engine, const std::string& world_dir) {
+  const std::vector<std::string> files = {world_dir + "/store_wifi.jsonl", world_dir + "/store_beacon.jsonl"};
+  std::map<std::string, uint64_t> per_store;
+  for (const std::string& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    const std::string key = "\"store_id\":\"";
+    while (std::getline(in, line)) {
+      const size_t at = line.find(key);
+      if (at == std::string::npos) continue;
+      const size_t end = line.find('"', at + key.size());
+      if (end != std::string::npos) ++per_store[line.substr(at + key.size(), end - at - key.size())];
+    }
+  }
+  if (per_store.empty()) return Status::NotFound("the world has no store events");
+  StoreSummary out;
+  uint64_t most = 0;
+  for (const auto& [store, n] : per_store) {
+    if (n > most) most = n, out.store = store;
+  }
+  HOLO_RETURN_IF_ERROR(engine.stores().ImportStoreFiles(out.store, files).status());
+  HOLO_ASSIGN_OR_RETURN(std::string metrics, engine.stores().MetricsJson(out.store, "", ""));
+  HOLO_ASSIGN_OR_RETURN(std::string link, engine.stores().LinkRateJson(out.store, "", ""));
+  simdjson::dom::parser parser, parser2;
+  simdjson::dom::element m, l;
+  if (parser.parse(metrics).get(m) || parser2.parse(link).get(l)) return Status::Internal("stores: unreadable report");
+  auto num = [](simdjson::dom::element e, const char* k) {
+    double v = 0;
+    simdjson::dom::element x;
+    if (!e[k].get(x)) {
+      if (x.is_uint64()) v = static_cast<double>(x.get_uint64().value_unsafe());
+      else if (x.is_double()) v = x.get_double().value_unsafe();
+      else if (x.is_int64()) v = static_cast<double>(x.get_int64().value_unsafe());
+    }
+    return v;
+  };
+  simdjson::dom::element total = m["total"].value_unsafe();
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "store     %s: %.0f visits (%.0f visitors, %.0f bounces), %.0f passers-by, capture %.0f%%, "
+                "returning %.0f%%, median dwell %.0f min; %.0f of %.0f identifying devices linked to a person (%.0f%%)",
+                out.store.c_str(), num(total, "visits"), num(total, "visitors"), num(total, "bounces"),
+                num(total, "passers_by"), 100 * num(total, "capture_rate"), 100 * num(total, "returning_share"),
+                num(total, "median_dwell_min"), num(l, "linked"), num(l, "devices"), 100 * num(l, "link_rate"));
+  out.text = line;
+  std::string json;
+  JsonWriter w(&json);
+  w.BeginObject().Key("store").String(out.store).Key("metrics").RawValue(metrics).Key("link").RawValue(link).EndObject();
+  out.json = std::move(json);
+  return out;
 }
 
 }  // namespace holo::cli

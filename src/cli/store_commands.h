@@ -33,4 +33,13 @@ class StoreCommands {
   bool csv_ = false, json_ = false;
 };
 
+// The demo's store step: the busiest store of a generated world (by Probe/Beacon Seen
+// events in its store_wifi.jsonl and store_beacon.jsonl) imported and summarised: `text`,
+// one line for people; `json`, {"store", "observations", "metrics": {...total...},
+// "link_rate"}. Fails when the world has no store events.
+struct StoreSummary {
+  std::string store, text, json;
+};
+Result<StoreSummary> DemoStoreSummary(Engine& engine, const std::string& world_dir);
+
 }  // namespace holo::cli

@@ -136,9 +136,8 @@ bool DecodeSighting(std::string_view key, std::string_view value, size_t prefix,
   return true;
 }
 
-// Replays the observations of `store_id` in [from_us, to_us], in time order.
-Status Replay(const storage::Store& store, std::string_view store_id, int64_t from_us, int64_t to_us,
-              const std::function<void(const Sighting&)>& each, Zones* zones = nullptr) {
+// The keys of `store_id`'s observations in [from_us, to_us]: [begin, end).
+std::pair<std::string, std::string> ScanBounds(std::string_view store_id, int64_t from_us, int64_t to_us) {
   const std::string prefix = keys::StoreObservationPrefix(store_id);
   std::string begin = prefix, end = prefix;
   keys::AppendStoreTime(&begin, from_us);
@@ -147,6 +146,22 @@ Status Replay(const storage::Store& store, std::string_view store_id, int64_t fr
   } else {
     keys::AppendStoreTime(&end, to_us + 1);
   }
+  return {begin, end};
+}
+
+// "from" and "to" of a report: as asked (null when not), in the store's clock.
+void WriteRange(JsonWriter& w, std::string_view from, std::string_view to, int64_t from_us, int64_t to_us, bool zoned) {
+  w.Key("from");
+  if (from.empty()) w.Null(); else w.String(FormatTime(from_us, zoned));
+  w.Key("to");
+  if (to.empty()) w.Null(); else w.String(FormatTime(to_us, zoned));
+}
+
+// Replays the observations of `store_id` in [from_us, to_us], in time order.
+Status Replay(const storage::Store& store, std::string_view store_id, int64_t from_us, int64_t to_us,
+              const std::function<void(const Sighting&)>& each, Zones* zones = nullptr) {
+  const std::string prefix = keys::StoreObservationPrefix(store_id);
+  const auto [begin, end] = ScanBounds(store_id, from_us, to_us);
   storage::ScanOptions so;
   so.upper_bound = end;
   so.fill_cache = false;
@@ -346,10 +361,7 @@ Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_v
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("store").String(store_id);
-  w.Key("from");
-  if (from.empty()) w.Null(); else w.String(FormatTime(range.from_us, info.zoned));
-  w.Key("to");
-  if (to.empty()) w.Null(); else w.String(FormatTime(range.to_us, info.zoned));
+  WriteRange(w, from, to, range.from_us, range.to_us, info.zoned);
   w.Key("devices").Uint(d.devices).Key("globally_unique").Uint(d.globally_unique);
   w.Key("randomized_devices").Uint(d.randomized_devices).Key("randomized_macs").Uint(d.randomized_macs);
   w.Key("rotating_macs").Uint(d.rotating_macs).Key("beacon_devices").Uint(d.beacon_devices);
@@ -426,10 +438,7 @@ Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::
     next = 0;
     w = writing ? &report : &listing;
     w->BeginObject().Key("store").String(store_id);
-    w->Key("from");
-    if (from.empty()) w->Null(); else w->String(FormatTime(range.from_us, info.zoned));
-    w->Key("to");
-    if (to.empty()) w->Null(); else w->String(FormatTime(range.to_us, info.zoned));
+    WriteRange(*w, from, to, range.from_us, range.to_us, info.zoned);
     w->Key("zoned").Bool(info.zoned);
     w->Key("definitions").BeginObject().Key("rssi_min_dbm").Int(params.rssi_min_dbm);
     w->Key("visit_gap_s").Int(params.visit_gap_us / 1000000).Key("min_visit_s").Int(params.min_visit_us / 1000000);
@@ -541,13 +550,7 @@ Result<std::string> Stores::LinkRateJson(std::string_view store_id, std::string_
   HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
   // The distinct identifying devices: their full pseudonyms, from the keys.
   const std::string prefix = keys::StoreObservationPrefix(store_id);
-  std::string begin = prefix, end = prefix;
-  keys::AppendStoreTime(&begin, range.from_us);
-  if (range.to_us == INT64_MAX) {
-    end = keys::PrefixSuccessor(prefix);
-  } else {
-    keys::AppendStoreTime(&end, range.to_us + 1);
-  }
+  const auto [begin, end] = ScanBounds(store_id, range.from_us, range.to_us);
   storage::ScanOptions so;
   so.upper_bound = end;
   so.fill_cache = false;
@@ -578,10 +581,7 @@ Result<std::string> Stores::LinkRateJson(std::string_view store_id, std::string_
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("store").String(store_id);
-  w.Key("from");
-  if (from.empty()) w.Null(); else w.String(FormatTime(range.from_us, info.zoned));
-  w.Key("to");
-  if (to.empty()) w.Null(); else w.String(FormatTime(range.to_us, info.zoned));
+  WriteRange(w, from, to, range.from_us, range.to_us, info.zoned);
   w.Key("devices").Uint(devices.size()).Key("linked").Uint(linked).Key("link_rate").Double(rate(linked, devices.size()));
   w.Key("linked_with_consent").Uint(consented).Key("consented_link_rate").Double(rate(consented, devices.size()));
   w.Key("beacon_devices").Uint(beacons).Key("beacon_linked").Uint(beacon_linked).EndObject();

@@ -129,6 +129,10 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
   };
   std::filesystem::create_directories(tmp / "bad");
   WriteFile(tmp / "bad/bad.jsonl", "not json\n");  // a line for the dead letters
+  std::filesystem::create_directories(tmp / "b2b");
+  WriteFile(tmp / "b2b/web.jsonl",  // a group call: an account for `holo account`
+            R"({"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-10-02T10:00:00Z","traits":{"name":"Acme Inc"}})"
+            "\n");
   const std::string probes = tmp / "sniffer.csv";
   WriteFile(probes,
             "datetime;dst;src;src_vendor;randomized;rssi;idx;seq_num;ch_freq;FCfield;ssid;dot11elt;oui\n"
@@ -149,7 +153,7 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
       {"/match",
        {"--config", match_config, "--out", tmp / "match", tmp / "pii.csv", "--explain-model"},
        {"records", "matched_pairs", "model_explanation"}},
-      {"/ingest", {"--data", data, world, tmp / "bad"}, {"stored", "rejected", "dead_letter"}},
+      {"/ingest", {"--data", data, world, tmp / "bad", tmp / "b2b"}, {"stored", "rejected", "dead_letter"}},
       {"/resolve", {"--data", data}, {"merges", "profiles_written"}},
       {"/stats", {"--data", data}, {"events", "identifiers", "oneids"}},
       {"/eval",
@@ -235,6 +239,8 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
          {"--data", data, "--source", "taobao", "--message-id", message_id},
          {"merges", "splits"}},
         {"/identity/erase", {"--data", data, device}, {"merges", "splits"}},
+        {"/account/list", {"--data", data}, {"accounts"}},
+        {"/account/show", {"--data", data, "web:acme"}, {"account", "traits", "members"}},
         {"/stores/import", {"--data", data, "--store", "lab", probes}, {"store", "files", "observations", "bad"}},
         {"/stores/list", {"--data", data}, {"stores"}},
         {"/stores/occupancy", {"--data", data, "--store", "lab", "--interval", "15m"}, {"interval_s", "windows"}},

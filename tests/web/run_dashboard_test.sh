@@ -37,6 +37,18 @@ echo "== generate and ingest a small world in $tmp"
 segment=buyers
 "$holo" segment create --data "$data" "$segment" 'order_count >= 1' >/dev/null \
   || fail "holo segment create"
+# Offline stores: the busiest generated store (its probes and beacons: zones and flows), and
+# the real lab captures when ../shared is beside the checkout.
+# (one awk pass: no `head` closing a pipe early, which pipefail would turn into a failure)
+store="$(grep -ho '"store_id":"[^"]*"' "$world/store_wifi.jsonl" "$world/store_beacon.jsonl" \
+  | awk -F'"' '{ n[$4]++ } END { for (s in n) if (n[s] > best) { best = n[s]; id = s }; print id }')"
+[[ -n "$store" ]] || fail "the generated world has no store events"
+"$holo" stores import --data "$data" --store "$store" "$world/store_wifi.jsonl" "$world/store_beacon.jsonl" >/dev/null \
+  || fail "holo stores import (generated)"
+lab_dir="$root/../shared/datasets/stores/wifi_probe_occupancy_brno"
+if [[ -d "$lab_dir" ]]; then
+  "$holo" stores import --data "$data" --store brno-lab "$lab_dir"/*.csv >/dev/null || fail "holo stores import (lab)"
+fi
 token="$("$holo" token create --data "$data" web-e2e --role admin)" || fail "holo token create"
 token="$(printf '%s' "$token" | tail -n 1 | tr -d '[:space:]')"
 [[ -n "$token" ]] || fail "holo token create printed no token"
@@ -46,7 +58,7 @@ start_holo_serve "$data" "$log" --k 10
 
 echo "== dashboard test (screenshots in $SCREENSHOT_DIR)"
 status=0
-HOLO_URL="$url" HOLO_TOKEN="$token" HOLO_WORLD="$world" HOLO_SEGMENT="$segment" \
+HOLO_URL="$url" HOLO_TOKEN="$token" HOLO_WORLD="$world" HOLO_SEGMENT="$segment" HOLO_STORE="$store" \
   timeout 170 node "$root/tests/web/dashboard.mjs" || status=$?
 if [[ "$status" != 0 ]]; then
   [[ "$status" == 124 ]] && echo "FAIL run_dashboard_test: dashboard.mjs took longer than 170 s" >&2

@@ -210,7 +210,7 @@ async function loadStats() {
 const views = {
   search: enterSearch, segments: enterSegments, funnel: () => {}, explain: () => {},
   campaigns: () => {}, consent: enterConsent, audit: loadAudit, ingest: loadIngestHealth,
-  destinations: loadDestinations,
+  destinations: loadDestinations, stores: enterStores,
 };
 
 function route() {
@@ -977,6 +977,168 @@ async function loadIngestHealth() {
       { name: 'accepted', type: 'bar', stack: 'n', data: sources.map((s) => s.accepted), itemStyle: { color: '#3a7bd5' } },
       { name: 'rejected', type: 'bar', stack: 'n', data: sources.map((s) => s.rejected), itemStyle: { color: '#d9534f' } },
     ],
+  });
+}
+
+// ---------------------------------------------------------------- offline stores
+
+let storesLoaded = false;
+let storeLoadSeq = 0;  // the newest request wins: an older answer arriving late is dropped
+
+async function enterStores() {
+  showError('stores-error', null);
+  if (storesLoaded) return;
+  let list;
+  try {
+    list = await api('GET', '/api/stores');
+  } catch (e) {
+    showError('stores-error', e);
+    return;
+  }
+  const stores = Array.isArray(list && list.stores) ? list.stores : [];
+  setContent('stores-select', stores.map((st) => el('option', { value: st.store }, `${st.store} (${fmt(st.observations)} observations)`)));
+  storesLoaded = true;
+  if (!stores.length) {
+    $('stores-result').hidden = true;
+    setContent('stores-empty', emptyState('No store has data yet. Import sensor files with `holo stores import --data DIR --store ID FILE...`.'));
+    return;
+  }
+  setContent('stores-empty');
+  loadStore();
+}
+
+$('stores-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadStore(); });
+
+function rangeQuery() {
+  const q = [];
+  if ($('stores-from').value.trim()) q.push('from=' + enc($('stores-from').value.trim()));
+  if ($('stores-to').value.trim()) q.push('to=' + enc($('stores-to').value.trim()));
+  return q.join('&');
+}
+
+async function loadStore() {
+  const id = $('stores-select').value;
+  if (!id) return;
+  showError('stores-error', null);
+  disposeCharts('stores-');
+  const range = rangeQuery();
+  const seq = ++storeLoadSeq;
+  let m, occ, link;
+  try {
+    [m, occ, link] = await Promise.all([
+      api('GET', `/api/stores/${enc(id)}/metrics${range ? '?' + range : ''}`),
+      api('GET', `/api/stores/${enc(id)}/occupancy?interval=15m${range ? '&' + range : ''}`).catch(() => null),
+      api('GET', `/api/stores/${enc(id)}/link-rate${range ? '?' + range : ''}`).catch(() => null),
+    ]);
+  } catch (e) {
+    if (seq !== storeLoadSeq) return;
+    showError('stores-error', e);
+    $('stores-result').hidden = true;
+    return;
+  }
+  if (seq !== storeLoadSeq) return;
+  const t = m.total || {};
+  if (!t.visits && !t.passers_by) {
+    $('stores-result').hidden = true;
+    setContent('stores-empty', emptyState('No visits or passers-by in this range.'));
+    return;
+  }
+  setContent('stores-empty');
+  $('stores-result').hidden = false;
+  const d = m.definitions || {};
+  $('stores-meta').textContent = `visitor at ≥ ${d.rssi_min_dbm} dBm · a visit ends after ${d.visit_gap_s / 60} min unseen · ` +
+    `visitors stay ≥ ${d.min_visit_s / 60} min` + (m.withheld && m.withheld.length ? ` · ${m.withheld.length} cells withheld (under k)` : '');
+  const card = (label, value) => el('div', { class: 'card' }, el('div', { class: 'label' }, label),
+    el('div', { class: 'big', dataset: { testid: 'stores-' + label.replace(/[^a-z]+/g, '-') } }, value));
+  setContent('stores-cards', card('visits', fmt(t.visits)), card('visitors', fmt(t.visitors)), card('passers-by', fmt(t.passers_by)),
+    card('capture rate', pct(t.capture_rate)), card('bounce rate', pct(t.bounce_rate)),
+    card('returning', pct(t.returning_share)),
+    t.median_dwell_min !== undefined ? card('median dwell', `${fmt(t.median_dwell_min)} min`) : '',
+    t.peak_hour !== undefined && t.peak_hour !== null ? card('peak hour', `${t.peak_hour}:00`) : '',
+    link ? card('link rate', pct(link.link_rate)) : '');
+
+  // Footfall by hour and day.
+  const days = [...new Set((m.heatmap || []).map((c) => c.date))];
+  const hours = [...Array(24).keys()];
+  chart($('stores-heatmap'), {
+    animation: false,
+    title: { text: 'Footfall: visits by hour and day', textStyle: { fontSize: 13 } },
+    tooltip: { position: 'top' },
+    grid: { left: 90, right: 20, top: 40, bottom: 90 },
+    xAxis: { type: 'category', data: hours.map((h) => h + ':00'), splitArea: { show: true } },
+    yAxis: { type: 'category', data: days, splitArea: { show: true } },
+    visualMap: { min: 0, max: Math.max(1, ...(m.heatmap || []).map((c) => c.visits || 0)), calculable: true,
+      orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 140, itemWidth: 12 },
+    series: [{ type: 'heatmap', data: (m.heatmap || []).filter((c) => c.visits !== null)
+      .map((c) => [c.hour, days.indexOf(c.date), c.visits]) }],
+  });
+  // People present.
+  const wins = (occ && occ.windows) || [];
+  chart($('stores-occupancy'), {
+    animation: false,
+    title: { text: 'People present (15-minute windows)', textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 50, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: 'category', data: wins.map((w) => w.start.replace('T', ' ').slice(0, 16)) },
+    yAxis: { type: 'value', name: 'people' },
+    series: [{ type: 'line', showSymbol: false, data: wins.map((w) => w.estimate), areaStyle: { opacity: 0.2 } }],
+  });
+  // Capture and bounce over time.
+  const perDay = m.days || [];
+  chart($('stores-rates'), {
+    animation: false,
+    title: { text: 'Capture and bounce rates by day', textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis', valueFormatter: (v) => pct(v) },
+    legend: { bottom: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 55 },
+    xAxis: { type: 'category', data: perDay.map((x) => x.date) },
+    yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v) => Math.round(v * 100) + '%' } },
+    series: [
+      { name: 'capture rate', type: 'line', data: perDay.map((x) => x.capture_rate) },
+      { name: 'bounce rate', type: 'line', data: perDay.map((x) => x.bounce_rate) },
+    ],
+  });
+  // Dwell histogram.
+  const dw = t.dwell || {};
+  chart($('stores-dwell'), {
+    animation: false,
+    title: { text: 'Dwell: visits by length', textStyle: { fontSize: 13 } },
+    tooltip: {},
+    grid: { left: 50, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: ['≤ 3 min', '3–15 min', '≥ 15 min'] },
+    yAxis: { type: 'value' },
+    series: [{ type: 'bar', data: [dw.le_3m, dw['3_15m'], dw.ge_15m], itemStyle: { color: '#3a7bd5' } }],
+  });
+  // New vs returning visitors.
+  chart($('stores-returning'), {
+    animation: false,
+    title: { text: 'New and returning visitors by day', textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    legend: { bottom: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 55 },
+    xAxis: { type: 'category', data: perDay.map((x) => x.date) },
+    yAxis: { type: 'value' },
+    series: [
+      { name: 'new', type: 'bar', stack: 'v', data: perDay.map((x) => (x.visitors ?? 0) - (x.returning ?? 0)) },
+      { name: 'returning', type: 'bar', stack: 'v', data: perDay.map((x) => x.returning ?? 0) },
+    ],
+  });
+  // Zone flows: a Sankey from "zone" (left) to "→ zone" (right), so moves back and forth stay acyclic.
+  const flows = (m.flows || []).filter((f) => f.moves);
+  const flowsNode = $('stores-flows');
+  if (!flows.length) {
+    flowsNode.replaceChildren(emptyState('No zone-to-zone moves: zones come from beacons and zone-tagged sensors.'));
+    return;
+  }
+  const names = new Set();
+  flows.forEach((f) => { names.add(f.from); names.add('→ ' + f.to); });
+  chart(flowsNode, {
+    animation: false,
+    title: { text: 'Zone flows within visits', textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'item' },
+    series: [{ type: 'sankey', top: 40, bottom: 10, left: 10, right: 90, emphasis: { focus: 'adjacency' },
+      data: [...names].map((n) => ({ name: n })),
+      links: flows.map((f) => ({ source: f.from, target: '→ ' + f.to, value: f.moves })) }],
   });
 }
 
