@@ -155,6 +155,16 @@ class DestinationsTest : public testing::EngineStoreTest {
     d.timeout_ms = 300;
     return d;
   }
+  // A file destination of the buyers segment for the "export" use.
+  DestinationConfig FileDestination(const std::string& name) {
+    DestinationConfig d;
+    d.name = name;
+    d.kind = "file";
+    d.path = dir_ / "audience.jsonl";
+    d.segments = {"buyers"};
+    d.use = "export";
+    return d;
+  }
   std::string Sync(const std::string& name) {
     auto r = engine_->destinations().SyncDestinations(name);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -293,12 +303,7 @@ TEST_F(DestinationsTest, ABatchThatKeepsFailingIsDeadLetteredAndReported) {
 }
 
 TEST_F(DestinationsTest, FileDestinationAppendsChangesOnce) {
-  DestinationConfig d;
-  d.name = "lake";
-  d.kind = "file";
-  d.path = dir_ / "audience.jsonl";
-  d.segments = {"buyers"};
-  d.use = "export";
+  DestinationConfig d = FileDestination("lake");
   ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
   Sync("lake");
   Withdraw("cat");
@@ -338,12 +343,7 @@ TEST_F(DestinationsTest, BadConfigurationsAreRefused) {
 // its last pass (a manual one counts), never when its interval is 0; the interval survives
 // a restart and is listed.
 TEST_F(DestinationsTest, ScheduledPassesAreDueAfterTheirInterval) {
-  DestinationConfig d;
-  d.name = "lake";
-  d.kind = "file";
-  d.path = dir_ / "audience.jsonl";
-  d.segments = {"buyers"};
-  d.use = "export";
+  DestinationConfig d = FileDestination("lake");
   d.sync_interval_s = 1;
   ASSERT_TRUE(engine_->destinations().AddDestination(d).ok());
   d.name = "manual";

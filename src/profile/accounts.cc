@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/coding.h"
+#include "common/hex.h"
 #include "common/json_writer.h"
 
 namespace holo::profile {
@@ -17,20 +18,6 @@ using keys::Key16;
 
 constexpr uint8_t kGroupMessage = 6;  // ingest::MessageType::kGroup (a persisted value)
 
-bool HexToKey16(std::string_view hex, Key16* out) {
-  if (hex.size() != 32) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < 16; ++i) {
-    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<uint8_t>(hi * 16 + lo);
-  }
-  return true;
-}
 
 bool IsTraitKey(std::string_view key) {
   if (key.empty() || key.size() > 64) return false;
@@ -128,7 +115,7 @@ void AccountAccumulator::Add(const storage::EventRecord& ev) {
   if (parser.parse(ev.properties_json).get(props) != simdjson::SUCCESS || !props.is_object()) return;
   std::string_view hex;
   Key16 account;
-  if (props[storage::kGroupProperty].get_string().get(hex) != simdjson::SUCCESS || !HexToKey16(hex, &account)) return;
+  if (props[storage::kGroupProperty].get_string().get(hex) != simdjson::SUCCESS || !hex::Decode(hex, account.data(), account.size())) return;
   AccountEvidence& a = accounts_[account];
   if (a.calls == 0 || ev.timestamp_ms < a.first_seen) a.first_seen = ev.timestamp_ms;
   if (a.calls == 0 || ev.timestamp_ms > a.last_seen) a.last_seen = ev.timestamp_ms;

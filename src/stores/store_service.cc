@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -206,6 +207,26 @@ Result<Stores::Range> Stores::RangeOf(const Info& info, std::string_view from, s
   return r;
 }
 
+struct Stores::Learned {
+  Info info;
+  Range range;
+  PresenceParams params;
+  std::unique_ptr<PresenceModel> model;
+};
+
+Result<Stores::Learned> Stores::LearnOver(std::string_view store_id, std::string_view from, std::string_view to,
+                                          bool from_start) const {
+  Learned l;
+  HOLO_ASSIGN_OR_RETURN(l.info, LoadInfo(store_id));
+  HOLO_ASSIGN_OR_RETURN(l.range, RangeOf(l.info, from, to));
+  l.params = ParamsOf(l.info);
+  l.model = std::make_unique<PresenceModel>(l.params);
+  PresenceModel* m = l.model.get();
+  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, from_start ? INT64_MIN : l.range.from_us, l.range.to_us,
+                              [m](const Sighting& s) { m->Learn(s); }));
+  return l;
+}
+
 Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const std::vector<std::string>& paths) {
   HOLO_RETURN_IF_ERROR(ValidStoreId(store_id));
   if (paths.empty()) return Status::InvalidArgument("no files to import");
@@ -339,10 +360,10 @@ Result<StoreOccupancy> Stores::Occupancy(std::string_view store_id, std::string_
   if (interval_s < 60 || interval_s > 86400 || 86400 % interval_s != 0) {
     return Status::InvalidArgument("the interval must be 1 minute to 1 day and divide a day (e.g. 5m, 15m, 1h)");
   }
-  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
-  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
-  PresenceModel model(ParamsOf(info));
-  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
+  HOLO_ASSIGN_OR_RETURN(Learned l, LearnOver(store_id, from, to, /*from_start=*/false));
+  const Info& info = l.info;
+  const Range& range = l.range;
+  PresenceModel& model = *l.model;
   model.BeginOccupancy(interval_s * 1000000);
   HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Observe(s); }));
   StoreOccupancy occ;
@@ -353,11 +374,10 @@ Result<StoreOccupancy> Stores::Occupancy(std::string_view store_id, std::string_
 }
 
 Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) {
-  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
-  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
-  PresenceModel model(ParamsOf(info));
-  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
-  const DeviceCount d = model.Devices();
+  HOLO_ASSIGN_OR_RETURN(Learned l, LearnOver(store_id, from, to, /*from_start=*/false));
+  const Info& info = l.info;
+  const Range& range = l.range;
+  const DeviceCount d = l.model->Devices();
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("store").String(store_id);
@@ -376,14 +396,13 @@ Result<std::string> Stores::MetricsJson(std::string_view store_id, std::string_v
 
 Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::string_view from, std::string_view to,
                                                 const CellRelease& release) {
-  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
-  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
-  const PresenceParams params = ParamsOf(info);
   // Residents and devices are learned over the store's whole history up to `to`; so is the
   // history of returning visitors. Only visits starting in [from, to] are counted.
-  PresenceModel model(params);
-  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, INT64_MIN, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
-  MetricsBuilder builder(&model, params, range.from_us, range.to_us);
+  HOLO_ASSIGN_OR_RETURN(Learned l, LearnOver(store_id, from, to, /*from_start=*/true));
+  const Info& info = l.info;
+  const Range& range = l.range;
+  const PresenceParams& params = l.params;
+  MetricsBuilder builder(l.model.get(), params, range.from_us, range.to_us);
   Zones zones;
   HOLO_RETURN_IF_ERROR(
       Replay(*store_, store_id, INT64_MIN, range.to_us, [&](const Sighting& s) { builder.Observe(s); }, &zones));
@@ -544,10 +563,10 @@ Result<std::string> Stores::ConfigureStore(std::string_view store_id, const Stor
 }
 
 Result<std::string> Stores::LinkRateJson(std::string_view store_id, std::string_view from, std::string_view to) {
-  HOLO_ASSIGN_OR_RETURN(Info info, LoadInfo(store_id));
-  HOLO_ASSIGN_OR_RETURN(Range range, RangeOf(info, from, to));
-  PresenceModel model(ParamsOf(info));
-  HOLO_RETURN_IF_ERROR(Replay(*store_, store_id, range.from_us, range.to_us, [&](const Sighting& s) { model.Learn(s); }));
+  HOLO_ASSIGN_OR_RETURN(Learned l, LearnOver(store_id, from, to, /*from_start=*/false));
+  const Info& info = l.info;
+  const Range& range = l.range;
+  PresenceModel& model = *l.model;
   // The distinct identifying devices: their full pseudonyms, from the keys.
   const std::string prefix = keys::StoreObservationPrefix(store_id);
   const auto [begin, end] = ScanBounds(store_id, range.from_us, range.to_us);

@@ -77,6 +77,11 @@ class Stores final : public StoreService {
   };
   Result<Range> RangeOf(const Info& info, std::string_view from, std::string_view to) const;
   static struct PresenceParams ParamsOf(const Info& info);
+  // A store's record, the range asked and a model that learned the observations in it (from
+  // the store's first observation when `from_start`: history for returning visitors).
+  struct Learned;
+  Result<Learned> LearnOver(std::string_view store_id, std::string_view from, std::string_view to,
+                            bool from_start) const;
 
   storage::Store* const store_;
   const Hooks hooks_;
