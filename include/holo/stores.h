@@ -71,6 +71,10 @@ class StoreService {
   // and per hour (docs/stores.md has the definitions and the JSON).
   virtual Result<std::string> MetricsJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
 
+  // The zones of the metrics alone: {"store", "from", "to", "zones": [{"zone", "visits"}],
+  // "flows": [{"from", "to", "moves"}]} (moves between consecutive zones within a visit).
+  virtual Result<std::string> FlowsJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
+
   // The online link: of the store's devices seen between `from` and `to` (globally unique
   // MACs and beacon devices; residents and randomized MACs, which identify no one, left out),
   // those the identity graph ties to a OneID, and of those the ones whose person allows the

@@ -1,4 +1,4 @@
-// holo stores import|list|occupancy|devices|metrics|link-rate|configure: offline stores (docs/stores.md).
+// holo stores import|list|occupancy|devices|metrics|flows|link-rate|configure: offline stores (docs/stores.md).
 #include "cli/store_commands.h"
 
 #include <simdjson.h>
@@ -51,6 +51,10 @@ void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   of_store(metrics_);
   in_range(metrics_);
   AddJsonAlways(metrics_);
+  flows_ = stores_->add_subcommand("flows", "Zone-to-zone moves within visits, and visits per zone");
+  of_store(flows_);
+  in_range(flows_);
+  AddJsonAlways(flows_);
   link_rate_ = stores_->add_subcommand("link-rate",
                                        "Store devices the identity graph ties to a person, and with location consent");
   of_store(link_rate_);
@@ -89,6 +93,10 @@ int StoreCommands::Run(Engine& engine) {
   } else if (metrics_->parsed()) {
     auto json = engine.stores().MetricsJson(store_, from_, to_);
     Check(json.status(), "stores metrics");
+    std::printf("%s\n", json->c_str());
+  } else if (flows_->parsed()) {
+    auto json = engine.stores().FlowsJson(store_, from_, to_);
+    Check(json.status(), "stores flows");
     std::printf("%s\n", json->c_str());
   } else if (link_rate_->parsed()) {
     auto json = engine.stores().LinkRateJson(store_, from_, to_);

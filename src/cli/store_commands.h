@@ -1,4 +1,4 @@
-// The offline-store subcommands of `holo`: `stores import|list|occupancy|devices|metrics|link-rate|configure`
+// The offline-store subcommands of `holo`: `stores import|list|occupancy|devices|metrics|flows|link-rate|configure`
 // (docs/stores.md). main.cc adds them and runs them on an open engine.
 #pragma once
 
@@ -26,7 +26,7 @@ class StoreCommands {
 
  private:
   CLI::App *stores_ = nullptr, *import_ = nullptr, *list_ = nullptr, *occupancy_ = nullptr, *devices_ = nullptr,
-           *metrics_ = nullptr, *configure_ = nullptr, *link_rate_ = nullptr;
+           *metrics_ = nullptr, *configure_ = nullptr, *link_rate_ = nullptr, *flows_ = nullptr;
   std::string store_, from_, to_, interval_ = "5m", visit_gap_, min_visit_;
   int rssi_min_ = StoreSettings::kKeep;
   std::vector<std::string> files_;

@@ -137,3 +137,38 @@ TEST_F(StoresTest, RekeyKeepsEachDeviceOneDevice) {
 
 }  // namespace
 }  // namespace holo
+
+namespace holo {
+namespace {
+
+// The online link: a store MAC an app also reported (context.externalIds) is tied to that
+// person's OneID; the link counts with consent only when the person allows store_link
+// (location); a MAC no app reported stays unlinked.
+TEST_F(StoresTest, LinkRateCountsStoreDevicesTiedToAPerson) {
+  IngestLines("app.jsonl", "taobao",
+              R"({"type":"track","event":"App Opened","messageId":"m1","userId":"u1","timestamp":"2026-10-01T10:00:00Z","context":{"externalIds":[{"id":"00:16:3E:11:22:33","type":"mac"}]}})"
+              "\n");
+  const std::string file = dir_ / "probes.csv";
+  testing::WriteFile(file, std::string(kHeader) + Probes("00:16:3e:11:22:33", 0, 20) + Probes("00:16:3e:44:55:66", 0, 20));
+  ASSERT_TRUE(engine_->stores().ImportStoreFiles("lab", {file}).ok());
+  auto link = engine_->stores().LinkRateJson("lab", "", "");
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  EXPECT_NE(link->find(R"("devices":2,"linked":1,"link_rate":0.5,)"), std::string::npos) << *link;
+  // Location consent withdrawn: linked, but not with consent.
+  Engine::ConsentChange c;
+  c.id = "user_id@taobao:u1";
+  c.source = "support";
+  c.purposes = {"location"};
+  c.given = false;
+  ASSERT_TRUE(engine_->privacy().RecordConsent(c).ok());
+  link = engine_->stores().LinkRateJson("lab", "", "");
+  ASSERT_TRUE(link.ok());
+  EXPECT_NE(link->find(R"("linked":1,"link_rate":0.5,"linked_with_consent":0,)"), std::string::npos) << *link;
+  c.given = true;
+  ASSERT_TRUE(engine_->privacy().RecordConsent(c).ok());
+  link = engine_->stores().LinkRateJson("lab", "", "");
+  EXPECT_NE(link->find(R"("linked_with_consent":1,)"), std::string::npos) << *link;
+}
+
+}  // namespace
+}  // namespace holo

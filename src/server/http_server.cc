@@ -1368,7 +1368,8 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(*json));
   }
 
-  // Occupancy per window and devices: exact counts over time, for admins only (audited).
+  // Occupancy per window, devices, the link rate and zone flows: exact, for admins only
+  // (audited as aggregate.store_<what>); analysts see flows in the released metrics.
   void StoreOccupancy(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
@@ -1393,10 +1394,12 @@ class ServerImpl final : public Server {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     const std::string store = DecodePathParam(req.matches[1].str());
-    const bool link = req.matches[2].str() == "link-rate";
-    if (!AuditExact(*who, link ? "aggregate.store_link_rate" : "aggregate.store_devices", store, res)) return;
+    const std::string what = req.matches[2].str();  // devices, link-rate or flows
+    if (!AuditExact(*who, "aggregate.store_" + what, store, res)) return;
     const std::string from = req.get_param_value("from"), to = req.get_param_value("to");
-    auto json = link ? engine_->stores().LinkRateJson(store, from, to) : engine_->stores().DevicesJson(store, from, to);
+    auto json = what == "link-rate" ? engine_->stores().LinkRateJson(store, from, to)
+                : what == "flows"   ? engine_->stores().FlowsJson(store, from, to)
+                                    : engine_->stores().DevicesJson(store, from, to);
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
@@ -1865,6 +1868,7 @@ class ServerImpl final : public Server {
     on(get, R"(/api/stores/([^/]+)/occupancy)", "/api/stores/{id}/occupancy", &ServerImpl::StoreOccupancy);
     on(get, R"(/api/stores/([^/]+)/(devices))", "/api/stores/{id}/devices", &ServerImpl::StoreDevices);
     on(get, R"(/api/stores/([^/]+)/(link-rate))", "/api/stores/{id}/link-rate", &ServerImpl::StoreDevices);
+    on(get, R"(/api/stores/([^/]+)/(flows))", "/api/stores/{id}/flows", &ServerImpl::StoreDevices);
     on(get, "/api/destinations", "/api/destinations", &ServerImpl::ListDestinations);
     on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
     on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);

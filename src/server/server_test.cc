@@ -1045,6 +1045,12 @@ TEST_F(ServerTest, StoresOverTheApi) {
   ASSERT_EQ(devices->status, 200) << devices->body;
   EXPECT_NE(devices->body.find(R"("devices":1,)"), std::string::npos) << devices->body;
   EXPECT_EQ(Get("/api/stores/lab/devices", analyst_)->status, 403);
+  auto flows = Get("/api/stores/lab/flows", admin_);
+  ASSERT_EQ(flows->status, 200) << flows->body;
+  EXPECT_NE(flows->body.find(R"("zones":[],"flows":[])"), std::string::npos) << "a sniffer has no zones: " << flows->body;
+  auto link = Get("/api/stores/lab/link-rate", admin_);
+  ASSERT_EQ(link->status, 200) << link->body;
+  EXPECT_NE(link->body.find(R"("devices":1,"linked":0,)"), std::string::npos) << link->body;
 }
 
 }  // namespace

@@ -394,8 +394,12 @@ Result<std::string> Stores::MetricsJson(std::string_view store_id, std::string_v
   return MetricsJsonReleased(store_id, from, to, nullptr);
 }
 
+Result<std::string> Stores::FlowsJson(std::string_view store_id, std::string_view from, std::string_view to) {
+  return MetricsJsonReleased(store_id, from, to, nullptr, /*flows_only=*/true);
+}
+
 Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::string_view from, std::string_view to,
-                                                const CellRelease& release) {
+                                                const CellRelease& release, bool flows_only) {
   // Residents and devices are learned over the store's whole history up to `to`; so is the
   // history of returning visitors. Only visits starting in [from, to] are counted.
   HOLO_ASSIGN_OR_RETURN(Learned l, LearnOver(store_id, from, to, /*from_start=*/true));
@@ -458,46 +462,49 @@ Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::
     w = writing ? &report : &listing;
     w->BeginObject().Key("store").String(store_id);
     WriteRange(*w, from, to, range.from_us, range.to_us, info.zoned);
-    w->Key("zoned").Bool(info.zoned);
-    w->Key("definitions").BeginObject().Key("rssi_min_dbm").Int(params.rssi_min_dbm);
-    w->Key("visit_gap_s").Int(params.visit_gap_us / 1000000).Key("min_visit_s").Int(params.min_visit_us / 1000000);
-    w->EndObject();
-    w->Key("total").BeginObject();
-    counts("total", m.total);
-    if (release == nullptr) {  // exact only: a median and a peak are not counts to noise
-      w->Key("median_dwell_min").Double(m.median_dwell_min);
-      int peak = -1;
-      for (int h = 0; h < 24; ++h) {
-        if (m.hours[h] > 0 && (peak < 0 || m.hours[h] > m.hours[peak])) peak = h;
+    if (!flows_only) {  // the zones alone for FlowsJson
+      w->Key("zoned").Bool(info.zoned);
+      w->Key("definitions").BeginObject().Key("rssi_min_dbm").Int(params.rssi_min_dbm);
+      w->Key("visit_gap_s").Int(params.visit_gap_us / 1000000).Key("min_visit_s").Int(params.min_visit_us / 1000000);
+      w->EndObject();
+      w->Key("total").BeginObject();
+      counts("total", m.total);
+      if (release == nullptr) {  // exact only: a median and a peak are not counts to noise
+        w->Key("median_dwell_min").Double(m.median_dwell_min);
+        int peak = -1;
+        for (int h = 0; h < 24; ++h) {
+          if (m.hours[h] > 0 && (peak < 0 || m.hours[h] > m.hours[peak])) peak = h;
+        }
+        w->Key("peak_hour");
+        if (peak < 0) w->Null(); else w->Int(peak);
       }
-      w->Key("peak_hour");
-      if (peak < 0) w->Null(); else w->Int(peak);
+      w->Key("loyalty").BeginObject();
+      write("1", "loyalty.1", m.loyalty[0]);
+      write("2-3", "loyalty.2-3", m.loyalty[1]);
+      write("4-9", "loyalty.4-9", m.loyalty[2]);
+      write("10+", "loyalty.10+", m.loyalty[3]);
+      w->EndObject().EndObject();
+      w->Key("days").BeginArray();
+      for (const auto& [day, c] : m.days) {
+        w->BeginObject().Key("date").String(date(day));
+        counts("days." + date(day), c);
+        w->EndObject();
+      }
+      w->EndArray().Key("hours").BeginArray();
+      for (int h = 0; h < 24; ++h) {
+        w->BeginObject().Key("hour").Int(h);
+        write("visits", "hours." + std::to_string(h), m.hours[h]);
+        w->EndObject();
+      }
+      w->EndArray().Key("heatmap").BeginArray();
+      for (const auto& [dh, n] : m.heatmap) {
+        w->BeginObject().Key("date").String(date(dh.first)).Key("hour").Int(dh.second);
+        write("visits", "heatmap." + date(dh.first) + "." + std::to_string(dh.second), n);
+        w->EndObject();
+      }
+      w->EndArray();
     }
-    w->Key("loyalty").BeginObject();
-    write("1", "loyalty.1", m.loyalty[0]);
-    write("2-3", "loyalty.2-3", m.loyalty[1]);
-    write("4-9", "loyalty.4-9", m.loyalty[2]);
-    write("10+", "loyalty.10+", m.loyalty[3]);
-    w->EndObject().EndObject();
-    w->Key("days").BeginArray();
-    for (const auto& [day, c] : m.days) {
-      w->BeginObject().Key("date").String(date(day));
-      counts("days." + date(day), c);
-      w->EndObject();
-    }
-    w->EndArray().Key("hours").BeginArray();
-    for (int h = 0; h < 24; ++h) {
-      w->BeginObject().Key("hour").Int(h);
-      write("visits", "hours." + std::to_string(h), m.hours[h]);
-      w->EndObject();
-    }
-    w->EndArray().Key("heatmap").BeginArray();
-    for (const auto& [dh, n] : m.heatmap) {
-      w->BeginObject().Key("date").String(date(dh.first)).Key("hour").Int(dh.second);
-      write("visits", "heatmap." + date(dh.first) + "." + std::to_string(dh.second), n);
-      w->EndObject();
-    }
-    w->EndArray().Key("zones").BeginArray();
+    w->Key("zones").BeginArray();
     for (const auto& [z, n] : m.zone_visits) {
       w->BeginObject().Key("zone").String(zones.names[z]);
       write("visits", "zones." + zones.names[z], n);

@@ -65,9 +65,10 @@ class Stores final : public StoreService {
   using CellRelease = std::function<Result<std::vector<std::optional<uint64_t>>>(
       const std::string& key, const std::vector<std::pair<std::string, uint64_t>>& cells)>;
   Result<std::string> MetricsJsonReleased(std::string_view store_id, std::string_view from, std::string_view to,
-                                          const CellRelease& release);
+                                          const CellRelease& release, bool flows_only = false);
   Result<std::string> ConfigureStore(std::string_view store_id, const StoreSettings& settings) override EXCLUDES(mu_);
   Result<std::string> LinkRateJson(std::string_view store_id, std::string_view from, std::string_view to) override;
+  Result<std::string> FlowsJson(std::string_view store_id, std::string_view from, std::string_view to) override;
 
  private:
   struct Info;  // store_service.cc

@@ -247,6 +247,7 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/stores/devices", {"--data", data, "--store", "lab"}, {"devices", "randomized_devices"}},
         {"/stores/configure", {"--data", data, "--store", "lab", "--rssi-min", "-75"}, {"rssi_min_dbm", "visit_gap_s"}},
         {"/stores/metrics", {"--data", data, "--store", "lab"}, {"total", "days", "hours", "flows"}},
+        {"/stores/flows", {"--data", data, "--store", "lab"}, {"zones", "flows"}},
         {"/stores/link-rate", {"--data", data, "--store", "lab"}, {"devices", "linked", "link_rate"}},
         {"/trait/drop", {"--data", data, "unused"}, {"dropped"}},  // defined just before, below
         {"/segment/drop", {"--data", data, "buyers"}, {"dropped"}},
