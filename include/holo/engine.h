@@ -671,6 +671,23 @@ class AudienceService {
   // Effect of a campaign on buying its brand: exposed vs matched unexposed, with a
   // 95% confidence interval.
   virtual Result<Engine::Report> Campaign(std::string_view campaign, uint32_t k = 50) = 0;
+
+  // Offers (docs/aipl.md, "Offers"): a coupon or private-sale invitation of `campaign` issued
+  // at `issued_ms` (0: now) to the members of `segment` whose consent allows marketing (the
+  // "export" use),
+  // `holdout_share` (0 to 0.9) of them, drawn at random, held out (not invited) as the matched
+  // control. The record keeps the invited and the held-out OneIDs. kAlreadyExists for a name
+  // in use, kNotFound for an unknown segment, kInvalidArgument for a bad name or share.
+  // Returns {"offer", "campaign", "segment", "issued", "invited", "holdout"}.
+  virtual Result<std::string> IssueOffer(std::string_view name, std::string_view segment, std::string_view campaign,
+                                         double holdout_share, int64_t issued_ms = 0) = 0;
+  // What the offer did in the `window_days` after its issue: per group (invited, holdout)
+  // the people, buyers and conversion, revenue, redeemers and redemptions online and in
+  // store; the conversion uplift with Newcombe's 95% interval and the revenue uplift per
+  // person with a Welch interval (analytics/offer.h). kNotFound for an unknown offer.
+  virtual Result<Engine::Report> OfferReport(std::string_view name, int64_t window_days = 30) = 0;
+  // {"offers": [{"offer", "campaign", "segment", "issued", "invited", "holdout"}]}.
+  virtual Result<std::string> ListOffersJson() = 0;
 };
 
 // Aggregates for people who may not see individuals (docs/privacy.md). For an analyst

@@ -22,6 +22,7 @@
 #include "cli/cli_util.h"
 #include "cli/partner_commands.h"
 #include "cli/destination_commands.h"
+#include "cli/offer_commands.h"
 #include "cli/store_commands.h"
 #include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
@@ -634,6 +635,8 @@ int main(int argc, char** argv) {
   destination.Add(app, add_data);
   holo::cli::StoreCommands stores;
   stores.Add(app, add_data);
+  holo::cli::OfferCommands offers;
+  offers.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -773,6 +776,7 @@ int main(int argc, char** argv) {
   if (partner.Parsed()) return partner.Run(*engine);
   if (destination.Parsed()) return destination.Run(*engine);
   if (stores.Parsed()) return stores.Run(*engine);
+  if (offers.Parsed()) return offers.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;
     holo::IngestReport report;

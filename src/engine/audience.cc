@@ -10,12 +10,14 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ostream>
 #include <unordered_map>
 
 #include "analytics/campaign.h"
 #include "analytics/funnel.h"
 #include "analytics/group_profile.h"
+#include "analytics/offer.h"
 #include "analytics/release_point.h"
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -376,5 +378,118 @@ Result<Engine::Report> EngineImpl::Campaign(std::string_view campaign, uint32_t 
   return r;
 }
 
+
+// ---- offers (analytics/offer.h) ----
+
+namespace {
+
+// Persisted format: DO NOT CHANGE the field order (append new fields at the end).
+std::string EncodeOffer(const analytics::OfferIssue& o) {
+  std::string v(1, '\x01');
+  coding::PutLengthPrefixed(&v, o.campaign);
+  coding::PutLengthPrefixed(&v, o.segment);
+  coding::PutVarsint64(&v, o.issued_ms);
+  coding::PutVarint64(&v, static_cast<uint64_t>(std::llround(o.holdout_share * 1e6)));
+  for (const Roaring* r : {&o.invited, &o.holdout}) {
+    std::string bytes(r->getSizeInBytes(/*portable=*/true), '\0');
+    r->write(bytes.data(), /*portable=*/true);
+    coding::PutLengthPrefixed(&v, bytes);
+  }
+  return v;
+}
+
+Result<analytics::OfferIssue> DecodeOffer(std::string_view name, std::string_view in) {
+  analytics::OfferIssue o;
+  o.name = std::string(name);
+  auto bad = [&] { return Status::DataLoss("offer '" + o.name + "': damaged record"); };
+  if (in.empty() || in[0] != '\x01') return bad();
+  in.remove_prefix(1);
+  std::string_view campaign, segment, bytes;
+  uint64_t share = 0;
+  if (!coding::GetLengthPrefixed(&in, &campaign) || !coding::GetLengthPrefixed(&in, &segment) ||
+      !coding::GetVarsint64(&in, &o.issued_ms) || !coding::GetVarint64(&in, &share)) {
+    return bad();
+  }
+  o.campaign = std::string(campaign);
+  o.segment = std::string(segment);
+  o.holdout_share = static_cast<double>(share) / 1e6;
+  for (Roaring* r : {&o.invited, &o.holdout}) {
+    if (!coding::GetLengthPrefixed(&in, &bytes)) return bad();
+    try {
+      *r = Roaring::readSafe(bytes.data(), bytes.size());
+    } catch (...) {
+      return bad();
+    }
+  }
+  return o;
+}
+
+void OfferSummary(JsonWriter& w, const analytics::OfferIssue& o) {
+  w.BeginObject().Key("offer").String(o.name).Key("campaign").String(o.campaign).Key("segment").String(o.segment);
+  w.Key("issued").String(FormatIso8601Ms(o.issued_ms)).Key("holdout_share").Double(o.holdout_share);
+  w.Key("invited").Uint(o.invited.cardinality()).Key("holdout").Uint(o.holdout.cardinality()).EndObject();
+}
+
+}  // namespace
+
+Result<std::string> EngineImpl::IssueOffer(std::string_view name, std::string_view segment, std::string_view campaign,
+                                           double holdout_share, int64_t issued_ms) {
+  HOLO_RETURN_IF_ERROR(ValidName(name, "an offer"));
+  if (campaign.empty()) return Status::InvalidArgument("an offer names the campaign its coupons carry");
+  if (!(holdout_share >= 0 && holdout_share <= 0.9)) return Status::InvalidArgument("the holdout share must be 0 to 0.9");
+  MutexLock lock(&change_mu_);
+  HOLO_ASSIGN_OR_RETURN(auto existing, store_->Get(Cf::kMeta, keys::OfferKey(name)));
+  if (existing) return Status::AlreadyExists("an offer named '" + std::string(name) + "' was issued already");
+  // Those whom consent allows to be reached; a random share of them, by a keyed hash of the
+  // offer and the OneID (stable, independent of anything about the person), held out.
+  HOLO_ASSIGN_OR_RETURN(Roaring members, ExportableMembers(segment, "export"));  // marketing consent
+  analytics::OfferIssue o;
+  o.name = std::string(name);
+  o.campaign = std::string(campaign);
+  o.segment = std::string(segment);
+  o.issued_ms = issued_ms != 0 ? issued_ms : Now();
+  o.holdout_share = holdout_share;
+  const std::string salt = "offer\0" + std::string(name);
+  for (uint32_t id : members) {
+    const privacy::Pseudonym h = pseudonymizer_.Hash(salt, std::to_string(id));
+    uint64_t x = 0;
+    for (int i = 0; i < 8; ++i) x = x << 8 | h[i];
+    const double u = static_cast<double>(x >> 11) / 9007199254740992.0;  // [0, 1)
+    (u < holdout_share ? o.holdout : o.invited).add(id);
+  }
+  HOLO_RETURN_IF_ERROR(store_->Put(Cf::kMeta, keys::OfferKey(name), EncodeOffer(o), /*sync=*/true));
+  std::string out;
+  JsonWriter w(&out);
+  OfferSummary(w, o);
+  return out;
+}
+
+Result<Engine::Report> EngineImpl::OfferReport(std::string_view name, int64_t window_days) {
+  if (window_days < 1 || window_days > 3650) return Status::InvalidArgument("the window must be 1 to 3650 days");
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, keys::OfferKey(name)));
+  if (!v) return Status::NotFound("no offer named '" + std::string(name) + "' (holo offer list)");
+  HOLO_ASSIGN_OR_RETURN(analytics::OfferIssue o, DecodeOffer(name, *v));
+  HOLO_ASSIGN_OR_RETURN(analytics::OfferReport r, analytics::MeasureOffer(*store_, o, window_days * 86400000LL));
+  Report out;
+  out.json = analytics::OfferReportJson(r);
+  out.text = analytics::OfferReportText(r);
+  return out;
+}
+
+Result<std::string> EngineImpl::ListOffersJson() {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("offers").BeginArray();
+  storage::ScanOptions so;
+  so.upper_bound = keys::PrefixSuccessor(keys::kOfferPrefix);
+  auto it = store_->NewCursor(Cf::kMeta, so);
+  for (it->Seek(keys::kOfferPrefix); it->Valid(); it->Next()) {
+    HOLO_ASSIGN_OR_RETURN(analytics::OfferIssue o, DecodeOffer(it->key().substr(keys::kOfferPrefix.size()), it->value()));
+    OfferSummary(w, o);
+  }
+  HOLO_RETURN_IF_ERROR(it->status());
+  w.EndArray().EndObject();
+  return out;
+}
 
 }  // namespace holo::engine

@@ -184,6 +184,11 @@ class EngineImpl final : public Engine,
   Result<Report> People(std::string_view id) override;
   Result<Report> Funnel(const FunnelQuery& query) override;
   Result<Report> Campaign(std::string_view campaign, uint32_t k = 50) override;
+  // Offers (offers.cc).
+  Result<std::string> IssueOffer(std::string_view name, std::string_view segment, std::string_view campaign,
+                                 double holdout_share, int64_t issued_ms) override;
+  Result<Report> OfferReport(std::string_view name, int64_t window_days) override;
+  Result<std::string> ListOffersJson() override;
 
   // Retention (retention.cc).
   Result<std::string> RetentionJson() override;

@@ -1342,6 +1342,59 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(r->json));
   }
 
+  // ---- offers (docs/aipl.md, "Offers"): admin only ----
+  void IssueOffer(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object()) {
+      return SendError(res, 400, "invalid_request", "the body must be {\"name\", \"segment\", \"campaign\", \"holdout_share\"?, \"issued\"?}");
+    }
+    const std::string name = Field(root, "name");
+    double share = 0.1;
+    if (root["holdout_share"].get_double().get(share) == simdjson::INCORRECT_TYPE) {
+      return SendError(res, 400, "invalid_request", "holdout_share must be a number");
+    }
+    int64_t issued_ms = 0;
+    if (std::string at = Field(root, "issued"); !at.empty()) {
+      auto ms = ParseIso8601Ms(at);
+      if (!ms.ok()) return SendError(res, 400, "invalid_request", "issued: " + ms.status().message());
+      issued_ms = *ms;
+    }
+    auto json = engine_->audiences().IssueOffer(name, Field(root, "segment"), Field(root, "campaign"), share, issued_ms);
+    if (!AuditedChange(res, who->name, who->role, "offer.issue", "offer:" + name, json.ok() ? 201 : HttpStatusOf(json.status()))) {
+      return;
+    }
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 201, std::move(*json));
+  }
+
+  void ListOffers(const Request& req, Response& res) {
+    if (!Require(req, res, {"admin"})) return;
+    auto json = engine_->audiences().ListOffersJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  void OfferReport(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    const std::string name = DecodePathParam(req.matches[1].str());
+    int64_t window = 30;
+    if (req.has_param("window")) {
+      try {
+        window = std::stoll(req.get_param_value("window"));
+      } catch (const std::exception&) {
+        return SendError(res, 400, "invalid_request", "window must be a number of days");
+      }
+    }
+    if (!AuditExact(*who, "aggregate.offer", name, res)) return;
+    auto r = engine_->audiences().OfferReport(name, window);
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, 200, std::move(r->json));
+  }
+
   // ---- offline stores (docs/stores.md) ----
   void ListStores(const Request& req, Response& res) {
     if (!Require(req, res, {"admin", "analyst"})) return;
@@ -1863,6 +1916,9 @@ class ServerImpl final : public Server {
     on(post, R"(/api/partners/([^/]+)/match)", "/api/partners/{name}/match", &ServerImpl::PartnerMatch);
     on(get, "/api/explain", "/api/explain", &ServerImpl::Explain);
     on(get, "/api/stats", "/api/stats", &ServerImpl::Stats);
+    on(get, "/api/offers", "/api/offers", &ServerImpl::ListOffers);
+    on(post, "/api/offers", "/api/offers", &ServerImpl::IssueOffer);
+    on(get, R"(/api/offers/([^/]+))", "/api/offers/{name}", &ServerImpl::OfferReport);
     on(get, "/api/stores", "/api/stores", &ServerImpl::ListStores);
     on(get, R"(/api/stores/([^/]+)/metrics)", "/api/stores/{id}/metrics", &ServerImpl::StoreMetrics);
     on(get, R"(/api/stores/([^/]+)/occupancy)", "/api/stores/{id}/occupancy", &ServerImpl::StoreOccupancy);

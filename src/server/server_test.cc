@@ -1045,6 +1045,21 @@ TEST_F(ServerTest, StoresOverTheApi) {
   ASSERT_EQ(devices->status, 200) << devices->body;
   EXPECT_NE(devices->body.find(R"("devices":1,)"), std::string::npos) << devices->body;
   EXPECT_EQ(Get("/api/stores/lab/devices", analyst_)->status, 403);
+  // Offers: issued and reported over the API by admins (an empty segment: nobody to compare).
+  httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
+  ASSERT_EQ(client_->Post("/api/segments", hd, R"({"name":"nobody","expression":"order_count >= 1"})", "application/json")
+                ->status, 201);
+  auto offer = client_->Post("/api/offers", hd, R"({"name":"o1","segment":"nobody","campaign":"C","holdout_share":0.2})",
+                             "application/json");
+  ASSERT_EQ(offer->status, 201) << offer->body;
+  EXPECT_NE(offer->body.find(R"("invited":0,"holdout":0)"), std::string::npos) << offer->body;
+  EXPECT_EQ(client_->Post("/api/offers", hd, R"({"name":"o1","segment":"nobody","campaign":"C"})", "application/json")
+                ->status, 409);
+  auto offer_report = Get("/api/offers/o1?window=30", admin_);
+  ASSERT_EQ(offer_report->status, 200) << offer_report->body;
+  EXPECT_NE(offer_report->body.find(R"("conversion_uplift_pp":null)"), std::string::npos) << offer_report->body;
+  EXPECT_EQ(Get("/api/offers/o1", analyst_)->status, 403);
+  EXPECT_EQ(Get("/api/offers/none", admin_)->status, 404);
   auto flows = Get("/api/stores/lab/flows", admin_);
   ASSERT_EQ(flows->status, 200) << flows->body;
   EXPECT_NE(flows->body.find(R"("zones":[],"flows":[])"), std::string::npos) << "a sniffer has no zones: " << flows->body;

@@ -72,6 +72,10 @@ inline constexpr std::string_view kEventsRemoved = "stat/events_removed";
 // configuration, `dst/c/` name -> config record, and its sync state per segment,
 // `dst/s/` name \0 segment -> state record (acknowledged membership, next batch sequence,
 // counters, the pending batch). Names hold no \0.
+// meta: an issued offer (engine/offers.cc): its campaign, segment, time, holdout share and the
+// invited and held-out OneIDs (two portable roaring bitmaps).
+inline constexpr std::string_view kOfferPrefix = "offer/";
+inline std::string OfferKey(std::string_view name) { return std::string(kOfferPrefix) + std::string(name); }
 inline constexpr std::string_view kDestinationConfigPrefix = "dst/c/";
 inline constexpr std::string_view kDestinationStatePrefix = "dst/s/";
 inline std::string DestinationConfigKey(std::string_view name) {
