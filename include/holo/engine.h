@@ -432,6 +432,7 @@ class Engine {
     uint64_t events_rewritten = 0;   // other people's events that named the person (identifiers, references)
     uint64_t dead_letters_removed = 0;  // dead-letter lines holding the raw value given
     uint64_t vault_entries_removed = 0;  // encrypted raw values (PII vault)
+    uint64_t store_observations_removed = 0;  // wifi probes and beacon sightings of their devices
     double seconds = 0;
     ResolveReport resolve;           // the re-resolution of what the person's evidence held together
   };

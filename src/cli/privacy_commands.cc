@@ -245,10 +245,12 @@ int PrivacyCommands::Run(Engine& engine, const std::string& data_dir) {
     Check(s, "erase");
     if (compact_) Check(engine.CompactStore(), "erase --compact");
     std::printf("{\"oneid\":%llu,\"identifiers\":%llu,\"events_deleted\":%llu,\"events_rewritten\":%llu,"
-                "\"dead_letters_removed\":%llu,\"vault_entries_removed\":%llu,\"identifiers_reresolved\":%llu,\"compacted\":%s,\"seconds\":%.3f}\n",
+                "\"dead_letters_removed\":%llu,\"vault_entries_removed\":%llu,\"store_observations_removed\":%llu,"
+                "\"identifiers_reresolved\":%llu,\"compacted\":%s,\"seconds\":%.3f}\n",
                 (unsigned long long)r.oneid, (unsigned long long)r.identifiers, (unsigned long long)r.events_deleted,
                 (unsigned long long)r.events_rewritten, (unsigned long long)r.dead_letters_removed,
-                (unsigned long long)r.vault_entries_removed, (unsigned long long)r.resolve.changed_nodes, compact_ ? "true" : "false", r.seconds);
+                (unsigned long long)r.vault_entries_removed, (unsigned long long)r.store_observations_removed,
+                (unsigned long long)r.resolve.changed_nodes, compact_ ? "true" : "false", r.seconds);
   } else if (policy_->parsed()) {
     if (!policy_file_.empty()) {
       std::ifstream in(policy_file_);

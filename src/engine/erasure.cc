@@ -10,8 +10,8 @@
 //      counts; identity::RemoveEvent), then the person's identifiers leave the graph
 //      (identity::EraseNode: edges, membership, history, event index);
 //   3. consent records, vault entries, dirty marks, partner-match tags and logged groups are
-//      cleared, the identifiers go
-//      on the suppression list, and dead-letter lines holding the raw value are dropped;
+//      cleared, the identifiers go on the suppression list, the stores' sightings of the
+//      person's devices are deleted, and dead-letter lines holding the raw value are dropped;
 //   4. resolution re-resolves the neighbours (components the person's evidence held
 //      together split), deletes the profile and its people-graph links, rebuilds the
 //      profiles of people whose events were rewritten, and refreshes traits and segments.
@@ -138,6 +138,14 @@ Status EngineImpl::ErasePerson(std::string_view id, ErasureReport* report) {
     HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
     privacy_.Erased(members, oneid, now);
   }
+  // The sightings of their devices in the stores (a MAC or beacon device among their
+  // identifiers).
+  HOLO_ASSIGN_OR_RETURN(report->store_observations_removed,
+                        stores_->EraseDevices([&](const std::array<uint8_t, 16>& device) {
+                          keys::Key16 k;
+                          std::copy(device.begin(), device.end(), k.begin());
+                          return mine.count(k) > 0;
+                        }));
   if (auto colon = id.find(':'); colon != std::string_view::npos) {
     // The raw value as the person gave it in the request: dead-letter records holding it
     // (rejected messages keep their raw text, sealed) go too.

@@ -168,6 +168,15 @@ TEST_F(StoresTest, LinkRateCountsStoreDevicesTiedToAPerson) {
   ASSERT_TRUE(engine_->privacy().RecordConsent(c).ok());
   link = engine_->stores().LinkRateJson("lab", "", "");
   EXPECT_NE(link->find(R"("linked_with_consent":1,)"), std::string::npos) << *link;
+
+  // Erasure: the person's MAC goes, and with it every sighting of it in the store.
+  Engine::ErasureReport erased;
+  ASSERT_TRUE(engine_->privacy().ErasePerson("user_id@taobao:u1", &erased).ok());
+  EXPECT_EQ(erased.store_observations_removed, 20u);
+  auto devices = engine_->stores().DevicesJson("lab", "", "");
+  ASSERT_TRUE(devices.ok());
+  EXPECT_NE(devices->find(R"("devices":1,)"), std::string::npos) << *devices;
+  EXPECT_NE(engine_->stores().ListStoresJson()->find(R"("observations":20,)"), std::string::npos);
 }
 
 }  // namespace

@@ -1660,7 +1660,8 @@ class ServerImpl final : public Server {
     w.BeginObject().Key("oneid").Uint(report.oneid).Key("identifiers").Uint(report.identifiers);
     w.Key("events_deleted").Uint(report.events_deleted).Key("events_rewritten").Uint(report.events_rewritten);
     w.Key("dead_letters_removed").Uint(report.dead_letters_removed);
-    w.Key("vault_entries_removed").Uint(report.vault_entries_removed).Key("seconds").Double(report.seconds);
+    w.Key("vault_entries_removed").Uint(report.vault_entries_removed);
+    w.Key("store_observations_removed").Uint(report.store_observations_removed).Key("seconds").Double(report.seconds);
     w.EndObject();
     SendJson(res, 200, std::move(out));
   }

@@ -614,6 +614,42 @@ Result<std::string> Stores::LinkRateJson(std::string_view store_id, std::string_
   return out;
 }
 
+Result<uint64_t> Stores::EraseDevices(const std::function<bool(const std::array<uint8_t, 16>&)>& erased) {
+  MutexLock lock(&mu_);
+  const std::string prefix(1, keys::kStoreObservationTag);
+  storage::ScanOptions so;
+  so.upper_bound = keys::PrefixSuccessor(prefix);
+  so.fill_cache = false;
+  auto it = store_->NewCursor(Cf::kStores, so);
+  storage::WriteBatch batch(*store_);
+  std::map<std::string, uint64_t> per_store;
+  uint64_t deleted = 0;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const size_t at = keys::StoreObservationDeviceOffset(it->key());
+    if (at == std::string::npos) return Status::DataLoss("stores: a damaged observation key");
+    std::array<uint8_t, 16> device;
+    std::memcpy(device.data(), it->key().data() + at, device.size());
+    if (!erased(device)) continue;
+    batch.Delete(Cf::kStores, it->key());
+    ++per_store[std::string(it->key().substr(1, at - 8 - 2))];
+    ++deleted;
+    if (batch.Count() >= kWriteBatch) {
+      HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+      batch.Clear();
+    }
+  }
+  HOLO_RETURN_IF_ERROR(it->status());
+  for (const auto& [id, n] : per_store) {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(id)));
+    Info info;
+    if (!v || !info.Decode(*v)) continue;
+    info.observations -= std::min(info.observations, n);
+    batch.Put(Cf::kStores, keys::StoreMetaKey(id), info.Encode());
+  }
+  HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  return deleted;
+}
+
 std::string OccupancyCsv(const StoreOccupancy& occupancy) {
   std::string out = "window_start,estimate\n";
   char num[32];

@@ -70,6 +70,11 @@ class Stores final : public StoreService {
   Result<std::string> LinkRateJson(std::string_view store_id, std::string_view from, std::string_view to) override;
   Result<std::string> FlowsJson(std::string_view store_id, std::string_view from, std::string_view to) override;
 
+  // The right to erasure: deletes every observation whose device is one of `devices` (the
+  // erased person's identifier pseudonyms), in every store, and corrects the stores'
+  // counts; one scan of the stores column family. Returns the observations deleted.
+  Result<uint64_t> EraseDevices(const std::function<bool(const std::array<uint8_t, 16>&)>& erased) EXCLUDES(mu_);
+
  private:
   struct Info;  // store_service.cc
   Result<Info> LoadInfo(std::string_view store_id) const;
