@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "common/coding.h"
 #include "common/json_writer.h"
@@ -245,6 +246,7 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
   w.BeginObject().Key("store").String(store_id).Key("files").BeginArray();
   uint64_t total = 0, total_bad = 0;
   const std::string prefix = keys::StoreObservationPrefix(store_id);
+  std::unordered_map<std::string, std::array<uint8_t, 16>> pseudonyms;
   for (const std::string& path : paths) {
     storage::WriteBatch batch(*store_);
     std::vector<std::string> batch_keys;
@@ -285,7 +287,11 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
                        FormatTime(o.t_us, o.zoned)});
         return Status::OK();
       }
-      const auto pseudonym = hooks_.pseudonymize(o.device_type, o.device);
+      // A device probes many times: its pseudonym (a keyed hash) is computed once per import.
+      if (pseudonyms.size() > (1u << 20)) pseudonyms.clear();  // bounded: about 100 MB at most
+      auto [cached, fresh] = pseudonyms.try_emplace(o.device_type + '\0' + o.device);
+      if (fresh) cached->second = hooks_.pseudonymize(o.device_type, o.device);
+      const std::array<uint8_t, 16>& pseudonym = cached->second;
       std::string key = prefix;
       keys::AppendStoreTime(&key, o.t_us);
       key.append(reinterpret_cast<const char*>(pseudonym.data()), pseudonym.size());
