@@ -17,6 +17,7 @@
 #include "common/coding.h"
 #include "common/hex.h"
 #include "common/json_writer.h"
+#include "common/strings.h"
 #include "common/time_util.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -98,18 +99,6 @@ bool GetBitmap(std::string_view* in, Roaring* r) {
   return true;
 }
 
-Status ValidName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return Status::InvalidArgument("destination name must be 1-64 characters");
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.';
-    if (!ok) {
-      return Status::InvalidArgument("destination name '" + std::string(name) +
-                                     "' may only hold letters, digits, '_', '-' and '.'");
-    }
-  }
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -296,7 +285,7 @@ std::string Activation::DeadLetterPath(std::string_view name) const {
 
 Result<std::string> Activation::AddDestination(const DestinationConfig& config) {
   DestinationConfig d = config;
-  HOLO_RETURN_IF_ERROR(ValidName(d.name));
+  HOLO_RETURN_IF_ERROR(CheckName(d.name, "destination"));
   if (d.kind == "webhook") {
     if (!d.url.starts_with("http://") && !d.url.starts_with("https://")) {
       return Status::InvalidArgument("a webhook destination needs an http:// or https:// URL");

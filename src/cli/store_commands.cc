@@ -42,24 +42,19 @@ void StoreCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add
   auto* csv = occupancy_->add_flag("--csv", csv_, "CSV: a header, then window_start,estimate rows (the default)");
   auto* json = occupancy_->add_flag("--json", json_, "Print one JSON object on stdout");
   csv->excludes(json);
-  devices_ = stores_->add_subcommand("devices", "Physical devices seen, randomized MACs resolved");
-  of_store(devices_);
-  in_range(devices_);
-  AddJsonAlways(devices_);
-  metrics_ = stores_->add_subcommand("metrics",
-                                     "Visitors, passers-by, capture and bounce, dwell, returning, peak hours, loyalty, zone flows");
-  of_store(metrics_);
-  in_range(metrics_);
-  AddJsonAlways(metrics_);
-  flows_ = stores_->add_subcommand("flows", "Zone-to-zone moves within visits, and visits per zone");
-  of_store(flows_);
-  in_range(flows_);
-  AddJsonAlways(flows_);
-  link_rate_ = stores_->add_subcommand("link-rate",
-                                       "Store devices the identity graph ties to a person, and with location consent");
-  of_store(link_rate_);
-  in_range(link_rate_);
-  AddJsonAlways(link_rate_);
+  for (auto [name, about, report] : {
+           std::tuple{"devices", "Physical devices seen, randomized MACs resolved", &StoreService::DevicesJson},
+           std::tuple{"metrics", "Visitors, passers-by, capture and bounce, dwell, returning, peak hours, loyalty, zone flows",
+                      &StoreService::MetricsJson},
+           std::tuple{"flows", "Zone-to-zone moves within visits, and visits per zone", &StoreService::FlowsJson},
+           std::tuple{"link-rate", "Store devices the identity graph ties to a person, and with location consent",
+                      &StoreService::LinkRateJson}}) {
+    CLI::App* c = stores_->add_subcommand(name, about);
+    of_store(c);
+    in_range(c);
+    AddJsonAlways(c);
+    reports_.push_back({c, report});
+  }
   configure_ = stores_->add_subcommand("configure", "A store's definitions: RSSI threshold, visit gap, minimum visit");
   of_store(configure_);
   configure_->add_option("--rssi-min", rssi_min_, "Visitor at or above this RSSI (dBm), passer-by below (default -70)");
@@ -90,18 +85,6 @@ int StoreCommands::Run(Engine& engine) {
       const std::string out = stores::OccupancyCsv(*occ);
       std::fwrite(out.data(), 1, out.size(), stdout);
     }
-  } else if (metrics_->parsed()) {
-    auto json = engine.stores().MetricsJson(store_, from_, to_);
-    Check(json.status(), "stores metrics");
-    std::printf("%s\n", json->c_str());
-  } else if (flows_->parsed()) {
-    auto json = engine.stores().FlowsJson(store_, from_, to_);
-    Check(json.status(), "stores flows");
-    std::printf("%s\n", json->c_str());
-  } else if (link_rate_->parsed()) {
-    auto json = engine.stores().LinkRateJson(store_, from_, to_);
-    Check(json.status(), "stores link-rate");
-    std::printf("%s\n", json->c_str());
   } else if (configure_->parsed()) {
     StoreSettings settings;
     settings.rssi_min_dbm = rssi_min_;
@@ -114,9 +97,11 @@ int StoreCommands::Run(Engine& engine) {
     auto json = engine.stores().ConfigureStore(store_, settings);
     Check(json.status(), "stores configure");
     std::printf("%s\n", json->c_str());
-  } else if (devices_->parsed()) {
-    auto json = engine.stores().DevicesJson(store_, from_, to_);
-    Check(json.status(), "stores devices");
+  }
+  for (const RangeReport& r : reports_) {
+    if (!r.command->parsed()) continue;
+    auto json = (engine.stores().*r.report)(store_, from_, to_);
+    Check(json.status(), "stores " + r.command->get_name());
     std::printf("%s\n", json->c_str());
   }
   return 0;

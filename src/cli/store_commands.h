@@ -25,8 +25,14 @@ class StoreCommands {
   int Run(Engine& engine);
 
  private:
-  CLI::App *stores_ = nullptr, *import_ = nullptr, *list_ = nullptr, *occupancy_ = nullptr, *devices_ = nullptr,
-           *metrics_ = nullptr, *configure_ = nullptr, *link_rate_ = nullptr, *flows_ = nullptr;
+  CLI::App *stores_ = nullptr, *import_ = nullptr, *list_ = nullptr, *occupancy_ = nullptr, *configure_ = nullptr;
+  // The reports of one store over --from/--to, printed as the service's JSON: devices,
+  // metrics, flows, link-rate.
+  struct RangeReport {
+    CLI::App* command;
+    Result<std::string> (StoreService::*report)(std::string_view, std::string_view, std::string_view);
+  };
+  std::vector<RangeReport> reports_;
   std::string store_, from_, to_, interval_ = "5m", visit_gap_, min_visit_;
   int rssi_min_ = StoreSettings::kKeep;
   std::vector<std::string> files_;

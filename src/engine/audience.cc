@@ -21,6 +21,7 @@
 #include "analytics/release_point.h"
 #include "common/coding.h"
 #include "common/json_writer.h"
+#include "common/strings.h"
 #include "common/time_util.h"
 #include "engine/engine_impl.h"
 #include "profile/people_graph.h"
@@ -41,18 +42,6 @@ namespace keys = storage::keys;
 
 using keys::SegmentsKey;
 
-Status ValidName(std::string_view name, const char* what) {
-  if (name.empty() || name.size() > 64) return Status::InvalidArgument(std::string(what) + " name must be 1-64 characters");
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.';
-    if (!ok) {
-      return Status::InvalidArgument(std::string(what) + " name '" + std::string(name) +
-                                     "' may only hold letters, digits, '_', '-' and '.'");
-    }
-  }
-  return Status::OK();
-}
 
 Engine::SegmentInfo ToInfo(const segment::SegmentInfo& s) {
   Engine::SegmentInfo out;
@@ -110,7 +99,7 @@ Status EngineImpl::AddComputedTraits(const std::vector<profile::AggregateSpec>& 
 
 Status EngineImpl::DefineTrait(std::string_view name, std::string_view expression) {
   MutexLock changing(&change_mu_);
-  HOLO_RETURN_IF_ERROR(ValidName(name, "trait"));
+  HOLO_RETURN_IF_ERROR(CheckName(name, "trait"));
   for (std::string_view builtin : profile::BuiltinTraitNames()) {
     if (builtin == name) return Status::InvalidArgument("'" + std::string(name) + "' is a built-in trait (docs/traits.md)");
   }
@@ -167,7 +156,7 @@ Result<std::string> EngineImpl::TraitRegistryJson() {
 
 Result<Engine::SegmentInfo> EngineImpl::DefineSegment(std::string_view name, std::string_view expression) {
   MutexLock changing(&change_mu_);
-  HOLO_RETURN_IF_ERROR(ValidName(name, "segment"));
+  HOLO_RETURN_IF_ERROR(CheckName(name, "segment"));
   HOLO_ASSIGN_OR_RETURN(segment::Expr expr, segment::Parse(expression));
   // Aggregate terms become computed traits named by their canonical text.
   std::vector<profile::AggregateSpec> missing;
@@ -434,7 +423,7 @@ void OfferSummary(JsonWriter& w, const analytics::OfferIssue& o) {
 
 Result<std::string> EngineImpl::IssueOffer(std::string_view name, std::string_view segment, std::string_view campaign,
                                            double holdout_share, int64_t issued_ms) {
-  HOLO_RETURN_IF_ERROR(ValidName(name, "an offer"));
+  HOLO_RETURN_IF_ERROR(CheckName(name, "offer"));
   if (campaign.empty()) return Status::InvalidArgument("an offer names the campaign its coupons carry");
   if (!(holdout_share >= 0 && holdout_share <= 0.9)) return Status::InvalidArgument("the holdout share must be 0 to 0.9");
   MutexLock lock(&change_mu_);

@@ -1443,19 +1443,20 @@ class ServerImpl final : public Server {
     SendJson(res, 200, stores::OccupancyJson(store, *occ));
   }
 
-  void StoreDevices(const Request& req, Response& res) {
+  void StoreReport(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
     const std::string store = DecodePathParam(req.matches[1].str());
-    const std::string what = req.matches[2].str();  // devices, link-rate or flows
+    const std::string what = req.matches[2].str();  // devices, link-rate or flows (the routes)
     if (!AuditExact(*who, "aggregate.store_" + what, store, res)) return;
-    const std::string from = req.get_param_value("from"), to = req.get_param_value("to");
-    auto json = what == "link-rate" ? engine_->stores().LinkRateJson(store, from, to)
-                : what == "flows"   ? engine_->stores().FlowsJson(store, from, to)
-                                    : engine_->stores().DevicesJson(store, from, to);
+    auto report = what == "link-rate" ? &StoreService::LinkRateJson
+                  : what == "flows"   ? &StoreService::FlowsJson
+                                      : &StoreService::DevicesJson;
+    auto json = (engine_->stores().*report)(store, req.get_param_value("from"), req.get_param_value("to"));
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
   }
+
 
   void Campaign(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin", "analyst"});
@@ -1923,9 +1924,9 @@ class ServerImpl final : public Server {
     on(get, "/api/stores", "/api/stores", &ServerImpl::ListStores);
     on(get, R"(/api/stores/([^/]+)/metrics)", "/api/stores/{id}/metrics", &ServerImpl::StoreMetrics);
     on(get, R"(/api/stores/([^/]+)/occupancy)", "/api/stores/{id}/occupancy", &ServerImpl::StoreOccupancy);
-    on(get, R"(/api/stores/([^/]+)/(devices))", "/api/stores/{id}/devices", &ServerImpl::StoreDevices);
-    on(get, R"(/api/stores/([^/]+)/(link-rate))", "/api/stores/{id}/link-rate", &ServerImpl::StoreDevices);
-    on(get, R"(/api/stores/([^/]+)/(flows))", "/api/stores/{id}/flows", &ServerImpl::StoreDevices);
+    on(get, R"(/api/stores/([^/]+)/(devices))", "/api/stores/{id}/devices", &ServerImpl::StoreReport);
+    on(get, R"(/api/stores/([^/]+)/(link-rate))", "/api/stores/{id}/link-rate", &ServerImpl::StoreReport);
+    on(get, R"(/api/stores/([^/]+)/(flows))", "/api/stores/{id}/flows", &ServerImpl::StoreReport);
     on(get, "/api/destinations", "/api/destinations", &ServerImpl::ListDestinations);
     on(post, "/api/destinations", "/api/destinations", &ServerImpl::AddDestination);
     on(get, R"(/api/destinations/([^/]+))", "/api/destinations/{name}", &ServerImpl::DestinationStatus);

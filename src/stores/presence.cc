@@ -18,7 +18,7 @@ PresenceParams DefaultParams(std::string_view sensor_kind) {
   if (sensor_kind == "sniffer-csv") {
     // Fitted on the 13 development captures of ../shared/datasets/stores/wifi_probe_occupancy_brno
     // (people = a * visitor devices + b, least squares over their 5-minute windows) by
-    // `build/bench/stores_eval` (bench/RESULTS.md); a leave-one-day-out fit is reported there.
+    // `build/src/stores/stores_eval` (bench/RESULTS.md); a leave-one-day-out fit is reported there.
     p.people_per_device = kSnifferPeoplePerDevice;
     p.people_offset = kSnifferPeopleOffset;
   }
@@ -48,7 +48,7 @@ void PresenceModel::Learn(const Sighting& s) {
     last_window_ = window;
   }
   if (s.beacon) {
-    beacons_.emplace(s.device, true);
+    beacons_.insert(s.device);
   } else if (!s.randomized) {
     auto [it, added] = unique_.try_emplace(s.device);
     Presence& p = it->second;
@@ -103,7 +103,7 @@ void PresenceModel::Finish() {
       resident = full_days >= p_.resident_day_share * static_cast<double>(days);
     }
     if (resident) {
-      resident_[device] = true;
+      resident_.insert(device);
       ++count_.residents;
     }
   }

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace holo::stores {
@@ -154,10 +155,10 @@ class PresenceModel {
   int64_t last_window_ = INT64_MIN;
   std::map<int64_t, uint32_t> active_windows_per_day_;
   std::unordered_map<uint64_t, Presence> unique_;
-  std::unordered_map<uint64_t, bool> beacons_;
+  std::unordered_set<uint64_t> beacons_;
   std::unordered_map<uint64_t, uint32_t> mac_node_, fp_node_;
   std::vector<uint32_t> parent_;
-  std::unordered_map<uint64_t, bool> resident_;
+  std::unordered_set<uint64_t> resident_;
   bool finished_ = false;
   // pass 2
   int64_t interval_us_ = kWindowUs;

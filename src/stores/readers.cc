@@ -483,37 +483,63 @@ Result<ReadReport> ReadJson(const std::string& path, const ObservationSink& sink
   ReadReport r;
   JsonReader reader(sink, bad, &r);
   simdjson::dom::parser parser;
-  simdjson::padded_string whole;
-  if (simdjson::padded_string::load(path).get(whole)) return Status::IOError("cannot read " + path);
-  simdjson::dom::element doc;
-  if (!parser.parse(whole).get(doc)) {  // one JSON document
-    HOLO_RETURN_IF_ERROR(reader.Value(doc, ""));
-    if (r.format.empty()) r.format = "segment";
-    return r;
-  }
-  // JSON lines.
-  std::string_view text(whole.data(), whole.size());
-  uint64_t line_no = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
+  // One line of a JSON-lines file: a value, or a bad line.
+  auto one_line = [&](uint64_t line_no, std::string_view line) -> Status {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (line.empty()) continue;
+    if (line.empty()) return Status::OK();
     const std::string where = "line " + std::to_string(line_no);
     simdjson::dom::element v;
     if (parser.parse(line.data(), line.size()).get(v)) {
       ++r.records;
       ++r.bad;
       bad(line_no, where, "not valid JSON", Cut(line));
-      continue;
+      return Status::OK();
     }
     reader.set_line(line_no);
-    HOLO_RETURN_IF_ERROR(reader.Value(v, where));
+    return reader.Value(v, where);
+  };
+  auto done = [&]() -> Result<ReadReport> {
+    if (r.format.empty()) r.format = "segment";
+    return r;
+  };
+  // JSON lines are read a line at a time (memory per line, not per file). A file whose first
+  // non-blank line is no JSON value on its own holds one document spanning lines: read whole.
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::IOError("cannot open " + path);
+    std::string line;
+    uint64_t line_no = 0;
+    bool lines = false;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!lines) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        simdjson::dom::element v;
+        if (parser.parse(line).get(v)) break;
+        lines = true;
+      }
+      HOLO_RETURN_IF_ERROR(one_line(line_no, line));
+    }
+    if (lines) {
+      if (in.bad()) return Status::IOError("cannot read " + path);
+      return done();
+    }
   }
-  if (r.format.empty()) r.format = "segment";
-  return r;
+  simdjson::padded_string whole;
+  if (simdjson::padded_string::load(path).get(whole)) return Status::IOError("cannot read " + path);
+  simdjson::dom::element doc;
+  if (!parser.parse(whole).get(doc)) {  // one JSON document
+    HOLO_RETURN_IF_ERROR(reader.Value(doc, ""));
+    return done();
+  }
+  // Not one document either: lines, each good or bad on its own.
+  std::string_view text(whole.data(), whole.size());
+  for (uint64_t line_no = 1; !text.empty(); ++line_no) {
+    const size_t nl = text.find('\n');
+    HOLO_RETURN_IF_ERROR(one_line(line_no, text.substr(0, nl)));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  }
+  return done();
 }
 
 }  // namespace

@@ -168,6 +168,20 @@ TEST(StoreReadersTest, MerakiV3PostsAndSegmentEvents) {
   EXPECT_NE(s.bad[1].reason.find("without a MAC"), std::string::npos) << s.bad[1].reason;
 }
 
+// JSON lines are streamed; a bad first line still leaves the good lines after it readable.
+TEST(StoreReadersTest, ABadFirstJsonLineDoesNotHideTheRest) {
+  testing::TempDir dir("store_readers");
+  Read r = ReadText(
+      dir, "events.jsonl",
+      "{not json\n"
+      R"({"type":"track","event":"Probe Seen","timestamp":"2026-08-29T10:01:53Z","properties":{"store_id":"st1","rssi":-60},"context":{"externalIds":[{"id":"4e:cf:00:1d:7c:c7","type":"mac"}]}})"
+      "\n");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.obs.size(), 1u);
+  ASSERT_EQ(r.bad.size(), 1u);
+  EXPECT_EQ(r.bad[0].line, 1u);
+}
+
 TEST(StoreReadersTest, AnUnknownFileIsRefusedNamingItsFirstLine) {
   testing::TempDir dir("store_readers");
   Read r = ReadText(dir, "x.csv", "a,b,c\n1,2,3\n");

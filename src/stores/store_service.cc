@@ -13,6 +13,7 @@
 
 #include "common/coding.h"
 #include "common/json_writer.h"
+#include "common/strings.h"
 #include "stores/metrics.h"
 #include "stores/presence.h"
 #include "stores/readers.h"
@@ -70,6 +71,21 @@ struct Stores::Info {
   }
 };
 
+// A store's record, or kDataLoss naming the store.
+Result<Stores::Info> Stores::DecodeInfo(std::string_view store_id, std::string_view value) {
+  Info info;
+  if (!info.Decode(value)) return Status::DataLoss("stores: the record of store '" + std::string(store_id) + "' is damaged");
+  return info;
+}
+
+Result<std::optional<Stores::Info>> Stores::FindInfo(std::string_view store_id) const {
+  HOLO_RETURN_IF_ERROR(CheckName(store_id, "store"));
+  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(store_id)));
+  if (!v) return std::optional<Info>();
+  HOLO_ASSIGN_OR_RETURN(Info info, DecodeInfo(store_id, *v));
+  return std::optional<Info>(std::move(info));
+}
+
 PresenceParams Stores::ParamsOf(const Info& info) {
   PresenceParams p = DefaultParams(info.kind);
   if (info.settings.rssi_min_dbm != StoreSettings::kKeep) p.rssi_min_dbm = info.settings.rssi_min_dbm;
@@ -82,15 +98,6 @@ namespace {
 
 constexpr size_t kWriteBatch = 20000;
 
-Status ValidStoreId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return Status::InvalidArgument("a store id has 1-64 characters");
-  for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
-      return Status::InvalidArgument("a store id is [A-Za-z0-9_.-]: '" + std::string(id) + "'");
-    }
-  }
-  return Status::OK();
-}
 
 std::string EncodeObservation(const Observation& o) {
   std::string v(1, '\x01');
@@ -182,12 +189,9 @@ Status Replay(const storage::Store& store, std::string_view store_id, int64_t fr
 }  // namespace
 
 Result<Stores::Info> Stores::LoadInfo(std::string_view store_id) const {
-  HOLO_RETURN_IF_ERROR(ValidStoreId(store_id));
-  HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(store_id)));
-  if (!v) return Status::NotFound("no store named '" + std::string(store_id) + "' (holo stores list)");
-  Info info;
-  if (!info.Decode(*v)) return Status::DataLoss("stores: the record of store '" + std::string(store_id) + "' is damaged");
-  return info;
+  HOLO_ASSIGN_OR_RETURN(auto info, FindInfo(store_id));
+  if (!info) return Status::NotFound("no store named '" + std::string(store_id) + "' (holo stores list)");
+  return std::move(*info);
 }
 
 Result<Stores::Range> Stores::RangeOf(const Info& info, std::string_view from, std::string_view to) const {
@@ -229,18 +233,11 @@ Result<Stores::Learned> Stores::LearnOver(std::string_view store_id, std::string
 }
 
 Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const std::vector<std::string>& paths) {
-  HOLO_RETURN_IF_ERROR(ValidStoreId(store_id));
   if (paths.empty()) return Status::InvalidArgument("no files to import");
   MutexLock lock(&mu_);
-  Info info;
-  bool known = false;
-  {
-    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(store_id)));
-    if (v) {
-      if (!info.Decode(*v)) return Status::DataLoss("stores: the record of store '" + std::string(store_id) + "' is damaged");
-      known = true;
-    }
-  }
+  HOLO_ASSIGN_OR_RETURN(std::optional<Info> found, FindInfo(store_id));
+  bool known = found.has_value();
+  Info info = found.value_or(Info());
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("store").String(store_id).Key("files").BeginArray();
@@ -249,7 +246,6 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
   std::unordered_map<std::string, std::array<uint8_t, 16>> pseudonyms;
   for (const std::string& path : paths) {
     storage::WriteBatch batch(*store_);
-    std::vector<std::string> batch_keys;
     std::vector<Hooks::BadRecord> bad;
     uint64_t added = 0, other_store = 0, clock_mismatch = 0;
     Info next = info;
@@ -344,9 +340,8 @@ Result<std::string> Stores::ListStoresJson() {
   so.upper_bound = keys::PrefixSuccessor(prefix);
   auto it = store_->NewCursor(Cf::kStores, so);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
-    Info info;
     const std::string_view id = it->key().substr(1);
-    if (!info.Decode(it->value())) return Status::DataLoss("stores: the record of store '" + std::string(id) + "' is damaged");
+    HOLO_ASSIGN_OR_RETURN(Info info, DecodeInfo(id, it->value()));
     w.BeginObject().Key("store").String(id).Key("sensor_kind").String(info.kind);
     w.Key("observations").Uint(info.observations).Key("zoned").Bool(info.zoned);
     if (info.observations) {
@@ -646,11 +641,10 @@ Result<uint64_t> Stores::EraseDevices(const std::function<bool(const std::array<
   }
   HOLO_RETURN_IF_ERROR(it->status());
   for (const auto& [id, n] : per_store) {
-    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kStores, keys::StoreMetaKey(id)));
-    Info info;
-    if (!v || !info.Decode(*v)) continue;
-    info.observations -= std::min(info.observations, n);
-    batch.Put(Cf::kStores, keys::StoreMetaKey(id), info.Encode());
+    HOLO_ASSIGN_OR_RETURN(std::optional<Info> info, FindInfo(id));
+    if (!info) continue;
+    info->observations -= std::min(info->observations, n);
+    batch.Put(Cf::kStores, keys::StoreMetaKey(id), info->Encode());
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   return deleted;

@@ -77,6 +77,10 @@ class Stores final : public StoreService {
 
  private:
   struct Info;  // store_service.cc
+  static Result<Info> DecodeInfo(std::string_view store_id, std::string_view value);
+  // The store's record; nullopt for an unknown store. kInvalidArgument for a bad id.
+  Result<std::optional<Info>> FindInfo(std::string_view store_id) const;
+  // The same, kNotFound for an unknown store.
   Result<Info> LoadInfo(std::string_view store_id) const;
   struct Range {
     int64_t from_us, to_us;

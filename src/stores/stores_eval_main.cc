@@ -132,13 +132,15 @@ Score ScoreOf(const std::vector<double>& pred, const std::vector<double>& truth)
   return {n ? err / n : 0, sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0};
 }
 
-// Visitor devices per 5-minute window of the model run over `probes` (in time order).
-std::map<int64_t, double> VisitorDevices(const std::vector<Probe>& probes) {
+// Visitor devices per 5-minute window of the model run over `probes` (in time order); the
+// devices it counted in *count when asked.
+std::map<int64_t, double> VisitorDevices(const std::vector<Probe>& probes, DeviceCount* count = nullptr) {
   PresenceParams params = DefaultParams("sniffer-csv");
   params.people_per_device = 1;
   params.people_offset = 0;
   PresenceModel model(params);
   for (const auto& p : probes) model.Learn(p.s);
+  if (count != nullptr) *count = model.Devices();
   model.BeginOccupancy(300000000);
   for (const auto& p : probes) model.Observe(p.s);
   std::map<int64_t, double> out;
@@ -149,24 +151,17 @@ std::map<int64_t, double> VisitorDevices(const std::vector<Probe>& probes) {
 void Occupancy(const fs::path& dir) {
   const auto files = Files(dir, ".csv");
   if (files.empty()) Die("no captures in " + dir.string());
+  std::vector<std::vector<Probe>> per_day(files.size());
   std::vector<Probe> all;
   std::vector<std::map<int64_t, double>> truth;
-  for (const auto& f : files) {
-    auto p = Read(f);
-    all.insert(all.end(), p.begin(), p.end());
-    truth.push_back(Truth(f));
+  for (size_t d = 0; d < files.size(); ++d) {
+    per_day[d] = Read(files[d]);
+    all.insert(all.end(), per_day[d].begin(), per_day[d].end());
+    truth.push_back(Truth(files[d]));
   }
   std::stable_sort(all.begin(), all.end(), [](const Probe& a, const Probe& b) { return a.s.t_us < b.s.t_us; });
-  PresenceParams params = DefaultParams("sniffer-csv");
-  params.people_per_device = 1;
-  params.people_offset = 0;
-  PresenceModel model(params);
-  for (const auto& p : all) model.Learn(p.s);
-  const DeviceCount dc = model.Devices();
-  model.BeginOccupancy(300000000);
-  for (const auto& p : all) model.Observe(p.s);
-  std::map<int64_t, double> devices;
-  for (const auto& w : model.EndOccupancy()) devices[w.start_us] = w.devices;
+  DeviceCount dc;
+  const std::map<int64_t, double> devices = VisitorDevices(all, &dc);
   // The naive count.
   std::map<int64_t, std::set<uint64_t>> naive_sets;
   for (const auto& p : all) {
@@ -223,8 +218,6 @@ void Occupancy(const fs::path& dir) {
   // Unseen captures imported alone: each day's model run on that day only (its residents
   // found from it alone), its line fitted on the other days' model run together.
   {
-    std::vector<std::vector<Probe>> per_day(files.size());
-    for (size_t d = 0; d < files.size(); ++d) per_day[d] = Read(files[d]);
     std::vector<double> pred, tv2;
     for (size_t d = 0; d < files.size(); ++d) {
       std::vector<Probe> rest;
