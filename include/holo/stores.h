@@ -24,6 +24,9 @@ struct StoreOccupancy {
   // clock (times are then written without a zone).
   bool zoned = true;
   int64_t interval_s = 300;
+  // Whether the people-per-device line was fitted for the store's sensor kind; when not, one
+  // visitor device counts as one person (docs/stores.md) and the estimate is a device count.
+  bool calibrated = false;
   struct Window {
     int64_t start_us = 0;  // aligned to the clock: a multiple of the interval
     uint32_t devices = 0;  // visitor devices present (residents and passers-by left out)

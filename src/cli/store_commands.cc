@@ -79,6 +79,10 @@ int StoreCommands::Run(Engine& engine) {
     if (interval < 0) Fail("stores occupancy: --interval must be like 5m, 15m, 1h or 300s, got '" + interval_ + "'");
     auto occ = engine.stores().Occupancy(store_, from_, to_, interval);
     Check(occ.status(), "stores occupancy");
+    if (!occ->calibrated) {
+      std::fprintf(stderr, "stores occupancy: no people-per-device calibration for this store's sensor kind: each "
+                           "estimate is a count of visitor devices, not people (docs/stores.md)\n");
+    }
     if (json_) {
       std::printf("%s\n", stores::OccupancyJson(store_, *occ).c_str());
     } else {

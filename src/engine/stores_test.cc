@@ -76,6 +76,7 @@ TEST_F(StoresTest, ImportIsIdempotentPseudonymizedAndDeadLettersBadRows) {
   auto occ = engine_->stores().Occupancy("lab", "", "", 300);
   ASSERT_TRUE(occ.ok()) << occ.status().ToString();
   EXPECT_FALSE(occ->zoned);
+  EXPECT_TRUE(occ->calibrated);
   ASSERT_EQ(occ->windows.size(), 4u);
   EXPECT_EQ(occ->windows[1].devices, 1u);
   auto devices = engine_->stores().DevicesJson("lab", "2022-10-18T10:00", "2022-10-18T10:04:59");

@@ -21,6 +21,7 @@ PresenceParams DefaultParams(std::string_view sensor_kind) {
     // `build/src/stores/stores_eval` (bench/RESULTS.md); a leave-one-day-out fit is reported there.
     p.people_per_device = kSnifferPeoplePerDevice;
     p.people_offset = kSnifferPeopleOffset;
+    p.calibrated = true;
   }
   return p;
 }

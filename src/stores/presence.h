@@ -93,6 +93,9 @@ struct PresenceParams {
   // calibration; 1 and 0 when uncalibrated).
   double people_per_device = 1.0;
   double people_offset = 0.0;
+  // Whether people_per_device and people_offset were fitted for the sensor kind (false: one
+  // visitor device is taken for one person, which the answers say).
+  bool calibrated = false;
 };
 
 // The documented defaults of a sensor kind ("sniffer-csv", "probe-csv", "meraki-v3",

@@ -123,6 +123,10 @@ TEST(PresenceModelTest, WindowsOfAnyIntervalAlignToTheClockAndTheEstimateIsCalib
   EXPECT_EQ(w[3].start_us, kT0 + 45 * kMin);
   EXPECT_EQ(w[1].devices, 2u);
   EXPECT_DOUBLE_EQ(w[1].estimate, 2.0);  // 0.5 * 2 + 1
+  // Only the sniffer captures have a fitted line; the others say they have none.
+  EXPECT_TRUE(DefaultParams("sniffer-csv").calibrated);
+  EXPECT_FALSE(DefaultParams("meraki-v3").calibrated);
+  EXPECT_EQ(DefaultParams("meraki-v3").people_per_device, 1.0);
 }
 
 }  // namespace

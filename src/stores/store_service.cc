@@ -370,6 +370,7 @@ Result<StoreOccupancy> Stores::Occupancy(std::string_view store_id, std::string_
   StoreOccupancy occ;
   occ.zoned = info.zoned;
   occ.interval_s = interval_s;
+  occ.calibrated = l.params.calibrated;
   for (const OccupancyWindow& w : model.EndOccupancy()) occ.windows.push_back({w.start_us, w.devices, w.estimate});
   return occ;
 }
@@ -664,7 +665,7 @@ std::string OccupancyJson(std::string_view store_id, const StoreOccupancy& occup
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Key("store").String(store_id).Key("interval_s").Int(occupancy.interval_s);
-  w.Key("zoned").Bool(occupancy.zoned).Key("windows").BeginArray();
+  w.Key("zoned").Bool(occupancy.zoned).Key("calibrated").Bool(occupancy.calibrated).Key("windows").BeginArray();
   for (const auto& win : occupancy.windows) {
     w.BeginObject().Key("start").String(FormatTime(win.start_us, occupancy.zoned));
     w.Key("devices").Uint(win.devices).Key("estimate").Double(std::round(win.estimate * 100) / 100).EndObject();
