@@ -402,6 +402,9 @@ class Engine {
     int64_t at_ms = 0;     // 0 = newest event
     int64_t from_ms = 0;   // 0 = no flows
     uint32_t k = 50;
+    // The brand's stores: a visit to one is an Interest touch-point for the people whose
+    // location consent allows the "store_link" use (docs/aipl.md). Default: none.
+    std::vector<std::string> stores;
   };
 
   // How an aggregate is released to an analyst (AnalystService, docs/privacy.md): every number

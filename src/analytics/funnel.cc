@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analytics/event_scan.h"
 #include "analytics/report_util.h"
@@ -47,11 +48,14 @@ std::string_view StageName(Stage stage) {
   return "none";
 }
 
-BrandMatcher::BrandMatcher(std::string brand, std::string category)
+BrandMatcher::BrandMatcher(std::string brand, std::string category, std::vector<std::string> stores)
     : brand_(std::move(brand)),
       brand_lower_(Lower(brand_)),
       category_(std::move(category)),
-      brand_is_plain_(brand_.find_first_of("\"\\") == std::string::npos) {}
+      stores_(std::move(stores)),
+      brand_is_plain_(brand_.find_first_of("\"\\") == std::string::npos) {
+  std::sort(stores_.begin(), stores_.end());
+}
 
 BrandSignals BrandMatcher::Classify(const storage::EventRecord& ev) const {
   BrandSignals out;
@@ -60,9 +64,10 @@ BrandSignals BrandMatcher::Classify(const storage::EventRecord& ev) const {
   const bool search = name == "Products Searched";
   const bool product = IsProductEvent(name);
   const bool order = name == "Order Completed";
-  if (!promotion && !search && !product && !order) return out;
+  const bool sighting = !stores_.empty() && (name == "Probe Seen" || name == "Beacon Seen");
+  if (!promotion && !search && !product && !order && !sighting) return out;
   // Cheap reject before parsing: every matching event names the brand somewhere.
-  if (!search && brand_is_plain_ && ev.properties_json.find(brand_) == std::string::npos) {
+  if (!search && !sighting && brand_is_plain_ && ev.properties_json.find(brand_) == std::string::npos) {
     return out;
   }
   thread_local simdjson::dom::parser parser;
@@ -78,7 +83,9 @@ BrandSignals BrandMatcher::Classify(const storage::EventRecord& ev) const {
   auto category_ok = [&](simdjson::dom::element e) {
     return category_.empty() || field(e, "category") == category_;
   };
-  if (promotion) {
+  if (sighting) {
+    out.store_visit = std::binary_search(stores_.begin(), stores_.end(), field(props, "store_id"));
+  } else if (promotion) {
     if (field(props, "brand") != brand_) return out;
     out.awareness = true;
     out.interest = name == "Promotion Clicked";
@@ -135,11 +142,16 @@ Result<FunnelReport> ComputeFunnel(const storage::Store& store, const FunnelOpti
   if (options.from_ms.has_value() && *options.from_ms >= options.at_ms) {
     return Status::InvalidArgument("funnel: from must be before at");
   }
-  const BrandMatcher matcher(options.brand, options.category);
   const int64_t at = options.at_ms;
   const int64_t from = options.from_ms.value_or(std::numeric_limits<int64_t>::min());
+  if (!options.stores.empty() && !options.store_link_allowed) {
+    return Status::InvalidArgument("funnel: stores need a consent check");
+  }
+  const BrandMatcher matcher(options.brand, options.category, options.stores);
   struct PerOneId {
     StageAccumulator at, from;
+    StageAccumulator store_at, store_from;  // store visits alone, merged under consent
+    bool store = false;
   };
   std::unordered_map<uint64_t, PerOneId> state;
   ScanStats stats;
@@ -152,6 +164,14 @@ Result<FunnelReport> ComputeFunnel(const storage::Store& store, const FunnelOpti
         s.from.See(ev.timestamp_ms, from);
         const BrandSignals sig = matcher.Classify(ev);
         if (!sig.any()) return;
+        if (sig.store_visit) {
+          BrandSignals interest;
+          interest.interest = true;
+          s.store = true;
+          s.store_at.Add(interest, ev.timestamp_ms, at, options.windows);
+          if (options.from_ms.has_value()) s.store_from.Add(interest, ev.timestamp_ms, from, options.windows);
+          return;
+        }
         s.at.Add(sig, ev.timestamp_ms, at, options.windows);
         if (options.from_ms.has_value()) s.from.Add(sig, ev.timestamp_ms, from, options.windows);
       },
@@ -163,15 +183,27 @@ Result<FunnelReport> ComputeFunnel(const storage::Store& store, const FunnelOpti
   r.from_ms = options.from_ms;
   r.windows = options.windows;
   r.events_scanned = stats.events;
+  r.stores = options.stores;
   for (const auto& [oneid, s] : state) {
     if (oneid > std::numeric_limits<uint32_t>::max()) {
       return Status::OutOfRange(fmt::format("funnel: OneID {} does not fit 32 bits", oneid));
     }
-    const int j = static_cast<int>(s.at.stage());
+    Stage stage_at = s.at.stage(), stage_from = s.from.stage();
+    if (s.store) {
+      HOLO_ASSIGN_OR_RETURN(const bool allowed, options.store_link_allowed(oneid));
+      if (!allowed) {
+        ++r.store_visits_withheld;
+      } else {
+        r.raised_by_store_visits += s.store_at.stage() > stage_at;
+        stage_at = std::max(stage_at, s.store_at.stage());
+        stage_from = std::max(stage_from, s.store_from.stage());
+      }
+    }
+    const int j = static_cast<int>(stage_at);
     r.at_sizes[j]++;
     r.members[j].push_back(static_cast<uint32_t>(oneid));
     if (options.from_ms.has_value()) {
-      const int i = static_cast<int>(s.from.stage());
+      const int i = static_cast<int>(stage_from);
       r.from_sizes[i]++;
       r.flows[i][j]++;
       r.from_members[i].push_back(static_cast<uint32_t>(oneid));
@@ -242,6 +274,15 @@ std::string FunnelReport::ToJson(uint32_t min_group) const {
     w.Key("flows");
     WriteFlows(w, flows, min_group);
   }
+  if (!stores.empty()) {
+    w.Key("stores").BeginArray();
+    for (const std::string& st : stores) w.String(st);
+    w.EndArray();
+    w.Key("raised_by_store_visits");
+    WriteCount(w, raised_by_store_visits, min_group);
+    w.Key("store_visits_withheld");
+    WriteCount(w, store_visits_withheld, min_group);
+  }
   w.Key("events_scanned").Uint(events_scanned);
   w.EndObject();
   return out;
@@ -273,6 +314,11 @@ std::string FunnelReport::ToText(uint32_t min_group) const {
   }
   out += fmt::format("population {} (cells below {} suppressed)\n",
                      FormatCount(population(), min_group), min_group);
+  if (!stores.empty()) {
+    out += fmt::format("store visits ({}): raised {} to a higher stage; {} left out without location consent\n",
+                       fmt::join(stores, ", "), FormatCount(raised_by_store_visits, min_group),
+                       FormatCount(store_visits_withheld, min_group));
+  }
   return out;
 }
 

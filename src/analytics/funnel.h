@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,7 +52,8 @@ struct BrandSignals {
   bool interest = false;   // promotion click, search naming it, view/cart/wishlist/review
   bool purchase = false;   // Order Completed with a product of the brand
   bool review = false;     // Product Reviewed of the brand
-  bool any() const { return awareness || interest || purchase || review; }
+  bool store_visit = false;  // Probe Seen / Beacon Seen in one of the brand's stores (interest)
+  bool any() const { return awareness || interest || purchase || review || store_visit; }
 };
 
 // Classifies events for one brand (and optionally one category; empty = any). Brand and
@@ -60,7 +62,8 @@ struct BrandSignals {
 // category, so they match on the brand alone.
 class BrandMatcher {
  public:
-  BrandMatcher(std::string brand, std::string category);
+  // `stores`: the store_ids of the brand; a sighting in one is an interest signal.
+  BrandMatcher(std::string brand, std::string category, std::vector<std::string> stores = {});
   // Returns the signals of `event`; parses the properties only of event types that can carry
   // one. Thread-safe (one parser per thread).
   BrandSignals Classify(const storage::EventRecord& event) const;
@@ -71,6 +74,7 @@ class BrandMatcher {
   std::string brand_;
   std::string brand_lower_;
   std::string category_;
+  std::vector<std::string> stores_;  // sorted
   bool brand_is_plain_;  // no JSON escapes: the raw properties text contains it verbatim
 };
 
@@ -104,6 +108,11 @@ struct FunnelOptions {
   // An earlier as-of instant for flows; REQUIRES from_ms < at_ms. Default: none.
   std::optional<int64_t> from_ms;
   FunnelWindows windows;
+  // The brand's stores (store_ids): a Probe Seen or Beacon Seen in one is an Interest
+  // touch-point, counted only for the OneIDs `store_link_allowed` accepts (location consent;
+  // required when `stores` is not empty). Default: none.
+  std::vector<std::string> stores;
+  std::function<Result<bool>(uint64_t oneid)> store_link_allowed;
 };
 
 struct FunnelReport {
@@ -126,6 +135,11 @@ struct FunnelReport {
   std::array<std::vector<uint32_t>, kNumStages> from_members;
   std::array<std::array<std::vector<uint32_t>, kNumStages>, kNumStages> flow_members;
   uint64_t events_scanned = 0;
+  // With stores: the OneIDs a store visit raised to a higher stage at `at`, and those whose
+  // store visits were left out for want of location consent.
+  std::vector<std::string> stores;
+  uint64_t raised_by_store_visits = 0;
+  uint64_t store_visits_withheld = 0;
 
   uint64_t population() const;
   // JSON object; counts in [1, min_group) are written as the string "<min_group>".

@@ -133,6 +133,52 @@ TEST_F(FunnelTest, ClassifiesEachOneIdIntoItsHighestStage) {
   EXPECT_EQ(StageOf(*apparel, OneIdOf("a1")), Stage::kAwareness);  // promotions: brand only
 }
 
+// A visit to one of the brand's stores is an Interest touch-point, for the people whose
+// location consent lets their visits count, within the interest window.
+TEST_F(FunnelTest, StoreVisitsAreInterestTouchPointsUnderLocationConsent) {
+  const std::string shop = R"({"store_id":"nike-sh","zone":"entrance","rssi":-60})";
+  std::string lines;
+  lines += Track("v1", "visitor", "Probe Seen", "2026-10-21T10:00:00Z", shop);
+  lines += Track("w1", "withheld", "Beacon Seen", "2026-10-22T10:00:00Z", shop);
+  lines += Track("b1", "buyer", "Order Completed", "2026-10-01T10:00:00Z", Order("Nike", "sports"));
+  lines += Track("b2", "buyer", "Probe Seen", "2026-10-25T10:00:00Z", shop);
+  lines += Track("e1", "elsewhere", "Probe Seen", "2026-10-21T10:00:00Z", R"({"store_id":"adidas-bj"})");
+  lines += Track("x1", "old", "Probe Seen", "2026-09-20T10:00:00Z", shop);
+  lines += Track("f1", "from_only", "Probe Seen", "2026-09-25T10:00:00Z", shop);
+  Load(lines);
+  const uint64_t withheld = OneIdOf("w1");
+  FunnelOptions options;
+  options.brand = "Nike";
+  options.at_ms = *ParseAsOf("2026-10-31");
+  options.from_ms = *ParseAsOf("2026-09-30");
+
+  // Without the brand's stores, visits are no signal.
+  auto plain = ComputeFunnel(*store_, options);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(StageOf(*plain, OneIdOf("v1")), Stage::kNone);
+
+  options.stores = {"nike-sh"};
+  EXPECT_EQ(ComputeFunnel(*store_, options).status().code(), StatusCode::kInvalidArgument)
+      << "stores without a consent check";
+  options.store_link_allowed = [&](uint64_t oneid) -> Result<bool> { return oneid != withheld; };
+  auto r = ComputeFunnel(*store_, options);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(StageOf(*r, OneIdOf("v1")), Stage::kInterest);
+  EXPECT_EQ(StageOf(*r, withheld), Stage::kNone);
+  EXPECT_EQ(StageOf(*r, OneIdOf("b1")), Stage::kPurchase);  // a visit never lowers a stage
+  EXPECT_EQ(StageOf(*r, OneIdOf("e1")), Stage::kNone);     // another brand's store
+  EXPECT_EQ(StageOf(*r, OneIdOf("x1")), Stage::kNone);     // 41 days: outside the 30-day window
+  EXPECT_EQ(StageOf(*r, OneIdOf("f1")), Stage::kNone);
+  EXPECT_EQ(r->raised_by_store_visits, 1u);
+  EXPECT_EQ(r->store_visits_withheld, 1u);
+  // At the earlier date the visits of September count: interest then, none now.
+  const int interest = static_cast<int>(Stage::kInterest), none = static_cast<int>(Stage::kNone);
+  EXPECT_EQ(r->flows[interest][none], 2u);  // old (20 Sep) and from_only (25 Sep)
+  EXPECT_NE(r->ToJson(1).find(R"("raised_by_store_visits":1,"store_visits_withheld":1)"), std::string::npos)
+      << r->ToJson(1);
+  EXPECT_NE(r->ToText(1).find("store visits (nike-sh): raised 1"), std::string::npos) << r->ToText(1);
+}
+
 TEST_F(FunnelTest, FlowsBetweenTwoDatesAddUpToThePopulation) {
   std::string lines;
   // u1: aware in September, buys in October.

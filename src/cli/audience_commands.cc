@@ -128,6 +128,9 @@ void AudienceCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& 
   funnel_->add_option("--at", at_, "As of this date (default: the newest event)");
   funnel_->add_option("--from", from_, "Also show flows from this date");
   funnel_->add_option("--category", funnel_query_.category, "Only this category of the brand");
+  funnel_->add_option("--stores", funnel_query_.stores,
+                      "The brand's stores: a visit is an Interest touch-point (with location consent)")
+      ->delimiter(',');
   funnel_->add_option("--k", funnel_query_.k, "Minimum cell size (>= 10)")->capture_default_str();
   AddJsonFlag(funnel_, &json_);
 

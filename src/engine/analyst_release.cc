@@ -498,7 +498,7 @@ Result<Engine::Report> EngineImpl::ReleaseStoreMetrics(std::string_view store, s
   HOLO_RETURN_IF_ERROR(CheckK(options.k));
   if (options.budget_owner.empty()) return Status::InvalidArgument("released store metrics need the analyst who pays");
   const double epsilon = options.epsilon > 0 ? options.epsilon : kDefaultReportEpsilon;
-  constexpr uint32_t kCellsPerVisit = 12;
+  constexpr uint32_t kCellsPerVisit = 14;
   std::optional<analytics::ReleaseAnswer> answer;
   auto release = [&](const std::string& key, const std::vector<std::pair<std::string, uint64_t>>& cells)
       -> Result<std::vector<std::optional<uint64_t>>> {

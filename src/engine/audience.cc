@@ -344,6 +344,9 @@ Result<analytics::FunnelReport> EngineImpl::FunnelOf(const FunnelQuery& query) {
   o.at_ms = query.at_ms;
   if (o.at_ms == 0) o.at_ms = Now() + 1;  // the clock, never the newest event
   if (query.from_ms != 0) o.from_ms = query.from_ms;
+  o.stores = query.stores;
+  for (const std::string& st : o.stores) HOLO_RETURN_IF_ERROR(CheckName(st, "store"));
+  o.store_link_allowed = [this](uint64_t oneid) { return StoreLinkShown(oneid, "funnel"); };
   return analytics::ComputeFunnel(*store_, o);
 }
 

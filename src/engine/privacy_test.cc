@@ -8,6 +8,8 @@
 
 #include "common/time_util.h"
 #include "holo/engine.h"
+#include "privacy/consent.h"
+#include "profile/trait_registry.h"
 #include "engine/engine_test_util.h"
 #include "testing/test_util.h"
 
@@ -423,9 +425,13 @@ TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConse
   ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
   const std::string id = std::to_string(joy);
   auto check = [&](bool shown) {
-    auto traits = engine_->serving().TraitsJson(joy, {"store_visits_90d", "order_count"}, "activation");
+    auto traits = engine_->serving().TraitsJson(
+        joy, {"store_visits_90d", "favourite_store", "last_store_visit", "order_count"}, "activation");
     ASSERT_TRUE(traits.ok()) << traits.status().ToString();
     EXPECT_EQ(traits->find(R"("store_visits_90d":null)") == std::string::npos, shown) << *traits;
+    EXPECT_EQ(traits->find(R"("favourite_store":"st01")") != std::string::npos, shown) << *traits;
+    EXPECT_EQ(traits->find(R"("last_store_visit":"2026-10-01T10:00:00.000Z")") != std::string::npos, shown)
+        << *traits;
     EXPECT_NE(traits->find(R"("order_count":1)"), std::string::npos) << *traits;
     auto profile = engine_->serving().ProfileJsonFor(joy, "activation");
     ASSERT_TRUE(profile.ok()) << profile.status().ToString();
@@ -449,6 +455,17 @@ TEST_F(PrivacyTest, StoreVisitsLinkedToAPersonAreShownOnlyWithTheirLocationConse
   location.purposes = {"location"};
   ASSERT_TRUE(engine_->privacy().RecordConsent(location).ok());
   check(true);
+}
+
+// Every trait of the profile's "stores" family is withheld without location consent, and
+// nothing else is.
+TEST(StoreTraitsTest, TheConsentRuleCoversExactlyTheStoresFamily) {
+  size_t stores = 0;
+  for (const profile::TraitInfo& t : profile::BuiltinTraits()) {
+    EXPECT_EQ(privacy::IsStoreTrait(t.name), t.family == "stores") << t.name;
+    stores += t.family == "stores";
+  }
+  EXPECT_GE(stores, 6u);
 }
 
 // An analyst tries to single out the one big spender among 31 buyers.

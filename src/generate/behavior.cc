@@ -136,7 +136,8 @@ struct Product {
 
 class PersonSim final : public ContextHook {
  public:
-  PersonSim(World& world, Household& hh, Person& p, Emitter& em, SimCounters* counters)
+  PersonSim(World& world, Household& hh, Person& p, Emitter& em, SimCounters* counters,
+            std::string* store_visits)
       : world_(world),
         hh_(hh),
         p_(p),
@@ -147,7 +148,9 @@ class PersonSim final : public ContextHook {
         start_day_(world.window.start_ms / kMsPerDay),
         noise_(kNoise[std::clamp(world.options.noise, 0, 2)]),
         foreign_(world.foreign.get()),
-        frng_(Rng::For(world.seed, Stream::kForeignEvents, p.index)) {}
+        frng_(Rng::For(world.seed, Stream::kForeignEvents, p.index)),
+        srng_(Rng::For(world.seed, Stream::kStoreProbes, p.index)),
+        store_visits_(store_visits) {}
 
   void Run() {
     if (foreign_ != nullptr) em_.SetHook(this);
@@ -171,6 +174,7 @@ class PersonSim final : public ContextHook {
     if (p_.kiosk >= 0) KioskUse();
     if (foreign_ != nullptr) FamilyEmail();
     if (p_.ledger->rows() == 0) LeaveAFootprint();
+    PassBys();
     em_.SetHook(nullptr);
     CampaignTruthTally();
     Tally();
@@ -1251,6 +1255,15 @@ class PersonSim final : public ContextHook {
   }
 
   // ---- stores ----
+  // One row of store_visits.csv (README "Store visit truth").
+  void VisitTruth(const Store& store, const Phone& ph, std::string_view mac, bool randomized,
+                  std::string_view kind, int64_t arrival, int64_t departure) {
+    if (!InWindow(arrival)) return;
+    fmt::format_to(std::back_inserter(*store_visits_), "{},{},{}/{},{},{},{},{},{}\n", store.id, p_.id, p_.id,
+                   &ph - p_.phones.data(), mac, randomized ? 1 : 0, kind, FormatIso8601Ms(arrival),
+                   FormatIso8601Ms(std::min(departure, win_.end_ms - 1)));
+  }
+
   void StoreVisits() {
     const uint32_t n = Count(1.0 * p_.store_affinity);
     for (uint32_t i = 0; i < n; ++i) {
@@ -1280,6 +1293,7 @@ class PersonSim final : public ContextHook {
         ph->seen_by_wifi = true;
       }
       const std::string mac = FormatMac(mac48, fs ? fs->visitor_format : store.sensor_format);
+      VisitTruth(store, *ph, mac, ph->randomizes_mac, "visit", arrival, arrival + dwell);
       Identity who;
       who.SetAnonymous(mac, owner);
       who.AddExternal(ExternalId{"mac", mac, IdType::kMac, Source::kTaobao, owner});
@@ -1300,6 +1314,9 @@ class PersonSim final : public ContextHook {
           w.Key("rssi").Int(rssi);
         });
       };
+      auto inner_sensor = [&](Rng& r) -> const Sensor& {
+        return store.sensors.size() > 1 ? store.sensors[1 + r.Below(store.sensors.size() - 1)] : store.sensors[0];
+      };
       probe(arrival, store.sensors[0], static_cast<int>(rng_.Range(-78, -55)));
       const int zone_probes = 1 + std::min(3, static_cast<int>(dwell_min / 25));
       std::vector<int64_t> times;
@@ -1307,14 +1324,16 @@ class PersonSim final : public ContextHook {
         times.push_back(arrival + static_cast<int64_t>(rng_.Uniform(0.05, 0.95) * dwell));
       }
       std::sort(times.begin(), times.end());
-      for (int64_t t : times) {
-        const Sensor& s = store.sensors.size() > 1
-                              ? store.sensors[1 + rng_.Below(store.sensors.size() - 1)]
-                              : store.sensors[0];
-        probe(t, s, static_cast<int>(rng_.Range(-88, -45)));
-      }
+      for (int64_t t : times) probe(t, inner_sensor(rng_), static_cast<int>(rng_.Range(-88, -45)));
       if (dwell_min > 4 && rng_.Chance(0.4)) {
         probe(arrival + dwell, store.sensors[0], static_cast<int>(rng_.Range(-82, -60)));
+      }
+      // The phone's background scans while in the store: a probe burst every 2 to 8 minutes
+      // (a sensor reports a burst as one sighting), sometimes too weak to pass the threshold.
+      for (int64_t t = arrival + static_cast<int64_t>(srng_.Uniform(2, 8) * kMsPerMinute); t < arrival + dwell;
+           t += static_cast<int64_t>(srng_.Uniform(2, 8) * kMsPerMinute)) {
+        const Sensor& s = inner_sensor(srng_);
+        probe(t, s, static_cast<int>(srng_.Range(-84, -48)));
       }
       if (fs != nullptr) InStore(store, *fs, ph, arrival, dwell);
 
@@ -1351,6 +1370,50 @@ class PersonSim final : public ContextHook {
           });
         }
       }
+    }
+  }
+
+  // People walking past a store near home or work without going in: a probe or three at the
+  // entrance sensor within a minute and a half, too weak for the visit threshold.
+  void PassBys() {
+    const uint32_t n = srng_.Poisson(1.5 * p_.store_affinity * win_.scale);
+    for (uint32_t i = 0; i < n; ++i) {
+      const int64_t d = static_cast<int64_t>(srng_.Below(Days()));
+      const int64_t at = AtHour(d, kStoreHours, &srng_);
+      const bool at_work = !p_.work_stores.empty() && !IsWeekend(d) && srng_.Chance(0.5);
+      const std::vector<int>& pool = at_work ? p_.work_stores : p_.home_stores;
+      if (pool.empty()) continue;
+      const int store_index = pool[srng_.Below(pool.size())];
+      const Store& store = world_.stores[store_index];
+      const ForeignStore* fs = foreign_ != nullptr ? &foreign_->stores[store_index] : nullptr;
+      if (fs != nullptr && fs->sensor_anon) continue;
+      Phone* ph = PhoneAt(at);
+      const uint64_t mac48 = ph->randomizes_mac ? RandomizedMac(srng_) : ph->mac48;
+      EntityLedger* owner = ph->randomizes_mac ? nullptr : p_.ledger;
+      if (ph->randomizes_mac) {
+        ++counters_->randomized_macs;
+      } else {
+        ph->seen_by_wifi = true;
+      }
+      const std::string mac = FormatMac(mac48, fs ? fs->visitor_format : store.sensor_format);
+      Identity who;
+      who.SetAnonymous(mac, owner);
+      who.AddExternal(ExternalId{"mac", mac, IdType::kMac, Source::kTaobao, owner});
+      const int probes = 1 + static_cast<int>(srng_.Below(3));
+      int64_t last = at;
+      for (int k = 0; k < probes; ++k) {
+        const int64_t t = at + static_cast<int64_t>(srng_.Uniform(0, 1.5) * kMsPerMinute);
+        const int rssi = static_cast<int>(srng_.Range(-95, -72));
+        if (!InWindow(t)) continue;
+        last = std::max(last, t);
+        em_.Track(Source::kStoreWifi, t, "Probe Seen", who, [&](JsonWriter& w) {
+          w.Key("store_id").String(store.id);
+          w.Key("sensor_id").String(store.sensors[0].id);
+          w.Key("zone").String(store.sensors[0].zone);
+          w.Key("rssi").Int(rssi);
+        });
+      }
+      VisitTruth(store, *ph, mac, ph->randomizes_mac, "pass", at, last);
     }
   }
 
@@ -1610,6 +1673,8 @@ class PersonSim final : public ContextHook {
   uint64_t order_counter_ = 0;
   ForeignWorld* foreign_;  // null unless foreign shapes
   Rng frng_;               // foreign shapes' randomness (Stream::kForeignEvents)
+  Rng srng_;               // in-store probe cadence and passers-by (Stream::kStoreProbes)
+  std::string* store_visits_;  // store_visits.csv rows
   uint64_t pos_counter_ = 0;
   // Every shopping session's start and whether it could end in an order (logged in).
   struct SessionLog {
@@ -1654,9 +1719,10 @@ void SimulateQaDevices(World& world, Emitter& emitter) {
   }
 }
 
-void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters) {
+void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters,
+                       std::string* store_visits) {
   for (Person& p : hh.members) {
-    PersonSim sim(world, hh, p, emitter, counters);
+    PersonSim sim(world, hh, p, emitter, counters, store_visits);
     sim.Run();
   }
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "generate/emitter.h"
 #include "generate/model.h"
@@ -27,8 +28,11 @@ struct SimCounters {
   uint64_t accounts_by_app[kNumApps] = {};
 };
 
-// Simulates household `hh` into `emitter`. Mutates kiosk ledgers in `world`.
-void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters);
+// Simulates household `hh` into `emitter`. Mutates kiosk ledgers in `world`. Appends the
+// truth of every store visit and pass-by of the household's members (store_visits.csv rows,
+// README "Store visit truth") to `store_visits`.
+void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters,
+                       std::string* store_visits);
 
 // Foreign shapes: the QA accounts' sessions on the test devices. REQUIRES: world.foreign.
 void SimulateQaDevices(World& world, Emitter& emitter);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -193,6 +194,61 @@ TEST_F(GeneratedWorldTest, EveryLineIsASegmentMessage) {
   EXPECT_EQ(total, stats().events);
 }
 
+// store_visits.csv is the truth the store metrics are scored against (stores_eval --world):
+// every visit and pass-by it names left the probes it says, at its store, in its time.
+TEST_F(GeneratedWorldTest, StoreVisitTruthMatchesTheProbes) {
+  struct Probe {
+    int64_t ts;
+    int rssi;
+  };
+  std::map<std::pair<std::string, std::string>, std::vector<Probe>> probes;  // (store, mac)
+  for (const std::string& line : Lines(dir() / "store_wifi.jsonl")) {
+    const size_t at = line.find("\"rssi\":");
+    ASSERT_NE(at, std::string::npos) << line;
+    const auto ts = ParseIso8601Ms(Field(line, "timestamp"));
+    ASSERT_TRUE(ts.ok()) << line;
+    probes[{Field(line, "store_id"), Field(line, "id")}].push_back({*ts, std::atoi(line.c_str() + at + 7)});
+  }
+  const auto lines = Lines(dir() / "store_visits.csv");
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], "store_id,person_id,device,mac,randomized,kind,arrival,departure");
+  size_t visits = 0, passes = 0, strong = 0, randomized = 0;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> f;
+    std::stringstream ss(lines[i]);
+    for (std::string col; std::getline(ss, col, ',');) f.push_back(col);
+    ASSERT_EQ(f.size(), 8u) << lines[i];
+    EXPECT_EQ(f[2].rfind(f[1] + "/", 0), 0u) << "the device is one of the person's phones: " << lines[i];
+    EXPECT_EQ(f[4] == "1", IsRandomizedMacText(f[3])) << lines[i];
+    randomized += f[4] == "1";
+    const auto arrival = ParseIso8601Ms(f[6]), departure = ParseIso8601Ms(f[7]);
+    ASSERT_TRUE(arrival.ok() && departure.ok()) << lines[i];
+    ASSERT_LE(*arrival, *departure) << lines[i];
+    size_t seen = 0;
+    int best = -1000;
+    for (const Probe& p : probes[{f[0], f[3]}]) {
+      if (p.ts < *arrival || p.ts > *departure) continue;
+      ++seen;
+      best = std::max(best, p.rssi);
+    }
+    if (f[5] == "visit") {
+      ++visits;
+      EXPECT_GE(seen, 1u) << "a visit leaves probes: " << lines[i];
+      strong += best >= -70;
+    } else {
+      ASSERT_EQ(f[5], "pass") << lines[i];
+      ++passes;
+      EXPECT_GE(seen, 1u) << lines[i];
+      EXPECT_LE(seen, 3u) << lines[i];
+      EXPECT_LT(best, -70) << "a pass-by stays below the visit threshold: " << lines[i];
+    }
+  }
+  EXPECT_GT(visits, 200u);
+  EXPECT_GT(passes, 200u);
+  EXPECT_GT(randomized, 0u);
+  EXPECT_GT(strong, visits * 95 / 100) << "nearly every visit comes within the visit threshold";
+}
+
 TEST_F(GeneratedWorldTest, TruthAndLinkableAlign) {
   const std::vector<TruthRow> truth = ReadTruth(dir() / "truth.csv");
   const std::vector<TruthRow> linkable = ReadTruth(dir() / "truth_linkable.csv");
@@ -257,7 +313,7 @@ TEST(GenerateWorldTest, SameSeedSameBytesDifferentSeedDifferentWorld) {
   Generate(a.path(), 300, 7);
   Generate(b.path(), 300, 7);
   Generate(c.path(), 300, 8);
-  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 5u);
+  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 6u);
   EXPECT_NE(ReadFile(a.path() / "taobao.jsonl"), ReadFile(c.path() / "taobao.jsonl"));
   EXPECT_NE(ReadFile(a.path() / "truth.csv"), ReadFile(c.path() / "truth.csv"));
 }
@@ -876,7 +932,7 @@ TEST(ForeignShapesTest, SameOptionsSameBytesAndTheSamePeople) {
   GenerateForeign(a.path(), 300, 5);
   GenerateForeign(b.path(), 300, 5);
   Generate(plain.path(), 300, 5);
-  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 5u);
+  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 6u);
   // The same people behave the same: latent attributes and campaign truth are unchanged.
   EXPECT_EQ(ReadFile(a.path() / "persons.csv"), ReadFile(plain.path() / "persons.csv"));
   EXPECT_EQ(ReadFile(a.path() / "campaigns.csv"), ReadFile(plain.path() / "campaigns.csv"));

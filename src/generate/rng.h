@@ -33,6 +33,8 @@ enum class Stream : uint64_t {
   kForeignStores = 12,
   kForeignHousehold = 13,
   kForeignEvents = 14,
+  // The in-store probe cadence and the passers-by (drawn after everything else of a person).
+  kStoreProbes = 15,
 };
 
 // SplitMix64 step (Steele, Lea, Flood 2014): advances `state` and returns a well-mixed value.

@@ -317,8 +317,10 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
     HOLO_RETURN_IF_ERROR(source_files[s].Open(dir / (std::string(kSourceFiles[s]) + ".jsonl")));
     source_buffers[s] = source_files[s].buffer();
   }
-  OutFile truth, linkable, persons;
+  OutFile truth, linkable, persons, store_visits;
   HOLO_RETURN_IF_ERROR(truth.Open(dir / "truth.csv"));
+  HOLO_RETURN_IF_ERROR(store_visits.Open(dir / "store_visits.csv"));
+  store_visits.buffer()->append("store_id,person_id,device,mac,randomized,kind,arrival,departure\n");
   HOLO_RETURN_IF_ERROR(linkable.Open(dir / "truth_linkable.csv"));
   HOLO_RETURN_IF_ERROR(persons.Open(dir / "persons.csv"));
   truth.buffer()->append("source,identifier_type,identifier_value,person_id\n");
@@ -350,7 +352,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
     const HouseholdSkeleton sk = MakeSkeleton(world.seed, h, total - done);
     BuildHousehold(world, h, sk, done, &ledgers, &hh);
     if (foreign != nullptr) PrepareForeignHousehold(world, hh, foreign);
-    SimulateHousehold(world, hh, emitter, &counters);
+    SimulateHousehold(world, hh, emitter, &counters, store_visits.buffer());
     emitter.Flush(source_buffers, &messages);
     for (const Person& p : hh.members) {
       add_truth(*p.ledger);
@@ -367,6 +369,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
     HOLO_RETURN_IF_ERROR(truth.FlushIfFull());
     HOLO_RETURN_IF_ERROR(linkable.FlushIfFull());
     HOLO_RETURN_IF_ERROR(persons.FlushIfFull());
+    HOLO_RETURN_IF_ERROR(store_visits.FlushIfFull());
     done += sk.size;
     if (progress && done >= next_report) {
       progress(done, total);
@@ -389,6 +392,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   HOLO_RETURN_IF_ERROR(truth.Close());
   HOLO_RETURN_IF_ERROR(linkable.Close());
   HOLO_RETURN_IF_ERROR(persons.Close());
+  HOLO_RETURN_IF_ERROR(store_visits.Close());
 
   result.persons = total;
   result.households = world.households;
@@ -401,7 +405,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   for (int a = 0; a < kNumApps; ++a) {
     result.accounts_by_app[std::string(kSourceFiles[a])] = counters.accounts_by_app[a];
   }
-  result.bytes_written += truth.bytes() + linkable.bytes() + persons.bytes();
+  result.bytes_written += truth.bytes() + linkable.bytes() + persons.bytes() + store_visits.bytes();
   result.shared_tablets = world.shared_tablets;
   result.kiosks = kiosks_used;
   result.kiosk_users = counters.kiosk_users;

@@ -1,5 +1,8 @@
 #include "privacy/consent.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <simdjson.h>
 
 #include "common/coding.h"
@@ -133,7 +136,13 @@ Result<bool> ConsentPolicy::Allows(const PersonConsent* person, std::string_view
   return true;
 }
 
-bool IsStoreTrait(std::string_view trait) { return trait == "store_visits_90d"; }
+bool IsStoreTrait(std::string_view trait) {
+  // The profile's "stores" family (profile/trait_registry.cc); a test keeps the two in step.
+  static constexpr std::string_view kStoreTraits[] = {"store_visits_90d",      "stores_visited_90d",
+                                                      "favourite_store",       "store_visit_frequency",
+                                                      "last_store_visit",      "days_since_store_visit"};
+  return std::find(std::begin(kStoreTraits), std::end(kStoreTraits), trait) != std::end(kStoreTraits);
+}
 
 bool IsStoreSighting(std::string_view event) { return event == "Probe Seen" || event == "Beacon Seen"; }
 

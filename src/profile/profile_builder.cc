@@ -594,10 +594,11 @@ struct ProfileAccumulator::State {
   FirstLast utm_source, utm_campaign;
   Stamped user_agent, locale, timezone;
   Meta utm_source_meta, utm_campaign_meta, user_agent_meta, locale_meta, timezone_meta;
-  // Store visits: hash(store_id) mixed with the local day, within 90 days.
-  std::vector<uint64_t> visits_90d;
+  // Store visits within 90 days: (store_id, local day) per sighting, deduplicated at output.
+  std::vector<std::pair<std::string, int64_t>> visits_90d;
   Meta store_meta;
   uint64_t store_events = 0;
+  int64_t last_store_ms = INT64_MIN;  // the latest sighting up to as_of, any store
 
   uint8_t SourceIndex(std::string_view s) {
     for (size_t i = 0; i < sources.size(); ++i) {
@@ -1083,11 +1084,12 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
       std::string_view store = StringAt(props, "store_id");
       if (store.empty()) break;
       ++s.store_events;
-      if (ev.timestamp_ms > as_of_ms - 90 * kDayMs && ev.timestamp_ms <= as_of_ms) {
-        const uint64_t h = std::hash<std::string_view>()(store);
-        s.visits_90d.push_back(h * 0x9E3779B97F4A7C15ULL ^
-                               static_cast<uint64_t>(LocalDay(ev.timestamp_ms)));
+      if (ev.timestamp_ms <= as_of_ms) {
+        s.last_store_ms = std::max(s.last_store_ms, ev.timestamp_ms);
         State::Note(&s.store_meta, src);
+      }
+      if (ev.timestamp_ms > as_of_ms - 90 * kDayMs && ev.timestamp_ms <= as_of_ms) {
+        s.visits_90d.emplace_back(store, LocalDay(ev.timestamp_ms));
       }
       break;
     }
@@ -1649,13 +1651,51 @@ std::string ProfileAccumulator::ToJson(uint64_t oneid, const std::vector<Identif
     t.Note(name, c.meta.mask, c.meta.events, 1);
   }
 
-  // -- stores --
+  // -- stores (docs/profiles.md "Stores"; shown only under location consent, privacy::IsStoreTrait) --
   {
-    std::vector<uint64_t> v = s.visits_90d;
+    std::vector<std::pair<std::string, int64_t>> v = s.visits_90d;
     std::sort(v.begin(), v.end());
-    const auto visits = static_cast<uint64_t>(std::unique(v.begin(), v.end()) - v.begin());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    // The favourite store: the most visit days in 90 days; ties to the one visited last.
+    std::string_view favourite;
+    size_t best_days = 0;
+    int64_t best_last = INT64_MIN;
+    size_t stores = 0;
+    for (size_t i = 0; i < v.size();) {
+      size_t j = i;
+      while (j < v.size() && v[j].first == v[i].first) ++j;
+      ++stores;
+      const size_t days = j - i;
+      const int64_t last = v[j - 1].second;
+      if (days > best_days || (days == best_days && last > best_last)) {
+        favourite = v[i].first, best_days = days, best_last = last;
+      }
+      i = j;
+    }
+    const uint64_t visits = v.size();
+    const auto note = [&](std::string_view name) { t.Note(name, s.store_meta.mask, s.store_meta.events, 1); };
     t.Uint("store_visits_90d", visits);
-    t.Note("store_visits_90d", s.store_meta.mask, s.store_meta.events, 1);
+    note("store_visits_90d");
+    t.Uint("stores_visited_90d", stores);
+    note("stores_visited_90d");
+    t.TextOrNull("favourite_store", favourite);
+    if (!favourite.empty()) note("favourite_store");
+    // The store metrics' loyalty buckets (docs/stores.md), over visit days.
+    t.TextOrNull("store_visit_frequency", visits == 0   ? ""
+                                          : visits == 1 ? "once"
+                                          : visits <= 3 ? "occasional"
+                                          : visits <= 9 ? "regular"
+                                                        : "frequent");
+    if (visits > 0) note("store_visit_frequency");
+    if (s.last_store_ms == INT64_MIN) {
+      t.Null("last_store_visit");
+      t.Null("days_since_store_visit");
+    } else {
+      t.Text("last_store_visit", FormatIso8601Ms(s.last_store_ms));
+      note("last_store_visit");
+      t.Uint("days_since_store_visit", static_cast<uint64_t>((as_of_ms - s.last_store_ms) / kDayMs));
+      note("days_since_store_visit");
+    }
     family(s.store_events > 0);
   }
 

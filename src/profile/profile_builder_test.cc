@@ -297,7 +297,7 @@ TEST(ProfileBuilderTest, DemographicsFromIdentifyTraits) {
   EXPECT_EQ(none.Trait("gender"), "null");
 }
 
-TEST(ProfileBuilderTest, StoreVisitsAreDistinctStoreDaysIn90Days) {
+TEST(ProfileBuilderTest, StoreTraitsFromVisitDaysIn90Days) {
   std::vector<storage::EventRecord> events = {
       Event("Probe Seen", Local(2026, 10, 20, 10), R"({"store_id":"s1","zone":"entrance"})",
             "store_wifi"),
@@ -311,7 +311,27 @@ TEST(ProfileBuilderTest, StoreVisitsAreDistinctStoreDaysIn90Days) {
   Profile p = Build(events);
   EXPECT_EQ(p.Trait("store_visits_90d"), "3");
   EXPECT_EQ(p.Meta("store_visits_90d"),
-            R"({"sources":["store_beacon","store_wifi"],"events":5,"confidence":1})");
+            R"({"sources":["store_beacon","store_wifi"],"events":6,"confidence":1})");
+  EXPECT_EQ(p.Trait("stores_visited_90d"), "2");     // s3 is older than 90 days
+  EXPECT_EQ(p.Trait("favourite_store"), R"("s1")");  // two days against s2's one
+  EXPECT_EQ(p.Trait("store_visit_frequency"), R"("occasional")");
+  EXPECT_EQ(p.Trait("last_store_visit"), "\"" + FormatIso8601Ms(Local(2026, 10, 21, 11)) + "\"");
+  EXPECT_EQ(p.Trait("days_since_store_visit"), std::to_string((kNow - Local(2026, 10, 21, 11)) / kDay));
+
+  // A tie in visit days goes to the store visited last; an old visit alone is no favourite.
+  Profile tie = Build({Event("Probe Seen", Local(2026, 10, 2, 10), R"({"store_id":"a"})", "store_wifi"),
+                       Event("Probe Seen", Local(2026, 10, 3, 10), R"({"store_id":"b"})", "store_wifi")});
+  EXPECT_EQ(tie.Trait("favourite_store"), R"("b")");
+  Profile old = Build({Event("Probe Seen", kNow - 100 * kDay, R"({"store_id":"s3"})", "store_wifi")});
+  EXPECT_EQ(old.Trait("store_visits_90d"), "0");
+  EXPECT_EQ(old.Trait("favourite_store"), "null");
+  EXPECT_EQ(old.Trait("store_visit_frequency"), "null");
+  EXPECT_EQ(old.Trait("days_since_store_visit"), "100");
+  Profile none = Build({Event("Product Viewed", kNow - kDay, R"({"category":"electronics"})")});
+  EXPECT_EQ(none.Trait("last_store_visit"), "null");
+  std::vector<storage::EventRecord> many;
+  for (int d = 1; d <= 10; ++d) many.push_back(Event("Probe Seen", kNow - d * kDay, R"({"store_id":"s1"})", "store_wifi"));
+  EXPECT_EQ(Build(many).Trait("store_visit_frequency"), R"("frequent")");
 }
 
 TEST(ProfileBuilderTest, PriceSensitivityFromDiscountsAndComparison) {

@@ -64,6 +64,11 @@ const std::vector<TraitInfo>& BuiltinTraits() {
       {"accounts", "accounts", T::kStringList, "the accounts (B2B) the person's group calls named: their keys, the hex pseudonyms of their groupIds"},
       {"account_names", "accounts", T::kStringList, "the latest name (group trait) the person's group calls gave each of their accounts, sorted"},
       {"store_visits_90d", "stores", T::kNumber, "distinct (store, local day) of Probe Seen / Beacon Seen in 90 days"},
+      {"stores_visited_90d", "stores", T::kNumber, "distinct stores among store_visits_90d"},
+      {"favourite_store", "stores", T::kString, "the store_id with the most visit days in 90 days (ties: the latest)"},
+      {"store_visit_frequency", "stores", T::kString, "store_visits_90d as once (1), occasional (2-3), regular (4-9), frequent (10+)"},
+      {"last_store_visit", "stores", T::kString, "the latest Probe Seen / Beacon Seen, ISO-8601 UTC"},
+      {"days_since_store_visit", "stores", T::kNumber, "whole days from last_store_visit to as_of"},
       {"household_size", "household", T::kNumber, "people sharing a delivery-address key (people graph), 1 alone"},
   };
   return kTraits;

@@ -1319,6 +1319,7 @@ class ServerImpl final : public Server {
     Engine::FunnelQuery q;
     q.brand = req.get_param_value("brand");
     q.category = req.get_param_value("category");
+    q.stores = SplitNonEmpty(req.get_param_value("stores"), ',');
     q.k = options_.k;
     if (q.brand.empty()) return SendError(res, 400, "invalid_request", "brand= is required");
     for (auto [param, out] : {std::pair{"at", &q.at_ms}, std::pair{"from", &q.from_ms}}) {

@@ -447,12 +447,13 @@ Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::
     const auto visitors = write("visitors", at + ".visitors", c.visitors);
     const auto bounces = write("bounces", at + ".bounces", c.bounces);
     const auto passers = write("passers_by", at + ".passers_by", c.passers_by);
+    const auto recognisable = write("recognisable", at + ".recognisable", c.recognisable);
     const auto returning = write("returning", at + ".returning", c.returning);
     std::optional<uint64_t> walk_ins;
     if (visits && passers) walk_ins = *visits + *passers;
     ratio("capture_rate", visits, walk_ins);
     ratio("bounce_rate", bounces, visits);
-    ratio("returning_share", returning, visitors);
+    ratio("returning_share", returning, recognisable);
     w->Key("dwell").BeginObject();
     write("le_3m", at + ".dwell.le_3m", c.dwell[0]);
     write("3_15m", at + ".dwell.3_15m", c.dwell[1]);

@@ -11,15 +11,27 @@
 //  2. Devices, wifi_probe_labeled_derand: physical devices counted from randomized probes
 //     against `Label`, on all captures and on every six of the seven (one device unseen),
 //     with the pairwise precision and recall of probes grouped per device.
+//
+// stores_eval --world DIR: the store metrics of a generated world (holo generate) against
+// its visit truth (store_visits.csv): visits, visitors (footfall), bounces, passers-by,
+// dwell and the returning share, each computed from the truth with the same definitions
+// (docs/stores.md) and from the world's Probe Seen / Beacon Seen events by the same code
+// `holo stores metrics` runs, summed over every store; and footfall per store and day
+// (MAE, relative error, Pearson r).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "common/time_util.h"
+#include "stores/metrics.h"
 #include "stores/observation.h"
 #include "stores/presence.h"
 #include "stores/readers.h"
@@ -292,10 +304,167 @@ void Devices(const fs::path& dir) {
   std::printf("\n");
 }
 
+
+// ---- generated worlds ----
+
+struct TrueVisit {
+  std::string person;
+  int64_t arrival_us = 0, departure_us = 0;
+  bool pass = false;
+};
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, ',')) out.push_back(f);
+  return out;
+}
+
+// store -> its true visits and passes, from store_visits.csv.
+std::map<std::string, std::vector<TrueVisit>> VisitTruth(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) Die("cannot read " + path.string());
+  std::string line;
+  std::getline(in, line);
+  if (line != "store_id,person_id,device,mac,randomized,kind,arrival,departure") Die(path.string() + ": unexpected header");
+  std::map<std::string, std::vector<TrueVisit>> out;
+  while (std::getline(in, line)) {
+    const auto f = SplitCsv(line);
+    if (f.size() != 8) Die(path.string() + ": bad row " + line);
+    auto a = holo::ParseIso8601Ms(f[6]);
+    auto d = holo::ParseIso8601Ms(f[7]);
+    if (!a.ok() || !d.ok()) Die(path.string() + ": bad time in " + line);
+    out[f[0]].push_back({f[1], *a * 1000, *d * 1000, f[5] == "pass"});
+  }
+  return out;
+}
+
+// The metrics' definitions applied to the truth: a visit is a person entering, a visitor
+// one who stayed min_visit, returning a visitor with a visitor visit to the same store on an
+// earlier day (the person, whatever MAC their phone showed).
+StoreMetrics TrueMetrics(std::vector<TrueVisit> visits, const PresenceParams& p) {
+  constexpr int64_t kDay = 86400LL * 1000000, kMinute = 60LL * 1000000;
+  std::sort(visits.begin(), visits.end(), [](const TrueVisit& a, const TrueVisit& b) { return a.arrival_us < b.arrival_us; });
+  StoreMetrics m;
+  std::unordered_map<std::string, int64_t> last_day;
+  for (const TrueVisit& v : visits) {
+    const int64_t day = FloorDiv(v.arrival_us, kDay);
+    if (v.pass) {
+      ++m.total.passers_by;
+      ++m.days[day].passers_by;
+      continue;
+    }
+    const int64_t length = v.departure_us - v.arrival_us;
+    const bool visitor = length >= p.min_visit_us;
+    bool returning = false;
+    if (visitor) {
+      auto it = last_day.find(v.person);
+      returning = it != last_day.end() && it->second < day;
+      last_day[v.person] = day;
+    }
+    const int64_t minutes = length / kMinute;
+    for (StoreMetrics::Counts* c : {&m.total, &m.days[day]}) {
+      ++c->visits;
+      ++(visitor ? c->visitors : c->bounces);
+      c->returning += returning;
+      ++c->dwell[minutes <= 3 ? 0 : minutes < 15 ? 1 : 2];
+    }
+  }
+  return m;
+}
+
+void Add(StoreMetrics::Counts* to, const StoreMetrics::Counts& c) {
+  to->visits += c.visits;
+  to->visitors += c.visitors;
+  to->bounces += c.bounces;
+  to->passers_by += c.passers_by;
+  to->returning += c.returning;
+  to->recognisable += c.recognisable;
+  for (size_t i = 0; i < c.dwell.size(); ++i) to->dwell[i] += c.dwell[i];
+}
+
+void World(const fs::path& dir) {
+  const auto truth = VisitTruth(dir / "store_visits.csv");
+  std::map<std::string, std::vector<Sighting>> per_store;
+  uint64_t sightings = 0;
+  for (const char* name : {"store_wifi.jsonl", "store_beacon.jsonl"}) {
+    const fs::path path = dir / name;
+    uint64_t bad = 0;
+    auto r = ReadObservations(
+        path.string(),
+        [&](const Observation& o) {
+          per_store[o.store].push_back(ToSighting(o));
+          ++sightings;
+          return holo::Status::OK();
+        },
+        [&](uint64_t, std::string_view, std::string_view, std::string_view) { ++bad; });
+    if (!r.ok()) Die(r.status().ToString());
+    if (bad) Die(path.string() + ": " + std::to_string(bad) + " bad rows");
+  }
+  const PresenceParams params = DefaultParams("segment");
+  StoreMetrics::Counts held, seen;
+  std::vector<double> true_footfall, holo_footfall;
+  for (auto& [store, sights] : per_store) {
+    std::stable_sort(sights.begin(), sights.end(), [](const Sighting& a, const Sighting& b) { return a.t_us < b.t_us; });
+    PresenceModel model(params);
+    for (const Sighting& s : sights) model.Learn(s);
+    model.Devices();
+    MetricsBuilder builder(&model, params, INT64_MIN, INT64_MAX);
+    for (const Sighting& s : sights) builder.Observe(s);
+    const StoreMetrics got = builder.Finish();
+    auto t = truth.find(store);
+    const StoreMetrics want = TrueMetrics(t == truth.end() ? std::vector<TrueVisit>{} : t->second, params);
+    Add(&held, want.total);
+    Add(&seen, got.total);
+    std::set<int64_t> days;
+    for (const auto& [d, c] : want.days) days.insert(d);
+    for (const auto& [d, c] : got.days) days.insert(d);
+    for (int64_t d : days) {
+      auto w = want.days.find(d);
+      auto g = got.days.find(d);
+      true_footfall.push_back(w == want.days.end() ? 0 : static_cast<double>(w->second.visitors));
+      holo_footfall.push_back(g == got.days.end() ? 0 : static_cast<double>(g->second.visitors));
+    }
+  }
+  std::printf("World %s: %zu stores, %llu sightings\n\n", dir.string().c_str(), per_store.size(),
+              static_cast<unsigned long long>(sightings));
+  std::printf("| metric (all stores) | truth | Holo | Holo / truth |\n|---|---:|---:|---:|\n");
+  auto row = [](const char* name, double want, double got) {
+    std::printf("| %s | %.0f | %.0f | %.3f |\n", name, want, got, want > 0 ? got / want : 0.0);
+  };
+  auto share = [](const char* name, double want, double got) {
+    std::printf("| %s | %.3f | %.3f | %+.3f |\n", name, want, got, got - want);
+  };
+  row("visits", held.visits, seen.visits);
+  row("visitors (footfall)", held.visitors, seen.visitors);
+  row("bounces", held.bounces, seen.bounces);
+  row("passers-by", held.passers_by, seen.passers_by);
+  // The truth's share over every visitor; Holo's over the visitors it can recognise.
+  const double tv = std::max<double>(1, held.visitors), sv = std::max<double>(1, seen.recognisable);
+  share("returning share of visitors", held.returning / tv, seen.returning / sv);
+  const double tn = std::max<double>(1, held.visits), sn = std::max<double>(1, seen.visits);
+  share("dwell <= 3 min share", held.dwell[0] / tn, seen.dwell[0] / sn);
+  share("dwell 3-15 min share", held.dwell[1] / tn, seen.dwell[1] / sn);
+  share("dwell >= 15 min share", held.dwell[2] / tn, seen.dwell[2] / sn);
+  share("capture rate", held.visits / std::max<double>(1, held.visits + held.passers_by),
+        seen.visits / std::max<double>(1, seen.visits + seen.passers_by));
+  double err = 0, sum = 0;
+  for (size_t i = 0; i < true_footfall.size(); ++i) err += std::fabs(holo_footfall[i] - true_footfall[i]), sum += true_footfall[i];
+  const Score sc = ScoreOf(holo_footfall, true_footfall);
+  std::printf("\nfootfall per store and day (%zu store-days, mean %.2f visitors): MAE %.3f, relative error %.3f, Pearson r %.3f\n",
+              true_footfall.size(), true_footfall.empty() ? 0.0 : sum / true_footfall.size(),
+              true_footfall.empty() ? 0.0 : err / true_footfall.size(), sum > 0 ? err / sum : 0.0, sc.r);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) Die("usage: stores_eval SHARED_DIR");
+  if (argc == 3 && std::string(argv[1]) == "--world") {
+    World(argv[2]);
+    return 0;
+  }
+  if (argc != 2) Die("usage: stores_eval SHARED_DIR | stores_eval --world DIR");
   const fs::path shared = argv[1];
   Occupancy(shared / "datasets/stores/wifi_probe_occupancy_brno");
   Devices(shared / "datasets/stores/wifi_probe_labeled_derand");
