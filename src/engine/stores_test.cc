@@ -3,12 +3,20 @@
 // reason while the good ones land, a store keeps one clock, and rekeying keeps the devices.
 #include <gtest/gtest.h>
 
+#include <simdjson.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <sstream>
+#include <tuple>
 
+#include "common/time_util.h"
 #include "engine/engine_test_util.h"
 #include "holo/engine.h"
+#include "holo/generate.h"
 #include "holo/stores.h"
 
 namespace holo {
@@ -136,12 +144,6 @@ TEST_F(StoresTest, RekeyKeepsEachDeviceOneDevice) {
   EXPECT_NE(engine_->stores().DevicesJson("lab", "", "")->find(R"("devices":2,)"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace holo
-
-namespace holo {
-namespace {
-
 // The online link: a store MAC an app also reported (context.externalIds) is tied to that
 // person's OneID; the link counts with consent only when the person allows store_link
 // (location); a MAC no app reported stays unlinked.
@@ -178,6 +180,84 @@ TEST_F(StoresTest, LinkRateCountsStoreDevicesTiedToAPerson) {
   ASSERT_TRUE(devices.ok());
   EXPECT_NE(devices->find(R"("devices":1,)"), std::string::npos) << *devices;
   EXPECT_NE(engine_->stores().ListStoresJson()->find(R"("observations":20,)"), std::string::npos);
+}
+
+
+// The metrics of generated stores against the generator's visit truth (store_visits.csv),
+// through the engine as `holo stores import` and `holo stores metrics` run them: visits,
+// visitors, passers-by and the returning share stay near the truth (bench/RESULTS.md has the
+// figures over every store of larger worlds).
+TEST_F(StoresTest, GeneratedStoresAgainstTheirVisitTruth) {
+  WorldOptions world;
+  world.persons = 8000;
+  world.seed = 31;
+  world.out_dir = dir_ / "world";
+  ASSERT_TRUE(GenerateWorld(world, nullptr, nullptr).ok());
+  struct Truth {
+    uint64_t rows = 0, visits = 0, visitors = 0, passes = 0, returning = 0;
+    std::vector<std::tuple<int64_t, std::string, int64_t>> visits_of;  // arrival, person, length
+  };
+  std::map<std::string, Truth> truth;
+  std::ifstream in(dir_ / "world/store_visits.csv");
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string col; std::getline(ss, col, ',');) f.push_back(col);
+    ASSERT_EQ(f.size(), 8u) << line;
+    Truth& t = truth[f[0]];
+    ++t.rows;
+    if (f[5] == "pass") {
+      ++t.passes;
+      continue;
+    }
+    const int64_t a = *ParseIso8601Ms(f[6]), d = *ParseIso8601Ms(f[7]);
+    t.visits_of.emplace_back(a, f[1], d - a);
+  }
+  std::vector<std::pair<uint64_t, std::string>> busiest;
+  for (auto& [store, t] : truth) busiest.emplace_back(t.rows, store);
+  std::sort(busiest.rbegin(), busiest.rend());
+  busiest.resize(6);
+  Truth want;
+  uint64_t visits = 0, visitors = 0, passers = 0, returning = 0, recognisable = 0;
+  for (const auto& [rows, store] : busiest) {
+    Truth& t = truth[store];
+    std::sort(t.visits_of.begin(), t.visits_of.end());
+    std::map<std::string, int64_t> last_day;
+    for (const auto& [arrival, person, length] : t.visits_of) {
+      ++want.visits;
+      if (length < 5 * 60 * 1000) continue;
+      ++want.visitors;
+      const int64_t day = arrival / 86400000;
+      auto it = last_day.find(person);
+      want.returning += it != last_day.end() && it->second < day;
+      last_day[person] = day;
+    }
+    want.passes += t.passes;
+    auto report = engine_->stores().ImportStoreFiles(
+        store, {dir_ / "world/store_wifi.jsonl", dir_ / "world/store_beacon.jsonl"});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    auto json = engine_->stores().MetricsJson(store, "", "");
+    ASSERT_TRUE(json.ok()) << json.status().ToString();
+    simdjson::dom::parser parser;
+    simdjson::dom::element total = parser.parse(*json)["total"];
+    visits += total["visits"].get_uint64().value();
+    visitors += total["visitors"].get_uint64().value();
+    passers += total["passers_by"].get_uint64().value();
+    returning += total["returning"].get_uint64().value();
+    recognisable += total["recognisable"].get_uint64().value();
+  }
+  ASSERT_GT(want.visits, 250u);
+  const auto near = [](uint64_t got, uint64_t truth, double lo, double hi) {
+    const double r = static_cast<double>(got) / static_cast<double>(truth);
+    return r >= lo && r <= hi;
+  };
+  EXPECT_PRED4(near, visits, want.visits, 0.9, 1.08);
+  EXPECT_PRED4(near, visitors, want.visitors, 0.88, 1.05);
+  EXPECT_PRED4(near, passers, want.passes, 0.9, 1.15);
+  ASSERT_GT(recognisable, 0u);
+  EXPECT_NEAR(static_cast<double>(returning) / recognisable, static_cast<double>(want.returning) / want.visitors, 0.08);
 }
 
 }  // namespace
