@@ -65,7 +65,7 @@ class StoreService {
                                            int64_t interval_s) = 0;
 
   // The physical devices seen between `from` and `to`: {"store", "from", "to", "devices",
-  // "globally_unique", "randomized_devices", "randomized_macs", "rotating_macs",
+  // "globally_unique", "randomized_devices", "randomized_macs", "rotating_macs", "handovers",
   // "beacon_devices", "residents", "observations", "days_with_data"}.
   virtual Result<std::string> DevicesJson(std::string_view store_id, std::string_view from, std::string_view to) = 0;
 

@@ -57,6 +57,13 @@ void PresenceModel::Learn(const Sighting& s) {
       p.first_us = s.t_us;
       p.fingerprint = s.fingerprint;
     }
+    if (p.fingerprint != 0) {
+      auto r = last_randomized_us_.find(p.fingerprint);
+      if (r != last_randomized_us_.end()) {
+        if (added) p.follows_randomized = s.t_us - r->second <= p_.visit_gap_us;
+        if (!added && r->second >= p.first_us) p.overlaps_randomized = true;
+      }
+    }
     p.last_us = s.t_us;
     if (p.last_window != window) {
       ++p.windows_per_day[FloorDiv(s.t_us, kDayUs)];
@@ -65,6 +72,7 @@ void PresenceModel::Learn(const Sighting& s) {
   } else {
     const uint32_t mac = Node(s.device, false);
     if (s.fingerprint != 0) {
+      last_randomized_us_[s.fingerprint] = s.t_us;
       const uint32_t a = Find(mac), b = Find(Node(s.fingerprint, true));
       if (a != b) parent_[std::max(a, b)] = std::min(a, b);
     }
@@ -106,6 +114,18 @@ void PresenceModel::Finish() {
     if (resident) {
       resident_.insert(device);
       ++count_.residents;
+    }
+  }
+  // Handovers: into the device of the randomized MACs they took over from (never a resident).
+  for (auto it = unique_.begin(); it != unique_.end();) {
+    const Presence& p = it->second;
+    if (p.follows_randomized && !p.overlaps_randomized && !resident_.contains(it->first)) {
+      const uint32_t a = Find(Node(it->first, false)), b = Find(Node(p.fingerprint, true));
+      if (a != b) parent_[std::max(a, b)] = std::min(a, b);
+      ++count_.handovers;
+      it = unique_.erase(it);
+    } else {
+      ++it;
     }
   }
   count_.globally_unique = unique_.size();

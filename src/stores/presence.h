@@ -15,7 +15,10 @@
 // the devices are the connected components of the MAC-fingerprint graph. A MAC without the
 // locally administered bit behaves as a randomized one when it lives shorter than a visit
 // gap and its fingerprint is shared by at least rotating_min_macs such short-lived MACs
-// (captures that anonymise MACs, or phones that rotate without setting the bit). Pass 2 cuts each
+// (captures that anonymise MACs, or phones that rotate without setting the bit). A globally
+// unique MAC that takes over from randomized probes of its own fingerprint — they ended within a
+// visit gap before its first probe and none came while it was seen — is the same phone showing
+// its own address (as phones do once they join a network): it joins their device. Pass 2 cuts each
 // device's sightings at or above the RSSI threshold into visits (a visit ends after
 // visit_gap unseen) and counts, per window, the visits of at least min_visit that overlap it;
 // the people estimate is people_per_device * that count + people_offset, never below 0.
@@ -111,6 +114,7 @@ struct DeviceCount {
   uint64_t beacon_devices = 0;      // distinct phones that heard a beacon
   uint64_t randomized_macs = 0;     // distinct randomized MACs seen (rotating ones included)
   uint64_t rotating_macs = 0;       // of randomized_macs: without the bit, but rotating
+  uint64_t handovers = 0;           // globally unique MACs joined to the randomized device before them
   uint64_t residents = 0;           // of globally_unique
   uint64_t days_with_data = 0;
 };
@@ -146,6 +150,10 @@ class PresenceModel {
     std::map<int64_t, uint32_t> windows_per_day;
     int64_t first_us = 0, last_us = 0;
     uint64_t fingerprint = 0;
+    // Handover (see Finish): randomized probes with its fingerprint ended within a visit gap
+    // before it first appeared, and none came while it was seen.
+    bool follows_randomized = false;
+    bool overlaps_randomized = false;
   };
   uint32_t Node(uint64_t key, bool fingerprint);
   uint32_t Find(uint32_t x);
@@ -160,6 +168,7 @@ class PresenceModel {
   std::unordered_map<uint64_t, Presence> unique_;
   std::unordered_set<uint64_t> beacons_;
   std::unordered_map<uint64_t, uint32_t> mac_node_, fp_node_;
+  std::unordered_map<uint64_t, int64_t> last_randomized_us_;  // fingerprint -> latest randomized probe
   std::vector<uint32_t> parent_;
   std::unordered_set<uint64_t> resident_;
   bool finished_ = false;

@@ -47,6 +47,41 @@ std::map<int64_t, uint32_t> Present(std::vector<Sighting> s, const PresenceParam
   return out;
 }
 
+// A phone that probes with randomized MACs and then with its own address (once it joins a
+// network) is one device, when its own address takes over within a visit gap and never runs
+// beside randomized probes of its fingerprint; otherwise two phones of one model stay two.
+TEST(PresenceModelTest, AGloballyUniqueMacTakingOverFromRandomizedOnesIsTheirDevice) {
+  const uint64_t kF = 0xF1, kOther = 0xF2;
+  auto devices = [](const std::vector<Sighting>& s) {
+    DeviceCount c;
+    Present(s, Plain(), 5 * kMin, &c);
+    return c;
+  };
+  std::vector<Sighting> handover;
+  for (int m = 0; m < 30; m += 3) Seen(&handover, 100 + m, m, m + 2, 1, -60, true, kF);  // rotating
+  Seen(&handover, 1, 40, 70, 2, -60, false, kF);  // its own MAC, 8 minutes after the last
+  DeviceCount c = devices(handover);
+  EXPECT_EQ(c.devices, 1u);
+  EXPECT_EQ(c.handovers, 1u);
+  EXPECT_EQ(c.globally_unique, 0u);
+
+  std::vector<Sighting> beside = handover;  // randomized probes of the model go on meanwhile
+  Seen(&beside, 200, 50, 52, 1, -60, true, kF);
+  c = devices(beside);
+  EXPECT_EQ(c.handovers, 0u);
+  EXPECT_EQ(c.devices, 2u);
+
+  std::vector<Sighting> later;  // an hour later: another visit, another phone
+  for (int m = 0; m < 30; m += 3) Seen(&later, 100 + m, m, m + 2, 1, -60, true, kF);
+  Seen(&later, 1, 90, 120, 2, -60, false, kF);
+  EXPECT_EQ(devices(later).devices, 2u);
+
+  std::vector<Sighting> other_model;  // another fingerprint
+  for (int m = 0; m < 30; m += 3) Seen(&other_model, 100 + m, m, m + 2, 1, -60, true, kF);
+  Seen(&other_model, 1, 40, 70, 2, -60, false, kOther);
+  EXPECT_EQ(devices(other_model).devices, 2u);
+}
+
 TEST(PresenceModelTest, VisitorsBouncesPassersByAndGaps) {
   std::vector<Sighting> s;
   Seen(&s, 1, 0, 20);             // a visitor: 20 minutes

@@ -386,7 +386,8 @@ Result<std::string> Stores::DevicesJson(std::string_view store_id, std::string_v
   WriteRange(w, from, to, range.from_us, range.to_us, info.zoned);
   w.Key("devices").Uint(d.devices).Key("globally_unique").Uint(d.globally_unique);
   w.Key("randomized_devices").Uint(d.randomized_devices).Key("randomized_macs").Uint(d.randomized_macs);
-  w.Key("rotating_macs").Uint(d.rotating_macs).Key("beacon_devices").Uint(d.beacon_devices);
+  w.Key("rotating_macs").Uint(d.rotating_macs).Key("handovers").Uint(d.handovers);
+  w.Key("beacon_devices").Uint(d.beacon_devices);
   w.Key("residents").Uint(d.residents).Key("observations").Uint(d.sightings);
   w.Key("days_with_data").Uint(d.days_with_data).EndObject();
   return out;

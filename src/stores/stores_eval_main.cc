@@ -20,6 +20,7 @@
 // (MAE, relative error, Pearson r).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -295,6 +296,16 @@ void Devices(const fs::path& dir) {
     for (const auto& [k, n] : both) tp += pairs(n);
     for (const auto& [k, n] : pred) pp += pairs(n);
     for (const auto& [k, n] : label) tt += pairs(n);
+    // Where the count goes wrong: labels spread over several devices (probes of each).
+    std::map<std::string, std::vector<uint64_t>> spread;
+    for (const auto& [k, n] : both) spread[k.second].push_back(n);
+    std::string split;
+    for (const auto& [l, parts] : spread) {
+      if (parts.size() < 2) continue;
+      split += (split.empty() ? "" : "; ") + l + ":";
+      for (uint64_t n : parts) split += " " + std::to_string(n);
+    }
+    if (getenv("STORES_EVAL_VERBOSE") != nullptr) std::fprintf(stderr, "split: %s\n", split.c_str());
     std::string what = skip < per_file.size() ? "6 (without " + fs::path(files[skip]).stem().string() + ")" : "all 7";
     std::printf("| %s | %llu | %.3f | %.3f |\n", what.c_str(), (unsigned long long)dc.devices,
                 pp ? double(tp) / pp : 1.0, tt ? double(tp) / tt : 1.0);
