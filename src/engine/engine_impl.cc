@@ -136,6 +136,7 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
   for (const auto& [source, ms] : options_.future_skew_ms_by_source) parser_options_.future_skew_ms_by_source[source] = ms;
   destinations_ = MakeDestinations();
   stores_ = MakeStores();
+  profiles_.SetStores(stores_.get());
 }
 
 Result<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {

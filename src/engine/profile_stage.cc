@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/coding.h"
+#include "common/hex.h"
 #include "engine/audiences.h"
 #include "engine/consent_index.h"
 #include "identity/graph_store.h"
@@ -82,6 +83,22 @@ Result<profile::BuildOptions> ProfileStage::OptionsFor(bool reload_consent) {
     if (!i) return false;
     return consent->Given(oneid, *i);
   };
+  // Visits imported from sensor files, of the members a store can see: a MAC, a beacon's
+  // device id (the identity graph's pseudonyms, the same the stores keep).
+  HOLO_ASSIGN_OR_RETURN(const bool visits, stores_ != nullptr ? stores_->HasVisitDays() : Result<bool>(false));
+  if (visits) {
+    bo.store_visits = [stores = stores_](const std::vector<profile::ProfileAccumulator::Identifier>& members,
+                                         std::vector<std::pair<std::string, int64_t>>* out) -> Status {
+      for (const auto& m : members) {
+        if (m.type != "mac" && m.type != "device_id") continue;
+        std::array<uint8_t, 16> device;
+        if (!hex::Decode(m.pseudonym_hex, device.data(), device.size())) continue;
+        HOLO_ASSIGN_OR_RETURN(std::vector<stores::StoreVisitDay> days, stores->VisitDaysOf(device));
+        for (const auto& d : days) out->emplace_back(d.store, d.last_us / 1000);
+      }
+      return Status::OK();
+    };
+  }
   return bo;
 }
 

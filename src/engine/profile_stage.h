@@ -27,6 +27,7 @@
 
 #include "holo/result.h"
 #include "profile/profile_store.h"
+#include "stores/store_service.h"
 
 namespace holo::storage {
 class Store;
@@ -49,6 +50,8 @@ class ProfileStage {
 
   // Where the rebuilds report their phases (may be empty). Set before use, not beside it.
   void SetLog(Log log) { log_ = std::move(log); }
+  // The offline stores, whose imported visit days profiles take (may be null). Set before use.
+  void SetStores(const stores::Stores* stores) { stores_ = stores; }
 
   // At a read-write open: builds the event index (keys::EventNameKey) and the typed trait
   // rows once, for a store written before them.
@@ -79,6 +82,7 @@ class ProfileStage {
   Audiences* const audiences_;
   const Clock clock_;
   Log log_;
+  const stores::Stores* stores_ = nullptr;
   std::atomic<bool> clock_warned_{false};  // the data-older-than-the-clock warning was given
 };
 

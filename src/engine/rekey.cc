@@ -226,6 +226,11 @@ Status EngineImpl::Rekey(const Options& options, bool keep_old,
             break;
           case Cf::kStores: {  // an observation's key holds its device's pseudonym
             if (key[0] == keys::kStoreMetaTag) break;
+            if (key[0] == keys::kStoreVisitTag) {  // so does a visit day's, first
+              if (key.size() < 17) return unexpected();
+              mapper.MapAt(&key, 1);
+              break;
+            }
             const size_t at = keys::StoreObservationDeviceOffset(key);
             if (at == std::string::npos) return unexpected();
             mapper.MapAt(&key, at);

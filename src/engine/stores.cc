@@ -3,6 +3,8 @@
 #include "engine/engine_impl.h"
 
 #include "identity/graph_store.h"
+#include "storage/keys.h"
+#include "storage/store.h"
 
 namespace holo::engine {
 
@@ -26,6 +28,20 @@ std::unique_ptr<stores::Stores> EngineImpl::MakeStores() {
     return identity::LookupOneId(*store_, node);
   };
   hooks.store_link_allowed = [this](uint64_t oneid) { return StoreLinkShown(oneid, "store_link"); };
+  // Imported visits reach the profiles of the people whose devices they are.
+  hooks.visits_added = [this](const std::vector<std::array<uint8_t, 16>>& devices) -> Status {
+    MutexLock lock(&change_mu_);
+    storage::WriteBatch marks(*store_);
+    for (const auto& device : devices) {
+      identity::NodeKey node;
+      std::copy(device.begin(), device.end(), node.begin());
+      HOLO_ASSIGN_OR_RETURN(const uint64_t oneid, identity::LookupOneId(*store_, node));
+      if (oneid != 0) marks.Put(storage::Cf::kMeta, storage::keys::DirtyProfile(oneid), "");
+    }
+    if (marks.Count() == 0) return Status::OK();
+    HOLO_RETURN_IF_ERROR(store_->Write(&marks, /*sync=*/true));
+    return RebuildMarkedProfiles();
+  };
   return std::make_unique<stores::Stores>(store_.get(), std::move(hooks));
 }
 

@@ -25,14 +25,14 @@ namespace {
 const char kHeader[] =
     "datetime;dst;src;src_vendor;randomized;rssi;idx;seq_num;ch_freq;FCfield;ssid;dot11elt;oui;occupancy\n";
 
-// `n` probes a minute apart from 10:00 of one day by `mac`.
-std::string Probes(const std::string& mac, int from_min, int n, int rssi = -60) {
+// `n` probes a minute apart from 10:00 of one day (`date`) by `mac`.
+std::string Probes(const std::string& mac, int from_min, int n, int rssi = -60, const char* date = "2022-10-18") {
   std::string out;
   for (int i = 0; i < n; ++i) {
     const int m = from_min + i;
     char line[256];
-    std::snprintf(line, sizeof(line), "2022-10-18 %02d:%02d:00.000000;ff:ff:ff:ff:ff:ff;%s;;0;%d;0;%d;2417;;;[0, 1];[];0\n",
-                  10 + m / 60, m % 60, mac.c_str(), rssi, i);
+    std::snprintf(line, sizeof(line), "%s %02d:%02d:00.000000;ff:ff:ff:ff:ff:ff;%s;;0;%d;0;%d;2417;;;[0, 1];[];0\n",
+                  date, 10 + m / 60, m % 60, mac.c_str(), rssi, i);
     out += line;
   }
   return out;
@@ -182,6 +182,70 @@ TEST_F(StoresTest, LinkRateCountsStoreDevicesTiedToAPerson) {
   EXPECT_NE(engine_->stores().ListStoresJson()->find(R"("observations":20,)"), std::string::npos);
 }
 
+// Visits imported from a sniffer file reach the profile of the person whose MAC an app
+// reported — the store traits, shown for a use only with location consent — and go with the
+// person at erasure: a later owner of the same MAC does not inherit them.
+TEST_F(StoresTest, ImportedVisitsReachTheLinkedProfileUnderLocationConsent) {
+  const std::string mac = "00:16:3e:11:22:33";
+  IngestLines("app.jsonl", "taobao",
+              R"({"type":"track","event":"App Opened","messageId":"m1","userId":"u1","timestamp":"2026-10-01T10:00:00Z","context":{"externalIds":[{"id":"00:16:3E:11:22:33","type":"mac"}]}})"
+              "\n");
+  auto oneid = engine_->LookupOneId("user_id@taobao", "u1");
+  ASSERT_TRUE(oneid.ok()) << oneid.status().ToString();
+  const std::string lab = dir_ / "lab.csv", mall = dir_ / "mall.csv";
+  testing::WriteFile(lab, std::string(kHeader) + Probes(mac, 0, 20, -60, "2026-10-20") + Probes(mac, 0, 5, -60, "2026-10-22") +
+                              Probes(mac, 0, 5, -85, "2026-10-25") +  // walked past: not a visit day
+                              Probes("00:16:3e:44:55:66", 0, 20, -60, "2026-10-20"));
+  testing::WriteFile(mall, std::string(kHeader) + Probes(mac, 0, 3, -60, "2026-10-21"));
+  ASSERT_TRUE(engine_->stores().ImportStoreFiles("lab", {lab}).ok());
+  ASSERT_TRUE(engine_->stores().ImportStoreFiles("mall", {mall}).ok());
+  const std::vector<std::string> names = {"store_visits_90d", "stores_visited_90d", "favourite_store", "last_store_visit"};
+  ASSERT_TRUE(engine_->serving().Warm().ok());
+  auto traits = engine_->serving().TraitsJson(*oneid, names);
+  ASSERT_TRUE(traits.ok()) << traits.status().ToString();
+  EXPECT_NE(traits->find(R"("store_visits_90d":3,"stores_visited_90d":2,"favourite_store":"lab","last_store_visit":"2026-10-22T10:04:00.000Z")"),
+            std::string::npos)
+      << *traits;
+  // An exit for a use shows them only with location consent.
+  auto shown = engine_->serving().TraitsJson(*oneid, names, "activation");
+  ASSERT_TRUE(shown.ok());
+  EXPECT_NE(shown->find(R"("store_visits_90d":null)"), std::string::npos) << *shown;
+  Engine::ConsentChange c;
+  c.id = "user_id@taobao:u1";
+  c.source = "app";
+  c.purposes = {"location"};
+  ASSERT_TRUE(engine_->privacy().RecordConsent(c).ok());
+  shown = engine_->serving().TraitsJson(*oneid, names, "activation");
+  ASSERT_TRUE(shown.ok());
+  EXPECT_NE(shown->find(R"("store_visits_90d":3,)"), std::string::npos) << *shown;
+  // Importing the same file again adds no visit.
+  ASSERT_TRUE(engine_->stores().ImportStoreFiles("lab", {lab}).ok());
+  EXPECT_NE(engine_->serving().TraitsJson(*oneid, names)->find(R"("store_visits_90d":3,)"), std::string::npos);
+  // A rekey maps the visit days' device pseudonyms with the rest: the rebuilt profile keeps them.
+  engine_.reset();
+  Engine::RekeyReport rekeyed;
+  Status st = Engine::Rekey(StoreOptions(), /*keep_old=*/false, nullptr, &rekeyed);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  Open();
+  ASSERT_TRUE(engine_->serving().Warm().ok());
+  oneid = engine_->LookupOneId("user_id@taobao", "u1");
+  ASSERT_TRUE(oneid.ok());
+  auto after = engine_->serving().TraitsJson(*oneid, names);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_NE(after->find(R"("store_visits_90d":3,)"), std::string::npos) << *after;
+
+  Engine::ErasureReport erased;
+  ASSERT_TRUE(engine_->privacy().ErasePerson("user_id@taobao:u1", &erased).ok());
+  IngestLines("app2.jsonl", "taobao",
+              R"({"type":"track","event":"App Opened","messageId":"m2","userId":"u2","timestamp":"2026-10-28T10:00:00Z","context":{"externalIds":[{"id":"00:16:3E:11:22:33","type":"mac"}]}})"
+              "\n");
+  auto next = engine_->LookupOneId("user_id@taobao", "u2");
+  ASSERT_TRUE(next.ok());
+  auto inherited = engine_->serving().TraitsJson(*next, names);
+  ASSERT_TRUE(inherited.ok());
+  EXPECT_NE(inherited->find(R"("store_visits_90d":0,)"), std::string::npos) << *inherited;
+  EXPECT_NE(inherited->find(R"("last_store_visit":null)"), std::string::npos) << *inherited;
+}
 
 // The metrics of generated stores against the generator's visit truth (store_visits.csv),
 // through the engine as `holo stores import` and `holo stores metrics` run them: visits,

@@ -599,6 +599,14 @@ struct ProfileAccumulator::State {
   Meta store_meta;
   uint64_t store_events = 0;
   int64_t last_store_ms = INT64_MIN;  // the latest sighting up to as_of, any store
+  void AddStoreSighting(std::string_view store, int64_t ts, int64_t as_of_ms, uint8_t src) {
+    ++store_events;
+    if (ts <= as_of_ms) {
+      last_store_ms = std::max(last_store_ms, ts);
+      Note(&store_meta, src);
+    }
+    if (ts > as_of_ms - 90 * kDayMs && ts <= as_of_ms) visits_90d.emplace_back(store, LocalDay(ts));
+  }
 
   uint8_t SourceIndex(std::string_view s) {
     for (size_t i = 0; i < sources.size(); ++i) {
@@ -1082,20 +1090,17 @@ void ProfileAccumulator::Add(const storage::EventRecord& ev, int64_t as_of_ms) {
     }
     case Kind::kStoreSighting: {
       std::string_view store = StringAt(props, "store_id");
-      if (store.empty()) break;
-      ++s.store_events;
-      if (ev.timestamp_ms <= as_of_ms) {
-        s.last_store_ms = std::max(s.last_store_ms, ev.timestamp_ms);
-        State::Note(&s.store_meta, src);
-      }
-      if (ev.timestamp_ms > as_of_ms - 90 * kDayMs && ev.timestamp_ms <= as_of_ms) {
-        s.visits_90d.emplace_back(store, LocalDay(ev.timestamp_ms));
-      }
+      if (!store.empty()) s.AddStoreSighting(store, ev.timestamp_ms, as_of_ms, src);
       break;
     }
     case Kind::kOther:
       break;
   }
+}
+
+void ProfileAccumulator::AddStoreVisit(std::string_view store_id, int64_t ts_ms, int64_t as_of_ms) {
+  State& s = *s_;
+  s.AddStoreSighting(store_id, ts_ms, as_of_ms, s.SourceIndex("stores"));
 }
 
 // ---- output ----

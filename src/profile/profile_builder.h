@@ -51,6 +51,10 @@ class ProfileAccumulator {
   // Adds one event. `as_of_ms` is the profile's reference time (windows, recency decay).
   void Add(const storage::EventRecord& event, int64_t as_of_ms);
   uint64_t events() const { return events_; }
+  // Adds a day the person's device was seen in store `store_id` from imported sensor files
+  // (holo stores import), its latest sighting at `ts_ms`: the store traits count it as they
+  // count a Probe Seen of that store then (source "stores"); not an event.
+  void AddStoreVisit(std::string_view store_id, int64_t ts_ms, int64_t as_of_ms);
 
   struct Identifier {
     std::string type;

@@ -477,6 +477,16 @@ struct Building {
 Status ReindexOneIds(storage::Store* store, const std::vector<uint64_t>& ids);
 
 // One pass over every event; used on a first load or when most OneIDs changed.
+// The OneID's imported store visits (BuildOptions::store_visits) into its accumulator.
+Status AddStoreVisits(const BuildOptions& options, const std::vector<ProfileAccumulator::Identifier>& members,
+                      int64_t as_of, ProfileAccumulator* acc) {
+  if (!options.store_visits) return Status::OK();
+  std::vector<std::pair<std::string, int64_t>> visits;
+  HOLO_RETURN_IF_ERROR(options.store_visits(members, &visits));
+  for (const auto& [store, ts] : visits) acc->AddStoreVisit(store, ts, as_of);
+  return Status::OK();
+}
+
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
                  const BuildOptions& options, BuildStats* stats) {
   std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
@@ -556,6 +566,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
       stats->deleted++;
     } else {
       Building& b = building.try_emplace(id, prototypes).first->second;
+      HOLO_RETURN_IF_ERROR(AddStoreVisits(options, m->second, as_of, &b.acc));
       const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
       HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, &had));
       stats->written++;
@@ -683,6 +694,7 @@ Status BuildFromIndex(storage::Store* store, const std::vector<uint64_t>& ids, c
       stats->deleted++;
     } else {
       Building& b = building.try_emplace(id, prototypes).first->second;
+      HOLO_RETURN_IF_ERROR(AddStoreVisits(options, m->second, as_of, &b.acc));
       const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
       HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, nullptr));
       stats->written++;

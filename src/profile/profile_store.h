@@ -11,6 +11,7 @@
 
 #include "holo/result.h"
 #include "profile/computed_trait.h"
+#include "profile/profile_builder.h"
 #include "profile/trait_row.h"
 #include "storage/store.h"
 
@@ -57,6 +58,12 @@ struct BuildOptions {
   // still in memtables and level-0 files (a store just rebuilt in full counts its profiles
   // twice or more). 0: the estimate alone.
   uint64_t profiles_bound = 0;
+  // The store visits imported from sensor files (not events) of a OneID's members, as
+  // (store_id, latest sighting ms) per visit day: ProfileAccumulator::AddStoreVisit. May be
+  // empty (none).
+  std::function<Status(const std::vector<ProfileAccumulator::Identifier>& members,
+                       std::vector<std::pair<std::string, int64_t>>* visits)>
+      store_visits;
 };
 
 // Rebuilds the profile of every OneID marked dirty, then clears the marks.

@@ -117,6 +117,33 @@ inline int64_t StoreTimeOf(const char* p) {
   return static_cast<int64_t>(coding::DecodeFixed64BE(p) ^ (1ULL << 63));
 }
 inline constexpr size_t kStoreObservationSuffixSize = 8 + 16 + 4;
+//   'v' device16 store \0 day4               -> the latest sighting of the day (StoreVisitDay)
+// The days an identifying device (a globally unique MAC, a beacon device) was seen in a store
+// at or above its RSSI threshold: what profiles read of imported visits (docs/stores.md).
+// day4: days since the epoch of the store's clock, big-endian with the sign bit flipped.
+inline constexpr char kStoreVisitTag = 'v';
+inline std::string StoreVisitPrefix(const std::array<uint8_t, 16>& device) {
+  std::string k(1, kStoreVisitTag);
+  k.append(reinterpret_cast<const char*>(device.data()), device.size());
+  return k;
+}
+inline std::string StoreVisitKey(const std::array<uint8_t, 16>& device, std::string_view store, int64_t day) {
+  std::string k = StoreVisitPrefix(device);
+  k.append(store);
+  k.push_back('\0');
+  const uint32_t d = static_cast<uint32_t>(static_cast<int32_t>(day)) ^ (1U << 31);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((d >> shift) & 0xff));
+  return k;
+}
+// The store and day of a 'v' key; false when the key is not one.
+inline bool DecodeStoreVisitKey(std::string_view key, std::string_view* store, int64_t* day) {
+  if (key.size() < 1 + 16 + 2 + 4 || key[0] != kStoreVisitTag || key[key.size() - 5] != '\0') return false;
+  *store = key.substr(17, key.size() - 17 - 5);
+  uint32_t d = 0;
+  for (size_t i = key.size() - 4; i < key.size(); ++i) d = (d << 8) | static_cast<uint8_t>(key[i]);
+  *day = static_cast<int32_t>(d ^ (1U << 31));
+  return true;
+}
 // The offset of the device pseudonym in a stores key, or npos when the key is not an
 // observation's (rekey maps the pseudonym in place).
 inline size_t StoreObservationDeviceOffset(std::string_view key) {

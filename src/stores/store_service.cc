@@ -97,6 +97,37 @@ PresenceParams Stores::ParamsOf(const Info& info) {
 namespace {
 
 constexpr size_t kWriteBatch = 20000;
+constexpr int64_t kDayUs = 86400LL * 1000000;
+
+// Merges `days` ((device, day) -> latest sighting) into the store's 'v' keys (the latest of
+// the stored and the new), clears it, and appends the devices whose day is new.
+Status WriteVisitDays(storage::Store* store, std::string_view store_id, bool zoned,
+                      std::map<std::pair<std::array<uint8_t, 16>, int64_t>, int64_t>* days,
+                      std::vector<std::array<uint8_t, 16>>* added) {
+  if (days->empty()) return Status::OK();
+  std::vector<std::string> ks;
+  ks.reserve(days->size());
+  for (const auto& [k, last] : *days) ks.push_back(keys::StoreVisitKey(k.first, store_id, k.second));
+  std::vector<std::string_view> views(ks.begin(), ks.end());
+  HOLO_ASSIGN_OR_RETURN(auto stored, store->MultiGet(Cf::kStores, views));
+  storage::WriteBatch batch(*store);
+  size_t i = 0;
+  for (const auto& [k, last] : *days) {
+    int64_t before = INT64_MIN;
+    if (stored[i].has_value() && stored[i]->size() == 9) before = keys::StoreTimeOf(stored[i]->data());
+    if (!stored[i].has_value()) added->push_back(k.first);
+    if (last > before) {
+      std::string v;
+      keys::AppendStoreTime(&v, last);
+      v.push_back(zoned ? 1 : 0);
+      batch.Put(Cf::kStores, ks[i], v);
+    }
+    ++i;
+  }
+  days->clear();
+  if (batch.Count() == 0) return Status::OK();
+  return store->Write(&batch, /*sync=*/false);
+}
 
 
 std::string EncodeObservation(const Observation& o) {
@@ -234,7 +265,18 @@ Result<Stores::Learned> Stores::LearnOver(std::string_view store_id, std::string
 
 Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const std::vector<std::string>& paths) {
   if (paths.empty()) return Status::InvalidArgument("no files to import");
-  MutexLock lock(&mu_);
+  std::vector<std::array<uint8_t, 16>> added_devices;
+  std::string out;
+  {
+    MutexLock lock(&mu_);
+    HOLO_ASSIGN_OR_RETURN(out, ImportLocked(store_id, paths, &added_devices));
+  }
+  if (!added_devices.empty() && hooks_.visits_added) HOLO_RETURN_IF_ERROR(hooks_.visits_added(added_devices));
+  return out;
+}
+
+Result<std::string> Stores::ImportLocked(std::string_view store_id, const std::vector<std::string>& paths,
+                                         std::vector<std::array<uint8_t, 16>>* added_devices) {
   HOLO_ASSIGN_OR_RETURN(std::optional<Info> found, FindInfo(store_id));
   bool known = found.has_value();
   Info info = found.value_or(Info());
@@ -244,6 +286,9 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
   uint64_t total = 0, total_bad = 0;
   const std::string prefix = keys::StoreObservationPrefix(store_id);
   std::unordered_map<std::string, std::array<uint8_t, 16>> pseudonyms;
+  // The visit days of identifying devices in this import: (device, day) -> latest sighting.
+  std::map<std::pair<std::array<uint8_t, 16>, int64_t>, int64_t> visit_days;
+  const int rssi_min = ParamsOf(info).rssi_min_dbm;
   for (const std::string& path : paths) {
     storage::WriteBatch batch(*store_);
     std::vector<Hooks::BadRecord> bad;
@@ -288,6 +333,11 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
       auto [cached, fresh] = pseudonyms.try_emplace(o.device_type + '\0' + o.device);
       if (fresh) cached->second = hooks_.pseudonymize(o.device_type, o.device);
       const std::array<uint8_t, 16>& pseudonym = cached->second;
+      if (!o.randomized && (o.rssi == kNoRssi || o.rssi >= rssi_min)) {
+        auto [day, fresh_day] = visit_days.try_emplace({pseudonym, FloorDiv(o.t_us, kDayUs)}, o.t_us);
+        if (!fresh_day) day->second = std::max(day->second, o.t_us);
+        if (visit_days.size() >= kWriteBatch) HOLO_RETURN_IF_ERROR(WriteVisitDays(store_, store_id, next.zoned, &visit_days, added_devices));
+      }
       std::string key = prefix;
       keys::AppendStoreTime(&key, o.t_us);
       key.append(reinterpret_cast<const char*>(pseudonym.data()), pseudonym.size());
@@ -305,6 +355,7 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
     auto report = ReadObservations(path, sink, on_bad);
     if (!report.ok()) return report.status();  // nothing of an unreadable file is counted
     HOLO_RETURN_IF_ERROR(flush());
+    HOLO_RETURN_IF_ERROR(WriteVisitDays(store_, store_id, next.zoned, &visit_days, added_devices));
     if (!bad.empty()) HOLO_RETURN_IF_ERROR(hooks_.dead_letter(bad));
     next.observations += added;
     if (!known || info.kind.empty()) {
@@ -328,6 +379,8 @@ Result<std::string> Stores::ImportStoreFiles(std::string_view store_id, const st
     w.Key("other_store").Uint(other_store).EndObject();
   }
   w.EndArray().Key("observations").Uint(total).Key("bad").Uint(total_bad).EndObject();
+  std::sort(added_devices->begin(), added_devices->end());
+  added_devices->erase(std::unique(added_devices->begin(), added_devices->end()), added_devices->end());
   return out;
 }
 
@@ -414,7 +467,6 @@ Result<std::string> Stores::MetricsJsonReleased(std::string_view store_id, std::
   HOLO_RETURN_IF_ERROR(
       Replay(*store_, store_id, INT64_MIN, range.to_us, [&](const Sighting& s) { builder.Observe(s); }, &zones));
   const StoreMetrics m = builder.Finish();
-  constexpr int64_t kDayUs = 86400LL * 1000000;
   auto date = [&](int64_t day) { return FormatTime(day * kDayUs, false).substr(0, 10); };
 
   // The report is walked twice in one order: first to list its counts (the cells), then, once
@@ -643,6 +695,20 @@ Result<uint64_t> Stores::EraseDevices(const std::function<bool(const std::array<
     }
   }
   HOLO_RETURN_IF_ERROR(it->status());
+  // The erased devices' visit days ('v' device16 ...: one seek per device would need the
+  // devices listed; the visit days are few beside the observations, so they are scanned).
+  const std::string visit_prefix(1, keys::kStoreVisitTag);
+  storage::ScanOptions vo;
+  vo.upper_bound = keys::PrefixSuccessor(visit_prefix);
+  vo.fill_cache = false;
+  auto vit = store_->NewCursor(Cf::kStores, vo);
+  for (vit->Seek(visit_prefix); vit->Valid(); vit->Next()) {
+    if (vit->key().size() < 17) return Status::DataLoss("stores: a damaged visit-day key");
+    std::array<uint8_t, 16> device;
+    std::memcpy(device.data(), vit->key().data() + 1, device.size());
+    if (erased(device)) batch.Delete(Cf::kStores, vit->key());
+  }
+  HOLO_RETURN_IF_ERROR(vit->status());
   for (const auto& [id, n] : per_store) {
     HOLO_ASSIGN_OR_RETURN(std::optional<Info> info, FindInfo(id));
     if (!info) continue;
@@ -651,6 +717,37 @@ Result<uint64_t> Stores::EraseDevices(const std::function<bool(const std::array<
   }
   HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   return deleted;
+}
+
+Result<std::vector<StoreVisitDay>> Stores::VisitDaysOf(const std::array<uint8_t, 16>& device) const {
+  const std::string prefix = keys::StoreVisitPrefix(device);
+  storage::ScanOptions so;
+  so.upper_bound = keys::PrefixSuccessor(prefix);
+  auto it = store_->NewCursor(Cf::kStores, so);
+  std::vector<StoreVisitDay> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    StoreVisitDay d;
+    std::string_view store;
+    if (!keys::DecodeStoreVisitKey(it->key(), &store, &d.day) || it->value().size() != 9) {
+      return Status::DataLoss("stores: a damaged visit-day record");
+    }
+    d.store = std::string(store);
+    d.last_us = keys::StoreTimeOf(it->value().data());
+    d.zoned = it->value()[8] != 0;
+    out.push_back(std::move(d));
+  }
+  HOLO_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+Result<bool> Stores::HasVisitDays() const {
+  const std::string prefix(1, keys::kStoreVisitTag);
+  storage::ScanOptions so;
+  so.upper_bound = keys::PrefixSuccessor(prefix);
+  auto it = store_->NewCursor(Cf::kStores, so);
+  it->Seek(prefix);
+  HOLO_RETURN_IF_ERROR(it->status());
+  return it->Valid();
 }
 
 std::string OccupancyCsv(const StoreOccupancy& occupancy) {

@@ -1,5 +1,5 @@
 // Stores: the StoreService (include/holo/stores.h). It owns the stores column family
-// (storage/keys.h: 'm' store records, 'o' observations): imports sensor files through the
+// (storage/keys.h: 'm' store records, 'o' observations, 'v' visit days of identifying devices): imports sensor files through the
 // readers (readers.h), pseudonymizing every MAC and device id before the write, and answers
 // occupancy and device counts by replaying a store's observations, in time order, through
 // the presence model (presence.h) — two passes, memory per device and open visit.
@@ -45,6 +45,17 @@ struct Hooks {
   std::function<Result<uint64_t>(const std::array<uint8_t, 16>& pseudonym)> oneid_of;
   // Whether `oneid`'s store sightings may be linked to them (the "store_link" use).
   std::function<Result<bool>(uint64_t oneid)> store_link_allowed;
+  // Called after an import, outside the service's lock, with the identifying devices that
+  // gained a visit day (their profiles take imported visits; VisitDaysOf). May be empty.
+  std::function<Status(const std::vector<std::array<uint8_t, 16>>& devices)> visits_added;
+};
+
+// A day an identifying device was seen in a store at or above the store's RSSI threshold.
+struct StoreVisitDay {
+  std::string store;
+  int64_t day = 0;      // days since the epoch of the store's clock
+  int64_t last_us = 0;  // the day's latest such sighting, in the store's clock
+  bool zoned = true;    // the store's clock is UTC (else the sensors' local clock)
 };
 
 class Stores final : public StoreService {
@@ -75,6 +86,13 @@ class Stores final : public StoreService {
   // counts; one scan of the stores column family. Returns the observations deleted.
   Result<uint64_t> EraseDevices(const std::function<bool(const std::array<uint8_t, 16>&)>& erased) EXCLUDES(mu_);
 
+  // The visit days of an identifying device (a globally unique MAC or a beacon device; its
+  // identity-graph pseudonym), in every store, from the imports: what profiles take of
+  // imported sightings. Randomized MACs and sightings under the threshold have none.
+  Result<std::vector<StoreVisitDay>> VisitDaysOf(const std::array<uint8_t, 16>& device) const;
+  // Whether any import recorded a visit day (profiles skip the look-ups when none did).
+  Result<bool> HasVisitDays() const;
+
  private:
   struct Info;  // store_service.cc
   static Result<Info> DecodeInfo(std::string_view store_id, std::string_view value);
@@ -90,6 +108,9 @@ class Stores final : public StoreService {
   // A store's record, the range asked and a model that learned the observations in it (from
   // the store's first observation when `from_start`: history for returning visitors).
   struct Learned;
+  // ImportStoreFiles under the lock; `added_devices` receives the devices with a new visit day.
+  Result<std::string> ImportLocked(std::string_view store_id, const std::vector<std::string>& paths,
+                                   std::vector<std::array<uint8_t, 16>>* added_devices) REQUIRES(mu_);
   Result<Learned> LearnOver(std::string_view store_id, std::string_view from, std::string_view to,
                             bool from_start) const;
 
