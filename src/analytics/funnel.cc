@@ -176,6 +176,18 @@ Result<FunnelReport> ComputeFunnel(const storage::Store& store, const FunnelOpti
         if (options.from_ms.has_value()) s.from.Add(sig, ev.timestamp_ms, from, options.windows);
       },
       &stats));
+  if (options.imported_store_visits && !options.stores.empty()) {
+    BrandSignals interest;
+    interest.interest = true;
+    HOLO_RETURN_IF_ERROR(options.imported_store_visits([&](uint64_t oneid, int64_t ts) {
+      auto found = state.find(oneid);  // the population: OneIDs with events
+      if (found == state.end() || ts >= at) return;
+      PerOneId& s = found->second;
+      s.store = true;
+      s.store_at.Add(interest, ts, at, options.windows);
+      if (options.from_ms.has_value()) s.store_from.Add(interest, ts, from, options.windows);
+    }));
+  }
   FunnelReport r;
   r.brand = options.brand;
   r.category = options.category;

@@ -113,6 +113,10 @@ struct FunnelOptions {
   // required when `stores` is not empty). Default: none.
   std::vector<std::string> stores;
   std::function<Result<bool>(uint64_t oneid)> store_link_allowed;
+  // Visits to `stores` imported from sensor files (not events): calls its argument with the
+  // OneID and time of each visit day of a device tied to a person. May be empty.
+  using VisitSink = std::function<void(uint64_t oneid, int64_t ts_ms)>;
+  std::function<Status(const VisitSink&)> imported_store_visits;
 };
 
 struct FunnelReport {

@@ -347,6 +347,13 @@ Result<analytics::FunnelReport> EngineImpl::FunnelOf(const FunnelQuery& query) {
   o.stores = query.stores;
   for (const std::string& st : o.stores) HOLO_RETURN_IF_ERROR(CheckName(st, "store"));
   o.store_link_allowed = [this](uint64_t oneid) { return StoreLinkShown(oneid, "funnel"); };
+  o.imported_store_visits = [this, &o](const analytics::FunnelOptions::VisitSink& sink) {
+    return stores_->ForEachVisitDay(o.stores, [&](const std::array<uint8_t, 16>& device, const stores::StoreVisitDay& d) {
+      HOLO_ASSIGN_OR_RETURN(const uint64_t oneid, OneIdOfDevice(device));
+      if (oneid != 0) sink(oneid, d.last_us / 1000);
+      return Status::OK();
+    });
+  };
   return analytics::ComputeFunnel(*store_, o);
 }
 

@@ -275,6 +275,8 @@ class EngineImpl final : public Engine,
       REQUIRES(change_mu_);
   // The engine's clock (Options::now_ms, else the system clock).
   int64_t Now() const;
+  // The OneID of a store device's pseudonym (a MAC, a beacon device) in the graph; 0: none.
+  Result<uint64_t> OneIdOfDevice(const std::array<uint8_t, 16>& pseudonym) const;
   // Rebuilds the profiles marked dirty and brings the audience up to date with them.
   Status RebuildMarkedProfiles() REQUIRES(change_mu_) { return profiles_.RebuildMarked(); }
 

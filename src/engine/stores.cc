@@ -22,20 +22,14 @@ std::unique_ptr<stores::Stores> EngineImpl::MakeStores() {
     for (const auto& b : bad) records.push_back({b.origin, b.line, b.reason, b.text});
     return ingest_.DeadLetter("stores", records);
   };
-  hooks.oneid_of = [this](const std::array<uint8_t, 16>& pseudonym) -> Result<uint64_t> {
-    identity::NodeKey node;
-    std::copy(pseudonym.begin(), pseudonym.end(), node.begin());
-    return identity::LookupOneId(*store_, node);
-  };
+  hooks.oneid_of = [this](const std::array<uint8_t, 16>& pseudonym) { return OneIdOfDevice(pseudonym); };
   hooks.store_link_allowed = [this](uint64_t oneid) { return StoreLinkShown(oneid, "store_link"); };
   // Imported visits reach the profiles of the people whose devices they are.
   hooks.visits_added = [this](const std::vector<std::array<uint8_t, 16>>& devices) -> Status {
     MutexLock lock(&change_mu_);
     storage::WriteBatch marks(*store_);
     for (const auto& device : devices) {
-      identity::NodeKey node;
-      std::copy(device.begin(), device.end(), node.begin());
-      HOLO_ASSIGN_OR_RETURN(const uint64_t oneid, identity::LookupOneId(*store_, node));
+      HOLO_ASSIGN_OR_RETURN(const uint64_t oneid, OneIdOfDevice(device));
       if (oneid != 0) marks.Put(storage::Cf::kMeta, storage::keys::DirtyProfile(oneid), "");
     }
     if (marks.Count() == 0) return Status::OK();
@@ -43,6 +37,12 @@ std::unique_ptr<stores::Stores> EngineImpl::MakeStores() {
     return RebuildMarkedProfiles();
   };
   return std::make_unique<stores::Stores>(store_.get(), std::move(hooks));
+}
+
+Result<uint64_t> EngineImpl::OneIdOfDevice(const std::array<uint8_t, 16>& pseudonym) const {
+  identity::NodeKey node;
+  std::copy(pseudonym.begin(), pseudonym.end(), node.begin());
+  return identity::LookupOneId(*store_, node);
 }
 
 }  // namespace holo::engine

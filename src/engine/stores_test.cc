@@ -206,6 +206,15 @@ TEST_F(StoresTest, ImportedVisitsReachTheLinkedProfileUnderLocationConsent) {
   EXPECT_NE(traits->find(R"("store_visits_90d":3,"stores_visited_90d":2,"favourite_store":"lab","last_store_visit":"2026-10-22T10:04:00.000Z")"),
             std::string::npos)
       << *traits;
+  // The lab's visits are an Interest touch-point of the brand's funnel with location consent.
+  Engine::FunnelQuery funnel;
+  funnel.brand = "Nike";
+  funnel.stores = {"lab"};
+  funnel.k = 10;
+  auto report = engine_->audiences().Funnel(funnel);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_NE(report->json.find(R"("raised_by_store_visits":0,"store_visits_withheld":"<10")"), std::string::npos)
+      << report->json;
   // An exit for a use shows them only with location consent.
   auto shown = engine_->serving().TraitsJson(*oneid, names, "activation");
   ASSERT_TRUE(shown.ok());
@@ -218,6 +227,20 @@ TEST_F(StoresTest, ImportedVisitsReachTheLinkedProfileUnderLocationConsent) {
   shown = engine_->serving().TraitsJson(*oneid, names, "activation");
   ASSERT_TRUE(shown.ok());
   EXPECT_NE(shown->find(R"("store_visits_90d":3,)"), std::string::npos) << *shown;
+  report = engine_->audiences().Funnel(funnel);
+  ASSERT_TRUE(report.ok());
+  EXPECT_NE(report->json.find(R"("interest":"<10")"), std::string::npos) << report->json;
+  EXPECT_NE(report->json.find(R"("raised_by_store_visits":"<10","store_visits_withheld":0)"), std::string::npos)
+      << report->json;
+  funnel.stores = {"mall"};  // the mall's visit (21 October) is a touch-point of the mall's brand only
+  report = engine_->audiences().Funnel(funnel);
+  ASSERT_TRUE(report.ok());
+  EXPECT_NE(report->json.find(R"("raised_by_store_visits":"<10")"), std::string::npos) << report->json;
+  funnel.stores = {"elsewhere"};
+  report = engine_->audiences().Funnel(funnel);
+  ASSERT_TRUE(report.ok());
+  EXPECT_NE(report->json.find(R"("raised_by_store_visits":0,"store_visits_withheld":0)"), std::string::npos)
+      << report->json;
   // Importing the same file again adds no visit.
   ASSERT_TRUE(engine_->stores().ImportStoreFiles("lab", {lab}).ok());
   EXPECT_NE(engine_->serving().TraitsJson(*oneid, names)->find(R"("store_visits_90d":3,)"), std::string::npos);

@@ -719,25 +719,51 @@ Result<uint64_t> Stores::EraseDevices(const std::function<bool(const std::array<
   return deleted;
 }
 
-Result<std::vector<StoreVisitDay>> Stores::VisitDaysOf(const std::array<uint8_t, 16>& device) const {
-  const std::string prefix = keys::StoreVisitPrefix(device);
+namespace {
+
+// Scans the visit days under `prefix` ('v', or 'v' device16), calling fn(device, day).
+Status ScanVisitDays(const storage::Store& store, const std::string& prefix,
+                     const std::function<Status(const std::array<uint8_t, 16>&, const StoreVisitDay&)>& fn) {
   storage::ScanOptions so;
   so.upper_bound = keys::PrefixSuccessor(prefix);
-  auto it = store_->NewCursor(Cf::kStores, so);
-  std::vector<StoreVisitDay> out;
+  auto it = store.NewCursor(Cf::kStores, so);
+  StoreVisitDay d;
+  std::array<uint8_t, 16> device;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
-    StoreVisitDay d;
-    std::string_view store;
-    if (!keys::DecodeStoreVisitKey(it->key(), &store, &d.day) || it->value().size() != 9) {
+    std::string_view id;
+    if (!keys::DecodeStoreVisitKey(it->key(), &id, &d.day) || it->value().size() != 9) {
       return Status::DataLoss("stores: a damaged visit-day record");
     }
-    d.store = std::string(store);
+    std::memcpy(device.data(), it->key().data() + 1, device.size());
+    d.store.assign(id);
     d.last_us = keys::StoreTimeOf(it->value().data());
     d.zoned = it->value()[8] != 0;
-    out.push_back(std::move(d));
+    HOLO_RETURN_IF_ERROR(fn(device, d));
   }
-  HOLO_RETURN_IF_ERROR(it->status());
+  return it->status();
+}
+
+}  // namespace
+
+Result<std::vector<StoreVisitDay>> Stores::VisitDaysOf(const std::array<uint8_t, 16>& device) const {
+  std::vector<StoreVisitDay> out;
+  HOLO_RETURN_IF_ERROR(ScanVisitDays(*store_, keys::StoreVisitPrefix(device),
+                                     [&](const std::array<uint8_t, 16>&, const StoreVisitDay& d) {
+                                       out.push_back(d);
+                                       return Status::OK();
+                                     }));
   return out;
+}
+
+Status Stores::ForEachVisitDay(
+    const std::vector<std::string>& store_ids,
+    const std::function<Status(const std::array<uint8_t, 16>& device, const StoreVisitDay& day)>& fn) const {
+  if (store_ids.empty()) return Status::OK();
+  return ScanVisitDays(*store_, std::string(1, keys::kStoreVisitTag),
+                       [&](const std::array<uint8_t, 16>& device, const StoreVisitDay& d) {
+                         if (std::find(store_ids.begin(), store_ids.end(), d.store) == store_ids.end()) return Status::OK();
+                         return fn(device, d);
+                       });
 }
 
 Result<bool> Stores::HasVisitDays() const {

@@ -92,6 +92,9 @@ class Stores final : public StoreService {
   Result<std::vector<StoreVisitDay>> VisitDaysOf(const std::array<uint8_t, 16>& device) const;
   // Whether any import recorded a visit day (profiles skip the look-ups when none did).
   Result<bool> HasVisitDays() const;
+  // Calls `fn` with every visit day recorded in one of `store_ids` (one scan of the days).
+  Status ForEachVisitDay(const std::vector<std::string>& store_ids,
+                         const std::function<Status(const std::array<uint8_t, 16>& device, const StoreVisitDay& day)>& fn) const;
 
  private:
   struct Info;  // store_service.cc
