@@ -729,10 +729,18 @@ class AnalystService {
   // lift and its interval computed from the noisy counts, shown only when those are.
   virtual Result<Engine::Report> ReleaseCampaign(std::string_view campaign, const Engine::ReleaseOptions& options) = 0;
 
+  // An offer's report (AudienceService::OfferReport) as analysts see it: per group (invited,
+  // holdout) the people, buyers and redeemers noised and thresholded like ReleaseFunnel's
+  // cells, epsilon split over the 3 cells one person reaches; conversion and its uplift with
+  // Newcombe's interval from the noisy counts, shown only when those are. Revenue and
+  // redemption events (unbounded per person) are not released.
+  virtual Result<Engine::Report> ReleaseOffer(std::string_view name, int64_t window_days,
+                                              const Engine::ReleaseOptions& options) = 0;
+
   // A store's metrics (StoreService::MetricsJson) as analysts see them: every count (visits,
   // visitors, bounces, passers-by, returning, dwell buckets, loyalty, per day, hour, zone
   // and flow) noised and thresholded at k like ReleaseFunnel's cells, epsilon split over the
-  // 12 cells one visit can reach; rates from the shown counts; withheld cells named under
+  // 14 cells one visit can reach; rates from the shown counts; withheld cells named under
   // "withheld"; no median dwell or peak hour. A device with several visits in the range
   // reaches more cells: docs/stores.md says what that bounds.
   virtual Result<Engine::Report> ReleaseStoreMetrics(std::string_view store, std::string_view from,

@@ -599,4 +599,64 @@ Result<Engine::Report> EngineImpl::ReleaseCampaign(std::string_view campaign, co
   return out;
 }
 
+Result<Engine::Report> EngineImpl::ReleaseOffer(std::string_view name, int64_t window_days,
+                                                const ReleaseOptions& options) {
+  HOLO_RETURN_IF_ERROR(CheckK(options.k));
+  if (options.budget_owner.empty()) return Status::InvalidArgument("a released offer needs the analyst who pays for it");
+  HOLO_ASSIGN_OR_RETURN(analytics::OfferReport r, MeasureOfferNamed(name, window_days));
+  std::vector<NamedCell> cells;
+  const std::array<std::pair<const char*, const analytics::OfferGroup*>, 2> groups = {
+      std::pair{"invited", &r.invited}, std::pair{"holdout", &r.holdout}};
+  for (const auto& [group, g] : groups) {
+    cells.push_back({std::string(group) + ".n", g->n});
+    cells.push_back({std::string(group) + ".buyers", g->buyers});
+    cells.push_back({std::string(group) + ".redeemers", g->redeemers});
+  }
+  // One person is in one group: its n, and at most its buyers and its redeemers.
+  constexpr uint32_t kPerPerson = 3;
+  const double epsilon = options.epsilon > 0 ? options.epsilon : kDefaultReportEpsilon;
+  std::vector<uint64_t> counts;
+  for (const NamedCell& x : cells) counts.push_back(x.count);
+  HOLO_ASSIGN_OR_RETURN(analytics::ReleaseAnswer a,
+                        ReleaseNamedCells("offer:" + r.issue.name + ":" + std::to_string(window_days), counts, epsilon,
+                                          kPerPerson, options));
+  Report out;
+  JsonWriter w(&out.json);
+  w.BeginObject().Key("offer").String(r.issue.name).Key("campaign").String(r.issue.campaign);
+  w.Key("segment").String(r.issue.segment).Key("issued").String(FormatIso8601Ms(r.issue.issued_ms));
+  w.Key("window_days").Int(window_days).Key("min_group").Uint(options.k);
+  WriteBudget(w, a, epsilon);
+  std::array<std::optional<double>, 2> rate;
+  std::array<double, 2> n{};
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const size_t at = g * 3;
+    w.Key(groups[g].first).BeginObject();
+    w.Key("n");
+    WriteCell(w, a.cells[at]);
+    w.Key("buyers");
+    WriteCell(w, a.cells[at + 1]);
+    w.Key("redeemers");
+    WriteCell(w, a.cells[at + 2]);
+    // Rates from the noisy counts (post-processing: no further privacy cost).
+    if (a.cells[at] && a.cells[at + 1]) {
+      n[g] = static_cast<double>(*a.cells[at]);
+      rate[g] = std::min(1.0, static_cast<double>(*a.cells[at + 1]) / n[g]);
+      w.Key("conversion").Double(std::round(*rate[g] * 10000) / 10000);
+    }
+    w.EndObject();
+  }
+  if (rate[0] && rate[1]) {
+    const analytics::Interval ci = analytics::NewcombeDifference(*rate[0], n[0], *rate[1], n[1]);
+    w.Key("conversion_uplift_pp").Double(std::round((*rate[0] - *rate[1]) * 10000) / 100);
+    w.Key("conversion_uplift_ci95_pp").BeginArray().Double(std::round(ci.low * 10000) / 100);
+    w.Double(std::round(ci.high * 10000) / 100).EndArray();
+    w.Key("ci_method").String("Newcombe hybrid score interval, from the noisy counts");
+  }
+  w.Key("not_released").BeginArray().String("revenue").String("redemption events").EndArray();
+  WriteWithheld(w, cells, a);
+  w.EndObject();
+  out.text = out.json;
+  return out;
+}
+
 }  // namespace holo::engine

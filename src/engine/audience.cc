@@ -463,12 +463,16 @@ Result<std::string> EngineImpl::IssueOffer(std::string_view name, std::string_vi
   return out;
 }
 
-Result<Engine::Report> EngineImpl::OfferReport(std::string_view name, int64_t window_days) {
+Result<analytics::OfferReport> EngineImpl::MeasureOfferNamed(std::string_view name, int64_t window_days) {
   if (window_days < 1 || window_days > 3650) return Status::InvalidArgument("the window must be 1 to 3650 days");
   HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kMeta, keys::OfferKey(name)));
   if (!v) return Status::NotFound("no offer named '" + std::string(name) + "' (holo offer list)");
   HOLO_ASSIGN_OR_RETURN(analytics::OfferIssue o, DecodeOffer(name, *v));
-  HOLO_ASSIGN_OR_RETURN(analytics::OfferReport r, analytics::MeasureOffer(*store_, o, window_days * 86400000LL));
+  return analytics::MeasureOffer(*store_, o, window_days * 86400000LL);
+}
+
+Result<Engine::Report> EngineImpl::OfferReport(std::string_view name, int64_t window_days) {
+  HOLO_ASSIGN_OR_RETURN(analytics::OfferReport r, MeasureOfferNamed(name, window_days));
   Report out;
   out.json = analytics::OfferReportJson(r);
   out.text = analytics::OfferReportText(r);

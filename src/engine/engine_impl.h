@@ -17,6 +17,7 @@
 
 #include "activation/activation.h"
 #include "analytics/funnel.h"
+#include "analytics/offer.h"
 #include "analytics/release_point.h"
 #include "common/thread_annotations.h"
 #include "engine/audiences.h"
@@ -217,6 +218,7 @@ class EngineImpl final : public Engine,
   Result<ReleasedOverlap> ReleaseOverlap(std::string_view a, std::string_view b, const ReleaseOptions& options) override;
   Result<Report> ReleaseFunnel(const FunnelQuery& query, const ReleaseOptions& options) override;
   Result<Report> ReleaseCampaign(std::string_view campaign, const ReleaseOptions& options) override;
+  Result<Report> ReleaseOffer(std::string_view name, int64_t window_days, const ReleaseOptions& options) override;
   Result<Report> ReleaseStoreMetrics(std::string_view store, std::string_view from, std::string_view to,
                                      const ReleaseOptions& options) override;
   Result<Report> PartnerMatch(std::string_view partner, std::string_view upload,
@@ -275,6 +277,8 @@ class EngineImpl final : public Engine,
       REQUIRES(change_mu_);
   // The engine's clock (Options::now_ms, else the system clock).
   int64_t Now() const;
+  // The measurement of a stored offer over `window_days` after its issue (audience.cc).
+  Result<analytics::OfferReport> MeasureOfferNamed(std::string_view name, int64_t window_days);
   // The OneID of a store device's pseudonym (a MAC, a beacon device) in the graph; 0: none.
   Result<uint64_t> OneIdOfDevice(const std::array<uint8_t, 16>& pseudonym) const;
   // Rebuilds the profiles marked dirty and brings the audience up to date with them.

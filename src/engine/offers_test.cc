@@ -84,5 +84,55 @@ TEST_F(OffersTest, IssuedWithAHoldoutAndCreditedInTheWindow) {
   EXPECT_EQ(engine_->audiences().OfferReport("nosuch", 30).status().code(), StatusCode::kNotFound);
 }
 
+// Analysts see an offer's groups only through the release point: noisy counts above k, the
+// conversion and its uplift from them, and neither revenue nor redemption events.
+TEST_F(OffersTest, AnalystsGetTheReportThroughTheReleasePoint) {
+  Open();
+  std::string lines;
+  for (int i = 0; i < 400; ++i) {
+    const std::string u = "u" + std::to_string(i);
+    lines += Track("o" + u, "Order Completed", u, "2026-09-01T10:00:00Z", R"({"revenue":5})");
+    lines += Track("c" + u, "Consent Given", u, "2026-09-01T10:00:00Z", R"({"purposes":["marketing"]})");
+  }
+  IngestLines("before.jsonl", "taobao", lines);
+  ASSERT_TRUE(engine_->audiences().DefineSegment("buyers", "order_count >= 1").ok());
+  ASSERT_TRUE(engine_->audiences().IssueOffer("spring", "buyers", "Spring", 0.5, *ParseIso8601Ms("2026-10-01T00:00:00Z")).ok());
+  lines.clear();
+  for (int i = 0; i < 400; i += 2) {  // every other member buys for 999 after the issue
+    const std::string u = "u" + std::to_string(i);
+    lines += Track("n" + u, "Order Completed", u, "2026-10-05T10:00:00Z", R"({"revenue":999})");
+  }
+  IngestLines("after.jsonl", "taobao", lines);
+  auto exact = engine_->audiences().OfferReport("spring", 30);
+  ASSERT_TRUE(exact.ok());
+  simdjson::dom::parser p, q;
+  simdjson::dom::element e = p.parse(exact->json).value();
+
+  Engine::ReleaseOptions o;
+  o.budget_owner = "analyst:ann";
+  o.k = 10;
+  o.budget = 5;
+  auto released = engine_->analysts().ReleaseOffer("spring", 30, o);
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  simdjson::dom::element r = q.parse(released->json).value();
+  for (const char* group : {"invited", "holdout"}) {
+    const double n = static_cast<double>(e[group]["n"].get_uint64().value());
+    EXPECT_NEAR(static_cast<double>(r[group]["n"].get_uint64().value()), n, 60) << released->json;
+    EXPECT_NEAR(r[group]["conversion"].get_double().value(), 0.5, 0.25) << released->json;
+  }
+  EXPECT_TRUE(r["conversion_uplift_ci95_pp"].is_array()) << released->json;
+  EXPECT_EQ(released->json.find("revenue_per_person"), std::string::npos) << released->json;
+  EXPECT_EQ(released->json.find("999"), std::string::npos);
+  EXPECT_NE(released->json.find(R"("not_released":["revenue","redemption events"])"), std::string::npos);
+  // The same question again in the period: the same answer, free.
+  auto again = engine_->analysts().ReleaseOffer("spring", 30, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(r["invited"]["n"].get_uint64().value(), q.parse(again->json).value()["invited"]["n"].get_uint64().value());
+  o.budget_owner.clear();
+  EXPECT_EQ(engine_->analysts().ReleaseOffer("spring", 30, o).status().code(), StatusCode::kInvalidArgument);
+  o.budget_owner = "analyst:ann";
+  EXPECT_EQ(engine_->analysts().ReleaseOffer("nosuch", 30, o).status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace holo

@@ -1343,7 +1343,7 @@ class ServerImpl final : public Server {
     SendJson(res, 200, std::move(r->json));
   }
 
-  // ---- offers (docs/aipl.md, "Offers"): admin only ----
+  // ---- offers (docs/aipl.md, "Offers"): admins; analysts read reports through the release point ----
   void IssueOffer(const Request& req, Response& res) {
     auto who = Require(req, res, {"admin"});
     if (!who) return;
@@ -1379,7 +1379,7 @@ class ServerImpl final : public Server {
   }
 
   void OfferReport(const Request& req, Response& res) {
-    auto who = Require(req, res, {"admin"});
+    auto who = Require(req, res, {"admin", "analyst"});
     if (!who) return;
     const std::string name = DecodePathParam(req.matches[1].str());
     int64_t window = 30;
@@ -1389,6 +1389,13 @@ class ServerImpl final : public Server {
       } catch (const std::exception&) {
         return SendError(res, 400, "invalid_request", "window must be a number of days");
       }
+    }
+    if (who->role == "analyst") {  // through the release point, like campaigns
+      double epsilon = 0;
+      if (!ParseEpsilon(req.get_param_value("epsilon"), &epsilon, res)) return;
+      auto r = engine_->analysts().ReleaseOffer(name, window, ReleaseFor(*who, epsilon));
+      if (!r.ok()) return SendStatus(res, r.status());
+      return SendJson(res, 200, std::move(r->json));
     }
     if (!AuditExact(*who, "aggregate.offer", name, res)) return;
     auto r = engine_->audiences().OfferReport(name, window);
