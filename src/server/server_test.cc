@@ -1058,7 +1058,14 @@ TEST_F(ServerTest, StoresOverTheApi) {
   auto offer_report = Get("/api/offers/o1?window=30", admin_);
   ASSERT_EQ(offer_report->status, 200) << offer_report->body;
   EXPECT_NE(offer_report->body.find(R"("conversion_uplift_pp":null)"), std::string::npos) << offer_report->body;
-  EXPECT_EQ(Get("/api/offers/o1", analyst_)->status, 403);
+  // Analysts: through the release point (nobody invited: every cell withheld, no uplift).
+  auto released_offer = Get("/api/offers/o1", analyst_);
+  ASSERT_EQ(released_offer->status, 200) << released_offer->body;
+  EXPECT_NE(released_offer->body.find(R"("invited":{"n":null,"buyers":null,"redeemers":null})"), std::string::npos)
+      << released_offer->body;
+  EXPECT_NE(released_offer->body.find(R"("not_released":["revenue","redemption events"])"), std::string::npos);
+  EXPECT_EQ(released_offer->body.find("conversion_uplift"), std::string::npos) << released_offer->body;
+  EXPECT_EQ(Get("/api/offers", analyst_)->status, 403) << "the list (exact group sizes) stays with admins";
   EXPECT_EQ(Get("/api/offers/none", admin_)->status, 404);
   auto flows = Get("/api/stores/lab/flows", admin_);
   ASSERT_EQ(flows->status, 200) << flows->body;
