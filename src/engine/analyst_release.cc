@@ -412,6 +412,22 @@ void WriteWithheld(JsonWriter& w, const std::vector<NamedCell>& cells, const ana
   w.EndObject();
 }
 
+// A group's released size and buyers ("n", "buyers"), and its rate from those noisy counts
+// under `rate_key` when both are shown (post-processing: no further privacy cost); *n and
+// *rate receive what the rate was computed from.
+void WriteGroupRate(JsonWriter& w, const std::optional<uint64_t>& n_cell, const std::optional<uint64_t>& buyers_cell,
+                    const char* rate_key, double* n, std::optional<double>* rate) {
+  w.Key("n");
+  WriteCell(w, n_cell);
+  w.Key("buyers");
+  WriteCell(w, buyers_cell);
+  if (n_cell && buyers_cell) {
+    *n = static_cast<double>(*n_cell);
+    *rate = std::min(1.0, static_cast<double>(*buyers_cell) / *n);
+    w.Key(rate_key).Double(std::round(**rate * 10000) / 10000);
+  }
+}
+
 void WriteBudget(JsonWriter& w, const analytics::ReleaseAnswer& a, double epsilon) {
   w.Key("epsilon").Double(epsilon).Key("charged").Double(Shown(a.charged));
   w.Key("budget").BeginObject().Key("spent").Double(Shown(a.spent)).Key("total").Double(a.total);
@@ -567,16 +583,7 @@ Result<Engine::Report> EngineImpl::ReleaseCampaign(std::string_view campaign, co
   for (size_t g = 0; g < 2; ++g) {
     const size_t at = first_group + g * kPerGroup;
     w.Key(g == 0 ? "exposed" : "control").BeginObject();
-    w.Key("n");
-    WriteCell(w, a.cells[at]);
-    w.Key("buyers");
-    WriteCell(w, a.cells[at + 1]);
-    // A rate from the noisy counts (post-processing: no further privacy cost).
-    if (a.cells[at] && a.cells[at + 1]) {
-      n[g] = static_cast<double>(*a.cells[at]);
-      rate[g] = std::min(1.0, static_cast<double>(*a.cells[at + 1]) / n[g]);
-      w.Key("rate").Double(std::round(*rate[g] * 10000) / 10000);
-    }
+    WriteGroupRate(w, a.cells[at], a.cells[at + 1], "rate", &n[g], &rate[g]);
     w.Key("flows");
     WriteFlowCells(w, a.cells, at + 2);
     w.EndObject();
@@ -631,18 +638,9 @@ Result<Engine::Report> EngineImpl::ReleaseOffer(std::string_view name, int64_t w
   for (size_t g = 0; g < groups.size(); ++g) {
     const size_t at = g * 3;
     w.Key(groups[g].first).BeginObject();
-    w.Key("n");
-    WriteCell(w, a.cells[at]);
-    w.Key("buyers");
-    WriteCell(w, a.cells[at + 1]);
+    WriteGroupRate(w, a.cells[at], a.cells[at + 1], "conversion", &n[g], &rate[g]);
     w.Key("redeemers");
     WriteCell(w, a.cells[at + 2]);
-    // Rates from the noisy counts (post-processing: no further privacy cost).
-    if (a.cells[at] && a.cells[at + 1]) {
-      n[g] = static_cast<double>(*a.cells[at]);
-      rate[g] = std::min(1.0, static_cast<double>(*a.cells[at + 1]) / n[g]);
-      w.Key("conversion").Double(std::round(*rate[g] * 10000) / 10000);
-    }
     w.EndObject();
   }
   if (rate[0] && rate[1]) {
