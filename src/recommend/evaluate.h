@@ -1,0 +1,28 @@
+// Evaluation of a recommender on a leave-last-out split (interactions.h), full ranking: each
+// held-out item is ranked among every item not in the user's training history (ties broken
+// by item index, lower first). HR@k: the share of users whose held item is in the top k;
+// NDCG@k: the mean of 1 / log2(rank + 1) over them (0 outside the top k).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "recommend/interactions.h"
+
+namespace holo::recommend {
+
+class Recommender;
+
+struct RankMetrics {
+  double hr = 0, ndcg = 0;
+  uint64_t users = 0;  // users with a held-out item
+};
+
+RankMetrics Evaluate(const Recommender& model, const Split& split, size_t k = 10);
+
+// The 1-based rank of `held` among the items of `scores` not in `history`.
+size_t RankOf(std::span<const float> scores, const std::vector<Dataset::Event>& history, uint32_t held);
+
+}  // namespace holo::recommend

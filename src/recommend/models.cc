@@ -1,0 +1,380 @@
+#include "recommend/models.h"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "common/coding.h"
+#include "recommend/evaluate.h"
+
+namespace holo::recommend {
+
+namespace {
+
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+float ValueOf(const Dataset::Event& e, bool use_weights) { return use_weights ? e.weight : 1.0f; }
+
+// ---- (de)serialization of the fitted state ----
+
+void PutFloats(std::string* out, const float* p, size_t n) {
+  coding::PutVarint64(out, n);
+  out->append(reinterpret_cast<const char*>(p), n * sizeof(float));
+}
+bool GetFloats(std::string_view* in, std::vector<float>* v) {
+  uint64_t n = 0;
+  if (!coding::GetVarint64(in, &n) || in->size() < n * sizeof(float)) return false;
+  v->resize(n);
+  std::memcpy(v->data(), in->data(), n * sizeof(float));
+  in->remove_prefix(n * sizeof(float));
+  return true;
+}
+void PutMatrix(std::string* out, const Matrix& m) {
+  coding::PutVarint64(out, static_cast<uint64_t>(m.rows()));
+  PutFloats(out, m.data(), static_cast<size_t>(m.size()));
+}
+bool GetMatrix(std::string_view* in, Matrix* m) {
+  uint64_t rows = 0;
+  std::vector<float> v;
+  if (!coding::GetVarint64(in, &rows) || !GetFloats(in, &v) || rows == 0 || v.size() % rows != 0) return false;
+  *m = Eigen::Map<Matrix>(v.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(v.size() / rows));
+  return true;
+}
+Status Damaged(std::string_view what) { return Status::DataLoss(std::string(what) + ": the model file is damaged"); }
+
+// ---- popularity ----
+
+class Popularity final : public Recommender {
+ public:
+  std::string_view name() const override { return "popularity"; }
+  Status Fit(const Dataset& train) override {
+    users_.assign(train.num_items(), 0);
+    for (const auto& events : train.by_user) {
+      std::vector<uint32_t> items;
+      for (const auto& e : events) items.push_back(e.item);
+      std::sort(items.begin(), items.end());
+      items.erase(std::unique(items.begin(), items.end()), items.end());
+      for (uint32_t i : items) users_[i] += 1;
+    }
+    return Status::OK();
+  }
+  void Score(const std::vector<Dataset::Event>&, std::span<float> scores) const override {
+    std::copy(users_.begin(), users_.end(), scores.begin());
+  }
+  std::string Describe() const override { return "items by their users"; }
+  void Save(std::string* out) const override { PutFloats(out, users_.data(), users_.size()); }
+  Status Load(std::string_view in) override { return GetFloats(&in, &users_) ? Status::OK() : Damaged("popularity"); }
+
+ private:
+  std::vector<float> users_;
+};
+
+// ---- item-kNN (cosine over users) ----
+
+class ItemKnn final : public Recommender {
+ public:
+  explicit ItemKnn(const Options& o) : o_(o) {}
+  std::string_view name() const override { return "itemknn"; }
+  Status Fit(const Dataset& train) override {
+    const size_t n = train.num_items();
+    std::vector<std::unordered_map<uint32_t, float>> co(n);
+    std::vector<double> norm(n, 0);
+    for (const auto& events : train.by_user) {
+      std::unordered_map<uint32_t, float> x;
+      for (const auto& e : events) x[e.item] += ValueOf(e, o_.use_weights);
+      if (!o_.use_weights) {
+        for (auto& [i, v] : x) v = 1;
+      }
+      for (const auto& [i, vi] : x) {
+        norm[i] += static_cast<double>(vi) * vi;
+        for (const auto& [j, vj] : x) {
+          if (i != j) co[i][j] += vi * vj;
+        }
+      }
+    }
+    neighbours_.assign(n, {});
+    for (uint32_t i = 0; i < n; ++i) {
+      auto& row = neighbours_[i];
+      for (const auto& [j, c] : co[i]) {
+        row.emplace_back(j, static_cast<float>(c / std::sqrt(norm[i] * norm[j])));
+      }
+      const size_t keep = std::min<size_t>(row.size(), o_.neighbours);
+      std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keep), row.end(),
+                        [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+      row.resize(keep);
+      co[i].clear();
+    }
+    return Status::OK();
+  }
+  void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+    std::fill(scores.begin(), scores.end(), 0.0f);
+    for (const auto& e : history) {
+      if (e.item >= neighbours_.size()) continue;
+      for (const auto& [j, s] : neighbours_[e.item]) scores[j] += s * ValueOf(e, o_.use_weights);
+    }
+  }
+  std::string Describe() const override { return fmt::format("cosine, {} neighbours per item", o_.neighbours); }
+  void Save(std::string* out) const override {
+    coding::PutVarint64(out, neighbours_.size());
+    for (const auto& row : neighbours_) {
+      coding::PutVarint64(out, row.size());
+      for (const auto& [j, s] : row) {
+        coding::PutVarint64(out, j);
+        out->append(reinterpret_cast<const char*>(&s), sizeof(s));
+      }
+    }
+  }
+  Status Load(std::string_view in) override {
+    uint64_t n = 0;
+    if (!coding::GetVarint64(&in, &n)) return Damaged("itemknn");
+    neighbours_.assign(n, {});
+    for (auto& row : neighbours_) {
+      uint64_t m = 0;
+      if (!coding::GetVarint64(&in, &m)) return Damaged("itemknn");
+      for (uint64_t k = 0; k < m; ++k) {
+        uint64_t j = 0;
+        float s = 0;
+        if (!coding::GetVarint64(&in, &j) || in.size() < sizeof(s) || j >= n) return Damaged("itemknn");
+        std::memcpy(&s, in.data(), sizeof(s));
+        in.remove_prefix(sizeof(s));
+        row.emplace_back(static_cast<uint32_t>(j), s);
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  Options o_;
+  std::vector<std::vector<std::pair<uint32_t, float>>> neighbours_;
+};
+
+// ---- EASE ----
+
+Status CheckDense(const Dataset& train, const Options& o, std::string_view algo) {
+  if (train.num_items() > o.max_dense_items) {
+    return Status::InvalidArgument(fmt::format(
+        "{} holds items x items numbers and {} items are more than {} (about {} MB): use --algo itemknn or popularity",
+        algo, train.num_items(), o.max_dense_items,
+        static_cast<uint64_t>(train.num_items()) * train.num_items() * 8 / 1000000));
+  }
+  return Status::OK();
+}
+
+// B = I - P / diag(P) with P = (X'X + lambda I)^-1, diag(B) = 0.
+Matrix FitEase(const Dataset& train, const Options& o) {
+  const auto n = static_cast<Eigen::Index>(train.num_items());
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(n, n);
+  for (const auto& events : train.by_user) {
+    std::unordered_map<uint32_t, double> x;
+    for (const auto& e : events) x[e.item] += ValueOf(e, o.use_weights);
+    if (!o.use_weights) {
+      for (auto& [i, v] : x) v = 1;
+    }
+    for (const auto& [i, vi] : x) {
+      for (const auto& [j, vj] : x) g(i, j) += vi * vj;
+    }
+  }
+  g.diagonal().array() += o.lambda;
+  Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(n, n));
+  Matrix b(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double d = p(j, j);
+    for (Eigen::Index i = 0; i < n; ++i) b(i, j) = i == j ? 0.0f : static_cast<float>(-p(i, j) / d);
+  }
+  return b;
+}
+
+// Σ w_p B.row(item_p) into scores.
+void AddRows(const Matrix& b, const std::vector<std::pair<uint32_t, float>>& x, std::span<float> scores) {
+  Eigen::Map<Eigen::RowVectorXf> s(scores.data(), static_cast<Eigen::Index>(scores.size()));
+  s.setZero();
+  for (const auto& [i, w] : x) {
+    if (static_cast<Eigen::Index>(i) < b.rows()) s += w * b.row(i);
+  }
+}
+
+std::vector<std::pair<uint32_t, float>> Presence(const std::vector<Dataset::Event>& history, bool use_weights) {
+  std::unordered_map<uint32_t, float> x;
+  for (const auto& e : history) x[e.item] += ValueOf(e, use_weights);
+  std::vector<std::pair<uint32_t, float>> out(x.begin(), x.end());
+  if (!use_weights) {
+    for (auto& [i, v] : out) v = 1;
+  }
+  return out;
+}
+
+class Ease final : public Recommender {
+ public:
+  explicit Ease(const Options& o) : o_(o) {}
+  std::string_view name() const override { return "ease"; }
+  Status Fit(const Dataset& train) override {
+    HOLO_RETURN_IF_ERROR(CheckDense(train, o_, "ease"));
+    b_ = FitEase(train, o_);
+    return Status::OK();
+  }
+  void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+    AddRows(b_, Presence(history, o_.use_weights), scores);
+  }
+  std::string Describe() const override { return fmt::format("lambda {:g}", o_.lambda); }
+  void Save(std::string* out) const override { PutMatrix(out, b_); }
+  Status Load(std::string_view in) override { return GetMatrix(&in, &b_) ? Status::OK() : Damaged("ease"); }
+
+ private:
+  Options o_;
+  Matrix b_;
+};
+
+// ---- sequential: EASE over a recency-weighted history, plus transitions ----
+
+// Row-normalized transitions: t(i, j) += 1 / d for j following i d = 1..kWindow places later.
+constexpr int kWindow = 5;
+Matrix FitTransitions(const Dataset& train) {
+  const auto n = static_cast<Eigen::Index>(train.num_items());
+  Matrix t = Matrix::Zero(n, n);
+  for (const auto& events : train.by_user) {
+    for (size_t p = 0; p < events.size(); ++p) {
+      for (size_t q = p + 1; q < events.size() && q <= p + kWindow; ++q) {
+        if (events[q].item != events[p].item) t(events[p].item, events[q].item) += 1.0f / static_cast<float>(q - p);
+      }
+    }
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const float sum = t.row(i).sum();
+    if (sum > 0) t.row(i) /= sum;
+  }
+  return t;
+}
+
+// Recency weights: 2^(-(age / half_life)) by place from the end (half_life 0: all 1).
+std::vector<std::pair<uint32_t, float>> Recent(const std::vector<Dataset::Event>& history, double half_life,
+                                               bool use_weights) {
+  std::unordered_map<uint32_t, float> x;
+  const size_t n = history.size();
+  for (size_t p = 0; p < n; ++p) {
+    const double age = static_cast<double>(n - 1 - p);
+    const double w = half_life > 0 ? std::exp2(-age / half_life) : 1.0;
+    x[history[p].item] += static_cast<float>(w) * ValueOf(history[p], use_weights);
+  }
+  return {x.begin(), x.end()};
+}
+
+void Blend(std::span<float> ease, std::span<const float> trans, double alpha) {
+  float me = 0, mt = 0;
+  for (float v : ease) me = std::max(me, std::fabs(v));
+  for (float v : trans) mt = std::max(mt, std::fabs(v));
+  const float a = me > 0 ? 1.0f / me : 0.0f;
+  const float b = mt > 0 ? static_cast<float>(alpha) / mt : 0.0f;
+  for (size_t j = 0; j < ease.size(); ++j) ease[j] = a * ease[j] + b * trans[j];
+}
+
+class Sequential final : public Recommender {
+ public:
+  explicit Sequential(const Options& o) : o_(o) {}
+  std::string_view name() const override { return "sequential"; }
+  Status Fit(const Dataset& train) override {
+    HOLO_RETURN_IF_ERROR(CheckDense(train, o_, "sequential"));
+    // Choose the half-life and the transitions' weight on each user's latest training item,
+    // held out from a fit on the rest: the test data is never looked at.
+    const Split v = LeaveLastOut(train);
+    b_ = FitEase(v.train, o_);
+    t_ = FitTransitions(v.train);
+    const std::vector<double> half_lives = {0, 1, 2, 4, 8, 16, 32, 64};
+    const std::vector<double> alphas = {0, 0.1, 0.25, 0.5, 1, 2, 4};
+    std::vector<double> ndcg(half_lives.size() * alphas.size(), 0);
+    const size_t n = train.num_items();
+    std::vector<float> ease(n), trans(n), blend(n);
+    for (size_t h = 0; h < half_lives.size(); ++h) {
+      for (uint32_t u = 0; u < v.train.num_users(); ++u) {
+        if (v.held[u] < 0) continue;
+        const auto x = Recent(v.train.by_user[u], half_lives[h], o_.use_weights);
+        AddRows(b_, x, ease);
+        AddRows(t_, x, trans);
+        for (size_t a = 0; a < alphas.size(); ++a) {
+          blend = ease;
+          Blend(blend, trans, alphas[a]);
+          const size_t rank = RankOf(blend, v.train.by_user[u], static_cast<uint32_t>(v.held[u]));
+          if (rank <= 10) ndcg[h * alphas.size() + a] += 1 / std::log2(static_cast<double>(rank) + 1);
+        }
+      }
+    }
+    const size_t best = static_cast<size_t>(std::max_element(ndcg.begin(), ndcg.end()) - ndcg.begin());
+    half_life_ = half_lives[best / alphas.size()];
+    alpha_ = alphas[best % alphas.size()];
+    b_ = FitEase(train, o_);
+    t_ = FitTransitions(train);
+    return Status::OK();
+  }
+  void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+    const auto x = Recent(history, half_life_, o_.use_weights);
+    std::vector<float> trans(scores.size());
+    AddRows(b_, x, scores);
+    AddRows(t_, x, trans);
+    Blend(scores, trans, alpha_);
+  }
+  std::string Describe() const override {
+    return fmt::format("lambda {:g}, half-life {:g} interactions{}, transitions weight {:g} (chosen on a validation hold-out)",
+                       o_.lambda, half_life_, half_life_ == 0 ? " (none)" : "", alpha_);
+  }
+  void Save(std::string* out) const override {
+    const float hp[2] = {static_cast<float>(half_life_), static_cast<float>(alpha_)};
+    PutFloats(out, hp, 2);
+    PutMatrix(out, b_);
+    PutMatrix(out, t_);
+  }
+  Status Load(std::string_view in) override {
+    std::vector<float> hp;
+    if (!GetFloats(&in, &hp) || hp.size() != 2 || !GetMatrix(&in, &b_) || !GetMatrix(&in, &t_)) return Damaged("sequential");
+    half_life_ = hp[0];
+    alpha_ = hp[1];
+    return Status::OK();
+  }
+
+ private:
+  Options o_;
+  Matrix b_, t_;
+  double half_life_ = 0, alpha_ = 0;
+};
+
+}  // namespace
+
+const std::vector<std::string_view>& Algorithms() {
+  static const std::vector<std::string_view> kAlgos = {"popularity", "itemknn", "ease", "sequential"};
+  return kAlgos;
+}
+
+Result<std::unique_ptr<Recommender>> MakeRecommender(const Options& o) {
+  if (o.algo == "popularity") return std::unique_ptr<Recommender>(std::make_unique<Popularity>());
+  if (o.algo == "itemknn") return std::unique_ptr<Recommender>(std::make_unique<ItemKnn>(o));
+  if (o.algo == "ease") return std::unique_ptr<Recommender>(std::make_unique<Ease>(o));
+  if (o.algo == "sequential") return std::unique_ptr<Recommender>(std::make_unique<Sequential>(o));
+  std::string known;
+  for (auto a : Algorithms()) known += (known.empty() ? "" : ", ") + std::string(a);
+  return Status::InvalidArgument("unknown algorithm '" + o.algo + "' (known: " + known + ")");
+}
+
+std::vector<std::pair<uint32_t, float>> TopK(const Recommender& model, const std::vector<Dataset::Event>& history,
+                                             size_t num_items, size_t k) {
+  std::vector<float> scores(num_items);
+  model.Score(history, scores);
+  std::vector<char> seen(num_items, 0);
+  for (const auto& e : history) {
+    if (e.item < num_items) seen[e.item] = 1;
+  }
+  std::vector<std::pair<uint32_t, float>> all;
+  for (uint32_t j = 0; j < num_items; ++j) {
+    if (!seen[j]) all.emplace_back(j, scores[j]);
+  }
+  const size_t keep = std::min(k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
+                    [](const auto& a, const auto& b) { return a.first == b.first ? false : (a.second > b.second || (a.second == b.second && a.first < b.first)); });
+  all.resize(keep);
+  return all;
+}
+
+}  // namespace holo::recommend
