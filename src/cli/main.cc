@@ -23,6 +23,7 @@
 #include "cli/partner_commands.h"
 #include "cli/destination_commands.h"
 #include "cli/offer_commands.h"
+#include "cli/recommend_commands.h"
 #include "cli/store_commands.h"
 #include "cli/privacy_commands.h"
 #include "cli/serve_commands.h"
@@ -637,6 +638,8 @@ int main(int argc, char** argv) {
   stores.Add(app, add_data);
   holo::cli::OfferCommands offers;
   offers.Add(app, add_data);
+  holo::cli::RecommendCommands recommend;
+  recommend.Add(app);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -693,6 +696,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir, json);
+  if (recommend.Parsed()) return recommend.Run();
   if (mat->parsed()) {
     holo::MatchReport report;
     Check(holo::RunMatch(match_options, &report), "match");

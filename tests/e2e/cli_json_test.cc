@@ -36,6 +36,7 @@ const std::map<std::string, std::string> kNoJson = {
     {"/identity/feed", "streams JSON Lines, one merge or split per line"},
     {"/serve", "runs the HTTP server until stopped"},
     {"/completion", "prints a shell script"},
+    {"/recommend/for", "streams CSV, one user,item,rank per line"},
 };
 
 // The completion script's levels: command path ("/segment/create") -> the words after it.
@@ -140,6 +141,14 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
             "2022-10-18 10:09:00.0;ff:ff:ff:ff:ff:ff;00:16:3e:11:22:33;;0;-60;0;2;2417;;;[0];[]\n");
   const std::string match_config =
       std::string(HOLO_SOURCE_DIR) + "/examples/match/generated_pii.toml";
+  const std::string interactions = tmp / "interactions.csv";  // for `holo recommend`
+  {
+    std::string rows = "user,item,rating,time\n";
+    for (int u = 0; u < 30; ++u) {
+      for (int k = 0; k < 5; ++k) rows += "u" + std::to_string(u) + ",i" + std::to_string((u + k) % 12) + ",1," + std::to_string(100 + k) + "\n";
+    }
+    WriteFile(interactions, rows);
+  }
 
   // In order: each may use what an earlier one made. Ids are filled in once the world exists.
   std::vector<Case> cases = {
@@ -252,6 +261,8 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/stores/metrics", {"--data", data, "--store", "lab"}, {"total", "days", "hours", "flows"}},
         {"/stores/flows", {"--data", data, "--store", "lab"}, {"zones", "flows"}},
         {"/stores/link-rate", {"--data", data, "--store", "lab"}, {"devices", "linked", "link_rate"}},
+        {"/recommend/train", {"--interactions", interactions, "--model", tmp / "recs"}, {"algo", "chosen", "users", "items"}},
+        {"/recommend/eval", {"--interactions", interactions, "--algo", "popularity,ease"}, {"users", "items", "models"}},
         {"/trait/drop", {"--data", data, "unused"}, {"dropped"}},  // defined just before, below
         {"/segment/drop", {"--data", data, "buyers"}, {"dropped"}},
         {"/erase", {"--data", data, other_person}, {"oneid", "events_deleted"}},

@@ -1,0 +1,166 @@
+// holo recommend train|for|eval: recommenders trained and evaluated on interaction files
+// (docs/recommend.md).
+#include "cli/recommend_commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "cli/cli_util.h"
+#include "common/json_writer.h"
+#include "recommend/evaluate.h"
+#include "recommend/model_file.h"
+
+namespace holo::cli {
+
+namespace {
+
+using namespace holo::recommend;
+
+// Every file's interactions; bad lines reported on stderr with their file and number.
+InteractionLog ReadAll(const std::vector<std::string>& files, uint64_t* bad) {
+  InteractionLog log;
+  for (const std::string& f : files) {
+    auto r = ReadInteractionFile(f, &log, [&](uint64_t line, std::string_view why, std::string_view) {
+      if (++*bad <= 10) std::fprintf(stderr, "holo: warning: %s:%llu: %.*s (skipped)\n", f.c_str(),
+                                     static_cast<unsigned long long>(line), static_cast<int>(why.size()), why.data());
+    });
+    Check(r.status(), "recommend");
+  }
+  if (*bad > 10) std::fprintf(stderr, "holo: warning: %llu bad lines in all (skipped)\n", static_cast<unsigned long long>(*bad));
+  return log;
+}
+
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+void RecommendCommands::Add(CLI::App& app) {
+  recommend_ = app.add_subcommand("recommend", "Recommendations: train, recommend, evaluate (no store needed)");
+  recommend_->require_subcommand(1);
+  std::string algos;
+  for (auto a : Algorithms()) algos += (algos.empty() ? "" : ", ") + std::string(a);
+  train_ = recommend_->add_subcommand("train", "Train a model on interaction files (user, item, [weight,] time per line)");
+  train_->add_option("--interactions", files_, "Interaction files (tab- or comma-separated)")->required();
+  train_->add_option("--model", model_, "Directory to write the model to")->required();
+  train_->add_option("--algo", algo_, "Algorithm: " + algos)->capture_default_str();
+  train_->add_option("--lambda", lambda_, "EASE's ridge penalty")->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  train_->add_flag("--weights", weights_, "Let the weights scale interactions (else each counts 1)");
+  AddJsonAlways(train_);
+  for_ = recommend_->add_subcommand("for", "Recommend for users: CSV user,item,rank on stdout, their own items left out");
+  for_->add_option("--model", model_, "A trained model's directory")->required();
+  for_->add_option("--users", users_, "File of user ids, one per line")->required();
+  for_->add_option("--k", k_, "Items per user")->capture_default_str()->check(CLI::Range(1, 10000));
+  eval_ = recommend_->add_subcommand("eval", "Every model on interaction files: each user's latest item held out, HR@10, NDCG@10");
+  eval_->add_option("--interactions", files_, "Interaction files")->required();
+  eval_->add_option("--algo", algos_, "Algorithms to compare (default: all)")->delimiter(',');
+  eval_->add_option("--lambda", lambda_, "EASE's ridge penalty")->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  eval_->add_flag("--weights", weights_, "Let the weights scale interactions");
+  AddJsonFlag(eval_, &json_);
+}
+
+bool RecommendCommands::Parsed() const { return recommend_->parsed(); }
+
+int RecommendCommands::Run() {
+  if (train_->parsed()) {
+    uint64_t bad = 0;
+    const InteractionLog log = ReadAll(files_, &bad);
+    TrainedModel t;
+    t.options.algo = algo_;
+    t.options.lambda = lambda_;
+    t.options.use_weights = weights_;
+    t.data = Dataset::From(log);
+    auto m = MakeRecommender(t.options);
+    Check(m.status(), "recommend train");
+    t.model = std::move(*m);
+    const auto start = std::chrono::steady_clock::now();
+    Check(t.model->Fit(t.data), "recommend train");
+    const double seconds = Since(start);
+    Check(SaveModel(model_, t), "recommend train");
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("model").String(model_).Key("algo").String(algo_).Key("chosen").String(t.model->Describe());
+    w.Key("users").Uint(t.data.num_users()).Key("items").Uint(t.data.num_items());
+    w.Key("interactions").Uint(log.size()).Key("bad_lines").Uint(bad).Key("fit_seconds").Double(std::round(seconds * 1000) / 1000);
+    w.EndObject();
+    std::printf("%s\n", out.c_str());
+  } else if (for_->parsed()) {
+    auto t = LoadModel(model_);
+    Check(t.status(), "recommend for");
+    std::ifstream in(users_);
+    if (!in) Fail("recommend for: cannot read " + users_);
+    // Users the model has not seen get the most popular items.
+    recommend::Options popular;
+    popular.algo = "popularity";
+    auto fallback = MakeRecommender(popular);
+    Check(fallback.status());
+    Check((*fallback)->Fit(t->data));
+    std::printf("user,item,rank\n");
+    std::string user;
+    uint64_t unknown = 0;
+    const std::vector<Dataset::Event> none;
+    while (std::getline(in, user)) {
+      while (!user.empty() && (user.back() == '\r' || user.back() == ' ')) user.pop_back();
+      if (user.empty()) continue;
+      auto u = t->data.user_index.find(user);
+      const Recommender& model = u == t->data.user_index.end() ? **fallback : *t->model;
+      if (u == t->data.user_index.end()) ++unknown;
+      const auto& history = u == t->data.user_index.end() ? none : t->data.by_user[u->second];
+      size_t rank = 0;
+      for (const auto& [item, score] : TopK(model, history, t->data.num_items(), k_)) {
+        std::printf("%s,%s,%zu\n", user.c_str(), t->data.items[item].c_str(), ++rank);
+      }
+    }
+    if (unknown > 0) {
+      std::fprintf(stderr, "holo: note: %llu users unknown to the model got the most popular items\n",
+                   static_cast<unsigned long long>(unknown));
+    }
+  } else if (eval_->parsed()) {
+    uint64_t bad = 0;
+    const InteractionLog log = ReadAll(files_, &bad);
+    const Split split = LeaveLastOut(Dataset::From(log));
+    std::vector<std::string> algos = algos_;
+    if (algos.empty()) {
+      for (auto a : Algorithms()) algos.emplace_back(a);
+    }
+    std::string out, text = fmt::format("{} users, {} items, {} interactions; each user's latest held out, full ranking\n\n"
+                                        "{:<12} {:>8} {:>8} {:>8}  chosen\n",
+                                        split.train.num_users(), split.train.num_items(), log.size(), "model", "HR@10",
+                                        "NDCG@10", "fit s");
+    JsonWriter w(&out);
+    w.BeginObject().Key("users").Uint(split.train.num_users()).Key("items").Uint(split.train.num_items());
+    w.Key("interactions").Uint(log.size()).Key("bad_lines").Uint(bad).Key("models").BeginArray();
+    for (const std::string& algo : algos) {
+      recommend::Options o;
+      o.algo = algo;
+      o.lambda = lambda_;
+      o.use_weights = weights_;
+      auto m = MakeRecommender(o);
+      Check(m.status(), "recommend eval");
+      const auto start = std::chrono::steady_clock::now();
+      const Status fit = (*m)->Fit(split.train);
+      const double seconds = Since(start);
+      w.BeginObject().Key("algo").String(algo);
+      if (!fit.ok()) {
+        w.Key("error").String(fit.message()).EndObject();
+        text += fmt::format("{:<12} {}\n", algo, fit.message());
+        continue;
+      }
+      const RankMetrics r = Evaluate(**m, split);
+      w.Key("hr10").Double(std::round(r.hr * 10000) / 10000).Key("ndcg10").Double(std::round(r.ndcg * 10000) / 10000);
+      w.Key("fit_seconds").Double(std::round(seconds * 1000) / 1000).Key("chosen").String((*m)->Describe()).EndObject();
+      text += fmt::format("{:<12} {:>8.4f} {:>8.4f} {:>8.2f}  {}\n", algo, r.hr, r.ndcg, seconds, (*m)->Describe());
+    }
+    w.EndArray().EndObject();
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    PrintResult(json_, out, text);
+  }
+  return 0;
+}
+
+}  // namespace holo::cli
