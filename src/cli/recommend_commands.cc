@@ -61,6 +61,9 @@ void RecommendCommands::Add(CLI::App& app) {
   eval_->add_option("--algo", algos_, "Algorithms to compare (default: all)")->delimiter(',');
   eval_->add_option("--lambda", lambda_, "EASE's ridge penalty")->capture_default_str()->check(CLI::Range(0.0, 1e9));
   eval_->add_flag("--weights", weights_, "Let the weights scale interactions");
+  eval_->add_option("--target", target_, "next: each user's latest item; buy: their latest purchase (UserBehavior files)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"next", "buy"}));
   AddJsonFlag(eval_, &json_);
 }
 
@@ -123,18 +126,21 @@ int RecommendCommands::Run() {
   } else if (eval_->parsed()) {
     uint64_t bad = 0;
     const InteractionLog log = ReadAll(files_, &bad);
-    const Split split = LeaveLastOut(Dataset::From(log));
+    const Dataset all = Dataset::From(log);
+    const Split split = target_ == "buy" ? LeaveLastPurchaseOut(all) : LeaveLastOut(all);
     std::vector<std::string> algos = algos_;
     if (algos.empty()) {
       for (auto a : Algorithms()) algos.emplace_back(a);
     }
-    std::string out, text = fmt::format("{} users, {} items, {} interactions; each user's latest held out, full ranking\n\n"
+    std::string out, text = fmt::format("{} users, {} items, {} interactions; each user's latest {} held out, full ranking\n\n"
                                         "{:<12} {:>8} {:>8} {:>8}  chosen\n",
-                                        split.train.num_users(), split.train.num_items(), log.size(), "model", "HR@10",
+                                        split.train.num_users(), split.train.num_items(), log.size(),
+                                        target_ == "buy" ? "purchase" : "item", "model", "HR@10",
                                         "NDCG@10", "fit s");
     JsonWriter w(&out);
     w.BeginObject().Key("users").Uint(split.train.num_users()).Key("items").Uint(split.train.num_items());
-    w.Key("interactions").Uint(log.size()).Key("bad_lines").Uint(bad).Key("models").BeginArray();
+    w.Key("interactions").Uint(log.size()).Key("bad_lines").Uint(bad).Key("target").String(target_);
+    w.Key("models").BeginArray();
     for (const std::string& algo : algos) {
       recommend::Options o;
       o.algo = algo;

@@ -21,7 +21,7 @@ class RecommendCommands {
  private:
   CLI::App *recommend_ = nullptr, *train_ = nullptr, *for_ = nullptr, *eval_ = nullptr;
   std::vector<std::string> files_, algos_;
-  std::string model_, users_, algo_ = "sequential";
+  std::string model_, users_, algo_ = "sequential", target_ = "next";
   double lambda_ = 100;
   bool weights_ = false, json_ = false;
   size_t k_ = 10;

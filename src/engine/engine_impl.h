@@ -281,6 +281,10 @@ class EngineImpl final : public Engine,
   Result<analytics::OfferReport> MeasureOfferNamed(std::string_view name, int64_t window_days);
   // The OneID of a store device's pseudonym (a MAC, a beacon device) in the graph; 0: none.
   Result<uint64_t> OneIdOfDevice(const std::array<uint8_t, 16>& pseudonym) const;
+  // The same, 0 also when the OneID holds nothing but MACs and store sensors' identifiers:
+  // a MAC only the sensors saw (ingested Probe Seen events make it a OneID of its own) is
+  // nobody's the store can name (stores.cc).
+  Result<uint64_t> PersonOfDevice(const std::array<uint8_t, 16>& pseudonym) const;
   // Rebuilds the profiles marked dirty and brings the audience up to date with them.
   Status RebuildMarkedProfiles() REQUIRES(change_mu_) { return profiles_.RebuildMarked(); }
 

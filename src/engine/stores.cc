@@ -3,6 +3,7 @@
 #include "engine/engine_impl.h"
 
 #include "identity/graph_store.h"
+#include "privacy/consent.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 
@@ -22,7 +23,7 @@ std::unique_ptr<stores::Stores> EngineImpl::MakeStores() {
     for (const auto& b : bad) records.push_back({b.origin, b.line, b.reason, b.text});
     return ingest_.DeadLetter("stores", records);
   };
-  hooks.oneid_of = [this](const std::array<uint8_t, 16>& pseudonym) { return OneIdOfDevice(pseudonym); };
+  hooks.oneid_of = [this](const std::array<uint8_t, 16>& pseudonym) { return PersonOfDevice(pseudonym); };
   hooks.store_link_allowed = [this](uint64_t oneid) { return StoreLinkShown(oneid, "store_link"); };
   // Imported visits reach the profiles of the people whose devices they are.
   hooks.visits_added = [this](const std::vector<std::array<uint8_t, 16>>& devices) -> Status {
@@ -43,6 +44,17 @@ Result<uint64_t> EngineImpl::OneIdOfDevice(const std::array<uint8_t, 16>& pseudo
   identity::NodeKey node;
   std::copy(pseudonym.begin(), pseudonym.end(), node.begin());
   return identity::LookupOneId(*store_, node);
+}
+
+Result<uint64_t> EngineImpl::PersonOfDevice(const std::array<uint8_t, 16>& pseudonym) const {
+  HOLO_ASSIGN_OR_RETURN(const uint64_t oneid, OneIdOfDevice(pseudonym));
+  if (oneid == 0) return uint64_t{0};
+  HOLO_ASSIGN_OR_RETURN(const std::vector<identity::NodeKey> members, identity::Members(*store_, oneid));
+  for (const identity::NodeKey& m : members) {
+    HOLO_ASSIGN_OR_RETURN(const std::string type, identity::NodeType(*store_, m));
+    if (type != "mac" && !privacy::IsStoreIdentifierType(type)) return oneid;
+  }
+  return uint64_t{0};  // only the store sensors know it
 }
 
 }  // namespace holo::engine

@@ -151,6 +151,12 @@ TEST_F(StoresTest, LinkRateCountsStoreDevicesTiedToAPerson) {
   IngestLines("app.jsonl", "taobao",
               R"({"type":"track","event":"App Opened","messageId":"m1","userId":"u1","timestamp":"2026-10-01T10:00:00Z","context":{"externalIds":[{"id":"00:16:3E:11:22:33","type":"mac"}]}})"
               "\n");
+  // The other MAC reaches the graph only through a sensor's own event: a OneID of its own,
+  // and nobody's.
+  IngestLines("sensor.jsonl", "store_wifi",
+              R"({"type":"track","event":"Probe Seen","messageId":"p1","anonymousId":"00:16:3e:44:55:66","timestamp":"2026-10-01T10:00:00Z","properties":{"store_id":"lab","rssi":-60},"context":{"externalIds":[{"id":"00:16:3e:44:55:66","type":"mac"}]}})"
+              "\n");
+  ASSERT_TRUE(engine_->LookupOneId("mac", "00:16:3e:44:55:66").ok()) << "the sensor's MAC is in the graph";
   const std::string file = dir_ / "probes.csv";
   testing::WriteFile(file, std::string(kHeader) + Probes("00:16:3e:11:22:33", 0, 20) + Probes("00:16:3e:44:55:66", 0, 20));
   ASSERT_TRUE(engine_->stores().ImportStoreFiles("lab", {file}).ok());

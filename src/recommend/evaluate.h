@@ -1,6 +1,6 @@
-// Evaluation of a recommender on a leave-last-out split (interactions.h), full ranking: each
-// held-out item is ranked among every item not in the user's training history (ties broken
-// by item index, lower first). HR@k: the share of users whose held item is in the top k;
+// Evaluation of a recommender on a split (interactions.h), full ranking: each held-out item is
+// ranked among every item not in the user's training history, or not in the split's
+// exclusions when it has them (ties broken by item index, lower first). HR@k: the share of users whose held item is in the top k;
 // NDCG@k: the mean of 1 / log2(rank + 1) over them (0 outside the top k).
 #pragma once
 
@@ -24,5 +24,7 @@ RankMetrics Evaluate(const Recommender& model, const Split& split, size_t k = 10
 
 // The 1-based rank of `held` among the items of `scores` not in `history`.
 size_t RankOf(std::span<const float> scores, const std::vector<Dataset::Event>& history, uint32_t held);
+// The same, leaving out `exclude` instead.
+size_t RankOf(std::span<const float> scores, const std::vector<uint32_t>& exclude, uint32_t held);
 
 }  // namespace holo::recommend

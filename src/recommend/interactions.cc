@@ -32,9 +32,23 @@ bool Number(std::string_view s, T* v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+Kind KindOf(std::string_view behaviour) {
+  if (behaviour == "pv") return Kind::kView;
+  if (behaviour == "fav") return Kind::kFavourite;
+  if (behaviour == "cart") return Kind::kCart;
+  if (behaviour == "buy") return Kind::kBuy;
+  return Kind::kAny;
+}
+
 // One line into `out`, or the reason it is not an interaction.
 std::string_view Parse(std::string_view line, Interaction* out) {
-  const auto f = Fields(line);
+  auto f = Fields(line);
+  out->kind = Kind::kAny;
+  if (f.size() == 5) {  // UserBehavior: user, item, category, behaviour, time
+    out->kind = KindOf(f[3]);
+    if (out->kind == Kind::kAny) return "the behaviour is not pv, fav, cart or buy";
+    f = {f[0], f[1], f[4]};
+  }
   if (f.size() != 3 && f.size() != 4) return "expected user, item, [weight,] time";
   if (f[0].empty()) return "empty user";
   if (f[1].empty()) return "empty item";
@@ -49,6 +63,7 @@ std::string_view Parse(std::string_view line, Interaction* out) {
   if (f.size() == 4 && (!Number(f[2], &weight) || !(weight > 0) || weight > 1e9)) return "the weight is not a positive number";
   out->user.assign(f[0]);
   out->item.assign(f[1]);
+  if (out->kind != Kind::kAny) weight = static_cast<double>(out->kind);
   out->weight = static_cast<float>(weight);
   out->ts = ts;
   return {};
@@ -91,7 +106,7 @@ Dataset Dataset::From(const InteractionLog& log) {
     }
     auto [i, new_item] = d.item_index.try_emplace(x.item, static_cast<uint32_t>(d.items.size()));
     if (new_item) d.items.push_back(x.item);
-    d.by_user[u->second].push_back({i->second, x.weight, x.ts});
+    d.by_user[u->second].push_back({i->second, x.weight, x.ts, x.kind});
   }
   for (auto& events : d.by_user) {
     std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
@@ -126,6 +141,30 @@ Split LeaveLastOut(const Dataset& all) {
     if (all.by_user[u].size() >= 2) s.held[u] = all.by_user[u].back().item;
   }
   s.train = all.Truncated([&](uint32_t u) { return all.by_user[u].size() - (s.held[u] >= 0 ? 1 : 0); });
+  return s;
+}
+
+Split LeaveLastPurchaseOut(const Dataset& all) {
+  Split s;
+  s.held.assign(all.num_users(), -1);
+  s.exclude.resize(all.num_users());
+  std::vector<size_t> keep(all.num_users());
+  for (uint32_t u = 0; u < all.num_users(); ++u) {
+    const auto& events = all.by_user[u];
+    keep[u] = events.size();
+    for (size_t p = events.size(); p-- > 0;) {
+      if (events[p].kind == Kind::kBuy) {
+        s.held[u] = events[p].item;
+        keep[u] = p;
+        break;
+      }
+    }
+    for (size_t p = 0; p < keep[u]; ++p) {
+      if (events[p].kind == Kind::kBuy) s.exclude[u].push_back(events[p].item);
+    }
+    if (s.held[u] >= 0 && keep[u] == 0) s.held[u] = -1;  // nothing before it to go on
+  }
+  s.train = all.Truncated([&](uint32_t u) { return keep[u]; });
   return s;
 }
 

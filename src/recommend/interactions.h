@@ -7,7 +7,8 @@
 //
 // A file has one interaction per line: user, item, an optional weight and a Unix time,
 // separated by tabs or commas (MovieLens's u.data as it is; a first line that does not parse
-// as one is taken for a header). A bad line is reported with its number and reason and
+// as one is taken for a header). Tianchi's UserBehavior lines (user, item, category, pv | fav |
+// cart | buy, time) are read too: their kind is kept, and weighs 1, 2, 3, 4. A bad line is reported with its number and reason and
 // skipped; the lines beside it are read.
 #pragma once
 
@@ -22,10 +23,14 @@
 
 namespace holo::recommend {
 
+// What a user did with an item, when the input says (UserBehavior); else kAny.
+enum class Kind : uint8_t { kAny = 0, kView = 1, kFavourite = 2, kCart = 3, kBuy = 4 };
+
 struct Interaction {
   std::string user, item;
   float weight = 1;
   int64_t ts = 0;  // seconds
+  Kind kind = Kind::kAny;
 };
 
 using InteractionLog = std::vector<Interaction>;
@@ -48,6 +53,7 @@ struct Dataset {
     uint32_t item = 0;
     float weight = 1;
     int64_t ts = 0;
+    Kind kind = Kind::kAny;
   };
   std::vector<std::string> users, items;
   std::unordered_map<std::string, uint32_t> user_index, item_index;
@@ -66,7 +72,14 @@ struct Dataset {
 struct Split {
   Dataset train;
   std::vector<int64_t> held;  // item index per user, -1 for none
+  // Per user, the items ranking leaves out; empty: the user's training items.
+  std::vector<std::vector<uint32_t>> exclude;
 };
 Split LeaveLastOut(const Dataset& all);
+
+// Next purchase: each user with a buy has their latest buy held out; `train` keeps what they
+// did before it (views, favourites, carts, buys) and everything of the others; ranking leaves
+// out only the items they bought before (a viewed item can still be the one bought).
+Split LeaveLastPurchaseOut(const Dataset& all);
 
 }  // namespace holo::recommend

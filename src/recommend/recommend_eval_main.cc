@@ -1,6 +1,7 @@
-// recommend_eval FILE [--algos a,b,...]: each model fitted on the file's interactions with
-// every user's latest one held out, scored by full ranking (evaluate.h): HR@10, NDCG@10 and
-// the fit time, side by side in one run (bench/RESULTS.md).
+// recommend_eval FILE [--buy] [--weights] [ALGO...]: each model fitted on the file's
+// interactions with every user's latest one held out (--buy: their latest purchase, from what
+// they did before it), scored by full ranking (evaluate.h): HR@10, NDCG@10 and the fit time,
+// side by side in one run (bench/RESULTS.md).
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -25,19 +26,33 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "recommend_eval: %s\n", read.status().ToString().c_str());
     return 1;
   }
-  const Split split = LeaveLastOut(Dataset::From(log));
-  std::printf("%s: %zu users, %zu items, %llu interactions (%llu held out)\n\n", argv[1], split.train.num_users(),
-              split.train.num_items(), static_cast<unsigned long long>(log.size()),
-              static_cast<unsigned long long>(log.size() - split.train.num_interactions()));
-  std::printf("| model | HR@10 | NDCG@10 | fit s | chosen |\n|---|---:|---:|---:|---|\n");
+  bool buy = false, weights = false;
   std::vector<std::string> algos;
-  for (int i = 2; i < argc; ++i) algos.emplace_back(argv[i]);
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--buy") {
+      buy = true;
+    } else if (a == "--weights") {
+      weights = true;
+    } else {
+      algos.push_back(a);
+    }
+  }
+  const Dataset all = Dataset::From(log);
+  const Split split = buy ? LeaveLastPurchaseOut(all) : LeaveLastOut(all);
+  uint64_t held = 0;
+  for (int64_t h : split.held) held += h >= 0;
+  std::printf("%s: %zu users, %zu items, %llu interactions; %llu users with a held-out %s%s\n\n", argv[1],
+              split.train.num_users(), split.train.num_items(), static_cast<unsigned long long>(log.size()),
+              static_cast<unsigned long long>(held), buy ? "purchase" : "item", weights ? "; weights used" : "");
+  std::printf("| model | HR@10 | NDCG@10 | fit s | chosen |\n|---|---:|---:|---:|---|\n");
   if (algos.empty()) {
     for (auto a : Algorithms()) algos.emplace_back(a);
   }
   for (const std::string& algo : algos) {
     Options o;
     o.algo = algo;
+    o.use_weights = weights;
     auto model = MakeRecommender(o);
     if (!model.ok()) {
       std::fprintf(stderr, "recommend_eval: %s\n", model.status().ToString().c_str());

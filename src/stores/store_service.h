@@ -41,7 +41,8 @@ struct Hooks {
   };
   // Appends bad records to the dead-letter file (source "stores").
   std::function<Status(const std::vector<BadRecord>&)> dead_letter;
-  // The OneID of an identifier's pseudonym in the identity graph (0: none).
+  // The person (OneID) an identifier's pseudonym is tied to: 0 when none, or when its OneID holds
+  // nothing but MACs and store sensors' identifiers (a MAC only the sensors saw).
   std::function<Result<uint64_t>(const std::array<uint8_t, 16>& pseudonym)> oneid_of;
   // Whether `oneid`'s store sightings may be linked to them (the "store_link" use).
   std::function<Result<bool>(uint64_t oneid)> store_link_allowed;
