@@ -173,31 +173,30 @@ Status CheckDense(const Dataset& train, const Options& o, std::string_view algo)
   return Status::OK();
 }
 
-// B = I - P / diag(P) with P = (X'X + lambda I)^-1, diag(B) = 0.
+// B = I - P / diag(P) with P = (X'X + lambda I)^-1, diag(B) = 0. In single precision: half
+// the time of double, and the rankings on MovieLens are the same as numpy's in double
+// (bench/recs_reference.py).
 Matrix FitEase(const Dataset& train, const Options& o) {
   const auto n = static_cast<Eigen::Index>(train.num_items());
-  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(n, n);
+  Eigen::MatrixXf g = Eigen::MatrixXf::Zero(n, n);
   for (const auto& events : train.by_user) {
     const auto x = ItemValues(events, o.use_weights);
     for (const auto& [i, vi] : x) {
-      for (const auto& [j, vj] : x) g(i, j) += static_cast<double>(vi) * vj;
+      for (const auto& [j, vj] : x) g(i, j) += vi * vj;
     }
   }
-  g.diagonal().array() += o.lambda;
+  g.diagonal().array() += static_cast<float>(o.lambda);
   // P = G^-1 from the Cholesky factor: G = L L', so P = L'^-1 L^-1 (about n^3 flops, a third
   // of solving against the identity).
-  Eigen::LLT<Eigen::MatrixXd> llt(g);
-  Eigen::MatrixXd linv = Eigen::MatrixXd::Identity(n, n);
+  Eigen::LLT<Eigen::MatrixXf> llt(g);
+  Eigen::MatrixXf linv = Eigen::MatrixXf::Identity(n, n);
   llt.matrixL().solveInPlace(linv);
-  Eigen::MatrixXd p(n, n);
-  p.triangularView<Eigen::Lower>() = linv.transpose() * linv;
+  Eigen::MatrixXf p = Eigen::MatrixXf::Zero(n, n);
+  p.selfadjointView<Eigen::Lower>().rankUpdate(linv.transpose());  // the lower half of L'^-1 L^-1
+  Eigen::VectorXf d = p.diagonal();
   Matrix b(n, n);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const double d = p(j, j);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double pij = i >= j ? p(i, j) : p(j, i);
-      b(i, j) = i == j ? 0.0f : static_cast<float>(-pij / d);
-    }
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) b(i, j) = i == j ? 0.0f : -(i >= j ? p(i, j) : p(j, i)) / d(j);
   }
   return b;
 }
