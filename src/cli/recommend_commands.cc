@@ -146,6 +146,7 @@ int RecommendCommands::Run() {
       o.algo = algo;
       o.lambda = lambda_;
       o.use_weights = weights_;
+      o.next_purchase = target_ == "buy";
       auto m = MakeRecommender(o);
       Check(m.status(), "recommend eval");
       const auto start = std::chrono::steady_clock::now();

@@ -272,13 +272,27 @@ std::vector<std::pair<uint32_t, float>> Recent(const std::vector<Dataset::Event>
   return {x.begin(), x.end()};
 }
 
-void Blend(std::span<float> ease, std::span<const float> trans, double alpha) {
-  float me = 0, mt = 0;
-  for (float v : ease) me = std::max(me, std::fabs(v));
-  for (float v : trans) mt = std::max(mt, std::fabs(v));
+// The user's own items, by their recency weight.
+void Own(const std::vector<std::pair<uint32_t, float>>& x, std::span<float> own) {
+  std::fill(own.begin(), own.end(), 0.0f);
+  for (const auto& [i, w] : x) {
+    if (i < own.size()) own[i] = w;
+  }
+}
+
+float MaxAbs(std::span<const float> v) {
+  float m = 0;
+  for (float x : v) m = std::max(m, std::fabs(x));
+  return m;
+}
+
+// ease / max|ease| + alpha trans / max|trans| + beta own / max|own|, into `ease`.
+void Blend(std::span<float> ease, std::span<const float> trans, double alpha, std::span<const float> own, double beta) {
+  const float me = MaxAbs(ease), mt = MaxAbs(trans), mo = MaxAbs(own);
   const float a = me > 0 ? 1.0f / me : 0.0f;
   const float b = mt > 0 ? static_cast<float>(alpha) / mt : 0.0f;
-  for (size_t j = 0; j < ease.size(); ++j) ease[j] = a * ease[j] + b * trans[j];
+  const float c = mo > 0 ? static_cast<float>(beta) / mo : 0.0f;
+  for (size_t j = 0; j < ease.size(); ++j) ease[j] = a * ease[j] + b * trans[j] + c * own[j];
 }
 
 class Sequential final : public Recommender {
@@ -287,66 +301,78 @@ class Sequential final : public Recommender {
   std::string_view name() const override { return "sequential"; }
   Status Fit(const Dataset& train) override {
     HOLO_RETURN_IF_ERROR(CheckDense(train, o_, "sequential"));
-    // Choose the half-life and the transitions' weight on each user's latest training item,
-    // held out from a fit on the rest: the test data is never looked at.
-    const Split v = LeaveLastOut(train);
+    // Choose the half-life and the weights on each user's latest training target, held out
+    // from a fit on the rest: the test data is never looked at.
+    const Split v = o_.next_purchase ? LeaveLastPurchaseOut(train) : LeaveLastOut(train);
     b_ = FitEase(v.train, o_);
     t_ = FitTransitions(v.train);
     const std::vector<double> half_lives = {0, 1, 2, 4, 8, 16, 32, 64};
     const std::vector<double> alphas = {0, 0.1, 0.25, 0.5, 1, 2, 4};
-    std::vector<double> ndcg(half_lives.size() * alphas.size(), 0);
+    const std::vector<double> betas = {0, 0.5, 1, 2, 4};
+    const size_t per_h = alphas.size() * betas.size();
+    std::vector<double> ndcg(half_lives.size() * per_h, 0);
     const size_t n = train.num_items();
-    std::vector<float> ease(n), trans(n), blend(n);
+    std::vector<float> ease(n), trans(n), own(n), blend(n);
     for (size_t h = 0; h < half_lives.size(); ++h) {
       for (uint32_t u = 0; u < v.train.num_users(); ++u) {
         if (v.held[u] < 0) continue;
         const auto x = Recent(v.train.by_user[u], half_lives[h], o_.use_weights);
         AddRows(b_, x, ease);
         AddRows(t_, x, trans);
+        Own(x, own);
+        const uint32_t held = static_cast<uint32_t>(v.held[u]);
         for (size_t a = 0; a < alphas.size(); ++a) {
-          blend = ease;
-          Blend(blend, trans, alphas[a]);
-          const size_t rank = RankOf(blend, v.train.by_user[u], static_cast<uint32_t>(v.held[u]));
-          if (rank <= 10) ndcg[h * alphas.size() + a] += 1 / std::log2(static_cast<double>(rank) + 1);
+          for (size_t c = 0; c < betas.size(); ++c) {
+            blend = ease;
+            Blend(blend, trans, alphas[a], own, betas[c]);
+            const size_t rank = v.exclude.empty() ? RankOf(blend, v.train.by_user[u], held) : RankOf(blend, v.exclude[u], held);
+            if (rank <= 10) ndcg[h * per_h + a * betas.size() + c] += 1 / std::log2(static_cast<double>(rank) + 1);
+          }
         }
       }
     }
+    // The best; among equals, the simplest (the first in the grid: no recency, no extras).
     const size_t best = static_cast<size_t>(std::max_element(ndcg.begin(), ndcg.end()) - ndcg.begin());
-    half_life_ = half_lives[best / alphas.size()];
-    alpha_ = alphas[best % alphas.size()];
+    half_life_ = half_lives[best / per_h];
+    alpha_ = alphas[(best % per_h) / betas.size()];
+    beta_ = betas[best % betas.size()];
     b_ = FitEase(train, o_);
     t_ = FitTransitions(train);
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
     const auto x = Recent(history, half_life_, o_.use_weights);
-    std::vector<float> trans(scores.size());
+    std::vector<float> trans(scores.size()), own(scores.size());
     AddRows(b_, x, scores);
     AddRows(t_, x, trans);
-    Blend(scores, trans, alpha_);
+    Own(x, own);
+    Blend(scores, trans, alpha_, own, beta_);
   }
   std::string Describe() const override {
-    return fmt::format("lambda {:g}, half-life {:g} interactions{}, transitions weight {:g} (chosen on a validation hold-out)",
-                       o_.lambda, half_life_, half_life_ == 0 ? " (none)" : "", alpha_);
+    return fmt::format(
+        "lambda {:g}, half-life {:g} interactions{}, transitions weight {:g}, own items weight {:g} (chosen on a "
+        "validation hold-out)",
+        o_.lambda, half_life_, half_life_ == 0 ? " (none)" : "", alpha_, beta_);
   }
   void Save(std::string* out) const override {
-    const float hp[2] = {static_cast<float>(half_life_), static_cast<float>(alpha_)};
-    PutFloats(out, hp, 2);
+    const float hp[3] = {static_cast<float>(half_life_), static_cast<float>(alpha_), static_cast<float>(beta_)};
+    PutFloats(out, hp, 3);
     PutMatrix(out, b_);
     PutMatrix(out, t_);
   }
   Status Load(std::string_view in) override {
     std::vector<float> hp;
-    if (!GetFloats(&in, &hp) || hp.size() != 2 || !GetMatrix(&in, &b_) || !GetMatrix(&in, &t_)) return Damaged("sequential");
+    if (!GetFloats(&in, &hp) || hp.size() != 3 || !GetMatrix(&in, &b_) || !GetMatrix(&in, &t_)) return Damaged("sequential");
     half_life_ = hp[0];
     alpha_ = hp[1];
+    beta_ = hp[2];
     return Status::OK();
   }
 
  private:
   Options o_;
   Matrix b_, t_;
-  double half_life_ = 0, alpha_ = 0;
+  double half_life_ = 0, alpha_ = 0, beta_ = 0;
 };
 
 }  // namespace

@@ -6,8 +6,11 @@
 //               B = I - P / diag(P), P = (X'X + lambda I)^-1, zero diagonal
 //   sequential  EASE over a recency-weighted history plus item-to-item transitions learned
 //               from the order of every user's interactions (what followed what, nearer
-//               followers weighted more); its half-life and transition weight are chosen on
-//               a validation hold-out cut from the training data alone (Fit)
+//               followers weighted more) plus the user's own recent items (what people go
+//               back to: the items viewed or carted before a purchase, where the target lets
+//               them be recommended); its half-life and the weights of the transitions and of
+//               the own items are chosen on a validation hold-out cut from the training data
+//               alone, with the evaluation's own target (Fit)
 //
 //   auto m = MakeRecommender("ease");
 //   HOLO_RETURN_IF_ERROR(m->Fit(train));
@@ -36,6 +39,7 @@ struct Options {
   double lambda = 100;          // ease, sequential: the ridge penalty
   uint32_t neighbours = 100;    // itemknn
   bool use_weights = false;     // else every interaction counts 1
+  bool next_purchase = false;   // the target is the next buy (LeaveLastPurchaseOut), not the next item
   uint32_t max_dense_items = 20000;
 };
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     Options o;
     o.algo = algo;
     o.use_weights = weights;
+    o.next_purchase = buy;
     auto model = MakeRecommender(o);
     if (!model.ok()) {
       std::fprintf(stderr, "recommend_eval: %s\n", model.status().ToString().c_str());
