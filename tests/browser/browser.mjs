@@ -80,6 +80,11 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
 const seen = [];  // every request the pages made to holo: method, path, status
+// Waits (up to `ms`) until every one of `wanted` is among the answers the pages have seen.
+async function waitSeen(wanted, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !wanted.every((w) => seen.includes(w))) await new Promise((r) => setTimeout(r, 50));
+}
 async function openPage(origin) {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.log(`  [page console] ${m.text().slice(0, 300)}`); });
@@ -144,6 +149,9 @@ try {
   check(find(ev, 'Order Completed').properties && find(ev, 'Order Completed').properties.total === 99.5,
     'track Order Completed {total: 99.5} landed', ev.map((e) => [e.type, e.event, e.properties]));
   check(find(ev, 'Cart').type === 'page' && ev.some((e) => e.type === 'identify'), 'page Cart and identify landed', ev.map((e) => [e.type, e.event]));
+  // The events can be stored before the page has seen holo's answers: let them arrive before
+  // the page closes, so that the wire check below sees every request the SDK made.
+  await waitSeen(['POST /v1/track 200', 'POST /v1/identify 200', 'POST /v1/page 200'], 10000);
   await page.close();
 
   console.log('== @rudderstack/analytics-js with useBeacon (navigator.sendBeacon to /beacon/v1/batch?writeKey=...)');
