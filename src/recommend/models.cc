@@ -286,13 +286,20 @@ float MaxAbs(std::span<const float> v) {
   return m;
 }
 
-// ease / max|ease| + alpha trans / max|trans| + beta own / max|own|, into `ease`.
-void Blend(std::span<float> ease, std::span<const float> trans, double alpha, std::span<const float> own, double beta) {
-  const float me = MaxAbs(ease), mt = MaxAbs(trans), mo = MaxAbs(own);
-  const float a = me > 0 ? 1.0f / me : 0.0f;
-  const float b = mt > 0 ? static_cast<float>(alpha) / mt : 0.0f;
-  const float c = mo > 0 ? static_cast<float>(beta) / mo : 0.0f;
-  for (size_t j = 0; j < ease.size(); ++j) ease[j] = a * ease[j] + b * trans[j] + c * own[j];
+// The three parts of a user's score and their largest magnitudes (the scale of each part).
+struct Parts {
+  std::vector<float> ease, trans, own;
+  float me = 0, mt = 0, mo = 0;
+  explicit Parts(size_t n) : ease(n), trans(n), own(n) {}
+  void Measure() { me = MaxAbs(ease), mt = MaxAbs(trans), mo = MaxAbs(own); }
+};
+
+// ease / max|ease| + alpha trans / max|trans| + beta own / max|own|, into `out`.
+void Blend(const Parts& p, double alpha, double beta, std::span<float> out) {
+  const float a = p.me > 0 ? 1.0f / p.me : 0.0f;
+  const float b = p.mt > 0 ? static_cast<float>(alpha) / p.mt : 0.0f;
+  const float c = p.mo > 0 ? static_cast<float>(beta) / p.mo : 0.0f;
+  for (size_t j = 0; j < out.size(); ++j) out[j] = a * p.ease[j] + b * p.trans[j] + c * p.own[j];
 }
 
 class Sequential final : public Recommender {
@@ -312,20 +319,24 @@ class Sequential final : public Recommender {
     const size_t per_h = alphas.size() * betas.size();
     std::vector<double> ndcg(half_lives.size() * per_h, 0);
     const size_t n = train.num_items();
-    std::vector<float> ease(n), trans(n), own(n), blend(n);
+    Parts parts(n);
+    std::vector<float> blend(n);
+    std::vector<uint32_t> exclude;
     for (size_t h = 0; h < half_lives.size(); ++h) {
       for (uint32_t u = 0; u < v.train.num_users(); ++u) {
         if (v.held[u] < 0) continue;
-        const auto x = Recent(v.train.by_user[u], half_lives[h], o_.use_weights);
-        AddRows(b_, x, ease);
-        AddRows(t_, x, trans);
-        Own(x, own);
+        Score(v.train.by_user[u], half_lives[h], &parts);
+        exclude.clear();
+        if (v.exclude.empty()) {
+          for (const auto& e : v.train.by_user[u]) exclude.push_back(e.item);
+        } else {
+          exclude = v.exclude[u];
+        }
         const uint32_t held = static_cast<uint32_t>(v.held[u]);
         for (size_t a = 0; a < alphas.size(); ++a) {
           for (size_t c = 0; c < betas.size(); ++c) {
-            blend = ease;
-            Blend(blend, trans, alphas[a], own, betas[c]);
-            const size_t rank = v.exclude.empty() ? RankOf(blend, v.train.by_user[u], held) : RankOf(blend, v.exclude[u], held);
+            Blend(parts, alphas[a], betas[c], blend);
+            const size_t rank = RankOf(blend, exclude, held);
             if (rank <= 10) ndcg[h * per_h + a * betas.size() + c] += 1 / std::log2(static_cast<double>(rank) + 1);
           }
         }
@@ -341,12 +352,17 @@ class Sequential final : public Recommender {
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
-    const auto x = Recent(history, half_life_, o_.use_weights);
-    std::vector<float> trans(scores.size()), own(scores.size());
-    AddRows(b_, x, scores);
-    AddRows(t_, x, trans);
-    Own(x, own);
-    Blend(scores, trans, alpha_, own, beta_);
+    Parts parts(scores.size());
+    Score(history, half_life_, &parts);
+    Blend(parts, alpha_, beta_, scores);
+  }
+  // The parts of a history's score at `half_life` (the fitted matrices).
+  void Score(const std::vector<Dataset::Event>& history, double half_life, Parts* parts) const {
+    const auto x = Recent(history, half_life, o_.use_weights);
+    AddRows(b_, x, parts->ease);
+    AddRows(t_, x, parts->trans);
+    Own(x, parts->own);
+    parts->Measure();
   }
   std::string Describe() const override {
     return fmt::format(
@@ -406,7 +422,7 @@ std::vector<std::pair<uint32_t, float>> TopK(const Recommender& model, const std
   }
   const size_t keep = std::min(k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
-                    [](const auto& a, const auto& b) { return a.first == b.first ? false : (a.second > b.second || (a.second == b.second && a.first < b.first)); });
+                    [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
   all.resize(keep);
   return all;
 }
