@@ -193,6 +193,7 @@ class PrivacyService;
 class AuditService;
 class DestinationService;  // holo/destinations.h
 class StoreService;        // holo/stores.h
+class RecommendService;    // holo/recommend.h
 
 class Engine {
  public:
@@ -469,6 +470,9 @@ class Engine {
 
   // Offline stores: probes and beacons, devices, occupancy (holo/stores.h, docs/stores.md).
   virtual StoreService& stores() = 0;
+
+  // Recommendations and look-alike audiences (holo/recommend.h, docs/recommend.md).
+  virtual RecommendService& recommend() = 0;
 };
 
 // Identity administration (docs/identity.md): why two identifiers are or are not one person, the

@@ -639,7 +639,7 @@ int main(int argc, char** argv) {
   holo::cli::OfferCommands offers;
   offers.Add(app, add_data);
   holo::cli::RecommendCommands recommend;
-  recommend.Add(app);
+  recommend.Add(app, add_data);
 
   uint64_t demo_persons = 50000, demo_seed = 42;
   std::string demo_dir = "./demo-world";
@@ -696,7 +696,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (demo->parsed()) return RunDemo(demo_persons, demo_seed, demo_dir, json);
-  if (recommend.Parsed()) return recommend.Run();
+  if (recommend.Parsed() && !recommend.NeedsEngine()) return recommend.Run();
   if (mat->parsed()) {
     holo::MatchReport report;
     Check(holo::RunMatch(match_options, &report), "match");
@@ -780,6 +780,7 @@ int main(int argc, char** argv) {
   if (partner.Parsed()) return partner.Run(*engine);
   if (destination.Parsed()) return destination.Run(*engine);
   if (stores.Parsed()) return stores.Run(*engine);
+  if (recommend.Parsed()) return recommend.Run(*engine);
   if (offers.Parsed()) return offers.Run(*engine);
   if (ing->parsed()) {
     ingest_options.resolve = !no_resolve;

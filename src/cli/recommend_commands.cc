@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "cli/cli_util.h"
 #include "common/json_writer.h"
+#include "holo/recommend.h"
 #include "recommend/evaluate.h"
 #include "recommend/model_file.h"
 
@@ -40,15 +42,17 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-void RecommendCommands::Add(CLI::App& app) {
-  recommend_ = app.add_subcommand("recommend", "Recommendations: train, recommend, evaluate (no store needed)");
+void RecommendCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>& add_data) {
+  recommend_ = app.add_subcommand("recommend", "Recommendations: train, recommend, evaluate (on files or on the store)");
   recommend_->require_subcommand(1);
   std::string algos;
   for (auto a : Algorithms()) algos += (algos.empty() ? "" : ", ") + std::string(a);
-  train_ = recommend_->add_subcommand("train", "Train a model on interaction files (user, item, [weight,] time per line)");
-  train_->add_option("--interactions", files_, "Interaction files (tab- or comma-separated)")->required();
-  train_->add_option("--model", model_, "Directory to write the model to")->required();
-  train_->add_option("--algo", algo_, "Algorithm: " + algos)->capture_default_str();
+  train_ = recommend_->add_subcommand(
+      "train", "Train a model on interaction files (user, item, [weight,] time per line) or, without --interactions, on the store's events");
+  train_->add_option("--interactions", files_, "Interaction files (tab- or comma-separated); without them: the store (--data)");
+  train_->add_option("--model", model_, "Directory to write the model to (with --interactions)");
+  train_->add_option("--algo", algo_, "Algorithm: " + algos + "; on the store also auto (the best by evaluation, the default); on files sequential by default");
+  add_data(train_);
   train_->add_option("--lambda", lambda_, "EASE's ridge penalty")->capture_default_str()->check(CLI::Range(0.0, 1e9));
   train_->add_flag("--weights", weights_, "Let the weights scale interactions (else each counts 1)");
   AddJsonAlways(train_);
@@ -65,12 +69,78 @@ void RecommendCommands::Add(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"next", "buy"}));
   AddJsonFlag(eval_, &json_);
+  interactions_ = recommend_->add_subcommand("interactions", "Every OneID's interactions from the store: CSV user,item,weight,time on stdout");
+  add_data(interactions_);
+  show_ = recommend_->add_subcommand("show", "One person's recommendations with their explanations (JSON; consent applies)");
+  show_->add_option("--id", id_, "OneID or TYPE:VALUE identifier")->required();
+  show_->add_option("--k", k_, "Items")->capture_default_str()->check(CLI::Range(1, 100));
+  show_->add_option("--domain", domain_, "Only items of this domain (taobao, fliggy, ...)");
+  add_data(show_);
+  AddJsonAlways(show_);
+  model_info_ = recommend_->add_subcommand("model", "What the store's model is: algorithm, when trained, its evaluation (JSON)");
+  add_data(model_info_);
+  AddJsonAlways(model_info_);
+  lookalike_ = app.add_subcommand("lookalike", "Look-alike audience: the people most like a seed segment's members (docs/recommend.md)");
+  lookalike_->add_option("--seed", seed_, "Seed: a saved segment or an expression")->required();
+  lookalike_->add_option("--size", size_, "People wanted (none of the seed)")->required()->check(CLI::Range(uint64_t{1}, uint64_t{100000000}));
+  lookalike_->add_option("--name", name_, "Save them as this segment (else only the report)");
+  lookalike_->add_option("--exclude-traits", exclude_traits_, "Profile fields the similarity must not use")->delimiter(',');
+  add_data(lookalike_);
+  AddJsonAlways(lookalike_);
 }
 
-bool RecommendCommands::Parsed() const { return recommend_->parsed(); }
+bool RecommendCommands::Parsed() const { return recommend_->parsed() || lookalike_->parsed(); }
+
+bool RecommendCommands::NeedsEngine() const {
+  return (train_->parsed() && files_.empty()) || interactions_->parsed() || show_->parsed() || model_info_->parsed() ||
+         lookalike_->parsed();
+}
+
+int RecommendCommands::Run(Engine& engine) {
+  RecommendService& service = engine.recommend();
+  if (train_->parsed()) {
+    if (!model_.empty()) Fail("recommend train: --model goes with --interactions; the store's model is kept in DATA/recommend");
+    RecommendTrainOptions options;
+    options.algo = algo_.empty() ? "auto" : algo_;
+    options.use_weights = weights_;
+    auto report = service.Train(options);
+    Check(report.status(), "recommend train");
+    std::printf("%s\n", report->c_str());
+  } else if (interactions_->parsed()) {
+    uint64_t rows = 0;
+    Check(service.ExportInteractions(std::cout, &rows), "recommend interactions");
+    std::cout.flush();
+    std::fprintf(stderr, "holo: %llu interactions\n", static_cast<unsigned long long>(rows));
+  } else if (show_->parsed()) {
+    auto oneid = engine.serving().ResolveId(id_);
+    Check(oneid.status(), "recommend show");
+    auto json = service.RecommendationsJson(*oneid, k_, domain_);
+    AuditCli(engine, "profile.recommendations", "oneid:" + std::to_string(*oneid), json.ok() ? 200 : 500);
+    Check(json.status(), "recommend show");
+    std::printf("%s\n", json->c_str());
+  } else if (model_info_->parsed()) {
+    auto json = service.ModelJson();
+    Check(json.status(), "recommend model");
+    std::printf("%s\n", json->c_str());
+  } else if (lookalike_->parsed()) {
+    LookalikeRequest request;
+    request.seed = seed_;
+    request.size = size_;
+    request.name = name_;
+    request.exclude_traits = exclude_traits_;
+    auto json = service.Lookalike(request);
+    if (!name_.empty()) AuditCli(engine, "segment.lookalike", "segment:" + name_, json.ok() ? 200 : 500);
+    Check(json.status(), "lookalike");
+    std::printf("%s\n", json->c_str());
+  }
+  return 0;
+}
 
 int RecommendCommands::Run() {
   if (train_->parsed()) {
+    if (model_.empty()) Fail("recommend train: --interactions needs --model DIR (where to write the model)");
+    if (algo_.empty()) algo_ = "sequential";
+    if (algo_ == "auto") Fail("recommend train: --algo auto is for the store (--data); on files use `holo recommend eval` to compare");
     uint64_t bad = 0;
     const InteractionLog log = ReadAll(files_, &bad);
     TrainedModel t;

@@ -172,14 +172,58 @@ Result<std::string> Audiences::ProfilesEpoch() const {
   return epoch.value_or("");
 }
 
+Result<std::vector<std::pair<std::string, Roaring>>> Audiences::ReadLists() const {
+  std::vector<std::pair<std::string, Roaring>> lists;
+  auto it = store_->NewCursor(Cf::kSegments);
+  const std::string prefix = SegmentsKey(keys::kMemberListTag, "");
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view v = it->value();
+    Roaring members = Roaring::readSafe(v.data(), v.size());
+    lists.emplace_back(std::string(it->key().substr(1)), std::move(members));
+  }
+  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan member lists"));
+  return lists;
+}
+
+namespace {
+// Appends the names of the lists `oneid` is on (the set trait Audiences::kListTrait).
+void AddLists(const std::vector<std::pair<std::string, Roaring>>& lists, uint64_t oneid, segment::TraitRow* row) {
+  std::vector<std::string> on;
+  for (const auto& [name, members] : lists) {
+    if (members.contains(static_cast<uint32_t>(oneid))) on.push_back(name);
+  }
+  if (!on.empty()) row->emplace_back(std::string(Audiences::kListTrait), std::move(on));
+}
+}  // namespace
+
+Status Audiences::SaveList(std::string_view name, const Roaring& members) {
+  HOLO_RETURN_IF_ERROR(segment::SegmentSet::ValidateName(name));
+  std::vector<uint64_t> changed;
+  {
+    MutexLock lock(&update_mu_);
+    HOLO_ASSIGN_OR_RETURN(auto old, store_->Get(Cf::kSegments, SegmentsKey(keys::kMemberListTag, name)));
+    Roaring touched = members;
+    if (old.has_value()) touched |= Roaring::readSafe(old->data(), old->size());
+    std::string bytes(members.getSizeInBytes(/*portable=*/true), '\0');
+    members.write(bytes.data(), /*portable=*/true);
+    storage::WriteBatch batch(*store_);
+    batch.Put(Cf::kSegments, SegmentsKey(keys::kMemberListTag, name), bytes);
+    HOLO_RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+    for (uint32_t id : touched) changed.push_back(id);
+  }
+  return Refresh(changed, /*full=*/false);
+}
+
 Result<std::unique_ptr<segment::TraitTable>> Audiences::ReadTable() const {
   auto table = std::make_unique<segment::TraitTable>();
+  HOLO_ASSIGN_OR_RETURN(const auto lists, ReadLists());
   HOLO_ASSIGN_OR_RETURN(auto households, profile::AllHouseholdSizes(*store_));
   // Profiles hand the table typed rows (profile/trait_row.h), no JSON.
   HOLO_RETURN_IF_ERROR(profile::ScanTraitRows(*store_, [&](uint64_t oneid, profile::TraitRow* row) -> Status {
     HOLO_RETURN_IF_ERROR(CheckRow(oneid));
     auto household = households.find(oneid);
     row->emplace_back("household_size", static_cast<double>(household == households.end() ? 1 : household->second));
+    AddLists(lists, oneid, row);
     table->Upsert(static_cast<uint32_t>(oneid), *row);
     return Status::OK();
   }));
@@ -210,6 +254,7 @@ Result<std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>>> Audie
   std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>> rows;
   rows.reserve(touched.size());
   ComputedList computed = ComputedTraits();
+  HOLO_ASSIGN_OR_RETURN(const auto lists, ReadLists());
   for (uint64_t id : touched) {
     HOLO_RETURN_IF_ERROR(CheckRow(id));
     HOLO_ASSIGN_OR_RETURN(std::optional<segment::TraitRow> row,
@@ -217,6 +262,7 @@ Result<std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>>> Audie
     if (row.has_value()) {
       HOLO_ASSIGN_OR_RETURN(uint32_t household, profile::HouseholdSize(*store_, id));
       row->emplace_back("household_size", static_cast<double>(household));
+      AddLists(lists, id, &*row);
     }
     rows.emplace_back(static_cast<uint32_t>(id), std::move(row));
   }

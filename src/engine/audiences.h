@@ -103,6 +103,13 @@ class Audiences {
   Status AddComputedColumns(const std::vector<NewColumn>& columns, const std::vector<uint64_t>& changed,
                             const std::string& epoch_before) EXCLUDES(update_mu_, mu_);
 
+  // ---- fixed member lists (look-alike audiences, holo/recommend.h) ----
+  // Every profile carries the names of the lists it is on as the set trait `kListTrait`, so
+  // a list is a segment's expression like any trait: `lookalikes contains "NAME"`. Saves
+  // `members` as list `name` (replacing it) and brings the rows that joined or left up to date.
+  static constexpr std::string_view kListTrait = "lookalikes";
+  Status SaveList(std::string_view name, const Roaring& members) EXCLUDES(update_mu_, mu_);
+
   // Defines (or redefines) a segment over the loaded table and saves it.
   Result<segment::SegmentInfo> DefineSegment(std::string_view name, std::string_view expression, int64_t now_ms)
       EXCLUDES(update_mu_, mu_);
@@ -152,6 +159,8 @@ class Audiences {
       EXCLUDES(mu_);
   // Reads the whole table from the profiles.
   Result<std::unique_ptr<segment::TraitTable>> ReadTable() const;
+  // The fixed member lists, by name.
+  Result<std::vector<std::pair<std::string, Roaring>>> ReadLists() const;
   // The rows of `ids` (and their household ties) as stored now; nullopt: no profile.
   Result<std::vector<std::pair<uint32_t, std::optional<segment::TraitRow>>>> ReadRows(
       const std::vector<uint64_t>& ids) const;

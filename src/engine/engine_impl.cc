@@ -136,6 +136,7 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
   for (const auto& [source, ms] : options_.future_skew_ms_by_source) parser_options_.future_skew_ms_by_source[source] = ms;
   destinations_ = MakeDestinations();
   stores_ = MakeStores();
+  recommend_ = MakeRecommend();
   profiles_.SetStores(stores_.get());
 }
 
@@ -249,18 +250,24 @@ Result<std::string> EngineImpl::ProfileJson(std::string_view id) {
   return std::move(*json);
 }
 
-Status EngineImpl::ExportProfiles(std::ostream& out) {
+Status EngineImpl::ForEachProfile(const std::function<void(uint64_t, std::string_view)>& fn) {
   auto it = store_->NewCursor(Cf::kProfiles);
   const Audiences::ComputedList traits = audiences_.ComputedTraits();  // held while the reader is
   profile::ComputedTraitReader computed(*store_, *traits);            // one pass over each column
   std::string json;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     json.assign(it->value().data(), it->value().size());
-    HOLO_RETURN_IF_ERROR(computed.Join(coding::DecodeFixed64BE(it->key().data()), &json));
-    out << json << '\n';
+    const uint64_t oneid = coding::DecodeFixed64BE(it->key().data());
+    HOLO_RETURN_IF_ERROR(computed.Join(oneid, &json));
+    fn(oneid, json);
   }
-  if (!out) return Status::IOError("write failed while exporting profiles");
   return it->status().WithContext("scan profiles");
+}
+
+Status EngineImpl::ExportProfiles(std::ostream& out) {
+  HOLO_RETURN_IF_ERROR(ForEachProfile([&](uint64_t, std::string_view json) { out << json << '\n'; }));
+  if (!out) return Status::IOError("write failed while exporting profiles");
+  return Status::OK();
 }
 
 Status EngineImpl::ExportEvents(std::ostream& out) {

@@ -32,6 +32,7 @@
 #include "ingest/message_parser.h"
 #include "privacy/keyring.h"
 #include "privacy/pseudonymizer.h"
+#include "recommend/service.h"
 #include "stores/store_service.h"
 #include "profile/computed_trait.h"
 #include "profile/profile_store.h"
@@ -84,6 +85,7 @@ class EngineImpl final : public Engine,
   AuditService& audit() override { return audit_; }
   DestinationService& destinations() override { return *destinations_; }
   StoreService& stores() override { return *stores_; }
+  RecommendService& recommend() override { return *recommend_; }
 
   static Result<std::unique_ptr<Engine>> Open(const Options& options);
   // Opens an engine over `store`: Open opens the RocksDB store at options.data_dir and
@@ -345,6 +347,14 @@ class EngineImpl final : public Engine,
   // Offline stores (stores/store_service.h): their own column family; made by the
   // constructor (stores.cc) over the pseudonymizer and the dead-letter file.
   std::unique_ptr<stores::Stores> stores_;
+  // Recommendations and look-alikes (recommendations.cc): the model in DATA/recommend, its
+  // own state and lock.
+  std::unique_ptr<recommend::Service> recommend_;
+  std::unique_ptr<recommend::Service> MakeRecommend();
+  // Every stored profile as ProfileJson shows it (computed traits joined), in OneID order.
+  Status ForEachProfile(const std::function<void(uint64_t, std::string_view)>& fn);
+  // A person's newest `most` events (serving.cc).
+  Status RecentEvents(uint64_t oneid, size_t most, const recommend::ServiceHooks::EventFn& fn);
   std::unique_ptr<stores::Stores> MakeStores();
 };
 

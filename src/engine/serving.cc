@@ -135,6 +135,22 @@ Result<std::string> EngineImpl::ProfileEventsJson(uint64_t oneid, uint64_t befor
   return out;
 }
 
+Status EngineImpl::RecentEvents(uint64_t oneid, size_t most, const recommend::ServiceHooks::EventFn& fn) {
+  HOLO_ASSIGN_OR_RETURN(auto members, identity::Members(*store_, oneid));
+  bool more = false;
+  HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, NewestEventSeqs(*store_, members, 0, most, &more));
+  storage::EventRecord ev;
+  const int64_t now = Now();
+  for (uint64_t seq : seqs) {
+    HOLO_ASSIGN_OR_RETURN(auto v, store_->Get(Cf::kEvents, keys::EventKey(seq)));
+    if (!v.has_value()) continue;
+    if (!ev.DecodeFrom(*v)) return Status::DataLoss("corrupt event record " + std::to_string(seq));
+    if (store_->retention().Expired(ev.source, ev.timestamp_ms, now)) continue;
+    fn(oneid, ev.timestamp_ms, ev.source, ev.event, ev.properties_json);
+  }
+  return Status::OK();
+}
+
 Result<std::string> EngineImpl::ProfileTimelineJson(uint64_t oneid, std::string_view cursor, size_t limit,
                                                     std::string_view use) {
   limit = std::clamp<size_t>(limit, 1, 1000);

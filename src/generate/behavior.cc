@@ -134,10 +134,16 @@ struct Product {
   std::string id;
 };
 
+// A flight abroad a person booked: what follows it (follow_ups.csv) is drawn after the rest.
+struct TripAbroad {
+  int64_t booked_ms;
+  std::string destination, country;
+};
+
 class PersonSim final : public ContextHook {
  public:
   PersonSim(World& world, Household& hh, Person& p, Emitter& em, SimCounters* counters,
-            std::string* store_visits)
+            std::string* store_visits, std::string* follow_ups)
       : world_(world),
         hh_(hh),
         p_(p),
@@ -150,7 +156,9 @@ class PersonSim final : public ContextHook {
         foreign_(world.foreign.get()),
         frng_(Rng::For(world.seed, Stream::kForeignEvents, p.index)),
         srng_(Rng::For(world.seed, Stream::kStoreProbes, p.index)),
-        store_visits_(store_visits) {}
+        store_visits_(store_visits),
+        urng_(Rng::For(world.seed, Stream::kFollowUps, p.index)),
+        follow_ups_(follow_ups) {}
 
   void Run() {
     if (foreign_ != nullptr) em_.SetHook(this);
@@ -175,6 +183,7 @@ class PersonSim final : public ContextHook {
     if (foreign_ != nullptr) FamilyEmail();
     if (p_.ledger->rows() == 0) LeaveAFootprint();
     PassBys();
+    FollowUps();
     em_.SetHook(nullptr);
     CampaignTruthTally();
     Tally();
@@ -1039,6 +1048,7 @@ class PersonSim final : public ContextHook {
         const size_t cabin = rng_.Weighted(std::span<const double>(kCabin[income - 1]));
         const double price =
             std::round((200 + 0.55 * km) * kCabinPrice[cabin] * rng_.LogNormal(1, 0.2));
+        if (country != "CN") trips_abroad_.push_back({t, destination, country});
         em_.Track(Source::kFliggy, t, "Flight Booked", who, [&](JsonWriter& w) {
           w.Key("origin").String(home.name);
           w.Key("destination").String(destination);
@@ -1059,6 +1069,52 @@ class PersonSim final : public ContextHook {
         });
       }
     }
+  }
+
+  // ---- what a trip abroad leads to (README "Cross-domain truth") ----
+  // Within three days of booking a flight abroad, a traveller often buys a roaming data pack
+  // for the country on taobao and changes money through alipay. Drawn from a stream of their
+  // own after everything else of the person, so nothing else in a world changes; each one
+  // is a row of follow_ups.csv.
+  void FollowUps() {
+    for (const TripAbroad& trip : trips_abroad_) {
+      const int64_t at = trip.booked_ms + static_cast<int64_t>(urng_.Uniform(1, 72) * kMsPerHour);
+      Identity who;
+      if (urng_.Chance(0.6) && InWindow(at) && p_.Has(Source::kTaobao) && AppIdentity(Source::kTaobao, at, &who)) {
+        const std::string id = "roaming-" + trip.country;
+        const double price = 29 + 10 * static_cast<double>(urng_.Below(4));
+        em_.Track(Source::kTaobao, at, "Order Completed", who, [&](JsonWriter& w) {
+          w.Key("order_id").String(OrderId("TB"));
+          w.Key("revenue").Double(price);
+          w.Key("currency").String("CNY");
+          w.Key("products").BeginArray().BeginObject();
+          w.Key("product_id").String(id);
+          w.Key("name").String("Roaming data pack " + trip.country);
+          w.Key("brand").String("China Mobile");
+          w.Key("category").String("travel");
+          w.Key("price").Double(price);
+          w.Key("quantity").Int(1);
+          w.EndObject().EndArray();
+        });
+        AppendFollowUp(trip, "taobao", "product:" + id, at);
+      }
+      const int64_t fx_at = trip.booked_ms + static_cast<int64_t>(urng_.Uniform(2, 70) * kMsPerHour);
+      if (urng_.Chance(0.5) && InWindow(fx_at) && p_.Has(Source::kAlipay) && AppIdentity(Source::kAlipay, fx_at, &who)) {
+        const double amount = std::round(1000 * urng_.LogNormal(1, 0.5));
+        em_.Track(Source::kAlipay, fx_at, "Payment Made", who, [&](JsonWriter& w) {
+          w.Key("amount").Double(amount);
+          w.Key("currency").String("CNY");
+          w.Key("counterparty_type").String("merchant");
+          w.Key("category").String("currency_exchange");
+        });
+        AppendFollowUp(trip, "alipay", "merchant:currency_exchange", fx_at);
+      }
+    }
+  }
+  void AppendFollowUp(const TripAbroad& trip, std::string_view source, std::string_view item, int64_t at) {
+    if (follow_ups_ == nullptr) return;
+    fmt::format_to(std::back_inserter(*follow_ups_), "{},{},fliggy:flight:{},{},{}:{},{}\n", p_.id,
+                   FormatIso8601Ms(trip.booked_ms), trip.destination, source, source, item, FormatIso8601Ms(at));
   }
 
   // ---- youku ----
@@ -1675,6 +1731,9 @@ class PersonSim final : public ContextHook {
   Rng frng_;               // foreign shapes' randomness (Stream::kForeignEvents)
   Rng srng_;               // in-store probe cadence and passers-by (Stream::kStoreProbes)
   std::string* store_visits_;  // store_visits.csv rows
+  Rng urng_;                   // the follow-ups of trips abroad (their own stream)
+  std::string* follow_ups_;    // follow_ups.csv rows
+  std::vector<TripAbroad> trips_abroad_;
   uint64_t pos_counter_ = 0;
   // Every shopping session's start and whether it could end in an order (logged in).
   struct SessionLog {
@@ -1720,9 +1779,9 @@ void SimulateQaDevices(World& world, Emitter& emitter) {
 }
 
 void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters,
-                       std::string* store_visits) {
+                       std::string* store_visits, std::string* follow_ups) {
   for (Person& p : hh.members) {
-    PersonSim sim(world, hh, p, emitter, counters, store_visits);
+    PersonSim sim(world, hh, p, emitter, counters, store_visits, follow_ups);
     sim.Run();
   }
 }

@@ -31,8 +31,10 @@ struct SimCounters {
 // Simulates household `hh` into `emitter`. Mutates kiosk ledgers in `world`. Appends the
 // truth of every store visit and pass-by of the household's members (store_visits.csv rows,
 // README "Store visit truth") to `store_visits`.
+// `follow_ups` receives the truth of what the members' trips abroad led to (follow_ups.csv, README
+// "Cross-domain truth").
 void SimulateHousehold(World& world, Household& hh, Emitter& emitter, SimCounters* counters,
-                       std::string* store_visits);
+                       std::string* store_visits, std::string* follow_ups);
 
 // Foreign shapes: the QA accounts' sessions on the test devices. REQUIRES: world.foreign.
 void SimulateQaDevices(World& world, Emitter& emitter);

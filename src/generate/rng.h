@@ -35,6 +35,8 @@ enum class Stream : uint64_t {
   kForeignEvents = 14,
   // The in-store probe cadence and the passers-by (drawn after everything else of a person).
   kStoreProbes = 15,
+  // What a trip abroad leads to (drawn after everything else of a person): follow_ups.csv.
+  kFollowUps = 16,
 };
 
 // SplitMix64 step (Steele, Lea, Flood 2014): advances `state` and returns a well-mixed value.

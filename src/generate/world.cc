@@ -317,10 +317,12 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
     HOLO_RETURN_IF_ERROR(source_files[s].Open(dir / (std::string(kSourceFiles[s]) + ".jsonl")));
     source_buffers[s] = source_files[s].buffer();
   }
-  OutFile truth, linkable, persons, store_visits;
+  OutFile truth, linkable, persons, store_visits, follow_ups;
   HOLO_RETURN_IF_ERROR(truth.Open(dir / "truth.csv"));
   HOLO_RETURN_IF_ERROR(store_visits.Open(dir / "store_visits.csv"));
   store_visits.buffer()->append("store_id,person_id,device,mac,randomized,kind,arrival,departure\n");
+  HOLO_RETURN_IF_ERROR(follow_ups.Open(dir / "follow_ups.csv"));
+  follow_ups.buffer()->append("person_id,trigger_time,trigger_item,source,item,time\n");
   HOLO_RETURN_IF_ERROR(linkable.Open(dir / "truth_linkable.csv"));
   HOLO_RETURN_IF_ERROR(persons.Open(dir / "persons.csv"));
   truth.buffer()->append("source,identifier_type,identifier_value,person_id\n");
@@ -352,7 +354,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
     const HouseholdSkeleton sk = MakeSkeleton(world.seed, h, total - done);
     BuildHousehold(world, h, sk, done, &ledgers, &hh);
     if (foreign != nullptr) PrepareForeignHousehold(world, hh, foreign);
-    SimulateHousehold(world, hh, emitter, &counters, store_visits.buffer());
+    SimulateHousehold(world, hh, emitter, &counters, store_visits.buffer(), follow_ups.buffer());
     emitter.Flush(source_buffers, &messages);
     for (const Person& p : hh.members) {
       add_truth(*p.ledger);
@@ -370,6 +372,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
     HOLO_RETURN_IF_ERROR(linkable.FlushIfFull());
     HOLO_RETURN_IF_ERROR(persons.FlushIfFull());
     HOLO_RETURN_IF_ERROR(store_visits.FlushIfFull());
+    HOLO_RETURN_IF_ERROR(follow_ups.FlushIfFull());
     done += sk.size;
     if (progress && done >= next_report) {
       progress(done, total);
@@ -393,6 +396,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   HOLO_RETURN_IF_ERROR(linkable.Close());
   HOLO_RETURN_IF_ERROR(persons.Close());
   HOLO_RETURN_IF_ERROR(store_visits.Close());
+  HOLO_RETURN_IF_ERROR(follow_ups.Close());
 
   result.persons = total;
   result.households = world.households;
@@ -405,7 +409,7 @@ Status GenerateWorld(const WorldOptions& options, WorldStats* stats,
   for (int a = 0; a < kNumApps; ++a) {
     result.accounts_by_app[std::string(kSourceFiles[a])] = counters.accounts_by_app[a];
   }
-  result.bytes_written += truth.bytes() + linkable.bytes() + persons.bytes() + store_visits.bytes();
+  result.bytes_written += truth.bytes() + linkable.bytes() + persons.bytes() + store_visits.bytes() + follow_ups.bytes();
   result.shared_tablets = world.shared_tablets;
   result.kiosks = kiosks_used;
   result.kiosk_users = counters.kiosk_users;

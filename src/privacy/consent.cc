@@ -57,6 +57,7 @@ ConsentPolicy ConsentPolicy::Default() {
   ConsentPolicy p;
   p.uses["export"] = {*PurposeIndex("marketing")};
   p.uses["activation"] = {*PurposeIndex("personalization")};
+  p.uses["recommendation"] = {*PurposeIndex("personalization")};
   p.uses["third_party_export"] = {*PurposeIndex("third_party"), *PurposeIndex("marketing")};
   p.uses["store_link"] = {*PurposeIndex("location")};
   return p;

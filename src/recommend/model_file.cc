@@ -36,6 +36,7 @@ Status SaveModel(const std::string& dir, const TrainedModel& m) {
   std::string state;
   m.model->Save(&state);
   coding::PutLengthPrefixed(&out, state);
+  if (!m.extra.empty()) coding::PutLengthPrefixed(&out, m.extra);
   const std::string path = PathOf(dir), tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -91,6 +92,11 @@ Result<TrainedModel> LoadModel(const std::string& dir) {
   if (!coding::GetLengthPrefixed(&in, &s)) return damaged;
   HOLO_ASSIGN_OR_RETURN(m.model, MakeRecommender(m.options));
   HOLO_RETURN_IF_ERROR(m.model->Load(s));
+  if (!in.empty()) {
+    std::string_view extra;
+    if (!coding::GetLengthPrefixed(&in, &extra) || !in.empty()) return damaged;
+    m.extra = std::string(extra);
+  }
   return m;
 }
 

@@ -17,6 +17,9 @@ struct TrainedModel {
   Options options;
   Dataset data;
   std::unique_ptr<Recommender> model;
+  // What a caller keeps beside the model in the same file (the store's serving state:
+  // service.h), opaque here; empty in a file written without it.
+  std::string extra;
 };
 
 Status SaveModel(const std::string& dir, const TrainedModel& m);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/coding.h"
+#include "recommend/als.h"
 #include "recommend/evaluate.h"
 
 namespace holo::recommend {
@@ -58,6 +59,19 @@ bool GetMatrix(std::string_view* in, Matrix* m) {
   return true;
 }
 Status Damaged(std::string_view what) { return Status::DataLoss(std::string(what) + ": the model file is damaged"); }
+
+// The index of the history event with the largest positive contribution(item of the event,
+// its value); -1 when none is positive. An item seen several times counts at its latest place.
+template <typename Contribution>
+int Strongest(const std::vector<Dataset::Event>& history, const Contribution& contribution) {
+  int best = -1;
+  float top = 0;
+  for (size_t p = history.size(); p-- > 0;) {
+    const float c = contribution(p);
+    if (c > top) top = c, best = static_cast<int>(p);
+  }
+  return best;
+}
 
 // ---- popularity ----
 
@@ -125,6 +139,17 @@ class ItemKnn final : public Recommender {
       if (i >= neighbours_.size()) continue;
       for (const auto& [j, s] : neighbours_[i]) scores[j] += s * v;
     }
+  }
+  using Recommender::Because;
+  int Because(const std::vector<Dataset::Event>& history, uint32_t item) const override {
+    return Strongest(history, [&](size_t p) {
+      const uint32_t i = history[p].item;
+      if (i >= neighbours_.size()) return 0.0f;
+      for (const auto& [j, s] : neighbours_[i]) {
+        if (j == item) return s * ValueOf(history[p], o_.use_weights);
+      }
+      return 0.0f;
+    });
   }
   std::string Describe() const override { return fmt::format("cosine, {} neighbours per item", o_.neighbours); }
   void Save(std::string* out) const override {
@@ -226,6 +251,14 @@ class Ease final : public Recommender {
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
     AddRows(b_, Presence(history, o_.use_weights), scores);
+  }
+  using Recommender::Because;
+  int Because(const std::vector<Dataset::Event>& history, uint32_t item) const override {
+    if (static_cast<Eigen::Index>(item) >= b_.cols()) return -1;
+    return Strongest(history, [&](size_t p) {
+      const uint32_t i = history[p].item;
+      return static_cast<Eigen::Index>(i) < b_.rows() ? b_(i, item) * ValueOf(history[p], o_.use_weights) : 0.0f;
+    });
   }
   std::string Describe() const override { return fmt::format("lambda {:g}", o_.lambda); }
   void Save(std::string* out) const override { PutMatrix(out, b_); }
@@ -356,6 +389,34 @@ class Sequential final : public Recommender {
     Score(history, half_life_, &parts);
     Blend(parts, alpha_, beta_, scores);
   }
+  // The event whose item adds most to each item through EASE and the transitions, each part at
+  // its scale in the user's blend, the event at its recency weight.
+  int Because(const std::vector<Dataset::Event>& history, uint32_t item) const override {
+    return Because(history, std::vector<uint32_t>{item})[0];
+  }
+  std::vector<int> Because(const std::vector<Dataset::Event>& history, const std::vector<uint32_t>& items) const override {
+    Parts parts(static_cast<size_t>(b_.cols()));
+    Score(history, half_life_, &parts);
+    const float a = parts.me > 0 ? 1.0f / parts.me : 0.0f;
+    const float b = parts.mt > 0 ? static_cast<float>(alpha_) / parts.mt : 0.0f;
+    const size_t n = history.size();
+    std::vector<int> out;
+    for (uint32_t item : items) {
+      if (static_cast<Eigen::Index>(item) >= b_.cols()) {
+        out.push_back(-1);
+        continue;
+      }
+      out.push_back(Strongest(history, [&](size_t p) {
+        const uint32_t i = history[p].item;
+        if (static_cast<Eigen::Index>(i) >= b_.rows()) return 0.0f;
+        const double age = static_cast<double>(n - 1 - p);
+        const float w = static_cast<float>(half_life_ > 0 ? std::exp2(-age / half_life_) : 1.0) *
+                        ValueOf(history[p], o_.use_weights);
+        return w * (a * b_(i, item) + b * t_(i, item));
+      }));
+    }
+    return out;
+  }
   // The parts of a history's score at `half_life` (the fitted matrices).
   void Score(const std::vector<Dataset::Event>& history, double half_life, Parts* parts) const {
     const auto x = Recent(history, half_life, o_.use_weights);
@@ -394,7 +455,7 @@ class Sequential final : public Recommender {
 }  // namespace
 
 const std::vector<std::string_view>& Algorithms() {
-  static const std::vector<std::string_view> kAlgos = {"popularity", "itemknn", "ease", "sequential"};
+  static const std::vector<std::string_view> kAlgos = {"popularity", "itemknn", "ease", "sequential", "als"};
   return kAlgos;
 }
 
@@ -403,6 +464,7 @@ Result<std::unique_ptr<Recommender>> MakeRecommender(const Options& o) {
   if (o.algo == "itemknn") return std::unique_ptr<Recommender>(std::make_unique<ItemKnn>(o));
   if (o.algo == "ease") return std::unique_ptr<Recommender>(std::make_unique<Ease>(o));
   if (o.algo == "sequential") return std::unique_ptr<Recommender>(std::make_unique<Sequential>(o));
+  if (o.algo == "als") return NewAls(o);
   std::string known;
   for (auto a : Algorithms()) known += (known.empty() ? "" : ", ") + std::string(a);
   return Status::InvalidArgument("unknown algorithm '" + o.algo + "' (known: " + known + ")");

@@ -11,6 +11,8 @@
 //               them be recommended); its half-life and the weights of the transitions and of
 //               the own items are chosen on a validation hold-out cut from the training data
 //               alone, with the evaluation's own target (Fit)
+//   als         implicit-feedback ALS (Hu, Koren & Volinsky 2008): user and item vectors of
+//               `factors` numbers, confidence 1 + alpha * count; users folded in to score (als.h)
 //
 //   auto m = MakeRecommender("ease");
 //   HOLO_RETURN_IF_ERROR(m->Fit(train));
@@ -41,6 +43,13 @@ struct Options {
   bool use_weights = false;     // else every interaction counts 1
   bool next_purchase = false;   // the target is the next buy (LeaveLastPurchaseOut), not the next item
   uint32_t max_dense_items = 20000;
+  // als (als.h). alpha and als_lambda chosen on validation hold-outs cut from the training
+  // data alone, over three data sets (docs/recommend.md), never on a test split.
+  uint32_t factors = 64;
+  uint32_t iterations = 10;
+  double alpha = 10;        // confidence 1 + alpha * w (w: the count, or the summed weights)
+  double als_lambda = 1;    // the ridge penalty on each user's and item's vector
+  uint64_t seed = 1;        // the starting vectors
 };
 
 class Recommender {
@@ -51,6 +60,20 @@ class Recommender {
   // Scores every item (scores.size() == the training items) for a user with `history` (in
   // time order). Items of the history are scored too; callers exclude them.
   virtual void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const = 0;
+  // Which event of `history` raises `item`'s score the most (its index), to explain the
+  // recommendation ("because you booked a flight to Amsterdam"); -1 when none raises it (the
+  // popularity baseline, or an item recommended for being popular).
+  virtual int Because(const std::vector<Dataset::Event>& history, uint32_t item) const {
+    (void)history, (void)item;
+    return -1;
+  }
+  // The same for several items at once (a model whose explanation needs the user's whole
+  // score computes it once).
+  virtual std::vector<int> Because(const std::vector<Dataset::Event>& history, const std::vector<uint32_t>& items) const {
+    std::vector<int> out;
+    for (uint32_t item : items) out.push_back(Because(history, item));
+    return out;
+  }
   // What Fit chose or learned, for people ("lambda 100, half-life 8, transitions 0.5").
   virtual std::string Describe() const = 0;
   // The fitted state, and back (after Fit, for the same items).

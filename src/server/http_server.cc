@@ -22,6 +22,7 @@
 #include "common/time_util.h"
 #include "holo/destinations.h"
 #include "holo/stores.h"
+#include "holo/recommend.h"
 #include "stores/store_service.h"
 #include "holo/server.h"
 #include "privacy/audit_log.h"
@@ -775,6 +776,78 @@ class ServerImpl final : public Server {
     auto json = engine_->serving().TraitsJson(*oneid, names, who->role == "activation" ? "activation" : "");
     if (!json.ok()) return SendStatus(res, json.status());
     SendJson(res, 200, std::move(*json));
+  }
+
+  // GET /api/profiles/{id}/recommendations?k=10&domain=D (docs/http_api.md): the person's
+  // recommendations with their explanations, only under their consent to personalization
+  // (the "recommendation" use); an activation token asking for someone without it gets the
+  // same 404 as for someone unknown.
+  void Recommendations(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin", "activation"});
+    if (!who) return;
+    auto oneid = Person(req, res, *who, "profile.recommendations");
+    if (!oneid) return;
+    size_t k = 10;
+    if (req.has_param("k")) {
+      const std::string v = req.get_param_value("k");
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || end == nullptr || *end != '\0' || n < 1 || n > 100) {
+        return SendError(res, 400, "invalid_request", "k must be a whole number from 1 to 100");
+      }
+      k = n;
+    }
+    auto json = engine_->recommend().RecommendationsJson(*oneid, k, req.get_param_value("domain"));
+    if (!json.ok()) return SendStatus(res, json.status());
+    if (who->role == "activation" && json->find("\"allowed\":false") != std::string::npos) return SendUnavailable(res);
+    SendJson(res, 200, std::move(*json));
+  }
+
+  // GET /api/recommend/model: what the store's model is (admin).
+  void RecommendModel(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    auto json = engine_->recommend().ModelJson();
+    if (!json.ok()) return SendStatus(res, json.status());
+    SendJson(res, 200, std::move(*json));
+  }
+
+  // POST /api/lookalikes {"seed", "size", "name"?, "exclude_traits"?: [..]} (admin): a
+  // look-alike audience; with a name it is saved as a segment (201), else only reported (200).
+  void CreateLookalike(const Request& req, Response& res) {
+    auto who = Require(req, res, {"admin"});
+    if (!who) return;
+    thread_local dom::parser parser;
+    dom::element root;
+    if (parser.parse(req.body).get(root) || !root.is_object()) {
+      return SendError(res, 400, "invalid_request", "the body must be {\"seed\": ..., \"size\": N, \"name\": ...}");
+    }
+    LookalikeRequest request;
+    request.seed = Field(root, "seed");
+    request.name = Field(root, "name");
+    int64_t size = 0;
+    if (request.seed.empty() || root["size"].get_int64().get(size) || size < 1) {
+      return SendError(res, 400, "invalid_request", "\"seed\" (a segment or expression) and \"size\" (a positive number) are required");
+    }
+    request.size = static_cast<uint64_t>(size);
+    dom::array excluded;
+    if (!root["exclude_traits"].get_array().get(excluded)) {
+      for (dom::element e : excluded) {
+        std::string_view t;
+        if (e.get_string().get(t)) return SendError(res, 400, "invalid_request", "\"exclude_traits\" must be an array of trait names");
+        request.exclude_traits.emplace_back(t);
+      }
+    }
+    Result<std::string> json = Status::Internal("not run");
+    Status s = writer_.RunExclusive([&] {
+      json = engine_->recommend().Lookalike(request);
+      return json.status();
+    });
+    Status a = Audit(who->name, who->role, "segment.lookalike", request.name.empty() ? "report" : "segment:" + request.name,
+                     s.ok() ? (request.name.empty() ? 200 : 201) : HttpStatusOf(s));
+    if (!a.ok()) return SendStatus(res, a);
+    if (!s.ok()) return SendStatus(res, s);
+    SendJson(res, request.name.empty() ? 200 : 201, std::move(*json));
   }
 
   void Events(const Request& req, Response& res) {
@@ -1904,6 +1977,9 @@ class ServerImpl final : public Server {
     on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/events)",
        "/v1/spaces/{space}/collections/users/profiles/{id}/events", &ServerImpl::ProfileApiEvents);
     on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
+    on(get, R"(/api/profiles/([^/]+)/recommendations)", "/api/profiles/{id}/recommendations", &ServerImpl::Recommendations);
+    on(get, "/api/recommend/model", "/api/recommend/model", &ServerImpl::RecommendModel);
+    on(post, "/api/lookalikes", "/api/lookalikes", &ServerImpl::CreateLookalike);
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
     on(get, R"(/api/profiles/([^/]+)/consent)", "/api/profiles/{id}/consent", &ServerImpl::ConsentOf);
     on(get, R"(/api/profiles/([^/]+)/access-request)", "/api/profiles/{id}/access-request", &ServerImpl::AccessRequest);

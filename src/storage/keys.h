@@ -366,6 +366,7 @@ inline constexpr char kGroupLogTag = 'q';        // 'q' seq8 -> an answered grou
 inline constexpr char kSealedGroupTag = 'w';     // 'w' seq8 -> a group withheld as a complement (old)
 inline constexpr char kComputedValueTag = 'c';   // 'c' name \0 oneid8 -> a computed trait's value
 inline constexpr char kTraitRowTag = 'r';        // 'r' oneid8 -> a profile's built-in traits, typed
+inline constexpr char kMemberListTag = 'l';      // 'l' name -> Roaring members of a fixed list (a look-alike audience)
 inline std::string SegmentsKey(char tag, std::string_view name) {
   std::string k(1, tag);
   k.append(name);

@@ -37,6 +37,7 @@ const std::map<std::string, std::string> kNoJson = {
     {"/serve", "runs the HTTP server until stopped"},
     {"/completion", "prints a shell script"},
     {"/recommend/for", "streams CSV, one user,item,rank per line"},
+    {"/recommend/interactions", "streams CSV, one user,item,weight,time per line"},
 };
 
 // The completion script's levels: command path ("/segment/create") -> the words after it.
@@ -182,6 +183,10 @@ TEST(CliJsonTest, EveryCommandThatPrintsAResultPrintsOneJsonObjectWithJson) {
         {"/trait/list", {"--data", data}, {"traits"}},
         {"/segment/create", {"--data", data, "all", "orders >= 0"}, {"name", "size", "definition"}},
         {"/segment/create", {"--data", data, "buyers", "orders >= 1"}, {"name", "size"}},
+        {"/recommend/model", {"--data", data}, {"trained"}},
+        {"/recommend/train", {"--data", data, "--algo", "ease"}, {"algo", "evaluation", "cross_domain"}},
+        {"/recommend/show", {"--data", data, "--id", user, "--k", "3"}, {"oneid", "allowed", "items"}},
+        {"/lookalike", {"--data", data, "--seed", "buyers", "--size", "5"}, {"seed", "size", "curve"}},
         {"/segment/list", {"--data", data}, {"segments"}},
         {"/segment/show", {"--data", data, "all"}, {"name", "history"}},
         {"/segment/count", {"--data", data, "all"}, {"count", "warnings"}},

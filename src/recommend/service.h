@@ -1,0 +1,61 @@
+// The recommendation service of the engine (holo/recommend.h): trains on the store's events
+// and serves recommendations and look-alike audiences. It reaches the store only through
+// the hooks the engine hands it — events with their OneID, a person's newest events, consent,
+// segment members, profiles — and keeps its own state: the trained model in
+// DIR/model.holo (DIR is DATA/recommend) and, in memory, the model last loaded, under its
+// own lock.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/thread_annotations.h"
+#include "holo/recommend.h"
+
+namespace holo::recommend {
+
+struct ServiceHooks {
+  using EventFn = std::function<void(uint64_t oneid, int64_t ts_ms, std::string_view source, std::string_view event,
+                                     std::string_view properties_json)>;
+  // Every stored event with the OneID it belongs to.
+  std::function<Status(const EventFn&)> scan_events;
+  // A person's newest `most` events, in any order.
+  std::function<Status(uint64_t oneid, size_t most, const EventFn&)> recent_events;
+  // Whether the consent policy allows the "recommendation" use for a person.
+  std::function<Result<bool>(uint64_t oneid)> allowed;
+  // The members of a saved segment or an expression (look-alike seeds), sorted.
+  std::function<Result<std::vector<uint32_t>>(std::string_view)> members;
+  // Every profile: (OneID, its JSON as ProfileJson shows it).
+  std::function<Status(const std::function<void(uint64_t, std::string_view)>&)> scan_profiles;
+  // Saves `members` as the segment `name` (kAlreadyExists when the name is taken).
+  std::function<Status(std::string_view name, const std::vector<uint32_t>& members)> save_segment;
+};
+
+class Service final : public RecommendService {
+ public:
+  Service(std::string dir, ServiceHooks hooks);
+  ~Service() override;
+
+  Status ExportInteractions(std::ostream& out, uint64_t* rows) override;
+  Result<std::string> Train(const RecommendTrainOptions& options) override;
+  Result<std::string> ModelJson() override;
+  Result<std::string> RecommendationsJson(uint64_t oneid, size_t k, std::string_view domain) override;
+  Result<std::string> Lookalike(const LookalikeRequest& request) override;
+
+  struct Served;  // a loaded model with its cross-domain step and item labels (service.cc)
+
+ private:
+  // The model of DIR/model.holo, loaded at the first use and again after a Train.
+  Result<std::shared_ptr<const Served>> Current() EXCLUDES(mu_);
+
+  const std::string dir_;
+  const ServiceHooks hooks_;
+  Mutex mu_;
+  std::shared_ptr<const Served> served_ GUARDED_BY(mu_);
+  Mutex train_mu_;  // one Train at a time
+};
+
+}  // namespace holo::recommend
