@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -29,10 +30,13 @@ struct RecommendTrainOptions {
 };
 
 struct LookalikeRequest {
-  std::string seed;                         // a saved segment or an expression
+  std::string seed;                         // a saved segment or an expression, or:
+  std::vector<uint64_t> seed_oneids;        // the seed as OneIDs (a customer list), when `seed` is empty
   uint64_t size = 0;                        // people wanted, none of them in the seed
   std::string name;                         // the segment written; empty: none written
   std::vector<std::string> exclude_traits;  // profile fields left out of the features
+  // Called with every profile's score (P(like the seed)), seed members included, when set.
+  std::function<void(uint64_t oneid, float score, bool in_seed)> on_score;
 };
 
 class RecommendService {

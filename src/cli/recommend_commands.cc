@@ -81,7 +81,10 @@ void RecommendCommands::Add(CLI::App& app, const std::function<void(CLI::App*)>&
   add_data(model_info_);
   AddJsonAlways(model_info_);
   lookalike_ = app.add_subcommand("lookalike", "Look-alike audience: the people most like a seed segment's members (docs/recommend.md)");
-  lookalike_->add_option("--seed", seed_, "Seed: a saved segment or an expression")->required();
+  auto* seed = lookalike_->add_option("--seed", seed_, "Seed: a saved segment or an expression");
+  auto* seed_file = lookalike_->add_option("--seed-file", seed_file_, "Seed: a file of people, one OneID or TYPE:VALUE identifier per line (a customer list)");
+  seed->excludes(seed_file);
+  lookalike_->add_option("--scores", scores_, "Write every profile's score to this CSV file (oneid,score,in_seed)");
   lookalike_->add_option("--size", size_, "People wanted (none of the seed)")->required()->check(CLI::Range(uint64_t{1}, uint64_t{100000000}));
   lookalike_->add_option("--name", name_, "Save them as this segment (else only the report)");
   lookalike_->add_option("--exclude-traits", exclude_traits_, "Profile fields the similarity must not use")->delimiter(',');
@@ -125,12 +128,45 @@ int RecommendCommands::Run(Engine& engine) {
   } else if (lookalike_->parsed()) {
     LookalikeRequest request;
     request.seed = seed_;
+    if (seed_.empty() && seed_file_.empty()) Fail("lookalike: give --seed SEGMENT_OR_EXPRESSION or --seed-file FILE");
+    if (!seed_file_.empty()) {
+      std::ifstream in(seed_file_);
+      if (!in) Fail("lookalike: cannot read " + seed_file_);
+      uint64_t unknown = 0, line_no = 0;
+      for (std::string line; std::getline(in, line);) {
+        ++line_no;
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        if (line.empty()) continue;
+        auto oneid = engine.serving().ResolveId(line);
+        if (oneid.ok()) {
+          request.seed_oneids.push_back(*oneid);
+        } else if (oneid.status().code() == StatusCode::kNotFound) {
+          ++unknown;
+        } else {
+          Check(oneid.status(), "lookalike: " + seed_file_ + ":" + std::to_string(line_no));
+        }
+      }
+      if (unknown > 0) {
+        std::fprintf(stderr, "holo: note: %llu of the seed file's people are unknown here (left out)\n", static_cast<unsigned long long>(unknown));
+      }
+    }
+    std::ofstream scores;
+    if (!scores_.empty()) {
+      scores.open(scores_, std::ios::trunc);
+      if (!scores) Fail("lookalike: cannot write " + scores_);
+      scores << "oneid,score,in_seed\n";
+      request.on_score = [&](uint64_t oneid, float score, bool in_seed) { scores << oneid << ',' << score << ',' << (in_seed ? 1 : 0) << '\n'; };
+    }
     request.size = size_;
     request.name = name_;
     request.exclude_traits = exclude_traits_;
     auto json = service.Lookalike(request);
     if (!name_.empty()) AuditCli(engine, "segment.lookalike", "segment:" + name_, json.ok() ? 200 : 500);
     Check(json.status(), "lookalike");
+    if (scores.is_open()) {
+      scores.close();
+      if (!scores) Fail("lookalike: writing " + scores_ + " failed");
+    }
     std::printf("%s\n", json->c_str());
   }
   return 0;

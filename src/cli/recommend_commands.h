@@ -35,7 +35,7 @@ class RecommendCommands {
   CLI::App *recommend_ = nullptr, *train_ = nullptr, *for_ = nullptr, *eval_ = nullptr, *interactions_ = nullptr,
            *show_ = nullptr, *model_info_ = nullptr, *lookalike_ = nullptr;
   std::vector<std::string> files_, algos_, exclude_traits_;
-  std::string model_, users_, algo_, target_ = "next", id_, domain_, seed_, name_;
+  std::string model_, users_, algo_, target_ = "next", id_, domain_, seed_, name_, seed_file_, scores_;
   double lambda_ = 100;
   bool weights_ = false, json_ = false;
   size_t k_ = 10;

@@ -14,7 +14,7 @@ std::string_view Str(simdjson::dom::object o, std::string_view key) {
 
 // A product's id and words: product_id, else sku, else name.
 struct Product {
-  std::string id, label;
+  std::string id, label, category;
 };
 bool ProductOf(simdjson::dom::object p, Product* out) {
   std::string_view id = Str(p, "product_id");
@@ -28,6 +28,7 @@ bool ProductOf(simdjson::dom::object p, Product* out) {
   const std::string_view name = Str(p, "name"), brand = Str(p, "brand"), category = Str(p, "category");
   if (out->id.empty()) out->id = std::string(name);
   if (out->id.empty()) return false;
+  out->category = std::string(category);
   std::string label(!name.empty() ? name : brand);
   if (!category.empty()) label += label.empty() ? std::string(category) : " (" + std::string(category) + ")";
   out->label = label.empty() ? "product " + out->id : label;
@@ -35,8 +36,9 @@ bool ProductOf(simdjson::dom::object p, Product* out) {
 }
 
 void Add(std::string_view source, std::string_view what, std::string_view id, Kind kind, std::string label,
-         std::string_view verb, std::vector<ItemTouch>* out) {
+         std::string_view verb, std::string_view category, std::vector<ItemTouch>* out) {
   ItemTouch t;
+  t.category = category;
   t.item.reserve(source.size() + what.size() + id.size() + 2);
   t.item.append(source).append(":").append(what).append(":").append(id);
   // An item is one field of an interaction file: no separators, no line breaks in it.
@@ -94,7 +96,7 @@ void ItemsOfEvent(std::string_view source, std::string_view event, std::string_v
       if (!ProductOf(props, &p)) return;
       const Kind kind = e == E::kView ? Kind::kView : e == E::kCart ? Kind::kCart : Kind::kFavourite;
       const std::string_view verb = e == E::kView ? "viewed" : e == E::kWish ? "saved" : e == E::kCart ? "added" : "reviewed";
-      Add(source, "product", p.id, kind, std::move(p.label), verb, out);
+      Add(source, "product", p.id, kind, std::move(p.label), verb, p.category, out);
       return;
     }
     case E::kOrder: {
@@ -104,7 +106,7 @@ void ItemsOfEvent(std::string_view source, std::string_view event, std::string_v
         simdjson::dom::object o;
         Product q;
         if (item.get_object().get(o) != simdjson::SUCCESS || !ProductOf(o, &q)) continue;
-        Add(source, "product", q.id, Kind::kBuy, std::move(q.label), "bought", out);
+        Add(source, "product", q.id, Kind::kBuy, std::move(q.label), "bought", q.category, out);
       }
       return;
     }
@@ -114,26 +116,26 @@ void ItemsOfEvent(std::string_view source, std::string_view event, std::string_v
       if (city.empty()) return;
       const bool flight = e == E::kFlight;
       Add(source, flight ? "flight" : "hotel", city, Kind::kBuy,
-          (flight ? "a flight to " : "a hotel in ") + std::string(city), "booked", out);
+          (flight ? "a flight to " : "a hotel in ") + std::string(city), "booked", Str(props, "country"), out);
       return;
     }
     case E::kPlay: {
       std::string_view title = Str(props, "title");
       if (title.empty()) title = Str(props, "asset_id");
       if (title.empty()) return;
-      Add(source, "show", title, Kind::kView, std::string(title), "watched", out);
+      Add(source, "show", title, Kind::kView, std::string(title), "watched", Str(props, "genre"), out);
       return;
     }
     case E::kPay: {
       const std::string_view counterparty = Str(props, "counterparty_type"), category = Str(props, "category");
       if ((!counterparty.empty() && counterparty != "merchant") || category.empty()) return;
-      Add(source, "merchant", category, Kind::kBuy, "a " + std::string(category) + " merchant", "paid", out);
+      Add(source, "merchant", category, Kind::kBuy, "a " + std::string(category) + " merchant", "paid", category, out);
       return;
     }
     case E::kCoupon: {
       const std::string_view id = Str(props, "coupon_id");
       if (id.empty()) return;
-      Add(source, "coupon", id, Kind::kBuy, "coupon " + std::string(id), "redeemed", out);
+      Add(source, "coupon", id, Kind::kBuy, "coupon " + std::string(id), "redeemed", Str(props, "campaign"), out);
       return;
     }
     case E::kPost: {
@@ -142,7 +144,7 @@ void ItemsOfEvent(std::string_view source, std::string_view event, std::string_v
       for (simdjson::dom::element t : topics) {
         std::string_view topic;
         if (t.get_string().get(topic) != simdjson::SUCCESS || topic.empty()) continue;
-        Add(source, "topic", topic, Kind::kView, std::string(topic), "posted about", out);
+        Add(source, "topic", topic, Kind::kView, std::string(topic), "posted about", topic, out);
       }
       return;
     }

@@ -35,6 +35,9 @@ struct ItemTouch {
   float weight = 1;
   std::string label;  // what the item is, for people: "Pampers diapers (baby)", "a flight to Amsterdam"
   std::string verb;   // what the person did: "viewed", "bought", "booked"
+  // What kind of thing it is, across items: a product's or merchant's category, a show's
+  // genre, a trip's country, a post's topic; empty when the event does not say.
+  std::string category;
 };
 
 // Appends the items `event` of `source` touches. A malformed `properties_json` touches none.

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/json_writer.h"
+#include "recommend/events.h"
 #include "recommend/lookalike.h"
 #include "recommend/service.h"
 
@@ -68,6 +69,9 @@ class FeatureBuilder {
         if (e.get_string().get(s) == simdjson::SUCCESS) raw.push_back({Key("source=" + std::string(s), false), 1});
       }
     }
+    if (auto b = behaviour_.find(oneid); b != behaviour_.end() && excluded_.count("interest") == 0) {
+      for (const auto& [category, share] : b->second) raw.push_back({Key("interest=" + category, true), share});
+    }
     // One value per feature (a list naming a value twice counts once).
     std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) { return a.key < b.key; });
     raw.erase(std::unique(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) { return a.key == b.key; }), raw.end());
@@ -114,6 +118,12 @@ class FeatureBuilder {
     return x;
   }
 
+  // Behaviour: the share of a person's interactions of each category ("interest=baby"),
+  // from their events; added to the profile's row when the profile is added.
+  void SetBehaviour(std::unordered_map<uint64_t, std::unordered_map<std::string, float>> shares) {
+    behaviour_ = std::move(shares);
+  }
+
   const std::vector<uint64_t>& oneids() const { return oneids_; }
 
  private:
@@ -132,6 +142,7 @@ class FeatureBuilder {
   }
 
   std::unordered_set<std::string> excluded_;
+  std::unordered_map<uint64_t, std::unordered_map<std::string, float>> behaviour_;
   simdjson::dom::parser parser_;
   std::unordered_map<std::string, uint32_t> keys_;
   std::vector<std::string> names_;
@@ -146,11 +157,39 @@ double Round4(double v) { return std::round(v * 10000) / 10000; }
 }  // namespace
 
 Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
-  if (request.seed.empty()) return Status::InvalidArgument("lookalike: name a seed segment or expression");
+  if (request.seed.empty() && request.seed_oneids.empty()) {
+    return Status::InvalidArgument("lookalike: name a seed segment or expression, or give the seed's people");
+  }
   if (request.size == 0) return Status::InvalidArgument("lookalike: the size must be at least 1");
-  HOLO_ASSIGN_OR_RETURN(const std::vector<uint32_t> seed, hooks_.members(request.seed));
+  std::vector<uint32_t> seed;
+  if (!request.seed.empty()) {
+    HOLO_ASSIGN_OR_RETURN(seed, hooks_.members(request.seed));
+  } else {
+    for (uint64_t id : request.seed_oneids) seed.push_back(static_cast<uint32_t>(id));
+    std::sort(seed.begin(), seed.end());
+    seed.erase(std::unique(seed.begin(), seed.end()), seed.end());
+  }
   std::unordered_set<std::string> excluded(request.exclude_traits.begin(), request.exclude_traits.end());
   FeatureBuilder builder(excluded);
+  {
+    // What each person's events touched, by category: counts, then shares.
+    std::unordered_map<uint64_t, std::unordered_map<std::string, float>> shares;
+    std::vector<ItemTouch> touches;
+    HOLO_RETURN_IF_ERROR(hooks_.scan_events([&](uint64_t oneid, int64_t, std::string_view source, std::string_view event,
+                                                std::string_view props) {
+      touches.clear();
+      ItemsOfEvent(source, event, props, &touches);
+      for (const ItemTouch& t : touches) {
+        if (!t.category.empty()) shares[oneid][t.category] += 1;
+      }
+    }));
+    for (auto& [oneid, counts] : shares) {
+      float total = 0;
+      for (const auto& [c, n] : counts) total += n;
+      for (auto& [c, n] : counts) n /= total;
+    }
+    builder.SetBehaviour(std::move(shares));
+  }
   Status added = Status::OK();
   HOLO_RETURN_IF_ERROR(hooks_.scan_profiles([&](uint64_t oneid, std::string_view json) {
     if (added.ok()) added = builder.Add(oneid, json);
@@ -171,6 +210,9 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   LookalikeOptions options;
   auto result = recommend::Lookalike(x, is_seed, options, {request.size});
   if (!result.ok()) return result.status().WithContext("lookalike");
+  if (request.on_score) {
+    for (size_t i = 0; i < oneids.size(); ++i) request.on_score(oneids[i], result->score[i], is_seed[i] != 0);
+  }
   const std::vector<uint32_t> best = BestNonMembers(*result, is_seed, request.size);
   std::vector<uint32_t> members;
   members.reserve(best.size());
@@ -187,7 +229,8 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   }
   std::string out;
   JsonWriter w(&out);
-  w.BeginObject().Key("seed").String(request.seed).Key("seed_members").Uint(in_seed);
+  w.BeginObject().Key("seed").String(request.seed.empty() ? fmt::format("{} people listed", seed.size()) : request.seed);
+  w.Key("seed_members").Uint(in_seed);
   // Members without a profile (erased since) cannot be described.
   w.Key("seed_without_profile").Uint(seed.size() - in_seed);
   w.Key("population").Uint(oneids.size()).Key("size").Uint(members.size());
