@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "holo/engine.h"
+#include "holo/recommend.h"
 #include "holo/server.h"
 #include "holo/stores.h"
 #include "testing/test_util.h"
@@ -411,6 +412,71 @@ TEST_F(ServerTest, RolesDecideWhoSeesIndividuals) {
   EXPECT_NE(audit.find("\"action\":\"consent.withdraw\",\"target\":\"user_id@web:ru1\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"config.consent_policy\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"action\":\"person.erase\",\"target\":\"oneid:"), std::string::npos) << audit;
+}
+
+// Recommendations over HTTP: 409 with the way out before a model is trained; then the items
+// with their explanations for a person who consented, the same 404 as an unknown person for
+// an activation token asking about one who did not; bad parameters are 400; a look-alike is
+// saved as a segment (201) and reported without one (200).
+TEST_F(ServerTest, RecommendationsAndLookalikes) {
+  std::string batch = R"({"batch":[)";
+  for (int u = 0; u < 30; ++u) {
+    const std::string id = "rc" + std::to_string(u);
+    if (u > 0) batch += ",";
+    batch += R"({"type":"track","event":"Consent Given","messageId":"c-)" + id + R"(","userId":")" + id +
+             R"(","properties":{"purposes":[")" + (u == 1 ? "marketing" : "personalization") + R"("]}})";
+    for (int k = 0; k < 3; ++k) {
+      batch += R"(,{"type":"track","event":"Product Viewed","messageId":"v-)" + id + "-" + std::to_string(k) +
+               R"(","userId":")" + id + R"(","timestamp":"2026-10-0)" + std::to_string(1 + k) +
+               R"(T10:00:00Z","properties":{"product_id":"p)" + std::to_string((u + k) % 6) + R"(","category":"food"}})";
+    }
+  }
+  batch += "]}";
+  ASSERT_EQ(Post("/v1/batch", batch, web_key_)->status, 200);
+  ASSERT_TRUE(WaitForProfile("user_id@web:rc29"));
+  auto r = Get("/api/profiles/user_id@web:rc0/recommendations", admin_);
+  ASSERT_EQ(r->status, 409) << r->body;
+  EXPECT_NE(r->body.find("holo recommend train"), std::string::npos) << r->body;
+  // Train (the server is the store's one writer: train beside it through the engine).
+  RecommendTrainOptions train;
+  train.algo = "itemknn";
+  auto report = engine_->recommend().Train(train);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  auto model = Get("/api/recommend/model", admin_);
+  ASSERT_EQ(model->status, 200);
+  EXPECT_NE(model->body.find(R"("trained":true)"), std::string::npos) << model->body;
+  EXPECT_EQ(Get("/api/recommend/model", activation_)->status, 403);
+  r = Get("/api/profiles/user_id@web:rc0/recommendations?k=2&domain=web", activation_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find(R"("item":"web:product:p)"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find(R"("because":"because you viewed)"), std::string::npos) << r->body;
+  // rc1 consented to marketing only: the activation token learns nothing, not even existence.
+  auto withheld = Get("/api/profiles/user_id@web:rc1/recommendations", activation_);
+  auto unknown = Get("/api/profiles/user_id@web:nobody/recommendations", activation_);
+  EXPECT_EQ(withheld->status, 404);
+  EXPECT_EQ(withheld->body, unknown->body);
+  auto admin_view = Get("/api/profiles/user_id@web:rc1/recommendations", admin_);
+  ASSERT_EQ(admin_view->status, 200);
+  EXPECT_NE(admin_view->body.find(R"("allowed":false,"personalized":false,"items":[])"), std::string::npos) << admin_view->body;
+  EXPECT_EQ(Get("/api/profiles/user_id@web:rc0/recommendations?k=0", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:rc0/recommendations?k=x", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:rc0/recommendations?domain=nowhere", admin_)->status, 400);
+  EXPECT_EQ(Get("/api/profiles/user_id@web:rc0/recommendations", analyst_)->status, 403);
+  // Look-alikes: of the people who viewed p0, the 5 most like them.
+  httplib::Headers hd = {{"Authorization", "Bearer " + admin_}};
+  auto seg = client_->Post("/api/segments", hd, R"({"name":"p0","expression":"count(Product Viewed where product_id = \"p0\", 365d) >= 1 or count(Product Viewed where product_id = \"p1\", 365d) >= 1 or count(Product Viewed where product_id = \"p2\", 365d) >= 1"})", "application/json");
+  ASSERT_EQ(seg->status, 201) << seg->body;
+  auto la = client_->Post("/api/lookalikes", hd, R"({"seed":"p0","size":5,"name":"like_p0"})", "application/json");
+  ASSERT_EQ(la->status, 201) << la->body;
+  EXPECT_NE(la->body.find(R"("size":5)"), std::string::npos) << la->body;
+  auto saved = client_->Get("/api/segments/like_p0", hd);
+  ASSERT_EQ(saved->status, 200) << saved->body;
+  EXPECT_NE(saved->body.find(R"("size":5)"), std::string::npos) << saved->body;
+  EXPECT_EQ(client_->Post("/api/lookalikes", hd, R"({"seed":"p0","size":5})", "application/json")->status, 200);
+  EXPECT_EQ(client_->Post("/api/lookalikes", hd, R"({"seed":"p0"})", "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/api/lookalikes", hd, R"({"seed":"p0","size":5,"name":"p0"})", "application/json")->status, 409);
+  httplib::Headers ha = {{"Authorization", "Bearer " + analyst_}};
+  EXPECT_EQ(client_->Post("/api/lookalikes", ha, R"({"seed":"p0","size":5})", "application/json")->status, 403);
 }
 
 TEST_F(ServerTest, AcknowledgedEventsSurviveShutdownAndRestart) {
