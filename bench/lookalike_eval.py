@@ -38,6 +38,27 @@ def auc(scores, labels):
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
+def own_share_reference(world, ids_person, persons, category):
+    """A reference score that knows who everyone is: each person's share of their own shopping
+    events (taobao, tmall, web) in the category. What shopping alone can tell, identity perfect."""
+    counts = defaultdict(Counter)
+    for src in ("taobao", "tmall", "web"):
+        path = Path(world) / f"{src}.jsonl"
+        if not path.exists():
+            continue
+        with open(path) as f:
+            for line in f:
+                e = json.loads(line)
+                p = ids_person.get((f"user_id@{src}", e.get("userId"))) or ids_person.get((f"anonymous_id@{src}", e.get("anonymousId")))
+                if p is None:
+                    continue
+                props = e.get("properties") or {}
+                for c in [props.get("category")] + [x.get("category") for x in props.get("products", []) if isinstance(x, dict)]:
+                    if c:
+                        counts[p][c] += 1
+    return {p: (counts[p][category] / sum(counts[p].values()) if counts[p] else 0.0) for p in persons}
+
+
 def main():
     args = sys.argv[1:]
     if len(args) < 3:
@@ -107,6 +128,10 @@ def main():
                     continue
                 scored.append((float(row["score"]), 1 if persons[p] else 0, int(row["oneid"])))
     labels = [y for _, y, _ in scored]
+    ids_person = {(t, v): p for p, lst in ids.items() for t, v in lst}
+    reference = own_share_reference(world, ids_person, persons, category)
+    outside = [p for p in persons if p not in seed]
+    ref_auc = auc([reference[p] for p in outside], [1 if persons[p] else 0 for p in outside])
     a = auc([s for s, _, _ in scored], labels)
     best = sorted(scored, key=lambda r: (-r[0], r[2]))[:size]
     precision = sum(y for _, y, _ in best) / max(1, len(best))
@@ -114,7 +139,8 @@ def main():
     print(f"category {category}: {len(positives)} of {len(persons)} persons have it among their latent top 3; "
           f"seed: {len(seed)} of them ({share:.0%}), {report['seed_members']} OneIDs")
     print(f"outside the seed: {len(scored)} persons (each by the OneID holding most of their identifiers), {sum(labels)} with the affinity")
-    print(f"AUC of the look-alike score against the latent affinity: {a:.4f}")
+    print(f"AUC of the look-alike score against the latent affinity: {a:.4f}   "
+          f"(reference, identity known: each person's own share of shopping in {category}: {ref_auc:.4f})")
     print(f"precision of the best {size}: {precision:.4f}   base rate: {base:.4f}   lift {precision / base if base else float('nan'):.2f}x")
     print(f"holo's own estimate: expected precision {report['expected_precision']}, held-out AUC {report['holdout_auc']}, "
           f"base rate {report['base_rate']}, separable {report['seed_separable']}")

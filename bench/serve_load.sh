@@ -4,6 +4,9 @@
 #      (and a second pass with random raw identifiers, type:value);
 #   b) redis-benchmark: GET of the same look-up answers stored as JSON values in a private
 #      redis-server (one key per OneID, random keys over the same key space);
+#   a'') wrk: GET /api/profiles/{id}/recommendations?k=10 (RECS=1, the default): a model trained
+#      first (holo recommend train --algo $RECS_ALGO), random OneIDs of people whose consent
+#      allows personalization (the others get an empty answer without any scoring);
 #   c) wrk: POST /v1/batch, 100 events per request, unique messageIds -> durable events/s, then
 #      `holo stats` (server stopped) must show at least the acknowledged events stored.
 # Look-ups run twice per system, side by side:
@@ -34,7 +37,9 @@ BATCH_PEOPLE=${BATCH_PEOPLE:-100000}   # distinct anonymous ids the ingested eve
 LOOKUP_BY_IDENTIFIER=${LOOKUP_BY_IDENTIFIER:-1}
 REDIS_VALUE=${REDIS_VALUE:-traits}   # traits: the look-up answer; profile: the whole profile JSON
 WORK=${WORK:-/tmp/holo-serve-load}
-INVOCATION="PERSONS=$PERSONS DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS BATCH=$BATCH BATCH_PEOPLE=$BATCH_PEOPLE LOOKUP_BY_IDENTIFIER=$LOOKUP_BY_IDENTIFIER REDIS_VALUE=$REDIS_VALUE bash bench/serve_load.sh"
+RECS=${RECS:-1}
+RECS_ALGO=${RECS_ALGO:-ease}
+INVOCATION="RECS=$RECS RECS_ALGO=$RECS_ALGO PERSONS=$PERSONS DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS BATCH=$BATCH BATCH_PEOPLE=$BATCH_PEOPLE LOOKUP_BY_IDENTIFIER=$LOOKUP_BY_IDENTIFIER REDIS_VALUE=$REDIS_VALUE bash bench/serve_load.sh"
 
 [ -x "$HOLO" ] || { echo "serve_load: no $HOLO; build first (make build)" >&2; exit 1; }
 HOLO=$(cd "$(dirname "$HOLO")" && pwd)/$(basename "$HOLO")
@@ -89,6 +94,11 @@ log "ingesting"
 "$HOLO" ingest --data "$DATA" "$WORK/world" > "$WORK/ingest.json"
 log "exporting profiles"
 "$HOLO" export profiles --data "$DATA" > "$WORK/profiles.jsonl"
+if [ "$RECS" = 1 ]; then
+  log "training the recommender ($RECS_ALGO)"
+  echo "$HOLO recommend train --data $DATA --algo $RECS_ALGO" >> "$WORK/train_command.txt"
+  "$HOLO" recommend train --data "$DATA" --algo "$RECS_ALGO" > "$WORK/recs_train.json"
+fi
 WRITE_KEY=$(credential "$("$HOLO" writekey create --data "$DATA" web)")
 TOKEN=$(credential "$("$HOLO" token create --data "$DATA" serve-load --role admin)")
 EVENTS_BEFORE=$(events_stored)
@@ -103,6 +113,7 @@ const [work, valueKind] = process.argv.slice(2);
 const DEFAULT_NAMES = ['spending_power', 'top_categories', 'top_brands', 'home_city', 'consent_marketing'];
 async function main() {
   const ids = fs.createWriteStream(`${work}/ids_oneid.txt`);
+  const personalized = fs.createWriteStream(`${work}/ids_personalized.txt`);
   const resp = fs.createWriteStream(`${work}/redis.resp`);
   let n = 0, bytes = 0;
   const rl = readline.createInterface({ input: fs.createReadStream(`${work}/profiles.jsonl`), crlfDelay: Infinity });
@@ -110,6 +121,7 @@ async function main() {
     if (!line) continue;
     const p = JSON.parse(line);
     ids.write(`${p.oneid}\n`);
+    if (p.traits && p.traits.consent_personalization === true) personalized.write(`${p.oneid}\n`);
     let value;
     if (valueKind === 'profile') {
       value = line;
@@ -124,7 +136,7 @@ async function main() {
     bytes += Buffer.byteLength(value);
     n++;
   }
-  ids.end(); resp.end();
+  ids.end(); resp.end(); personalized.end();
   // raw identifiers as the API addresses them; every 3rd line, at most 200,000
   const idf = fs.createWriteStream(`${work}/ids_identifier.txt`);
   let m = 0, row = 0;
@@ -151,6 +163,7 @@ log "$NPROFILES profiles, $NIDENT raw identifiers sampled, $EVENTS_BEFORE events
 # ------------------------------------------------------------------ servers
 PORT=$(free_port)
 : > "$WORK/commands.txt"
+if [ -f "$WORK/train_command.txt" ]; then cat "$WORK/train_command.txt" >> "$WORK/commands.txt"; fi
 start_server() {  # [taskset -c N] holo serve ... [extra flags]
   local prefix=$1; shift
   SERVE_CMD="$prefix$HOLO serve --data $DATA --listen 127.0.0.1:$PORT $*"
@@ -194,15 +207,15 @@ REDIS_VERSION=$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')
 log "redis $REDIS_VERSION on 127.0.0.1:$RPORT holds $RKEYS values (avg $VALUE_BYTES bytes)"
 
 # ------------------------------------------------------------------ a) profile look-ups
-run_wrk_lookup() {  # ids-file label client-prefix threads -> RESULT line
-  local ids=$1 label=$2 prefix=$3 threads=$4
+run_wrk_lookup() {  # ids-file label client-prefix threads [path] -> RESULT line
+  local ids=$1 label=$2 prefix=$3 threads=$4 tail=${5:-}
   local out="$WORK/wrk_lookup_${label}.out"
-  local cmd="${prefix}wrk -t$threads -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk/profile_traits.lua http://127.0.0.1:$PORT -- $ids TOKEN"
+  local cmd="${prefix}wrk -t$threads -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk/profile_traits.lua http://127.0.0.1:$PORT -- $ids TOKEN '' '$tail'"
   echo "$cmd" >> "$WORK/commands.txt"
   log "$cmd"
   # shellcheck disable=SC2086
   ${prefix}wrk "-t$threads" "-c$CONNECTIONS" "-d${DURATION}s" --latency -s bench/wrk/profile_traits.lua \
-    "http://127.0.0.1:$PORT" -- "$ids" "$TOKEN" > "$out"
+    "http://127.0.0.1:$PORT" -- "$ids" "$TOKEN" "" "$tail" > "$out"
   cat "$out" >&2
   grep '^RESULT' "$out"
 }
@@ -235,6 +248,15 @@ LOOKUP_ONEID=$(run_wrk_lookup "$WORK/ids_oneid.txt" oneid "taskset -c 1 " 1)
 LOOKUP_IDENT=""
 if [ "$LOOKUP_BY_IDENTIFIER" = 1 ] && [ "$NIDENT" -gt 0 ]; then
   LOOKUP_IDENT=$(run_wrk_lookup "$WORK/ids_identifier.txt" identifier "taskset -c 1 " 1)
+fi
+LOOKUP_RECS=""
+NPERSONALIZED=$(wc -l < "$WORK/ids_personalized.txt")
+if [ "$RECS" = 1 ] && [ "$NPERSONALIZED" -gt 0 ]; then
+  RSAMPLE=$(node -e 'fetch(process.argv[1],{headers:{Authorization:"Bearer "+process.argv[2]}}).then(async r=>console.log(r.status+" "+(await r.text())))' \
+    "http://127.0.0.1:$PORT/api/profiles/$(head -n 1 "$WORK/ids_personalized.txt")/recommendations?k=10" "$TOKEN")
+  log "sample recommendations: $RSAMPLE"
+  case "$RSAMPLE" in 200\ *\"allowed\":true*) ;; *) echo "serve_load: the sample recommendations failed" >&2; exit 1 ;; esac
+  LOOKUP_RECS=$(run_wrk_lookup "$WORK/ids_personalized.txt" recommendations "taskset -c 1 " 1 "/recommendations?k=10")
 fi
 stop_server
 # a') Holo shared: default server (two event loops), wrk with THREADS threads, no pinning
@@ -293,6 +315,10 @@ echo "| Holo, pinned | GET /api/profiles/{oneid}/traits | $(fmt_int "$O_RPS") | 
 if [ -n "$LOOKUP_IDENT" ]; then
   I_RPS=$(field rps "$LOOKUP_IDENT")
   echo "| Holo, pinned | GET /api/profiles/{type:value}/traits | $(fmt_int "$I_RPS") | $(fmt_ms "$(field p50_ms "$LOOKUP_IDENT")") | $(fmt_ms "$(field p99_ms "$LOOKUP_IDENT")") | - | p99 <= 2 ms: $(verdict "$(awk -v p="$(field p99_ms "$LOOKUP_IDENT")" 'BEGIN{print (p<=2)}')"); non-2xx $(field non2xx "$LOOKUP_IDENT") |"
+fi
+if [ -n "$LOOKUP_RECS" ]; then
+  R_P99=$(field p99_ms "$LOOKUP_RECS")
+  echo "| Holo, pinned | GET /api/profiles/{oneid}/recommendations?k=10 ($RECS_ALGO, $NPERSONALIZED consenting OneIDs) | $(fmt_int "$(field rps "$LOOKUP_RECS")") | $(fmt_ms "$(field p50_ms "$LOOKUP_RECS")") | $(fmt_ms "$R_P99") | - | p99 <= 5 ms: $(verdict "$(awk -v p="$R_P99" 'BEGIN{print (p<=5)}')"); non-2xx $(field non2xx "$LOOKUP_RECS") |"
 fi
 echo "| Redis $REDIS_VERSION, pinned | GET profile:<n> ($REDIS_VALUE JSON, avg $VALUE_BYTES B) | $(fmt_int "$RB_RPS") | $(fmt_ms "$RB_P50") | $(fmt_ms "$RB_P99") | - | reference |"
 S_RPS=$(field rps "$LOOKUP_SHARED")

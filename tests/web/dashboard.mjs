@@ -209,6 +209,102 @@ try {
     await shot(page, '1-consumer-360');
   });
 
+  // Recommendations on the 360 view (the model was trained before the server started).
+  await step('consumer 360: recommendations', async () => {
+    const model = await apiGet('/api/recommend/model');
+    check(model.status === 200 && model.body?.trained === true,
+      `GET /api/recommend/model: ${model.status} ${JSON.stringify(model.body)?.slice(0, 200)}`);
+    const domains = Array.isArray(model.body.domains) ? model.body.domains : [];
+    check(domains.length >= 1, 'the trained model has no domain');
+    // A person whose consent allows personalization, and (when the world has one) one whose
+    // consent withholds it: asked through the API, at most 60 people.
+    let allowed = null;
+    let refused = null;
+    const ids = [person[0], ...candidatePairs().map((x) => x[0])].slice(0, 60);
+    for (const id of ids) {
+      const r = await apiGet(`/api/profiles/${encodeURIComponent(id)}/recommendations?k=10`);
+      check(r.status === 200, `GET recommendations of ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.body.allowed === false) {
+        check(Array.isArray(r.body.items) && r.body.items.length === 0, `${id} is not allowed but has items`);
+        refused = refused || id;
+      } else if (!allowed && r.body.items?.length) {
+        allowed = { id, items: r.body.items };
+      }
+      if (allowed && refused) break;
+    }
+    check(allowed, `none of ${ids.length} people has recommendations with consent to personalization`);
+
+    await page.click('#nav-search');
+    // The state the recommendations box settles in (it is unset while they load).
+    const settled = async (id, domain) => {
+      await page.waitForFunction(([want, d]) => {
+        const box = document.getElementById('profile-recs');
+        return box.dataset.for === want && box.dataset.domain === d && box.dataset.state;
+      }, [id, domain]);
+      return page.getAttribute('#profile-recs', 'data-state');
+    };
+    const clearState = () => page.$eval('#profile-recs', (n) => { delete n.dataset.state; delete n.dataset.for; });
+    const showRecs = async (id) => {
+      await clearState();
+      await page.fill('#search-input', id);
+      await page.click('#search-button');
+      return settled(id, '');
+    };
+    let state = await showRecs(allowed.id);
+    check(state === 'items', `the recommendations of ${allowed.id} show state "${state}"`);
+    await noErrorShown('#view-search');
+    const rows = await page.$$eval('[data-testid="rec-row"]', (trs) => trs.map((r) =>
+      ({ item: r.dataset.item, label: r.cells[0].textContent, domain: r.cells[1].textContent, because: r.cells[2].textContent })));
+    check(rows.length >= 1, 'no recommendation row is shown');
+    check(JSON.stringify(rows.map((r) => r.item)) === JSON.stringify(allowed.items.map((x) => x.item)),
+      `the page shows items ${rows.map((r) => r.item).join(',')}, the API ${allowed.items.map((x) => x.item).join(',')}`);
+    for (const r of rows) {
+      check(r.because.trim() !== '' && r.because !== '–', `item ${r.item} is shown without a "because"`);
+      check(r.label.trim() !== '', `item ${r.item} is shown without a label`);
+    }
+    // The domain selector lists the model's domains and filters by one.
+    const options = await page.$$eval('#recs-domain option', (o) => o.map((x) => x.value).filter(Boolean));
+    check(JSON.stringify(options) === JSON.stringify(domains), `domain options ${options.join(',')}, model ${domains.join(',')}`);
+    const domain = domains[domains.length - 1];
+    await page.selectOption('#recs-domain', domain);
+    state = await settled(allowed.id, domain);
+    check(state === 'items', `with domain ${domain} the recommendations show state "${state}"`);
+    const inDomain = await page.$$eval('[data-testid="rec-row"]', (trs) => trs.map((r) => r.cells[1].textContent));
+    check(inDomain.length >= 1 && inDomain.every((d) => d === domain), `with domain ${domain} the rows are of ${inDomain.join(',')}`);
+    console.log(`     ${allowed.id}: ${rows.length} items, e.g. "${rows[0].label}" (${rows[0].domain}): ${rows[0].because}; ` +
+      `domain ${domain} filters`);
+    await shot(page, '1b-recommendations');
+    await clearState();
+    await page.selectOption('#recs-domain', '');
+    await settled(allowed.id, '');
+
+    if (refused) {
+      state = await showRecs(refused);
+      check(state === 'not-allowed', `${refused} (no consent to personalization) shows state "${state}"`);
+      const text = await page.textContent('[data-testid="recs-not-allowed"]');
+      check(/not allowed: no consent to personalization/i.test(text), `the refusal reads "${text}"`);
+      check(await page.locator('[data-testid="rec-row"]').count() === 0, 'items are shown without consent');
+      console.log(`     ${refused}: "${text.slice(0, 60)}…"`);
+    } else {
+      console.log('     (no one of those people withholds personalization: the refusal is not shown here)');
+    }
+
+    // Before a model is trained the server answers 409; this server has one, so the answer is
+    // played back to the page (the same body the server sends) to see the page say so.
+    const route = '**/api/profiles/*/recommendations*';
+    await page.route(route, (r) => r.fulfill({ status: 409, contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'failed_precondition',
+        message: 'no recommendation model yet: run `holo recommend train --data DATA` with the server stopped' } }) }));
+    try {
+      state = await showRecs(allowed.id);
+      check(state === 'no-model', `a 409 shows state "${state}"`);
+      const text = await page.textContent('[data-testid="recs-no-model"]');
+      check(/no model trained yet/i.test(text) && /holo recommend train/.test(text), `the 409 reads "${text}"`);
+    } finally {
+      await page.unroute(route);
+    }
+  });
+
   await step('segment builder: live count and parse error', async () => {
     await page.click('#nav-segments');
     await page.locator('#view-segments').waitFor();
@@ -311,6 +407,85 @@ try {
     const value = await page.inputValue('#segment-expr');
     check(value === 'order_count', `a click on the order_count chip left "${value}" in the expression`);
     console.log(`     ${names.length} traits in ${new Set(reg.body.traits.map((t) => t.family)).size} families`);
+  });
+
+  await step('look-alike builder: errors, then a saved audience', async () => {
+    const seedName = process.env.HOLO_SEGMENT || 'buyers';
+    await page.click('#nav-segments');
+    await page.locator(`#lal-seed-segment option[value="${seedName}"]`).waitFor({ state: 'attached' });
+    const errorOf = async (body) => {
+      const r = await apiPost('/api/lookalikes', body);
+      check(r.status === 400 || r.status === 404, `POST /api/lookalikes ${JSON.stringify(body)} answered ${r.status}`);
+      return r.body?.error?.message || '';
+    };
+    const run = async () => {
+      await page.click('#lal-run');
+      await page.waitForFunction(() => !document.getElementById('lal-run').disabled &&
+        (!document.getElementById('lal-error').hidden || !document.getElementById('lal-result').hidden));
+    };
+    // Size 0: the server's message, shown as it said it.
+    await page.selectOption('#lal-seed-segment', seedName);
+    await page.fill('#lal-size', '0');
+    await page.fill('#lal-name', '');
+    await page.fill('#lal-exclude', '');
+    await run();
+    let shown = (await page.textContent('#lal-error')).trim();
+    let want = await errorOf({ seed: seedName, size: 0 });
+    check(want && shown.includes(want), `size 0 shows "${shown}", the server says "${want}"`);
+    check(await page.locator('#lal-result').isHidden(), 'a report is shown beside the error');
+    // An unknown seed (neither a segment nor an expression over known traits).
+    await page.selectOption('#lal-seed-segment', '');
+    await page.fill('#lal-seed-expr', 'no_such_trait_holo > 1');
+    await page.fill('#lal-size', '10');
+    await run();
+    shown = (await page.textContent('#lal-error')).trim();
+    want = await errorOf({ seed: 'no_such_trait_holo > 1', size: 10 });
+    check(want && shown.includes(want) && /no_such_trait_holo/.test(shown), `an unknown seed shows "${shown}", the server says "${want}"`);
+    await shot(page, '2b-lookalike-error');
+
+    // A named audience from the saved segment, leaving out the trait that defines it.
+    const segs = await apiGet('/api/segments');
+    const seedSize = segs.body.segments.find((x) => x.name === seedName)?.size;
+    check(typeof seedSize === 'number' && seedSize >= 10, `seed ${seedName} has ${seedSize} members`);
+    const size = 20;
+    const name = `lal_web_${Date.now() % 100000}`;
+    await page.selectOption('#lal-seed-segment', seedName);
+    check(await page.isDisabled('#lal-seed-expr'), 'the expression stays editable with a segment picked');
+    await page.fill('#lal-size', String(size));
+    await page.fill('#lal-name', name);
+    await page.fill('#lal-exclude', 'order_count');
+    await run();
+    const err = await page.locator('#lal-error:visible').allTextContents();
+    check(err.length === 0, `the look-alike failed: ${err.join(' | ')}`);
+    await page.locator('[data-testid="lal-saved"]').waitFor();
+    const text = async (id) => (await page.textContent(`[data-testid="${id}"]`)).trim();
+    check(await text('lal-seed-members') === String(seedSize), `seed members shown ${await text('lal-seed-members')}, segment ${seedSize}`);
+    check(await text('lal-size-shown') === String(size), `audience shown ${await text('lal-size-shown')}, asked ${size}`);
+    const precision = await text('lal-precision');
+    check(/^\d+(\.\d+)?%$/.test(precision), `expected precision shown as "${precision}"`);
+    const precisionCard = await page.locator('[data-testid="lal-precision"]').locator('..').textContent();
+    check(/base rate \d+(\.\d+)?%/.test(precisionCard), `no base rate beside the precision: "${precisionCard}"`);
+    check(/^(0|1|0\.\d+)$/.test(await text('lal-auc')), `held-out AUC shown as "${await text('lal-auc')}"`);
+    const curveRows = await page.$$eval('[data-testid="lal-curve-row"]', (rs) => rs.map((r) => r.dataset.size));
+    check(curveRows.length >= 1 && curveRows.includes(String(size)), `the curve rows ${curveRows.join(',')} lack size ${size}`);
+    const line = await page.getAttribute('[data-testid="lal-curve"] polyline', 'points');
+    check(line && line.trim().split(' ').length === curveRows.length, `the curve's line has points "${line}"`);
+    const features = await page.$$eval('[data-testid="lal-feature-row"]', (rs) => rs.map((r) => r.cells[0].textContent));
+    check(features.length >= 1, 'no top feature is shown');
+    check(!features.some((f) => f === 'order_count' || f.startsWith('order_count=')),
+      `order_count was left out but is a top feature: ${features.join(', ')}`);
+    const warning = await page.locator('[data-testid="lal-warning"]').count();
+    // The segment list now has it, with the size asked for (and so does the API).
+    const row = `[data-testid="segment-row"][data-name="${name}"]`;
+    await page.locator(row).waitFor();
+    const cells = await page.$eval(row, (r) => [...r.cells].map((c) => c.textContent));
+    check(cells[2] === String(size), `segment ${name} is listed with size ${cells[2]}, asked ${size}`);
+    const api = (await apiGet('/api/segments')).body.segments.find((x) => x.name === name);
+    check(api && api.size === size, `GET /api/segments: ${name} has size ${api?.size}`);
+    check(await page.isHidden('#lal-error'), 'the earlier error is still shown');
+    console.log(`     ${name} from ${seedName} (${seedSize}): precision ${precision}, AUC ${await text('lal-auc')}, ` +
+      `${curveRows.length} curve points, top ${features.slice(0, 3).join(', ')}${warning ? ' (with a warning)' : ''}`);
+    await shot(page, '2c-lookalike');
   });
 
   await step('AIPL funnel', async () => {

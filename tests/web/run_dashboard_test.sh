@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end test of the dashboard: a small generated world, `holo serve`, and
+# End-to-end test of the dashboard: a small generated world (with a recommendation model
+# trained on it), `holo serve`, and
 # tests/web/dashboard.mjs driving headless Chromium through every view.
 #
 #   tests/web/run_dashboard_test.sh HOLO_BIN
@@ -49,6 +50,11 @@ lab_dir="$root/../shared/datasets/stores/wifi_probe_occupancy_brno"
 if [[ -d "$lab_dir" ]]; then
   "$holo" stores import --data "$data" --store brno-lab "$lab_dir"/*.csv >/dev/null || fail "holo stores import (lab)"
 fi
+# A recommendation model (EASE: fast; `auto` would evaluate every model) for the 360 view's
+# recommendations; trained with the server stopped, as the CLI requires.
+"$holo" recommend train --data "$data" --algo ease >"$tmp/recommend_train.json" 2>"$tmp/recommend_train.log" \
+  || { cat "$tmp/recommend_train.log" >&2; fail "holo recommend train --algo ease"; }
+grep -q '"algo"' "$tmp/recommend_train.json" || { cat "$tmp/recommend_train.json" >&2; fail "holo recommend train printed no report"; }
 token="$("$holo" token create --data "$data" web-e2e --role admin)" || fail "holo token create"
 token="$(printf '%s' "$token" | tail -n 1 | tr -d '[:space:]')"
 [[ -n "$token" ]] || fail "holo token create printed no token"

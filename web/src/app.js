@@ -274,6 +274,7 @@ async function lookUp(id) {
   renderProfile(answer || {});
   $('profile').hidden = false;
   loadPeople(id);
+  loadRecommendations(id);
   setContent('profile-events');
   profileEvents = [];
   eventsNext = null;
@@ -382,6 +383,101 @@ async function loadPeople(id) {
       : el('p', { class: 'muted' }, 'no household, family or friend ties found'),
     otherFields(ans, ['oneid', 'ties']));
 }
+
+// ---------------------------------------------------------------- recommendations (360 view)
+
+let recModel = null;  // GET /api/recommend/model, once a model is trained
+let recSeq = 0;
+
+// The model's description and its domains (the domain selector); asked again while untrained.
+async function loadRecModel() {
+  if (recModel && recModel.trained) return recModel;
+  try {
+    recModel = (await api('GET', '/api/recommend/model')) || { trained: false };
+  } catch (e) {
+    recModel = null;
+    return null;
+  }
+  const select = $('recs-domain');
+  const keep = select.value;
+  const domains = Array.isArray(recModel.domains) ? recModel.domains : [];
+  select.replaceChildren(el('option', { value: '' }, 'all domains'),
+    ...domains.map((d) => el('option', { value: d }, d)));
+  if (domains.includes(keep)) select.value = keep;
+  $('recs-model').textContent = recModel.trained
+    ? `model ${fmt(recModel.algo)}${recModel.describe ? ` (${recModel.describe})` : ''}, trained ${fmtTime(recModel.trained_at)}` +
+      ` · ${fmt(recModel.users)} people · ${fmt(recModel.items)} items`
+    : '';
+  return recModel;
+}
+
+async function loadRecommendations(id) {
+  const seq = ++recSeq;
+  showError('recs-error', null);
+  const box = $('profile-recs');
+  // What the box shows, for whom and of which domain (data-state: items, not-allowed, no-model,
+  // empty or error; unset while loading).
+  delete box.dataset.state;
+  box.dataset.for = id;
+  box.dataset.domain = $('recs-domain').value;
+  setContent('profile-recs', el('p', { class: 'muted' }, 'loading…'));
+  await loadRecModel();
+  if (seq !== recSeq || id !== currentProfileId) return;
+  const q = new URLSearchParams();
+  const k = $('recs-k').value.trim();
+  if (k) q.set('k', k);
+  if ($('recs-domain').value) q.set('domain', $('recs-domain').value);
+  let ans;
+  try {
+    ans = await api('GET', `/api/profiles/${enc(id)}/recommendations?${q}`);
+  } catch (e) {
+    if (seq !== recSeq) return;
+    if (e.status === 409) {
+      // No model yet: what to run, and the server's own words.
+      box.dataset.state = 'no-model';
+      setContent('profile-recs', el('p', { class: 'empty', dataset: { testid: 'recs-no-model' } },
+        'No model trained yet (run ', el('code', {}, 'holo recommend train --data DATA'),
+        ' with the server stopped). ', el('span', { class: 'muted' }, e.message.replace(/^\d+: /, ''))));
+      return;
+    }
+    box.dataset.state = 'error';
+    setContent('profile-recs');
+    showError('recs-error', e);
+    return;
+  }
+  if (seq !== recSeq) return;
+  ans = ans || {};
+  const items = Array.isArray(ans.items) ? ans.items : [];
+  if (ans.allowed === false) {
+    box.dataset.state = 'not-allowed';
+    setContent('profile-recs', el('p', { class: 'empty', dataset: { testid: 'recs-not-allowed' } },
+      'Not allowed: no consent to personalization. This person\'s consent withholds the recommendation use, ' +
+      'so none of their events were read.'));
+    return;
+  }
+  if (!items.length) {
+    box.dataset.state = 'empty';
+    setContent('profile-recs', el('p', { class: 'empty', dataset: { testid: 'recs-empty' } },
+      `No recommendations${ans.domain ? ` in ${ans.domain}` : ''}.`));
+    return;
+  }
+  box.dataset.state = 'items';
+  setContent('profile-recs',
+    ans.personalized === false
+      ? el('p', { class: 'muted', dataset: { testid: 'recs-popular' } },
+        'Not personalized: the model knows none of this person\'s items, so these are the most popular ones.')
+      : '',
+    table(['item', 'domain', 'because', 'score'], items.map((r) => [
+      el('span', { title: fmt(r.item) }, fmt(r.label || r.item)), r.domain, r.because || '–', r.score]),
+    (i) => ({ dataset: { testid: 'rec-row', item: String(items[i].item ?? '') } })),
+    otherFields(ans, ['oneid', 'domain', 'allowed', 'personalized', 'model', 'items']));
+}
+
+$('recs-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (currentProfileId) loadRecommendations(currentProfileId);
+});
+$('recs-domain').addEventListener('change', () => { if (currentProfileId) loadRecommendations(currentProfileId); });
 
 async function loadEvents(id, before) {
   showError('events-error', null);
@@ -562,6 +658,7 @@ async function loadSegments() {
   }
   const segs = Array.isArray(ans && ans.segments) ? ans.segments : [];
   for (const sg of segs) segmentSizes.set(sg.name, sg.size);
+  fillLookalikeSeeds(segs);
   const when = (ms) => (typeof ms === 'number' ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : fmt(ms));
   setContent('segment-list', segs.length
     ? table(['name', 'version', 'size', 'definition', 'updated'], segs.map((s) => [
@@ -667,6 +764,151 @@ function renderGroupProfile(gp) {
         label: { show: true, position: 'right', formatter: (p) => gpLabel(shown[p.dataIndex]) } }],
     });
   }
+}
+
+// ---------------------------------------------------------------- look-alike builder
+
+// The seed picker: the saved segments (the one chosen stays chosen across reloads).
+function fillLookalikeSeeds(segs) {
+  const select = $('lal-seed-segment');
+  const keep = select.value;
+  select.replaceChildren(el('option', { value: '' }, '— an expression —'),
+    ...segs.map((sg) => el('option', { value: sg.name }, `${sg.name} (${fmt(sg.size)})`)));
+  if (segs.some((sg) => sg.name === keep)) select.value = keep;
+  $('lal-seed-expr').disabled = !!select.value;
+}
+
+$('lal-seed-segment').addEventListener('change', () => {
+  $('lal-seed-expr').disabled = !!$('lal-seed-segment').value;
+});
+
+function lookalikeExcluded() {
+  return $('lal-exclude').value.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
+}
+
+$('lal-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const seed = $('lal-seed-segment').value || $('lal-seed-expr').value.trim();
+  const sizeText = $('lal-size').value.trim();
+  const body = { seed, size: sizeText === '' ? 0 : Number(sizeText) };
+  const name = $('lal-name').value.trim();
+  if (name) body.name = name;
+  const excluded = lookalikeExcluded();
+  if (excluded.length) body.exclude_traits = excluded;
+  showError('lal-error', null);
+  $('lal-result').hidden = true;
+  setContent('lal-result');
+  $('lal-run').disabled = true;
+  $('lal-status').textContent = 'scoring every profile…';
+  let r;
+  try {
+    r = await api('POST', '/api/lookalikes', body);
+  } catch (e) {
+    $('lal-status').textContent = '';
+    showError('lal-error', e);
+    return;
+  } finally {
+    $('lal-run').disabled = false;
+  }
+  r = r || {};
+  $('lal-status').textContent = r.name ? `saved as segment ${r.name}` : 'report only (no name: nothing saved)';
+  renderLookalike(r);
+  $('lal-result').hidden = false;
+  if (r.name) await loadSegments();
+});
+
+// A share that may be tiny (a look-alike's base rate): two significant digits under 1%.
+function pctFine(share) {
+  if (typeof share !== 'number') return '–';
+  return share > 0 && share < 0.01 ? (share * 100).toPrecision(2) + '%' : pct(share);
+}
+
+function ratio(a, b) { return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null; }
+
+function renderLookalike(r) {
+  const card = (label, big, sub, testid) => el('div', { class: 'card' },
+    el('div', { class: 'label' }, label), el('div', { class: 'big', dataset: { testid } }, big),
+    sub ? el('div', { class: 'muted' }, sub) : '');
+  const lift = ratio(r.expected_precision, r.base_rate);
+  const seedSub = `${fmt(r.population)} profiles` +
+    (r.seed_without_profile ? ` · ${fmt(r.seed_without_profile)} members without a profile` : '');
+  const nodes = [];
+  if (r.warning) nodes.push(el('p', { class: 'warning', dataset: { testid: 'lal-warning' } }, 'Warning: ', r.warning));
+  if (r.name) {
+    nodes.push(el('p', { dataset: { testid: 'lal-saved' } }, 'Saved as segment ',
+      el('a', { href: '#/segments/' + enc(r.name) }, r.name), ` with ${fmt(r.size)} members.`));
+  }
+  nodes.push(el('div', { class: 'cards' },
+    card('seed members', fmt(r.seed_members), seedSub, 'lal-seed-members'),
+    card('audience', fmt(r.size), `${fmt(r.features)} features`, 'lal-size-shown'),
+    card('expected precision', pctFine(r.expected_precision),
+      `base rate ${pctFine(r.base_rate)}${lift !== null ? ` · ${lift.toFixed(1)}× a random audience` : ''}`, 'lal-precision'),
+    card('held-out AUC', fmt(r.holdout_auc), r.seed_separable === false ? 'no better than chance' : '0.5 is chance',
+      'lal-auc'),
+    card('recall', pct(r.recall_of_held_out_members), 'of held-out seed members', 'lal-recall')));
+  const curve = Array.isArray(r.curve) ? r.curve : [];
+  if (curve.length) {
+    nodes.push(el('h4', {}, 'Expected precision and recall by audience size'), curveSvg(curve, r.size, r.base_rate),
+      table(['size', 'expected precision', 'recall'], curve.map((c) => [c.size, pctFine(c.expected_precision), pctFine(c.recall)]),
+        (i) => ({ dataset: { testid: 'lal-curve-row', size: String(curve[i].size) },
+          class: curve[i].size === r.size ? 'selected' : '' })));
+  }
+  const feats = Array.isArray(r.top_features) ? r.top_features : [];
+  if (feats.length) {
+    nodes.push(el('h4', {}, 'Top features'), table(['feature', 'weight', ''], feats.map((f) => {
+      // "city=Hangzhou" comes from the trait city; "source=taobao" from the profile's sources.
+      const head = String(f.feature ?? '').split('=')[0];
+      const trait = head === 'source' ? 'sources' : head;
+      const leave = el('button', { type: 'button', class: 'small', title: `leave ${trait} out of the next run` }, 'leave out');
+      leave.addEventListener('click', () => {
+        const now = lookalikeExcluded();
+        if (!now.includes(trait)) $('lal-exclude').value = [...now, trait].join(', ');
+      });
+      return [el('code', {}, fmt(f.feature)), f.weight, leave];
+    }), () => ({ dataset: { testid: 'lal-feature-row' } })));
+  }
+  nodes.push(otherFields(r, ['seed', 'seed_members', 'seed_without_profile', 'population', 'size', 'name', 'features',
+    'holdout_auc', 'seed_separable', 'base_rate', 'expected_precision', 'recall_of_held_out_members', 'curve',
+    'top_features', 'warning']));
+  setContent('lal-result', ...nodes);
+}
+
+// A small inline chart: expected precision (solid) and recall (dashed) against the audience
+// size, the base rate as a grey line and the size asked for as a dot. Built with DOM calls.
+function curveSvg(curve, size, baseRate) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const W = 440, H = 170, L = 40, R = 12, T = 10, B = 28;
+  const svg = document.createElementNS(NS, 'svg');
+  const node = (tag, attrs, text) => {
+    const n = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+    if (text !== undefined) n.textContent = text;
+    svg.append(n);
+    return n;
+  };
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('class', 'curve');
+  svg.dataset.testid = 'lal-curve';
+  const maxX = Math.max(1, ...curve.map((c) => c.size || 0));
+  const x = (v) => L + (W - L - R) * (v / maxX);
+  const y = (v) => T + (H - T - B) * (1 - Math.max(0, Math.min(1, v || 0)));
+  for (const t of [0, 0.5, 1]) {
+    node('line', { x1: L, x2: W - R, y1: y(t), y2: y(t), stroke: '#e3e8ee' });
+    node('text', { x: L - 4, y: y(t) + 4, 'text-anchor': 'end', 'font-size': 10, fill: '#6b7a8c' }, `${t * 100}%`);
+  }
+  node('text', { x: L, y: H - 6, 'font-size': 10, fill: '#6b7a8c' }, '0');
+  node('text', { x: W - R, y: H - 6, 'text-anchor': 'end', 'font-size': 10, fill: '#6b7a8c' }, `${fmt(maxX)} people`);
+  if (typeof baseRate === 'number') {
+    node('line', { x1: L, x2: W - R, y1: y(baseRate), y2: y(baseRate), stroke: '#9aa5b1', 'stroke-dasharray': '2 3' });
+  }
+  const pts = (k) => curve.filter((c) => typeof c[k] === 'number').map((c) => `${x(c.size).toFixed(1)},${y(c[k]).toFixed(1)}`).join(' ');
+  node('polyline', { points: pts('expected_precision'), fill: 'none', stroke: '#3a7bd5', 'stroke-width': 2 });
+  node('polyline', { points: pts('recall'), fill: 'none', stroke: '#f0ad4e', 'stroke-width': 2, 'stroke-dasharray': '5 3' });
+  const at = curve.find((c) => c.size === size);
+  if (at) node('circle', { cx: x(at.size), cy: y(at.expected_precision), r: 4, fill: '#1d4f9a' });
+  const legend = el('div', { class: 'muted legend' }, el('span', { class: 'key precision' }), 'expected precision ',
+    el('span', { class: 'key recall' }), 'recall of held-out members ', el('span', { class: 'key base' }), 'base rate');
+  return el('div', { class: 'curve-box' }, svg, legend);
 }
 
 // ---------------------------------------------------------------- AIPL funnel
