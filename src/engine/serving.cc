@@ -59,7 +59,8 @@ Result<uint64_t> EngineImpl::ResolveId(std::string_view id) { return OneIdOf(id)
 
 Status EngineImpl::Warm() {
   HOLO_RETURN_IF_ERROR(privacy_.consent().Ensure());
-  return audiences_.EnsureLoaded();
+  HOLO_RETURN_IF_ERROR(audiences_.EnsureLoaded());
+  return recommend_->Warm();
 }
 
 namespace {

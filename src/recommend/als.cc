@@ -191,6 +191,43 @@ class Als final : public Recommender {
     s.head(n).noalias() = y_.topRows(n) * xu;
   }
 
+  // The fold-in is linear in its right-hand side b = Σ_j (1 + e_j) y_j, so an item's score
+  // y_i·A⁻¹b splits exactly into the history items' parts (1 + e_j) (A⁻¹y_i)·y_j.
+  int Because(const std::vector<Dataset::Event>& history, uint32_t item) const override {
+    return Because(history, std::vector<uint32_t>{item})[0];
+  }
+  std::vector<int> Because(const std::vector<Dataset::Event>& history, const std::vector<uint32_t>& items) const override {
+    Eigen::MatrixXf a = a_;
+    const auto summed = Summed(history, o_.use_weights);
+    for (const auto& [i, w] : summed) {
+      if (static_cast<Eigen::Index>(i) < y_.rows()) a.selfadjointView<Eigen::Lower>().rankUpdate(y_.row(i).transpose(), alpha_ * w);
+    }
+    const auto llt = a.selfadjointView<Eigen::Lower>().llt();
+    std::vector<int> out;
+    for (uint32_t item : items) {
+      if (static_cast<Eigen::Index>(item) >= y_.rows()) {
+        out.push_back(-1);
+        continue;
+      }
+      const Eigen::VectorXf z = llt.solve(Eigen::VectorXf(y_.row(item).transpose()));
+      // The best history item, then its latest event.
+      uint32_t best_item = 0;
+      float top = 0;
+      bool any = false;
+      for (const auto& [i, w] : summed) {
+        if (static_cast<Eigen::Index>(i) >= y_.rows()) continue;
+        const float part = (1.0f + alpha_ * w) * z.dot(y_.row(i).transpose());
+        if (part > top) top = part, best_item = i, any = true;
+      }
+      int at = -1;
+      for (size_t p = 0; any && p < history.size(); ++p) {
+        if (history[p].item == best_item) at = static_cast<int>(p);
+      }
+      out.push_back(at);
+    }
+    return out;
+  }
+
   std::string Describe() const override {
     return fmt::format("factors {}, lambda {:g}, alpha {:g}, iterations {}", y_.cols(), lambda_, alpha_, iterations_);
   }

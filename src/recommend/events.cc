@@ -129,7 +129,9 @@ void ItemsOfEvent(std::string_view source, std::string_view event, std::string_v
     case E::kPay: {
       const std::string_view counterparty = Str(props, "counterparty_type"), category = Str(props, "category");
       if ((!counterparty.empty() && counterparty != "merchant") || category.empty()) return;
-      Add(source, "merchant", category, Kind::kBuy, "a " + std::string(category) + " merchant", "paid", category, out);
+      const bool vowel = std::string_view("aeiouAEIOU").find(category.front()) != std::string_view::npos;
+      Add(source, "merchant", category, Kind::kBuy, (vowel ? "an " : "a ") + std::string(category) + " merchant", "paid",
+          category, out);
       return;
     }
     case E::kCoupon: {

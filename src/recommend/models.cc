@@ -335,6 +335,31 @@ void Blend(const Parts& p, double alpha, double beta, std::span<float> out) {
   for (size_t j = 0; j < out.size(); ++j) out[j] = a * p.ease[j] + b * p.trans[j] + c * p.own[j];
 }
 
+// The scales of the last history a thread scored with a sequential model (its identity: the
+// model, the history's length and its last event), so that explaining its top items does not
+// score it again.
+struct ScaleMemo {
+  const void* model = nullptr;
+  size_t size = 0;
+  uint64_t hash = 0;  // of every event's item, weight and time
+  float me = 0, mt = 0;
+  static ScaleMemo Of(const void* model, const std::vector<Dataset::Event>& history) {
+    ScaleMemo m;
+    m.model = model;
+    m.size = history.size();
+    uint64_t h = 1469598103934665603ULL;
+    for (const auto& e : history) {
+      uint32_t w = 0;
+      std::memcpy(&w, &e.weight, sizeof(w));
+      for (uint64_t v : {static_cast<uint64_t>(e.item), static_cast<uint64_t>(w), static_cast<uint64_t>(e.ts)}) h = (h ^ v) * 1099511628211ULL;
+    }
+    m.hash = h;
+    return m;
+  }
+  bool Same(const ScaleMemo& o) const { return model == o.model && size == o.size && hash == o.hash; }
+};
+thread_local ScaleMemo last_scales_;
+
 class Sequential final : public Recommender {
  public:
   explicit Sequential(const Options& o) : o_(o) {}
@@ -385,9 +410,12 @@ class Sequential final : public Recommender {
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
-    Parts parts(scores.size());
+    thread_local Parts parts(0);
+    if (parts.ease.size() != scores.size()) parts = Parts(scores.size());
     Score(history, half_life_, &parts);
     Blend(parts, alpha_, beta_, scores);
+    last_scales_ = ScaleMemo::Of(this, history);
+    last_scales_.me = parts.me, last_scales_.mt = parts.mt;
   }
   // The event whose item adds most to each item through EASE and the transitions, each part at
   // its scale in the user's blend, the event at its recency weight.
@@ -395,10 +423,19 @@ class Sequential final : public Recommender {
     return Because(history, std::vector<uint32_t>{item})[0];
   }
   std::vector<int> Because(const std::vector<Dataset::Event>& history, const std::vector<uint32_t>& items) const override {
-    Parts parts(static_cast<size_t>(b_.cols()));
-    Score(history, half_life_, &parts);
-    const float a = parts.me > 0 ? 1.0f / parts.me : 0.0f;
-    const float b = parts.mt > 0 ? static_cast<float>(alpha_) / parts.mt : 0.0f;
+    // The parts' scales: from the Score of this history on this thread when that was the last
+    // one (a recommendation scores, then explains its top items), else computed again.
+    float me = 0, mt = 0;
+    const ScaleMemo key = ScaleMemo::Of(this, history);
+    if (key.Same(last_scales_)) {
+      me = last_scales_.me, mt = last_scales_.mt;
+    } else {
+      Parts parts(static_cast<size_t>(b_.cols()));
+      Score(history, half_life_, &parts);
+      me = parts.me, mt = parts.mt;
+    }
+    const float a = me > 0 ? 1.0f / me : 0.0f;
+    const float b = mt > 0 ? static_cast<float>(alpha_) / mt : 0.0f;
     const size_t n = history.size();
     std::vector<int> out;
     for (uint32_t item : items) {

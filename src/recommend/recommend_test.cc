@@ -8,7 +8,9 @@
 #include <random>
 #include <string>
 
+#include "recommend/cross_domain.h"
 #include "recommend/evaluate.h"
+#include "recommend/events.h"
 #include "recommend/interactions.h"
 #include "recommend/model_file.h"
 #include "recommend/models.h"
@@ -42,6 +44,40 @@ TEST(InteractionsTest, ReadsTabsCommasHeadersAndReportsBadLines) {
   EXPECT_EQ(ReadInteractionFile(dir / "none.csv", &log, nullptr).status().code(), StatusCode::kNotFound);
   testing::WriteFile(dir / "empty.csv", "nothing here\n");
   EXPECT_EQ(ReadInteractionFile(dir / "empty.csv", &log, nullptr).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Events touch items namespaced by their source, with the words of an explanation; what touches
+// no item (a payment to a person, a page view, broken JSON) touches none.
+TEST(InteractionsTest, EventsTouchItemsOfTheirDomain) {
+  std::vector<ItemTouch> t;
+  ItemsOfEvent("taobao", "Product Viewed", R"({"product_id":"P1","brand":"Pampers","category":"baby"})", &t);
+  ItemsOfEvent("web", "Product Added", R"({"sku":"SKU-9","name":"Red shoe, size 40"})", &t);
+  ItemsOfEvent("tmall", "Order Completed", R"({"products":[{"product_id":7,"category":"food"},{"name":"Kettle"},{}]})", &t);
+  ItemsOfEvent("fliggy", "Flight Booked", R"({"destination":"Amsterdam","country":"NL"})", &t);
+  ItemsOfEvent("youku", "Video Content Playing", R"({"title":"Ne Zha","genre":"anime"})", &t);
+  ItemsOfEvent("alipay", "Payment Made", R"({"counterparty_type":"merchant","category":"dining"})", &t);
+  ItemsOfEvent("weibo", "Post Created", R"({"topics":["#A#","#B#"]})", &t);
+  ItemsOfEvent("alipay", "Payment Made", R"({"counterparty_type":"person","category":"gift"})", &t);
+  ItemsOfEvent("web", "Page Viewed", R"({"path":"/"})", &t);
+  ItemsOfEvent("taobao", "Product Viewed", R"({"product_id":)", &t);
+  std::vector<std::string> items;
+  for (const auto& x : t) items.push_back(x.item);
+  EXPECT_EQ(items, (std::vector<std::string>{"taobao:product:P1", "web:product:SKU-9", "tmall:product:7", "tmall:product:Kettle",
+                                             "fliggy:flight:Amsterdam", "youku:show:Ne Zha", "alipay:merchant:dining",
+                                             "weibo:topic:#A#", "weibo:topic:#B#"}));
+  EXPECT_EQ(t[0].kind, Kind::kView);
+  EXPECT_EQ(t[1].kind, Kind::kCart);
+  EXPECT_EQ(t[2].kind, Kind::kBuy);
+  EXPECT_EQ(t[0].category, "baby");
+  EXPECT_EQ(t[4].category, "NL");
+  EXPECT_EQ(ExplainBecause(t[4].verb, t[4].label), "because you booked a flight to Amsterdam");
+  EXPECT_EQ(ExplainBecause(t[0].verb, t[0].label), "because you viewed Pampers (baby)");
+  EXPECT_EQ(DomainOf(t[5].item), "youku");
+  // An item is one field of an interaction file.
+  t.clear();
+  ItemsOfEvent("youku", "Video Content Playing", "{\"title\":\"One, Two\\tThree\"}", &t);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].item, "youku:show:One  Two Three");
 }
 
 TEST(InteractionsTest, LeaveLastOutHoldsEachUsersLatestItem) {
@@ -92,6 +128,89 @@ TEST(RecommendersTest, EachModelRanksAsItsIdeaSays) {
   EXPECT_GT(got["sequential"].hr, 0.95);
   EXPECT_GT(got["sequential"].ndcg, got["ease"].ndcg + 0.1) << "EASE cannot tell which end of the window comes next";
   EXPECT_EQ(got["ease"].users, 600u);
+}
+
+// An explanation names an event of the history that raises the item: for a history from both
+// taste clusters, each recommended item's "because" is an item of its own cluster (the other
+// cluster's items share no user with it). Popularity explains nothing.
+TEST(RecommendersTest, BecauseNamesAHistoryItemOfTheSameTaste) {
+  const Dataset data = Chains(600, 11);
+  std::vector<Dataset::Event> history;
+  int64_t t = 5000;
+  for (const char* item : {"c0-3", "c0-4", "c0-5", "c1-10", "c1-11", "c1-12"}) {
+    history.push_back({data.item_index.at(item), 1, t++, Kind::kAny});
+  }
+  for (auto algo : Algorithms()) {
+    Options o;
+    o.algo = std::string(algo);
+    auto m = MakeRecommender(o);
+    ASSERT_TRUE(m.ok());
+    ASSERT_TRUE((*m)->Fit(data).ok()) << algo;
+    const auto top = TopK(**m, history, data.num_items(), 6);
+    std::vector<uint32_t> items;
+    for (const auto& [item, score] : top) items.push_back(item);
+    const std::vector<int> because = (*m)->Because(history, items);
+    ASSERT_EQ(because.size(), items.size());
+    for (size_t r = 0; r < items.size(); ++r) {
+      if (algo == "popularity") {
+        EXPECT_EQ(because[r], -1);
+        continue;
+      }
+      ASSERT_GE(because[r], 0) << algo << " explains nothing for " << data.items[items[r]];
+      ASSERT_LT(because[r], static_cast<int>(history.size()));
+      EXPECT_EQ(data.items[history[static_cast<size_t>(because[r])].item].substr(0, 2), data.items[items[r]].substr(0, 2))
+          << algo << ": " << data.items[items[r]] << " because of " << data.items[history[static_cast<size_t>(because[r])].item];
+      EXPECT_EQ((*m)->Because(history, items[r]), because[r]) << algo << ": one item at a time says the same";
+    }
+  }
+}
+
+// The cross-domain step keeps what truly follows across domains (a flight, then within a day
+// the roaming pack) and drops what co-occurs by chance (random shows and random products of
+// the same people), and lends the follower to a history that just had the flight.
+TEST(CrossDomainTest, KeepsTrueFollowersAndDropsChance) {
+  std::mt19937_64 rng(5);
+  InteractionLog log;
+  for (int u = 0; u < 600; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    for (int k = 0; k < 6; ++k) {
+      log.push_back({user, "taobao:product:p" + std::to_string(rng() % 30), 1, static_cast<int64_t>(rng() % (30 * 86400))});
+      log.push_back({user, "youku:show:s" + std::to_string(rng() % 10), 1, static_cast<int64_t>(rng() % (30 * 86400))});
+    }
+    if (u % 3 == 0) {
+      const int64_t at = static_cast<int64_t>(rng() % (25 * 86400));
+      log.push_back({user, "fliggy:flight:Tokyo", 1, at});
+      if (rng() % 10 < 7) log.push_back({user, "taobao:product:roaming-JP", 1, at + 3600 + static_cast<int64_t>(rng() % 86400)});
+    }
+  }
+  const Dataset data = Dataset::From(log);
+  CrossDomain cross;
+  cross.Fit(data);
+  const uint32_t flight = data.item_index.at("fliggy:flight:Tokyo"), roaming = data.item_index.at("taobao:product:roaming-JP");
+  ASSERT_FALSE(cross.FollowersOf(flight).empty());
+  EXPECT_EQ(cross.FollowersOf(flight).front().first, roaming);
+  for (uint32_t i = 0; i < data.num_items(); ++i) {
+    if (i == flight) continue;
+    for (const auto& [b, v] : cross.FollowersOf(i)) {
+      ADD_FAILURE() << data.items[i] << " -> " << data.items[b] << " kept (" << v << "): chance co-occurrence";
+    }
+  }
+  // A history that just booked the flight: the pack scores; one that booked it a month ago: nothing.
+  std::vector<float> scores(data.num_items());
+  std::vector<Dataset::Event> history = {{data.item_index.at("youku:show:s1"), 1, 100, Kind::kAny}, {flight, 1, 200, Kind::kAny}};
+  cross.Score(history, scores);
+  EXPECT_GT(scores[roaming], 0);
+  EXPECT_EQ(cross.Because(history, roaming), 1);
+  history.push_back({data.item_index.at("youku:show:s2"), 1, 200 + 30 * 86400, Kind::kAny});
+  cross.Score(history, scores);
+  EXPECT_EQ(scores[roaming], 0) << "a month after the flight";
+  // Saved and loaded, the same.
+  std::string bytes;
+  cross.Save(&bytes);
+  CrossDomain loaded;
+  ASSERT_TRUE(loaded.Load(bytes).ok());
+  EXPECT_EQ(loaded.pairs(), cross.pairs());
+  EXPECT_EQ(loaded.Load(bytes.substr(0, bytes.size() - 2)).code(), StatusCode::kDataLoss);
 }
 
 TEST(RecommendersTest, TopKExcludesWhatTheUserHasAndSavedModelsScoreTheSame) {

@@ -22,8 +22,10 @@
 
 namespace holo::recommend {
 
-// The newest events a recommendation reads of a person (their history at that moment).
-constexpr size_t kServedHistory = 200;
+// The newest events a recommendation reads of a person (their history at that moment): 50
+// covers the sequential model's recency (an event 50 back weighs 2^-6 at its usual half-life)
+// and bounds the reads per request.
+constexpr size_t kServedHistory = 50;
 
 struct Service::Served {
   TrainedModel trained;
@@ -275,8 +277,20 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   return report;
 }
 
+Status Service::Warm() {
+  auto current = Current();
+  if (!current.ok() && current.status().code() != StatusCode::kFailedPrecondition) return current.status();
+  return Status::OK();
+}
+
 Result<std::shared_ptr<const Service::Served>> Service::Current() {
   const int64_t mtime = MtimeNs(ModelPath(dir_));
+  {
+    MutexLock lock(&mu_);
+    if (served_ != nullptr && served_->file_mtime_ns == mtime) return served_;
+  }
+  // A model file of hundreds of MB is read once, however many requests ask at once.
+  MutexLock loading(&load_mu_);
   {
     MutexLock lock(&mu_);
     if (served_ != nullptr && served_->file_mtime_ns == mtime) return served_;

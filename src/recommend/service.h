@@ -44,6 +44,9 @@ class Service final : public RecommendService {
   Result<std::string> ModelJson() override;
   Result<std::string> RecommendationsJson(uint64_t oneid, size_t k, std::string_view domain) override;
   Result<std::string> Lookalike(const LookalikeRequest& request) override;
+  // Loads the trained model now, if there is one (a server at its start: the first request
+  // then does not wait for it). OK without a model.
+  Status Warm();
 
   struct Served;  // a loaded model with its cross-domain step and item labels (service.cc)
 
@@ -53,6 +56,7 @@ class Service final : public RecommendService {
 
   const std::string dir_;
   const ServiceHooks hooks_;
+  Mutex load_mu_ ACQUIRED_BEFORE(mu_);  // one load at a time: requests that find no model wait for it
   Mutex mu_;
   std::shared_ptr<const Served> served_ GUARDED_BY(mu_);
   Mutex train_mu_;  // one Train at a time
