@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -219,12 +217,6 @@ double ChooseCrossWeight(const Recommender& base, const CrossDomain& cross, cons
   size_t top = 0;
   for (size_t w = 1; w < kN; ++w) {
     if (overall[w].ndcg >= 0.99 * overall[0].ndcg && across[w].ndcg > across[top].ndcg) top = w;
-  }
-  if (std::getenv("HOLO_CROSS_DEBUG") != nullptr) {
-    for (size_t w = 0; w < kN; ++w) {
-      std::fprintf(stderr, "cross weight %g: all %.4f (%llu), cross-domain %.4f (%llu)\n", kWeights[w], overall[w].ndcg,
-                   static_cast<unsigned long long>(overall[w].users), across[w].ndcg, static_cast<unsigned long long>(across[w].users));
-    }
   }
   if (choice != nullptr) {
     choice->overall = overall[top];

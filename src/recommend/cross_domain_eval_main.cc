@@ -152,10 +152,13 @@ int main(int argc, char** argv) {
   double any_hits[4] = {0}, domain_hits[4] = {0};
   uint64_t targets = 0;
   const size_t n = all.num_items();
-  std::vector<float> b(n), c(n), p(n), blend(n), zero(n, 0.0f);
+  std::vector<float> b(n), c(n), p(n), blend(n);
   std::vector<char> own(n);
-  for (const auto& [key, t] : triggers) {
-    std::vector<Dataset::Event> history;
+  std::vector<Dataset::Event> history;
+  // The traveller's history up to and including the booking, what they have in `own`, and
+  // the base model's and the step's scores of it in b and c.
+  auto at_booking = [&](const Trigger& t) {
+    history.clear();
     for (const auto& e : all.by_user[t.user]) {
       if (e.ts <= t.ts) history.push_back(e);
     }
@@ -163,6 +166,9 @@ int main(int argc, char** argv) {
     for (const auto& e : history) own[e.item] = 1;
     (*base)->Score(history, b);
     cross.Score(history, c);
+  };
+  for (const auto& [key, t] : triggers) {
+    at_booking(t);
     pop->Score(history, p);
     const std::vector<float>* scored[4] = {&p, &b, &c, &blend};
     BlendCross(b, c, weight, blend);
@@ -188,14 +194,7 @@ int main(int argc, char** argv) {
   for (double wgt : {0.1, 0.25, 0.5, 1.0, 2.0}) {
     double hits = 0;
     for (const auto& [key, t] : triggers) {
-      std::vector<Dataset::Event> history;
-      for (const auto& e : all.by_user[t.user]) {
-        if (e.ts <= t.ts) history.push_back(e);
-      }
-      std::fill(own.begin(), own.end(), 0);
-      for (const auto& e : history) own[e.item] = 1;
-      (*base)->Score(history, b);
-      cross.Score(history, c);
+      at_booking(t);
       BlendCross(b, c, wgt, blend);
       for (uint32_t target : t.targets) {
         if (!own[target] && Rank(blend, own, target, nullptr) <= 10) {
