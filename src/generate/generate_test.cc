@@ -151,8 +151,33 @@ TEST_F(GeneratedWorldTest, WritesEveryFile) {
     EXPECT_GT(fs::file_size(path), 0u) << path;
   }
   for (const char* name :
-       {"truth.csv", "truth_linkable.csv", "persons.csv", "world.json", "campaigns.csv"}) {
+       {"truth.csv", "truth_linkable.csv", "persons.csv", "world.json", "campaigns.csv", "follow_ups.csv"}) {
     EXPECT_TRUE(fs::exists(dir() / name)) << name;
+  }
+  // Every follow-up of a trip abroad is in the messages: its roaming pack among taobao's
+  // orders, and only after a flight abroad of its person.
+  {
+    const std::string taobao = ReadFile(dir() / "taobao.jsonl"), fliggy = ReadFile(dir() / "fliggy.jsonl");
+    uint64_t rows = 0;
+    for (const std::string& line : Lines(dir() / "follow_ups.csv")) {
+      if (rows++ == 0) {
+        EXPECT_EQ(line, "person_id,trigger_time,trigger_item,source,item,time");
+        continue;
+      }
+      std::vector<std::string> fields;
+      std::stringstream ss(line);
+      for (std::string f; std::getline(ss, f, ',');) fields.push_back(f);
+      ASSERT_EQ(fields.size(), 6u) << line;
+      EXPECT_TRUE(fields[2].starts_with("fliggy:flight:")) << line;
+      EXPECT_NE(fliggy.find("\"destination\":\"" + fields[2].substr(14) + "\""), std::string::npos) << line;
+      EXPECT_GT(fields[5], fields[1]) << "a follow-up comes after its trip: " << line;
+      if (fields[3] == "taobao") {
+        EXPECT_NE(taobao.find("\"product_id\":\"" + fields[4].substr(15) + "\""), std::string::npos) << line;
+      } else {
+        EXPECT_EQ(fields[4], "alipay:merchant:currency_exchange") << line;
+      }
+    }
+    EXPECT_GT(rows, 2u) << "500 persons book some flights abroad";
   }
   EXPECT_EQ(GeneratedSources().size(), 12u);
   EXPECT_EQ(stats().persons, 500u);
@@ -313,7 +338,7 @@ TEST(GenerateWorldTest, SameSeedSameBytesDifferentSeedDifferentWorld) {
   Generate(a.path(), 300, 7);
   Generate(b.path(), 300, 7);
   Generate(c.path(), 300, 8);
-  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 6u);
+  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 7u);  // the sources, then truth, linkable, persons, store visits, follow-ups, campaigns, world.json
   EXPECT_NE(ReadFile(a.path() / "taobao.jsonl"), ReadFile(c.path() / "taobao.jsonl"));
   EXPECT_NE(ReadFile(a.path() / "truth.csv"), ReadFile(c.path() / "truth.csv"));
 }
@@ -932,7 +957,7 @@ TEST(ForeignShapesTest, SameOptionsSameBytesAndTheSamePeople) {
   GenerateForeign(a.path(), 300, 5);
   GenerateForeign(b.path(), 300, 5);
   Generate(plain.path(), 300, 5);
-  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 6u);
+  EXPECT_EQ(ExpectSameFiles(a.path(), b.path()), 12u + 7u);  // the sources, then truth, linkable, persons, store visits, follow-ups, campaigns, world.json
   // The same people behave the same: latent attributes and campaign truth are unchanged.
   EXPECT_EQ(ReadFile(a.path() / "persons.csv"), ReadFile(plain.path() / "persons.csv"));
   EXPECT_EQ(ReadFile(a.path() / "campaigns.csv"), ReadFile(plain.path() / "campaigns.csv"));

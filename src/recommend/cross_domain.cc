@@ -185,9 +185,11 @@ double ChooseCrossWeight(const Recommender& base, const CrossDomain& cross, cons
     for (const auto& e : all.by_user[u]) {
       if (e.item == held) held_ts = std::max(held_ts, e.ts);
     }
-    const bool is_cross = CrossTarget(split.train, u, held, held_ts, cross.window_s());
     base.Score(history, b);
     cross.Score(history, c);
+    // The targets the step is for: across domains, after items it knows followers of.
+    const bool is_cross = CrossTarget(split.train, u, held, held_ts, cross.window_s()) &&
+                          std::any_of(c.begin(), c.end(), [](float v) { return v > 0; });
     exclude.clear();
     if (split.exclude.empty()) {
       for (const auto& e : history) exclude.push_back(e.item);

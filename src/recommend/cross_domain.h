@@ -68,7 +68,8 @@ struct Split;
 void BlendCross(std::span<const float> base, std::span<const float> cross, double weight, std::span<float> out);
 
 // The metrics of a blend on a hold-out, in all and on the cross-domain targets alone (a held
-// item of another domain than the user's latest training item, within the window after it).
+// item of another domain than the user's latest training item, within the window after it,
+// for a user whose recent items the step knows followers of: where it has something to say).
 struct CrossChoice {
   RankMetrics overall, overall_without, across, across_without;
 };
