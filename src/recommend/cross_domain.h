@@ -74,8 +74,8 @@ struct CrossChoice {
   RankMetrics overall, overall_without, across, across_without;
 };
 
-// The largest cross-domain weight of {0, 0.25, 0.5, 1, 2, 4} whose blend with `base` costs the
-// split's held-out items at most 1% of NDCG@10 and its cross-domain targets nothing (the step
+// The largest cross-domain weight of {0, 0.25, 0.5, 1, 2, 4} whose blend with `base` costs
+// neither the split's held-out items nor its cross-domain targets more than 1% of NDCG@10 (the step
 // holds only pairs that are surely not chance: it is used as strongly as the hold-out allows);
 // 0 when every weight costs. `base` and `cross` are fitted on split.train; `all` is what the split was cut
 // from (the held items' times).

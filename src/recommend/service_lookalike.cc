@@ -246,6 +246,9 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   // seed over everyone outside it.
   w.Key("base_rate").Double(Round4(std::min(1.0, result->positives_outside / static_cast<double>(outside))));
   w.Key("expected_precision").Double(Round4(precision)).Key("recall_of_held_out_members").Double(Round4(recall));
+  // What the estimate rests on (docs/recommend.md): it runs high when the seed's members are
+  // easier to recognise than the others like them (a list of the most active customers).
+  w.Key("estimate_assumes").String("the seed is a random sample of the people like it");
   w.Key("curve").BeginArray();
   for (size_t i = 0; i < result->precision_curve.size(); ++i) {
     w.BeginObject().Key("size").Uint(result->precision_curve[i].first);
