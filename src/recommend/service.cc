@@ -138,16 +138,15 @@ void IndexDomains(Service::Served* s) {
   for (const auto& item : items) s->domain_of.push_back(index.at(std::string(DomainOf(item))));
 }
 
-std::vector<float> Popularity(const Dataset& d) {
-  std::vector<float> users(d.num_items(), 0);
-  std::vector<uint32_t> items;
-  for (const auto& events : d.by_user) {
-    items.clear();
-    for (const auto& e : events) items.push_back(e.item);
-    std::sort(items.begin(), items.end());
-    items.erase(std::unique(items.begin(), items.end()), items.end());
-    for (uint32_t i : items) users[i] += 1;
-  }
+// Each item's users at training: the popularity baseline's scores (the answer for a person the
+// model knows nothing of).
+Result<std::vector<float>> Popularity(const Dataset& d) {
+  Options o;
+  o.algo = "popularity";
+  HOLO_ASSIGN_OR_RETURN(auto model, MakeRecommender(o));
+  HOLO_RETURN_IF_ERROR(model->Fit(d));
+  std::vector<float> users(d.num_items());
+  model->Score({}, users);
   return users;
 }
 
@@ -247,7 +246,7 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   HOLO_RETURN_IF_ERROR(served->trained.model->Fit(all).WithContext("recommend train"));
   served->cross.Fit(all);
   served->cross_weight = weight;
-  served->popularity = Popularity(all);
+  HOLO_ASSIGN_OR_RETURN(served->popularity, Popularity(all));
   for (const auto& item : all.items) {
     auto it = store.labels.find(item);
     served->labels.push_back(it == store.labels.end() ? item : it->second);
