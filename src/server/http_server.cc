@@ -797,9 +797,13 @@ class ServerImpl final : public Server {
       }
       k = n;
     }
+    if (who->role == "activation") {  // the recommendation use, checked as Person() checks activation
+      auto allowed = engine_->privacy().ConsentAllows(*oneid, "recommendation");
+      if (!allowed.ok()) return SendStatus(res, allowed.status());
+      if (!*allowed) return SendUnavailable(res);
+    }
     auto json = engine_->recommend().RecommendationsJson(*oneid, k, req.get_param_value("domain"));
     if (!json.ok()) return SendStatus(res, json.status());
-    if (who->role == "activation" && json->find("\"allowed\":false") != std::string::npos) return SendUnavailable(res);
     SendJson(res, 200, std::move(*json));
   }
 
