@@ -24,6 +24,7 @@ std::unique_ptr<recommend::Service> EngineImpl::MakeRecommend() {
   hooks.recent_events = [this](uint64_t oneid, size_t most, const recommend::ServiceHooks::EventFn& fn) {
     return RecentEvents(oneid, most, fn);
   };
+  hooks.now_ms = [this] { return Now(); };
   hooks.allowed = [this](uint64_t oneid) { return ConsentAllows(oneid, "recommendation"); };
   hooks.members = [this](std::string_view seed) -> Result<std::vector<uint32_t>> {
     HOLO_ASSIGN_OR_RETURN(Roaring group, GroupOf(seed, /*unknown_trait_is_error=*/true));

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <random>
 #include <string>
 
 #include "engine/engine_test_util.h"
@@ -194,6 +195,61 @@ TEST_F(RecommendationsTest, LookalikeAudienceIsASegmentOfNonMembers) {
   Engine::ErasureReport erased;
   ASSERT_TRUE(engine_->privacy().ErasePerson(std::to_string(members->front()), &erased).ok());
   EXPECT_EQ(engine_->audiences().GetSegment("like_japan")->members, 4u);
+}
+
+
+// What is trending is learned from posts and served to everyone: 1,200 people over October;
+// a quarter post #Marathon# and own running shoes; in the month's last days more people post
+// about it and people who never did buy shoes. Trained with the clock at the month's end, the
+// boost gets a weight, and a newcomer who only bought snacks is offered shoes, explained by
+// the trend.
+TEST_F(RecommendationsTest, TrendingPostsRaiseTheirItemsForEveryone) {
+  Open();
+  std::mt19937_64 rng(11);
+  auto minute = [&](int from_day, int to_day) { return from_day * 1440 + static_cast<int>(rng() % static_cast<uint64_t>((to_day - from_day) * 1440)); };
+  auto post = [](std::string_view topic) { return fmt::format(R"({{"topics":["{}"]}})", topic); };
+  std::string taobao, weibo;
+  for (int u = 0; u < 1200; ++u) {
+    const std::string id = "w" + std::to_string(u);
+    const std::string taste = fmt::format("taste-{}-", (u / 4) % 2);
+    for (int k = 0; k < 5; ++k) taobao += Event("taobao", id, minute(0, 25), "Order Completed", Order(taste + std::to_string(rng() % 8), "food"));
+    if (u % 3 == 0) weibo += Event("weibo", id, minute(0, 30), "Post Created", post("#Weekend#"));
+    const bool runner = u % 4 == 1, joins = u % 4 == 3 && rng() % 2 == 0;
+    if (runner) {
+      weibo += Event("weibo", id, minute(0, 25), "Post Created", post("#Marathon#"));
+      for (int k = 0; k < 4; ++k) {
+        if (rng() % 10 < 7) taobao += Event("taobao", id, minute(0, 25), "Order Completed", Order("shoes-" + std::to_string(k), "sports"));
+      }
+    }
+    if (joins) weibo += Event("weibo", id, minute(27, 30), "Post Created", post("#Marathon#"));
+    const bool crowd = u % 4 == 0 || u % 4 == 2;
+    taobao += Event("taobao", id, minute(30, 31), "Order Completed",
+                    crowd ? Order("shoes-" + std::to_string(rng() % 4), "sports") : Order(taste + std::to_string(rng() % 8), "food"));
+  }
+  IngestLines("taobao.jsonl", "taobao", taobao);
+  IngestLines("weibo.jsonl", "weibo", weibo);
+  RecommendService& recs = engine_->recommend();
+  auto report = recs.Train(Options("ease"));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  simdjson::dom::parser parser;
+  simdjson::dom::element r = parser.parse(*report).value();
+  EXPECT_EQ(r["trending"]["topics"].get_uint64().value(), 2u) << *report;
+  EXPECT_GT(r["trending"]["weight"].get_double().value(), 0) << *report;
+
+  IngestLines("new.jsonl", "taobao", Event("taobao", "newcomer", minute(29, 30), "Order Completed", Order("taste-0-1", "food")) + Consent("newcomer", true));
+  auto json = recs.RecommendationsJson(OneIdOf("taobao", "newcomer"), 5, "taobao");
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  simdjson::dom::element got = parser.parse(*json).value();
+  int trending = 0;
+  simdjson::dom::array items = got["items"].get_array().value();
+  for (auto item : items) {
+    const std::string_view name = item["item"].get_string().value();
+    if (name.starts_with("taobao:product:shoes-")) {
+      ++trending;
+      EXPECT_EQ(item["because"].get_string().value(), "trending: people are posting about #Marathon#") << *json;
+    }
+  }
+  EXPECT_GE(trending, 1) << "the shoes everyone buys now: " << *json;
 }
 
 }  // namespace

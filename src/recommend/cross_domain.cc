@@ -9,6 +9,7 @@
 #include "recommend/evaluate.h"
 #include "recommend/events.h"
 #include "recommend/models.h"
+#include "recommend/trending.h"
 
 namespace holo::recommend {
 
@@ -56,9 +57,7 @@ void CrossDomain::Fit(const Dataset& train) {
     // How much likelier b is within the window after a than anywhere: the lower end of a
     // Wilson interval (z = 3) of P(b follows | a), less b's share of all users. Chance
     // co-occurrence of unrelated apps stays below and is dropped.
-    const double m = users_of[a], p = count / m, z2 = o_.z * o_.z;
-    const double lower = (p + z2 / (2 * m) - o_.z * std::sqrt(p * (1 - p) / m + z2 / (4 * m * m))) / (1 + z2 / m);
-    const double added = lower - static_cast<double>(users_of[b]) / static_cast<double>(users);
+    const double added = WilsonLower(count, users_of[a], o_.z) - static_cast<double>(users_of[b]) / static_cast<double>(users);
     if (added > 0) followers_[a].emplace_back(b, static_cast<float>(added));
   }
   for (auto& row : followers_) {
@@ -172,6 +171,10 @@ double ChooseCrossWeight(const Recommender& base, const CrossDomain& cross, cons
                          CrossChoice* choice) {
   static constexpr double kWeights[] = {0, 0.25, 0.5, 1, 2, 4};
   constexpr size_t kN = std::size(kWeights);
+  if (cross.pairs() == 0) {  // nothing to blend: weight 0, not the largest that costs nothing
+    if (choice != nullptr) *choice = CrossChoice{Evaluate(base, split), Evaluate(base, split), {}, {}};
+    return 0;
+  }
   const size_t n = split.train.num_items();
   std::vector<float> b(n), c(n), blend(n);
   std::vector<RankMetrics> overall(kN), across(kN);
@@ -180,40 +183,21 @@ double ChooseCrossWeight(const Recommender& base, const CrossDomain& cross, cons
     if (split.held[u] < 0) continue;
     const auto& history = split.train.by_user[u];
     const auto held = static_cast<uint32_t>(split.held[u]);
-    // The held event's time: the user's latest event of that item in `all`.
-    int64_t held_ts = 0;
-    for (const auto& e : all.by_user[u]) {
-      if (e.item == held) held_ts = std::max(held_ts, e.ts);
-    }
+    const int64_t held_ts = HeldTime(all, u, held);
     base.Score(history, b);
     cross.Score(history, c);
     // The targets the step is for: across domains, after items it knows followers of.
     const bool is_cross = CrossTarget(split.train, u, held, held_ts, cross.window_s()) &&
                           std::any_of(c.begin(), c.end(), [](float v) { return v > 0; });
-    exclude.clear();
-    if (split.exclude.empty()) {
-      for (const auto& e : history) exclude.push_back(e.item);
-    } else {
-      exclude = split.exclude[u];
-    }
+    ExcludedOf(split, u, &exclude);
     for (size_t w = 0; w < kN; ++w) {
       BlendCross(b, c, kWeights[w], blend);
       const size_t rank = RankOf(blend, exclude, held);
-      for (RankMetrics* m : {&overall[w], is_cross ? &across[w] : nullptr}) {
-        if (m == nullptr) continue;
-        ++m->users;
-        if (rank <= 10) {
-          m->hr += 1;
-          m->ndcg += 1 / std::log2(static_cast<double>(rank) + 1);
-        }
-      }
+      Tally(&overall[w], rank);
+      if (is_cross) Tally(&across[w], rank);
     }
   }
-  for (size_t w = 0; w < kN; ++w) {
-    for (RankMetrics* m : {&overall[w], &across[w]}) {
-      if (m->users > 0) m->hr /= static_cast<double>(m->users), m->ndcg /= static_cast<double>(m->users);
-    }
-  }
+  for (size_t w = 0; w < kN; ++w) Finish(&overall[w]), Finish(&across[w]);
   // The step holds only pairs that are surely not chance (z = 3): it is used as strongly as the
   // hold-out allows — the largest weight that costs neither all targets nor the cross-domain
   // ones more than 1% of their NDCG@10 (what a few users' ranks move); 0 when every weight costs.

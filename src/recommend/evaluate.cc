@@ -1,5 +1,6 @@
 #include "recommend/evaluate.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "recommend/models.h"
@@ -25,25 +26,47 @@ size_t RankOf(std::span<const float> scores, const std::vector<uint32_t>& exclud
   return rank;
 }
 
+void Tally(RankMetrics* m, size_t rank, size_t k) {
+  ++m->users;
+  if (rank <= k) {
+    m->hr += 1;
+    m->ndcg += 1 / std::log2(static_cast<double>(rank) + 1);
+  }
+}
+
+void Finish(RankMetrics* m) {
+  if (m->users == 0) return;
+  m->hr /= static_cast<double>(m->users);
+  m->ndcg /= static_cast<double>(m->users);
+}
+
+void ExcludedOf(const Split& split, uint32_t u, std::vector<uint32_t>* out) {
+  out->clear();
+  if (!split.exclude.empty()) {
+    *out = split.exclude[u];
+    return;
+  }
+  for (const auto& e : split.train.by_user[u]) out->push_back(e.item);
+}
+
+int64_t HeldTime(const Dataset& all, uint32_t u, uint32_t held) {
+  int64_t ts = 0;
+  for (const auto& e : all.by_user[u]) {
+    if (e.item == held) ts = std::max(ts, e.ts);
+  }
+  return ts;
+}
+
 RankMetrics Evaluate(const Recommender& model, const Split& split, size_t k) {
   RankMetrics m;
   std::vector<float> scores(split.train.num_items());
   for (uint32_t u = 0; u < split.train.num_users(); ++u) {
     if (split.held[u] < 0) continue;
-    ++m.users;
     model.Score(split.train.by_user[u], scores);
     const uint32_t held = static_cast<uint32_t>(split.held[u]);
-    const size_t rank = split.exclude.empty() ? RankOf(scores, split.train.by_user[u], held)
-                                              : RankOf(scores, split.exclude[u], held);
-    if (rank <= k) {
-      m.hr += 1;
-      m.ndcg += 1 / std::log2(static_cast<double>(rank) + 1);
-    }
+    Tally(&m, split.exclude.empty() ? RankOf(scores, split.train.by_user[u], held) : RankOf(scores, split.exclude[u], held), k);
   }
-  if (m.users > 0) {
-    m.hr /= static_cast<double>(m.users);
-    m.ndcg /= static_cast<double>(m.users);
-  }
+  Finish(&m);
   return m;
 }
 

@@ -27,4 +27,13 @@ size_t RankOf(std::span<const float> scores, const std::vector<Dataset::Event>& 
 // The same, leaving out `exclude` instead.
 size_t RankOf(std::span<const float> scores, const std::vector<uint32_t>& exclude, uint32_t held);
 
+// Counts one held item ranked `rank` into m (Finish averages); k: the cut-off.
+void Tally(RankMetrics* m, size_t rank, size_t k = 10);
+void Finish(RankMetrics* m);
+// The items user u's ranking leaves out in the split (its exclusions, else the training
+// history), into *out.
+void ExcludedOf(const Split& split, uint32_t u, std::vector<uint32_t>* out);
+// The time of user u's held item: their latest event of it in `all` (the data the split was cut from).
+int64_t HeldTime(const Dataset& all, uint32_t u, uint32_t held);
+
 }  // namespace holo::recommend

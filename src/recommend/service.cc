@@ -19,6 +19,7 @@
 #include "recommend/events.h"
 #include "recommend/model_file.h"
 #include "recommend/models.h"
+#include "recommend/trending.h"
 
 namespace holo::recommend {
 
@@ -31,6 +32,8 @@ struct Service::Served {
   TrainedModel trained;
   CrossDomain cross;
   double cross_weight = 0;
+  Trending trend;
+  double trend_weight = 0;
   std::vector<std::string> labels;       // per item, what it is, for people
   std::vector<float> popularity;         // per item, its users at training
   std::vector<std::string> domains;      // sorted
@@ -100,6 +103,11 @@ std::string EncodeExtra(const Service::Served& s) {
   coding::PutVarint64(&out, s.popularity.size());
   out.append(reinterpret_cast<const char*>(s.popularity.data()), s.popularity.size() * sizeof(float));
   coding::PutLengthPrefixed(&out, s.report);
+  // Since the trending boost: its weight and state (a file without them has none).
+  PutDouble(&out, s.trend_weight);
+  std::string trend;
+  s.trend.Save(&trend);
+  coding::PutLengthPrefixed(&out, trend);
   return out;
 }
 
@@ -122,7 +130,10 @@ Status DecodeExtra(std::string_view in, Service::Served* s) {
   in.remove_prefix(n * sizeof(float));
   if (!coding::GetLengthPrefixed(&in, &text)) return damaged;
   s->report = std::string(text);
-  return Status::OK();
+  if (in.empty()) return Status::OK();  // trained before the trending boost
+  std::string_view trend;
+  if (!GetDouble(&in, &s->trend_weight) || !coding::GetLengthPrefixed(&in, &trend)) return damaged;
+  return s->trend.Load(trend);
 }
 
 void IndexDomains(Service::Served* s) {
@@ -237,6 +248,11 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   split_cross.Fit(split.train);
   CrossChoice choice;
   const double weight = ChooseCrossWeight(*best_on_split, split_cross, split, all, &choice);
+  // The trending boost's weight, on the same hold-out, over the model and the step.
+  Trending split_trend;
+  split_trend.Fit(split.train);
+  TrendChoice trend_choice;
+  const double trend_weight = ChooseTrendWeight(*best_on_split, split_cross, weight, split_trend, split, all, &trend_choice);
   best_on_split.reset();
 
   auto served = std::make_shared<Served>();
@@ -246,6 +262,8 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   HOLO_RETURN_IF_ERROR(served->trained.model->Fit(all).WithContext("recommend train"));
   served->cross.Fit(all);
   served->cross_weight = weight;
+  served->trend.Fit(all);
+  served->trend_weight = trend_weight;
   HOLO_ASSIGN_OR_RETURN(served->popularity, Popularity(all));
   for (const auto& item : all.items) {
     auto it = store.labels.find(item);
@@ -260,6 +278,15 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   w.EndArray().Key("cross_domain_targets").BeginArray();
   WriteMetrics(w, best_algo + "+cross", choice.across);
   WriteMetrics(w, best_algo, choice.across_without);
+  w.EndArray().EndObject();
+  w.Key("trending").BeginObject().Key("topics").Uint(served->trend.topics()).Key("pairs").Uint(served->trend.pairs());
+  w.Key("weight").Double(trend_weight).Key("held_items_with_trends").Uint(trend_choice.moments_with_trends);
+  w.Key("all_targets").BeginArray();
+  WriteMetrics(w, best_algo + "+cross+trending", trend_choice.overall);
+  WriteMetrics(w, best_algo + "+cross", trend_choice.overall_without);
+  w.EndArray().Key("trending_targets").BeginArray();
+  WriteMetrics(w, best_algo + "+cross+trending", trend_choice.trending);
+  WriteMetrics(w, best_algo + "+cross", trend_choice.trending_without);
   w.EndArray().EndObject();
   w.Key("trained_at").String(FormatIso8601Ms(served->trained_at_ms));
   w.Key("seconds").Double(std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() * 100) / 100);
@@ -394,6 +421,25 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
   } else {
     scores = s.popularity;
   }
+  // What is trending now, for everyone, at the weight the hold-out chose.
+  const int64_t now_s = (hooks_.now_ms ? hooks_.now_ms() : NowMs()) / 1000;
+  std::vector<float> boost;
+  float trend_scale = 0;
+  if (s.trend_weight > 0) {
+    boost.resize(n);
+    s.trend.Score(now_s, boost);
+    float top = 0;
+    for (float v : boost) top = std::max(top, v);
+    if (top > 0) {
+      if (!personalized) {  // popularity at the scale of a blend
+        float most = 0;
+        for (float v : scores) most = std::max(most, v);
+        if (most > 0) for (float& v : scores) v /= most;
+      }
+      BlendTrend(scores, boost, s.trend_weight, scores);
+      trend_scale = static_cast<float>(s.trend_weight) / top;
+    }
+  }
   std::vector<char> own(n, 0);
   for (const auto& e : history) own[e.item] = 1;
   std::vector<std::pair<uint32_t, float>> ranked;
@@ -425,7 +471,12 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
     const uint32_t j = ranked[r].first;
     w.BeginObject().Key("item").String(data.items[j]).Key("domain").String(s.domains[s.domain_of[j]]);
     w.Key("label").String(s.labels[j]).Key("score").Double(std::round(static_cast<double>(ranked[r].second) * 10000) / 10000);
-    if (because[r] >= 0) {
+    // Raised more by what is trending than by the person's own history: say so.
+    const float trend_part = trend_scale * (boost.empty() ? 0.0f : boost[j]);
+    const int topic = trend_part > 0 && 2 * trend_part >= ranked[r].second ? s.trend.Because(now_s, j) : -1;
+    if (topic >= 0) {
+      w.Key("because").String("trending: people are posting about " + s.labels[static_cast<size_t>(topic)]);
+    } else if (because[r] >= 0) {
       const Seen& e = seen[static_cast<size_t>(because[r])];
       w.Key("because").String(ExplainBecause(e.verb, e.label));
     } else {

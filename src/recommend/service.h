@@ -30,6 +30,8 @@ struct ServiceHooks {
   std::function<Result<std::vector<uint32_t>>(std::string_view)> members;
   // Every profile: (OneID, its JSON as ProfileJson shows it).
   std::function<Status(const std::function<void(uint64_t, std::string_view)>&)> scan_profiles;
+  // The engine's clock, ms since the epoch (HOLO_NOW when set): what "trending now" means.
+  std::function<int64_t()> now_ms;
   // Saves `members` as the segment `name` (kAlreadyExists when the name is taken).
   std::function<Status(std::string_view name, const std::vector<uint32_t>& members)> save_segment;
 };
