@@ -65,6 +65,10 @@ class RecommendService {
   // the domain's most popular items ("personalized": false). kFailedPrecondition before a model
   // is trained (the message says how); kInvalidArgument for a domain the model has no item of.
   virtual Result<std::string> RecommendationsJson(uint64_t oneid, size_t k, std::string_view domain) = 0;
+  // Whether RecommendationsJson(oneid, ...) would read nothing from disk now: the model is
+  // loaded and the person's history is in memory (a server answers it on its event loop,
+  // else on a worker thread).
+  virtual bool InMemory(uint64_t oneid) = 0;
 
   // Look-alike audience (docs/recommend.md "Look-alike audiences"): scores every OneID by
   // similarity to the seed's members and, with a name, saves the `size` best non-members as a

@@ -137,6 +137,8 @@ EngineImpl::EngineImpl(Options options, std::unique_ptr<storage::Store> store, K
   destinations_ = MakeDestinations();
   stores_ = MakeStores();
   recommend_ = MakeRecommend();
+  // A person's history served from memory is forgotten when their profile changes.
+  profiles_.SetOnChanged([r = recommend_.get()](const std::vector<uint64_t>& oneids, bool all) { r->Forget(oneids, all); });
   profiles_.SetStores(stores_.get());
 }
 

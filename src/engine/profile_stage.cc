@@ -109,6 +109,7 @@ Status ProfileStage::RebuildProfiles(const Rebuild& how, profile::BuildStats* st
   bo.full_threshold = how.full_threshold;
   HOLO_RETURN_IF_ERROR(profile::BuildPendingProfiles(store_, bo, stats));
   HOLO_RETURN_IF_ERROR(audiences_->Refresh(stats->changed, stats->full));
+  if (on_changed_) on_changed_(stats->changed, stats->full);
   if (stats->full || how.reload_consent) {
     // A full pass deleted every dirty mark one key at a time; compact them away so that
     // the next incremental resolve's scan of the marks does not step over millions of

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "holo/result.h"
 #include "profile/profile_store.h"
@@ -52,6 +53,11 @@ class ProfileStage {
   void SetLog(Log log) { log_ = std::move(log); }
   // The offline stores, whose imported visit days profiles take (may be null). Set before use.
   void SetStores(const stores::Stores* stores) { stores_ = stores; }
+  // Told the OneIDs whose profiles a rebuild wrote or deleted (every OneID when `all`), after
+  // the audiences: what keeps a person's state beyond the profile (recommend's histories)
+  // forgets it. May be empty. Set before use.
+  using Changed = std::function<void(const std::vector<uint64_t>& oneids, bool all)>;
+  void SetOnChanged(Changed on_changed) { on_changed_ = std::move(on_changed); }
 
   // At a read-write open: builds the event index (keys::EventNameKey) and the typed trait
   // rows once, for a store written before them.
@@ -78,6 +84,7 @@ class ProfileStage {
   Result<profile::BuildOptions> OptionsFor(bool reload_consent);
 
   storage::Store* const store_;
+  Changed on_changed_;
   ConsentIndex* const consent_;
   Audiences* const audiences_;
   const Clock clock_;

@@ -140,6 +140,10 @@ class ItemKnn final : public Recommender {
       for (const auto& [j, s] : neighbours_[i]) scores[j] += s * v;
     }
   }
+  bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+    Score(history, scores);  // its rows are its neighbours already
+    return true;
+  }
   using Recommender::Because;
   int Because(const std::vector<Dataset::Event>& history, uint32_t item) const override {
     return Strongest(history, [&](size_t p) {
@@ -235,6 +239,42 @@ void AddRows(const Matrix& b, const std::vector<std::pair<uint32_t, float>>& x, 
   }
 }
 
+// Each row of a matrix cut to its `keep` largest entries (ScoreSparse).
+struct SparseRows {
+  std::vector<uint32_t> start;  // row i: [start[i], start[i + 1])
+  std::vector<uint32_t> col;
+  std::vector<float> val;
+
+  static SparseRows Of(const Matrix& m, uint32_t keep) {
+    SparseRows r;
+    const auto n = static_cast<uint32_t>(m.cols());
+    r.start.reserve(static_cast<size_t>(m.rows()) + 1);
+    r.start.push_back(0);
+    std::vector<uint32_t> order(n);
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+      for (uint32_t j = 0; j < n; ++j) order[j] = j;
+      const uint32_t k = std::min(keep, n);
+      std::nth_element(order.begin(), order.begin() + k, order.end(),
+                       [&](uint32_t a, uint32_t b) { return m(i, a) > m(i, b) || (m(i, a) == m(i, b) && a < b); });
+      for (uint32_t q = 0; q < k; ++q) {
+        if (m(i, order[q]) == 0) continue;
+        r.col.push_back(order[q]);
+        r.val.push_back(m(i, order[q]));
+      }
+      r.start.push_back(static_cast<uint32_t>(r.col.size()));
+    }
+    return r;
+  }
+  // Σ w_p row(item_p) into scores (set, not added to).
+  void AddRows(const std::vector<std::pair<uint32_t, float>>& x, std::span<float> scores) const {
+    std::fill(scores.begin(), scores.end(), 0.0f);
+    for (const auto& [i, w] : x) {
+      if (i + 1 >= start.size()) continue;
+      for (uint32_t q = start[i]; q < start[i + 1]; ++q) scores[col[q]] += w * val[q];
+    }
+  }
+};
+
 std::vector<std::pair<uint32_t, float>> Presence(const std::vector<Dataset::Event>& history, bool use_weights) {
   const auto x = ItemValues(history, use_weights);
   return {x.begin(), x.end()};
@@ -247,10 +287,15 @@ class Ease final : public Recommender {
   Status Fit(const Dataset& train) override {
     HOLO_RETURN_IF_ERROR(CheckDense(train, o_, "ease"));
     b_ = FitEase(train, o_);
+    sparse_ = SparseRows::Of(b_, kSparseKeep);
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
     AddRows(b_, Presence(history, o_.use_weights), scores);
+  }
+  bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+    sparse_.AddRows(Presence(history, o_.use_weights), scores);
+    return true;
   }
   using Recommender::Because;
   int Because(const std::vector<Dataset::Event>& history, uint32_t item) const override {
@@ -262,11 +307,16 @@ class Ease final : public Recommender {
   }
   std::string Describe() const override { return fmt::format("lambda {:g}", o_.lambda); }
   void Save(std::string* out) const override { PutMatrix(out, b_); }
-  Status Load(std::string_view in) override { return GetMatrix(&in, &b_) ? Status::OK() : Damaged("ease"); }
+  Status Load(std::string_view in) override {
+    if (!GetMatrix(&in, &b_)) return Damaged("ease");
+    sparse_ = SparseRows::Of(b_, kSparseKeep);
+    return Status::OK();
+  }
 
  private:
   Options o_;
   Matrix b_;
+  SparseRows sparse_;
 };
 
 // ---- sequential: EASE over a recency-weighted history, plus transitions ----
@@ -407,6 +457,7 @@ class Sequential final : public Recommender {
     beta_ = betas[best % betas.size()];
     b_ = FitEase(train, o_);
     t_ = FitTransitions(train);
+    Cut();
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
@@ -454,6 +505,19 @@ class Sequential final : public Recommender {
     }
     return out;
   }
+  bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+    thread_local Parts parts(0);
+    if (parts.ease.size() != scores.size()) parts = Parts(scores.size());
+    const auto x = Recent(history, half_life_, o_.use_weights);
+    b_cut_.AddRows(x, parts.ease);
+    t_cut_.AddRows(x, parts.trans);
+    Own(x, parts.own);
+    parts.Measure();
+    Blend(parts, alpha_, beta_, scores);
+    last_scales_ = ScaleMemo::Of(this, history);  // for Because, as after Score
+    last_scales_.me = parts.me, last_scales_.mt = parts.mt;
+    return true;
+  }
   // The parts of a history's score at `half_life` (the fitted matrices).
   void Score(const std::vector<Dataset::Event>& history, double half_life, Parts* parts) const {
     const auto x = Recent(history, half_life, o_.use_weights);
@@ -480,12 +544,18 @@ class Sequential final : public Recommender {
     half_life_ = hp[0];
     alpha_ = hp[1];
     beta_ = hp[2];
+    Cut();
     return Status::OK();
   }
 
  private:
+  void Cut() {
+    b_cut_ = SparseRows::Of(b_, kSparseKeep);
+    t_cut_ = SparseRows::Of(t_, kSparseKeep);
+  }
   Options o_;
   Matrix b_, t_;
+  SparseRows b_cut_, t_cut_;
   double half_life_ = 0, alpha_ = 0, beta_ = 0;
 };
 
@@ -505,6 +575,29 @@ Result<std::unique_ptr<Recommender>> MakeRecommender(const Options& o) {
   std::string known;
   for (auto a : Algorithms()) known += (known.empty() ? "" : ", ") + std::string(a);
   return Status::InvalidArgument("unknown algorithm '" + o.algo + "' (known: " + known + ")");
+}
+
+RankMetrics EvaluateSparse(const Recommender& model, const Split& split, bool* ok) {
+  // The model as ScoreSparse scores it.
+  class Cut final : public Recommender {
+   public:
+    explicit Cut(const Recommender& m) : m_(m) {}
+    std::string_view name() const override { return m_.name(); }
+    Status Fit(const Dataset&) override { return Status::OK(); }
+    void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
+      m_.ScoreSparse(history, scores);
+    }
+    std::string Describe() const override { return m_.Describe(); }
+    void Save(std::string*) const override {}
+    Status Load(std::string_view) override { return Status::OK(); }
+
+   private:
+    const Recommender& m_;
+  };
+  std::vector<float> probe(split.train.num_items());
+  *ok = model.ScoreSparse({}, probe);
+  if (!*ok) return {};
+  return Evaluate(Cut(model), split);
 }
 
 std::vector<std::pair<uint32_t, float>> TopK(const Recommender& model, const std::vector<Dataset::Event>& history,

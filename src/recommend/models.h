@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "holo/result.h"
+#include "recommend/evaluate.h"
 #include "recommend/interactions.h"
 
 namespace holo::recommend {
@@ -74,6 +75,16 @@ class Recommender {
     for (uint32_t item : items) out.push_back(Because(history, item));
     return out;
   }
+  // Score for serving, in a fraction of its time: each item-item row cut to its kSparseKeep
+  // largest entries (the items a history item raises most), every other entry taken for 0.
+  // Rankings move where the cut entries add up; Train measures by how much on its hold-out
+  // and serves it only when it ranks as well (docs/recommend.md "Serving"). False for a
+  // model that has no rows to cut (popularity, als): the caller scores with Score.
+  static constexpr uint32_t kSparseKeep = 256;
+  virtual bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const {
+    (void)history, (void)scores;
+    return false;
+  }
   // What Fit chose or learned, for people ("lambda 100, half-life 8, transitions 0.5").
   virtual std::string Describe() const = 0;
   // The fitted state, and back (after Fit, for the same items).
@@ -84,6 +95,9 @@ class Recommender {
 // kInvalidArgument for an unknown algorithm (the message lists the known ones).
 Result<std::unique_ptr<Recommender>> MakeRecommender(const Options& options);
 const std::vector<std::string_view>& Algorithms();
+
+// Evaluates `model` through ScoreSparse (evaluate.h's protocol); `ok` false when it has none.
+RankMetrics EvaluateSparse(const Recommender& model, const Split& split, bool* ok);
 
 // The k best items for a history, its own items excluded: (item, score), best first.
 std::vector<std::pair<uint32_t, float>> TopK(const Recommender& model, const std::vector<Dataset::Event>& history,

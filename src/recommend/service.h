@@ -14,6 +14,7 @@
 
 #include "common/thread_annotations.h"
 #include "holo/recommend.h"
+#include "recommend/history_cache.h"
 
 namespace holo::recommend {
 
@@ -46,15 +47,23 @@ class Service final : public RecommendService {
   Result<std::string> ModelJson() override;
   Result<std::string> RecommendationsJson(uint64_t oneid, size_t k, std::string_view domain) override;
   Result<std::string> Lookalike(const LookalikeRequest& request) override;
+  bool InMemory(uint64_t oneid) override;
   // Loads the trained model now, if there is one (a server at its start: the first request
   // then does not wait for it). OK without a model.
   Status Warm();
+  // The profiles of `oneids` (of everyone, when `all`) changed: their histories kept in
+  // memory are read again at their next request.
+  void Forget(const std::vector<uint64_t>& oneids, bool all) { histories_.Forget(oneids, all); }
+  HistoryCache::Stats history_stats() const { return histories_.stats(); }
 
   struct Served;  // a loaded model with its cross-domain step and item labels (service.cc)
 
  private:
   // The model of DIR/model.holo, loaded at the first use and again after a Train.
   Result<std::shared_ptr<const Served>> Current() EXCLUDES(mu_);
+  // A person's newest events as the model's items, oldest first: from memory when asked for
+  // lately and unchanged since, else read and kept.
+  Result<std::shared_ptr<const HistoryCache::History>> HistoryOf(const Served& served, uint64_t oneid);
 
   const std::string dir_;
   const ServiceHooks hooks_;
@@ -62,6 +71,8 @@ class Service final : public RecommendService {
   Mutex mu_;
   std::shared_ptr<const Served> served_ GUARDED_BY(mu_);
   Mutex train_mu_;  // one Train at a time
+  // 256 MB: the histories of about 200,000 people of 50 items; five minutes at most.
+  HistoryCache histories_{256u << 20, 5 * 60 * 1000};
 };
 
 }  // namespace holo::recommend

@@ -783,6 +783,13 @@ class ServerImpl final : public Server {
   // (the "recommendation" use); an activation token asking for someone without it gets the
   // same 404 as for someone unknown.
   void Recommendations(const Request& req, Response& res) {
+    // On an event loop only when the model and the person's history are in memory (tens of
+    // microseconds); a first request of someone reads their events on a worker. Decided
+    // first, before anything is done or audited.
+    if (HttpFrontend::InEventLoop()) {
+      auto id = engine_->serving().ResolveId(DecodePathParam(req.matches[1].str()));
+      if (!id.ok() || !engine_->recommend().InMemory(*id)) throw HttpFrontend::DeferToWorker();
+    }
     auto who = Require(req, res, {"admin", "activation"});
     if (!who) return;
     auto oneid = Person(req, res, *who, "profile.recommendations");
@@ -1981,7 +1988,8 @@ class ServerImpl final : public Server {
     on(get, R"(/v1/spaces/([^/]+)/collections/users/profiles/([^/]+)/events)",
        "/v1/spaces/{space}/collections/users/profiles/{id}/events", &ServerImpl::ProfileApiEvents);
     on(get, R"(/api/profiles/([^/]+)/events)", "/api/profiles/{id}/events", &ServerImpl::Events);
-    on(get, R"(/api/profiles/([^/]+)/recommendations)", "/api/profiles/{id}/recommendations", &ServerImpl::Recommendations);
+    on(get, R"(/api/profiles/([^/]+)/recommendations)", "/api/profiles/{id}/recommendations", &ServerImpl::Recommendations,
+       kInline);
     on(get, "/api/recommend/model", "/api/recommend/model", &ServerImpl::RecommendModel);
     on(post, "/api/lookalikes", "/api/lookalikes", &ServerImpl::CreateLookalike);
     on(get, R"(/api/profiles/([^/]+)/people)", "/api/profiles/{id}/people", &ServerImpl::PeopleOf);
