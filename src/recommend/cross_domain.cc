@@ -86,6 +86,18 @@ void CrossDomain::Score(const std::vector<Dataset::Event>& history, std::span<fl
   }
 }
 
+void CrossDomain::ScoreSparse(const std::vector<Dataset::Event>& history, SparseScores* scores) const {
+  scores->Reset(followers_.size());
+  if (history.empty()) return;
+  const int64_t now = history.back().ts;
+  for (size_t p = history.size(); p-- > 0;) {
+    const float r = Recency(now - history[p].ts);
+    if (r <= 0) break;
+    if (history[p].item >= followers_.size()) continue;
+    for (const auto& [b, v] : followers_[history[p].item]) scores->Max(b, r * v);
+  }
+}
+
 int CrossDomain::Because(const std::vector<Dataset::Event>& history, uint32_t item) const {
   if (history.empty()) return -1;
   const int64_t now = history.back().ts;

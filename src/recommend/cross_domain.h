@@ -26,6 +26,7 @@
 #include "holo/status.h"
 #include "recommend/evaluate.h"
 #include "recommend/interactions.h"
+#include "recommend/sparse_scores.h"
 
 namespace holo::recommend {
 
@@ -44,6 +45,8 @@ class CrossDomain {
   // Adds nothing when the history is empty or its recent items lead nowhere across domains.
   // scores.size() == the training items; scores are set, not added to.
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const;
+  // The same over the items it raises alone (Reset to the training items first).
+  void ScoreSparse(const std::vector<Dataset::Event>& history, SparseScores* scores) const;
   // The history event that lends `item` the most (its index), or -1.
   int Because(const std::vector<Dataset::Event>& history, uint32_t item) const;
   // Pairs kept, for people.

@@ -140,8 +140,14 @@ class ItemKnn final : public Recommender {
       for (const auto& [j, s] : neighbours_[i]) scores[j] += s * v;
     }
   }
-  bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
-    Score(history, scores);  // its rows are its neighbours already
+  bool CutRows(uint32_t) override { return cut_ = true; }  // its rows are its neighbours already
+  bool ScoreSparse(const std::vector<Dataset::Event>& history, SparseScores* scores) const override {
+    if (!cut_) return false;
+    scores->Reset(neighbours_.size());
+    for (const auto& [i, v] : ItemValues(history, o_.use_weights)) {
+      if (i >= neighbours_.size()) continue;
+      for (const auto& [j, s] : neighbours_[i]) scores->Add(j, s * v);
+    }
     return true;
   }
   using Recommender::Because;
@@ -188,6 +194,7 @@ class ItemKnn final : public Recommender {
  private:
   Options o_;
   std::vector<std::vector<std::pair<uint32_t, float>>> neighbours_;
+  bool cut_ = false;
 };
 
 // ---- EASE ----
@@ -265,12 +272,12 @@ struct SparseRows {
     }
     return r;
   }
-  // Σ w_p row(item_p) into scores (set, not added to).
-  void AddRows(const std::vector<std::pair<uint32_t, float>>& x, std::span<float> scores) const {
-    std::fill(scores.begin(), scores.end(), 0.0f);
+  // Σ w_p row(item_p) into scores (Reset first to n items).
+  void AddRows(const std::vector<std::pair<uint32_t, float>>& x, size_t n, SparseScores* scores) const {
+    scores->Reset(n);
     for (const auto& [i, w] : x) {
       if (i + 1 >= start.size()) continue;
-      for (uint32_t q = start[i]; q < start[i + 1]; ++q) scores[col[q]] += w * val[q];
+      for (uint32_t q = start[i]; q < start[i + 1]; ++q) scores->Add(col[q], w * val[q]);
     }
   }
 };
@@ -287,14 +294,19 @@ class Ease final : public Recommender {
   Status Fit(const Dataset& train) override {
     HOLO_RETURN_IF_ERROR(CheckDense(train, o_, "ease"));
     b_ = FitEase(train, o_);
-    sparse_ = SparseRows::Of(b_, kSparseKeep);
+    sparse_ = {};
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
     AddRows(b_, Presence(history, o_.use_weights), scores);
   }
-  bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
-    sparse_.AddRows(Presence(history, o_.use_weights), scores);
+  bool CutRows(uint32_t keep) override {
+    sparse_ = SparseRows::Of(b_, keep);
+    return true;
+  }
+  bool ScoreSparse(const std::vector<Dataset::Event>& history, SparseScores* scores) const override {
+    if (sparse_.start.empty()) return false;
+    sparse_.AddRows(Presence(history, o_.use_weights), static_cast<size_t>(b_.cols()), scores);
     return true;
   }
   using Recommender::Because;
@@ -309,7 +321,7 @@ class Ease final : public Recommender {
   void Save(std::string* out) const override { PutMatrix(out, b_); }
   Status Load(std::string_view in) override {
     if (!GetMatrix(&in, &b_)) return Damaged("ease");
-    sparse_ = SparseRows::Of(b_, kSparseKeep);
+    sparse_ = {};
     return Status::OK();
   }
 
@@ -457,7 +469,7 @@ class Sequential final : public Recommender {
     beta_ = betas[best % betas.size()];
     b_ = FitEase(train, o_);
     t_ = FitTransitions(train);
-    Cut();
+    b_cut_ = t_cut_ = {};
     return Status::OK();
   }
   void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
@@ -505,17 +517,35 @@ class Sequential final : public Recommender {
     }
     return out;
   }
-  bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
-    thread_local Parts parts(0);
-    if (parts.ease.size() != scores.size()) parts = Parts(scores.size());
+  // Blend's parts, each over the items it touches.
+  bool CutRows(uint32_t keep) override {
+    b_cut_ = SparseRows::Of(b_, keep);
+    t_cut_ = SparseRows::Of(t_, keep);
+    return true;
+  }
+  bool ScoreSparse(const std::vector<Dataset::Event>& history, SparseScores* scores) const override {
+    if (b_cut_.start.empty()) return false;
+    thread_local SparseScores ease, trans;
+    const auto n = static_cast<size_t>(b_.cols());
     const auto x = Recent(history, half_life_, o_.use_weights);
-    b_cut_.AddRows(x, parts.ease);
-    t_cut_.AddRows(x, parts.trans);
-    Own(x, parts.own);
-    parts.Measure();
-    Blend(parts, alpha_, beta_, scores);
+    b_cut_.AddRows(x, n, &ease);
+    t_cut_.AddRows(x, n, &trans);
+    float mo = 0;
+    for (const auto& [i, w] : x) {
+      if (i < n) mo = std::max(mo, std::fabs(w));
+    }
+    const float me = ease.MaxAbs(), mt = trans.MaxAbs();
+    const float a = me > 0 ? 1.0f / me : 0.0f;
+    const float b = mt > 0 ? static_cast<float>(alpha_) / mt : 0.0f;
+    const float c = mo > 0 ? static_cast<float>(beta_) / mo : 0.0f;
+    scores->Reset(n);
+    for (uint32_t j : ease.items()) scores->Add(j, a * ease[j]);
+    for (uint32_t j : trans.items()) scores->Add(j, b * trans[j]);
+    for (const auto& [i, w] : x) {
+      if (i < n) scores->Add(i, c * w);
+    }
     last_scales_ = ScaleMemo::Of(this, history);  // for Because, as after Score
-    last_scales_.me = parts.me, last_scales_.mt = parts.mt;
+    last_scales_.me = me, last_scales_.mt = mt;
     return true;
   }
   // The parts of a history's score at `half_life` (the fitted matrices).
@@ -544,15 +574,11 @@ class Sequential final : public Recommender {
     half_life_ = hp[0];
     alpha_ = hp[1];
     beta_ = hp[2];
-    Cut();
+    b_cut_ = t_cut_ = {};
     return Status::OK();
   }
 
  private:
-  void Cut() {
-    b_cut_ = SparseRows::Of(b_, kSparseKeep);
-    t_cut_ = SparseRows::Of(t_, kSparseKeep);
-  }
   Options o_;
   Matrix b_, t_;
   SparseRows b_cut_, t_cut_;
@@ -585,7 +611,10 @@ RankMetrics EvaluateSparse(const Recommender& model, const Split& split, bool* o
     std::string_view name() const override { return m_.name(); }
     Status Fit(const Dataset&) override { return Status::OK(); }
     void Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const override {
-      m_.ScoreSparse(history, scores);
+      thread_local SparseScores cut;
+      m_.ScoreSparse(history, &cut);
+      std::fill(scores.begin(), scores.end(), 0.0f);
+      for (uint32_t j : cut.items()) scores[j] = cut[j];
     }
     std::string Describe() const override { return m_.Describe(); }
     void Save(std::string*) const override {}
@@ -594,8 +623,8 @@ RankMetrics EvaluateSparse(const Recommender& model, const Split& split, bool* o
    private:
     const Recommender& m_;
   };
-  std::vector<float> probe(split.train.num_items());
-  *ok = model.ScoreSparse({}, probe);
+  SparseScores probe;
+  *ok = model.ScoreSparse({}, &probe);
   if (!*ok) return {};
   return Evaluate(Cut(model), split);
 }

@@ -34,6 +34,7 @@
 #include "holo/result.h"
 #include "recommend/evaluate.h"
 #include "recommend/interactions.h"
+#include "recommend/sparse_scores.h"
 
 namespace holo::recommend {
 
@@ -75,13 +76,19 @@ class Recommender {
     for (uint32_t item : items) out.push_back(Because(history, item));
     return out;
   }
-  // Score for serving, in a fraction of its time: each item-item row cut to its kSparseKeep
-  // largest entries (the items a history item raises most), every other entry taken for 0.
+  // Cuts each item-item row to its `keep` largest entries (the items a history item raises
+  // most) for ScoreSparse; false for a model without such rows (popularity, als). Not
+  // beside ScoreSparse calls. itemknn's rows are its neighbours already: nothing is cut.
+  virtual bool CutRows(uint32_t keep) {
+    (void)keep;
+    return false;
+  }
+  // Score for serving, in a fraction of its time, after CutRows: every entry cut taken for 0.
   // Rankings move where the cut entries add up; Train measures by how much on its hold-out
-  // and serves it only when it ranks as well (docs/recommend.md "Serving"). False for a
-  // model that has no rows to cut (popularity, als): the caller scores with Score.
-  static constexpr uint32_t kSparseKeep = 256;
-  virtual bool ScoreSparse(const std::vector<Dataset::Event>& history, std::span<float> scores) const {
+  // and serves the smallest cut that ranks as well (docs/recommend.md "Serving"). False
+  // when there is nothing cut to score with (the caller scores with Score). `scores` is
+  // Reset to the training items first.
+  virtual bool ScoreSparse(const std::vector<Dataset::Event>& history, SparseScores* scores) const {
     (void)history, (void)scores;
     return false;
   }

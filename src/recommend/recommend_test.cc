@@ -130,8 +130,7 @@ TEST(RecommendersTest, EachModelRanksAsItsIdeaSays) {
   EXPECT_EQ(got["ease"].users, 600u);
 }
 
-// Serving's rows cut to their largest entries: on 40 items every row is whole (the cut keeps
-// 256), so the cut models rank exactly as the whole ones; models without rows say so.
+// Serving's rows cut to their largest entries: on 40 items every row is whole (cut to 256), so the cut models rank exactly as the whole ones; models without rows say so.
 TEST(RecommendersTest, CutRowsRankAsWholeRowsWhereNothingIsCut) {
   const Split split = LeaveLastOut(Chains(300, 3));
   for (auto algo : Algorithms()) {
@@ -141,7 +140,11 @@ TEST(RecommendersTest, CutRowsRankAsWholeRowsWhereNothingIsCut) {
     ASSERT_TRUE(m.ok());
     ASSERT_TRUE((*m)->Fit(split.train).ok());
     bool has = false;
+    EvaluateSparse(**m, split, &has);
+    EXPECT_FALSE(has) << algo << ": nothing cut yet";
+    const bool cuts = (*m)->CutRows(256);
     const RankMetrics cut = EvaluateSparse(**m, split, &has);
+    EXPECT_EQ(cuts, has) << algo;
     if (algo == "popularity" || algo == "als") {
       EXPECT_FALSE(has) << algo;
       continue;

@@ -34,11 +34,12 @@ struct Service::Served {
   double cross_weight = 0;
   Trending trend;
   double trend_weight = 0;
-  bool sparse = false;  // score with the model's ScoreSparse (Train measured it ranks as well)
+  uint32_t sparse_keep = 0;  // rows cut to this many entries to serve (Train measured they rank as well); 0: whole
   std::vector<std::string> labels;       // per item, what it is, for people
   std::vector<float> popularity;         // per item, its users at training
   std::vector<std::string> domains;      // sorted
   std::vector<uint32_t> domain_of;       // per item, its index in `domains`
+  std::vector<uint32_t> by_popularity;   // the items, most popular first
   int64_t trained_at_ms = 0;
   std::string report;                    // Train's report
   int64_t file_mtime_ns = 0;
@@ -109,7 +110,7 @@ std::string EncodeExtra(const Service::Served& s) {
   std::string trend;
   s.trend.Save(&trend);
   coding::PutLengthPrefixed(&out, trend);
-  out.push_back(s.sparse ? 1 : 0);  // since sparse serving (a file without it scores densely)
+  coding::PutVarint64(&out, s.sparse_keep);  // since sparse serving (a file without it scores densely)
   return out;
 }
 
@@ -136,7 +137,10 @@ Status DecodeExtra(std::string_view in, Service::Served* s) {
   std::string_view trend;
   if (!GetDouble(&in, &s->trend_weight) || !coding::GetLengthPrefixed(&in, &trend)) return damaged;
   HOLO_RETURN_IF_ERROR(s->trend.Load(trend));
-  if (!in.empty()) s->sparse = in[0] == 1;
+  uint64_t keep = 0;
+  if (!in.empty() && (!coding::GetVarint64(&in, &keep) || keep > (1u << 20))) return damaged;
+  s->sparse_keep = static_cast<uint32_t>(keep);
+  if (keep > 0 && !s->trained.model->CutRows(s->sparse_keep)) s->sparse_keep = 0;
   return Status::OK();
 }
 
@@ -151,6 +155,10 @@ void IndexDomains(Service::Served* s) {
   }
   s->domain_of.reserve(items.size());
   for (const auto& item : items) s->domain_of.push_back(index.at(std::string(DomainOf(item))));
+  s->by_popularity.resize(items.size());
+  for (uint32_t j = 0; j < items.size(); ++j) s->by_popularity[j] = j;
+  std::stable_sort(s->by_popularity.begin(), s->by_popularity.end(),
+                   [&](uint32_t a, uint32_t b) { return s->popularity[a] > s->popularity[b]; });
 }
 
 // Each item's users at training: the popularity baseline's scores (the answer for a person the
@@ -247,11 +255,20 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
     for (const auto& s : skipped) w.String(s);
     w.EndArray();
   }
-  // Serving scores each history with the model's rows cut to their largest entries, when that
-  // ranks the hold-out as well as the whole rows do (within 1% of NDCG@10); else in full.
-  bool has_sparse = false;
-  const RankMetrics sparse_metrics = EvaluateSparse(*best_on_split, split, &has_sparse);
-  const bool serve_sparse = has_sparse && sparse_metrics.ndcg >= 0.99 * best_metrics.ndcg;
+  // Serving scores each history with the model's rows cut to their largest entries: the
+  // fewest that rank the hold-out as well as the whole rows do (within 1% of NDCG@10); the
+  // whole rows when no cut does.
+  uint32_t serve_keep = 0;
+  std::vector<std::pair<uint32_t, RankMetrics>> cuts;
+  for (uint32_t keep : {32u, 64u, 128u, 256u}) {
+    if (!best_on_split->CutRows(keep)) break;
+    bool has = false;
+    cuts.emplace_back(keep, EvaluateSparse(*best_on_split, split, &has));
+    if (has && cuts.back().second.ndcg >= 0.99 * best_metrics.ndcg) {
+      serve_keep = keep;
+      break;
+    }
+  }
   // The cross-domain step's weight, on the same hold-out.
   CrossDomain split_cross;
   split_cross.Fit(split.train);
@@ -273,7 +290,8 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   served->cross_weight = weight;
   served->trend.Fit(all);
   served->trend_weight = trend_weight;
-  served->sparse = serve_sparse;
+  served->sparse_keep = serve_keep;
+  if (serve_keep > 0) served->trained.model->CutRows(serve_keep);
   HOLO_ASSIGN_OR_RETURN(served->popularity, Popularity(all));
   for (const auto& item : all.items) {
     auto it = store.labels.find(item);
@@ -298,14 +316,11 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   WriteMetrics(w, best_algo + "+cross+trending", trend_choice.trending);
   WriteMetrics(w, best_algo + "+cross", trend_choice.trending_without);
   w.EndArray().EndObject();
-  w.Key("serving").BeginObject().Key("scoring").String(serve_sparse ? "sparse" : "dense");
-  if (has_sparse) {
-    w.Key("kept_per_row").Uint(Recommender::kSparseKeep).Key("compared").BeginArray();
-    WriteMetrics(w, best_algo + " (rows cut)", sparse_metrics);
-    WriteMetrics(w, best_algo, best_metrics);
-    w.EndArray();
-  }
-  w.EndObject();
+  w.Key("serving").BeginObject().Key("scoring").String(serve_keep > 0 ? "sparse" : "dense");
+  w.Key("kept_per_row").Uint(serve_keep).Key("compared").BeginArray();
+  for (const auto& [keep, m] : cuts) WriteMetrics(w, fmt::format("{} ({} per row)", best_algo, keep), m);
+  WriteMetrics(w, best_algo, best_metrics);
+  w.EndArray().EndObject();
   w.Key("trained_at").String(FormatIso8601Ms(served->trained_at_ms));
   w.Key("seconds").Double(std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() * 100) / 100);
   w.EndObject();
@@ -443,51 +458,73 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
   history.reserve(seen->size());
   for (const auto& t : *seen) history.push_back({t.item, t.weight, t.ts_ms / 1000, Kind::kAny});
   const size_t n = data.num_items();
-  // Scratch of this thread's requests (no allocation of items-long vectors per request).
-  thread_local std::vector<float> scores, base, cross;
-  thread_local std::vector<char> own;
-  thread_local std::vector<std::pair<uint32_t, float>> ranked;
-  scores.resize(n);
   const bool personalized = !history.empty();
-  if (personalized) {
-    base.resize(n);
-    cross.resize(n);
-    if (!s.sparse || !s.trained.model->ScoreSparse(history, base)) s.trained.model->Score(history, base);
-    s.cross.Score(history, cross);
-    BlendCross(base, cross, s.cross_weight, scores);
-  } else {
-    scores = s.popularity;
-  }
   // What is trending now, for everyone, at the weight the hold-out chose.
   const int64_t now_s = (hooks_.now_ms ? hooks_.now_ms() : NowMs()) / 1000;
-  std::vector<float> boost;
+  thread_local SparseScores boost;
+  boost.Reset(n);
   float trend_scale = 0;
   if (s.trend_weight > 0) {
-    boost.resize(n);
-    s.trend.Score(now_s, boost);
-    float top = 0;
-    for (float v : boost) top = std::max(top, v);
-    if (top > 0) {
-      if (!personalized) {  // popularity at the scale of a blend
+    s.trend.ScoreSparse(now_s, n, &boost);
+    const float top = boost.MaxAbs();
+    if (top > 0) trend_scale = static_cast<float>(s.trend_weight) / top;
+  }
+  thread_local SparseScores own;  // the person's items: touched
+  own.Reset(n);
+  for (const auto& e : history) own.Add(e.item, 1);
+  const auto wanted = [&](uint32_t j) {
+    return !own.touched(j) && (domain_index < 0 || s.domain_of[j] == static_cast<uint32_t>(domain_index));
+  };
+  thread_local std::vector<std::pair<uint32_t, float>> ranked;
+  ranked.clear();
+  // Sparse: only the items the history, the cross-domain step and the trends raise are
+  // scored (every other item scores 0: Recommender::ScoreSparse); else every item.
+  thread_local SparseScores base, cross, total;
+  const bool sparse = personalized && s.sparse_keep > 0 && s.trained.model->ScoreSparse(history, &base);
+  if (sparse) {
+    s.cross.ScoreSparse(history, &cross);
+    const float mb = base.MaxAbs(), mc = cross.MaxAbs();
+    const float a = mb > 0 ? 1.0f / mb : 0.0f, c = mc > 0 ? static_cast<float>(s.cross_weight) / mc : 0.0f;
+    total.Reset(n);
+    for (uint32_t j : base.items()) total.Add(j, a * base[j]);
+    for (uint32_t j : cross.items()) total.Add(j, c * cross[j]);
+    for (uint32_t j : boost.items()) total.Add(j, trend_scale * boost[j]);
+    for (uint32_t j : total.items()) {
+      if (wanted(j)) ranked.emplace_back(j, total[j]);
+    }
+  } else {
+    thread_local std::vector<float> scores, dense_base, dense_cross;
+    scores.resize(n);
+    if (personalized) {
+      dense_base.resize(n);
+      dense_cross.resize(n);
+      s.trained.model->Score(history, dense_base);
+      s.cross.Score(history, dense_cross);
+      BlendCross(dense_base, dense_cross, s.cross_weight, scores);
+    } else {
+      scores = s.popularity;
+      if (trend_scale > 0) {  // popularity at the scale of a blend
         float most = 0;
         for (float v : scores) most = std::max(most, v);
         if (most > 0) for (float& v : scores) v /= most;
       }
-      BlendTrend(scores, boost, s.trend_weight, scores);
-      trend_scale = static_cast<float>(s.trend_weight) / top;
     }
-  }
-  own.assign(n, 0);
-  for (const auto& e : history) own[e.item] = 1;
-  ranked.clear();
-  for (uint32_t j = 0; j < n; ++j) {
-    if (own[j] || (domain_index >= 0 && s.domain_of[j] != static_cast<uint32_t>(domain_index))) continue;
-    ranked.emplace_back(j, scores[j]);
+    for (uint32_t j : boost.items()) scores[j] += trend_scale * boost[j];
+    for (uint32_t j = 0; j < n; ++j) {
+      if (wanted(j)) ranked.emplace_back(j, scores[j]);
+    }
   }
   const size_t keep = std::min(k, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
                     [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
   ranked.resize(keep);
+  if (sparse && ranked.size() < k) {
+    // Fewer raised than asked for: the most popular of the rest after them.
+    for (uint32_t j : s.by_popularity) {
+      if (ranked.size() == k) break;
+      if (wanted(j) && !total.touched(j)) ranked.emplace_back(j, 0.0f);
+    }
+  }
   // Why each: the event that lends it the most, through the cross-domain step when that is
   // what raises it, else through the model.
   std::vector<uint32_t> items;
@@ -509,7 +546,7 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
     w.BeginObject().Key("item").String(data.items[j]).Key("domain").String(s.domains[s.domain_of[j]]);
     w.Key("label").String(s.labels[j]).Key("score").Double(std::round(static_cast<double>(ranked[r].second) * 10000) / 10000);
     // Raised more by what is trending than by the person's own history: say so.
-    const float trend_part = trend_scale * (boost.empty() ? 0.0f : boost[j]);
+    const float trend_part = trend_scale * boost[j];
     const int topic = trend_part > 0 && 2 * trend_part >= ranked[r].second ? s.trend.Because(now_s, j) : -1;
     if (topic >= 0) {
       w.Key("because").String("trending: people are posting about " + s.labels[static_cast<size_t>(topic)]);

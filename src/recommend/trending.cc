@@ -109,16 +109,23 @@ std::vector<std::pair<uint32_t, float>> Trending::TrendsAt(int64_t now_s) const 
   return out;
 }
 
-void Trending::Score(int64_t now_s, std::span<float> scores) const {
-  std::fill(scores.begin(), scores.end(), 0.0f);
+void Trending::ScoreSparse(int64_t now_s, size_t n, SparseScores* scores) const {
+  scores->Reset(n);
   if (topics_.empty()) return;
   std::unordered_map<uint32_t, const Topic*> by_item;
   for (const auto& t : topics_) by_item.emplace(t.item, &t);
   for (const auto& [item, trend] : TrendsAt(now_s)) {
     for (const auto& [j, added] : by_item.at(item)->goes_with) {
-      if (j < scores.size()) scores[j] += trend * added;
+      if (j < n) scores->Add(j, trend * added);
     }
   }
+}
+
+void Trending::Score(int64_t now_s, std::span<float> scores) const {
+  thread_local SparseScores boost;
+  ScoreSparse(now_s, scores.size(), &boost);
+  std::fill(scores.begin(), scores.end(), 0.0f);
+  for (uint32_t j : boost.items()) scores[j] = boost[j];
 }
 
 int Trending::Because(int64_t now_s, uint32_t item) const {

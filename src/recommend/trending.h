@@ -29,6 +29,7 @@
 #include "holo/status.h"
 #include "recommend/evaluate.h"
 #include "recommend/interactions.h"
+#include "recommend/sparse_scores.h"
 
 namespace holo::recommend {
 
@@ -60,6 +61,8 @@ class Trending {
   std::vector<std::pair<uint32_t, float>> TrendsAt(int64_t now_s) const;
   // The boost of every item at `now_s`: set, not added to (all 0 when nothing trends).
   void Score(int64_t now_s, std::span<float> scores) const;
+  // The same over the items it raises alone (Reset to n items first).
+  void ScoreSparse(int64_t now_s, size_t n, SparseScores* scores) const;
   // The trending topic that lends `item` the most at now_s (its item index), or -1.
   int Because(int64_t now_s, uint32_t item) const;
   // Topics known, and (topic, item) pairs kept, for people.
