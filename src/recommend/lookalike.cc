@@ -315,19 +315,28 @@ double ProfileLikelihood(const std::vector<Bin>& bins, double c, double ab[2]) {
 }
 
 // The label frequency by profile likelihood over a grid of c (logit-spaced, from `lowest` to
-// 1), with the (a, b) that goes with it.
-double FitLabelFrequency(const std::vector<Bin>& bins, double lowest, double ab[2]) {
+// 1), with the (a, b) that goes with it; *range: the c whose profile log-likelihood is within
+// 1.92 of the best (a 95% likelihood interval: chi-square, 1 degree of freedom, over 2).
+double FitLabelFrequency(const std::vector<Bin>& bins, double lowest, double ab[2], std::pair<double, double>* range) {
   constexpr int kGrid = 80;
   const double lo = std::log(lowest / (1 - lowest)), hi = 8;  // logit(c) from lowest to ~0.9997
   double best_l = -std::numeric_limits<double>::infinity(), best_c = 1;
   double cur[2] = {1, 0}, best_ab[2] = {ab[0], ab[1]};
   // From c near 1 down, each fit warm-started from the one before.
+  std::vector<std::pair<double, double>> profile;  // (c, log-likelihood)
   for (int k = kGrid; k >= 0; --k) {
     const double c = Sigmoid(lo + (hi - lo) * k / kGrid);
     const double l = ProfileLikelihood(bins, c, cur);
+    profile.emplace_back(c, l);
     if (l > best_l) best_l = l, best_c = c, best_ab[0] = cur[0], best_ab[1] = cur[1];
   }
   ab[0] = best_ab[0], ab[1] = best_ab[1];
+  *range = {best_c, best_c};
+  for (const auto& [c, l] : profile) {
+    if (l < best_l - 1.92) continue;
+    range->first = std::min(range->first, c);
+    range->second = std::max(range->second, c);
+  }
   return best_c;
 }
 
@@ -550,8 +559,10 @@ Result<LookalikeResult> Lookalike(const FeatureRows& x, const std::vector<uint8_
       bin.margin /= bin.rows;
       bins.push_back(bin);
     }
-    const double c_model = FitLabelFrequency(bins, s_count / (s_count + u_count), ab);
+    std::pair<double, double> range;
+    const double c_model = FitLabelFrequency(bins, s_count / (s_count + u_count), ab, &range);
     out.label_frequency_model = c_model;
+    out.label_frequency_range = {std::max(range.first, c_lower), std::max(range.second, c_lower)};
     const double c = std::max(c_model, c_lower);
     if (c != c_model) ProfileLikelihood(bins, c, ab);
     out.label_frequency = c;
@@ -580,6 +591,11 @@ Result<LookalikeResult> Lookalike(const FeatureRows& x, const std::vector<uint8_
     if (out.seed_separable) {
       out.precision_curve.emplace_back(
           size, std::clamp(recall * out.positives_outside / static_cast<double>(size), 0.0, 1.0));
+      // The same at the ends of c's likelihood interval: a larger c, fewer look-alikes outside.
+      const auto at = [&](double c) {
+        return std::clamp(recall * s_count * (1 - c) / c / static_cast<double>(size), 0.0, 1.0);
+      };
+      out.precision_range.emplace_back(at(out.label_frequency_range.second), at(out.label_frequency_range.first));
     } else {
       // Nothing to go on: the mean of g, a lower bound.
       for (; taken < size; ++taken) sum += out.score[others[taken]];

@@ -96,6 +96,13 @@ struct LookalikeResult {
   double label_frequency_lower = 0, label_frequency_model = 1;
   // The look-alikes estimated outside the seed: seed_size (1 - c) / c (0 when not separable).
   double positives_outside = 0;
+  // How sure c is: the c whose profile likelihood is within 1.92 of the best (a 95% interval),
+  // at least label_frequency_lower. A seed whose share does not level off at the top (the
+  // people most like it are not all like it) leaves c, and so the precision, wide open.
+  std::pair<double, double> label_frequency_range = {1, 1};
+  // Per precision_curve entry, the precision at the ends of that interval: (low, high). Empty
+  // when not separable.
+  std::vector<std::pair<double, double>> precision_range;
   // The strongest positive weights of the final fit, largest first: what the seed has more of.
   std::vector<std::pair<std::string, double>> top_features;
   uint64_t seed_size = 0, non_members = 0;

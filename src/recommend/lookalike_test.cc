@@ -208,6 +208,7 @@ struct PrecisionCheck {
   double share;
   uint64_t n;
   double truth, estimate;
+  double low = 0, high = 1;  // the estimate's 95% range
 };
 
 // Every (seed share, size) of one world: the precision found among the best n non-members and
@@ -233,8 +234,11 @@ std::vector<PrecisionCheck> CheckPrecision(const std::string& name, const Popula
       double found = 0;
       for (uint64_t k = 0; k < n; ++k) found += p.positive[best[k]];
       checks.push_back({name, share, n, found / static_cast<double>(n), CurveAt(*r, n)});
-      std::printf("  n %6d: precision true %.3f, estimated %.3f\n", static_cast<int>(n), checks.back().truth,
-                  checks.back().estimate);
+      for (size_t i = 0; i < r->precision_range.size(); ++i) {
+        if (r->precision_curve[i].first == n) checks.back().low = r->precision_range[i].first, checks.back().high = r->precision_range[i].second;
+      }
+      std::printf("  n %6d: precision true %.3f, estimated %.3f (range %.3f-%.3f)\n", static_cast<int>(n), checks.back().truth,
+                  checks.back().estimate, checks.back().low, checks.back().high);
     }
   }
   return checks;
@@ -257,6 +261,11 @@ TEST(LookalikeTest, EstimatedPrecisionIsTruePrecision) {
     SCOPED_TRACE(name);
     for (const PrecisionCheck& c : CheckPrecision(name, p, seed, shares)) {
       EXPECT_NEAR(c.estimate, c.truth, 0.15) << c.world << ", seed share " << c.share << ", n " << c.n;
+      // The range holds the estimate and the truth (up to the recall measured on a sample).
+      EXPECT_LE(c.low, c.estimate + 1e-9);
+      EXPECT_GE(c.high, c.estimate - 1e-9);
+      EXPECT_GE(c.truth, c.low - 0.05) << c.world << ", seed share " << c.share << ", n " << c.n;
+      EXPECT_LE(c.truth, c.high + 0.05) << c.world << ", seed share " << c.share << ", n " << c.n;
     }
   }
 }

@@ -356,15 +356,26 @@ Matrix FitTransitions(const Dataset& train) {
 // seen several times takes its most recent (heaviest) weight.
 std::vector<std::pair<uint32_t, float>> Recent(const std::vector<Dataset::Event>& history, double half_life,
                                                bool use_weights) {
-  std::unordered_map<uint32_t, float> x;
+  std::vector<std::pair<uint32_t, float>> x;
+  x.reserve(history.size());
   const size_t n = history.size();
   for (size_t p = 0; p < n; ++p) {
     const double age = static_cast<double>(n - 1 - p);
     const double w = half_life > 0 ? std::exp2(-age / half_life) : 1.0;
-    float& v = x[history[p].item];
-    v = std::max(v, static_cast<float>(w) * ValueOf(history[p], use_weights));
+    x.emplace_back(history[p].item, static_cast<float>(w) * ValueOf(history[p], use_weights));
   }
-  return {x.begin(), x.end()};
+  // One per item, ascending: its largest weight.
+  std::sort(x.begin(), x.end());
+  size_t out = 0;
+  for (size_t p = 0; p < x.size(); ++p) {
+    if (out > 0 && x[out - 1].first == x[p].first) {
+      x[out - 1].second = std::max(x[out - 1].second, x[p].second);
+    } else {
+      x[out++] = x[p];
+    }
+  }
+  x.resize(out);
+  return x;
 }
 
 // The user's own items, by their recency weight.

@@ -333,6 +333,7 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   served->file_mtime_ns = MtimeNs(ModelPath(dir_));
   MutexLock lock(&mu_);
   served_ = std::move(served);
+  checked_ms_ = NowMs();
   return report;
 }
 
@@ -343,9 +344,17 @@ Status Service::Warm() {
 }
 
 Result<std::shared_ptr<const Service::Served>> Service::Current() {
+  // The model file is looked at again at most twice a second (a stat per request is a tenth
+  // of a request's time).
+  const int64_t now = NowMs();
+  {
+    MutexLock lock(&mu_);
+    if (served_ != nullptr && now - checked_ms_ >= 0 && now - checked_ms_ < kCheckEveryMs) return served_;
+  }
   const int64_t mtime = MtimeNs(ModelPath(dir_));
   {
     MutexLock lock(&mu_);
+    checked_ms_ = now;
     if (served_ != nullptr && served_->file_mtime_ns == mtime) return served_;
   }
   // A model file of hundreds of MB is read once, however many requests ask at once.
@@ -399,11 +408,13 @@ Result<std::string> Service::ModelJson() {
 
 bool Service::InMemory(uint64_t oneid) {
   std::shared_ptr<const Served> s;
+  const int64_t now = NowMs();
   {
     MutexLock lock(&mu_);
+    if (now - checked_ms_ < 0 || now - checked_ms_ >= kCheckEveryMs) return false;  // Current looks at the file
     s = served_;
   }
-  if (s == nullptr || s->file_mtime_ns != MtimeNs(ModelPath(dir_))) return false;
+  if (s == nullptr) return false;
   return histories_.Contains(oneid, static_cast<uint64_t>(s->file_mtime_ns), NowMs());
 }
 

@@ -70,6 +70,8 @@ class Service final : public RecommendService {
   Mutex load_mu_ ACQUIRED_BEFORE(mu_);  // one load at a time: requests that find no model wait for it
   Mutex mu_;
   std::shared_ptr<const Served> served_ GUARDED_BY(mu_);
+  static constexpr int64_t kCheckEveryMs = 500;
+  int64_t checked_ms_ GUARDED_BY(mu_) = 0;  // when Current last looked at the model file
   Mutex train_mu_;  // one Train at a time
   // 256 MB: the histories of about 200,000 people of 50 items; five minutes at most.
   HistoryCache histories_{256u << 20, 5 * 60 * 1000};

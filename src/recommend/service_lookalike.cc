@@ -245,7 +245,14 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   // What a random audience of that size would hold: the look-alikes estimated outside the
   // seed over everyone outside it.
   w.Key("base_rate").Double(Round4(std::min(1.0, result->positives_outside / static_cast<double>(outside))));
-  w.Key("expected_precision").Double(Round4(precision)).Key("recall_of_held_out_members").Double(Round4(recall));
+  w.Key("expected_precision").Double(Round4(precision));
+  // Its 95% range, from how sure the share of people like the seed outside it is.
+  std::pair<double, double> range = {precision, precision};
+  for (size_t i = 0; i < result->precision_range.size() && i < result->precision_curve.size(); ++i) {
+    if (result->precision_curve[i].first == request.size) range = result->precision_range[i];
+  }
+  w.Key("expected_precision_range").BeginArray().Double(Round4(range.first)).Double(Round4(range.second)).EndArray();
+  w.Key("recall_of_held_out_members").Double(Round4(recall));
   // What the estimate rests on (docs/recommend.md): it runs high when the seed's members are
   // easier to recognise than the others like them (a list of the most active customers).
   w.Key("estimate_assumes").String("the seed is a random sample of the people like it");
@@ -253,6 +260,9 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   for (size_t i = 0; i < result->precision_curve.size(); ++i) {
     w.BeginObject().Key("size").Uint(result->precision_curve[i].first);
     w.Key("expected_precision").Double(Round4(result->precision_curve[i].second));
+    if (i < result->precision_range.size()) {
+      w.Key("low").Double(Round4(result->precision_range[i].first)).Key("high").Double(Round4(result->precision_range[i].second));
+    }
     if (i < result->recall_curve.size()) w.Key("recall").Double(Round4(result->recall_curve[i].second));
     w.EndObject();
   }
@@ -262,6 +272,12 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   w.EndArray();
   if (!result->seed_separable) {
     w.Key("warning").String("the profiles do not tell the seed's members apart from everyone else: the audience is no likelier to be like them than anyone");
+  } else if (range.second > 2 * range.first + 0.05) {
+    // Not silent: a point estimate that could be several times too high.
+    w.Key("warning").String(fmt::format(
+        "the seed does not say how many people outside it are like it (the people most like it are not all like it): "
+        "the expected precision could be anywhere from {:.2f} to {:.2f}",
+        range.first, range.second));
   }
   w.EndObject();
   return out;

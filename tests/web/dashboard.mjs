@@ -465,6 +465,7 @@ try {
     check(/^\d+(\.\d+)?%$/.test(precision), `expected precision shown as "${precision}"`);
     const precisionCard = await page.locator('[data-testid="lal-precision"]').locator('..').textContent();
     check(/base rate \d+(\.\d+)?%/.test(precisionCard), `no base rate beside the precision: "${precisionCard}"`);
+    check(/95% range \d+(\.\d+)?%–\d+(\.\d+)?%/.test(precisionCard), `no range beside the precision: "${precisionCard}"`);
     check(/^(0|1|0\.\d+)$/.test(await text('lal-auc')), `held-out AUC shown as "${await text('lal-auc')}"`);
     const curveRows = await page.$$eval('[data-testid="lal-curve-row"]', (rs) => rs.map((r) => r.dataset.size));
     check(curveRows.length >= 1 && curveRows.includes(String(size)), `the curve rows ${curveRows.join(',')} lack size ${size}`);

@@ -842,6 +842,7 @@ function renderLookalike(r) {
     card('seed members', fmt(r.seed_members), seedSub, 'lal-seed-members'),
     card('audience', fmt(r.size), `${fmt(r.features)} features`, 'lal-size-shown'),
     card('expected precision', pctFine(r.expected_precision),
+      (Array.isArray(r.expected_precision_range) ? `95% range ${pctFine(r.expected_precision_range[0])}–${pctFine(r.expected_precision_range[1])} · ` : '') +
       `base rate ${pctFine(r.base_rate)}${lift !== null ? ` · ${lift.toFixed(1)}× a random audience` : ''}`, 'lal-precision'),
     card('held-out AUC', fmt(r.holdout_auc), r.seed_separable === false ? 'no better than chance' : '0.5 is chance',
       'lal-auc'),
@@ -849,7 +850,8 @@ function renderLookalike(r) {
   const curve = Array.isArray(r.curve) ? r.curve : [];
   if (curve.length) {
     nodes.push(el('h4', {}, 'Expected precision and recall by audience size'), curveSvg(curve, r.size, r.base_rate),
-      table(['size', 'expected precision', 'recall'], curve.map((c) => [c.size, pctFine(c.expected_precision), pctFine(c.recall)]),
+      table(['size', 'expected precision', '95% range', 'recall'], curve.map((c) => [c.size, pctFine(c.expected_precision),
+        typeof c.low === 'number' ? `${pctFine(c.low)}–${pctFine(c.high)}` : '', pctFine(c.recall)]),
         (i) => ({ dataset: { testid: 'lal-curve-row', size: String(curve[i].size) },
           class: curve[i].size === r.size ? 'selected' : '' })));
   }
@@ -868,8 +870,8 @@ function renderLookalike(r) {
     }), () => ({ dataset: { testid: 'lal-feature-row' } })));
   }
   nodes.push(otherFields(r, ['seed', 'seed_members', 'seed_without_profile', 'population', 'size', 'name', 'features',
-    'holdout_auc', 'seed_separable', 'base_rate', 'expected_precision', 'recall_of_held_out_members', 'curve',
-    'top_features', 'warning']));
+    'holdout_auc', 'seed_separable', 'base_rate', 'expected_precision', 'expected_precision_range',
+    'recall_of_held_out_members', 'curve', 'top_features', 'warning']));
   setContent('lal-result', ...nodes);
 }
 
