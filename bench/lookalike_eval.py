@@ -142,8 +142,11 @@ def main():
     print(f"AUC of the look-alike score against the latent affinity: {a:.4f}   "
           f"(reference, identity known: each person's own share of shopping in {category}: {ref_auc:.4f})")
     print(f"precision of the best {size}: {precision:.4f}   base rate: {base:.4f}   lift {precision / base if base else float('nan'):.2f}x")
-    print(f"holo's own estimate: expected precision {report['expected_precision']}, held-out AUC {report['holdout_auc']}, "
+    print(f"holo's own estimate: expected precision {report['expected_precision']} "
+          f"(95% range {report.get('expected_precision_range')}), held-out AUC {report['holdout_auc']}, "
           f"base rate {report['base_rate']}, separable {report['seed_separable']}")
+    if report.get("warning"):
+        print(f"holo's warning: {report['warning']}")
     print("top features: " + ", ".join(f"{t['feature']} ({t['weight']})" for t in report["top_features"][:6]))
 
 

@@ -262,7 +262,10 @@ struct SparseRows {
       for (uint32_t j = 0; j < n; ++j) order[j] = j;
       const uint32_t k = std::min(keep, n);
       std::nth_element(order.begin(), order.begin() + k, order.end(),
-                       [&](uint32_t a, uint32_t b) { return m(i, a) > m(i, b) || (m(i, a) == m(i, b) && a < b); });
+                       [&](uint32_t a, uint32_t b) {
+                         const float x = std::fabs(m(i, a)), y = std::fabs(m(i, b));
+                         return x > y || (x == y && a < b);
+                       });
       for (uint32_t q = 0; q < k; ++q) {
         if (m(i, order[q]) == 0) continue;
         r.col.push_back(order[q]);

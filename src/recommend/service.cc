@@ -260,7 +260,7 @@ Result<std::string> Service::Train(const RecommendTrainOptions& options) {
   // whole rows when no cut does.
   uint32_t serve_keep = 0;
   std::vector<std::pair<uint32_t, RankMetrics>> cuts;
-  for (uint32_t keep : {32u, 64u, 128u, 256u}) {
+  for (uint32_t keep : {32u, 64u, 128u, 256u, 512u}) {
     if (!best_on_split->CutRows(keep)) break;
     bool has = false;
     cuts.emplace_back(keep, EvaluateSparse(*best_on_split, split, &has));
