@@ -562,7 +562,10 @@ Result<LookalikeResult> Lookalike(const FeatureRows& x, const std::vector<uint8_
     std::pair<double, double> range;
     const double c_model = FitLabelFrequency(bins, s_count / (s_count + u_count), ab, &range);
     out.label_frequency_model = c_model;
-    out.label_frequency_range = {std::max(range.first, c_lower), std::max(range.second, c_lower)};
+    // A top region holding more of the seed than the model's whole interval allows contradicts
+    // the model: then c is known only to be at least c_lower (and at most 1).
+    out.label_frequency_range = c_lower > range.second ? std::pair<double, double>{c_lower, 1.0}
+                                                       : std::pair<double, double>{std::max(range.first, c_lower), range.second};
     const double c = std::max(c_model, c_lower);
     if (c != c_model) ProfileLikelihood(bins, c, ab);
     out.label_frequency = c;

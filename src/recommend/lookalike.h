@@ -97,7 +97,8 @@ struct LookalikeResult {
   // The look-alikes estimated outside the seed: seed_size (1 - c) / c (0 when not separable).
   double positives_outside = 0;
   // How sure c is: the c whose profile likelihood is within 1.92 of the best (a 95% interval),
-  // at least label_frequency_lower. A seed whose share does not level off at the top (the
+  // at least label_frequency_lower; (label_frequency_lower, 1) when that bound lies above the
+  // whole interval (the model is contradicted: a top region holds more of the seed than it allows). A seed whose share does not level off at the top (the
   // people most like it are not all like it) leaves c, and so the precision, wide open.
   std::pair<double, double> label_frequency_range = {1, 1};
   // Per precision_curve entry, the precision at the ends of that interval: (low, high). Empty
