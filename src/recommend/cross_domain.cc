@@ -73,16 +73,11 @@ float CrossDomain::Recency(int64_t age_s) const {
 }
 
 void CrossDomain::Score(const std::vector<Dataset::Event>& history, std::span<float> scores) const {
+  thread_local SparseScores raised;
+  ScoreSparse(history, &raised);
   std::fill(scores.begin(), scores.end(), 0.0f);
-  if (history.empty()) return;
-  const int64_t now = history.back().ts;
-  for (size_t p = history.size(); p-- > 0;) {
-    const float r = Recency(now - history[p].ts);
-    if (r <= 0) break;
-    if (history[p].item >= followers_.size()) continue;
-    for (const auto& [b, v] : followers_[history[p].item]) {
-      if (b < scores.size()) scores[b] = std::max(scores[b], r * v);
-    }
+  for (uint32_t j : raised.items()) {
+    if (j < scores.size()) scores[j] = raised[j];
   }
 }
 

@@ -272,7 +272,7 @@ Result<std::string> Service::Lookalike(const LookalikeRequest& request) {
   w.EndArray();
   if (!result->seed_separable) {
     w.Key("warning").String("the profiles do not tell the seed's members apart from everyone else: the audience is no likelier to be like them than anyone");
-  } else if (range.second > 2 * range.first + 0.05) {
+  } else if (range.second > 1.5 * range.first + 0.05) {
     // Not silent: a point estimate that could be several times too high.
     w.Key("warning").String(fmt::format(
         "the seed does not say how many people outside it are like it (the people most like it are not all like it): "
