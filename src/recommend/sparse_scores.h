@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace holo::recommend {
@@ -22,10 +23,11 @@ class SparseScores {
     if (value_.size() != n) {
       value_.assign(n, 0.0f);
       in_.assign(n, 0);
+      items_.assign(n + 1, 0);  // one slot past the last: Touch writes before it counts
     } else {
-      for (uint32_t j : items_) value_[j] = 0.0f, in_[j] = 0;
+      for (size_t k = 0; k < count_; ++k) value_[items_[k]] = 0.0f, in_[items_[k]] = 0;
     }
-    items_.clear();
+    count_ = 0;
   }
   void Add(uint32_t j, float v) {
     Touch(j);
@@ -40,20 +42,24 @@ class SparseScores {
   bool touched(uint32_t j) const { return in_[j] != 0; }
   size_t size() const { return value_.size(); }
   // The items touched since Reset, in the order first touched.
-  const std::vector<uint32_t>& items() const { return items_; }
+  std::span<const uint32_t> items() const { return {items_.data(), count_}; }
   float MaxAbs() const {
     float m = 0;
-    for (uint32_t j : items_) m = std::max(m, std::fabs(value_[j]));
+    for (uint32_t j : items()) m = std::max(m, std::fabs(value_[j]));
     return m;
   }
 
  private:
+  // Without a branch: a row's entries are new or not at random, which a branch mispredicts.
   void Touch(uint32_t j) {
-    if (!in_[j]) in_[j] = 1, items_.push_back(j);
+    items_[count_] = j;
+    count_ += in_[j] == 0;
+    in_[j] = 1;
   }
   std::vector<float> value_;
-  std::vector<char> in_;
+  std::vector<uint8_t> in_;
   std::vector<uint32_t> items_;
+  size_t count_ = 0;
 };
 
 }  // namespace holo::recommend
