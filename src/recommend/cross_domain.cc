@@ -9,7 +9,7 @@
 #include "recommend/evaluate.h"
 #include "recommend/events.h"
 #include "recommend/models.h"
-#include "recommend/trending.h"
+#include "recommend/wilson.h"
 
 namespace holo::recommend {
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "holo/status.h"
+#include "recommend/wilson.h"
 
 namespace holo::recommend {
 namespace {
@@ -536,11 +537,7 @@ Result<LookalikeResult> Lookalike(const FeatureRows& x, const std::vector<uint8_
   for (uint64_t m = 0; m < seed_size; ++m) {
     const double k = static_cast<double>(m + 1), total = k + sorted_rank[m];
     if (total < kMinRegion) continue;
-    const double share = k / total, z2 = kRegionZ * kRegionZ;
-    const double bound = (share + z2 / (2 * total) -
-                          kRegionZ * std::sqrt(share * (1 - share) / total + z2 / (4 * total * total))) /
-                         (1 + z2 / total);
-    c_lower = std::max(c_lower, bound);
+    c_lower = std::max(c_lower, WilsonLower(k, total, kRegionZ));
   }
   out.label_frequency_lower = c_lower;
   double ab[2] = {1, 0};

@@ -9,14 +9,9 @@
 #include "common/coding.h"
 #include "recommend/cross_domain.h"
 #include "recommend/models.h"
+#include "recommend/wilson.h"
 
 namespace holo::recommend {
-
-double WilsonLower(double k, double n, double z) {
-  if (n <= 0) return 0;
-  const double p = k / n, z2 = z * z;
-  return (p + z2 / (2 * n) - z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n);
-}
 
 bool IsTopicItem(std::string_view item) {
   const size_t colon = item.find(':');
@@ -86,6 +81,12 @@ uint64_t Trending::Count(const std::vector<int64_t>& times, int64_t from, int64_
 
 std::vector<std::pair<uint32_t, float>> Trending::TrendsAt(int64_t now_s) const {
   std::vector<std::pair<uint32_t, float>> out;
+  for (const auto& [t, trend] : Trends(now_s)) out.emplace_back(topics_[t].item, trend);
+  return out;
+}
+
+std::vector<std::pair<size_t, float>> Trending::Trends(int64_t now_s) const {
+  std::vector<std::pair<size_t, float>> out;
   const int64_t start = now_s - o_.window_s, before = start - o_.baseline_s;
   const double all_recent = static_cast<double>(Count(all_posts_, start, now_s));
   const double all_before = static_cast<double>(Count(all_posts_, before, start));
@@ -103,8 +104,9 @@ std::vector<std::pair<uint32_t, float>> Trending::TrendsAt(int64_t now_s) const 
     // Below 1 for any count (a topic new in the window too): its odds are finite.
     const double odds = lower / (1 - lower);
     const double trend = std::log(odds / expected_odds);
-    if (trend > 0) out.emplace_back(topics_[t].item, static_cast<float>(trend));
+    if (trend > 0) out.emplace_back(t, static_cast<float>(trend));
   }
+  // Topics are in item order, so the tie-break on the index is the tie-break on the item.
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.second > y.second || (x.second == y.second && x.first < y.first); });
   return out;
 }
@@ -112,10 +114,8 @@ std::vector<std::pair<uint32_t, float>> Trending::TrendsAt(int64_t now_s) const 
 void Trending::ScoreSparse(int64_t now_s, size_t n, SparseScores* scores) const {
   scores->Reset(n);
   if (topics_.empty()) return;
-  std::unordered_map<uint32_t, const Topic*> by_item;
-  for (const auto& t : topics_) by_item.emplace(t.item, &t);
-  for (const auto& [item, trend] : TrendsAt(now_s)) {
-    for (const auto& [j, added] : by_item.at(item)->goes_with) {
+  for (const auto& [t, trend] : Trends(now_s)) {
+    for (const auto& [j, added] : topics_[t].goes_with) {
       if (j < n) scores->Add(j, trend * added);
     }
   }
@@ -131,12 +131,9 @@ void Trending::Score(int64_t now_s, std::span<float> scores) const {
 int Trending::Because(int64_t now_s, uint32_t item) const {
   int best = -1;
   float top = 0;
-  for (const auto& [topic, trend] : TrendsAt(now_s)) {
-    for (const auto& t : topics_) {
-      if (t.item != topic) continue;
-      for (const auto& [j, added] : t.goes_with) {
-        if (j == item && trend * added > top) top = trend * added, best = static_cast<int>(topic);
-      }
+  for (const auto& [t, trend] : Trends(now_s)) {
+    for (const auto& [j, added] : topics_[t].goes_with) {
+      if (j == item && trend * added > top) top = trend * added, best = static_cast<int>(topics_[t].item);
     }
   }
   return best;

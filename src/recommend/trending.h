@@ -36,9 +36,6 @@ namespace holo::recommend {
 class Recommender;
 class CrossDomain;
 
-// The lower end of the Wilson score interval of k successes in n trials (0 when n is 0).
-double WilsonLower(double k, double n, double z);
-
 // Whether `item` names a posted topic ("weibo:topic:#Double11#").
 bool IsTopicItem(std::string_view item);
 
@@ -78,6 +75,8 @@ class Trending {
     std::vector<int64_t> posts;  // times, ascending
     std::vector<std::pair<uint32_t, float>> goes_with;  // (item, added value), best first
   };
+  // The trending topics at now_s: (index in topics_, trend), strongest first.
+  std::vector<std::pair<size_t, float>> Trends(int64_t now_s) const;
   // Posts of `times` in [from, to).
   static uint64_t Count(const std::vector<int64_t>& times, int64_t from, int64_t to);
 
