@@ -3,6 +3,8 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -17,6 +19,16 @@ constexpr uint8_t kHasItems = 4;
 // Returns true for bytes that cannot appear unescaped inside a JSON string.
 inline bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+// Whether any of the 8 bytes of x needs escaping (a control byte, '"' or '\\'): the
+// classic zero-byte test on x, x ^ '"' and x ^ '\\', and the below-0x20 test.
+inline bool AnyNeedsEscape(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = x ^ (kOnes * '"'), slash = x ^ (kOnes * '\\');
+  const uint64_t below = (x - kOnes * 0x20) & ~x;
+  const uint64_t zero = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash);
+  return ((below | zero) & kHigh) != 0;
+}
+
 }  // namespace
 
 void JsonWriter::AppendQuoted(std::string_view value, std::string* out) {
@@ -24,6 +36,14 @@ void JsonWriter::AppendQuoted(std::string_view value, std::string* out) {
   out->push_back('"');
   size_t run_start = 0;
   for (size_t i = 0; i < value.size(); ++i) {
+    // Eight bytes at a time while none needs escaping (most strings: none at all).
+    while (i + 8 <= value.size()) {
+      uint64_t x;
+      std::memcpy(&x, value.data() + i, sizeof(x));
+      if (AnyNeedsEscape(x)) break;
+      i += 8;
+    }
+    if (i == value.size()) break;
     const auto c = static_cast<unsigned char>(value[i]);
     if (!NeedsEscape(c)) continue;
     out->append(value.data() + run_start, i - run_start);

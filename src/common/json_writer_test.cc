@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace holo {
@@ -121,6 +123,37 @@ TEST(JsonWriterTest, AppendQuoted) {
   JsonWriter::AppendQuoted("plain", &out);
   JsonWriter::AppendQuoted("", &out);
   EXPECT_EQ(out, "\"plain\"\"\"");
+}
+
+// Strings are scanned 8 bytes at a time: every byte that needs escaping is found at every
+// offset and length, beside bytes just above and below the escaped ranges and UTF-8 bytes.
+TEST(JsonWriterTest, EscapesEveryByteAtEveryOffset) {
+  auto reference = [](std::string_view v) {
+    std::string r = "\"";
+    for (unsigned char c : v) {
+      if (c == '"') r += "\\\"";
+      else if (c == '\\') r += "\\\\";
+      else if (c == '\n') r += "\\n";
+      else if (c == '\r') r += "\\r";
+      else if (c == '\t') r += "\\t";
+      else if (c < 0x20) r += fmt::format("\\u{:04x}", c);
+      else r.push_back(static_cast<char>(c));
+    }
+    return r + "\"";
+  };
+  const std::string alphabet = std::string("\x00\x01\x1f\x20\x21\"\x23\\\x5b\x5d\n\r\t\x7f\x80\xc3\xa9\xff", 18) + "abcXYZ";
+  std::mt19937 rng(7);
+  for (int round = 0; round < 3000; ++round) {
+    std::string v(rng() % 40, 'a');
+    for (char& c : v) c = alphabet[rng() % alphabet.size()];
+    if (round % 3 == 0) {  // mostly plain, one special byte somewhere
+      std::fill(v.begin(), v.end(), 'q');
+      if (!v.empty()) v[rng() % v.size()] = alphabet[rng() % 12];
+    }
+    std::string out;
+    JsonWriter::AppendQuoted(v, &out);
+    ASSERT_EQ(out, reference(v)) << "round " << round;
+  }
 }
 
 }  // namespace

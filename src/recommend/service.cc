@@ -454,6 +454,7 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
     domain_index = static_cast<int>(it - s.domains.begin());
   }
   std::string out;
+  out.reserve(4096);  // ten items with their labels and reasons: written without regrowing
   JsonWriter w(&out);
   w.BeginObject().Key("oneid").Uint(oneid).Key("domain").String(domain);
   HOLO_ASSIGN_OR_RETURN(const bool allowed, hooks_.allowed(oneid));
@@ -465,8 +466,8 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
   // The person's history now: their newest events, in time order, as the model's items.
   HOLO_ASSIGN_OR_RETURN(std::shared_ptr<const HistoryCache::History> seen, HistoryOf(s, oneid));
   const Dataset& data = s.trained.data;
-  std::vector<Dataset::Event> history;
-  history.reserve(seen->size());
+  thread_local std::vector<Dataset::Event> history;
+  history.clear();
   for (const auto& t : *seen) history.push_back({t.item, t.weight, t.ts_ms / 1000, Kind::kAny});
   const size_t n = data.num_items();
   const bool personalized = !history.empty();
@@ -490,18 +491,26 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
   ranked.clear();
   // Sparse: only the items the history, the cross-domain step and the trends raise are
   // scored (every other item scores 0: Recommender::ScoreSparse); else every item.
-  thread_local SparseScores base, cross, total;
+  thread_local SparseScores base, cross;
   const bool sparse = personalized && s.sparse_keep > 0 && s.trained.model->ScoreSparse(history, &base);
   if (sparse) {
+    // The blend a·base + c·cross + t·boost, added into base: base + (c/a)·cross + (t/a)·boost
+    // ranks the same (a > 0), and each score is scaled by a as it is ranked.
     s.cross.ScoreSparse(history, &cross);
     const float mb = base.MaxAbs(), mc = cross.MaxAbs();
-    const float a = mb > 0 ? 1.0f / mb : 0.0f, c = mc > 0 ? static_cast<float>(s.cross_weight) / mc : 0.0f;
-    total.Reset(n);
-    for (uint32_t j : base.items()) total.Add(j, a * base[j]);
-    for (uint32_t j : cross.items()) total.Add(j, c * cross[j]);
-    for (uint32_t j : boost.items()) total.Add(j, trend_scale * boost[j]);
-    for (uint32_t j : total.items()) {
-      if (wanted(j)) ranked.emplace_back(j, total[j]);
+    const float a = mb > 0 ? 1.0f / mb : 1.0f;  // a base of zeros is left as it is
+    const float c = mc > 0 ? static_cast<float>(s.cross_weight) / mc : 0.0f;
+    if (mb == 0) {
+      for (uint32_t j : base.items()) base.Add(j, -base[j]);
+    }
+    if (c != 0) {
+      for (uint32_t j : cross.items()) base.Add(j, c / a * cross[j]);
+    }
+    if (trend_scale != 0) {
+      for (uint32_t j : boost.items()) base.Add(j, trend_scale / a * boost[j]);
+    }
+    for (uint32_t j : base.items()) {
+      if (wanted(j)) ranked.emplace_back(j, a * base[j]);
     }
   } else {
     thread_local std::vector<float> scores, dense_base, dense_cross;
@@ -533,7 +542,7 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
     // Fewer raised than asked for: the most popular of the rest after them.
     for (uint32_t j : s.by_popularity) {
       if (ranked.size() == k) break;
-      if (wanted(j) && !total.touched(j)) ranked.emplace_back(j, 0.0f);
+      if (wanted(j) && !base.touched(j)) ranked.emplace_back(j, 0.0f);
     }
   }
   // Why each: the event that lends it the most, through the cross-domain step when that is

@@ -158,6 +158,20 @@ std::string LiteralPrefix(const std::string& pattern) {
   return p;
 }
 
+// The literal tail of a regex pattern (after its last metacharacter; none when the pattern
+// has an alternation or the tail's first character is escaped): every match ends with it.
+std::string LiteralSuffix(const std::string& pattern) {
+  if (pattern.find('|') != std::string::npos) return "";
+  size_t start = pattern.size();
+  while (start > 0 && std::strchr(".[]()*+?{}|^$\\", pattern[start - 1]) == nullptr) --start;
+  if (start > 0 && pattern[start - 1] == '\\') ++start;  // "\\d": the d is not literal
+  return start < pattern.size() ? pattern.substr(start) : "";
+}
+
+bool EndsWith(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -605,14 +619,14 @@ HttpFrontend::~HttpFrontend() {
 }
 
 void HttpFrontend::Route(std::string method, const std::string& pattern, Handler handler, Placement placement) {
-  routes_.push_back(RouteEntry{std::move(method), LiteralPrefix(pattern), std::regex(pattern, std::regex::ECMAScript),
-                               std::move(handler), placement});
+  routes_.push_back(RouteEntry{std::move(method), LiteralPrefix(pattern), LiteralSuffix(pattern),
+                               std::regex(pattern, std::regex::ECMAScript), std::move(handler), placement});
 }
 
 const HttpFrontend::RouteEntry* HttpFrontend::Find(Request* req, bool* method_mismatch) const {
   *method_mismatch = false;
   for (const RouteEntry& r : routes_) {
-    if (req->path.compare(0, r.prefix.size(), r.prefix) != 0) continue;
+    if (req->path.compare(0, r.prefix.size(), r.prefix) != 0 || !EndsWith(req->path, r.suffix)) continue;
     std::smatch m;
     if (!std::regex_match(req->path, m, r.regex)) continue;
     if (r.method != req->method) {

@@ -81,7 +81,8 @@ class HttpFrontend {
  private:
   struct RouteEntry {
     std::string method;
-    std::string prefix;  // the pattern's literal head: a cheap pre-check before the regex
+    std::string prefix;  // the pattern's literal head and tail: cheap pre-checks before the regex
+    std::string suffix;
     std::regex regex;
     Handler handler;
     Placement placement;
