@@ -336,43 +336,42 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
   stats->refused_merges = res.refused.size();
   log("resolve: " + std::to_string(res.num_components) + " components");
 
-  // Collect the changes, then write them in key order (RocksDB's memtable inserts sorted
-  // keys far faster than random ones); dirty-node marks go last so a crash re-runs.
+  // The changed nodes, then their rows written family by family in key order (RocksDB's
+  // memtable inserts sorted keys far faster than random ones): "h" history, "n" node -> OneID,
+  // "o" OneID -> members. Only indices are held, not the keys: a first resolution changes
+  // every node (45M rows at 1M persons). Dirty-node marks go last so a crash re-runs.
   std::unordered_set<uint64_t> dirty_profiles;
   for (const NodeKey& d : dirty) {
     uint32_t i = builder.Find(d);
     if (i != kNoComponent && new_ids[i] != 0) dirty_profiles.insert(new_ids[i]);
   }
-  struct Op {
-    std::string key;
-    std::string value;
-    bool del = false;
-    bool operator<(const Op& o) const { return key < o.key; }
-  };
   const int64_t now = options.now_ms != 0 ? options.now_ms : NowMs();
-  std::vector<Op> graph_ops;
-  std::string when;
+  std::vector<uint32_t> changed;  // node indices, by key
   for (uint32_t i = 0; i < g.nodes.size(); ++i) {
     if (g.nodes[i].boundary) continue;
     stats->resolved_nodes++;
     stats->shared_nodes += res.shared[i] != 0;
     if (new_ids[i] == old_ids[i]) continue;
-    stats->changed_nodes++;
-    const NodeKey& k = g.nodes[i].key;
-    std::string id;
-    coding::PutFixed64BE(&id, new_ids[i]);
-    graph_ops.push_back({keys::NodeOneIdKey(k), std::move(id)});
-    graph_ops.push_back({keys::MemberKey(new_ids[i], k), ""});
-    when.clear();
-    coding::PutFixed64BE(&when, new_ids[i]);
-    graph_ops.push_back({keys::HistoryKey(k, now), when});
+    changed.push_back(i);
     dirty_profiles.insert(new_ids[i]);
-    if (old_ids[i] != 0) {
-      graph_ops.push_back({keys::MemberKey(old_ids[i], k), "", /*del=*/true});
-      dirty_profiles.insert(old_ids[i]);
-    }
+    if (old_ids[i] != 0) dirty_profiles.insert(old_ids[i]);
   }
-  std::sort(graph_ops.begin(), graph_ops.end());
+  stats->changed_nodes = changed.size();
+  std::sort(changed.begin(), changed.end(), [&](uint32_t a, uint32_t b) { return g.nodes[a].key < g.nodes[b].key; });
+  struct MemberOp {  // "o" rows: (OneID, node) put, or deleted for the OneID the node left
+    uint64_t oneid;
+    uint32_t node;
+    bool del;
+  };
+  std::vector<MemberOp> member_ops;
+  member_ops.reserve(changed.size());
+  for (uint32_t i : changed) {
+    member_ops.push_back({new_ids[i], i, false});
+    if (old_ids[i] != 0) member_ops.push_back({old_ids[i], i, true});
+  }
+  std::sort(member_ops.begin(), member_ops.end(), [&](const MemberOp& a, const MemberOp& b) {
+    return a.oneid != b.oneid ? a.oneid < b.oneid : g.nodes[a.node].key < g.nodes[b.node].key;
+  });
   std::vector<std::string> feed = MergeSplitEvents(g, res, old_ids, new_ids, now, options.cause, stats);
   std::vector<uint64_t> profile_ids(dirty_profiles.begin(), dirty_profiles.end());
   std::sort(profile_ids.begin(), profile_ids.end());
@@ -385,15 +384,26 @@ Status ResolvePending(storage::Store* store, const ResolveOptions& options, Reso
     batch.Clear();
     return Status::OK();
   };
-  for (const Op& op : graph_ops) {
+  std::string id;
+  auto put_id = [&](const std::string& key, uint64_t oneid) -> Status {
+    id.clear();
+    coding::PutFixed64BE(&id, oneid);
+    batch.Put(Cf::kGraph, key, id);
+    return flush(false);
+  };
+  for (uint32_t i : changed) HOLO_RETURN_IF_ERROR(put_id(keys::HistoryKey(g.nodes[i].key, now), new_ids[i]));
+  for (uint32_t i : changed) HOLO_RETURN_IF_ERROR(put_id(keys::NodeOneIdKey(g.nodes[i].key), new_ids[i]));
+  std::vector<uint32_t>().swap(changed);
+  for (const MemberOp& op : member_ops) {
+    const std::string key = keys::MemberKey(op.oneid, g.nodes[op.node].key);
     if (op.del) {
-      batch.Delete(Cf::kGraph, op.key);
+      batch.Delete(Cf::kGraph, key);
     } else {
-      batch.Put(Cf::kGraph, op.key, op.value);
+      batch.Put(Cf::kGraph, key, "");
     }
     HOLO_RETURN_IF_ERROR(flush(false));
   }
-  std::vector<Op>().swap(graph_ops);
+  std::vector<MemberOp>().swap(member_ops);
   for (uint64_t id : profile_ids) {
     batch.Put(Cf::kMeta, keys::DirtyProfile(id), "");
     HOLO_RETURN_IF_ERROR(flush(false));
