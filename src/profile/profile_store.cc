@@ -487,26 +487,82 @@ Status AddStoreVisits(const BuildOptions& options, const std::vector<ProfileAccu
   return Status::OK();
 }
 
-Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
-                 const BuildOptions& options, BuildStats* stats) {
-  std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
-  std::unordered_map<uint64_t, std::vector<ProfileAccumulator::Identifier>> members;
-  std::unordered_map<Key16, std::string, keys::Key16Hash> node_type;
-  {
-    auto it = store->NewCursor(Cf::kNodes);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+// Every placed identifier's OneID and type, in flat arrays sorted by key (24 bytes and a type
+// id per identifier: a first build at 1M persons places 15M), found through a table of the
+// keys' first 20 bits (pseudonyms are keyed hashes: a few keys per slot).
+class PlacedNodes {
+ public:
+  Status Load(const storage::Store& store) {
+    const size_t estimate = store.EstimateKeys(Cf::kNodes) * 9 / 8 + 1024;
+    keys_.reserve(estimate);
+    oneids_.reserve(estimate);
+    HOLO_RETURN_IF_ERROR(ForEachNodeOneId(store, [&](const Key16& k, uint64_t id) {
+      keys_.push_back(k);
+      oneids_.push_back(id);
+    }));
+    type_.assign(keys_.size(), 0);
+    type_names_.assign(1, "");  // 0: no node record
+    // Node records (key order, as keys_): each placed identifier's type, by a merge.
+    auto it = store.NewCursor(Cf::kNodes);
+    size_t i = 0;
+    for (it->SeekToFirst(); it->Valid() && i < keys_.size(); it->Next()) {
+      const Key16 k = keys::ToKey16(it->key());
+      while (i < keys_.size() && keys_[i] < k) ++i;
+      if (i == keys_.size() || keys_[i] != k) continue;
       storage::StatsRecord rec;
-      if (storage::StatsRecord::Decode(it->value(), &rec)) {
-        node_type.emplace(keys::ToKey16(it->key()), std::move(rec.tail));
-      }
+      if (!storage::StatsRecord::Decode(it->value(), &rec)) continue;
+      auto t = std::find(type_names_.begin(), type_names_.end(), rec.tail);  // a few dozen types
+      if (t == type_names_.end()) t = type_names_.insert(t, std::move(rec.tail));
+      type_[i] = static_cast<uint16_t>(t - type_names_.begin());
     }
     HOLO_RETURN_IF_ERROR(it->status().WithContext("scan nodes"));
+    slot_.assign((size_t{1} << kSlotBits) + 1, 0);
+    for (const Key16& k : keys_) ++slot_[SlotOf(k) + 1];
+    for (size_t s = 1; s < slot_.size(); ++s) slot_[s] += slot_[s - 1];
+    return Status::OK();
   }
-  HOLO_RETURN_IF_ERROR(ForEachNodeOneId(*store, [&](const Key16& k, uint64_t id) {
-    node_oneid.emplace(k, id);
-    if (dirty.count(id)) members[id].push_back({node_type[k], keys::ToHex(k)});
-  }));
-  std::unordered_map<Key16, std::string, keys::Key16Hash>().swap(node_type);
+  size_t size() const { return keys_.size(); }
+  const Key16& key(size_t i) const { return keys_[i]; }
+  uint64_t oneid(size_t i) const { return oneids_[i]; }
+  const std::string& type(size_t i) const { return type_names_[type_[i]]; }
+  // The OneID of `k`, or 0 when it is not placed.
+  uint64_t OneIdOf(const Key16& k) const {
+    const size_t s = SlotOf(k);
+    auto first = keys_.begin() + slot_[s], last = keys_.begin() + slot_[s + 1];
+    auto found = std::lower_bound(first, last, k);
+    return found != last && *found == k ? oneids_[static_cast<size_t>(found - keys_.begin())] : 0;
+  }
+
+ private:
+  static constexpr int kSlotBits = 20;
+  static size_t SlotOf(const Key16& k) { return (size_t{k[0]} << 12) | (size_t{k[1]} << 4) | (k[2] >> 4); }
+  std::vector<Key16> keys_;
+  std::vector<uint64_t> oneids_;
+  std::vector<uint16_t> type_;
+  std::vector<std::string> type_names_;
+  std::vector<uint32_t> slot_;
+};
+
+Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
+                 const BuildOptions& options, BuildStats* stats) {
+  PlacedNodes placed;
+  HOLO_RETURN_IF_ERROR(placed.Load(*store));
+  // The dirty OneIDs' members as (OneID, identifier) in key order within each OneID; their
+  // descriptions are made one OneID at a time, as it is written.
+  std::vector<std::pair<uint64_t, uint32_t>> members;
+  for (size_t i = 0; i < placed.size(); ++i) {
+    if (dirty.count(placed.oneid(i))) members.emplace_back(placed.oneid(i), static_cast<uint32_t>(i));
+  }
+  std::sort(members.begin(), members.end());
+  std::vector<ProfileAccumulator::Identifier> described;
+  auto members_of = [&](uint64_t id) -> const std::vector<ProfileAccumulator::Identifier>* {
+    auto first = std::lower_bound(members.begin(), members.end(), std::make_pair(id, uint32_t{0}));
+    described.clear();
+    for (auto m = first; m != members.end() && m->first == id; ++m) {
+      described.push_back({placed.type(m->second), keys::ToHex(placed.key(m->second))});
+    }
+    return described.empty() ? nullptr : &described;
+  };
   const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
   std::unordered_map<uint64_t, Building> building;
   building.reserve(dirty.size());
@@ -530,9 +586,9 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     stats->events_scanned++;
     int idx = AttributionIndex(ev);
     if (idx < 0) continue;
-    auto found = node_oneid.find(ev.ids[idx].pseudonym);
-    if (found == node_oneid.end() || !dirty.count(found->second)) continue;
-    Building& b = building.try_emplace(found->second, prototypes).first->second;
+    const uint64_t oneid = placed.OneIdOf(ev.ids[idx].pseudonym);
+    if (oneid == 0 || !dirty.count(oneid)) continue;
+    Building& b = building.try_emplace(oneid, prototypes).first->second;
     b.acc.Add(ev, as_of);
     b.links.Add(ev);
     b.accounts.Add(ev);
@@ -540,7 +596,7 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     if (deferred) {
       b.rows.Add(seq, ev);
     } else {
-      HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, seq, ev));
+      HOLO_RETURN_IF_ERROR(w.AddIndexRow(oneid, seq, ev));
     }
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
@@ -560,14 +616,14 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
   TraitRow row;
   for (uint64_t id : dirty) {
-    auto m = members.find(id);
-    if (m == members.end()) {
+    const std::vector<ProfileAccumulator::Identifier>* m = members_of(id);
+    if (m == nullptr) {
       HOLO_RETURN_IF_ERROR(w.Delete(id, &had));
       stats->deleted++;
     } else {
       Building& b = building.try_emplace(id, prototypes).first->second;
-      HOLO_RETURN_IF_ERROR(AddStoreVisits(options, m->second, as_of, &b.acc));
-      const std::string json = Render(&b.acc, id, m->second, as_of, options, &row);
+      HOLO_RETURN_IF_ERROR(AddStoreVisits(options, *m, as_of, &b.acc));
+      const std::string json = Render(&b.acc, id, *m, as_of, options, &row);
       HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, &had));
       stats->written++;
     }
