@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <unordered_map>
 #include <unordered_set>
 #include <map>
@@ -250,39 +251,64 @@ Status ReadHubMarks(const storage::Store& store, NodeSet* marks) {
 }
 
 Status ReadDirtyNodes(const storage::Store& store, std::vector<NodeKey>* nodes, std::vector<std::string>* lists) {
-  std::unordered_set<NodeKey, keys::Key16Hash> seen;
+  // Sorted vectors, not hash sets: a first load lists every identifier (15M at 1M persons).
+  std::vector<NodeKey> marked;
   auto it = store.NewCursor(Cf::kMeta);
   const std::string_view marks = keys::kDirtyNodePrefix;
   for (it->Seek(marks); it->Valid() && it->key().starts_with(marks);
        it->Next()) {
-    NodeKey k = keys::ToKey16(it->key().substr(marks.size()));
-    if (seen.insert(k).second) nodes->push_back(k);
+    marked.push_back(keys::ToKey16(it->key().substr(marks.size())));
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan dirty nodes"));
-  // Listed nodes may have been erased since their write (erasure removes only the
-  // per-node marks): only those still in the graph's node table count.
   std::vector<NodeKey> listed;
   const std::string_view prefix = keys::kDirtyListPrefix;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     lists->emplace_back(it->key());
     std::string_view v = it->value();
-    for (size_t at = 0; at + 16 <= v.size(); at += 16) {
-      NodeKey k = keys::ToKey16(v.substr(at, 16));
-      if (seen.insert(k).second) listed.push_back(k);
-    }
+    for (size_t at = 0; at + 16 <= v.size(); at += 16) listed.push_back(keys::ToKey16(v.substr(at, 16)));
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan dirty node lists"));
-  for (size_t from = 0; from < listed.size(); from += 4096) {
-    size_t n = std::min<size_t>(4096, listed.size() - from);
-    std::vector<std::string_view> node_keys;
-    node_keys.reserve(n);
-    for (size_t i = 0; i < n; ++i) node_keys.push_back(keys::AsView(listed[from + i]));
-    HOLO_ASSIGN_OR_RETURN(auto values, store.MultiGet(Cf::kNodes, node_keys));
-    for (size_t i = 0; i < n; ++i) {
-      if (values[i].has_value()) nodes->push_back(listed[from + i]);
+  std::sort(marked.begin(), marked.end());
+  marked.erase(std::unique(marked.begin(), marked.end()), marked.end());
+  std::sort(listed.begin(), listed.end());
+  listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
+  {
+    std::vector<NodeKey> only_listed;
+    std::set_difference(listed.begin(), listed.end(), marked.begin(), marked.end(), std::back_inserter(only_listed));
+    listed.swap(only_listed);
+  }
+  // Listed nodes may have been erased since their write (erasure removes only the
+  // per-node marks): only those still in the graph's node table count. Many (a first
+  // load): one scan of the node table beside them; few: point reads.
+  std::vector<NodeKey> present;
+  if (listed.size() > store.EstimateKeys(Cf::kNodes) / 8) {
+    storage::ScanOptions scan;
+    scan.fill_cache = false;
+    scan.readahead_bytes = 8 << 20;
+    auto nit = store.NewCursor(Cf::kNodes, scan);
+    size_t i = 0;
+    for (nit->Seek(keys::AsView(listed.front())); nit->Valid() && i < listed.size(); nit->Next()) {
+      const std::string_view k = nit->key();
+      while (i < listed.size() && keys::AsView(listed[i]) < k) ++i;
+      if (i < listed.size() && keys::AsView(listed[i]) == k) present.push_back(listed[i++]);
+    }
+    HOLO_RETURN_IF_ERROR(nit->status().WithContext("scan nodes"));
+  } else {
+    for (size_t from = 0; from < listed.size(); from += 4096) {
+      size_t n = std::min<size_t>(4096, listed.size() - from);
+      std::vector<std::string_view> node_keys;
+      node_keys.reserve(n);
+      for (size_t i = 0; i < n; ++i) node_keys.push_back(keys::AsView(listed[from + i]));
+      HOLO_ASSIGN_OR_RETURN(auto values, store.MultiGet(Cf::kNodes, node_keys));
+      for (size_t i = 0; i < n; ++i) {
+        if (values[i].has_value()) present.push_back(listed[from + i]);
+      }
     }
   }
+  std::vector<NodeKey>().swap(listed);
+  nodes->reserve(nodes->size() + marked.size() + present.size());
+  std::merge(marked.begin(), marked.end(), present.begin(), present.end(), std::back_inserter(*nodes));
   return Status::OK();
 }
 

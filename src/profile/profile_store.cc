@@ -543,6 +543,8 @@ class PlacedNodes {
   std::vector<uint32_t> slot_;
 };
 
+Result<uint64_t> EventCount(const storage::Store& store);
+
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
                  const BuildOptions& options, BuildStats* stats) {
   PlacedNodes placed;
@@ -564,8 +566,6 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
     return described.empty() ? nullptr : &described;
   };
   const std::vector<ComputedTraitAccumulator> prototypes = Prototypes(options.computed.get());
-  std::unordered_map<uint64_t, Building> building;
-  building.reserve(dirty.size());
   Writer w(store, options.computed.get());
   {
     // The first build of a store (its first load) finds no index rows to replace.
@@ -579,57 +579,119 @@ Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirt
   // compared by fingerprint, and only the OneIDs whose rows differ are rewritten.
   const bool deferred = !w.index_empty();
   if (deferred) w.DeferIndex();
-  auto it = store->NewCursor(Cf::kEvents);
+  // The OneID an event belongs to, when it is one being built.
   storage::EventRecord ev;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
-    stats->events_scanned++;
-    int idx = AttributionIndex(ev);
-    if (idx < 0) continue;
-    const uint64_t oneid = placed.OneIdOf(ev.ids[idx].pseudonym);
-    if (oneid == 0 || !dirty.count(oneid)) continue;
-    Building& b = building.try_emplace(oneid, prototypes).first->second;
-    b.acc.Add(ev, as_of);
-    b.links.Add(ev);
-    b.accounts.Add(ev);
-    const uint64_t seq = coding::DecodeFixed64BE(it->key().data());
+  auto owner = [&](std::string_view record, uint64_t* oneid) -> Status {
+    if (!ev.DecodeFrom(record)) return Status::DataLoss("corrupt event record");
+    *oneid = 0;
+    const int idx = AttributionIndex(ev);
+    if (idx < 0) return Status::OK();
+    const uint64_t id = placed.OneIdOf(ev.ids[idx].pseudonym);
+    if (id != 0 && dirty.count(id)) *oneid = id;
+    return Status::OK();
+  };
+
+  // The OneIDs are built in parts of at most full_build_chunk (a profile being built holds its
+  // accumulators and its event index rows: a few KB): one part reads every event in one scan;
+  // several first note which part each event belongs to (a byte per event), then read each
+  // part's events in order.
+  std::vector<uint64_t> ids(dirty.begin(), dirty.end());
+  std::sort(ids.begin(), ids.end());
+  const size_t per_part = std::max<size_t>(options.full_build_chunk, 1);
+  const size_t parts = (ids.size() + per_part - 1) / per_part;
+  if (parts > 254) {
+    return Status::InvalidArgument("profiles: more than 254 parts of " + std::to_string(per_part) +
+                                   " OneIDs; raise BuildOptions::full_build_chunk");
+  }
+  uint64_t first_seq = 0;
+  std::vector<uint8_t> part_of;  // by seq - first_seq; 255: no part
+  if (parts > 1) {
+    auto it = store->NewCursor(Cf::kEvents);
+    it->SeekToFirst();
+    if (it->Valid()) first_seq = coding::DecodeFixed64BE(it->key().data());
+    HOLO_ASSIGN_OR_RETURN(const uint64_t last_seq, EventCount(*store));
+    part_of.assign(last_seq >= first_seq ? last_seq - first_seq + 1 : 0, 255);
+    for (; it->Valid(); it->Next()) {
+      uint64_t oneid;
+      HOLO_RETURN_IF_ERROR(owner(it->value(), &oneid));
+      stats->events_scanned++;
+      if (oneid == 0) continue;
+      const uint64_t at = coding::DecodeFixed64BE(it->key().data()) - first_seq;
+      if (at >= part_of.size()) part_of.resize(at + 1, 255);
+      part_of[at] = static_cast<uint8_t>((std::lower_bound(ids.begin(), ids.end(), oneid) - ids.begin()) / per_part);
+    }
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
+  }
+  for (size_t part = 0; part < parts; ++part) {
+    const std::span<const uint64_t> part_ids(ids.data() + part * per_part, std::min(per_part, ids.size() - part * per_part));
+    std::unordered_map<uint64_t, Building> building;
+    building.reserve(part_ids.size());
+    auto add = [&](uint64_t seq, uint64_t oneid) -> Status {
+      Building& b = building.try_emplace(oneid, prototypes).first->second;
+      b.acc.Add(ev, as_of);
+      b.links.Add(ev);
+      b.accounts.Add(ev);
+      if (deferred) {
+        b.rows.Add(seq, ev);
+        return Status::OK();
+      }
+      return w.AddIndexRow(oneid, seq, ev);
+    };
+    auto it = store->NewCursor(Cf::kEvents);
+    if (parts == 1) {
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        uint64_t oneid;
+        HOLO_RETURN_IF_ERROR(owner(it->value(), &oneid));
+        stats->events_scanned++;
+        if (oneid != 0) HOLO_RETURN_IF_ERROR(add(coding::DecodeFixed64BE(it->key().data()), oneid));
+      }
+    } else {
+      // This part's events in order: mostly the next record, else a seek.
+      for (size_t at = 0; at < part_of.size(); ++at) {
+        if (part_of[at] != part) continue;
+        const std::string key = keys::EventKey(first_seq + at);
+        if (it->Valid() && it->key() < key) it->Next();
+        if (!it->Valid() || it->key() != key) it->Seek(key);
+        if (!it->Valid() || it->key() != key) {
+          HOLO_RETURN_IF_ERROR(it->status().WithContext("read events"));
+          continue;
+        }
+        uint64_t oneid;
+        HOLO_RETURN_IF_ERROR(owner(it->value(), &oneid));
+        if (oneid != 0) HOLO_RETURN_IF_ERROR(add(first_seq + at, oneid));
+      }
+    }
+    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
+    const std::vector<uint64_t> sorted(part_ids.begin(), part_ids.end());
     if (deferred) {
-      b.rows.Add(seq, ev);
-    } else {
-      HOLO_RETURN_IF_ERROR(w.AddIndexRow(oneid, seq, ev));
+      // Rows first, then the profiles and their cleared marks: a crash in between leaves
+      // the marks, and the next build compares the rows again.
+      HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> stale, w.StaleIndexes(sorted, [&](uint64_t id) {
+        auto b = building.find(id);
+        return b == building.end() ? RowSum() : b->second.rows;
+      }));
+      stats->index_rewritten += stale.size();
+      HOLO_RETURN_IF_ERROR(ReindexOneIds(store, stale));
     }
-  }
-  HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events"));
-  if (deferred) {
-    // Rows first, then the profiles and their cleared marks: a crash in between leaves
-    // the marks, and the next build compares the rows again.
-    std::vector<uint64_t> ids(dirty.begin(), dirty.end());
-    std::sort(ids.begin(), ids.end());
-    HOLO_ASSIGN_OR_RETURN(std::vector<uint64_t> stale, w.StaleIndexes(ids, [&](uint64_t id) {
-      auto b = building.find(id);
-      return b == building.end() ? RowSum() : b->second.rows;
-    }));
-    stats->index_rewritten = stale.size();
-    HOLO_RETURN_IF_ERROR(ReindexOneIds(store, stale));
-  }
-  std::vector<std::unordered_set<uint64_t>> had;
-  HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, dirty, &had));
-  TraitRow row;
-  for (uint64_t id : dirty) {
-    const std::vector<ProfileAccumulator::Identifier>* m = members_of(id);
-    if (m == nullptr) {
-      HOLO_RETURN_IF_ERROR(w.Delete(id, &had));
-      stats->deleted++;
-    } else {
-      Building& b = building.try_emplace(id, prototypes).first->second;
-      HOLO_RETURN_IF_ERROR(AddStoreVisits(options, *m, as_of, &b.acc));
-      const std::string json = Render(&b.acc, id, *m, as_of, options, &row);
-      HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, &had));
-      stats->written++;
+    std::vector<std::unordered_set<uint64_t>> had;
+    HOLO_RETURN_IF_ERROR(StoredHolders(*store, w, std::unordered_set<uint64_t>(sorted.begin(), sorted.end()), &had));
+    TraitRow row;
+    for (uint64_t id : sorted) {
+      const std::vector<ProfileAccumulator::Identifier>* m = members_of(id);
+      if (m == nullptr) {
+        HOLO_RETURN_IF_ERROR(w.Delete(id, &had));
+        stats->deleted++;
+      } else {
+        Building& b = building.try_emplace(id, prototypes).first->second;
+        HOLO_RETURN_IF_ERROR(AddStoreVisits(options, *m, as_of, &b.acc));
+        const std::string json = Render(&b.acc, id, *m, as_of, options, &row);
+        HOLO_RETURN_IF_ERROR(w.Put(id, json, row, b.links.links(), b.accounts.accounts(), b.acc, &had));
+        stats->written++;
+      }
+      stats->changed.push_back(id);
+      w.Clear(id);
+      HOLO_RETURN_IF_ERROR(w.MaybeFlush());
     }
-    stats->changed.push_back(id);
-    w.Clear(id);
-    HOLO_RETURN_IF_ERROR(w.MaybeFlush());
   }
   return w.MaybeFlush(/*sync=*/true);
 }

@@ -39,6 +39,10 @@ struct BuildOptions {
   // events exceed the same share of all events; else read their events through the index.
   double full_threshold = 0.2;
   bool force_full = false;
+  // A full build (one scan of all events) builds at most this many OneIDs at a time; more are
+  // built in parts, each reading its own events (a OneID being built holds a few KB, so a
+  // first build of 1.6M profiles in one part held 8 GB).
+  size_t full_build_chunk = 200000;
   // User-defined computed traits to evaluate into every rebuilt profile (an immutable
   // snapshot of the registry, held for the build); may be null.
   std::shared_ptr<const std::vector<AggregateSpec>> computed;

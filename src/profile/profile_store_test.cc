@@ -228,6 +228,60 @@ TEST_F(ProfileStoreTest, IndexAndFullScanWriteTheSameProfiles) {
   EXPECT_GT(with_orders, 50u) << "the world's buyers have orders in their rebuilt profiles";
   // No dirty marks are left behind.
   EXPECT_EQ(Build(BuildOptions()).dirty, 0u);
+
+  // The same full build in parts of 7 OneIDs (each part reads its own events): the same.
+  MarkDirty(dirty);
+  {
+    storage::WriteBatch batch(*store_);
+    for (uint64_t id : dirty) batch.Put(Cf::kProfiles, keys::ProfileKey(id), "stale");
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+  }
+  BuildOptions parts = full;
+  parts.full_build_chunk = 7;
+  BuildStats c = Build(parts);
+  EXPECT_TRUE(c.full);
+  EXPECT_EQ(c.written, a.written);
+  EXPECT_EQ(c.deleted, 1u);
+  EXPECT_EQ(c.changed, a.changed);
+  EXPECT_EQ(Profiles(), scanned);
+  EXPECT_EQ(Build(BuildOptions()).dirty, 0u);
+}
+
+// A first build of every profile (no event index yet), in one part and in parts of 11
+// OneIDs: the same profiles and the same index.
+TEST_F(ProfileStoreTest, FullBuildInPartsEqualsOnePart) {
+  const std::map<uint64_t, std::string> before = Profiles();
+  std::vector<uint64_t> ids;
+  for (const auto& [id, json] : before) ids.push_back(id);
+  auto drop_index = [&] {
+    storage::WriteBatch batch(*store_);
+    auto it = store_->NewCursor(Cf::kEventIndex);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(Cf::kEventIndex, it->key());
+    ASSERT_TRUE(store_->Write(&batch, false).ok());
+  };
+  std::map<uint64_t, std::string> one_part;
+  for (size_t chunk : {size_t{1} << 30, size_t{11}}) {
+    drop_index();
+    MarkDirty(ids);
+    BuildOptions options;
+    options.force_full = true;
+    options.full_build_chunk = chunk;
+    BuildStats stats = Build(options);
+    EXPECT_TRUE(stats.full);
+    EXPECT_EQ(stats.written, ids.size()) << chunk;
+    if (one_part.empty()) {
+      one_part = Profiles();
+      EXPECT_EQ(one_part.size(), before.size());
+    } else {
+      EXPECT_TRUE(Profiles() == one_part) << "OneIDs per part: " << chunk;
+    }
+    ExpectIndexFollowsTheEvents();
+    // Over the index just written, a full build in parts finds every row as it is.
+    MarkDirty(ids);
+    BuildStats again = Build(options);
+    EXPECT_EQ(again.index_rewritten, 0u) << chunk;
+    ExpectIndexFollowsTheEvents();
+  }
 }
 
 TEST_F(ProfileStoreTest, EventIndexFollowsTheOneIdsThroughEveryRebuild) {
