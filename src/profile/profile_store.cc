@@ -487,12 +487,12 @@ Status AddStoreVisits(const BuildOptions& options, const std::vector<ProfileAccu
   return Status::OK();
 }
 
-// Every placed identifier's OneID and type, in flat arrays sorted by key (24 bytes and a type
-// id per identifier: a first build at 1M persons places 15M), found through a table of the
-// keys' first 20 bits (pseudonyms are keyed hashes: a few keys per slot).
+// Every placed identifier's OneID (and, when asked, its type), in flat arrays sorted by key
+// (24 bytes and a type id per identifier: a first build at 1M persons places 15M), found
+// through a table of the keys' first 20 bits (pseudonyms are keyed hashes: a few keys per slot).
 class PlacedNodes {
  public:
-  Status Load(const storage::Store& store) {
+  Status Load(const storage::Store& store, bool with_types) {
     const size_t estimate = store.EstimateKeys(Cf::kNodes) * 9 / 8 + 1024;
     keys_.reserve(estimate);
     oneids_.reserve(estimate);
@@ -500,8 +500,12 @@ class PlacedNodes {
       keys_.push_back(k);
       oneids_.push_back(id);
     }));
+    slot_.assign((size_t{1} << kSlotBits) + 1, 0);
+    for (const Key16& k : keys_) ++slot_[SlotOf(k) + 1];
+    for (size_t s = 1; s < slot_.size(); ++s) slot_[s] += slot_[s - 1];
     type_.assign(keys_.size(), 0);
-    type_names_.assign(1, "");  // 0: no node record
+    type_names_.assign(1, "");  // 0: no node record (or types not asked for)
+    if (!with_types) return Status::OK();
     // Node records (key order, as keys_): each placed identifier's type, by a merge.
     auto it = store.NewCursor(Cf::kNodes);
     size_t i = 0;
@@ -515,11 +519,7 @@ class PlacedNodes {
       if (t == type_names_.end()) t = type_names_.insert(t, std::move(rec.tail));
       type_[i] = static_cast<uint16_t>(t - type_names_.begin());
     }
-    HOLO_RETURN_IF_ERROR(it->status().WithContext("scan nodes"));
-    slot_.assign((size_t{1} << kSlotBits) + 1, 0);
-    for (const Key16& k : keys_) ++slot_[SlotOf(k) + 1];
-    for (size_t s = 1; s < slot_.size(); ++s) slot_[s] += slot_[s - 1];
-    return Status::OK();
+    return it->status().WithContext("scan nodes");
   }
   size_t size() const { return keys_.size(); }
   const Key16& key(size_t i) const { return keys_[i]; }
@@ -548,7 +548,7 @@ Result<uint64_t> EventCount(const storage::Store& store);
 Status BuildFull(storage::Store* store, const std::unordered_set<uint64_t>& dirty, int64_t as_of,
                  const BuildOptions& options, BuildStats* stats) {
   PlacedNodes placed;
-  HOLO_RETURN_IF_ERROR(placed.Load(*store));
+  HOLO_RETURN_IF_ERROR(placed.Load(*store, /*with_types=*/true));
   // The dirty OneIDs' members as (OneID, identifier) in key order within each OneID; their
   // descriptions are made one OneID at a time, as it is written.
   std::vector<std::pair<uint64_t, uint32_t>> members;
@@ -1242,8 +1242,8 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
     for (const auto& [name, kept] : projections) clear.Delete(Cf::kMeta, keys::EventProjectionMetaKey(name));
     HOLO_RETURN_IF_ERROR(store->Write(&clear, /*sync=*/false));
   }
-  std::unordered_map<Key16, uint64_t, keys::Key16Hash> node_oneid;
-  HOLO_RETURN_IF_ERROR(ForEachNodeOneId(*store, [&](const Key16& k, uint64_t id) { node_oneid.emplace(k, id); }));
+  PlacedNodes placed;
+  HOLO_RETURN_IF_ERROR(placed.Load(*store, /*with_types=*/false));
   Writer w(store);
   w.SetIndexEmpty();
   std::unordered_set<uint64_t> oneids;
@@ -1253,10 +1253,10 @@ Status RebuildEventIndex(storage::Store* store, uint64_t* rows) {
     if (!ev.DecodeFrom(it->value())) return Status::DataLoss("corrupt event record");
     const int owner = AttributionIndex(ev);
     if (owner < 0 || !IndexedForTraits(ev)) continue;
-    auto found = node_oneid.find(ev.ids[owner].pseudonym);
-    if (found == node_oneid.end() || found->second == 0) continue;  // not resolved yet: its rebuild writes it
-    HOLO_RETURN_IF_ERROR(w.AddIndexRow(found->second, coding::DecodeFixed64BE(it->key().data()), ev));
-    oneids.insert(found->second);
+    const uint64_t oneid = placed.OneIdOf(ev.ids[owner].pseudonym);
+    if (oneid == 0) continue;  // not resolved yet: its rebuild writes it
+    HOLO_RETURN_IF_ERROR(w.AddIndexRow(oneid, coding::DecodeFixed64BE(it->key().data()), ev));
+    oneids.insert(oneid);
     ++*rows;
   }
   HOLO_RETURN_IF_ERROR(it->status().WithContext("scan events for the event index"));

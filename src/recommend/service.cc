@@ -500,9 +500,6 @@ Result<std::string> Service::RecommendationsJson(uint64_t oneid, size_t k, std::
     const float mb = base.MaxAbs(), mc = cross.MaxAbs();
     const float a = mb > 0 ? 1.0f / mb : 1.0f;  // a base of zeros is left as it is
     const float c = mc > 0 ? static_cast<float>(s.cross_weight) / mc : 0.0f;
-    if (mb == 0) {
-      for (uint32_t j : base.items()) base.Add(j, -base[j]);
-    }
     if (c != 0) {
       for (uint32_t j : cross.items()) base.Add(j, c / a * cross[j]);
     }

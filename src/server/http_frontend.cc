@@ -148,14 +148,15 @@ std::string Serialize(const Response& res, bool close) {
   return out;
 }
 
-// The literal head of a regex pattern (up to its first metacharacter).
+bool IsRegexMeta(char c) { return std::strchr(".[]()*+?{}|^$\\", c) != nullptr; }
+
+// The literal head of a regex pattern (up to its first metacharacter; a character that a
+// ?, * or {} may leave out is not part of it): every match starts with it.
 std::string LiteralPrefix(const std::string& pattern) {
-  std::string p;
-  for (char c : pattern) {
-    if (std::strchr(".[]()*+?{}|^$\\", c) != nullptr) break;
-    p.push_back(c);
-  }
-  return p;
+  size_t end = 0;
+  while (end < pattern.size() && !IsRegexMeta(pattern[end])) ++end;
+  if (end > 0 && end < pattern.size() && std::strchr("?*{", pattern[end]) != nullptr) --end;
+  return pattern.substr(0, end);
 }
 
 // The literal tail of a regex pattern (after its last metacharacter; none when the pattern
@@ -163,13 +164,9 @@ std::string LiteralPrefix(const std::string& pattern) {
 std::string LiteralSuffix(const std::string& pattern) {
   if (pattern.find('|') != std::string::npos) return "";
   size_t start = pattern.size();
-  while (start > 0 && std::strchr(".[]()*+?{}|^$\\", pattern[start - 1]) == nullptr) --start;
+  while (start > 0 && !IsRegexMeta(pattern[start - 1])) --start;
   if (start > 0 && pattern[start - 1] == '\\') ++start;  // "\\d": the d is not literal
   return start < pattern.size() ? pattern.substr(start) : "";
-}
-
-bool EndsWith(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 }  // namespace
@@ -626,7 +623,7 @@ void HttpFrontend::Route(std::string method, const std::string& pattern, Handler
 const HttpFrontend::RouteEntry* HttpFrontend::Find(Request* req, bool* method_mismatch) const {
   *method_mismatch = false;
   for (const RouteEntry& r : routes_) {
-    if (req->path.compare(0, r.prefix.size(), r.prefix) != 0 || !EndsWith(req->path, r.suffix)) continue;
+    if (req->path.compare(0, r.prefix.size(), r.prefix) != 0 || !req->path.ends_with(r.suffix)) continue;
     std::smatch m;
     if (!std::regex_match(req->path, m, r.regex)) continue;
     if (r.method != req->method) {
